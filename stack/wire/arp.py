@@ -1,0 +1,71 @@
+"""ARP for IPv4 over Ethernet (RFC 826): 28 bytes, request and reply."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+
+from stack.wire.errors import WireError
+from stack.wire.mac import MAC, ZERO
+
+REQUEST = 1
+REPLY = 2
+LENGTH = 28
+
+_new = object.__new__
+_ARP = struct.Struct("!HHBBH6s4s6s4s")
+
+
+@dataclass(frozen=True)
+class ARP:
+    op: int
+    sender_mac: MAC
+    sender_ip: IPv4Address
+    target_mac: MAC
+    target_ip: IPv4Address
+    htype: int = 1
+    ptype: int = 0x0800
+    hlen: int = 6
+    plen: int = 4
+
+    @classmethod
+    def parse(cls, data: bytes) -> ARP:
+        """Parse the first 28 bytes; what follows (Ethernet padding) is not part of ARP."""
+        if len(data) < 8:
+            raise WireError("arp", "header", len(data), f"{len(data)} bytes is shorter than the 8-byte fixed part")
+        htype, ptype, hlen, plen, op, sha, spa, tha, tpa = _ARP.unpack_from(data.ljust(LENGTH, b"\0"))
+        if htype != 1:
+            raise WireError("arp", "htype", 0, f"hardware type {htype} is not Ethernet (1)")
+        if ptype != 0x0800:
+            raise WireError("arp", "ptype", 2, f"protocol type 0x{ptype:04x} is not IPv4 (0x0800)")
+        if hlen != 6:
+            raise WireError("arp", "hlen", 4, f"hardware address length {hlen} is not 6")
+        if plen != 4:
+            raise WireError("arp", "plen", 5, f"protocol address length {plen} is not 4")
+        if len(data) < LENGTH:
+            raise WireError("arp", "addresses", len(data), f"{len(data)} bytes is shorter than the 28 an ARP packet needs")
+        arp = _new(cls)
+        arp.__dict__.update(
+            op=op, sender_mac=MAC(sha), sender_ip=IPv4Address(spa), target_mac=MAC(tha),
+            target_ip=IPv4Address(tpa), htype=htype, ptype=ptype, hlen=hlen, plen=plen,
+        )
+        return arp
+
+    def build(self) -> bytes:
+        return _ARP.pack(
+            self.htype, self.ptype, self.hlen, self.plen, self.op, self.sender_mac,
+            self.sender_ip.packed, self.target_mac, self.target_ip.packed,
+        )
+
+    @classmethod
+    def request(cls, sender_mac: MAC, sender_ip: IPv4Address, target_ip: IPv4Address) -> ARP:
+        return cls(REQUEST, sender_mac, sender_ip, ZERO, target_ip)
+
+    @classmethod
+    def reply(cls, sender_mac: MAC, sender_ip: IPv4Address, target_mac: MAC, target_ip: IPv4Address) -> ARP:
+        return cls(REPLY, sender_mac, sender_ip, target_mac, target_ip)
+
+    @property
+    def is_gratuitous(self) -> bool:
+        return self.sender_ip == self.target_ip

@@ -1,0 +1,146 @@
+"""IPv4 header (RFC 791): 20–60 bytes with options kept, flags, fragment offset, checksum.
+
+`frag` is the fragment offset in 8-byte units as on the wire; `offset_bytes` gives bytes.
+`payload` is what `total_length` covers after the header; trailing bytes (Ethernet padding)
+are not part of the packet.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+
+from stack.wire.checksum import internet_checksum
+from stack.wire.errors import WireError
+
+MIN_HEADER = 20
+MAX_HEADER = 60
+MAX_TOTAL = 65535
+
+PROTO_ICMP = 1
+PROTO_TCP = 6
+PROTO_UDP = 17
+PROTO_NAMES = {PROTO_ICMP: "ICMP", PROTO_TCP: "TCP", PROTO_UDP: "UDP"}
+
+FLAG_RESERVED = 0b100
+FLAG_DF = 0b010
+FLAG_MF = 0b001
+
+_new = object.__new__
+_IP = struct.Struct("!BBHHHBBH4s4s")
+
+
+@dataclass(frozen=True)
+class IPv4:
+    src: IPv4Address
+    dst: IPv4Address
+    proto: int
+    payload: bytes = b""
+    ttl: int = 64
+    ident: int = 0
+    flags: int = 0
+    frag: int = 0
+    tos: int = 0
+    options: bytes = b""
+    total_length: int = 0
+    checksum: int = 0
+    ihl: int = 5
+    version: int = 4
+
+    @classmethod
+    def parse(cls, data: bytes) -> IPv4:
+        n = len(data)
+        if n < MIN_HEADER:
+            raise WireError("ipv4", "header", n, f"{n} bytes is shorter than the 20-byte header")
+        vihl, tos, total, ident, ff, ttl, proto, csum, src, dst = _IP.unpack_from(data)
+        version, ihl = vihl >> 4, vihl & 0x0F
+        if version != 4:
+            raise WireError("ipv4", "version", 0, f"version {version} is not 4")
+        hlen = ihl * 4
+        if ihl < 5:
+            raise WireError("ipv4", "ihl", 0, f"header length {hlen} is below the 20-byte minimum")
+        if hlen > n:
+            raise WireError("ipv4", "options", MIN_HEADER, f"header length {hlen} runs past the {n} bytes received")
+        if total < hlen:
+            raise WireError("ipv4", "total_length", 2, f"total length {total} is shorter than the {hlen}-byte header")
+        if total > n:
+            raise WireError("ipv4", "total_length", 2, f"total length {total} runs past the {n} bytes received")
+        packet = _new(cls)
+        packet.__dict__.update(
+            src=IPv4Address(src), dst=IPv4Address(dst), proto=proto, payload=bytes(data[hlen:total]),
+            ttl=ttl, ident=ident, flags=ff >> 13, frag=ff & 0x1FFF, tos=tos,
+            options=bytes(data[MIN_HEADER:hlen]), total_length=total, checksum=csum, ihl=ihl, version=version,
+        )
+        return packet
+
+    def header(self) -> bytes:
+        return _IP.pack(
+            self.version << 4 | self.ihl, self.tos, self.total_length, self.ident,
+            self.flags << 13 | self.frag, self.ttl, self.proto, self.checksum,
+            self.src.packed, self.dst.packed,
+        ) + self.options
+
+    def build(self) -> bytes:
+        return self.header() + self.payload
+
+    @classmethod
+    def make(
+        cls, src: IPv4Address, dst: IPv4Address, proto: int, payload: bytes, *, ttl: int = 64,
+        ident: int = 0, df: bool = False, mf: bool = False, offset_bytes: int = 0, tos: int = 0,
+        options: bytes = b"",
+    ) -> IPv4:
+        """A packet with lengths and checksum computed; options are padded to 32-bit words."""
+        if len(options) % 4:
+            options += bytes(4 - len(options) % 4)
+        hlen = MIN_HEADER + len(options)
+        if hlen > MAX_HEADER:
+            raise WireError("ipv4", "options", MIN_HEADER, f"{len(options)} bytes of options exceed the 40 allowed")
+        total = hlen + len(payload)
+        if total > MAX_TOTAL:
+            raise WireError("ipv4", "total_length", 2, f"{total} bytes is over the 65,535-byte maximum")
+        if offset_bytes % 8:
+            raise WireError("ipv4", "frag", 6, f"fragment offset {offset_bytes} is not a multiple of 8")
+        flags = (FLAG_DF if df else 0) | (FLAG_MF if mf else 0)
+        header = _IP.pack(0x40 | hlen // 4, tos, total, ident, flags << 13 | offset_bytes // 8, ttl, proto, 0, src.packed, dst.packed) + options
+        csum = internet_checksum(header)
+        packet = _new(cls)
+        packet.__dict__.update(
+            src=src, dst=dst, proto=proto, payload=bytes(payload), ttl=ttl, ident=ident, flags=flags,
+            frag=offset_bytes // 8, tos=tos, options=options, total_length=total, checksum=csum,
+            ihl=hlen // 4, version=4,
+        )
+        return packet
+
+    @property
+    def df(self) -> bool:
+        return bool(self.flags & FLAG_DF)
+
+    @property
+    def mf(self) -> bool:
+        return bool(self.flags & FLAG_MF)
+
+    @property
+    def offset_bytes(self) -> int:
+        return self.frag * 8
+
+    @property
+    def header_length(self) -> int:
+        return self.ihl * 4
+
+    @property
+    def is_fragment(self) -> bool:
+        return self.mf or self.frag != 0
+
+    def checksum_ok(self) -> bool:
+        return internet_checksum(self.header()) == 0
+
+    def with_ttl(self, ttl: int) -> IPv4:
+        """The same packet one hop on: new TTL, checksum recomputed."""
+        header = _IP.pack(
+            self.version << 4 | self.ihl, self.tos, self.total_length, self.ident,
+            self.flags << 13 | self.frag, ttl, self.proto, 0, self.src.packed, self.dst.packed,
+        ) + self.options
+        packet = _new(IPv4)
+        packet.__dict__.update(self.__dict__, ttl=ttl, checksum=internet_checksum(header))
+        return packet

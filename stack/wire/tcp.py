@@ -1,0 +1,199 @@
+"""TCP header (RFC 9293 §3.1) with options: MSS, window scale, SACK-permitted, SACK, timestamps.
+
+Options are kept exactly as they came, in order, each as `TcpOption(kind, data)`; an End of
+Option List carries the zero padding that follows it, so parse and build stay exact inverses.
+Typed views (`mss`, `wscale`, `sack_blocks`, `timestamps`) read them.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+
+from stack.wire.checksum import internet_checksum, pseudo_header_sum
+from stack.wire.errors import WireError
+
+PROTO = 6
+MIN_HEADER = 20
+
+FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, AE = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x100
+FLAG_LETTERS = ((SYN, "S"), (ACK, "A"), (FIN, "F"), (RST, "R"), (PSH, "P"), (URG, "U"), (ECE, "E"), (CWR, "C"), (AE, "N"))
+FLAG_NAMES = ((FIN, "FIN"), (SYN, "SYN"), (RST, "RST"), (PSH, "PSH"), (ACK, "ACK"), (URG, "URG"), (ECE, "ECE"), (CWR, "CWR"), (AE, "AE"))
+
+OPT_EOL, OPT_NOP, OPT_MSS, OPT_WSCALE, OPT_SACK_OK, OPT_SACK, OPT_TIMESTAMP = 0, 1, 2, 3, 4, 5, 8
+_OPTION_SIZES = {OPT_MSS: 4, OPT_WSCALE: 3, OPT_SACK_OK: 2, OPT_TIMESTAMP: 10}
+
+_new = object.__new__
+_TCP = struct.Struct("!HHIIHHHH")
+
+
+@dataclass(frozen=True)
+class TcpOption:
+    kind: int
+    data: bytes = b""
+
+    @classmethod
+    def mss(cls, value: int) -> TcpOption:
+        return cls(OPT_MSS, value.to_bytes(2, "big"))
+
+    @classmethod
+    def wscale(cls, shift: int) -> TcpOption:
+        return cls(OPT_WSCALE, bytes([shift]))
+
+    @classmethod
+    def sack_permitted(cls) -> TcpOption:
+        return cls(OPT_SACK_OK)
+
+    @classmethod
+    def sack(cls, blocks: list[tuple[int, int]]) -> TcpOption:
+        return cls(OPT_SACK, b"".join(struct.pack("!II", left, right) for left, right in blocks))
+
+    @classmethod
+    def timestamp(cls, value: int, echo: int) -> TcpOption:
+        return cls(OPT_TIMESTAMP, struct.pack("!II", value, echo))
+
+    @classmethod
+    def nop(cls) -> TcpOption:
+        return cls(OPT_NOP)
+
+    def build(self) -> bytes:
+        if self.kind in (OPT_EOL, OPT_NOP):
+            return bytes([self.kind]) + self.data
+        return bytes([self.kind, 2 + len(self.data)]) + self.data
+
+
+def parse_options(raw: bytes, base: int = MIN_HEADER) -> tuple[TcpOption, ...]:
+    options = []
+    i, n = 0, len(raw)
+    while i < n:
+        kind = raw[i]
+        if kind == OPT_EOL:
+            options.append(TcpOption(OPT_EOL, bytes(raw[i + 1 :])))
+            break
+        if kind == OPT_NOP:
+            options.append(TcpOption(OPT_NOP))
+            i += 1
+            continue
+        if i + 1 >= n:
+            raise WireError("tcp", "options", base + i, f"option {kind} has no length byte")
+        size = raw[i + 1]
+        if size < 2 or i + size > n:
+            raise WireError("tcp", "options", base + i + 1, f"option {kind} claims {size} bytes, {n - i} remain")
+        want = _OPTION_SIZES.get(kind)
+        if want is not None and size != want:
+            raise WireError("tcp", "options", base + i + 1, f"option {kind} must be {want} bytes, not {size}")
+        if kind == OPT_SACK and (size - 2) % 8:
+            raise WireError("tcp", "options", base + i + 1, f"SACK option of {size} bytes is not 2 + 8·n")
+        options.append(TcpOption(kind, bytes(raw[i + 2 : i + size])))
+        i += size
+    return tuple(options)
+
+
+@dataclass(frozen=True)
+class TCP:
+    sport: int
+    dport: int
+    seq: int = 0
+    ack: int = 0
+    flags: int = 0
+    window: int = 0
+    payload: bytes = b""
+    options: tuple[TcpOption, ...] = ()
+    urgent: int = 0
+    checksum: int = 0
+    data_offset: int = 5
+    reserved: int = 0
+
+    @classmethod
+    def parse(cls, data: bytes) -> TCP:
+        n = len(data)
+        if n < MIN_HEADER:
+            raise WireError("tcp", "header", n, f"{n} bytes is shorter than the 20-byte header")
+        sport, dport, seq, ack, off_flags, window, csum, urgent = _TCP.unpack_from(data)
+        offset = off_flags >> 12
+        hlen = offset * 4
+        if offset < 5:
+            raise WireError("tcp", "data_offset", 12, f"data offset {hlen} is below the 20-byte minimum")
+        if hlen > n:
+            raise WireError("tcp", "data_offset", 12, f"data offset {hlen} runs past the {n} bytes received")
+        options = parse_options(data[MIN_HEADER:hlen]) if hlen > MIN_HEADER else ()
+        seg = _new(cls)
+        seg.__dict__.update(
+            sport=sport, dport=dport, seq=seq, ack=ack, flags=off_flags & 0x1FF, window=window,
+            payload=bytes(data[hlen:]), options=options, urgent=urgent, checksum=csum,
+            data_offset=offset, reserved=(off_flags >> 9) & 0x7,
+        )
+        return seg
+
+    def build(self) -> bytes:
+        raw_options = b"".join(o.build() for o in self.options)
+        return _TCP.pack(
+            self.sport, self.dport, self.seq, self.ack,
+            self.data_offset << 12 | self.reserved << 9 | self.flags,
+            self.window, self.checksum, self.urgent,
+        ) + raw_options + self.payload
+
+    @classmethod
+    def make(
+        cls, src: IPv4Address, dst: IPv4Address, sport: int, dport: int, *, seq: int = 0, ack: int = 0,
+        flags: int = 0, window: int = 0, payload: bytes = b"", options: tuple[TcpOption, ...] = (), urgent: int = 0,
+    ) -> TCP:
+        """A segment with data offset, option padding and checksum computed."""
+        raw_options = b"".join(o.build() for o in options)
+        if len(raw_options) % 4:
+            pad = 4 - len(raw_options) % 4
+            options = tuple(options) + (TcpOption(OPT_EOL, bytes(pad - 1)),)
+            raw_options += bytes(pad)
+        if len(raw_options) > 40:
+            raise WireError("tcp", "options", MIN_HEADER, f"{len(raw_options)} bytes of options exceed the 40 allowed")
+        offset = 5 + len(raw_options) // 4
+        header = _TCP.pack(sport, dport, seq, ack, offset << 12 | flags, window, 0, urgent) + raw_options
+        length = len(header) + len(payload)
+        initial = pseudo_header_sum(src.packed, dst.packed, PROTO, length)
+        csum = internet_checksum(header + payload, initial)
+        seg = _new(cls)
+        seg.__dict__.update(
+            sport=sport, dport=dport, seq=seq, ack=ack, flags=flags, window=window, payload=bytes(payload),
+            options=tuple(options), urgent=urgent, checksum=csum, data_offset=offset, reserved=0,
+        )
+        return seg
+
+    def checksum_ok(self, src: IPv4Address, dst: IPv4Address) -> bool:
+        raw = self.build()
+        return internet_checksum(raw, pseudo_header_sum(src.packed, dst.packed, PROTO, len(raw))) == 0
+
+    def _option(self, kind: int) -> bytes | None:
+        for option in self.options:
+            if option.kind == kind:
+                return option.data
+        return None
+
+    @property
+    def mss(self) -> int | None:
+        data = self._option(OPT_MSS)
+        return int.from_bytes(data, "big") if data is not None else None
+
+    @property
+    def wscale(self) -> int | None:
+        data = self._option(OPT_WSCALE)
+        return data[0] if data is not None else None
+
+    @property
+    def sack_permitted(self) -> bool:
+        return self._option(OPT_SACK_OK) is not None
+
+    @property
+    def sack_blocks(self) -> tuple[tuple[int, int], ...]:
+        data = self._option(OPT_SACK)
+        if not data:
+            return ()
+        return tuple(struct.unpack_from("!II", data, i) for i in range(0, len(data), 8))
+
+    @property
+    def timestamps(self) -> tuple[int, int] | None:
+        data = self._option(OPT_TIMESTAMP)
+        return struct.unpack("!II", data) if data is not None else None
+
+    def flag_text(self) -> str:
+        return ", ".join(name for bit, name in FLAG_NAMES if self.flags & bit)

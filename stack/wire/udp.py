@@ -1,0 +1,56 @@
+"""UDP (RFC 768): 8-byte header, checksum over the IPv4 pseudo-header."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+
+from stack.wire.checksum import internet_checksum, pseudo_header_sum
+from stack.wire.errors import WireError
+
+HEADER_LEN = 8
+PROTO = 17
+
+_new = object.__new__
+_UDP = struct.Struct("!HHHH")
+
+
+@dataclass(frozen=True)
+class UDP:
+    sport: int
+    dport: int
+    payload: bytes = b""
+    length: int = 0
+    checksum: int = 0
+
+    @classmethod
+    def parse(cls, data: bytes) -> UDP:
+        n = len(data)
+        if n < HEADER_LEN:
+            raise WireError("udp", "header", n, f"{n} bytes is shorter than the 8-byte header")
+        sport, dport, length, csum = _UDP.unpack_from(data)
+        if length < HEADER_LEN:
+            raise WireError("udp", "length", 4, f"length {length} is shorter than the 8-byte header")
+        if length > n:
+            raise WireError("udp", "length", 4, f"length {length} runs past the {n} bytes received")
+        dgram = _new(cls)
+        dgram.__dict__.update(sport=sport, dport=dport, payload=bytes(data[HEADER_LEN:length]), length=length, checksum=csum)
+        return dgram
+
+    def build(self) -> bytes:
+        return _UDP.pack(self.sport, self.dport, self.length, self.checksum) + self.payload
+
+    @classmethod
+    def make(cls, src: IPv4Address, dst: IPv4Address, sport: int, dport: int, payload: bytes) -> UDP:
+        length = HEADER_LEN + len(payload)
+        initial = pseudo_header_sum(src.packed, dst.packed, PROTO, length)
+        csum = internet_checksum(_UDP.pack(sport, dport, length, 0) + payload, initial)
+        # A computed zero is sent as all ones: zero means "no checksum" (RFC 768).
+        return cls(sport, dport, bytes(payload), length, csum or 0xFFFF)
+
+    def checksum_ok(self, src: IPv4Address, dst: IPv4Address) -> bool:
+        if self.checksum == 0:
+            return True
+        initial = pseudo_header_sum(src.packed, dst.packed, PROTO, self.length)
+        return internet_checksum(self.build(), initial) == 0
