@@ -1,0 +1,129 @@
+"""Time for the stack: one interface, a deterministic virtual clock and a real-time one.
+
+Protocol engines ask the clock for `now()` and for timers; they never sleep or read wall time.
+`VirtualClock` is a heap of timers ordered by (time, sequence), so two runs of the same lab
+fire the same callbacks in the same order. `RealtimeClock` puts the same timers on an asyncio
+loop and reads the loop's monotonic time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+from collections.abc import Callable
+from typing import Any, Protocol
+
+
+class Timer(Protocol):
+    def cancel(self) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+    def call_later(self, delay: float, callback: Callable[..., Any], *args: Any) -> Timer: ...
+
+    def call_soon(self, callback: Callable[..., Any], *args: Any) -> Timer: ...
+
+
+class VirtualTimer:
+    __slots__ = ("when", "seq", "callback", "args", "cancelled")
+
+    def __init__(self, when: float, seq: int, callback: Callable[..., Any], args: tuple) -> None:
+        self.when = when
+        self.seq = seq
+        self.callback = callback
+        self.args = args
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def __lt__(self, other: VirtualTimer) -> bool:
+        return (self.when, self.seq) < (other.when, other.seq)
+
+
+class VirtualClock:
+    """Deterministic time: nothing happens until someone steps it."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self._now = start
+        self._heap: list[VirtualTimer] = []
+        self._seq = itertools.count()
+        self.fired = 0
+
+    def now(self) -> float:
+        return self._now
+
+    def call_later(self, delay: float, callback: Callable[..., Any], *args: Any) -> VirtualTimer:
+        timer = VirtualTimer(self._now + max(delay, 0.0), next(self._seq), callback, args)
+        heapq.heappush(self._heap, timer)
+        return timer
+
+    def call_soon(self, callback: Callable[..., Any], *args: Any) -> VirtualTimer:
+        return self.call_later(0.0, callback, *args)
+
+    def next_time(self) -> float | None:
+        """When the next live timer fires, or None when nothing is scheduled."""
+        heap = self._heap
+        while heap and heap[0].cancelled:
+            heapq.heappop(heap)
+        return heap[0].when if heap else None
+
+    def step(self) -> bool:
+        """Fire the next timer (advancing time to it). False when there is nothing to do."""
+        heap = self._heap
+        while heap:
+            timer = heapq.heappop(heap)
+            if timer.cancelled:
+                continue
+            self._now = timer.when
+            self.fired += 1
+            timer.callback(*timer.args)
+            return True
+        return False
+
+    def run_until(self, when: float) -> None:
+        """Fire every timer due up to `when`, then stand at `when`."""
+        while True:
+            nxt = self.next_time()
+            if nxt is None or nxt > when:
+                break
+            self.step()
+        self._now = max(self._now, when)
+
+    def run_until_idle(self, limit: float | None = None, max_steps: int = 50_000_000) -> int:
+        """Fire timers until none is left (or time passes `limit`); returns how many fired."""
+        steps = 0
+        while steps < max_steps:
+            nxt = self.next_time()
+            if nxt is None or (limit is not None and nxt > limit):
+                break
+            self.step()
+            steps += 1
+        return steps
+
+    def pending(self) -> int:
+        return sum(1 for t in self._heap if not t.cancelled)
+
+
+class RealtimeClock:
+    """The same interface on an asyncio loop, in seconds since the clock was made."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self._loop = loop or asyncio.get_event_loop()
+        self._origin = self._loop.time()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    def now(self) -> float:
+        return self._loop.time() - self._origin
+
+    def call_later(self, delay: float, callback: Callable[..., Any], *args: Any) -> asyncio.TimerHandle:
+        return self._loop.call_later(max(delay, 0.0), callback, *args)
+
+    def call_soon(self, callback: Callable[..., Any], *args: Any) -> asyncio.Handle:
+        return self._loop.call_soon(callback, *args)

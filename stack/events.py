@@ -1,0 +1,278 @@
+"""Typed events for the stack's decisions, each able to say in plain words what happened and why.
+
+Every event carries the virtual (or real) time, the host that decided (or the segment, for the
+wire), and the ids of the frames it is about. `describe()` is the sentence a person reads in
+the trace and the event log; the fields are what the JSON Lines writer and the UI use.
+Transport and application events live beside their engines and subclass `Event` the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from ipaddress import IPv4Address, IPv4Network
+
+
+@dataclass(frozen=True)
+class Event:
+    time: float
+    host: str
+    frames: tuple[int, ...]
+
+    kind = "event"
+
+    def describe(self) -> str:
+        return self.kind
+
+    def as_dict(self) -> dict:
+        out: dict = {"kind": self.kind}
+        for f in fields(self):
+            out[f.name] = _jsonable(getattr(self, f.name))
+        out["text"] = self.describe()
+        return out
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, (IPv4Address, IPv4Network)):
+        return str(value)
+    if isinstance(value, bytes):
+        # MAC is a bytes subclass with a readable str; raw payloads go out as hex.
+        return str(value) if type(value) is not bytes else value.hex()
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _ids(frames: tuple[int, ...]) -> str:
+    return ", ".join(f"#{i}" for i in frames)
+
+
+# --- the wire -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FrameSent(Event):
+    nic: str
+    segment: str
+    summary: str
+    wire_length: int
+
+    kind = "frame_sent"
+
+    def describe(self) -> str:
+        return f"{self.nic} sends {_ids(self.frames)} on {self.segment} ({self.wire_length} bytes with FCS): {self.summary}"
+
+
+@dataclass(frozen=True)
+class FrameReceived(Event):
+    """A NIC read a frame's header and kept it or dropped it, as every NIC on a bus does."""
+
+    nic: str
+    accepted: bool
+    reason: str
+
+    kind = "frame_received"
+
+    def describe(self) -> str:
+        verdict = "accepts" if self.accepted else "drops"
+        return f"{self.nic} {verdict} {_ids(self.frames)}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class LinkFault(Event):
+    segment: str
+    fault: str
+    detail: str
+
+    kind = "link_fault"
+
+    def describe(self) -> str:
+        return f"{self.segment}: {self.fault} {_ids(self.frames)} ({self.detail})"
+
+
+# --- ARP ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArpRequestSent(Event):
+    ip: IPv4Address
+    interface: str
+    attempt: int
+
+    kind = "arp_request"
+
+    def describe(self) -> str:
+        again = "" if self.attempt == 1 else f" (try {self.attempt})"
+        return f"who has {self.ip}? asks the whole segment on {self.interface} by broadcast{again}"
+
+
+@dataclass(frozen=True)
+class ArpCacheChanged(Event):
+    interface: str
+    ip: IPv4Address
+    mac: str
+    old_mac: str
+    state: str
+    reason: str
+
+    kind = "arp_cache"
+
+    def describe(self) -> str:
+        if self.old_mac and self.old_mac != self.mac:
+            return f"ARP cache: {self.ip} CHANGED {self.old_mac} → {self.mac} ({self.reason})"
+        return f"ARP cache: {self.ip} is at {self.mac} [{self.state}] ({self.reason})"
+
+
+@dataclass(frozen=True)
+class ArpFailed(Event):
+    ip: IPv4Address
+    interface: str
+    attempts: int
+    dropped: int
+
+    kind = "arp_failed"
+
+    def describe(self) -> str:
+        return (
+            f"no answer for {self.ip} after {self.attempts} requests on {self.interface}: "
+            f"{self.dropped} waiting packet(s) dropped, host unreachable"
+        )
+
+
+# --- IPv4 -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RouteDecision(Event):
+    """Where a packet for `dst` goes, with the arithmetic that decided it."""
+
+    dst: IPv4Address
+    steps: tuple[str, ...]
+    verdict: str
+    next_hop: str
+    interface: str
+    route: str
+
+    kind = "route"
+
+    def describe(self) -> str:
+        return f"route to {self.dst}: " + "; ".join(self.steps) + f" → {self.verdict}"
+
+
+@dataclass(frozen=True)
+class Fragmented(Event):
+    src: IPv4Address
+    dst: IPv4Address
+    ident: int
+    total_length: int
+    mtu: int
+    lengths: tuple[int, ...]
+
+    kind = "fragmented"
+
+    def describe(self) -> str:
+        parts = ", ".join(f"{n:,}" for n in self.lengths)
+        return (
+            f"IP packet of {self.total_length:,} bytes (id 0x{self.ident:04x}) is over the MTU of {self.mtu:,}: "
+            f"cut into {len(self.lengths)} fragments of {parts} bytes"
+        )
+
+
+@dataclass(frozen=True)
+class Reassembled(Event):
+    src: IPv4Address
+    dst: IPv4Address
+    ident: int
+    total_length: int
+    count: int
+
+    kind = "reassembled"
+
+    def describe(self) -> str:
+        return (
+            f"reassembled {self.count} fragments from {self.src} (id 0x{self.ident:04x}) "
+            f"into one IP packet of {self.total_length:,} bytes"
+        )
+
+
+@dataclass(frozen=True)
+class ReassemblyFailed(Event):
+    src: IPv4Address
+    dst: IPv4Address
+    ident: int
+    reason: str
+
+    kind = "reassembly_failed"
+
+    def describe(self) -> str:
+        return f"gave up reassembling id 0x{self.ident:04x} from {self.src}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Forwarded(Event):
+    src: IPv4Address
+    dst: IPv4Address
+    ttl: int
+    in_interface: str
+    out_interface: str
+    next_hop: str
+
+    kind = "forwarded"
+
+    def describe(self) -> str:
+        return (
+            f"forwards {self.src} → {self.dst} from {self.in_interface} to {self.out_interface} "
+            f"via {self.next_hop}, TTL {self.ttl} → {self.ttl - 1}"
+        )
+
+
+@dataclass(frozen=True)
+class PacketDropped(Event):
+    src: str
+    dst: str
+    reason: str
+
+    kind = "packet_dropped"
+
+    def describe(self) -> str:
+        return f"drops packet {self.src} → {self.dst}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class IcmpSent(Event):
+    dst: IPv4Address
+    message: str
+    reason: str
+
+    kind = "icmp_sent"
+
+    def describe(self) -> str:
+        return f"sends ICMP {self.message} to {self.dst}: {self.reason}"
+
+
+# --- applications of the core: ping, traceroute -------------------------------------------
+
+
+@dataclass(frozen=True)
+class PingReply(Event):
+    src: IPv4Address
+    seq: int
+    ttl: int
+    rtt: float
+    size: int
+
+    kind = "ping_reply"
+
+    def describe(self) -> str:
+        return f"{self.size} bytes from {self.src}: icmp_seq={self.seq} ttl={self.ttl} time={self.rtt * 1000:.3f} ms"
+
+
+@dataclass(frozen=True)
+class PingProblem(Event):
+    target: IPv4Address
+    seq: int
+    problem: str
+
+    kind = "ping_problem"
+
+    def describe(self) -> str:
+        return f"icmp_seq={self.seq} to {self.target}: {self.problem}"

@@ -1,0 +1,96 @@
+"""A host or a router: NICs with IP interfaces, a routing table, ARP, IPv4 and ICMP.
+
+A router is a host that forwards. Transport and applications attach to `host.ip.handlers`
+and keep their own state; nothing here knows they exist.
+"""
+
+from __future__ import annotations
+
+import random
+from ipaddress import IPv4Address, IPv4Interface
+
+from stack.clock import Clock
+from stack.events import PacketDropped
+from stack.link.nic import NIC
+from stack.link.segment import Segment
+from stack.net.arp import ArpEngine
+from stack.net.icmp import IcmpLayer
+from stack.net.interface import Interface
+from stack.net.ipv4 import IPv4Layer
+from stack.net.route import RouteTable
+from stack.trace import Trace
+from stack.wire.ethernet import ETH_ARP, ETH_IPV4, Ethernet
+from stack.wire.mac import MAC
+
+
+class Host:
+    def __init__(self, name: str, clock: Clock, trace: Trace, *, forwarding: bool = False, seed: int = 0) -> None:
+        self.name = name
+        self.clock = clock
+        self.trace = trace
+        self.rng = random.Random(f"{seed}:{name}")
+        self.interfaces: dict[str, Interface] = {}
+        self.routes = RouteTable()
+        self.dns_servers: list[IPv4Address] = []
+        self.arp = ArpEngine(self)
+        self.ip = IPv4Layer(self)
+        self.ip.forwarding = forwarding
+        self.icmp = IcmpLayer(self)
+        self.loopback = Interface("lo", NIC(name, "lo", MAC(b"\0" * 6), trace), IPv4Interface("127.0.0.1/8"), 65535)
+        self.services: dict[str, object] = {}
+        self.dropped_ethertype = 0
+
+    @property
+    def is_router(self) -> bool:
+        return self.ip.forwarding
+
+    @property
+    def addresses(self) -> set[IPv4Address]:
+        return {i.ip for i in self.interfaces.values() if i.configured}
+
+    @property
+    def primary(self) -> Interface:
+        return next(iter(self.interfaces.values()))
+
+    def add_interface(self, name: str, mac: MAC, segment: Segment, address: IPv4Interface | None = None, mtu: int | None = None) -> Interface:
+        nic = NIC(self.name, name, mac, self.trace)
+        iface = Interface(name, nic, None, mtu or segment.mtu)
+        nic.on_frame = lambda frame_id, frame, iface=iface: self.on_frame(iface, frame_id, frame)
+        segment.attach(nic)
+        self.interfaces[name] = iface
+        if address is not None:
+            self.configure(name, address)
+        return iface
+
+    def configure(self, ifname: str, address: IPv4Interface, origin: str = "connected") -> None:
+        iface = self.interfaces[ifname]
+        self.routes.remove_where(interface=ifname, origin="connected")
+        iface.address = address
+        self.routes.add_connected(iface)
+
+    def unconfigure(self, ifname: str) -> None:
+        from stack.net.interface import UNSET
+
+        self.interfaces[ifname].address = UNSET
+        self.routes.remove_where(interface=ifname)
+
+    def set_gateway(self, gateway: IPv4Address, origin: str = "default") -> None:
+        for iface in self.interfaces.values():
+            if iface.configured and gateway in iface.network:
+                self.routes.set_default(gateway, iface.name, origin)
+                return
+        raise ValueError(f"{self.name}: gateway {gateway} is not on any of its subnets")
+
+    def link_send(self, iface: Interface, dst: MAC, ethertype: int, payload: bytes) -> int:
+        return iface.nic.send(Ethernet(dst, iface.nic.mac, ethertype, payload).build())
+
+    def on_frame(self, iface: Interface, frame_id: int, frame: bytes) -> None:
+        ethertype = frame[12] << 8 | frame[13]
+        payload = frame[14:]
+        if ethertype == ETH_IPV4:
+            self.ip.receive(iface, frame_id, payload)
+        elif ethertype == ETH_ARP:
+            self.arp.receive(iface, frame_id, payload)
+        else:
+            self.dropped_ethertype += 1
+            self.trace.emit(PacketDropped(self.clock.now(), self.name, (frame_id,), "?", "?", f"EtherType 0x{ethertype:04x} is not one this host speaks"))

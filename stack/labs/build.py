@@ -1,0 +1,54 @@
+"""Turn a checked lab into a running network on a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from stack.clock import Clock, VirtualClock
+from stack.host import Host
+from stack.labs.spec import LabSpec
+from stack.link.faults import LinkFaults
+from stack.link.segment import Segment
+from stack.network import Network
+from stack.trace import Trace
+
+# Service name → installer(host, config, network). Filled by the application modules.
+SERVICE_INSTALLERS: dict[str, Callable[[Host, dict, Network], None]] = {}
+
+
+def build_network(spec: LabSpec, clock: Clock | None = None, trace: Trace | None = None, *, live: bool = False) -> Network:
+    clock = clock or VirtualClock()
+    trace = trace or Trace(clock)
+    net = Network(spec, clock, trace)
+    for seg in spec.segments.values():
+        f = seg.faults
+        faults = LinkFaults(f.loss, f.duplicate, f.reorder, f.corrupt, f.delay, f.jitter, seed=f.seed if f.seed is not None else spec.seed)
+        # A segment bridged to a TAP device runs at the speed of the loop, not a modelled wire.
+        timing = {} if (live or seg.tap) else {"latency": seg.latency, "bandwidth": seg.bandwidth_mbps * 1e6}
+        net.segments[seg.name] = Segment(seg.name, clock, trace, mtu=seg.mtu, switch=seg.switch, faults=faults, **timing)
+    for hs in spec.hosts.values():
+        host = Host(hs.name, clock, trace, forwarding=hs.router, seed=spec.seed)
+        for ifs in hs.interfaces:
+            host.add_interface(ifs.name, ifs.mac, net.segments[ifs.segment], ifs.address, ifs.mtu)
+        if hs.gateway is not None:
+            host.set_gateway(hs.gateway)
+        for route in hs.routes:
+            host.routes.add(_static(host, route.to, route.via))
+        host.dns_servers = list(hs.dns)
+        for ip, mac in hs.arp:
+            iface = next((i for i in host.interfaces.values() if i.configured and ip in i.network), host.primary)
+            host.arp.add_static(iface.name, ip, mac)
+        net.hosts[hs.name] = host
+    for hs in spec.hosts.values():
+        for service, config in hs.services.items():
+            installer = SERVICE_INSTALLERS.get(service)
+            if installer is not None:
+                installer(net.hosts[hs.name], config, net)
+    return net
+
+
+def _static(host: Host, to, via):
+    from stack.net.route import Route
+
+    iface = next(i for i in host.interfaces.values() if i.configured and via in i.network)
+    return Route(to, iface.name, via, "static")

@@ -1,0 +1,1 @@
+"""The link layer: NICs, the shared segment (a bus or a learning switch), seeded faults, ports."""

@@ -1,0 +1,89 @@
+"""A network interface card: a MAC, a receive filter, counters.
+
+Every frame on a bus reaches every NIC; the NIC reads the destination and keeps the frame
+(its own MAC, broadcast, a multicast group it joined, or anything when promiscuous) or drops
+it — the verdict is a trace event, as in the seed's picture of hosts 3, 4 and 5.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from stack.events import FrameReceived
+from stack.wire.errors import WireError
+from stack.wire.ethernet import strip_fcs
+from stack.wire.mac import MAC
+
+if TYPE_CHECKING:
+    from stack.link.segment import Segment
+    from stack.trace import Trace
+
+
+@dataclass
+class NicCounters:
+    tx_frames: int = 0
+    tx_bytes: int = 0
+    rx_frames: int = 0
+    rx_bytes: int = 0
+    rx_filtered: int = 0
+    rx_fcs_errors: int = 0
+    rx_malformed: int = 0
+
+
+class NIC:
+    def __init__(self, owner: str, name: str, mac: MAC, trace: Trace) -> None:
+        self.owner = owner
+        self.name = name
+        self.mac = mac
+        self.trace = trace
+        self.segment: Segment | None = None
+        self.promiscuous = False
+        self.groups: set[MAC] = set()
+        self.counters = NicCounters()
+        self.on_frame: Callable[[int, bytes], None] | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.owner} {self.name}"
+
+    def send(self, frame: bytes) -> int:
+        """Put a frame (without FCS) on the segment; returns its frame id (0 if unplugged)."""
+        if self.segment is None:
+            return 0
+        self.counters.tx_frames += 1
+        self.counters.tx_bytes += len(frame)
+        return self.segment.transmit(self, frame)
+
+    def deliver(self, frame_id: int, wire: bytes) -> None:
+        """A frame (with FCS) arrives from the segment."""
+        trace = self.trace
+        try:
+            frame = strip_fcs(wire)
+        except WireError as err:
+            self.counters.rx_fcs_errors += 1
+            trace.emit(FrameReceived(trace.now(), self.owner, (frame_id,), self.name, False, f"bad FCS, frame damaged on the wire ({err.problem})"))
+            return
+        dst = frame[:6]
+        mac = self.mac
+        if dst == mac:
+            reason = "addressed to me"
+        elif dst == b"\xff\xff\xff\xff\xff\xff":
+            reason = "broadcast"
+        elif dst[0] & 1 and MAC(dst) in self.groups:
+            reason = "multicast group joined"
+        elif self.promiscuous:
+            reason = "promiscuous"
+        else:
+            self.counters.rx_filtered += 1
+            trace.emit(FrameReceived(
+                trace.now(), self.owner, (frame_id,), self.name, False,
+                f"not for me (destination {MAC(dst)} is not {mac})",
+            ))
+            return
+        self.counters.rx_frames += 1
+        self.counters.rx_bytes += len(frame)
+        trace.emit(FrameReceived(trace.now(), self.owner, (frame_id,), self.name, True, reason))
+        if self.on_frame is not None:
+            self.on_frame(frame_id, frame)

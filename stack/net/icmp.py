@@ -1,0 +1,86 @@
+"""ICMP on a host: answer echo requests, send errors by RFC 1812's rules, and pass replies and
+errors to whoever waits for them (ping, traceroute, sockets).
+
+Never an error about an ICMP error, a non-first fragment, or a broadcast (RFC 1812 §4.3.2.7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from ipaddress import IPv4Address
+from typing import TYPE_CHECKING
+
+from stack.events import IcmpSent, PacketDropped
+from stack.net.interface import Interface
+from stack.wire import icmp as codes
+from stack.wire.errors import WireError
+from stack.wire.icmp import ICMP
+from stack.wire.ipv4 import PROTO_ICMP, IPv4
+
+if TYPE_CHECKING:
+    from stack.host import Host
+
+_QUERY_TYPES = (codes.ECHO_REQUEST, codes.ECHO_REPLY, 13, 14, 15, 16, 17, 18)
+
+# Called with (the packet that carried the ICMP message, the message, frame ids).
+Listener = Callable[[IPv4, ICMP, tuple[int, ...]], None]
+
+
+class IcmpLayer:
+    def __init__(self, host: Host) -> None:
+        self.host = host
+        self.echo_listeners: dict[int, Listener] = {}
+        self.error_listeners: list[Listener] = []
+        self.answer_echo = True
+        self.stats = {"echo_requests": 0, "echo_replies": 0, "errors_sent": 0, "errors_received": 0, "malformed": 0}
+        host.ip.handlers[PROTO_ICMP] = self.receive
+
+    def receive(self, packet: IPv4, iface: Interface, frames: tuple[int, ...]) -> None:
+        host = self.host
+        try:
+            msg = ICMP.parse(packet.payload)
+        except WireError as err:
+            self.stats["malformed"] += 1
+            host.trace.emit(PacketDropped(host.clock.now(), host.name, frames, str(packet.src), str(packet.dst), f"malformed ICMP: {err}"))
+            return
+        if not msg.checksum_ok():
+            host.trace.emit(PacketDropped(host.clock.now(), host.name, frames, str(packet.src), str(packet.dst), "bad ICMP checksum"))
+            return
+        if msg.type == codes.ECHO_REQUEST:
+            self.stats["echo_requests"] += 1
+            if self.answer_echo and packet.dst in host.addresses:
+                self.stats["echo_replies"] += 1
+                host.ip.send(packet.src, PROTO_ICMP, ICMP.echo_reply(msg).build(), src=packet.dst, frames=frames)
+            return
+        if msg.type == codes.ECHO_REPLY:
+            listener = self.echo_listeners.get(msg.ident)
+            if listener is not None:
+                listener(packet, msg, frames)
+            return
+        if msg.is_error:
+            self.stats["errors_received"] += 1
+            for listener in list(self.error_listeners):
+                listener(packet, msg, frames)
+
+    def send_error(self, offending: IPv4, type: int, code: int, reason: str, frames: tuple[int, ...], mtu: int = 0) -> None:
+        host = self.host
+        if offending.offset_bytes or offending.src in (IPv4Address(0), IPv4Address("255.255.255.255")):
+            return
+        if offending.dst == IPv4Address("255.255.255.255") or offending.src.is_multicast:
+            return
+        if offending.proto == PROTO_ICMP and offending.payload[:1] and offending.payload[0] not in _QUERY_TYPES:
+            return
+        raw = offending.build()
+        msg = ICMP.unreachable(code, raw, mtu) if type == codes.DEST_UNREACHABLE else ICMP.time_exceeded(code, raw)
+        self.stats["errors_sent"] += 1
+        host.trace.emit(IcmpSent(host.clock.now(), host.name, frames, offending.src, msg.describe(), reason))
+        host.ip.send(offending.src, PROTO_ICMP, msg.build(), frames=frames)
+
+    def notify_local_error(self, offending: IPv4, type: int, code: int, mtu: int = 0) -> None:
+        """An error about a packet this host itself sent, raised inside the host (as Linux
+        reports "Destination Host Unreachable" from its own address)."""
+        host = self.host
+        raw = offending.build()
+        msg = ICMP.unreachable(code, raw, mtu) if type == codes.DEST_UNREACHABLE else ICMP.time_exceeded(code, raw)
+        carrier = IPv4.make(offending.src, offending.src, PROTO_ICMP, msg.build())
+        host.clock.call_soon(self.receive, carrier, host.loopback, ())

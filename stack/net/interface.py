@@ -1,0 +1,40 @@
+"""An IP interface: a NIC plus an address and mask (or none yet, before DHCP)."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+
+from stack.link.nic import NIC
+
+UNSET = IPv4Interface("0.0.0.0/0")
+
+
+class Interface:
+    def __init__(self, name: str, nic: NIC, address: IPv4Interface | None = None, mtu: int = 1500) -> None:
+        self.name = name
+        self.nic = nic
+        self.address = address or UNSET
+        self.mtu = mtu
+
+    @property
+    def configured(self) -> bool:
+        return self.address != UNSET
+
+    @property
+    def ip(self) -> IPv4Address:
+        return self.address.ip
+
+    @property
+    def network(self) -> IPv4Network:
+        return self.address.network
+
+    @property
+    def netmask(self) -> IPv4Address:
+        return self.address.network.netmask
+
+    @property
+    def broadcast(self) -> IPv4Address:
+        return self.address.network.broadcast_address
+
+    def __repr__(self) -> str:
+        return f"Interface({self.name}, {self.address}, {self.nic.mac})"

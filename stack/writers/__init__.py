@@ -1,0 +1,1 @@
+"""Trace subscribers that write: readable text, JSON Lines, pcap/pcapng."""

@@ -1,0 +1,24 @@
+"""The trace as readable lines: virtual time, who decided, what and why."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from stack.events import Event
+
+
+def format_event(event: Event) -> str:
+    return f"{event.time:12.6f}  {event.host:<8} {event.describe()}"
+
+
+class TextWriter:
+    def __init__(self, out: TextIO, *, hide: frozenset[str] = frozenset()) -> None:
+        self.out = out
+        self.hide = hide
+        self.lines = 0
+
+    def __call__(self, event: Event) -> None:
+        if event.kind in self.hide:
+            return
+        self.out.write(format_event(event) + "\n")
+        self.lines += 1

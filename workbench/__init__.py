@@ -1,0 +1,1 @@
+"""Packet Workbench: the Textual app and the command line, on top of `stack`."""

@@ -1,0 +1,76 @@
+"""`workbench run`: a lab headless — the trace as readable lines, then each command's result.
+
+Commands run one after the other, each until it is done; in virtual time that takes no wall
+time at all, and the same command line always prints the same trace and writes the same pcap.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from stack.clock import VirtualClock
+from stack.labs import build_network, load_lab
+from stack.network import Network
+from stack.writers.jsonl import JsonlWriter
+from stack.writers.pcap import capture_writer
+from stack.writers.text import TextWriter
+from workbench.commands import CommandError, Invocation, prepare
+
+COMMAND_BUDGET = 600.0  # virtual seconds one command may take before it is called stuck
+
+
+@dataclass
+class Outcome:
+    invocation: Invocation
+    ok: bool
+    lines: list[str] = field(default_factory=list)
+
+
+def run_virtual(net: Network, invocations: list[Invocation], settle: float = 0.0) -> list[Outcome]:
+    clock = net.clock
+    assert isinstance(clock, VirtualClock)
+    outcomes = []
+    for inv in invocations:
+        program = inv.start().start()
+        deadline = clock.now() + COMMAND_BUDGET
+        while not program.done:
+            nxt = clock.next_time()
+            if nxt is None or nxt > deadline:
+                break
+            clock.step()
+        lines = list(program.lines)
+        if not program.done:
+            why = "nothing left to happen" if clock.next_time() is None else f"still running after {COMMAND_BUDGET:.0f} s"
+            lines.append(f"(gave up: {why})")
+        outcomes.append(Outcome(inv, program.done and program.ok, lines))
+    if settle:
+        clock.run_until(clock.now() + settle)
+    return outcomes
+
+
+def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: bool, out: TextIO = sys.stdout) -> int:
+    spec = load_lab(lab)
+    net = build_network(spec)
+    invocations = [prepare(net, text) for text in dos]
+    with ExitStack() as stack:
+        if not quiet:
+            net.trace.subscribe(TextWriter(out))
+        if pcap:
+            handle = stack.enter_context(open(pcap, "wb"))
+            net.trace.subscribe(capture_writer(pcap, handle, net.trace))
+        if events:
+            handle = stack.enter_context(open(events, "w", encoding="utf-8"))
+            net.trace.subscribe(JsonlWriter(handle, net.trace))
+        outcomes = run_virtual(net, invocations)
+    for outcome in outcomes:
+        out.write(f"\n── {outcome.invocation.text} {'─' * max(3, 60 - len(outcome.invocation.text))}\n")
+        for line in outcome.lines:
+            out.write(line + "\n")
+    failed = [o for o in outcomes if not o.ok]
+    return 1 if failed else 0
+
+
+__all__ = ["main", "run_virtual", "CommandError"]
