@@ -1,0 +1,416 @@
+"""DHCP and BOOTP messages (RFC 2131, RFC 2132, RFC 951).
+
+The 236-byte BOOTP fixed part, the magic cookie 99.130.83.99 and the options that follow it.
+Options are kept exactly as they came, in order, each as `DHCPOption(code, data)`: a Pad is a
+one-byte option of its own, and the End option carries the bytes that follow it (the zero
+padding most clients add to reach BOOTP's 300 bytes) in its `data`, so parse and build are
+exact inverses. `chaddr` is the client's MAC (the first 6 of the 16 bytes); the other ten,
+`sname` and `file` are kept with their trailing zeros stripped, which `build` puts back.
+
+Typed views (`message_type`, `requested_ip`, `server_id`, `lease_time`, `subnet_mask`,
+`routers`, `dns_servers`, …) read the first option with that code. `parse` checks the length
+of every option those views read, so they cannot fail on a parsed message. Options carried in
+`sname`/`file` under Option Overload (52) are not unpacked: they stay in those fields.
+A message of exactly 236 bytes is plain BOOTP without options (`magic` is None).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+
+from stack.wire.errors import WireError
+from stack.wire.mac import MAC
+
+SERVER_PORT = 67
+CLIENT_PORT = 68
+FIXED_LEN = 236
+MAGIC_COOKIE = 0x63825363
+MIN_LEN = 300  # BOOTP's minimum message (RFC 951, RFC 1542 §2.1); clients pad to it
+BROADCAST_FLAG = 0x8000
+
+BOOTREQUEST = 1
+BOOTREPLY = 2
+
+# Message types (option 53, RFC 2132 §9.6).
+DISCOVER, OFFER, REQUEST, DECLINE, ACK, NAK, RELEASE, INFORM = range(1, 9)
+MESSAGE_NAMES = {
+    DISCOVER: "Discover", OFFER: "Offer", REQUEST: "Request", DECLINE: "Decline", ACK: "ACK",
+    NAK: "NAK", RELEASE: "Release", INFORM: "Inform",
+}
+
+# Option codes (RFC 2132).
+PAD = 0
+SUBNET_MASK = 1
+ROUTER = 3
+DNS_SERVER = 6
+HOSTNAME = 12
+DOMAIN_NAME = 15
+BROADCAST_ADDRESS = 28
+REQUESTED_IP = 50
+LEASE_TIME = 51
+OVERLOAD = 52
+MESSAGE_TYPE = 53
+SERVER_ID = 54
+PARAMETER_REQUEST_LIST = 55
+MESSAGE = 56
+MAX_MESSAGE_SIZE = 57
+RENEWAL_TIME = 58  # T1
+REBINDING_TIME = 59  # T2
+VENDOR_CLASS_ID = 60
+CLIENT_ID = 61
+END = 255
+OPTION_NAMES = {
+    PAD: "Pad", SUBNET_MASK: "Subnet Mask", ROUTER: "Router", DNS_SERVER: "Domain Name Server",
+    HOSTNAME: "Host Name", DOMAIN_NAME: "Domain Name", BROADCAST_ADDRESS: "Broadcast Address",
+    REQUESTED_IP: "Requested IP Address", LEASE_TIME: "IP Address Lease Time",
+    OVERLOAD: "Option Overload", MESSAGE_TYPE: "DHCP Message Type", SERVER_ID: "DHCP Server Identifier",
+    PARAMETER_REQUEST_LIST: "Parameter Request List", MESSAGE: "Message",
+    MAX_MESSAGE_SIZE: "Maximum DHCP Message Size", RENEWAL_TIME: "Renewal Time Value",
+    REBINDING_TIME: "Rebinding Time Value", VENDOR_CLASS_ID: "Vendor class identifier",
+    CLIENT_ID: "Client identifier", END: "End",
+}
+# What a client usually asks for: mask, router, DNS, domain name, lease, server id, T1, T2.
+DEFAULT_PARAMETERS = (SUBNET_MASK, ROUTER, DNS_SERVER, DOMAIN_NAME, LEASE_TIME, SERVER_ID, RENEWAL_TIME, REBINDING_TIME)
+
+# Exact sizes (or a multiple of 4) that parse checks for the options the typed views read.
+_FIXED_SIZES = {MESSAGE_TYPE: 1, SUBNET_MASK: 4, REQUESTED_IP: 4, SERVER_ID: 4, LEASE_TIME: 4, RENEWAL_TIME: 4, REBINDING_TIME: 4}
+_ADDRESS_LISTS = (ROUTER, DNS_SERVER)
+
+_new = object.__new__
+_FIXED = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s")
+_ZERO_IP = IPv4Address(0)
+
+
+@dataclass(frozen=True)
+class DHCPOption:
+    code: int
+    data: bytes = b""
+
+    def build(self) -> bytes:
+        if self.code == PAD:
+            return b"\x00"
+        if self.code == END:
+            return b"\xff" + self.data
+        if len(self.data) > 255:
+            raise WireError("dhcp", "options", 0, f"option {self.code} has {len(self.data)} bytes, over 255")
+        return bytes((self.code, len(self.data))) + self.data
+
+    @classmethod
+    def message_type(cls, kind: int) -> DHCPOption:
+        return cls(MESSAGE_TYPE, bytes([kind]))
+
+    @classmethod
+    def address(cls, code: int, address: IPv4Address) -> DHCPOption:
+        return cls(code, address.packed)
+
+    @classmethod
+    def addresses(cls, code: int, addresses: tuple[IPv4Address, ...] | list[IPv4Address]) -> DHCPOption:
+        return cls(code, b"".join(a.packed for a in addresses))
+
+    @classmethod
+    def seconds(cls, code: int, value: int) -> DHCPOption:
+        return cls(code, value.to_bytes(4, "big"))
+
+    @classmethod
+    def text(cls, code: int, value: str) -> DHCPOption:
+        return cls(code, value.encode())
+
+    @classmethod
+    def parameter_list(cls, codes: tuple[int, ...] | list[int]) -> DHCPOption:
+        return cls(PARAMETER_REQUEST_LIST, bytes(codes))
+
+    @classmethod
+    def client_id(cls, mac: MAC) -> DHCPOption:
+        """Hardware type 1 (Ethernet) and the MAC, as most clients send it (RFC 2132 §9.14)."""
+        return cls(CLIENT_ID, b"\x01" + bytes(mac))
+
+    @classmethod
+    def end(cls, padding: int = 0) -> DHCPOption:
+        return cls(END, bytes(padding))
+
+
+def parse_options(raw: bytes, base: int = FIXED_LEN + 4) -> tuple[DHCPOption, ...]:
+    options = []
+    i, n = 0, len(raw)
+    while i < n:
+        code = raw[i]
+        if code == PAD:
+            options.append(_PAD)
+            i += 1
+            continue
+        if code == END:
+            options.append(DHCPOption(END, bytes(raw[i + 1 :])))
+            break
+        if i + 1 >= n:
+            raise WireError("dhcp", "options", base + i, f"option {code} has no length byte")
+        size = raw[i + 1]
+        if i + 2 + size > n:
+            raise WireError("dhcp", "options", base + i + 1, f"option {code} claims {size} bytes, {n - i - 2} remain")
+        want = _FIXED_SIZES.get(code)
+        if want is not None and size != want:
+            raise WireError("dhcp", "options", base + i + 1, f"option {code} ({OPTION_NAMES[code]}) must be {want} bytes, not {size}")
+        if code in _ADDRESS_LISTS and (size == 0 or size % 4):
+            raise WireError("dhcp", "options", base + i + 1, f"option {code} ({OPTION_NAMES[code]}) of {size} bytes is not a list of addresses")
+        options.append(DHCPOption(code, bytes(raw[i + 2 : i + 2 + size])))
+        i += 2 + size
+    return tuple(options)
+
+
+_PAD = DHCPOption(PAD)
+
+
+@dataclass(frozen=True)
+class DHCP:
+    op: int
+    xid: int
+    chaddr: MAC
+    options: tuple[DHCPOption, ...] = ()
+    ciaddr: IPv4Address = _ZERO_IP
+    yiaddr: IPv4Address = _ZERO_IP
+    siaddr: IPv4Address = _ZERO_IP
+    giaddr: IPv4Address = _ZERO_IP
+    secs: int = 0
+    flags: int = 0
+    hops: int = 0
+    htype: int = 1
+    hlen: int = 6
+    chaddr_padding: bytes = b""
+    sname: bytes = b""
+    file: bytes = b""
+    magic: int | None = MAGIC_COOKIE
+
+    def __post_init__(self) -> None:
+        for name in ("chaddr_padding", "sname", "file"):
+            object.__setattr__(self, name, bytes(getattr(self, name)).rstrip(b"\x00"))
+        if not isinstance(self.options, tuple):
+            object.__setattr__(self, "options", tuple(self.options))
+
+    @classmethod
+    def parse(cls, data: bytes) -> DHCP:
+        n = len(data)
+        if n < FIXED_LEN:
+            raise WireError("dhcp", "header", n, f"{n} bytes is shorter than the 236-byte BOOTP fixed part")
+        op, htype, hlen, hops, xid, secs, flags, ci, yi, si, gi, ch, sname, file = _FIXED.unpack_from(data)
+        if n == FIXED_LEN:
+            magic, options = None, ()
+        else:
+            if n < FIXED_LEN + 4:
+                raise WireError("dhcp", "magic", FIXED_LEN, f"{n - FIXED_LEN} bytes after the fixed part is no magic cookie")
+            magic = int.from_bytes(data[FIXED_LEN : FIXED_LEN + 4], "big")
+            if magic != MAGIC_COOKIE:
+                raise WireError("dhcp", "magic", FIXED_LEN, f"0x{magic:08x} is not the DHCP magic cookie 0x63825363")
+            options = parse_options(data[FIXED_LEN + 4 :])
+        message = _new(cls)
+        message.__dict__.update(
+            op=op, xid=xid, chaddr=MAC(ch[:6]), options=options, ciaddr=IPv4Address(ci),
+            yiaddr=IPv4Address(yi), siaddr=IPv4Address(si), giaddr=IPv4Address(gi), secs=secs,
+            flags=flags, hops=hops, htype=htype, hlen=hlen, chaddr_padding=ch[6:].rstrip(b"\x00"),
+            sname=sname.rstrip(b"\x00"), file=file.rstrip(b"\x00"), magic=magic,
+        )
+        return message
+
+    def build(self) -> bytes:
+        for name, size in (("chaddr_padding", 10), ("sname", 64), ("file", 128)):
+            if len(getattr(self, name)) > size:
+                raise WireError("dhcp", name, 0, f"{len(getattr(self, name))} bytes is over the {size} the field holds")
+        fixed = _FIXED.pack(
+            self.op, self.htype, self.hlen, self.hops, self.xid, self.secs, self.flags,
+            self.ciaddr.packed, self.yiaddr.packed, self.siaddr.packed, self.giaddr.packed,
+            bytes(self.chaddr) + self.chaddr_padding, self.sname, self.file,
+        )
+        if self.magic is None:
+            return fixed
+        return fixed + self.magic.to_bytes(4, "big") + b"".join(o.build() for o in self.options)
+
+    # --- making messages ---------------------------------------------------------------------
+
+    @classmethod
+    def make(
+        cls, op: int, xid: int, chaddr: MAC, options: tuple[DHCPOption, ...] | list[DHCPOption], *,
+        ciaddr: IPv4Address = _ZERO_IP, yiaddr: IPv4Address = _ZERO_IP, siaddr: IPv4Address = _ZERO_IP,
+        giaddr: IPv4Address = _ZERO_IP, secs: int = 0, broadcast: bool = False, min_size: int = MIN_LEN,
+    ) -> DHCP:
+        """A message with End appended and zero padding after it up to `min_size` bytes."""
+        options = [o for o in options if o.code != END]
+        size = FIXED_LEN + 4 + sum(len(o.build()) for o in options) + 1
+        options.append(DHCPOption(END, bytes(max(0, min_size - size))))
+        return cls(
+            op, xid, chaddr, tuple(options), ciaddr=ciaddr, yiaddr=yiaddr, siaddr=siaddr,
+            giaddr=giaddr, secs=secs, flags=BROADCAST_FLAG if broadcast else 0,
+        )
+
+    @classmethod
+    def discover(
+        cls, chaddr: MAC, xid: int, *, requested_ip: IPv4Address | None = None, hostname: str | None = None,
+        parameters: tuple[int, ...] = DEFAULT_PARAMETERS, broadcast: bool = False,
+    ) -> DHCP:
+        options = [DHCPOption.message_type(DISCOVER), DHCPOption.client_id(chaddr)]
+        if requested_ip is not None:
+            options.append(DHCPOption.address(REQUESTED_IP, requested_ip))
+        if hostname:
+            options.append(DHCPOption.text(HOSTNAME, hostname))
+        options.append(DHCPOption.parameter_list(parameters))
+        return cls.make(BOOTREQUEST, xid, chaddr, options, broadcast=broadcast)
+
+    @classmethod
+    def request(
+        cls, chaddr: MAC, xid: int, *, requested_ip: IPv4Address | None = None,
+        server_id: IPv4Address | None = None, ciaddr: IPv4Address = _ZERO_IP, hostname: str | None = None,
+        parameters: tuple[int, ...] = DEFAULT_PARAMETERS, broadcast: bool = False,
+    ) -> DHCP:
+        """SELECTING: requested_ip and server_id from the offer. RENEWING/REBINDING: ciaddr only
+        (RFC 2131 §4.3.2)."""
+        options = [DHCPOption.message_type(REQUEST), DHCPOption.client_id(chaddr)]
+        if requested_ip is not None:
+            options.append(DHCPOption.address(REQUESTED_IP, requested_ip))
+        if server_id is not None:
+            options.append(DHCPOption.address(SERVER_ID, server_id))
+        if hostname:
+            options.append(DHCPOption.text(HOSTNAME, hostname))
+        options.append(DHCPOption.parameter_list(parameters))
+        return cls.make(BOOTREQUEST, xid, chaddr, options, ciaddr=ciaddr, broadcast=broadcast)
+
+    @classmethod
+    def release(cls, chaddr: MAC, xid: int, ciaddr: IPv4Address, server_id: IPv4Address) -> DHCP:
+        options = [DHCPOption.message_type(RELEASE), DHCPOption.client_id(chaddr), DHCPOption.address(SERVER_ID, server_id)]
+        return cls.make(BOOTREQUEST, xid, chaddr, options, ciaddr=ciaddr)
+
+    @classmethod
+    def reply(
+        cls, request: DHCP, message_type: int, yiaddr: IPv4Address, server_id: IPv4Address, *,
+        lease_time: int | None = None, renewal_time: int | None = None, rebinding_time: int | None = None,
+        subnet_mask: IPv4Address | None = None, routers: tuple[IPv4Address, ...] = (),
+        dns_servers: tuple[IPv4Address, ...] = (), siaddr: IPv4Address = _ZERO_IP, message: str | None = None,
+    ) -> DHCP:
+        """A server's OFFER, ACK or NAK to `request` (RFC 2131 §4.3.1, table 3): xid, flags,
+        giaddr and chaddr copied; T1 and T2 default to 1/2 and 7/8 of the lease (§4.4.5)."""
+        options = [DHCPOption.message_type(message_type), DHCPOption.address(SERVER_ID, server_id)]
+        if lease_time is not None:
+            options.append(DHCPOption.seconds(LEASE_TIME, lease_time))
+            t1 = lease_time // 2 if renewal_time is None else renewal_time
+            t2 = lease_time * 7 // 8 if rebinding_time is None else rebinding_time
+            options += [DHCPOption.seconds(RENEWAL_TIME, t1), DHCPOption.seconds(REBINDING_TIME, t2)]
+        if subnet_mask is not None:
+            options.append(DHCPOption.address(SUBNET_MASK, subnet_mask))
+        if routers:
+            options.append(DHCPOption.addresses(ROUTER, routers))
+        if dns_servers:
+            options.append(DHCPOption.addresses(DNS_SERVER, dns_servers))
+        if message:
+            options.append(DHCPOption.text(MESSAGE, message))
+        ack = message_type == ACK and request.message_type in (REQUEST, INFORM)
+        reply = cls.make(
+            BOOTREPLY, request.xid, request.chaddr, options,
+            ciaddr=request.ciaddr if ack else _ZERO_IP, yiaddr=yiaddr, siaddr=siaddr, giaddr=request.giaddr,
+        )
+        return _replace(reply, flags=request.flags, htype=request.htype, hlen=request.hlen, chaddr_padding=request.chaddr_padding)
+
+    @classmethod
+    def offer(cls, request: DHCP, yiaddr: IPv4Address, server_id: IPv4Address, **options) -> DHCP:
+        return cls.reply(request, OFFER, yiaddr, server_id, **options)
+
+    @classmethod
+    def ack(cls, request: DHCP, yiaddr: IPv4Address, server_id: IPv4Address, **options) -> DHCP:
+        return cls.reply(request, ACK, yiaddr, server_id, **options)
+
+    @classmethod
+    def nak(cls, request: DHCP, server_id: IPv4Address, message: str | None = None) -> DHCP:
+        return cls.reply(request, NAK, _ZERO_IP, server_id, message=message)
+
+    # --- typed views ----------------------------------------------------------------------------
+
+    def option(self, code: int) -> bytes | None:
+        """The data of the first option with this code, or None."""
+        for option in self.options:
+            if option.code == code:
+                return option.data
+        return None
+
+    def _address(self, code: int) -> IPv4Address | None:
+        data = self.option(code)
+        return IPv4Address(data) if data is not None else None
+
+    def _addresses(self, code: int) -> tuple[IPv4Address, ...]:
+        data = self.option(code) or b""
+        return tuple(IPv4Address(data[i : i + 4]) for i in range(0, len(data), 4))
+
+    def _seconds(self, code: int) -> int | None:
+        data = self.option(code)
+        return int.from_bytes(data, "big") if data is not None else None
+
+    @property
+    def message_type(self) -> int | None:
+        data = self.option(MESSAGE_TYPE)
+        return data[0] if data is not None else None
+
+    @property
+    def message_name(self) -> str:
+        kind = self.message_type
+        if kind is None:
+            return "BOOTREQUEST" if self.op == BOOTREQUEST else "BOOTREPLY"
+        return MESSAGE_NAMES.get(kind, f"type {kind}")
+
+    @property
+    def broadcast(self) -> bool:
+        return bool(self.flags & BROADCAST_FLAG)
+
+    @property
+    def requested_ip(self) -> IPv4Address | None:
+        return self._address(REQUESTED_IP)
+
+    @property
+    def server_id(self) -> IPv4Address | None:
+        return self._address(SERVER_ID)
+
+    @property
+    def subnet_mask(self) -> IPv4Address | None:
+        return self._address(SUBNET_MASK)
+
+    @property
+    def lease_time(self) -> int | None:
+        return self._seconds(LEASE_TIME)
+
+    @property
+    def renewal_time(self) -> int | None:
+        return self._seconds(RENEWAL_TIME)
+
+    @property
+    def rebinding_time(self) -> int | None:
+        return self._seconds(REBINDING_TIME)
+
+    @property
+    def routers(self) -> tuple[IPv4Address, ...]:
+        return self._addresses(ROUTER)
+
+    @property
+    def dns_servers(self) -> tuple[IPv4Address, ...]:
+        return self._addresses(DNS_SERVER)
+
+    @property
+    def hostname(self) -> str | None:
+        data = self.option(HOSTNAME)
+        return data.decode("utf-8", "replace") if data is not None else None
+
+    @property
+    def parameter_requests(self) -> tuple[int, ...]:
+        return tuple(self.option(PARAMETER_REQUEST_LIST) or b"")
+
+    @property
+    def client_id(self) -> bytes | None:
+        return self.option(CLIENT_ID)
+
+    @property
+    def server_name(self) -> str:
+        return self.sname.split(b"\x00", 1)[0].decode("latin-1")
+
+    @property
+    def boot_file(self) -> str:
+        return self.file.split(b"\x00", 1)[0].decode("latin-1")
+
+
+def _replace(message: DHCP, **changes) -> DHCP:
+    copy = _new(DHCP)
+    copy.__dict__.update(message.__dict__, **changes)
+    return copy

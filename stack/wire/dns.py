@@ -1,0 +1,533 @@
+"""DNS messages (RFC 1035 §4): header, questions, resource records, and name compression.
+
+Names are text in presentation form without the final dot ("www.google.com"; the root is "").
+A label byte that is not printable ASCII, a space, a dot or a backslash is escaped as RFC 1035
+§5.1 does (`\\.`, `\\\\`, `\\DDD`), so every name on the wire has exactly one text form and
+case is kept as sent. Constructors drop one trailing dot, so "www.google.com." works too.
+
+Record data is typed where it is plain: A (`IPv4Address`), AAAA (`IPv6Address`), NS, CNAME
+and PTR (a name), MX (`MXData`), SOA (`SOAData`), TXT (a tuple of byte strings); anything else, and
+empty rdata (dynamic updates), stays `bytes`. A and AAAA are typed in class IN only.
+
+Compression. Parsing follows pointers (RFC 1035 §4.1.4) with two guards: each pointer must
+point before the one followed just previously (so no loop can go on forever), and a name may
+not exceed 255 bytes. Building compresses in one canonical way, the one most servers use: every
+name (owner names and the names inside NS, CNAME, PTR, MX and SOA data), label by label from
+the left, is replaced by a pointer to the first earlier occurrence of the same remaining suffix,
+compared byte for byte.
+
+The exact-inverse rule. Equality is about meaning: two messages that differ only in how they
+were compressed are equal. `DNS.parse` remembers the bytes it was given, and `build()` of a
+parsed value returns them unchanged, so `DNS.parse(data).build() == data` for any bytes that
+parse, whatever compression layout (or trailing bytes) they used. A value made any other way —
+the constructor, `query`, `response`, `dataclasses.replace` of a parsed value — builds with the
+canonical compression, and `DNS.parse(x.build()) == x`.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv6Address
+
+from stack.wire.errors import WireError
+
+PORT = 53
+HEADER_LEN = 12
+MAX_NAME = 255
+MAX_LABEL = 63
+
+# Types (RFC 1035 §3.2.2, RFC 3596, RFC 2782, RFC 6891).
+A, NS, CNAME, SOA, PTR, MX, TXT, AAAA, SRV, OPT, ANY = 1, 2, 5, 6, 12, 15, 16, 28, 33, 41, 255
+TYPE_NAMES = {
+    A: "A", NS: "NS", CNAME: "CNAME", SOA: "SOA", PTR: "PTR", 13: "HINFO", MX: "MX", TXT: "TXT",
+    AAAA: "AAAA", SRV: "SRV", OPT: "OPT", 43: "DS", 46: "RRSIG", 47: "NSEC", 48: "DNSKEY",
+    64: "SVCB", 65: "HTTPS", 252: "AXFR", ANY: "ANY", 257: "CAA",
+}
+TYPES = {name: number for number, name in TYPE_NAMES.items()}
+# Classes.
+IN, CH, HS, CLASS_ANY = 1, 3, 4, 255
+# Opcodes and response codes (RFC 1035 §4.1.1, RFC 2136).
+QUERY, IQUERY, STATUS, NOTIFY, UPDATE = 0, 1, 2, 4, 5
+NOERROR, FORMERR, SERVFAIL, NXDOMAIN, NOTIMP, REFUSED = 0, 1, 2, 3, 4, 5
+OPCODE_TEXT = {QUERY: "Standard query", IQUERY: "Inverse query", STATUS: "Server status request",
+               NOTIFY: "Zone change notification", UPDATE: "Dynamic update"}
+RCODE_NAMES = {NOERROR: "NOERROR", FORMERR: "FORMERR", SERVFAIL: "SERVFAIL", NXDOMAIN: "NXDOMAIN",
+               NOTIMP: "NOTIMP", REFUSED: "REFUSED"}
+RCODE_TEXT = {NOERROR: "No error", FORMERR: "Format error", SERVFAIL: "Server failure",
+              NXDOMAIN: "No such name", NOTIMP: "Not implemented", REFUSED: "Refused"}
+
+_new = object.__new__
+_HEADER = struct.Struct("!HHHHHH")
+_QUESTION = struct.Struct("!HH")
+_RR = struct.Struct("!HHIH")
+_SOA_TAIL = struct.Struct("!IIIII")
+_NAMED_DATA = (NS, CNAME, PTR)
+# Bytes a label may hold and still print as itself: printable ASCII except "." and "\".
+_PLAIN = re.compile(rb"[!-\-/-\[\]-~]*")
+
+
+def type_name(rtype: int) -> str:
+    return TYPE_NAMES.get(rtype, f"TYPE{rtype}")
+
+
+# --- names ----------------------------------------------------------------------------------
+
+
+def _label_text(label: bytes) -> str:
+    if _PLAIN.fullmatch(label):
+        return label.decode("ascii")
+    out = []
+    for byte in label:
+        if byte in (0x2E, 0x5C):
+            out.append("\\" + chr(byte))
+        elif 0x21 <= byte <= 0x7E:
+            out.append(chr(byte))
+        else:
+            out.append(f"\\{byte:03d}")
+    return "".join(out)
+
+
+def _strip_dot(name: str) -> str:
+    """Drop one final dot unless it is escaped (an odd run of backslashes before it)."""
+    if not name.endswith("."):
+        return name
+    backslashes = len(name) - 1 - len(name[:-1].rstrip("\\"))
+    return name if backslashes % 2 else name[:-1]
+
+
+def name_labels(name: str) -> tuple[bytes, ...]:
+    """The wire labels of a name in presentation form; WireError if it cannot go on the wire."""
+    if not name or name == ".":
+        return ()
+    if "\\" not in name:
+        try:
+            labels = tuple(part.encode("ascii") for part in name.split("."))
+        except UnicodeEncodeError:
+            raise WireError("dns", "name", 0, f"{name!r} is not ASCII; write it in IDNA form (xn--…)") from None
+    else:
+        labels = _unescape(name)
+    total = 1
+    for label in labels:
+        if not label:
+            raise WireError("dns", "name", 0, f"{name!r} has an empty label")
+        if len(label) > MAX_LABEL:
+            raise WireError("dns", "name", 0, f"a label of {len(label)} bytes in {name!r} is over the 63-byte maximum")
+        total += 1 + len(label)
+    if total > MAX_NAME:
+        raise WireError("dns", "name", 0, f"{name!r} takes {total} bytes, over the 255-byte maximum")
+    return labels
+
+
+def _unescape(name: str) -> tuple[bytes, ...]:
+    labels: list[bytes] = []
+    label = bytearray()
+    i, n = 0, len(name)
+    while i < n:
+        char = name[i]
+        if char == ".":
+            labels.append(bytes(label))
+            label = bytearray()
+            i += 1
+        elif char == "\\":
+            digits = name[i + 1 : i + 4]
+            if len(digits) == 3 and digits.isdigit() and digits.isascii():
+                if int(digits) > 255:
+                    raise WireError("dns", "name", 0, f"escape \\{digits} in {name!r} is over 255")
+                label.append(int(digits))
+                i += 4
+            elif i + 1 < n and ord(name[i + 1]) < 128:
+                label.append(ord(name[i + 1]))
+                i += 2
+            else:
+                raise WireError("dns", "name", 0, f"dangling or non-ASCII escape in {name!r}")
+        else:
+            if ord(char) >= 128:
+                raise WireError("dns", "name", 0, f"{name!r} is not ASCII; write it in IDNA form (xn--…)")
+            label.append(ord(char))
+            i += 1
+    labels.append(bytes(label))
+    return tuple(labels)
+
+
+def _read_name(data: bytes, offset: int, n: int) -> tuple[str, int]:
+    """The name at `offset` and the offset just after it in place; nothing is read at or past `n`."""
+    labels: list[str] = []
+    pos = offset
+    end = -1
+    limit = offset  # each pointer must point before this; it only ever decreases
+    size = 1
+    while True:
+        if pos >= n:
+            raise WireError("dns", "name", pos, "name runs past the end of the message")
+        length = data[pos]
+        if length == 0:
+            return ".".join(labels), (pos + 1 if end < 0 else end)
+        kind = length & 0xC0
+        if kind == 0xC0:
+            if pos + 1 >= n:
+                raise WireError("dns", "name", pos, "compression pointer cut off by the end of the message")
+            target = (length & 0x3F) << 8 | data[pos + 1]
+            if target >= limit:
+                raise WireError("dns", "name", pos, f"compression pointer to byte {target} does not point back before byte {limit}")
+            if end < 0:
+                end = pos + 2
+            limit = pos = target
+            continue
+        if kind:
+            raise WireError("dns", "name", pos, f"label type 0x{kind:02x} is not a length or a pointer")
+        size += 1 + length
+        if size > MAX_NAME:
+            raise WireError("dns", "name", pos, "name is over the 255-byte maximum")
+        if pos + 1 + length > n:
+            raise WireError("dns", "name", pos, f"label of {length} bytes runs past the end of the message")
+        labels.append(_label_text(data[pos + 1 : pos + 1 + length]))
+        pos += 1 + length
+
+
+class _Writer:
+    """A growing message and the suffixes already written, for compression."""
+
+    __slots__ = ("out", "seen")
+
+    def __init__(self) -> None:
+        self.out = bytearray()
+        self.seen: dict[tuple[bytes, ...], int] = {}
+
+    def name(self, name: str) -> None:
+        labels = name_labels(name)
+        out, seen = self.out, self.seen
+        for i in range(len(labels)):
+            suffix = labels[i:]
+            pointer = seen.get(suffix)
+            if pointer is not None:
+                out += (0xC000 | pointer).to_bytes(2, "big")
+                return
+            if len(out) < 0x4000:  # a pointer has 14 bits
+                seen[suffix] = len(out)
+            out.append(len(labels[i]))
+            out += labels[i]
+        out.append(0)
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MXData:
+    preference: int
+    exchange: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "exchange", _strip_dot(self.exchange))
+
+
+@dataclass(frozen=True)
+class SOAData:
+    mname: str
+    rname: str
+    serial: int
+    refresh: int
+    retry: int
+    expire: int
+    minimum: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mname", _strip_dot(self.mname))
+        object.__setattr__(self, "rname", _strip_dot(self.rname))
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    qtype: int = A
+    qclass: int = IN
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", _strip_dot(self.name))
+
+
+RData = IPv4Address | IPv6Address | str | MXData | SOAData | tuple | bytes
+
+
+@dataclass(frozen=True)
+class Record:
+    """A resource record. `data` is typed (see the module doc) or raw `bytes`, written as-is."""
+
+    name: str
+    rtype: int
+    ttl: int
+    data: RData
+    rclass: int = IN
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", _strip_dot(self.name))
+        if isinstance(self.data, str):
+            object.__setattr__(self, "data", _strip_dot(self.data))
+        elif isinstance(self.data, list):
+            object.__setattr__(self, "data", tuple(self.data))
+
+    @classmethod
+    def a(cls, name: str, address: IPv4Address | str, ttl: int = 300) -> Record:
+        return cls(name, A, ttl, IPv4Address(address))
+
+    @classmethod
+    def aaaa(cls, name: str, address: IPv6Address | str, ttl: int = 300) -> Record:
+        return cls(name, AAAA, ttl, IPv6Address(address))
+
+    @classmethod
+    def cname(cls, name: str, target: str, ttl: int = 300) -> Record:
+        return cls(name, CNAME, ttl, target)
+
+    @classmethod
+    def ns(cls, name: str, server: str, ttl: int = 300) -> Record:
+        return cls(name, NS, ttl, server)
+
+    @classmethod
+    def ptr(cls, name: str, target: str, ttl: int = 300) -> Record:
+        return cls(name, PTR, ttl, target)
+
+    @classmethod
+    def mx(cls, name: str, preference: int, exchange: str, ttl: int = 300) -> Record:
+        return cls(name, MX, ttl, MXData(preference, exchange))
+
+    @classmethod
+    def txt(cls, name: str, *strings: bytes | str, ttl: int = 300) -> Record:
+        return cls(name, TXT, ttl, tuple(s.encode() if isinstance(s, str) else bytes(s) for s in strings))
+
+
+@dataclass(frozen=True)
+class DNS:
+    id: int
+    questions: tuple[Question, ...] = ()
+    answers: tuple[Record, ...] = ()
+    authority: tuple[Record, ...] = ()
+    additional: tuple[Record, ...] = ()
+    qr: bool = False
+    opcode: int = QUERY
+    aa: bool = False
+    tc: bool = False
+    rd: bool = False
+    ra: bool = False
+    z: bool = False
+    ad: bool = False
+    cd: bool = False
+    rcode: int = NOERROR
+    # The bytes a parsed value came from (see "The exact-inverse rule" above).
+    _wire: bytes | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for section in ("questions", "answers", "authority", "additional"):
+            value = getattr(self, section)
+            if not isinstance(value, tuple):
+                object.__setattr__(self, section, tuple(value))
+
+    @classmethod
+    def parse(cls, data: bytes) -> DNS:
+        data = bytes(data)
+        n = len(data)
+        if n < HEADER_LEN:
+            raise WireError("dns", "header", n, f"{n} bytes is shorter than the 12-byte header")
+        ident, flags, qdcount, ancount, nscount, arcount = _HEADER.unpack_from(data)
+        pos = HEADER_LEN
+        questions = []
+        for _ in range(qdcount):
+            name, pos = _read_name(data, pos, n)
+            if pos + 4 > n:
+                raise WireError("dns", "question", pos, "question type and class run past the end of the message")
+            qtype, qclass = _QUESTION.unpack_from(data, pos)
+            pos += 4
+            question = _new(Question)
+            question.__dict__.update(name=name, qtype=qtype, qclass=qclass)
+            questions.append(question)
+        sections = []
+        for count in (ancount, nscount, arcount):
+            records = []
+            for _ in range(count):
+                record, pos = _read_record(data, pos)
+                records.append(record)
+            sections.append(tuple(records))
+        message = _new(cls)
+        message.__dict__.update(
+            id=ident, questions=tuple(questions), answers=sections[0], authority=sections[1],
+            additional=sections[2], qr=bool(flags & 0x8000), opcode=flags >> 11 & 0xF,
+            aa=bool(flags & 0x0400), tc=bool(flags & 0x0200), rd=bool(flags & 0x0100),
+            ra=bool(flags & 0x0080), z=bool(flags & 0x0040), ad=bool(flags & 0x0020),
+            cd=bool(flags & 0x0010), rcode=flags & 0xF, _wire=data,
+        )
+        return message
+
+    def build(self) -> bytes:
+        if self._wire is not None:
+            return self._wire
+        w = _Writer()
+        w.out += _HEADER.pack(
+            self.id, self.flags, len(self.questions), len(self.answers), len(self.authority), len(self.additional),
+        )
+        for q in self.questions:
+            w.name(q.name)
+            w.out += _QUESTION.pack(q.qtype, q.qclass)
+        for section in (self.answers, self.authority, self.additional):
+            for record in section:
+                _write_record(w, record)
+        return bytes(w.out)
+
+    @classmethod
+    def parse_tcp(cls, data: bytes) -> DNS:
+        """One message as sent over TCP: a 2-byte length, then exactly that many bytes."""
+        if len(data) < 2:
+            raise WireError("dns", "length", 0, "no room for the 2-byte TCP length prefix")
+        size = data[0] << 8 | data[1]
+        if size != len(data) - 2:
+            raise WireError("dns", "length", 0, f"TCP length prefix says {size} bytes, {len(data) - 2} follow")
+        return cls.parse(data[2:])
+
+    def build_tcp(self) -> bytes:
+        raw = self.build()
+        return len(raw).to_bytes(2, "big") + raw
+
+    @property
+    def flags(self) -> int:
+        return (
+            self.qr << 15 | (self.opcode & 0xF) << 11 | self.aa << 10 | self.tc << 9 | self.rd << 8
+            | self.ra << 7 | self.z << 6 | self.ad << 5 | self.cd << 4 | (self.rcode & 0xF)
+        )
+
+    @classmethod
+    def query(cls, id: int, name: str, qtype: int = A, *, rd: bool = True) -> DNS:
+        """A standard query for one name, recursion desired as a stub resolver asks."""
+        return cls(id, (Question(name, qtype),), rd=rd)
+
+    @classmethod
+    def response(
+        cls, query: DNS, answers: tuple[Record, ...] | list[Record] = (), rcode: int = NOERROR, *,
+        aa: bool = False, ra: bool = True, authority: tuple[Record, ...] | list[Record] = (),
+        additional: tuple[Record, ...] | list[Record] = (),
+    ) -> DNS:
+        """The answer to `query`: same id, question, opcode and RD; QR set (RFC 1035 §4.1.1)."""
+        return cls(
+            query.id, query.questions, tuple(answers), tuple(authority), tuple(additional), qr=True,
+            opcode=query.opcode, aa=aa, rd=query.rd, ra=ra, cd=query.cd, rcode=rcode,
+        )
+
+    @property
+    def addresses(self) -> tuple[IPv4Address | IPv6Address, ...]:
+        """The A and AAAA addresses in the answer section, in order."""
+        return tuple(r.data for r in self.answers if isinstance(r.data, (IPv4Address, IPv6Address)))
+
+
+def _read_record(data: bytes, pos: int) -> tuple[Record, int]:
+    name, pos = _read_name(data, pos, len(data))
+    if pos + 10 > len(data):
+        raise WireError("dns", "record", pos, "type, class, TTL and length run past the end of the message")
+    rtype, rclass, ttl, rdlength = _RR.unpack_from(data, pos)
+    start = pos + 10
+    end = start + rdlength
+    if end > len(data):
+        raise WireError("dns", "rdlength", pos + 8, f"{rdlength} bytes of data run past the end of the message")
+    record = _new(Record)
+    record.__dict__.update(name=name, rtype=rtype, ttl=ttl, data=_read_rdata(data, start, end, rtype, rclass), rclass=rclass)
+    return record, end
+
+
+def _read_rdata(data: bytes, start: int, end: int, rtype: int, rclass: int) -> RData:
+    size = end - start
+    if size == 0:
+        return b""
+    if rtype == A and rclass & 0x7FFF == IN:  # the top bit is mDNS's cache-flush flag
+        if size != 4:
+            raise WireError("dns", "rdata", start, f"A record data of {size} bytes, want 4")
+        return IPv4Address(data[start:end])
+    if rtype == AAAA and rclass & 0x7FFF == IN:
+        if size != 16:
+            raise WireError("dns", "rdata", start, f"AAAA record data of {size} bytes, want 16")
+        return IPv6Address(data[start:end])
+    if rtype in _NAMED_DATA:
+        target, after = _read_name(data, start, end)
+        _check_end(after, end, rtype)
+        return target
+    if rtype == MX:
+        if size < 3:
+            raise WireError("dns", "rdata", start, f"MX record data of {size} bytes is too short")
+        exchange, after = _read_name(data, start + 2, end)
+        _check_end(after, end, rtype)
+        mx = _new(MXData)
+        mx.__dict__.update(preference=data[start] << 8 | data[start + 1], exchange=exchange)
+        return mx
+    if rtype == SOA:
+        mname, after = _read_name(data, start, end)
+        rname, after = _read_name(data, after, end)
+        _check_end(after + 20, end, rtype)
+        soa = _new(SOAData)
+        serial, refresh, retry, expire, minimum = _SOA_TAIL.unpack_from(data, after)
+        soa.__dict__.update(
+            mname=mname, rname=rname, serial=serial, refresh=refresh, retry=retry, expire=expire, minimum=minimum,
+        )
+        return soa
+    if rtype == TXT:
+        strings = []
+        pos = start
+        while pos < end:
+            length = data[pos]
+            if pos + 1 + length > end:
+                raise WireError("dns", "rdata", pos, f"TXT string of {length} bytes runs past the record's data")
+            strings.append(data[pos + 1 : pos + 1 + length])
+            pos += 1 + length
+        return tuple(strings)
+    return data[start:end]
+
+
+def _check_end(after: int, end: int, rtype: int) -> None:
+    if after > end:
+        raise WireError("dns", "rdata", end, f"{type_name(rtype)} record data is {after - end} bytes short")
+    if after != end:
+        raise WireError("dns", "rdata", min(after, end), f"{type_name(rtype)} record data is {end - after} bytes longer than its contents")
+
+
+def _write_record(w: _Writer, record: Record) -> None:
+    w.name(record.name)
+    out = w.out
+    out += _RR.pack(record.rtype, record.rclass, record.ttl, 0)
+    start = len(out)
+    data = record.data
+    if isinstance(data, bytes):
+        out += data
+    elif isinstance(data, (IPv4Address, IPv6Address)):
+        out += data.packed
+    elif isinstance(data, str):
+        w.name(data)
+    elif isinstance(data, MXData):
+        out += data.preference.to_bytes(2, "big")
+        w.name(data.exchange)
+    elif isinstance(data, SOAData):
+        w.name(data.mname)
+        w.name(data.rname)
+        out += _SOA_TAIL.pack(data.serial, data.refresh, data.retry, data.expire, data.minimum)
+    elif isinstance(data, tuple):
+        for string in data:
+            if len(string) > 255:
+                raise WireError("dns", "rdata", start, f"a TXT string of {len(string)} bytes is over 255")
+            out.append(len(string))
+            out += string
+    else:
+        raise WireError("dns", "rdata", start, f"cannot write record data of type {type(data).__name__}")
+    size = len(out) - start
+    if size > 0xFFFF:
+        raise WireError("dns", "rdlength", start - 2, f"{size} bytes of record data is over 65,535")
+    out[start - 2 : start] = size.to_bytes(2, "big")
+
+
+def rdata_text(record: Record) -> str:
+    """The record's type and data as Wireshark's info column writes an answer: "A 172.194.72.105"."""
+    data = record.data
+    name = type_name(record.rtype)
+    if isinstance(data, MXData):
+        return f"{name} {data.preference} {data.exchange or '<Root>'}"
+    if isinstance(data, SOAData):
+        return f"{name} {data.mname or '<Root>'}"
+    if isinstance(data, str):
+        return f"{name} {data or '<Root>'}"
+    if isinstance(data, (IPv4Address, IPv6Address)):
+        return f"{name} {data}"
+    return name
