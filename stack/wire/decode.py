@@ -218,7 +218,8 @@ def _summarise(d: Decoded) -> Summary:
         return Summary(LAYER_NAMES.get(d.error.layer, d.error.layer), source, destination, _malformed(d.error))
     top = layers[-1]
     if isinstance(top, Ethernet):
-        return Summary(*_ethernet_only(top), source, destination)
+        protocol, info = _ethernet_only(top)
+        return Summary(protocol, source, destination, info)
     if isinstance(top, ARP):
         return Summary("ARP", source, destination, _arp_info(top))
     if isinstance(top, IPv4):
