@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address
 
 from stack.wire.errors import WireError
+from stack.wire.ipv4 import address
 from stack.wire.mac import MAC, ZERO
 
 REQUEST = 1
@@ -14,6 +15,7 @@ REPLY = 2
 LENGTH = 28
 
 _new = object.__new__
+_mac = MAC.of
 _ARP = struct.Struct("!HHBBH6s4s6s4s")
 
 
@@ -32,9 +34,13 @@ class ARP:
     @classmethod
     def parse(cls, data: bytes) -> ARP:
         """Parse the first 28 bytes; what follows (Ethernet padding) is not part of ARP."""
-        if len(data) < 8:
-            raise WireError("arp", "header", len(data), f"{len(data)} bytes is shorter than the 8-byte fixed part")
-        htype, ptype, hlen, plen, op, sha, spa, tha, tpa = _ARP.unpack_from(data.ljust(LENGTH, b"\0"))
+        n = len(data)
+        if n < 8:
+            raise WireError("arp", "header", n, f"{n} bytes is shorter than the 8-byte fixed part")
+        # A short packet is zero-filled only so the fixed part can be checked (and named) first.
+        htype, ptype, hlen, plen, op, sha, spa, tha, tpa = _ARP.unpack_from(
+            data if n >= LENGTH else bytes(data).ljust(LENGTH, b"\0")
+        )
         if htype != 1:
             raise WireError("arp", "htype", 0, f"hardware type {htype} is not Ethernet (1)")
         if ptype != 0x0800:
@@ -43,12 +49,12 @@ class ARP:
             raise WireError("arp", "hlen", 4, f"hardware address length {hlen} is not 6")
         if plen != 4:
             raise WireError("arp", "plen", 5, f"protocol address length {plen} is not 4")
-        if len(data) < LENGTH:
-            raise WireError("arp", "addresses", len(data), f"{len(data)} bytes is shorter than the 28 an ARP packet needs")
+        if n < LENGTH:
+            raise WireError("arp", "addresses", n, f"{n} bytes is shorter than the 28 an ARP packet needs")
         arp = _new(cls)
         arp.__dict__.update(
-            op=op, sender_mac=MAC(sha), sender_ip=IPv4Address(spa), target_mac=MAC(tha),
-            target_ip=IPv4Address(tpa), htype=htype, ptype=ptype, hlen=hlen, plen=plen,
+            op=op, sender_mac=_mac(sha), sender_ip=address(spa), target_mac=_mac(tha),
+            target_ip=address(tpa), htype=htype, ptype=ptype, hlen=hlen, plen=plen,
         )
         return arp
 

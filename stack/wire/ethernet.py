@@ -1,8 +1,11 @@
 """Ethernet II framing: 14-byte header, 46–1,500 bytes of data, and the 4-byte FCS.
 
 Header (14) plus FCS (4) are the 18 bytes of overhead; a frame on the wire is 64–1,518 bytes.
-`Ethernet` is the frame as captures show it (no FCS); `with_fcs`/`strip_fcs` add and check the
-trailer for the simulated bus.
+`Ethernet` is the frame as captures and TAP devices show it: no FCS, and padding only if the
+sender put it there (frames a host sends are often captured before the NIC pads them), so
+`build` writes exactly what the value holds. `Ethernet.make` pads the data to the 46-byte
+minimum; `with_fcs`/`strip_fcs` add and check the trailer (padding short frames) for the
+simulated bus. Data over 1,500 bytes is refused: it must be split into IP fragments first.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ MIN_PAYLOAD = 46
 MAX_PAYLOAD = 1500
 MIN_FRAME = HEADER_LEN + MIN_PAYLOAD + FCS_LEN  # 64
 MAX_FRAME = HEADER_LEN + MAX_PAYLOAD + FCS_LEN  # 1518
+VLAN_TAG_LEN = 4  # an 802.1Q tag rides inside the data of an 0x8100 frame (1,522 on the wire)
 
 ETH_IPV4 = 0x0800
 ETH_ARP = 0x0806
@@ -27,6 +31,7 @@ ETH_IPV6 = 0x86DD
 ETH_VLAN = 0x8100
 
 _new = object.__new__
+_mac = MAC.of
 _HDR = struct.Struct("!6s6sH")
 
 
@@ -41,25 +46,47 @@ class Ethernet:
 
     @classmethod
     def parse(cls, data: bytes) -> Ethernet:
-        if len(data) < HEADER_LEN:
-            raise WireError("ethernet", "header", len(data), f"frame of {len(data)} bytes is shorter than the 14-byte header")
-        if len(data) > HEADER_LEN + MAX_PAYLOAD:
-            raise WireError("ethernet", "payload", HEADER_LEN, f"{len(data) - HEADER_LEN} bytes of data is over the {MAX_PAYLOAD}-byte maximum")
+        n = len(data)
+        if n < HEADER_LEN:
+            raise WireError("ethernet", "header", n, f"frame of {n} bytes is shorter than the 14-byte header")
         dst, src, ethertype = _HDR.unpack_from(data)
+        if n > HEADER_LEN + MAX_PAYLOAD and n - HEADER_LEN > _max_payload(ethertype):
+            raise WireError(
+                "ethernet", "payload", HEADER_LEN,
+                f"{n - HEADER_LEN} bytes of data is over the {_max_payload(ethertype)}-byte maximum",
+            )
         frame = _new(cls)
-        frame.__dict__.update(dst=MAC(dst), src=MAC(src), ethertype=ethertype, payload=bytes(data[HEADER_LEN:]))
+        frame.__dict__.update(dst=_mac(dst), src=_mac(src), ethertype=ethertype, payload=bytes(data[HEADER_LEN:]))
         return frame
 
     def build(self) -> bytes:
+        """The frame's bytes exactly as held: header and data, no padding added, no FCS."""
         payload = self.payload
-        if len(payload) > MAX_PAYLOAD:
-            raise WireError(
-                "ethernet", "payload", HEADER_LEN,
-                f"{len(payload)} bytes is over the {MAX_PAYLOAD}-byte maximum; it must be split (IP fragments) before it is framed",
-            )
-        if len(payload) < MIN_PAYLOAD:
-            payload = payload + bytes(MIN_PAYLOAD - len(payload))
+        if len(payload) > MAX_PAYLOAD and len(payload) > _max_payload(self.ethertype):
+            raise _too_long(len(payload))
         return _HDR.pack(self.dst, self.src, self.ethertype) + payload
+
+    @classmethod
+    def make(cls, dst: MAC, src: MAC, ethertype: int, payload: bytes) -> Ethernet:
+        """A frame ready to send: data padded with zeros to the 46-byte minimum (IEEE 802.3)."""
+        if len(payload) > MAX_PAYLOAD:
+            raise _too_long(len(payload))
+        if len(payload) < MIN_PAYLOAD:
+            payload = bytes(payload) + bytes(MIN_PAYLOAD - len(payload))
+        frame = _new(cls)
+        frame.__dict__.update(dst=dst, src=src, ethertype=ethertype, payload=bytes(payload))
+        return frame
+
+
+def _max_payload(ethertype: int) -> int:
+    return MAX_PAYLOAD + VLAN_TAG_LEN if ethertype == ETH_VLAN else MAX_PAYLOAD
+
+
+def _too_long(size: int) -> WireError:
+    return WireError(
+        "ethernet", "payload", HEADER_LEN,
+        f"{size} bytes is over the {MAX_PAYLOAD}-byte maximum; it must be split (IP fragments) before it is framed",
+    )
 
 
 def with_fcs(frame: bytes) -> bytes:

@@ -69,8 +69,13 @@ class ICMP:
 
     @classmethod
     def make(cls, type: int, code: int, rest: int = 0, payload: bytes = b"") -> ICMP:
-        csum = internet_checksum(_ICMP.pack(type, code, 0, rest) + payload)
-        return cls(type, code, rest, bytes(payload), csum)
+        payload = bytes(payload)
+        msg = _new(cls)
+        msg.__dict__.update(
+            type=type, code=code, rest=rest, payload=payload,
+            checksum=internet_checksum(_ICMP.pack(type, code, 0, rest) + payload),
+        )
+        return msg
 
     @classmethod
     def echo_request(cls, ident: int, seq: int, data: bytes = b"") -> ICMP:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 from ipaddress import IPv4Address
 
 from stack.wire.checksum import internet_checksum
@@ -29,6 +30,11 @@ FLAG_MF = 0b001
 
 _new = object.__new__
 _IP = struct.Struct("!BBHHHBBH4s4s")
+
+# The same few addresses come by in frame after frame, and IPv4Address(bytes) costs ~0.3 µs:
+# a bounded memo of an immutable value (no state anyone can observe) makes it ~0.03 µs.
+address = lru_cache(maxsize=4096)(IPv4Address)
+address.__doc__ = "The IPv4Address for 4 packed bytes (memoised)."
 
 
 @dataclass(frozen=True)
@@ -68,9 +74,9 @@ class IPv4:
             raise WireError("ipv4", "total_length", 2, f"total length {total} runs past the {n} bytes received")
         packet = _new(cls)
         packet.__dict__.update(
-            src=IPv4Address(src), dst=IPv4Address(dst), proto=proto, payload=bytes(data[hlen:total]),
+            src=address(src), dst=address(dst), proto=proto, payload=bytes(data[hlen:total]),
             ttl=ttl, ident=ident, flags=ff >> 13, frag=ff & 0x1FFF, tos=tos,
-            options=bytes(data[MIN_HEADER:hlen]), total_length=total, checksum=csum, ihl=ihl, version=version,
+            options=bytes(data[MIN_HEADER:hlen]) if hlen > MIN_HEADER else b"", total_length=total, checksum=csum, ihl=ihl, version=version,
         )
         return packet
 
@@ -99,8 +105,8 @@ class IPv4:
         total = hlen + len(payload)
         if total > MAX_TOTAL:
             raise WireError("ipv4", "total_length", 2, f"{total} bytes is over the 65,535-byte maximum")
-        if offset_bytes % 8:
-            raise WireError("ipv4", "frag", 6, f"fragment offset {offset_bytes} is not a multiple of 8")
+        if offset_bytes % 8 or not 0 <= offset_bytes <= 0x1FFF * 8:
+            raise WireError("ipv4", "frag", 6, f"fragment offset {offset_bytes} is not a multiple of 8 from 0 to 65,528")
         flags = (FLAG_DF if df else 0) | (FLAG_MF if mf else 0)
         header = _IP.pack(0x40 | hlen // 4, tos, total, ident, flags << 13 | offset_bytes // 8, ttl, proto, 0, src.packed, dst.packed) + options
         csum = internet_checksum(header)

@@ -35,11 +35,11 @@ class TcpOption:
 
     @classmethod
     def mss(cls, value: int) -> TcpOption:
-        return cls(OPT_MSS, value.to_bytes(2, "big"))
+        return _new_option(OPT_MSS, value.to_bytes(2, "big"))
 
     @classmethod
     def wscale(cls, shift: int) -> TcpOption:
-        return cls(OPT_WSCALE, bytes([shift]))
+        return _new_option(OPT_WSCALE, bytes([shift]))
 
     @classmethod
     def sack_permitted(cls) -> TcpOption:
@@ -47,46 +47,65 @@ class TcpOption:
 
     @classmethod
     def sack(cls, blocks: list[tuple[int, int]]) -> TcpOption:
-        return cls(OPT_SACK, b"".join(struct.pack("!II", left, right) for left, right in blocks))
+        return _new_option(OPT_SACK, b"".join([struct.pack("!II", left, right) for left, right in blocks]))
 
     @classmethod
     def timestamp(cls, value: int, echo: int) -> TcpOption:
-        return cls(OPT_TIMESTAMP, struct.pack("!II", value, echo))
+        return _new_option(OPT_TIMESTAMP, struct.pack("!II", value, echo))
 
     @classmethod
     def nop(cls) -> TcpOption:
-        return cls(OPT_NOP)
+        return _NOP
 
     def build(self) -> bytes:
-        if self.kind in (OPT_EOL, OPT_NOP):
-            return bytes([self.kind]) + self.data
-        return bytes([self.kind, 2 + len(self.data)]) + self.data
+        if self.kind <= OPT_NOP:  # EOL and NOP are one byte, without a length
+            return bytes((self.kind,)) + self.data
+        return bytes((self.kind, 2 + len(self.data))) + self.data
+
+
+def _new_option(kind: int, data: bytes) -> TcpOption:
+    option = _new(TcpOption)  # skips the frozen __init__ (~0.5 µs): the parser checked the data
+    option.__dict__.update(kind=kind, data=data)
+    return option
+
+
+_NOP = TcpOption(OPT_NOP)  # options are values: every NOP can be the same one
+_NOP_NOP_TIMESTAMP = bytes([OPT_NOP, OPT_NOP, OPT_TIMESTAMP, 10])
 
 
 def parse_options(raw: bytes, base: int = MIN_HEADER) -> tuple[TcpOption, ...]:
+    """Options in order; `base` is where `raw` starts in the segment, for error offsets."""
+    raw = bytes(raw)
+    if len(raw) == 12 and raw[:4] == _NOP_NOP_TIMESTAMP:
+        # The layout RFC 7323 Appendix A recommends and Linux and the BSDs put on every segment
+        # of a connection with timestamps: worth a shortcut, as in header prediction.
+        return (_NOP, _NOP, _new_option(OPT_TIMESTAMP, raw[4:]))
     options = []
+    append = options.append
     i, n = 0, len(raw)
     while i < n:
         kind = raw[i]
-        if kind == OPT_EOL:
-            options.append(TcpOption(OPT_EOL, bytes(raw[i + 1 :])))
-            break
         if kind == OPT_NOP:
-            options.append(TcpOption(OPT_NOP))
+            append(_NOP)
             i += 1
             continue
+        if kind == OPT_EOL:
+            append(_new_option(OPT_EOL, raw[i + 1 :]))
+            break
         if i + 1 >= n:
             raise WireError("tcp", "options", base + i, f"option {kind} has no length byte")
         size = raw[i + 1]
-        if size < 2 or i + size > n:
+        end = i + size
+        if size < 2 or end > n:
             raise WireError("tcp", "options", base + i + 1, f"option {kind} claims {size} bytes, {n - i} remain")
+        # Sizes are checked here so that the typed views (`TCP.mss` …) cannot fail later.
         want = _OPTION_SIZES.get(kind)
         if want is not None and size != want:
             raise WireError("tcp", "options", base + i + 1, f"option {kind} must be {want} bytes, not {size}")
         if kind == OPT_SACK and (size - 2) % 8:
             raise WireError("tcp", "options", base + i + 1, f"SACK option of {size} bytes is not 2 + 8·n")
-        options.append(TcpOption(kind, bytes(raw[i + 2 : i + size])))
-        i += size
+        append(_new_option(kind, raw[i + 2 : end]))
+        i = end
     return tuple(options)
 
 
@@ -127,7 +146,7 @@ class TCP:
         return seg
 
     def build(self) -> bytes:
-        raw_options = b"".join(o.build() for o in self.options)
+        raw_options = b"".join([o.build() for o in self.options]) if self.options else b""
         return _TCP.pack(
             self.sport, self.dport, self.seq, self.ack,
             self.data_offset << 12 | self.reserved << 9 | self.flags,
@@ -140,22 +159,31 @@ class TCP:
         flags: int = 0, window: int = 0, payload: bytes = b"", options: tuple[TcpOption, ...] = (), urgent: int = 0,
     ) -> TCP:
         """A segment with data offset, option padding and checksum computed."""
-        raw_options = b"".join(o.build() for o in options)
-        if len(raw_options) % 4:
-            pad = 4 - len(raw_options) % 4
-            options = tuple(options) + (TcpOption(OPT_EOL, bytes(pad - 1)),)
-            raw_options += bytes(pad)
-        if len(raw_options) > 40:
-            raise WireError("tcp", "options", MIN_HEADER, f"{len(raw_options)} bytes of options exceed the 40 allowed")
+        if options:
+            raw_options = b"".join([o.build() for o in options])
+            if len(raw_options) % 4:
+                # Pad with End of Option List and zeros, as one EOL so that parse gives it back.
+                pad = bytes(4 - len(raw_options) % 4)
+                if options[-1].kind == OPT_EOL:
+                    options = (*options[:-1], _new_option(OPT_EOL, options[-1].data + pad))
+                else:
+                    options = (*options, _new_option(OPT_EOL, pad[1:]))
+                raw_options += pad
+            if len(raw_options) > 40:
+                raise WireError("tcp", "options", MIN_HEADER, f"{len(raw_options)} bytes of options exceed the 40 allowed")
+        else:
+            raw_options = b""
         offset = 5 + len(raw_options) // 4
         header = _TCP.pack(sport, dport, seq, ack, offset << 12 | flags, window, 0, urgent) + raw_options
-        length = len(header) + len(payload)
-        initial = pseudo_header_sum(src.packed, dst.packed, PROTO, length)
-        csum = internet_checksum(header + payload, initial)
+        payload = bytes(payload)
+        # The pseudo-header's words, summed: each address counts as one integer because
+        # hi·2^16 + lo ≡ hi + lo (mod 0xFFFF) — see checksum.py.
+        initial = int(src) + int(dst) + PROTO + len(header) + len(payload)
         seg = _new(cls)
         seg.__dict__.update(
-            sport=sport, dport=dport, seq=seq, ack=ack, flags=flags, window=window, payload=bytes(payload),
-            options=tuple(options), urgent=urgent, checksum=csum, data_offset=offset, reserved=0,
+            sport=sport, dport=dport, seq=seq, ack=ack, flags=flags, window=window, payload=payload,
+            options=tuple(options), urgent=urgent, checksum=internet_checksum(header + payload, initial),
+            data_offset=offset, reserved=0,
         )
         return seg
 

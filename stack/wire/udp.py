@@ -44,10 +44,14 @@ class UDP:
     @classmethod
     def make(cls, src: IPv4Address, dst: IPv4Address, sport: int, dport: int, payload: bytes) -> UDP:
         length = HEADER_LEN + len(payload)
+        if length > 0xFFFF:
+            raise WireError("udp", "length", 4, f"{length} bytes is over the 65,535 a UDP length can say")
         initial = pseudo_header_sum(src.packed, dst.packed, PROTO, length)
         csum = internet_checksum(_UDP.pack(sport, dport, length, 0) + payload, initial)
+        dgram = _new(cls)
         # A computed zero is sent as all ones: zero means "no checksum" (RFC 768).
-        return cls(sport, dport, bytes(payload), length, csum or 0xFFFF)
+        dgram.__dict__.update(sport=sport, dport=dport, payload=bytes(payload), length=length, checksum=csum or 0xFFFF)
+        return dgram
 
     def checksum_ok(self, src: IPv4Address, dst: IPv4Address) -> bool:
         if self.checksum == 0:
