@@ -62,15 +62,19 @@ class Segment:
         frame_id = trace.record_frame(self.name, f"{sender.owner} {sender.name}", frame)
         wire = with_fcs(frame)
         trace.emit(FrameSent(trace.now(), sender.owner, (frame_id,), sender.name, self.name, describe_frame(frame), len(wire)))
+        target = None
         if self.switch:
+            # A switch learns and decides as the frame comes in, not when it leaves.
             self.learned[frame[6:12]] = sender
+            if not frame[0] & 1:
+                target = self.learned.get(frame[:6])
         delay = self.latency
         if self.bandwidth:
             start = max(self.clock.now(), self._busy_until)
             self._busy_until = start + len(wire) * 8 / self.bandwidth
             delay += self._busy_until - self.clock.now()
         if self.faults is None:
-            self._schedule(delay, sender, frame_id, wire)
+            self._schedule(delay, sender, target, frame_id, wire)
             return frame_id
         copies = self.faults.plan(wire)
         if not copies:
@@ -78,23 +82,20 @@ class Segment:
         for extra, data, tag in copies:
             if tag:
                 trace.emit(LinkFault(trace.now(), self.name, (frame_id,), self.name, tag.split()[0], tag))
-            self._schedule(delay + extra, sender, frame_id, data)
+            self._schedule(delay + extra, sender, target, frame_id, data)
         return frame_id
 
-    def _schedule(self, delay: float, sender: Port, frame_id: int, wire: bytes) -> None:
+    def _schedule(self, delay: float, sender: Port, target: Port | None, frame_id: int, wire: bytes) -> None:
         if delay > 0:
-            self.clock.call_later(delay, self._deliver, sender, frame_id, wire)
+            self.clock.call_later(delay, self._deliver, sender, target, frame_id, wire)
         else:
-            self.clock.call_soon(self._deliver, sender, frame_id, wire)
+            self.clock.call_soon(self._deliver, sender, target, frame_id, wire)
 
-    def _deliver(self, sender: Port, frame_id: int, wire: bytes) -> None:
-        if self.switch:
-            dst = wire[:6]
-            port = self.learned.get(dst) if not dst[0] & 1 else None
-            if port is not None:
-                if port is not sender:
-                    port.deliver(frame_id, wire)
-                return
+    def _deliver(self, sender: Port, target: Port | None, frame_id: int, wire: bytes) -> None:
+        if target is not None:
+            if target is not sender:
+                target.deliver(frame_id, wire)
+            return
         for port in self.ports:
             if port is not sender:
                 port.deliver(frame_id, wire)

@@ -1,0 +1,60 @@
+from ipaddress import IPv4Address
+
+from stack.apps.ping import Ping
+from stack.apps.traceroute import Traceroute
+from stack.labs import build_network, load_lab
+from tests.conftest import kinds, lab_from_text, run
+
+WWW = IPv4Address("172.194.72.105")
+
+
+def test_each_router_decrements_the_ttl(default_net):
+    net = default_net
+    ping = run(net, Ping(net.host("pc"), WWW, count=1))
+    assert ping.ok
+    assert "ttl=62" in ping.lines[1]  # www answered with 64, two routers on the way back
+    hops = [(e.host, e.ttl) for e in kinds(net, "forwarded") if e.src == IPv4Address("192.168.1.100")]
+    assert hops == [("gw-a", 64), ("gw-b", 63)]
+
+
+def test_a_routing_loop_ends_in_icmp_time_exceeded():
+    net = build_network(load_lab("loop"))
+    ping = run(net, Ping(net.host("h1"), IPv4Address("203.0.113.9"), count=1))
+    assert not ping.ok
+    assert any("Time to live exceeded" in line for line in ping.lines)
+    sent = kinds(net, "icmp_sent")
+    assert sent and "TTL exceeded" in sent[0].message
+    assert len(kinds(net, "forwarded")) >= 60  # it really went round and round
+
+
+def test_no_route_at_a_router_gives_network_unreachable():
+    net = lab_from_text("""
+[segments.a]
+[segments.b]
+[hosts.h]
+segment = "a"
+address = "10.1.0.2/24"
+gateway = "10.1.0.1"
+[routers.r]
+interfaces = [{ segment = "a", address = "10.1.0.1/24" }, { segment = "b", address = "10.2.0.1/24" }]
+""")
+    ping = run(net, Ping(net.host("h"), IPv4Address("10.9.9.9"), count=1))
+    assert any("Destination Net Unreachable" in line for line in ping.lines)
+
+
+def test_traceroute_names_each_router_then_the_target(default_net):
+    net = default_net
+    trace = run(net, Traceroute(net.host("pc"), WWW))
+    assert trace.ok
+    assert [addr for _, addr, _ in trace.hops] == ["192.168.1.1", "10.0.0.2", str(WWW)]
+
+
+def test_hosts_do_not_forward_what_is_not_theirs(default_net):
+    net = default_net
+    pc, pc2 = net.host("pc"), net.host("pc2")
+    # pc2 as pc's gateway: pc2 is a host, so it drops instead of forwarding.
+    pc.set_gateway(IPv4Address("192.168.1.101"))
+    ping = run(net, Ping(pc, WWW, count=1))
+    assert not ping.ok
+    drops = [e for e in kinds(net, "packet_dropped", "pc2") if "does not forward" in e.reason]
+    assert drops and pc2.ip.stats["forwarded"] == 0

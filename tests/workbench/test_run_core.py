@@ -1,0 +1,146 @@
+"""`workbench run` as a new user would use it: the issue's 'done when' list for the stack core."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+TSHARK = shutil.which("tshark")
+
+
+def workbench(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "workbench.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def tshark_fields(pcap, *fields: str, display_filter: str = "") -> list[list[str]]:
+    cmd = [TSHARK, "-r", str(pcap), "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
+           "-o", "udp.check_checksum:TRUE", "-T", "fields", "-E", "separator=|"]
+    for f in fields:
+        cmd += ["-e", f]
+    if display_filter:
+        cmd += ["-Y", display_filter]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=True).stdout
+    return [line.split("|") for line in out.splitlines() if line]
+
+
+def assert_clean_capture(pcap) -> None:
+    bad = tshark_fields(pcap, "frame.number", "_ws.col.Info", display_filter="_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == 2 || icmp.checksum.status == 2")
+    assert bad == []
+
+
+def test_ping_the_gateway_shows_the_arp_story_and_tshark_reads_the_capture(tmp_path):
+    pcap = tmp_path / "p.pcap"
+    result = workbench("run", "--do", "pc: ping 192.168.1.1 -c 1", "--pcap", str(pcap))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "who has 192.168.1.1?" in out
+    for neighbour in ("pc2", "pc3", "pc4", "pc5"):
+        assert f"{neighbour}" in out and "not my address" in out
+    assert "not for me" in out
+    assert "ARP cache: 192.168.1.1 is at 50:c7:bf:a1:00:01" in out
+    assert "1 packets transmitted, 1 received, 0% packet loss" in out
+    if TSHARK is None:
+        pytest.fail("tshark is not installed: run scripts/test.sh, which installs it")
+    assert_clean_capture(pcap)
+    protocols = [row[0] for row in tshark_fields(pcap, "_ws.col.Protocol")]
+    assert protocols == ["ARP", "ARP", "ICMP", "ICMP"]
+    info = tshark_fields(pcap, "_ws.col.Info")
+    assert info[0][0].startswith("Who has 192.168.1.1? Tell 192.168.1.100")
+
+
+def test_the_seed_ping_of_5000_bytes_is_cut_into_1500_1500_1500_560(tmp_path):
+    pcap = tmp_path / "f.pcap"
+    result = workbench("run", "--do", "pc: ping 172.194.72.105 -s 4972 -c 1", "--pcap", str(pcap))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "192.168.1.100 AND 255.255.255.0 = 192.168.1.0, 172.194.72.105 AND 255.255.255.0 = 172.194.72.0" in out
+    assert "send to default gateway 192.168.1.1" in out
+    assert "IP packet of 5,000 bytes" in out and "1,500, 1,500, 1,500, 560" in out
+    assert "reassembled 4 fragments from 192.168.1.100" in out
+    assert "4980 bytes from 172.194.72.105: icmp_seq=1 ttl=62" in out
+    assert_clean_capture(pcap)
+    rows = tshark_fields(pcap, "ip.len", "ip.src", display_filter='ip.src == 192.168.1.100 && eth.src == 00:1b:21:3a:4f:64')
+    assert [r[0] for r in rows] == ["1500", "1500", "1500", "560"]
+    assembled = tshark_fields(pcap, "ip.len", display_filter="icmp.type == 8")
+    assert assembled  # tshark itself put the fragments back together into the echo request
+
+
+def test_a_routing_loop_and_an_unknown_neighbour_fail_with_the_right_icmp():
+    loop = workbench("run", "--lab", "loop", "--do", "h1: ping 203.0.113.9 -c 1", "-q")
+    assert loop.returncode == 1 and "Time to live exceeded" in loop.stdout
+    lost = workbench("run", "--do", "pc: ping 192.168.1.77 -c 1")
+    assert lost.returncode == 1
+    assert lost.stdout.count("who has 192.168.1.77?") == 3
+    assert "Destination Host Unreachable" in lost.stdout
+
+
+def test_the_same_command_prints_the_same_trace_and_writes_the_same_pcap(tmp_path):
+    args = ["run", "--do", "pc: ping 172.194.72.105 -s 4972 -c 2", "--do", "pc: traceroute www"]
+    first = workbench(*args, "--pcap", str(tmp_path / "a.pcap"), "--events", str(tmp_path / "a.jsonl"))
+    second = workbench(*args, "--pcap", str(tmp_path / "b.pcap"), "--events", str(tmp_path / "b.jsonl"))
+    assert first.returncode == second.returncode == 0
+    assert first.stdout == second.stdout
+    assert (tmp_path / "a.pcap").read_bytes() == (tmp_path / "b.pcap").read_bytes()
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+
+
+def test_reports_arp_route_ifconfig():
+    result = workbench("run", "--do", "pc: ping 192.168.1.1 -c 1", "--do", "pc: arp", "--do", "pc: route", "--do", "pc: ifconfig", "-q")
+    assert result.returncode == 0
+    out = result.stdout
+    assert "192.168.1.1      50:c7:bf:a1:00:01  reachable" in out
+    assert "default            192.168.1.1      0.0.0.0" in out
+    assert "inet 192.168.1.100  netmask 255.255.255.0  broadcast 192.168.1.255" in out
+    assert "ether 00:1b:21:3a:4f:64  (Intel Corporate)" in out
+    assert "dns 8.8.8.8" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["run", "--do", "pc ping 1.2.3.4"], 'should look like "HOST: COMMAND"'),
+        (["run", "--do", "nobody: ping 1.2.3.4"], "no host named 'nobody'"),
+        (["run", "--do", "pc: ping"], "ping: takes 1 argument"),
+        (["run", "--do", "pc: ping 1.2.3.4 -c many"], "-c takes a number"),
+        (["run", "--do", "pc: fly 1.2.3.4"], "unknown command 'fly'"),
+        (["run", "--do", "pc: ping not-a-host"], "neither an IPv4 address nor a host"),
+        (["run", "--lab", "/nonexistent.toml"], "no such file"),
+        (["run", "--bogus"], "unrecognized arguments"),
+    ],
+)
+def test_bad_input_is_one_sentence_and_exit_2(args, words):
+    result = workbench(*args)
+    assert result.returncode == 2
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_labs_are_listed_and_shown_as_toml_that_loads_again(tmp_path):
+    listing = workbench("labs")
+    assert listing.returncode == 0 and "default" in listing.stdout and "loop" in listing.stdout
+    shown = workbench("lab", "show", "default")
+    assert shown.returncode == 0
+    copy = tmp_path / "mine.toml"
+    copy.write_text(shown.stdout)
+    again = workbench("run", "--lab", str(copy), "--do", "pc: ping 192.168.1.1 -c 1", "-q")
+    assert again.returncode == 0
+
+
+def test_the_stack_imports_neither_textual_nor_scapy_until_a_vendor_is_asked_for():
+    code = (
+        "import sys, stack, stack.labs, stack.network\n"
+        "from stack.labs import build_network, load_lab\n"
+        "from stack.apps.ping import Ping\n"
+        "from ipaddress import IPv4Address\n"
+        "net = build_network(load_lab('default'))\n"
+        "Ping(net.host('pc'), IPv4Address('192.168.1.1'), count=1).start(); net.clock.run_until_idle()\n"
+        "assert 'textual' not in sys.modules and 'scapy' not in sys.modules, 'too early'\n"
+        "print(net.host('pc').primary.nic.mac.vendor)\n"
+        "assert 'scapy' in sys.modules and 'textual' not in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Intel Corporate"
