@@ -28,11 +28,10 @@ class Clock(Protocol):
 
 
 class VirtualTimer:
-    __slots__ = ("when", "seq", "callback", "args", "cancelled")
+    __slots__ = ("when", "callback", "args", "cancelled")
 
-    def __init__(self, when: float, seq: int, callback: Callable[..., Any], args: tuple) -> None:
+    def __init__(self, when: float, callback: Callable[..., Any], args: tuple) -> None:
         self.when = when
-        self.seq = seq
         self.callback = callback
         self.args = args
         self.cancelled = False
@@ -40,16 +39,14 @@ class VirtualTimer:
     def cancel(self) -> None:
         self.cancelled = True
 
-    def __lt__(self, other: VirtualTimer) -> bool:
-        return (self.when, self.seq) < (other.when, other.seq)
-
 
 class VirtualClock:
     """Deterministic time: nothing happens until someone steps it."""
 
     def __init__(self, start: float = 0.0) -> None:
         self._now = start
-        self._heap: list[VirtualTimer] = []
+        # (when, sequence, timer): tuples compare in C, and the sequence breaks ties in order.
+        self._heap: list[tuple[float, int, VirtualTimer]] = []
         self._seq = itertools.count()
         self.fired = 0
 
@@ -57,8 +54,9 @@ class VirtualClock:
         return self._now
 
     def call_later(self, delay: float, callback: Callable[..., Any], *args: Any) -> VirtualTimer:
-        timer = VirtualTimer(self._now + max(delay, 0.0), next(self._seq), callback, args)
-        heapq.heappush(self._heap, timer)
+        when = self._now + delay if delay > 0 else self._now
+        timer = VirtualTimer(when, callback, args)
+        heapq.heappush(self._heap, (when, next(self._seq), timer))
         return timer
 
     def call_soon(self, callback: Callable[..., Any], *args: Any) -> VirtualTimer:
@@ -67,15 +65,15 @@ class VirtualClock:
     def next_time(self) -> float | None:
         """When the next live timer fires, or None when nothing is scheduled."""
         heap = self._heap
-        while heap and heap[0].cancelled:
+        while heap and heap[0][2].cancelled:
             heapq.heappop(heap)
-        return heap[0].when if heap else None
+        return heap[0][0] if heap else None
 
     def step(self) -> bool:
         """Fire the next timer (advancing time to it). False when there is nothing to do."""
         heap = self._heap
         while heap:
-            timer = heapq.heappop(heap)
+            timer = heapq.heappop(heap)[2]
             if timer.cancelled:
                 continue
             self._now = timer.when
@@ -105,7 +103,7 @@ class VirtualClock:
         return steps
 
     def pending(self) -> int:
-        return sum(1 for t in self._heap if not t.cancelled)
+        return sum(1 for _, _, t in self._heap if not t.cancelled)
 
 
 class RealtimeClock:

@@ -41,14 +41,18 @@ class Host:
         self.loopback = Interface("lo", NIC(name, "lo", MAC(b"\0" * 6), trace), IPv4Interface("127.0.0.1/8"), 65535)
         self.services: dict[str, object] = {}
         self.dropped_ethertype = 0
+        self._addresses: frozenset[IPv4Address] | None = None
 
     @property
     def is_router(self) -> bool:
         return self.ip.forwarding
 
     @property
-    def addresses(self) -> set[IPv4Address]:
-        return {i.ip for i in self.interfaces.values() if i.configured}
+    def addresses(self) -> frozenset[IPv4Address]:
+        # Asked for every packet; recomputed only when an address changes.
+        if self._addresses is None:
+            self._addresses = frozenset(i.ip for i in self.interfaces.values() if i.configured)
+        return self._addresses
 
     @property
     def primary(self) -> Interface:
@@ -68,12 +72,14 @@ class Host:
         iface = self.interfaces[ifname]
         self.routes.remove_where(interface=ifname, origin="connected")
         iface.address = address
+        self._addresses = None
         self.routes.add_connected(iface)
 
     def unconfigure(self, ifname: str) -> None:
         from stack.net.interface import UNSET
 
         self.interfaces[ifname].address = UNSET
+        self._addresses = None
         self.routes.remove_where(interface=ifname)
 
     def set_gateway(self, gateway: IPv4Address, origin: str = "default") -> None:

@@ -29,6 +29,8 @@ FORGET_TIME = 300.0
 RETRY_INTERVAL = 1.0
 RETRIES = 3
 QUEUE_LIMIT = 64
+LIMITED_BROADCAST = IPv4Address("255.255.255.255")
+UNSPECIFIED = IPv4Address(0)
 
 INCOMPLETE = "incomplete"
 REACHABLE = "reachable"
@@ -95,7 +97,7 @@ class ArpEngine:
     def transmit(self, iface: Interface, next_hop: IPv4Address, packet: bytes, frames: tuple[int, ...] = ()) -> None:
         """Send an IP packet to `next_hop` on `iface`, resolving its MAC first when needed."""
         host = self.host
-        if next_hop == iface.broadcast or next_hop == IPv4Address("255.255.255.255"):
+        if next_hop == LIMITED_BROADCAST or next_hop == iface.broadcast:
             host.link_send(iface, BROADCAST, ETH_IPV4, packet)
             return
         cache = self.caches.setdefault(iface.name, {})
@@ -162,7 +164,7 @@ class ArpEngine:
         now = host.clock.now()
         merged = False
         entry = cache.get(arp.sender_ip)
-        if entry is not None and entry.state != PERMANENT and arp.sender_ip != IPv4Address(0):
+        if entry is not None and entry.state != PERMANENT and arp.sender_ip != UNSPECIFIED:
             self._learn(iface, entry, arp.sender_mac, now, frame_id, "learned from " + ("reply" if arp.op == REPLY else "request"))
             merged = True
         for_me = iface.configured and arp.target_ip == iface.ip
@@ -173,7 +175,7 @@ class ArpEngine:
                     f"ARP asks for {arp.target_ip}, not my address {iface.ip if iface.configured else '(none yet)'}",
                 ))
             return
-        if not merged and arp.sender_ip != IPv4Address(0):
+        if not merged and arp.sender_ip != UNSPECIFIED:
             entry = ArpEntry(arp.sender_ip, None, INCOMPLETE, now)
             cache[arp.sender_ip] = entry
             self._learn(iface, entry, arp.sender_mac, now, frame_id, "learned from the request for my address" if arp.op == REQUEST else "learned from reply")

@@ -20,6 +20,8 @@ from stack.wire.ipv4 import PROTO_ICMP, IPv4
 if TYPE_CHECKING:
     from stack.host import Host
 
+_LIMITED_BROADCAST = IPv4Address("255.255.255.255")
+_NO_REPLY = (IPv4Address(0), _LIMITED_BROADCAST)
 _QUERY_TYPES = (codes.ECHO_REQUEST, codes.ECHO_REPLY, 13, 14, 15, 16, 17, 18)
 
 # Called with (the packet that carried the ICMP message, the message, frame ids).
@@ -64,9 +66,9 @@ class IcmpLayer:
 
     def send_error(self, offending: IPv4, type: int, code: int, reason: str, frames: tuple[int, ...], mtu: int = 0) -> None:
         host = self.host
-        if offending.offset_bytes or offending.src in (IPv4Address(0), IPv4Address("255.255.255.255")):
+        if offending.offset_bytes or offending.src in _NO_REPLY or offending.src.is_multicast:
             return
-        if offending.dst == IPv4Address("255.255.255.255") or offending.src.is_multicast:
+        if offending.dst == _LIMITED_BROADCAST or offending.dst.is_multicast:
             return
         if offending.proto == PROTO_ICMP and offending.payload[:1] and offending.payload[0] not in _QUERY_TYPES:
             return
