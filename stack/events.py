@@ -123,6 +123,20 @@ class ArpCacheChanged(Event):
 
 
 @dataclass(frozen=True)
+class ArpIgnored(Event):
+    """A host read an ARP request on its segment and it was not about its own address."""
+
+    sender: IPv4Address
+    target: IPv4Address
+    mine: str
+
+    kind = "arp_ignored"
+
+    def describe(self) -> str:
+        return f"ignores ARP from {self.sender}: it asks for {self.target}, not my address {self.mine}"
+
+
+@dataclass(frozen=True)
 class ArpFailed(Event):
     ip: IPv4Address
     interface: str

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
-from stack.events import ArpCacheChanged, ArpFailed, ArpRequestSent, PacketDropped
+from stack.events import ArpCacheChanged, ArpFailed, ArpIgnored, ArpRequestSent, PacketDropped
 from stack.wire.arp import ARP, REPLY, REQUEST
 from stack.wire.errors import WireError
 from stack.wire.ethernet import ETH_ARP, ETH_IPV4
@@ -170,10 +170,8 @@ class ArpEngine:
         for_me = iface.configured and arp.target_ip == iface.ip
         if not for_me:
             if arp.op == REQUEST and not arp.is_gratuitous:
-                host.trace.emit(PacketDropped(
-                    now, host.name, (frame_id,), str(arp.sender_ip), str(arp.target_ip),
-                    f"ARP asks for {arp.target_ip}, not my address {iface.ip if iface.configured else '(none yet)'}",
-                ))
+                mine = str(iface.ip) if iface.configured else "(none yet)"
+                host.trace.emit(ArpIgnored(now, host.name, (frame_id,), arp.sender_ip, arp.target_ip, mine))
             return
         if not merged and arp.sender_ip != UNSPECIFIED:
             entry = ArpEntry(arp.sender_ip, None, INCOMPLETE, now)

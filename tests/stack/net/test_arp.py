@@ -28,7 +28,7 @@ def test_every_neighbour_reads_the_broadcast_and_ignores_what_is_not_for_it(defa
     run(net, Ping(net.host("pc"), GW, count=1))
     verdicts = {(e.host, e.accepted) for e in kinds(net, "frame_received") if e.frames == (1,)}
     assert verdicts == {("pc2", True), ("pc3", True), ("pc4", True), ("pc5", True), ("gw-a", True)}
-    ignored = {e.host for e in kinds(net, "packet_dropped") if e.frames == (1,)}
+    ignored = {e.host for e in kinds(net, "arp_ignored") if e.frames == (1,)}
     assert ignored == {"pc2", "pc3", "pc4", "pc5"}
     # The unicast reply (#2) is dropped by every NIC but pc's: not for me.
     dropped = {e.host for e in kinds(net, "frame_received") if e.frames == (2,) and not e.accepted}
