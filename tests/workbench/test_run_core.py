@@ -38,7 +38,7 @@ def test_ping_the_gateway_shows_the_arp_story_and_tshark_reads_the_capture(tmp_p
     out = result.stdout
     assert "who has 192.168.1.1?" in out
     for neighbour in ("pc2", "pc3", "pc4", "pc5"):
-        assert f"{neighbour}    ignores ARP from 192.168.1.100: it asks for 192.168.1.1, not my address" in out
+        assert f"{neighbour:<8} ignores ARP from 192.168.1.100: it asks for 192.168.1.1, not my address" in out
     assert "not for me" in out
     assert "ARP cache: 192.168.1.1 is at 50:c7:bf:a1:00:01" in out
     assert "1 packets transmitted, 1 received, 0% packet loss" in out
