@@ -144,3 +144,21 @@ def test_the_stack_imports_neither_textual_nor_scapy_until_a_vendor_is_asked_for
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "Intel Corporate"
+
+
+def test_pcapng_names_each_segment_and_jsonl_resolves_every_frame(tmp_path):
+    import json
+
+    pcapng = tmp_path / "t.pcapng"
+    events = tmp_path / "t.jsonl"
+    result = workbench("run", "--do", "pc: ping www -c 1", "--pcap", str(pcapng), "--events", str(events), "-q")
+    assert result.returncode == 0, result.stderr
+    assert_clean_capture(pcapng)
+    segments = {row[0] for row in tshark_fields(pcapng, "frame.interface_name")}
+    assert segments == {"lan", "transit", "webnet"}
+    records = [json.loads(line) for line in events.read_text().splitlines()]
+    frames = {r["id"] for r in records if r["kind"] == "frame_bytes"}
+    referenced = {f for r in records if r["kind"] != "frame_bytes" for f in r["frames"]}
+    assert referenced <= frames and len(frames) == len(tshark_fields(pcapng, "frame.number"))
+    routes = [r for r in records if r["kind"] == "route" and r["host"] == "pc"]
+    assert routes[0]["next_hop"] == "192.168.1.1" and "AND 255.255.255.0" in routes[0]["text"]
