@@ -364,8 +364,11 @@ def _http_info(m: HTTPRequest | HTTPResponse, carrier: TCP) -> str:
     else:
         text = f"{m.version} {m.status} {m.reason}".rstrip()
     payload = carrier.payload
-    if _http.message_length(payload) is None:  # the head is here, some of the body is not
-        want = _http.expected_length(payload)
-        text += f" [partial message: {len(payload)} of {want} bytes]" if want else " [partial message]"
+    want = _http.expected_length(payload)
+    if want is not None:
+        if want > len(payload):  # the head is here, some of the body is not
+            text += f" [partial message: {len(payload)} of {want} bytes]"
+    elif m.chunked and _http.message_length(payload) is None:
+        text += " [partial message]"
     return text
 

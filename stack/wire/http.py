@@ -47,7 +47,7 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _TARGET = re.compile(r"[!-~]+")
 _VERSION = re.compile(r"HTTP/[0-9]\.[0-9]")
 _VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
-_STATUS = re.compile(r"[0-9]{3}")
+_STATUS = re.compile(r"[1-9][0-9]{2}")
 _LOOKS_LIKE = re.compile(rb"(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH) [!-~]|HTTP/[0-9]\.[0-9] ")
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]+")
 
@@ -81,7 +81,7 @@ class _Message:
 
     @property
     def content(self) -> bytes:
-        """The body without chunked framing (whatever chunks are complete, for a partial body)."""
+        """The body without chunked framing (as much chunk data as is here, for a partial body)."""
         return _dechunk(self.body, 0, strict=False)[0] if self.chunked else self.body
 
     @property
@@ -122,8 +122,7 @@ class HTTPRequest(_Message):
     _head: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.headers, tuple):
-            object.__setattr__(self, "headers", tuple(tuple(h) for h in self.headers))
+        _normalise_headers(self)
 
     @classmethod
     def parse(cls, data: bytes) -> HTTPRequest:
@@ -170,8 +169,7 @@ class HTTPResponse(_Message):
     _head: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.headers, tuple):
-            object.__setattr__(self, "headers", tuple(tuple(h) for h in self.headers))
+        _normalise_headers(self)
 
     @classmethod
     def parse(cls, data: bytes, *, request_method: str | None = None) -> HTTPResponse:
@@ -210,6 +208,11 @@ class HTTPResponse(_Message):
 Message = HTTPRequest | HTTPResponse
 
 
+def _normalise_headers(message: Message) -> None:
+    """As parsing would see them: a tuple of pairs, values without surrounding whitespace."""
+    object.__setattr__(message, "headers", tuple((name, value.strip(" \t")) for name, value in message.headers))
+
+
 # --- parsing --------------------------------------------------------------------------------
 
 
@@ -244,7 +247,7 @@ def _parse_head(raw: bytes) -> Message:
         if not _VERSION.fullmatch(version):
             raise WireError("http", "version", 0, f"{version!r} is not HTTP/x.y")
         if not _STATUS.fullmatch(status):
-            raise WireError("http", "status", len(version) + 1, f"status {status!r} is not three digits")
+            raise WireError("http", "status", len(version) + 1, f"status {status!r} is not three digits from 100")
         if not _VALUE.fullmatch(reason):
             raise WireError("http", "reason", len(version) + 5, "reason phrase has a control character")
         message = _new(HTTPResponse)
