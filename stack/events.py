@@ -8,7 +8,8 @@ Transport and application events live beside their engines and subclass `Event` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from functools import cached_property
 from ipaddress import IPv4Address, IPv4Network
 
 
@@ -26,7 +27,8 @@ class Event:
     def as_dict(self) -> dict:
         out: dict = {"kind": self.kind}
         for f in fields(self):
-            out[f.name] = _jsonable(getattr(self, f.name))
+            if f.metadata.get("json", True):
+                out[f.name] = _jsonable(getattr(self, f.name))
         out["text"] = self.describe()
         return out
 
@@ -53,10 +55,23 @@ def _ids(frames: tuple[int, ...]) -> str:
 class FrameSent(Event):
     nic: str
     segment: str
-    summary: str
     wire_length: int
+    # The frame itself (no FCS); its one-line summary is worked out only when someone reads it.
+    data: bytes = field(default=b"", repr=False, compare=False, metadata={"json": False})
 
     kind = "frame_sent"
+
+    @cached_property
+    def summary(self) -> str:
+        from stack.wire.decode import decode
+
+        s = decode(self.data).summary()
+        return f"{s.protocol} {s.source} → {s.destination} {s.info}"
+
+    def as_dict(self) -> dict:
+        out = super().as_dict()
+        out["summary"] = self.summary
+        return out
 
     def describe(self) -> str:
         return f"{self.nic} sends {_ids(self.frames)} on {self.segment} ({self.wire_length} bytes with FCS): {self.summary}"

@@ -14,7 +14,6 @@ from stack.clock import Clock
 from stack.events import FrameSent, LinkFault
 from stack.link.faults import LinkFaults
 from stack.trace import Trace
-from stack.wire.decode import decode
 from stack.wire.ethernet import HEADER_LEN, MIN_PAYLOAD, with_fcs
 
 
@@ -25,11 +24,6 @@ class Port(Protocol):
     name: str
 
     def deliver(self, frame_id: int, wire: bytes) -> None: ...
-
-
-def describe_frame(frame: bytes) -> str:
-    s = decode(frame).summary()
-    return f"{s.protocol} {s.source} → {s.destination} {s.info}"
 
 
 class Segment:
@@ -61,7 +55,7 @@ class Segment:
         trace = self.trace
         frame_id = trace.record_frame(self.name, f"{sender.owner} {sender.name}", frame)
         wire = with_fcs(frame)
-        trace.emit(FrameSent(trace.now(), sender.owner, (frame_id,), sender.name, self.name, describe_frame(frame), len(wire)))
+        trace.emit(FrameSent(trace.now(), sender.owner, (frame_id,), sender.name, self.name, len(wire), frame))
         target = None
         if self.switch:
             # A switch learns and decides as the frame comes in, not when it leaves.
