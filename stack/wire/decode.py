@@ -1,8 +1,8 @@
 """Walk a whole Ethernet frame layer by layer, and say what it is in one line.
 
 `decode(frame)` parses Ethernet → ARP | IPv4 → ICMP | UDP | TCP → DHCP (UDP 67/68) |
-DNS (UDP 53; TCP 53 after its 2-byte length prefix) | HTTP (TCP 80/8080 when the data starts
-like a request or a response). It never raises on bad bytes: decoding stops at the first layer
+DNS (UDP 53, and mDNS 5353 / LLMNR 5355 which share its format; TCP 53 after its 2-byte length
+prefix) | HTTP (TCP 80/8080 when the data starts like a request or a response). It never raises on bad bytes: decoding stops at the first layer
 that does not parse, the layers before it are kept, and `error` says where it stopped.
 
 `Decoded.summary()` gives the four packet-list columns as Wireshark fills them (protocol,
@@ -47,6 +47,7 @@ from stack.wire.tcp import (
 from stack.wire.udp import UDP
 
 DNS_PORT = 53
+MULTICAST_DNS_PORTS = {5353: "MDNS", 5355: "LLMNR"}  # same message format (RFC 6762, RFC 4795)
 DHCP_PORTS = (67, 68)
 HTTP_PORTS = (80, 8080)
 
@@ -164,7 +165,7 @@ def _partial_udp(data: bytes) -> UDP:
 
 def _udp_application(udp: UDP, start: int, layers: list, offsets: list[int]) -> None:
     sport, dport = udp.sport, udp.dport
-    if sport == DNS_PORT or dport == DNS_PORT:
+    if sport == DNS_PORT or dport == DNS_PORT or sport in MULTICAST_DNS_PORTS or dport in MULTICAST_DNS_PORTS:
         _parse(DNS.parse, udp.payload, start, layers, offsets)
     elif sport in DHCP_PORTS and dport in DHCP_PORTS:
         _parse(DHCP.parse, udp.payload, start, layers, offsets)
@@ -233,7 +234,9 @@ def _summarise(d: Decoded) -> Summary:
     if isinstance(top, TCP):
         return Summary("TCP", source, destination, _tcp_info(top) + fragment)
     if isinstance(top, DNS):
-        return Summary("DNS", source, destination, _dns_info(top))
+        carrier = layers[-2]
+        name = MULTICAST_DNS_PORTS.get(carrier.dport) or MULTICAST_DNS_PORTS.get(carrier.sport) or "DNS"
+        return Summary(name, source, destination, _dns_info(top))
     if isinstance(top, DHCP):
         return Summary("DHCP" if top.message_type is not None else "BOOTP", source, destination, _dhcp_info(top))
     if isinstance(top, (HTTPRequest, HTTPResponse)):
@@ -353,9 +356,9 @@ def _dns_info(m: DNS) -> str:
 def _dhcp_info(m: DHCP) -> str:
     kind = m.message_type
     if kind is None:
-        return f"Boot {'Request' if m.op == _dhcp.BOOTREQUEST else 'Reply'} - Transaction ID 0x{m.xid:08x}"
-    name = _dhcp.MESSAGE_NAMES.get(kind, f"message type {kind}")
-    return f"DHCP {name} - Transaction ID 0x{m.xid:08x}"
+        return f"Boot {'Request' if m.op == _dhcp.BOOTREQUEST else 'Reply'} - Transaction ID 0x{m.xid:x}"
+    name = _dhcp.MESSAGE_NAMES.get(kind, f"Unknown ({kind})")
+    return f"DHCP {name:<8} - Transaction ID 0x{m.xid:x}"  # padded as Wireshark pads it
 
 
 def _http_info(m: HTTPRequest | HTTPResponse, carrier: TCP) -> str:

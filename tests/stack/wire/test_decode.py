@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import struct
+import subprocess
 import time
 from ipaddress import IPv4Address
 
@@ -198,6 +202,12 @@ def test_dns_over_tcp_uses_the_length_prefix():
     assert type(d.layers[-1]) is TCP and d.error is None
 
 
+def test_multicast_dns_uses_the_dns_codec():
+    query = dns.DNS(0, (dns.Question("printer.local", dns.A),))
+    s = summary(udp_frame(PC, IPv4Address("224.0.0.251"), 5353, 5353, query.build(), ttl=255))
+    assert s == Summary("MDNS", "192.168.1.100", "224.0.0.251", "Standard query 0x0000 A printer.local")
+
+
 def test_malformed_dns_keeps_the_udp_layers():
     bad = dns.DNS.query(1, "www.google.com").build()[:20]
     d = decode(udp_frame(PC, DNS_IP, 40000, 53, bad))
@@ -214,17 +224,17 @@ def test_malformed_dns_keeps_the_udp_layers():
 def test_dhcp_discover_offer():
     discover = dhcp.DHCP.discover(PC_MAC, 0x3D1D, hostname="pc")
     s = summary(udp_frame(ANY, ALL, 68, 67, discover.build(), ttl=64))
-    assert s == Summary("DHCP", "0.0.0.0", "255.255.255.255", "DHCP Discover - Transaction ID 0x00003d1d")
+    assert s == Summary("DHCP", "0.0.0.0", "255.255.255.255", "DHCP Discover - Transaction ID 0x3d1d")
     offer = dhcp.DHCP.offer(discover, PC, GW, lease_time=3600, subnet_mask=IPv4Address("255.255.255.0"), routers=(GW,), dns_servers=(DNS_IP,))
     d = decode(udp_frame(GW, PC, 67, 68, offer.build()))
     assert d.layers[-1] == offer
-    assert d.summary().info == "DHCP Offer - Transaction ID 0x00003d1d"
+    assert d.summary().info == "DHCP Offer    - Transaction ID 0x3d1d"
 
 
 def test_bootp_without_options():
     plain = dhcp.DHCP(dhcp.BOOTREQUEST, 0xFEED, PC_MAC, magic=None)
     s = summary(udp_frame(ANY, ALL, 68, 67, plain.build()))
-    assert s.protocol == "BOOTP" and s.info == "Boot Request - Transaction ID 0x0000feed"
+    assert s.protocol == "BOOTP" and s.info == "Boot Request - Transaction ID 0xfeed"
 
 
 # --- HTTP -----------------------------------------------------------------------------------
@@ -370,3 +380,73 @@ def test_decode_and_summary_are_fast():
 def test_wire_error_is_the_only_error_type():
     with pytest.raises(WireError):
         dns.DNS.parse(b"\x00")
+
+
+# --- tshark as the oracle for the columns ----------------------------------------------------------
+
+
+def _tshark_frames() -> list[tuple[bytes, str]]:
+    """Frames and how much should match tshark: "all" columns word for word, "icmp" (the
+    info column in its own spacing), "protocol" (IPv6 is named, not decoded)."""
+    query = dns.DNS.query(0x1234, "www.google.com")
+    discover = dhcp.DHCP.discover(PC_MAC, 0x3D1D, hostname="pc")
+    offending = IPv4.make(PC, WWW, 17, UDP.make(PC, WWW, 40000, 33434, b"").build()).build()
+    big = ICMP.echo_request(1, 1, b"p" * 3000).build()
+    mx = dns.DNS.response(dns.DNS.query(7, "mail.example.com", dns.MX), [
+        dns.Record.cname("mail.example.com", "mx.example.com"), dns.Record.mx("mx.example.com", 10, "smtp.example.com")])
+    return [
+        (frame(ETH_ARP, ARP.request(PC_MAC, PC, GW).build(), dst=BROADCAST), "all"),
+        (frame(ETH_ARP, ARP.reply(GW_MAC, GW, PC_MAC, PC).build(), dst=PC_MAC, src=GW_MAC), "all"),
+        (frame(ETH_ARP, ARP.request(PC_MAC, ANY, PC).build(), dst=BROADCAST), "all"),
+        (frame(ETH_ARP, ARP.request(PC_MAC, PC, PC).build(), dst=BROADCAST), "all"),
+        (ip_frame(PC, DNS_IP, 1, ICMP.echo_request(0x1234, 1, b"x" * 32).build()), "icmp"),
+        (ip_frame(WWW, PC, 1, ICMP.unreachable(PORT_UNREACHABLE, offending).build()), "all"),
+        (ip_frame(GW, PC, 1, ICMP.time_exceeded(TTL_EXCEEDED, offending).build()), "all"),
+        (ip_frame(PC, WWW, 1, big[1480:2960], ident=0xABCD, mf=True, offset_bytes=1480), "all"),
+        (udp_frame(PC, WWW, 40000, 9999, b"hello"), "all"),
+        (udp_frame(PC, DNS_IP, 40000, 53, query.build()), "all"),
+        (udp_frame(DNS_IP, PC, 53, 40000, dns.DNS.response(query, [dns.Record.a("www.google.com", WWW)]).build()), "all"),
+        (udp_frame(DNS_IP, PC, 53, 40000, mx.build()), "all"),
+        (udp_frame(DNS_IP, PC, 53, 40000, dns.DNS.response(dns.DNS.query(2, "nope.example"), rcode=dns.NXDOMAIN).build()), "all"),
+        (udp_frame(PC, DNS_IP, 40000, 53, dns.DNS.query(9, "105.72.194.172.in-addr.arpa", dns.PTR).build()), "all"),
+        (udp_frame(ANY, ALL, 68, 67, discover.build()), "all"),
+        (udp_frame(GW, PC, 67, 68, dhcp.DHCP.offer(discover, PC, GW, lease_time=60).build()), "all"),
+        (udp_frame(ANY, ALL, 68, 67, dhcp.DHCP.request(PC_MAC, 0x3D1D, requested_ip=PC, server_id=GW).build()), "all"),
+        (udp_frame(GW, PC, 67, 68, dhcp.DHCP.ack(discover, PC, GW, lease_time=60).build()), "all"),
+        (tcp_frame(PC, WWW, 40000, 80, seq=0, flags=SYN, window=64240,
+                   options=(TcpOption.mss(1460), TcpOption.sack_permitted(), TcpOption.timestamp(10, 0), TcpOption.nop(), TcpOption.wscale(7))), "all"),
+        (tcp_frame(WWW, PC, 80, 40000, seq=5000, ack=1, flags=SYN | ACK, window=65535), "all"),
+        (tcp_frame(PC, WWW, 40000, 80, seq=77, ack=5001, flags=FIN | ACK, window=502), "all"),
+        (tcp_frame(PC, WWW, 40000, 80, seq=1, ack=1, flags=PSH | ACK, window=502, payload=http.HTTPRequest.make("GET", "/", host="www.google.com").build()), "all"),
+        (tcp_frame(WWW, PC, 80, 40000, seq=1, ack=1, flags=PSH | ACK, window=502, payload=http.HTTPResponse.make(404, b"no").build()), "all"),
+        (frame(0x86DD, b"\x60" + bytes(60), dst=MAC("33:33:00:00:00:01")), "protocol"),
+    ]
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
+def test_columns_match_tshark(tmp_path):
+    frames = _tshark_frames()
+    pcap = tmp_path / "frames.pcap"
+    with pcap.open("wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i, (data, _) in enumerate(frames):
+            out.write(struct.pack("<IIII", i, 0, len(data), len(data)) + data)
+    run = subprocess.run(
+        ["tshark", "-r", str(pcap), "-o", "tcp.relative_sequence_numbers:FALSE", "-o", "tcp.desegment_tcp_streams:FALSE",
+         "-o", "tcp.analyze_sequence_numbers:FALSE",
+         "-T", "fields", "-e", "_ws.col.Protocol", "-e", "_ws.col.Source", "-e", "_ws.col.Destination", "-e", "_ws.col.Info"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    rows = run.stdout.splitlines()
+    assert len(rows) == len(frames)
+    for row, (data, match) in zip(rows, frames, strict=True):
+        protocol, source, destination, info = row.split("\t")
+        ours = decode(data).summary()
+        if match == "protocol":
+            assert ours.protocol == protocol, row
+            continue
+        assert (ours.protocol, ours.source, ours.destination) == (protocol, source, destination), row
+        if match == "all":
+            assert ours.info == info.rstrip(), row
+        else:  # tshark writes "request  id=0x1234, seq=1/256, ttl=64" (two spaces, both byte orders)
+            assert ours.info.split() == re.sub(r"seq=(\d+)/\d+", r"seq=\1", info).split(), row
