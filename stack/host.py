@@ -19,6 +19,7 @@ from stack.net.interface import Interface
 from stack.net.ipv4 import IPv4Layer
 from stack.net.route import RouteTable
 from stack.trace import Trace
+from stack.transport.tcp import TcpLayer
 from stack.transport.udp import UdpLayer
 from stack.wire.ethernet import ETH_ARP, ETH_IPV4, Ethernet
 from stack.wire.mac import MAC
@@ -38,6 +39,7 @@ class Host:
         self.ip.forwarding = forwarding
         self.icmp = IcmpLayer(self)
         self.udp = UdpLayer(self)
+        self.tcp = TcpLayer(self)
         self.loopback = Interface("lo", NIC(name, "lo", MAC(b"\0" * 6), trace), IPv4Interface("127.0.0.1/8"), 65535)
         self.services: dict[str, object] = {}
         self.dropped_ethertype = 0
