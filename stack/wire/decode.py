@@ -229,7 +229,7 @@ def _summarise(d: Decoded) -> Summary:
     if isinstance(top, ICMP):
         return Summary("ICMP", source, destination, _icmp_info(top, ip) + fragment)
     if isinstance(top, UDP):
-        size = top.length - 8 if fragment else len(top.payload)
+        size = max(0, top.length - 8) if fragment else len(top.payload)
         return Summary("UDP", source, destination, f"{top.sport} → {top.dport} Len={size}{fragment}")
     if isinstance(top, TCP):
         return Summary("TCP", source, destination, _tcp_info(top) + fragment)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address
 
 from stack.wire.errors import WireError
+from stack.wire.ipv4 import address
 from stack.wire.mac import MAC
 
 SERVER_PORT = 67
@@ -204,8 +205,8 @@ class DHCP:
             options = parse_options(data[FIXED_LEN + 4 :])
         message = _new(cls)
         message.__dict__.update(
-            op=op, xid=xid, chaddr=MAC(ch[:6]), options=options, ciaddr=IPv4Address(ci),
-            yiaddr=IPv4Address(yi), siaddr=IPv4Address(si), giaddr=IPv4Address(gi), secs=secs,
+            op=op, xid=xid, chaddr=MAC.of(ch[:6]), options=options, ciaddr=address(ci),
+            yiaddr=address(yi), siaddr=address(si), giaddr=address(gi), secs=secs,
             flags=flags, hops=hops, htype=htype, hlen=hlen, chaddr_padding=ch[6:].rstrip(b"\x00"),
             sname=sname.rstrip(b"\x00"), file=file.rstrip(b"\x00"), magic=magic,
         )

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address
 
 from stack.wire.errors import WireError
+from stack.wire.ipv4 import address
 
 PORT = 53
 HEADER_LEN = 12
@@ -438,7 +439,7 @@ def _read_rdata(data: bytes, start: int, end: int, rtype: int, rclass: int) -> R
     if rtype == A and rclass & 0x7FFF == IN:  # the top bit is mDNS's cache-flush flag
         if size != 4:
             raise WireError("dns", "rdata", start, f"A record data of {size} bytes, want 4")
-        return IPv4Address(data[start:end])
+        return address(data[start:end])
     if rtype == AAAA and rclass & 0x7FFF == IN:
         if size != 16:
             raise WireError("dns", "rdata", start, f"AAAA record data of {size} bytes, want 16")
