@@ -84,8 +84,8 @@ def test_closed_port_answers_icmp_port_unreachable(net):
 
 def test_broadcast_to_closed_port_gets_no_icmp_error(net):
     pc = net.host("pc")
-    client = pc.udp.open(68)
-    client.sendto(b"x" * 10, (IPv4Address("255.255.255.255"), 67), interface="eth0")
+    client = pc.udp.open(6868)
+    client.sendto(b"x" * 10, (IPv4Address("255.255.255.255"), 6767), interface="eth0")
     net.clock.run_until_idle()
     unreachable = [e for e in net.trace.events if isinstance(e, PortUnreachable)]
     assert unreachable and all("broadcast" in e.reply for e in unreachable)
@@ -95,12 +95,12 @@ def test_broadcast_to_closed_port_gets_no_icmp_error(net):
 def test_broadcast_reaches_a_wildcard_socket_on_the_segment(net):
     pc, gw = net.host("pc"), net.host("gw-a")
     got = []
-    gw.udp.open(67).on_datagram = lambda data, src, dst, iface, frames: got.append((src, dst, iface.name))
+    gw.udp.open(6767).on_datagram = lambda data, src, dst, iface, frames: got.append((src, dst, iface.name))
     pc.unconfigure("eth0")
-    sock = pc.udp.open(68)
-    assert sock.sendto(b"DISCOVER", (IPv4Address("255.255.255.255"), 67), interface="eth0")
+    sock = pc.udp.open(6868)
+    assert sock.sendto(b"DISCOVER", (IPv4Address("255.255.255.255"), 6767), interface="eth0")
     net.clock.run_until_idle()
-    assert got == [((IPv4Address("0.0.0.0"), 68), IPv4Address("255.255.255.255"), "eth0")]
+    assert got == [((IPv4Address("0.0.0.0"), 6868), IPv4Address("255.255.255.255"), "eth0")]
 
 
 def test_bad_checksum_is_dropped_and_counted(net):
