@@ -106,7 +106,7 @@ def test_reports_arp_route_ifconfig():
         (["run", "--do", "pc: ping"], "ping: takes 1 argument"),
         (["run", "--do", "pc: ping 1.2.3.4 -c many"], "-c takes a number"),
         (["run", "--do", "pc: fly 1.2.3.4"], "unknown command 'fly'"),
-        (["run", "--do", "pc: ping not-a-host"], "neither an IPv4 address nor a host"),
+        (["run", "--do", "pc: ping 1.2.3.4 -c 0"], "-c 0 is outside 1–10000"),
         (["run", "--lab", "/nonexistent.toml"], "no such file"),
         (["run", "--bogus"], "unrecognized arguments"),
     ],
