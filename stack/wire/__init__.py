@@ -7,7 +7,9 @@ The contract, once for every module in this package:
   naming the layer, the field and the offset, never `IndexError` or `struct.error`.
 - `x.build()` returns the bytes; `X.parse(x.build()) == x` and, for bytes that parse,
   `X.parse(data).build() == data` (checksums and lengths are kept as read, not recomputed, so a
-  bad checksum survives a round trip and is visible; `X.make(...)` helpers compute them).
+  bad checksum survives a round trip and is visible). The constructor is that raw
+  representation, so a fresh packet comes from `X.make(...)`, which computes lengths and
+  checksums; a value built field by field with zero lengths does not parse back.
 - No clock, no I/O, no globals. Addresses are `ipaddress.IPv4Address` and `stack.wire.mac.MAC`.
 - Payloads stay bytes; `stack.wire.decode` walks a whole frame layer by layer.
 """
