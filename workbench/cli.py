@@ -14,10 +14,21 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"workbench: {message} (see workbench --help)\n")
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value < 1e9:
+        raise argparse.ArgumentTypeError(f"{text} seconds is not between 0 and 1e9")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="workbench", description="A terminal workbench for a small network: simulated, or live over TAP.")
     p.add_argument("--lab", default="default", help="built-in lab name or a lab TOML file (default: default)")
     p.add_argument("--theme", default=None, help="colour theme for the app")
+    p.add_argument("--tap", dest="taps", action="append", default=[], metavar="SEGMENT=IFNAME", help="bridge a lab segment to a TAP device (created if missing, removed on exit); repeat for more")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     run = sub.add_parser("run", help="run a lab headless and print the trace")
@@ -26,6 +37,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--pcap", help="write every frame to this capture (.pcap, or .pcapng with one interface per segment)")
     run.add_argument("--events", help="write the trace as JSON Lines to this file")
     run.add_argument("-q", "--quiet", action="store_true", help="print only the commands' results")
+    run.add_argument("--tap", dest="run_taps", action="append", default=[], metavar="SEGMENT=IFNAME", help="bridge a lab segment to a TAP device and run live, in real time; repeat for more")
+    run.add_argument("--for", dest="serve_for", type=_seconds, default=None, metavar="SECONDS", help="keep serving this long after the commands (live: real seconds, 0 = stop when done; simulated: virtual seconds)")
+
+    dissect = sub.add_parser("dissect", help="read a pcap or pcapng capture like tshark -r")
+    dissect.add_argument("file", help="the capture to read")
+    dissect.add_argument("-V", "--verbose", action="store_true", help="print each frame's field tree with the bytes of each field")
+    dissect.add_argument("-Y", "--display-filter", metavar="FILTER", help="show only frames that match this display filter (e.g. 'icmp or port 53')")
+    dissect.add_argument("-c", "--count", type=int, metavar="N", help="stop after N frames shown")
+    dissect.add_argument("-x", "--hex", action="store_true", help="add a hex and ASCII dump of each frame")
 
     sub.add_parser("labs", help="list the built-in labs")
     lab = sub.add_parser("lab", help="show a lab")
@@ -47,13 +67,24 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     from stack.labs import LabError
+    from stack.link.tap import TapError
     from workbench.commands import CommandError
 
     try:
         if args.command == "run":
-            from workbench import run
+            from stack.labs import load_lab
+            from stack.labs.build import is_live
+            from workbench import live, run
 
-            return run.main(args.run_lab or args.lab, args.do, args.pcap, args.events, args.quiet)
+            lab = args.run_lab or args.lab
+            taps = live.parse_taps(args.taps + args.run_taps)
+            if taps or is_live(load_lab(lab)):
+                return live.main(lab, args.do, args.pcap, args.events, args.quiet, taps, args.serve_for)
+            return run.main(lab, args.do, args.pcap, args.events, args.quiet, settle=args.serve_for or 0.0)
+        if args.command == "dissect":
+            from workbench import dissect_cli
+
+            return dissect_cli.main(args.file, verbose=args.verbose, display_filter=args.display_filter, count=args.count, hexdump=args.hex)
         if args.command == "labs":
             from stack.labs import builtin_labs
 
@@ -69,7 +100,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
             return 0
         return _app(args)
-    except (LabError, CommandError) as err:
+    except (LabError, CommandError, TapError) as err:
         print(f"workbench: {err}", file=sys.stderr)
         return 2
     except OSError as err:
@@ -79,8 +110,12 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _app(args: argparse.Namespace) -> int:
     from stack.labs import load_lab
+    from stack.labs.build import with_taps
+    from workbench.live import parse_taps
 
-    spec = load_lab(args.lab)  # a bad lab fails here, before the screen is taken
+    # A bad lab or --tap fails here, before the screen is taken. With --tap the spec carries
+    # tap = on those segments; the app opens them (workbench.live.open_live) on its loop.
+    spec = with_taps(load_lab(args.lab), parse_taps(args.taps))
     from workbench.app import WorkbenchApp
 
     WorkbenchApp(spec, theme=args.theme).run()

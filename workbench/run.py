@@ -14,6 +14,7 @@ from typing import TextIO
 from stack.clock import VirtualClock
 from stack.labs import build_network, load_lab
 from stack.network import Network
+from stack.trace import Trace
 from stack.writers.jsonl import JsonlWriter
 from stack.writers.pcap import capture_writer
 from stack.writers.text import TextWriter
@@ -51,20 +52,30 @@ def run_virtual(net: Network, invocations: list[Invocation], settle: float = 0.0
     return outcomes
 
 
-def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: bool, out: TextIO = sys.stdout) -> int:
+def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: bool, out: TextIO = sys.stdout, settle: float = 0.0) -> int:
     spec = load_lab(lab)
     net = build_network(spec)
     invocations = [prepare(net, text) for text in dos]
     with ExitStack() as stack:
-        if not quiet:
-            net.trace.subscribe(TextWriter(out))
-        if pcap:
-            handle = stack.enter_context(open(pcap, "wb"))
-            net.trace.subscribe(capture_writer(pcap, handle, net.trace))
-        if events:
-            handle = stack.enter_context(open(events, "w", encoding="utf-8"))
-            net.trace.subscribe(JsonlWriter(handle, net.trace))
-        outcomes = run_virtual(net, invocations)
+        attach_writers(stack, net.trace, out, quiet, pcap, events)
+        outcomes = run_virtual(net, invocations, settle)
+    return report(outcomes, out)
+
+
+def attach_writers(stack: ExitStack, trace: Trace, out: TextIO, quiet: bool, pcap: str | None, events: str | None, epoch: float = 0.0) -> None:
+    """Subscribe the text, pcap and JSON Lines writers; `stack` closes their files."""
+    if not quiet:
+        trace.subscribe(TextWriter(out))
+    if pcap:
+        handle = stack.enter_context(open(pcap, "wb"))
+        trace.subscribe(capture_writer(pcap, handle, trace, epoch))
+    if events:
+        handle = stack.enter_context(open(events, "w", encoding="utf-8"))
+        trace.subscribe(JsonlWriter(handle, trace))
+
+
+def report(outcomes: list[Outcome], out: TextIO) -> int:
+    """Each command's result under a rule with its text; 1 when any of them failed."""
     for outcome in outcomes:
         out.write(f"\n── {outcome.invocation.text} {'─' * max(3, 60 - len(outcome.invocation.text))}\n")
         for line in outcome.lines:
@@ -73,4 +84,4 @@ def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: 
     return 1 if failed else 0
 
 
-__all__ = ["main", "run_virtual", "CommandError"]
+__all__ = ["main", "report", "run_virtual", "CommandError"]

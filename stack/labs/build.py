@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
-from stack.clock import Clock, VirtualClock
+from stack.clock import Clock, RealtimeClock, VirtualClock
 from stack.host import Host
+from stack.labs.load import LabError
 from stack.labs.spec import LabSpec
 from stack.link.faults import LinkFaults
 from stack.link.segment import Segment
@@ -52,3 +54,47 @@ def _static(host: Host, to, via):
 
     iface = next(i for i in host.interfaces.values() if i.configured and via in i.network)
     return Route(to, iface.name, via, "static")
+
+
+# --- live mode: segments bridged to TAP devices ------------------------------------------------
+
+
+def with_taps(spec: LabSpec, taps: dict[str, str]) -> LabSpec:
+    """The lab with `taps` (segment → device name, from `--tap`) over the file's `tap =`."""
+    for name in taps:
+        if name not in spec.segments:
+            raise LabError(f"--tap {name}=…: lab {spec.name} has no segment named {name!r} (segments: {', '.join(spec.segments)})")
+    segments = {name: replace(seg, tap=taps.get(name, seg.tap)) for name, seg in spec.segments.items()}
+    devices: dict[str, str] = {}
+    for seg in segments.values():
+        if seg.tap in devices:
+            raise LabError(f"segments {devices[seg.tap]} and {seg.name} are both bridged to TAP device {seg.tap}; give each its own")
+        if seg.tap:
+            devices[seg.tap] = seg.name
+    return replace(spec, segments=segments)
+
+
+def is_live(spec: LabSpec) -> bool:
+    return any(seg.tap for seg in spec.segments.values())
+
+
+def attach_taps(net: Network, *, netns: str | None = None):
+    """Open (or create) the TAP device of every segment with `tap =` and plug it in.
+
+    Call it on the running asyncio loop, with the network built on a RealtimeClock. Returns a
+    `TapSet`; its `close()` unplugs them all and removes the devices that were created. On a
+    `TapError` the devices opened so far are closed before it propagates.
+    """
+    from stack.link.tap import TapError, TapPort, TapSet
+
+    if not isinstance(net.clock, RealtimeClock):
+        raise TapError("a segment bridged to a TAP device runs in real time: build the lab on a RealtimeClock")
+    taps = TapSet()
+    try:
+        for seg in net.spec.segments.values():
+            if seg.tap:
+                taps.add(TapPort.open(net.segments[seg.name], seg.tap, netns=netns, loop=net.clock.loop))
+    except BaseException:
+        taps.close()
+        raise
+    return taps

@@ -1,0 +1,267 @@
+"""Live tests: real kernels and daemons as peers of the workbench, over TAP devices.
+
+Safety: every test makes its own network namespace, puts its TAP device there, gives the kernel
+an address there, and talks only to that namespace. Nothing is added to the machine's own
+namespace (the fixture's TAP device exists there, down and unaddressed, only until it is moved).
+Namespaces, devices and the processes started in them are removed in `finally`, pass or fail.
+
+When CAP_NET_ADMIN, network namespaces or a peer tool are missing, live tests skip with a loud
+reason — but with WORKBENCH_REQUIRE_LIVE=1 (CI sets it) they FAIL instead: in CI they must run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import itertools
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address
+from pathlib import Path
+
+import pytest
+
+from stack.clock import RealtimeClock
+from stack.labs import build_network, load_lab
+from stack.link.tap import IFF_NO_PI, IFF_TAP, TUNSETIFF, TapDevice, TapPort, has_net_admin
+from stack.network import Network
+from stack.trace import Trace
+
+REPO = Path(__file__).resolve().parents[2]
+REQUIRE_LIVE = os.environ.get("WORKBENCH_REQUIRE_LIVE") == "1"
+KERNEL_IP = IPv4Address("192.168.1.50")  # the kernel's address on the default lab's lan
+KERNEL_CIDR = "192.168.1.50/24"
+_names = itertools.count(1)
+_skipped: list[str] = []
+_ready: list[str | None] = []
+
+
+# --- skip locally, fail in CI ---------------------------------------------------------------
+
+
+def need(ok: bool, reason: str) -> None:
+    """Continue when `ok`; otherwise skip loudly, or fail when WORKBENCH_REQUIRE_LIVE=1."""
+    if ok:
+        return
+    if REQUIRE_LIVE:
+        pytest.fail(f"live test cannot run and WORKBENCH_REQUIRE_LIVE=1: {reason}", pytrace=False)
+    _skipped.append(reason)
+    pytest.skip(f"LIVE TEST SKIPPED — {reason} (CI sets WORKBENCH_REQUIRE_LIVE=1, where this fails)")
+
+
+def need_tools(*tools: str) -> None:
+    missing = [t for t in tools if shutil.which(t) is None]
+    need(not missing, f"missing peer tool(s): {', '.join(missing)} (apt-get install -y --no-install-recommends tshark dnsmasq-base busybox curl dnsutils iproute2)")
+
+
+def _live_problem() -> str | None:
+    if _ready:
+        return _ready[0]
+    problem = None
+    if not sys.platform.startswith("linux"):
+        problem = "live mode needs Linux"
+    elif not has_net_admin():
+        problem = "no CAP_NET_ADMIN (run the tests as root)"
+    elif not os.path.exists("/dev/net/tun"):
+        problem = "/dev/net/tun is missing (modprobe tun)"
+    elif shutil.which("ip") is None:
+        problem = "the ip tool (iproute2) is missing"
+    else:
+        probe = f"wbprobe{os.getpid()}"
+        made = subprocess.run(["ip", "netns", "add", probe], capture_output=True, text=True)
+        if made.returncode != 0:
+            problem = f"cannot create a network namespace: {made.stderr.strip()}"
+        else:
+            subprocess.run(["ip", "netns", "del", probe], capture_output=True)
+    _ready.append(problem)
+    return problem
+
+
+@pytest.fixture(autouse=True)
+def _live_ready(request: pytest.FixtureRequest) -> None:
+    """Every test marked live first checks the machine can run it (skip, or fail in CI)."""
+    if request.node.get_closest_marker("live") is not None:
+        problem = _live_problem()
+        need(problem is None, problem or "")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if _skipped:
+        tr = terminalreporter
+        tr.section("LIVE TESTS SKIPPED", sep="!", red=True, bold=True)
+        for reason in sorted(set(_skipped)):
+            tr.write_line(f"{_skipped.count(reason)} skipped: {reason}", red=True)
+        tr.write_line("these run (and must pass) in CI, where WORKBENCH_REQUIRE_LIVE=1", red=True)
+
+
+# --- namespaces ---------------------------------------------------------------------------
+
+
+@dataclass
+class Namespace:
+    """A network namespace of one test, and the processes it started there."""
+
+    name: str
+    procs: list = field(default_factory=list)
+
+    def ip(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(["ip", "-n", self.name, *args], capture_output=True, text=True, check=check, timeout=20)
+
+    def run(self, *argv: str, check: bool = False, timeout: float = 30) -> subprocess.CompletedProcess:
+        """Run a command inside the namespace and wait (blocking: not while the lab runs)."""
+        return subprocess.run(["ip", "netns", "exec", self.name, *argv], capture_output=True, text=True, check=check, timeout=timeout)
+
+    async def sh(self, *argv: str, timeout: float = 60, stdin: bytes | None = None) -> tuple[int, str, str]:
+        """Run a command in the namespace while the loop keeps serving the lab."""
+        proc = await self.spawn(*argv, stdin=stdin is not None)
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
+        except TimeoutError:
+            _stop(proc)
+            await proc.wait()
+            raise AssertionError(f"{' '.join(argv)} in {self.name} did not finish within {timeout} s") from None
+        return proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+
+    async def spawn(self, *argv: str, stdin: bool = False, env: dict | None = None) -> asyncio.subprocess.Process:
+        """Start a command in the namespace; it is stopped (by its PID) when the test ends."""
+        proc = await asyncio.create_subprocess_exec(
+            "ip", "netns", "exec", self.name, *argv,
+            stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def link(self, ifname: str) -> dict | None:
+        got = self.ip("-j", "-d", "link", "show", "dev", ifname, check=False)
+        return json.loads(got.stdout)[0] if got.returncode == 0 and got.stdout.strip() else None
+
+    def neigh(self, address: str) -> dict | None:
+        got = self.ip("-j", "neigh", "show", address, check=False)
+        entries = json.loads(got.stdout or "[]")
+        return entries[0] if entries else None
+
+
+def _stop(proc) -> None:
+    if proc.returncode is None:
+        try:
+            proc.kill()
+        except ProcessLookupError:
+            pass
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{os.getpid() % 100000}x{next(_names)}"
+
+
+@pytest.fixture
+def netns() -> Namespace:
+    """A fresh network namespace (IPv6 off, lo up), deleted with everything in it afterwards."""
+    problem = _live_problem()
+    need(problem is None, problem or "")
+    ns = Namespace(unique("wbt"))
+    subprocess.run(["ip", "netns", "add", ns.name], check=True, capture_output=True)
+    try:
+        for key in ("all", "default"):
+            ns.run("sysctl", "-qw", f"net.ipv6.conf.{key}.disable_ipv6=1", check=True)
+        ns.ip("link", "set", "lo", "up")
+        yield ns
+    finally:
+        for proc in ns.procs:
+            _stop(proc)
+        subprocess.run(["ip", "netns", "del", ns.name], capture_output=True)
+
+
+@dataclass
+class Tap:
+    fd: int
+    name: str
+    ns: Namespace
+    mac: str
+
+
+@pytest.fixture
+def tap(netns: Namespace) -> Tap:
+    """A TAP device in the test's namespace with the kernel at 192.168.1.50/24 on it.
+
+    Opened here (TUNSETIFF, no persist flag, so it dies with the descriptor) and moved into the
+    namespace before it is brought up or given an address; the descriptor keeps working.
+    """
+    name = unique("wbtap")
+    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TAP | IFF_NO_PI))
+        subprocess.run(["ip", "link", "set", "dev", name, "netns", netns.name], check=True, capture_output=True)
+        netns.ip("addr", "add", KERNEL_CIDR, "dev", name)
+        netns.ip("link", "set", name, "up")
+        mac = netns.link(name)["address"]
+        yield Tap(fd, name, netns, mac)
+    finally:
+        os.close(fd)
+        # Belt and braces: never leave the device behind in either namespace.
+        subprocess.run(["ip", "link", "del", name], capture_output=True)
+        netns.ip("link", "del", name, check=False)
+
+
+@dataclass
+class LiveLab:
+    """The default lab running in real time in this test's loop, its lan bridged to `tap`."""
+
+    net: Network
+    port: TapPort
+    tap: Tap
+
+    @property
+    def ns(self) -> Namespace:
+        return self.tap.ns
+
+    def host(self, name: str):
+        return self.net.host(name)
+
+    def events(self, kind: str, host: str | None = None) -> list:
+        return [e for e in self.net.trace.events if e.kind == kind and (host is None or e.host == host)]
+
+    async def do(self, text: str, timeout: float = 60):
+        """Run a `workbench run --do` command to its end; returns the Program."""
+        from workbench.commands import prepare
+
+        return await finish(prepare(self.net, text).start().start(), timeout)
+
+
+async def finish(program, timeout: float = 60):
+    done = asyncio.get_running_loop().create_future()
+    program.when_done(lambda _p: done.done() or done.set_result(None))
+    try:
+        await asyncio.wait_for(done, timeout)
+    except TimeoutError:
+        raise AssertionError(f"{program.name} not done after {timeout} s:\n" + "\n".join(program.lines)) from None
+    return program
+
+
+def build_live(spec_name: str = "default") -> Network:
+    clock = RealtimeClock(asyncio.get_running_loop())
+    return build_network(load_lab(spec_name), clock, Trace(clock), live=True)
+
+
+@pytest.fixture
+async def lab(tap: Tap) -> LiveLab:
+    net = build_live()
+    device = TapDevice.adopt(os.dup(tap.fd), tap.name, created=False)
+    port = TapPort.plug(device, net.segments["lan"])
+    try:
+        yield LiveLab(net, port, tap)
+    finally:
+        port.close()
+
+
+def workbench_cmd(*args: str) -> list[str]:
+    """The command line of the workbench CLI, for running it inside a namespace."""
+    return [sys.executable, "-m", "workbench.cli", *args]
+
+
+CLI_ENV = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}

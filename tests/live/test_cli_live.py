@@ -1,0 +1,152 @@
+"""`workbench run --tap` from the command line, run inside the test's namespace: the commands,
+the writers (text, pcap, JSON Lines) and --for work live; devices it created are gone after a
+normal exit, Ctrl-C and SIGTERM; refusals are one sentence and exit status 2."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import signal
+import subprocess
+
+import pytest
+
+from tests.live.conftest import CLI_ENV, KERNEL_CIDR, REPO, need, need_tools, unique, workbench_cmd
+
+pytestmark = pytest.mark.live
+
+
+def cli(netns, *args: str, timeout: float = 60, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["ip", "netns", "exec", netns.name, *prefix, *workbench_cmd(*args)],
+        capture_output=True, text=True, timeout=timeout, env=CLI_ENV, cwd=REPO,
+    )
+
+
+def persistent_tap(netns, address: str | None = KERNEL_CIDR) -> str:
+    name = unique("wbp")
+    netns.ip("tuntap", "add", "dev", name, "mode", "tap")
+    if address:
+        netns.ip("addr", "add", address, "dev", name)
+    return name
+
+
+def test_run_with_an_existing_tap_writes_trace_pcap_and_events(netns, tmp_path):
+    need_tools("tshark")
+    name = persistent_tap(netns)
+    pcap, events = tmp_path / "live.pcap", tmp_path / "live.jsonl"
+    got = cli(netns, "run", "--tap", f"lan={name}", "--do", "pc: ping 192.168.1.50 -c 2 -i 0.2", "--do", "pc: arp",
+              "--pcap", str(pcap), "--events", str(events), "--for", "0")
+    assert got.returncode == 0, got.stdout + got.stderr
+    assert "attached to the existing TAP device" in got.stdout
+    assert "2 packets transmitted, 2 received" in got.stdout
+    assert "192.168.1.50" in got.stdout.split("── pc: arp")[1]
+    assert f"TAP device {name} detached from lan and left as it was" in got.stdout
+    kinds = [json.loads(line)["kind"] for line in events.read_text().splitlines()]
+    assert {"tap_attached", "ping_reply", "frame_bytes", "tap_detached"} <= set(kinds)
+    shown = subprocess.run(["tshark", "-r", str(pcap), "-Y", "icmp"], capture_output=True, text=True, timeout=60)
+    assert shown.stdout.count("Echo (ping) request") == 2 and shown.stdout.count("Echo (ping) reply") == 2
+    assert netns.link(name) is not None  # not ours: left in place
+
+
+def test_run_creates_the_device_and_removes_it_after_for_seconds(netns):
+    name = unique("wbc")
+
+    async def scenario():
+        proc = await asyncio.create_subprocess_exec(
+            "ip", "netns", "exec", netns.name, *workbench_cmd("run", "--tap", f"lan={name}", "--for", "3", "-q"),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=CLI_ENV, cwd=REPO,
+        )
+        netns.procs.append(proc)
+        await _wait_for_link(netns, name)
+        netns.ip("addr", "add", KERNEL_CIDR, "dev", name)
+        ping = await netns.sh("ping", "-c", "2", "-i", "0.2", "-W", "2", "192.168.1.100")
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+        return ping, proc.returncode, out.decode(), err.decode()
+
+    (rc, out, _), status, stdout, stderr = asyncio.run(scenario())
+    assert rc == 0 and "2 received" in out, out
+    assert status == 0, stdout + stderr
+    assert netns.link(name) is None
+
+
+@pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 130)], ids=["ctrl-c", "sigterm"])
+def test_a_serving_run_stopped_by_a_signal_removes_its_device(netns, tmp_path, sig, status):
+    name = unique("wbs")
+    events = tmp_path / "e.jsonl"
+
+    async def scenario():
+        proc = await asyncio.create_subprocess_exec(
+            "ip", "netns", "exec", netns.name,
+            *workbench_cmd("run", "--tap", f"lan={name}", "--events", str(events), "-q", "--do", "pc: ping 192.168.1.50 -c 1000 -i 0.1"),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=CLI_ENV, cwd=REPO,
+        )
+        netns.procs.append(proc)
+        await _wait_for_link(netns, name)
+        netns.ip("addr", "add", KERNEL_CIDR, "dev", name)
+        await asyncio.sleep(1.0)
+        proc.send_signal(sig)  # our own child, by its PID
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+        return proc.returncode, out.decode(), err.decode()
+
+    code, out, err = asyncio.run(scenario())
+    assert code == status, out + err
+    assert "(interrupted)" in out and "bytes from 192.168.1.50" in out
+    assert netns.link(name) is None
+    assert '"tap_detached"' in events.read_text()
+
+
+def test_refusals_are_one_sentence_with_status_2(netns):
+    veth = unique("wbv")
+    netns.ip("link", "add", veth, "type", "veth", "peer", "name", veth + "p")
+    for args, words in [
+        (("run", "--tap", f"lan={veth}"), f"{veth} already exists and is a veth device, not a TAP device"),
+        (("run", "--tap", "nosuch=tap9"), "has no segment named 'nosuch'"),
+        (("run", "--tap", "lan"), "should look like SEGMENT=IFNAME"),
+        (("run", "--tap", "lan=tap9", "--do", "pc: fly"), "unknown command 'fly'"),
+    ]:
+        got = cli(netns, *args, timeout=30)
+        assert got.returncode == 2, (args, got.stdout, got.stderr)
+        assert got.stderr.startswith("workbench: ") and words in got.stderr, got.stderr
+        assert got.stderr.count("\n") == 1 and "Traceback" not in got.stderr
+    assert netns.link("tap9") is None  # a bad command is refused before any device opens
+
+
+def test_without_cap_net_admin_one_sentence_and_nothing_created(netns):
+    need(shutil.which("setpriv") is not None, "setpriv (util-linux) is missing")
+    got = cli(netns, "run", "--tap", "lan=wbnocap0", "--for", "0", prefix=("setpriv", "--inh-caps", "-net_admin", "--bounding-set", "-net_admin"))
+    assert got.returncode == 2, got.stdout + got.stderr
+    assert got.stderr == "workbench: cannot create TAP device wbnocap0: live mode needs CAP_NET_ADMIN (run as root, or `sudo setcap cap_net_admin+ep` on the Python interpreter)\n"
+    assert netns.link("wbnocap0") is None
+
+
+def test_a_lab_file_with_tap_runs_live(netns, tmp_path):
+    name = persistent_tap(netns)
+    text = (REPO / "stack/labs/default.toml").read_text().replace(
+        "[segments.lan]            # the bus every host on the LAN hears; the one a TAP device bridges to\n",
+        f'[segments.lan]\ntap = "{name}"\n',
+    )
+    assert f'tap = "{name}"' in text
+    lab = tmp_path / "live.toml"
+    lab.write_text(text)
+    got = cli(netns, "run", "--lab", str(lab), "--do", "pc: ping 192.168.1.50 -c 1", "-q")
+    assert got.returncode == 0, got.stdout + got.stderr
+    assert "1 packets transmitted, 1 received" in got.stdout
+
+
+def test_for_without_a_tap_settles_in_virtual_time():
+    # Without a TAP device --for is virtual seconds: an hour of lab time takes no wall time.
+    got = subprocess.run(workbench_cmd("run", "-q", "--do", "pc: ping pc2 -c 1", "--for", "3600"), capture_output=True, text=True, env=CLI_ENV, cwd=REPO, timeout=60)
+    assert got.returncode == 0, got.stderr
+    assert "1 received" in got.stdout
+
+
+async def _wait_for_link(netns, name: str, timeout: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while netns.link(name) is None:
+        if loop.time() > deadline:
+            raise AssertionError(f"{name} did not appear in {netns.name} within {timeout} s")
+        await asyncio.sleep(0.05)
+

@@ -1,0 +1,85 @@
+"""The TAP port's pump, without privileges: a SOCK_SEQPACKET socket pair stands in for the
+TAP descriptor (one read, one frame; one write, one frame), so the frame moving, the FCS
+handling and the trace can be checked anywhere. No `live` mark: these run on every machine."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from ipaddress import IPv4Address
+
+from stack.clock import RealtimeClock
+from stack.labs import build_network, load_lab
+from stack.link.tap import TapDevice, TapPort
+from stack.trace import Trace
+from stack.wire.arp import ARP
+from stack.wire.ethernet import ETH_ARP, Ethernet, with_fcs
+from stack.wire.mac import BROADCAST, MAC
+
+PEER_MAC = MAC("02:00:00:00:00:50")
+
+
+async def _lab():
+    clock = RealtimeClock(asyncio.get_running_loop())
+    net = build_network(load_lab("default"), clock, Trace(clock), live=True)
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    theirs.setblocking(False)
+    port = TapPort.plug(TapDevice.adopt(os.dup(ours.fileno()), "fake0"), net.segments["lan"])
+    ours.close()
+    return net, port, theirs
+
+
+async def _recv(sock: socket.socket, timeout: float = 2.0) -> bytes:
+    return await asyncio.wait_for(asyncio.get_running_loop().sock_recv(sock, 70000), timeout)
+
+
+async def test_a_frame_from_the_device_enters_the_segment_and_the_answer_comes_back_without_fcs():
+    net, port, peer = await _lab()
+    try:
+        request = ARP.request(PEER_MAC, IPv4Address("192.168.1.50"), IPv4Address("192.168.1.100"))
+        peer.send(Ethernet(BROADCAST, PEER_MAC, ETH_ARP, request.build()).build())
+        reply = Ethernet.parse(await _recv(peer))
+        assert reply.dst == PEER_MAC and reply.src == MAC("00:1b:21:3a:4f:64")
+        assert len(reply.payload) == 46  # padded to the minimum, no FCS on the end
+        assert ARP.parse(reply.payload).sender_ip.exploded == "192.168.1.100"
+        assert port.counters.frames_in == 1 and port.counters.frames_out == 1
+        sent = [e for e in net.trace.events if e.kind == "frame_sent"]
+        assert sent[0].host == "fake0" and sent[0].segment == "lan"
+    finally:
+        port.close()
+        peer.close()
+
+
+async def test_a_frame_with_a_bad_fcs_is_not_written():
+    net, port, peer = await _lab()
+    try:
+        wire = bytearray(with_fcs(Ethernet(PEER_MAC, BROADCAST, 0x88B5, bytes(46)).build()))
+        wire[20] ^= 0xFF
+        port.deliver(99, bytes(wire))
+        assert port.counters.dropped_fcs == 1 and port.counters.frames_out == 0
+    finally:
+        port.close()
+        peer.close()
+
+
+async def test_close_unplugs_and_says_so():
+    net, port, peer = await _lab()
+    port.close()
+    port.close()  # twice is harmless
+    assert port not in net.segments["lan"].ports
+    detached = [e for e in net.trace.events if e.kind == "tap_detached"]
+    assert len(detached) == 1 and detached[0].device == "fake0"
+    peer.close()
+
+
+async def test_a_write_failure_is_one_event_not_a_flood():
+    net, port, peer = await _lab()
+    peer.close()  # the far side is gone: every write now fails
+    try:
+        for i in range(5):
+            port.deliver(i + 1, with_fcs(Ethernet(PEER_MAC, BROADCAST, 0x88B5, bytes(46)).build()))
+        assert port.counters.write_errors == 5
+        assert len([e for e in net.trace.events if e.kind == "tap_problem"]) == 1
+    finally:
+        port.close()

@@ -1,0 +1,134 @@
+"""`workbench run` live: the lab on the real-time clock, its segments bridged to TAP devices.
+
+The same commands as the simulated run, one after the other, each awaited until its program
+says it is done; the same writers (text trace, pcap with wall-clock timestamps, JSON Lines).
+Then the lab keeps serving its peers for `--for` seconds (none given and no commands: until
+Ctrl-C). TAP devices the workbench created are removed however the run ends — normally, on
+Ctrl-C or SIGTERM, or on an error — and devices it attached to are left as they were.
+
+For the app: `open_live` builds a network on the running loop and plugs in its TAP devices;
+close the returned `TapSet` when the session ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+from contextlib import ExitStack
+from typing import TextIO
+
+from stack.clock import RealtimeClock
+from stack.labs import build_network, load_lab
+from stack.labs.build import attach_taps, is_live, with_taps
+from stack.labs.spec import LabSpec
+from stack.link.tap import TapError, TapSet
+from stack.network import Network
+from stack.trace import Trace
+from workbench.commands import Invocation, prepare
+from workbench.run import Outcome, attach_writers, report
+
+COMMAND_BUDGET = 600.0  # real seconds one command may take before it is called stuck
+
+
+def parse_taps(items: list[str]) -> dict[str, str]:
+    """`SEGMENT=IFNAME` pairs from the command line, checked for shape."""
+    taps: dict[str, str] = {}
+    for item in items:
+        segment, sep, device = item.partition("=")
+        if not sep or not segment.strip() or not device.strip():
+            raise TapError(f"--tap {item!r} should look like SEGMENT=IFNAME, for example --tap lan=tap0")
+        segment = segment.strip()
+        if segment in taps:
+            raise TapError(f"--tap names segment {segment} twice ({taps[segment]} and {device.strip()})")
+        taps[segment] = device.strip()
+    return taps
+
+
+def open_live(spec: LabSpec, trace: Trace | None = None, *, netns: str | None = None) -> tuple[Network, TapSet]:
+    """Build `spec` on a RealtimeClock of the running loop and plug in its TAP devices.
+
+    Call from a coroutine (the app's loop). Raises TapError (one sentence) when a device
+    cannot be used; nothing is left open then.
+    """
+    clock = RealtimeClock(asyncio.get_running_loop())
+    trace = trace if trace is not None else Trace(clock, keep_events=False)
+    net = build_network(spec, clock, trace, live=True)
+    return net, attach_taps(net, netns=netns)
+
+
+async def run_commands(net: Network, invocations: list[Invocation], outcomes: list[Outcome], budget: float = COMMAND_BUDGET) -> None:
+    """Run each command until its program finishes (or `budget` seconds pass), in order.
+
+    Outcomes are appended as they finish, so whoever cancels this still has the ones done.
+    """
+    loop = asyncio.get_running_loop()
+    for inv in invocations:
+        program = inv.start().start()
+        finished = loop.create_future()
+        program.when_done(lambda _p, f=finished: f.done() or f.set_result(None))
+        outcome = Outcome(inv, False, program.lines)
+        outcomes.append(outcome)
+        try:
+            await asyncio.wait_for(asyncio.shield(finished), budget)
+        except TimeoutError:
+            outcome.lines = [*program.lines, f"(gave up: still running after {budget:.0f} s)"]
+            continue
+        except asyncio.CancelledError:
+            outcome.lines = [*program.lines, "(interrupted)"]
+            raise
+        outcome.lines = list(program.lines)
+        outcome.ok = program.ok
+
+
+async def serve(spec: LabSpec, dos: list[str], out: TextIO, *, quiet: bool, pcap: str | None, events: str | None, serve_for: float | None, netns: str | None = None, err: TextIO = sys.stderr) -> int:
+    loop = asyncio.get_running_loop()
+    clock = RealtimeClock(loop)
+    trace = Trace(clock, keep_events=False)  # the writers are the record; a long run must not grow it
+    net = build_network(spec, clock, trace, live=True)
+    invocations = [prepare(net, text) for text in dos]  # bad commands fail before any device opens
+    outcomes: list[Outcome] = []
+    interrupted = False
+    with ExitStack() as stack:
+        attach_writers(stack, trace, out, quiet, pcap, events, epoch=time.time() - clock.now())
+        taps = attach_taps(net, netns=netns)
+        stack.callback(taps.close)
+        task = asyncio.current_task()
+        assert task is not None
+        try:
+            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+            stack.callback(loop.remove_signal_handler, signal.SIGTERM)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            pass
+        try:
+            await run_commands(net, invocations, outcomes)
+            if serve_for is None and not invocations:
+                names = ", ".join(f"{p.segment.name} ⇄ {p.device.name}" for p in taps)
+                err.write(f"workbench: serving {names}; Ctrl-C stops\n")
+                await asyncio.Event().wait()
+            elif serve_for:
+                await asyncio.sleep(serve_for)
+        except asyncio.CancelledError:
+            interrupted = True
+            if hasattr(task, "uncancel"):
+                task.uncancel()
+    status = report(outcomes, out)
+    out.flush()
+    return 130 if interrupted else status
+
+
+def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: bool, taps: dict[str, str], serve_for: float | None, out: TextIO = sys.stdout, netns: str | None = None) -> int:
+    """`workbench run` with TAP devices: exit 0, 1 when a command failed, 130 on Ctrl-C.
+
+    Raises LabError, CommandError or TapError (one sentence each) before any traffic flows.
+    """
+    spec = with_taps(load_lab(lab), taps)
+    if not is_live(spec):
+        raise TapError("live mode needs a segment bridged to a TAP device (--tap SEGMENT=IFNAME)")
+    if out is sys.stdout and hasattr(out, "reconfigure") and not out.isatty():
+        out.reconfigure(line_buffering=True)  # a live trace piped to grep or tee should flow
+    return asyncio.run(serve(spec, dos, out, quiet=quiet, pcap=pcap, events=events, serve_for=serve_for, netns=netns))
+
+
+__all__ = ["main", "open_live", "parse_taps", "run_commands", "serve"]
