@@ -1,0 +1,83 @@
+"""The Textual app: one `MainScreen` over one `Session`, themes from `themes/`, the command
+palette with the workbench's actions.
+
+Start-up stays light (the first screen is up in well under a second): nothing here imports
+scapy. The dissector loads it when it first dissects, the hosts pane in a thread for vendors.
+"""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from stack.labs.build import is_live
+from stack.labs.spec import LabSpec
+from workbench.commands import CommandError
+from workbench.palette import WorkbenchCommands
+from workbench.screens.main import MainScreen
+from workbench.session import Session
+from workbench.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
+
+
+class UnknownTheme(CommandError):
+    """`--theme` named a theme that does not exist (one sentence, like every input error)."""
+
+
+class WorkbenchApp(App):
+    TITLE = "Packet Workbench"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    BINDINGS = [Binding("q", "quit", "Quit", show=False)]
+
+    def __init__(self, spec: LabSpec, theme: str | None = None, *, cursor_blink: bool = True) -> None:
+        super().__init__()
+        self.spec = spec
+        self.cursor_blink = cursor_blink
+        self.workbench_themes = load_themes()
+        for t in self.workbench_themes.values():
+            self.register_theme(t)
+        name = theme or DEFAULT_THEME
+        if name not in self.available_themes:
+            ours = ", ".join(self.workbench_themes)
+            raise UnknownTheme(f"no theme named {name!r} (themes: {ours}, or any of Textual's: {', '.join(t for t in self.available_themes if t not in self.workbench_themes)})")
+        self.theme = name
+        self.session: Session | None = None
+        self._failed: str | None = None
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(VARIABLE_DEFAULTS)
+
+    def get_default_screen(self) -> Screen:
+        opened = _open(self.spec)
+        if isinstance(opened, str):  # a TAP device that cannot be opened: one sentence, exit
+            self._failed = opened
+            return Screen()
+        self.session = opened
+        return MainScreen(opened)
+
+    def on_mount(self) -> None:
+        if self._failed:
+            self.exit(return_code=2, message=f"workbench: {self._failed}")
+
+    def open_lab(self, spec: LabSpec) -> None:
+        """Replace the running lab with `spec`, paused at time zero."""
+        session = _open(spec)
+        if isinstance(session, str):
+            self.notify(f"cannot open lab {spec.name}: {session}", severity="error", timeout=8)
+            return
+        self.spec = spec
+        self.session = session
+        self.switch_screen(MainScreen(session))
+
+
+def _open(spec: LabSpec) -> Session | str:
+    """The lab's session, or the sentence saying why its TAP devices cannot be opened."""
+    if not is_live(spec):
+        return Session.open(spec)
+    from stack.link.tap import TapError
+
+    try:
+        return Session.open(spec)
+    except (TapError, OSError) as err:
+        return str(err)

@@ -1,0 +1,1 @@
+"""Screens: the main workbench, help, prompts, opening a lab."""

@@ -1,0 +1,60 @@
+"""`?`: every key of the workbench, read from the bindings themselves (screen first, then the
+app), so the list cannot drift from what the keys do."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+
+def key_rows(app, *owners) -> list[tuple[str, str]]:
+    """(keys, what they do) for every described binding of `owners` (screens, the app)."""
+    rows: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for owner in owners:
+        grouped: dict[str, list[str]] = {}
+        order: list[str] = []
+        for _key, bindings in owner._bindings.key_to_bindings.items():
+            for b in bindings:
+                if not b.description or b.action in seen:
+                    continue
+                if b.action not in grouped:
+                    grouped[b.action] = []
+                    order.append(b.action)
+                    grouped[b.action].append(b.description)
+                grouped[b.action].append(app.get_key_display(b))
+        for action in order:
+            description, *keys = grouped[action]
+            rows.append((" ".join(dict.fromkeys(keys)), description))
+            seen.add(action)
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
+
+    def __init__(self, owner: Screen) -> None:
+        super().__init__()
+        self.owner = owner
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(justify="right", style="bold")
+        table.add_column()
+        for keys, description in key_rows(self.app, self.owner, self.app):
+            table.add_row(keys, description)
+        with VerticalScroll(id="help-box"):
+            yield Static(Text("Keys", style="bold"), id="help-title")
+            yield Static(table, id="help-keys")
+            yield Static(
+                "The same actions are in the command palette (ctrl+p). Esc closes this.",
+                classes="hint",
+            )
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)

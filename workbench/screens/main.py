@@ -1,0 +1,355 @@
+"""The workbench screen: hosts, ARP, packets, routing, dissector and events over one session.
+
+On a large terminal (≥ 150×40) every pane is on screen at once; below that the same panes are
+grouped under tabs (Packets, Hosts · ARP, Routing, Events) and only one group shows. The panes
+are the same widget instances in both layouts — a resize never loses a selection.
+
+Data flows one way: the session posts `SessionChanged`, the screen pulls and hands each pane
+what it shows. Selections flow between panes through the screen: a host picked in the hosts
+pane focuses ARP and routing on it; an event picked in the log selects its first frame in the
+packet list, and a frame picked there selects the first event that names it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Tab, Tabs
+
+from stack.labs.spec import LabSpec
+from workbench.commands import COMMANDS, CommandError
+from workbench.messages import CommandFinished, EntrySelected, HostSelected, SessionChanged
+from workbench.screens.help import HelpScreen
+from workbench.screens.open_lab import OpenLabScreen
+from workbench.screens.prompt import PromptScreen
+from workbench.session import Session
+from workbench.widgets.arp_table import ArpPane
+from workbench.widgets.events import EventsPane
+from workbench.widgets.filter_bar import FilterBar
+from workbench.widgets.hosts import HostsPane
+from workbench.widgets.routing import RoutingPane
+from workbench.widgets.status_bar import StatusBar
+
+try:  # the packet list and the dissector are being written beside this screen
+    from workbench.widgets.dissector import Dissector
+    from workbench.widgets.packet_list import PacketList
+except ImportError:  # pragma: no cover - until they land, the panes say so
+    from workbench.widgets._pending import Dissector, PacketList
+
+WIDE = (150, 40)  # columns, rows from which every pane is on screen at once
+TABS = {"packets": "Packets", "hosts": "Hosts · ARP", "routing": "Routing", "events": "Events"}
+# Where each pane lives under tabs, and which widget takes the focus when its tab opens.
+PANE_TAB = {
+    "hosts-pane": "hosts", "arp-pane": "hosts", "packets-pane": "packets",
+    "dissector-pane": "packets", "routing-pane": "routing", "events-pane": "events",
+}
+TAB_FOCUS = {"packets": "#packet-list", "hosts": "#hosts-table", "routing": "#decision-log", "events": "#event-log"}
+# The seed's story: browsing from pc to www.google.com.
+STORY_HOST = "pc"
+STORY_TARGET = "www.google.com"
+
+
+class MainScreen(Screen):
+    BINDINGS = [
+        Binding("space", "toggle_play", "Play/pause"),
+        Binding("n", "step", "Step"),
+        Binding("plus,equals_sign", "faster", "Faster", key_display="+"),
+        Binding("minus", "slower", "Slower", key_display="-"),
+        Binding("p", "ping", "Ping…"),
+        Binding("t", "traceroute", "Traceroute…", show=False),
+        Binding("d", "dhcp", "DHCP…", show=False),
+        Binding("r", "resolve", "Resolve a name…", show=False),
+        Binding("b", "browse", "Browse (the seed's story)…"),
+        Binding("c", "clear_arp", "Clear the host's ARP cache", show=False),
+        Binding("x", "poison", "Craft a poisoning ARP reply", show=False),
+        Binding("s", "save", "Save capture…", show=False),
+        Binding("o", "open_lab", "Open lab…", show=False),
+        Binding("slash", "filter", "Filter packets", key_display="/"),
+        Binding("question_mark", "help", "Keys", key_display="?"),
+        Binding("1", "tab('packets')", "Packets", show=False),
+        Binding("2", "tab('hosts')", "Hosts and ARP", show=False),
+        Binding("3", "tab('routing')", "Routing", show=False),
+        Binding("4", "tab('events')", "Events", show=False),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.host = session.default_host()
+        self.filter_text = ""
+        self.tab = "packets"
+
+    # --- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        s = self.session
+        yield Tabs(*[Tab(label, id=name) for name, label in TABS.items()], id="narrow-tabs")
+        with Container(id="panes"):
+            yield HostsPane(s, id="hosts-pane", classes="pane")
+            yield ArpPane(s, id="arp-pane", classes="pane")
+            with Container(id="packets-pane", classes="pane"):
+                yield PacketList(s.trace.frames, id="packet-list")
+            yield RoutingPane(s, id="routing-pane", classes="pane")
+            with Container(id="dissector-pane", classes="pane"):
+                yield Dissector(id="dissector")
+            yield EventsPane(s, id="events-pane", classes="pane")
+        yield FilterBar(id="filter-bar")
+        yield StatusBar(id="status-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for pane_id, tab in PANE_TAB.items():
+            self.query_one(f"#{pane_id}").add_class(f"tab-{tab}")
+        self.query_one("#hosts-pane").border_title = "Hosts"
+        self.query_one("#packets-pane").border_title = "Packets"
+        self.query_one("#dissector-pane").border_title = "Dissector"
+        self.query_one("#events-pane").border_title = "Events"
+        self.query_one(FilterBar).display = False
+        self._layout(self.app.size.width, self.app.size.height)
+        self._show_tab(self.tab)
+        self._focus_host(self.host)
+        self.query_one(HostsPane).select_host(self.host)
+        self.session.attach(self.app, self)
+        self.query_one("#packet-list").focus()
+
+    def on_resize(self, event: Resize) -> None:
+        self._layout(event.size.width, event.size.height)
+
+    def _layout(self, width: int, height: int) -> None:
+        wide = width >= WIDE[0] and height >= WIDE[1]
+        self.set_class(wide, "-wide")
+        self.set_class(not wide, "-narrow")
+
+    @property
+    def wide(self) -> bool:
+        return self.has_class("-wide")
+
+    def _show_tab(self, tab: str) -> None:
+        self.tab = tab
+        for name in TABS:
+            self.set_class(name == tab, f"-tab-{name}")
+        tabs = self.query_one(Tabs)
+        if tabs.active != tab:
+            tabs.active = tab
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        if event.tab.id and event.tab.id != self.tab:
+            self._show_tab(event.tab.id)
+
+    def action_tab(self, tab: str) -> None:
+        self._show_tab(tab)
+        self.query_one(TAB_FOCUS[tab]).focus()
+
+    def on_descendant_focus(self, event) -> None:
+        # Under tabs, focusing a pane (Tab key, a selection link) brings its tab forward.
+        if self.wide:
+            return
+        for pane_id, tab in PANE_TAB.items():
+            pane = self.query_one(f"#{pane_id}")
+            if event.widget is pane or pane in event.widget.ancestors:
+                if tab != self.tab:
+                    self._show_tab(tab)
+                return
+
+    # --- the session's news ------------------------------------------------------------------
+
+    def on_session_changed(self, message: SessionChanged) -> None:
+        message.stop()
+        self.session.take()
+        self.query_one(PacketList).refresh_rows()
+        self.query_one(EventsPane).refresh_rows()
+        self.query_one(HostsPane).refresh_rows()
+        self.query_one(ArpPane).refresh_rows()
+        self.query_one(RoutingPane).refresh_rows()
+        self._show_status()
+
+    def _show_status(self) -> None:
+        status = self.session.status()
+        hint = ""
+        if not status.playing and not status.live and (status.running or self.session.clock.next_time() is not None):
+            hint = "space runs · n steps"
+        self.query_one(StatusBar).show(status, self.host, hint)
+
+    def on_command_finished(self, message: CommandFinished) -> None:
+        message.stop()
+        if not message.ok:
+            last = message.lines[-1] if message.lines else "no answer"
+            self.notify(f"{message.text}: {last}", severity="warning", timeout=6)
+
+    # --- selection links ---------------------------------------------------------------------
+
+    def on_host_selected(self, message: HostSelected) -> None:
+        message.stop()
+        self._focus_host(message.host)
+
+    def _focus_host(self, host: str) -> None:
+        self.host = host
+        self.query_one("#arp-pane").border_title = f"ARP · {host}"
+        self.query_one("#routing-pane").border_title = f"Routing · {host}"
+        self.query_one(ArpPane).show_host(host)
+        self.query_one(RoutingPane).show_host(host)
+        self._show_status()
+
+    def on_entry_selected(self, message: EntrySelected) -> None:
+        message.stop()
+        events = self.query_one(EventsPane)
+        events.show_detail(message.index)
+        entry = self.session.entry(message.index)
+        if entry.frames:
+            self._show_frame(entry.frames[0])
+            self.query_one(PacketList).select_frame(entry.frames[0])
+
+    def on_packet_list_frame_selected(self, message: PacketList.FrameSelected) -> None:
+        message.stop()
+        frame_id = message.frame_id
+        self._show_frame(frame_id)
+        events = self.query_one(EventsPane)
+        cursor = events.log.cursor
+        if cursor is not None and frame_id in self.session.entry(cursor).frames:
+            return  # the log already rests on an event about this frame
+        index = self.session.first_entry_for(frame_id)
+        if index is not None:
+            events.log.select(index)
+            events.show_detail(index)
+
+    def _show_frame(self, frame_id: int) -> None:
+        self.query_one(Dissector).show_frame(self.session.frame(frame_id))
+
+    # --- time --------------------------------------------------------------------------------
+
+    def action_toggle_play(self) -> None:
+        if self.session.live:
+            self.notify("A live lab runs in real time; it cannot be paused.", timeout=4)
+            return
+        self.session.toggle_play()
+
+    def action_step(self) -> None:
+        if self.session.live:
+            self.notify("A live lab runs in real time; there is no next step to take.", timeout=4)
+            return
+        if not self.session.step():
+            self.notify("Nothing left to happen: start a command (p, t, b …) first.", timeout=4)
+
+    def action_faster(self) -> None:
+        self.session.faster()
+
+    def action_slower(self) -> None:
+        self.session.slower()
+
+    # --- commands ----------------------------------------------------------------------------
+
+    def _check(self, text: str) -> str | None:
+        try:
+            self.session.check(text)
+        except CommandError as err:
+            return str(err)
+        except Exception as err:  # a command being written elsewhere must not take the app down
+            return f"{text!r} cannot run: {err}"
+        return None
+
+    def _hint(self, text: str) -> str:
+        _host, _sep, rest = text.partition(":")
+        word = rest.split()[0] if rest.split() else ""
+        spec = COMMANDS.get(word)
+        if spec is not None:
+            return f"{spec.usage} — {spec.summary}"
+        return "commands: " + ", ".join(sorted(COMMANDS))
+
+    def _prompt(self, title: str, value: str) -> None:
+        def run(text: str | None) -> None:
+            if text:
+                try:
+                    self.session.run(text)
+                except CommandError as err:
+                    self.notify(str(err), severity="error", timeout=6)
+
+        self.app.push_screen(PromptScreen(title, value, self._check, self._hint, id="command-prompt"), run)
+
+    def action_ping(self) -> None:
+        self._prompt(f"Ping from {self.host}", f"{self.host}: ping ")
+
+    def action_traceroute(self) -> None:
+        self._prompt(f"Traceroute from {self.host}", f"{self.host}: traceroute ")
+
+    def action_dhcp(self) -> None:
+        self._prompt(f"DHCP on {self.host}", f"{self.host}: dhcp")
+
+    def action_resolve(self) -> None:
+        self._prompt(f"Resolve a name from {self.host}", f"{self.host}: resolve {STORY_TARGET}")
+
+    def action_browse(self) -> None:
+        host = STORY_HOST if STORY_HOST in self.session.net.hosts else self.host
+        self._prompt(f"Browse from {host} (the seed's story)", f"{host}: browse {STORY_TARGET}")
+
+    def action_clear_arp(self) -> None:
+        count = self.session.clear_arp(self.host)
+        self.notify(f"{self.host}: ARP cache cleared ({count} forgotten).", timeout=4)
+
+    def action_poison(self) -> None:
+        try:
+            done = self.session.poison(self.host)
+        except CommandError as err:
+            self.notify(str(err), severity="error", timeout=6)
+            return
+        self.notify(f"Crafted ARP reply sent: {done}. Step (n) to see it land.", severity="warning", timeout=6)
+
+    def action_save(self) -> None:
+        def check(path: str) -> str | None:
+            if not path.endswith((".pcap", ".pcapng")):
+                return f"{path!r} should end in .pcap or .pcapng (pcapng keeps the segments apart)"
+            folder = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(folder):
+                return f"there is no folder {folder}"
+            return None
+
+        def save(path: str | None) -> None:
+            if not path:
+                return
+            try:
+                count = self.session.save_capture(path)
+            except OSError as err:
+                self.notify(f"cannot write {path}: {err.strerror}", severity="error", timeout=6)
+                return
+            self.notify(f"Saved {count:,} frames to {path}.", timeout=4)
+
+        self.app.push_screen(PromptScreen("Save the capture", f"{self.session.spec.name}.pcap", check, id="save-prompt"), save)
+
+    def action_open_lab(self) -> None:
+        def opened(spec: LabSpec | None) -> None:
+            if spec is not None:
+                self.app.open_lab(spec)
+
+        self.app.push_screen(OpenLabScreen(), opened)
+
+    # --- filter --------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.query_one(FilterBar).open(self.filter_text)
+
+    def on_filter_bar_submitted(self, message: FilterBar.Submitted) -> None:
+        message.stop()
+        problem = self.query_one(PacketList).set_filter(message.text)
+        if problem:
+            message.bar.show_error(problem)
+            return
+        self.filter_text = message.text
+        pane = self.query_one("#packets-pane")
+        pane.border_title = f"Packets · {message.text}" if message.text else "Packets"
+        message.bar.display = False
+        self.query_one("#packet-list").focus()
+
+    def on_filter_bar_closed(self, message: FilterBar.Closed) -> None:
+        message.stop()
+        self.query_one("#packet-list").focus()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self))
+
+    def on_unmount(self) -> None:
+        self.session.close()

@@ -1,0 +1,497 @@
+"""One running lab for the app: its network and clock, play/pause/step, the commands a person
+started, and the trace turned into something a screen can pull at its own pace.
+
+The network never waits on the screen: every trace event is appended to `Session.log` (a list,
+so appending is all the subscriber does) and the session posts one `SessionChanged` when
+something is new — never a second one until the screen has called `take()`. The screen never
+waits on the network: while playing, each tick (30 a second) spends at most `TICK_BUDGET` of
+wall time firing timers; a network busier than that runs slower than the chosen speed (the
+status bar says so) instead of freezing the keys.
+
+Panes read the lab through the small frozen rows below (`HostRow`, `ArpRow`, `RouteRow`),
+never through the stack's objects, so no widget reaches into a host.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address
+
+from stack.apps.program import Program
+from stack.clock import VirtualClock
+from stack.events import ArpCacheChanged, Event, FrameReceived, FrameSent, RouteDecision
+from stack.host import Host
+from stack.labs import build_network
+from stack.labs.build import is_live
+from stack.labs.spec import LabSpec
+from stack.network import Network
+from stack.trace import FrameRecord, Trace
+from stack.wire.arp import ARP
+from stack.wire.ethernet import ETH_ARP
+from stack.wire.mac import MAC
+from workbench.commands import CommandError, Invocation, prepare
+
+# 1× is real time. The network's events are microseconds apart, so the slow end matters most.
+SPEEDS = (0.0001, 0.001, 0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0)
+TICK = 1 / 30  # how often the clock advances while playing, and how often the screen hears news
+TICK_BUDGET = 0.012  # wall seconds of network work per tick; the screen has the rest
+MAX_GAP = 0.25  # a tick that comes late (a stall) does not make virtual time leap
+STEP_LIMIT = 200_000  # timers one `n` may fire looking for an event
+
+
+@dataclass(frozen=True)
+class OutputLine:
+    """A line a command printed, shown in the event log among the stack's events."""
+
+    time: float
+    host: str
+    text: str
+    frames: tuple[int, ...] = ()
+    kind: str = "output"
+
+    def describe(self) -> str:
+        return self.text
+
+
+Entry = Event | OutputLine
+
+
+@dataclass(frozen=True)
+class HostRow:
+    host: str
+    interface: str
+    first: bool  # the host's first interface (the row that shows the host-wide columns)
+    router: bool
+    mac: str
+    address: str
+    gateway: str
+    dns: str
+    dhcp: str
+    rx: int
+    tx: int
+    filtered: int
+
+
+@dataclass(frozen=True)
+class ArpRow:
+    ip: str
+    mac: str
+    state: str
+    age: float
+    interface: str
+    previous: str  # the MAC before it changed, "" if it never did
+    changed_at: float
+
+
+@dataclass(frozen=True)
+class RouteRow:
+    destination: str
+    gateway: str
+    netmask: str
+    interface: str
+    origin: str
+
+
+@dataclass(frozen=True)
+class Status:
+    lab: str
+    now: float
+    playing: bool
+    speed: float
+    live: bool
+    behind: bool
+    frames: int
+    events: int
+    running: int
+
+
+@dataclass
+class _Running:
+    invocation: Invocation
+    program: Program
+    started_at: int  # log length when it started: its host's events after this are its echo
+    printed: int = 0
+    scanned: int = 0
+    echoed: set[str] = field(default_factory=set)
+
+
+class Session:
+    def __init__(self, spec: LabSpec, net: Network, taps=None) -> None:
+        self.spec = spec
+        self.net = net
+        self.clock = net.clock
+        self.trace = net.trace
+        self.virtual = isinstance(self.clock, VirtualClock)
+        self.taps = taps
+        self.log: list[Entry] = []
+        self.first_entry: dict[int, int] = {}  # frame id → index of the first log entry naming it
+        self.decisions: dict[str, list[RouteDecision]] = defaultdict(list)
+        self.playing = not self.virtual  # a live lab runs in real time from the start
+        self.speed_index = SPEEDS.index(1.0)
+        self.behind = False
+        self.emitted = 0
+        self.programs: list[_Running] = []
+        self._taken = 0
+        self._dirty = True
+        self._posted = False
+        self._post: Callable[[], object] | None = None
+        self._finished: Callable[[str, bool, list[str]], object] | None = None
+        self._timer = None
+        self._last_wall = time.monotonic()
+        self._owners = {nic_mac: label for label, nic_mac in self._nics()}
+        self._unsubscribe = self.trace.subscribe(self._on_event)
+
+    @classmethod
+    def open(cls, spec: LabSpec) -> Session:
+        """Build the lab. A lab with TAP segments goes live on the running loop (raises TapError)."""
+        if is_live(spec):
+            from workbench.live import open_live
+
+            net, taps = open_live(spec)
+            return cls(spec, net, taps)
+        clock = VirtualClock()
+        return cls(spec, build_network(spec, clock, Trace(clock, keep_events=False)))
+
+    # --- wiring to the app -------------------------------------------------------------------
+
+    def attach(self, pump, target=None) -> None:
+        """Tick on `pump`'s timers (the app: it runs whichever screen is on top) and post
+        `SessionChanged` and `CommandFinished` to `target` (the screen showing the session)."""
+        from workbench.messages import CommandFinished, SessionChanged
+
+        target = target or pump
+        self._post = lambda: target.post_message(SessionChanged())
+        self._finished = lambda text, ok, lines: target.post_message(CommandFinished(text, ok, lines))
+        self._timer = pump.set_interval(TICK, self.tick)
+        self._posted = False
+        self._notify()
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._post = self._finished = None
+        self._unsubscribe()
+        if self.taps is not None:
+            self.taps.close()
+            self.taps = None
+
+    def take(self) -> list[Entry]:
+        """What was logged since the last take; lets the session post again."""
+        self._posted = False
+        self._dirty = False
+        new = self.log[self._taken :]
+        self._taken = len(self.log)
+        return new
+
+    def _notify(self) -> None:
+        self._dirty = True
+        if self._post is not None and not self._posted:
+            self._posted = True
+            self._post()
+
+    def _on_event(self, event: Event) -> None:
+        log = self.log
+        index = len(log)
+        log.append(event)
+        self.emitted += 1
+        first = self.first_entry
+        for frame_id in event.frames:
+            if frame_id not in first:
+                first[frame_id] = index
+        if type(event) is RouteDecision:
+            self.decisions[event.host].append(event)
+        self._dirty = True
+
+    def _log_output(self, host: str, text: str) -> None:
+        self.log.append(OutputLine(self.clock.now(), host, text))
+        self._dirty = True
+
+    # --- time ------------------------------------------------------------------------------
+
+    @property
+    def live(self) -> bool:
+        return not self.virtual
+
+    @property
+    def speed(self) -> float:
+        return SPEEDS[self.speed_index]
+
+    def tick(self) -> None:
+        if self.playing and self.virtual:
+            wall = time.monotonic()
+            elapsed = min(wall - self._last_wall, MAX_GAP)
+            self._last_wall = wall
+            if self.clock.next_time() is not None or self.programs:
+                self._run_to(self.clock.now() + elapsed * self.speed, wall + TICK_BUDGET)
+            else:
+                self.clock.run_until(self.clock.now() + elapsed * self.speed)
+            self._dirty = True
+        self._collect_output()
+        if self._dirty:
+            self._notify()
+
+    def _run_to(self, target: float, deadline: float) -> None:
+        clock = self.clock
+        fired = 0
+        while True:
+            nxt = clock.next_time()
+            if nxt is None or nxt > target:
+                clock.run_until(target)
+                self.behind = False
+                return
+            clock.step()
+            fired += 1
+            if not fired & 63 and time.monotonic() > deadline:
+                self.behind = True
+                return
+
+    def toggle_play(self) -> bool:
+        if self.virtual:
+            self.playing = not self.playing
+            self._last_wall = time.monotonic()
+            self.behind = False
+            self._notify()
+        return self.playing
+
+    def step(self) -> bool:
+        """Pause, then fire timers until at least one event is emitted. False if none was."""
+        if not self.virtual:
+            return False
+        self.playing = False
+        self.behind = False
+        before = self.emitted
+        clock = self.clock
+        for _ in range(STEP_LIMIT):
+            if not clock.step() or self.emitted > before:
+                break
+        self._collect_output()
+        self._notify()
+        return self.emitted > before
+
+    def faster(self) -> float:
+        self.speed_index = min(self.speed_index + 1, len(SPEEDS) - 1)
+        self._notify()
+        return self.speed
+
+    def slower(self) -> float:
+        self.speed_index = max(self.speed_index - 1, 0)
+        self._notify()
+        return self.speed
+
+    def status(self) -> Status:
+        return Status(
+            self.spec.name, self.clock.now(), self.playing, self.speed, not self.virtual,
+            self.behind, len(self.trace.frames), self.emitted, len(self.programs),
+        )
+
+    # --- commands ----------------------------------------------------------------------------
+
+    def check(self, text: str) -> Invocation:
+        """The command as it would run, or CommandError with the sentence to show."""
+        return prepare(self.net, text)
+
+    def run(self, text: str) -> Invocation:
+        """Start a command ("pc: ping 192.168.1.1"). It runs as the clock runs: paused is paused."""
+        invocation = prepare(self.net, text)
+        self._log_output(invocation.host, f"$ {invocation.text}")
+        running = _Running(invocation, Program(), len(self.log))
+        try:
+            running.program = invocation.start().start()
+        except (CommandError, ValueError) as err:
+            self._log_output(invocation.host, f"{invocation.text}: {err}")
+            self._notify()
+            raise CommandError(str(err)) from None
+        self.programs.append(running)
+        self._collect_output()
+        self._notify()
+        return invocation
+
+    def _collect_output(self) -> None:
+        if not self.programs:
+            return
+        for running in list(self.programs):
+            program, host = running.program, running.invocation.host
+            # A line that repeats one of its host's events (ping's replies) is not logged twice.
+            for entry in self.log[max(running.scanned, running.started_at) :]:
+                if entry.host == host and type(entry) not in (FrameSent, FrameReceived, OutputLine):
+                    running.echoed.add(entry.describe())
+            for line in program.lines[running.printed :]:
+                if line not in running.echoed:
+                    self._log_output(host, line)
+            running.printed = len(program.lines)
+            running.scanned = len(self.log)
+            if program.done:
+                self.programs.remove(running)
+                if self._finished is not None:
+                    self._finished(running.invocation.text, program.ok, list(program.lines))
+
+    # --- the log and its frames ----------------------------------------------------------
+
+    def entry(self, index: int) -> Entry:
+        return self.log[index]
+
+    def frame(self, frame_id: int) -> FrameRecord | None:
+        frames = self.trace.frames
+        return frames[frame_id - 1] if 0 < frame_id <= len(frames) else None
+
+    def first_entry_for(self, frame_id: int) -> int | None:
+        return self.first_entry.get(frame_id)
+
+    # --- what the panes show -----------------------------------------------------------------
+
+    def host_names(self) -> list[str]:
+        return list(self.net.hosts)
+
+    def default_host(self) -> str:
+        """The first host that is not a router (the seed's pc), else the first of all."""
+        for name, host in self.net.hosts.items():
+            if not host.is_router:
+                return name
+        return next(iter(self.net.hosts))
+
+    def host_rows(self) -> list[HostRow]:
+        rows = []
+        for name, host in self.net.hosts.items():
+            spec = self.spec.hosts.get(name)
+            gateway = host.routes.gateway
+            dns = ", ".join(str(d) for d in host.dns_servers) or "-"
+            for i, iface in enumerate(host.interfaces.values()):
+                c = iface.nic.counters
+                rows.append(HostRow(
+                    name, iface.name, i == 0, host.is_router, str(iface.nic.mac),
+                    str(iface.address.with_prefixlen) if iface.configured else "(none)",
+                    str(gateway) if gateway and i == 0 else ("-" if i == 0 else ""),
+                    dns if i == 0 else "", _dhcp_state(host, iface.name, spec),
+                    c.rx_frames, c.tx_frames, c.rx_filtered,
+                ))
+        return rows
+
+    def arp_rows(self, host_name: str) -> list[ArpRow]:
+        host = self.net.hosts[host_name]
+        now = self.clock.now()
+        rows = []
+        for ifname, entry, state in sorted(host.arp.entries(), key=lambda e: (e[0], int(e[1].ip))):
+            rows.append(ArpRow(
+                str(entry.ip), str(entry.mac) if entry.mac else "(incomplete)", state,
+                max(0.0, now - entry.confirmed), ifname,
+                str(entry.previous) if entry.previous else "", entry.changed,
+            ))
+        return rows
+
+    def route_rows(self, host_name: str) -> list[RouteRow]:
+        host = self.net.hosts[host_name]
+        return [
+            RouteRow(
+                "default" if r.network.prefixlen == 0 else str(r.network),
+                str(r.gateway) if r.gateway else "-", str(r.network.netmask), r.interface, r.origin,
+            )
+            for r in host.routes.sorted()
+        ]
+
+    def decisions_of(self, host_name: str) -> list[RouteDecision]:
+        return self.decisions.get(host_name, [])
+
+    def owner_of(self, mac: str) -> str | None:
+        """Which lab NIC has this MAC ("gw-a eth0"), to name the parties of an ARP change."""
+        try:
+            return self._owners.get(MAC(mac))
+        except ValueError:
+            return None
+
+    def _nics(self):
+        for host in self.net.hosts.values():
+            for iface in host.interfaces.values():
+                yield f"{host.name} {iface.name}", iface.nic.mac
+
+    def macs(self) -> list[str]:
+        return [str(mac) for _label, mac in self._nics()]
+
+    # --- actions on hosts ------------------------------------------------------------------
+
+    def clear_arp(self, host_name: str) -> int:
+        host = self.net.hosts[host_name]
+        count = len(host.arp.entries())
+        host.arp.clear()
+        self._log_output(host_name, f"ARP cache cleared ({count} entr{'y' if count == 1 else 'ies'} forgotten)")
+        self._notify()
+        return count
+
+    def poison(self, victim: str, attacker: str | None = None, claim: str | None = None) -> str:
+        """Craft an ARP reply from `attacker` telling `victim` that `claim` (default: the victim's
+        gateway) is at the attacker's MAC, and put it on their segment. Returns what was done."""
+        hosts = self.net.hosts
+        if victim not in hosts:
+            raise CommandError(f"no host named {victim!r}")
+        target = hosts[victim]
+        iface = next((i for i in target.interfaces.values() if i.configured), None)
+        if iface is None:
+            raise CommandError(f"{victim} has no address yet, so there is nothing to poison")
+        claimed = IPv4Address(claim) if claim else target.routes.gateway
+        if claimed is None:
+            raise CommandError(f"{victim} has no gateway; say which address to claim")
+        segment = iface.nic.segment
+        liar = hosts.get(attacker) if attacker else _neighbour(hosts, victim, segment, claimed)
+        if liar is None:
+            raise CommandError(f"no other host on {victim}'s segment can send the crafted reply")
+        liar_iface = next(i for i in liar.interfaces.values() if i.nic.segment is segment)
+        reply = ARP.reply(liar_iface.nic.mac, claimed, iface.nic.mac, iface.ip)
+        self._log_output(liar.name, f"crafted ARP reply to {victim}: {claimed} is at {liar_iface.nic.mac} (a lie: poisons {victim}'s cache)")
+        liar.link_send(liar_iface, iface.nic.mac, ETH_ARP, reply.build())
+        self._notify()
+        return f"{liar.name} told {victim} that {claimed} is at {liar_iface.nic.mac}"
+
+    def save_capture(self, path: str) -> int:
+        """Write every frame so far to `path` (.pcapng keeps segments apart; else classic pcap)."""
+        from stack.writers.pcap import capture_writer
+
+        frames = list(self.trace.frames)
+        with open(path, "wb") as out:
+            writer = capture_writer(path, out, self.trace)
+            for rec in frames:
+                if path.endswith(".pcapng"):
+                    writer.write(rec.time, rec.segment, rec.data)
+                else:
+                    writer.write(rec.time, rec.data)
+        return len(frames)
+
+
+def _neighbour(hosts: dict[str, Host], victim: str, segment, claimed: IPv4Address) -> Host | None:
+    """The last host on the segment that is neither the victim nor the claimed address's owner."""
+    found = None
+    for name, host in hosts.items():
+        if name == victim or claimed in host.addresses:
+            continue
+        if any(i.nic.segment is segment for i in host.interfaces.values()):
+            found = host
+    return found
+
+
+def _dhcp_state(host: Host, ifname: str, spec) -> str:
+    client = host.services.get(f"dhcp-client:{ifname}")
+    if client is not None:
+        return str(getattr(client, "state", "client")).lower()
+    if spec is not None and "dhcp" in spec.services:
+        return "server"
+    if spec is not None and spec.dhcp:
+        return "not yet"
+    return "static"
+
+
+_STEP_BREAK = re.compile(r"(?<=\d)(?:, |: )(?=\d)")
+
+
+def decision_lines(decision: RouteDecision) -> list[str]:
+    """A decision as lines for a narrow pane: one AND per line, then the verdict."""
+    lines = []
+    for step in decision.steps:
+        lines.extend(_STEP_BREAK.split(step))
+    return lines
+
+
+def is_arp_change(entry: Entry) -> bool:
+    return type(entry) is ArpCacheChanged

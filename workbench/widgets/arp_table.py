@@ -1,0 +1,89 @@
+"""The ARP pane: the selected host's cache — IP, MAC, state, age — updating as the clock runs.
+
+An entry whose MAC changed is marked CHANGED in the warning colour, and the line below the
+table says from what to what and which lab NICs own the two addresses: a crafted reply that
+poisons a cache cannot pass unnoticed.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from workbench.session import ArpRow
+
+COLUMNS = ("IP", "MAC", "State", "Age", "If")
+
+
+class ArpTable(DataTable):
+    COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | {"arp-table--changed", "arp-table--incomplete"}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", **kwargs)
+        self._shown: tuple = ()
+
+    def on_mount(self) -> None:
+        for title in COLUMNS:
+            self.add_column(title, key=title)
+
+    def show(self, rows: list[ArpRow]) -> None:
+        shown = tuple((r.ip, r.mac, r.state, f"{r.age:.1f}", r.interface, r.previous) for r in rows)
+        if shown == self._shown:
+            return
+        self._shown = shown
+        keep = self.cursor_row
+        self.clear()
+        changed = self.get_component_rich_style("arp-table--changed", partial=True)
+        incomplete = self.get_component_rich_style("arp-table--incomplete", partial=True)
+        for r in rows:
+            if r.previous:
+                state = Text("CHANGED", style=changed)
+                mac = Text(r.mac, style=changed)
+            else:
+                state = Text(r.state, style=incomplete if r.state == "incomplete" else "")
+                mac = Text(r.mac, style=incomplete if r.state == "incomplete" else "")
+            self.add_row(r.ip, mac, state, f"{r.age:.1f}s", r.interface)
+        if rows:
+            self.move_cursor(row=min(keep, len(rows) - 1), animate=False)
+
+
+class ArpPane(Vertical):
+    def __init__(self, session, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self.host: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield ArpTable(id="arp-table")
+        yield Static("", id="arp-detail", classes="detail")
+
+    def show_host(self, host: str) -> None:
+        self.host = host
+        self.refresh_rows()
+
+    def refresh_rows(self) -> None:
+        if self.host is None:
+            return
+        rows = self.session.arp_rows(self.host)
+        self.query_one(ArpTable).show(rows)
+        self.query_one("#arp-detail", Static).update(self._detail(rows))
+
+    def _detail(self, rows: list[ArpRow]) -> Text:
+        changed = [r for r in rows if r.previous]
+        if not changed:
+            if not rows:
+                return Text(f"{self.host}'s cache is empty: the next packet to a neighbour asks by broadcast", style="dim")
+            return Text(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}; reachable for 30 s after the last answer, then stale", style="dim")
+        owner = self.session.owner_of
+        parts = []
+        for r in changed:
+            was, now = owner(r.previous), owner(r.mac)
+            parts.append(Text.assemble(
+                (f"{r.ip} CHANGED", "bold"), f" at {r.changed_at:.6f} s: was {r.previous}",
+                f" ({was})" if was else "", f", now {r.mac}", f" ({now})" if now else "",
+            ))
+        text = Text("\n").join(parts)
+        text.stylize(self.query_one(ArpTable).get_component_rich_style("arp-table--changed", partial=True))
+        return text

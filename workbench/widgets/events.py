@@ -1,0 +1,43 @@
+"""The events pane: the event log, and below it the cursor entry's whole sentence (log rows are
+cut at the pane's edge; nothing a person needs is lost to the cut)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from workbench.widgets.event_log import EventLog
+
+
+class EventsPane(Vertical):
+    def __init__(self, session, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        host_width = max((len(h) for h in self.session.host_names()), default=4)
+        log = EventLog(self.session.log, id="event-log")
+        log.set_host_width(host_width)
+        yield log
+        yield Static("", id="event-detail", classes="detail")
+
+    @property
+    def log(self) -> EventLog:
+        return self.query_one(EventLog)
+
+    def refresh_rows(self) -> None:
+        self.log.refresh_rows()
+
+    def show_detail(self, index: int | None) -> None:
+        detail = self.query_one("#event-detail", Static)
+        if index is None:
+            detail.update("")
+            return
+        entry = self.session.entry(index)
+        frames = " ".join(f"#{f}" for f in entry.frames)
+        detail.update(Text.assemble(
+            (f"{entry.time:.6f} {entry.host}: ", "bold"), entry.describe(),
+            (f"  [frames {frames}]" if frames else "", "dim"),
+        ))

@@ -1,0 +1,128 @@
+"""The hosts pane: every host and router of the lab, one row per interface, and a line below
+with the highlighted host's vendor and counters in full.
+
+Vendors come from scapy's OUI database, which costs a quarter of a second to load: they are
+looked up in a thread after the first screen is up, and fill in when ready.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from workbench.messages import HostSelected
+from workbench.session import HostRow
+
+COLUMNS = ("Host", "Address", "MAC", "Gateway", "DNS", "DHCP", "Vendor", "RX/TX")
+
+
+class HostsTable(DataTable):
+    COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | {"hosts-table--router", "hosts-table--dim"}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self.rows_shown: list[HostRow] = []
+        self.vendors: dict[str, str] = {}
+        self._shown: tuple = ()
+
+    def on_mount(self) -> None:
+        for title in COLUMNS:
+            self.add_column(title, key=title)
+
+    def show(self, rows: list[HostRow]) -> None:
+        shown = (tuple(rows), tuple(sorted(self.vendors.items())))
+        if shown == self._shown:
+            return
+        self._shown = shown
+        keep = self.cursor_row
+        self.rows_shown = rows
+        self.clear()
+        router = self.get_component_rich_style("hosts-table--router", partial=True)
+        dim = self.get_component_rich_style("hosts-table--dim", partial=True)
+        for row in rows:
+            name = Text(row.host, style=router if row.router else "") if row.first else Text(f"└{row.interface}", style=dim)
+            vendor = self.vendors.get(row.mac, "…")
+            self.add_row(
+                name, row.address, row.mac, row.gateway, row.dns, row.dhcp if row.first else "",
+                _short(vendor), f"{row.rx}/{row.tx}",
+            )
+        if rows:
+            self.move_cursor(row=min(keep, len(rows) - 1), animate=False)
+
+    def host_at(self, index: int) -> str | None:
+        return self.rows_shown[index].host if 0 <= index < len(self.rows_shown) else None
+
+
+def _short(vendor: str) -> str:
+    """The vendor's first word (as Wireshark's short names), enough to tell NICs apart."""
+    word = vendor.split(" ")[0].rstrip(",")
+    return word[:12]
+
+
+class HostsPane(Vertical):
+    """HostsTable plus the detail line; posts HostSelected when the highlight moves to a host."""
+
+    def __init__(self, session, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self.selected: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield HostsTable(id="hosts-table")
+        yield Static("", id="hosts-detail", classes="detail")
+
+    @property
+    def table(self) -> HostsTable:
+        return self.query_one(HostsTable)
+
+    def on_mount(self) -> None:
+        self.refresh_rows()
+        self.call_after_refresh(self._look_up_vendors)
+
+    def _look_up_vendors(self) -> None:
+        self.run_worker(self._vendors, thread=True, name="vendors", group="vendors", exit_on_error=False)
+
+    def _vendors(self) -> None:
+        from stack.wire.mac import MAC
+
+        found = {mac: MAC(mac).vendor or "" for mac in self.session.macs()}
+        self.app.call_from_thread(self._got_vendors, found)
+
+    def _got_vendors(self, found: dict[str, str]) -> None:
+        self.table.vendors = found
+        self.refresh_rows()
+
+    def refresh_rows(self) -> None:
+        self.table.show(self.session.host_rows())
+        self._show_detail()
+
+    def select_host(self, host: str) -> None:
+        table = self.table
+        for i, row in enumerate(table.rows_shown):
+            if row.host == host and row.first:
+                table.move_cursor(row=i, animate=False)
+                break
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        host = self.table.host_at(event.cursor_row)
+        self._show_detail()
+        if host is not None and host != self.selected:
+            self.selected = host
+            self.post_message(HostSelected(host))
+
+    def _show_detail(self) -> None:
+        table = self.table
+        index = table.cursor_row
+        if not 0 <= index < len(table.rows_shown):
+            return
+        row = table.rows_shown[index]
+        vendor = table.vendors.get(row.mac)
+        text = Text.assemble(
+            (f"{row.host} {row.interface}", "bold"), "  ", row.mac,
+            f" ({vendor})" if vendor else (" (vendor: looking up…)" if vendor is None else " (no registered vendor)"),
+            f"  RX {row.rx}  TX {row.tx}  not for it {row.filtered}",
+        )
+        self.query_one("#hosts-detail", Static).update(text)

@@ -1,0 +1,69 @@
+"""The status bar: virtual time, playing or paused, speed, and how much the lab has said.
+
+Only virtual time and counts are shown, never the wall clock, so a screenshot of a paused lab
+is the same every run.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from workbench.session import Status
+
+
+def speed_text(speed: float) -> str:
+    if speed >= 1:
+        return f"{speed:g}×"
+    return f"1/{round(1 / speed):g}×"
+
+
+class StatusBar(Static):
+    COMPONENT_CLASSES = {"status-bar--state", "status-bar--key", "status-bar--slow"}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("", **kwargs)
+        self._last: tuple = ()
+
+    def on_resize(self) -> None:
+        if self._last:
+            last, self._last = self._last, ()
+            self.show(*last)
+
+    def show(self, status: Status, host: str, hint: str = "") -> None:
+        key = (status, host, hint)
+        if key == self._last:
+            return
+        self._last = key
+        if self.size.width and self.size.width < 110:
+            self._show_compact(status, host, hint)
+            return
+        state_style = self.get_component_rich_style("status-bar--state", partial=True)
+        if status.live:
+            state = "● live"
+        else:
+            state = "▶ playing" if status.playing else "■ paused"
+        text = Text.assemble(
+            (f" {state} ", state_style),
+            f" t {status.now:.6f} s",
+            "" if status.live else f"  speed {speed_text(status.speed)}",
+            ("  (network busy: slower than asked)" if status.behind else "", self.get_component_rich_style("status-bar--slow", partial=True)),
+            f"  frames {status.frames:,}  events {status.events:,}",
+            f"  running {status.running}" if status.running else "",
+            f"  │ {status.lab} · {host}",
+            (f"  {hint}" if hint else "", "dim"),
+        )
+        self.update(text)
+
+    def _show_compact(self, status: Status, host: str, hint: str) -> None:
+        state_style = self.get_component_rich_style("status-bar--state", partial=True)
+        state = "● live" if status.live else ("▶ playing" if status.playing else "■ paused")
+        self.update(Text.assemble(
+            (f" {state} ", state_style),
+            f" {status.now:.6f} s",
+            "" if status.live else f" · {speed_text(status.speed)}",
+            ("  slowed" if status.behind else "", self.get_component_rich_style("status-bar--slow", partial=True)),
+            f" · {status.frames:,} frames · {status.events:,} events",
+            f" · {host}",
+            (f"  {hint}" if hint else "", "dim"),
+        ))
