@@ -1,0 +1,681 @@
+"""The `/` display filter: a small subset of Wireshark's language, compiled to a predicate.
+
+    arp                          a protocol (eth arp ip ipv6 icmp udp tcp dns dhcp bootp http
+                                 frame malformed)
+    ip.addr == 192.168.1.1       a field compared with a value (== != < > <= >=, or eq ne lt
+                                 gt le ge); `!=` means "no value equals" as in Wireshark 4
+    ip.addr == 192.168.1.0/24    an address field against a network
+    tcp.port in {80 443 8000..8080}
+    dns.qry.name contains "google"     strings: contains, matches (a regular expression)
+    tcp.flags.syn                a field alone: the frame has it
+    host 192.168.1.1             tcpdump's shorthands: host (IPv4 of IP or ARP, or a MAC),
+    port 53, net 10.0.0.0/8      port (TCP or UDP), net; each may follow `src` or `dst`
+    not arp and (icmp or port 53)      combined with and/or/not (&& || !) and parentheses
+
+`compile_filter(text)` parses once and returns a `DisplayFilter` whose `matches(record)` runs
+over our fast decoder (`stack.wire.decode`), never scapy, so a million frames take seconds.
+Anything it cannot parse raises `FilterError` with one sentence that says what and where.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network
+
+from stack.trace import FrameRecord
+from stack.wire.arp import ARP
+from stack.wire.decode import Decoded, decode
+from stack.wire.dhcp import DHCP
+from stack.wire.dns import DNS
+from stack.wire.ethernet import ETH_IPV6, Ethernet
+from stack.wire.http import HTTPRequest, HTTPResponse
+from stack.wire.icmp import ICMP
+from stack.wire.ipv4 import IPv4
+from stack.wire.mac import MAC
+from stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TCP, URG
+from stack.wire.udp import UDP
+
+Predicate = Callable[[Decoded, FrameRecord], bool]
+Extractor = Callable[[Decoded, FrameRecord], tuple]
+
+MAX_DEPTH = 64  # nested parentheses and `not`s; deeper is surely a mistake
+
+
+class FilterError(ValueError):
+    """A filter that does not parse; the message is one sentence for the person who typed it."""
+
+
+@dataclass(frozen=True)
+class DisplayFilter:
+    text: str
+    predicate: Predicate
+    needs_decode: bool = True
+
+    def matches(self, record: FrameRecord, decoded: Decoded | None = None) -> bool:
+        if decoded is None:
+            decoded = decode(record.data) if self.needs_decode else _EMPTY
+        return self.predicate(decoded, record)
+
+
+_EMPTY = Decoded(())
+
+
+def compile_filter(text: str) -> DisplayFilter:
+    """Parse `text`; raise `FilterError` (one sentence) if it is not a filter."""
+    parser = _Parser(text)
+    predicate = parser.parse()
+    return DisplayFilter(text, predicate, parser.needs_decode)
+
+
+def filter_error(text: str) -> str | None:
+    """None if `text` is a valid filter (or empty), else the one-sentence reason."""
+    if not text.strip():
+        return None
+    try:
+        compile_filter(text)
+    except FilterError as err:
+        return str(err)
+    return None
+
+
+# --- what a frame holds ----------------------------------------------------------------------
+
+
+def _layer(kind: type) -> Callable[[Decoded], object]:
+    def find(d: Decoded):
+        for layer in d.layers:
+            if type(layer) is kind:
+                return layer
+        return None
+
+    return find
+
+
+_eth, _arp, _ip, _icmp, _udp, _tcp, _dns, _dhcp = (
+    _layer(k) for k in (Ethernet, ARP, IPv4, ICMP, UDP, TCP, DNS, DHCP)
+)
+
+
+def _http(d: Decoded):
+    for layer in d.layers:
+        if isinstance(layer, (HTTPRequest, HTTPResponse)):
+            return layer
+    return None
+
+
+def _has(find) -> Predicate:
+    return lambda d, r: find(d) is not None
+
+
+PROTOCOLS: dict[str, Predicate] = {
+    "frame": lambda d, r: True,
+    "eth": _has(_eth),
+    "arp": _has(_arp),
+    "ip": _has(_ip),
+    "ipv6": lambda d, r: bool(d.layers) and d.layers[0].ethertype == ETH_IPV6,
+    "icmp": _has(_icmp),
+    "udp": _has(_udp),
+    "tcp": _has(_tcp),
+    "dns": _has(_dns),
+    "dhcp": _has(_dhcp),
+    "bootp": _has(_dhcp),
+    "http": _has(_http),
+    "malformed": lambda d, r: d.error is not None,
+    "_ws.malformed": lambda d, r: d.error is not None,
+}
+
+
+def _of(find, *getters) -> Extractor:
+    """Values of a layer's attributes (each getter gives one value) if the layer is there."""
+
+    def extract(d: Decoded, r: FrameRecord) -> tuple:
+        layer = find(d)
+        if layer is None:
+            return ()
+        return tuple(get(layer) for get in getters)
+
+    return extract
+
+
+def _flag(find, bit: int) -> Extractor:
+    return _of(find, lambda layer: bool(layer.flags & bit))
+
+
+def _echo(part: int) -> Extractor:
+    def extract(d, r):
+        m = _icmp(d)
+        if m is None or m.type not in (0, 8):
+            return ()
+        return (m.rest >> 16,) if part == 0 else (m.rest & 0xFFFF,)
+
+    return extract
+
+
+def _dns_names(section: str) -> Extractor:
+    def extract(d, r):
+        m = _dns(d)
+        return () if m is None else tuple(item.name for item in getattr(m, section))
+
+    return extract
+
+
+def _dns_a(d, r):
+    m = _dns(d)
+    if m is None:
+        return ()
+    return tuple(rec.data for rec in m.answers if isinstance(rec.data, IPv4Address))
+
+
+def _http_request(attr: str) -> Extractor:
+    def extract(d, r):
+        m = _http(d)
+        return (getattr(m, attr),) if isinstance(m, HTTPRequest) else ()
+
+    return extract
+
+
+def _http_host(d, r):
+    m = _http(d)
+    if m is None:
+        return ()
+    value = m.header("host")
+    return () if value is None else (value,)
+
+
+def _dhcp_type(d, r):
+    m = _dhcp(d)
+    if m is None or m.message_type is None:
+        return ()
+    return (m.message_type,)
+
+
+# name: (type, extractor). Types: int, bool, float, ipv4, mac, str.
+FIELDS: dict[str, tuple[str, Extractor]] = {
+    "frame.number": ("int", lambda d, r: (r.id,)),
+    "frame.len": ("int", lambda d, r: (len(r.data),)),
+    "frame.time_relative": ("float", lambda d, r: (r.time,)),
+    "frame.interface_name": ("str", lambda d, r: (r.segment,)),
+    "eth.addr": ("mac", _of(_eth, lambda e: e.src, lambda e: e.dst)),
+    "eth.src": ("mac", _of(_eth, lambda e: e.src)),
+    "eth.dst": ("mac", _of(_eth, lambda e: e.dst)),
+    "eth.type": ("int", _of(_eth, lambda e: e.ethertype)),
+    "arp.opcode": ("int", _of(_arp, lambda a: a.op)),
+    "arp.src.hw_mac": ("mac", _of(_arp, lambda a: a.sender_mac)),
+    "arp.dst.hw_mac": ("mac", _of(_arp, lambda a: a.target_mac)),
+    "arp.src.proto_ipv4": ("ipv4", _of(_arp, lambda a: a.sender_ip)),
+    "arp.dst.proto_ipv4": ("ipv4", _of(_arp, lambda a: a.target_ip)),
+    "ip.addr": ("ipv4", _of(_ip, lambda p: p.src, lambda p: p.dst)),
+    "ip.src": ("ipv4", _of(_ip, lambda p: p.src)),
+    "ip.dst": ("ipv4", _of(_ip, lambda p: p.dst)),
+    "ip.version": ("int", _of(_ip, lambda p: p.version)),
+    "ip.hdr_len": ("int", _of(_ip, lambda p: p.ihl * 4)),
+    "ip.dsfield": ("int", _of(_ip, lambda p: p.tos)),
+    "ip.len": ("int", _of(_ip, lambda p: p.total_length)),
+    "ip.id": ("int", _of(_ip, lambda p: p.ident)),
+    "ip.flags.df": ("bool", _of(_ip, lambda p: bool(p.flags & 2))),
+    "ip.flags.mf": ("bool", _of(_ip, lambda p: bool(p.flags & 1))),
+    "ip.frag_offset": ("int", _of(_ip, lambda p: p.frag * 8)),
+    "ip.ttl": ("int", _of(_ip, lambda p: p.ttl)),
+    "ip.proto": ("int", _of(_ip, lambda p: p.proto)),
+    "ip.checksum": ("int", _of(_ip, lambda p: p.checksum)),
+    "icmp.type": ("int", _of(_icmp, lambda m: m.type)),
+    "icmp.code": ("int", _of(_icmp, lambda m: m.code)),
+    "icmp.ident": ("int", _echo(0)),
+    "icmp.seq": ("int", _echo(1)),
+    "udp.port": ("int", _of(_udp, lambda u: u.sport, lambda u: u.dport)),
+    "udp.srcport": ("int", _of(_udp, lambda u: u.sport)),
+    "udp.dstport": ("int", _of(_udp, lambda u: u.dport)),
+    "udp.length": ("int", _of(_udp, lambda u: u.length)),
+    "tcp.port": ("int", _of(_tcp, lambda t: t.sport, lambda t: t.dport)),
+    "tcp.srcport": ("int", _of(_tcp, lambda t: t.sport)),
+    "tcp.dstport": ("int", _of(_tcp, lambda t: t.dport)),
+    "tcp.seq": ("int", _of(_tcp, lambda t: t.seq)),
+    "tcp.ack": ("int", _of(_tcp, lambda t: t.ack)),
+    "tcp.len": ("int", _of(_tcp, lambda t: len(t.payload))),
+    "tcp.hdr_len": ("int", _of(_tcp, lambda t: t.data_offset * 4)),
+    "tcp.window_size_value": ("int", _of(_tcp, lambda t: t.window)),
+    "tcp.flags": ("int", _of(_tcp, lambda t: t.flags)),
+    "tcp.flags.fin": ("bool", _flag(_tcp, FIN)),
+    "tcp.flags.syn": ("bool", _flag(_tcp, SYN)),
+    "tcp.flags.reset": ("bool", _flag(_tcp, RST)),
+    "tcp.flags.push": ("bool", _flag(_tcp, PSH)),
+    "tcp.flags.ack": ("bool", _flag(_tcp, ACK)),
+    "tcp.flags.urg": ("bool", _flag(_tcp, URG)),
+    "dns.id": ("int", _of(_dns, lambda m: m.id)),
+    "dns.flags.response": ("bool", _of(_dns, lambda m: bool(m.qr))),
+    "dns.flags.opcode": ("int", _of(_dns, lambda m: m.opcode)),
+    "dns.flags.rcode": ("int", _of(_dns, lambda m: m.rcode)),
+    "dns.count.queries": ("int", _of(_dns, lambda m: len(m.questions))),
+    "dns.count.answers": ("int", _of(_dns, lambda m: len(m.answers))),
+    "dns.qry.name": ("str", _dns_names("questions")),
+    "dns.qry.type": (
+        "int",
+        lambda d, r: () if _dns(d) is None else tuple(q.qtype for q in _dns(d).questions),
+    ),
+    "dns.resp.name": ("str", _dns_names("answers")),
+    "dns.a": ("ipv4", _dns_a),
+    "dhcp.id": ("int", _of(_dhcp, lambda m: m.xid)),
+    "dhcp.option.dhcp": ("int", _dhcp_type),
+    "dhcp.ip.client": ("ipv4", _of(_dhcp, lambda m: m.ciaddr)),
+    "dhcp.ip.your": ("ipv4", _of(_dhcp, lambda m: m.yiaddr)),
+    "dhcp.hw.mac_addr": ("mac", _of(_dhcp, lambda m: m.chaddr)),
+    "http.request": ("bool", lambda d, r: (True,) if isinstance(_http(d), HTTPRequest) else ()),
+    "http.response": ("bool", lambda d, r: (True,) if isinstance(_http(d), HTTPResponse) else ()),
+    "http.request.method": ("str", _http_request("method")),
+    "http.request.uri": ("str", _http_request("target")),
+    "http.request.version": ("str", _http_request("version")),
+    "http.response.code": (
+        "int",
+        lambda d, r: (_http(d).status,) if isinstance(_http(d), HTTPResponse) else (),
+    ),
+    "http.host": ("str", _http_host),
+}
+for _alias, _name in (("bootp.id", "dhcp.id"), ("bootp.option.dhcp", "dhcp.option.dhcp")):
+    FIELDS[_alias] = FIELDS[_name]
+
+_ADDRESS_FIELDS = {
+    ("ipv4", ""): ("ip.addr", "arp.src.proto_ipv4", "arp.dst.proto_ipv4"),
+    ("ipv4", "src"): ("ip.src", "arp.src.proto_ipv4"),
+    ("ipv4", "dst"): ("ip.dst", "arp.dst.proto_ipv4"),
+    ("mac", ""): ("eth.addr",),
+    ("mac", "src"): ("eth.src",),
+    ("mac", "dst"): ("eth.dst",),
+    ("port", ""): ("tcp.port", "udp.port"),
+    ("port", "src"): ("tcp.srcport", "udp.srcport"),
+    ("port", "dst"): ("tcp.dstport", "udp.dstport"),
+}
+
+# --- the parser ------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""(?P<space>\s+)
+      | (?P<string>"(?:[^"\\]|\\.)*"?)
+      | (?P<op>===|==|!=|<=|>=|&&|\|\||[()<>!{},~=])
+      | (?P<word>[A-Za-z0-9_.:/\-]+)""",
+    re.VERBOSE,
+)
+_CLOSED_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_WORD_OPS = {
+    "eq": "==",
+    "ne": "!=",
+    "lt": "<",
+    "gt": ">",
+    "le": "<=",
+    "ge": ">=",
+    "contains": "contains",
+    "matches": "matches",
+    "~": "matches",
+}
+_COMPARE = {"==", "!=", "<", ">", "<=", ">=", "contains", "matches"}
+_ORDERED = {"<", ">", "<=", ">="}
+_KEYWORDS = {"and", "or", "not", "in", "host", "port", "net", "src", "dst", *_WORD_OPS}
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "op", "word", "string", "end"
+    text: str
+    column: int  # 1-based
+
+    def shown(self) -> str:
+        return (
+            "the end of the filter"
+            if self.kind == "end"
+            else f"'{self.text}' at column {self.column}"
+        )
+
+
+def _tokens(text: str) -> list[_Token]:
+    out: list[_Token] = []
+    i = 0
+    while i < len(text):
+        m = _TOKEN.match(text, i)
+        if m is None:
+            raise FilterError(f"unexpected character '{text[i]}' at column {i + 1}")
+        kind = m.lastgroup or "space"
+        if kind == "string" and not _CLOSED_STRING.fullmatch(m.group()):
+            raise FilterError(f"the string that starts at column {i + 1} has no closing quote")
+        if kind != "space":
+            out.append(_Token(kind, m.group(), i + 1))
+        i = m.end()
+    out.append(_Token("end", "", len(text) + 1))
+    return out
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.tokens = _tokens(text)
+        self.at = 0
+        self.depth = 0
+        self.needs_decode = False
+
+    # grammar: or := and (("or"|"||") and)* ; and := not (("and"|"&&") not)* ;
+    #          not := ("not"|"!") not | primary
+    def parse(self) -> Predicate:
+        if self.peek().kind == "end":
+            raise FilterError("the filter is empty")
+        predicate = self.or_expr()
+        token = self.peek()
+        if token.kind != "end":
+            if token.text == ")":
+                raise FilterError(f"unexpected ')' at column {token.column}: no '(' is open")
+            raise FilterError(f"expected 'and' or 'or' before {token.shown()}")
+        return predicate
+
+    def peek(self) -> _Token:
+        return self.tokens[self.at]
+
+    def take(self) -> _Token:
+        token = self.tokens[self.at]
+        if token.kind != "end":
+            self.at += 1
+        return token
+
+    def word_is(self, *words: str) -> bool:
+        token = self.peek()
+        return token.kind in ("word", "op") and token.text.lower() in words
+
+    def or_expr(self) -> Predicate:
+        parts = [self.and_expr()]
+        while self.word_is("or", "||"):
+            self.take()
+            parts.append(self.and_expr())
+        if len(parts) == 1:
+            return parts[0]
+        return lambda d, r: any(p(d, r) for p in parts)
+
+    def and_expr(self) -> Predicate:
+        parts = [self.not_expr()]
+        while self.word_is("and", "&&"):
+            self.take()
+            parts.append(self.not_expr())
+        if len(parts) == 1:
+            return parts[0]
+        return lambda d, r: all(p(d, r) for p in parts)
+
+    def not_expr(self) -> Predicate:
+        if self.word_is("not", "!"):
+            self.take()
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise FilterError(f"the filter nests deeper than {MAX_DEPTH} levels")
+            inner = self.not_expr()
+            self.depth -= 1
+            return lambda d, r: not inner(d, r)
+        return self.primary()
+
+    def primary(self) -> Predicate:
+        token = self.take()
+        if token.kind == "end":
+            raise FilterError("the filter ends where a protocol, field or '(' was expected")
+        if token.text == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise FilterError(f"the filter nests deeper than {MAX_DEPTH} levels")
+            inner = self.or_expr()
+            close = self.take()
+            if close.text != ")":
+                raise FilterError(
+                    f"the '(' at column {token.column} is never closed (found {close.shown()})"
+                )
+            self.depth -= 1
+            return inner
+        if token.kind != "word":
+            raise FilterError(f"expected a protocol, field or '(' but found {token.shown()}")
+        name = token.text.lower()
+        if name in ("and", "or", "in", *_WORD_OPS):
+            raise FilterError(f"expected a protocol, field or '(' but found {token.shown()}")
+        if name in ("src", "dst"):
+            kind = self.take()
+            if kind.text.lower() not in ("host", "port", "net"):
+                raise FilterError(
+                    f"'{token.text}' at column {token.column} must be followed by host, port or net"
+                )
+            return self.shorthand(kind.text.lower(), name, kind)
+        if name in ("host", "port", "net"):
+            return self.shorthand(name, "", token)
+        if name in PROTOCOLS:
+            self.needs_decode = self.needs_decode or name != "frame"
+            if self.peek().text.lower() in _COMPARE | set(_WORD_OPS) | {"in", "="}:
+                raise FilterError(
+                    f"'{token.text}' is a protocol, not a field: compare one of its fields, like {_example(name)}"
+                )
+            return PROTOCOLS[name]
+        if name in FIELDS:
+            return self.field(token.text, name)
+        raise FilterError(_unknown(token))
+
+    def shorthand(self, kind: str, direction: str, token: _Token) -> Predicate:
+        value = self.take()
+        if value.kind not in ("word", "string"):
+            raise FilterError(
+                f"'{kind}' at column {token.column} needs a value after it, not {value.shown()}"
+            )
+        text = value.text.strip('"')
+        self.needs_decode = True
+        if kind == "port":
+            port = _int(text, value)
+            if not 0 <= port <= 0xFFFF:
+                raise FilterError(
+                    f"port {text} at column {value.column} is not between 0 and 65535"
+                )
+            names = _ADDRESS_FIELDS[("port", direction)]
+            return _any_field(names, lambda v: v == port)
+        if kind == "net":
+            net = _network(text, value)
+            names = _ADDRESS_FIELDS[("ipv4", direction)]
+            return _any_field(names, lambda v: v in net)
+        if "/" in text:
+            raise FilterError(
+                f"'host' takes one address, not the network {text} at column {value.column} (use net)"
+            )
+        if ":" in text or "-" in text:
+            mac = _mac(text, value)
+            return _any_field(_ADDRESS_FIELDS[("mac", direction)], lambda v: v == mac)
+        address = _address(text, value, "host")
+        return _any_field(_ADDRESS_FIELDS[("ipv4", direction)], lambda v: v == address)
+
+    def field(self, shown: str, name: str) -> Predicate:
+        kind, extract = FIELDS[name]
+        if not name.startswith("frame."):
+            self.needs_decode = True
+        op_token = self.peek()
+        op = (
+            _WORD_OPS.get(op_token.text.lower(), op_token.text)
+            if op_token.kind in ("op", "word")
+            else ""
+        )
+        if op == "=":
+            raise FilterError(f"use '==' to compare, not '=' (column {op_token.column})")
+        if op == "===":
+            op = "=="
+        if op == "in" or op_token.text.lower() == "in":
+            self.take()
+            return self.membership(shown, kind, extract)
+        if op not in _COMPARE:
+            return lambda d, r: bool(extract(d, r))  # the field alone: the frame has it
+        self.take()
+        value = self.take()
+        if value.kind not in ("word", "string"):
+            raise FilterError(
+                f"expected a value after '{op_token.text}' at column {op_token.column}, not {value.shown()}"
+            )
+        if op in ("contains", "matches"):
+            if kind != "str":
+                raise FilterError(f"'{op}' works on text fields; {shown} holds {_TYPE_TEXT[kind]}")
+            return _string_test(op, extract, value)
+        if op in _ORDERED and kind in ("mac", "str", "bool"):
+            raise FilterError(
+                f"'{op_token.text}' cannot order {_TYPE_TEXT[kind]} ({shown}); use == or !="
+            )
+        literal = _literal(kind, value, shown)
+        test = _test(op, kind, literal, value)
+        if op == "!=":  # Wireshark 4: "!=" is "all not equal", and false when the field is absent
+            return lambda d, r: bool(values := extract(d, r)) and not any(test(v) for v in values)
+        return lambda d, r: any(test(v) for v in extract(d, r))
+
+    def membership(self, shown: str, kind: str, extract: Extractor) -> Predicate:
+        open_ = self.take()
+        if open_.text != "{":
+            raise FilterError(f"'in' needs a set like {{80 443}} after it, not {open_.shown()}")
+        tests: list[Callable[[object], bool]] = []
+        while True:
+            token = self.take()
+            if token.text == "}":
+                break
+            if token.text == ",":
+                continue
+            if token.kind == "end":
+                raise FilterError(f"the '{{' at column {open_.column} is never closed")
+            if token.kind not in ("word", "string"):
+                raise FilterError(f"expected a value in the set, not {token.shown()}")
+            if ".." in token.text and kind in ("int", "float"):
+                low_text, _, high_text = token.text.partition("..")
+                low = _literal(kind, _Token("word", low_text, token.column), shown)
+                high = _literal(kind, _Token("word", high_text, token.column), shown)
+                tests.append(lambda v, lo=low, hi=high: lo <= v <= hi)
+            else:
+                tests.append(_test("==", kind, _literal(kind, token, shown), token))
+        if not tests:
+            raise FilterError(f"the set at column {open_.column} is empty")
+        return lambda d, r: any(t(v) for v in extract(d, r) for t in tests)
+
+
+_TYPE_TEXT = {
+    "int": "a number",
+    "float": "a number",
+    "bool": "true or false",
+    "ipv4": "an IPv4 address",
+    "mac": "a MAC address",
+    "str": "text",
+}
+
+
+def _example(protocol: str) -> str:
+    for name in FIELDS:
+        if name.startswith(protocol + "."):
+            return name
+    return "ip.addr"
+
+
+def _unknown(token: _Token) -> str:
+    name = token.text.lower()
+    known = [*PROTOCOLS, *FIELDS, "host", "port", "net"]
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    if re.fullmatch(r"[0-9.]+(/\d+)?", name):
+        return f"a value ({token.text}) at column {token.column} needs a field before it, like ip.addr == {token.text}{hint}"
+    return f"unknown protocol or field '{token.text}' at column {token.column}{hint}"
+
+
+def _any_field(names: tuple[str, ...], test: Callable[[object], bool]) -> Predicate:
+    extractors = [FIELDS[name][1] for name in names]
+    return lambda d, r: any(test(v) for extract in extractors for v in extract(d, r))
+
+
+def _literal(kind: str, token: _Token, shown: str):
+    text = token.text
+    if kind == "str":
+        return _unquote(text)
+    text = text.strip('"')
+    if kind == "int":
+        return _int(text, token, shown)
+    if kind == "float":
+        try:
+            return float(text)
+        except ValueError:
+            raise FilterError(
+                f"{shown} wants a number, not '{text}' (column {token.column})"
+            ) from None
+    if kind == "bool":
+        low = text.lower()
+        if low in ("1", "true"):
+            return True
+        if low in ("0", "false"):
+            return False
+        raise FilterError(
+            f"{shown} is true or false (1 or 0), not '{text}' (column {token.column})"
+        )
+    if kind == "ipv4":
+        if "/" in text:
+            return _network(text, token)
+        return _address(text, token, shown)
+    if kind == "mac":
+        return _mac(text, token)
+    raise FilterError(f"cannot compare {shown}")  # pragma: no cover
+
+
+def _test(op: str, kind: str, literal, token: _Token) -> Callable[[object], bool]:
+    if isinstance(literal, IPv4Network):
+        if op in ("==", "!="):
+            return lambda v: v in literal
+        raise FilterError(
+            f"'{op}' cannot compare with the network {token.text} (column {token.column}); use =="
+        )
+    if op in ("==", "!="):
+        return lambda v: v == literal
+    if op == "<":
+        return lambda v: v < literal
+    if op == ">":
+        return lambda v: v > literal
+    if op == "<=":
+        return lambda v: v <= literal
+    return lambda v: v >= literal
+
+
+def _string_test(op: str, extract: Extractor, token: _Token) -> Predicate:
+    text = _unquote(token.text)
+    if op == "contains":
+        return lambda d, r: any(text in v for v in extract(d, r))
+    try:
+        pattern = re.compile(text)
+    except re.error as err:
+        raise FilterError(
+            f"the regular expression at column {token.column} is not valid ({err})"
+        ) from None
+    return lambda d, r: any(pattern.search(v) for v in extract(d, r))
+
+
+def _unquote(text: str) -> str:
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        return re.sub(r"\\(.)", r"\1", text[1:-1])
+    return text
+
+
+def _int(text: str, token: _Token, shown: str = "the value") -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise FilterError(
+            f"{shown} wants a whole number, not '{text}' (column {token.column})"
+        ) from None
+
+
+def _address(text: str, token: _Token, shown: str) -> IPv4Address:
+    try:
+        return IPv4Address(text)
+    except ValueError:
+        raise FilterError(
+            f"{shown} wants an IPv4 address like 192.168.1.1, not '{text}' (column {token.column})"
+        ) from None
+
+
+def _network(text: str, token: _Token) -> IPv4Network:
+    try:
+        return IPv4Network(text, strict=False)
+    except ValueError:
+        raise FilterError(
+            f"'{text}' at column {token.column} is not a network like 192.168.1.0/24"
+        ) from None
+
+
+def _mac(text: str, token: _Token) -> MAC:
+    try:
+        return MAC(text)
+    except ValueError:
+        raise FilterError(
+            f"'{text}' at column {token.column} is not a MAC address like 00:1b:21:3a:4f:64"
+        ) from None

@@ -1,0 +1,415 @@
+"""Scapy layers to field nodes with exact bit positions: the part of the dissector that knows scapy.
+
+Scapy dissects a frame into layers but does not say which bytes each field came from
+(`build_ps()` gives most bit fields no width and packet-list children none at all). So after
+scapy has dissected, each layer's `fields_desc` is walked again with `getfield` over the bytes
+that layer consumed, and what each call consumed is noted — in bits, because bit fields hand
+the rest back as `(bytes, bits already used)`. Fields that hold packets (DNS questions and
+records, IP options) are walked recursively; TCP and DHCP options, which scapy keeps as plain
+lists, are split by their type-length-value bytes. A layer scapy could not dissect (it falls
+back to Raw) is walked field by field until the bytes run out, which is where it stopped.
+
+Imported only by `workbench.dissect.tree` on the first dissection: it imports scapy.
+"""
+
+from __future__ import annotations
+
+import scapy.layers.dhcp  # noqa: F401  (binds UDP 67/68)
+import scapy.layers.dns  # noqa: F401  (binds UDP/TCP 53)
+import scapy.layers.inet  # noqa: F401
+import scapy.layers.l2  # noqa: F401
+from scapy.config import conf
+from scapy.packet import NoPayload, Packet, Padding, Raw
+
+from workbench.dissect.nodes import FIELD, LAYER, MALFORMED, FieldNode
+
+try:  # scapy's HTTP layer is optional (it needs nothing else, but older scapy lacks it)
+    import scapy.layers.http as _http
+
+    HTTP_CLASSES: tuple[type, ...] = (_http.HTTPRequest, _http.HTTPResponse)
+    HTTP_WRAPPER: type | None = _http.HTTP
+except ImportError:  # pragma: no cover
+    HTTP_CLASSES, HTTP_WRAPPER = (), None
+
+MAX_DEPTH = 8  # packets inside packets; DNS records are 2 deep, ICMP errors 3
+
+
+class Stopped(Exception):
+    """A field could not be read: the layer is malformed from `bit` on."""
+
+    def __init__(self, layer: str, field: str, bit: int, problem: str) -> None:
+        super().__init__(f"{layer}: {field}: {problem}")
+        self.layer, self.field, self.bit, self.problem = layer, field, bit, problem
+
+
+def frame_layers(data: bytes) -> tuple[list[FieldNode], Stopped | None]:
+    """Dissect an Ethernet frame with scapy and return one node per layer, with its fields."""
+    ether = scapy.layers.l2.Ether
+    try:
+        packet = ether(data)
+    except Exception:  # noqa: BLE001 — the frame is shorter than an Ethernet header, or worse
+        node, stop = partial_layer(ether, data, 0, None)
+        return [node], stop
+    return chain_nodes(packet, data, 0, 0)
+
+
+def chain_nodes(
+    packet: Packet, data: bytes, base: int, depth: int
+) -> tuple[list[FieldNode], Stopped | None]:
+    """Nodes for `packet` and every payload layer under it, laid over `data` from bit `base`."""
+    nodes: list[FieldNode] = []
+    offset = 0  # bytes into data
+    layer: Packet = packet
+    while not isinstance(layer, NoPayload):
+        if HTTP_WRAPPER is not None and type(layer) is HTTP_WRAPPER:
+            layer = layer.payload  # scapy's empty HTTP shim: its payload is the message
+            continue
+        size = _layer_size(layer, len(data) - offset)
+        chunk = data[offset : offset + size]
+        at = base + offset * 8
+        if isinstance(layer, Raw) and not isinstance(layer, Padding):
+            expected = _expected_class(layer)
+            if expected is not None:  # scapy wanted a layer here and could not dissect it
+                node, stop = partial_layer(expected, chunk, at, layer.underlayer)
+                nodes.append(node)
+                return nodes, stop
+        if isinstance(layer, HTTP_CLASSES):
+            node = http_node(layer, chunk, at)
+        else:
+            node = FieldNode(_layer_label(layer), at, at + size * 8, LAYER, layer.name)
+            node.children, _used, stop = field_nodes(layer, chunk, at, depth)
+            if stop is not None:
+                node.children.append(_malformed_node(stop, at + size * 8))
+                nodes.append(node)
+                return nodes, stop
+        nodes.append(node)
+        offset += size
+        layer = layer.payload
+    return nodes, None
+
+
+def partial_layer(
+    cls: type, chunk: bytes, at: int, underlayer: Packet | None
+) -> tuple[FieldNode, Stopped]:
+    """The fields of a `cls` layer that `chunk` does hold, then where and why it stops."""
+    try:
+        layer = cls(_internal=1, _underlayer=underlayer) if underlayer is not None else cls()
+    except Exception as exc:  # noqa: BLE001
+        stop = Stopped(
+            getattr(cls, "name", cls.__name__), "", at, f"cannot build an empty layer ({exc})"
+        )
+        node = FieldNode(
+            f"{stop.layer} [Malformed Packet]", at, at + len(chunk) * 8, LAYER, stop.layer
+        )
+        node.children.append(_malformed_node(stop, at + len(chunk) * 8))
+        return node, stop
+    children, _used, stop = field_nodes(layer, chunk, at, 0, assign=True)
+    if stop is None:  # every field read, yet scapy gave up (a post_dissect check, say)
+        stop = Stopped(layer.name, "", at + _used, "scapy could not dissect this layer")
+    node = FieldNode(f"{layer.name} [Malformed Packet]", at, at + len(chunk) * 8, LAYER, layer.name)
+    node.children = children
+    node.children.append(_malformed_node(stop, at + len(chunk) * 8))
+    return node, stop
+
+
+def field_nodes(
+    layer: Packet, chunk: bytes, base: int, depth: int, *, assign: bool = False
+) -> tuple[list[FieldNode], int, Stopped | None]:
+    """Walk `layer.fields_desc` over `chunk` as `Packet.do_dissect` does, noting each field's bits.
+
+    Returns the nodes, the bits consumed and, if a field could not be read, why. With
+    `assign`, each value read is stored on `layer` so that later fields' lengths and
+    conditions (which read earlier fields) work on a layer built empty.
+    """
+    nodes: list[FieldNode] = []
+    total = len(chunk)
+    remain: bytes | tuple[bytes, int] = chunk
+    pos = 0
+    for fld in layer.fields_desc:
+        try:
+            after, value = fld.getfield(layer, remain)
+        except Exception as exc:  # noqa: BLE001 — scapy raises struct.error, IndexError, ...
+            return (
+                nodes,
+                pos,
+                Stopped(layer.name, fld.name, base + pos, _problem(exc, total - pos // 8)),
+            )
+        end = _bit_position(total, after)
+        if (fld.isconditional and value is None) or (end == pos and value in (b"", [], "", None)):
+            remain, pos = after, end  # absent: an unused conditional, or an empty list or string
+            continue
+        if assign:
+            layer.fields[fld.name] = value
+        node = FieldNode(_field_label(layer, fld, value), base + pos, base + end, FIELD, fld.name)
+        if depth < MAX_DEPTH:
+            node.children = _field_children(layer, fld, value, chunk, base, pos, end, depth)
+        if node.start % 8 or node.end % 8:
+            node.label = f"{_bit_pattern(chunk, pos, end)} = {node.label}"
+        nodes.append(node)
+        remain, pos = after, end
+        if not _rest(after) and (
+            fld.ismayend or (fld.isconditional and getattr(fld, "fld", fld).ismayend)
+        ):
+            break
+    return nodes, pos, None
+
+
+def _field_children(
+    layer, fld, value, chunk: bytes, base: int, start: int, end: int, depth: int
+) -> list[FieldNode]:
+    if getattr(fld, "holds_packets", False):
+        packets = value if isinstance(value, list) else [value]
+        return _packet_children(
+            [p for p in packets if isinstance(p, Packet)],
+            chunk[start // 8 : end // 8],
+            base + start,
+            depth,
+        )
+    if start % 8 == 0 and isinstance(value, list) and layer.name in ("TCP", "DHCP options"):
+        return _tlv_children(
+            value, chunk[start // 8 : end // 8], base + start, tcp=layer.name == "TCP"
+        )
+    return []
+
+
+def _packet_children(packets: list[Packet], chunk: bytes, base: int, depth: int) -> list[FieldNode]:
+    """One node per packet in a packet-holding field (a DNS question, an IP option, ...)."""
+    out: list[FieldNode] = []
+    offset = 0
+    for packet in packets:
+        at = base + offset * 8
+        nodes, stop = chain_nodes(packet, chunk[offset:], at, depth + 1)
+        if not nodes:
+            continue
+        used = max(n.end for n in nodes) - at
+        if len(nodes) == 1:
+            node = nodes[0]
+        else:  # a packet with payload layers of its own: keep them under the first
+            node = FieldNode(nodes[0].label, at, at + used, LAYER, nodes[0].name, nodes)
+        out.append(node)
+        offset += used // 8
+        if stop is not None or offset >= len(chunk):
+            break
+    return out
+
+
+def _tlv_children(options: list, chunk: bytes, base: int, *, tcp: bool) -> list[FieldNode]:
+    """Split TCP options (RFC 9293 §3.1) or DHCP options (RFC 2132 §2) by their kind/length bytes."""
+    out: list[FieldNode] = []
+    i = 0
+    values = iter(options)
+    end_kind, pad_kind = (0, 1) if tcp else (255, 0)
+    while i < len(chunk):
+        kind = chunk[i]
+        if kind in (end_kind, pad_kind):
+            width = 1
+        elif i + 1 < len(chunk):
+            width = chunk[i + 1] if tcp else chunk[i + 1] + 2
+            width = max(width, 2)
+        else:
+            width = len(chunk) - i
+        width = min(width, len(chunk) - i)
+        value = next(values, None)
+        label = _option_label(value, kind, tcp)
+        out.append(FieldNode(label, base + i * 8, base + (i + width) * 8, FIELD, f"option {kind}"))
+        if kind == end_kind:
+            if i + 1 < len(chunk):
+                out.append(
+                    FieldNode(
+                        f"padding: {len(chunk) - i - 1} bytes",
+                        base + (i + 1) * 8,
+                        base + len(chunk) * 8,
+                        FIELD,
+                        "padding",
+                    )
+                )
+            break
+        i += width
+    return out
+
+
+def _option_label(value, kind: int, tcp: bool) -> str:
+    if isinstance(value, tuple) and value:
+        name, *rest = value
+        shown = ", ".join(_short_repr(v) for v in rest)
+        return f"{name}: {shown}" if shown else str(name)
+    if isinstance(value, str):  # DHCP: "end", "pad"
+        return value
+    return f"option {kind}" if tcp else f"option {kind}"
+
+
+def http_node(layer: Packet, chunk: bytes, at: int) -> FieldNode:
+    """HTTP has no fixed fields: one node per line of the head (as Wireshark shows it), then the body."""
+    node = FieldNode(_layer_label(layer), at, at + len(chunk) * 8, LAYER, layer.name)
+    head_end = chunk.find(b"\r\n\r\n")
+    head = chunk if head_end < 0 else chunk[: head_end + 2]
+    offset = 0
+    for number, line in enumerate(head.split(b"\r\n")):
+        if offset >= len(head):
+            break
+        width = len(line) + 2 if offset + len(line) < len(head) else len(line)
+        text = line.decode("latin-1")
+        name = "start line" if number == 0 else text.partition(":")[0].strip()
+        child = FieldNode(f"{text}\\r\\n", at + offset * 8, at + (offset + width) * 8, FIELD, name)
+        if number == 0:
+            child.children = _start_line_parts(line, at + offset * 8, layer)
+        node.children.append(child)
+        offset += width
+    if head_end >= 0:
+        node.children.append(
+            FieldNode("\\r\\n", at + offset * 8, at + (offset + 2) * 8, FIELD, "end of head")
+        )
+        offset += 2
+        if offset < len(chunk):
+            node.children.append(
+                FieldNode(
+                    f"body: {len(chunk) - offset} bytes",
+                    at + offset * 8,
+                    at + len(chunk) * 8,
+                    FIELD,
+                    "body",
+                )
+            )
+    return node
+
+
+def _start_line_parts(line: bytes, at: int, layer: Packet) -> list[FieldNode]:
+    names = (
+        ("Method", "Path", "Http_Version")
+        if isinstance(layer, HTTP_CLASSES[0])
+        else ("Http_Version", "Status_Code", "Reason_Phrase")
+    )
+    out, offset = [], 0
+    for name, part in zip(names, line.split(b" ", 2), strict=False):
+        out.append(
+            FieldNode(
+                f"{name}: {part.decode('latin-1')}",
+                at + offset * 8,
+                at + (offset + len(part)) * 8,
+                FIELD,
+                name,
+            )
+        )
+        offset += len(part) + 1
+    return out
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def _layer_size(layer: Packet, available: int) -> int:
+    """Bytes `layer` itself consumed (its header, or all of it for Raw and Padding)."""
+    cache = layer.raw_packet_cache
+    if cache is not None:
+        return min(len(cache), available)
+    payload = layer.payload
+    if isinstance(payload, NoPayload):
+        return available
+    try:
+        return max(0, min(available, len(layer) - len(payload)))
+    except Exception:  # noqa: BLE001
+        return available
+
+
+def _expected_class(raw: Raw) -> type | None:
+    """The layer scapy's bindings say should be here, when scapy fell back to Raw, else None."""
+    under = raw.underlayer
+    if under is None:
+        return None
+    try:
+        cls = under.guess_payload_class(raw.load)
+    except Exception:  # noqa: BLE001
+        return None
+    if not isinstance(cls, type) or not issubclass(cls, Packet) or issubclass(cls, Raw):
+        return None
+    if cls is conf.raw_layer or cls is conf.padding_layer:
+        return None
+    if HTTP_WRAPPER is not None and issubclass(cls, HTTP_WRAPPER):
+        return None  # HTTP dispatches on content; a non-HTTP payload on port 80 is just data
+    return cls
+
+
+def _bit_position(total: int, remain) -> int:
+    if isinstance(remain, tuple):
+        rest, used = remain
+        return (total - len(rest)) * 8 + used
+    return (total - len(remain)) * 8
+
+
+def _rest(remain) -> bytes:
+    return remain[0] if isinstance(remain, tuple) else remain
+
+
+def _problem(exc: Exception, left: int) -> str:
+    text = str(exc)
+    if "buffer" in text or isinstance(exc, IndexError) or "unpack" in text:
+        return f"the bytes end here ({left} left, the field needs more)"
+    return text or type(exc).__name__
+
+
+def _malformed_node(stop: Stopped, end: int) -> FieldNode:
+    field = f" at field {stop.field}" if stop.field else ""
+    return FieldNode(
+        f"[Malformed Packet: {stop.layer}{field}: {stop.problem}]",
+        stop.bit,
+        max(end, stop.bit),
+        MALFORMED,
+        "malformed",
+    )
+
+
+def _layer_label(layer: Packet) -> str:
+    try:
+        summary = layer.mysummary()
+    except Exception:  # noqa: BLE001
+        summary = ""
+    if isinstance(summary, tuple):
+        summary = summary[0]
+    if not isinstance(summary, str):
+        summary = ""
+    summary = summary.replace("%", "")
+    name = layer.name
+    if isinstance(layer, Raw):
+        return f"{name}: {len(layer.load)} bytes"
+    return f"{name}, {summary}" if summary and summary != name else name
+
+
+def _field_label(layer: Packet, fld, value) -> str:
+    if getattr(fld, "holds_packets", False):
+        count = len(value) if isinstance(value, list) else (0 if value is None else 1)
+        return f"{fld.name}: {count} item{'s' if count != 1 else ''}"
+    try:
+        shown = fld.i2repr(layer, value)
+    except Exception:  # noqa: BLE001
+        shown = repr(value)
+    text = shown if isinstance(shown, str) else repr(shown)
+    if len(text) > 3 and text[:2] == "b'" and text[-1] == "'" and "\\" not in text:
+        text = text[2:-1]  # printable bytes read better without the b'...'
+    if text in ("b''", "''", "[]"):
+        text = "(empty)"
+    elif not text:
+        text = "(none)"
+    if len(text) > 120:
+        text = text[:117] + "..."
+    return f"{fld.name}: {text}"
+
+
+def _short_repr(value) -> str:
+    if isinstance(value, bytes) and value.isascii() and value.decode("ascii").isprintable():
+        text = value.decode("ascii")
+    else:
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _bit_pattern(chunk: bytes, start: int, end: int) -> str:
+    """Wireshark's picture of a bit field: its bits shown, the others dots ("010. ...." for DF)."""
+    first, last = start // 8, (end + 7) // 8
+    bits = []
+    for i in range(first * 8, last * 8):
+        if start <= i < end and i // 8 < len(chunk):
+            bits.append("1" if chunk[i // 8] >> (7 - i % 8) & 1 else "0")
+        else:
+            bits.append(".")
+    groups = ["".join(bits[i : i + 4]) for i in range(0, len(bits), 4)]
+    return " ".join(groups)

@@ -1,0 +1,132 @@
+"""The dissector: a frame's field tree beside its bytes, each field lit in the bytes it came from.
+
+`show_frame(record)` dissects with scapy (`workbench.dissect.tree`, loaded on first use and
+warmed in a thread a moment after mounting, never at start-up) plus our own decoder's
+verdict (checksums, where decoding stopped). Moving through the tree lights the field's
+bytes in the hex view; moving the byte cursor (or clicking a byte) selects the smallest field
+that holds it. Side by side when there is room, stacked when the pane is narrow.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Tree
+
+from stack.trace import FrameRecord
+from workbench.dissect.nodes import Dissection, FieldNode
+from workbench.widgets.field_tree import FieldTree
+from workbench.widgets.hex_view import HexView
+
+NARROW = 110  # below this many columns the hex view goes under the tree
+PRELOAD_AFTER = 1.5  # seconds after mounting to import scapy in a thread
+
+
+class Dissector(Widget):
+    DEFAULT_CSS = """
+    Dissector {
+        layout: horizontal;
+        height: 1fr;
+        & > FieldTree { width: 1fr; height: 1fr; }
+        & > HexView { width: 75; height: 1fr; border-left: vkey $foreground 20%; }
+        &.-narrow { layout: vertical; }
+        &.-narrow > FieldTree { width: 1fr; height: 3fr; }
+        &.-narrow > HexView { width: 1fr; height: 2fr; min-height: 3; border-left: none; border-top: hkey $foreground 20%; }
+    }
+    """
+
+    class FieldSelected(Message):
+        """The cursor rests on a field (None: no frame); its bytes are lit in the hex view."""
+
+        def __init__(self, dissector: Dissector, field: FieldNode | None) -> None:
+            super().__init__()
+            self.dissector = dissector
+            self.field = field
+
+        @property
+        def control(self) -> Dissector:
+            return self.dissector
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        preload: bool = True,
+    ) -> None:  # noqa: A002
+        super().__init__(name=name, id=id, classes=classes)
+        self.record: FrameRecord | None = None
+        self.dissection: Dissection | None = None
+        self._preload = preload
+
+    def compose(self) -> ComposeResult:
+        yield FieldTree(id="field-tree")
+        yield HexView(id="hex-view")
+
+    @property
+    def field_tree(self) -> FieldTree:
+        return self.query_one(FieldTree)
+
+    @property
+    def hex_view(self) -> HexView:
+        return self.query_one(HexView)
+
+    def on_mount(self) -> None:
+        if self._preload:
+            self.set_timer(PRELOAD_AFTER, self._warm_up)
+
+    def _warm_up(self) -> None:
+        from workbench.dissect import tree
+
+        if not tree.is_loaded():
+            self.run_worker(tree.load, thread=True, group="dissector-preload", exit_on_error=False)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW, "-narrow")
+
+    # --- public API -----------------------------------------------------------------------
+
+    def show_frame(self, record: FrameRecord | None) -> None:
+        """Dissect and show `record` (None: show nothing)."""
+        from workbench.dissect.tree import dissect_record
+
+        self.record = record
+        self.dissection = None if record is None else dissect_record(record)
+        tree, hex_view = self.field_tree, self.hex_view
+        hex_view.show(
+            record.data if record is not None else b"",
+            self.dissection.undecoded if self.dissection else None,
+        )
+        tree.show(self.dissection)
+        field = tree.cursor_node.data if tree.cursor_node is not None else None
+        if field is not None:
+            hex_view.highlight(*field.byte_range)
+
+    def select_field(self, field: FieldNode) -> None:
+        """Put the tree's cursor on `field` (its bytes light up)."""
+        self.field_tree.select_field(field)
+
+    def select_byte(self, offset: int) -> FieldNode | None:
+        """Select the smallest field holding byte `offset`; returns it (None if no field does)."""
+        if self.dissection is None:
+            return None
+        field = self.dissection.field_at(offset)
+        if field is not None:
+            self.field_tree.select_field(field)
+        return field
+
+    # --- the two halves talking -----------------------------------------------------------
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[FieldNode]) -> None:
+        event.stop()
+        field = event.node.data
+        if field is None:
+            return
+        self.hex_view.highlight(*field.byte_range)
+        self.post_message(self.FieldSelected(self, field))
+
+    def on_hex_view_byte_selected(self, event: HexView.ByteSelected) -> None:
+        event.stop()
+        self.select_byte(event.offset)

@@ -1,0 +1,551 @@
+"""The packet list: Wireshark's No., Time, Source, Destination, Protocol, Length and Info columns
+over a trace that keeps growing, fast with a million frames.
+
+Modelled on Toolong's log view: a `ScrollView` whose virtual height is the number of rows and
+which renders only the lines on screen, decoding each shown frame once (`RowCache`, an LRU of
+rows from our fast decoder). The frames are the trace's own list, read in place; the stack
+appends to it and the session calls `refresh_rows()`, which only updates the size (and follows
+the tail, as Wireshark's auto-scroll does). A display filter (`set_filter`) runs over our
+decoder too: a few thousand new frames inline, more in a thread worker that fills the list in
+as it goes and reports its progress in the header.
+
+Rows are coloured by protocol through component classes (`packet-list--arp`, `--icmp`,
+`--icmp-error`, `--tcp`, `--udp`, `--dns`, `--dhcp`, `--http`, `--ip`, `--malformed`,
+`--other`) so that a theme can restyle each one.
+"""
+
+from __future__ import annotations
+
+import time
+from array import array
+from bisect import bisect_left
+from collections.abc import Sequence
+
+from rich.segment import Segment
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.worker import get_current_worker
+
+from stack.trace import FrameRecord
+from workbench.dissect.filter import DisplayFilter, FilterError, compile_filter
+from workbench.dissect.rows import Row, RowCache, format_time
+
+ROW_KINDS = (
+    "arp",
+    "icmp",
+    "icmp-error",
+    "tcp",
+    "udp",
+    "dns",
+    "dhcp",
+    "http",
+    "ip",
+    "malformed",
+    "other",
+)
+INLINE_SCAN = 5_000  # new frames filtered on the spot; more go to a worker thread
+SCAN_CHUNK = 20_000  # frames the worker filters between progress reports
+
+
+class PacketList(ScrollView, can_focus=True):
+    """Wireshark's packet list over `frames`, a list the stack keeps appending to."""
+
+    COMPONENT_CLASSES = {
+        "packet-list--header",
+        "packet-list--cursor",
+        "packet-list--progress",
+        *(f"packet-list--{kind}" for kind in ROW_KINDS),
+    }
+
+    DEFAULT_CSS = """
+    PacketList {
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        overflow-y: auto;
+        & > .packet-list--header { text-style: bold; background: $panel; color: $foreground; }
+        & > .packet-list--progress { text-style: bold italic; background: $panel; color: $warning; }
+        & > .packet-list--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .packet-list--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .packet-list--arp { background: $warning 14%; }
+        & > .packet-list--icmp { background: $secondary 22%; }
+        & > .packet-list--icmp-error { background: $error 22%; color: $text-warning; }
+        & > .packet-list--tcp { background: $primary 12%; }
+        & > .packet-list--udp { background: $accent 12%; }
+        & > .packet-list--dns { background: $accent 24%; }
+        & > .packet-list--dhcp { background: $success 22%; }
+        & > .packet-list--http { background: $success 12%; }
+        & > .packet-list--ip { background: $foreground 6%; }
+        & > .packet-list--malformed { background: $error 45%; color: $text-error; text-style: bold; }
+        & > .packet-list--other { }
+    }
+    """
+
+    BINDINGS = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last (follow)", show=False),
+        Binding("enter", "activate", "Open frame", show=False),
+    ]
+
+    class FrameSelected(Message):
+        """The cursor moved onto a frame."""
+
+        def __init__(self, packet_list: PacketList, frame_id: int) -> None:
+            super().__init__()
+            self.packet_list = packet_list
+            self.frame_id = frame_id
+
+        @property
+        def control(self) -> PacketList:
+            return self.packet_list
+
+    class FrameActivated(Message):
+        """Enter (or a double click) on a frame: the person wants to look into it."""
+
+        def __init__(self, packet_list: PacketList, frame_id: int) -> None:
+            super().__init__()
+            self.packet_list = packet_list
+            self.frame_id = frame_id
+
+        @property
+        def control(self) -> PacketList:
+            return self.packet_list
+
+    class FilterProgress(Message):
+        """A display filter is being applied: `scanned` of `total` frames, `matched` so far."""
+
+        def __init__(
+            self, packet_list: PacketList, scanned: int, total: int, matched: int, done: bool
+        ) -> None:
+            super().__init__()
+            self.packet_list = packet_list
+            self.scanned, self.total, self.matched, self.done = scanned, total, matched, done
+
+        @property
+        def control(self) -> PacketList:
+            return self.packet_list
+
+    def __init__(
+        self,
+        frames: Sequence[FrameRecord],
+        *,
+        name: str | None = None,
+        id: str | None = None,  # noqa: A002 — Textual's name
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.frames = frames
+        self.rows = RowCache(frames)
+        self._count = len(frames)  # frames known to the view (refresh_rows moves it on)
+        self._filter: DisplayFilter | None = None
+        self._matches: array | None = None  # frame indices that pass the filter, ascending
+        self._scanned = 0  # frames the filter has looked at
+        self._scanning = False
+        self._generation = 0  # bumped by every set_filter, so a stale worker's results are dropped
+        self._cursor: int | None = None  # row index
+        self._selected_id: int | None = None
+        self._widths = {"source": 11, "destination": 11, "protocol": 5, "length": 3}
+        self._scan_started = 0.0
+
+    # --- public API -----------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        """Rows shown: every frame, or the frames that pass the filter so far."""
+        return len(self._matches) if self._matches is not None else self._count
+
+    @property
+    def cursor_row(self) -> int | None:
+        return self._cursor
+
+    @property
+    def selected_frame_id(self) -> int | None:
+        """The frame under the cursor, if any."""
+        if self._cursor is None:
+            return None
+        return self.frames[self._frame_index(self._cursor)].id
+
+    @property
+    def filter_text(self) -> str:
+        return self._filter.text if self._filter is not None else ""
+
+    @property
+    def filtering(self) -> bool:
+        """True while a worker is still applying the filter to old frames."""
+        return self._scanning
+
+    def refresh_rows(self) -> None:
+        """The frame list grew: show the new rows, and keep following the tail if we were."""
+        total = len(self.frames)
+        if total == self._count and (self._filter is None or self._scanned >= total):
+            return
+        cursor_at_tail = self._cursor is not None and self._cursor == self.row_count - 1
+        view_at_tail = self.scroll_y >= self.max_scroll_y
+        self._count = total
+        if self._filter is not None and not self._scanning:
+            self._continue_scan()
+        self._update_size()
+        self._after_growth(cursor_at_tail, view_at_tail)
+
+    def select_frame(self, frame_id: int) -> bool:
+        """Put the cursor on frame `frame_id` and scroll it into view; False if it is not shown."""
+        index = self._index_of_id(frame_id)
+        if index is None:
+            return False
+        if self._matches is None:
+            row = index
+        else:
+            row = bisect_left(self._matches, index)
+            if row >= len(self._matches) or self._matches[row] != index:
+                return False
+        self._move_cursor(row, center=True)
+        return True
+
+    def set_filter(self, text: str) -> str | None:
+        """Show only frames that match `text` (empty: all). None if it parsed, else one sentence why not."""
+        text = text.strip()
+        if not text:
+            if self._filter is not None:
+                self._clear_filter()
+            return None
+        try:
+            display_filter = compile_filter(text)
+        except FilterError as error:
+            return str(error)
+        except Exception as error:  # noqa: BLE001 — a parser bug must not take the screen down
+            return f"the filter could not be read ({type(error).__name__}: {error})"
+        self._generation += 1
+        self.workers.cancel_group(self, "packet-list-filter")
+        self._scanning = False
+        self._filter = display_filter
+        self._matches = array("q")
+        self._scanned = 0
+        self._count = len(self.frames)
+        self._cursor = None
+        self._scan_started = time.perf_counter()
+        self._update_size()
+        self.scroll_to(y=0, animate=False)
+        self._continue_scan()
+        self._update_size()
+        self.refresh()
+        return None
+
+    # --- filtering ------------------------------------------------------------------------
+
+    def _clear_filter(self) -> None:
+        self._generation += 1
+        self.workers.cancel_group(self, "packet-list-filter")
+        self._scanning = False
+        self._filter = None
+        self._matches = None
+        self._count = len(self.frames)
+        self._update_size()
+        self._cursor = None
+        if self._selected_id is not None and self.select_frame(self._selected_id):
+            return
+        self.scroll_end(animate=False, immediate=True)
+        self.refresh()
+
+    def _continue_scan(self) -> None:
+        """Filter the frames not yet looked at: inline if few, else in a worker thread."""
+        assert self._filter is not None
+        total = len(self.frames)
+        if total - self._scanned <= INLINE_SCAN:
+            self._accept(self._scan(self._filter, self._scanned, total), total)
+            self.post_message(self.FilterProgress(self, total, total, self.row_count, True))
+            return
+        self._scanning = True
+        generation, display_filter = self._generation, self._filter
+        self.run_worker(
+            lambda: self._scan_worker(generation, display_filter),
+            thread=True,
+            group="packet-list-filter",
+            exit_on_error=False,
+        )
+
+    def _scan(self, display_filter: DisplayFilter, start: int, end: int) -> list[int]:
+        frames, matches = self.frames, display_filter.matches
+        found = []
+        for index in range(start, end):
+            try:
+                if matches(frames[index]):
+                    found.append(index)
+            except Exception:  # noqa: BLE001 — a decoder bug hides one row, never the list
+                continue
+        return found
+
+    def _scan_worker(self, generation: int, display_filter: DisplayFilter) -> None:
+        worker = get_current_worker()
+        start = self._scanned
+        while not worker.is_cancelled and generation == self._generation:
+            end = min(len(self.frames), start + SCAN_CHUNK)
+            if start >= end:
+                break
+            found = self._scan(display_filter, start, end)
+            if worker.is_cancelled or generation != self._generation:
+                return
+            try:
+                self.app.call_from_thread(self._scan_progress, generation, found, end)
+            except Exception:  # noqa: BLE001 — the app is closing
+                return
+            start = end
+        try:
+            self.app.call_from_thread(self._scan_finished, generation)
+        except Exception:  # noqa: BLE001
+            return
+
+    def _scan_progress(self, generation: int, found: list[int], upto: int) -> None:
+        if generation != self._generation:
+            return
+        cursor_at_tail = self._cursor is not None and self._cursor == self.row_count - 1
+        view_at_tail = self.scroll_y >= self.max_scroll_y and self.row_count > 0
+        self._accept(found, upto)
+        self._update_size()
+        self.post_message(self.FilterProgress(self, upto, len(self.frames), self.row_count, False))
+        self._after_growth(cursor_at_tail, view_at_tail)
+        self.refresh()
+
+    def _scan_finished(self, generation: int) -> None:
+        if generation != self._generation:
+            return
+        self._scanning = False
+        self._count = len(self.frames)
+        if self._scanned < self._count:
+            self._continue_scan()
+            return
+        self.post_message(
+            self.FilterProgress(self, self._scanned, self._count, self.row_count, True)
+        )
+        self._update_size()
+        self.refresh()
+
+    def _accept(self, found: list[int], upto: int) -> None:
+        assert self._matches is not None
+        self._matches.extend(found)
+        self._scanned = upto
+        if self._cursor is None and self._selected_id is not None and found:
+            index = self._index_of_id(self._selected_id)
+            if index is not None and found[0] <= index <= found[-1]:
+                row = bisect_left(self._matches, index)
+                if row < len(self._matches) and self._matches[row] == index:
+                    self._cursor = row
+                    self.call_after_refresh(self._scroll_to_row, row, True)
+
+    # --- cursor and scrolling -------------------------------------------------------------
+
+    def _after_growth(self, cursor_at_tail: bool, view_at_tail: bool) -> None:
+        if cursor_at_tail and self.row_count:
+            self._move_cursor(self.row_count - 1)
+        elif view_at_tail:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        self.refresh()
+
+    def _move_cursor(self, row: int | None, *, center: bool = False) -> None:
+        count = self.row_count
+        if row is None or count == 0:
+            return
+        row = max(0, min(count - 1, row))
+        previous = self._cursor
+        self._cursor = row
+        self._scroll_to_row(row, center)
+        self.refresh()
+        frame_id = self.frames[self._frame_index(row)].id
+        if previous != row or frame_id != self._selected_id:
+            self._selected_id = frame_id
+            self.post_message(self.FrameSelected(self, frame_id))
+
+    def _scroll_to_row(self, row: int, center: bool = False) -> None:
+        visible = self._visible_rows()
+        top = round(self.scroll_y)
+        if top <= row < top + visible:
+            return
+        if center:
+            target = row - visible // 2
+        elif row < top:
+            target = row
+        else:
+            target = row - visible + 1
+        self.scroll_to(y=max(0, target), animate=False, immediate=True)
+
+    def _visible_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def action_cursor_up(self) -> None:
+        self._move_cursor(self.row_count - 1 if self._cursor is None else self._cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self._move_cursor(round(self.scroll_y) if self._cursor is None else self._cursor + 1)
+
+    def action_page_up(self) -> None:
+        step = self._visible_rows()
+        self._move_cursor(
+            max(0, (self._cursor if self._cursor is not None else round(self.scroll_y)) - step)
+        )
+
+    def action_page_down(self) -> None:
+        step = self._visible_rows()
+        self._move_cursor(
+            (self._cursor if self._cursor is not None else round(self.scroll_y)) + step
+        )
+
+    def action_first(self) -> None:
+        self._move_cursor(0)
+
+    def action_last(self) -> None:
+        self._move_cursor(self.row_count - 1)
+
+    def action_activate(self) -> None:
+        if self._cursor is not None:
+            self.post_message(
+                self.FrameActivated(self, self.frames[self._frame_index(self._cursor)].id)
+            )
+
+    def _on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y == 0:
+            return
+        row = round(self.scroll_y) + offset.y - 1
+        if 0 <= row < self.row_count:
+            self._move_cursor(row)
+            if event.chain >= 2:
+                self.action_activate()
+
+    # --- geometry and rendering -----------------------------------------------------------
+
+    def _frame_index(self, row: int) -> int:
+        return self._matches[row] if self._matches is not None else row
+
+    def _index_of_id(self, frame_id: int) -> int | None:
+        frames = self.frames
+        count = min(self._count, len(frames))
+        guess = frame_id - 1
+        if 0 <= guess < count and frames[guess].id == frame_id:
+            return guess
+        lo, hi = 0, count  # ids ascend: binary search
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if frames[mid].id < frame_id:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < count and frames[lo].id == frame_id:
+            return lo
+        return None
+
+    def _update_size(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self.row_count + 1)
+
+    def on_resize(self) -> None:
+        self._update_size()
+
+    def on_mount(self) -> None:
+        self._update_size()
+
+    def render_lines(self, crop):
+        self._grow_columns()
+        return super().render_lines(crop)
+
+    def _grow_columns(self) -> None:
+        """Widen Source/Destination/Protocol/Length to what the rows on screen need (never shrink)."""
+        top = round(self.scroll_y)
+        widths = self._widths
+        for row in range(top, min(self.row_count, top + self._visible_rows())):
+            index = self._frame_index(row)
+            r = self.rows.row(index)
+            widths["source"] = max(widths["source"], min(22, len(r.source)))
+            widths["destination"] = max(widths["destination"], min(22, len(r.destination)))
+            widths["protocol"] = max(widths["protocol"], min(10, len(r.protocol)))
+            widths["length"] = max(widths["length"], len(str(len(self.frames[index].data))))
+
+    def _columns(self, width: int) -> tuple[int, int, int, int, int, int, int]:
+        count = self._count
+        last = self.frames[count - 1] if count else None
+        number = max(3, len(str(last.id)) if last else 3)
+        stamp = max(4, len(format_time(last.time - self.frames[0].time)) if last else 8)
+        w = self._widths
+        protocol, length = w["protocol"], w["length"]
+        if width >= 100:
+            protocol, length = max(protocol, 8), max(length, 6)
+        source, destination = w["source"], w["destination"]
+        fixed = number + stamp + protocol + length + 6
+        room = width - fixed - 12  # leave the Info column at least 12 cells
+        if source + destination > room:
+            source = destination = max(7, room // 2)
+        info = max(0, width - fixed - source - destination)
+        return number, stamp, source, destination, protocol, length, info
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        columns = self._columns(width)
+        if y == 0:
+            return self._header(columns, width)
+        row = round(self.scroll_y) + y - 1
+        if row >= self.row_count:
+            return Strip.blank(width, self.rich_style)
+        index = self._frame_index(row)
+        record = self.frames[index]
+        r: Row = self.rows.row(index)
+        number, stamp, source, destination, protocol, length, info = columns
+        seconds = record.time - self.frames[0].time
+        text = (
+            f"{record.id:>{number}} {format_time(seconds):>{stamp}} {_fit(r.source, source):<{source}} "
+            f"{_fit(r.destination, destination):<{destination}} {_fit(r.protocol, protocol):<{protocol}} "
+            f"{len(record.data):>{length}} {_fit(r.info, info)}"
+        )
+        style = self.get_component_rich_style(f"packet-list--{r.kind}")
+        if row == self._cursor:
+            style = style + self.get_component_rich_style("packet-list--cursor")
+        return Strip([Segment(text, style)]).adjust_cell_length(width, style)
+
+    def _header(self, columns, width: int) -> Strip:
+        number, stamp, source, destination, protocol, length, info = columns
+        proto_name = "Protocol" if protocol >= 8 else "Proto"
+        length_name = "Length" if length >= 6 else "Len"
+        text = (
+            f"{'No.':>{number}} {'Time':>{stamp}} {_fit('Source', source):<{source}} "
+            f"{_fit('Destination', destination):<{destination}} {proto_name:<{protocol}} {length_name:>{length}} Info"
+        )
+        style = self.get_component_rich_style("packet-list--header")
+        segments = [Segment(text, style)]
+        if self._filter is not None:
+            note = self._progress_note()
+            if note:
+                progress_style = self.get_component_rich_style("packet-list--progress")
+                pad = max(1, width - len(text) - len(note))
+                segments = [Segment(text + " " * pad, style), Segment(note, progress_style)]
+        return Strip(segments).adjust_cell_length(width, style)
+
+    def _progress_note(self) -> str:
+        total = max(1, self._count)
+        if self._scanning:
+            share = 100 * self._scanned // total
+            return f" filtering {share}%: {self.row_count:,} of {self._scanned:,} "
+        return f" {self.row_count:,} of {self._count:,} shown "
+
+
+def _fit(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return text[:width]
+    return text[: width - 1] + "…"
+
+
+__all__ = ["PacketList", "ROW_KINDS"]
