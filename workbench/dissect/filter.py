@@ -106,23 +106,32 @@ def _http(d: Decoded):
     return None
 
 
-def _has(find) -> Predicate:
-    return lambda d, r: find(d) is not None
+def _has(find, layer: str) -> Predicate:
+    """The frame holds this protocol: it decoded, or decoding stopped inside it (a malformed
+    IPv4 header is still IPv4, as Wireshark's protocol list says)."""
+
+    def has(d: Decoded, r: FrameRecord) -> bool:
+        if find(d) is not None:
+            return True
+        error = d.error
+        return error is not None and error.layer == layer
+
+    return has
 
 
 PROTOCOLS: dict[str, Predicate] = {
     "frame": lambda d, r: True,
-    "eth": _has(_eth),
-    "arp": _has(_arp),
-    "ip": _has(_ip),
+    "eth": _has(_eth, "ethernet"),
+    "arp": _has(_arp, "arp"),
+    "ip": _has(_ip, "ipv4"),
     "ipv6": lambda d, r: bool(d.layers) and d.layers[0].ethertype == ETH_IPV6,
-    "icmp": _has(_icmp),
-    "udp": _has(_udp),
-    "tcp": _has(_tcp),
-    "dns": _has(_dns),
-    "dhcp": _has(_dhcp),
-    "bootp": _has(_dhcp),
-    "http": _has(_http),
+    "icmp": _has(_icmp, "icmp"),
+    "udp": _has(_udp, "udp"),
+    "tcp": _has(_tcp, "tcp"),
+    "dns": _has(_dns, "dns"),
+    "dhcp": _has(_dhcp, "dhcp"),
+    "bootp": _has(_dhcp, "dhcp"),
+    "http": _has(_http, "http"),
     "malformed": lambda d, r: d.error is not None,
     "_ws.malformed": lambda d, r: d.error is not None,
 }

@@ -14,6 +14,10 @@ Imported only by `workbench.dissect.tree` on the first dissection: it imports sc
 
 from __future__ import annotations
 
+import logging
+import threading
+from contextlib import contextmanager
+
 import scapy.layers.dhcp  # noqa: F401  (binds UDP 67/68)
 import scapy.layers.dns  # noqa: F401  (binds UDP/TCP 53)
 import scapy.layers.inet  # noqa: F401
@@ -33,6 +37,30 @@ except ImportError:  # pragma: no cover
 
 MAX_DEPTH = 8  # packets inside packets; DNS records are 2 deep, ICMP errors 3
 
+# Scapy logs what it finds odd ("DNS decompression loop detected") to stderr, which would
+# scribble over a full-screen app. While this module dissects, its records are dropped; the
+# frame's own malformed lines say the same thing where it belongs.
+_quiet = threading.local()
+
+
+class _WhileDissecting(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(_quiet, "on", False)
+
+
+for _name in ("scapy.runtime", "scapy.loading", "scapy.interactive"):
+    logging.getLogger(_name).addFilter(_WhileDissecting())
+
+
+@contextmanager
+def quiet():
+    before = getattr(_quiet, "on", False)
+    _quiet.on = True
+    try:
+        yield
+    finally:
+        _quiet.on = before
+
 
 class Stopped(Exception):
     """A field could not be read: the layer is malformed from `bit` on."""
@@ -45,12 +73,13 @@ class Stopped(Exception):
 def frame_layers(data: bytes) -> tuple[list[FieldNode], Stopped | None]:
     """Dissect an Ethernet frame with scapy and return one node per layer, with its fields."""
     ether = scapy.layers.l2.Ether
-    try:
-        packet = ether(data)
-    except Exception:  # noqa: BLE001 — the frame is shorter than an Ethernet header, or worse
-        node, stop = partial_layer(ether, data, 0, None)
-        return [node], stop
-    return chain_nodes(packet, data, 0, 0)
+    with quiet():
+        try:
+            packet = ether(data)
+        except Exception:  # noqa: BLE001 — shorter than an Ethernet header, or worse
+            node, stop = partial_layer(ether, data, 0, None)
+            return [node], stop
+        return chain_nodes(packet, data, 0, 0)
 
 
 def chain_nodes(

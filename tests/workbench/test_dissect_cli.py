@@ -1,0 +1,192 @@
+"""`workbench dissect FILE` against tshark's reading of the same capture.
+
+The capture comes from `workbench run --do "pc: ping 192.168.1.1 -c 1" --pcap X` (and one
+with DNS, TCP, HTTP and DHCP written by our pcapng writer). Columns that need no state across
+frames must agree with `tshark -n -r`: number, time, addresses, protocol, length, and the Info
+text of ARP, DNS and ICMP (tshark adds "seq=1/256" and "(request in 3)", which need context).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from scapy.layers.dhcp import BOOTP, DHCP
+from scapy.layers.dns import DNS, DNSQR, DNSRR
+from scapy.layers.inet import IP, TCP, UDP
+from scapy.layers.l2 import Ether
+
+from stack.clock import VirtualClock
+from stack.trace import Trace
+from stack.writers.pcap import PcapngWriter
+from workbench.dissect_cli import main as dissect_main
+
+TSHARK = shutil.which("tshark")
+needs_tshark = pytest.mark.skipif(TSHARK is None, reason="tshark is not installed")
+LINE = re.compile(r"^\s*(\d+)\s+(\d+\.\d+)\s+(\S+) → (\S+)\s+(\S+) (\d+) (.*)$")
+
+
+def workbench(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "workbench.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=check,
+    )
+
+
+def tshark(*args: str) -> list[str]:
+    out = subprocess.run(
+        [TSHARK, "-n", *args], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    return out.splitlines()
+
+
+def rows(lines: list[str]) -> list[tuple]:
+    parsed = []
+    for line in lines:
+        m = LINE.match(line)
+        assert m, f"not a packet-list line: {line!r}"
+        number, time, src, dst, proto, length, info = m.groups()
+        if src == "ff:ff:ff:ff:ff:ff":
+            src = "Broadcast"
+        if dst == "ff:ff:ff:ff:ff:ff":
+            dst = "Broadcast"
+        parsed.append((int(number), time, src, dst, proto, int(length), info.strip()))
+    return parsed
+
+
+@pytest.fixture(scope="module")
+def ping_pcap(tmp_path_factory):
+    path = tmp_path_factory.mktemp("captures") / "ping.pcap"
+    done = workbench("run", "-q", "--do", "pc: ping 192.168.1.1 -c 1", "--pcap", str(path))
+    assert path.exists(), done.stderr
+    return path
+
+
+@needs_tshark
+def test_ping_capture_reads_as_tshark_reads_it(ping_pcap):
+    ours = rows(workbench("dissect", str(ping_pcap)).stdout.splitlines())
+    theirs = rows(tshark("-r", str(ping_pcap)))
+    assert len(ours) == len(theirs) == 4
+    for mine, wire in zip(ours, theirs, strict=True):
+        assert mine[:6] == wire[:6]
+        if mine[4] == "ARP":
+            assert mine[6] == wire[6]
+        else:  # Echo (ping) request id=0x..., seq=1, ttl=64
+            kind, ident, ttl = re.match(
+                r"(Echo \(ping\) \w+)\s+(id=0x[0-9a-f]+), seq=\d+.*(ttl=\d+)", wire[6]
+            ).groups()
+            assert mine[6] == f"{kind} {ident}, seq=1, {ttl}"
+
+
+@needs_tshark
+def test_display_filter_keeps_what_tshark_keeps(ping_pcap):
+    for text in ("icmp", "arp", "ip.src == 192.168.1.1", "not icmp", "frame.len > 60"):
+        ours = [
+            r[0] for r in rows(workbench("dissect", str(ping_pcap), "-Y", text).stdout.splitlines())
+        ]
+        theirs = [r[0] for r in rows(tshark("-r", str(ping_pcap), "-Y", text))]
+        assert ours == theirs, text
+
+
+def test_verbose_prints_the_field_tree_with_bytes(ping_pcap):
+    out = workbench("dissect", str(ping_pcap), "-V", "-Y", "icmp", "-c", "1").stdout
+    assert out.startswith("Frame 3: 98 bytes (784 bits)")
+    assert "    ttl: 64  [byte 22]\n" in out
+    assert "    src: 192.168.1.100  [bytes 26-29]\n" in out
+    assert re.search(r"    chksum: 0x[0-9a-f]+ \[correct\]  \[bytes 24-25\]\n", out)
+    assert (
+        "    010. .... = flags: DF  [byte 20]\n" in out
+        or "    000. .... = flags: (none)  [byte 20]\n" in out
+    )
+    assert "Frame 4" not in out  # -c 1
+
+
+def test_hex_dump(ping_pcap):
+    out = workbench("dissect", str(ping_pcap), "-x", "-c", "1").stdout.splitlines()
+    assert out[1].startswith("0000  ff ff ff ff ff ff 00 1b 21 3a 4f 64 08 06 00 01   ")
+
+
+@needs_tshark
+def test_dns_tcp_http_dhcp_in_pcapng(tmp_path):
+    pc, gw = "00:1b:21:3a:4f:64", "50:c7:bf:a1:00:01"
+    frames = [
+        Ether(src=pc, dst=gw)
+        / IP(src="192.168.1.100", dst="8.8.8.8")
+        / UDP(sport=40000, dport=53)
+        / DNS(id=0x6894, qd=DNSQR(qname="www.google.com")),
+        Ether(src=gw, dst=pc)
+        / IP(src="8.8.8.8", dst="192.168.1.100")
+        / UDP(sport=53, dport=40000)
+        / DNS(
+            id=0x6894,
+            qr=1,
+            qd=DNSQR(qname="www.google.com"),
+            an=DNSRR(rrname="www.google.com", rdata="172.194.72.105"),
+        ),
+        Ether(src=pc, dst=gw)
+        / IP(src="192.168.1.100", dst="172.194.72.105")
+        / TCP(sport=51411, dport=80, flags="S", seq=1000, options=[("MSS", 1460)]),
+        Ether(src=pc, dst=gw)
+        / IP(src="192.168.1.100", dst="172.194.72.105")
+        / TCP(sport=51411, dport=80, flags="PA", seq=1001, ack=5)
+        / b"GET / HTTP/1.1\r\nHost: www.google.com\r\n\r\n",
+        Ether(src=pc, dst="ff:ff:ff:ff:ff:ff")
+        / IP(src="0.0.0.0", dst="255.255.255.255")
+        / UDP(sport=68, dport=67)
+        / BOOTP(chaddr=bytes.fromhex("001b213a4f64"), xid=0x1234)
+        / DHCP(options=[("message-type", "discover"), "end"]),
+    ]
+    path = tmp_path / "mixed.pcapng"
+    with open(path, "wb") as handle:
+        writer = PcapngWriter(handle, Trace(VirtualClock()))
+        for i, frame in enumerate(frames):
+            writer.write(i * 0.25, "lan" if i % 2 else "wan", bytes(frame))
+    ours = rows(workbench("dissect", str(path)).stdout.splitlines())
+    theirs = rows(tshark("-r", str(path)))
+    assert [r[:6] for r in ours] == [r[:6] for r in theirs]
+    assert [r[4] for r in ours] == ["DNS", "DNS", "TCP", "HTTP", "DHCP"]
+    assert ours[0][6] == theirs[0][6] and ours[1][6] == theirs[1][6]
+    assert ours[4][6] == theirs[4][6]
+    assert ours[3][6] == theirs[3][6].strip()
+
+
+def test_unreadable_files_are_one_sentence(tmp_path):
+    missing = workbench("dissect", str(tmp_path / "nope.pcap"), check=False)
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert (
+        missing.stderr.strip().endswith("No such file or directory")
+        and missing.stderr.count("\n") == 1
+    )
+    text = tmp_path / "notes.txt"
+    text.write_text("hello, not a capture\n")
+    wrong = workbench("dissect", str(text), check=False)
+    assert wrong.returncode == 2
+    assert (
+        wrong.stderr
+        == f"workbench: {text} is not a pcap or pcapng capture (it starts with 0x68656c6c)\n"
+    )
+    empty = tmp_path / "empty.pcap"
+    empty.write_bytes(b"")
+    assert "is empty" in workbench("dissect", str(empty), check=False).stderr
+
+
+def test_a_capture_cut_short_prints_what_it_can_then_says_so(ping_pcap, tmp_path):
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(ping_pcap.read_bytes()[:-20])
+    out, err = io.StringIO(), io.StringIO()
+    assert dissect_main(str(cut), out=out, err=err) == 2
+    assert len(out.getvalue().splitlines()) == 3
+    assert err.getvalue() == f"workbench: {cut} was cut short in the middle of frame 4\n"
+
+
+def test_a_bad_filter_is_one_sentence(ping_pcap):
+    done = workbench("dissect", str(ping_pcap), "-Y", "ip.addr = 1.2.3.4", check=False)
+    assert done.returncode == 2
+    assert done.stderr == "workbench: bad display filter: use '==' to compare, not '=' (column 9)\n"
