@@ -71,6 +71,8 @@ class FieldTree(Tree[FieldNode]):
             parent = parent.parent
         _ = self.last_line  # rebuilds the line index now, so the node's line is current
         self.move_cursor(tree_node)
+        # Before the first layout the tree has no height to scroll in: scroll again after it.
+        self.call_after_refresh(self.scroll_to_node, tree_node, animate=False)
 
     def tree_node_of(self, field: FieldNode) -> TreeNode[FieldNode] | None:
         return self._tree_nodes.get(id(field))

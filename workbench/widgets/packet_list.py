@@ -79,14 +79,15 @@ class PacketList(ScrollView, can_focus=True):
             color: $block-cursor-foreground;
             text-style: $block-cursor-text-style;
         }
-        & > .packet-list--arp { background: $warning 14%; }
-        & > .packet-list--icmp { background: $secondary 22%; }
-        & > .packet-list--icmp-error { background: $error 22%; color: $text-warning; }
-        & > .packet-list--tcp { background: $primary 12%; }
-        & > .packet-list--udp { background: $accent 12%; }
-        & > .packet-list--dns { background: $accent 24%; }
-        & > .packet-list--dhcp { background: $success 22%; }
-        & > .packet-list--http { background: $success 12%; }
+        /* Wireshark's hues, faint over any theme's surface; a theme restyles these classes. */
+        & > .packet-list--arp { background: #e6c35c 16%; }
+        & > .packet-list--icmp { background: #d65cd6 18%; }
+        & > .packet-list--icmp-error { background: $error 25%; color: $text-warning; }
+        & > .packet-list--tcp { background: #8c7cff 16%; }
+        & > .packet-list--udp { background: #3fa9f5 15%; }
+        & > .packet-list--dns { background: #3fa9f5 28%; }
+        & > .packet-list--dhcp { background: #2ec4b6 22%; }
+        & > .packet-list--http { background: #7ed957 18%; }
         & > .packet-list--ip { background: $foreground 6%; }
         & > .packet-list--malformed { background: $error 45%; color: $text-error; text-style: bold; }
         & > .packet-list--other { }

@@ -1,0 +1,170 @@
+"""The dissector in a tiny app: a field selected lights its bytes, a byte selected (by key or
+click) selects the smallest field that holds it, malformed bytes are marked."""
+
+from __future__ import annotations
+
+from scapy.layers.inet import ICMP, IP, TCP
+from scapy.layers.l2 import Ether
+from textual.app import App, ComposeResult
+
+from stack.trace import FrameRecord
+from workbench.widgets.dissector import Dissector
+from workbench.widgets.field_tree import FieldTree
+from workbench.widgets.hex_view import HexView
+
+PC, GW = "00:1b:21:3a:4f:64", "50:c7:bf:a1:00:01"
+PING = bytes(
+    Ether(src=PC, dst=GW)
+    / IP(src="192.168.1.100", dst="192.168.1.1", ttl=64, flags="DF")
+    / ICMP(id=0x41E, seq=1)
+    / bytes(range(56))
+)
+SYN = bytes(
+    Ether(src=PC, dst=GW)
+    / IP(src="192.168.1.100", dst="172.194.72.105")
+    / TCP(sport=40000, dport=80, flags="S")
+)
+
+
+class DissectorApp(App):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list = []
+
+    def compose(self) -> ComposeResult:
+        yield Dissector(id="dissector", preload=False)
+
+    def on_dissector_field_selected(self, message: Dissector.FieldSelected) -> None:
+        self.fields.append(message.field)
+
+
+def record(data: bytes, frame_id: int = 3) -> FrameRecord:
+    return FrameRecord(frame_id, 0.00011, "lan", "pc", data)
+
+
+async def test_selecting_a_field_lights_its_bytes():
+    app = DissectorApp()
+    async with app.run_test(size=(140, 40)) as pilot:
+        dissector = app.query_one(Dissector)
+        dissector.show_frame(record(PING))
+        await pilot.pause()
+        ttl = dissector.dissection.find("IP.ttl")
+        dissector.select_field(ttl)
+        await pilot.pause()
+        tree = app.query_one(FieldTree)
+        assert tree.cursor_node.data is ttl
+        assert app.query_one(HexView).highlighted == (22, 23)
+        assert app.fields[-1] is ttl
+        dissector.select_field(dissector.dissection.find("IP.src"))
+        await pilot.pause()
+        assert app.query_one(HexView).highlighted == (26, 30)
+
+
+async def test_moving_through_the_tree_moves_the_light():
+    app = DissectorApp()
+    async with app.run_test(size=(140, 40)) as pilot:
+        dissector = app.query_one(Dissector)
+        dissector.show_frame(record(PING))
+        dissector.select_field(dissector.dissection.find("IP.ttl"))
+        await pilot.pause()
+        app.query_one(FieldTree).focus()
+        await pilot.press("down")
+        await pilot.pause()
+        assert app.query_one(FieldTree).cursor_node.data.name == "proto"
+        assert app.query_one(HexView).highlighted == (23, 24)
+
+
+async def test_selecting_a_byte_selects_the_smallest_field():
+    app = DissectorApp()
+    async with app.run_test(size=(140, 40)) as pilot:
+        dissector = app.query_one(Dissector)
+        dissector.show_frame(record(PING))
+        await pilot.pause()
+        hex_view = app.query_one(HexView)
+        hex_view.focus()
+        hex_view.move_cursor(22)
+        await pilot.pause()
+        assert app.query_one(FieldTree).cursor_node.data.name == "ttl"
+        assert hex_view.highlighted == (22, 23)
+        await pilot.press("left", "left")  # byte 20: flags (3 bits) is smaller than frag (13)
+        await pilot.pause()
+        assert app.query_one(FieldTree).cursor_node.data.name == "flags"
+        await pilot.press("down")  # 16 bytes on: byte 36, the ICMP checksum
+        await pilot.pause()
+        node = app.query_one(FieldTree).cursor_node.data
+        assert node.name == "chksum" and node.byte_range == (36, 38) and "[correct]" in node.label
+
+
+async def test_clicking_a_byte_in_hex_or_ascii_selects_its_field():
+    app = DissectorApp()
+    async with app.run_test(size=(140, 40)) as pilot:
+        dissector = app.query_one(Dissector)
+        dissector.show_frame(record(PING))
+        await pilot.pause()
+        hex_view = app.query_one(HexView)
+        assert hex_view.per_line == 16
+        # Line 1 (bytes 16-31), byte 22 is the 7th: hex column 6 + 6 * 3 = 24.
+        await pilot.click(HexView, offset=(hex_view.gutter.left + 24, 1))
+        await pilot.pause()
+        assert hex_view.cursor == 22
+        assert app.query_one(FieldTree).cursor_node.data.name == "ttl"
+        # The ASCII side: byte 30 (IP dst) is at 6 + 49 + 2 + 14 = 71 on line 1.
+        await pilot.click(HexView, offset=(hex_view.gutter.left + 71, 1))
+        await pilot.pause()
+        assert hex_view.cursor == 30
+        assert app.query_one(FieldTree).cursor_node.data.name == "dst"
+        assert hex_view.highlighted == (30, 34)
+
+
+async def test_the_same_field_stays_selected_on_the_next_frame():
+    app = DissectorApp()
+    async with app.run_test(size=(140, 40)) as pilot:
+        dissector = app.query_one(Dissector)
+        dissector.show_frame(record(PING))
+        dissector.select_field(dissector.dissection.find("IP.dst"))
+        await pilot.pause()
+        dissector.show_frame(record(SYN, 4))
+        await pilot.pause()
+        assert app.query_one(FieldTree).cursor_node.data is dissector.dissection.find("IP.dst")
+        assert app.query_one(HexView).highlighted == (30, 34)
+
+
+async def test_malformed_frames_show_where_decoding_stopped():
+    app = DissectorApp()
+    async with app.run_test(size=(140, 40)) as pilot:
+        dissector = app.query_one(Dissector)
+        bad = bytearray(PING)
+        bad[16:18] = (500).to_bytes(2, "big")  # IPv4 total length past the end of the frame
+        dissector.show_frame(record(bytes(bad)))
+        await pilot.pause()
+        labels = [node.label for node, _ in dissector.dissection.walk()]
+        assert any(
+            label.startswith("[Malformed Packet: ipv4 total_length at byte 16") for label in labels
+        )
+        assert app.query_one(HexView).undecoded == (16, len(PING))
+        line = app.query_one(HexView).render_line(1)
+        undecoded = app.query_one(HexView).get_component_rich_style("hex-view--undecoded")
+        assert any(seg.style == undecoded for seg in line._segments)
+
+
+async def test_no_frame_shows_nothing():
+    app = DissectorApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        dissector = app.query_one(Dissector)
+        dissector.show_frame(record(PING))
+        await pilot.pause()
+        dissector.show_frame(None)
+        await pilot.pause()
+        assert dissector.dissection is None and not app.query_one(FieldTree).root.children
+        assert app.query_one(HexView).render_line(0).text.startswith("(no frame)")
+
+
+async def test_narrow_panes_stack_the_hex_view_under_the_tree():
+    app = DissectorApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        dissector = app.query_one(Dissector)
+        dissector.show_frame(record(PING))
+        await pilot.pause()
+        assert dissector.has_class("-narrow")
+        hex_view, tree = app.query_one(HexView), app.query_one(FieldTree)
+        assert hex_view.region.y > tree.region.y and hex_view.per_line == 16
