@@ -13,6 +13,7 @@ close the returned `TapSet` when the session ends.
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import sys
 import time
@@ -30,6 +31,38 @@ from workbench.commands import Invocation, prepare
 from workbench.run import Outcome, attach_writers, report
 
 COMMAND_BUDGET = 600.0  # real seconds one command may take before it is called stuck
+GC_INTERVAL = 1.0
+
+
+class SteadyGC:
+    """Keep the garbage collector's pauses short while a lab runs in real time.
+
+    A live run keeps every frame (the trace) and, in tests and the app, every event: hundreds
+    of thousands of objects. CPython's full collections walk them all — measured here at up
+    to 280 ms, longer than TCP's 200 ms minimum RTO, so a pause made the workbench resend a
+    whole window that had not been lost. Every `interval` seconds this collects the young
+    generations (cheap) and freezes what survived (`gc.freeze`): full collections then walk
+    only what is new since. `stop()` unfreezes everything again.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, interval: float = GC_INTERVAL) -> None:
+        self._loop = loop
+        self._interval = interval
+        self._handle: asyncio.TimerHandle | None = None
+        self.freezes = 0
+        self._tick()
+
+    def _tick(self) -> None:
+        gc.collect(1)
+        gc.freeze()
+        self.freezes += 1
+        self._handle = self._loop.call_later(self._interval, self._tick)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+            gc.unfreeze()
 
 
 def parse_taps(items: list[str]) -> dict[str, str]:
@@ -50,7 +83,8 @@ def open_live(spec: LabSpec, trace: Trace | None = None, *, netns: str | None = 
     """Build `spec` on a RealtimeClock of the running loop and plug in its TAP devices.
 
     Call from a coroutine (the app's loop). Raises TapError (one sentence) when a device
-    cannot be used; nothing is left open then.
+    cannot be used; nothing is left open then. An app that keeps the whole trace should also
+    run a `SteadyGC(loop)` while live (and `stop()` it at the end): see its note on RTOs.
     """
     clock = RealtimeClock(asyncio.get_running_loop())
     trace = trace if trace is not None else Trace(clock, keep_events=False)
@@ -94,6 +128,7 @@ async def serve(spec: LabSpec, dos: list[str], out: TextIO, *, quiet: bool, pcap
         attach_writers(stack, trace, out, quiet, pcap, events, epoch=time.time() - clock.now())
         taps = attach_taps(net, netns=netns)
         stack.callback(taps.close)
+        stack.callback(SteadyGC(loop).stop)
         task = asyncio.current_task()
         assert task is not None
         try:
@@ -131,4 +166,4 @@ def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: 
     return asyncio.run(serve(spec, dos, out, quiet=quiet, pcap=pcap, events=events, serve_for=serve_for, netns=netns))
 
 
-__all__ = ["main", "open_live", "parse_taps", "run_commands", "serve"]
+__all__ = ["SteadyGC", "main", "open_live", "parse_taps", "run_commands", "serve"]

@@ -16,6 +16,7 @@ import fcntl
 import itertools
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -250,13 +251,81 @@ def build_live(spec_name: str = "default") -> Network:
 
 @pytest.fixture
 async def lab(tap: Tap) -> LiveLab:
+    from workbench.live import SteadyGC
+
     net = build_live()
     device = TapDevice.adopt(os.dup(tap.fd), tap.name, created=False)
     port = TapPort.plug(device, net.segments["lan"])
+    steady = SteadyGC(asyncio.get_running_loop())  # as the live runner does
     try:
         yield LiveLab(net, port, tap)
     finally:
+        steady.stop()
+        await reap(tap.ns)
         port.close()
+
+
+async def reap(ns: Namespace) -> None:
+    """Stop (by PID) and wait for the processes a test started, while the loop still runs."""
+    for proc in ns.procs:
+        _stop(proc)
+        try:
+            await asyncio.wait_for(proc.wait(), 10)
+        except TimeoutError:
+            pass
+
+
+# --- kernel-side loss and reordering -------------------------------------------------------
+
+NETEM = ("delay", "1ms", "reorder", "10%", "loss", "5%")  # netem reorders only delayed frames
+K95, K85 = int(0.95 * 2**32), int(0.85 * 2**32)
+# Classic BPF for cls_bpf: draw a random number (`ld rand`); top 5% → class 1:30 (a zero-byte
+# FIFO: dropped), next 10% → class 1:20 (a slow lane: overtaken by later frames), else 1:10.
+IMPAIR_BPF = f"6,32 0 0 {0xFFFFF000 + 56},53 0 1 {K95},6 0 0 {0x10030},53 0 1 {K85},6 0 0 {0x10020},6 0 0 {0x10010}"
+
+
+def impair_kernel_egress(ns: Namespace, dev: str) -> str:
+    """Make the kernel lose 5% and reorder about 10% of the frames it sends out of `dev`.
+
+    `tc qdisc … netem loss 5% reorder 10%` where the kernel has netem. Kernels built without
+    sch_netem (this project's CI VMs among them) get the same effect from what they do have:
+    HTB with three classes and a random classic-BPF classifier — 5% into a FIFO of zero bytes
+    (lost), 10% into an 8 Mbit/s lane where a full frame waits ~1.5 ms and is overtaken by
+    the frames behind it (reordered), the rest straight through. Returns which one was used.
+    """
+    need_tools("tc")
+    tried = ns.run("tc", "qdisc", "add", "dev", dev, "root", "netem", *NETEM)
+    if tried.returncode == 0:
+        return "netem " + " ".join(NETEM)
+    if "unknown" not in tried.stderr.lower():
+        raise AssertionError(f"tc netem failed: {tried.stderr.strip()}")
+    for argv in (
+        ("qdisc", "add", "dev", dev, "root", "handle", "1:", "htb", "default", "10", "r2q", "1000"),
+        ("class", "add", "dev", dev, "parent", "1:", "classid", "1:10", "htb", "rate", "10gbit"),
+        ("class", "add", "dev", dev, "parent", "1:", "classid", "1:20", "htb", "rate", "8mbit", "ceil", "8mbit", "burst", "1600b", "cburst", "1600b"),
+        ("class", "add", "dev", dev, "parent", "1:", "classid", "1:30", "htb", "rate", "10gbit"),
+        ("qdisc", "add", "dev", dev, "parent", "1:30", "handle", "30:", "bfifo", "limit", "0"),
+        ("filter", "add", "dev", dev, "parent", "1:", "bpf", "bytecode", IMPAIR_BPF, "classid", "1:10"),
+    ):
+        ns.run("tc", *argv, check=True)
+    return "htb + random cBPF classifier (no sch_netem in this kernel): 5% dropped, 10% slow lane"
+
+
+def impairment_counts(ns: Namespace, dev: str) -> dict[str, int]:
+    """Frames the kernel's impairment passed, sent down the slow lane, and dropped."""
+    counts = {"passed": 0, "slow": 0, "dropped": 0}
+    lane = {"1:10": "passed", "1:20": "slow"}
+    text = ns.run("tc", "-s", "class", "show", "dev", dev).stdout
+    for block in re.finditer(r"class htb (\S+) .*?\n\s*Sent \d+ bytes (\d+) pkt \(dropped (\d+)", text):
+        handle, packets, drops = block.group(1), int(block.group(2)), int(block.group(3))
+        if handle in lane:
+            counts[lane[handle]] = packets
+        counts["dropped"] += drops
+    if not text.strip():  # netem: one qdisc
+        m = re.search(r"Sent \d+ bytes (\d+) pkt \(dropped (\d+)", ns.run("tc", "-s", "qdisc", "show", "dev", dev).stdout)
+        if m:
+            counts["passed"], counts["dropped"] = int(m.group(1)), int(m.group(2))
+    return counts
 
 
 def workbench_cmd(*args: str) -> list[str]:
