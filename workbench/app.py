@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from textual.app import App
 from textual.binding import Binding
-from textual.screen import Screen
 
 from stack.labs.build import is_live
 from stack.labs.spec import LabSpec
@@ -43,22 +42,19 @@ class WorkbenchApp(App):
             raise UnknownTheme(f"no theme named {name!r} (themes: {ours}, or any of Textual's: {', '.join(t for t in self.available_themes if t not in self.workbench_themes)})")
         self.theme = name
         self.session: Session | None = None
-        self._failed: str | None = None
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
 
-    def get_default_screen(self) -> Screen:
+    def on_mount(self) -> None:
+        # Pushed over the (blank) default screen rather than being it, so that opening another
+        # lab can switch_screen it away.
         opened = _open(self.spec)
         if isinstance(opened, str):  # a TAP device that cannot be opened: one sentence, exit
-            self._failed = opened
-            return Screen()
+            self.exit(return_code=2, message=f"workbench: {opened}")
+            return
         self.session = opened
-        return MainScreen(opened)
-
-    def on_mount(self) -> None:
-        if self._failed:
-            self.exit(return_code=2, message=f"workbench: {self._failed}")
+        self.push_screen(MainScreen(opened))
 
     def open_lab(self, spec: LabSpec) -> None:
         """Replace the running lab with `spec`, paused at time zero."""

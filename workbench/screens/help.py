@@ -44,14 +44,16 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
-        table.add_column(justify="right", style="bold")
+        table.add_column(style="bold")
         table.add_column()
-        for keys, description in key_rows(self.app, self.owner, self.app):
+        self.rows = key_rows(self.app, self.owner, self.app)
+        for keys, description in self.rows:
             table.add_row(keys, description)
         with VerticalScroll(id="help-box"):
             yield Static(Text("Keys", style="bold"), id="help-title")
             yield Static(table, id="help-keys")
             yield Static(
+                "In a pane: ↑ ↓ PgUp PgDn Home End move, Enter opens, Tab goes to the next pane.\n"
                 "The same actions are in the command palette (ctrl+p). Esc closes this.",
                 classes="hint",
             )

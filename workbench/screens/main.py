@@ -29,17 +29,13 @@ from workbench.screens.open_lab import OpenLabScreen
 from workbench.screens.prompt import PromptScreen
 from workbench.session import Session
 from workbench.widgets.arp_table import ArpPane
+from workbench.widgets.dissector import Dissector
 from workbench.widgets.events import EventsPane
 from workbench.widgets.filter_bar import FilterBar
 from workbench.widgets.hosts import HostsPane
+from workbench.widgets.packet_list import PacketList
 from workbench.widgets.routing import RoutingPane
 from workbench.widgets.status_bar import StatusBar
-
-try:  # the packet list and the dissector are being written beside this screen
-    from workbench.widgets.dissector import Dissector
-    from workbench.widgets.packet_list import PacketList
-except ImportError:  # pragma: no cover - until they land, the panes say so
-    from workbench.widgets._pending import Dissector, PacketList
 
 WIDE = (150, 40)  # columns, rows from which every pane is on screen at once
 TABS = {"packets": "Packets", "hosts": "Hosts · ARP", "routing": "Routing", "events": "Events"}
@@ -52,6 +48,7 @@ TAB_FOCUS = {"packets": "#packet-list", "hosts": "#hosts-table", "routing": "#de
 # The seed's story: browsing from pc to www.google.com.
 STORY_HOST = "pc"
 STORY_TARGET = "www.google.com"
+STORY_OPTIONS = "--seed --one-segment"  # the seed's 4,960-byte request in one segment: IP fragments it
 
 
 class MainScreen(Screen):
@@ -75,6 +72,7 @@ class MainScreen(Screen):
         Binding("2", "tab('hosts')", "Hosts and ARP", show=False),
         Binding("3", "tab('routing')", "Routing", show=False),
         Binding("4", "tab('events')", "Events", show=False),
+        Binding("5", "tab('packets', '#dissector')", "Dissector", show=False),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -83,6 +81,7 @@ class MainScreen(Screen):
         self.host = session.default_host()
         self.filter_text = ""
         self.tab = "packets"
+        self._from_log: int | None = None  # the frame an event-log selection just asked for
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -142,9 +141,13 @@ class MainScreen(Screen):
         if event.tab.id and event.tab.id != self.tab:
             self._show_tab(event.tab.id)
 
-    def action_tab(self, tab: str) -> None:
+    def action_tab(self, tab: str, focus: str | None = None) -> None:
         self._show_tab(tab)
-        self.query_one(TAB_FOCUS[tab]).focus()
+        target = self.query_one(focus or TAB_FOCUS[tab])
+        if isinstance(target, Dissector):
+            target.field_tree.focus()
+        else:
+            target.focus()
 
     def on_descendant_focus(self, event) -> None:
         # Under tabs, focusing a pane (Tab key, a selection link) brings its tab forward.
@@ -203,15 +206,20 @@ class MainScreen(Screen):
         entry = self.session.entry(message.index)
         if entry.frames:
             self._show_frame(entry.frames[0])
-            self.query_one(PacketList).select_frame(entry.frames[0])
+            self._from_log = entry.frames[0]
+            if not self.query_one(PacketList).select_frame(entry.frames[0]):
+                self._from_log = None  # filtered out of the list: the dissector still shows it
 
     def on_packet_list_frame_selected(self, message: PacketList.FrameSelected) -> None:
         message.stop()
         frame_id = message.frame_id
+        if frame_id != self.query_one(PacketList).selected_frame_id:
+            return  # overtaken: the cursor has moved on since this was posted
         self._show_frame(frame_id)
+        from_log, self._from_log = self._from_log, None
         events = self.query_one(EventsPane)
         cursor = events.log.cursor
-        if cursor is not None and frame_id in self.session.entry(cursor).frames:
+        if from_log == frame_id or (cursor is not None and frame_id in self.session.entry(cursor).frames):
             return  # the log already rests on an event about this frame
         index = self.session.first_entry_for(frame_id)
         if index is not None:
@@ -285,7 +293,7 @@ class MainScreen(Screen):
 
     def action_browse(self) -> None:
         host = STORY_HOST if STORY_HOST in self.session.net.hosts else self.host
-        self._prompt(f"Browse from {host} (the seed's story)", f"{host}: browse {STORY_TARGET}")
+        self._prompt(f"Browse from {host} (the seed's story)", f"{host}: browse {STORY_TARGET} {STORY_OPTIONS}")
 
     def action_clear_arp(self) -> None:
         count = self.session.clear_arp(self.host)
@@ -322,8 +330,8 @@ class MainScreen(Screen):
 
     def action_open_lab(self) -> None:
         def opened(spec: LabSpec | None) -> None:
-            if spec is not None:
-                self.app.open_lab(spec)
+            if spec is not None:  # after the modal has gone: switch_screen replaces the top screen
+                self.app.call_later(self.app.open_lab, spec)
 
         self.app.push_screen(OpenLabScreen(), opened)
 

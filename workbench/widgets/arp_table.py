@@ -75,6 +75,9 @@ class ArpPane(Vertical):
         if not changed:
             if not rows:
                 return Text(f"{self.host}'s cache is empty: the next packet to a neighbour asks by broadcast", style="dim")
+            waiting = [r.ip for r in rows if r.state == "incomplete"]
+            if waiting:
+                return Text(f"asked who has {', '.join(waiting)}; packets for it wait here until the answer comes (3 tries, 1 s apart)", style="dim")
             return Text(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}; reachable for 30 s after the last answer, then stale", style="dim")
         owner = self.session.owner_of
         parts = []

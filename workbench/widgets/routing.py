@@ -60,7 +60,7 @@ class DecisionLog(VerticalScroll, can_focus=True):
                 blocks.append(block)
             text = Text("\n").join(blocks)
         self.query_one("#decisions-text", Static).update(text)
-        self.scroll_end(animate=False, immediate=True)
+        self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
 
 
 class RoutingPane(Vertical):

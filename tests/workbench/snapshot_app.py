@@ -1,0 +1,45 @@
+"""The app as the snapshot and pilot tests run it: the default lab on the virtual clock, paused
+at time zero, no cursor blink, no animation — so the same keys draw the same screen every run.
+
+`settle` waits for the hosts pane's vendor lookup (a thread) and the screen's last refresh; a
+test's `run_before` presses keys, then settles.
+"""
+
+from __future__ import annotations
+
+from stack.labs import load_lab
+from workbench.app import WorkbenchApp
+
+WIDE = (160, 48)
+NARROW = (80, 24)
+
+
+def make_app(theme: str | None = None, lab: str = "default") -> WorkbenchApp:
+    app = WorkbenchApp(load_lab(lab), theme=theme, cursor_blink=False)
+    app.animation_level = "none"
+    return app
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+
+
+async def run_command(pilot, text: str) -> None:
+    """Open the ping prompt, replace its text with `text` ("pc: ping 192.168.1.1 -c 1"), run it."""
+    await pilot.press("p")
+    await pilot.pause()
+    field = pilot.app.screen.query_one("#prompt-input")
+    field.value = text
+    field.cursor_position = len(text)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def steps(pilot, count: int) -> None:
+    for _ in range(count):
+        await pilot.press("n")
+        await pilot.pause()

@@ -1,0 +1,347 @@
+"""Pilot tests: the interactions a person relies on — selections linked between panes, the
+filter, the command palette, prompts that refuse bad input with one sentence, time control."""
+
+from __future__ import annotations
+
+import pytest
+from snapshot_app import NARROW, WIDE, make_app, run_command, settle, steps
+
+from stack.events import FrameSent
+from workbench.app import UnknownTheme, WorkbenchApp
+from workbench.session import SPEEDS
+from workbench.widgets.event_log import EventLog
+from workbench.widgets.packet_list import PacketList
+
+PING_GATEWAY = "pc: ping 192.168.1.1 -c 1"
+
+
+async def pinged(pilot) -> None:
+    await settle(pilot)
+    await run_command(pilot, PING_GATEWAY)
+    await steps(pilot, 4)
+    await settle(pilot)
+
+
+class TestSelectionLinks:
+    async def test_event_selects_its_first_frame(self):
+        """Putting the event-log cursor on "pc eth0 sends #3" selects frame 3 in the packet list
+        and the dissector shows it."""
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await pinged(pilot)
+            index = next(i for i, e in enumerate(app.session.log) if isinstance(e, FrameSent) and e.frames == (3,))
+            app.screen.query_one(EventLog).cursor = index
+            await settle(pilot)
+            assert app.screen.query_one(PacketList).selected_frame_id == 3
+            assert app.screen.query_one("#dissector").field_tree.root.children, "the dissector shows frame 3"
+
+    async def test_frame_selects_its_first_event(self):
+        """Moving the packet-list cursor to frame 2 moves the event log to the first event that
+        names frame 2 (gw-a sending it), and the line below the log shows it in full."""
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await pinged(pilot)
+            packets = app.screen.query_one(PacketList)
+            packets.focus()
+            await pilot.press("home", "down")
+            await settle(pilot)
+            assert packets.selected_frame_id == 2
+            log = app.screen.query_one(EventLog)
+            assert log.cursor == app.session.first_entry_for(2)
+            assert "sends #2" in app.session.entry(log.cursor).describe()
+
+    async def test_stepping_through_the_log_does_not_jump_back(self):
+        """Walking up the event log one row at a time keeps the cursor where the person put it,
+        even though each row re-selects a frame in the packet list."""
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await pinged(pilot)
+            log = app.screen.query_one(EventLog)
+            log.focus()
+            await pilot.press("end")
+            last = len(app.session.log) - 1
+            await pilot.press("up", "up", "up")
+            await settle(pilot)
+            assert log.cursor == last - 3
+
+    async def test_host_selection_focuses_arp_and_routing(self):
+        """Highlighting gw-a in the hosts pane retitles the ARP and routing panes and shows
+        gw-a's cache (it learned pc) and its routes."""
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await pinged(pilot)
+            app.screen.query_one("#hosts-table").focus()
+            await pilot.press(*["down"] * 7)
+            await settle(pilot)
+            assert app.screen.host == "gw-a"
+            assert app.screen.query_one("#arp-pane").border_title == "ARP · gw-a"
+            assert app.screen.query_one("#routing-pane").border_title == "Routing · gw-a"
+            arp = app.screen.query_one("#arp-table")
+            assert arp.get_row_at(0)[0] == "192.168.1.100"
+
+
+class TestFilter:
+    async def test_filter_narrows_the_packet_list(self):
+        """`/`, "icmp", Enter: only the echo request and reply remain; the pane title says so."""
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await pinged(pilot)
+            await pilot.press("slash", *"icmp", "enter")
+            await settle(pilot)
+            packets = app.screen.query_one(PacketList)
+            assert packets.row_count == 2
+            assert app.screen.query_one("#packets-pane").border_title == "Packets · icmp"
+            assert not app.screen.query_one("#filter-bar").display
+
+    async def test_bad_filter_says_why_and_stays_open(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await pinged(pilot)
+            await pilot.press("slash", *"port banana", "enter")
+            await settle(pilot)
+            bar = app.screen.query_one("#filter-bar")
+            assert bar.display
+            error = str(bar.query_one("#filter-error").render())
+            assert error and "banana" in error
+            assert app.screen.query_one(PacketList).row_count == 4
+
+    async def test_empty_filter_clears(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await pinged(pilot)
+            await pilot.press("slash", *"arp", "enter")
+            await settle(pilot)
+            await pilot.press("slash", *["backspace"] * 3, "enter")
+            await settle(pilot)
+            assert app.screen.query_one(PacketList).row_count == 4
+            assert app.screen.query_one("#packets-pane").border_title == "Packets"
+
+
+class TestPalette:
+    async def _palette(self, pilot, text: str) -> None:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*text)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    async def test_ping_from_the_palette_opens_the_prompt(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await self._palette(pilot, "ping")
+            assert app.screen.id == "command-prompt"
+            assert app.screen.query_one("#prompt-input").value == "pc: ping "
+
+    async def test_theme_from_the_palette(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await self._palette(pilot, "Theme: light")
+            assert app.theme == "light"
+
+    async def test_step_from_the_palette(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await run_command(pilot, PING_GATEWAY)
+            before = app.session.emitted
+            await self._palette(pilot, "Step")
+            assert app.session.emitted > before
+
+
+class TestPrompts:
+    async def test_bad_option_is_one_sentence_and_the_prompt_stays(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await run_command(pilot, "pc: ping 192.168.1.1 -c many")
+            assert app.screen.id == "command-prompt"
+            error = app.screen.query_one("#prompt-error")
+            assert error.display
+            assert str(error.render()) == "ping: -c takes a number, not 'many'"
+            assert app.session.emitted == 0, "nothing ran"
+
+    async def test_unknown_command_shows_the_registry_sentence(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await run_command(pilot, "pc: frobnicate 1.2.3.4")
+            text = str(app.screen.query_one("#prompt-error").render())
+            assert text.startswith("unknown command 'frobnicate' (commands: ")
+
+    async def test_unknown_host(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await run_command(pilot, "laptop: ping 192.168.1.1")
+            assert "no host named 'laptop'" in str(app.screen.query_one("#prompt-error").render())
+
+    async def test_escape_cancels(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await pilot.press("t", "escape")
+            await settle(pilot)
+            assert app.screen.id != "command-prompt"
+            assert app.session.emitted == 0
+
+    @pytest.mark.parametrize("key, command", [("t", "traceroute"), ("d", "dhcp"), ("r", "resolve"), ("b", "browse")])
+    async def test_each_command_key_prefills_its_command(self, key, command):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen.query_one("#prompt-input").value.split(":")[1].split()[0] == command
+
+
+class TestTime:
+    async def test_space_plays_and_pauses(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await pilot.press("space")
+            assert app.session.playing
+            await pilot.press("space")
+            assert not app.session.playing
+
+    async def test_step_pauses_and_moves_to_the_next_event(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await run_command(pilot, PING_GATEWAY)
+            await pilot.press("space")
+            await pilot.press("n")
+            assert not app.session.playing
+
+    async def test_speed_keys(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            assert app.session.speed == 1.0
+            await pilot.press("plus")
+            assert app.session.speed == SPEEDS[SPEEDS.index(1.0) + 1]
+            await pilot.press("minus", "minus")
+            assert app.session.speed == SPEEDS[SPEEDS.index(1.0) - 1]
+
+    async def test_playing_runs_a_ping_to_the_end(self):
+        """At 1× the whole ping (a fraction of a millisecond of virtual time) is over at once."""
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await run_command(pilot, PING_GATEWAY)
+            await pilot.press("space")
+            await pilot.pause(0.3)
+            await settle(pilot)
+            assert len(app.session.trace.frames) == 4
+            assert not app.session.programs
+
+
+class TestHostActions:
+    async def test_clear_arp(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await pinged(pilot)
+            assert app.session.arp_rows("pc")
+            await pilot.press("c")
+            await settle(pilot)
+            assert not app.session.arp_rows("pc")
+            assert app.screen.query_one("#arp-table").row_count == 0
+
+    async def test_poison_marks_the_entry_changed(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await pinged(pilot)
+            await pilot.press("x", "n")
+            await settle(pilot)
+            (row,) = app.session.arp_rows("pc")
+            assert row.previous == "50:c7:bf:a1:00:01" and row.mac == "00:21:cc:61:40:68"
+            assert str(app.screen.query_one("#arp-table").get_row_at(0)[2]) == "CHANGED"
+
+    async def test_save_capture(self, tmp_path):
+        app = make_app()
+        path = tmp_path / "ping.pcap"
+        async with app.run_test(size=WIDE) as pilot:
+            await pinged(pilot)
+            await pilot.press("s")
+            await pilot.pause()
+            app.screen.query_one("#prompt-input").value = str(path)
+            await pilot.press("enter")
+            await settle(pilot)
+        data = path.read_bytes()
+        assert data[:4] == bytes.fromhex("d4c3b2a1")  # classic pcap, little-endian
+        assert len(data) == 24 + 4 * 16 + 60 + 60 + 98 + 98
+
+    async def test_save_refuses_a_bad_name(self, tmp_path):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await pilot.press("s")
+            await pilot.pause()
+            app.screen.query_one("#prompt-input").value = str(tmp_path / "capture.txt")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert "should end in .pcap or .pcapng" in str(app.screen.query_one("#prompt-error").render())
+
+    async def test_open_lab(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await pinged(pilot)
+            await pilot.press("o")
+            await pilot.pause()
+            options = app.screen.query_one("#open-builtin")
+            options.highlighted = next(i for i in range(options.option_count) if options.get_option_at_index(i).id == "loop")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.session.spec.name == "loop"
+            assert app.session.clock.now() == 0.0 and not app.session.trace.frames
+
+    async def test_open_missing_lab_file(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await pilot.press("o")
+            await pilot.pause()
+            app.screen.query_one("#open-path").focus()
+            app.screen.query_one("#open-path").value = "/nonexistent/lab.toml"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert "no such file" in str(app.screen.query_one("#open-error").render())
+
+
+class TestLayout:
+    async def test_narrow_has_tabs_and_number_keys_switch(self):
+        app = make_app()
+        async with app.run_test(size=NARROW) as pilot:
+            await settle(pilot)
+            assert app.screen.has_class("-narrow")
+            await pilot.press("3")
+            assert app.screen.has_class("-tab-routing")
+            assert app.screen.query_one("#routing-pane").display
+
+    async def test_wide_shows_every_pane(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            assert app.screen.has_class("-wide")
+            for pane in ("hosts", "arp", "packets", "routing", "dissector", "events"):
+                assert app.screen.query_one(f"#{pane}-pane").region.area > 0
+
+    async def test_help_lists_every_key(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            text = "\n".join(f"{keys} {what}" for keys, what in app.screen.rows)
+            for words in ("Play/pause", "Step", "Ping", "Traceroute", "DHCP", "Resolve", "Browse", "Clear", "Save", "Open lab", "Filter"):
+                assert words in text
+
+
+def test_unknown_theme_is_one_sentence():
+    from stack.labs import load_lab
+
+    with pytest.raises(UnknownTheme, match="no theme named 'neon'"):
+        WorkbenchApp(load_lab("default"), theme="neon")
