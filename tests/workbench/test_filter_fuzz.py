@@ -5,9 +5,47 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scapy.layers.dhcp import BOOTP, DHCP
+from scapy.layers.dns import DNS, DNSQR
+from scapy.layers.inet import ICMP, IP, TCP, UDP
+from scapy.layers.l2 import ARP, Ether
 
 from stack.trace import FrameRecord
+from stack.wire.decode import decode
+from workbench.dissect.fields import decode_transport
 from workbench.dissect.filter import FIELDS, PROTOCOLS, FilterError, compile_filter, filter_error
+
+A, B = "00:1b:21:3a:4f:64", "50:c7:bf:a1:00:01"
+FRAME_SEEDS = [
+    bytes(Ether(src=A, dst=B) / ARP(hwsrc=A, psrc="10.0.0.1", pdst="10.0.0.2")),
+    bytes(Ether(src=A, dst=B) / IP(src="10.0.0.1", dst="10.0.0.2") / ICMP() / b"ping"),
+    bytes(
+        Ether(src=A, dst=B)
+        / IP(src="10.0.0.1", dst="8.8.8.8")
+        / UDP(sport=4000, dport=53)
+        / DNS(qd=DNSQR(qname="a.example"))
+    ),
+    bytes(
+        Ether(src=A, dst=B)
+        / IP(src="0.0.0.0", dst="255.255.255.255")
+        / UDP(sport=68, dport=67)
+        / BOOTP()
+        / DHCP(options=[("message-type", 1), "end"])
+    ),
+    bytes(
+        Ether(src=A, dst=B)
+        / IP(src="10.0.0.1", dst="10.0.0.2", flags="MF")
+        / UDP(sport=1, dport=53, len=3000)
+        / bytes(40)
+    ),
+    bytes(Ether(src=A, dst=B) / IP(src="10.0.0.1", dst="10.0.0.2", frag=100) / bytes(40)),
+    bytes(
+        Ether(src=A, dst=B)
+        / IP(src="10.0.0.1", dst="10.0.0.2")
+        / TCP(sport=4000, dport=80, flags="PA")
+        / b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    ),
+]
 
 WORDS = [
     *PROTOCOLS,
@@ -89,3 +127,38 @@ def test_filters_that_parse_run_on_any_bytes(pieces, data):
     except FilterError:
         return
     assert display_filter.matches(FrameRecord(1, 0.0, "lan", "pc", data)) in (True, False)
+
+
+# decode_transport is decode() cut short after the transport layer: the filter uses it when a
+# filter names nothing above TCP/UDP/ICMP, so the two must agree on everything it returns.
+def agree(data: bytes) -> None:
+    full, short = decode(data), decode_transport(data)
+    assert short.layers == full.layers[: len(short.layers)]
+    assert short.offsets == full.offsets[: len(short.offsets)]
+    if short.error is not None:
+        assert full.error is not None and full.layers == short.layers
+        assert (full.error.layer, full.error.field, full.error.offset, full.error_offset) == (
+            short.error.layer,
+            short.error.field,
+            short.error.offset,
+            short.error_offset,
+        )
+    else:
+        assert len(full.layers) >= len(short.layers)
+        if full.error is not None and len(full.layers) == len(short.layers):
+            assert full.error.layer in ("dns", "dhcp", "http")  # it stopped above the transport
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.binary(max_size=120))
+def test_transport_decode_agrees_with_decode_on_any_bytes(data):
+    agree(data)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from(FRAME_SEEDS), st.data())
+def test_transport_decode_agrees_with_decode_on_damaged_frames(seed, draw):
+    frame = bytearray(seed)
+    for _ in range(draw.draw(st.integers(0, 4))):
+        frame[draw.draw(st.integers(0, len(frame) - 1))] = draw.draw(st.integers(0, 255))
+    agree(bytes(frame[: draw.draw(st.integers(0, len(frame)))]))

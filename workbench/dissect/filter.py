@@ -26,20 +26,20 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
 from stack.trace import FrameRecord
-from stack.wire.arp import ARP
 from stack.wire.decode import Decoded, decode
-from stack.wire.dhcp import DHCP
-from stack.wire.dns import DNS
-from stack.wire.ethernet import ETH_IPV6, Ethernet
-from stack.wire.http import HTTPRequest, HTTPResponse
-from stack.wire.icmp import ICMP
-from stack.wire.ipv4 import IPv4
 from stack.wire.mac import MAC
-from stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TCP, URG
-from stack.wire.udp import UDP
-
-Predicate = Callable[[Decoded, FrameRecord], bool]
-Extractor = Callable[[Decoded, FrameRecord], tuple]
+from workbench.dissect.fields import (
+    ADDRESS_FIELDS,
+    FIELDS,
+    FULL,
+    NO_DECODE,
+    PROTOCOLS,
+    TRANSPORT,
+    Extractor,
+    Predicate,
+    decode_transport,
+    depth_of,
+)
 
 MAX_DEPTH = 64  # nested parentheses and `not`s; deeper is surely a mistake
 
@@ -52,11 +52,22 @@ class FilterError(ValueError):
 class DisplayFilter:
     text: str
     predicate: Predicate
-    needs_decode: bool = True
+    depth: int = FULL  # NO_DECODE, TRANSPORT or FULL: as deep as its names need
+
+    @property
+    def needs_decode(self) -> bool:
+        return self.depth != NO_DECODE
 
     def matches(self, record: FrameRecord, decoded: Decoded | None = None) -> bool:
+        """Does `record` pass? `decoded` may be a full decode of it, if one is at hand."""
         if decoded is None:
-            decoded = decode(record.data) if self.needs_decode else _EMPTY
+            depth = self.depth
+            if depth == FULL:
+                decoded = decode(record.data)
+            elif depth == TRANSPORT:
+                decoded = decode_transport(record.data)
+            else:
+                decoded = _EMPTY
         return self.predicate(decoded, record)
 
 
@@ -67,7 +78,7 @@ def compile_filter(text: str) -> DisplayFilter:
     """Parse `text`; raise `FilterError` (one sentence) if it is not a filter."""
     parser = _Parser(text)
     predicate = parser.parse()
-    return DisplayFilter(text, predicate, parser.needs_decode)
+    return DisplayFilter(text, predicate, parser.depth_needed)
 
 
 def filter_error(text: str) -> str | None:
@@ -80,222 +91,6 @@ def filter_error(text: str) -> str | None:
         return str(err)
     return None
 
-
-# --- what a frame holds ----------------------------------------------------------------------
-
-
-def _layer(kind: type) -> Callable[[Decoded], object]:
-    def find(d: Decoded):
-        for layer in d.layers:
-            if type(layer) is kind:
-                return layer
-        return None
-
-    return find
-
-
-_eth, _arp, _ip, _icmp, _udp, _tcp, _dns, _dhcp = (
-    _layer(k) for k in (Ethernet, ARP, IPv4, ICMP, UDP, TCP, DNS, DHCP)
-)
-
-
-def _http(d: Decoded):
-    for layer in d.layers:
-        if isinstance(layer, (HTTPRequest, HTTPResponse)):
-            return layer
-    return None
-
-
-def _has(find, layer: str) -> Predicate:
-    """The frame holds this protocol: it decoded, or decoding stopped inside it (a malformed
-    IPv4 header is still IPv4, as Wireshark's protocol list says)."""
-
-    def has(d: Decoded, r: FrameRecord) -> bool:
-        if find(d) is not None:
-            return True
-        error = d.error
-        return error is not None and error.layer == layer
-
-    return has
-
-
-PROTOCOLS: dict[str, Predicate] = {
-    "frame": lambda d, r: True,
-    "eth": _has(_eth, "ethernet"),
-    "arp": _has(_arp, "arp"),
-    "ip": _has(_ip, "ipv4"),
-    "ipv6": lambda d, r: bool(d.layers) and d.layers[0].ethertype == ETH_IPV6,
-    "icmp": _has(_icmp, "icmp"),
-    "udp": _has(_udp, "udp"),
-    "tcp": _has(_tcp, "tcp"),
-    "dns": _has(_dns, "dns"),
-    "dhcp": _has(_dhcp, "dhcp"),
-    "bootp": _has(_dhcp, "dhcp"),
-    "http": _has(_http, "http"),
-    "malformed": lambda d, r: d.error is not None,
-    "_ws.malformed": lambda d, r: d.error is not None,
-}
-
-
-def _of(find, *getters) -> Extractor:
-    """Values of a layer's attributes (each getter gives one value) if the layer is there."""
-
-    def extract(d: Decoded, r: FrameRecord) -> tuple:
-        layer = find(d)
-        if layer is None:
-            return ()
-        return tuple(get(layer) for get in getters)
-
-    return extract
-
-
-def _flag(find, bit: int) -> Extractor:
-    return _of(find, lambda layer: bool(layer.flags & bit))
-
-
-def _echo(part: int) -> Extractor:
-    def extract(d, r):
-        m = _icmp(d)
-        if m is None or m.type not in (0, 8):
-            return ()
-        return (m.rest >> 16,) if part == 0 else (m.rest & 0xFFFF,)
-
-    return extract
-
-
-def _dns_names(section: str) -> Extractor:
-    def extract(d, r):
-        m = _dns(d)
-        return () if m is None else tuple(item.name for item in getattr(m, section))
-
-    return extract
-
-
-def _dns_a(d, r):
-    m = _dns(d)
-    if m is None:
-        return ()
-    return tuple(rec.data for rec in m.answers if isinstance(rec.data, IPv4Address))
-
-
-def _http_request(attr: str) -> Extractor:
-    def extract(d, r):
-        m = _http(d)
-        return (getattr(m, attr),) if isinstance(m, HTTPRequest) else ()
-
-    return extract
-
-
-def _http_host(d, r):
-    m = _http(d)
-    if m is None:
-        return ()
-    value = m.header("host")
-    return () if value is None else (value,)
-
-
-def _dhcp_type(d, r):
-    m = _dhcp(d)
-    if m is None or m.message_type is None:
-        return ()
-    return (m.message_type,)
-
-
-# name: (type, extractor). Types: int, bool, float, ipv4, mac, str.
-FIELDS: dict[str, tuple[str, Extractor]] = {
-    "frame.number": ("int", lambda d, r: (r.id,)),
-    "frame.len": ("int", lambda d, r: (len(r.data),)),
-    "frame.time_relative": ("float", lambda d, r: (r.time,)),
-    "frame.interface_name": ("str", lambda d, r: (r.segment,)),
-    "eth.addr": ("mac", _of(_eth, lambda e: e.src, lambda e: e.dst)),
-    "eth.src": ("mac", _of(_eth, lambda e: e.src)),
-    "eth.dst": ("mac", _of(_eth, lambda e: e.dst)),
-    "eth.type": ("int", _of(_eth, lambda e: e.ethertype)),
-    "arp.opcode": ("int", _of(_arp, lambda a: a.op)),
-    "arp.src.hw_mac": ("mac", _of(_arp, lambda a: a.sender_mac)),
-    "arp.dst.hw_mac": ("mac", _of(_arp, lambda a: a.target_mac)),
-    "arp.src.proto_ipv4": ("ipv4", _of(_arp, lambda a: a.sender_ip)),
-    "arp.dst.proto_ipv4": ("ipv4", _of(_arp, lambda a: a.target_ip)),
-    "ip.addr": ("ipv4", _of(_ip, lambda p: p.src, lambda p: p.dst)),
-    "ip.src": ("ipv4", _of(_ip, lambda p: p.src)),
-    "ip.dst": ("ipv4", _of(_ip, lambda p: p.dst)),
-    "ip.version": ("int", _of(_ip, lambda p: p.version)),
-    "ip.hdr_len": ("int", _of(_ip, lambda p: p.ihl * 4)),
-    "ip.dsfield": ("int", _of(_ip, lambda p: p.tos)),
-    "ip.len": ("int", _of(_ip, lambda p: p.total_length)),
-    "ip.id": ("int", _of(_ip, lambda p: p.ident)),
-    "ip.flags.df": ("bool", _of(_ip, lambda p: bool(p.flags & 2))),
-    "ip.flags.mf": ("bool", _of(_ip, lambda p: bool(p.flags & 1))),
-    "ip.frag_offset": ("int", _of(_ip, lambda p: p.frag * 8)),
-    "ip.ttl": ("int", _of(_ip, lambda p: p.ttl)),
-    "ip.proto": ("int", _of(_ip, lambda p: p.proto)),
-    "ip.checksum": ("int", _of(_ip, lambda p: p.checksum)),
-    "icmp.type": ("int", _of(_icmp, lambda m: m.type)),
-    "icmp.code": ("int", _of(_icmp, lambda m: m.code)),
-    "icmp.ident": ("int", _echo(0)),
-    "icmp.seq": ("int", _echo(1)),
-    "udp.port": ("int", _of(_udp, lambda u: u.sport, lambda u: u.dport)),
-    "udp.srcport": ("int", _of(_udp, lambda u: u.sport)),
-    "udp.dstport": ("int", _of(_udp, lambda u: u.dport)),
-    "udp.length": ("int", _of(_udp, lambda u: u.length)),
-    "tcp.port": ("int", _of(_tcp, lambda t: t.sport, lambda t: t.dport)),
-    "tcp.srcport": ("int", _of(_tcp, lambda t: t.sport)),
-    "tcp.dstport": ("int", _of(_tcp, lambda t: t.dport)),
-    "tcp.seq": ("int", _of(_tcp, lambda t: t.seq)),
-    "tcp.ack": ("int", _of(_tcp, lambda t: t.ack)),
-    "tcp.len": ("int", _of(_tcp, lambda t: len(t.payload))),
-    "tcp.hdr_len": ("int", _of(_tcp, lambda t: t.data_offset * 4)),
-    "tcp.window_size_value": ("int", _of(_tcp, lambda t: t.window)),
-    "tcp.flags": ("int", _of(_tcp, lambda t: t.flags)),
-    "tcp.flags.fin": ("bool", _flag(_tcp, FIN)),
-    "tcp.flags.syn": ("bool", _flag(_tcp, SYN)),
-    "tcp.flags.reset": ("bool", _flag(_tcp, RST)),
-    "tcp.flags.push": ("bool", _flag(_tcp, PSH)),
-    "tcp.flags.ack": ("bool", _flag(_tcp, ACK)),
-    "tcp.flags.urg": ("bool", _flag(_tcp, URG)),
-    "dns.id": ("int", _of(_dns, lambda m: m.id)),
-    "dns.flags.response": ("bool", _of(_dns, lambda m: bool(m.qr))),
-    "dns.flags.opcode": ("int", _of(_dns, lambda m: m.opcode)),
-    "dns.flags.rcode": ("int", _of(_dns, lambda m: m.rcode)),
-    "dns.count.queries": ("int", _of(_dns, lambda m: len(m.questions))),
-    "dns.count.answers": ("int", _of(_dns, lambda m: len(m.answers))),
-    "dns.qry.name": ("str", _dns_names("questions")),
-    "dns.qry.type": (
-        "int",
-        lambda d, r: () if _dns(d) is None else tuple(q.qtype for q in _dns(d).questions),
-    ),
-    "dns.resp.name": ("str", _dns_names("answers")),
-    "dns.a": ("ipv4", _dns_a),
-    "dhcp.id": ("int", _of(_dhcp, lambda m: m.xid)),
-    "dhcp.option.dhcp": ("int", _dhcp_type),
-    "dhcp.ip.client": ("ipv4", _of(_dhcp, lambda m: m.ciaddr)),
-    "dhcp.ip.your": ("ipv4", _of(_dhcp, lambda m: m.yiaddr)),
-    "dhcp.hw.mac_addr": ("mac", _of(_dhcp, lambda m: m.chaddr)),
-    "http.request": ("bool", lambda d, r: (True,) if isinstance(_http(d), HTTPRequest) else ()),
-    "http.response": ("bool", lambda d, r: (True,) if isinstance(_http(d), HTTPResponse) else ()),
-    "http.request.method": ("str", _http_request("method")),
-    "http.request.uri": ("str", _http_request("target")),
-    "http.request.version": ("str", _http_request("version")),
-    "http.response.code": (
-        "int",
-        lambda d, r: (_http(d).status,) if isinstance(_http(d), HTTPResponse) else (),
-    ),
-    "http.host": ("str", _http_host),
-}
-for _alias, _name in (("bootp.id", "dhcp.id"), ("bootp.option.dhcp", "dhcp.option.dhcp")):
-    FIELDS[_alias] = FIELDS[_name]
-
-_ADDRESS_FIELDS = {
-    ("ipv4", ""): ("ip.addr", "arp.src.proto_ipv4", "arp.dst.proto_ipv4"),
-    ("ipv4", "src"): ("ip.src", "arp.src.proto_ipv4"),
-    ("ipv4", "dst"): ("ip.dst", "arp.dst.proto_ipv4"),
-    ("mac", ""): ("eth.addr",),
-    ("mac", "src"): ("eth.src",),
-    ("mac", "dst"): ("eth.dst",),
-    ("port", ""): ("tcp.port", "udp.port"),
-    ("port", "src"): ("tcp.srcport", "udp.srcport"),
-    ("port", "dst"): ("tcp.dstport", "udp.dstport"),
-}
 
 # --- the parser ------------------------------------------------------------------------------
 
@@ -320,7 +115,6 @@ _WORD_OPS = {
 }
 _COMPARE = {"==", "!=", "<", ">", "<=", ">=", "contains", "matches"}
 _ORDERED = {"<", ">", "<=", ">="}
-_KEYWORDS = {"and", "or", "not", "in", "host", "port", "net", "src", "dst", *_WORD_OPS}
 
 
 @dataclass(frozen=True)
@@ -359,7 +153,7 @@ class _Parser:
         self.tokens = _tokens(text)
         self.at = 0
         self.depth = 0
-        self.needs_decode = False
+        self.depth_needed = NO_DECODE
 
     # grammar: or := and (("or"|"||") and)* ; and := not (("and"|"&&") not)* ;
     #          not := ("not"|"!") not | primary
@@ -373,6 +167,9 @@ class _Parser:
                 raise FilterError(f"unexpected ')' at column {token.column}: no '(' is open")
             raise FilterError(f"expected 'and' or 'or' before {token.shown()}")
         return predicate
+
+    def need(self, depth: int) -> None:
+        self.depth_needed = max(self.depth_needed, depth)
 
     def peek(self) -> _Token:
         return self.tokens[self.at]
@@ -394,6 +191,9 @@ class _Parser:
             parts.append(self.and_expr())
         if len(parts) == 1:
             return parts[0]
+        if len(parts) == 2:  # the common case, without a generator per frame
+            first, second = parts
+            return lambda d, r: first(d, r) or second(d, r)
         return lambda d, r: any(p(d, r) for p in parts)
 
     def and_expr(self) -> Predicate:
@@ -403,6 +203,9 @@ class _Parser:
             parts.append(self.not_expr())
         if len(parts) == 1:
             return parts[0]
+        if len(parts) == 2:
+            first, second = parts
+            return lambda d, r: first(d, r) and second(d, r)
         return lambda d, r: all(p(d, r) for p in parts)
 
     def not_expr(self) -> Predicate:
@@ -447,7 +250,7 @@ class _Parser:
         if name in ("host", "port", "net"):
             return self.shorthand(name, "", token)
         if name in PROTOCOLS:
-            self.needs_decode = self.needs_decode or name != "frame"
+            self.need(depth_of(name))
             if self.peek().text.lower() in _COMPARE | set(_WORD_OPS) | {"in", "="}:
                 raise FilterError(
                     f"'{token.text}' is a protocol, not a field: compare one of its fields, like {_example(name)}"
@@ -464,18 +267,18 @@ class _Parser:
                 f"'{kind}' at column {token.column} needs a value after it, not {value.shown()}"
             )
         text = value.text.strip('"')
-        self.needs_decode = True
+        self.need(TRANSPORT)
         if kind == "port":
             port = _int(text, value)
             if not 0 <= port <= 0xFFFF:
                 raise FilterError(
                     f"port {text} at column {value.column} is not between 0 and 65535"
                 )
-            names = _ADDRESS_FIELDS[("port", direction)]
+            names = ADDRESS_FIELDS[("port", direction)]
             return _any_field(names, lambda v: v == port)
         if kind == "net":
             net = _network(text, value)
-            names = _ADDRESS_FIELDS[("ipv4", direction)]
+            names = ADDRESS_FIELDS[("ipv4", direction)]
             return _any_field(names, lambda v: v in net)
         if "/" in text:
             raise FilterError(
@@ -483,14 +286,13 @@ class _Parser:
             )
         if ":" in text or "-" in text:
             mac = _mac(text, value)
-            return _any_field(_ADDRESS_FIELDS[("mac", direction)], lambda v: v == mac)
+            return _any_field(ADDRESS_FIELDS[("mac", direction)], lambda v: v == mac)
         address = _address(text, value, "host")
-        return _any_field(_ADDRESS_FIELDS[("ipv4", direction)], lambda v: v == address)
+        return _any_field(ADDRESS_FIELDS[("ipv4", direction)], lambda v: v == address)
 
     def field(self, shown: str, name: str) -> Predicate:
         kind, extract = FIELDS[name]
-        if not name.startswith("frame."):
-            self.needs_decode = True
+        self.need(depth_of(name))
         op_token = self.peek()
         op = (
             _WORD_OPS.get(op_token.text.lower(), op_token.text)
