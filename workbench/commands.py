@@ -164,3 +164,8 @@ def _route(net: Network, host: Host, args: list[str]) -> Factory:
 def _ifconfig(net: Network, host: Host, args: list[str]) -> Factory:
     options("ifconfig", args, {}, 0)
     return lambda: Report("ifconfig", ifconfig_lines(host))
+
+
+# The application commands (dhcp, resolve, browse, udp, tcp, sockets) and DNS names for
+# ping and traceroute register themselves here.
+from workbench import app_commands as _app_commands  # noqa: E402, F401

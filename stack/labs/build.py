@@ -17,6 +17,8 @@ from stack.trace import Trace
 # Service name → installer(host, config, network). Filled by the application modules.
 SERVICE_INSTALLERS: dict[str, Callable[[Host, dict, Network], None]] = {}
 
+from stack.apps import services as _services  # noqa: E402, F401  (fills SERVICE_INSTALLERS)
+
 
 def build_network(spec: LabSpec, clock: Clock | None = None, trace: Trace | None = None, *, live: bool = False) -> Network:
     clock = clock or VirtualClock()
@@ -46,6 +48,8 @@ def build_network(spec: LabSpec, clock: Clock | None = None, trace: Trace | None
             installer = SERVICE_INSTALLERS.get(service)
             if installer is not None:
                 installer(net.hosts[hs.name], config, net)
+        if hs.dhcp:
+            SERVICE_INSTALLERS["dhcp-client"](net.hosts[hs.name], {}, net)
     return net
 
 

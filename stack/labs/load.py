@@ -9,6 +9,7 @@ from importlib import resources
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
 
+from stack.labs.service_checks import check_service
 from stack.labs.spec import FaultSpec, HostSpec, InterfaceSpec, LabSpec, RouteSpec, SegmentSpec
 from stack.wire.mac import MAC
 
@@ -221,11 +222,12 @@ def parse_lab(text: str, source: str) -> LabSpec:
             arp = []
             for ip_text, mac_text in r.table(table.get("arp", {}), f"{key}.arp").items():
                 arp.append((r.ip(ip_text, f"{key}.arp"), r.mac(mac_text, f"{key}.arp.{ip_text}")))
-            services = r.table(table.get("services", {}), f"{key}.services")
-            for service_name, conf in services.items():
+            services = {}
+            for service_name, conf in r.table(table.get("services", {}), f"{key}.services").items():
+                skey = f"{key}.services.{service_name}"
                 if service_name not in SERVICES:
-                    raise r.fail(f"{key}.services.{service_name}", f"unknown service (known: {', '.join(SERVICES)})")
-                r.table(conf, f"{key}.services.{service_name}")
+                    raise r.fail(skey, f"unknown service (known: {', '.join(SERVICES)})")
+                services[service_name] = check_service(r, service_name, r.table(conf, skey), skey, iface_specs)
             hosts[host_name] = HostSpec(
                 name=host_name, router=router, interfaces=tuple(iface_specs), gateway=gateway, dns=dns,
                 routes=tuple(routes), dhcp=dhcp, arp=tuple(arp), services=services,

@@ -1,0 +1,379 @@
+"""A DHCP server (RFC 2131): a pool of addresses, leases with a time, and the four options of
+the seed's settings — subnet mask, router, DNS servers — plus lease time and server id.
+
+`LeasePool` is the bookkeeping alone (no clock, no sockets: `now` is passed in), so its rules
+can be read and tested by themselves. `DhcpServer` puts it on UDP port 67 of one interface:
+DISCOVER → OFFER (the address is held for the client for `OFFER_HOLD` seconds), REQUEST →
+ACK or NAK, RELEASE and DECLINE, INFORM, and lease expiry on the clock.
+
+Replies to a client that has no address yet go out as the seed says: from the server's
+address to 255.255.255.255, port 67 → 68, in an Ethernet frame addressed to the client's own
+MAC (its `chaddr`), since there is no address to ARP for. Like ISC dhcpd and dnsmasq, the
+server writes that one frame itself (a raw packet socket), because a UDP socket cannot choose
+the destination MAC. A client that sets the broadcast flag gets an Ethernet broadcast; a
+client that has an address (renewing) gets plain unicast UDP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Network
+from typing import TYPE_CHECKING
+
+from stack.apps.events import DhcpReceived, DhcpSent, DhcpServerDecision
+from stack.wire import dhcp as D
+from stack.wire.dhcp import DHCP
+from stack.wire.errors import WireError
+from stack.wire.ethernet import ETH_IPV4
+from stack.wire.ipv4 import IPv4
+from stack.wire.udp import PROTO as UDP_PROTO
+from stack.wire.udp import UDP
+
+if TYPE_CHECKING:
+    from stack.host import Host
+    from stack.net.interface import Interface
+
+OFFER_HOLD = 60.0  # seconds an offered address stays reserved for the client it was offered to
+ZERO = IPv4Address(0)
+BROADCAST = IPv4Address("255.255.255.255")
+
+OFFERED = "offered"
+BOUND = "bound"
+DECLINED = "declined"
+
+
+@dataclass(frozen=True)
+class DhcpServerConfig:
+    interface: str = "eth0"
+    pool_start: IPv4Address = IPv4Address("192.168.1.100")
+    pool_end: IPv4Address = IPv4Address("192.168.1.199")
+    lease: int = 3600
+    router: IPv4Address | None = None  # None: the server's own address on the interface
+    dns: tuple[IPv4Address, ...] = ()
+    mask: IPv4Address | None = None  # None: the interface's mask
+
+
+@dataclass
+class Lease:
+    address: IPv4Address
+    client: bytes  # client identifier (option 61) or the MAC
+    mac: str
+    state: str
+    expires: float
+    timer: object | None = field(default=None, repr=False)
+
+
+class LeasePool:
+    """Which address goes to which client, until when."""
+
+    def __init__(self, start: IPv4Address, end: IPv4Address) -> None:
+        if int(end) < int(start):
+            raise ValueError(f"pool {start}-{end} ends before it starts")
+        self.start = start
+        self.end = end
+        self.leases: dict[IPv4Address, Lease] = {}
+        self.last_address: dict[bytes, IPv4Address] = {}  # a returning client gets its old one
+
+    def __contains__(self, address: IPv4Address) -> bool:
+        return int(self.start) <= int(address) <= int(self.end)
+
+    @property
+    def size(self) -> int:
+        return int(self.end) - int(self.start) + 1
+
+    def lease_of(self, client: bytes, now: float) -> Lease | None:
+        for lease in self.leases.values():
+            if lease.client == client and lease.state in (OFFERED, BOUND) and lease.expires > now:
+                return lease
+        return None
+
+    def holder(self, address: IPv4Address, now: float) -> Lease | None:
+        """The live lease (or decline) on an address, or None if it is free."""
+        lease = self.leases.get(address)
+        if lease is None or lease.expires <= now:
+            return None
+        return lease
+
+    def free_for(self, address: IPv4Address, client: bytes, now: float) -> bool:
+        if address not in self:
+            return False
+        lease = self.holder(address, now)
+        return lease is None or (lease.client == client and lease.state != DECLINED)
+
+    def choose(self, client: bytes, requested: IPv4Address | None, now: float) -> tuple[IPv4Address | None, str]:
+        """The address to offer and why (RFC 2131 §4.3.1's order of preference)."""
+        current = self.lease_of(client, now)
+        if current is not None:
+            return current.address, f"the client already holds {current.address}"
+        if requested is not None and self.free_for(requested, client, now):
+            return requested, f"the client asked for {requested} and it is free"
+        previous = self.last_address.get(client)
+        if previous is not None and self.free_for(previous, client, now):
+            return previous, f"the client had {previous} before and it is free"
+        why = ""
+        if requested is not None:
+            why = f" ({requested} it asked for is {'taken' if requested in self else 'not in the pool'})"
+        for value in range(int(self.start), int(self.end) + 1):
+            address = IPv4Address(value)
+            if self.holder(address, now) is None:
+                return address, f"first free address in the pool {self.start}-{self.end}{why}"
+        return None, f"the pool {self.start}-{self.end} is exhausted ({self.size} addresses leased)"
+
+    def hold(self, address: IPv4Address, client: bytes, mac: str, state: str, until: float) -> Lease:
+        lease = self.leases.get(address)
+        if lease is not None and lease.timer is not None:
+            lease.timer.cancel()
+        lease = Lease(address, client, mac, state, until)
+        self.leases[address] = lease
+        if state == BOUND:
+            self.last_address[client] = address
+        return lease
+
+    def release(self, address: IPv4Address, client: bytes) -> bool:
+        lease = self.leases.get(address)
+        if lease is None or lease.client != client or lease.state == DECLINED:
+            return False
+        self.forget(address)
+        return True
+
+    def forget(self, address: IPv4Address) -> None:
+        lease = self.leases.pop(address, None)
+        if lease is not None and lease.timer is not None:
+            lease.timer.cancel()
+
+    def bound(self, now: float) -> list[Lease]:
+        return sorted((x for x in self.leases.values() if x.state == BOUND and x.expires > now), key=lambda x: int(x.address))
+
+
+def client_key(message: DHCP) -> bytes:
+    return message.client_id or bytes(message.chaddr)
+
+
+class DhcpServer:
+    def __init__(self, host: Host, config: DhcpServerConfig) -> None:
+        self.host = host
+        self.config = config
+        iface = host.interfaces.get(config.interface)
+        if iface is None or not iface.configured:
+            raise ValueError(f"{host.name}: DHCP server interface {config.interface} has no address")
+        self.iface = iface
+        self.server_id = iface.ip
+        self.network: IPv4Network = iface.network
+        self.mask = config.mask or iface.netmask
+        self.routers = (config.router or iface.ip,)
+        self.pool = LeasePool(config.pool_start, config.pool_end)
+        self.sock = host.udp.open(D.SERVER_PORT)
+        self.sock.on_datagram = self._datagram
+        self.stats = {"discover": 0, "request": 0, "offer": 0, "ack": 0, "nak": 0, "release": 0, "decline": 0, "ignored": 0}
+
+    def close(self) -> None:
+        for address in list(self.pool.leases):
+            self.pool.forget(address)
+        self.sock.close()
+
+    # --- receiving -------------------------------------------------------------------------
+
+    def _datagram(self, data: bytes, source: tuple[IPv4Address, int], dst: IPv4Address, iface: Interface, frames: tuple[int, ...]) -> None:
+        host = self.host
+        now = host.clock.now()
+        src = f"{source[0]}:{source[1]}"
+        if iface.name != self.iface.name:
+            return  # this server serves one interface; a router's other sides are not its LAN
+        try:
+            msg = DHCP.parse(data)
+        except WireError as err:
+            self.stats["ignored"] += 1
+            host.trace.emit(DhcpServerDecision(now, host.name, frames, "?", "", f"ignores a malformed message from {src}: {err}"))
+            return
+        if msg.op != D.BOOTREQUEST or msg.message_type is None:
+            self.stats["ignored"] += 1
+            return
+        name = msg.message_name.upper()
+        asked = f", asks for {msg.requested_ip}" if msg.requested_ip is not None else ""
+        has = f", has {msg.ciaddr}" if msg.ciaddr != ZERO else ""
+        host.trace.emit(DhcpReceived(now, host.name, frames, "server", name, msg.xid, src, f"client {msg.chaddr}{has}{asked}"))
+        kind = msg.message_type
+        if kind == D.DISCOVER:
+            self._discover(msg, frames)
+        elif kind == D.REQUEST:
+            self._request(msg, frames)
+        elif kind == D.RELEASE:
+            self._release(msg, frames)
+        elif kind == D.DECLINE:
+            self._decline(msg, frames)
+        elif kind == D.INFORM:
+            self._inform(msg, frames)
+        else:
+            self.stats["ignored"] += 1
+
+    def _discover(self, msg: DHCP, frames: tuple[int, ...]) -> None:
+        host = self.host
+        now = host.clock.now()
+        self.stats["discover"] += 1
+        client = client_key(msg)
+        address, why = self.pool.choose(client, msg.requested_ip, now)
+        if address is None:
+            host.trace.emit(DhcpServerDecision(now, host.name, frames, str(msg.chaddr), "", f"no offer for {msg.chaddr}: {why}"))
+            return
+        current = self.pool.lease_of(client, now)
+        if current is None or current.state != BOUND:
+            lease = self.pool.hold(address, client, str(msg.chaddr), OFFERED, now + OFFER_HOLD)
+            lease.timer = host.clock.call_later(OFFER_HOLD, self._timeout, address, lease)
+        host.trace.emit(DhcpServerDecision(now, host.name, frames, str(msg.chaddr), str(address), f"offers {address} to {msg.chaddr}: {why}"))
+        self.stats["offer"] += 1
+        self._reply(msg, D.OFFER, address, frames)
+
+    def _request(self, msg: DHCP, frames: tuple[int, ...]) -> None:
+        host = self.host
+        now = host.clock.now()
+        self.stats["request"] += 1
+        client = client_key(msg)
+        mac = str(msg.chaddr)
+        if msg.server_id is not None:
+            # SELECTING: the client answers one server's offer, by that server's id.
+            offered = self.pool.lease_of(client, now)
+            if msg.server_id != self.server_id:
+                if offered is not None and offered.state == OFFERED:
+                    self.pool.forget(offered.address)
+                host.trace.emit(DhcpServerDecision(now, host.name, frames, mac, "", f"{mac} chose server {msg.server_id}, not this one: offer withdrawn"))
+                return
+            wanted = msg.requested_ip
+            if offered is not None and wanted == offered.address:
+                self._bind(msg, wanted, frames, "accepted its offer")
+            else:
+                self._nak(msg, frames, f"{wanted} was not offered to {mac}")
+            return
+        if msg.ciaddr == ZERO:
+            # INIT-REBOOT: a client that remembers an address asks to keep it.
+            wanted = msg.requested_ip
+            if wanted is None:
+                self._nak(msg, frames, "REQUEST names no address")
+            elif wanted not in self.network:
+                self._nak(msg, frames, f"{wanted} is not on this network {self.network}")
+            elif not self.pool.free_for(wanted, client, now):
+                self._nak(msg, frames, f"{wanted} is not free for {mac}")
+            else:
+                self._bind(msg, wanted, frames, "confirmed the address it remembered")
+            return
+        # RENEWING (unicast) or REBINDING (broadcast): extend the lease on ciaddr.
+        lease = self.pool.holder(msg.ciaddr, now)
+        if lease is not None and lease.client == client and lease.state == BOUND:
+            self._bind(msg, msg.ciaddr, frames, "renewed")
+        elif msg.ciaddr in self.pool:
+            self._nak(msg, frames, f"{msg.ciaddr} is not leased to {mac}")
+        else:
+            host.trace.emit(DhcpServerDecision(now, host.name, frames, mac, str(msg.ciaddr), f"no lease of {msg.ciaddr} here: stays silent"))
+
+    def _bind(self, msg: DHCP, address: IPv4Address, frames: tuple[int, ...], why: str) -> None:
+        host = self.host
+        now = host.clock.now()
+        lease_time = self.config.lease
+        lease = self.pool.hold(address, client_key(msg), str(msg.chaddr), BOUND, now + lease_time)
+        lease.timer = host.clock.call_later(lease_time, self._timeout, address, lease)
+        host.trace.emit(DhcpServerDecision(
+            now, host.name, frames, str(msg.chaddr), str(address),
+            f"leases {address} to {msg.chaddr} for {lease_time:,} s ({why})",
+        ))
+        self.stats["ack"] += 1
+        self._reply(msg, D.ACK, address, frames)
+
+    def _nak(self, msg: DHCP, frames: tuple[int, ...], why: str) -> None:
+        host = self.host
+        host.trace.emit(DhcpServerDecision(host.clock.now(), host.name, frames, str(msg.chaddr), "", f"refuses {msg.chaddr}: {why}"))
+        self.stats["nak"] += 1
+        reply = DHCP.nak(msg, self.server_id, why)
+        self._send(reply, msg, frames, f"NAK: {why}")
+
+    def _release(self, msg: DHCP, frames: tuple[int, ...]) -> None:
+        host = self.host
+        self.stats["release"] += 1
+        if msg.server_id not in (None, self.server_id):
+            return
+        if self.pool.release(msg.ciaddr, client_key(msg)):
+            decision = f"{msg.chaddr} released {msg.ciaddr}: back in the pool"
+        else:
+            decision = f"{msg.chaddr} released {msg.ciaddr}, which it did not hold here"
+        host.trace.emit(DhcpServerDecision(host.clock.now(), host.name, frames, str(msg.chaddr), str(msg.ciaddr), decision))
+
+    def _decline(self, msg: DHCP, frames: tuple[int, ...]) -> None:
+        host = self.host
+        now = host.clock.now()
+        self.stats["decline"] += 1
+        address = msg.requested_ip
+        if address is None or address not in self.pool:
+            return
+        lease = self.pool.hold(address, b"", "", DECLINED, now + self.config.lease)
+        lease.timer = host.clock.call_later(self.config.lease, self._timeout, address, lease)
+        host.trace.emit(DhcpServerDecision(now, host.name, frames, str(msg.chaddr), str(address), f"{msg.chaddr} found {address} already in use: set aside for {self.config.lease:,} s"))
+
+    def _inform(self, msg: DHCP, frames: tuple[int, ...]) -> None:
+        reply = DHCP.reply(
+            msg, D.ACK, ZERO, self.server_id, subnet_mask=self.mask, routers=self.routers, dns_servers=self.config.dns,
+        )
+        self.stats["ack"] += 1
+        self._send(reply, msg, frames, "settings only (INFORM), no lease")
+
+    def _timeout(self, address: IPv4Address, lease: Lease) -> None:
+        if self.pool.leases.get(address) is not lease:
+            return
+        host = self.host
+        self.pool.forget(address)
+        if lease.state == BOUND:
+            decision = f"lease of {address} to {lease.mac} expired: back in the pool"
+        elif lease.state == OFFERED:
+            decision = f"offer of {address} to {lease.mac} was not taken within {OFFER_HOLD:g} s: back in the pool"
+        else:
+            decision = f"declined address {address} is usable again"
+        host.trace.emit(DhcpServerDecision(host.clock.now(), host.name, (), lease.mac, str(address), decision))
+
+    # --- sending ---------------------------------------------------------------------------
+
+    def _reply(self, msg: DHCP, kind: int, address: IPv4Address, frames: tuple[int, ...]) -> None:
+        reply = DHCP.reply(
+            msg, kind, address, self.server_id, lease_time=self.config.lease, subnet_mask=self.mask,
+            routers=self.routers, dns_servers=self.config.dns,
+        )
+        dns = ", ".join(str(d) for d in self.config.dns) or "none"
+        detail = (
+            f"{address} for {msg.chaddr}; mask {self.mask}, router {self.routers[0]}, DNS {dns}, "
+            f"lease {self.config.lease:,} s, server id {self.server_id}"
+        )
+        self._send(reply, msg, frames, detail)
+
+    def _send(self, reply: DHCP, request: DHCP, frames: tuple[int, ...], detail: str) -> None:
+        """RFC 2131 §4.1: relay agent, else the client's address, else broadcast or its MAC."""
+        host = self.host
+        data = reply.build()
+        name = reply.message_name.upper()
+        src = f"{self.server_id}:{D.SERVER_PORT}"
+        if request.giaddr != ZERO:
+            dst, port, how = request.giaddr, D.SERVER_PORT, "to the relay agent"
+        elif request.ciaddr != ZERO and reply.message_type != D.NAK:
+            dst, port, how = request.ciaddr, D.CLIENT_PORT, "unicast"
+        else:
+            dst, port = BROADCAST, D.CLIENT_PORT
+            how = "broadcast" if request.broadcast or reply.message_type == D.NAK else f"to MAC {request.chaddr}"
+        host.trace.emit(DhcpSent(host.clock.now(), host.name, frames, "server", name, reply.xid, src, f"{dst}:{port} ({how})", detail))
+        if dst == BROADCAST and how != "broadcast":
+            self._send_to_mac(data, request, frames)
+        elif dst == BROADCAST:
+            self.sock.sendto(data, (dst, port), interface=self.iface.name, src=self.server_id, frames=frames)
+        else:
+            self.sock.sendto(data, (dst, port), frames=frames)
+
+    def _send_to_mac(self, data: bytes, request: DHCP, frames: tuple[int, ...]) -> None:
+        host = self.host
+        udp = UDP.make(self.server_id, BROADCAST, D.SERVER_PORT, D.CLIENT_PORT, data).build()
+        packet = IPv4.make(self.server_id, BROADCAST, UDP_PROTO, udp, ident=host.ip.next_ident())
+        host.link_send(self.iface, request.chaddr, ETH_IPV4, packet.build())
+
+    # --- for the screen and the `leases` view ------------------------------------------------
+
+    def lease_lines(self) -> list[str]:
+        now = self.host.clock.now()
+        rows = [f"{'Address':<16} {'MAC':<18} {'Expires in':>10}"]
+        for lease in self.pool.bound(now):
+            rows.append(f"{str(lease.address):<16} {lease.mac:<18} {lease.expires - now:>9.0f}s")
+        if len(rows) == 1:
+            rows.append("(no leases)")
+        return rows
