@@ -46,7 +46,9 @@ class UDP:
         length = HEADER_LEN + len(payload)
         if length > 0xFFFF:
             raise WireError("udp", "length", 4, f"{length} bytes is over the 65,535 a UDP length can say")
-        initial = pseudo_header_sum(src.packed, dst.packed, PROTO, length)
+        # The pseudo-header's words, summed: an address counts as one integer because
+        # hi·2^16 + lo ≡ hi + lo (mod 0xFFFF) — see checksum.py.
+        initial = int(src) + int(dst) + PROTO + length
         csum = internet_checksum(_UDP.pack(sport, dport, length, 0) + payload, initial)
         dgram = _new(cls)
         # A computed zero is sent as all ones: zero means "no checksum" (RFC 768).

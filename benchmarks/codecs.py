@@ -1,0 +1,242 @@
+"""Our wire codecs beside scapy's: microseconds to build and to parse the same whole frames.
+
+    python benchmarks/codecs.py            # about half a minute
+    python benchmarks/codecs.py --quick    # fewer repetitions, noisier
+
+Four frames a host on the default lab sends: an ARP request, an ICMP echo request (ping's 56
+bytes of data), a TCP data segment with 1,000 bytes of payload (and the NOP, NOP, timestamp
+options every Linux segment carries), and a DNS query for www.google.com.
+
+Build means every layer from field values, lengths and checksums computed, to the frame's bytes
+(ours: `make`/`query` and `build` layer by layer; scapy: stack the layers and `bytes()`).
+Parse means a full decode of every layer of those bytes (ours: `parse` layer by layer down to
+the innermost; scapy: `Ether(frame)`, which dissects every layer). Both sides must produce the
+same bytes and read the same fields, or the script stops before it times anything.
+
+Each figure is the best of several timeit runs (`autorange`, so each run lasts ≥ 0.2 s): the
+best run is the one least disturbed by the rest of the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import timeit
+from collections.abc import Callable
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, no install
+
+from scapy import __version__ as scapy_version  # noqa: E402
+from scapy.layers.dns import DNS as ScapyDNS  # noqa: E402
+from scapy.layers.dns import DNSQR  # noqa: E402
+from scapy.layers.inet import ICMP as ScapyICMP  # noqa: E402
+from scapy.layers.inet import IP  # noqa: E402
+from scapy.layers.inet import TCP as ScapyTCP  # noqa: E402
+from scapy.layers.inet import UDP as ScapyUDP  # noqa: E402
+from scapy.layers.l2 import ARP as ScapyARP  # noqa: E402
+from scapy.layers.l2 import Ether  # noqa: E402
+from scapy.packet import Padding, Raw  # noqa: E402
+
+from stack.wire.arp import ARP  # noqa: E402
+from stack.wire.dns import DNS  # noqa: E402
+from stack.wire.ethernet import ETH_ARP, ETH_IPV4, Ethernet  # noqa: E402
+from stack.wire.icmp import ICMP  # noqa: E402
+from stack.wire.ipv4 import PROTO_ICMP, PROTO_TCP, PROTO_UDP, IPv4  # noqa: E402
+from stack.wire.mac import BROADCAST, MAC  # noqa: E402
+from stack.wire.tcp import ACK, PSH, TCP, TcpOption  # noqa: E402
+from stack.wire.udp import UDP  # noqa: E402
+
+# The default lab's pc, its gateway, the DNS server and the web server.
+PC_MAC, GW_MAC = MAC("02:00:00:00:00:64"), MAC("02:00:00:00:00:01")
+PC, GW = IPv4Address("192.168.1.100"), IPv4Address("192.168.1.1")
+DNS_SERVER, WWW = IPv4Address("8.8.8.8"), IPv4Address("172.194.72.105")
+PING_DATA = bytes(range(56))
+HTTP_DATA = (b"GET / HTTP/1.1\r\nHost: www.google.com\r\n" + b"x" * 1000)[:1000]
+
+
+@dataclass
+class Case:
+    name: str
+    ours_build: Callable[[], bytes]
+    scapy_build: Callable[[], bytes]
+    ours_parse: Callable[[bytes], object]
+    scapy_parse: Callable[[bytes], object]
+    same_fields: Callable[[object, object], bool]
+
+
+# ARP request -----------------------------------------------------------------------------------
+
+
+def ours_arp() -> bytes:
+    arp = ARP.request(PC_MAC, PC, GW)
+    return Ethernet.make(BROADCAST, PC_MAC, ETH_ARP, arp.build()).build()
+
+
+def scapy_arp() -> bytes:
+    # Padding to 60 bytes, as the frame goes on the wire (Ethernet.make pads; scapy leaves it).
+    return bytes(
+        Ether(dst="ff:ff:ff:ff:ff:ff", src=str(PC_MAC))
+        / ScapyARP(op=1, hwsrc=str(PC_MAC), psrc=str(PC), pdst=str(GW))
+        / Padding(load=bytes(18))
+    )
+
+
+def parse_arp(frame: bytes) -> ARP:
+    return ARP.parse(Ethernet.parse(frame).payload)
+
+
+def same_arp(ours: ARP, theirs) -> bool:
+    arp = theirs[ScapyARP]
+    return (str(ours.sender_mac), str(ours.sender_ip), str(ours.target_ip), ours.op) == (
+        arp.hwsrc, arp.psrc, arp.pdst, arp.op,
+    )
+
+
+# ICMP echo request -----------------------------------------------------------------------------
+
+
+def ours_ping() -> bytes:
+    icmp = ICMP.echo_request(0x1234, 1, PING_DATA)
+    ip = IPv4.make(PC, DNS_SERVER, PROTO_ICMP, icmp.build(), ident=0x4D2, df=True)
+    return Ethernet.make(GW_MAC, PC_MAC, ETH_IPV4, ip.build()).build()
+
+
+def scapy_ping() -> bytes:
+    return bytes(
+        Ether(dst=str(GW_MAC), src=str(PC_MAC))
+        / IP(src=str(PC), dst=str(DNS_SERVER), id=0x4D2, flags="DF")
+        / ScapyICMP(type=8, id=0x1234, seq=1)
+        / Raw(PING_DATA)
+    )
+
+
+def parse_ping(frame: bytes) -> ICMP:
+    return ICMP.parse(IPv4.parse(Ethernet.parse(frame).payload).payload)
+
+
+def same_ping(ours: ICMP, theirs) -> bool:
+    icmp = theirs[ScapyICMP]
+    return (ours.ident, ours.seq, ours.checksum, ours.payload) == (icmp.id, icmp.seq, icmp.chksum, icmp.load)
+
+
+# TCP segment with 1,000 bytes ------------------------------------------------------------------
+
+
+def ours_tcp() -> bytes:
+    tcp = TCP.make(
+        PC, WWW, 49152, 80, seq=1_000_001, ack=2_000_001, flags=ACK | PSH, window=502,
+        options=(TcpOption.nop(), TcpOption.nop(), TcpOption.timestamp(3_141_592, 2_718_281)), payload=HTTP_DATA,
+    )
+    ip = IPv4.make(PC, WWW, PROTO_TCP, tcp.build(), ident=0x4D3, df=True)
+    return Ethernet.make(GW_MAC, PC_MAC, ETH_IPV4, ip.build()).build()
+
+
+def scapy_tcp() -> bytes:
+    return bytes(
+        Ether(dst=str(GW_MAC), src=str(PC_MAC))
+        / IP(src=str(PC), dst=str(WWW), id=0x4D3, flags="DF")
+        / ScapyTCP(
+            sport=49152, dport=80, seq=1_000_001, ack=2_000_001, flags="PA", window=502,
+            options=[("NOP", None), ("NOP", None), ("Timestamp", (3_141_592, 2_718_281))],
+        )
+        / Raw(HTTP_DATA)
+    )
+
+
+def parse_tcp(frame: bytes) -> TCP:
+    return TCP.parse(IPv4.parse(Ethernet.parse(frame).payload).payload)
+
+
+def same_tcp(ours: TCP, theirs) -> bool:
+    tcp = theirs[ScapyTCP]
+    return (ours.seq, ours.ack, ours.flags, ours.checksum, ours.timestamps, ours.payload) == (
+        tcp.seq, tcp.ack, int(tcp.flags), tcp.chksum, tcp.options[2][1], tcp.load,
+    )
+
+
+# DNS query -------------------------------------------------------------------------------------
+
+
+def ours_dns() -> bytes:
+    query = DNS.query(0xBEEF, "www.google.com")
+    udp = UDP.make(PC, DNS_SERVER, 50123, 53, query.build())
+    ip = IPv4.make(PC, DNS_SERVER, PROTO_UDP, udp.build(), ident=0x4D4)
+    return Ethernet.make(GW_MAC, PC_MAC, ETH_IPV4, ip.build()).build()
+
+
+def scapy_dns() -> bytes:
+    return bytes(
+        Ether(dst=str(GW_MAC), src=str(PC_MAC))
+        / IP(src=str(PC), dst=str(DNS_SERVER), id=0x4D4, flags=0)
+        / ScapyUDP(sport=50123, dport=53)
+        / ScapyDNS(id=0xBEEF, rd=1, qd=DNSQR(qname="www.google.com", qtype="A"))
+    )
+
+
+def parse_dns(frame: bytes) -> DNS:
+    return DNS.parse(UDP.parse(IPv4.parse(Ethernet.parse(frame).payload).payload).payload)
+
+
+def same_dns(ours: DNS, theirs) -> bool:
+    dns = theirs[ScapyDNS]
+    question = dns.qd[0]
+    return (ours.id, ours.rd, ours.questions[0].name, ours.questions[0].qtype) == (
+        dns.id, bool(dns.rd), question.qname.decode().rstrip("."), question.qtype,
+    )
+
+
+CASES = [
+    Case("ARP request", ours_arp, scapy_arp, parse_arp, Ether, same_arp),
+    Case("ICMP echo request", ours_ping, scapy_ping, parse_ping, Ether, same_ping),
+    Case("TCP segment, 1,000 B", ours_tcp, scapy_tcp, parse_tcp, Ether, same_tcp),
+    Case("DNS query", ours_dns, scapy_dns, parse_dns, Ether, same_dns),
+]
+
+
+def best_us(call: Callable[[], object], repeat: int) -> float:
+    """The best of `repeat` timeit runs, in microseconds per call."""
+    timer = timeit.Timer(call)
+    number, _ = timer.autorange()
+    return min(timer.repeat(repeat=repeat, number=number)) / number * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 runs per figure instead of 7")
+    repeat = 3 if parser.parse_args().quick else 7
+
+    print(f"Python {sys.version.split()[0]} ({platform.python_implementation()}) on {platform.machine()}, "
+          f"{platform.system()}; scapy {scapy_version}")
+    print(f"best of {repeat} timeit runs per figure; µs per frame; × = how many times faster ours is\n")
+
+    rows = []
+    for case in CASES:
+        frame = case.ours_build()
+        theirs = case.scapy_build()
+        if frame != theirs:
+            sys.exit(f"{case.name}: our bytes differ from scapy's\n ours   {frame.hex()}\n scapy  {theirs.hex()}")
+        if not case.same_fields(case.ours_parse(frame), case.scapy_parse(frame)):
+            sys.exit(f"{case.name}: our parse and scapy's dissection disagree")
+        rows.append((
+            case.name, len(frame),
+            best_us(case.ours_build, repeat), best_us(case.scapy_build, repeat),
+            best_us(lambda case=case, frame=frame: case.ours_parse(frame), repeat),
+            best_us(lambda case=case, frame=frame: case.scapy_parse(frame), repeat),
+        ))
+
+    header = f"{'frame':<22}{'bytes':>6}  │{'build: ours':>12}{'scapy':>9}{'×':>6}  │{'parse: ours':>12}{'scapy':>9}{'×':>6}"
+    print(header)
+    print("─" * len(header))
+    for name, size, build_ours, build_scapy, parse_ours, parse_scapy in rows:
+        print(
+            f"{name:<22}{size:>6}  │{build_ours:>12.2f}{build_scapy:>9.1f}{build_scapy / build_ours:>6.0f}"
+            f"  │{parse_ours:>12.2f}{parse_scapy:>9.1f}{parse_scapy / parse_ours:>6.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
