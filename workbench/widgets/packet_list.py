@@ -484,11 +484,14 @@ class PacketList(ScrollView, can_focus=True):
         protocol, length = w["protocol"], w["length"]
         if width >= 100:
             protocol, length = max(protocol, 8), max(length, 6)
-        source, destination = w["source"], w["destination"]
+        # Narrow: addresses get 15 cells (a whole IPv4 address; a MAC keeps its last octets,
+        # the ones that tell NICs apart) so that Info keeps room to say what the frame is.
+        cap = 22 if width >= 120 else 17 if width >= 100 else 15
+        source, destination = min(w["source"], cap), min(w["destination"], cap)
         fixed = number + stamp + protocol + length + 6
-        room = width - fixed - 12  # leave the Info column at least 12 cells
+        room = width - fixed - (12 if width >= 100 else 20)
         if source + destination > room:
-            source = destination = max(7, room // 2)
+            source = destination = max(9, room // 2)
         info = max(0, width - fixed - source - destination)
         return number, stamp, source, destination, protocol, length, info
 
@@ -506,8 +509,8 @@ class PacketList(ScrollView, can_focus=True):
         number, stamp, source, destination, protocol, length, info = columns
         seconds = record.time - self.frames[0].time
         text = (
-            f"{record.id:>{number}} {format_time(seconds):>{stamp}} {_fit(r.source, source):<{source}} "
-            f"{_fit(r.destination, destination):<{destination}} {_fit(r.protocol, protocol):<{protocol}} "
+            f"{record.id:>{number}} {format_time(seconds):>{stamp}} {_fit_address(r.source, source):<{source}} "
+            f"{_fit_address(r.destination, destination):<{destination}} {_fit(r.protocol, protocol):<{protocol}} "
             f"{len(record.data):>{length}} {_fit(r.info, info)}"
         )
         style = self.get_component_rich_style(f"packet-list--{r.kind}")
@@ -539,6 +542,15 @@ class PacketList(ScrollView, can_focus=True):
             share = 100 * self._scanned // total
             return f" filtering {share}%: {self.row_count:,} of {self._scanned:,} "
         return f" {self.row_count:,} of {self._count:,} shown "
+
+
+def _fit_address(text: str, width: int) -> str:
+    """An address cut to `width`: a MAC loses its leading octets (the vendor's), not its last."""
+    if len(text) <= width:
+        return text
+    if len(text) == 17 and text.count(":") == 5 and width > 1:
+        return "…" + text[len(text) - width + 1 :]
+    return _fit(text, width)
 
 
 def _fit(text: str, width: int) -> str:
