@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from stack.trace import FrameRecord
 from stack.wire.decode import Decoded, decode
@@ -84,3 +84,88 @@ class RowCache:
 def format_time(seconds: float) -> str:
     """Wireshark's default Time column: seconds since the first frame, to the microsecond."""
     return f"{seconds:.6f}"
+
+
+# --- columns ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ColumnWidths:
+    """What the rows seen so far need; it only grows, so columns do not jump while scrolling."""
+
+    source: int = 11
+    destination: int = 11
+    protocol: int = 5
+    length: int = 3
+
+    def grow(self, row: Row, length: int) -> None:
+        self.source = max(self.source, min(22, len(row.source)))
+        self.destination = max(self.destination, min(22, len(row.destination)))
+        self.protocol = max(self.protocol, min(10, len(row.protocol)))
+        self.length = max(self.length, len(str(length)))
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Cells per column for one screen width; `line` and `header` lay text out in them."""
+
+    number: int
+    time: int
+    source: int
+    destination: int
+    protocol: int
+    length: int
+    info: int = field(default=0)
+
+    @classmethod
+    def fit(cls, width: int, wants: ColumnWidths, last_id: int, last_time: str) -> Columns:
+        number, stamp = max(3, len(str(last_id))), max(4, len(last_time))
+        protocol, length = wants.protocol, wants.length
+        if width >= 100:
+            protocol, length = max(protocol, 8), max(length, 6)
+        # Narrow: addresses get 15 cells (a whole IPv4 address; a MAC keeps its last octets,
+        # the ones that tell NICs apart) so that Info keeps room to say what the frame is.
+        cap = 22 if width >= 120 else 17 if width >= 100 else 15
+        source, destination = min(wants.source, cap), min(wants.destination, cap)
+        fixed = number + stamp + protocol + length + 6
+        room = width - fixed - (12 if width >= 100 else 20)
+        if source + destination > room:
+            source = destination = max(9, room // 2)
+        info = max(0, width - fixed - source - destination)
+        return cls(number, stamp, source, destination, protocol, length, info)
+
+    def line(self, frame_id: int, seconds: float, length: int, row: Row) -> str:
+        return (
+            f"{frame_id:>{self.number}} {format_time(seconds):>{self.time}} "
+            f"{fit_address(row.source, self.source):<{self.source}} "
+            f"{fit_address(row.destination, self.destination):<{self.destination}} "
+            f"{fit(row.protocol, self.protocol):<{self.protocol}} {length:>{self.length}} "
+            f"{fit(row.info, self.info)}"
+        )
+
+    def header(self) -> str:
+        protocol = "Protocol" if self.protocol >= 8 else "Proto"
+        length = "Length" if self.length >= 6 else "Len"
+        return (
+            f"{'No.':>{self.number}} {'Time':>{self.time}} {fit('Source', self.source):<{self.source}} "
+            f"{fit('Destination', self.destination):<{self.destination}} "
+            f"{protocol:<{self.protocol}} {length:>{self.length}} Info"
+        )
+
+
+def fit_address(text: str, width: int) -> str:
+    """An address cut to `width`: a MAC loses its leading octets (the vendor's), not its last."""
+    if len(text) <= width:
+        return text
+    if len(text) == 17 and text.count(":") == 5 and width > 1:
+        return "…" + text[len(text) - width + 1 :]
+    return fit(text, width)
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut to `width` cells with an ellipsis (one cell a character: our text is ASCII)."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return text[:width]
+    return text[: width - 1] + "…"

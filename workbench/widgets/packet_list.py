@@ -16,9 +16,6 @@ Rows are coloured by protocol through component classes (`packet-list--arp`, `--
 
 from __future__ import annotations
 
-import time
-from array import array
-from bisect import bisect_left
 from collections.abc import Sequence
 
 from rich.segment import Segment
@@ -31,8 +28,9 @@ from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from stack.trace import FrameRecord
-from workbench.dissect.filter import DisplayFilter, FilterError, compile_filter
-from workbench.dissect.rows import Row, RowCache, format_time
+from workbench.dissect.filter import FilterError, compile_filter
+from workbench.dissect.rows import Columns, ColumnWidths, RowCache, format_time
+from workbench.dissect.scan import FilterScan
 
 ROW_KINDS = (
     "arp",
@@ -155,22 +153,19 @@ class PacketList(ScrollView, can_focus=True):
         self.frames = frames
         self.rows = RowCache(frames)
         self._count = len(frames)  # frames known to the view (refresh_rows moves it on)
-        self._filter: DisplayFilter | None = None
-        self._matches: array | None = None  # frame indices that pass the filter, ascending
-        self._scanned = 0  # frames the filter has looked at
-        self._scanning = False
+        self._scan: FilterScan | None = None  # the filter, and the frames that pass it so far
+        self._scanning = False  # a worker is filtering
         self._generation = 0  # bumped by every set_filter, so a stale worker's results are dropped
         self._cursor: int | None = None  # row index
         self._selected_id: int | None = None
-        self._widths = {"source": 11, "destination": 11, "protocol": 5, "length": 3}
-        self._scan_started = 0.0
+        self._widths = ColumnWidths()
 
     # --- public API -----------------------------------------------------------------------
 
     @property
     def row_count(self) -> int:
         """Rows shown: every frame, or the frames that pass the filter so far."""
-        return len(self._matches) if self._matches is not None else self._count
+        return len(self._scan) if self._scan is not None else self._count
 
     @property
     def cursor_row(self) -> int | None:
@@ -185,7 +180,7 @@ class PacketList(ScrollView, can_focus=True):
 
     @property
     def filter_text(self) -> str:
-        return self._filter.text if self._filter is not None else ""
+        return self._scan.text if self._scan is not None else ""
 
     @property
     def filtering(self) -> bool:
@@ -195,12 +190,12 @@ class PacketList(ScrollView, can_focus=True):
     def refresh_rows(self) -> None:
         """The frame list grew: show the new rows, and keep following the tail if we were."""
         total = len(self.frames)
-        if total == self._count and (self._filter is None or self._scanned >= total):
+        if total == self._count and (self._scan is None or not self._scan.pending):
             return
         cursor_at_tail = self._cursor is not None and self._cursor == self.row_count - 1
         view_at_tail = self.scroll_y >= self.max_scroll_y
         self._count = total
-        if self._filter is not None and not self._scanning:
+        if self._scan is not None and not self._scanning:
             self._continue_scan()
         self._update_size()
         self._after_growth(cursor_at_tail, view_at_tail)
@@ -210,12 +205,9 @@ class PacketList(ScrollView, can_focus=True):
         index = self._index_of_id(frame_id)
         if index is None:
             return False
-        if self._matches is None:
-            row = index
-        else:
-            row = bisect_left(self._matches, index)
-            if row >= len(self._matches) or self._matches[row] != index:
-                return False
+        row = index if self._scan is None else self._scan.row_of(index)
+        if row is None:
+            return False
         self._move_cursor(row, center=True)
         return True
 
@@ -223,7 +215,7 @@ class PacketList(ScrollView, can_focus=True):
         """Show only frames that match `text` (empty: all). None if it parsed, else one sentence why not."""
         text = text.strip()
         if not text:
-            if self._filter is not None:
+            if self._scan is not None:
                 self._clear_filter()
             return None
         try:
@@ -235,12 +227,9 @@ class PacketList(ScrollView, can_focus=True):
         self._generation += 1
         self.workers.cancel_group(self, "packet-list-filter")
         self._scanning = False
-        self._filter = display_filter
-        self._matches = array("q")
-        self._scanned = 0
+        self._scan = FilterScan(self.frames, display_filter)
         self._count = len(self.frames)
         self._cursor = None
-        self._scan_started = time.perf_counter()
         self._update_size()
         self.scroll_to(y=0, animate=False)
         self._continue_scan()
@@ -254,8 +243,7 @@ class PacketList(ScrollView, can_focus=True):
         self._generation += 1
         self.workers.cancel_group(self, "packet-list-filter")
         self._scanning = False
-        self._filter = None
-        self._matches = None
+        self._scan = None
         self._count = len(self.frames)
         self._update_size()
         self._cursor = None
@@ -266,40 +254,33 @@ class PacketList(ScrollView, can_focus=True):
 
     def _continue_scan(self) -> None:
         """Filter the frames not yet looked at: inline if few, else in a worker thread."""
-        assert self._filter is not None
-        total = len(self.frames)
-        if total - self._scanned <= INLINE_SCAN:
-            self._accept(self._scan(self._filter, self._scanned, total), total)
-            self.post_message(self.FilterProgress(self, total, total, self.row_count, True))
+        scan = self._scan
+        assert scan is not None
+        if scan.pending <= INLINE_SCAN:
+            found_before = len(scan)
+            scan.catch_up()
+            self._restore_cursor(scan.matches[found_before:])
+            self.post_message(
+                self.FilterProgress(self, scan.scanned, scan.scanned, len(scan), True)
+            )
             return
         self._scanning = True
-        generation, display_filter = self._generation, self._filter
+        generation = self._generation
         self.run_worker(
-            lambda: self._scan_worker(generation, display_filter),
+            lambda: self._scan_worker(generation, scan),
             thread=True,
             group="packet-list-filter",
             exit_on_error=False,
         )
 
-    def _scan(self, display_filter: DisplayFilter, start: int, end: int) -> list[int]:
-        frames, matches = self.frames, display_filter.matches
-        found = []
-        for index in range(start, end):
-            try:
-                if matches(frames[index]):
-                    found.append(index)
-            except Exception:  # noqa: BLE001 — a decoder bug hides one row, never the list
-                continue
-        return found
-
-    def _scan_worker(self, generation: int, display_filter: DisplayFilter) -> None:
+    def _scan_worker(self, generation: int, scan: FilterScan) -> None:
         worker = get_current_worker()
-        start = self._scanned
+        start = scan.scanned
         while not worker.is_cancelled and generation == self._generation:
-            end = min(len(self.frames), start + SCAN_CHUNK)
+            end = min(len(scan.frames), start + SCAN_CHUNK)
             if start >= end:
                 break
-            found = self._scan(display_filter, start, end)
+            found = scan.find(start, end)
             if worker.is_cancelled or generation != self._generation:
                 return
             try:
@@ -313,41 +294,38 @@ class PacketList(ScrollView, can_focus=True):
             return
 
     def _scan_progress(self, generation: int, found: list[int], upto: int) -> None:
-        if generation != self._generation:
+        scan = self._scan
+        if generation != self._generation or scan is None:
             return
-        cursor_at_tail = self._cursor is not None and self._cursor == self.row_count - 1
-        view_at_tail = self.scroll_y >= self.max_scroll_y and self.row_count > 0
-        self._accept(found, upto)
+        scan.accept(found, upto)
+        self._restore_cursor(found)
         self._update_size()
-        self.post_message(self.FilterProgress(self, upto, len(self.frames), self.row_count, False))
-        self._after_growth(cursor_at_tail, view_at_tail)
+        self.post_message(self.FilterProgress(self, upto, len(self.frames), len(scan), False))
         self.refresh()
 
     def _scan_finished(self, generation: int) -> None:
-        if generation != self._generation:
+        scan = self._scan
+        if generation != self._generation or scan is None:
             return
         self._scanning = False
         self._count = len(self.frames)
-        if self._scanned < self._count:
+        if scan.pending:
             self._continue_scan()
             return
-        self.post_message(
-            self.FilterProgress(self, self._scanned, self._count, self.row_count, True)
-        )
+        self.post_message(self.FilterProgress(self, scan.scanned, self._count, len(scan), True))
         self._update_size()
         self.refresh()
 
-    def _accept(self, found: list[int], upto: int) -> None:
-        assert self._matches is not None
-        self._matches.extend(found)
-        self._scanned = upto
-        if self._cursor is None and self._selected_id is not None and found:
-            index = self._index_of_id(self._selected_id)
-            if index is not None and found[0] <= index <= found[-1]:
-                row = bisect_left(self._matches, index)
-                if row < len(self._matches) and self._matches[row] == index:
-                    self._cursor = row
-                    self.call_after_refresh(self._scroll_to_row, row, True)
+    def _restore_cursor(self, found) -> None:
+        """While a new filter fills the list, put the cursor back on the selected frame when it passes."""
+        if self._cursor is not None or self._selected_id is None or not found or self._scan is None:
+            return
+        index = self._index_of_id(self._selected_id)
+        if index is not None and found[0] <= index <= found[-1]:
+            row = self._scan.row_of(index)
+            if row is not None:
+                self._cursor = row
+                self.call_after_refresh(self._scroll_to_row, row, True)
 
     # --- cursor and scrolling -------------------------------------------------------------
 
@@ -431,7 +409,7 @@ class PacketList(ScrollView, can_focus=True):
     # --- geometry and rendering -----------------------------------------------------------
 
     def _frame_index(self, row: int) -> int:
-        return self._matches[row] if self._matches is not None else row
+        return self._scan.matches[row] if self._scan is not None else row
 
     def _index_of_id(self, frame_id: int) -> int | None:
         frames = self.frames
@@ -466,34 +444,18 @@ class PacketList(ScrollView, can_focus=True):
     def _grow_columns(self) -> None:
         """Widen Source/Destination/Protocol/Length to what the rows on screen need (never shrink)."""
         top = round(self.scroll_y)
-        widths = self._widths
         for row in range(top, min(self.row_count, top + self._visible_rows())):
             index = self._frame_index(row)
-            r = self.rows.row(index)
-            widths["source"] = max(widths["source"], min(22, len(r.source)))
-            widths["destination"] = max(widths["destination"], min(22, len(r.destination)))
-            widths["protocol"] = max(widths["protocol"], min(10, len(r.protocol)))
-            widths["length"] = max(widths["length"], len(str(len(self.frames[index].data))))
+            self._widths.grow(self.rows.row(index), len(self.frames[index].data))
 
-    def _columns(self, width: int) -> tuple[int, int, int, int, int, int, int]:
+    def _columns(self, width: int) -> Columns:
         count = self._count
-        last = self.frames[count - 1] if count else None
-        number = max(3, len(str(last.id)) if last else 3)
-        stamp = max(4, len(format_time(last.time - self.frames[0].time)) if last else 8)
-        w = self._widths
-        protocol, length = w["protocol"], w["length"]
-        if width >= 100:
-            protocol, length = max(protocol, 8), max(length, 6)
-        # Narrow: addresses get 15 cells (a whole IPv4 address; a MAC keeps its last octets,
-        # the ones that tell NICs apart) so that Info keeps room to say what the frame is.
-        cap = 22 if width >= 120 else 17 if width >= 100 else 15
-        source, destination = min(w["source"], cap), min(w["destination"], cap)
-        fixed = number + stamp + protocol + length + 6
-        room = width - fixed - (12 if width >= 100 else 20)
-        if source + destination > room:
-            source = destination = max(9, room // 2)
-        info = max(0, width - fixed - source - destination)
-        return number, stamp, source, destination, protocol, length, info
+        if not count:
+            return Columns.fit(width, self._widths, 1, "0.000000")
+        last = self.frames[count - 1]
+        return Columns.fit(
+            width, self._widths, last.id, format_time(last.time - self.frames[0].time)
+        )
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -505,60 +467,30 @@ class PacketList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         index = self._frame_index(row)
         record = self.frames[index]
-        r: Row = self.rows.row(index)
-        number, stamp, source, destination, protocol, length, info = columns
-        seconds = record.time - self.frames[0].time
-        text = (
-            f"{record.id:>{number}} {format_time(seconds):>{stamp}} {_fit_address(r.source, source):<{source}} "
-            f"{_fit_address(r.destination, destination):<{destination}} {_fit(r.protocol, protocol):<{protocol}} "
-            f"{len(record.data):>{length}} {_fit(r.info, info)}"
-        )
+        r = self.rows.row(index)
+        text = columns.line(record.id, record.time - self.frames[0].time, len(record.data), r)
         style = self.get_component_rich_style(f"packet-list--{r.kind}")
         if row == self._cursor:
             style = style + self.get_component_rich_style("packet-list--cursor")
         return Strip([Segment(text, style)]).adjust_cell_length(width, style)
 
-    def _header(self, columns, width: int) -> Strip:
-        number, stamp, source, destination, protocol, length, info = columns
-        proto_name = "Protocol" if protocol >= 8 else "Proto"
-        length_name = "Length" if length >= 6 else "Len"
-        text = (
-            f"{'No.':>{number}} {'Time':>{stamp}} {_fit('Source', source):<{source}} "
-            f"{_fit('Destination', destination):<{destination}} {proto_name:<{protocol}} {length_name:>{length}} Info"
-        )
+    def _header(self, columns: Columns, width: int) -> Strip:
+        text = columns.header()
         style = self.get_component_rich_style("packet-list--header")
         segments = [Segment(text, style)]
-        if self._filter is not None:
+        if self._scan is not None:
             note = self._progress_note()
-            if note:
-                progress_style = self.get_component_rich_style("packet-list--progress")
-                pad = max(1, width - len(text) - len(note))
-                segments = [Segment(text + " " * pad, style), Segment(note, progress_style)]
+            pad = max(1, width - len(text) - len(note))
+            progress_style = self.get_component_rich_style("packet-list--progress")
+            segments = [Segment(text + " " * pad, style), Segment(note, progress_style)]
         return Strip(segments).adjust_cell_length(width, style)
 
     def _progress_note(self) -> str:
         total = max(1, self._count)
-        if self._scanning:
-            share = 100 * self._scanned // total
-            return f" filtering {share}%: {self.row_count:,} of {self._scanned:,} "
+        if self._scanning and self._scan is not None:
+            scanned = self._scan.scanned
+            return f" filtering {100 * scanned // total}%: {self.row_count:,} of {scanned:,} "
         return f" {self.row_count:,} of {self._count:,} shown "
-
-
-def _fit_address(text: str, width: int) -> str:
-    """An address cut to `width`: a MAC loses its leading octets (the vendor's), not its last."""
-    if len(text) <= width:
-        return text
-    if len(text) == 17 and text.count(":") == 5 and width > 1:
-        return "…" + text[len(text) - width + 1 :]
-    return _fit(text, width)
-
-
-def _fit(text: str, width: int) -> str:
-    if len(text) <= width:
-        return text
-    if width <= 1:
-        return text[:width]
-    return text[: width - 1] + "…"
 
 
 __all__ = ["PacketList", "ROW_KINDS"]
