@@ -141,6 +141,11 @@ class TcpLayer:
 
     # --- plumbing for connections ---------------------------------------------------------
 
+    def isn(self) -> int:
+        """An initial sequence number: random from the host's seeded generator, so runs are
+        reproducible (a real stack hashes the four-tuple with a secret, RFC 6528)."""
+        return self.host.rng.getrandbits(32)
+
     def mtu_towards(self, dst: IPv4Address) -> int:
         host = self.host
         if dst in host.addresses or dst.is_loopback:

@@ -1,109 +1,335 @@
-"""The sending side's arithmetic: the retransmission timeout (RFC 6298) and congestion
-control (RFC 5681 slow start and congestion avoidance, RFC 6582 NewReno fast recovery).
+"""The sending side of a TCP connection: the send buffer, the sliding window and congestion
+window, segmentation by MSS (and the seed's one-segment demonstration), Nagle (RFC 896),
+ACK processing with fast retransmit and NewReno or SACK-based recovery (RFC 5681, 6582,
+6675), the retransmission timer (RFC 6298) and zero-window probes (RFC 9293 §3.8.6.1).
 
-Both are small state objects with no I/O; `TcpConnection` feeds them ACKs and timeouts and
-asks them how much it may send and how long to wait.
+`SendSide` is half of `TcpConnection`; it uses the state that class sets up.
 """
 
 from __future__ import annotations
 
-INITIAL_RTO = 1.0  # RFC 6298 §2.1
-MIN_RTO = 0.2  # Linux's floor (RFC 6298 says 1 s; §2.4 allows less)
-MAX_RTO = 60.0  # RFC 6298 §2.5
-GRANULARITY = 0.001  # G: the clock ticks we pretend to have
+from stack.transport.events import TcpNote, TcpOneSegment, TcpRetransmit, TcpWindowChanged
+from stack.transport.tcp.seq import (
+    CLOSE_WAIT,
+    CLOSED,
+    CLOSING,
+    DATA_RETRIES,
+    ESTABLISHED,
+    FIN_WAIT_1,
+    FIN_WAIT_2,
+    LAST_ACK,
+    LISTEN,
+    MOD,
+    PERSIST_MAX,
+    SYN_RECEIVED,
+    SYN_RETRIES,
+    SYN_SENT,
+    TIME_WAIT,
+    unwrap,
+)
+from stack.wire.tcp import ACK, FIN, PSH, SYN, TCP
+
+_SEND_STATES = frozenset((ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK))
+_CAN_QUEUE = frozenset((SYN_SENT, SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT))
 
 
-class RtoEstimator:
-    """SRTT, RTTVAR and RTO per RFC 6298, with exponential back-off."""
+class SendSide:
+    """The sending half of `TcpConnection` (it sets up the state used here)."""
 
-    __slots__ = ("srtt", "rttvar", "rto", "backoffs", "samples")
+    def send(self, data: bytes, *, one_segment: bool = False) -> int:
+        """Queue `data`; returns how many bytes were queued (0 when sending is over).
 
-    def __init__(self) -> None:
-        self.srtt: float | None = None
-        self.rttvar = 0.0
-        self.rto = INITIAL_RTO
-        self.backoffs = 0
-        self.samples = 0
+        `one_segment=True` is the seed's demonstration, not real TCP: the data goes out as ONE
+        segment whatever the MSS (IP then fragments it); its retransmissions use the MSS."""
+        if self.state not in _CAN_QUEUE or self._shut_wr:
+            return 0
+        if not data:
+            return 0
+        if one_segment:
+            start = self._sbuf_seq + len(self._sbuf)
+            if len(data) > 0xFFFF - 60:
+                raise ValueError(f"{len(data):,} bytes cannot travel in one IP packet")
+            self._one_segments.append((start, start + len(data)))
+        self._sbuf += data
+        if len(self._sbuf) >= self.send_buffer_limit:
+            self._want_writable = True  # on_writable once it has drained to half
+        if self.state in _SEND_STATES:
+            self._output()
+        return len(data)
 
-    def sample(self, r: float) -> None:
-        """A round-trip measurement from a segment that was not retransmitted (Karn)."""
-        self.samples += 1
-        if self.srtt is None:
-            self.srtt = r  # §2.2
-            self.rttvar = r / 2
-        else:  # §2.3, alpha = 1/8, beta = 1/4
-            self.rttvar = 0.75 * self.rttvar + 0.25 * abs(self.srtt - r)
-            self.srtt = 0.875 * self.srtt + 0.125 * r
-        self.rto = min(MAX_RTO, max(MIN_RTO, self.srtt + max(GRANULARITY, 4 * self.rttvar)))
-        self.backoffs = 0
+    @property
+    def send_queued(self) -> int:
+        """Bytes queued and not yet acknowledged."""
+        return len(self._sbuf)
 
-    def back_off(self) -> None:
-        """§5.5: the timer expired; double the RTO (up to the maximum)."""
-        self.backoffs += 1
-        self.rto = min(MAX_RTO, self.rto * 2)
+    @property
+    def writable(self) -> bool:
+        return len(self._sbuf) < self.send_buffer_limit
 
-    def explain(self) -> str:
-        if self.srtt is None:
-            base = "no RTT sample yet, initial RTO 1 s"
+    # --- ACK processing -------------------------------------------------------------------
+
+    def _process_ack(self, seg: TCP, seq: int, frames: tuple[int, ...]) -> bool:
+        """Step 5 for synchronized states. False when the segment must be dropped."""
+        snd_una = self.snd_una
+        ack = unwrap(seg.ack, snd_una)
+        if ack > self.snd_max:
+            self._send_ack()  # it acknowledges data we never sent
+            return False
+        window = seg.window << self.snd_wscale
+        window_changed = False
+        if ack >= snd_una and (self.snd_wl1 < seq or (self.snd_wl1 == seq and self.snd_wl2 <= ack)):
+            if window != self.snd_wnd:
+                window_changed = True
+                self._peer_window(window, frames)
+            self.snd_wl1, self.snd_wl2 = seq, ack
+        if ack > snd_una:
+            self._new_ack(ack, frames)
+        elif (
+            ack == snd_una and self.snd_max > snd_una and not seg.payload and not seg.flags & (SYN | FIN)
+            and not window_changed and self.snd_wnd
+        ):
+            self._duplicate_ack(frames)
+        return True
+
+    def _peer_window(self, window: int, frames: tuple[int, ...]) -> None:
+        self.snd_wnd = window
+        if window > self.max_snd_wnd:
+            self.max_snd_wnd = window
+        if window == 0:
+            if not self._peer_zero:
+                self._peer_zero = True
+                self.counters["zero_windows"] += 1
+                self.trace.emit(TcpWindowChanged(self.clock.now(), self.host.name, frames, self.local, self.remote, "peer", "zero", 0))
+        elif self._peer_zero:
+            self._peer_zero = False
+            self._persist_timer.stop()
+            self._persist_backoff = 0
+            self.trace.emit(TcpWindowChanged(self.clock.now(), self.host.name, frames, self.local, self.remote, "peer", "reopened", window))
+
+    def _new_ack(self, ack: int, frames: tuple[int, ...]) -> None:
+        acked = ack - self.snd_una
+        if self.snd_una == self.iss:
+            acked -= 1  # the SYN's sequence number is not data
+        self.snd_una = ack
+        if self.snd_nxt < ack:
+            self.snd_nxt = ack
+        self._dupacks = 0
+        self._retries = 0
+        # Drop acknowledged bytes (not the FIN's sequence number) from the send buffer.
+        drop = min(ack, self._sbuf_seq + len(self._sbuf)) - self._sbuf_seq
+        if drop > 0:
+            del self._sbuf[:drop]
+            self._sbuf_seq += drop
+            self.counters["bytes_acked"] += drop
+        timed = self._timed_seq
+        if timed is not None and ack >= timed:
+            self.rto.sample(self.clock.now() - self._timed_at)
+            self._timed_seq = None
+        cc = self.cc
+        if cc.in_recovery:
+            if ack >= cc.recover:
+                cc.exit_recovery(self.snd_max - ack)
+            else:
+                # RFC 6582 partial ACK: the next hole is lost too; resend it at once.
+                cc.on_partial_ack(acked)
+                self._retransmit_first("NewReno partial ACK: the next segment is missing too", frames)
         else:
-            base = f"SRTT {self.srtt * 1000:.1f} ms, RTTVAR {self.rttvar * 1000:.1f} ms"
-        if self.backoffs:
-            base += f", backed off ×{2 ** self.backoffs}"
-        return f"RTO {self.rto * 1000:.0f} ms ({base})"
-
-
-class Congestion:
-    """cwnd and ssthresh in bytes; `recover` marks NewReno's recovery point."""
-
-    __slots__ = ("mss", "cwnd", "ssthresh", "in_recovery", "recover", "_acked_in_ca")
-
-    def __init__(self, mss: int) -> None:
-        self.mss = mss
-        self.cwnd = min(10 * mss, max(2 * mss, 14600))  # RFC 6928 initial window
-        self.ssthresh = 1 << 30
-        self.in_recovery = False
-        self.recover = 0
-        self._acked_in_ca = 0
-
-    def set_mss(self, mss: int) -> None:
-        self.mss = mss
-        self.cwnd = min(10 * mss, max(2 * mss, 14600))
-
-    def on_new_ack(self, acked: int) -> None:
-        """Cumulative ACK outside recovery: slow start below ssthresh, else +1 MSS per window
-        (appropriate byte counting, RFC 3465)."""
-        if self.cwnd < self.ssthresh:
-            self.cwnd += min(acked, self.mss)
+            cc.on_new_ack(acked)
+        if self.snd_max == ack:
+            self._rtx_timer.stop()
         else:
-            self._acked_in_ca += acked
-            if self._acked_in_ca >= self.cwnd:
-                self._acked_in_ca -= self.cwnd
-                self.cwnd += self.mss
+            self._rtx_timer.start(self.rto.rto)
+        if self._want_writable and len(self._sbuf) < self.send_buffer_limit // 2:
+            self._want_writable = False
+            if self.on_writable is not None:
+                self.on_writable()
 
-    def enter_fast_recovery(self, flight: int, snd_max: int) -> None:
-        """RFC 5681 §3.2 steps 2–3 and RFC 6582's recovery point."""
-        self.ssthresh = max(flight // 2, 2 * self.mss)
-        self.cwnd = self.ssthresh + 3 * self.mss
-        self.in_recovery = True
-        self.recover = snd_max
+    def _duplicate_ack(self, frames: tuple[int, ...]) -> None:
+        self._dupacks += 1
+        self.counters["duplicate_acks"] += 1
+        cc = self.cc
+        if self._dupacks == 3 and (not cc.in_recovery) and self.snd_una >= cc.recover:
+            flight = self.snd_max - self.snd_una
+            cc.enter_fast_recovery(flight, self.snd_max)
+            self.counters["fast_retransmits"] += 1
+            self._retransmit_first(f"fast retransmit: 3 duplicate ACKs for {self._wire_ack(self.snd_una)}; "
+                                   f"ssthresh {cc.ssthresh:,}, cwnd {cc.cwnd:,} (NewReno recovery)", frames)
+        elif self._dupacks > 3 and cc.in_recovery:
+            cc.on_duplicate_in_recovery()
 
-    def on_duplicate_in_recovery(self) -> None:
-        self.cwnd += self.mss  # §3.2 step 4: each dup ACK means a segment left the network
+    def _wire_ack(self, seq: int) -> str:
+        return f"seq {seq % MOD} (relative {seq - self.iss})"
 
-    def on_partial_ack(self, acked: int) -> None:
-        """RFC 6582 §3.2 step 5: deflate by what was acked, add back one MSS."""
-        self.cwnd = max(self.cwnd - acked + self.mss, self.mss)
+    def _retransmit_first(self, why: str, frames: tuple[int, ...]) -> None:
+        """Resend one segment from SND.UNA (after a loss signal other than the timer)."""
+        seq = self.snd_una
+        data_end = self._sbuf_seq + len(self._sbuf)
+        n = min(self.mss, data_end - seq)
+        self.counters["retransmits"] += 1
+        self._timed_seq = None  # Karn: no RTT sample from anything in flight now
+        self.trace.emit(TcpRetransmit(self.clock.now(), self.host.name, frames, self.local, self.remote,
+                                      seq - self.iss, max(n, 0), why, self.rto.rto, self._dupacks))
+        if n > 0:
+            fin = self._fin_seq is not None and seq + n == self._fin_seq
+            self._send_segment(seq, n, fin)
+        elif self._fin_seq is not None and seq == self._fin_seq:
+            self._transmit(seq, FIN | ACK, b"")
+        self._rtx_timer.start(self.rto.rto)
 
-    def exit_recovery(self, flight: int) -> None:
-        self.in_recovery = False
-        self.cwnd = min(self.ssthresh, max(flight, self.mss) + self.mss)
-        self._acked_in_ca = 0
+    # --- sending --------------------------------------------------------------------------
 
-    def on_timeout(self, flight: int, snd_max: int) -> None:
-        """RFC 5681 §3.1 (4): loss window of one segment; RFC 6582 §4: no fast recovery for
-        losses from before the timeout."""
-        self.ssthresh = max(flight // 2, 2 * self.mss)
-        self.cwnd = self.mss
-        self.in_recovery = False
-        self.recover = snd_max
-        self._acked_in_ca = 0
+    def _output(self) -> None:
+        """Send what the windows allow (RFC 9293 §3.8.6.2.1, RFC 5681, RFC 896)."""
+        if self.state not in _SEND_STATES:
+            return
+        mss = self.mss
+        while True:
+            nxt = self.snd_nxt
+            data_end = self._sbuf_seq + len(self._sbuf)
+            avail = data_end - nxt
+            if avail <= 0:
+                fin_seq = self._fin_seq
+                if fin_seq is not None and nxt == fin_seq:
+                    self._transmit(nxt, FIN | ACK, b"")
+                    self.snd_nxt = fin_seq + 1
+                    if self.snd_max < fin_seq + 1:
+                        self.snd_max = fin_seq + 1
+                    elif nxt < self.snd_max:
+                        self.counters["retransmits"] += 1
+                    if not self._rtx_timer.armed:
+                        self._rtx_timer.start(self.rto.rto)
+                break
+            cwnd = self.cc.cwnd
+            wnd = self.snd_wnd if self.snd_wnd < cwnd else cwnd
+            in_flight = nxt - self.snd_una
+            usable = wnd - in_flight
+            n = avail if avail < mss else mss
+            one = self._one_segments
+            if one:
+                start, end = one[0]
+                if nxt > start or end <= self.snd_una:
+                    one.pop(0)
+                    continue
+                if nxt == start:
+                    n = end - start
+                    if n > usable and in_flight > 0:
+                        break
+                    one.pop(0)
+                    self.trace.emit(TcpOneSegment(self.clock.now(), self.host.name, (), self.local, self.remote, n, mss))
+                    self._send_segment(nxt, n, self._fin_seq is not None and nxt + n == self._fin_seq)
+                    continue
+                if n > start - nxt:
+                    n = start - nxt
+            if n > usable:
+                # Window-limited. Sender SWS avoidance: a fraction of a segment only when it is
+                # at least half the largest window the peer ever offered, or nothing is in flight.
+                if usable <= 0 or (usable < self.max_snd_wnd // 2 and in_flight > 0):
+                    break
+                n = usable
+            elif n < mss and in_flight > 0 and self.nagle and nxt >= self.snd_max and self._fin_seq is None:
+                break  # Nagle: a small segment waits while data is unacknowledged
+            self._send_segment(nxt, n, self._fin_seq is not None and nxt + n == self._fin_seq)
+        if self.snd_wnd == 0 and self.snd_max == self.snd_una and self._sbuf_seq + len(self._sbuf) > self.snd_nxt:
+            self._persist_timer.start_if_idle(self._persist_interval())
+
+    def _send_segment(self, seq: int, n: int, fin: bool) -> None:
+        off = seq - self._sbuf_seq
+        payload = bytes(self._sbuf[off : off + n])
+        flags = ACK | PSH if seq + n == self._sbuf_seq + len(self._sbuf) else ACK
+        if fin:
+            flags |= FIN
+        self._transmit(seq, flags, payload)
+        end = seq + n + (1 if fin else 0)
+        self.snd_nxt = end
+        if end > self.snd_max:
+            if seq >= self.snd_max and self._timed_seq is None:
+                self._timed_seq, self._timed_at = end, self.clock.now()
+            self.snd_max = end
+            self.counters["bytes_sent"] += n
+        else:
+            self.counters["retransmits"] += 1
+            self._timed_seq = None  # Karn's rule
+        if not self._rtx_timer.armed:
+            self._rtx_timer.start(self.rto.rto)
+
+    def _transmit(self, seq: int, flags: int, payload: bytes, window: int | None = None, options: tuple = ()) -> None:
+        ack = self.rcv_nxt % MOD if flags & ACK else 0
+        if window is None:
+            window = self._advertise()
+        if flags & ACK:
+            self._ack_pending = 0
+            self._ack_segments = 0
+            self._ack_now = False
+            self._delack_timer.stop()
+        self.counters["segments_sent"] += 1
+        self.layer.transmit(self, seq % MOD, ack, flags, window, payload, options)
+
+    def _send_ack(self) -> None:
+        if self.state in (CLOSED, LISTEN, SYN_SENT):
+            return
+        # SND.MAX, not SND.NXT: after a timeout SND.NXT steps back to resend, and an ACK
+        # numbered below what the peer already has would fail its acceptability test.
+        self._transmit(self.snd_max, ACK, b"")
+
+    # --- timers ---------------------------------------------------------------------------
+
+    def _on_rtx_timeout(self) -> None:
+        state = self.state
+        if state in (CLOSED, TIME_WAIT, FIN_WAIT_2) or self.snd_max == self.snd_una:
+            return
+        if self._peer_zero and self.snd_wnd == 0 and self.snd_max - self.snd_una <= 1:
+            return  # the persist timer is in charge
+        self._retries += 1
+        self.counters["timeouts"] += 1
+        limit = SYN_RETRIES if state in (SYN_SENT, SYN_RECEIVED) else DATA_RETRIES
+        if self._retries > limit:
+            self.trace.emit(TcpNote(self.clock.now(), self.host.name, (), self.local, self.remote,
+                                    f"gave up after {limit} retransmissions without an answer"))
+            if state == SYN_RECEIVED and self.listener is not None:
+                self._finish(CLOSED, "the handshake timed out", "timed out")
+            else:
+                self._finish(CLOSED, "retransmissions timed out", "timed out")
+            return
+        fired = self.rto.rto
+        self.rto.back_off()
+        self._timed_seq = None  # Karn's rule
+        self._dupacks = 0
+        if state in (SYN_SENT, SYN_RECEIVED):
+            what = "SYN" if state == SYN_SENT else "SYN-ACK"
+            self.trace.emit(TcpRetransmit(self.clock.now(), self.host.name, (), self.local, self.remote, 0, 0,
+                                          f"no answer to our {what} within {fired * 1000:.0f} ms; next wait {self.rto.rto * 1000:.0f} ms",
+                                          fired, self._retries + 1))
+            self._send_syn()
+            return
+        flight = self.snd_max - self.snd_una
+        self.cc.on_timeout(flight, self.snd_max)
+        self.trace.emit(TcpRetransmit(
+            self.clock.now(), self.host.name, (), self.local, self.remote, self.snd_una - self.iss,
+            min(self.mss, max(flight, 0)),
+            f"retransmission timer expired after {fired * 1000:.0f} ms ({self.rto.explain()}); "
+            f"cwnd 1 MSS, ssthresh {self.cc.ssthresh:,}, going back to SND.UNA",
+            fired, self._retries + 1,
+        ))
+        self.snd_nxt = self.snd_una  # go back: resend from the first unacknowledged byte
+        self._rtx_timer.start(self.rto.rto)
+        self._output()
+
+    def _persist_interval(self) -> float:
+        return min(PERSIST_MAX, max(self.rto.rto, 0.2) * (1 << self._persist_backoff))
+
+    def _on_persist(self) -> None:
+        """RFC 9293 §3.8.6.1: probe a zero window with one byte so that a lost window
+        update cannot deadlock the connection."""
+        if self.state not in _SEND_STATES or self.snd_wnd != 0:
+            return
+        seq = self.snd_nxt
+        if self._sbuf_seq + len(self._sbuf) <= seq:
+            return
+        self.counters["window_probes"] += 1
+        self.trace.emit(TcpWindowChanged(self.clock.now(), self.host.name, (), self.local, self.remote, "peer", "probe", 0))
+        off = seq - self._sbuf_seq
+        self._transmit(seq, ACK, bytes(self._sbuf[off : off + 1]))
+        if self.snd_max < seq + 1:
+            self.snd_max = seq + 1
+        self._persist_backoff = min(self._persist_backoff + 1, 10)
+        self._persist_timer.start(self._persist_interval())

@@ -13,11 +13,11 @@ def net():
     return build_network(load_lab("default"))
 
 
-def small_lab(faults: str = "", extra: str = "") -> str:
+def small_lab(faults: str = "", extra: str = "", seed: int = 7) -> str:
     """Two hosts, `a` on segment `left` and `b` on `right`, with router `r` between them."""
     return f"""
 name = "pair"
-seed = 7
+seed = {seed}
 
 [segments.left]
 subnet = "10.1.0.0/24"
