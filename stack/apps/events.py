@@ -141,6 +141,8 @@ class DnsTimeout(Event):
     kind = "dns_timeout"
 
     def describe(self) -> str:
+        if not self.timeout:  # given up early: an ICMP error, a SERVFAIL, no route
+            return f"DNS: {self.server} gave no answer for {self.name} (id 0x{self.id:04x}): {self.next_step}"
         return f"DNS: no answer from {self.server} for {self.name} (id 0x{self.id:04x}) in {self.timeout:g} s: {self.next_step}"
 
 

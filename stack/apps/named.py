@@ -24,6 +24,7 @@ class AfterLookup(Program):
         self.tool = tool
         self.name = tool
         self.inner: Program | None = None
+        self._address: IPv4Address | None = None
 
     def start(self) -> AfterLookup:
         resolver_for(self.host).lookup(self.target, self._resolved)
@@ -34,7 +35,7 @@ class AfterLookup(Program):
             self.lines.append(f"{self.tool}: {self.target}: {answer.problem}")
             self.finish(False)
             return
-        address = answer.addresses[0]
+        address = self._address = answer.addresses[0]
         inner = self.make(address)
         self.inner = inner
         inner.lines = self.lines  # one list: the tool's lines are ours as they come
@@ -44,4 +45,8 @@ class AfterLookup(Program):
             self.lines[0] = self.lines[0].replace(f"{address} ({address})", f"{self.target} ({address})", 1)
 
     def _inner_done(self, inner: Program) -> None:
+        address = self._address
+        for i, line in enumerate(self.lines):
+            if line.startswith(f"--- {address} "):  # ping's statistics name the target as typed
+                self.lines[i] = line.replace(f"--- {address} ", f"--- {self.target} ", 1)
         self.finish(inner.ok)

@@ -48,7 +48,7 @@ class UdpSend(Program):
             self.lines.append(f"udp send: {self.address}:{self.port}: Network is unreachable")
             self._end(False)
             return self
-        self.lines.append(f"sent {len(self.data)} bytes to {self.address}:{self.port} ({service_name(self.port)}) from port {sock.port}")
+        self.lines.append(f"sent {len(self.data)} bytes to {self.address}:{self.port} [udp/{service_name(self.port)}] from port {sock.port}")
         self._timer = host.clock.call_later(self.wait, self._quiet)
         return self
 
@@ -68,7 +68,7 @@ class UdpSend(Program):
 
     def _quiet(self) -> None:
         self._timer = None
-        self.lines.append(f"no answer within {self.wait:g} s (UDP says nothing when a datagram arrives)")
+        self.lines.append(f"no answer within {self.wait:g} s (UDP itself never confirms that a datagram arrived)")
         self._end(True)
 
     def _end(self, ok: bool) -> None:
@@ -112,7 +112,7 @@ class TcpConnect(Program):
             self.lines.append(f"tcp connect: connect to {self.label} ({self.address}) port {self.port} (tcp) failed: {why}")
             self.finish(False)
             return
-        self.lines.append(f"closed ({reason})")
+        self.lines.append("closed again: FIN sent and answered" if reason == "closed" else f"connection ended: {reason}")
         if self._timer is not None:
             self._timer.cancel()
         self.finish(True)

@@ -217,7 +217,8 @@ class Resolver:
             step = "giving up: no servers could be reached"
         if why:
             step = f"{why}; {step}"
-        host.trace.emit(DnsTimeout(host.clock.now(), host.name, (), p.name, str(server), p.id, self.timeout, step))
+        waited = 0.0 if why else self.timeout
+        host.trace.emit(DnsTimeout(host.clock.now(), host.name, (), p.name, str(server), p.id, waited, step))
         if p.step < len(p.plan):
             self._ask(p)
             return

@@ -95,13 +95,14 @@ def _dhcp(r: _Reader, table: dict, key: str, interfaces) -> dict:
 
 def _name(r: _Reader, name: object, key: str) -> str:
     text = r.text(name, key)
+    text = text[:-1] if text.endswith(".") and len(text) > 1 else text
     try:
         labels = name_labels(text)
     except WireError as err:
         raise r.fail(key, err.problem) from None
     if not labels:
         raise r.fail(key, "the root name cannot hold records here")
-    return text[:-1] if text.endswith(".") else text
+    return text
 
 
 def _dns(r: _Reader, table: dict, key: str) -> dict:
