@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from stack.transport.events import TcpNote, TcpOptionsAgreed, TcpReset, TcpStateChanged
 from stack.transport.tcp.congestion import Congestion, RtoEstimator
 from stack.transport.tcp.receive import OutOfOrderQueue, ReceiveSide
+from stack.transport.tcp.sack import Intervals
 from stack.transport.tcp.send import SendSide
 from stack.transport.tcp.seq import (
     CLOSE_WAIT,
@@ -113,6 +114,8 @@ class TcpConnection(SendSide, ReceiveSide):
         self.rcv_buffer = layer.receive_buffer
         self.rcv_wscale = _shift_for(self.rcv_buffer)
         self._peer_wscale = False
+        self.sack_ok = False  # both SYNs carried SACK-permitted (RFC 2018)
+        self._sacked = Intervals()  # the sender's scoreboard
         self.rcv_adv = 0  # right edge of the window we advertised
         self._rcv_wnd_field = 0
         self._rx = bytearray()  # in order, not yet taken by the application
@@ -134,6 +137,7 @@ class TcpConnection(SendSide, ReceiveSide):
         self._timed_at = 0.0
         self._retries = 0
         self._dupacks = 0
+        self._limited_transmit = 0  # extra bytes RFC 3042 lets out on early duplicate ACKs
         self._peer_zero = False
         self._our_zero = False
         self.counters = {
@@ -201,6 +205,7 @@ class TcpConnection(SendSide, ReceiveSide):
         self.peer_mss = peer_mss
         self.mss = min(self.our_mss, peer_mss if peer_mss else DEFAULT_MSS)
         self.cc.set_mss(self.mss)
+        self.sack_ok = self.layer.sack and seg.sack_permitted
         peer_shift = seg.wscale
         self._peer_wscale = peer_shift is not None
         if peer_shift is not None:
@@ -211,10 +216,13 @@ class TcpConnection(SendSide, ReceiveSide):
             self.rcv_buffer = min(self.rcv_buffer, 0xFFFF)
 
     def _send_syn(self) -> None:
+        # RFC 7323 §2.2 and RFC 2018 §2: a SYN-ACK carries window scale and SACK-permitted
+        # only when the SYN offered them.
+        options: tuple[TcpOption, ...] = (TcpOption.mss(self.our_mss),)
         if self.state == SYN_SENT or self._peer_wscale:
-            options = (TcpOption.mss(self.our_mss), TcpOption.nop(), TcpOption.wscale(self.rcv_wscale))
-        else:
-            options = (TcpOption.mss(self.our_mss),)  # RFC 7323 §2.2: scale only if the SYN offered it
+            options += (TcpOption.nop(), TcpOption.wscale(self.rcv_wscale))
+        if (self.state == SYN_SENT and self.layer.sack) or self.sack_ok:
+            options += (TcpOption.nop(), TcpOption.nop(), TcpOption.sack_permitted())
         flags = SYN | ACK if self.state == SYN_RECEIVED else SYN
         window = min(self.rcv_buffer, 0xFFFF)
         self.rcv_adv = self.rcv_nxt + window

@@ -93,6 +93,7 @@ class TcpLayer:
         self.msl = MSL
         self.nagle = True
         self.delayed_ack = True
+        self.sack = True  # offer SACK (RFC 2018) in our SYNs
         self.receive_buffer = 256 * 1024
         self.send_buffer = 256 * 1024
         self.stats = {"received": 0, "bad_checksum": 0, "malformed": 0, "resets_sent": 0, "no_port": 0}

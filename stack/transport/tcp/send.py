@@ -27,8 +27,9 @@ from stack.transport.tcp.seq import (
     TIME_WAIT,
     unwrap,
 )
-from stack.wire.tcp import ACK, FIN, PSH, SYN, TCP
+from stack.wire.tcp import ACK, FIN, PSH, SYN, TCP, TcpOption
 
+_NOP = TcpOption.nop()
 _SEND_STATES = frozenset((ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK))
 _CAN_QUEUE = frozenset((SYN_SENT, SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT))
 
@@ -75,6 +76,8 @@ class SendSide:
         if ack > self.snd_max:
             self._send_ack()  # it acknowledges data we never sent
             return False
+        if self.sack_ok and seg.data_offset > 5:
+            self._take_sack_blocks(seg, ack)
         window = seg.window << self.snd_wscale
         window_changed = False
         if ack >= snd_una and (self.snd_wl1 < seq or (self.snd_wl1 == seq and self.snd_wl2 <= ack)):
@@ -90,6 +93,29 @@ class SendSide:
         ):
             self._duplicate_ack(frames)
         return True
+
+    def _take_sack_blocks(self, seg: TCP, ack: int) -> None:
+        """RFC 2018: note which blocks above the cumulative ACK the peer holds."""
+        sacked = self._sacked
+        base = ack if ack > self.snd_una else self.snd_una
+        snd_max = self.snd_max
+        for left, right in seg.sack_blocks:
+            left, right = unwrap(left, base), unwrap(right, base)
+            if base <= left < right <= snd_max:
+                sacked.add(left, right)
+            elif left < base < right <= snd_max:
+                sacked.add(base, right)
+
+    def _pipe(self, nxt: int) -> int:
+        """Bytes still in the network (RFC 6675 §4, simplified): sent, minus what the peer
+        SACKed, minus the holes below the highest SACK (or, after a timeout, below SND.MAX)
+        that we have not resent yet — those count as lost."""
+        sacked = self._sacked
+        lost_end = sacked.high if self.cc.in_recovery else self.snd_max
+        lost = 0
+        if lost_end > nxt:
+            lost = (lost_end - nxt) - sacked.covered_in(nxt, lost_end)
+        return self.snd_max - self.snd_una - sacked.total - lost
 
     def _peer_window(self, window: int, frames: tuple[int, ...]) -> None:
         self.snd_wnd = window
@@ -114,7 +140,10 @@ class SendSide:
         if self.snd_nxt < ack:
             self.snd_nxt = ack
         self._dupacks = 0
+        self._limited_transmit = 0
         self._retries = 0
+        if self._sacked:
+            self._sacked.drop_below(ack)
         # Drop acknowledged bytes (not the FIN's sequence number) from the send buffer.
         drop = min(ack, self._sbuf_seq + len(self._sbuf)) - self._sbuf_seq
         if drop > 0:
@@ -128,7 +157,12 @@ class SendSide:
         cc = self.cc
         if cc.in_recovery:
             if ack >= cc.recover:
-                cc.exit_recovery(self.snd_max - ack)
+                if self.sack_ok:
+                    cc.exit_sack_recovery()
+                else:
+                    cc.exit_recovery(self.snd_max - ack)
+            elif self.sack_ok:
+                pass  # the scoreboard already steers _output to the next hole
             else:
                 # RFC 6582 partial ACK: the next hole is lost too; resend it at once.
                 cc.on_partial_ack(acked)
@@ -148,14 +182,36 @@ class SendSide:
         self._dupacks += 1
         self.counters["duplicate_acks"] += 1
         cc = self.cc
-        if self._dupacks == 3 and (not cc.in_recovery) and self.snd_una >= cc.recover:
-            flight = self.snd_max - self.snd_una
-            cc.enter_fast_recovery(flight, self.snd_max)
-            self.counters["fast_retransmits"] += 1
-            self._retransmit_first(f"fast retransmit: 3 duplicate ACKs for {self._wire_ack(self.snd_una)}; "
-                                   f"ssthresh {cc.ssthresh:,}, cwnd {cc.cwnd:,} (NewReno recovery)", frames)
-        elif self._dupacks > 3 and cc.in_recovery:
-            cc.on_duplicate_in_recovery()
+        if cc.in_recovery or self.snd_una < cc.recover:
+            if self._dupacks > 3 and cc.in_recovery and not self.sack_ok:
+                cc.on_duplicate_in_recovery()
+            return
+        if self._dupacks <= 2:
+            # RFC 3042 limited transmit: each of the first two duplicate ACKs lets one new
+            # segment out, so that a small window still produces a third duplicate.
+            self._limited_transmit = self._dupacks * self.mss
+        # RFC 5681 §3.2: three duplicate ACKs; RFC 6675 §5: or SACKed data of three segments.
+        if self._dupacks < 3 and self._sacked.total < 3 * self.mss:
+            return
+        self._limited_transmit = 0
+        self.counters["fast_retransmits"] += 1
+        what = f"{self._dupacks} duplicate ACKs for {self._wire_ack(self.snd_una)}"
+        if self.sack_ok:
+            cc.enter_sack_recovery(self.snd_max - self.snd_una - self._sacked.total, self.snd_max)
+            self.trace.emit(TcpRetransmit(
+                self.clock.now(), self.host.name, frames, self.local, self.remote, self.snd_una - self.iss,
+                min(self.mss, self.snd_max - self.snd_una),
+                f"fast retransmit: {what}, the peer SACKs {self._sacked.total:,} bytes beyond; "
+                f"ssthresh {cc.ssthresh:,}, cwnd {cc.cwnd:,} (SACK recovery: resend only the holes)",
+                self.rto.rto, self._dupacks,
+            ))
+            self._timed_seq = None
+            self.snd_nxt = self.snd_una  # _output walks the holes, skipping what was SACKed
+            self._rtx_timer.start(self.rto.rto)
+            return
+        cc.enter_fast_recovery(self.snd_max - self.snd_una, self.snd_max)
+        self._retransmit_first(f"fast retransmit: {what}; ssthresh {cc.ssthresh:,}, cwnd {cc.cwnd:,} "
+                               "(NewReno recovery)", frames)
 
     def _wire_ack(self, seq: int) -> str:
         return f"seq {seq % MOD} (relative {seq - self.iss})"
@@ -165,15 +221,18 @@ class SendSide:
         seq = self.snd_una
         data_end = self._sbuf_seq + len(self._sbuf)
         n = min(self.mss, data_end - seq)
-        self.counters["retransmits"] += 1
         self._timed_seq = None  # Karn: no RTT sample from anything in flight now
         self.trace.emit(TcpRetransmit(self.clock.now(), self.host.name, frames, self.local, self.remote,
                                       seq - self.iss, max(n, 0), why, self.rto.rto, self._dupacks))
+        resume = self.snd_nxt
         if n > 0:
             fin = self._fin_seq is not None and seq + n == self._fin_seq
             self._send_segment(seq, n, fin)
         elif self._fin_seq is not None and seq == self._fin_seq:
+            self.counters["retransmits"] += 1
             self._transmit(seq, FIN | ACK, b"")
+        if self.snd_nxt < resume:
+            self.snd_nxt = resume  # one segment resent; new data carries on where it was
         self._rtx_timer.start(self.rto.rto)
 
     # --- sending --------------------------------------------------------------------------
@@ -199,11 +258,26 @@ class SendSide:
                     if not self._rtx_timer.armed:
                         self._rtx_timer.start(self.rto.rto)
                 break
-            cwnd = self.cc.cwnd
+            cwnd = self.cc.cwnd + self._limited_transmit
             wnd = self.snd_wnd if self.snd_wnd < cwnd else cwnd
-            in_flight = nxt - self.snd_una
-            usable = wnd - in_flight
             n = avail if avail < mss else mss
+            sacked = self._sacked
+            if sacked:
+                if nxt < self.snd_max:
+                    k = sacked.containing(nxt)
+                    if k >= 0:
+                        self.snd_nxt = sacked.ends[k]  # the peer has this: skip it
+                        continue
+                    if self.cc.in_recovery and nxt >= sacked.high:
+                        self.snd_nxt = self.snd_max  # beyond the last SACK nothing is known lost
+                        continue
+                    nxt_sacked = sacked.next_start(nxt)
+                    if nxt_sacked is not None and nxt_sacked - nxt < n:
+                        n = nxt_sacked - nxt
+                in_flight = self._pipe(nxt)
+            else:
+                in_flight = nxt - self.snd_una
+            usable = wnd - in_flight
             one = self._one_segments
             if one:
                 start, end = one[0]
@@ -261,6 +335,13 @@ class SendSide:
             self._ack_segments = 0
             self._ack_now = False
             self._delack_timer.stop()
+            ranges = self._ooo.ranges
+            if ranges and self.sack_ok and not options:
+                # RFC 2018: report what sits beyond the hole, as room in the segment allows.
+                room = min(4, (self.our_mss - len(payload) - 4) // 8)
+                if room > 0:
+                    blocks = ranges.blocks(self._ooo.latest, room)
+                    options = (_NOP, _NOP, TcpOption.sack([(a % MOD, b % MOD) for a, b in blocks]))
         self.counters["segments_sent"] += 1
         self.layer.transmit(self, seq % MOD, ack, flags, window, payload, options)
 
@@ -294,6 +375,7 @@ class SendSide:
         self.rto.back_off()
         self._timed_seq = None  # Karn's rule
         self._dupacks = 0
+        self._limited_transmit = 0
         if state in (SYN_SENT, SYN_RECEIVED):
             what = "SYN" if state == SYN_SENT else "SYN-ACK"
             self.trace.emit(TcpRetransmit(self.clock.now(), self.host.name, (), self.local, self.remote, 0, 0,
