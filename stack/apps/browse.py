@@ -102,6 +102,7 @@ class Browse(Program):
         self.failures = 0
         self._open = 0
         self._arp_known: set[IPv4Address] = set()
+        self._arp_asked: set[IPv4Address] = set()
 
     def start(self) -> Browse:
         self._next()
@@ -127,9 +128,12 @@ class Browse(Program):
             self.lines.append(f"* {url.host} is {address} (a host of this lab, as in a hosts file)")
             self._fetch(url, address)
             return
-        servers = ", ".join(str(s) for s in self.host.dns_servers) or "(none)"
-        self.lines.append(f"* Resolving {url.host}: DNS query to {servers}, UDP port 53 (unless the cache has it)")
-        resolver_for(self.host).lookup(url.host, lambda answer: self._resolved(url, answer))
+        resolver = resolver_for(self.host)
+        servers = self.host.dns_servers
+        if resolver.cache.peek(url.host, N.A, self.host.clock.now()) is None and servers:
+            self.lines.append(f"* Resolving {url.host}: DNS query to {servers[0]}, UDP port 53")
+            self._explain_route(servers[0])
+        resolver.lookup(url.host, lambda answer: self._resolved(url, answer))
 
     def _resolved(self, url: Url, answer: Answer) -> None:
         if not answer.addresses:
@@ -180,9 +184,11 @@ class Browse(Program):
             return
         mac = host.arp.lookup(decision.route.interface, decision.next_hop)
         if mac is not None:
-            self.lines.append(f"* ARP cache: {decision.next_hop} is at {mac}, no ARP request needed")
+            learned = " (learned for the DNS query)" if decision.next_hop in self._arp_asked else ""
+            self.lines.append(f"* ARP cache: {decision.next_hop} is at {mac}, no ARP request needed{learned}")
             self._arp_known.add(decision.next_hop)
         else:
+            self._arp_asked.add(decision.next_hop)
             self.lines.append(f"* ARP cache has no {decision.next_hop}: ARP asks the segment on {decision.route.interface} by broadcast")
 
     def _connected(self, url: Url, address: IPv4Address, local: str) -> None:

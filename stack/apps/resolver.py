@@ -106,6 +106,11 @@ class DnsCache:
             return None, entry
         return entry, None
 
+    def peek(self, name: str, qtype: int, now: float) -> CacheEntry | None:
+        """The live entry, if any, without forgetting an expired one (no side effects)."""
+        entry = self.entries.get((name.lower(), qtype))
+        return entry if entry is not None and now - entry.stored < entry.ttl else None
+
     def put(self, name: str, qtype: int, response: DNS, now: float, server: str) -> int:
         """Keep a response for as long as its records allow; returns the seconds (0: not kept)."""
         if response.rcode == N.NOERROR and response.answers:

@@ -297,3 +297,20 @@ def test_pool_prefers_the_current_lease_then_the_asked_then_the_old_then_the_fir
     address, why = pool.choose(a, None, 50)
     assert address is None and "exhausted" in why
     assert pool.choose(a, None, 100)[0] is not None  # leases that ran out are free again
+
+
+def test_a_server_that_forgot_the_lease_says_nak_at_renewal_and_the_client_starts_over():
+    from stack.apps.services import install_dhcp
+
+    net = lab_from_text(SMALL)
+    bound(net, "c1")
+    srv = net.host("srv")
+    config = net.spec.hosts["srv"].services["dhcp"]
+    srv.services["dhcp"].close()
+    install_dhcp(srv, config, net)  # restarted, its lease database gone
+    net.clock.run_until(net.clock.now() + 51.0)  # past T1
+    c1 = net.host("c1")
+    assert any("refuses" in e.describe() and "is not leased to" in e.describe() for e in kinds(net, "dhcp_server", "srv"))
+    assert [e.describe().split(":")[0] for e in kinds(net, "dhcp_lease_lost", "c1")] == ["DHCP client on eth0 gives up 10.0.0.10"]
+    assert client_for(c1).state == BOUND and c1.interfaces["eth0"].configured  # a fresh lease
+    assert len(kinds(net, "dhcp_lease", "c1")) == 2

@@ -232,3 +232,17 @@ def test_cache_alone():
     assert entry is None and expired is not None
     refused = DNS.response(DNS.query(2, "x.com"), rcode=N.REFUSED)
     assert cache.put("x.com", N.A, refused, 0.0, "s") == 0
+
+
+def test_an_answer_from_elsewhere_or_with_another_id_is_ignored(net):
+    """RFC 5452: only the server asked, from port 53, with the query's id, counts."""
+    pc, dns = net.host("pc"), net.host("dns")
+    got = []
+    resolver_for(pc).lookup("www.google.com", got.append)
+    (query,) = kinds(net, "dns_query", "pc")
+    port = int(query.src.rsplit(":", 1)[1])
+    forged = DNS.response(DNS.query(query.id ^ 1, "www.google.com"), [N.Record.a("www.google.com", "6.6.6.6")])
+    liar = dns.udp.open(5353)
+    liar.sendto(forged.build(), (IPv4Address("192.168.1.100"), port))
+    net.clock.run_until(net.clock.now() + 1)
+    assert got and got[0].addresses == (WWW,)
