@@ -215,8 +215,12 @@ class ReceiveSide:
         offered = self.rcv_adv - self.rcv_nxt
         if offered < 0:
             offered = 0
-        # Like Linux: an unprompted window update only when the window at least doubles.
-        if (self._our_zero and free >= self.mss) or (free >= 2 * offered and free - offered >= self.mss):
+        # An unprompted window update only when the offered window had shrunk to a sliver that
+        # could stall the sender and would at least double (Linux decides much like this in
+        # tcp_cleanup_rbuf); otherwise the next regular ACK carries the news.
+        if (self._our_zero and free >= self.mss) or (
+            offered < max(self.rcv_buffer // 8, 2 * self.mss) and free >= 2 * offered and free - offered >= self.mss
+        ):
             if self._our_zero:
                 self._our_zero = False
                 self.trace.emit(TcpWindowChanged(self.clock.now(), self.host.name, (), self.local, self.remote, "ours", "reopened", free))
