@@ -21,6 +21,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import traceback
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from pathlib import Path
@@ -216,6 +217,7 @@ class LiveLab:
     net: Network
     port: TapPort
     tap: Tap
+    broken: asyncio.Event | None = None  # set when a callback of the lab raised
 
     @property
     def ns(self) -> Namespace:
@@ -231,38 +233,68 @@ class LiveLab:
         """Run a `workbench run --do` command to its end; returns the Program."""
         from workbench.commands import prepare
 
-        return await finish(prepare(self.net, text).start().start(), timeout)
+        return await finish(prepare(self.net, text).start().start(), timeout, self.broken)
 
 
-async def finish(program, timeout: float = 60):
+async def finish(program, timeout: float = 60, broken: asyncio.Event | None = None):
+    """Wait for a Program to end (or for the lab to break: the test then fails at teardown)."""
     done = asyncio.get_running_loop().create_future()
     program.when_done(lambda _p: done.done() or done.set_result(None))
+    waits = [done] + ([asyncio.ensure_future(broken.wait())] if broken is not None else [])
     try:
-        await asyncio.wait_for(done, timeout)
-    except TimeoutError:
-        raise AssertionError(f"{program.name} not done after {timeout} s:\n" + "\n".join(program.lines)) from None
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits[1:]:
+            w.cancel()
+    if not done.done():
+        why = "the lab raised an exception" if broken is not None and broken.is_set() else f"not done after {timeout} s"
+        raise AssertionError(f"{program.name}: {why}:\n" + "\n".join(program.lines))
     return program
 
 
-def build_live(spec_name: str = "default") -> Network:
-    clock = RealtimeClock(asyncio.get_running_loop())
-    return build_network(load_lab(spec_name), clock, Trace(clock), live=True)
+@pytest.fixture
+async def lab_factory(tap: Tap):
+    """Run a lab of the test's choosing live, its lan bridged to `tap`: `await make(spec)`."""
+    from workbench.live import SteadyGC
+
+    made: list[tuple[TapPort, SteadyGC]] = []
+    loop = asyncio.get_running_loop()
+    errors: list[dict] = []
+    broken = asyncio.Event()
+
+    def on_error(_loop, context: dict) -> None:  # a stack bug fails the test (at teardown)
+        errors.append(context)
+        broken.set()
+
+    loop.set_exception_handler(on_error)
+
+    async def make(spec) -> LiveLab:
+        clock = RealtimeClock(asyncio.get_running_loop())
+        net = build_network(spec, clock, Trace(clock), live=True)
+        device = TapDevice.adopt(os.dup(tap.fd), tap.name, created=False)
+        port = TapPort.plug(device, net.segments["lan"])
+        made.append((port, SteadyGC(asyncio.get_running_loop())))  # as the live runner does
+        return LiveLab(net, port, tap, broken)
+
+    try:
+        yield make
+    finally:
+        await reap(tap.ns)
+        for port, steady in made:
+            steady.stop()
+            port.close()
+        loop.set_exception_handler(None)
+    if errors:
+        first = errors[0]
+        exc = first.get("exception")
+        where = "".join(traceback.format_exception(exc)) if exc else first.get("message", "")
+        pytest.fail(f"{len(errors)} exception(s) in the lab's callbacks while it ran live; the first:\n{where}", pytrace=False)
 
 
 @pytest.fixture
-async def lab(tap: Tap) -> LiveLab:
-    from workbench.live import SteadyGC
-
-    net = build_live()
-    device = TapDevice.adopt(os.dup(tap.fd), tap.name, created=False)
-    port = TapPort.plug(device, net.segments["lan"])
-    steady = SteadyGC(asyncio.get_running_loop())  # as the live runner does
-    try:
-        yield LiveLab(net, port, tap)
-    finally:
-        steady.stop()
-        await reap(tap.ns)
-        port.close()
+async def lab(lab_factory) -> LiveLab:
+    """The default lab running live, its lan bridged to the namespace's TAP device."""
+    return await lab_factory(load_lab("default"))
 
 
 async def reap(ns: Namespace) -> None:
