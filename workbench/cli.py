@@ -118,8 +118,9 @@ def _app(args: argparse.Namespace) -> int:
     spec = with_taps(load_lab(args.lab), parse_taps(args.taps))
     from workbench.app import WorkbenchApp
 
-    WorkbenchApp(spec, theme=args.theme).run()
-    return 0
+    app = WorkbenchApp(spec, theme=args.theme)
+    app.run()
+    return app.return_code or 0  # 2 when a TAP device could not be opened (the app says why)
 
 
 if __name__ == "__main__":
