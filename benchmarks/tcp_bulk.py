@@ -1,0 +1,167 @@
+"""Simulated TCP bulk throughput in wall-clock MB/s, with the trace on.
+
+    python benchmarks/tcp_bulk.py                 # 20 MB pc → www on the default lab
+    python benchmarks/tcp_bulk.py --mb 5 --text   # also format every event as a trace line
+    python benchmarks/tcp_bulk.py --profile       # where the time goes (cProfile, top 25)
+    python benchmarks/tcp_bulk.py --floor         # the same frames without TCP, for comparison
+
+The transfer crosses the seed's whole path: pc on the shared `lan` bus (whose four other
+hosts each hear every frame and drop it, as NICs on a bus do), gw-a, the `transit` link, gw-b
+and `webnet` to www — three segments and two routers, each hop recording the frame and
+emitting its events (frame sent with a decoded summary, frame received or dropped, forwarded).
+"Trace on" means what a session does: every frame kept and every event object made and kept;
+`--text` adds the text writer (to /dev/null) that `workbench run` uses.
+
+The clock is virtual, so the figure is how fast the simulator runs, not the modelled link
+speed (100 Mb/s); both are printed. The data is checked byte for byte at the end.
+
+`--floor` sends the same number of packets of the same sizes as UDP datagrams (a 1,460-byte
+one out, an empty one back for every second) with no TCP at all: the difference between the
+two wall times is what the TCP engine itself costs; the rest is the per-hop frame path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import hashlib
+import io
+import os
+import platform
+import pstats
+import sys
+import time
+from collections import Counter
+from ipaddress import IPv4Address
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, no install
+
+from stack.labs import build_network, load_lab  # noqa: E402
+from stack.writers.text import TextWriter  # noqa: E402
+
+WWW = IPv4Address("172.194.72.105")
+PORT = 5001
+
+
+def run(mb: float, text: bool, keep_events: bool) -> dict:
+    net = build_network(load_lab("default"))
+    net.trace.keep_events = keep_events
+    if text:
+        net.trace.subscribe(TextWriter(open(os.devnull, "w")))  # noqa: SIM115
+    pc, www = net.host("pc"), net.host("www")
+    size = int(mb * 1_000_000)
+    data = os.urandom(size)
+    digest = hashlib.sha256()
+    received = [0]
+
+    def accept(conn):
+        def on_data(chunk: bytes) -> None:
+            digest.update(chunk)
+            received[0] += len(chunk)
+
+        conn.on_data = on_data
+
+    www.tcp.listen(PORT, accept)
+    conn = pc.tcp.connect((WWW, PORT))
+    chunk = 256 * 1024
+    offset = 0
+
+    def write_more() -> None:
+        nonlocal offset
+        while offset < size and conn.writable:
+            conn.send(data[offset : offset + chunk])
+            offset += chunk
+        if offset >= size:
+            conn.close()
+
+    conn.on_connected = write_more
+    conn.on_writable = write_more
+    clock = net.clock
+    started = time.perf_counter()
+    while received[0] < size:
+        if not clock.step():
+            break
+    wall = time.perf_counter() - started
+    if received[0] != size or digest.digest() != hashlib.sha256(data).digest():
+        raise SystemExit(f"transfer broken: {received[0]:,} of {size:,} bytes, digest mismatch")
+    kinds = Counter(e.kind for e in net.trace.events)
+    return {
+        "bytes": size, "wall": wall, "frames": len(net.trace.frames), "events": sum(kinds.values()),
+        "virtual": clock.now(), "kinds": kinds, "counters": conn.counters,
+    }
+
+
+def floor(segments: int, acks: int, text: bool) -> dict:
+    """The frame path alone: `segments` full-size UDP datagrams pc → www, `acks` empty ones back."""
+    net = build_network(load_lab("default"))
+    if text:
+        net.trace.subscribe(TextWriter(open(os.devnull, "w")))  # noqa: SIM115
+    pc, www = net.host("pc"), net.host("www")
+    out, back = pc.udp.open(), www.udp.open(PORT)
+    every = max(1, round(segments / max(acks, 1)))
+    count = [0]
+
+    def on_datagram(data, src, dst, iface, frames) -> None:
+        count[0] += 1
+        if count[0] % every == 0:
+            back.sendto(b"", src)
+
+    back.on_datagram = on_datagram
+    payload = os.urandom(1460 - 8 + 20)  # same IP packet size as a TCP segment of 1,460 bytes
+    dest = (WWW, PORT)
+    out.sendto(payload, dest)
+    net.clock.run_until_idle()  # ARP and routes settled, as after a TCP handshake
+    clock = net.clock
+    started = time.perf_counter()
+    sent = 1
+    while sent < segments:
+        for _ in range(min(20, segments - sent)):
+            out.sendto(payload, dest)
+            sent += 1
+        clock.run_until_idle()
+    return {"wall": time.perf_counter() - started, "frames": len(net.trace.frames)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mb", type=float, default=20.0, help="megabytes to send (default 20)")
+    parser.add_argument("--text", action="store_true", help="also format every event as text")
+    parser.add_argument("--no-keep", action="store_true", help="do not keep event objects (subscribers only)")
+    parser.add_argument("--profile", action="store_true", help="print the top of a cProfile run")
+    parser.add_argument("--floor", action="store_true", help="also time the same frames carried by UDP")
+    args = parser.parse_args()
+    print(f"Python {platform.python_version()} on {platform.machine()}, one core")
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        result = run(args.mb, args.text, not args.no_keep)
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+        print(out.getvalue())
+    else:
+        run(min(args.mb, 1.0), args.text, not args.no_keep)  # warm up
+        result = run(args.mb, args.text, not args.no_keep)
+    wall = result["wall"]
+    mb = result["bytes"] / 1e6
+    print(f"{mb:.0f} MB pc → www across gw-a and gw-b, trace on{' + text writer' if args.text else ''}")
+    print(f"  wall time        {wall:8.2f} s")
+    print(f"  throughput       {mb / wall:8.1f} MB/s (wall clock)")
+    print(f"  frames           {result['frames']:8,}  ({result['frames'] / wall:,.0f} frames/s)")
+    print(f"  events           {result['events']:8,}  ({result['events'] / wall:,.0f} events/s)")
+    print(f"  virtual time     {result['virtual']:8.3f} s  ({mb * 8 / result['virtual']:.1f} Mb/s on the modelled 100 Mb/s links)")
+    top = ", ".join(f"{k} {v:,}" for k, v in result["kinds"].most_common(6))
+    print(f"  events by kind   {top}")
+    c = result["counters"]
+    print(f"  TCP              {c['segments_sent']:,} segments sent, {c['retransmits']} retransmitted")
+    if args.floor:
+        data_segments = -(-result["bytes"] // 1460)
+        acks = c["segments_received"]
+        base = floor(data_segments, acks, args.text)
+        print(f"  same frames, UDP {base['wall']:8.2f} s  ({base['frames']:,} frames, {base['frames'] / base['wall']:,.0f} frames/s);"
+              f" TCP − UDP = {wall - base['wall']:+.2f} s")
+
+
+if __name__ == "__main__":
+    main()
