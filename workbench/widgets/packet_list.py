@@ -105,25 +105,25 @@ class PacketList(ScrollView, can_focus=True):
     class FrameSelected(Message):
         """The cursor moved onto a frame."""
 
-        def __init__(self, packet_list: PacketList, frame_id: int) -> None:
+        def __init__(self, frame_id: int, packet_list: PacketList | None = None) -> None:
             super().__init__()
-            self.packet_list = packet_list
             self.frame_id = frame_id
+            self.packet_list = packet_list
 
         @property
-        def control(self) -> PacketList:
+        def control(self) -> PacketList | None:
             return self.packet_list
 
     class FrameActivated(Message):
         """Enter (or a double click) on a frame: the person wants to look into it."""
 
-        def __init__(self, packet_list: PacketList, frame_id: int) -> None:
+        def __init__(self, frame_id: int, packet_list: PacketList | None = None) -> None:
             super().__init__()
-            self.packet_list = packet_list
             self.frame_id = frame_id
+            self.packet_list = packet_list
 
         @property
-        def control(self) -> PacketList:
+        def control(self) -> PacketList | None:
             return self.packet_list
 
     class FilterProgress(Message):
@@ -348,7 +348,7 @@ class PacketList(ScrollView, can_focus=True):
         frame_id = self.frames[self._frame_index(row)].id
         if previous != row or frame_id != self._selected_id:
             self._selected_id = frame_id
-            self.post_message(self.FrameSelected(self, frame_id))
+            self.post_message(self.FrameSelected(frame_id, self))
 
     def _scroll_to_row(self, row: int, center: bool = False) -> None:
         visible = self._visible_rows()
@@ -393,7 +393,7 @@ class PacketList(ScrollView, can_focus=True):
     def action_activate(self) -> None:
         if self._cursor is not None:
             self.post_message(
-                self.FrameActivated(self, self.frames[self._frame_index(self._cursor)].id)
+                self.FrameActivated(self.frames[self._frame_index(self._cursor)].id, self)
             )
 
     def _on_click(self, event: events.Click) -> None:
