@@ -285,14 +285,27 @@ async def test_a_long_filter_runs_in_a_worker_and_reports_progress():
         assert packets.cursor_row == 11_999
 
 
-@pytest.mark.parametrize("kind", ["arp", "icmp", "dns", "tcp", "http", "malformed"])
+@pytest.mark.parametrize("kind", ["arp", "icmp", "dns", "tcp", "http", "malformed", "bad-checksum"])
 async def test_rows_carry_their_protocol_colour(kind):
-    bad = KINDS[1][:30]
-    frames = make_frames(5) + [FrameRecord(6, 0.006, "lan", "pc", bad)]
+    cut = KINDS[1][:30]
+    corrupt = bytearray(KINDS[3])
+    corrupt[-1] ^= 0x40  # a bit flipped in the TCP header: its checksum no longer adds up
+    frames = make_frames(5) + [
+        FrameRecord(6, 0.006, "lan", "pc", cut),
+        FrameRecord(7, 0.007, "lan", "pc", bytes(corrupt)),
+    ]
     app = ListApp(frames)
     async with app.run_test(size=(100, 10)) as pilot:
         packets = app.query_one(PacketList)
         await pilot.pause()
-        row = {"arp": 1, "icmp": 2, "dns": 3, "tcp": 4, "http": 5, "malformed": 6}[kind]
+        row = {
+            "arp": 1,
+            "icmp": 2,
+            "dns": 3,
+            "tcp": 4,
+            "http": 5,
+            "malformed": 6,
+            "bad-checksum": 7,
+        }[kind]
         style = packets.render_line(row)._segments[0].style
         assert style == packets.get_component_rich_style(f"packet-list--{kind}")

@@ -3,7 +3,9 @@
 A row is decoded when it is first shown and kept while it is among the most recently shown
 (`RowCache`), so scrolling a million-frame trace decodes only the rows that pass the screen.
 `kind` names the colouring rule (arp, icmp, icmp-error, tcp, udp, dns, dhcp, http, ip,
-malformed, other) that the packet list turns into a theme class.
+malformed, bad-checksum, other) that the packet list turns into a theme class. A frame with a
+wrong IPv4, ICMP, UDP or TCP checksum (a link fault corrupted it, or a crafted frame) is
+"bad-checksum", as Wireshark's "Checksum Errors" rule would mark it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 
 from stack.trace import FrameRecord
 from stack.wire.decode import Decoded, decode
+from workbench.dissect.verdict import checks
 
 _KINDS = {
     "ARP": "arp",
@@ -40,14 +43,16 @@ class Row:
 
 def row_of(data: bytes) -> Row:
     """The Protocol, Source, Destination and Info columns of one frame, and its colour rule."""
-    return row_from(decode(data))
+    return row_from(decode(data), data)
 
 
-def row_from(decoded: Decoded) -> Row:
-    """`row_of` for a frame already decoded."""
+def row_from(decoded: Decoded, data: bytes | None = None) -> Row:
+    """`row_of` for a frame already decoded; checksums are checked only if `data` is given."""
     summary = decoded.summary()
     if decoded.error is not None:
         kind = "malformed"
+    elif data is not None and any(check.ok is False for check in checks(decoded, data)):
+        kind = "bad-checksum"
     else:
         kind = _KINDS.get(summary.protocol, "other")
         if kind == "icmp" and summary.info.startswith(_ICMP_ERRORS):

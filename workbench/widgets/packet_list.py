@@ -11,7 +11,7 @@ as it goes and reports its progress in the header.
 
 Rows are coloured by protocol through component classes (`packet-list--arp`, `--icmp`,
 `--icmp-error`, `--tcp`, `--udp`, `--dns`, `--dhcp`, `--http`, `--ip`, `--malformed`,
-`--other`) so that a theme can restyle each one.
+`--bad-checksum`, `--other`) so that a theme can restyle each one.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ ROW_KINDS = (
     "http",
     "ip",
     "malformed",
+    "bad-checksum",
     "other",
 )
 INLINE_SCAN = 5_000  # new frames filtered on the spot; more go to a worker thread
@@ -88,6 +89,7 @@ class PacketList(ScrollView, can_focus=True):
         & > .packet-list--http { background: #7ed957 18%; }
         & > .packet-list--ip { background: $foreground 6%; }
         & > .packet-list--malformed { background: $error 45%; color: $text-error; text-style: bold; }
+        & > .packet-list--bad-checksum { background: $error 20%; color: $text-error; }
         & > .packet-list--other { }
     }
     """
