@@ -309,3 +309,21 @@ async def test_rows_carry_their_protocol_colour(kind):
         }[kind]
         style = packets.render_line(row)._segments[0].style
         assert style == packets.get_component_rich_style(f"packet-list--{kind}")
+
+
+async def test_an_emptied_trace_starts_the_list_again():
+    frames = make_frames(30)
+    app = ListApp(frames)
+    async with app.run_test(size=(100, 12)) as pilot:
+        packets = app.query_one(PacketList)
+        packets.set_filter("icmp")
+        packets.select_frame(7)
+        await pilot.pause()
+        frames.clear()
+        packets.refresh_rows()
+        await pilot.pause()
+        assert packets.row_count == 0 and packets.selected_frame_id is None
+        frames.extend(make_frames(10))
+        packets.refresh_rows()
+        await pilot.pause()
+        assert packets.row_count == 2 and packets.filter_text == "icmp"

@@ -192,6 +192,9 @@ class PacketList(ScrollView, can_focus=True):
     def refresh_rows(self) -> None:
         """The frame list grew: show the new rows, and keep following the tail if we were."""
         total = len(self.frames)
+        if total < self._count:  # the list was emptied (a new lab, say): start again
+            self._start_over()
+            return
         if total == self._count and (self._scan is None or not self._scan.pending):
             return
         cursor_at_tail = self._cursor is not None and self._cursor == self.row_count - 1
@@ -238,6 +241,17 @@ class PacketList(ScrollView, can_focus=True):
         self._update_size()
         self.refresh()
         return None
+
+    def _start_over(self) -> None:
+        self.rows.clear()
+        self._widths = ColumnWidths()
+        self._cursor = self._selected_id = None
+        self._count = len(self.frames)
+        if self._scan is not None:
+            self.set_filter(self._scan.text)
+        self._update_size()
+        self.scroll_to(y=0, animate=False)
+        self.refresh()
 
     # --- filtering ------------------------------------------------------------------------
 
