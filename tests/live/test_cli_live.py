@@ -150,3 +150,24 @@ async def _wait_for_link(netns, name: str, timeout: float = 20.0) -> None:
             raise AssertionError(f"{name} did not appear in {netns.name} within {timeout} s")
         await asyncio.sleep(0.05)
 
+
+
+def test_a_device_deleted_under_a_serving_run_is_reported_and_the_run_still_stops(netns):
+    name = unique("wbg")
+
+    async def scenario():
+        proc = await asyncio.create_subprocess_exec(
+            "ip", "netns", "exec", netns.name, *workbench_cmd("run", "-q", "--tap", f"lan={name}"),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=CLI_ENV, cwd=REPO,
+        )
+        netns.procs.append(proc)
+        await _wait_for_link(netns, name)
+        netns.ip("link", "del", name)  # pulled out from under it
+        await asyncio.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+        return proc.returncode, err.decode()
+
+    code, err = asyncio.run(scenario())
+    assert code == 130
+    assert f"workbench: TAP device {name}: read failed" in err, err
