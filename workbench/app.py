@@ -7,6 +7,8 @@ scapy. The dissector loads it when it first dissects, the hosts pane in a thread
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import App
 from textual.binding import Binding
 
@@ -25,7 +27,7 @@ class UnknownTheme(CommandError):
 
 class WorkbenchApp(App):
     TITLE = "Packet Workbench"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     BINDINGS = [Binding("q", "quit", "Quit", show=False)]
 

@@ -141,6 +141,7 @@ class Session:
         self._post: Callable[[], object] | None = None
         self._finished: Callable[[str, bool, list[str]], object] | None = None
         self._timer = None
+        self._gc = None
         self._last_wall = time.monotonic()
         self._owners = {nic_mac: label for label, nic_mac in self._nics()}
         self._unsubscribe = self.trace.subscribe(self._on_event)
@@ -169,12 +170,22 @@ class Session:
         self._timer = pump.set_interval(TICK, self.tick)
         self._posted = False
         self._notify()
+        # The log keeps every event: hundreds of thousands of objects, whose full garbage
+        # collections stalled the screen for 140 ms under a flood. Freeze survivors each second.
+        import asyncio
+
+        from workbench.live import SteadyGC
+
+        self._gc = SteadyGC(asyncio.get_running_loop())
 
     def close(self) -> None:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
         self._post = self._finished = None
+        if self._gc is not None:
+            self._gc.stop()
+            self._gc = None
         self._unsubscribe()
         if self.taps is not None:
             self.taps.close()
@@ -444,6 +455,15 @@ class Session:
         liar.link_send(liar_iface, iface.nic.mac, ETH_ARP, reply.build())
         self._notify()
         return f"{liar.name} told {victim} that {claimed} is at {liar_iface.nic.mac}"
+
+    def inject(self, segment: str, frame: bytes, origin: str = "crafted") -> int:
+        """Put a frame from outside the lab (a crafted one, a replayed one) on `segment`, as a
+        TAP device would; every NIC there hears it. Returns its frame id."""
+        if segment not in self.net.segments:
+            raise CommandError(f"no segment named {segment!r} (segments: {', '.join(self.net.segments)})")
+        frame_id = self.net.segments[segment].inject(origin, frame)
+        self._dirty = True
+        return frame_id
 
     def save_capture(self, path: str) -> int:
         """Write every frame so far to `path` (.pcapng keeps segments apart; else classic pcap)."""

@@ -1,7 +1,8 @@
 """The app as the snapshot and pilot tests run it: the default lab on the virtual clock, paused
 at time zero, no cursor blink, no animation — so the same keys draw the same screen every run.
 
-`settle` waits for the hosts pane's vendor lookup (a thread) and the screen's last refresh; a
+`settle` waits for the hosts pane's vendor lookup (a thread, started 0.4 s after mounting) and
+the screen's last refresh; a
 test's `run_before` presses keys, then settles.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from stack.labs import load_lab
 from workbench.app import WorkbenchApp
+from workbench.widgets.hosts import HostsPane
 
 WIDE = (160, 48)
 NARROW = (80, 24)
@@ -22,6 +24,9 @@ def make_app(theme: str | None = None, lab: str = "default") -> WorkbenchApp:
 
 async def settle(pilot) -> None:
     await pilot.pause()
+    for screen in pilot.app.screen_stack:
+        for pane in screen.query(HostsPane):
+            await pane.vendors_ready.wait()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.wait_for_scheduled_animations()

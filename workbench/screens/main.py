@@ -13,6 +13,7 @@ packet list, and a frame picked there selects the first event that names it.
 from __future__ import annotations
 
 import os
+import time
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -37,6 +38,7 @@ from workbench.widgets.packet_list import PacketList
 from workbench.widgets.routing import RoutingPane
 from workbench.widgets.status_bar import StatusBar
 
+SLOW_PANES = 0.25  # seconds between refreshes of the hosts, ARP and routing tables while playing
 WIDE = (150, 40)  # columns, rows from which every pane is on screen at once
 TABS = {"packets": "Packets", "hosts": "Hosts · ARP", "routing": "Routing", "events": "Events"}
 # Where each pane lives under tabs, and which widget takes the focus when its tab opens.
@@ -78,39 +80,46 @@ class MainScreen(Screen):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
+        self.layout_class = "-narrow"
         self.host = session.default_host()
         self.filter_text = ""
         self.tab = "packets"
         self._from_log: int | None = None  # the frame an event-log selection just asked for
+        self._slow_at = 0.0
+        self._slow_timer = None
 
     # --- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         s = self.session
-        yield Tabs(*[Tab(label, id=name) for name, label in TABS.items()], id="narrow-tabs")
+        yield Tabs(*[Tab(label, id=name) for name, label in TABS.items()], active=self.tab, id="narrow-tabs")
+        # Classes are all given here, before mounting: each class changed later restyles the tree.
+        width, height = self.app.size
+        self.layout_class = "-wide" if width >= WIDE[0] and height >= WIDE[1] else "-narrow"
+        self._apply_classes()
+
+        def pane(name: str) -> str:
+            return f"pane tab-{PANE_TAB[name]}"
+
         with Container(id="panes"):
-            yield HostsPane(s, id="hosts-pane", classes="pane")
-            yield ArpPane(s, id="arp-pane", classes="pane")
-            with Container(id="packets-pane", classes="pane"):
+            yield HostsPane(s, id="hosts-pane", classes=pane("hosts-pane"))
+            yield ArpPane(s, id="arp-pane", classes=pane("arp-pane"))
+            with Container(id="packets-pane", classes=pane("packets-pane")):
                 yield PacketList(s.trace.frames, id="packet-list")
-            yield RoutingPane(s, id="routing-pane", classes="pane")
-            with Container(id="dissector-pane", classes="pane"):
+            yield RoutingPane(s, id="routing-pane", classes=pane("routing-pane"))
+            with Container(id="dissector-pane", classes=pane("dissector-pane")):
                 yield Dissector(id="dissector")
-            yield EventsPane(s, id="events-pane", classes="pane")
+            yield EventsPane(s, id="events-pane", classes=pane("events-pane"))
         yield FilterBar(id="filter-bar")
         yield StatusBar(id="status-bar")
         yield Footer()
 
     def on_mount(self) -> None:
-        for pane_id, tab in PANE_TAB.items():
-            self.query_one(f"#{pane_id}").add_class(f"tab-{tab}")
         self.query_one("#hosts-pane").border_title = "Hosts"
         self.query_one("#packets-pane").border_title = "Packets"
         self.query_one("#dissector-pane").border_title = "Dissector"
         self.query_one("#events-pane").border_title = "Events"
         self.query_one(FilterBar).display = False
-        self._layout(self.app.size.width, self.app.size.height)
-        self._show_tab(self.tab)
         self._focus_host(self.host)
         self.query_one(HostsPane).select_host(self.host)
         self.session.attach(self.app, self)
@@ -120,18 +129,22 @@ class MainScreen(Screen):
         self._layout(event.size.width, event.size.height)
 
     def _layout(self, width: int, height: int) -> None:
-        wide = width >= WIDE[0] and height >= WIDE[1]
-        self.set_class(wide, "-wide")
-        self.set_class(not wide, "-narrow")
+        self.layout_class = "-wide" if width >= WIDE[0] and height >= WIDE[1] else "-narrow"
+        self._apply_classes()
+
+    def _apply_classes(self) -> None:
+        """The screen's classes in one change: the layout and the tab shown under tabs."""
+        wanted = {self.layout_class, f"-tab-{self.tab}"}
+        if set(self.classes) != wanted:
+            self.set_classes(wanted)
 
     @property
     def wide(self) -> bool:
-        return self.has_class("-wide")
+        return self.layout_class == "-wide"
 
     def _show_tab(self, tab: str) -> None:
         self.tab = tab
-        for name in TABS:
-            self.set_class(name == tab, f"-tab-{name}")
+        self._apply_classes()
         tabs = self.query_one(Tabs)
         if tabs.active != tab:
             tabs.active = tab
@@ -167,10 +180,23 @@ class MainScreen(Screen):
         self.session.take()
         self.query_one(PacketList).refresh_rows()
         self.query_one(EventsPane).refresh_rows()
+        self._show_status()
+        # Tables of state (counters, ages) need not follow a flood 30 times a second: while
+        # playing they catch up at most every SLOW_PANES seconds; stepping shows every change.
+        wait = self._slow_at + SLOW_PANES - time.monotonic()
+        if not self.session.playing or wait <= 0:
+            self._refresh_slow_panes()
+        elif self._slow_timer is None:
+            self._slow_timer = self.set_timer(wait, self._refresh_slow_panes)
+
+    def _refresh_slow_panes(self) -> None:
+        if self._slow_timer is not None:
+            self._slow_timer.stop()
+            self._slow_timer = None
+        self._slow_at = time.monotonic()
         self.query_one(HostsPane).refresh_rows()
         self.query_one(ArpPane).refresh_rows()
         self.query_one(RoutingPane).refresh_rows()
-        self._show_status()
 
     def _show_status(self) -> None:
         status = self.session.status()

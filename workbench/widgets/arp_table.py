@@ -23,12 +23,20 @@ class ArpTable(DataTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", **kwargs)
         self._shown: tuple = ()
+        self._rows: list[ArpRow] = []
 
     def on_mount(self) -> None:
         for title in COLUMNS:
             self.add_column(title, key=title)
+        self.watch(self.app, "theme", self._restyle, init=False)
+
+    def _restyle(self) -> None:
+        """Colours are baked into the cells: a new theme rebuilds them."""
+        self._shown = ()
+        self.show(self._rows)
 
     def show(self, rows: list[ArpRow]) -> None:
+        self._rows = rows
         shown = tuple((r.ip, r.mac, r.state, f"{r.age:.1f}", r.interface, r.previous) for r in rows)
         if shown == self._shown:
             return

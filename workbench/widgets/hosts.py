@@ -7,6 +7,8 @@ looked up in a thread after the first screen is up, and fill in when ready.
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -15,6 +17,7 @@ from textual.widgets import DataTable, Static
 from workbench.messages import HostSelected
 from workbench.session import HostRow
 
+VENDOR_DELAY = 0.4  # seconds after mounting before the OUI database is loaded (in a thread)
 COLUMNS = ("Host", "Address", "MAC", "Gateway", "DNS", "DHCP", "Vendor", "RX/TX")
 
 
@@ -26,30 +29,51 @@ class HostsTable(DataTable):
         self.rows_shown: list[HostRow] = []
         self.vendors: dict[str, str] = {}
         self._shown: tuple = ()
+        self._cells: list[tuple] = []
 
     def on_mount(self) -> None:
         for title in COLUMNS:
             self.add_column(title, key=title)
+        self.watch(self.app, "theme", self._restyle, init=False)
+
+    def _restyle(self) -> None:
+        """Colours are baked into the cells: a new theme rebuilds them."""
+        rows, self.rows_shown, self._shown = self.rows_shown, [], ()
+        self.show(rows)
 
     def show(self, rows: list[HostRow]) -> None:
         shown = (tuple(rows), tuple(sorted(self.vendors.items())))
         if shown == self._shown:
             return
+        old = self.rows_shown
         self._shown = shown
-        keep = self.cursor_row
         self.rows_shown = rows
+        if [(r.host, r.interface) for r in old] == [(r.host, r.interface) for r in rows]:
+            # The same hosts (the usual case: counters moved): touch only the cells that changed.
+            for y, (before, after) in enumerate(zip(self._cells, cells := [self._cells_of(r) for r in rows], strict=True)):
+                for x, (a, b) in enumerate(zip(before, after, strict=True)):
+                    if a != b:
+                        self.update_cell_at((y, x), b, update_width=True)
+            self._cells = cells
+            return
+        keep = self.cursor_row
         self.clear()
-        router = self.get_component_rich_style("hosts-table--router", partial=True)
-        dim = self.get_component_rich_style("hosts-table--dim", partial=True)
-        for row in rows:
-            name = Text(row.host, style=router if row.router else "") if row.first else Text(f"└{row.interface}", style=dim)
-            vendor = self.vendors.get(row.mac, "…")
-            self.add_row(
-                name, row.address, row.mac, row.gateway, row.dns, row.dhcp if row.first else "",
-                _short(vendor), f"{row.rx}/{row.tx}",
-            )
+        self._cells = [self._cells_of(r) for r in rows]
+        for cells in self._cells:
+            self.add_row(*cells)
         if rows:
             self.move_cursor(row=min(keep, len(rows) - 1), animate=False)
+
+    def _cells_of(self, row: HostRow) -> tuple:
+        if row.first:
+            name = Text(row.host, style=self._style("hosts-table--router") if row.router else "")
+        else:
+            name = Text(f"└{row.interface}", style=self._style("hosts-table--dim"))
+        vendor = self.vendors.get(row.mac, "…")
+        return (name, row.address, row.mac, row.gateway, row.dns, row.dhcp if row.first else "", _short(vendor), f"{row.rx}/{row.tx}")
+
+    def _style(self, name: str):
+        return self.get_component_rich_style(name, partial=True)
 
     def host_at(self, index: int) -> str | None:
         return self.rows_shown[index].host if 0 <= index < len(self.rows_shown) else None
@@ -78,8 +102,10 @@ class HostsPane(Vertical):
         return self.query_one(HostsTable)
 
     def on_mount(self) -> None:
+        self.vendors_ready = asyncio.Event()
         self.refresh_rows()
-        self.call_after_refresh(self._look_up_vendors)
+        # Not at once: loading scapy in a thread competes for the GIL with the first paint.
+        self.set_timer(VENDOR_DELAY, self._look_up_vendors)
 
     def _look_up_vendors(self) -> None:
         self.run_worker(self._vendors, thread=True, name="vendors", group="vendors", exit_on_error=False)
@@ -93,6 +119,7 @@ class HostsPane(Vertical):
     def _got_vendors(self, found: dict[str, str]) -> None:
         self.table.vendors = found
         self.refresh_rows()
+        self.vendors_ready.set()
 
     def refresh_rows(self) -> None:
         self.table.show(self.session.host_rows())

@@ -74,6 +74,13 @@ class RoutingPane(Vertical):
         yield RouteTable(id="route-table")
         yield DecisionLog(id="decision-log")
 
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", self._restyle, init=False)
+
+    def _restyle(self) -> None:
+        self._count = -1  # colours are baked into the text: draw it again
+        self.refresh_rows()
+
     def show_host(self, host: str) -> None:
         self.host = host
         self._count = -1

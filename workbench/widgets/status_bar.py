@@ -25,6 +25,9 @@ class StatusBar(Static):
         super().__init__("", **kwargs)
         self._last: tuple = ()
 
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", self.on_resize, init=False)
+
     def on_resize(self) -> None:
         if self._last:
             last, self._last = self._last, ()
