@@ -401,7 +401,7 @@ class TcpConnection(SendSide, ReceiveSide):
 
     def _on_wait_timeout(self) -> None:
         if self.state == TIME_WAIT:
-            self._finish(CLOSED, f"TIME-WAIT over (2·MSL = {2 * self.layer.msl:g} s)", None)
+            self._finish(CLOSED, f"2·MSL = {2 * self.layer.msl:g} s of TIME-WAIT have passed", None)
         elif self.state == FIN_WAIT_2:
             self._finish(CLOSED, f"no FIN from the peer within {FIN_WAIT_2_TIMEOUT:g} s of FIN-WAIT-2", "closed")
 

@@ -133,3 +133,18 @@ def test_sequence_numbers_wrap_past_two_to_the_32(pair):
     net.clock.run_until_idle()
     assert digest(sink.data) == digest(data) and digest(echo) == digest(data)
     assert conn.snd_max > 2**32 and conn.rcv_nxt > 2**32
+
+
+def test_without_sack_newreno_still_delivers_over_lossy_links(pair):
+    net = faulty_pair(seed=5)
+    a, b = net.host("a"), net.host("b")
+    a.tcp.sack = b.tcp.sack = False
+    data = random.Random(8).randbytes(1_000_000)
+    sink = Sink()
+    b.tcp.listen(5001, sink.accept)
+    conn = a.tcp.connect((B, 5001))
+    conn.send(data)
+    conn.close()
+    net.clock.run_until_idle()
+    assert not conn.sack_ok
+    assert digest(sink.data) == digest(data) and sink.closed == ["closed"]
