@@ -207,7 +207,7 @@ def _mac_text(mac: MAC) -> str:
 def _summarise(d: Decoded) -> Summary:
     layers = d.layers
     if not layers:
-        return Summary("Ethernet", "", "", _malformed(d.error))
+        return Summary("Ethernet", "", "", _malformed(d))
     eth: Ethernet = layers[0]
     if len(layers) >= 2 and isinstance(layers[1], IPv4):
         ip = layers[1]
@@ -216,7 +216,7 @@ def _summarise(d: Decoded) -> Summary:
         ip = None
         source, destination = _mac_text(eth.src), _mac_text(eth.dst)
     if d.error is not None:
-        return Summary(LAYER_NAMES.get(d.error.layer, d.error.layer), source, destination, _malformed(d.error))
+        return Summary(LAYER_NAMES.get(d.error.layer, d.error.layer), source, destination, _malformed(d))
     top = layers[-1]
     if isinstance(top, Ethernet):
         protocol, info = _ethernet_only(top)
@@ -244,10 +244,13 @@ def _summarise(d: Decoded) -> Summary:
     return Summary(type(top).__name__, source, destination, "")
 
 
-def _malformed(error: WireError | None) -> str:
+def _malformed(d: Decoded) -> str:
+    error = d.error
     if error is None:
         return ""
-    return f"[Malformed Packet: {error.layer} {error.field} at byte {error.offset}: {error.problem}]"
+    # Counted from the frame's first byte, as every other offset a person sees in the list.
+    where = d.error_offset if d.error_offset is not None else error.offset
+    return f"[Malformed Packet: {error.layer} {error.field} at frame byte {where}: {error.problem}]"
 
 
 def _ethernet_only(eth: Ethernet) -> tuple[str, str]:
@@ -366,10 +369,12 @@ def _http_info(m: HTTPRequest | HTTPResponse, carrier: TCP) -> str:
         text = f"{m.method} {m.target} {m.version}"
     else:
         text = f"{m.version} {m.status} {m.reason}".rstrip()
+    # Read the framing off the parsed head rather than parsing the segment again.
     payload = carrier.payload
-    want = _http.expected_length(payload)
-    if want is not None:
-        if want > len(payload):  # the head is here, some of the body is not
+    declared = m.header("content-length")
+    if declared is not None and declared.isdigit():
+        if int(declared) > len(m.body):  # the head is here, some of the body is not
+            want = len(payload) - len(m.body) + int(declared)
             text += f" [partial message: {len(payload)} of {want} bytes]"
     elif m.chunked and _http.message_length(payload) is None:
         text += " [partial message]"

@@ -214,7 +214,7 @@ def test_malformed_dns_keeps_the_udp_layers():
     assert [type(x) for x in d.layers] == [Ethernet, IPv4, UDP]
     assert d.error is not None and d.error.layer == "dns"
     s = d.summary()
-    assert s.protocol == "DNS" and s.info.startswith("[Malformed Packet: dns name at byte ")
+    assert s.protocol == "DNS" and s.info.startswith("[Malformed Packet: dns name at frame byte ")
     assert d.error_offset == 42 + d.error.offset
 
 
@@ -271,7 +271,7 @@ def test_http_pipelined_requests_show_the_first():
 def test_malformed_http_head():
     payload = b"GET / HTTP/1.1\r\nBad Header\r\n\r\n"
     s = summary(tcp_frame(PC, WWW, 40000, 80, seq=1, ack=1, flags=PSH | ACK, window=502, payload=payload))
-    assert s.protocol == "HTTP" and s.info.startswith("[Malformed Packet: http header at byte 16")
+    assert s.protocol == "HTTP" and s.info.startswith("[Malformed Packet: http header at frame byte 70")
 
 
 # --- other link types, malformed frames ----------------------------------------------------
@@ -293,7 +293,7 @@ def test_malformed_ipv4_summary_names_layer_field_and_offset():
     assert d.error_offset == 16
     s = d.summary()
     assert s.protocol == "IPv4" and s.source == "02:00:00:00:01:64"
-    assert s.info == "[Malformed Packet: ipv4 total_length at byte 2: total length 1500 runs past the 46 bytes received]"
+    assert s.info == "[Malformed Packet: ipv4 total_length at frame byte 16: total length 1500 runs past the 46 bytes received]"
 
 
 def test_runt_frame():
