@@ -8,13 +8,12 @@ waits on the network: while playing, each tick (30 a second) spends at most `TIC
 wall time firing timers; a network busier than that runs slower than the chosen speed (the
 status bar says so) instead of freezing the keys.
 
-Panes read the lab through the small frozen rows below (`HostRow`, `ArpRow`, `RouteRow`),
-never through the stack's objects, so no widget reaches into a host.
+Panes read the lab through the session's small frozen rows (`workbench.views`), never through
+the stack's objects, so no widget reaches into a host.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from ipaddress import IPv4Address
 
 from stack.apps.program import Program
 from stack.clock import VirtualClock
-from stack.events import ArpCacheChanged, Event, FrameReceived, FrameSent, RouteDecision
+from stack.events import Event, FrameReceived, FrameSent, RouteDecision
 from stack.host import Host
 from stack.labs import build_network
 from stack.labs.build import is_live
@@ -33,7 +32,9 @@ from stack.trace import FrameRecord, Trace
 from stack.wire.arp import ARP
 from stack.wire.ethernet import ETH_ARP
 from stack.wire.mac import MAC
+from workbench import views
 from workbench.commands import CommandError, Invocation, prepare
+from workbench.views import ArpRow, HostRow, RouteRow
 
 # 1× is real time. The network's events are microseconds apart, so the slow end matters most.
 SPEEDS = (0.0001, 0.001, 0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0)
@@ -58,42 +59,6 @@ class OutputLine:
 
 
 Entry = Event | OutputLine
-
-
-@dataclass(frozen=True)
-class HostRow:
-    host: str
-    interface: str
-    first: bool  # the host's first interface (the row that shows the host-wide columns)
-    router: bool
-    mac: str
-    address: str
-    gateway: str
-    dns: str
-    dhcp: str
-    rx: int
-    tx: int
-    filtered: int
-
-
-@dataclass(frozen=True)
-class ArpRow:
-    ip: str
-    mac: str
-    state: str
-    age: float
-    interface: str
-    previous: str  # the MAC before it changed, "" if it never did
-    changed_at: float
-
-
-@dataclass(frozen=True)
-class RouteRow:
-    destination: str
-    gateway: str
-    netmask: str
-    interface: str
-    origin: str
 
 
 @dataclass(frozen=True)
@@ -366,43 +331,13 @@ class Session:
         return next(iter(self.net.hosts))
 
     def host_rows(self) -> list[HostRow]:
-        rows = []
-        for name, host in self.net.hosts.items():
-            spec = self.spec.hosts.get(name)
-            gateway = host.routes.gateway
-            dns = ", ".join(str(d) for d in host.dns_servers) or "-"
-            for i, iface in enumerate(host.interfaces.values()):
-                c = iface.nic.counters
-                rows.append(HostRow(
-                    name, iface.name, i == 0, host.is_router, str(iface.nic.mac),
-                    str(iface.address.with_prefixlen) if iface.configured else "(none)",
-                    str(gateway) if gateway and i == 0 else ("-" if i == 0 else ""),
-                    dns if i == 0 else "", _dhcp_state(host, iface.name, spec),
-                    c.rx_frames, c.tx_frames, c.rx_filtered,
-                ))
-        return rows
+        return views.host_rows(self.net, self.spec)
 
     def arp_rows(self, host_name: str) -> list[ArpRow]:
-        host = self.net.hosts[host_name]
-        now = self.clock.now()
-        rows = []
-        for ifname, entry, state in sorted(host.arp.entries(), key=lambda e: (e[0], int(e[1].ip))):
-            rows.append(ArpRow(
-                str(entry.ip), str(entry.mac) if entry.mac else "(incomplete)", state,
-                max(0.0, now - entry.confirmed), ifname,
-                str(entry.previous) if entry.previous else "", entry.changed,
-            ))
-        return rows
+        return views.arp_rows(self.net.hosts[host_name])
 
     def route_rows(self, host_name: str) -> list[RouteRow]:
-        host = self.net.hosts[host_name]
-        return [
-            RouteRow(
-                "default" if r.network.prefixlen == 0 else str(r.network),
-                str(r.gateway) if r.gateway else "-", str(r.network.netmask), r.interface, r.origin,
-            )
-            for r in host.routes.sorted()
-        ]
+        return views.route_rows(self.net.hosts[host_name])
 
     def decisions_of(self, host_name: str) -> list[RouteDecision]:
         return self.decisions.get(host_name, [])
@@ -489,29 +424,3 @@ def _neighbour(hosts: dict[str, Host], victim: str, segment, claimed: IPv4Addres
         if any(i.nic.segment is segment for i in host.interfaces.values()):
             found = host
     return found
-
-
-def _dhcp_state(host: Host, ifname: str, spec) -> str:
-    client = host.services.get(f"dhcp-client:{ifname}")
-    if client is not None:
-        return str(getattr(client, "state", "client")).lower()
-    if spec is not None and "dhcp" in spec.services:
-        return "server"
-    if spec is not None and spec.dhcp:
-        return "not yet"
-    return "static"
-
-
-_STEP_BREAK = re.compile(r"(?<=\d)(?:, |: )(?=\d)")
-
-
-def decision_lines(decision: RouteDecision) -> list[str]:
-    """A decision as lines for a narrow pane: one AND per line, then the verdict."""
-    lines = []
-    for step in decision.steps:
-        lines.extend(_STEP_BREAK.split(step))
-    return lines
-
-
-def is_arp_change(entry: Entry) -> bool:
-    return type(entry) is ArpCacheChanged

@@ -50,6 +50,17 @@ class TestSelectionLinks:
             assert log.cursor == app.session.first_entry_for(2)
             assert "sends #2" in app.session.entry(log.cursor).describe()
 
+    async def test_enter_on_a_frame_opens_the_dissector(self):
+        app = make_app()
+        async with app.run_test(size=NARROW) as pilot:
+            await pinged(pilot)
+            packets = app.screen.query_one(PacketList)
+            packets.focus()
+            await pilot.press("home", "enter")
+            await settle(pilot)
+            assert app.focused is app.screen.query_one("#dissector").field_tree
+            assert app.screen.has_class("-tab-packets")
+
     async def test_stepping_through_the_log_does_not_jump_back(self):
         """Walking up the event log one row at a time keeps the cursor where the person put it,
         even though each row re-selects a frame in the packet list."""
@@ -345,3 +356,10 @@ def test_unknown_theme_is_one_sentence():
 
     with pytest.raises(UnknownTheme, match="no theme named 'neon'"):
         WorkbenchApp(load_lab("default"), theme="neon")
+
+
+def test_cli_refuses_an_unknown_theme(capsys):
+    from workbench.cli import main
+
+    assert main(["--theme", "neon"]) == 2
+    assert capsys.readouterr().err.startswith("workbench: no theme named 'neon' (themes: dark, light, high-contrast")

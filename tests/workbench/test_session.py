@@ -7,7 +7,8 @@ import pytest
 
 from stack.labs import load_lab
 from workbench.commands import CommandError
-from workbench.session import SPEEDS, OutputLine, Session, decision_lines
+from workbench.session import SPEEDS, OutputLine, Session
+from workbench.views import decision_lines
 
 
 @pytest.fixture

@@ -252,6 +252,12 @@ class MainScreen(Screen):
             events.log.select(index)
             events.show_detail(index)
 
+    def on_packet_list_frame_activated(self, message: PacketList.FrameActivated) -> None:
+        """Enter on a frame: look into it, as Wireshark opens the details."""
+        message.stop()
+        self._show_frame(message.frame_id)
+        self.query_one(Dissector).field_tree.focus()
+
     def _show_frame(self, frame_id: int) -> None:
         self.query_one(Dissector).show_frame(self.session.frame(frame_id))
 

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from workbench.session import ArpRow
+from workbench.views import ArpRow
 
 COLUMNS = ("IP", "MAC", "State", "Age", "If")
 

@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from workbench.messages import HostSelected
-from workbench.session import HostRow
+from workbench.views import HostRow
 
 VENDOR_DELAY = 0.4  # seconds after mounting before the OUI database is loaded (in a thread)
 COLUMNS = ("Host", "Address", "MAC", "Gateway", "DNS", "DHCP", "Vendor", "RX/TX")

@@ -11,7 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from stack.events import RouteDecision
-from workbench.session import RouteRow, decision_lines
+from workbench.views import RouteRow, decision_lines
 
 COLUMNS = ("Destination", "Gateway", "If", "Origin")
 SHOWN = 40  # decisions kept on screen; the event log has them all
