@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import partial
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from workbench.screens.help import key_rows
@@ -17,15 +18,14 @@ class WorkbenchCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, str, Callable]]:
         screen = self.screen
         app = self.app
+        # The screen's own bindings (not the focus and copy keys every screen inherits).
         actions: dict[str, str] = {}
-        for bindings in screen._bindings.key_to_bindings.values():
-            for b in bindings:
-                if b.description and b.action not in actions:
-                    actions[b.action] = b.description
-        keys = dict((description, keys) for keys, description in key_rows(app, screen))
+        for b in type(screen).BINDINGS:
+            if isinstance(b, Binding) and b.description and b.action not in actions:
+                actions[b.action] = b.description
+        keys = {description: keys for keys, description in key_rows(app, screen)}
         for action, description in actions.items():
-            title = description.rstrip("…")
-            yield title, f"key {keys.get(description, '')}".strip(), partial(screen.run_action, action)
+            yield description, f"key {keys.get(description, '')}".strip(), partial(screen.run_action, action)
         for name in getattr(app, "workbench_themes", {}):
             yield f"Theme: {name}", f"switch to the {name} colours", partial(setattr, app, "theme", name)
 
