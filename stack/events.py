@@ -84,12 +84,16 @@ class FrameReceived(Event):
     nic: str
     accepted: bool
     reason: str
+    # For "not for me": the destination read and the NIC's own MAC, formatted only when shown.
+    dst: bytes = field(default=b"", repr=False, compare=False, metadata={"json": False})
+    mine: bytes = field(default=b"", repr=False, compare=False, metadata={"json": False})
 
     kind = "frame_received"
 
     def describe(self) -> str:
         verdict = "accepts" if self.accepted else "drops"
-        return f"{self.nic} {verdict} {_ids(self.frames)}: {self.reason}"
+        detail = f" (destination {self.dst.hex(':')} is not {self.mine.hex(':')})" if self.dst else ""
+        return f"{self.nic} {verdict} {_ids(self.frames)}: {self.reason}{detail}"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ that an event's frame ids can always be looked up.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from stack.clock import Clock
 from stack.events import Event
@@ -16,8 +16,9 @@ from stack.events import Event
 Subscriber = Callable[[Event], None]
 
 
-@dataclass(frozen=True, slots=True)
-class FrameRecord:
+class FrameRecord(NamedTuple):
+    """One frame as it was put on a segment (no FCS). A tuple: one is made per frame."""
+
     id: int
     time: float
     segment: str

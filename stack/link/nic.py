@@ -32,6 +32,13 @@ class NicCounters:
     rx_malformed: int = 0
 
 
+def _check(wire: bytes) -> bytes | WireError:
+    try:
+        return strip_fcs(wire)
+    except WireError as err:
+        return err
+
+
 class NIC:
     def __init__(self, owner: str, name: str, mac: MAC, trace: Trace) -> None:
         self.owner = owner
@@ -59,11 +66,11 @@ class NIC:
     def deliver(self, frame_id: int, wire: bytes) -> None:
         """A frame (with FCS) arrives from the segment."""
         trace = self.trace
-        try:
-            frame = strip_fcs(wire)
-        except WireError as err:
+        segment = self.segment
+        frame = segment.checked(wire) if segment is not None else _check(wire)
+        if isinstance(frame, WireError):
             self.counters.rx_fcs_errors += 1
-            trace.emit(FrameReceived(trace.now(), self.owner, (frame_id,), self.name, False, f"bad FCS, frame damaged on the wire ({err.problem})"))
+            trace.emit(FrameReceived(trace.now(), self.owner, (frame_id,), self.name, False, f"bad FCS, frame damaged on the wire ({frame.problem})"))
             return
         dst = frame[:6]
         mac = self.mac
@@ -77,10 +84,7 @@ class NIC:
             reason = "promiscuous"
         else:
             self.counters.rx_filtered += 1
-            trace.emit(FrameReceived(
-                trace.now(), self.owner, (frame_id,), self.name, False,
-                f"not for me (destination {MAC(dst)} is not {mac})",
-            ))
+            trace.emit(FrameReceived(trace.now(), self.owner, (frame_id,), self.name, False, "not for me", dst, mac))
             return
         self.counters.rx_frames += 1
         self.counters.rx_bytes += len(frame)

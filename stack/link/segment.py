@@ -14,7 +14,8 @@ from stack.clock import Clock
 from stack.events import FrameSent, LinkFault
 from stack.link.faults import LinkFaults
 from stack.trace import Trace
-from stack.wire.ethernet import HEADER_LEN, MIN_PAYLOAD, with_fcs
+from stack.wire.errors import WireError
+from stack.wire.ethernet import HEADER_LEN, MIN_PAYLOAD, strip_fcs, with_fcs
 
 
 class Port(Protocol):
@@ -42,6 +43,8 @@ class Segment:
         self.ports: list[Port] = []
         self.learned: dict[bytes, Port] = {}
         self._busy_until = 0.0
+        self._last_wire: bytes | None = None
+        self._last_checked: bytes | WireError = b""
 
     def attach(self, port: Port) -> None:
         self.ports.append(port)
@@ -93,6 +96,17 @@ class Segment:
         for port in self.ports:
             if port is not sender:
                 port.deliver(frame_id, wire)
+
+    def checked(self, wire: bytes) -> bytes | WireError:
+        """The frame without its FCS, or why the FCS is wrong. Every port on a bus sees the same
+        bits, so the CRC is worked out once per copy on the wire, not once per NIC."""
+        if wire is not self._last_wire:
+            try:
+                self._last_checked = strip_fcs(wire)
+            except WireError as err:
+                self._last_checked = err
+            self._last_wire = wire
+        return self._last_checked
 
     def inject(self, origin: str, frame: bytes) -> int:
         """A frame from outside the lab (a TAP device, a crafted frame) enters the segment."""

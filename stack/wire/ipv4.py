@@ -77,10 +77,16 @@ class IPv4:
             src=address(src), dst=address(dst), proto=proto, payload=bytes(data[hlen:total]),
             ttl=ttl, ident=ident, flags=ff >> 13, frag=ff & 0x1FFF, tos=tos,
             options=bytes(data[MIN_HEADER:hlen]) if hlen > MIN_HEADER else b"", total_length=total, checksum=csum, ihl=ihl, version=version,
+            _raw=bytes(data[:hlen]),
         )
         return packet
 
     def header(self) -> bytes:
+        # Parsed and made packets remember their header bytes (not a field: never compared or
+        # shown), so a router checks and rewrites it without packing addresses again.
+        raw = self.__dict__.get("_raw")
+        if raw is not None:
+            return raw
         return _IP.pack(
             self.version << 4 | self.ihl, self.tos, self.total_length, self.ident,
             self.flags << 13 | self.frag, self.ttl, self.proto, self.checksum,
@@ -114,7 +120,7 @@ class IPv4:
         packet.__dict__.update(
             src=src, dst=dst, proto=proto, payload=bytes(payload), ttl=ttl, ident=ident, flags=flags,
             frag=offset_bytes // 8, tos=tos, options=options, total_length=total, checksum=csum,
-            ihl=hlen // 4, version=4,
+            ihl=hlen // 4, version=4, _raw=header[:10] + csum.to_bytes(2, "big") + header[12:],
         )
         return packet
 
@@ -143,10 +149,11 @@ class IPv4:
 
     def with_ttl(self, ttl: int) -> IPv4:
         """The same packet one hop on: new TTL, checksum recomputed."""
-        header = _IP.pack(
-            self.version << 4 | self.ihl, self.tos, self.total_length, self.ident,
-            self.flags << 13 | self.frag, ttl, self.proto, 0, self.src.packed, self.dst.packed,
-        ) + self.options
+        header = bytearray(self.header())
+        header[8] = ttl
+        header[10] = header[11] = 0
+        csum = internet_checksum(header)
+        header[10], header[11] = csum >> 8, csum & 0xFF
         packet = _new(IPv4)
-        packet.__dict__.update(self.__dict__, ttl=ttl, checksum=internet_checksum(header))
+        packet.__dict__.update(self.__dict__, ttl=ttl, checksum=csum, _raw=bytes(header))
         return packet
