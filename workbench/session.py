@@ -339,6 +339,9 @@ class Session:
     def route_rows(self, host_name: str) -> list[RouteRow]:
         return views.route_rows(self.net.hosts[host_name])
 
+    def interface_count(self, host_name: str) -> int:
+        return len(self.net.hosts[host_name].interfaces)
+
     def decisions_of(self, host_name: str) -> list[RouteDecision]:
         return self.decisions.get(host_name, [])
 

@@ -24,20 +24,30 @@ class ArpTable(DataTable):
         super().__init__(cursor_type="row", **kwargs)
         self._shown: tuple = ()
         self._rows: list[ArpRow] = []
+        self.with_interface = False
 
     def on_mount(self) -> None:
-        for title in COLUMNS:
-            self.add_column(title, key=title)
+        self._columns(with_interface=False)
         self.watch(self.app, "theme", self._restyle, init=False)
+
+    def _columns(self, with_interface: bool) -> None:
+        """The interface column only for hosts with several (routers): room is short."""
+        self.with_interface = with_interface
+        self.clear(columns=True)
+        for title in COLUMNS if with_interface else COLUMNS[:-1]:
+            self.add_column(title, key=title)
+        self._shown = ()
 
     def _restyle(self) -> None:
         """Colours are baked into the cells: a new theme rebuilds them."""
         self._shown = ()
-        self.show(self._rows)
+        self.show(self._rows, self.with_interface)
 
-    def show(self, rows: list[ArpRow]) -> None:
+    def show(self, rows: list[ArpRow], with_interface: bool = False) -> None:
         self._rows = rows
-        shown = tuple((r.ip, r.mac, r.state, f"{r.age:.1f}", r.interface, r.previous) for r in rows)
+        if with_interface != self.with_interface:
+            self._columns(with_interface)
+        shown = tuple((r.ip, r.mac, r.state, f"{r.age:.0f}", r.interface, r.previous) for r in rows)
         if shown == self._shown:
             return
         self._shown = shown
@@ -52,7 +62,8 @@ class ArpTable(DataTable):
             else:
                 state = Text(r.state, style=incomplete if r.state == "incomplete" else "")
                 mac = Text(r.mac, style=incomplete if r.state == "incomplete" else "")
-            self.add_row(r.ip, mac, state, f"{r.age:.1f}s", r.interface)
+            cells = [r.ip, mac, state, f"{r.age:.0f}s", r.interface]
+            self.add_row(*(cells if self.with_interface else cells[:-1]))
         if rows:
             self.move_cursor(row=min(keep, len(rows) - 1), animate=False)
 
@@ -75,7 +86,7 @@ class ArpPane(Vertical):
         if self.host is None:
             return
         rows = self.session.arp_rows(self.host)
-        self.query_one(ArpTable).show(rows)
+        self.query_one(ArpTable).show(rows, with_interface=self.session.interface_count(self.host) > 1)
         self.query_one("#arp-detail", Static).update(self._detail(rows))
 
     def _detail(self, rows: list[ArpRow]) -> Text:

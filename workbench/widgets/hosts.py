@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Static
 from workbench.messages import HostSelected
 from workbench.views import HostRow
 
+VENDOR_WIDTH = 10  # the table's vendor column; the line below it has the whole name
 VENDOR_DELAY = 0.4  # seconds after mounting before the OUI database is loaded (in a thread)
 COLUMNS = ("Host", "Address", "MAC", "Gateway", "DNS", "DHCP", "Vendor", "RX/TX")
 
@@ -70,7 +71,7 @@ class HostsTable(DataTable):
         else:
             name = Text(f"└{row.interface}", style=self._style("hosts-table--dim"))
         vendor = self.vendors.get(row.mac, "…")
-        return (name, row.address, row.mac, row.gateway, row.dns, row.dhcp if row.first else "", _short(vendor), f"{row.rx}/{row.tx}")
+        return (name, row.address, row.mac, row.gateway, row.dns, row.dhcp if row.first else "", _short(vendor), f"{_count(row.rx)}/{_count(row.tx)}")
 
     def _style(self, name: str):
         return self.get_component_rich_style(name, partial=True)
@@ -82,7 +83,11 @@ class HostsTable(DataTable):
 def _short(vendor: str) -> str:
     """The vendor's first word (as Wireshark's short names), enough to tell NICs apart."""
     word = vendor.split(" ")[0].rstrip(",")
-    return word[:12]
+    return word if len(word) <= VENDOR_WIDTH else word[: VENDOR_WIDTH - 1] + "…"
+
+
+def _count(n: int) -> str:
+    return f"{n}" if n < 10_000 else f"{n // 1000}k" if n < 10_000_000 else f"{n // 1_000_000}M"
 
 
 class HostsPane(Vertical):
