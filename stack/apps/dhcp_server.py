@@ -12,6 +12,11 @@ MAC (its `chaddr`), since there is no address to ARP for. Like ISC dhcpd and dns
 server writes that one frame itself (a raw packet socket), because a UDP socket cannot choose
 the destination MAC. A client that sets the broadcast flag gets an Ethernet broadcast; a
 client that has an address (renewing) gets plain unicast UDP.
+
+Before it offers an address it has not seen in use, the server pings it (RFC 2131 §2.2,
+§4.4.1): an answer means some host already uses it (a fixed address inside the pool, a
+forgotten lease), so the address is set aside and the next one is probed; silence for
+`PROBE_WAIT` seconds means it is free.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from stack.wire import dhcp as D
 from stack.wire.dhcp import DHCP
 from stack.wire.errors import WireError
 from stack.wire.ethernet import ETH_IPV4
-from stack.wire.ipv4 import IPv4
+from stack.wire.icmp import ICMP
+from stack.wire.ipv4 import PROTO_ICMP, IPv4
 from stack.wire.udp import PROTO as UDP_PROTO
 from stack.wire.udp import UDP
 
@@ -34,9 +40,11 @@ if TYPE_CHECKING:
     from stack.net.interface import Interface
 
 OFFER_HOLD = 60.0  # seconds an offered address stays reserved for the client it was offered to
+PROBE_WAIT = 0.5  # seconds a candidate address has to answer the server's ping before it is offered
 ZERO = IPv4Address(0)
 BROADCAST = IPv4Address("255.255.255.255")
 
+PROBING = "probing"
 OFFERED = "offered"
 BOUND = "bound"
 DECLINED = "declined"
@@ -216,12 +224,67 @@ class DhcpServer:
             host.trace.emit(DhcpServerDecision(now, host.name, frames, str(msg.chaddr), "", f"no offer for {msg.chaddr}: {why}"))
             return
         current = self.pool.lease_of(client, now)
+        if current is not None and current.state == PROBING:
+            return  # a retransmitted DISCOVER: the probe under way answers it
+        if current is None or current.address != address:
+            self._probe(msg, address, why, frames)
+            return
+        self._offer(msg, address, why, frames)
+
+    def _offer(self, msg: DHCP, address: IPv4Address, why: str, frames: tuple[int, ...]) -> None:
+        host = self.host
+        now = host.clock.now()
+        client = client_key(msg)
+        current = self.pool.lease_of(client, now)
         if current is None or current.state != BOUND:
             lease = self.pool.hold(address, client, str(msg.chaddr), OFFERED, now + OFFER_HOLD)
             lease.timer = host.clock.call_later(OFFER_HOLD, self._timeout, address, lease)
         host.trace.emit(DhcpServerDecision(now, host.name, frames, str(msg.chaddr), str(address), f"offers {address} to {msg.chaddr}: {why}"))
         self.stats["offer"] += 1
         self._reply(msg, D.OFFER, address, frames)
+
+    def _probe(self, msg: DHCP, address: IPv4Address, why: str, frames: tuple[int, ...]) -> None:
+        """Ping `address` before offering it; whoever answers is already using it."""
+        host = self.host
+        now = host.clock.now()
+        lease = self.pool.hold(address, client_key(msg), str(msg.chaddr), PROBING, now + PROBE_WAIT)
+        ident = host.rng.randrange(1, 0x10000)
+        while ident in host.icmp.echo_listeners:
+            ident = host.rng.randrange(1, 0x10000)
+
+        def done() -> None:
+            host.icmp.echo_listeners.pop(ident, None)
+
+        def answered(packet: IPv4, reply: ICMP, reply_frames: tuple[int, ...]) -> None:
+            if packet.src != address or self.pool.leases.get(address) is not lease:
+                return
+            timer.cancel()
+            done()
+            self._set_aside(address, reply_frames, f"{address} answered the server's ping: some host already uses it, so it is not offered (RFC 2131 §2.2)")
+            self._discover_again(msg, frames)
+
+        def silent() -> None:
+            done()
+            if self.pool.leases.get(address) is not lease:
+                return
+            self.pool.forget(address)
+            host.trace.emit(DhcpServerDecision(host.clock.now(), host.name, frames, str(msg.chaddr), str(address), f"nobody answered a ping for {address} within {PROBE_WAIT:g} s: it is free"))
+            self._offer(msg, address, why, frames)
+
+        host.icmp.echo_listeners[ident] = answered
+        timer = host.clock.call_later(PROBE_WAIT, silent)
+        host.trace.emit(DhcpServerDecision(now, host.name, frames, str(msg.chaddr), str(address), f"pings {address} before offering it to {msg.chaddr}: is it already in use?"))
+        host.ip.send(address, PROTO_ICMP, ICMP.echo_request(ident, 1, b"dhcp address probe").build(), frames=frames)
+
+    def _discover_again(self, msg: DHCP, frames: tuple[int, ...]) -> None:
+        self.stats["discover"] -= 1  # the same DISCOVER, answered with the next candidate
+        self._discover(msg, frames)
+
+    def _set_aside(self, address: IPv4Address, frames: tuple[int, ...], decision: str) -> None:
+        host = self.host
+        lease = self.pool.hold(address, b"", "", DECLINED, host.clock.now() + self.config.lease)
+        lease.timer = host.clock.call_later(self.config.lease, self._timeout, address, lease)
+        host.trace.emit(DhcpServerDecision(host.clock.now(), host.name, frames, "", str(address), f"{decision}; set aside for {self.config.lease:,} s"))
 
     def _request(self, msg: DHCP, frames: tuple[int, ...]) -> None:
         host = self.host
@@ -296,15 +359,11 @@ class DhcpServer:
         host.trace.emit(DhcpServerDecision(host.clock.now(), host.name, frames, str(msg.chaddr), str(msg.ciaddr), decision))
 
     def _decline(self, msg: DHCP, frames: tuple[int, ...]) -> None:
-        host = self.host
-        now = host.clock.now()
         self.stats["decline"] += 1
         address = msg.requested_ip
         if address is None or address not in self.pool:
             return
-        lease = self.pool.hold(address, b"", "", DECLINED, now + self.config.lease)
-        lease.timer = host.clock.call_later(self.config.lease, self._timeout, address, lease)
-        host.trace.emit(DhcpServerDecision(now, host.name, frames, str(msg.chaddr), str(address), f"{msg.chaddr} found {address} already in use: set aside for {self.config.lease:,} s"))
+        self._set_aside(address, frames, f"{msg.chaddr} found {address} already in use")
 
     def _inform(self, msg: DHCP, frames: tuple[int, ...]) -> None:
         reply = DHCP.reply(
