@@ -104,29 +104,21 @@ class PacketList(ScrollView, can_focus=True):
         Binding("enter", "activate", "Open frame", show=False),
     ]
 
-    class FrameSelected(Message):
+    class _FrameMessage(Message):
+        def __init__(self, frame_id: int, packet_list: PacketList | None = None) -> None:
+            super().__init__()
+            self.frame_id = frame_id
+            self.packet_list = packet_list
+
+        @property
+        def control(self) -> PacketList | None:
+            return self.packet_list
+
+    class FrameSelected(_FrameMessage):
         """The cursor moved onto a frame."""
 
-        def __init__(self, frame_id: int, packet_list: PacketList | None = None) -> None:
-            super().__init__()
-            self.frame_id = frame_id
-            self.packet_list = packet_list
-
-        @property
-        def control(self) -> PacketList | None:
-            return self.packet_list
-
-    class FrameActivated(Message):
+    class FrameActivated(_FrameMessage):
         """Enter (or a double click) on a frame: the person wants to look into it."""
-
-        def __init__(self, frame_id: int, packet_list: PacketList | None = None) -> None:
-            super().__init__()
-            self.frame_id = frame_id
-            self.packet_list = packet_list
-
-        @property
-        def control(self) -> PacketList | None:
-            return self.packet_list
 
     class FilterProgress(Message):
         """A display filter is being applied: `scanned` of `total` frames, `matched` so far."""
