@@ -110,12 +110,18 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _app(args: argparse.Namespace) -> int:
     from stack.labs import load_lab
-    from stack.labs.build import with_taps
+    from stack.labs.build import is_live, with_taps
     from workbench.live import parse_taps
 
     # A bad lab or --tap fails here, before the screen is taken. With --tap the spec carries
     # tap = on those segments; the app opens them (workbench.live.open_live) on its loop.
     spec = with_taps(load_lab(args.lab), parse_taps(args.taps))
+    if is_live(spec):
+        from stack.link.tap_device import preflight
+
+        for segment in spec.segments.values():
+            if segment.tap:
+                preflight(segment.tap)
     from workbench.app import WorkbenchApp
 
     app = WorkbenchApp(spec, theme=args.theme)

@@ -135,15 +135,7 @@ class TapDevice:
 
     @classmethod
     def _open(cls, name: str, netns: str | None, mtu: int | None) -> TapDevice:
-        found = _find_checked(name, netns)
-        if found is not None:
-            if found.kind != "tun":
-                what = f"a {found.kind} device" if found.kind else "a network device"
-                raise TapError(f"{name} already exists and is {what}, not a TAP device: name a TAP device, or a new name for the workbench to create")
-            if found.tun_type == IFF_TUN:
-                raise TapError(f"{name} is a TUN device (bare IP packets), not a TAP device (Ethernet frames), so it cannot join a segment")
-        elif not has_net_admin():
-            raise TapError(f"cannot create TAP device {name}: {_NEEDS_CAP}")
+        found = _usable(name, netns)
         with _in_netns(netns):
             fd = _tunsetiff(name, created=found is None)
         device = cls(fd, name, created=found is None, netns=netns)
@@ -208,6 +200,27 @@ class TapDevice:
     def __repr__(self) -> str:
         where = f" in netns {self.netns}" if self.netns else ""
         return f"<TapDevice {self.name}{where} fd={self.fd} {'created' if self.created else 'attached'}>"
+
+
+def preflight(name: str, *, netns: str | None = None) -> None:
+    """Raise the TapError that opening `name` would raise, without opening anything, so a
+    program can refuse before it takes the screen."""
+    _check_name(name)
+    _usable(name, netns)
+
+
+def _usable(name: str, netns: str | None) -> _Found | None:
+    """The existing device `name` if it is a TAP device, None if we may create it."""
+    found = _find_checked(name, netns)
+    if found is not None:
+        if found.kind != "tun":
+            what = f"a {found.kind} device" if found.kind else "a network device"
+            raise TapError(f"{name} already exists and is {what}, not a TAP device: name a TAP device, or a new name for the workbench to create")
+        if found.tun_type == IFF_TUN:
+            raise TapError(f"{name} is a TUN device (bare IP packets), not a TAP device (Ethernet frames), so it cannot join a segment")
+    elif not has_net_admin():
+        raise TapError(f"cannot create TAP device {name}: {_NEEDS_CAP}")
+    return found
 
 
 def _find_checked(name: str, netns: str | None) -> _Found | None:

@@ -67,5 +67,7 @@ def test_the_app_runs_a_lab_live_and_removes_its_device_on_quit(netns, tmp_path)
 def test_the_app_refuses_a_name_that_is_not_a_tap_device_with_status_2(netns):
     got = subprocess.run(["ip", "netns", "exec", netns.name, *workbench_cmd("--tap", "lan=lo")], capture_output=True, text=True, timeout=60, env=CLI_ENV, cwd=REPO, stdin=subprocess.DEVNULL)
     assert got.returncode == 2, got.stdout[-500:] + got.stderr[-500:]
-    said = " ".join((got.stdout + got.stderr).split())
-    assert "lo already exists and is a network device, not a TAP device" in said
+    # Refused before the screen is taken: nothing drawn, one sentence on stderr.
+    assert got.stdout == ""
+    assert got.stderr.count("\n") == 1
+    assert "lo already exists and is a network device, not a TAP device" in got.stderr
