@@ -33,7 +33,9 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e ".[test]"
+# pip warns about every unreachable extra index this machine's configuration names: noise.
+quiet_pip() { .venv/bin/python -m pip "$@" 2>&1 | { grep -v "WARNING: Location '" || true; }; }
+quiet_pip install -q --upgrade pip >/dev/null
+quiet_pip install -q -e ".[test]"
 
 exec .venv/bin/python -m pytest -q "$@"
