@@ -127,6 +127,31 @@ def kept(text: str) -> list[int]:
         ("icmp or arp and eth.dst == ff:ff:ff:ff:ff:ff", [1, 2, 3]),  # and binds tighter
         ("(icmp or arp) and eth.dst == ff:ff:ff:ff:ff:ff", [1]),
         ("TCP", [6, 7, 8]),
+        # tcpdump/BPF primitives, as the filter bar's hint suggests them
+        ("tcp port 80", [6, 7, 8]),
+        ("udp port 53", [4, 5]),
+        ("udp port 80", []),  # the qualifier restricts the port to UDP's
+        ("tcp port 53", []),
+        ("src port 80", [8]),
+        ("dst port 53", [4]),
+        ("tcp src port 80", [8]),
+        ("tcp dst port 80", [6, 7]),
+        ("udp src port 68", [9]),
+        ("dst host 8.8.8.8", [4]),
+        ("src 8.8.8.8", [5]),  # a direction alone means host
+        ("ip host 192.168.1.1", [2, 3]),  # IP's addresses only, not ARP's
+        ("arp host 192.168.1.1", [1]),
+        ("icmp host 192.168.1.1", [2, 3]),  # no ICMP addresses: icmp and host
+        ("udp net 8.8.8.0/24", [4, 5]),
+        ("ether host 50:c7:bf:a1:00:01", [2, 3, 4, 5, 6, 7, 8, 10]),
+        ("ether src 50:c7:bf:a1:00:01", [3, 5, 8]),
+        ("ether dst ff:ff:ff:ff:ff:ff", [1, 9]),
+        ("ether dst host ff:ff:ff:ff:ff:ff", [1, 9]),
+        ("net 192.168.1.0/24", [1, 2, 3, 4, 5, 6, 7, 8]),
+        ("tcp port 80 and not src host 172.194.72.105", [6, 7]),
+        ("not tcp port 80 and ip", [2, 3, 4, 5, 9, 10]),
+        ("(udp port 53 or tcp port 80) and ip.src == 192.168.1.100", [4, 6, 7]),
+        ("tcp and port 80", [6, 7, 8]),  # the Wireshark way still works
     ],
 )
 def test_what_each_filter_keeps(text, ids):
@@ -166,6 +191,14 @@ def test_frame_only_filters_do_not_decode():
         ("arp %", "unexpected character '%' at column 5"),
         ("(" * 100 + "arp" + ")" * 100, "nests deeper than"),
         ("host 10.0.0.0/8", "use net"),
+        ("tcp port", "'port' at column 5 needs a value"),
+        ("tcp port http", "wants a whole number"),
+        ("ether port 80", "'ether' must be followed by host, src or dst"),
+        ("ether src 1.2.3.4", "is not a MAC address"),
+        ("src", "must be followed by host, port, net or an address"),
+        ("src and arp", "must be followed by host, port, net or an address"),
+        ("tcp ether host 00:1b:21:3a:4f:64", "cannot follow the protocol 'tcp'"),
+        ("tcp port 80 udp", "expected 'and' or 'or' before 'udp' at column 13"),
     ],
 )
 def test_errors_are_one_sentence_that_says_where(text, words):

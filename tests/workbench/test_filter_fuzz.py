@@ -59,6 +59,7 @@ WORDS = [
     "net",
     "src",
     "dst",
+    "ether",
     "eq",
     "ne",
     "contains",

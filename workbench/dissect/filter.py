@@ -8,8 +8,12 @@
     tcp.port in {80 443 8000..8080}
     dns.qry.name contains "google"     strings: contains, matches (a regular expression)
     tcp.flags.syn                a field alone: the frame has it
-    host 192.168.1.1             tcpdump's shorthands: host (IPv4 of IP or ARP, or a MAC),
+    host 192.168.1.1             tcpdump's primitives: host (IPv4 of IP or ARP, or a MAC),
     port 53, net 10.0.0.0/8      port (TCP or UDP), net; each may follow `src` or `dst`
+    src 10.0.0.1                 a direction alone means host
+    ether host 00:1b:21:3a:4f:64 MAC addresses (also `ether src X`, `ether dst X`)
+    tcp port 80, udp dst port 53 a protocol first: only that protocol's fields (ip/arp host:
+                                 only IP/ARP addresses; other protocols: protocol and primitive)
     not arp and (icmp or port 53)      combined with and/or/not (&& || !) and parentheses
 
 `compile_filter(text)` parses once and returns a `DisplayFilter` whose `matches(record)` runs
@@ -115,6 +119,9 @@ _WORD_OPS = {
 }
 _COMPARE = {"==", "!=", "<", ">", "<=", ">=", "contains", "matches"}
 _ORDERED = {"<", ">", "<=", ">="}
+_PRIMITIVES = {"host", "port", "net", "src", "dst"}  # tcpdump's; `ether` may come first
+_QUALIFIED = {*_PRIMITIVES, "ether", "link"}
+_KEYWORDS = {"and", "or", "not", "in", *_WORD_OPS}
 
 
 @dataclass(frozen=True)
@@ -240,15 +247,13 @@ class _Parser:
         name = token.text.lower()
         if name in ("and", "or", "in", *_WORD_OPS):
             raise FilterError(f"expected a protocol, field or '(' but found {token.shown()}")
-        if name in ("src", "dst"):
-            kind = self.take()
-            if kind.text.lower() not in ("host", "port", "net"):
-                raise FilterError(
-                    f"'{token.text}' at column {token.column} must be followed by host, port or net"
-                )
-            return self.shorthand(kind.text.lower(), name, kind)
-        if name in ("host", "port", "net"):
-            return self.shorthand(name, "", token)
+        if name in _PRIMITIVES or name in ("ether", "link"):
+            return self.primitive(token, "")
+        after = self.peek()
+        if name in PROTOCOLS and after.kind == "word" and after.text.lower() in _QUALIFIED:
+            # tcpdump's protocol qualifier: `tcp port 80`, `ip src host 10.0.0.1`, `udp dst port 53`
+            self.need(depth_of(name))
+            return self.primitive(token, name)
         if name in PROTOCOLS:
             self.need(depth_of(name))
             if self.peek().text.lower() in _COMPARE | set(_WORD_OPS) | {"in", "="}:
@@ -260,7 +265,46 @@ class _Parser:
             return self.field(token.text, name)
         raise FilterError(_unknown(token))
 
-    def shorthand(self, kind: str, direction: str, token: _Token) -> Predicate:
+    def primitive(self, first: _Token, protocol: str) -> Predicate:
+        """tcpdump's primitives: `[proto] [ether] [src|dst] host|port|net value`, where a
+        direction alone (`src 10.0.0.1`) means host and `ether` means MAC addresses. The
+        first word has been taken; `protocol` is the qualifier before it, or ''."""
+        token, word = first, first.text.lower()
+        if protocol:
+            token = self.take()
+            word = token.text.lower()
+        link = word in ("ether", "link")
+        if link:
+            if protocol:
+                raise FilterError(
+                    f"'{token.text}' at column {token.column} cannot follow the protocol '{protocol}'"
+                )
+            token = self.take()
+            word = token.text.lower()
+            if word not in ("src", "dst", "host"):
+                raise FilterError(
+                    f"'ether' must be followed by host, src or dst, not {token.shown()}"
+                )
+        direction = ""
+        if word in ("src", "dst"):
+            direction = word
+            nxt = self.peek()
+            if nxt.kind == "word" and nxt.text.lower() in ("host", "port", "net"):
+                token = self.take()
+                word = token.text.lower()
+            elif nxt.kind in ("word", "string") and nxt.text.lower() not in _KEYWORDS:
+                word = "host"  # `src 10.0.0.1`, `ether dst 00:1b:…`: host is implied
+            else:
+                raise FilterError(
+                    f"'{token.text}' at column {token.column} must be followed by host, port, net or an address"
+                )
+        if link and word != "host":
+            raise FilterError(f"'ether' takes a MAC address, not {token.shown()}")
+        return self.shorthand(word, direction, token, protocol, link)
+
+    def shorthand(
+        self, kind: str, direction: str, token: _Token, protocol: str = "", link: bool = False
+    ) -> Predicate:
         value = self.take()
         if value.kind not in ("word", "string"):
             raise FilterError(
@@ -274,21 +318,35 @@ class _Parser:
                 raise FilterError(
                     f"port {text} at column {value.column} is not between 0 and 65535"
                 )
-            names = ADDRESS_FIELDS[("port", direction)]
-            return _any_field(names, lambda v: v == port)
+            return self.restricted(protocol, ("port", direction), lambda v: v == port)
         if kind == "net":
             net = _network(text, value)
-            names = ADDRESS_FIELDS[("ipv4", direction)]
-            return _any_field(names, lambda v: v in net)
+            return self.restricted(protocol, ("ipv4", direction), lambda v: v in net)
         if "/" in text:
             raise FilterError(
                 f"'host' takes one address, not the network {text} at column {value.column} (use net)"
             )
-        if ":" in text or "-" in text:
+        if link or ":" in text or "-" in text:
             mac = _mac(text, value)
-            return _any_field(ADDRESS_FIELDS[("mac", direction)], lambda v: v == mac)
+            return self.restricted(protocol, ("mac", direction), lambda v: v == mac)
         address = _address(text, value, "host")
-        return _any_field(ADDRESS_FIELDS[("ipv4", direction)], lambda v: v == address)
+        return self.restricted(protocol, ("ipv4", direction), lambda v: v == address)
+
+    @staticmethod
+    def restricted(
+        protocol: str, key: tuple[str, str], test: Callable[[object], bool]
+    ) -> Predicate:
+        """The primitive over the address fields of `key`; with a protocol qualifier, only
+        that protocol's fields (`tcp port 80`), or, when it has none, the protocol and the
+        primitive (`icmp host 10.0.0.1`)."""
+        names = ADDRESS_FIELDS[key]
+        if not protocol:
+            return _any_field(names, test)
+        own = tuple(n for n in names if n.split(".", 1)[0] == protocol)
+        if own:
+            return _any_field(own, test)
+        has, anywhere = PROTOCOLS[protocol], _any_field(names, test)
+        return lambda d, r: has(d, r) and anywhere(d, r)
 
     def field(self, shown: str, name: str) -> Predicate:
         kind, extract = FIELDS[name]
