@@ -151,7 +151,11 @@ class ArpIgnored(Event):
 
     kind = "arp_ignored"
 
+    reason: str = ""
+
     def describe(self) -> str:
+        if self.reason:
+            return f"ignores ARP from {self.sender}: {self.reason}"
         return f"ignores ARP from {self.sender}: it asks for {self.target}, not my address {self.mine}"
 
 

@@ -26,13 +26,13 @@ def _seconds(text: str) -> float:
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="workbench", description="A terminal workbench for a small network: simulated, or live over TAP.")
-    p.add_argument("--lab", default="default", help="built-in lab name or a lab TOML file (default: default)")
+    p.add_argument("--lab", default="default", metavar="NAME|FILE", help="built-in lab name or a lab TOML file (default: default)")
     p.add_argument("--theme", default=None, help="colour theme for the app")
     p.add_argument("--tap", dest="taps", action="append", default=[], metavar="SEGMENT=IFNAME", help="bridge a lab segment to a TAP device (created if missing, removed on exit); repeat for more")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     run = sub.add_parser("run", help="run a lab headless and print the trace")
-    run.add_argument("--lab", dest="run_lab", default=None, help="built-in lab name or a lab TOML file")
+    run.add_argument("--lab", dest="run_lab", default=None, metavar="NAME|FILE", help="built-in lab name or a lab TOML file")
     run.add_argument("--do", action="append", default=[], metavar="'HOST: COMMAND'", help="a command to run on a host; repeat for more")
     run.add_argument("--pcap", help="write every frame to this capture (.pcap, or .pcapng with one interface per segment)")
     run.add_argument("--events", help="write the trace as JSON Lines to this file")
@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("labs", help="list the built-in labs")
     lab = sub.add_parser("lab", help="show a lab")
-    lab_sub = lab.add_subparsers(dest="lab_command", parser_class=_Parser, required=True)
+    lab_sub = lab.add_subparsers(dest="lab_command", metavar="show", parser_class=_Parser, required=True)
     show = lab_sub.add_parser("show", help="print a lab as TOML")
     show.add_argument("name")
     return p
@@ -78,7 +78,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             lab = args.run_lab or args.lab
             taps = live.parse_taps(args.taps + args.run_taps)
-            if taps or is_live(load_lab(lab)):
+            spec = load_lab(lab)  # a mistake in the lab is the first thing to hear about
+            if not args.do and args.serve_for is None:
+                raise CommandError('nothing to run: give --do "HOST: COMMAND" (repeatable), or --for SECONDS to let the lab run')
+            if taps or is_live(spec):
                 return live.main(lab, args.do, args.pcap, args.events, args.quiet, taps, args.serve_for)
             return run.main(lab, args.do, args.pcap, args.events, args.quiet, settle=args.serve_for or 0.0)
         if args.command == "dissect":
@@ -125,6 +128,10 @@ def _app(args: argparse.Namespace) -> int:
     from workbench.app import WorkbenchApp
 
     app = WorkbenchApp(spec, theme=args.theme)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Without a terminal the app would draw into a pipe and wait for keys that never come.
+        print('workbench: the app needs a terminal (run it in one, or over ssh -t); headless, use workbench run --do "HOST: COMMAND"', file=sys.stderr)
+        return 2
     app.run()
     return app.return_code or 0  # 2 when a TAP device could not be opened (the app says why)
 

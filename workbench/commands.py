@@ -131,6 +131,12 @@ def resolve_target(net: Network, text: str) -> IPv4Address:
     raise CommandError(f"{text!r} is neither an IPv4 address nor a host of lab {net.spec.name}")
 
 
+def _labelled(program, typed: str):
+    """ping pc2 prints "PING pc2 (192.168.1.101)", as ping does for a name from /etc/hosts."""
+    program.label = typed
+    return program
+
+
 # --- the commands -------------------------------------------------------------------------
 
 
@@ -138,14 +144,14 @@ def resolve_target(net: Network, text: str) -> IPv4Address:
 def _ping(net: Network, host: Host, args: list[str]) -> Factory:
     (target_text,), opts = options("ping", args, {"-c": (int, 1, 10000), "-s": (int, 0, 65507), "-i": (float, 0.001, 60), "-t": (int, 1, 255)}, 1)
     target = resolve_target(net, target_text)
-    return lambda: Ping(host, target, count=opts.get("-c", 4), size=opts.get("-s", 56), interval=opts.get("-i", 1.0), ttl=opts.get("-t", 64))
+    return lambda: _labelled(Ping(host, target, count=opts.get("-c", 4), size=opts.get("-s", 56), interval=opts.get("-i", 1.0), ttl=opts.get("-t", 64)), target_text)
 
 
 @command("traceroute", "traceroute TARGET [-m MAX_HOPS]", "find the routers on the way (ICMP echo probes)")
 def _traceroute(net: Network, host: Host, args: list[str]) -> Factory:
     (target_text,), opts = options("traceroute", args, {"-m": (int, 1, 64)}, 1)
     target = resolve_target(net, target_text)
-    return lambda: Traceroute(host, target, max_hops=opts.get("-m", 30))
+    return lambda: _labelled(Traceroute(host, target, max_hops=opts.get("-m", 30)), target_text)
 
 
 @command("arp", "arp", "show the ARP cache")

@@ -150,7 +150,7 @@ async def serve(spec: LabSpec, dos: list[str], out: TextIO, *, quiet: bool, pcap
             interrupted = True
             if hasattr(task, "uncancel"):
                 task.uncancel()
-    status = report(outcomes, out)
+    status = report(outcomes, out, quiet)
     out.flush()
     return 130 if interrupted else status
 

@@ -59,7 +59,7 @@ def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: 
     with ExitStack() as stack:
         attach_writers(stack, net.trace, out, quiet, pcap, events)
         outcomes = run_virtual(net, invocations, settle)
-    return report(outcomes, out)
+    return report(outcomes, out, quiet)
 
 
 def attach_writers(stack: ExitStack, trace: Trace, out: TextIO, quiet: bool, pcap: str | None, events: str | None, epoch: float = 0.0) -> None:
@@ -74,10 +74,12 @@ def attach_writers(stack: ExitStack, trace: Trace, out: TextIO, quiet: bool, pca
         trace.subscribe(JsonlWriter(handle, trace))
 
 
-def report(outcomes: list[Outcome], out: TextIO) -> int:
+def report(outcomes: list[Outcome], out: TextIO, quiet: bool = False) -> int:
     """Each command's result under a rule with its text; 1 when any of them failed."""
-    for outcome in outcomes:
-        out.write(f"\n── {outcome.invocation.text} {'─' * max(3, 60 - len(outcome.invocation.text))}\n")
+    for i, outcome in enumerate(outcomes):
+        # A blank line parts the results from the trace above them and from each other.
+        gap = "\n" if i or not quiet else ""
+        out.write(f"{gap}── {outcome.invocation.text} {'─' * max(3, 60 - len(outcome.invocation.text))}\n")
         for line in outcome.lines:
             out.write(line + "\n")
     failed = [o for o in outcomes if not o.ok]

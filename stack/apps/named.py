@@ -1,6 +1,6 @@
 """Running a tool on a name, as ping www.google.com does: look the name up through the host's
-resolver first (getaddrinfo), then run the tool on the first address. The tool's own first
-line, which names its target "ADDR (ADDR)", is given the name back: "NAME (ADDR)"."""
+resolver first (getaddrinfo), then run the tool on the first address. The tool names its
+target as typed, "NAME (ADDR)", through its `label`."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ class AfterLookup(Program):
         self.tool = tool
         self.name = tool
         self.inner: Program | None = None
-        self._address: IPv4Address | None = None
 
     def start(self) -> AfterLookup:
         resolver_for(self.host).lookup(self.target, self._resolved)
@@ -35,18 +34,14 @@ class AfterLookup(Program):
             self.lines.append(f"{self.tool}: {self.target}: {answer.problem}")
             self.finish(False)
             return
-        address = self._address = answer.addresses[0]
+        address = answer.addresses[0]
         inner = self.make(address)
         self.inner = inner
         inner.lines = self.lines  # one list: the tool's lines are ours as they come
+        if hasattr(inner, "label"):
+            inner.label = self.target  # the tool names its target as typed: "NAME (ADDR)"
         inner.when_done(self._inner_done)
         inner.start()
-        if self.lines:
-            self.lines[0] = self.lines[0].replace(f"{address} ({address})", f"{self.target} ({address})", 1)
 
     def _inner_done(self, inner: Program) -> None:
-        address = self._address
-        for i, line in enumerate(self.lines):
-            if line.startswith(f"--- {address} "):  # ping's statistics name the target as typed
-                self.lines[i] = line.replace(f"--- {address} ", f"--- {self.target} ", 1)
         self.finish(inner.ok)

@@ -28,6 +28,7 @@ class Ping(Program):
         super().__init__()
         self.host = host
         self.target = target
+        self.label = str(target)  # the target as the person typed it (a name, or the address)
         self.count = count
         self.size = size
         self.interval = interval
@@ -43,7 +44,7 @@ class Ping(Program):
     def start(self) -> Ping:
         host = self.host
         self.started = host.clock.now()
-        self.lines.append(f"PING {self.target} ({self.target}) {self.size}({self.size + 28}) bytes of data.")
+        self.lines.append(f"PING {self.label} ({self.target}) {self.size}({self.size + 28}) bytes of data.")
         host.icmp.echo_listeners[self.ident] = self._reply
         host.icmp.error_listeners.append(self._error)
         self._send(1)
@@ -108,7 +109,7 @@ class Ping(Program):
         received = len(self.rtts)
         loss = 100.0 * (sent - received) / sent if sent else 0.0
         elapsed = (host.clock.now() - self.started) * 1000
-        self.lines.append(f"--- {self.target} ping statistics ---")
+        self.lines.append(f"--- {self.label} ping statistics ---")
         errors = f", +{self.errors} errors" if self.errors else ""
         self.lines.append(f"{sent} packets transmitted, {received} received{errors}, {loss:.0f}% packet loss, time {elapsed:.0f}ms")
         if self.rtts:

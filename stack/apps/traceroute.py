@@ -26,6 +26,7 @@ class Traceroute(Program):
         super().__init__()
         self.host = host
         self.target = target
+        self.label = str(target)  # the target as the person typed it (a name, or the address)
         self.max_hops = max_hops
         self.size = size
         self.ident = host.rng.randrange(1, 0x10000)
@@ -42,7 +43,7 @@ class Traceroute(Program):
 
     def start(self) -> Traceroute:
         host = self.host
-        self.lines.append(f"traceroute to {self.target} ({self.target}), {self.max_hops} hops max, {self.size + 28} byte packets")
+        self.lines.append(f"traceroute to {self.label} ({self.target}), {self.max_hops} hops max, {self.size + 28} byte packets")
         host.icmp.echo_listeners[self.ident] = self._reply
         host.icmp.error_listeners.append(self._error)
         self._next_hop()

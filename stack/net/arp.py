@@ -173,6 +173,15 @@ class ArpEngine:
                 mine = str(iface.ip) if iface.configured else "(none yet)"
                 host.trace.emit(ArpIgnored(now, host.name, (frame_id,), arp.sender_ip, arp.target_ip, mine))
             return
+        if not merged and arp.op == REPLY:
+            # A reply nobody asked for, about an address not in the cache: Linux (arp_accept=0)
+            # does not create an entry from it, and neither do we. An entry that exists is
+            # updated above, which is how a poisoning reply takes hold.
+            host.trace.emit(ArpIgnored(
+                now, host.name, (frame_id,), arp.sender_ip, arp.target_ip, str(iface.ip),
+                f"an unsolicited reply saying {arp.sender_ip} is at {arp.sender_mac}, and {arp.sender_ip} is not in the cache",
+            ))
+            return
         if not merged and arp.sender_ip != UNSPECIFIED:
             entry = ArpEntry(arp.sender_ip, None, INCOMPLETE, now)
             cache[arp.sender_ip] = entry

@@ -162,3 +162,17 @@ def test_pcapng_names_each_segment_and_jsonl_resolves_every_frame(tmp_path):
     assert referenced <= frames and len(frames) == len(tshark_fields(pcapng, "frame.number"))
     routes = [r for r in records if r["kind"] == "route" and r["host"] == "pc"]
     assert routes[0]["next_hop"] == "192.168.1.1" and "AND 255.255.255.0" in routes[0]["text"]
+
+
+def test_run_without_commands_says_what_to_give_and_quiet_output_starts_with_the_result():
+    nothing = workbench("run")
+    assert nothing.returncode == 2 and 'nothing to run: give --do "HOST: COMMAND"' in nothing.stderr
+    quiet = workbench("run", "--do", "pc: ping pc2 -c 1", "-q")
+    assert quiet.stdout.startswith("── pc: ping pc2 -c 1")
+    assert "PING pc2 (192.168.1.101)" in quiet.stdout and "--- pc2 ping statistics ---" in quiet.stdout
+
+
+def test_the_app_without_a_terminal_refuses_instead_of_drawing_into_a_pipe():
+    result = subprocess.run([sys.executable, "-m", "workbench.cli"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2
+    assert result.stdout == "" and "the app needs a terminal" in result.stderr

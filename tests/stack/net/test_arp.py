@@ -82,3 +82,14 @@ def test_a_crafted_reply_that_poisons_the_cache_is_reported_as_changed(default_n
     changed = [e for e in kinds(net, "arp_cache", "pc") if e.old_mac]
     assert changed and changed[-1].old_mac == str(real) and changed[-1].mac == str(pc5.primary.nic.mac)
     assert "CHANGED" in changed[-1].describe()
+
+
+def test_an_unsolicited_reply_about_an_unknown_address_is_ignored_as_linux_does(default_net):
+    net = default_net
+    pc, pc5 = net.host("pc"), net.host("pc5")
+    lie = ARP.reply(pc5.primary.nic.mac, GW, pc.primary.nic.mac, IPv4Address("192.168.1.100"))
+    pc5.link_send(pc5.primary, pc.primary.nic.mac, ETH_ARP, lie.build())
+    net.clock.run_until_idle()
+    assert pc.arp.lookup("eth0", GW) is None
+    ignored = kinds(net, "arp_ignored", "pc")
+    assert ignored and "unsolicited reply" in ignored[0].describe()
