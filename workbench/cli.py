@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--lab", dest="run_lab", default=None, metavar="NAME|FILE", help="built-in lab name or a lab TOML file")
     run.add_argument("--do", action="append", default=[], metavar="'HOST: COMMAND'", help="a command to run on a host; repeat for more")
     run.add_argument("--pcap", help="write every frame to this capture (.pcap, or .pcapng with one interface per segment)")
+    run.add_argument("--capture-on", action="append", default=[], metavar="SEGMENT", help="write only this segment's frames to --pcap (as tshark -i does; repeatable); default: every segment")
     run.add_argument("--events", help="write the trace as JSON Lines to this file")
     run.add_argument("-q", "--quiet", action="store_true", help="print only the commands' results")
     run.add_argument("--tap", dest="run_taps", action="append", default=[], metavar="SEGMENT=IFNAME", help="bridge a lab segment to a TAP device and run live, in real time; repeat for more")
@@ -82,8 +83,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             if not args.do and args.serve_for is None:
                 raise CommandError('nothing to run: give --do "HOST: COMMAND" (repeatable), or --for SECONDS to let the lab run')
             if taps or is_live(spec):
-                return live.main(lab, args.do, args.pcap, args.events, args.quiet, taps, args.serve_for)
-            return run.main(lab, args.do, args.pcap, args.events, args.quiet, settle=args.serve_for or 0.0)
+                return live.main(lab, args.do, args.pcap, args.events, args.quiet, taps, args.serve_for, capture_on=args.capture_on)
+            return run.main(lab, args.do, args.pcap, args.events, args.quiet, settle=args.serve_for or 0.0, capture_on=args.capture_on)
         if args.command == "dissect":
             from workbench import dissect_cli
 

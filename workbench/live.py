@@ -28,7 +28,7 @@ from stack.link.tap import TapError, TapSet
 from stack.network import Network
 from stack.trace import Trace
 from workbench.commands import Invocation, prepare
-from workbench.run import Outcome, attach_writers, report
+from workbench.run import Outcome, attach_writers, capture_segments, report
 
 COMMAND_BUDGET = 600.0  # real seconds one command may take before it is called stuck
 GC_INTERVAL = 1.0
@@ -116,16 +116,17 @@ async def run_commands(net: Network, invocations: list[Invocation], outcomes: li
         outcome.ok = program.ok
 
 
-async def serve(spec: LabSpec, dos: list[str], out: TextIO, *, quiet: bool, pcap: str | None, events: str | None, serve_for: float | None, netns: str | None = None, err: TextIO = sys.stderr) -> int:
+async def serve(spec: LabSpec, dos: list[str], out: TextIO, *, quiet: bool, pcap: str | None, events: str | None, serve_for: float | None, netns: str | None = None, err: TextIO = sys.stderr, capture_on: list[str] | None = None) -> int:
     loop = asyncio.get_running_loop()
     clock = RealtimeClock(loop)
     trace = Trace(clock, keep_events=False)  # the writers are the record; a long run must not grow it
     net = build_network(spec, clock, trace, live=True)
     invocations = [prepare(net, text) for text in dos]  # bad commands fail before any device opens
+    segments = capture_segments(spec, capture_on)
     outcomes: list[Outcome] = []
     interrupted = False
     with ExitStack() as stack:
-        attach_writers(stack, trace, out, quiet, pcap, events, epoch=time.time() - clock.now())
+        attach_writers(stack, trace, out, quiet, pcap, events, epoch=time.time() - clock.now(), segments=segments)
         # Trouble with a device is said on stderr even when the trace is not printed (-q).
         trace.subscribe(lambda e: e.kind == "tap_problem" and err.write(f"workbench: {e.describe()}\n"))
         taps = attach_taps(net, netns=netns)
@@ -155,7 +156,7 @@ async def serve(spec: LabSpec, dos: list[str], out: TextIO, *, quiet: bool, pcap
     return 130 if interrupted else status
 
 
-def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: bool, taps: dict[str, str], serve_for: float | None, out: TextIO = sys.stdout, netns: str | None = None) -> int:
+def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: bool, taps: dict[str, str], serve_for: float | None, out: TextIO = sys.stdout, netns: str | None = None, capture_on: list[str] | None = None) -> int:
     """`workbench run` with TAP devices: exit 0, 1 when a command failed, 130 on Ctrl-C.
 
     Raises LabError, CommandError or TapError (one sentence each) before any traffic flows.
@@ -165,7 +166,7 @@ def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: 
         raise TapError("live mode needs a segment bridged to a TAP device (--tap SEGMENT=IFNAME)")
     if out is sys.stdout and hasattr(out, "reconfigure") and not out.isatty():
         out.reconfigure(line_buffering=True)  # a live trace piped to grep or tee should flow
-    return asyncio.run(serve(spec, dos, out, quiet=quiet, pcap=pcap, events=events, serve_for=serve_for, netns=netns))
+    return asyncio.run(serve(spec, dos, out, quiet=quiet, pcap=pcap, events=events, serve_for=serve_for, netns=netns, capture_on=capture_on))
 
 
 __all__ = ["SteadyGC", "main", "open_live", "parse_taps", "run_commands", "serve"]

@@ -52,23 +52,34 @@ def run_virtual(net: Network, invocations: list[Invocation], settle: float = 0.0
     return outcomes
 
 
-def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: bool, out: TextIO = sys.stdout, settle: float = 0.0) -> int:
+def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: bool, out: TextIO = sys.stdout, settle: float = 0.0, capture_on: list[str] | None = None) -> int:
     spec = load_lab(lab)
     net = build_network(spec)
     invocations = [prepare(net, text) for text in dos]
+    segments = capture_segments(spec, capture_on)
     with ExitStack() as stack:
-        attach_writers(stack, net.trace, out, quiet, pcap, events)
+        attach_writers(stack, net.trace, out, quiet, pcap, events, segments=segments)
         outcomes = run_virtual(net, invocations, settle)
     return report(outcomes, out, quiet)
 
 
-def attach_writers(stack: ExitStack, trace: Trace, out: TextIO, quiet: bool, pcap: str | None, events: str | None, epoch: float = 0.0) -> None:
+def capture_segments(spec, names: list[str] | None) -> frozenset[str] | None:
+    """The segments `--capture-on` names (checked against the lab), or None for all of them."""
+    if not names:
+        return None
+    for name in names:
+        if name not in spec.segments:
+            raise CommandError(f"--capture-on {name}: lab {spec.name} has no segment named {name!r} (segments: {', '.join(spec.segments)})")
+    return frozenset(names)
+
+
+def attach_writers(stack: ExitStack, trace: Trace, out: TextIO, quiet: bool, pcap: str | None, events: str | None, epoch: float = 0.0, segments: frozenset[str] | None = None) -> None:
     """Subscribe the text, pcap and JSON Lines writers; `stack` closes their files."""
     if not quiet:
         trace.subscribe(TextWriter(out))
     if pcap:
         handle = stack.enter_context(open(pcap, "wb"))
-        trace.subscribe(capture_writer(pcap, handle, trace, epoch))
+        trace.subscribe(capture_writer(pcap, handle, trace, epoch, segments))
     if events:
         handle = stack.enter_context(open(events, "w", encoding="utf-8"))
         trace.subscribe(JsonlWriter(handle, trace))

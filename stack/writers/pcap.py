@@ -15,15 +15,16 @@ SNAPLEN = 65535
 
 
 class PcapWriter:
-    def __init__(self, out: BinaryIO, trace: Trace, *, epoch: float = 0.0) -> None:
+    def __init__(self, out: BinaryIO, trace: Trace, *, epoch: float = 0.0, segments: frozenset[str] | None = None) -> None:
         self.out = out
         self.trace = trace
         self.epoch = epoch
+        self.segments = segments  # capture on these segments only, as tshark -i does; None: all
         self.count = 0
         out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, SNAPLEN, LINKTYPE_ETHERNET))
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, FrameSent):
+        if isinstance(event, FrameSent) and (self.segments is None or event.segment in self.segments):
             rec = self.trace.frame(event.frames[0])
             self.write(rec.time, rec.data)
 
@@ -38,16 +39,17 @@ class PcapWriter:
 
 
 class PcapngWriter:
-    def __init__(self, out: BinaryIO, trace: Trace, *, epoch: float = 0.0) -> None:
+    def __init__(self, out: BinaryIO, trace: Trace, *, epoch: float = 0.0, segments: frozenset[str] | None = None) -> None:
         self.out = out
         self.trace = trace
         self.epoch = epoch
+        self.segments = segments
         self.count = 0
         self.interfaces: dict[str, int] = {}
         out.write(_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1) + _options([(4, b"Packet Workbench")])))
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, FrameSent):
+        if isinstance(event, FrameSent) and (self.segments is None or event.segment in self.segments):
             rec = self.trace.frame(event.frames[0])
             self.write(rec.time, rec.segment, rec.data)
 
@@ -79,5 +81,6 @@ def _block(kind: int, body: bytes) -> bytes:
     return struct.pack("<II", kind, length) + body + struct.pack("<I", length)
 
 
-def capture_writer(path: str, out: BinaryIO, trace: Trace, epoch: float = 0.0) -> PcapWriter | PcapngWriter:
-    return PcapngWriter(out, trace, epoch=epoch) if path.endswith(".pcapng") else PcapWriter(out, trace, epoch=epoch)
+def capture_writer(path: str, out: BinaryIO, trace: Trace, epoch: float = 0.0, segments: frozenset[str] | None = None) -> PcapWriter | PcapngWriter:
+    kind = PcapngWriter if path.endswith(".pcapng") else PcapWriter
+    return kind(out, trace, epoch=epoch, segments=segments)

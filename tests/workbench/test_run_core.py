@@ -176,3 +176,15 @@ def test_the_app_without_a_terminal_refuses_instead_of_drawing_into_a_pipe():
     result = subprocess.run([sys.executable, "-m", "workbench.cli"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert result.returncode == 2
     assert result.stdout == "" and "the app needs a terminal" in result.stderr
+
+
+def test_capture_on_one_segment_reads_like_a_capture_on_that_wire(tmp_path):
+    """Every hop's copy of a frame in one capture looks like retransmissions to tshark's TCP
+    analysis; --capture-on lan keeps what a tap on that one wire would see."""
+    pcap = tmp_path / "lan.pcapng"
+    result = workbench("run", "--do", "pc: browse http://www.google.com/ --seed", "--pcap", str(pcap), "--capture-on", "lan", "-q")
+    assert result.returncode == 0, result.stderr
+    assert {row[0] for row in tshark_fields(pcap, "frame.interface_name")} == {"lan"}
+    warnings = tshark_fields(pcap, "frame.number", "_ws.col.Info", display_filter="_ws.malformed || _ws.expert.severity >= warning")
+    assert warnings == []
+    assert tshark_fields(pcap, "http.request.method", display_filter="http.request") == [["GET"]]
