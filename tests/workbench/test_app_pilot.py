@@ -363,3 +363,23 @@ def test_cli_refuses_an_unknown_theme(capsys):
 
     assert main(["--theme", "neon"]) == 2
     assert capsys.readouterr().err.startswith("workbench: no theme named 'neon' (themes: dark, light, high-contrast")
+
+
+class TestFooter:
+    @pytest.mark.parametrize("size", [NARROW, (120, 40)])
+    async def test_essential_keys_are_never_cut(self, size):
+        """At 80×24 and 120×40, whichever pane has the focus, the footer shows space (or n), p,
+        b, / and ? whole, left of the palette key — nothing essential is clipped."""
+        from textual.widgets._footer import FooterKey
+
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            for tab in "12345":
+                await pilot.press(tab)
+                await settle(pilot)
+                keys = {k.key_display: k for k in app.screen.query(FooterKey)}
+                for key in ("n", "p", "b", "/", "?"):
+                    assert key in keys, f"{key} missing from the footer on tab {tab}"
+                    assert keys[key].region.right <= keys["^p"].region.x, f"{key} cut on tab {tab}"
+                    assert keys[key].region.width >= len(keys[key].description) + 2

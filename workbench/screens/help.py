@@ -12,8 +12,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 
-def key_rows(app, *owners) -> list[tuple[str, str]]:
-    """(keys, what they do) for every described binding of `owners` (screens, the app)."""
+def key_rows(app, *owners, full: bool = False) -> list[tuple[str, str]]:
+    """(keys, what they do) for every described binding of `owners` (screens, the app); `full`
+    takes the tooltip where there is one (the footer's description is a single short word)."""
     rows: list[tuple[str, str]] = []
     seen: set[str] = set()
     for owner in owners:
@@ -26,7 +27,7 @@ def key_rows(app, *owners) -> list[tuple[str, str]]:
                 if b.action not in grouped:
                     grouped[b.action] = []
                     order.append(b.action)
-                    grouped[b.action].append(b.description)
+                    grouped[b.action].append((b.tooltip if full else "") or b.description)
                 grouped[b.action].append(app.get_key_display(b))
         for action in order:
             description, *keys = grouped[action]
@@ -46,7 +47,7 @@ class HelpScreen(ModalScreen[None]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold")
         table.add_column()
-        self.rows = key_rows(self.app, self.owner, self.app)
+        self.rows = key_rows(self.app, self.owner, self.app, full=True)
         for keys, description in self.rows:
             table.add_row(keys, description)
         with VerticalScroll(id="help-box"):

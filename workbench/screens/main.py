@@ -54,22 +54,24 @@ STORY_OPTIONS = "--seed --one-segment"  # the seed's 4,960-byte request in one s
 
 
 class MainScreen(Screen):
+    # Footer descriptions are one short word and only the essentials are shown, so that `?` and
+    # `/` are never cut at 80 columns; the help screen (`?`) shows each key's tooltip in full.
     BINDINGS = [
-        Binding("space", "toggle_play", "Play/pause"),
-        Binding("n", "step", "Step"),
-        Binding("plus,equals_sign", "faster", "Faster", key_display="+"),
-        Binding("minus", "slower", "Slower", key_display="-"),
-        Binding("p", "ping", "Ping…"),
+        Binding("space", "toggle_play", "Play", tooltip="Play/pause"),
+        Binding("n", "step", "Step", tooltip="Step"),
+        Binding("plus,equals_sign", "faster", "Faster", key_display="+", show=False),
+        Binding("minus", "slower", "Slower", key_display="-", show=False),
+        Binding("p", "ping", "Ping", tooltip="Ping…"),
         Binding("t", "traceroute", "Traceroute…", show=False),
         Binding("d", "dhcp", "DHCP…", show=False),
         Binding("r", "resolve", "Resolve a name…", show=False),
-        Binding("b", "browse", "Browse (the seed's story)…"),
+        Binding("b", "browse", "Browse", tooltip="Browse (the seed's story)…"),
         Binding("c", "clear_arp", "Clear the host's ARP cache", show=False),
         Binding("x", "poison", "Craft a poisoning ARP reply", show=False),
         Binding("s", "save", "Save capture…", show=False),
         Binding("o", "open_lab", "Open lab…", show=False),
-        Binding("slash", "filter", "Filter packets", key_display="/"),
-        Binding("question_mark", "help", "Keys", key_display="?"),
+        Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter packets"),
+        Binding("question_mark", "help", "Keys", key_display="?", tooltip="All keys"),
         Binding("1", "tab('packets')", "Packets", show=False),
         Binding("2", "tab('hosts')", "Hosts and ARP", show=False),
         Binding("3", "tab('routing')", "Routing", show=False),
