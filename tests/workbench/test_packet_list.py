@@ -81,18 +81,51 @@ async def test_rows_show_wiresharks_columns():
         packets = app.query_one(PacketList)
         await pilot.pause()
         header = text(packets, 0).split()
-        assert header == ["No.", "Time", "Source", "Destination", "Protocol", "Length", "Info"]
-        assert text(packets, 1).split()[:6] == [
+        assert header == [
+            "No.",
+            "Time",
+            "Seg",
+            "Source",
+            "Destination",
+            "Protocol",
+            "Length",
+            "Info",
+        ]
+        assert text(packets, 1).split()[:7] == [
             "1",
             "0.000000",
+            "lan",
             "00:1b:21:3a:4f:64",
             "Broadcast",
             "ARP",
             "42",
         ]
         assert "Who has 192.168.1.1? Tell 192.168.1.100" in text(packets, 1)
-        assert text(packets, 2).split()[2:5] == ["192.168.1.100", "192.168.1.1", "ICMP"]
+        assert text(packets, 2).split()[3:6] == ["192.168.1.100", "192.168.1.1", "ICMP"]
         assert "HTTP" in text(packets, 5) and "GET / HTTP/1.1" in text(packets, 5)
+
+
+async def test_time_is_the_lab_clock_and_seg_tells_copies_apart():
+    """The Time column shows the trace's clock (as the event log and status bar do), not time
+    since the first frame; Seg tells apart one DNS query seen on lan, transit and dnsnet."""
+    query = KINDS[2]
+    frames = [
+        FrameRecord(7, 12.5, "lan", "pc", query),
+        FrameRecord(8, 12.501, "transit", "gw-a", query),
+        FrameRecord(9, 12.502, "dnsnet", "isp", query),
+    ]
+    app = ListApp(frames)
+    async with app.run_test(size=(120, 10)) as pilot:
+        packets = app.query_one(PacketList)
+        await pilot.pause()
+        rows = [text(packets, y).split()[:4] for y in (1, 2, 3)]
+        assert rows == [
+            ["7", "12.500000", "lan", "192.168.1.100"],
+            ["8", "12.501000", "transit", "192.168.1.100"],
+            ["9", "12.502000", "dnsnet", "192.168.1.100"],
+        ]
+        header = text(packets, 0)
+        assert header.index("Seg") < header.index("Source")
 
 
 async def test_narrow_list_keeps_every_column():
@@ -111,6 +144,20 @@ async def test_narrow_list_keeps_every_column():
         ]
         row = text(packets, 2)
         assert len(row) == 80 and "192.168.1.100" in row and "ICMP" in row and "Echo" in row
+        # no room for Seg at 80 cells: the addresses stay whole instead
+        assert row.split()[2:4] == ["192.168.1.100", "192.168.1.1"]
+
+
+@pytest.mark.parametrize("width", [100, 120, 160])
+async def test_seg_is_shown_from_100_cells(width):
+    frames = [FrameRecord(1, 3600.25, "transit", "gw-a", KINDS[2])]
+    app = ListApp(frames)
+    async with app.run_test(size=(width, 6)) as pilot:
+        packets = app.query_one(PacketList)
+        await pilot.pause()
+        row = text(packets, 1)
+        assert row.split()[:5] == ["1", "3600.250000", "transit", "192.168.1.100", "8.8.8.8"]
+        assert "Standard query" in row
 
 
 async def test_keys_move_the_cursor_and_announce_the_frame():

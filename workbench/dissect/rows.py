@@ -87,7 +87,8 @@ class RowCache:
 
 
 def format_time(seconds: float) -> str:
-    """Wireshark's default Time column: seconds since the first frame, to the microsecond."""
+    """The Time column: the lab's clock (the trace's, as events and the status bar show it),
+    in seconds to the microsecond."""
     return f"{seconds:.6f}"
 
 
@@ -102,8 +103,10 @@ class ColumnWidths:
     destination: int = 11
     protocol: int = 5
     length: int = 3
+    segment: int = 3
 
-    def grow(self, row: Row, length: int) -> None:
+    def grow(self, row: Row, length: int, segment: str = "") -> None:
+        self.segment = max(self.segment, min(10, len(segment)))
         self.source = max(self.source, min(22, len(row.source)))
         self.destination = max(self.destination, min(22, len(row.destination)))
         self.protocol = max(self.protocol, min(10, len(row.protocol)))
@@ -121,27 +124,32 @@ class Columns:
     protocol: int
     length: int
     info: int = field(default=0)
+    segment: int = field(default=0)  # 0: no Seg column (narrow screens)
 
     @classmethod
     def fit(cls, width: int, wants: ColumnWidths, last_id: int, last_time: str) -> Columns:
         number, stamp = max(3, len(str(last_id))), max(4, len(last_time))
         protocol, length = wants.protocol, wants.length
+        # The segment (Wireshark's interface column) tells apart the copies of one frame seen
+        # on several links; under 100 cells the addresses and Info need the room more.
+        segment = wants.segment if width >= 100 else 0
         if width >= 100:
             protocol, length = max(protocol, 8), max(length, 6)
         # Narrow: addresses get 15 cells (a whole IPv4 address; a MAC keeps its last octets,
         # the ones that tell NICs apart) so that Info keeps room to say what the frame is.
         cap = 22 if width >= 120 else 17 if width >= 100 else 15
         source, destination = min(wants.source, cap), min(wants.destination, cap)
-        fixed = number + stamp + protocol + length + 6
+        fixed = number + stamp + protocol + length + 6 + (segment + 1 if segment else 0)
         room = width - fixed - (12 if width >= 100 else 20)
         if source + destination > room:
             source = destination = max(9, room // 2)
         info = max(0, width - fixed - source - destination)
-        return cls(number, stamp, source, destination, protocol, length, info)
+        return cls(number, stamp, source, destination, protocol, length, info, segment)
 
-    def line(self, frame_id: int, seconds: float, length: int, row: Row) -> str:
+    def line(self, frame_id: int, seconds: float, length: int, row: Row, segment: str = "") -> str:
+        seg = f"{fit(segment, self.segment):<{self.segment}} " if self.segment else ""
         return (
-            f"{frame_id:>{self.number}} {format_time(seconds):>{self.time}} "
+            f"{frame_id:>{self.number}} {format_time(seconds):>{self.time}} {seg}"
             f"{fit_address(row.source, self.source):<{self.source}} "
             f"{fit_address(row.destination, self.destination):<{self.destination}} "
             f"{fit(row.protocol, self.protocol):<{self.protocol}} {length:>{self.length}} "
@@ -151,8 +159,10 @@ class Columns:
     def header(self) -> str:
         protocol = "Protocol" if self.protocol >= 8 else "Proto"
         length = "Length" if self.length >= 6 else "Len"
+        seg = f"{fit('Seg', self.segment):<{self.segment}} " if self.segment else ""
         return (
-            f"{'No.':>{self.number}} {'Time':>{self.time}} {fit('Source', self.source):<{self.source}} "
+            f"{'No.':>{self.number}} {'Time':>{self.time}} {seg}"
+            f"{fit('Source', self.source):<{self.source}} "
             f"{fit('Destination', self.destination):<{self.destination}} "
             f"{protocol:<{self.protocol}} {length:>{self.length}} Info"
         )

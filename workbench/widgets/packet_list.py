@@ -1,5 +1,7 @@
-"""The packet list: Wireshark's No., Time, Source, Destination, Protocol, Length and Info columns
-over a trace that keeps growing, fast with a million frames.
+"""The packet list: Wireshark's No., Time, Source, Destination, Protocol, Length and Info columns,
+and Seg (the segment the frame was seen on, Wireshark's interface column; from 100 cells wide),
+over a trace that keeps growing, fast with a million frames. Time is the lab's clock, the one
+the event log and the status bar show.
 
 Modelled on Toolong's log view: a `ScrollView` whose virtual height is the number of rows and
 which renders only the lines on screen, decoding each shown frame once (`RowCache`, an LRU of
@@ -454,16 +456,15 @@ class PacketList(ScrollView, can_focus=True):
         top = round(self.scroll_y)
         for row in range(top, min(self.row_count, top + self._visible_rows())):
             index = self._frame_index(row)
-            self._widths.grow(self.rows.row(index), len(self.frames[index].data))
+            record = self.frames[index]
+            self._widths.grow(self.rows.row(index), len(record.data), record.segment)
 
     def _columns(self, width: int) -> Columns:
         count = self._count
         if not count:
             return Columns.fit(width, self._widths, 1, "0.000000")
         last = self.frames[count - 1]
-        return Columns.fit(
-            width, self._widths, last.id, format_time(last.time - self.frames[0].time)
-        )
+        return Columns.fit(width, self._widths, last.id, format_time(last.time))
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -476,7 +477,7 @@ class PacketList(ScrollView, can_focus=True):
         index = self._frame_index(row)
         record = self.frames[index]
         r = self.rows.row(index)
-        text = columns.line(record.id, record.time - self.frames[0].time, len(record.data), r)
+        text = columns.line(record.id, record.time, len(record.data), r, record.segment)
         style = self.get_component_rich_style(f"packet-list--{r.kind}")
         if row == self._cursor:
             style = style + self.get_component_rich_style("packet-list--cursor")
