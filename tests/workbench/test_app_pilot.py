@@ -383,3 +383,36 @@ class TestFooter:
                     assert key in keys, f"{key} missing from the footer on tab {tab}"
                     assert keys[key].region.right <= keys["^p"].region.x, f"{key} cut on tab {tab}"
                     assert keys[key].region.width >= len(keys[key].description) + 2
+
+
+class TestStartedWhilePaused:
+    async def test_a_command_started_paused_says_how_to_run_it(self):
+        """Starting a ping while paused (the lab's start) says so in a toast at the top right —
+        not over the status bar or footer — and in the status bar right after "paused"; the
+        toast goes at the first step, and the lab stays paused (deterministic)."""
+        from textual.widgets._toast import Toast
+
+        app = make_app()
+        async with app.run_test(size=NARROW, notifications=True) as pilot:
+            await settle(pilot)
+            await run_command(pilot, PING_GATEWAY)
+            await settle(pilot)
+            assert not app.session.playing
+            messages = [n.message for n in app._notifications]
+            assert any("ping started" in m and "paused" in m and "space" in m and "n steps" in m for m in messages), messages
+            toast = app.screen.query_one(Toast)
+            assert toast.region.y < 3 and toast.region.right >= NARROW[0] - 2, toast.region  # top right, not over the status bar
+            status = str(app.screen.query_one("#status-bar").render())
+            assert status.index("space runs") < status.index("frames"), status
+            await steps(pilot, 1)
+            await settle(pilot)
+            assert not list(app._notifications)
+
+    async def test_no_notice_when_playing(self):
+        app = make_app()
+        async with app.run_test(size=NARROW) as pilot:
+            await settle(pilot)
+            app.session.toggle_play()
+            await run_command(pilot, PING_GATEWAY)
+            await pilot.pause()
+            assert not any("paused" in n.message for n in app._notifications)

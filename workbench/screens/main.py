@@ -89,6 +89,7 @@ class MainScreen(Screen):
         self._from_log: int | None = None  # the frame an event-log selection just asked for
         self._slow_at = 0.0
         self._slow_timer = None
+        self._paused_notice = False  # the "started while paused" toast is up
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -269,12 +270,14 @@ class MainScreen(Screen):
         if self.session.live:
             self.notify("A live lab runs in real time; it cannot be paused.", timeout=4)
             return
+        self._drop_paused_notice()
         self.session.toggle_play()
 
     def action_step(self) -> None:
         if self.session.live:
             self.notify("A live lab runs in real time; there is no next step to take.", timeout=4)
             return
+        self._drop_paused_notice()
         if not self.session.step():
             self.notify("Nothing left to happen: start a command (p, t, b …) first.", timeout=4)
 
@@ -310,8 +313,27 @@ class MainScreen(Screen):
                     self.session.run(text)
                 except CommandError as err:
                     self.notify(str(err), severity="error", timeout=6)
+                    return
+                self._started(text)
 
         self.app.push_screen(PromptScreen(title, value, self._check, self._hint, id="command-prompt"), run)
+
+    def _started(self, text: str) -> None:
+        """A command started while paused waits for time to pass: say so, where it is seen.
+
+        The lab stays paused (every step can be looked at, and the pictures are the same each
+        run); the notice goes as soon as space or n is pressed."""
+        if self.session.live or self.session.playing:
+            return
+        words = text.partition(":")[2].split()
+        name = words[0] if words else "the command"
+        self.notify(f"{name} started — the lab is paused: space runs it, n steps.", title="Paused", timeout=10)
+        self._paused_notice = True
+
+    def _drop_paused_notice(self) -> None:
+        if self._paused_notice:
+            self._paused_notice = False
+            self.app.clear_notifications()
 
     def action_ping(self) -> None:
         self._prompt(f"Ping from {self.host}", f"{self.host}: ping ")

@@ -48,13 +48,13 @@ class StatusBar(Static):
             state = "▶ playing" if status.playing else "■ paused"
         text = Text.assemble(
             (f" {state} ", state_style),
+            *self._hint(hint),
             f" t {status.now:.6f} s",
             "" if status.live else f"  speed {speed_text(status.speed)}",
             ("  (network busy: slower than asked)" if status.behind else "", self.get_component_rich_style("status-bar--slow", partial=True)),
             f"  frames {status.frames:,}  events {status.events:,}",
             f"  running {status.running}" if status.running else "",
             f"  │ {status.lab} · {host}",
-            (f"  {hint}" if hint else "", "dim"),
         )
         self.update(text)
 
@@ -63,10 +63,16 @@ class StatusBar(Static):
         state = "● live" if status.live else ("▶ playing" if status.playing else "■ paused")
         self.update(Text.assemble(
             (f" {state} ", state_style),
+            *self._hint(hint),
             f" {status.now:.6f} s",
             "" if status.live else f" · {speed_text(status.speed)}",
             ("  slowed" if status.behind else "", self.get_component_rich_style("status-bar--slow", partial=True)),
             f" · {status.frames:,} frames · {status.events:,} events",
             f" · {host}",
-            (f"  {hint}" if hint else "", "dim"),
         ))
+
+    def _hint(self, hint: str) -> tuple:
+        """What to press, right after "paused" where the eye already is (not dim at the far end)."""
+        if not hint:
+            return ()
+        return ((f" {hint} ", self.get_component_rich_style("status-bar--key", partial=True)),)
