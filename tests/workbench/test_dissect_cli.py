@@ -102,10 +102,13 @@ def test_verbose_prints_the_field_tree_with_bytes(ping_pcap):
     assert "    src: 192.168.1.100  [bytes 26-29]\n" in out
     assert re.search(r"    chksum: 0x[0-9a-f]+ \[correct\]  \[bytes 24-25\]\n", out)
     assert (
-        "    010. .... = flags: DF  [byte 20]\n" in out
-        or "    000. .... = flags: (none)  [byte 20]\n" in out
+        "    010. .... = flags: 0x2 (DF)  [byte 20]\n" in out
+        or "    000. .... = flags: 0x0  [byte 20]\n" in out
     )
     assert "Frame 4" not in out  # -c 1
+    assert "\nInternet Protocol Version 4, Src: 192.168.1.100, Dst: 192.168.1.1  [" in out
+    assert "\nInternet Control Message Protocol (echo-request)  [" in out
+    assert "b'" not in out and 'b"' not in out  # no Python bytes reprs
 
 
 def test_hex_dump(ping_pcap):

@@ -53,7 +53,7 @@ def test_ipv4_bit_fields_are_exact_to_the_bit():
     assert (flags.start, flags.end) == (20 * 8, 20 * 8 + 3)
     assert (frag.start, frag.end) == (20 * 8 + 3, 22 * 8)
     assert flags.byte_range == (20, 21)
-    assert flags.label.startswith("010. .... = flags: DF")
+    assert flags.label == "010. .... = flags: 0x2 (DF)"
 
 
 def test_tcp_flags_and_options():
@@ -67,7 +67,7 @@ def test_tcp_flags_and_options():
     d = dissect(frame)
     flags = field(d, "TCP.flags")
     assert (flags.start, flags.end) == (46 * 8 + 7, 48 * 8)  # 9 bits: AE/NS, CWR, ECE, URG … FIN
-    assert flags.label.endswith("flags: S")
+    assert flags.label.endswith("flags: 0x002 (SYN)")
     assert field(d, "TCP.dport").byte_range == (36, 38)
     options = field(d, "TCP.options")
     assert options.byte_range == (54, 62)
@@ -220,3 +220,70 @@ def test_dissection_never_raises_on_nothing_at_all():
     d = dissect(b"")
     assert d.malformed()
     assert d.undecoded is None
+
+
+def labels(frame) -> list[str]:
+    return [node.label for node, _ in dissect(bytes(frame)).walk()]
+
+
+def test_layer_lines_read_like_wiresharks():
+    """Layer lines name the protocol and its addresses as Wireshark does, not scapy's summaries
+    (`UDP 192.168.1.100:2077 > 8.8.8.8:dom`, `DNS Qry b'bogus!!.'`, `GET '/'`)."""
+    query = (
+        eth()
+        / ip(dst="8.8.8.8")
+        / UDP(sport=2077, dport=53)
+        / DNS(id=1, qd=DNSQR(qname="bogus!!."))
+    )
+    shown = labels(query)
+    top = [n.label for n in dissect(bytes(query)).nodes]
+    assert top == [
+        "Ethernet II, Src: 00:1b:21:3a:4f:64, Dst: 50:c7:bf:a1:00:01",
+        "Internet Protocol Version 4, Src: 192.168.1.100, Dst: 8.8.8.8",
+        "User Datagram Protocol, Src Port: 2077, Dst Port: 53",
+        "Domain Name System (query)",
+    ]
+    assert "dport: 53 (domain)" in shown and "sport: 2077" in shown
+    assert "type: 0x0800 (IPv4)" in shown and "proto: 17 (udp)" in shown
+    assert "bogus!!.: type A, class IN" in shown and "qname: bogus!!." in shown
+    assert not any("b'" in label for label in shown)
+
+    get = (
+        eth()
+        / ip(dst="172.194.72.105")
+        / TCP(sport=40000, dport=80, flags="PA", seq=1001, ack=5001)
+        / b"GET / HTTP/1.1\r\nHost: www.google.com\r\n\r\n"
+    )
+    top = [n.label for n in dissect(bytes(get)).nodes]
+    assert top[2:] == [
+        "Transmission Control Protocol, Src Port: 40000, Dst Port: 80, Seq: 1001, Ack: 5001, Len: 40",
+        "Hypertext Transfer Protocol: GET / HTTP/1.1",
+    ]
+    shown = labels(get)
+    assert "dport: 80 (http)" in shown
+    assert any(label.endswith("flags: 0x018 (PSH, ACK)") for label in shown)
+
+    answer = eth() / ip() / UDP(sport=53, dport=40000) / DNS(qr=1, qd=DNSQR(qname="a.b"))
+    assert "Domain Name System (response)" in labels(answer)
+    assert "Address Resolution Protocol (request)" in labels(
+        eth() / ARP(psrc="192.168.1.100", pdst="192.168.1.1")
+    )
+
+
+def test_bytes_are_text_or_hex_never_python_reprs():
+    binary = eth() / ip() / UDP(sport=5000, dport=5001) / b"\x00\x01\xffA"
+    shown = labels(binary)
+    assert "Data: 4 bytes" in shown and "load: 0001ff41" in shown
+    printable = labels(eth() / ip() / UDP(sport=5000, dport=5001) / b"hello")
+    assert "load: hello" in printable
+    dhcp = labels(
+        eth()
+        / IP(src="0.0.0.0", dst="255.255.255.255")
+        / UDP(sport=68, dport=67)
+        / BOOTP(chaddr=bytes.fromhex("001b213a4f64"), xid=0x1234)
+        / DHCP(options=[("message-type", "discover"), "end"])
+    )
+    assert "chaddr: 00:1b:21:3a:4f:64" in dhcp and "sname: (64 zero bytes)" in dhcp
+    assert "Dynamic Host Configuration Protocol (Discover)" in dhcp
+    assert "message-type: 1 (Discover)" in dhcp
+    assert not any("b'" in label or "\\x" in label for label in shown + printable + dhcp)

@@ -23,6 +23,7 @@ import scapy.layers.dns  # noqa: F401  (binds UDP/TCP 53)
 import scapy.layers.inet  # noqa: F401
 import scapy.layers.l2  # noqa: F401
 from scapy.config import conf
+from scapy.fields import FlagValue
 from scapy.packet import NoPayload, Packet, Padding, Raw
 
 from workbench.dissect.nodes import FIELD, LAYER, MALFORMED, FieldNode
@@ -260,7 +261,9 @@ def _tlv_children(options: list, chunk: bytes, base: int, *, tcp: bool) -> list[
 def _option_label(value, kind: int, tcp: bool) -> str:
     if isinstance(value, tuple) and value:
         name, *rest = value
-        shown = ", ".join(_short_repr(v) for v in rest)
+        if name == "message-type" and rest and isinstance(rest[0], int):
+            return f"{name}: {rest[0]} ({_DHCP_TYPES.get(rest[0], 'unknown')})"
+        shown = ", ".join(_short_repr(v) for v in rest if v is not None)
         return f"{name}: {shown}" if shown else str(name)
     if isinstance(value, str):  # DHCP: "end", "pad"
         return value
@@ -269,7 +272,10 @@ def _option_label(value, kind: int, tcp: bool) -> str:
 
 def http_node(layer: Packet, chunk: bytes, at: int) -> FieldNode:
     """HTTP has no fixed fields: one node per line of the head (as Wireshark shows it), then the body."""
-    node = FieldNode(_layer_label(layer), at, at + len(chunk) * 8, LAYER, layer.name)
+    first = chunk.split(b"\r\n", 1)[0].decode("latin-1")
+    node = FieldNode(
+        f"Hypertext Transfer Protocol: {first}", at, at + len(chunk) * 8, LAYER, layer.name
+    )
     head_end = chunk.find(b"\r\n\r\n")
     head = chunk if head_end < 0 else chunk[: head_end + 2]
     offset = 0
@@ -387,20 +393,124 @@ def _malformed_node(stop: Stopped, end: int) -> FieldNode:
     )
 
 
+_LAYER_NAMES = {
+    "Ethernet": "Ethernet II",
+    "802.3": "IEEE 802.3 Ethernet",
+    "ARP": "Address Resolution Protocol",
+    "IP": "Internet Protocol Version 4",
+    "IPv6": "Internet Protocol Version 6",
+    "ICMP": "Internet Control Message Protocol",
+    "UDP": "User Datagram Protocol",
+    "TCP": "Transmission Control Protocol",
+    "DNS": "Domain Name System",
+    "BOOTP": "Bootstrap Protocol",
+    "DHCP options": "Dynamic Host Configuration Protocol options",
+    "Padding": "Padding",
+    "Raw": "Data",
+}
+# Wireshark's names for TCP's flag bits, lowest first (scapy: F S R P A U E C N)
+_TCP_FLAGS = {
+    "F": "FIN",
+    "S": "SYN",
+    "R": "RST",
+    "P": "PSH",
+    "A": "ACK",
+    "U": "URG",
+    "E": "ECE",
+    "C": "CWR",
+    "N": "AE",
+}
+_DHCP_TYPES = {
+    1: "Discover",
+    2: "Offer",
+    3: "Request",
+    4: "Decline",
+    5: "ACK",
+    6: "NAK",
+    7: "Release",
+    8: "Inform",
+}
+
+
 def _layer_label(layer: Packet) -> str:
+    """Wireshark's line for a layer: "Internet Protocol Version 4, Src: 192.168.1.100, Dst: 8.8.8.8"."""
     try:
-        summary = layer.mysummary()
-    except Exception:  # noqa: BLE001
-        summary = ""
-    if isinstance(summary, tuple):
-        summary = summary[0]
-    if not isinstance(summary, str):
-        summary = ""
-    summary = summary.replace("%", "")
+        return _wireshark_layer_label(layer)
+    except Exception:  # noqa: BLE001 — a field scapy left unset; the plain name will do
+        return _LAYER_NAMES.get(layer.name, layer.name)
+
+
+def _wireshark_layer_label(layer: Packet) -> str:
     name = layer.name
+    title = _LAYER_NAMES.get(name, name)
+    if name.endswith(" in ICMP"):  # the header an ICMP error quotes
+        name = name.removesuffix(" in ICMP")
+        title = _LAYER_NAMES.get(name, name) + " (quoted in ICMP)"
+    get = layer.getfieldval
     if isinstance(layer, Raw):
-        return f"{name}: {len(layer.load)} bytes"
-    return f"{name}, {summary}" if summary and summary != name else name
+        return f"{title}: {len(layer.load)} bytes"
+    if name == "Ethernet":
+        return f"{title}, Src: {get('src')}, Dst: {get('dst')}"
+    if name == "ARP":
+        op = {1: "request", 2: "reply"}.get(get("op"))
+        return f"{title} ({op})" if op else title
+    if name in ("IP", "IPv6"):
+        return f"{title}, Src: {get('src')}, Dst: {get('dst')}"
+    if name == "UDP":
+        return f"{title}, Src Port: {int(get('sport'))}, Dst Port: {int(get('dport'))}"
+    if name == "TCP":
+        payload = len(layer.payload) if not isinstance(layer.payload, NoPayload) else 0
+        return (
+            f"{title}, Src Port: {int(get('sport'))}, Dst Port: {int(get('dport'))}, "
+            f"Seq: {get('seq')}, Ack: {get('ack')}, Len: {payload}"
+        )
+    if name == "DNS":
+        return f"{title} ({'response' if get('qr') else 'query'})"
+    if name == "DNS Question Record":
+        return (
+            f"{_text(get('qname'))}: type {_enum(layer, 'qtype')}, class {_enum(layer, 'qclass')}"
+        )
+    if name == "DNS Resource Record":
+        rdata = get("rdata")
+        shown = ", " + (_text(rdata) if isinstance(rdata, bytes) else str(rdata)) if rdata else ""
+        return f"{_text(get('rrname'))}: type {_enum(layer, 'type')}, class {_enum(layer, 'rclass')}{shown}"
+    if name == "BOOTP":
+        op = {1: "Request", 2: "Reply"}.get(get("op"))
+        return f"{title} ({op})" if op else title
+    if name == "DHCP options":
+        for option in get("options"):
+            if isinstance(option, tuple) and option and option[0] == "message-type":
+                kind = option[1]
+                kind = (
+                    _DHCP_TYPES.get(kind, kind) if isinstance(kind, int) else str(kind).capitalize()
+                )
+                return f"Dynamic Host Configuration Protocol ({kind})"
+        return "Dynamic Host Configuration Protocol"
+    if name == "ICMP":
+        return f"{title} ({_enum(layer, 'type')})"
+    return title
+
+
+def _enum(layer: Packet, field_name: str) -> str:
+    fld = layer.get_field(field_name)
+    value = layer.getfieldval(field_name)
+    shown = fld.i2repr(layer, value)
+    return shown if isinstance(shown, str) else str(value)
+
+
+def _text(value) -> str:
+    """Bytes as text when they are printable ASCII (NUL padding dropped), else as hex; never
+    Python's b'' repr."""
+    if isinstance(value, bytes):
+        if value and not value.strip(b"\0"):
+            return f"({len(value)} zero bytes)"
+        text = value.rstrip(b"\0")
+        if text.isascii() and text.decode("ascii").isprintable():
+            return text.decode("ascii")
+        return value.hex()
+    if value is None:
+        return ""
+    return str(value)
 
 
 def _field_label(layer: Packet, fld, value) -> str:
@@ -408,12 +518,9 @@ def _field_label(layer: Packet, fld, value) -> str:
         count = len(value) if isinstance(value, list) else (0 if value is None else 1)
         return f"{fld.name}: {count} item{'s' if count != 1 else ''}"
     try:
-        shown = fld.i2repr(layer, value)
+        text = _field_value(layer, fld, value)
     except Exception:  # noqa: BLE001
-        shown = repr(value)
-    text = shown if isinstance(shown, str) else repr(shown)
-    if len(text) > 3 and text[:2] == "b'" and text[-1] == "'" and "\\" not in text:
-        text = text[2:-1]  # printable bytes read better without the b'...'
+        text = _text(value) if isinstance(value, bytes) else str(value)
     if text in ("b''", "''", "[]"):
         text = "(empty)"
     elif not text:
@@ -423,11 +530,59 @@ def _field_label(layer: Packet, fld, value) -> str:
     return f"{fld.name}: {text}"
 
 
+def _field_value(layer: Packet, fld, value) -> str:
+    """Numbers first, names after in parentheses (`53 (domain)`, `0x018 (PSH, ACK)`); bytes as
+    text or hex."""
+    if isinstance(value, bytes):
+        if fld.name == "chaddr" and layer.getfieldval("hlen") == 6 and len(value) >= 6:
+            rest = value[6:]  # BOOTP's client hardware address: a MAC, then padding
+            mac = ":".join(f"{b:02x}" for b in value[:6])
+            return mac if not rest.strip(b"\0") else f"{mac} + {rest.hex()}"
+        return _text(value) if value else ""
+    names = getattr(fld, "names", None)
+    if isinstance(value, (int, FlagValue)) and isinstance(names, (list, str)):
+        return _flags(layer, fld, int(value), names)  # a FlagsField
+    shown = fld.i2repr(layer, value)
+    if isinstance(shown, bytes):
+        return _text(shown)
+    text = shown if isinstance(shown, str) else repr(shown)
+    if isinstance(value, int) and not isinstance(value, bool) and text != str(value):
+        if text.startswith("0x") or text.lstrip("-").isdigit():
+            return text  # a hex field (a checksum, an id): already a number
+        number = _hex(fld, value) if type(fld).__name__.startswith("X") else str(value)
+        return f"{number} ({text})"
+    if isinstance(value, list):
+        return ", ".join(_short_repr(v) for v in value)
+    return text
+
+
+def _hex(fld, value: int) -> str:
+    size = getattr(fld, "sz", 0)
+    return f"0x{value:0{2 * size}x}" if size else f"0x{value:x}"
+
+
+def _flags(layer: Packet, fld, value: int, names) -> str:
+    size = abs(getattr(fld, "size", 0) or 8)
+    number = f"0x{value:0{(size + 3) // 4}x}"
+    if not value:
+        return number
+    tcp = layer.name == "TCP"
+    set_names = []
+    for bit, flag in enumerate(names):
+        if value >> bit & 1:
+            set_names.append(_TCP_FLAGS.get(flag, flag) if tcp else flag)
+    return f"{number} ({', '.join(set_names)})"
+
+
 def _short_repr(value) -> str:
-    if isinstance(value, bytes) and value.isascii() and value.decode("ascii").isprintable():
-        text = value.decode("ascii")
+    if isinstance(value, bytes):
+        text = _text(value)
+    elif isinstance(value, tuple):
+        text = " ".join(_short_repr(v) for v in value if v is not None)
+    elif value is None:
+        text = ""
     else:
-        text = repr(value)
+        text = str(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
