@@ -3,6 +3,7 @@ click) selects the smallest field that holds it, malformed bytes are marked."""
 
 from __future__ import annotations
 
+import pytest
 from scapy.layers.inet import ICMP, IP, TCP
 from scapy.layers.l2 import Ether
 from textual.app import App, ComposeResult
@@ -10,7 +11,7 @@ from textual.app import App, ComposeResult
 from stack.trace import FrameRecord
 from workbench.widgets.dissector import Dissector
 from workbench.widgets.field_tree import FieldTree
-from workbench.widgets.hex_view import HexView
+from workbench.widgets.hex_view import HexView, line_width
 
 PC, GW = "00:1b:21:3a:4f:64", "50:c7:bf:a1:00:01"
 PING = bytes(
@@ -168,3 +169,50 @@ async def test_narrow_panes_stack_the_hex_view_under_the_tree():
         assert dissector.has_class("-narrow")
         hex_view, tree = app.query_one(HexView), app.query_one(FieldTree)
         assert hex_view.region.y > tree.region.y and hex_view.per_line == 16
+
+
+BIG = bytes(
+    Ether(src=PC, dst=GW)
+    / IP(src="192.168.1.100", dst="172.194.72.105")
+    / TCP(sport=40000, dport=80, flags="PA", seq=1001, ack=5001)
+    / bytes(1400)
+)
+
+
+@pytest.mark.parametrize(
+    ("size", "per_line", "tree_at_least"),
+    [
+        ((120, 40), 8, 70),  # 16 a line would leave the tree 45 columns: 8, and the tree the rest
+        ((160, 48), 16, 80),  # room for both: 16 a line at the hex view's natural width
+        ((200, 48), 16, 120),
+    ],
+)
+async def test_hex_view_takes_its_natural_width_and_the_tree_the_rest(
+    size, per_line, tree_at_least
+):
+    """A large frame (it scrolls) still fills its hex lines, and the tree gets what is left."""
+    app = DissectorApp()
+    async with app.run_test(size=size) as pilot:
+        dissector = app.query_one(Dissector)
+        dissector.show_frame(record(BIG))
+        await pilot.pause()
+        hex_view, tree = dissector.hex_view, dissector.field_tree
+        assert hex_view.per_line == per_line
+        assert hex_view.max_scroll_y > 0  # a scrollbar is showing
+        assert tree.size.width >= tree_at_least
+        assert tree.size.width + hex_view.outer_size.width == size[0]
+        # the hex view has no empty columns: its widest line fills it
+        assert hex_view.scrollable_content_region.width - line_width(per_line) <= 1
+        tcp = dissector.dissection.nodes[3]
+        assert tcp.label.startswith("Transmission Control Protocol")
+
+
+async def test_narrow_dissector_stacks_the_hex_view_under_the_tree():
+    app = DissectorApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        dissector = app.query_one(Dissector)
+        dissector.show_frame(record(BIG))
+        await pilot.pause()
+        assert dissector.has_class("-narrow")
+        assert dissector.field_tree.size.width == 100
+        assert dissector.hex_view.per_line == 16

@@ -4,7 +4,9 @@
 warmed in a thread a moment after mounting, never at start-up) plus our own decoder's
 verdict (checksums, where decoding stopped). Moving through the tree lights the field's
 bytes in the hex view; moving the byte cursor (or clicking a byte) selects the smallest field
-that holds it. Side by side when there is room, stacked when the pane is narrow.
+that holds it. Side by side when there is room, stacked when the pane is narrow; side by side,
+the hex view takes its natural width (16 bytes a line if the tree keeps room, else 8) and the
+tree the rest.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from textual.widgets import Tree
 from stack.trace import FrameRecord
 from workbench.dissect.nodes import Dissection, FieldNode
 from workbench.widgets.field_tree import FieldTree
-from workbench.widgets.hex_view import HexView
+from workbench.widgets.hex_view import HexView, line_width
 
 NARROW = 110  # below this many columns the hex view goes under the tree
+TREE_ROOM = 64  # side by side, the tree keeps at least this many columns; the hex view shows
+# 16 bytes a line when that leaves the tree enough, else 8 (Wireshark's lines are long)
 PRELOAD_AFTER = 1.5  # seconds after mounting to import scapy in a thread
 
 
@@ -29,7 +33,9 @@ class Dissector(Widget):
         layout: horizontal;
         height: 1fr;
         & > FieldTree { width: 1fr; height: 1fr; }
-        & > HexView { width: 75; height: 1fr; border-left: vkey $foreground 20%; }
+        & > HexView {
+            width: 75; height: 1fr; border-left: vkey $foreground 20%; scrollbar-size-vertical: 1;
+        }
         &.-narrow { layout: vertical; }
         &.-narrow > FieldTree { width: 1fr; height: 3fr; }
         &.-narrow > HexView { width: 1fr; height: 2fr; min-height: 3; border-left: none; border-top: hkey $foreground 20%; }
@@ -84,7 +90,10 @@ class Dissector(Widget):
             self.run_worker(tree.load, thread=True, group="dissector-preload", exit_on_error=False)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < NARROW, "-narrow")
+        width = self.size.width
+        narrow = width < NARROW
+        self.set_class(narrow, "-narrow")
+        self.hex_view.styles.width = "1fr" if narrow else hex_width(width)
 
     # --- public API -----------------------------------------------------------------------
 
@@ -130,3 +139,14 @@ class Dissector(Widget):
     def on_hex_view_byte_selected(self, event: HexView.ByteSelected) -> None:
         event.stop()
         self.select_byte(event.offset)
+
+
+def hex_width(width: int) -> int:
+    """The hex view's width beside the tree in a dissector `width` columns wide: its natural
+    width (border, offset, hex, ASCII, a one-cell scrollbar) for 16 bytes a line when the tree
+    keeps `TREE_ROOM` columns, else for 8; the tree gets the rest."""
+    for per_line in (16, 8):
+        natural = line_width(per_line) + 2
+        if width - natural >= TREE_ROOM:
+            return natural
+    return line_width(8) + 2

@@ -112,7 +112,7 @@ class HexView(ScrollView, can_focus=True):
     def per_line(self) -> int:
         width = self.scrollable_content_region.width or 80
         for count in (16, 8, 4):
-            if width >= _line_width(count):
+            if width >= line_width(count):
                 return count
         return 4
 
@@ -218,7 +218,7 @@ class HexView(ScrollView, can_focus=True):
         return base
 
 
-def _line_width(per_line: int) -> int:
+def line_width(per_line: int) -> int:
     """Cells a line needs: offset, two spaces, hex (3 a byte, one more per group of 8), ASCII."""
     return 6 + per_line * 3 + (per_line - 1) // 8 + 2 + per_line
 
