@@ -94,6 +94,8 @@ def format_time(seconds: float) -> str:
 
 # --- columns ---------------------------------------------------------------------------------
 
+SEG_FROM = 90  # cells from which the packet list has a Seg column
+
 
 @dataclass
 class ColumnWidths:
@@ -131,8 +133,9 @@ class Columns:
         number, stamp = max(3, len(str(last_id))), max(4, len(last_time))
         protocol, length = wants.protocol, wants.length
         # The segment (Wireshark's interface column) tells apart the copies of one frame seen
-        # on several links; under 100 cells the addresses and Info need the room more.
-        segment = wants.segment if width >= 100 else 0
+        # on several links; under 90 cells (80: a whole narrow terminal) the addresses and Info
+        # need the room more. 90 keeps it in the wide layout's packet pane at 160 columns.
+        segment = wants.segment if width >= SEG_FROM else 0
         if width >= 100:
             protocol, length = max(protocol, 8), max(length, 6)
         # Narrow: addresses get 15 cells (a whole IPv4 address; a MAC keeps its last octets,

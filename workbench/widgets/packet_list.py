@@ -1,5 +1,5 @@
 """The packet list: Wireshark's No., Time, Source, Destination, Protocol, Length and Info columns,
-and Seg (the segment the frame was seen on, Wireshark's interface column; from 100 cells wide),
+and Seg (the segment the frame was seen on, Wireshark's interface column; from 90 cells wide),
 over a trace that keeps growing, fast with a million frames. Time is the lab's clock, the one
 the event log and the status bar show.
 
