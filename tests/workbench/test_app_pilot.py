@@ -198,14 +198,75 @@ class TestPrompts:
             assert app.screen.id != "command-prompt"
             assert app.session.emitted == 0
 
-    @pytest.mark.parametrize("key, command", [("t", "traceroute"), ("d", "dhcp"), ("r", "resolve"), ("b", "browse")])
-    async def test_each_command_key_prefills_its_command(self, key, command):
-        app = make_app()
+    @pytest.mark.parametrize("key, command", [("p", "ping"), ("t", "traceroute"), ("d", "dhcp"), ("r", "resolve"), ("b", "browse")])
+    async def test_each_command_key_prefills_host_and_command(self, key, command):
+        """Every prompt reads "HOST: COMMAND " up to the cursor; anything after it is a selected
+        suggestion (the first key typed replaces it). The dhcp lab: pc asks for its address."""
+        app = make_app(lab="dhcp")
         async with app.run_test(size=WIDE) as pilot:
             await settle(pilot)
             await pilot.press(key)
             await pilot.pause()
-            assert app.screen.query_one("#prompt-input").value.split(":")[1].split()[0] == command
+            field = app.screen.query_one("#prompt-input")
+            start = min(field.selection)
+            assert field.value[:start] == f"pc: {command} "
+            assert max(field.selection) == len(field.value)
+
+    async def test_typing_replaces_the_suggested_name(self):
+        """`r` suggests www.google.com; typing another name replaces it instead of appending."""
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await pilot.press("r")
+            await pilot.pause()
+            field = app.screen.query_one("#prompt-input")
+            assert field.value == "pc: resolve www.google.com"
+            await pilot.press(*"dns.google")
+            assert field.value == "pc: resolve dns.google"
+
+    async def test_enter_takes_the_suggestion(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await pilot.press("r", "enter")
+            await settle(pilot)
+            assert app.screen.id != "command-prompt"
+            assert app.session.status().running == 1
+
+
+class TestDhcpRefused:
+    async def test_d_on_the_router_serving_dhcp_is_refused(self):
+        """Moving the Hosts cursor to gw-a makes it the current host; `d` then says in one sentence
+        why gw-a does not run the client, opens no prompt and starts nothing."""
+        app = make_app(lab="dhcp")
+        async with app.run_test(size=WIDE, notifications=True) as pilot:
+            await settle(pilot)
+            app.screen.query_one("#hosts-pane").select_host("gw-a")
+            await settle(pilot)
+            assert app.screen.host == "gw-a"
+            await pilot.press("d")
+            await settle(pilot)
+            assert app.screen.id != "command-prompt"
+            assert app.session.status().running == 0
+            assert any("gw-a runs the lab's DHCP server" in n.message for n in app._notifications)
+
+    async def test_d_on_a_static_host_is_refused(self):
+        app = make_app()
+        async with app.run_test(size=WIDE, notifications=True) as pilot:
+            await settle(pilot)
+            await pilot.press("d")
+            await settle(pilot)
+            assert app.screen.id != "command-prompt"
+            assert any("pc has a static address" in n.message for n in app._notifications)
+
+    async def test_typed_dhcp_on_the_server_is_refused_in_the_prompt(self):
+        app = make_app(lab="dhcp")
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await run_command(pilot, "gw-a: dhcp")
+            assert app.screen.id == "command-prompt"
+            assert "runs the lab's DHCP server" in str(app.screen.query_one("#prompt-error").render())
+            assert app.session.status().running == 0
 
 
 class TestTime:

@@ -290,6 +290,9 @@ class MainScreen(Screen):
     # --- commands ----------------------------------------------------------------------------
 
     def _check(self, text: str) -> str | None:
+        host, _sep, rest = text.partition(":")
+        if rest.split()[:1] == ["dhcp"] and (refused := self._dhcp_refusal(host.strip())):
+            return refused
         try:
             self.session.check(text)
         except CommandError as err:
@@ -306,7 +309,21 @@ class MainScreen(Screen):
             return f"{spec.usage} — {spec.summary}"
         return "commands: " + ", ".join(sorted(COMMANDS))
 
-    def _prompt(self, title: str, value: str) -> None:
+    def _dhcp_refusal(self, host: str) -> str | None:
+        """Why `host` must not ask for an address by DHCP (one sentence), or None.
+
+        A router serving DHCP that runs the client would broadcast DISCOVERs at itself and lose
+        its server; a host with a static address has nothing to ask for."""
+        spec = self.session.spec.hosts.get(host)
+        if spec is None:
+            return None  # not a host of the lab: the command's own check says so
+        if "dhcp" in spec.services:
+            return f"{host} runs the lab's DHCP server; it does not ask itself for an address (pick a DHCP client in Hosts)."
+        if not spec.dhcp:
+            return f"{host} has a static address; dhcp is for hosts the lab configures by DHCP (dhcp = true)."
+        return None
+
+    def _prompt(self, title: str, value: str, suggestion: str = "") -> None:
         def run(text: str | None) -> None:
             if text:
                 try:
@@ -316,7 +333,7 @@ class MainScreen(Screen):
                     return
                 self._started(text)
 
-        self.app.push_screen(PromptScreen(title, value, self._check, self._hint, id="command-prompt"), run)
+        self.app.push_screen(PromptScreen(title, value, self._check, self._hint, suggestion=suggestion, id="command-prompt"), run)
 
     def _started(self, text: str) -> None:
         """A command started while paused waits for time to pass: say so, where it is seen.
@@ -342,14 +359,20 @@ class MainScreen(Screen):
         self._prompt(f"Traceroute from {self.host}", f"{self.host}: traceroute ")
 
     def action_dhcp(self) -> None:
-        self._prompt(f"DHCP on {self.host}", f"{self.host}: dhcp")
+        refused = self._dhcp_refusal(self.host)
+        if refused:
+            self.notify(refused, severity="warning", timeout=6)
+            return
+        self._prompt(f"DHCP on {self.host}", f"{self.host}: dhcp ")
 
+    # Every prompt is "HOST: COMMAND " with the cursor after it; a suggested argument is selected,
+    # so typing replaces it and Enter takes it as it is.
     def action_resolve(self) -> None:
-        self._prompt(f"Resolve a name from {self.host}", f"{self.host}: resolve {STORY_TARGET}")
+        self._prompt(f"Resolve a name from {self.host}", f"{self.host}: resolve ", STORY_TARGET)
 
     def action_browse(self) -> None:
         host = STORY_HOST if STORY_HOST in self.session.net.hosts else self.host
-        self._prompt(f"Browse from {host} (the seed's story)", f"{host}: browse {STORY_TARGET} {STORY_OPTIONS}")
+        self._prompt(f"Browse from {host} (the seed's story)", f"{host}: browse ", f"{STORY_TARGET} {STORY_OPTIONS}")
 
     def action_clear_arp(self) -> None:
         count = self.session.clear_arp(self.host)

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
+from textual.widgets.input import Selection
 
 # (text) → None when usable, else the sentence to show
 Check = Callable[[str], str | None]
@@ -19,17 +20,20 @@ Hint = Callable[[str], str]
 class PromptScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, value: str, check: Check, hint: Hint | None = None, *, id: str | None = None) -> None:
+    def __init__(self, title: str, value: str, check: Check, hint: Hint | None = None, *, suggestion: str = "", id: str | None = None) -> None:
+        """`value` is typed for the person, cursor after it; `suggestion` follows it selected, so
+        the first key typed replaces it (and Enter takes it)."""
         super().__init__(id=id)
         self.title_text = title
         self.value = value
+        self.suggestion = suggestion
         self.check = check
         self.hint = hint
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-box"):
             yield Label(self.title_text, id="prompt-title")
-            field = Input(self.value, id="prompt-input", select_on_focus=False)
+            field = Input(self.value + self.suggestion, id="prompt-input", select_on_focus=False)
             field.cursor_blink = getattr(self.app, "cursor_blink", True)
             yield field
             yield Static("", id="prompt-hint", classes="hint")
@@ -39,6 +43,8 @@ class PromptScreen(ModalScreen[str | None]):
     def on_mount(self) -> None:
         field = self.query_one(Input)
         field.cursor_position = len(field.value)
+        if self.suggestion:
+            field.selection = Selection(len(self.value), len(field.value))
         self._update_hint(field.value)
         self.query_one("#prompt-error").display = False
 
