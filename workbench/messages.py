@@ -38,3 +38,11 @@ class EntrySelected(Message):
     def __init__(self, index: int) -> None:
         super().__init__()
         self.index = index
+
+
+class EntryActivated(Message):
+    """Enter on entry `index` of the event log: show its first frame where frames are listed."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__()
+        self.index = index

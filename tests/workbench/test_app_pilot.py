@@ -61,6 +61,26 @@ class TestSelectionLinks:
             assert app.focused is app.screen.query_one("#dissector").field_tree
             assert app.screen.has_class("-tab-packets")
 
+    async def test_enter_on_an_event_goes_to_its_frame_under_tabs(self):
+        """80×24: Enter on "pc eth0 sends #3" in the Events tab brings the Packets tab forward
+        with frame 3 selected and the focus in the packet list."""
+        app = make_app()
+        async with app.run_test(size=NARROW) as pilot:
+            await pinged(pilot)
+            await pilot.press("4")
+            index = next(i for i, e in enumerate(app.session.log) if isinstance(e, FrameSent) and e.frames == (3,))
+            log = app.screen.query_one(EventLog)
+            log.cursor = index
+            await settle(pilot)
+            assert app.screen.has_class("-tab-events")
+            await pilot.press("enter")
+            await settle(pilot)
+            packets = app.screen.query_one(PacketList)
+            assert app.screen.has_class("-tab-packets")
+            assert app.focused is packets
+            assert packets.selected_frame_id == 3
+            assert packets.region.height > 0
+
     async def test_stepping_through_the_log_does_not_jump_back(self):
         """Walking up the event log one row at a time keeps the cursor where the person put it,
         even though each row re-selects a frame in the packet list."""
@@ -477,3 +497,24 @@ class TestStartedWhilePaused:
             await run_command(pilot, PING_GATEWAY)
             await pilot.pause()
             assert not any("paused" in n.message for n in app._notifications)
+
+
+class TestHostsKeys:
+    @pytest.mark.parametrize("size", [NARROW, WIDE])
+    async def test_home_and_end_move_to_the_first_and_last_host(self, size):
+        """In the Hosts table End goes to the last host (gw-b's own row) and Home back to the
+        first (pc); the current host follows."""
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await pilot.press("2")
+            table = app.screen.query_one("#hosts-table")
+            assert app.focused is table
+            await pilot.press("end")
+            await settle(pilot)
+            last = [r.host for r in table.rows_shown if r.first][-1]
+            assert table.host_at(table.cursor_row) == last and table.rows_shown[table.cursor_row].first
+            assert app.screen.host == last
+            await pilot.press("home")
+            await settle(pilot)
+            assert table.cursor_row == 0 and app.screen.host == table.rows_shown[0].host

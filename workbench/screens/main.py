@@ -24,7 +24,7 @@ from textual.widgets import Footer, Tab, Tabs
 
 from stack.labs.spec import LabSpec
 from workbench.commands import COMMANDS, CommandError
-from workbench.messages import CommandFinished, EntrySelected, HostSelected, SessionChanged
+from workbench.messages import CommandFinished, EntryActivated, EntrySelected, HostSelected, SessionChanged
 from workbench.screens.help import HelpScreen
 from workbench.screens.open_lab import OpenLabScreen
 from workbench.screens.prompt import PromptScreen
@@ -238,6 +238,25 @@ class MainScreen(Screen):
             self._from_log = entry.frames[0]
             if not self.query_one(PacketList).select_frame(entry.frames[0]):
                 self._from_log = None  # filtered out of the list: the dissector still shows it
+
+    def on_entry_activated(self, message: EntryActivated) -> None:
+        """Enter on an event: go to its first frame — the packet list (its tab under tabs) with the
+        frame selected, or the dissector when the filter hides it from the list."""
+        message.stop()
+        entry = self.session.entry(message.index)
+        if not entry.frames:
+            self.notify("This event names no frame.", timeout=3)
+            return
+        frame_id = entry.frames[0]
+        self._show_frame(frame_id)
+        packets = self.query_one(PacketList)
+        if packets.selected_frame_id != frame_id:
+            self._from_log = frame_id
+            if not packets.select_frame(frame_id):
+                self._from_log = None
+                self.action_tab("packets", "#dissector")  # filtered out: its fields still show
+                return
+        self.action_tab("packets")
 
     def on_packet_list_frame_selected(self, message: PacketList.FrameSelected) -> None:
         message.stop()

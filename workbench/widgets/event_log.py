@@ -19,7 +19,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from workbench.messages import EntrySelected
+from workbench.messages import EntryActivated, EntrySelected
 
 # Event kind → component class; kinds not listed use the plain text colour.
 _KIND_CLASS = {
@@ -41,6 +41,7 @@ class EventLog(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "jump(0)", "First", show=False),
         Binding("end", "jump(-1)", "Last", show=False),
+        Binding("enter", "activate", "Show its frame", show=False),
     ]
 
     COMPONENT_CLASSES = {
@@ -129,6 +130,10 @@ class EventLog(ScrollView, can_focus=True):
         count = len(self.entries)
         if count:
             self.cursor = count - 1 if where < 0 else 0
+
+    def action_activate(self) -> None:
+        if self.cursor is not None:
+            self.post_message(EntryActivated(self.cursor))
 
     def on_click(self, event: Click) -> None:
         index = self.scroll_offset.y + event.y
