@@ -11,6 +11,7 @@ import asyncio
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
@@ -23,6 +24,11 @@ COLUMNS = ("Host", "Address", "MAC", "Gateway", "DNS", "DHCP", "Vendor", "RX/TX"
 
 
 class HostsTable(DataTable):
+    # DataTable's own Home/End scroll sideways, which a table this narrow never needs.
+    BINDINGS = [
+        Binding("home", "first_host", "First host", show=False),
+        Binding("end", "last_host", "Last host", show=False),
+    ]
     COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | {"hosts-table--router", "hosts-table--dim"}
 
     def __init__(self, **kwargs) -> None:
@@ -75,6 +81,17 @@ class HostsTable(DataTable):
 
     def _style(self, name: str):
         return self.get_component_rich_style(name, partial=True)
+
+    def action_first_host(self) -> None:
+        if self.rows_shown:
+            self.move_cursor(row=0, animate=False)
+
+    def action_last_host(self) -> None:
+        """The last host's own row (not its last interface's)."""
+        firsts = [i for i, row in enumerate(self.rows_shown) if row.first]
+        if firsts:
+            self.move_cursor(row=firsts[-1], animate=False)
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def host_at(self, index: int) -> str | None:
         return self.rows_shown[index].host if 0 <= index < len(self.rows_shown) else None
