@@ -377,18 +377,38 @@ class TestHostActions:
             await pilot.pause()
             assert "should end in .pcap or .pcapng" in str(app.screen.query_one("#prompt-error").render())
 
-    async def test_open_lab(self):
+    async def _choose_lab(self, pilot, name: str) -> None:
+        await pilot.press("o")
+        await pilot.pause()
+        options = pilot.app.screen.query_one("#open-builtin")
+        options.highlighted = next(i for i in range(options.option_count) if options.get_option_at_index(i).id == name)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    async def test_open_lab_asks_before_discarding_frames(self):
+        """With frames captured, `o` asks first: n keeps the lab and its capture, y opens the
+        other lab paused at time zero."""
         app = make_app()
         async with app.run_test(size=WIDE) as pilot:
             await pinged(pilot)
-            await pilot.press("o")
-            await pilot.pause()
-            options = app.screen.query_one("#open-builtin")
-            options.highlighted = next(i for i in range(options.option_count) if options.get_option_at_index(i).id == "loop")
-            await pilot.press("enter")
+            await self._choose_lab(pilot, "loop")
+            assert app.screen.id == "confirm-open"
+            assert "4 frames" in str(app.screen.query_one("#confirm-question").render())
+            await pilot.press("n")
+            await settle(pilot)
+            assert app.session.spec.name == "default" and len(app.session.trace.frames) == 4
+            await self._choose_lab(pilot, "loop")
+            await pilot.press("y")
             await settle(pilot)
             assert app.session.spec.name == "loop"
             assert app.session.clock.now() == 0.0 and not app.session.trace.frames
+
+    async def test_open_lab_without_frames_does_not_ask(self):
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await self._choose_lab(pilot, "loop")
+            assert app.session.spec.name == "loop"
 
     async def test_open_missing_lab_file(self):
         app = make_app()

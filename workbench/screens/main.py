@@ -25,6 +25,7 @@ from textual.widgets import Footer, Tab, Tabs
 from stack.labs.spec import LabSpec
 from workbench.commands import COMMANDS, CommandError
 from workbench.messages import CommandFinished, EntryActivated, EntrySelected, HostSelected, SessionChanged
+from workbench.screens.confirm import ConfirmScreen
 from workbench.screens.help import HelpScreen
 from workbench.screens.open_lab import OpenLabScreen
 from workbench.screens.prompt import PromptScreen
@@ -427,9 +428,22 @@ class MainScreen(Screen):
         self.app.push_screen(PromptScreen("Save the capture", f"{self.session.spec.name}.pcap", check, id="save-prompt"), save)
 
     def action_open_lab(self) -> None:
+        def open_it(spec: LabSpec) -> None:  # after the modal has gone: switch_screen replaces the top screen
+            self.app.call_later(self.app.open_lab, spec)
+
         def opened(spec: LabSpec | None) -> None:
-            if spec is not None:  # after the modal has gone: switch_screen replaces the top screen
-                self.app.call_later(self.app.open_lab, spec)
+            if spec is None:
+                return
+            frames = len(self.session.trace.frames)
+            if not frames:
+                open_it(spec)
+                return
+            question = (f"Open lab {spec.name}? This lab's capture ({frames:,} frame{'s' if frames != 1 else ''}) "
+                        "will be discarded; s saves it first.")
+            self.app.push_screen(
+                ConfirmScreen(question, "opens it", "keeps this lab", id="confirm-open"),
+                lambda yes: open_it(spec) if yes else None,
+            )
 
         self.app.push_screen(OpenLabScreen(), opened)
 
