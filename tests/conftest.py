@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 
 from stack.labs import build_network, load_lab
 from stack.labs.load import parse_lab
 from stack.network import Network
+
+# CI (.ci/run) sets this: there every real peer and oracle must be present, so a test that
+# would skip for want of one fails instead.
+REQUIRE_TOOLS = os.environ.get("WORKBENCH_REQUIRE_LIVE") == "1"
+
+
+def needs_tool(name: str) -> pytest.MarkDecorator:
+    """Skip when the tool is missing locally; in CI, run anyway and fail loudly."""
+    return pytest.mark.skipif(shutil.which(name) is None and not REQUIRE_TOOLS, reason=f"{name} is not installed (scripts/test.sh installs it)")
 
 
 def lab_from_text(text: str, name: str = "test.toml") -> Network:

@@ -3,7 +3,6 @@ several interfaces, all back as the frames that went in."""
 
 from __future__ import annotations
 
-import shutil
 import struct
 import subprocess
 
@@ -12,6 +11,7 @@ import pytest
 from stack.clock import VirtualClock
 from stack.trace import Trace
 from stack.writers.pcap import PcapngWriter, PcapWriter
+from tests.conftest import needs_tool
 from workbench.dissect.capture import CaptureError, read_capture
 
 FRAMES = [
@@ -59,7 +59,7 @@ def test_big_endian_nanosecond_pcap(tmp_path):
     assert record.time == pytest.approx(3.0000005) and record.data == b"abcd"
 
 
-@pytest.mark.skipif(shutil.which("editcap") is None, reason="editcap is not installed")
+@needs_tool("editcap")
 @pytest.mark.parametrize("kind", ["nsecpcap", "pcapng"])
 def test_files_from_wireshark_tools(tmp_path, kind):
     write_pcap(tmp_path / "a.pcap")

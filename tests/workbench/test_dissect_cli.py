@@ -23,10 +23,11 @@ from scapy.layers.l2 import Ether
 from stack.clock import VirtualClock
 from stack.trace import Trace
 from stack.writers.pcap import PcapngWriter
+from tests.conftest import needs_tool
 from workbench.dissect_cli import main as dissect_main
 
 TSHARK = shutil.which("tshark")
-needs_tshark = pytest.mark.skipif(TSHARK is None, reason="tshark is not installed")
+needs_tshark = needs_tool("tshark")
 LINE = re.compile(r"^\s*(\d+)\s+(\d+\.\d+)\s+(\S+) → (\S+)\s+(\S+) (\d+) (.*)$")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import struct
 import subprocess
 import time
@@ -23,6 +22,7 @@ from stack.wire.ipv4 import IPv4
 from stack.wire.mac import BROADCAST, MAC
 from stack.wire.tcp import ACK, FIN, PSH, SYN, TCP, TcpOption
 from stack.wire.udp import UDP
+from tests.conftest import needs_tool
 
 PC_MAC = MAC("02:00:00:00:01:64")
 GW_MAC = MAC("02:00:00:00:01:01")
@@ -423,7 +423,7 @@ def _tshark_frames() -> list[tuple[bytes, str]]:
     ]
 
 
-@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
+@needs_tool("tshark")
 def test_columns_match_tshark(tmp_path):
     frames = _tshark_frames()
     pcap = tmp_path / "frames.pcap"
