@@ -80,10 +80,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             lab = args.run_lab or args.lab
             taps = live.parse_taps(args.taps + args.run_taps)
             spec = load_lab(lab)  # a mistake in the lab is the first thing to hear about
+            if taps or is_live(spec):  # live with no commands serves the lab until Ctrl-C
+                return live.main(lab, args.do, args.pcap, args.events, args.quiet, taps, args.serve_for, capture_on=args.capture_on)
             if not args.do and args.serve_for is None:
                 raise CommandError('nothing to run: give --do "HOST: COMMAND" (repeatable), or --for SECONDS to let the lab run')
-            if taps or is_live(spec):
-                return live.main(lab, args.do, args.pcap, args.events, args.quiet, taps, args.serve_for, capture_on=args.capture_on)
             return run.main(lab, args.do, args.pcap, args.events, args.quiet, settle=args.serve_for or 0.0, capture_on=args.capture_on)
         if args.command == "dissect":
             from workbench import dissect_cli
