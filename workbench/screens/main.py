@@ -90,7 +90,7 @@ class MainScreen(Screen):
         self._from_log: int | None = None  # the frame an event-log selection just asked for
         self._slow_at = 0.0
         self._slow_timer = None
-        self._paused_notice = False  # the "started while paused" toast is up
+        self._paused_notice = False  # a toast waiting for time to pass (space or n) is up
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -405,6 +405,9 @@ class MainScreen(Screen):
             self.notify(str(err), severity="error", timeout=6)
             return
         self.notify(f"Crafted ARP reply sent: {done}. Step (n) to see it land.", severity="warning", timeout=6)
+        # Like a command started while paused: it goes at the first space or n, so it does not
+        # sit over the ARP row that shows the change.
+        self._paused_notice = not self.session.playing
 
     def action_save(self) -> None:
         def check(path: str) -> str | None:
