@@ -15,15 +15,12 @@ import subprocess
 import sys
 
 import pytest
-from scapy.layers.dhcp import BOOTP, DHCP
-from scapy.layers.dns import DNS, DNSQR, DNSRR
-from scapy.layers.inet import IP, TCP, UDP
-from scapy.layers.l2 import Ether
 
 from stack.clock import VirtualClock
 from stack.trace import Trace
 from stack.writers.pcap import PcapngWriter
 from tests.conftest import needs_tool
+from tests.workbench.story_frames import DHCP_DISCOVER, DNS_ANSWER, DNS_QUERY, GET, STORY, SYN
 from workbench.dissect_cli import main as dissect_main
 
 TSHARK = shutil.which("tshark")
@@ -119,34 +116,7 @@ def test_hex_dump(ping_pcap):
 
 @needs_tshark
 def test_dns_tcp_http_dhcp_in_pcapng(tmp_path):
-    pc, gw = "00:1b:21:3a:4f:64", "50:c7:bf:a1:00:01"
-    frames = [
-        Ether(src=pc, dst=gw)
-        / IP(src="192.168.1.100", dst="8.8.8.8")
-        / UDP(sport=40000, dport=53)
-        / DNS(id=0x6894, qd=DNSQR(qname="www.google.com")),
-        Ether(src=gw, dst=pc)
-        / IP(src="8.8.8.8", dst="192.168.1.100")
-        / UDP(sport=53, dport=40000)
-        / DNS(
-            id=0x6894,
-            qr=1,
-            qd=DNSQR(qname="www.google.com"),
-            an=DNSRR(rrname="www.google.com", rdata="172.194.72.105"),
-        ),
-        Ether(src=pc, dst=gw)
-        / IP(src="192.168.1.100", dst="172.194.72.105")
-        / TCP(sport=51411, dport=80, flags="S", seq=1000, options=[("MSS", 1460)]),
-        Ether(src=pc, dst=gw)
-        / IP(src="192.168.1.100", dst="172.194.72.105")
-        / TCP(sport=51411, dport=80, flags="PA", seq=1001, ack=5)
-        / b"GET / HTTP/1.1\r\nHost: www.google.com\r\n\r\n",
-        Ether(src=pc, dst="ff:ff:ff:ff:ff:ff")
-        / IP(src="0.0.0.0", dst="255.255.255.255")
-        / UDP(sport=68, dport=67)
-        / BOOTP(chaddr=bytes.fromhex("001b213a4f64"), xid=0x1234)
-        / DHCP(options=[("message-type", "discover"), "end"]),
-    ]
+    frames = [STORY[i] for i in (DNS_QUERY, DNS_ANSWER, SYN, GET, DHCP_DISCOVER)]
     path = tmp_path / "mixed.pcapng"
     with open(path, "wb") as handle:
         writer = PcapngWriter(handle, Trace(VirtualClock()))
