@@ -16,6 +16,7 @@ from stack.labs import build_network, load_lab
 from stack.network import Network
 from stack.trace import Trace
 from stack.writers.jsonl import JsonlWriter
+from stack.writers.files import NamedFile
 from stack.writers.pcap import capture_writer
 from stack.writers.text import TextWriter
 from workbench.commands import CommandError, Invocation, prepare
@@ -78,10 +79,10 @@ def attach_writers(stack: ExitStack, trace: Trace, out: TextIO, quiet: bool, pca
     if not quiet:
         trace.subscribe(TextWriter(out))
     if pcap:
-        handle = stack.enter_context(open(pcap, "wb"))
+        handle = stack.enter_context(NamedFile(open(pcap, "wb"), pcap))
         trace.subscribe(capture_writer(pcap, handle, trace, epoch, segments))
     if events:
-        handle = stack.enter_context(open(events, "w", encoding="utf-8"))
+        handle = stack.enter_context(NamedFile(open(events, "w", encoding="utf-8"), events))
         trace.subscribe(JsonlWriter(handle, trace))
 
 

@@ -111,7 +111,7 @@ class Ping(Program):
         elapsed = (host.clock.now() - self.started) * 1000
         self.lines.append(f"--- {self.label} ping statistics ---")
         errors = f", +{self.errors} errors" if self.errors else ""
-        self.lines.append(f"{sent} packets transmitted, {received} received{errors}, {loss:.0f}% packet loss, time {elapsed:.0f}ms")
+        self.lines.append(f"{sent} packets transmitted, {received} received{errors}, {loss:g}% packet loss, time {elapsed:.0f}ms")
         if self.rtts:
             lo, hi = min(self.rtts) * 1000, max(self.rtts) * 1000
             avg = sum(self.rtts) / len(self.rtts) * 1000

@@ -116,6 +116,9 @@ def parse_lab(text: str, source: str) -> LabSpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise LabError(f"lab {source}: not valid TOML ({err})") from None
+    except RecursionError:
+        # tomllib recurses once per nesting level; no lab needs more than a handful.
+        raise LabError(f"lab {source}: arrays or tables nested too deeply to be a lab") from None
     r.known(data, _TOP, "")
     name = r.text(data.get("name", Path(source).stem), "name")
     description = r.text(data.get("description", ""), "description")

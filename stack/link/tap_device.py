@@ -118,6 +118,7 @@ class TapDevice:
         self.mac = mac
         self.mtu = mtu
         self._restore_down = restore_down
+        self._index: int | None = None  # the device we brought up, to take down only that one
         self.closed = False
 
     @classmethod
@@ -156,6 +157,7 @@ class TapDevice:
         try:
             with _ipr(self.netns) as ipr:
                 index = ipr.link_lookup(ifname=self.name)[0]
+                self._index = index
                 if found is None and mtu:
                     ipr.link("set", index=index, mtu=mtu)
                 if found is None or not found.up:
@@ -188,10 +190,12 @@ class TapDevice:
             return False
         self.closed = True
         if self._restore_down:
+            # Only the device we brought up: if the name now belongs to another device (ours
+            # was deleted and someone made a new one), that one is not ours to change.
             try:
                 with _ipr(self.netns) as ipr:
-                    for index in ipr.link_lookup(ifname=self.name):
-                        ipr.link("set", index=index, state="down")
+                    if self._index in ipr.link_lookup(ifname=self.name):
+                        ipr.link("set", index=self._index, state="down")
             except OSError:
                 pass
         os.close(self.fd)

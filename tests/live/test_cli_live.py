@@ -85,7 +85,10 @@ def test_a_serving_run_stopped_by_a_signal_removes_its_device(netns, tmp_path, s
         netns.procs.append(proc)
         await _wait_for_link(netns, name)
         netns.ip("addr", "add", KERNEL_CIDR, "dev", name)
-        await asyncio.sleep(1.0)
+        # The lab answers the kernel once it is up (a cold start can take a second or more);
+        # after that pc's pings (every 0.1 s) have been getting replies.
+        await netns.sh("ping", "-c", "1", "-W", "10", "192.168.1.100")
+        await asyncio.sleep(0.5)
         proc.send_signal(sig)  # our own child, by its PID
         out, err = await asyncio.wait_for(proc.communicate(), 30)
         return proc.returncode, out.decode(), err.decode()

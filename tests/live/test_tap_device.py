@@ -47,6 +47,24 @@ def test_existing_tap_is_attached_and_left_as_it_was(netns):
     assert "192.168.1.60" in netns.ip("-br", "addr", "show", "dev", name).stdout
 
 
+def test_a_device_that_took_the_name_meanwhile_is_left_alone(netns):
+    """We attached to a down TAP device (so we would put it back down on exit); it was deleted
+    from outside and another device took its name: that one is not ours to set down."""
+    name = unique("wbp")
+    netns.ip("tuntap", "add", "dev", name, "mode", "tap")
+    device = TapDevice.open(name, netns=netns.name)
+    try:
+        ours = netns.link(name)["ifindex"]
+        netns.ip("link", "del", name)
+        netns.ip("tuntap", "add", "dev", name, "mode", "tap")  # someone else's, same name
+        netns.ip("link", "set", name, "up")
+    finally:
+        device.close()
+    after = netns.link(name)
+    assert after is not None and after["ifindex"] != ours
+    assert "UP" in after["flags"]
+
+
 def test_existing_up_tap_stays_up(netns):
     name = unique("wbp")
     netns.ip("tuntap", "add", "dev", name, "mode", "tap")

@@ -188,3 +188,25 @@ def test_capture_on_one_segment_reads_like_a_capture_on_that_wire(tmp_path):
     warnings = tshark_fields(pcap, "frame.number", "_ws.col.Info", display_filter="_ws.malformed || _ws.expert.severity >= warning")
     assert warnings == []
     assert tshark_fields(pcap, "http.request.method", display_filter="http.request") == [["GET"]]
+
+
+def test_a_small_loss_is_not_rounded_to_zero_percent(tmp_path):
+    """As iputils' ping prints it (%g): 2 lost of 700 is 0.285714%, not 0%."""
+    from stack.labs import read_lab_text
+
+    text, _ = read_lab_text("default")
+    lab = tmp_path / "lossy.toml"
+    lab.write_text(text.replace("mtu = 1500\n", "mtu = 1500\nfaults = { loss = 0.002, seed = 7 }\n", 1))
+    result = workbench("run", "--lab", str(lab), "-q", "--do", "pc: ping 192.168.1.1 -c 700 -i 0.01")
+    assert result.returncode in (0, 1), result.stderr
+    line = next(x for x in result.stdout.splitlines() if "packet loss" in x)
+    sent, received = (int(x.split()[0]) for x in line.split(", ")[:2])
+    assert sent == 700 and 0 < sent - received < 700, line
+    assert f", {100 * (sent - received) / sent:g}% packet loss" in line
+
+
+@pytest.mark.parametrize("option", ["--pcap", "--events"])
+def test_a_full_disk_is_one_sentence_naming_the_file(option):
+    result = workbench("run", "-q", "--do", "pc: ping 192.168.1.1 -c 1", option, "/dev/full")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "workbench: /dev/full: No space left on device"

@@ -65,3 +65,8 @@ def test_unpinned_macs_are_stable_and_locally_administered():
     a = parse_lab(GOOD.replace('mac = "02:00:00:00:00:01"\n', ""), "x.toml").hosts["a"].interfaces[0].mac
     b = parse_lab(GOOD.replace('mac = "02:00:00:00:00:01"\n', ""), "x.toml").hosts["a"].interfaces[0].mac
     assert a == b and a.is_local and a.is_unicast
+
+
+def test_a_lab_nested_hundreds_deep_is_one_sentence_not_a_recursion_error():
+    with pytest.raises(LabError, match="nested too deeply"):
+        parse_lab("x = " + "[" * 500 + "]" * 500, "deep.toml")
