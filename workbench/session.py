@@ -308,6 +308,18 @@ class Session:
 
     # --- the log and its frames ----------------------------------------------------------
 
+    @property
+    def frames(self):
+        """Every frame so far, in order (a sequence that grows as the lab runs; read in place)."""
+        return self.trace.frames
+
+    def frame_count(self) -> int:
+        return len(self.trace.frames)
+
+    def pending(self) -> bool:
+        """Something is due to happen (a timer is set): space or n has something to run."""
+        return self.clock.next_time() is not None
+
     def entry(self, index: int) -> Entry:
         return self.log[index]
 
@@ -322,6 +334,9 @@ class Session:
 
     def host_names(self) -> list[str]:
         return list(self.net.hosts)
+
+    def has_host(self, name: str) -> bool:
+        return name in self.net.hosts
 
     def default_host(self) -> str:
         """The first host that is not a router (the seed's pc), else the first of all."""

@@ -8,6 +8,12 @@ Data flows one way: the session posts `SessionChanged`, the screen pulls and han
 what it shows. Selections flow between panes through the screen: a host picked in the hosts
 pane focuses ARP and routing on it; an event picked in the log selects its first frame in the
 packet list, and a frame picked there selects the first event that names it.
+
+The panes come from one list, `workbench.panes.PANES` (with the tabs in `TABS`): composing,
+border titles, the tab each pane shows under, the keys 1–5, focus and refresh are all read from
+it. A new pane is one module and one `register(PaneSpec(...))` line in workbench/panes.py; see
+that module for what a pane may define (`refresh_rows`, `show_host`, `show_frame`). Panes read
+the lab only through the session's methods, never its network, clock or trace.
 """
 
 from __future__ import annotations
@@ -25,29 +31,20 @@ from textual.widgets import Footer, Tab, Tabs
 from stack.labs.spec import LabSpec
 from workbench.commands import COMMANDS, CommandError
 from workbench.messages import CommandFinished, EntryActivated, EntrySelected, HostSelected, SessionChanged
+from workbench.panes import PANES, TABS
 from workbench.screens.confirm import ConfirmScreen
 from workbench.screens.help import HelpScreen
 from workbench.screens.open_lab import OpenLabScreen
 from workbench.screens.prompt import PromptScreen
 from workbench.session import Session
-from workbench.widgets.arp_table import ArpPane
 from workbench.widgets.dissector import Dissector
 from workbench.widgets.events import EventsPane
 from workbench.widgets.filter_bar import FilterBar
-from workbench.widgets.hosts import HostsPane
 from workbench.widgets.packet_list import PacketList
-from workbench.widgets.routing import RoutingPane
 from workbench.widgets.status_bar import StatusBar
 
 SLOW_PANES = 0.25  # seconds between refreshes of the hosts, ARP and routing tables while playing
 WIDE = (150, 40)  # columns, rows from which every pane is on screen at once
-TABS = {"packets": "Packets", "hosts": "Hosts · ARP", "routing": "Routing", "events": "Events"}
-# Where each pane lives under tabs, and which widget takes the focus when its tab opens.
-PANE_TAB = {
-    "hosts-pane": "hosts", "arp-pane": "hosts", "packets-pane": "packets",
-    "dissector-pane": "packets", "routing-pane": "routing", "events-pane": "events",
-}
-TAB_FOCUS = {"packets": "#packet-list", "hosts": "#hosts-table", "routing": "#decision-log", "events": "#event-log"}
 # The seed's story: browsing from pc to www.google.com.
 STORY_HOST = "pc"
 STORY_TARGET = "www.google.com"
@@ -73,11 +70,9 @@ class MainScreen(Screen):
         Binding("o", "open_lab", "Open lab…", show=False),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter packets"),
         Binding("question_mark", "help", "Keys", key_display="?", tooltip="All keys"),
-        Binding("1", "tab('packets')", "Packets", show=False),
-        Binding("2", "tab('hosts')", "Hosts and ARP", show=False),
-        Binding("3", "tab('routing')", "Routing", show=False),
-        Binding("4", "tab('events')", "Events", show=False),
-        Binding("5", "tab('packets', '#dissector')", "Dissector", show=False),
+        # The keys that bring a tab forward, then those that go straight to one pane.
+        *(Binding(t.key, f"tab('{t.name}')", t.description, show=False) for t in TABS),
+        *(Binding(p.key, f"tab('{p.tab}', '{p.focus}')", p.description, show=False) for p in PANES if p.key),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -86,7 +81,7 @@ class MainScreen(Screen):
         self.layout_class = "-narrow"
         self.host = session.default_host()
         self.filter_text = ""
-        self.tab = "packets"
+        self.tab = TABS[0].name
         self._from_log: int | None = None  # the frame an event-log selection just asked for
         self._slow_at = 0.0
         self._slow_timer = None
@@ -96,38 +91,36 @@ class MainScreen(Screen):
 
     def compose(self) -> ComposeResult:
         s = self.session
-        yield Tabs(*[Tab(label, id=name) for name, label in TABS.items()], active=self.tab, id="narrow-tabs")
+        yield Tabs(*[Tab(t.label, id=t.name) for t in TABS], active=self.tab, id="narrow-tabs")
         # Classes are all given here, before mounting: each class changed later restyles the tree.
         width, height = self.app.size
         self.layout_class = "-wide" if width >= WIDE[0] and height >= WIDE[1] else "-narrow"
         self._apply_classes()
 
-        def pane(name: str) -> str:
-            return f"pane tab-{PANE_TAB[name]}"
-
         with Container(id="panes"):
-            yield HostsPane(s, id="hosts-pane", classes=pane("hosts-pane"))
-            yield ArpPane(s, id="arp-pane", classes=pane("arp-pane"))
-            with Container(id="packets-pane", classes=pane("packets-pane")):
-                yield PacketList(s.trace.frames, id="packet-list")
-            yield RoutingPane(s, id="routing-pane", classes=pane("routing-pane"))
-            with Container(id="dissector-pane", classes=pane("dissector-pane")):
-                yield Dissector(id="dissector")
-            yield EventsPane(s, id="events-pane", classes=pane("events-pane"))
+            for spec in PANES:
+                yield spec.make(s, id=spec.id, classes=f"pane tab-{spec.tab}")
         yield FilterBar(id="filter-bar")
         yield StatusBar(id="status-bar")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#hosts-pane").border_title = "Hosts"
-        self.query_one("#packets-pane").border_title = "Packets"
-        self.query_one("#dissector-pane").border_title = "Dissector"
-        self.query_one("#events-pane").border_title = "Events"
+        for spec in PANES:
+            if spec.title:
+                self.query_one(f"#{spec.id}").border_title = spec.title
         self.query_one(FilterBar).display = False
         self._focus_host(self.host)
-        self.query_one(HostsPane).select_host(self.host)
         self.session.attach(self.app, self)
-        self.query_one("#packet-list").focus()
+        self.query_one(TABS[0].focus).focus()
+
+    def panes(self, method: str, refresh: str | None = None):
+        """The panes that define `method` (and refresh at `refresh` speed, when given), in order."""
+        for spec in PANES:
+            if refresh is not None and spec.refresh != refresh:
+                continue
+            pane = self.query_one(f"#{spec.id}")
+            if hasattr(pane, method):
+                yield pane
 
     def on_resize(self, event: Resize) -> None:
         self._layout(event.size.width, event.size.height)
@@ -160,21 +153,17 @@ class MainScreen(Screen):
 
     def action_tab(self, tab: str, focus: str | None = None) -> None:
         self._show_tab(tab)
-        target = self.query_one(focus or TAB_FOCUS[tab])
-        if isinstance(target, Dissector):
-            target.field_tree.focus()
-        else:
-            target.focus()
+        self.query_one(focus or next(t.focus for t in TABS if t.name == tab)).focus()
 
     def on_descendant_focus(self, event) -> None:
         # Under tabs, focusing a pane (Tab key, a selection link) brings its tab forward.
         if self.wide:
             return
-        for pane_id, tab in PANE_TAB.items():
-            pane = self.query_one(f"#{pane_id}")
+        for spec in PANES:
+            pane = self.query_one(f"#{spec.id}")
             if event.widget is pane or pane in event.widget.ancestors:
-                if tab != self.tab:
-                    self._show_tab(tab)
+                if spec.tab != self.tab:
+                    self._show_tab(spec.tab)
                 return
 
     # --- the session's news ------------------------------------------------------------------
@@ -182,8 +171,8 @@ class MainScreen(Screen):
     def on_session_changed(self, message: SessionChanged) -> None:
         message.stop()
         self.session.take()
-        self.query_one(PacketList).refresh_rows()
-        self.query_one(EventsPane).refresh_rows()
+        for pane in self.panes("refresh_rows", "fast"):
+            pane.refresh_rows()
         self._show_status()
         # Tables of state (counters, ages) need not follow a flood 30 times a second: while
         # playing they catch up at most every SLOW_PANES seconds; stepping shows every change.
@@ -198,14 +187,13 @@ class MainScreen(Screen):
             self._slow_timer.stop()
             self._slow_timer = None
         self._slow_at = time.monotonic()
-        self.query_one(HostsPane).refresh_rows()
-        self.query_one(ArpPane).refresh_rows()
-        self.query_one(RoutingPane).refresh_rows()
+        for pane in self.panes("refresh_rows", "slow"):
+            pane.refresh_rows()
 
     def _show_status(self) -> None:
         status = self.session.status()
         hint = ""
-        if not status.playing and not status.live and (status.running or self.session.clock.next_time() is not None):
+        if not status.playing and not status.live and (status.running or self.session.pending()):
             hint = "space runs · n steps"
         self.query_one(StatusBar).show(status, self.host, hint)
 
@@ -223,10 +211,8 @@ class MainScreen(Screen):
 
     def _focus_host(self, host: str) -> None:
         self.host = host
-        self.query_one("#arp-pane").border_title = f"ARP · {host}"
-        self.query_one("#routing-pane").border_title = f"Routing · {host}"
-        self.query_one(ArpPane).show_host(host)
-        self.query_one(RoutingPane).show_host(host)
+        for pane in self.panes("show_host"):
+            pane.show_host(host)
         self._show_status()
 
     def on_entry_selected(self, message: EntrySelected) -> None:
@@ -282,7 +268,8 @@ class MainScreen(Screen):
         self.query_one(Dissector).field_tree.focus()
 
     def _show_frame(self, frame_id: int) -> None:
-        self.query_one(Dissector).show_frame(self.session.frame(frame_id))
+        for pane in self.panes("show_frame"):
+            pane.show_frame(frame_id)
 
     # --- time --------------------------------------------------------------------------------
 
@@ -391,7 +378,7 @@ class MainScreen(Screen):
         self._prompt(f"Resolve a name from {self.host}", f"{self.host}: resolve ", STORY_TARGET)
 
     def action_browse(self) -> None:
-        host = STORY_HOST if STORY_HOST in self.session.net.hosts else self.host
+        host = STORY_HOST if self.session.has_host(STORY_HOST) else self.host
         self._prompt(f"Browse from {host} (the seed's story)", f"{host}: browse ", f"{STORY_TARGET} {STORY_OPTIONS}")
 
     def action_clear_arp(self) -> None:
@@ -437,7 +424,7 @@ class MainScreen(Screen):
         def opened(spec: LabSpec | None) -> None:
             if spec is None:
                 return
-            frames = len(self.session.trace.frames)
+            frames = self.session.frame_count()
             if not frames:
                 open_it(spec)
                 return

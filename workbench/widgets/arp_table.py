@@ -80,6 +80,7 @@ class ArpPane(Vertical):
 
     def show_host(self, host: str) -> None:
         self.host = host
+        self.border_title = f"ARP · {host}"
         self.refresh_rows()
 
     def refresh_rows(self) -> None:

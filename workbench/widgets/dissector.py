@@ -12,6 +12,7 @@ tree the rest.
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.containers import Container
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Tree
@@ -150,3 +151,17 @@ def hex_width(width: int) -> int:
         if width - natural >= TREE_ROOM:
             return natural
     return line_width(8) + 2
+
+
+class DissectorPane(Container):
+    """The dissector as a pane of the workbench screen: it shows the frame the screen selects."""
+
+    def __init__(self, session, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        yield Dissector(id="dissector")
+
+    def show_frame(self, frame_id: int | None) -> None:
+        self.query_one(Dissector).show_frame(None if frame_id is None else self.session.frame(frame_id))

@@ -147,6 +147,11 @@ class HostsPane(Vertical):
         self.table.show(self.session.host_rows())
         self._show_detail()
 
+    def show_host(self, host: str) -> None:
+        """The screen's host in focus: put the cursor on it, unless it is already on one of its rows."""
+        if self.table.host_at(self.table.cursor_row) != host:
+            self.select_host(host)
+
     def select_host(self, host: str) -> None:
         table = self.table
         for i, row in enumerate(table.rows_shown):

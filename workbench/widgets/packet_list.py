@@ -22,7 +22,9 @@ from collections.abc import Sequence
 
 from rich.segment import Segment
 from textual import events
+from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Container
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -503,3 +505,17 @@ class PacketList(ScrollView, can_focus=True):
 
 
 __all__ = ["PacketList", "ROW_KINDS"]
+
+
+class PacketsPane(Container):
+    """The packet list as a pane of the workbench screen, over the session's frames."""
+
+    def __init__(self, session, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        yield PacketList(self.session.frames, id="packet-list")
+
+    def refresh_rows(self) -> None:
+        self.query_one(PacketList).refresh_rows()

@@ -83,6 +83,7 @@ class RoutingPane(Vertical):
 
     def show_host(self, host: str) -> None:
         self.host = host
+        self.border_title = f"Routing · {host}"
         self._count = -1
         self.refresh_rows()
 
