@@ -22,6 +22,7 @@ from stack.link.tap_device import (
     TUNSETIFF,
     TapDevice,
     TapError,
+    _usable,
     has_net_admin,
 )
 from stack.wire.errors import WireError
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from stack.link.segment import Segment
 
 READ_BATCH = 64  # frames read per wake-up before the loop gets a turn
+REATTACH_EVERY = 1.0  # seconds between looks for a lost device's name
 
 __all__ = [
     "IFF_NO_PI", "IFF_TAP", "TUNSETIFF", "TapAttached", "TapDetached", "TapDevice", "TapError",
@@ -93,6 +95,7 @@ class TapCounters:
     bytes_out: int = 0
     dropped_fcs: int = 0
     write_errors: int = 0
+    dropped_detached: int = 0  # segment → device while the device was gone
 
 
 class TapPort:
@@ -107,6 +110,9 @@ class TapPort:
         self._loop = loop or asyncio.get_running_loop()
         self._reading = False
         self._write_problem = ""
+        self.lost = False  # the device went away under us; `_watch` waits for its name
+        self._watch_task: asyncio.Task | None = None
+        self._closed = False
 
     @classmethod
     def open(cls, segment: Segment, ifname: str, *, netns: str | None = None, loop: asyncio.AbstractEventLoop | None = None) -> TapPort:
@@ -143,8 +149,7 @@ class TapPort:
             except BlockingIOError:
                 return
             except OSError as err:
-                self._problem(f"read failed ({err.strerror or err}); no longer reading from it")
-                self._stop_reading()
+                self._lose(f"read failed ({err.strerror or err})")
                 return
             if not frame:
                 return
@@ -154,6 +159,9 @@ class TapPort:
 
     def deliver(self, frame_id: int, wire: bytes) -> None:
         """A frame (with FCS) from the segment goes out of the device (without it)."""
+        if self.lost:
+            self.counters.dropped_detached += 1
+            return
         if self.device.closed:
             return
         try:
@@ -186,8 +194,63 @@ class TapPort:
             except (ValueError, OSError, RuntimeError):
                 pass
 
+    # --- a device deleted from outside, and its return ---------------------------------------
+
+    def _lose(self, why: str) -> None:
+        """The device is gone (deleted, or its namespace removed): say so once, keep the lab
+        running, and look for a TAP device of the same name to come back."""
+        self._stop_reading()
+        self.lost = True
+        device = self.device
+        self._problem(f"{why}; the lab runs on without it and reattaches when a TAP device named {device.name} appears")
+        try:
+            device.close()  # our descriptor only: the index check keeps it off any newcomer
+        except (OSError, TapError):
+            pass
+        self._watch_task = self._loop.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        name, netns = self.device.name, self.device.netns
+        while self.lost and not self._closed:
+            await asyncio.sleep(REATTACH_EVERY)
+            try:
+                device = await self._loop.run_in_executor(None, _reopen, name, netns, self.segment.mtu, False)
+            except TapError:
+                continue  # not there yet, or not a TAP device: keep looking
+            if device is not None and not self._closed:
+                self._reattached(device)
+            elif device is not None:
+                device.close()
+
+    async def reattach(self) -> None:
+        """Reattach now (a person asked): open the device, creating it when it is missing."""
+        if not self.lost or self._closed:
+            return
+        device = await self._loop.run_in_executor(None, _reopen, self.device.name, self.device.netns, self.segment.mtu, True)
+        if device is not None and self.lost and not self._closed:
+            self._reattached(device)
+
+    def _reattached(self, device: TapDevice) -> None:
+        self.device = device
+        self.lost = False
+        self._write_problem = ""
+        trace = self.segment.trace
+        trace.emit(TapAttached(trace.now(), device.name, (), self.segment.name, device.name, device.created, device.mac, device.mtu))
+        self.start()
+
     def close(self) -> None:
         """Unplug from the segment and give the device back (removing one we created)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._watch_task is not None:
+            self._watch_task.cancel()
+        if self.lost:
+            if self in self.segment.ports:
+                self.segment.ports.remove(self)
+            trace = self.segment.trace
+            trace.emit(TapDetached(trace.now(), self.device.name, (), self.segment.name, self.device.name, False, self.counters.frames_in, self.counters.frames_out))
+            return
         if self.device.closed:
             return
         self._stop_reading()
@@ -196,6 +259,13 @@ class TapPort:
         removed = self.device.close()
         trace = self.segment.trace
         trace.emit(TapDetached(trace.now(), self.device.name, (), self.segment.name, self.device.name, removed, self.counters.frames_in, self.counters.frames_out))
+
+
+def _reopen(name: str, netns: str | None, mtu: int, create: bool) -> TapDevice | None:
+    """The TAP device `name` opened again: None while there is none (and `create` is off)."""
+    if not create and _usable(name, netns) is None:
+        return None
+    return TapDevice.open(name, netns=netns, mtu=mtu)
 
 
 class TapSet:

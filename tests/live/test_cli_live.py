@@ -174,3 +174,39 @@ def test_a_device_deleted_under_a_serving_run_is_reported_and_the_run_still_stop
     code, err = asyncio.run(scenario())
     assert code == 130
     assert f"workbench: TAP device {name}: read failed" in err, err
+
+
+def test_a_tap_device_deleted_from_outside_is_said_once_and_reattached_when_it_returns(netns, tmp_path):
+    name = unique("wbr")
+    events = tmp_path / "e.jsonl"
+
+    async def scenario():
+        proc = await asyncio.create_subprocess_exec(
+            "ip", "netns", "exec", netns.name,
+            *workbench_cmd("run", "--tap", f"lan={name}", "--events", str(events), "-q", "--for", "60"),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=CLI_ENV, cwd=REPO,
+        )
+        netns.procs.append(proc)
+        await _wait_for_link(netns, name)
+        netns.ip("addr", "add", KERNEL_CIDR, "dev", name)
+        before = await netns.sh("ping", "-c", "1", "-W", "10", "192.168.1.100")
+        netns.ip("link", "del", name)  # from outside, while the workbench holds it
+        await asyncio.sleep(1.5)
+        netns.ip("tuntap", "add", "dev", name, "mode", "tap")  # the device returns
+        netns.ip("addr", "add", KERNEL_CIDR, "dev", name)
+        netns.ip("link", "set", name, "up")
+        after = await netns.sh("ping", "-c", "1", "-w", "15", "192.168.1.100")  # resends until answered
+        proc.send_signal(signal.SIGINT)  # our own child, by its PID
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+        return before, after, proc.returncode, out.decode(), err.decode()
+
+    before, after, code, out, err = asyncio.run(scenario())
+    assert before[0] == 0, before
+    assert after[0] == 0, after  # the lab answers the kernel again on the new device
+    assert code == 130, out + err
+    kinds = [json.loads(line) for line in events.read_text().splitlines()]
+    problems = [e for e in kinds if e["kind"] == "tap_problem"]
+    assert len(problems) == 1 and f"reattaches when a TAP device named {name} appears" in problems[0]["problem"]
+    attached = [e for e in kinds if e["kind"] == "tap_attached"]
+    assert [a["created"] for a in attached] == [True, False]
+    assert netns.link(name) is not None  # the returned device is not ours: left as it was
