@@ -139,6 +139,8 @@ def _pcapng(handle: BinaryIO, path: str) -> Iterator[FrameRecord]:
             number += 1
             if not interfaces or interfaces[0][0] != LINKTYPE_ETHERNET:
                 raise CaptureError(f"{path}: frame {number} is not on an Ethernet interface")
+            if len(body) < 4:
+                raise CaptureError(f"{path} has a simple packet block too short to read")
             (origlen,) = struct.unpack_from(order + "I", body)
             yield FrameRecord(number, 0.0, interfaces[0][1], "", body[4 : 4 + origlen])
 

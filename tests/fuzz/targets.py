@@ -1,0 +1,237 @@
+"""Every input path a person or a wire can reach, as fuzz targets (one explicit list: TARGETS).
+
+Seeds are real inputs: the frames our labs put on their wires while telling the seed's story
+(DNS, ARP, TCP, the 5,000-byte HTTP request in fragments, DHCP), frames of other stacks built
+with scapy (IPv6, Linux cooked capture), captures written by our pcap and pcapng writers, the
+built-in lab files and the display filters the README and the help suggest. When
+`WORKBENCH_FUZZ_CORPUS` names a folder, every pcap/pcapng in it (e.g. tcpdump captures of real
+tools) adds its frames to the seeds.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import struct
+import tempfile
+from ipaddress import IPv4Address
+from pathlib import Path
+
+from stack.apps.browse import Browse, parse_url
+from stack.apps.dhcp_client import DhcpRun
+from stack.apps.ping import Ping
+from stack.apps.traceroute import Traceroute
+from stack.labs import LabError, build_network, load_lab, read_lab_text
+from stack.labs.load import parse_lab
+from stack.wire import arp, dhcp, dns, ethernet, http, icmp, ipv4, tcp, udp
+from stack.wire.errors import WireError
+from tests.conftest import run
+from tests.fuzz.harness import Target
+
+WWW = IPv4Address("172.194.72.105")
+
+
+@functools.cache
+def lab_frames() -> tuple[bytes, ...]:
+    frames: list[bytes] = []
+    net = build_network(load_lab("default"))
+    pc = net.host("pc")
+    run(net, Browse(pc, [parse_url("http://www.google.com/")], seed=True))
+    run(net, Ping(pc, WWW, count=1, size=4000))
+    run(net, Traceroute(pc, WWW, max_hops=4))
+    frames += [record.data for record in net.trace.frames]
+    net = build_network(load_lab("dhcp"))
+    run(net, DhcpRun(net.host("pc")))
+    frames += [record.data for record in net.trace.frames]
+    frames += _foreign_frames()
+    frames += _corpus_frames()
+    # One of each distinct shape is enough to mutate from; keep the set small and varied.
+    seen: dict[tuple[bytes, int], bytes] = {}
+    for frame in frames:
+        seen.setdefault((frame[12:14] + frame[23:24] + frame[34:38], len(frame) // 200), frame)
+    return tuple(seen.values())
+
+
+def _foreign_frames() -> list[bytes]:
+    """Frames our stack never sends but captures hold: IPv6, ICMPv6, cooked, VLAN, oversized."""
+    from scapy.layers.dns import DNS, DNSQR
+    from scapy.layers.inet import IP, TCP, UDP
+    from scapy.layers.inet6 import ICMPv6EchoRequest, ICMPv6ND_NS, IPv6
+    from scapy.layers.l2 import Dot1Q, Ether
+
+    mac = "00:1b:21:3a:4f:64"
+    dst = "50:c7:bf:a1:00:01"
+    return [
+        bytes(Ether(src=mac, dst=dst) / IPv6(src="fe80::1", dst="ff02::1:ff00:2") / ICMPv6ND_NS(tgt="fe80::2")),
+        bytes(Ether(src=mac, dst=dst) / IPv6(src="2001:db8::1", dst="2001:db8::2") / ICMPv6EchoRequest(data=b"x" * 40)),
+        bytes(Ether(src=mac, dst=dst) / Dot1Q(vlan=7) / IP(dst="10.0.0.1") / UDP(dport=53) / DNS(qd=DNSQR(qname="example.com"))),
+        bytes(Ether(src=mac, dst=dst) / IP(dst="10.0.0.1") / TCP(dport=80, flags="PA") / (b"GET / HTTP/1.1\r\n" + b"a" * 3000)),
+    ]
+
+
+def _corpus_frames() -> list[bytes]:
+    folder = os.environ.get("WORKBENCH_FUZZ_CORPUS")
+    if not folder:
+        return []
+    from workbench.dissect.capture import read_capture
+
+    frames: list[bytes] = []
+    for path in sorted(Path(folder).glob("*.pcap*")):
+        try:
+            frames += [record.data for record in read_capture(str(path))]
+        except (OSError, ValueError):
+            continue
+    return frames
+
+
+# --- the wire codecs ----------------------------------------------------------------------
+
+_CODECS = (
+    ethernet.Ethernet.parse, arp.ARP.parse, ipv4.IPv4.parse, icmp.ICMP.parse, udp.UDP.parse,
+    tcp.TCP.parse, dns.DNS.parse, dns.DNS.parse_tcp, dhcp.DHCP.parse, http.parse, http.parse_partial,
+)
+
+
+def _layer_seeds() -> list[bytes]:
+    """Each frame's payloads at every header boundary, so each codec meets its own bytes."""
+    out = []
+    for frame in lab_frames():
+        for at in (0, 14, 34, 42, 54):
+            out.append(frame[at:])
+    return out
+
+
+def wire_codecs(data: bytes) -> None:
+    for parse in _CODECS:
+        try:
+            parse(data)
+        except WireError:
+            pass  # the one error a codec may raise: it names layer, field and offset
+
+
+# --- a host's whole receive path ------------------------------------------------------------
+
+
+@functools.cache
+def _warm_net():
+    net = build_network(load_lab("default"))
+    run(net, Ping(net.host("pc"), IPv4Address("192.168.1.1"), count=1))  # caches warm
+    return net
+
+
+def receive_path(data: bytes) -> None:
+    """The frame enters the lan bus: every host there reads it, the routers may forward it."""
+    net = _warm_net()
+    net.segments["lan"].inject("fuzz port", data)
+    net.clock.run_until(net.clock.now() + 0.05)
+    trace = net.trace
+    if len(trace.events) > 20000:  # keep the fuzzing process flat: the lab's memory is not the target
+        trace.events.clear()
+
+
+# --- the dissector: packet-list row and field tree ---------------------------------------------
+
+
+def dissector(data: bytes) -> None:
+    from workbench.dissect.rows import row_of
+    from workbench.dissect.tree import dissect
+
+    row_of(data)
+    dissect(data)
+
+
+# --- the capture readers --------------------------------------------------------------------
+
+
+@functools.cache
+def _capture_seeds() -> tuple[bytes, ...]:
+    frames = lab_frames()[:40]
+    pcap = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+    for i, frame in enumerate(frames):
+        pcap += struct.pack("<IIII", i, 0, len(frame), len(frame)) + frame
+    return pcap, _pcapng(frames)
+
+
+def _pcapng(frames) -> bytes:
+    def block(kind: int, body: bytes) -> bytes:
+        body += bytes(-len(body) % 4)
+        return struct.pack("<II", kind, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
+
+    out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    out += block(1, struct.pack("<HHI", 1, 0, 65535) + struct.pack("<HHB3x", 9, 1, 9) + bytes(4))
+    for i, frame in enumerate(frames):
+        comment = b"pc sends it; gw-a reads it"
+        opt = struct.pack("<HH", 1, len(comment)) + comment + bytes(-len(comment) % 4) + bytes(4)
+        out += block(6, struct.pack("<IIIII", 0, 0, i, len(frame), len(frame)) + frame + bytes(-len(frame) % 4) + opt)
+    out += block(3, struct.pack("<I", 60) + lab_frames()[0][:60])  # a simple packet block
+    return out
+
+
+_CAPTURE_FILE = os.path.join(tempfile.gettempdir(), f"wb-fuzz-{os.getpid()}.cap")
+
+
+def capture_reader(data: bytes) -> None:
+    from workbench.dissect.capture import CaptureError, read_capture
+
+    with open(_CAPTURE_FILE, "wb") as handle:
+        handle.write(data)
+    try:
+        for _ in read_capture(_CAPTURE_FILE):
+            pass
+    except CaptureError:
+        pass
+
+
+# --- the lab loader and the display filter (text) --------------------------------------------
+
+
+def _lab_seeds() -> list[str]:
+    return [read_lab_text(name)[0] for name in ("default", "dhcp", "loop")]
+
+
+def lab_loader(text: str) -> None:
+    build_network(parse_lab(text, "fuzz.toml"))
+
+
+FILTERS = (
+    "arp", "dns", "tcp.port == 80 and not arp", "ip.len > 1000", "host 192.168.1.1",
+    "ip.src == 192.168.1.100 && tcp.flags.syn == 1", "udp.dstport in {53 67}", "eth.dst == ff:ff:ff:ff:ff:ff",
+    "http.request.method == \"GET\"", "dns.qry.name contains \"google\"", "tcp port 80", "src port 53",
+    "ether host 00:1b:21:3a:4f:64", "ip.addr == 172.194.72.0/24", "!(icmp or arp) || frame.len >= 60",
+    "ip.flags.mf == 1", "dhcp", "http.request.uri matches \"^/a+$\"",
+)
+FILTER_TOKENS = (" and ", " or ", " not ", "==", "!=", ">=", "<", " contains ", " matches ", "(", ")", "{", "}",
+                 "ip.", "tcp.", ".port", "\"", "0x", "ff:", "192.168.", "/24", "[0:3]", " & ", "frame")
+
+
+def display_filter(text: str) -> None:
+    from stack.trace import FrameRecord
+    from workbench.dissect.filter import FilterError, compile_filter
+
+    try:
+        compiled = compile_filter(text)
+    except FilterError:
+        return
+    for i, frame in enumerate(lab_frames()[:12]):
+        compiled.matches(FrameRecord(i + 1, 0.0, "lan", "pc eth0", frame))
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("wire", wire_codecs, _layer_seeds),
+    Target("receive", receive_path, lab_frames),
+    Target("dissect", dissector, lab_frames),
+    Target("capture", capture_reader, _capture_seeds, allowed=(OSError,)),
+    Target("lab", lab_loader, _lab_seeds, allowed=(LabError,), text=True,
+           tokens=("[hosts.x]\n", "[segments.y]\n", " = ", "\"", "192.168.1.", "/24", "mask", "gateway", "[[", "]]", "{", "}")),
+    Target("filter", display_filter, lambda: list(FILTERS), text=True, tokens=FILTER_TOKENS),
+)
+
+
+def target(name: str) -> Target:
+    for t in TARGETS:
+        if t.name == name:
+            return t
+    raise KeyError(name)
+
+
+__all__ = ["TARGETS", "target", "lab_frames"]

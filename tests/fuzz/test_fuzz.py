@@ -1,0 +1,39 @@
+"""The short fuzzing campaign CI runs (about a minute in all), and every input a campaign ever
+broke something with, replayed. The long campaign is `scripts/fuzz.py` (a million inputs per
+target); what it finds lands in tests/fuzz/regressions/TARGET/ and is replayed here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fuzz.harness import campaign, run_one
+from tests.fuzz.targets import TARGETS, target
+
+REGRESSIONS = Path(__file__).parent / "regressions"
+# A hang is a hang at any speed; on a loaded CI machine a slow-but-finite input must not
+# read as one, so the bound here is looser than the long campaign's 1 s.
+SLOW = 5.0
+
+
+def _inputs():
+    for folder in sorted(REGRESSIONS.iterdir()):
+        for path in sorted(folder.iterdir()):
+            yield pytest.param(folder.name, path, id=f"{folder.name}/{path.name}")
+
+
+@pytest.mark.parametrize("name, path", list(_inputs()))
+def test_every_input_that_once_broke_a_target_is_handled(name, path):
+    t = target(name)
+    data = path.read_text(encoding="utf-8", errors="replace") if t.text else path.read_bytes()
+    outcome, error, _ = run_one(t, data, SLOW)
+    assert outcome in ("ok", "allowed"), f"{name} {path.name}: {outcome}: {error!r}"
+
+
+@pytest.mark.parametrize("t", TARGETS, ids=[t.name for t in TARGETS])
+def test_a_short_campaign_finds_nothing(t):
+    report = campaign(t, inputs=4000, seed=20261201, slow=SLOW, budget=8.0)
+    assert report.inputs >= 50, report.line()
+    found = "\n".join(f"{c.kind} at {c.where}: {c.message} — input {c.data!r:.300}" for c in report.crashes.values())
+    assert not report.crashes, f"{report.line()}\n{found}"
