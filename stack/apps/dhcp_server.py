@@ -125,7 +125,23 @@ class LeasePool:
             address = IPv4Address(value)
             if self.holder(address, now) is None:
                 return address, f"first free address in the pool {self.start}-{self.end}{why}"
-        return None, f"the pool {self.start}-{self.end} is exhausted ({self.size} addresses leased)"
+        return None, f"the pool {self.start}-{self.end} is exhausted: {self._holders(now)}"
+
+    def _holders(self, now: float) -> str:
+        """Who holds the pool: a starvation attack shows as offers that are never requested."""
+        counts: dict[str, int] = {}
+        soonest = None
+        for lease in self.leases.values():
+            if lease.expires > now:
+                counts[lease.state] = counts.get(lease.state, 0) + 1
+                if lease.state in (OFFERED, PROBING):
+                    soonest = lease.expires if soonest is None else min(soonest, lease.expires)
+        words = {BOUND: "leased", OFFERED: "offered and not yet requested", PROBING: "being probed", DECLINED: "declined"}
+        parts = [f"{counts[state]} {words[state]}" for state in words if counts.get(state)]
+        text = f"{sum(counts.values())} of {self.size} addresses held ({', '.join(parts)})"
+        if soonest is not None:
+            text += f"; the first offer not taken up frees at {soonest:.1f} s"
+        return text
 
     def hold(self, address: IPv4Address, client: bytes, mac: str, state: str, until: float) -> Lease:
         lease = self.leases.get(address)

@@ -17,3 +17,42 @@ def test_an_address_that_answers_the_probe_is_set_aside_and_the_next_one_offered
     taken = [d for d in decisions if "answered the server's ping" in d]
     assert [d.split()[0] for d in taken] == ["192.168.1.100", "192.168.1.101", "192.168.1.102", "192.168.1.103", "192.168.1.104"]
     assert any("nobody answered a ping for 192.168.1.105" in d for d in decisions)
+
+
+def test_a_starvation_attack_is_said_and_the_pool_recovers_when_the_offers_lapse():
+    """Spoofed MACs ask for every address and never take them up (DHCP starvation): the server
+    says why it makes no offer and who holds the pool; held offers lapse after OFFER_HOLD and a
+    real client then gets its lease."""
+    from stack.apps.dhcp_client import DhcpRun
+    from stack.apps.dhcp_server import OFFER_HOLD
+    from stack.labs import build_network, load_lab
+    from stack.wire.dhcp import DHCP
+    from stack.wire.ethernet import ETH_IPV4, Ethernet
+    from stack.wire.ipv4 import IPv4
+    from stack.wire.mac import BROADCAST, MAC
+    from stack.wire.udp import UDP
+    from ipaddress import IPv4Address
+    from tests.conftest import kinds, run
+
+    net = build_network(load_lab("dhcp"))
+    lan = net.segments["lan"]
+    zero, everyone = IPv4Address("0.0.0.0"), IPv4Address("255.255.255.255")
+    for i in range(150):
+        mac = MAC(bytes([0x02, 0x66, 0, 0, i >> 8, i & 0xFF]))
+        discover = DHCP.discover(mac, xid=0x5000 + i).build()
+        datagram = UDP.make(zero, everyone, 68, 67, discover).build()
+        lan.inject("attacker eth0", Ethernet(BROADCAST, mac, ETH_IPV4, IPv4.make(zero, everyone, 17, datagram).build()).build())
+        net.clock.run_until(net.clock.now() + 0.01)
+    net.clock.run_until(net.clock.now() + 2.0)
+    refusals = [e.describe() for e in kinds(net, "dhcp_server") if "no offer" in e.describe()]
+    assert len(refusals) >= 40
+    import re
+
+    held = re.search(r"is exhausted: 100 of 100 addresses held \((.*)\)", refusals[-1])
+    assert held and re.search(r"\b9\d offered and not yet requested", held.group(1)), refusals[-1]
+    assert "the first offer not taken up frees at" in refusals[-1]
+
+    net.clock.run_until(net.clock.now() + OFFER_HOLD)
+    program = run(net, DhcpRun(net.host("pc")))
+    assert program.ok, program.lines
+    assert net.host("pc").interfaces["eth0"].configured
