@@ -187,3 +187,18 @@ class TcpNote(Event):
 
     def describe(self) -> str:
         return f"TCP {self.local} ⇄ {self.remote}: {self.note}"
+
+
+@dataclass(frozen=True)
+class SynCookie(Event):
+    """A listener under a SYN flood answered with a cookie, or took a client in by one."""
+
+    local: str
+    remote: str
+    action: str  # "sent", "accepted", "refused"
+    why: str
+
+    kind = "tcp_syn_cookie"
+
+    def describe(self) -> str:
+        return f"SYN cookie {self.action} ({self.local} ↔ {self.remote}): {self.why}"

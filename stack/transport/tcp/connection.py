@@ -200,6 +200,23 @@ class TcpConnection(SendSide, ReceiveSide):
         self._set_state(SYN_RECEIVED, "SYN received on a listening port; SYN-ACK sent", frames)
         self._send_syn()
 
+    def resume_from_cookie(self, cookie: int, client_isn: int, mss: int, frames: tuple[int, ...]) -> None:
+        """Rebuild the half-open state a SYN cookie stood for; the ACK that proved it comes next."""
+        self.iss = cookie
+        self.snd_una = self.iss
+        self.snd_nxt = self.snd_max = self.iss + 1
+        self._sbuf_seq = self.iss + 1
+        self.irs = client_isn
+        self.rcv_nxt = self.irs + 1
+        self.peer_mss = mss
+        self.mss = min(self.our_mss, mss)
+        self.cc.set_mss(self.mss)
+        self.snd_wscale = self.rcv_wscale = 0
+        self.rcv_buffer = min(self.rcv_buffer, 0xFFFF)
+        self.rcv_adv = self.rcv_nxt + self.rcv_buffer
+        self.snd_wl1 = self.irs
+        self._set_state(SYN_RECEIVED, "a SYN cookie came back in an ACK: the handshake is rebuilt from it", frames)
+
     def _take_syn_options(self, seg: TCP) -> None:
         peer_mss = seg.mss
         self.peer_mss = peer_mss

@@ -15,6 +15,7 @@ from stack.transport.events import (
     SegmentDropped,
     SocketClosed,
     SocketOpened,
+    SynCookie,
     TcpReset,
     TransportError,
 )
@@ -22,9 +23,11 @@ from stack.transport.ports import ANY, PortInUse, PortTable, endpoint, source_ad
 from stack.transport.tcp.connection import (
     CLOSED,
     LISTEN,
+    SYN_RECEIVED,
     SYN_SENT,
     TcpConnection,
 )
+from stack.transport.tcp.syncookies import PERIOD, VALID_PERIODS, check_cookie, make_cookie
 from stack.transport.udp import quoted_header
 from stack.wire import icmp as icmp_codes
 from stack.wire.checksum import internet_checksum
@@ -58,6 +61,8 @@ class TcpListener:
         self.pending: set[TcpConnection] = set()
         self.accepted_count = 0
         self.closed = False
+        self.last_overflow: float | None = None  # when a SYN last met a full backlog (cookies then)
+        self.cookies = {"sent": 0, "accepted": 0}
         self.state = LISTEN
 
     @property
@@ -251,19 +256,67 @@ class TcpLayer:
         if flags & RST:
             return
         if flags & ACK:
+            if not flags & SYN and self._cookie_ack(listener, seg, src, dst, frames):
+                return
             self._refuse(seg, src, dst, f"an ACK to port {seg.dport}, which is only listening", frames)
             return
         if not flags & SYN:
             return
-        host = self.host
         if len(listener.pending) >= listener.backlog:
-            host.trace.emit(SegmentDropped(host.clock.now(), host.name, frames, "TCP", f"{src}:{seg.sport}",
-                                           f"{dst}:{seg.dport}", f"SYN dropped: backlog of {listener.backlog} half-open connections is full"))
+            self._send_cookie(listener, seg, src, dst, frames)
             return
         conn = TcpConnection(self, (dst, seg.dport), (src, seg.sport), listener=listener)
         listener.pending.add(conn)
         self._register(conn)
         conn.open_passive(seg, frames)
+
+    # --- SYN cookies: a full backlog answers without keeping state ----------------------------
+
+    _secret: bytes | None = None
+
+    @property
+    def _cookie_secret(self) -> bytes:
+        if self._secret is None:  # drawn at the first flood from the host's seeded generator: runs repeat
+            self._secret = self.host.rng.getrandbits(128).to_bytes(16, "big")
+        return self._secret
+
+    def _send_cookie(self, listener: TcpListener, seg: TCP, src: IPv4Address, dst: IPv4Address,
+                     frames: tuple[int, ...]) -> None:
+        host = self.host
+        now = host.clock.now()
+        first = listener.last_overflow is None or now - listener.last_overflow > PERIOD * VALID_PERIODS
+        listener.last_overflow = now
+        listener.cookies["sent"] += 1
+        cookie = make_cookie(self._cookie_secret, now, (dst, seg.dport), (src, seg.sport), seg.seq, seg.mss)
+        why = (f"backlog of {listener.backlog} half-open connections is full (a SYN flood?): answering with a cookie "
+               "and keeping no state; a real client's ACK will bring the connection back") if first else "backlog still full"
+        host.trace.emit(SynCookie(now, host.name, frames, f"{dst}:{seg.dport}", f"{src}:{seg.sport}", "sent", why))
+        raw = TCP.make(dst, src, seg.dport, seg.sport, seq=cookie, ack=(seg.seq + 1) & 0xFFFFFFFF, flags=SYN | ACK,
+                       window=0xFFFF, options=(TcpOption.mss(self.mtu_towards(src) - 40),)).build()
+        host.ip.send(src, PROTO, raw, src=dst, frames=frames)
+
+    def _cookie_ack(self, listener: TcpListener, seg: TCP, src: IPv4Address, dst: IPv4Address,
+                    frames: tuple[int, ...]) -> bool:
+        """An ACK to a listening port is a client answering a cookie, if it carries a valid one."""
+        host = self.host
+        now = host.clock.now()
+        if listener.last_overflow is None or now - listener.last_overflow > PERIOD * VALID_PERIODS:
+            return False  # no cookies went out lately: a plain stray ACK
+        client_isn = (seg.seq - 1) & 0xFFFFFFFF
+        cookie = (seg.ack - 1) & 0xFFFFFFFF
+        mss = check_cookie(self._cookie_secret, now, (dst, seg.dport), (src, seg.sport), client_isn, cookie)
+        if mss is None:
+            host.trace.emit(SynCookie(now, host.name, frames, f"{dst}:{seg.dport}", f"{src}:{seg.sport}", "refused",
+                                      "the ACK carries no cookie of ours (or a stale one)"))
+            return False
+        listener.cookies["accepted"] += 1
+        conn = TcpConnection(self, (dst, seg.dport), (src, seg.sport), listener=listener)
+        conn.resume_from_cookie(cookie, client_isn, mss, frames)
+        host.trace.emit(SynCookie(now, host.name, frames, conn.local, conn.remote, "accepted",
+                                  f"the ACK proves the cookie; connection rebuilt with MSS {mss} (no window scaling or SACK: a cookie cannot carry them)"))
+        self._register(conn)
+        conn.segment_arrives(seg, frames)
+        return True
 
     def _icmp_error(self, carrier: IPv4, msg: ICMP, frames: tuple[int, ...]) -> None:
         quote = quoted_header(msg)
