@@ -221,3 +221,26 @@ def test_handshake_segments_carry_mss_window_scale_and_sack_permitted(pair):
     for seg in (syn, synack):
         assert seg.mss == 1460 and seg.wscale == 3 and seg.sack_permitted
     assert not syn.flags & FIN
+
+
+def test_a_peer_that_keeps_its_window_shut_for_an_hour_costs_a_bounded_trickle_of_probes(pair):
+    """A receiver that never reads again: the sender keeps the connection (the peer answers
+    every probe, as Linux does for a live peer), its probes back off to one per PERSIST_MAX,
+    nothing is retransmitted, and what is held stays what the buffers allow."""
+    from stack.transport.tcp.send import PERSIST_MAX
+
+    net, conn, sink = established(pair, receive_buffer=16 * 1024)
+    server = sink.conns[0]
+    server.pause_reading()
+    conn.send(bytes(64 * 1024))
+    hour = 3600.0
+    net.clock.run_until(hour)
+    probes = [e for e in events(net, "tcp_window", "a") if e.change == "probe"]
+    assert conn.state == "ESTABLISHED" and server.state == "ESTABLISHED"
+    assert len(probes) <= hour / PERSIST_MAX + 15, len(probes)
+    late = [p2.time - p1.time for p1, p2 in zip(probes[-5:], probes[-4:], strict=False)]
+    assert all(abs(gap - PERSIST_MAX) < 1.0 for gap in late), late
+    assert conn.counters["timeouts"] == 0 and conn.counters["retransmits"] == 0
+    assert len(server._rx) == 16 * 1024 and len(sink.data) == 0
+    # The hour costs each probe and its ACK on both wires, and ARP refreshes: nothing that grows.
+    assert len(net.trace.frames) < 4 * len(probes) + 400
