@@ -1,0 +1,59 @@
+"""Spoofed traffic from inside a test namespace, onto its TAP device (run as a script there):
+
+    python flood.py syn IFNAME DST_MAC DST_IP DPORT COUNT     # SYNs from 100.64.0.0/10, nobody's
+
+Frames are built with the project's own codecs (fast, and exact) and sent on an AF_PACKET
+socket, so the kernel's own stack plays no part: only the workbench sees them.
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+import sys
+import time
+from ipaddress import IPv4Address
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from stack.wire.ethernet import ETH_IPV4, Ethernet  # noqa: E402
+from stack.wire.ipv4 import IPv4  # noqa: E402
+from stack.wire.mac import MAC  # noqa: E402
+from stack.wire.tcp import SYN, TCP, TcpOption  # noqa: E402
+
+
+def syn_frames(dst_mac: str, dst_ip: str, dport: int, count: int):
+    rng = random.Random(11)
+    dst = IPv4Address(dst_ip)
+    for i in range(count):
+        src = IPv4Address(0x64400000 + rng.randrange(1, 1 << 22))
+        mac = MAC(bytes([0x02, 0x66]) + rng.getrandbits(32).to_bytes(4, "big"))
+        seg = TCP.make(src, dst, 1024 + i % 60000, dport, seq=rng.getrandbits(32), flags=SYN, window=64240,
+                       options=(TcpOption.mss(1460),)).build()
+        yield Ethernet(MAC(dst_mac), mac, ETH_IPV4, IPv4.make(src, dst, 6, seg).build()).build()
+
+
+def main() -> None:
+    kind, ifname = sys.argv[1], sys.argv[2]
+    if kind != "syn":
+        raise SystemExit(f"flood.py: unknown kind {kind!r}")
+    frames = syn_frames(sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]))
+    sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    sock.bind((ifname, 0))
+    sent = 0
+    for frame in frames:
+        while True:
+            try:
+                sock.send(frame)
+                break
+            except BlockingIOError:
+                continue
+            except OSError:  # the device queue is full: let it drain
+                time.sleep(0.001)
+        sent += 1
+    print(sent)
+
+
+if __name__ == "__main__":
+    main()
