@@ -202,7 +202,10 @@ class DhcpServer:
         now = host.clock.now()
         src = f"{source[0]}:{source[1]}"
         if iface.name != self.iface.name:
-            return  # this server serves one interface; a router's other sides are not its LAN
+            # One interface's LAN is served; a router's other sides are not its clients.
+            self.stats["ignored"] += 1
+            host.trace.emit(DhcpServerDecision(now, host.name, frames, "?", "", f"ignores a message from {src} on {iface.name}: it serves only the LAN on {self.iface.name}"))
+            return
         try:
             msg = DHCP.parse(data)
         except WireError as err:

@@ -75,11 +75,12 @@ def test_run_creates_the_device_and_removes_it_after_for_seconds(netns):
 def test_a_serving_run_stopped_by_a_signal_removes_its_device(netns, tmp_path, sig, status):
     name = unique("wbs")
     events = tmp_path / "e.jsonl"
+    capture = tmp_path / "c.pcapng"
 
     async def scenario():
         proc = await asyncio.create_subprocess_exec(
             "ip", "netns", "exec", netns.name,
-            *workbench_cmd("run", "--tap", f"lan={name}", "--events", str(events), "-q", "--do", "pc: ping 192.168.1.50 -c 1000 -i 0.1"),
+            *workbench_cmd("run", "--tap", f"lan={name}", "--events", str(events), "--pcap", str(capture), "-q", "--do", "pc: ping 192.168.1.50 -c 1000 -i 0.1"),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=CLI_ENV, cwd=REPO,
         )
         netns.procs.append(proc)
@@ -98,6 +99,12 @@ def test_a_serving_run_stopped_by_a_signal_removes_its_device(netns, tmp_path, s
     assert "(interrupted)" in out and "bytes from 192.168.1.50" in out
     assert netns.link(name) is None
     assert '"tap_detached"' in events.read_text()
+    # The capture is whole: tshark reads every frame the run put on a wire, and no more.
+    need_tools("tshark")
+    sent = sum(json.loads(line)["kind"] == "frame_sent" for line in events.read_text().splitlines())
+    read = subprocess.run(["tshark", "-r", str(capture), "-T", "fields", "-e", "frame.number"], capture_output=True, text=True, timeout=60)
+    assert read.returncode == 0, read.stderr
+    assert len(read.stdout.split()) == sent > 10
 
 
 def test_refusals_are_one_sentence_with_status_2(netns):

@@ -56,3 +56,27 @@ def test_a_starvation_attack_is_said_and_the_pool_recovers_when_the_offers_lapse
     program = run(net, DhcpRun(net.host("pc")))
     assert program.ok, program.lines
     assert net.host("pc").interfaces["eth0"].configured
+
+
+def test_a_discover_from_another_segment_is_ignored_and_said():
+    """gw-a serves DHCP on lan only: a DISCOVER that reaches it on its transit side gets no
+    offer (a lab's DHCP server never leases beyond its own wire)."""
+    from ipaddress import IPv4Address
+
+    from stack.labs import build_network, load_lab
+    from stack.wire.dhcp import DHCP
+    from stack.wire.ethernet import ETH_IPV4, Ethernet
+    from stack.wire.ipv4 import IPv4
+    from stack.wire.mac import BROADCAST, MAC
+    from stack.wire.udp import UDP
+    from tests.conftest import kinds
+
+    net = build_network(load_lab("default"))
+    zero, everyone = IPv4Address("0.0.0.0"), IPv4Address("255.255.255.255")
+    mac = MAC("02:66:00:00:00:01")
+    datagram = UDP.make(zero, everyone, 68, 67, DHCP.discover(mac, xid=77).build()).build()
+    net.segments["transit"].inject("stranger eth0", Ethernet(BROADCAST, mac, ETH_IPV4, IPv4.make(zero, everyone, 17, datagram).build()).build())
+    net.clock.run_until(net.clock.now() + 2.0)
+    said = [e.describe() for e in kinds(net, "dhcp_server", "gw-a")]
+    assert said == ["DHCP server: ignores a message from 0.0.0.0:68 on eth1: it serves only the LAN on eth0"]
+    assert not [r for r in net.trace.frames if r.segment == "transit" and r.origin.startswith("gw-a")]
