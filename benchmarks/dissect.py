@@ -23,11 +23,11 @@ from stack.clock import VirtualClock
 from stack.labs import build_network, load_lab
 from stack.trace import Trace
 from stack.writers.pcap import PcapWriter
-from workbench.commands import CommandError, prepare
+from workbench.shell import CommandError, prepare
 from workbench.dissect.capture import read_capture
 from workbench.dissect.filter import compile_filter
 from workbench.dissect.rows import RowCache, row_from
-from workbench.run import run_virtual
+from workbench.shell import run_virtual
 
 FILTER = "icmp or dns or tcp.port == 80"
 

@@ -14,10 +14,10 @@ from textual.binding import Binding
 
 from stack.labs.build import is_live
 from stack.labs.spec import LabSpec
-from workbench.commands import CommandError
 from workbench.palette import WorkbenchCommands
 from workbench.screens.main import MainScreen
 from workbench.session import Session
+from workbench.shell import CommandError
 from workbench.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
 
 

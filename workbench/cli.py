@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     from stack.labs import LabError
     from stack.link.tap import TapError
-    from workbench.commands import CommandError
+    from workbench.shell import CommandError
 
     try:
         if args.command == "run":

@@ -27,10 +27,9 @@ from stack.labs.spec import LabSpec
 from stack.link.tap import TapError, TapSet
 from stack.network import Network
 from stack.trace import Trace
-from workbench.commands import Invocation, prepare
-from workbench.run import Outcome, attach_writers, capture_segments, report
+from workbench.run import attach_writers, capture_segments, report
+from workbench.shell import Outcome, prepare, run_live
 
-COMMAND_BUDGET = 600.0  # real seconds one command may take before it is called stuck
 GC_INTERVAL = 1.0
 
 
@@ -92,30 +91,6 @@ def open_live(spec: LabSpec, trace: Trace | None = None, *, netns: str | None = 
     return net, attach_taps(net, netns=netns)
 
 
-async def run_commands(net: Network, invocations: list[Invocation], outcomes: list[Outcome], budget: float = COMMAND_BUDGET) -> None:
-    """Run each command until its program finishes (or `budget` seconds pass), in order.
-
-    Outcomes are appended as they finish, so whoever cancels this still has the ones done.
-    """
-    loop = asyncio.get_running_loop()
-    for inv in invocations:
-        program = inv.start().start()
-        finished = loop.create_future()
-        program.when_done(lambda _p, f=finished: f.done() or f.set_result(None))
-        outcome = Outcome(inv, False, program.lines)
-        outcomes.append(outcome)
-        try:
-            await asyncio.wait_for(asyncio.shield(finished), budget)
-        except TimeoutError:
-            outcome.lines = [*program.lines, f"(gave up: still running after {budget:.0f} s)"]
-            continue
-        except asyncio.CancelledError:
-            outcome.lines = [*program.lines, "(interrupted)"]
-            raise
-        outcome.lines = list(program.lines)
-        outcome.ok = program.ok
-
-
 async def serve(spec: LabSpec, dos: list[str], out: TextIO, *, quiet: bool, pcap: str | None, events: str | None, serve_for: float | None, netns: str | None = None, err: TextIO = sys.stderr, capture_on: list[str] | None = None) -> int:
     loop = asyncio.get_running_loop()
     clock = RealtimeClock(loop)
@@ -140,7 +115,7 @@ async def serve(spec: LabSpec, dos: list[str], out: TextIO, *, quiet: bool, pcap
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
             pass
         try:
-            await run_commands(net, invocations, outcomes)
+            await run_live(invocations, outcomes)
             if serve_for is None and not invocations:
                 names = ", ".join(f"{p.segment.name} ⇄ {p.device.name}" for p in taps)
                 err.write(f"workbench: serving {names}; Ctrl-C stops\n")
@@ -169,4 +144,4 @@ def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: 
     return asyncio.run(serve(spec, dos, out, quiet=quiet, pcap=pcap, events=events, serve_for=serve_for, netns=netns, capture_on=capture_on))
 
 
-__all__ = ["SteadyGC", "main", "open_live", "parse_taps", "run_commands", "serve"]
+__all__ = ["SteadyGC", "main", "open_live", "parse_taps", "serve"]

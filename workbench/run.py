@@ -8,49 +8,15 @@ from __future__ import annotations
 
 import sys
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from typing import TextIO
 
-from stack.clock import VirtualClock
 from stack.labs import build_network, load_lab
-from stack.network import Network
 from stack.trace import Trace
 from stack.writers.jsonl import JsonlWriter
 from stack.writers.files import NamedFile
 from stack.writers.pcap import capture_writer
 from stack.writers.text import TextWriter
-from workbench.commands import CommandError, Invocation, prepare
-
-COMMAND_BUDGET = 600.0  # virtual seconds one command may take before it is called stuck
-
-
-@dataclass
-class Outcome:
-    invocation: Invocation
-    ok: bool
-    lines: list[str] = field(default_factory=list)
-
-
-def run_virtual(net: Network, invocations: list[Invocation], settle: float = 0.0) -> list[Outcome]:
-    clock = net.clock
-    assert isinstance(clock, VirtualClock)
-    outcomes = []
-    for inv in invocations:
-        program = inv.start().start()
-        deadline = clock.now() + COMMAND_BUDGET
-        while not program.done:
-            nxt = clock.next_time()
-            if nxt is None or nxt > deadline:
-                break
-            clock.step()
-        lines = list(program.lines)
-        if not program.done:
-            why = "nothing left to happen" if clock.next_time() is None else f"still running after {COMMAND_BUDGET:.0f} s"
-            lines.append(f"(gave up: {why})")
-        outcomes.append(Outcome(inv, program.done and program.ok, lines))
-    if settle:
-        clock.run_until(clock.now() + settle)
-    return outcomes
+from workbench.shell import CommandError, Outcome, prepare, run_virtual
 
 
 def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: bool, out: TextIO = sys.stdout, settle: float = 0.0, capture_on: list[str] | None = None) -> int:
@@ -98,4 +64,4 @@ def report(outcomes: list[Outcome], out: TextIO, quiet: bool = False) -> int:
     return 1 if failed else 0
 
 
-__all__ = ["main", "report", "run_virtual", "CommandError"]
+__all__ = ["main", "report", "CommandError", "Outcome"]

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
-from stack.apps.program import Program
 from stack.clock import VirtualClock
 from stack.events import Event, FrameReceived, FrameSent, RouteDecision
 from stack.host import Host
@@ -33,7 +32,8 @@ from stack.wire.arp import ARP
 from stack.wire.ethernet import ETH_ARP
 from stack.wire.mac import MAC
 from workbench import views
-from workbench.commands import CommandError, Invocation, prepare
+from workbench.shell import CommandError, Invocation, Job, prepare
+from workbench.shell.policy import dhcp_refusal
 from workbench.views import ArpRow, HostRow, RouteRow
 
 # 1× is real time. The network's events are microseconds apart, so the slow end matters most.
@@ -76,10 +76,10 @@ class Status:
 
 @dataclass
 class _Running:
-    invocation: Invocation
-    program: Program
+    """A job the app started, and how much of its host's log has been read for echoes."""
+
+    job: Job
     started_at: int  # log length when it started: its host's events after this are its echo
-    printed: int = 0
     scanned: int = 0
     echoed: set[str] = field(default_factory=set)
 
@@ -271,18 +271,22 @@ class Session:
         """The command as it would run, or CommandError with the sentence to show."""
         return prepare(self.net, text)
 
+    def dhcp_refusal(self, host: str) -> str | None:
+        """Why `host` may not run dhcp (the shell's policy), so a key can refuse before a prompt."""
+        return dhcp_refusal(self.net, host)
+
     def run(self, text: str) -> Invocation:
         """Start a command ("pc: ping 192.168.1.1"). It runs as the clock runs: paused is paused."""
         invocation = prepare(self.net, text)
         self._log_output(invocation.host, f"$ {invocation.text}")
-        running = _Running(invocation, Program(), len(self.log))
+        job = Job(invocation)
         try:
-            running.program = invocation.start().start()
+            job.start()
         except (CommandError, ValueError) as err:
             self._log_output(invocation.host, f"{invocation.text}: {err}")
             self._notify()
             raise CommandError(str(err)) from None
-        self.programs.append(running)
+        self.programs.append(_Running(job, len(self.log)))
         self._collect_output()
         self._notify()
         return invocation
@@ -291,20 +295,20 @@ class Session:
         if not self.programs:
             return
         for running in list(self.programs):
-            program, host = running.program, running.invocation.host
+            job = running.job
+            host = job.invocation.host
             # A line that repeats one of its host's events (ping's replies) is not logged twice.
             for entry in self.log[max(running.scanned, running.started_at) :]:
                 if entry.host == host and type(entry) not in (FrameSent, FrameReceived, OutputLine):
                     running.echoed.add(entry.describe())
-            for line in program.lines[running.printed :]:
+            for line in job.fresh_lines():
                 if line not in running.echoed:
                     self._log_output(host, line)
-            running.printed = len(program.lines)
             running.scanned = len(self.log)
-            if program.done:
+            if job.done:
                 self.programs.remove(running)
                 if self._finished is not None:
-                    self._finished(running.invocation.text, program.ok, list(program.lines))
+                    self._finished(job.invocation.text, job.ok, list(job.lines))
 
     # --- the log and its frames ----------------------------------------------------------
 

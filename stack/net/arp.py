@@ -169,9 +169,16 @@ class ArpEngine:
             merged = True
         for_me = iface.configured and arp.target_ip == iface.ip
         if not for_me:
+            mine = str(iface.ip) if iface.configured else "(none yet)"
             if arp.op == REQUEST and not arp.is_gratuitous:
-                mine = str(iface.ip) if iface.configured else "(none yet)"
                 host.trace.emit(ArpIgnored(now, host.name, (frame_id,), arp.sender_ip, arp.target_ip, mine))
+            elif not merged:
+                # Said, so that a crafted or gratuitous frame that changes nothing is explained.
+                if arp.is_gratuitous:
+                    why = f"a gratuitous announcement that {arp.sender_ip} is at {arp.sender_mac}, and {arp.sender_ip} is not in the cache (no entry is made from it)"
+                else:
+                    why = f"a reply for {arp.target_ip}, not my address {mine}"
+                host.trace.emit(ArpIgnored(now, host.name, (frame_id,), arp.sender_ip, arp.target_ip, mine, why))
             return
         if not merged and arp.op == REPLY:
             # A reply nobody asked for, about an address not in the cache: Linux (arp_accept=0)

@@ -231,7 +231,7 @@ class LiveLab:
 
     async def do(self, text: str, timeout: float = 60):
         """Run a `workbench run --do` command to its end; returns the Program."""
-        from workbench.commands import prepare
+        from workbench.shell import prepare
 
         return await finish(prepare(self.net, text).start().start(), timeout, self.broken)
 

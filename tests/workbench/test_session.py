@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from stack.labs import load_lab
-from workbench.commands import CommandError
+from workbench.shell import CommandError
 from workbench.session import SPEEDS, OutputLine, Session
 from workbench.views import decision_lines
 

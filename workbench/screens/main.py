@@ -29,7 +29,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Tab, Tabs
 
 from stack.labs.spec import LabSpec
-from workbench.commands import COMMANDS, CommandError
 from workbench.messages import CommandFinished, EntryActivated, EntrySelected, HostSelected, SessionChanged
 from workbench.panes import PANES, TABS
 from workbench.screens.confirm import ConfirmScreen
@@ -37,6 +36,8 @@ from workbench.screens.help import HelpScreen
 from workbench.screens.open_lab import OpenLabScreen
 from workbench.screens.prompt import PromptScreen
 from workbench.session import Session
+from workbench.shell import CommandError
+from workbench.shell import hint as command_hint
 from workbench.widgets.dissector import Dissector
 from workbench.widgets.events import EventsPane
 from workbench.widgets.filter_bar import FilterBar
@@ -297,37 +298,12 @@ class MainScreen(Screen):
     # --- commands ----------------------------------------------------------------------------
 
     def _check(self, text: str) -> str | None:
-        host, _sep, rest = text.partition(":")
-        if rest.split()[:1] == ["dhcp"] and (refused := self._dhcp_refusal(host.strip())):
-            return refused
         try:
             self.session.check(text)
         except CommandError as err:
             return str(err)
         except Exception as err:  # a command being written elsewhere must not take the app down
             return f"{text!r} cannot run: {err}"
-        return None
-
-    def _hint(self, text: str) -> str:
-        _host, _sep, rest = text.partition(":")
-        word = rest.split()[0] if rest.split() else ""
-        spec = COMMANDS.get(word)
-        if spec is not None:
-            return f"{spec.usage} — {spec.summary}"
-        return "commands: " + ", ".join(sorted(COMMANDS))
-
-    def _dhcp_refusal(self, host: str) -> str | None:
-        """Why `host` must not ask for an address by DHCP (one sentence), or None.
-
-        A router serving DHCP that runs the client would broadcast DISCOVERs at itself and lose
-        its server; a host with a static address has nothing to ask for."""
-        spec = self.session.spec.hosts.get(host)
-        if spec is None:
-            return None  # not a host of the lab: the command's own check says so
-        if "dhcp" in spec.services:
-            return f"{host} runs the lab's DHCP server; it does not ask itself for an address (pick a DHCP client in Hosts)."
-        if not spec.dhcp:
-            return f"{host} has a static address; dhcp is for hosts the lab configures by DHCP (dhcp = true)."
         return None
 
     def _prompt(self, title: str, value: str, suggestion: str = "") -> None:
@@ -340,7 +316,7 @@ class MainScreen(Screen):
                     return
                 self._started(text)
 
-        self.app.push_screen(PromptScreen(title, value, self._check, self._hint, suggestion=suggestion, id="command-prompt"), run)
+        self.app.push_screen(PromptScreen(title, value, self._check, command_hint, suggestion=suggestion, id="command-prompt"), run)
 
     def _started(self, text: str) -> None:
         """A command started while paused waits for time to pass: say so, where it is seen.
@@ -366,7 +342,7 @@ class MainScreen(Screen):
         self._prompt(f"Traceroute from {self.host}", f"{self.host}: traceroute ")
 
     def action_dhcp(self) -> None:
-        refused = self._dhcp_refusal(self.host)
+        refused = self.session.dhcp_refusal(self.host)
         if refused:
             self.notify(refused, severity="warning", timeout=6)
             return

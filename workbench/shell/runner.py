@@ -1,0 +1,111 @@
+"""The one runner: a `Job` is one invocation's program, started at the lab's present time and
+driven by the lab's clock. Headless simulation steps the virtual clock until each job is done
+(`run_virtual`), live mode awaits each on the real-time loop (`run_live`), and the app ticks
+its clock and takes each job's new lines as they come (`Job.fresh_lines`).
+
+A job starts when it is started, never before or after: commands are inputs at a lab time, so
+the same commands at the same lab times make the same trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from stack.apps.program import Program
+from stack.clock import VirtualClock
+from stack.network import Network
+from workbench.shell.spec import Invocation
+
+VIRTUAL_BUDGET = 600.0  # virtual seconds one command may take before it is called stuck
+LIVE_BUDGET = 600.0  # real seconds, likewise
+
+
+@dataclass
+class Outcome:
+    invocation: Invocation
+    ok: bool
+    lines: list[str] = field(default_factory=list)
+
+
+class Job:
+    def __init__(self, invocation: Invocation) -> None:
+        self.invocation = invocation
+        self.program: Program | None = None
+        self._taken = 0
+
+    def start(self) -> Job:
+        self.program = self.invocation.start().start()
+        return self
+
+    @property
+    def done(self) -> bool:
+        return self.program is not None and self.program.done
+
+    @property
+    def ok(self) -> bool:
+        return self.program is not None and self.program.done and self.program.ok
+
+    @property
+    def lines(self) -> list[str]:
+        return self.program.lines if self.program is not None else []
+
+    def fresh_lines(self) -> list[str]:
+        """The lines printed since the last call."""
+        lines = self.lines
+        new = lines[self._taken :]
+        self._taken = len(lines)
+        return new
+
+    def outcome(self, note: str | None = None) -> Outcome:
+        lines = list(self.lines)
+        if note:
+            lines.append(note)
+        return Outcome(self.invocation, self.ok, lines)
+
+
+def run_virtual(net: Network, invocations: list[Invocation], settle: float = 0.0, budget: float = VIRTUAL_BUDGET) -> list[Outcome]:
+    """Each command in turn until it is done (or `budget` virtual seconds pass), then `settle`
+    more virtual seconds. Takes no wall time beyond the computing."""
+    clock = net.clock
+    assert isinstance(clock, VirtualClock)
+    outcomes = []
+    for inv in invocations:
+        job = Job(inv).start()
+        deadline = clock.now() + budget
+        while not job.done:
+            nxt = clock.next_time()
+            if nxt is None or nxt > deadline:
+                break
+            clock.step()
+        note = None
+        if not job.done:
+            note = "(gave up: " + ("nothing left to happen" if clock.next_time() is None else f"still running after {budget:.0f} s") + ")"
+        outcomes.append(job.outcome(note))
+    if settle:
+        clock.run_until(clock.now() + settle)
+    return outcomes
+
+
+async def run_live(invocations: list[Invocation], outcomes: list[Outcome], budget: float = LIVE_BUDGET) -> None:
+    """Each command in turn on the running loop until it is done (or `budget` seconds pass).
+
+    Outcomes are appended as they finish, so whoever cancels this still has the ones done.
+    """
+    loop = asyncio.get_running_loop()
+    for inv in invocations:
+        job = Job(inv).start()
+        finished = loop.create_future()
+        job.program.when_done(lambda _p, f=finished: f.done() or f.set_result(None))
+        outcome = Outcome(inv, False, job.lines)
+        outcomes.append(outcome)
+        try:
+            await asyncio.wait_for(asyncio.shield(finished), budget)
+        except TimeoutError:
+            outcome.lines = [*job.lines, f"(gave up: still running after {budget:.0f} s)"]
+            continue
+        except asyncio.CancelledError:
+            outcome.lines = [*job.lines, "(interrupted)"]
+            raise
+        outcome.lines = list(job.lines)
+        outcome.ok = job.ok
