@@ -30,6 +30,7 @@ class TabSpec:
     key: str  # brings it forward
     description: str  # the key's line in help
     focus: str  # selector of the widget that takes the focus when the key opens the tab
+    wide_start: bool = False  # its focus is where the wide layout starts (narrow: the first tab's)
 
 
 @dataclass(frozen=True)
@@ -101,21 +102,31 @@ def _dissector(session, **kw) -> Widget:
     return DissectorPane(session, **kw)
 
 
+def _map(session, **kw) -> Widget:
+    from workbench.widgets.topology import TopologyPane
+
+    return TopologyPane(session, **kw)
+
+
 def _events(session, **kw) -> Widget:
     from workbench.widgets.events import EventsPane
 
     return EventsPane(session, **kw)
 
 
-add_tab(TabSpec("packets", "Packets", "1", "Packets", "#packet-list"))
+# The map comes first: on a small terminal (an SSH session's 80×24) the first screen shows the network.
+add_tab(TabSpec("map", "Map", "m", "Map of the network", "#map-pane"))
+add_tab(TabSpec("packets", "Packets", "1", "Packets", "#packet-list", wide_start=True))
 add_tab(TabSpec("hosts", "Hosts · ARP", "2", "Hosts and ARP", "#hosts-table"))
 add_tab(TabSpec("routing", "Routing", "3", "Routing", "#decision-log"))
 add_tab(TabSpec("events", "Events", "4", "Events", "#event-log"))
 
-# Compose order is the wide grid's order (app.tcss): Hosts | ARP, Packets | Routing, Dissector | Events.
+# Compose order fills the wide grid (app.tcss) row by row: Hosts | Map, Packets (two rows) | ARP,
+# Routing, Dissector | Events.
 register(PaneSpec("hosts-pane", "hosts", _hosts, title="Hosts", refresh="slow"))
-register(PaneSpec("arp-pane", "hosts", _arp, refresh="slow"))
+register(PaneSpec("map-pane", "map", _map, title="Map", refresh="slow"))
 register(PaneSpec("packets-pane", "packets", _packets, title="Packets", refresh="fast"))
+register(PaneSpec("arp-pane", "hosts", _arp, refresh="slow"))
 register(PaneSpec("routing-pane", "routing", _routing, refresh="slow"))
 register(PaneSpec("dissector-pane", "packets", _dissector, title="Dissector", key="5", description="Dissector", focus="#field-tree"))
 register(PaneSpec("events-pane", "events", _events, title="Events", refresh="fast"))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
@@ -42,6 +42,28 @@ TICK = 1 / 30  # how often the clock advances while playing, and how often the s
 TICK_BUDGET = 0.012  # wall seconds of network work per tick; the screen has the rest
 MAX_GAP = 0.25  # a tick that comes late (a stall) does not make virtual time leap
 STEP_LIMIT = 200_000  # timers one `n` may fire looking for an event
+
+
+class Shown(Sequence):
+    """The first `count()` items of a list that grows: what the screen may show while the events
+    of one instant are being told one at a time (`Session.step`). Read in place, never copied."""
+
+    def __init__(self, items: list, count: Callable[[], int]) -> None:
+        self.items = items
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        size = self.count()
+        if isinstance(index, slice):
+            return [self.items[i] for i in range(*index.indices(size))]
+        if index < 0:
+            index += size
+        if not 0 <= index < size:
+            raise IndexError(index)
+        return self.items[index]
 
 
 @dataclass(frozen=True)
@@ -100,6 +122,13 @@ class Session:
         self.behind = False
         self.emitted = 0
         self.programs: list[_Running] = []
+        # `n` tells one event at a time, but one timer of the network often says many things at
+        # once (a broadcast heard by six NICs): the rest wait here, at the log's tail, unshown.
+        self.held = 0
+        self.steps = 0  # how many times n (or N) showed something: panes follow the newest then
+        self._frames_shown = 0  # while entries are held: frames first named by a shown entry
+        self.entries = Shown(self.log, lambda: len(self.log) - self.held)
+        self._frames = Shown(net.trace.frames, self._frame_count_shown)
         self._taken = 0
         self._dirty = True
         self._posted = False
@@ -202,6 +231,7 @@ class Session:
             wall = time.monotonic()
             elapsed = min(wall - self._last_wall, MAX_GAP)
             self._last_wall = wall
+            self.held = 0
             if self.clock.next_time() is not None or self.programs:
                 self._run_to(self.clock.now() + elapsed * self.speed, wall + TICK_BUDGET)
             else:
@@ -228,6 +258,7 @@ class Session:
 
     def toggle_play(self) -> bool:
         if self.virtual:
+            self.held = 0
             self.playing = not self.playing
             self._last_wall = time.monotonic()
             self.behind = False
@@ -235,19 +266,59 @@ class Session:
         return self.playing
 
     def step(self) -> bool:
-        """Pause, then fire timers until at least one event is emitted. False if none was."""
+        """`n`: pause and show the next event — the next one held back from the last instant,
+        else the first of what the network says next. False if nothing is left to happen."""
         if not self.virtual:
             return False
         self.playing = False
         self.behind = False
-        before = self.emitted
+        if not self.held and not self._fire():
+            return False
+        self.held -= 1
+        self._limit_frames()
+        self.steps += 1
+        self._notify()
+        return True
+
+    def step_moment(self) -> bool:
+        """`N`: pause and show the rest of this instant, or the whole of the next one (every
+        event one timer of the network caused). False if nothing is left to happen."""
+        if not self.virtual:
+            return False
+        self.playing = False
+        self.behind = False
+        if not self.held and not self._fire():
+            return False
+        self.held = 0
+        self.steps += 1
+        self._notify()
+        return True
+
+    def _fire(self) -> bool:
+        """Fire timers until the network says something; hold all it said. False if it said nothing."""
+        before, logged = self.emitted, len(self.log)
         clock = self.clock
         for _ in range(STEP_LIMIT):
             if not clock.step() or self.emitted > before:
                 break
         self._collect_output()
-        self._notify()
-        return self.emitted > before
+        self.held = len(self.log) - logged
+        return self.held > 0
+
+    def _limit_frames(self) -> None:
+        """Frames first named by a held entry are not shown yet (the packet list waits for the
+        event that sends them)."""
+        shown = len(self.log) - self.held
+        first = self.first_entry
+        hidden = [f for e in self.log[shown:] for f in e.frames if first.get(f, -1) >= shown]
+        self._frames_shown = min(hidden) - 1 if hidden else len(self.trace.frames)
+
+    def _frame_count_shown(self) -> int:
+        return min(self._frames_shown, len(self.trace.frames)) if self.held else len(self.trace.frames)
+
+    def _release(self) -> None:
+        """Something the person did (a command, a crafted frame) shows everything held back."""
+        self.held = 0
 
     def faster(self) -> float:
         self.speed_index = min(self.speed_index + 1, len(SPEEDS) - 1)
@@ -260,9 +331,10 @@ class Session:
         return self.speed
 
     def status(self) -> Status:
+        held = sum(1 for e in self.log[len(self.log) - self.held :] if type(e) is not OutputLine) if self.held else 0
         return Status(
             self.spec.name, self.clock.now(), self.playing, self.speed, not self.virtual,
-            self.behind, len(self.trace.frames), self.emitted, len(self.programs),
+            self.behind, len(self._frames), self.emitted - held, len(self.programs),
         )
 
     # --- commands ----------------------------------------------------------------------------
@@ -278,6 +350,7 @@ class Session:
     def run(self, text: str) -> Invocation:
         """Start a command ("pc: ping 192.168.1.1"). It runs as the clock runs: paused is paused."""
         invocation = prepare(self.net, text)
+        self._release()
         self._log_output(invocation.host, f"$ {invocation.text}")
         job = Job(invocation)
         try:
@@ -313,12 +386,12 @@ class Session:
     # --- the log and its frames ----------------------------------------------------------
 
     @property
-    def frames(self):
-        """Every frame so far, in order (a sequence that grows as the lab runs; read in place)."""
-        return self.trace.frames
+    def frames(self) -> Shown:
+        """The frames shown so far, in order (a sequence that grows as the lab runs; read in place)."""
+        return self._frames
 
     def frame_count(self) -> int:
-        return len(self.trace.frames)
+        return len(self._frames)
 
     def pending(self) -> bool:
         """Something is due to happen (a timer is set): space or n has something to run."""
@@ -348,6 +421,32 @@ class Session:
             if not host.is_router:
                 return name
         return next(iter(self.net.hosts))
+
+    def topology(self):
+        """The lab as buses and the nodes on them (workbench.topology), as it is now."""
+        from workbench import topology
+
+        return topology.build(self.net, self.spec)
+
+    def frame_path(self, frame_id: int, scan: int = 5_000):
+        """Where frame `frame_id` went, as far as the events shown so far tell (None: not shown)."""
+        from stack.wire.decode import decode
+        from workbench.topology import FramePath
+
+        record = self.frame(frame_id)
+        first = self.first_entry.get(frame_id)
+        if record is None or first is None or frame_id > len(self._frames):
+            return None
+        accepted, dropped = [], []
+        for entry in self.log[first : min(len(self.entries), first + scan)]:
+            if type(entry) is FrameReceived and frame_id in entry.frames:
+                (accepted if entry.accepted else dropped).append(f"{entry.host} {entry.nic}")
+        try:
+            s = decode(record.data).summary()
+            summary = f"{s.protocol} {s.info}"
+        except Exception:  # noqa: BLE001 — a malformed frame still has a place on the map
+            summary = f"{len(record.data)} bytes"
+        return FramePath(frame_id, record.segment, record.origin, tuple(accepted), tuple(dropped), summary)
 
     def host_rows(self) -> list[HostRow]:
         return views.host_rows(self.net, self.spec)
@@ -384,6 +483,7 @@ class Session:
     def clear_arp(self, host_name: str) -> int:
         host = self.net.hosts[host_name]
         count = len(host.arp.entries())
+        self._release()
         host.arp.clear()
         self._log_output(host_name, f"ARP cache cleared ({count} entr{'y' if count == 1 else 'ies'} forgotten)")
         self._notify()
@@ -408,6 +508,7 @@ class Session:
             raise CommandError(f"no other host on {victim}'s segment can send the crafted reply")
         liar_iface = next(i for i in liar.interfaces.values() if i.nic.segment is segment)
         reply = ARP.reply(liar_iface.nic.mac, claimed, iface.nic.mac, iface.ip)
+        self._release()
         self._log_output(liar.name, f"crafted ARP reply to {victim}: {claimed} is at {liar_iface.nic.mac} (a lie: poisons {victim}'s cache)")
         liar.link_send(liar_iface, iface.nic.mac, ETH_ARP, reply.build())
         self._notify()
@@ -418,6 +519,7 @@ class Session:
         TAP device would; every NIC there hears it. Returns its frame id."""
         if segment not in self.net.segments:
             raise CommandError(f"no segment named {segment!r} (segments: {', '.join(self.net.segments)})")
+        self._release()
         frame_id = self.net.segments[segment].inject(origin, frame)
         self._dirty = True
         return frame_id

@@ -45,6 +45,7 @@ async def run_command(pilot, text: str) -> None:
 
 
 async def steps(pilot, count: int) -> None:
+    """`count` instants (N): each shows every event one timer of the network caused."""
     for _ in range(count):
-        await pilot.press("n")
+        await pilot.press("N")
         await pilot.pause()

@@ -136,6 +136,7 @@ async def test_narrow_list_keeps_every_column():
         assert text(packets, 0).split() == [
             "No.",
             "Time",
+            "Seg",
             "Source",
             "Destination",
             "Proto",
@@ -144,12 +145,12 @@ async def test_narrow_list_keeps_every_column():
         ]
         row = text(packets, 2)
         assert len(row) == 80 and "192.168.1.100" in row and "ICMP" in row and "Echo" in row
-        # no room for Seg at 80 cells: the addresses stay whole instead
-        assert row.split()[2:4] == ["192.168.1.100", "192.168.1.1"]
+        # Seg at 80 cells too, and the addresses stay whole
+        assert row.split()[2:5] == ["lan", "192.168.1.100", "192.168.1.1"]
 
 
-@pytest.mark.parametrize("width", [90, 100, 120, 160])
-async def test_seg_is_shown_from_90_cells(width):
+@pytest.mark.parametrize("width", [78, 80, 90, 100, 120, 160])
+async def test_seg_is_shown_at_every_width(width):
     frames = [FrameRecord(1, 3600.25, "transit", "gw-a", KINDS[2])]
     app = ListApp(frames)
     async with app.run_test(size=(width, 6)) as pilot:

@@ -94,7 +94,7 @@ def format_time(seconds: float) -> str:
 
 # --- columns ---------------------------------------------------------------------------------
 
-SEG_FROM = 90  # cells from which the packet list has a Seg column
+NARROW_INFO = 16  # cells kept for Info below 100 columns before addresses are cut
 
 
 @dataclass
@@ -126,16 +126,15 @@ class Columns:
     protocol: int
     length: int
     info: int = field(default=0)
-    segment: int = field(default=0)  # 0: no Seg column (narrow screens)
+    segment: int = field(default=0)  # 0: no Seg column
 
     @classmethod
     def fit(cls, width: int, wants: ColumnWidths, last_id: int, last_time: str) -> Columns:
         number, stamp = max(3, len(str(last_id))), max(4, len(last_time))
         protocol, length = wants.protocol, wants.length
-        # The segment (Wireshark's interface column) tells apart the copies of one frame seen
-        # on several links; under 90 cells (80: a whole narrow terminal) the addresses and Info
-        # need the room more. 90 keeps it in the wide layout's packet pane at 160 columns.
-        segment = wants.segment if width >= SEG_FROM else 0
+        # The segment (Wireshark's interface column) says which wire a frame is on and tells
+        # apart the copies of one frame seen on several links: shown at every width, 80 too.
+        segment = wants.segment
         if width >= 100:
             protocol, length = max(protocol, 8), max(length, 6)
         # Narrow: addresses get 15 cells (a whole IPv4 address; a MAC keeps its last octets,
@@ -143,7 +142,7 @@ class Columns:
         cap = 22 if width >= 120 else 17 if width >= 100 else 15
         source, destination = min(wants.source, cap), min(wants.destination, cap)
         fixed = number + stamp + protocol + length + 6 + (segment + 1 if segment else 0)
-        room = width - fixed - (12 if width >= 100 else 20)
+        room = width - fixed - (12 if width >= 100 else NARROW_INFO)
         if source + destination > room:
             source = destination = max(9, room // 2)
         info = max(0, width - fixed - source - destination)

@@ -57,7 +57,8 @@ class MainScreen(Screen):
     # `/` are never cut at 80 columns; the help screen (`?`) shows each key's tooltip in full.
     BINDINGS = [
         Binding("space", "toggle_play", "Play", tooltip="Play/pause"),
-        Binding("n", "step", "Step", tooltip="Step"),
+        Binding("n", "step", "Step", tooltip="Step: the next event"),
+        Binding("N", "step_moment", "Step an instant", key_display="N", show=False, tooltip="Step an instant: all the events of the next moment"),
         Binding("plus,equals_sign", "faster", "Faster", key_display="+", show=False),
         Binding("minus", "slower", "Slower", key_display="-", show=False),
         Binding("p", "ping", "Ping", tooltip="Ping…"),
@@ -87,6 +88,7 @@ class MainScreen(Screen):
         self._slow_at = 0.0
         self._slow_timer = None
         self._paused_notice = False  # a toast waiting for time to pass (space or n) is up
+        self._steps = session.steps
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -112,7 +114,8 @@ class MainScreen(Screen):
         self.query_one(FilterBar).display = False
         self._focus_host(self.host)
         self.session.attach(self.app, self)
-        self.query_one(TABS[0].focus).focus()
+        start = TABS[0] if not self.wide else next((t for t in TABS if t.wide_start), TABS[0])
+        self.query_one(start.focus).focus()
 
     def panes(self, method: str, refresh: str | None = None):
         """The panes that define `method` (and refresh at `refresh` speed, when given), in order."""
@@ -174,6 +177,9 @@ class MainScreen(Screen):
         self.session.take()
         for pane in self.panes("refresh_rows", "fast"):
             pane.refresh_rows()
+        if self.session.steps != self._steps:
+            self._steps = self.session.steps
+            self._follow_step()
         self._show_status()
         # Tables of state (counters, ages) need not follow a flood 30 times a second: while
         # playing they catch up at most every SLOW_PANES seconds; stepping shows every change.
@@ -216,11 +222,22 @@ class MainScreen(Screen):
             pane.show_host(host)
         self._show_status()
 
+    def _follow_step(self) -> None:
+        """The person stepped: unless they moved the event log away from its end, it goes to
+        the newest event, and that event's frame is selected in the packet list, the dissector
+        and the map — as Packet Tracer's simulation mode follows the packet."""
+        index = self.query_one(EventsPane).log.follow_newest()
+        if index is not None:
+            self._select_entry(index)
+
     def on_entry_selected(self, message: EntrySelected) -> None:
         message.stop()
+        self._select_entry(message.index)
+
+    def _select_entry(self, index: int) -> None:
         events = self.query_one(EventsPane)
-        events.show_detail(message.index)
-        entry = self.session.entry(message.index)
+        events.show_detail(index)
+        entry = self.session.entry(index)
         if entry.frames:
             self._show_frame(entry.frames[0])
             self._from_log = entry.frames[0]
@@ -287,6 +304,14 @@ class MainScreen(Screen):
             return
         self._drop_paused_notice()
         if not self.session.step():
+            self.notify("Nothing left to happen: start a command (p, t, b …) first.", timeout=4)
+
+    def action_step_moment(self) -> None:
+        if self.session.live:
+            self.notify("A live lab runs in real time; there is no next step to take.", timeout=4)
+            return
+        self._drop_paused_notice()
+        if not self.session.step_moment():
             self.notify("Nothing left to happen: start a command (p, t, b …) first.", timeout=4)
 
     def action_faster(self) -> None:

@@ -3,7 +3,8 @@
 It reads the session's log (a list that only grows) and renders only the rows on screen, so a
 million events cost what twenty do. The cursor row's full sentence is shown below the list by
 the pane; moving the cursor posts `EntrySelected`, which the screen turns into a packet-list
-selection. While the cursor sits on the last row (or nowhere) the log follows new events.
+selection. While the cursor sits on the last row (or nowhere) the log follows new events; the
+person moving the cursor up or scrolling up stops that, coming back to the end resumes it.
 """
 
 from __future__ import annotations
@@ -80,6 +81,15 @@ class EventLog(ScrollView, can_focus=True):
             self.scroll_to(y=max(0, count - self.size.height), animate=False, immediate=True)
         self.refresh()
 
+    def follow_newest(self) -> int | None:
+        """While following, put the cursor on the newest entry (no message: the screen, which
+        asks while the person steps, links the rest). Its index, or None when not following."""
+        self.refresh_rows()
+        if not self.follow or not self.entries:
+            return None
+        self.select(len(self.entries) - 1)
+        return self.cursor
+
     def set_host_width(self, width: int) -> None:
         self._host_width = max(4, width)
         self.refresh()
@@ -96,7 +106,8 @@ class EventLog(ScrollView, can_focus=True):
         silent, self._silent = self._silent, False
         if new is None:
             return
-        self.follow = new >= len(self.entries) - 1
+        if not silent:  # a selection made elsewhere (a frame picked) is not the person leaving the end
+            self.follow = new >= len(self.entries) - 1
         self._scroll_to_cursor()
         self.refresh()
         if not silent:
@@ -134,6 +145,15 @@ class EventLog(ScrollView, can_focus=True):
     def action_activate(self) -> None:
         if self.cursor is not None:
             self.post_message(EntryActivated(self.cursor))
+
+    def on_mouse_scroll_up(self) -> None:
+        self.follow = False
+
+    def on_mouse_scroll_down(self) -> None:
+        # Back at the bottom (and the cursor, if any, on the last row): follow again.
+        at_end = self.scroll_offset.y + self.size.height >= len(self.entries)
+        if at_end and (self.cursor is None or self.cursor >= len(self.entries) - 1):
+            self.follow = True
 
     def on_click(self, event: Click) -> None:
         index = self.scroll_offset.y + event.y

@@ -1,5 +1,11 @@
-"""The events pane: the event log, and below it the cursor entry's whole sentence (log rows are
-cut at the pane's edge; nothing a person needs is lost to the cut)."""
+"""The events pane: the event log, and below it the cursor entry's whole sentence, wrapped (log
+rows are cut at the pane's edge; nothing a person needs is lost to the cut).
+
+While the person steps (n, N) the screen has the log follow (`EventLog.follow_newest`): its
+cursor goes to the newest event, the line below tells it in full and its frame is selected —
+unless the person moved the log's cursor off the end or scrolled it up, which leaves the log
+where they put it until they go back to the end (End, or scrolling to the bottom).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ class EventsPane(Vertical):
 
     def compose(self) -> ComposeResult:
         host_width = max((len(h) for h in self.session.host_names()), default=4)
-        log = EventLog(self.session.log, id="event-log")
+        log = EventLog(self.session.entries, id="event-log")
         log.set_host_width(host_width)
         yield log
         yield Static("", id="event-detail", classes="detail")

@@ -41,6 +41,12 @@ class FieldTree(Tree[FieldNode]):
         self._tree_nodes: dict[int, TreeNode[FieldNode]] = {}
         self._expanded: set[str] | None = None  # None: nobody chose yet; open the innermost layer
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # Space is the workbench's play/pause in every pane; Enter still opens and closes layers.
+        if action == "toggle_node":
+            return False
+        return True
+
     def show(self, dissection: Dissection | None) -> None:
         """Replace the tree with `dissection`'s nodes (or nothing), keeping the field under the cursor."""
         keep = self._name_path(self.cursor_node)
