@@ -171,14 +171,11 @@ _CAPTURE_FILE = os.path.join(tempfile.gettempdir(), f"wb-fuzz-{os.getpid()}.cap"
 
 
 def capture_reader(data: bytes) -> None:
-    from workbench.dissect.capture import CaptureError, read_capture
+    from workbench.dissect.capture import read_capture
 
     with open(_CAPTURE_FILE, "wb") as handle:
         handle.write(data)
-    try:
-        for _ in read_capture(_CAPTURE_FILE):
-            pass
-    except CaptureError:
+    for _ in read_capture(_CAPTURE_FILE):
         pass
 
 
@@ -206,24 +203,70 @@ FILTER_TOKENS = (" and ", " or ", " not ", "==", "!=", ">=", "<", " contains ", 
 
 def display_filter(text: str) -> None:
     from stack.trace import FrameRecord
-    from workbench.dissect.filter import FilterError, compile_filter
+    from workbench.dissect.filter import compile_filter
 
-    try:
-        compiled = compile_filter(text)
-    except FilterError:
-        return
+    compiled = compile_filter(text)
     for i, frame in enumerate(lab_frames()[:12]):
         compiled.matches(FrameRecord(i + 1, 0.0, "lan", "pc eth0", frame))
+
+
+# --- the crafting expression language and the command shell (text) --------------------------
+
+EXPRESSIONS = (
+    'Ether(dst="ff:ff:ff:ff:ff:ff")/ARP(op=2, psrc="192.168.1.1", hwsrc="00:1b:21:3a:4f:64")',
+    'Ether()/IP(dst="8.8.8.8")/UDP(dport=53)/DNS(rd=1, qd=DNSQR(qname="www.google.com"))',
+    'Ether()/IP(dst="172.194.72.105", ttl=3)/TCP(dport=80, flags="S", options=[("MSS", 1460)])',
+    'Ether()/IP()/ICMP(type=8, id=0x1234)/"hello"', "IP(flags=2, frag=0)/UDP(sport=68, dport=67)/b'\\x01\\x02'",
+)
+EXPRESSION_TOKENS = ("/", "(", ")", "=", ",", '"', "Ether", "IP", "TCP", "DNS", "qd=", "0x", "[", "]", "-1",
+                     "__import__", ".", "lambda x: x", "getattr", "os.system", "*", "**", "{}", "1e999")
+
+
+def craft_expression(text: str) -> None:
+    from workbench.craft.expression import build, parse, to_bytes
+
+    to_bytes(build(parse(text)))
+
+
+COMMANDS = (
+    "pc: ping 192.168.1.1 -c 3 -i 0.2", "pc: traceroute www.google.com", "pc: resolve www.google.com",
+    "pc: browse http://www.google.com/ --seed", "pc2: dhcp", "pc: udp send 8.8.8.8:53 hello",
+    "pc: tcp connect 172.194.72.105:80", 'pc3: send Ether()/ARP(op=2, psrc="192.168.1.1") -c 2 -i 0.1',
+    "pc: send --raw ffffffffffff001b213a4f640806", "pc: arp", "pc: route", "pc: ifconfig", "pc: sockets",
+)
+COMMAND_TOKENS = (" -c ", " -i ", " -s ", ":", " ", "192.168.1.", "www.google.com", "--", "=", "\"", "0", "-1", "99999999999")
+
+
+def command_shell(text: str) -> None:
+    from workbench.shell.registry import prepare
+
+    prepare(_shell_net(), text)
+
+
+@functools.cache
+def _shell_net():
+    return build_network(load_lab("default"))
+
+
+def _allowed(module: str, name: str) -> tuple[type[BaseException], ...]:
+    import importlib
+
+    return (getattr(importlib.import_module(module), name),)
 
 
 TARGETS: tuple[Target, ...] = (
     Target("wire", wire_codecs, _layer_seeds),
     Target("receive", receive_path, lab_frames),
     Target("dissect", dissector, lab_frames),
-    Target("capture", capture_reader, _capture_seeds, allowed=(OSError,)),
+    Target("capture", capture_reader, _capture_seeds, allowed=_allowed("workbench.dissect.capture", "CaptureError")),
     Target("lab", lab_loader, _lab_seeds, allowed=(LabError,), text=True,
            tokens=("[hosts.x]\n", "[segments.y]\n", " = ", "\"", "192.168.1.", "/24", "mask", "gateway", "[[", "]]", "{", "}")),
-    Target("filter", display_filter, lambda: list(FILTERS), text=True, tokens=FILTER_TOKENS),
+    Target("filter", display_filter, lambda: list(FILTERS), allowed=_allowed("workbench.dissect.filter", "FilterError"),
+           text=True, tokens=FILTER_TOKENS),
+    Target("craft", craft_expression, lambda: list(EXPRESSIONS), allowed=_allowed("workbench.craft.expression", "ExpressionError"),
+           text=True, tokens=EXPRESSION_TOKENS),
+    Target("shell", command_shell, lambda: list(COMMANDS), allowed=_allowed("workbench.shell.spec", "CommandError"),
+           text=True, tokens=COMMAND_TOKENS),
 )
 
 
