@@ -42,11 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--for", dest="serve_for", type=_seconds, default=None, metavar="SECONDS", help="keep serving this long after the commands (live: real seconds, 0 = stop when done; simulated: virtual seconds)")
 
     dissect = sub.add_parser("dissect", help="read a pcap or pcapng capture like tshark -r")
-    dissect.add_argument("file", help="the capture to read")
-    dissect.add_argument("-V", "--verbose", action="store_true", help="print each frame's field tree with the bytes of each field")
-    dissect.add_argument("-Y", "--display-filter", metavar="FILTER", help="show only frames that match this display filter (e.g. 'icmp or port 53')")
-    dissect.add_argument("-c", "--count", type=int, metavar="N", help="stop after N frames shown")
-    dissect.add_argument("-x", "--hex", action="store_true", help="add a hex and ASCII dump of each frame")
+    from workbench.dissect_cli import add_arguments as dissect_arguments
+
+    dissect_arguments(dissect)
 
     sub.add_parser("labs", help="list the built-in labs")
     lab = sub.add_parser("lab", help="show a lab")
@@ -88,7 +86,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "dissect":
             from workbench import dissect_cli
 
-            return dissect_cli.main(args.file, verbose=args.verbose, display_filter=args.display_filter, count=args.count, hexdump=args.hex)
+            return dissect_cli.run(args)
         if args.command == "labs":
             from stack.labs import builtin_labs
 

@@ -1,22 +1,66 @@
-"""`workbench dissect FILE`: a terminal Wireshark over a pcap or pcapng capture.
+"""`workbench dissect FILE`: a terminal Wireshark over a pcap or pcapng capture, typed as tshark.
 
-Prints the packet list as `tshark -r` does (No., Time since the first frame, Source →
-Destination, Protocol, Length, Info) from our fast decoder; `-V` prints each frame's field tree
-instead, every field with the bytes it came from; `-x` adds a hex and ASCII dump; `-Y FILTER`
-keeps the frames our display filter matches; `-c N` stops after N frames shown. Bad input
-(an unreadable file, a bad filter) is one sentence on stderr and exit status 2.
+    workbench dissect FILE                   the packet list, as `tshark -r FILE`
+    -Y FILTER                                only frames the display filter keeps
+    -c N                                     stop after N frames READ (as tshark: before -Y)
+    -V / -x                                  each frame's field tree / a hex and ASCII dump
+    -T fields -e FIELD … [-E separator=,]    one line per frame of the fields' values
+    -z conv,tcp | endpoints,ip | io,phs | follow,tcp,ascii,N   statistics after the list
+    -q                                       no packet list (with -z: the statistics only)
+    -n                                       no name resolution (MAC vendors stay numbers)
+
+The state tshark keeps across frames (TCP conversations and analysis, IP reassembly,
+request/response links; `workbench.dissect.capture_state`) runs over every frame read, so
+Info, `-T fields` and `-Y` see it as tshark's single pass does. Bad input (an unreadable file,
+a bad filter or option) is one sentence on stderr and exit status 2; a closed pipe
+(`| head -1`) ends quietly with status 0.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 from typing import TextIO
 
-from stack.wire.decode import decode
+from stack.wire.decode import Decoded, decode
+from workbench.dissect import field_text
 from workbench.dissect.capture import CaptureError, read_capture
+from workbench.dissect.capture_state import CaptureState
 from workbench.dissect.filter import FilterError, compile_filter
+from workbench.dissect.frame_view import FrameView
+from workbench.dissect.names import column_name
 from workbench.dissect.nodes import Dissection, FieldNode
 from workbench.dissect.rows import row_from
+from workbench.dissect.statistics_cli import StatisticsError, Statistics
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `dissect` subcommand's options, named as tshark names them."""
+    parser.add_argument("file", nargs="?", help="the capture to read (or -r FILE)")
+    parser.add_argument("-r", dest="read_file", metavar="FILE", help="the capture to read, as tshark -r")
+    parser.add_argument("-V", "--verbose", action="store_true", help="print each frame's field tree with the bytes of each field")
+    parser.add_argument("-Y", "--display-filter", metavar="FILTER", help="show only frames that match this display filter (e.g. 'icmp or port 53')")
+    parser.add_argument("-c", "--count", type=int, metavar="N", help="stop after reading N frames (as tshark, counted before -Y)")
+    parser.add_argument("-x", "--hex", action="store_true", help="add a hex and ASCII dump of each frame")
+    parser.add_argument("-T", dest="output", choices=("text", "fields"), default="text", help="output format: text (the packet list) or fields (with -e)")
+    parser.add_argument("-e", dest="fields", action="append", default=[], metavar="FIELD", help="a field to print with -T fields (repeatable), e.g. ip.src, tcp.stream, _ws.col.Info")
+    parser.add_argument("-E", dest="field_options", action="append", default=[], metavar="OPTION=VALUE", help="-T fields options: separator=/t|/s|CHAR, header=y|n, occurrence=f|l|a, aggregator=CHAR, quote=d|s|n")
+    parser.add_argument("-z", dest="statistics", action="append", default=[], metavar="STATISTIC", help="conv,TYPE | endpoints,TYPE (eth ip ipv6 tcp udp) | io,phs | follow,tcp,ascii|hex,STREAM")
+    parser.add_argument("-q", "--quiet", action="store_true", help="do not print the packet list (with -z: only the statistics)")
+    parser.add_argument("-n", dest="no_names", action="store_true", help="no name resolution: MAC addresses without their vendor")
+
+
+def run(args: argparse.Namespace) -> int:
+    path = args.read_file or args.file
+    if not path:
+        sys.stderr.write("workbench: dissect needs a capture to read: workbench dissect FILE (or -r FILE)\n")
+        return 2
+    return main(
+        path, verbose=args.verbose, display_filter=args.display_filter, count=args.count,
+        hexdump=args.hex, output=args.output, fields=args.fields, field_options=args.field_options,
+        statistics=args.statistics, quiet=args.quiet, names=not args.no_names,
+    )
 
 
 def main(
@@ -26,48 +70,117 @@ def main(
     display_filter: str | None = None,
     count: int | None = None,
     hexdump: bool = False,
+    output: str = "text",
+    fields: list[str] | None = None,
+    field_options: list[str] | None = None,
+    statistics: list[str] | None = None,
+    quiet: bool = False,
+    names: bool = True,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
 ) -> int:
     try:
         keep = compile_filter(display_filter) if display_filter and display_filter.strip() else None
-    except FilterError as error:
-        err.write(f"workbench: bad display filter: {error}\n")
+        layout = field_text.Layout.parse(fields or [], field_options or []) if output == "fields" else None
+        stats = Statistics.parse(statistics or [], display_filter or "")
+    except (FilterError, field_text.FieldsError, StatisticsError) as error:
+        err.write(f"workbench: {_reason(error, display_filter)}\n")
         return 2
     if count is not None and count < 1:
         err.write("workbench: -c wants a count of 1 or more\n")
         return 2
-    write = out.write
-    shown = 0
-    first_time: float | None = None
     try:
-        for record in read_capture(path):
-            if first_time is None:
-                first_time = record.time
-            decoded = decode(record.data)
-            if keep is not None and not keep.predicate(decoded, record):
-                continue
-            relative = record.time - first_time
-            if verbose:
-                from workbench.dissect.tree import dissect_record  # scapy: only for -V
-
-                write(render_tree(dissect_record(record)))
-            else:
-                write(packet_line(record.id, relative, len(record.data), row_from(decoded)) + "\n")
-            if hexdump:
-                write(hex_dump(record.data) + "\n")
-            if verbose or hexdump:
-                write("\n")
-            shown += 1
-            if count is not None and shown >= count:
-                break
+        _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, out)
     except CaptureError as error:
         err.write(f"workbench: {error}\n")
         return 2
+    except BrokenPipeError:
+        _quiet_stdout(out)
+        return 0
     except OSError as error:
         err.write(f"workbench: {error.filename or path}: {error.strerror or error}\n")
         return 2
     return 0
+
+
+def _reason(error: Exception, display_filter: str | None) -> str:
+    if isinstance(error, FilterError):
+        return f"bad display filter: {error}"
+    return str(error)
+
+
+def _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, out) -> None:
+    write = out.write
+    state = CaptureState()
+    if layout is not None and layout.header:
+        write(layout.header_line() + "\n")
+    for read, record in enumerate(read_capture(path), 1):
+        notes = state.step(record)
+        decoded = decode(notes.frame_bytes or record.data)
+        if notes.fragment is not None:  # a fragment shows no layer above IP, as in tshark
+            decoded = up_to_ip(decoded)
+        view = FrameView.of(record, notes)
+        passed = keep is None or keep.predicate(decoded, view)
+        if passed:
+            if stats is not None:
+                stats.add(notes, decoded, record)
+            if not quiet:
+                row = _row(decoded, notes, names)
+                if layout is not None:
+                    write(layout.line(decoded, view, row) + "\n")
+                elif verbose:
+                    from workbench.dissect.tree import dissect_record  # scapy: only for -V
+
+                    write(render_tree(dissect_record(record)))
+                else:
+                    write(packet_line(record.id, view.relative, record.wire_length or len(record.data), row) + "\n")
+                if hexdump:
+                    write(hex_dump(record.data) + "\n")
+                if verbose or hexdump:
+                    write("\n")
+        if count is not None and read >= count:
+            break
+    if stats is not None:
+        write(stats.text(names))
+    out.flush()
+
+
+def up_to_ip(decoded: Decoded) -> Decoded:
+    keep = [i for i, layer in enumerate(decoded.layers) if type(layer).__name__ == "IPv4"]
+    if not keep:
+        return decoded
+    end = keep[0] + 1
+    return Decoded(decoded.layers[:end], None, decoded.offsets[:end], None)
+
+
+class Row:
+    __slots__ = ("protocol", "source", "destination", "info")
+
+    def __init__(self, protocol: str, source: str, destination: str, info: str) -> None:
+        self.protocol, self.source, self.destination, self.info = protocol, source, destination, info
+
+
+def _row(decoded, notes, names: bool) -> Row:
+    base = row_from(decoded)
+    protocol, info = notes.row(base.protocol, base.info)
+    source, destination = base.source, base.destination
+    if names:
+        source, destination = column_name(source), column_name(destination)
+    elif source == "Broadcast":
+        source = "ff:ff:ff:ff:ff:ff"
+    if not names and destination == "Broadcast":
+        destination = "ff:ff:ff:ff:ff:ff"
+    return Row(protocol, source, destination, info)
+
+
+def _quiet_stdout(out: TextIO) -> None:
+    """The reader went away (`| head -1`): send what is still buffered nowhere, so Python's
+    own flush at exit does not complain about the pipe either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def packet_line(number: int, seconds: float, length: int, row) -> str:

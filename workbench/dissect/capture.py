@@ -1,35 +1,62 @@
-"""Read a capture file (classic pcap or pcapng, Ethernet) as FrameRecords, one at a time.
+"""Read a capture file (classic pcap or pcapng) as `CapturedFrame`s, one at a time.
 
 The counterpart of `stack.writers.pcap`, but for any capture: either byte order, microsecond
 or nanosecond pcap, pcapng with several sections and interfaces (each interface's name becomes
-the frame's segment; its `if_tsresol` is honoured). Frames keep the bytes captured; ids count
-from 1 as in Wireshark's No. column. Anything else is a `CaptureError` with one sentence.
+the frame's segment; its `if_tsresol` and `if_tsoffset` are honoured). Link types: Ethernet
+(1) and Linux cooked capture, SLL (113) and SLL2 (276), which `tcpdump -i any` writes.
+
+Timestamps are kept as integer nanoseconds (`ns`), exact for nanosecond captures; `time` is
+the same in float seconds for code that wants a number. Frames keep the bytes captured
+(`data`) and say how long they were on the wire (`wire_length`, tshark's frame.len); pcapng packet
+comments come back in `comments`. Ids count from 1 as in Wireshark's No. column. Anything we
+cannot read is a `CaptureError` with one sentence.
 """
 
 from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
-from typing import BinaryIO
-
-from stack.trace import FrameRecord
+from typing import BinaryIO, NamedTuple
 
 LINKTYPE_ETHERNET = 1
-_PCAP_MAGIC = {
-    b"\xd4\xc3\xb2\xa1": ("<", 1e-6),
-    b"\xa1\xb2\xc3\xd4": (">", 1e-6),
-    b"\x4d\x3c\xb2\xa1": ("<", 1e-9),
-    b"\xa1\xb2\x3c\x4d": (">", 1e-9),
+LINKTYPE_LINUX_SLL = 113
+LINKTYPE_LINUX_SLL2 = 276
+LINK_TYPES = {
+    LINKTYPE_ETHERNET: "Ethernet",
+    LINKTYPE_LINUX_SLL: "Linux cooked capture (SLL)",
+    LINKTYPE_LINUX_SLL2: "Linux cooked capture v2 (SLL2)",
+}
+_PCAP_MAGIC = {  # byte order, nanoseconds per fraction tick
+    b"\xd4\xc3\xb2\xa1": ("<", 1000),
+    b"\xa1\xb2\xc3\xd4": (">", 1000),
+    b"\x4d\x3c\xb2\xa1": ("<", 1),
+    b"\xa1\xb2\x3c\x4d": (">", 1),
 }
 _PCAPNG_SHB = b"\x0a\x0d\x0d\x0a"
 _MAX_BLOCK = 64 << 20  # a block this large is a corrupt length, not a frame
+_OPT_COMMENT = 1
 
 
 class CaptureError(ValueError):
     """The file is not a capture we can read; the message is one sentence."""
 
 
-def read_capture(path: str) -> Iterator[FrameRecord]:
+class CapturedFrame(NamedTuple):
+    """One frame of a capture. The first five fields are those of `stack.trace.FrameRecord`,
+    so the packet list, the filter and the dissector read both alike."""
+
+    id: int
+    time: float  # seconds since the epoch (float: for display; `ns` is exact)
+    segment: str  # the pcapng interface's name, "" for pcap
+    origin: str
+    data: bytes
+    ns: int = 0  # nanoseconds since the epoch, exact
+    wire_length: int = 0  # bytes on the wire (frame.len); `data` may hold fewer (snaplen)
+    link_type: int = LINKTYPE_ETHERNET
+    comments: tuple[str, ...] = ()
+
+
+def read_capture(path: str) -> Iterator[CapturedFrame]:
     """The frames of the capture at `path`, in file order. Raises OSError or CaptureError."""
     with open(path, "rb") as handle:
         head = handle.read(4)
@@ -46,14 +73,25 @@ def read_capture(path: str) -> Iterator[FrameRecord]:
             )
 
 
-def _pcap(handle: BinaryIO, path: str, order: str, unit: float) -> Iterator[FrameRecord]:
+def _check_link(path: str, linktype: int, where: str) -> None:
+    if linktype not in LINK_TYPES:
+        known = ", ".join(f"{name} ({number})" for number, name in LINK_TYPES.items())
+        raise CaptureError(
+            f"{path}{where} holds link type {linktype}, and only {known} are supported"
+        )
+
+
+def _frame(number, ns, segment, data, length, linktype, comments=()) -> CapturedFrame:
+    return CapturedFrame(number, ns / 1e9, segment, "", data, ns, length, linktype, comments)
+
+
+def _pcap(handle: BinaryIO, path: str, order: str, tick_ns: int) -> Iterator[CapturedFrame]:
     header = handle.read(20)
     if len(header) < 20:
         raise CaptureError(f"{path} ends inside its pcap file header")
     _major, _minor, _zone, _sigfigs, _snaplen, linktype = struct.unpack(order + "HHiIII", header)
     linktype &= 0xFFFF
-    if linktype != LINKTYPE_ETHERNET:
-        raise CaptureError(f"{path} holds link type {linktype}, and only Ethernet (1) is supported")
+    _check_link(path, linktype, "")
     record = struct.Struct(order + "IIII")
     number = 0
     while True:
@@ -64,7 +102,7 @@ def _pcap(handle: BinaryIO, path: str, order: str, unit: float) -> Iterator[Fram
             raise CaptureError(
                 f"{path} was cut short in the middle of the header of frame {number + 1}"
             )
-        sec, frac, caplen, _origlen = record.unpack(head)
+        sec, frac, caplen, origlen = record.unpack(head)
         if caplen > _MAX_BLOCK:
             raise CaptureError(
                 f"{path}: frame {number + 1} claims {caplen} bytes, so the file is corrupt"
@@ -73,12 +111,35 @@ def _pcap(handle: BinaryIO, path: str, order: str, unit: float) -> Iterator[Fram
         if len(data) < caplen:
             raise CaptureError(f"{path} was cut short in the middle of frame {number + 1}")
         number += 1
-        yield FrameRecord(number, sec + frac * unit, "", "", data)
+        yield _frame(number, sec * 1_000_000_000 + frac * tick_ns, "", data, max(origlen, caplen), linktype)
 
 
-def _pcapng(handle: BinaryIO, path: str) -> Iterator[FrameRecord]:
+class _Interface(NamedTuple):
+    linktype: int
+    name: str
+    to_ns: object  # ticks -> nanoseconds, exact where the resolution allows
+    offset_ns: int
+    snaplen: int
+
+
+def _tick_converter(code: int):
+    """pcapng's if_tsresol: 10^-v or (top bit set) 2^-v seconds a tick, as integer arithmetic."""
+    if code & 0x80:
+        shift = code & 0x7F
+        return lambda ticks: (ticks * 1_000_000_000) >> shift
+    if code <= 9:
+        scale = 10 ** (9 - code)
+        return lambda ticks: ticks * scale
+    divide = 10 ** (code - 9)
+    return lambda ticks: ticks // divide
+
+
+_MICROSECONDS = _tick_converter(6)
+
+
+def _pcapng(handle: BinaryIO, path: str) -> Iterator[CapturedFrame]:
     order = "<"
-    interfaces: list[tuple[int, str, float]] = []  # (linktype, name, seconds per tick)
+    interfaces: list[_Interface] = []
     number = 0
     while True:
         head = handle.read(8)
@@ -103,22 +164,23 @@ def _pcapng(handle: BinaryIO, path: str) -> Iterator[FrameRecord]:
         if kind == 1:  # Interface Description Block
             if len(body) < 8:
                 raise CaptureError(f"{path} has an interface block too short to read")
-            linktype, _reserved, _snaplen = struct.unpack_from(order + "HHI", body)
-            name, tick = "", 1e-6
+            linktype, _reserved, snaplen = struct.unpack_from(order + "HHI", body)
+            name, to_ns, offset = "", _MICROSECONDS, 0
             for code, value in _options(body[8:], order):
                 if code == 2:
                     name = value.decode("utf-8", "replace")
                 elif code == 9 and value:
-                    v = value[0]
-                    tick = 2.0 ** -(v & 0x7F) if v & 0x80 else 10.0**-v
-            interfaces.append((linktype, name, tick))
+                    to_ns = _tick_converter(value[0])
+                elif code == 14 and len(value) == 8:  # if_tsoffset: seconds added to every stamp
+                    offset = struct.unpack(order + "q", value)[0] * 1_000_000_000
+            interfaces.append(_Interface(linktype, name, to_ns, offset, snaplen))
         elif kind in (6, 2):  # Enhanced Packet Block, obsolete Packet Block
             if len(body) < 20:
                 raise CaptureError(f"{path} has a packet block too short to read")
             if kind == 6:
-                iface, high, low, caplen, _origlen = struct.unpack_from(order + "IIIII", body)
+                iface, high, low, caplen, origlen = struct.unpack_from(order + "IIIII", body)
             else:
-                iface, _drops, high, low, caplen, _origlen = struct.unpack_from(
+                iface, _drops, high, low, caplen, origlen = struct.unpack_from(
                     order + "HHIIII", body
                 )
             number += 1
@@ -126,23 +188,31 @@ def _pcapng(handle: BinaryIO, path: str) -> Iterator[FrameRecord]:
                 raise CaptureError(
                     f"{path}: frame {number} names interface {iface}, which was never described"
                 )
-            linktype, name, tick = interfaces[iface]
-            if linktype != LINKTYPE_ETHERNET:
-                raise CaptureError(
-                    f"{path}: frame {number} has link type {linktype}, and only Ethernet (1) is supported"
-                )
+            link = interfaces[iface]
+            _check_link(path, link.linktype, f": frame {number}")
             data = body[20 : 20 + caplen]
             if len(data) < caplen:
                 raise CaptureError(f"{path}: frame {number} claims more bytes than its block holds")
-            yield FrameRecord(number, ((high << 32) | low) * tick, name, "", data)
+            comments = tuple(
+                value.decode("utf-8", "replace")
+                for code, value in _options(body[20 + caplen + (-caplen % 4) :], order)
+                if code == _OPT_COMMENT
+            )
+            ns = link.to_ns((high << 32) | low) + link.offset_ns
+            yield _frame(number, ns, link.name, data, max(origlen, caplen), link.linktype, comments)
         elif kind == 3:  # Simple Packet Block: no interface id, no timestamp
             number += 1
-            if not interfaces or interfaces[0][0] != LINKTYPE_ETHERNET:
-                raise CaptureError(f"{path}: frame {number} is not on an Ethernet interface")
             if len(body) < 4:
-                raise CaptureError(f"{path} has a simple packet block too short to read")
+                raise CaptureError(
+                    f"{path}: frame {number} is a simple packet block of {length} bytes, too short to hold its length (16 at least)"
+                )
+            if not interfaces:
+                raise CaptureError(f"{path}: frame {number} comes before any interface is described")
+            link = interfaces[0]
+            _check_link(path, link.linktype, f": frame {number}")
             (origlen,) = struct.unpack_from(order + "I", body)
-            yield FrameRecord(number, 0.0, interfaces[0][1], "", body[4 : 4 + origlen])
+            caplen = min(origlen, len(body) - 4, link.snaplen or origlen)
+            yield _frame(number, 0, link.name, body[4 : 4 + caplen], origlen, link.linktype)
 
 
 def _read_body(handle: BinaryIO, path: str, length: int, already: int) -> bytes:

@@ -15,6 +15,12 @@
     tcp port 80, udp dst port 53 a protocol first: only that protocol's fields (ip/arp host:
                                  only IP/ARP addresses; other protocols: protocol and primitive)
     not arp and (icmp or port 53)      combined with and/or/not (&& || !) and parentheses
+    eth.src[0:3] == 00:1b:21     a slice of a field's bytes ([i:n] n bytes from i, [i-j], [i])
+    frame contains "GET"         a protocol's bytes (frame: the whole frame) hold text or bytes
+    tcp.flags & 0x02             bitwise and: true when any bit is set (or compare: & 0x12 == 0x12)
+    http.host matches "goo+gle"  a regular expression, case-insensitive as Wireshark's, run by
+                                 RE2 (linear time: no pattern can hang the filter)
+    frame.time_relative > 1.5    seconds since the first frame; frame.time_delta since the last
 
 `compile_filter(text)` parses once and returns a `DisplayFilter` whose `matches(record)` runs
 over our fast decoder (`stack.wire.decode`), never scapy, so a million frames take seconds.
@@ -32,6 +38,8 @@ from ipaddress import IPv4Address, IPv4Network
 from stack.trace import FrameRecord
 from stack.wire.decode import Decoded, decode
 from stack.wire.mac import MAC
+from workbench.dissect import regex
+from workbench.dissect.capture_state import FIELD_TYPES as STATE_FIELDS
 from workbench.dissect.fields import (
     ADDRESS_FIELDS,
     FIELDS,
@@ -101,7 +109,7 @@ def filter_error(text: str) -> str | None:
 _TOKEN = re.compile(
     r"""(?P<space>\s+)
       | (?P<string>"(?:[^"\\]|\\.)*"?)
-      | (?P<op>===|==|!=|<=|>=|&&|\|\||[()<>!{},~=])
+      | (?P<op>===|==|!=|<=|>=|&&|\|\||[()<>!{},~=&\[\]])
       | (?P<word>[A-Za-z0-9_.:/\-]+)""",
     re.VERBOSE,
 )
@@ -256,12 +264,15 @@ class _Parser:
             return self.primitive(token, name)
         if name in PROTOCOLS:
             self.need(depth_of(name))
+            if self.peek().text.lower() in ("contains", "matches", "~"):
+                self.need(TRANSPORT if name != "frame" else NO_DECODE)
+                return self.protocol_bytes(name)
             if self.peek().text.lower() in _COMPARE | set(_WORD_OPS) | {"in", "="}:
                 raise FilterError(
                     f"'{token.text}' is a protocol, not a field: compare one of its fields, like {_example(name)}"
                 )
             return PROTOCOLS[name]
-        if name in FIELDS:
+        if name in FIELDS or name in STATE_FIELDS:
             return self.field(token.text, name)
         raise FilterError(_unknown(token))
 
@@ -348,9 +359,26 @@ class _Parser:
         has, anywhere = PROTOCOLS[protocol], _any_field(names, test)
         return lambda d, r: has(d, r) and anywhere(d, r)
 
+    def protocol_bytes(self, name: str) -> Predicate:
+        """`frame contains "GET"`, `udp matches "^...."`: over the protocol's bytes to the end."""
+        op = _WORD_OPS.get(self.take().text.lower())
+        value = self.take()
+        if value.kind not in ("word", "string"):
+            raise FilterError(f"expected a value after '{op}', not {value.shown()}")
+        start = _layer_start(name)
+        if op == "contains":
+            needle = _bytes_literal(value)
+            return lambda d, r: needle in r.data[start(d) :] if start(d) is not None else False
+        pattern = regex.compile_bytes(_unquote(value.text), value.column)
+        return lambda d, r: start(d) is not None and pattern.search(r.data[start(d) :]) is not None
+
     def field(self, shown: str, name: str) -> Predicate:
-        kind, extract = FIELDS[name]
+        kind, extract = _field(name)
         self.need(depth_of(name))
+        if self.peek().text == "[":
+            return self.sliced(shown, kind, extract)
+        if self.peek().text == "&":
+            return self.masked(shown, kind, extract)
         op_token = self.peek()
         op = (
             _WORD_OPS.get(op_token.text.lower(), op_token.text)
@@ -385,6 +413,61 @@ class _Parser:
         if op == "!=":  # Wireshark 4: "!=" is "all not equal", and false when the field is absent
             return lambda d, r: bool(values := extract(d, r)) and not any(test(v) for v in values)
         return lambda d, r: any(test(v) for v in extract(d, r))
+
+    def sliced(self, shown: str, kind: str, extract: Extractor) -> Predicate:
+        """`eth.src[0:3] == 00:1b:21`: Wireshark's slices — [i:n] (n bytes from i), [i-j]
+        (i to j inclusive), [i] (one byte), [:n], [i:] — compared as bytes."""
+        open_ = self.take()
+        inside = []
+        while self.peek().text != "]":
+            token = self.take()
+            if token.kind == "end":
+                raise FilterError(f"the '[' at column {open_.column} is never closed")
+            inside.append(token.text)
+        self.take()
+        cut = _slice("".join(inside), open_.column)
+        op_token = self.take()
+        op = _WORD_OPS.get(op_token.text.lower(), op_token.text)
+        if op not in ("==", "!=", "contains", "matches"):
+            raise FilterError(
+                f"a slice is compared with ==, !=, contains or matches, not {op_token.shown()}"
+            )
+        value = self.take()
+        if value.kind not in ("word", "string"):
+            raise FilterError(f"expected bytes after '{op_token.text}', not {value.shown()}")
+
+        def pieces(d, r):
+            return [cut(_as_bytes(v)) for v in extract(d, r)]
+
+        if op == "matches":
+            pattern = regex.compile_bytes(_unquote(value.text), value.column)
+            return lambda d, r: any(pattern.search(p) for p in pieces(d, r))
+        wanted = _bytes_literal(value)
+        if op == "contains":
+            return lambda d, r: any(wanted in p for p in pieces(d, r))
+        if op == "!=":
+            return lambda d, r: bool(got := pieces(d, r)) and all(p != wanted for p in got)
+        return lambda d, r: any(p == wanted for p in pieces(d, r))
+
+    def masked(self, shown: str, kind: str, extract: Extractor) -> Predicate:
+        """`tcp.flags & 0x02`: true when a bit of the mask is set; `& 0x12 == 0x12` compares."""
+        amp = self.take()
+        if kind not in ("int", "bool"):
+            raise FilterError(f"'&' works on numbers; {shown} holds {_TYPE_TEXT[kind]} (column {amp.column})")
+        value = self.take()
+        if value.kind != "word":
+            raise FilterError(f"'&' at column {amp.column} needs a number after it, not {value.shown()}")
+        mask = _int(value.text, value, shown)
+        op_token = self.peek()
+        op = _WORD_OPS.get(op_token.text.lower(), op_token.text) if op_token.kind in ("op", "word") else ""
+        if op in ("==", "!=", "<", ">", "<=", ">="):
+            self.take()
+            literal = _int(self.take().text, op_token, shown)
+            test = _test(op, "int", literal, op_token)
+            if op == "!=":
+                return lambda d, r: bool(vs := extract(d, r)) and not any(int(v) & mask == literal for v in vs)
+            return lambda d, r: any(test(int(v) & mask) for v in extract(d, r))
+        return lambda d, r: any(int(v) & mask for v in extract(d, r))
 
     def membership(self, shown: str, kind: str, extract: Extractor) -> Predicate:
         open_ = self.take()
@@ -432,12 +515,30 @@ def _example(protocol: str) -> str:
 
 def _unknown(token: _Token) -> str:
     name = token.text.lower()
-    known = [*PROTOCOLS, *FIELDS, "host", "port", "net"]
+    known = [*PROTOCOLS, *FIELDS, *STATE_FIELDS, "host", "port", "net"]
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]}?)" if close else ""
     if re.fullmatch(r"[0-9.]+(/\d+)?", name):
         return f"a value ({token.text}) at column {token.column} needs a field before it, like ip.addr == {token.text}{hint}"
     return f"unknown protocol or field '{token.text}' at column {token.column}{hint}"
+
+
+def _field(name: str) -> tuple[str, Extractor]:
+    """A field's type and extractor. Fields the frames before this one give (`tcp.stream`,
+    relative `tcp.seq`, `frame.time_relative` …) are read from the record's `extra` when the
+    reader ran the capture's state (`workbench dissect`); otherwise from the frame alone."""
+    own = FIELDS.get(name)
+    if name not in STATE_FIELDS:
+        return own
+    alone = own[1] if own is not None else (lambda d, r: ())
+
+    def extract(d: Decoded, r) -> tuple:
+        extra = getattr(r, "extra", None)
+        if extra is None:
+            return alone(d, r)
+        return extra.get(name, ())
+
+    return STATE_FIELDS[name], extract
 
 
 def _any_field(names: tuple[str, ...], test: Callable[[object], bool]) -> Predicate:
@@ -499,13 +600,78 @@ def _string_test(op: str, extract: Extractor, token: _Token) -> Predicate:
     text = _unquote(token.text)
     if op == "contains":
         return lambda d, r: any(text in v for v in extract(d, r))
-    try:
-        pattern = re.compile(text)
-    except re.error as err:
-        raise FilterError(
-            f"the regular expression at column {token.column} is not valid ({err})"
-        ) from None
+    pattern = regex.compile_text(text, token.column)
     return lambda d, r: any(pattern.search(v) for v in extract(d, r))
+
+
+def _layer_start(name: str) -> Callable[[Decoded], int | None]:
+    """Where protocol `name`'s bytes start in the frame (0 for frame and eth), or None."""
+    if name in ("frame", "eth"):
+        return lambda d: 0
+    has = PROTOCOLS[name]
+    kinds = _LAYER_KINDS.get(name, ())
+
+    def start(d: Decoded) -> int | None:
+        for layer, offset in zip(d.layers, d.offsets, strict=False):
+            if type(layer).__name__ in kinds:
+                return offset
+        return None if not has(d, None) else (d.error_offset or 0)
+
+    return start
+
+
+_LAYER_KINDS = {
+    "arp": ("ARP",), "ip": ("IPv4",), "icmp": ("ICMP",), "udp": ("UDP",), "tcp": ("TCP",),
+    "dns": ("DNS",), "dhcp": ("DHCP",), "bootp": ("DHCP",), "http": ("HTTPRequest", "HTTPResponse"),
+}
+
+
+def _slice(text: str, column: int) -> Callable[[bytes], bytes]:
+    m = re.fullmatch(r"(-?\d*)(?:([:-])(-?\d*))?", text.replace(" ", ""))
+    if m is None or (not m.group(1) and not m.group(2)):
+        raise FilterError(f"'[{text}]' at column {column} is not a slice like [0:3], [2-4] or [0]")
+    first = int(m.group(1)) if m.group(1) else 0
+    sep, second = m.group(2), m.group(3)
+    if sep is None:
+        return lambda b: b[first : first + 1] if first >= 0 else b[first:][:1]
+    if sep == ":":
+        if not second:
+            return lambda b: b[first:]
+        size = int(second)
+        return lambda b: b[first:][:size]
+    last = int(second)
+    return lambda b: b[first : last + 1]
+
+
+def _as_bytes(value) -> bytes:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    if isinstance(value, IPv4Address):
+        return value.packed
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, bool):
+        return bytes([value])
+    if isinstance(value, int):
+        return value.to_bytes(max(1, (value.bit_length() + 7) // 8), "big")
+    return bytes(str(value), "utf-8")
+
+
+_BYTES = re.compile(r"[0-9A-Fa-f]{2}([:.-]?[0-9A-Fa-f]{2})*")
+
+
+def _bytes_literal(token: _Token) -> bytes:
+    """A quoted string's UTF-8, or bytes written as 00:1b:21 / 00-1b-21 / 001b21 / 0x1b."""
+    if token.kind == "string":
+        return _unquote(token.text).encode()
+    text = token.text
+    if text.lower().startswith("0x") and len(text) > 2:
+        text = text[2:] if len(text) % 2 == 0 else "0" + text[2:]
+    if _BYTES.fullmatch(text):
+        return bytes.fromhex(re.sub(r"[:.-]", "", text))
+    raise FilterError(
+        f"'{token.text}' at column {token.column} is not bytes like 00:1b:21 or a quoted string"
+    )
 
 
 def _unquote(text: str) -> str:

@@ -1,0 +1,231 @@
+"""What a capture's earlier frames add to each frame, as tshark's single pass over a file adds it.
+
+`CaptureState.step(record)` is called once per frame in file order, before the frame is
+filtered or shown (tshark runs its state over every frame read, `-Y` or not). It returns the
+frame's `FrameNotes`: the fields only state can give, by Wireshark's filter names
+(`frame.time_relative`/`frame.time_delta` against the first/previous frame, `tcp.stream`,
+relative `tcp.seq`/`tcp.ack` with `tcp.seq_raw`/`tcp.ack_raw`, the scaled `tcp.window_size`,
+`tcp.analysis.*`, `icmp.resp_to`, `dns.response_to` …), and how the packet-list row changes:
+an IP fragment is "Fragmented IP protocol", the fragment completing a datagram has the whole
+datagram dissected (`frame_bytes`: its frame rebuilt around the reassembled payload), TCP's
+Info says relative numbers and tshark's analysis prefixes, an echo reply says which request it
+answers. Only what came before is used, as in tshark without `-2`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from workbench.dissect.facts import IP_ICMP, IP_TCP, Facts, facts_of
+from workbench.dissect.reassembly import IpReassembly
+from workbench.dissect.tcp_analysis import TcpAnalysis, TcpNote
+
+IP_PROTOCOL_NAMES = {1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 47: "GRE", 58: "ICMPv6", 132: "SCTP"}
+_SEQ = re.compile(r"\b(Seq|Ack|SLE|SRE)=(\d+)")
+_WIN = re.compile(r"\bWin=\d+")
+_ECHO_SEQ = re.compile(r"\bseq=(\d+)(?!/)")
+
+
+@dataclass
+class FrameNotes:
+    facts: Facts
+    fields: dict[str, tuple] = field(default_factory=dict)
+    tcp: TcpNote | None = None
+    frame_bytes: bytes | None = None  # the frame to dissect instead (a reassembled datagram)
+    fragment: str | None = None  # "Fragmented IP protocol (…)" while a datagram is incomplete
+    reply_to: int | None = None  # an echo reply: the request's frame
+    protocols: tuple[str, ...] | None = None
+
+    def row(self, protocol: str, info: str) -> tuple[str, str]:
+        """The Protocol and Info columns once the frames before this one are taken into account."""
+        if self.fragment is not None:
+            return "IPv4" if self.facts.ip_version == 4 else "IPv6", self.fragment
+        note = self.tcp
+        if note is not None and protocol == "TCP":
+            info = _relative(info, note, self.facts)
+            info = note.prefix + info
+        if protocol == "HTTP" and info.startswith("HTTP/"):
+            media = _content_type(self.facts.payload)
+            if media:
+                info = f"{info}  ({media})"
+        if protocol == "ICMP":
+            info = _ECHO_SEQ.sub(lambda m: f"seq={m.group(1)}/{_swap16(int(m.group(1)))}", info, count=1)
+            if self.reply_to is not None:
+                info += f" (request in {self.reply_to})"
+        return protocol, info
+
+
+def _content_type(payload: bytes) -> str | None:
+    """A response's media type, as tshark adds it to Info, when the message has a body."""
+    head, sep, body = payload.partition(b"\r\n\r\n")
+    if not sep:
+        return None
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-type":
+            return value.split(b";")[0].strip().decode("latin-1") or None
+    return None
+
+
+def _swap16(value: int) -> int:
+    return (value >> 8) | (value & 0xFF) << 8
+
+
+def _relative(info: str, note: TcpNote, f: Facts) -> str:
+    seq_base = (f.seq - note.seq) & 0xFFFFFFFF
+    ack_base = (f.ack - note.ack) & 0xFFFFFFFF if note.ack is not None else None
+
+    def number(m: re.Match) -> str:
+        name, value = m.group(1), int(m.group(2))
+        if name == "Seq":
+            return f"Seq={note.seq}"
+        if name == "Ack":
+            return f"Ack={note.ack}" if note.ack is not None else m.group(0)
+        if ack_base is None:  # SACK blocks are the other side's sequence numbers
+            return m.group(0)
+        return f"{name}={(value - ack_base) & 0xFFFFFFFF}"
+
+    del seq_base
+    info = _SEQ.sub(number, info)
+    return _WIN.sub(f"Win={note.window}", info, count=1)
+
+
+class CaptureState:
+    def __init__(self) -> None:
+        self.tcp = TcpAnalysis()
+        self.ip = IpReassembly()
+        self.first_ns: int | None = None
+        self.previous_ns: int | None = None
+        self._echo_requests: dict[tuple, int] = {}
+        self._dns_queries: dict[tuple, tuple[int, int]] = {}
+
+    def step(self, record) -> FrameNotes:
+        f = facts_of(record)
+        notes = FrameNotes(f)
+        out = notes.fields
+        if self.first_ns is None:
+            self.first_ns = self.previous_ns = f.ns
+        out["frame.time_relative"] = ((f.ns - self.first_ns) / 1e9,)
+        out["frame.time_delta"] = ((f.ns - self.previous_ns) / 1e9,)
+        out["frame.time_epoch"] = (f.ns / 1e9,)
+        if getattr(record, "comments", ()):
+            out["frame.comment"] = tuple(record.comments)
+        self.previous_ns = f.ns
+        fragment = self.ip.add(f)
+        if fragment is not None:
+            if fragment.datagram is None:
+                name = IP_PROTOCOL_NAMES.get(f.proto, "")
+                proto = f"{name} {f.proto}" if name else str(f.proto)
+                notes.fragment = (
+                    f"Fragmented IP protocol (proto={proto}, off={f.frag_offset}, ID={f.ip_id:04x})"
+                )
+                return notes
+            notes.frame_bytes = _rebuilt(record, f, fragment.datagram)
+            out["ip.fragment"] = fragment.frames
+            out["ip.fragment.count"] = (len(fragment.frames),)
+            whole = facts_of(_Bytes(record, notes.frame_bytes))
+            whole.length = f.length  # statistics count the frame, not the datagram
+            f = notes.facts = whole
+        if f.proto == IP_TCP:
+            note = self.tcp.add(f)
+            if note is not None:
+                notes.tcp = note
+                _tcp_fields(out, note, f)
+        elif f.proto == IP_ICMP and f.icmp_type in (0, 8):
+            self._echo(notes, f)
+        if f.sport == 53 or f.dport == 53:
+            self._dns(notes, f)
+        return notes
+
+    def _echo(self, notes: FrameNotes, f: Facts) -> None:
+        if f.icmp_type == 8:
+            self._echo_requests[(f.src, f.dst, f.icmp_ident, f.icmp_seq)] = f.number
+            return
+        request = self._echo_requests.get((f.dst, f.src, f.icmp_ident, f.icmp_seq))
+        if request is not None:
+            notes.reply_to = request
+            notes.fields["icmp.resp_to"] = (request,)
+
+    def _dns(self, notes: FrameNotes, f: Facts) -> None:
+        payload = f.payload[2:] if f.proto == IP_TCP else f.payload
+        if len(payload) < 4:
+            return
+        ident, response = payload[0] << 8 | payload[1], bool(payload[2] & 0x80)
+        client = (f.dst, f.dport) if response else (f.src, f.sport)
+        key = (client, ident)
+        if not response:
+            self._dns_queries.setdefault(key, (f.number, f.ns))
+            return
+        query = self._dns_queries.get(key)
+        if query is not None:
+            notes.fields["dns.response_to"] = (query[0],)
+            notes.fields["dns.time"] = ((f.ns - query[1]) / 1e9,)
+
+
+class _Bytes:
+    """A record with other bytes (the rebuilt datagram's frame), for `facts_of`."""
+
+    def __init__(self, record, data: bytes) -> None:
+        self.id, self.time, self.data = record.id, record.time, data
+        self.ns = getattr(record, "ns", 0)
+        self.link_type = getattr(record, "link_type", 1)
+        self.wire_length = getattr(record, "wire_length", 0) or len(record.data)  # the frame's own
+
+
+def _rebuilt(record, f: Facts, payload: bytes) -> bytes:
+    """The completing fragment's frame with the whole datagram in it: link header and IP
+    header as captured, the fragment fields cleared and the lengths made whole."""
+    data = bytes(record.data)
+    at = f.ip_header
+    if f.ip_version == 4:
+        header = bytearray(data[at : at + (data[at] & 0x0F) * 4])
+        total = len(header) + len(payload)
+        header[2:4] = min(total, 0xFFFF).to_bytes(2, "big")
+        header[6:8] = (int.from_bytes(header[6:8], "big") & 0x4000).to_bytes(2, "big")
+        return data[:at] + bytes(header) + payload
+    # IPv6: drop the fragment header; the next header it named takes its place
+    header = bytearray(data[at : at + 40])
+    header[4:6] = min(len(payload), 0xFFFF).to_bytes(2, "big")
+    header[6] = f.proto
+    return data[:at] + bytes(header) + payload
+
+
+def _tcp_fields(out: dict, note: TcpNote, f: Facts) -> None:
+    out["tcp.stream"] = (note.stream,)
+    out["tcp.seq"] = (note.seq,)
+    out["tcp.seq_raw"] = (f.seq,)
+    out["tcp.nxtseq"] = (note.next_seq,)
+    out["tcp.len"] = (note.length,)
+    # Without the ACK flag tshark still shows the field, as the wire has it (0 on a first SYN).
+    out["tcp.ack"] = (note.ack if note.ack is not None else f.ack,)
+    out["tcp.ack_raw"] = (f.ack,)
+    out["tcp.window_size"] = (note.window,)
+    out["tcp.window_size_scalefactor"] = (note.scale,)
+    if note.flags:
+        out["tcp.analysis.flags"] = (True,)
+        for name in note.flags:
+            out[f"tcp.analysis.{name}"] = (True,)
+        if "fast_retransmission" in note.flags or "spurious_retransmission" in note.flags:
+            out["tcp.analysis.retransmission"] = (True,)
+        if "duplicate_ack" in note.flags:
+            out["tcp.analysis.duplicate_ack_num"] = (note.dup_ack_count,)
+            out["tcp.analysis.duplicate_ack_frame"] = (note.dup_ack_of,)
+
+
+# The fields above by filter name and value type (as workbench.dissect.fields declares types),
+# so the display filter and -T fields know them. tcp.analysis.* flags are present or absent.
+FIELD_TYPES = {
+    "frame.time_relative": "float", "frame.time_delta": "float", "frame.time_epoch": "float",
+    "tcp.stream": "int", "tcp.seq": "int", "tcp.seq_raw": "int", "tcp.ack": "int",
+    "tcp.ack_raw": "int", "tcp.nxtseq": "int", "tcp.len": "int", "tcp.window_size": "int",
+    "tcp.window_size_scalefactor": "int", "icmp.resp_to": "int", "dns.response_to": "int",
+    "dns.time": "float", "ip.fragment": "int", "frame.comment": "str", "ip.fragment.count": "int",
+    "tcp.analysis.flags": "bool", "tcp.analysis.duplicate_ack_num": "int",
+    "tcp.analysis.duplicate_ack_frame": "int",
+    **{f"tcp.analysis.{name}": "bool" for name in (
+        "retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order",
+        "lost_segment", "ack_lost_segment", "window_update", "window_full", "keep_alive",
+        "keep_alive_ack", "duplicate_ack", "zero_window",
+    )},
+}

@@ -1,0 +1,207 @@
+"""The few header facts that state across frames needs, read from every frame of a capture.
+
+TCP conversations, IP reassembly, request/response links, the statistics (`-z conv`,
+`endpoints`, `io,phs`) and Follow TCP stream all need the same handful of values from every
+frame — addresses, ports, sequence numbers, flags, window, payload — and a million-frame
+capture cannot afford a full dissection per frame for them. `facts_of` reads just those with
+`struct`, leniently as Wireshark does (frames over 1,514 bytes from TSO/GRO, a total length
+of 0, truncated frames are read as far as their bytes go), over Ethernet, Linux cooked
+captures (SLL, SLL2) and 802.1Q tags. It never raises: whatever it cannot read stays None.
+What each protocol *shows* is the protocol model's job; this is only the state's input.
+"""
+
+from __future__ import annotations
+
+import struct
+from ipaddress import IPv6Address
+
+ETH_IPV4, ETH_IPV6, ETH_ARP, ETH_VLAN = 0x0800, 0x86DD, 0x0806, 0x8100
+IP_ICMP, IP_TCP, IP_UDP, IP_ICMPV6 = 1, 6, 17, 58
+TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK, TCP_URG = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+_IPV6_EXTENSIONS = {0, 43, 60}  # hop-by-hop, routing, destination options (44 is a fragment)
+
+_U16 = struct.Struct("!H")
+_TCP = struct.Struct("!HHIIBBHHH")
+_UDP = struct.Struct("!HHHH")
+_IPV4 = struct.Struct("!BBHHHBBH4s4s")
+
+
+class Facts:
+    """What one frame says about addresses, ports and TCP state; None where it has none."""
+
+    __slots__ = (
+        "number", "ns", "length", "eth_src", "eth_dst", "ethertype", "ip_version", "src", "dst",
+        "proto", "ip_id", "more_fragments", "frag_offset", "ip_payload", "ip_header", "ttl",
+        "sport", "dport", "seq", "ack", "flags", "window", "wscale", "mss", "payload",
+        "payload_at", "icmp_type", "icmp_code", "icmp_ident", "icmp_seq", "protocols",
+    )
+
+    def __init__(self, number: int, ns: int, length: int) -> None:
+        self.number, self.ns, self.length = number, ns, length
+        self.eth_src = self.eth_dst = None  # bytes
+        self.ethertype = None
+        self.ip_version = 0
+        self.src = self.dst = None  # address text
+        self.proto = None
+        self.ip_id = None
+        self.more_fragments = False
+        self.frag_offset = 0  # bytes
+        self.ip_payload = b""
+        self.ip_header = 0  # where the IP header starts in the frame
+        self.ttl = None
+        self.sport = self.dport = None
+        self.seq = self.ack = self.flags = self.window = None
+        self.wscale = None  # the window scale option's shift (SYN only)
+        self.mss = None
+        self.payload = b""  # TCP or UDP payload as captured
+        self.payload_at = 0  # where the payload starts in the frame
+        self.icmp_type = self.icmp_code = self.icmp_ident = self.icmp_seq = None
+        self.protocols: tuple[str, ...] = ()  # eth, ip, tcp … as far as read
+
+    @property
+    def fragmented(self) -> bool:
+        return self.more_fragments or self.frag_offset > 0
+
+    def __repr__(self) -> str:  # for test failures
+        return f"Facts(#{self.number} {self.src}:{self.sport} → {self.dst}:{self.dport} proto={self.proto})"
+
+
+def facts_of(record) -> Facts:
+    """The facts of a `CapturedFrame` or `FrameRecord` (Ethernet unless it says `link_type`)."""
+    data = record.data
+    ns = getattr(record, "ns", None)
+    if ns is None or (ns == 0 and record.time):
+        ns = round(record.time * 1e9)
+    facts = Facts(record.id, ns, max(getattr(record, "wire_length", 0), len(data)))
+    try:
+        _read(facts, data, getattr(record, "link_type", 1))
+    except (struct.error, IndexError, ValueError):
+        pass  # lenient: a short or odd frame keeps what was read before the bytes ran out
+    return facts
+
+
+def _read(f: Facts, data: bytes, link_type: int) -> None:
+    protocols = []
+    if link_type == 113:
+        protocols.append("sll")
+        halen = _U16.unpack_from(data, 4)[0]
+        if halen == 6:
+            f.eth_src = data[6:12]
+        ethertype, at = _U16.unpack_from(data, 14)[0], 16
+    elif link_type == 276:
+        protocols.append("sll")
+        if data[11] == 6:
+            f.eth_src = data[12:18]
+        ethertype, at = _U16.unpack_from(data, 0)[0], 20
+    else:
+        protocols.append("eth")
+        f.eth_dst, f.eth_src = data[0:6], data[6:12]
+        ethertype, at = _U16.unpack_from(data, 12)[0], 14
+    while ethertype == ETH_VLAN and len(data) >= at + 4:
+        protocols.append("vlan")
+        ethertype, at = _U16.unpack_from(data, at + 2)[0], at + 4
+    f.ethertype = ethertype
+    f.protocols = tuple(protocols)
+    if ethertype == ETH_IPV4:
+        protocols.append("ip")
+        at, end = _ipv4(f, data, at)
+    elif ethertype == ETH_IPV6:
+        protocols.append("ipv6")
+        at, end = _ipv6(f, data, at)
+    else:
+        if ethertype == ETH_ARP:
+            protocols.append("arp")
+        f.protocols = tuple(protocols)
+        return
+    f.protocols = tuple(protocols)
+    if f.frag_offset:
+        return  # a later fragment: its transport header is in the first one
+    proto = f.proto
+    if proto == IP_TCP:
+        protocols.append("tcp")
+        f.protocols = tuple(protocols)
+        _tcp(f, data, at, end)
+    elif proto == IP_UDP:
+        protocols.append("udp")
+        f.protocols = tuple(protocols)
+        sport, dport, _length, _csum = _UDP.unpack_from(data, at)
+        f.sport, f.dport = sport, dport
+        f.payload_at = at + 8
+        f.payload = data[at + 8 : end]
+    elif proto in (IP_ICMP, IP_ICMPV6):
+        protocols.append("icmp" if proto == IP_ICMP else "icmpv6")
+        f.protocols = tuple(protocols)
+        f.icmp_type, f.icmp_code = data[at], data[at + 1]
+        f.icmp_ident, f.icmp_seq = struct.unpack_from("!HH", data, at + 4)
+
+
+def _ipv4(f: Facts, data: bytes, at: int) -> tuple[int, int]:
+    vhl, _tos, total, ident, frag, ttl, proto, _csum, src, dst = _IPV4.unpack_from(data, at)
+    f.ip_version = 4
+    f.ip_header = at
+    f.src, f.dst = _v4(src), _v4(dst)
+    f.proto, f.ip_id, f.ttl = proto, ident, ttl
+    f.more_fragments = bool(frag & 0x2000)
+    f.frag_offset = (frag & 0x1FFF) * 8
+    header = (vhl & 0x0F) * 4
+    # A total length of 0 is a TSO frame as the sender's capture saw it: the frame says how long.
+    end = at + total if total else len(data)
+    end = min(end, len(data))
+    f.ip_payload = data[at + header : end]
+    return at + header, end
+
+
+def _v4(raw: bytes) -> str:
+    return f"{raw[0]}.{raw[1]}.{raw[2]}.{raw[3]}"
+
+
+def _ipv6(f: Facts, data: bytes, at: int) -> tuple[int, int]:
+    f.ip_version = 6
+    f.ip_header = at
+    length = _U16.unpack_from(data, at + 4)[0]
+    nxt, f.ttl = data[at + 6], data[at + 7]
+    f.src = str(IPv6Address(data[at + 8 : at + 24]))
+    f.dst = str(IPv6Address(data[at + 24 : at + 40]))
+    end = min(at + 40 + length, len(data)) if length else len(data)
+    at += 40
+    while nxt in _IPV6_EXTENSIONS or nxt == 44:
+        if nxt == 44:  # fragment header: offset in 8-byte units, M flag
+            word = _U16.unpack_from(data, at + 2)[0]
+            f.frag_offset, f.more_fragments = (word >> 3) * 8, bool(word & 1)
+            f.ip_id = struct.unpack_from("!I", data, at + 4)[0]
+            nxt, at = data[at], at + 8
+        else:
+            nxt, at = data[at], at + (data[at + 1] + 1) * 8
+    f.proto = nxt
+    f.ip_payload = data[at:end]
+    return at, end
+
+
+def _tcp(f: Facts, data: bytes, at: int, end: int) -> None:
+    sport, dport, seq, ack, offset, flags, window, _csum, _urg = _TCP.unpack_from(data, at)
+    f.sport, f.dport, f.seq, f.ack, f.window = sport, dport, seq, ack, window
+    f.flags = flags | (offset & 0x01) << 8  # the NS bit, as tcp.flags shows it
+    header = (offset >> 4) * 4
+    if flags & TCP_SYN:
+        _syn_options(f, data[at + 20 : at + header])
+    f.payload_at = at + header
+    f.payload = data[at + header : end]
+
+
+def _syn_options(f: Facts, options: bytes) -> None:
+    i = 0
+    while i < len(options):
+        kind = options[i]
+        if kind == 0:
+            return
+        if kind == 1:
+            i += 1
+            continue
+        if i + 1 >= len(options) or options[i + 1] < 2:
+            return
+        size = options[i + 1]
+        if kind == 2 and size == 4:
+            f.mss = _U16.unpack_from(options, i + 2)[0]
+        elif kind == 3 and size == 3:
+            f.wscale = min(options[i + 2], 14)
+        i += size

@@ -1,0 +1,71 @@
+"""IP reassembly across frames, as Wireshark does it: fragments wait, the last one completes.
+
+`IpReassembly.add(facts)` takes every frame in capture order. A fragment that does not
+complete its datagram returns a `FragmentNote` (Wireshark shows it as "Fragmented IP
+protocol"); the fragment that completes it returns a note with the whole datagram's payload
+(`datagram`) and the frames it was made of, so the caller dissects the datagram on that frame
+("Reassembled in #N" is known for the earlier ones from then on). Fragments are keyed as RFC
+791 says — source, destination, protocol, identification — and overlapping data keeps the
+first copy. A datagram that never completes simply stays fragments, bounded by `MAX_PENDING`.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from workbench.dissect.facts import Facts
+
+MAX_PENDING = 4096  # datagrams waiting for fragments; the oldest is forgotten beyond this
+
+
+@dataclass
+class _Pending:
+    pieces: dict[int, bytes] = field(default_factory=dict)  # offset → bytes
+    frames: list[int] = field(default_factory=list)
+    total: int | None = None  # known once the last fragment (MF clear) arrives
+
+
+@dataclass(frozen=True)
+class FragmentNote:
+    frames: tuple[int, ...]  # the frames of this datagram so far (all of them when complete)
+    datagram: bytes | None = None  # the reassembled payload, on the completing frame only
+
+
+class IpReassembly:
+    def __init__(self) -> None:
+        self._pending: OrderedDict[tuple, _Pending] = OrderedDict()
+        self.reassembled_in: dict[int, int] = {}  # fragment's frame → completing frame
+
+    def add(self, f: Facts) -> FragmentNote | None:
+        if not f.fragmented or f.ip_id is None:
+            return None
+        key = (f.ip_version, f.src, f.dst, f.proto, f.ip_id)
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = self._pending[key] = _Pending()
+            if len(self._pending) > MAX_PENDING:
+                self._pending.popitem(last=False)
+        pending.frames.append(f.number)
+        pending.pieces.setdefault(f.frag_offset, f.ip_payload)
+        if not f.more_fragments:
+            pending.total = f.frag_offset + len(f.ip_payload)
+        datagram = _whole(pending)
+        if datagram is None:
+            return FragmentNote(tuple(pending.frames))
+        del self._pending[key]
+        for number in pending.frames:
+            self.reassembled_in[number] = f.number
+        return FragmentNote(tuple(pending.frames), datagram)
+
+
+def _whole(pending: _Pending) -> bytes | None:
+    if pending.total is None:
+        return None
+    out = bytearray()
+    for offset in sorted(pending.pieces):
+        piece = pending.pieces[offset]
+        if offset > len(out):
+            return None  # a hole: a fragment is still missing
+        out += piece[len(out) - offset :]
+    return bytes(out[: pending.total]) if len(out) >= pending.total else None

@@ -1,0 +1,251 @@
+"""TCP across frames, as Wireshark keeps it: conversations, relative numbers, analysis flags.
+
+`TcpAnalysis.add(facts)` is called once per frame in capture order and returns the frame's
+`TcpNote` (None for a frame without TCP): the conversation's index (`tcp.stream`, counted from
+0 in order of first appearance), sequence and acknowledgement numbers relative to each side's
+initial sequence number (`tcp.seq_raw`/`tcp.ack_raw` keep the wire's), the window scaled by
+the shift each side announced in its SYN (`tcp.window_size`; unscaled while none was seen, as
+Wireshark's "-1 (unknown)"), and the analysis flags of tshark 4.0's
+`tcp_analyze_sequence_number` in the order it checks them: zero window, previous segment not
+captured, keep-alive, window update, window full, keep-alive ACK, duplicate ACK, ACKed unseen
+segment, then fast retransmission / out-of-order / spurious retransmission / retransmission.
+Each flag has its Info prefix (`[TCP Dup ACK 7#1] `) as tshark prints it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from workbench.dissect.facts import TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, Facts
+
+MASK = 0xFFFFFFFF
+OUT_OF_ORDER_NS = 3_000_000  # Wireshark's threshold when the handshake gave no RTT
+FAST_RETRANSMISSION_NS = 20_000_000
+
+# analysis flag (filter name under tcp.analysis.) → Info prefix; tshark prints them in this order
+PREFIXES = {
+    "retransmission": "TCP Retransmission",
+    "fast_retransmission": "TCP Fast Retransmission",
+    "spurious_retransmission": "TCP Spurious Retransmission",
+    "out_of_order": "TCP Out-Of-Order",
+    "lost_segment": "TCP Previous segment not captured",
+    "ack_lost_segment": "TCP ACKed unseen segment",
+    "window_update": "TCP Window Update",
+    "window_full": "TCP Window Full",
+    "keep_alive": "TCP Keep-Alive",
+    "keep_alive_ack": "TCP Keep-Alive ACK",
+    "duplicate_ack": "TCP Dup ACK",
+    "zero_window": "TCP ZeroWindow",
+}
+
+
+def _lt(a: int, b: int) -> bool:
+    """a < b in sequence space (RFC 9293 §3.4: modulo 2^32)."""
+    return a != b and ((a - b) & MASK) > 0x7FFFFFFF
+
+
+def _gt(a: int, b: int) -> bool:
+    return _lt(b, a)
+
+
+@dataclass
+class _Side:
+    """One direction of a conversation: what its sender has sent and acknowledged."""
+
+    base: int | None = None  # initial sequence number (relative 0)
+    wscale: int = -1  # -1 unknown (no SYN seen), -2 SYN seen without the option
+    next_seq: int | None = None  # highest sequence number sent + 1
+    next_seq_ns: int = 0
+    max_to_ack: int | None = None
+    last_ack: int | None = None
+    last_ack_ns: int = 0
+    window: int | None = None  # raw
+    last_was_syn: bool = False
+    last_flags: frozenset = frozenset()
+    dup_acks: int = 0
+    last_non_dup_ack: int = 0
+    fin_seen: bool = False
+
+
+@dataclass
+class _Stream:
+    index: int
+    first: tuple  # (address, port) of the side that spoke first
+    sides: dict = field(default_factory=dict)  # (address, port) → _Side
+    syn_ns: int | None = None
+    rtt_ns: int = 0  # iRTT: SYN to the handshake's ACK
+    closed: bool = False
+
+
+@dataclass(frozen=True)
+class TcpNote:
+    """What Wireshark adds to one TCP segment from the frames before it."""
+
+    stream: int
+    seq: int  # relative
+    ack: int | None  # relative; None without the ACK flag
+    next_seq: int  # relative seq + length (+1 for SYN or FIN)
+    length: int
+    window: int  # scaled as the handshake said (tcp.window_size)
+    scale: int  # the multiplier applied: 1 if none, -1 unknown
+    flags: tuple[str, ...] = ()  # tcp.analysis.* names set on this frame
+    dup_ack_of: int = 0  # tcp.analysis.duplicate_ack_frame
+    dup_ack_count: int = 0  # tcp.analysis.duplicate_ack_num
+
+    @property
+    def prefix(self) -> str:
+        """The Info text tshark puts before the ports: `[TCP Retransmission] `."""
+        out = []
+        for name in PREFIXES:
+            if name in self.flags:
+                if name == "duplicate_ack":
+                    out.append(f"[TCP Dup ACK {self.dup_ack_of}#{self.dup_ack_count}] ")
+                else:
+                    out.append(f"[{PREFIXES[name]}] ")
+        return "".join(out)
+
+
+class TcpAnalysis:
+    def __init__(self) -> None:
+        self.streams: list[_Stream] = []
+        self._by_key: dict[tuple, _Stream] = {}
+
+    def stream_of(self, facts: Facts) -> int | None:
+        stream = self._by_key.get(_key(facts))
+        return None if stream is None else stream.index
+
+    def add(self, f: Facts) -> TcpNote | None:
+        if f.seq is None or f.sport is None:
+            return None
+        here, there = (f.src, f.sport), (f.dst, f.dport)
+        key = _key(f)
+        stream = self._by_key.get(key)
+        flags = f.flags
+        # A new SYN on a closed (or RST) conversation starts a new stream, as port reuse does.
+        if stream is not None and flags & TCP_SYN and not flags & TCP_ACK and stream.closed:
+            fwd = stream.sides.get(here)
+            if fwd is None or fwd.base != f.seq:
+                stream = None
+        if stream is None:
+            stream = _Stream(len(self.streams), here)
+            self.streams.append(stream)
+            self._by_key[key] = stream
+        fwd = stream.sides.setdefault(here, _Side())
+        rev = stream.sides.setdefault(there, _Side())
+        seq, ack, length = f.seq, f.ack, len(f.payload)
+        length = self._segment_length(f, length)
+        syn, fin, rst = bool(flags & TCP_SYN), bool(flags & TCP_FIN), bool(flags & TCP_RST)
+        if fwd.base is None:
+            fwd.base = seq if syn else (seq - 1) & MASK
+        if syn:
+            fwd.wscale = f.wscale if f.wscale is not None else -2
+            if not flags & TCP_ACK:
+                stream.syn_ns = f.ns
+            if f.wscale is None and flags & TCP_ACK:
+                rev.wscale = -2 if rev.wscale >= 0 else rev.wscale  # RFC 7323: both or neither
+        if (flags & TCP_ACK) and rev.base is None and ack is not None:
+            rev.base = (ack - 1) & MASK
+        if not syn and flags & TCP_ACK and stream.syn_ns is not None and not stream.rtt_ns:
+            stream.rtt_ns = f.ns - stream.syn_ns
+        found: list[str] = []
+        dup_of = dup_count = 0
+        window = f.window
+        zero_window_probe = False
+        if fwd.next_seq is not None:
+            # ZERO WINDOW PROBE: one byte into a window the other side closed
+            if length == 1 and seq == fwd.next_seq and rev.window == 0:
+                zero_window_probe = True
+        if not zero_window_probe:
+            if window == 0 and not flags & (TCP_SYN | TCP_FIN | TCP_RST):
+                found.append("zero_window")
+            if fwd.next_seq is not None and _gt(seq, fwd.next_seq) and not rst:
+                found.append("lost_segment")
+            keep_alive = (
+                fwd.next_seq is not None and length <= 1 and seq == (fwd.next_seq - 1) & MASK
+                and not flags & (TCP_SYN | TCP_FIN | TCP_RST)
+            )
+            if keep_alive:
+                found.append("keep_alive")
+            same_place = (
+                length == 0 and fwd.next_seq is not None and seq == fwd.next_seq
+                and ack == fwd.last_ack and not flags & (TCP_SYN | TCP_FIN | TCP_RST)
+            )
+            if same_place and window and window != fwd.window:
+                found.append("window_update")
+            if (
+                length > 0 and rev.wscale != -1 and rev.last_ack is not None and rev.window is not None
+                and not flags & (TCP_SYN | TCP_FIN | TCP_RST)
+            ):
+                shift = 0 if rev.last_was_syn or rev.wscale < 0 else rev.wscale
+                if (seq + length) & MASK == (rev.last_ack + (rev.window << shift)) & MASK:
+                    found.append("window_full")
+            is_dup = False
+            if same_place and window == fwd.window:
+                if "keep_alive" in rev.last_flags:
+                    found.append("keep_alive_ack")
+                elif window:
+                    fwd.dup_acks += 1
+                    is_dup = True
+                    found.append("duplicate_ack")
+                    dup_of, dup_count = fwd.last_non_dup_ack, fwd.dup_acks
+            if not is_dup:
+                fwd.last_non_dup_ack, fwd.dup_acks = f.number, 0
+            if (
+                flags & TCP_ACK and rev.max_to_ack is not None and ack is not None
+                and _gt(ack, rev.max_to_ack)
+            ):
+                found.append("ack_lost_segment")
+                rev.max_to_ack = rev.next_seq
+            if (
+                (length > 0 or syn or fin) and fwd.next_seq is not None
+                and _lt(seq, fwd.next_seq) and not keep_alive
+            ):
+                found.append(self._retransmission_kind(f, stream, fwd, rev, seq, length))
+            next_seq = (seq + length + (1 if syn or fin else 0)) & MASK
+            if (fwd.next_seq is None or _gt(next_seq, fwd.next_seq)) and not rst:
+                fwd.next_seq, fwd.next_seq_ns = next_seq, f.ns
+                if length or syn or fin:
+                    fwd.max_to_ack = next_seq if fwd.max_to_ack is None or _gt(next_seq, fwd.max_to_ack) else fwd.max_to_ack
+        fwd.window = window
+        if flags & TCP_ACK:
+            fwd.last_ack, fwd.last_ack_ns = ack, f.ns
+        fwd.last_was_syn = syn
+        fwd.last_flags = frozenset(found)
+        if fin or rst:
+            fwd.fin_seen = True
+            if rst or rev.fin_seen:
+                stream.closed = True
+        scale = 1 if fwd.wscale < 0 or syn else 1 << fwd.wscale
+        if fwd.wscale == -1 and not syn:
+            scale = -1
+        rel_ack = (ack - rev.base) & MASK if flags & TCP_ACK and rev.base is not None else None
+        rel_seq = (seq - fwd.base) & MASK
+        return TcpNote(
+            stream.index, rel_seq, rel_ack,
+            (rel_seq + length + (1 if syn or fin else 0)) & MASK, length,
+            window * max(scale, 1), scale, tuple(found), dup_of, dup_count,
+        )
+
+    @staticmethod
+    def _segment_length(f: Facts, captured: int) -> int:
+        """tcp.len: from the IP length, not from what the capture kept (snaplen)."""
+        return captured if f.ip_payload is None else max(captured, 0)
+
+    @staticmethod
+    def _retransmission_kind(f, stream, fwd, rev, seq, length) -> str:
+        if (
+            rev.dup_acks >= 2 and rev.last_ack == seq
+            and f.ns - rev.last_ack_ns < FAST_RETRANSMISSION_NS
+        ):
+            return "fast_retransmission"
+        threshold = stream.rtt_ns or OUT_OF_ORDER_NS
+        if f.ns - fwd.next_seq_ns < threshold and fwd.next_seq != (seq + length) & MASK:
+            return "out_of_order"
+        if rev.last_ack is not None and not _gt((seq + length) & MASK, rev.last_ack) and length:
+            return "spurious_retransmission"
+        return "retransmission"
+
+
+def _key(f: Facts) -> tuple:
+    a, b = (f.src, f.sport), (f.dst, f.dport)
+    return (a, b) if a <= b else (b, a)
