@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from workbench.dissect.facts import IP_ICMP, IP_TCP, Facts, facts_of
+from workbench.dissect.facts import IP_ICMP, IP_TCP, TCP_FIN, Facts, facts_of
+from workbench.dissect.messages import SEGMENT_OF_PDU, HttpMessages, MessageNote
 from workbench.dissect.reassembly import IpReassembly
 from workbench.dissect.tcp_analysis import TcpAnalysis, TcpNote
 
@@ -36,12 +37,24 @@ class FrameNotes:
     fragment: str | None = None  # "Fragmented IP protocol (…)" while a datagram is incomplete
     reply_to: int | None = None  # an echo reply: the request's frame
     protocols: tuple[str, ...] | None = None
+    message: MessageNote | None = None  # an HTTP message over several segments
 
     def row(self, protocol: str, info: str) -> tuple[str, str]:
         """The Protocol and Info columns once the frames before this one are taken into account."""
         if self.fragment is not None:
             return "IPv4" if self.facts.ip_version == 4 else "IPv6", self.fragment
         note = self.tcp
+        message = self.message
+        if message is not None:
+            if message.protocol == "HTTP":
+                return "HTTP", message.info
+            if message.info is not None:
+                return "TCP", note.prefix + message.info if note else message.info
+            protocol = "TCP"
+            info = _tcp_only(info)
+            if note is not None:
+                info = note.prefix + _relative(info, note, self.facts)
+            return protocol, info + SEGMENT_OF_PDU
         if note is not None and protocol == "TCP":
             info = _relative(info, note, self.facts)
             info = note.prefix + info
@@ -54,6 +67,10 @@ class FrameNotes:
             if self.reply_to is not None:
                 info += f" (request in {self.reply_to})"
         return protocol, info
+
+
+def _tcp_only(info: str) -> str:
+    return info
 
 
 def _content_type(payload: bytes) -> str | None:
@@ -99,6 +116,7 @@ class CaptureState:
         self.previous_ns: int | None = None
         self._echo_requests: dict[tuple, int] = {}
         self._dns_queries: dict[tuple, tuple[int, int]] = {}
+        self.http = HttpMessages()
 
     def step(self, record) -> FrameNotes:
         f = facts_of(record)
@@ -132,6 +150,9 @@ class CaptureState:
             if note is not None:
                 notes.tcp = note
                 _tcp_fields(out, note, f)
+                notes.message = self.http.add(f, note)
+                if notes.message is None and f.flags & TCP_FIN:
+                    notes.message = self.http.closing(f, note)
         elif f.proto == IP_ICMP and f.icmp_type in (0, 8):
             self._echo(notes, f)
         if f.sport == 53 or f.dport == 53:

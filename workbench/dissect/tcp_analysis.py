@@ -188,7 +188,7 @@ class TcpAnalysis:
                     is_dup = True
                     found.append("duplicate_ack")
                     dup_of, dup_count = fwd.last_non_dup_ack, fwd.dup_acks
-            if not is_dup:
+            if not is_dup and "window_update" not in found:  # as tshark: an update is no new ACK
                 fwd.last_non_dup_ack, fwd.dup_acks = f.number, 0
             if (
                 flags & TCP_ACK and rev.max_to_ack is not None and ack is not None

@@ -1,0 +1,156 @@
+"""HTTP messages over several TCP segments, labelled as tshark labels them.
+
+Wireshark's HTTP dissector asks TCP for more bytes until a whole message is there (the head,
+then Content-Length bytes of body, or chunks up to the last one); the segment that completes
+it is "HTTP" with the message's first line in Info (and the body's media type: `HTTP/1.0 200
+OK  (text/html)`), and the segments before it are "TCP" with "[TCP segment of a reassembled
+PDU]" (the first one still shows the message's first line, which HTTP set before asking for
+more). `HttpMessages.add(facts, note)` follows each direction of each conversation in order;
+a retransmitted segment adds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workbench.dissect.facts import Facts
+from workbench.dissect.tcp_analysis import TcpNote
+
+HTTP_PORTS = (80, 8080)
+_STARTS = (b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ", b"TRACE ", b"HTTP/1.")
+# tshark gives a plain or spurious retransmission to no one above TCP; a fast retransmission
+# or an out-of-order segment brings bytes not seen yet and counts as a segment of the message
+_NOT_PASSED_UP = "retransmission"
+_SEEN_BEFORE = "spurious_retransmission"
+SEGMENT_OF_PDU = " [TCP segment of a reassembled PDU]"
+MAX_HEAD = 64 * 1024  # a "head" longer than this is not HTTP: stop waiting for its end
+
+
+@dataclass
+class _Message:
+    buffer: bytearray
+    first_line: str = ""
+    media: str | None = None
+    body_left: int | None = None  # bytes of body still to come (Content-Length)
+    chunked: bool = False
+    until_close: bool = False
+    has_body: bool = False
+
+
+@dataclass(frozen=True)
+class MessageNote:
+    """How one segment's row changes: ("HTTP", info) when it completes a message, or
+    ("TCP", None, suffix) for a segment of a longer one (`first_line` on the first)."""
+
+    protocol: str
+    info: str | None  # the whole Info (the first line), or None: keep TCP's own Info
+    chain: tuple[str, ...] = ()  # the protocols above TCP, as frame.protocols names them
+
+
+class HttpMessages:
+    def __init__(self) -> None:
+        self._open: dict[tuple, _Message] = {}
+
+    def add(self, f: Facts, note: TcpNote) -> MessageNote | None:
+        if not f.payload or not (f.sport in HTTP_PORTS or f.dport in HTTP_PORTS):
+            return None
+        key = (note.stream, f.src, f.sport)
+        message = self._open.get(key)
+        if _NOT_PASSED_UP in note.flags or _SEEN_BEFORE in note.flags:
+            return None
+        data = f.payload[: note.length]
+        if message is None:
+            if not data.startswith(_STARTS):
+                return None
+            message = _Message(bytearray())
+            self._open[key] = message
+            first = True
+        else:
+            first = False
+        done = _feed(message, data)
+        if done is None:  # waiting for more of this message
+            if first and message.first_line:
+                return MessageNote("TCP", message.first_line + SEGMENT_OF_PDU)
+            return MessageNote("TCP", None)
+        del self._open[key]
+        if first and done:  # all in this one segment: the frame's own decode says it
+            return MessageNote("HTTP", _info(message), _chain(message))
+        return MessageNote("HTTP", _info(message), _chain(message))
+
+    def closing(self, f: Facts, note: TcpNote) -> MessageNote | None:
+        """A FIN ends a message that runs until the connection closes (HTTP/1.0, no length)."""
+        message = self._open.get((note.stream, f.src, f.sport))
+        if message is not None and message.until_close:
+            del self._open[(note.stream, f.src, f.sport)]
+            return MessageNote("HTTP", _info(message), _chain(message))
+        return None
+
+
+def _feed(m: _Message, data: bytes) -> bool | None:
+    """Add a segment's bytes; True when the message is complete, None while it is not."""
+    if not m.first_line or m.body_left is None and not m.chunked and not m.until_close:
+        m.buffer += data
+        head_end = m.buffer.find(b"\r\n\r\n")
+        if not m.first_line:
+            line_end = m.buffer.find(b"\r\n")
+            if line_end >= 0:
+                m.first_line = m.buffer[:line_end].decode("latin-1")
+        if head_end < 0:
+            if len(m.buffer) > MAX_HEAD:
+                return True
+            return None
+        _read_head(m, bytes(m.buffer[:head_end]))
+        body = bytes(m.buffer[head_end + 4 :])
+        m.buffer = bytearray()
+        return _body(m, body)
+    return _body(m, data)
+
+
+def _read_head(m: _Message, head: bytes) -> None:
+    lines = head.split(b"\r\n")
+    response = lines[0].startswith(b"HTTP/")
+    length = None
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        name, value = name.strip().lower(), value.strip()
+        if name == b"content-length" and value.isdigit():
+            length = int(value)
+        elif name == b"transfer-encoding" and b"chunked" in value.lower():
+            m.chunked = True
+        elif name == b"content-type":
+            m.media = value.split(b";")[0].strip().decode("latin-1") or None
+    if m.chunked:
+        return
+    if length is not None:
+        m.body_left = length
+        m.has_body = length > 0
+    elif response and not lines[0].split(b" ")[1:2] in ([b"204"], [b"304"]):
+        m.until_close = True
+        m.has_body = True
+    else:
+        m.body_left = 0
+
+
+def _body(m: _Message, data: bytes) -> bool | None:
+    if m.chunked:
+        m.buffer += data
+        m.has_body = True
+        return True if m.buffer.endswith(b"0\r\n\r\n") else None
+    if m.until_close:
+        return None
+    m.body_left -= len(data)
+    return True if m.body_left <= 0 else None
+
+
+def _info(m: _Message) -> str:
+    if m.media and m.has_body:
+        return f"{m.first_line}  ({m.media})"
+    return m.first_line + " "  # tshark leaves a space after the first line
+
+
+def _chain(m: _Message) -> tuple[str, ...]:
+    if not m.has_body or not m.media:
+        return ("http",)
+    if m.media.startswith("text/"):
+        return ("http", "data-text-lines")
+    return ("http", "media")
