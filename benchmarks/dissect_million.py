@@ -1,0 +1,87 @@
+"""`workbench dissect` beside `tshark -r` on a 1,000,000-frame capture, in one run.
+
+The capture is the default lab's own traffic (ARP, DNS, the browse story's TCP and HTTP, pings
+with fragments) repeated to FRAMES frames a microsecond apart. Each command runs once (a full
+pass over a million frames is long enough to need no repeats) and is timed by wall clock, its
+peak memory read from the kernel (`wait4`'s maxrss):
+
+  - the first 50 lines (`-c 50`): how soon a user sees something, whatever the file's size;
+  - a full `-Y dns` pass: every frame read, decoded as far as the filter needs, state kept;
+  - a full listing to /dev/null.
+
+    python benchmarks/dissect_million.py [FRAMES]     (default 1,000,000)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from stack.clock import VirtualClock
+from stack.labs import build_network, load_lab
+from stack.trace import Trace
+from stack.writers.pcap import PcapWriter
+from workbench.commands import prepare
+from workbench.run import run_virtual
+
+
+def lab_frames() -> list[bytes]:
+    net = build_network(load_lab("default"))
+    invocations = [
+        prepare(net, "pc: browse http://www.google.com/"),
+        prepare(net, "pc: ping 172.194.72.105 -c 2 -s 3000"),
+        prepare(net, "pc: resolve www.google.com"),
+    ]
+    run_virtual(net, invocations)
+    return [record.data for record in net.trace.frames if record.segment == "lan"]
+
+
+def write_capture(path: str, base: list[bytes], count: int) -> None:
+    with open(path, "wb") as handle:
+        writer = PcapWriter(handle, Trace(VirtualClock()))
+        for i in range(count):
+            writer.write(i * 1e-6, base[i % len(base)])
+
+
+def measure(command: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak resident memory (bytes) of one run, output to /dev/null."""
+    with open(os.devnull, "w") as sink:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.DEVNULL)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+    if status != 0:
+        raise RuntimeError(f"{' '.join(command)} failed with status {status}")
+    return seconds, usage.ru_maxrss * 1024
+
+
+def main() -> int:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    tshark = shutil.which("tshark")
+    if tshark is None:
+        print("tshark is not installed (apt-get install -y tshark)", file=sys.stderr)
+        return 2
+    base = lab_frames()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "million.pcap")
+        write_capture(path, base, count)
+        print(f"capture: {count:,} frames ({len(base)} distinct, the default lab's lan), {os.path.getsize(path) / 1e6:.0f} MB; "
+              f"{os.cpu_count()} CPUs (shared)")
+        ours = [sys.executable, "-m", "workbench.cli", "dissect", path]
+        theirs = [tshark, "-r", path]
+        rows = []
+        for label, extra in (("first 50 lines (-c 50)", ["-c", "50"]), ("-Y dns, full pass", ["-Y", "dns"]), ("full listing", [])):
+            ours_s, ours_m = measure(ours + extra)
+            theirs_s, theirs_m = measure(theirs + extra)
+            rows.append((label, ours_s, theirs_s, ours_m, theirs_m))
+            print(f"{label:<24} workbench {ours_s:8.2f} s {ours_m / 1e6:7.0f} MB   tshark {theirs_s:8.2f} s {theirs_m / 1e6:7.0f} MB   "
+                  f"time {ours_s / theirs_s:5.2f}×  memory {ours_m / theirs_m:5.2f}×")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
