@@ -247,6 +247,6 @@ FIELD_TYPES = {
     **{f"tcp.analysis.{name}": "bool" for name in (
         "retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order",
         "lost_segment", "ack_lost_segment", "window_update", "window_full", "keep_alive",
-        "keep_alive_ack", "duplicate_ack", "zero_window",
+        "keep_alive_ack", "duplicate_ack", "zero_window", "zero_window_probe", "zero_window_probe_ack",
     )},
 }

@@ -6,7 +6,7 @@
 initial sequence number (`tcp.seq_raw`/`tcp.ack_raw` keep the wire's), the window scaled by
 the shift each side announced in its SYN (`tcp.window_size`; unscaled while none was seen, as
 Wireshark's "-1 (unknown)"), and the analysis flags of tshark 4.0's
-`tcp_analyze_sequence_number` in the order it checks them: zero window, previous segment not
+`tcp_analyze_sequence_number` in the order it checks them: zero window probe, zero window, previous segment not
 captured, keep-alive, window update, window full, keep-alive ACK, duplicate ACK, ACKed unseen
 segment, then fast retransmission / out-of-order / spurious retransmission / retransmission.
 Each flag has its Info prefix (`[TCP Dup ACK 7#1] `) as tshark prints it.
@@ -35,6 +35,8 @@ PREFIXES = {
     "keep_alive": "TCP Keep-Alive",
     "keep_alive_ack": "TCP Keep-Alive ACK",
     "duplicate_ack": "TCP Dup ACK",
+    "zero_window_probe": "TCP ZeroWindowProbe",
+    "zero_window_probe_ack": "TCP ZeroWindowProbeAck",
     "zero_window": "TCP ZeroWindow",
 }
 
@@ -152,9 +154,11 @@ class TcpAnalysis:
         window = f.window
         zero_window_probe = False
         if fwd.next_seq is not None:
-            # ZERO WINDOW PROBE: one byte into a window the other side closed
+            # ZERO WINDOW PROBE: one byte into a window the other side closed; as tshark, it
+            # changes nothing else (the next sequence number stays where it was)
             if length == 1 and seq == fwd.next_seq and rev.window == 0:
                 zero_window_probe = True
+                found.append("zero_window_probe")
         if not zero_window_probe:
             if window == 0 and not flags & (TCP_SYN | TCP_FIN | TCP_RST):
                 found.append("zero_window")
@@ -183,6 +187,8 @@ class TcpAnalysis:
             if same_place and window == fwd.window:
                 if "keep_alive" in rev.last_flags:
                     found.append("keep_alive_ack")
+                elif window == 0 and "zero_window_probe" in rev.last_flags:
+                    found.append("zero_window_probe_ack")
                 elif window:
                     fwd.dup_acks += 1
                     is_dup = True
