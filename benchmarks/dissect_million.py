@@ -25,8 +25,7 @@ from stack.clock import VirtualClock
 from stack.labs import build_network, load_lab
 from stack.trace import Trace
 from stack.writers.pcap import PcapWriter
-from workbench.commands import prepare
-from workbench.run import run_virtual
+from workbench.shell import prepare, run_virtual
 
 
 def lab_frames() -> list[bytes]:
@@ -47,8 +46,9 @@ def write_capture(path: str, base: list[bytes], count: int) -> None:
             writer.write(i * 1e-6, base[i % len(base)])
 
 
-def measure(command: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak resident memory (bytes) of one run, output to /dev/null."""
+def measure(command: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system: what a busy shared machine does not inflate)
+    and peak resident memory (bytes) of one run, output to /dev/null."""
     with open(os.devnull, "w") as sink:
         start = time.perf_counter()
         proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.DEVNULL)
@@ -56,7 +56,7 @@ def measure(command: list[str]) -> tuple[float, int]:
         seconds = time.perf_counter() - start
     if status != 0:
         raise RuntimeError(f"{' '.join(command)} failed with status {status}")
-    return seconds, usage.ru_maxrss * 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
 
 
 def main() -> int:
@@ -75,11 +75,12 @@ def main() -> int:
         theirs = [tshark, "-r", path]
         rows = []
         for label, extra in (("first 50 lines (-c 50)", ["-c", "50"]), ("-Y dns, full pass", ["-Y", "dns"]), ("full listing", [])):
-            ours_s, ours_m = measure(ours + extra)
-            theirs_s, theirs_m = measure(theirs + extra)
+            ours_s, ours_c, ours_m = measure(ours + extra)
+            theirs_s, theirs_c, theirs_m = measure(theirs + extra)
             rows.append((label, ours_s, theirs_s, ours_m, theirs_m))
-            print(f"{label:<24} workbench {ours_s:8.2f} s {ours_m / 1e6:7.0f} MB   tshark {theirs_s:8.2f} s {theirs_m / 1e6:7.0f} MB   "
-                  f"time {ours_s / theirs_s:5.2f}×  memory {ours_m / theirs_m:5.2f}×")
+            print(f"{label:<24} workbench {ours_s:7.2f} s wall {ours_c:7.2f} s CPU {ours_m / 1e6:5.0f} MB   "
+                  f"tshark {theirs_s:7.2f} s wall {theirs_c:7.2f} s CPU {theirs_m / 1e6:5.0f} MB   "
+                  f"ratio: wall {ours_s / theirs_s:5.2f}×  CPU {ours_c / theirs_c:5.2f}×  memory {ours_m / theirs_m:5.2f}×")
     return 0
 
 
