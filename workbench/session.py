@@ -18,18 +18,14 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address
 
 from stack.clock import VirtualClock
 from stack.events import Event, FrameReceived, FrameSent, RouteDecision
-from stack.host import Host
 from stack.labs import build_network
 from stack.labs.build import is_live
 from stack.labs.spec import LabSpec
 from stack.network import Network
 from stack.trace import FrameRecord, Trace
-from stack.wire.arp import ARP
-from stack.wire.ethernet import ETH_ARP
 from stack.wire.mac import MAC
 from workbench import views
 from workbench.shell import CommandError, Invocation, Job, prepare
@@ -139,6 +135,7 @@ class Session:
         self._last_wall = time.monotonic()
         self._owners = {nic_mac: label for label, nic_mac in self._nics()}
         self._unsubscribe = self.trace.subscribe(self._on_event)
+        self._workshop = None
 
     @classmethod
     def open(cls, spec: LabSpec) -> Session:
@@ -343,6 +340,14 @@ class Session:
         """The command as it would run, or CommandError with the sentence to show."""
         return prepare(self.net, text)
 
+    def workshop(self):
+        """The craft screen's view of this lab (senders, templates, previews): workbench.craft."""
+        if self._workshop is None:
+            from workbench.craft.workshop import Workshop
+
+            self._workshop = Workshop(self.net)
+        return self._workshop
+
     def dhcp_refusal(self, host: str) -> str | None:
         """Why `host` may not run dhcp (the shell's policy), so a key can refuse before a prompt."""
         return dhcp_refusal(self.net, host)
@@ -489,31 +494,6 @@ class Session:
         self._notify()
         return count
 
-    def poison(self, victim: str, attacker: str | None = None, claim: str | None = None) -> str:
-        """Craft an ARP reply from `attacker` telling `victim` that `claim` (default: the victim's
-        gateway) is at the attacker's MAC, and put it on their segment. Returns what was done."""
-        hosts = self.net.hosts
-        if victim not in hosts:
-            raise CommandError(f"no host named {victim!r}")
-        target = hosts[victim]
-        iface = next((i for i in target.interfaces.values() if i.configured), None)
-        if iface is None:
-            raise CommandError(f"{victim} has no address yet, so there is nothing to poison")
-        claimed = IPv4Address(claim) if claim else target.routes.gateway
-        if claimed is None:
-            raise CommandError(f"{victim} has no gateway; say which address to claim")
-        segment = iface.nic.segment
-        liar = hosts.get(attacker) if attacker else _neighbour(hosts, victim, segment, claimed)
-        if liar is None:
-            raise CommandError(f"no other host on {victim}'s segment can send the crafted reply")
-        liar_iface = next(i for i in liar.interfaces.values() if i.nic.segment is segment)
-        reply = ARP.reply(liar_iface.nic.mac, claimed, iface.nic.mac, iface.ip)
-        self._release()
-        self._log_output(liar.name, f"crafted ARP reply to {victim}: {claimed} is at {liar_iface.nic.mac} (a lie: poisons {victim}'s cache)")
-        liar.link_send(liar_iface, iface.nic.mac, ETH_ARP, reply.build())
-        self._notify()
-        return f"{liar.name} told {victim} that {claimed} is at {liar_iface.nic.mac}"
-
     def inject(self, segment: str, frame: bytes, origin: str = "crafted") -> int:
         """Put a frame from outside the lab (a crafted one, a replayed one) on `segment`, as a
         TAP device would; every NIC there hears it. Returns its frame id."""
@@ -538,13 +518,3 @@ class Session:
                     writer.write(rec.time, rec.data)
         return len(frames)
 
-
-def _neighbour(hosts: dict[str, Host], victim: str, segment, claimed: IPv4Address) -> Host | None:
-    """The last host on the segment that is neither the victim nor the claimed address's owner."""
-    found = None
-    for name, host in hosts.items():
-        if name == victim or claimed in host.addresses:
-            continue
-        if any(i.nic.segment is segment for i in host.interfaces.values()):
-            found = host
-    return found

@@ -346,7 +346,11 @@ class TestHostActions:
         app = make_app()
         async with app.run_test(size=WIDE) as pilot:
             await pinged(pilot)
-            await pilot.press("x", "n")
+            await pilot.press("x")  # the craft screen, its ARP reply template (pc5 → pc) chosen
+            await settle(pilot)
+            await pilot.press("enter", "ctrl+s")
+            await settle(pilot)
+            await pilot.press("n")
             await settle(pilot)
             (row,) = app.session.arp_rows("pc")
             assert row.previous == "50:c7:bf:a1:00:01" and row.mac == "00:21:cc:61:40:68"
@@ -470,7 +474,7 @@ class TestFooter:
     @pytest.mark.parametrize("size", [NARROW, (120, 40)])
     async def test_essential_keys_are_never_cut(self, size):
         """At 80×24 and 120×40, whichever pane has the focus, the footer shows space (or n), p,
-        b, / and ? whole, left of the palette key — nothing essential is clipped."""
+        b, x (craft), / and ? whole, left of the palette key — nothing essential is clipped."""
         from textual.widgets._footer import FooterKey
 
         app = make_app()
@@ -480,7 +484,7 @@ class TestFooter:
                 await pilot.press(tab)
                 await settle(pilot)
                 keys = {k.key_display: k for k in app.screen.query(FooterKey)}
-                for key in ("n", "p", "b", "/", "?"):
+                for key in ("n", "p", "b", "x", "/", "?"):
                     assert key in keys, f"{key} missing from the footer on tab {tab}"
                     assert keys[key].region.right <= keys["^p"].region.x, f"{key} cut on tab {tab}"
                     assert keys[key].region.width >= len(keys[key].description) + 2

@@ -61,15 +61,19 @@ class TestArp:
         assert snap_compare(make_app(), terminal_size=NARROW, run_before=run_before)
 
     def test_crafted_poison(self, snap_compare):
-        """pc knows the gateway; `x` makes pc5 send a crafted ARP reply claiming 192.168.1.1;
-        after one step pc's entry shows CHANGED in the warning colour, with was/now and the
-        owners of both MACs, and the event log marks the change."""
+        """pc knows the gateway; `x` opens the craft screen on its ARP reply template (pc5 tells
+        pc that 192.168.1.1 is at pc5's MAC), Enter takes it and ctrl+s sends it; after one step
+        pc's entry shows CHANGED in the warning colour, with was/now and the owners of both MACs,
+        and the event log marks the change."""
 
         async def run_before(pilot):
             await settle(pilot)
             await run_command(pilot, PING_GATEWAY)
             await steps(pilot, 4)
             await pilot.press("x")
+            await settle(pilot)
+            await pilot.press("enter", "ctrl+s")
+            await settle(pilot)
             await steps(pilot, 1)
             await settle(pilot)
 

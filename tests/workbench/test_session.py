@@ -146,22 +146,23 @@ def test_decision_lines_put_each_and_on_a_line(session):
     ]
 
 
-def test_poison_changes_the_gateway_entry(session):
+def test_the_workshop_offers_the_arp_reply_template_from_a_neighbour(session):
+    """What `x` starts from: pc5 (pc's last ordinary neighbour) telling pc the gateway is at
+    pc5's MAC; sent through the shell it changes pc's cached gateway entry."""
     session.run("pc: ping 192.168.1.1 -c 1")
     while session.step():
         pass
-    done = session.poison("pc")
-    assert done == "pc5 told pc that 192.168.1.1 is at 00:21:cc:61:40:68"
+    workshop = session.workshop()
+    sender = workshop.neighbour_of("pc")
+    assert sender == "pc5"
+    text = workshop.template_text("arp-reply", sender, victim="pc")
+    assert text == 'Ether(dst="00:1b:21:3a:4f:64")/ARP(op=2, psrc="192.168.1.1", hwdst="00:1b:21:3a:4f:64", pdst="192.168.1.100")'
+    session.run(f"{sender}: send {text}")
     while session.step():
         pass
     (row,) = session.arp_rows("pc")
     assert (row.mac, row.previous) == ("00:21:cc:61:40:68", "50:c7:bf:a1:00:01")
     assert session.owner_of(row.previous) == "gw-a eth0" and session.owner_of(row.mac) == "pc5 eth0"
-
-
-def test_poison_needs_an_address_to_claim(session):
-    with pytest.raises(CommandError, match="no host named"):
-        session.poison("laptop")
 
 
 def test_clear_arp(session):

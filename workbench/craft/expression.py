@@ -273,14 +273,35 @@ def in_declared_order(call: LayerCall) -> LayerCall:
     return LayerCall(call.name, tuple(sorted(call.fields, key=lambda f: order.get(f[0], len(order)))))
 
 
+AUTOMATIC_NAMES = {"chksum", "cksum", "checksum", "len", "length", "ihl", "dataofs", "hwlen", "plen"}
+
+
 def is_automatic(cls: type, field_name: str) -> bool:
-    """A field scapy computes when it is left out (lengths, checksums, counts, header sizes):
-    its default is None and it is not an address (scapy fills addresses from this machine,
-    which a lab host never wants)."""
+    """A field scapy computes when it is left out — lengths, checksums, counts, header sizes:
+    its default is None and it holds a length or a sum (an address left out is not computed
+    but taken from the machine, which a lab host never wants; an HTTP header left out is
+    simply not sent)."""
+    from scapy.fields import FieldLenField, LenField
+
     for fld in cls.fields_desc:
         if fld.name == field_name:
-            return fld.default is None and not _is_address(fld)
+            if fld.default is not None or _is_address(fld):
+                return False
+            inner = getattr(fld, "fld", fld)
+            return (isinstance(inner, (FieldLenField, LenField)) or "Len" in type(inner).__name__
+                    or field_name in AUTOMATIC_NAMES or field_name.endswith("count"))
     return False
+
+
+def parse_value(text: str):
+    """One literal as the form's inputs take it (`[DNSQR(qname="a.b")]`, `b"\\x01"`, `0x1f`)."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as err:
+        raise ExpressionError(f"cannot read {text.strip()!r}: {err.msg}") from None
+    except (ValueError, MemoryError, RecursionError) as err:
+        raise ExpressionError(f"cannot read the value: {err}") from None
+    return _literal(tree.body)
 
 
 def address_problem(cls: type, field_name: str, value) -> str | None:
@@ -345,10 +366,7 @@ _ADDRESS_CHECKS = {"ipv4": _is_ipv4, "ipv6": _is_ipv6, "mac": _is_mac}
 
 
 def _is_address(fld) -> bool:
-    from scapy.fields import IPField, MACField
-
-    inner = getattr(fld, "fld", fld)
-    return isinstance(inner, (MACField, IPField)) or "IP6Field" in type(inner).__name__
+    return bool(_address_kinds(fld))
 
 
 def from_packet(packet) -> Expression:

@@ -67,7 +67,7 @@ class MainScreen(Screen):
         Binding("r", "resolve", "Resolve a name…", show=False),
         Binding("b", "browse", "Browse", tooltip="Browse (the seed's story)…"),
         Binding("c", "clear_arp", "Clear the host's ARP cache", show=False),
-        Binding("x", "poison", "Craft a poisoning ARP reply", show=False),
+        Binding("x", "craft", "Craft", tooltip="Craft and send a frame (templates, or edit the selected one)…"),
         Binding("s", "save", "Save capture…", show=False),
         Binding("o", "open_lab", "Open lab…", show=False),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter packets"),
@@ -386,16 +386,19 @@ class MainScreen(Screen):
         count = self.session.clear_arp(self.host)
         self.notify(f"{self.host}: ARP cache cleared ({count} forgotten).", timeout=4)
 
-    def action_poison(self) -> None:
-        try:
-            done = self.session.poison(self.host)
-        except CommandError as err:
-            self.notify(str(err), severity="error", timeout=6)
-            return
-        self.notify(f"Crafted ARP reply sent: {done}. Step (n) to see it land.", severity="warning", timeout=6)
-        # Like a command started while paused: it goes at the first space or n, so it does not
-        # sit over the ARP row that shows the change.
-        self._paused_notice = not self.session.playing
+    def action_craft(self) -> None:
+        """The craft screen, the ARP reply template ready: a neighbour telling the selected host
+        that its gateway is at the neighbour's MAC; the selected frame is offered to edit."""
+        from workbench.screens.craft import CraftScreen
+
+        frame_id = self.query_one(PacketList).selected_frame_id
+        sender = self.session.workshop().neighbour_of(self.host)
+
+        def sent(command: str | None) -> None:
+            if command:
+                self._started(command)
+
+        self.app.push_screen(CraftScreen(self.session, sender, victim=self.host, frame_id=frame_id), sent)
 
     def action_save(self) -> None:
         def check(path: str) -> str | None:
