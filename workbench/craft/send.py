@@ -17,6 +17,7 @@ from stack.host import Host
 from stack.link.segment import Segment
 from stack.network import Network
 from stack.wire.decode import decode
+from workbench.craft.expression import ExpressionError
 from workbench.craft.fill import Plan
 
 SETTLE = 0.5  # seconds after the last frame to collect what it caused
@@ -70,7 +71,12 @@ class CraftedSend(Program):
 
     def start(self) -> CraftedSend:
         net = self.sender.net
-        self.plans = self.make_plans()
+        try:
+            self.plans = self.make_plans()  # filled in now: the host may have changed since it was typed
+        except ExpressionError as err:
+            self.lines.append(f"send: {err}")
+            self.finish(False)
+            return self
         self._unsubscribe = net.trace.subscribe(self._on_event)
         self._send(0)
         return self
