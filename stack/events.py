@@ -96,6 +96,53 @@ class FrameReceived(Event):
         return f"{self.nic} {verdict} {_ids(self.frames)}: {self.reason}{detail}"
 
 
+class FramesFiltered(Event):
+    """NICs on a bus that read a frame's destination and dropped it: one record per delivery,
+    however many NICs — `expand()` gives each NIC's `FrameReceived` (exactly the event that NIC
+    would have emitted itself), made only when someone reads them.
+
+    `readers` is the segment's roster when the frame went out (a tuple shared by every record,
+    not copied); the NICs dropping it are `readers[start:stop]` except position `skip` (the
+    sender, which does not hear itself). Not a dataclass: one is made per frame, cheaply.
+    """
+
+    __slots__ = ("time", "host", "frames", "segment", "readers", "start", "stop", "skip", "dst", "rows")
+    kind = "frames_filtered"
+
+    def __init__(self, time: float, frames: tuple[int, ...], segment: str, readers: tuple, start: int, stop: int, skip: int, dst: bytes) -> None:
+        s = object.__setattr__
+        s(self, "time", time)
+        s(self, "host", readers[start if skip != start else start + 1].owner)
+        s(self, "frames", frames)
+        s(self, "segment", segment)
+        s(self, "readers", readers)
+        s(self, "start", start)
+        s(self, "stop", stop)
+        s(self, "skip", skip)
+        s(self, "dst", dst)
+        s(self, "rows", stop - start - (start <= skip < stop))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("events are frozen")
+
+    def __repr__(self) -> str:
+        return f"FramesFiltered(#{self.frames[0]} on {self.segment}, {self.rows} NICs)"
+
+    def expand(self) -> list[FrameReceived]:
+        out = []
+        for i in range(self.start, self.stop):
+            if i != self.skip:
+                nic = self.readers[i]
+                out.append(FrameReceived(self.time, nic.owner, self.frames, nic.name, False, "not for me", self.dst, nic.mac))
+        return out
+
+    def describe(self) -> str:
+        return "\n".join(e.describe() for e in self.expand())
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "time": self.time, "segment": self.segment, "frames": list(self.frames), "rows": [e.as_dict() for e in self.expand()]}
+
+
 @dataclass(frozen=True)
 class LinkFault(Event):
     segment: str

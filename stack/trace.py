@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from stack.clock import Clock
 from stack.events import Event
+from stack.trace_log import ExpandedLog
 
 Subscriber = Callable[[Event], None]
 
@@ -30,7 +31,7 @@ class Trace:
     def __init__(self, clock: Clock, *, keep_events: bool = True) -> None:
         self.clock = clock
         self.frames: list[FrameRecord] = []
-        self.events: list[Event] = []
+        self.events = ExpandedLog()  # one FrameReceived per NIC when read; see stack.trace_log
         self.keep_events = keep_events
         self._subscribers: list[Subscriber] = []
 

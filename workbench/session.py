@@ -26,6 +26,7 @@ from stack.labs.build import is_live
 from stack.labs.spec import LabSpec
 from stack.network import Network
 from stack.trace import FrameRecord, Trace
+from stack.trace_log import ExpandedLog
 from stack.wire.mac import MAC
 from workbench import views
 from workbench.shell import CommandError, Invocation, Job, prepare
@@ -110,7 +111,7 @@ class Session:
         self.trace = net.trace
         self.virtual = isinstance(self.clock, VirtualClock)
         self.taps = taps
-        self.log: list[Entry] = []
+        self.log = ExpandedLog()  # a bus's dropped-frame record is one entry, a row per NIC when read
         self.first_entry: dict[int, int] = {}  # frame id → index of the first log entry naming it
         self.decisions: dict[str, list[RouteDecision]] = defaultdict(list)
         self.playing = not self.virtual  # a live lab runs in real time from the start
@@ -198,7 +199,7 @@ class Session:
 
     def _on_event(self, event: Event) -> None:
         log = self.log
-        index = len(log)
+        index = len(log)  # a row number: a FramesFiltered record spans several
         log.append(event)
         self.emitted += 1
         first = self.first_entry

@@ -2,7 +2,9 @@
 
 Every frame on a bus reaches every NIC; the NIC reads the destination and keeps the frame
 (its own MAC, broadcast, a multicast group it joined, or anything when promiscuous) or drops
-it — the verdict is a trace event, as in the seed's picture of hosts 3, 4 and 5.
+it — the verdict is a trace event, as in the seed's picture of hosts 3, 4 and 5. On a bus the
+segment does the dropping for the NICs a unicast frame is not for (one record for all of them,
+see `stack.link.segment`); `deliver` is what a NIC that reads the frame itself does.
 """
 
 from __future__ import annotations
@@ -46,10 +48,32 @@ class NIC:
         self.mac = mac
         self.trace = trace
         self.segment: Segment | None = None
-        self.promiscuous = False
-        self.groups: set[MAC] = set()
-        self.counters = NicCounters()
+        self._promiscuous = False
+        self.groups: frozenset[MAC] = frozenset()
+        self._counters = NicCounters()
         self.on_frame: Callable[[int, bytes], None] | None = None
+
+    @property
+    def counters(self) -> NicCounters:
+        if self.segment is not None:
+            self.segment.settle_counters()
+        return self._counters
+
+    @property
+    def promiscuous(self) -> bool:
+        return self._promiscuous
+
+    @promiscuous.setter
+    def promiscuous(self, on: bool) -> None:
+        self._promiscuous = on
+        if self.segment is not None:
+            self.segment.attach_changed()
+
+    def join(self, group: MAC) -> None:
+        """Receive frames sent to multicast `group` too."""
+        self.groups = self.groups | {group}
+        if self.segment is not None:
+            self.segment.attach_changed()
 
     @property
     def label(self) -> str:
@@ -59,8 +83,9 @@ class NIC:
         """Put a frame (without FCS) on the segment; returns its frame id (0 if unplugged)."""
         if self.segment is None:
             return 0
-        self.counters.tx_frames += 1
-        self.counters.tx_bytes += len(frame)
+        counters = self._counters
+        counters.tx_frames += 1
+        counters.tx_bytes += len(frame)
         return self.segment.transmit(self, frame)
 
     def deliver(self, frame_id: int, wire: bytes) -> None:
@@ -68,8 +93,9 @@ class NIC:
         trace = self.trace
         segment = self.segment
         frame = segment.checked(wire) if segment is not None else _check(wire)
+        counters = self._counters
         if isinstance(frame, WireError):
-            self.counters.rx_fcs_errors += 1
+            counters.rx_fcs_errors += 1
             trace.emit(FrameReceived(trace.now(), self.owner, (frame_id,), self.name, False, f"bad FCS, frame damaged on the wire ({frame.problem})"))
             return
         dst = frame[:6]
@@ -83,11 +109,11 @@ class NIC:
         elif self.promiscuous:
             reason = "promiscuous"
         else:
-            self.counters.rx_filtered += 1
+            counters.rx_filtered += 1
             trace.emit(FrameReceived(trace.now(), self.owner, (frame_id,), self.name, False, "not for me", dst, mac))
             return
-        self.counters.rx_frames += 1
-        self.counters.rx_bytes += len(frame)
+        counters.rx_frames += 1
+        counters.rx_bytes += len(frame)
         trace.emit(FrameReceived(trace.now(), self.owner, (frame_id,), self.name, True, reason))
         if self.on_frame is not None:
             self.on_frame(frame_id, frame)

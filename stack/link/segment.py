@@ -1,6 +1,13 @@
 """An Ethernet segment: the shared bus of the seed (every port hears every frame), or a
 learning switch that forwards a unicast frame only to the port behind its destination.
 
+On a bus every NIC reads every frame, but a unicast frame costs a constant amount of work: the
+segment looks its destination up among its NICs' MACs, hands the frame to that NIC and to the
+ports that want every frame (TAP ports, promiscuous NICs, NICs in a multicast group), and
+records the NICs in between that read the header and dropped it as one `FramesFiltered`
+record per run of them — each NIC's verdict is expanded from it only when someone reads it.
+Broadcast, multicast and damaged frames are read by every port itself, as before.
+
 Timing is modelled as a half-duplex medium: a frame occupies the segment for its
 serialisation time at `bandwidth` bits per second, then arrives after `latency`. Both zero
 (live segments) means the far side gets it as soon as the loop runs.
@@ -11,7 +18,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from stack.clock import Clock
-from stack.events import FrameSent, LinkFault
+from stack.events import FrameSent, FramesFiltered, LinkFault
 from stack.link.faults import LinkFaults
 from stack.trace import Trace
 from stack.wire.errors import WireError
@@ -28,6 +35,10 @@ class Port(Protocol):
 
 
 class Segment:
+    # False: every port reads every frame itself (one event per NIC), the reference the
+    # coalesced path is tested against.
+    coalesce = True
+
     def __init__(
         self, name: str, clock: Clock, trace: Trace, *, mtu: int = 1500, latency: float = 0.0,
         bandwidth: float = 0.0, switch: bool = False, faults: LinkFaults | None = None,
@@ -45,11 +56,63 @@ class Segment:
         self._busy_until = 0.0
         self._last_wire: bytes | None = None
         self._last_checked: bytes | WireError = b""
+        self._reindex()
 
     def attach(self, port: Port) -> None:
+        self.settle_counters()
         self.ports.append(port)
         if hasattr(port, "segment"):
             port.segment = self
+        self._reindex()
+
+    def detach(self, port: Port) -> None:
+        self.settle_counters()
+        if port in self.ports:
+            self.ports.remove(port)
+        self._reindex()
+
+    def attach_changed(self) -> None:
+        """A port's filter changed (promiscuous, a multicast group joined)."""
+        self.settle_counters()
+        self._reindex()
+
+    def _reindex(self) -> None:
+        """Work out once, when the ports change, who must read which frames."""
+        from stack.link.nic import NIC
+
+        self.roster: tuple[Port, ...] = tuple(self.ports)
+        self._position = {id(p): i for i, p in enumerate(self.roster)}
+        by_mac: dict[bytes, int] = {}
+        listeners = []
+        clash = False
+        for i, port in enumerate(self.roster):
+            if type(port) is not NIC or port.promiscuous or port.groups:
+                listeners.append(i)
+                continue
+            mac = bytes(port.mac)
+            clash = clash or mac in by_mac
+            by_mac[mac] = i
+        self._by_mac = by_mac
+        self._listeners = tuple(listeners)
+        # Two NICs with one MAC (a lab that clones one): let every NIC read for itself.
+        self._coalescing = not clash
+        # Dropped-frame counts as a difference array: a run of NICs costs two additions.
+        self._filtered = [0] * (len(self.roster) + 1)
+        self._filtered_dirty = False
+
+    def settle_counters(self) -> None:
+        """Fold the dropped-frame runs into each NIC's `rx_filtered` (when someone reads them)."""
+        if not self._filtered_dirty:
+            return
+        running = 0
+        diff = self._filtered
+        for i, port in enumerate(self.roster):
+            running += diff[i]
+            diff[i] = 0
+            if running:
+                port._counters.rx_filtered += running
+        diff[-1] = 0
+        self._filtered_dirty = False
 
     def transmit(self, sender: Port, frame: bytes) -> int:
         """Frame (no FCS) from `sender`: record it, then deliver a copy to the other ports."""
@@ -93,9 +156,43 @@ class Segment:
             if target is not sender:
                 target.deliver(frame_id, wire)
             return
-        for port in self.ports:
-            if port is not sender:
-                port.deliver(frame_id, wire)
+        frame = self.checked(wire)
+        if type(frame) is not bytes or frame[0] & 1 or not (self.coalesce and self._coalescing):
+            # Broadcast, multicast or damaged: every port reads it and says so itself.
+            for port in self.roster:
+                if port is not sender:
+                    port.deliver(frame_id, wire)
+            return
+        roster = self.roster
+        dst = frame[:6]
+        skip = self._position.get(id(sender), -1)
+        addressee = self._by_mac.get(dst)
+        receivers = self._listeners
+        if addressee is not None:
+            receivers = (addressee,) if not receivers else tuple(sorted((*receivers, addressee)))
+        last = 0
+        for position in receivers:
+            if position > last:
+                self._drop_run(frame_id, last, position, skip, dst)
+            if position != skip:
+                roster[position].deliver(frame_id, wire)
+            last = position + 1
+        if last < len(roster):
+            self._drop_run(frame_id, last, len(roster), skip, dst)
+
+    def _drop_run(self, frame_id: int, start: int, stop: int, skip: int, dst: bytes) -> None:
+        """NICs `start`…`stop - 1` (but the sender) read the header and dropped the frame."""
+        if stop - start == 1 and start == skip:
+            return
+        diff = self._filtered
+        diff[start] += 1
+        diff[stop] -= 1
+        if start <= skip < stop:
+            diff[skip] -= 1
+            diff[skip + 1] += 1
+        self._filtered_dirty = True
+        trace = self.trace
+        trace.emit(FramesFiltered(trace.now(), (frame_id,), self.name, self.roster, start, stop, skip, dst))
 
     def checked(self, wire: bytes) -> bytes | WireError:
         """The frame without its FCS, or why the FCS is wrong. Every port on a bus sees the same

@@ -254,8 +254,7 @@ class TapPort:
         if self.device.closed:
             return
         self._stop_reading()
-        if self in self.segment.ports:
-            self.segment.ports.remove(self)
+        self.segment.detach(self)
         removed = self.device.close()
         trace = self.segment.trace
         trace.emit(TapDetached(trace.now(), self.device.name, (), self.segment.name, self.device.name, removed, self.counters.frames_in, self.counters.frames_out))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from stack.events import Event, FrameSent
+from stack.events import Event, FrameSent, FramesFiltered
 from stack.trace import Trace
 
 
@@ -19,4 +19,7 @@ class JsonlWriter:
         if isinstance(event, FrameSent):
             rec = self.trace.frame(event.frames[0])
             self.out.write(json.dumps({"kind": "frame_bytes", "id": rec.id, "time": rec.time, "segment": rec.segment, "origin": rec.origin, "hex": rec.data.hex()}) + "\n")
+        if type(event) is FramesFiltered:  # each NIC's verdict on a line of its own, as it reads
+            self.out.write("".join(json.dumps(e.as_dict(), ensure_ascii=False) + "\n" for e in event.expand()))
+            return
         self.out.write(json.dumps(event.as_dict(), ensure_ascii=False) + "\n")

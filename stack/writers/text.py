@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from stack.events import Event
+from stack.events import Event, FramesFiltered
 
 
 def format_event(event: Event) -> str:
@@ -19,6 +19,12 @@ class TextWriter:
 
     def __call__(self, event: Event) -> None:
         if event.kind in self.hide:
+            return
+        if type(event) is FramesFiltered:
+            if "frame_received" not in self.hide:
+                rows = event.expand()
+                self.out.write("".join(format_event(e) + "\n" for e in rows))
+                self.lines += len(rows)
             return
         self.out.write(format_event(event) + "\n")
         self.lines += 1

@@ -1,0 +1,125 @@
+"""A log of trace events in which one record may stand for several rows.
+
+A frame's delivery on a bus is one record however many NICs dropped it (`FramesFiltered`);
+whoever reads the log by row — the event pane, `trace.events`, the tests — sees one
+`FrameReceived` per NIC, made only when that row is read. Appending costs one list slot and
+one integer, whatever the record holds.
+
+`window` bounds what stays in memory: older entries are forgotten (rows keep their numbers;
+reading a forgotten row raises `IndexError`, or asks `recall` for it when one is given — the
+spill file on disk answers there, see `stack.spill`).
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from stack.events import FramesFiltered
+
+
+class ExpandedLog:
+    """Append-only rows; `window` (entries, not rows) bounds memory, None keeps everything."""
+
+    def __init__(self, window: int | None = None, recall: Callable[[int], Any] | None = None) -> None:
+        self._entries: list[Any] = []
+        self._starts = array("q")  # row number of each entry's first row
+        self._rows = 0
+        self._dropped_entries = 0  # entries forgotten from the front (compacted in chunks)
+        self._dead = 0  # forgotten entries still physically at the front of the lists
+        self.window = window
+        self.recall = recall
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def __bool__(self) -> bool:
+        return self._rows > 0
+
+    @property
+    def first_row(self) -> int:
+        """The first row still in memory."""
+        return self._starts[self._dead] if self._dead < len(self._starts) else self._rows
+
+    def append(self, entry: Any) -> None:
+        self._entries.append(entry)
+        self._starts.append(self._rows)
+        self._rows += entry.rows if type(entry) is FramesFiltered else 1
+        window = self.window
+        if window is not None and len(self._entries) - self._dead > window:
+            self._forget()
+
+    def _forget(self) -> None:
+        # Forget the oldest entry; compact the lists in chunks so each append stays O(1).
+        self._entries[self._dead] = None
+        self._dead += 1
+        if self._dead >= max(1024, (self.window or 0) // 4):
+            del self._entries[: self._dead]
+            del self._starts[: self._dead]
+            self._dropped_entries += self._dead
+            self._dead = 0
+
+    def _locate(self, row: int) -> Any:
+        if row < 0:
+            row += self._rows
+        if not 0 <= row < self._rows:
+            raise IndexError(row)
+        starts = self._starts
+        if row < self.first_row:
+            if self.recall is not None:
+                return self.recall(row)
+            raise IndexError(f"row {row} is no longer in memory")
+        i = bisect_right(starts, row, self._dead) - 1
+        entry = self._entries[i]
+        if type(entry) is FramesFiltered:
+            return entry.expand()[row - starts[i]]
+        return entry
+
+    def __getitem__(self, key: int | slice) -> Any:
+        if isinstance(key, slice):
+            return [self._locate(r) for r in range(*key.indices(self._rows))] if key.step not in (None, 1) else self._span(*key.indices(self._rows)[:2])
+        return self._locate(key)
+
+    def _span(self, start: int, stop: int) -> list[Any]:
+        out: list[Any] = []
+        if start >= stop:
+            return out
+        first = self.first_row
+        while start < min(stop, first):
+            out.append(self._locate(start))
+            start += 1
+        if start >= stop:
+            return out
+        i = bisect_right(self._starts, start, self._dead) - 1
+        entries, starts = self._entries, self._starts
+        row = start
+        while row < stop and i < len(entries):
+            entry = entries[i]
+            if type(entry) is FramesFiltered:
+                rows = entry.expand()
+                skip = row - starts[i]
+                take = rows[skip : skip + stop - row]
+                out.extend(take)
+                row += len(take)
+            else:
+                out.append(entry)
+                row += 1
+            i += 1
+        return out
+
+    def __iter__(self) -> Iterator[Any]:
+        start = self.first_row
+        if start and self.recall is not None:
+            for row in range(start):
+                yield self.recall(row)
+        for entry in self._entries[self._dead :]:
+            if type(entry) is FramesFiltered:
+                yield from entry.expand()
+            else:
+                yield entry
+
+    def records(self) -> list[Any]:
+        """The entries in memory as they were appended (records not expanded)."""
+        return self._entries[self._dead :]
