@@ -2,19 +2,33 @@
 
 The UI, the headless runner and the writers (text, JSON Lines, pcap) are all subscribers:
 the stack calls `emit` and never knows who listens. Frames are kept (as bytes, without FCS) so
-that an event's frame ids can always be looked up.
+that an event's frame ids can always be looked up — for the whole run, in bounded memory:
+the newest `window` frames stay in memory, older ones go to a spill file on disk
+(`stack.spill`: a pcapng whose packet comments are the events that followed each frame, plus
+an index) and `frame(id)` / `frames[i]` read them back from there. `events` (when kept) is a
+bounded window of event objects too; what left it is in the spill file's comments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+import os
+import tempfile
+import weakref
+from collections import deque
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from stack.clock import Clock
 from stack.events import Event
+from stack.spill import SpillFile
 from stack.trace_log import ExpandedLog
 
 Subscriber = Callable[[Event], None]
+
+WINDOW = 10_000  # frames kept in memory by default (WORKBENCH_TRACE_WINDOW overrides)
+EVENTS_PER_FRAME = 20  # the event window, in entries, per frame of the frame window
+_spills = itertools.count(1)
 
 
 class FrameRecord(NamedTuple):
@@ -27,13 +41,93 @@ class FrameRecord(NamedTuple):
     data: bytes
 
 
+class TraceError(ValueError):
+    """A trace option given wrong (one sentence)."""
+
+
+def default_window() -> int | None:
+    """The frame window from WORKBENCH_TRACE_WINDOW (0: keep everything), else `WINDOW`."""
+    text = os.environ.get("WORKBENCH_TRACE_WINDOW", "").strip()
+    if not text:
+        return WINDOW
+    try:
+        value = int(text)
+    except ValueError:
+        raise TraceError(f"WORKBENCH_TRACE_WINDOW={text!r} should be a number of frames (0 keeps them all in memory)") from None
+    if value < 0:
+        raise TraceError(f"WORKBENCH_TRACE_WINDOW={value} cannot be negative")
+    return value or None
+
+
+def default_spill_path() -> str:
+    return os.path.join(tempfile.gettempdir(), f"workbench-trace-{os.getpid()}-{next(_spills)}.pcapng")
+
+
+class Frames:
+    """Every frame of the run by position (0 is frame #1): the window from memory, older ones
+    read back from the spill file."""
+
+    def __init__(self, trace: Trace) -> None:
+        self._trace = trace
+
+    def __len__(self) -> int:
+        return self._trace.count
+
+    def __bool__(self) -> bool:
+        return self._trace.count > 0
+
+    def __getitem__(self, key: int | slice):
+        trace = self._trace
+        if isinstance(key, slice):
+            return [trace.frame(i + 1) for i in range(*key.indices(trace.count))]
+        if key < 0:
+            key += trace.count
+        if not 0 <= key < trace.count:
+            raise IndexError(key)
+        return trace.frame(key + 1)
+
+    def __iter__(self) -> Iterator[FrameRecord]:
+        trace = self._trace
+        for frame_id in range(1, trace.count + 1):
+            yield trace.frame(frame_id)
+
+
 class Trace:
-    def __init__(self, clock: Clock, *, keep_events: bool = True) -> None:
+    def __init__(
+        self, clock: Clock, *, keep_events: bool = True, window: int | None | str = "default",
+        spill_path: str | None = None, epoch: float = 0.0,
+    ) -> None:
         self.clock = clock
-        self.frames: list[FrameRecord] = []
-        self.events = ExpandedLog()  # one FrameReceived per NIC when read; see stack.trace_log
+        self.window: int | None = default_window() if window == "default" else window  # type: ignore[assignment]
         self.keep_events = keep_events
+        event_window = self.window * EVENTS_PER_FRAME if self.window else None
+        self.events = ExpandedLog(event_window)  # one FrameReceived per NIC when read; see stack.trace_log
+        self.count = 0  # frames recorded in the whole run
+        self.frames = Frames(self)
+        self._window: deque[FrameRecord] = deque()
+        # The events about each frame in the window: they become its comments in the spill file.
+        self._notes: deque[list[Event]] = deque()
+        spill_path = spill_path or os.environ.get("WORKBENCH_SPILL") or None
+        self.spill = SpillFile(spill_path or default_spill_path(), epoch=epoch, keep=spill_path is not None) if self.window else None
+        if self.spill is not None:
+            self._finalizer = weakref.finalize(self, self.spill.close)
         self._subscribers: list[Subscriber] = []
+
+    @property
+    def spill_path(self) -> str | None:
+        return self.spill.path if self.spill is not None else None
+
+    def where(self) -> str:
+        """One sentence: what stays in memory and where the rest goes."""
+        if self.spill is None:
+            return "the trace keeps every frame in memory"
+        fate = "kept after the run" if self.spill.keep else "removed at the end"
+        return f"the trace keeps the newest {self.window:,} frames in memory; older ones ({self.spilled:,} so far) are in {self.spill.path} ({fate})"
+
+    @property
+    def spilled(self) -> int:
+        """Frames that left the memory window for the spill file."""
+        return self.spill.count if self.spill is not None else 0
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         self._subscribers.append(subscriber)
@@ -41,18 +135,66 @@ class Trace:
 
     def record_frame(self, segment: str, origin: str, data: bytes) -> int:
         """Give a frame its id (ids start at 1, as in Wireshark's No. column)."""
-        record = FrameRecord(len(self.frames) + 1, self.clock.now(), segment, origin, data)
-        self.frames.append(record)
+        self.count += 1
+        record = FrameRecord(self.count, self.clock.now(), segment, origin, data)
+        self._window.append(record)
+        window = self.window
+        if window is not None:
+            self._notes.append([])
+            if len(self._window) > window:
+                self._evict()
         return record.id
 
+    def _evict(self) -> None:
+        from stack.writers.text import trace_lines
+
+        record = self._window.popleft()
+        lines = trace_lines(self._notes.popleft())
+        self.spill.write(record.id, record.time, record.segment, record.origin, record.data, lines)
+
     def frame(self, frame_id: int) -> FrameRecord:
-        return self.frames[frame_id - 1]
+        window = self._window
+        first = self.count - len(window) + 1
+        if frame_id >= first:
+            if frame_id > self.count:
+                raise IndexError(f"no frame #{frame_id} yet (the run has {self.count})")
+            return window[frame_id - first]
+        if frame_id < 1 or self.spill is None:
+            raise IndexError(f"no frame #{frame_id}")
+        spilled = self.spill.read(frame_id)
+        return FrameRecord(spilled.id, spilled.time, spilled.segment, spilled.origin, spilled.data)
+
+    def notes(self, frame_id: int) -> list[str]:
+        """The trace lines of the events about frame `frame_id`, as text."""
+        window = self._window
+        first = self.count - len(window) + 1
+        if self.spill is not None and first <= frame_id <= self.count:
+            from stack.writers.text import trace_lines
+
+            return trace_lines(self._notes[frame_id - first])
+        if self.spill is not None and self.spill.holds(frame_id):
+            return list(self.spill.read(frame_id).notes)
+        raise IndexError(f"no frame #{frame_id}")
 
     def emit(self, event: Event) -> None:
         if self.keep_events:
             self.events.append(event)
+        notes = self._notes
+        if notes:
+            # A frame's notes are the events about it (the newest frame an event names), else
+            # what happened while it was the newest frame.
+            at = event.frames[-1] - self.count - 1 if event.frames else -1
+            notes[at if -len(notes) <= at < 0 else -1].append(event)
         for subscriber in self._subscribers:
             subscriber(event)
 
     def now(self) -> float:
         return self.clock.now()
+
+    def close(self) -> None:
+        """Remove a temporary spill file (one given by path is kept, complete)."""
+        if self.spill is not None:
+            if self.spill.keep:
+                while self._window:
+                    self._evict()
+            self.spill.close()

@@ -38,6 +38,13 @@ class ExpandedLog:
     def __bool__(self) -> bool:
         return self._rows > 0
 
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, ExpandedLog)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
     @property
     def first_row(self) -> int:
         """The first row still in memory."""

@@ -24,11 +24,28 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _frames(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of frames") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} frames cannot be negative")
+    return value
+
+
+def _trace_options(p: argparse.ArgumentParser, suffix: str = "") -> None:
+    # Passed to the trace through the environment, which every trace of the process reads.
+    p.add_argument("--trace-window", dest="trace_window" + suffix, type=_frames, default=None, metavar="FRAMES", help="frames the trace keeps in memory; older ones spill to disk and are read back when needed (default 10000; 0 keeps all in memory)")
+    p.add_argument("--spill", dest="spill" + suffix, default=None, metavar="FILE", help="where frames beyond the window go (a pcapng with each frame's events as comments, kept after the run); default: a temporary file, removed at the end")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="workbench", description="A terminal workbench for a small network: simulated, or live over TAP.")
     p.add_argument("--lab", default="default", metavar="NAME|FILE", help="built-in lab name or a lab TOML file (default: default)")
     p.add_argument("--theme", default=None, help="colour theme for the app")
     p.add_argument("--tap", dest="taps", action="append", default=[], metavar="SEGMENT=IFNAME", help="bridge a lab segment to a TAP device (created if missing, removed on exit); repeat for more")
+    _trace_options(p)
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     run = sub.add_parser("run", help="run a lab headless and print the trace")
@@ -39,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--events", help="write the trace as JSON Lines to this file")
     run.add_argument("-q", "--quiet", action="store_true", help="print only the commands' results")
     run.add_argument("--tap", dest="run_taps", action="append", default=[], metavar="SEGMENT=IFNAME", help="bridge a lab segment to a TAP device and run live, in real time; repeat for more")
+    _trace_options(run, "_run")
     run.add_argument("--for", dest="serve_for", type=_seconds, default=None, metavar="SECONDS", help="keep serving this long after the commands (live: real seconds, 0 = stop when done; simulated: virtual seconds)")
 
     dissect = sub.add_parser("dissect", help="read a pcap or pcapng capture like tshark -r")
@@ -65,10 +83,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    import os
+
     from stack.labs import LabError
     from stack.link.tap import TapError
+    from stack.trace import TraceError
     from workbench.shell import CommandError
 
+    window = getattr(args, "trace_window_run", None)
+    window = args.trace_window if window is None else window
+    if window is not None:
+        os.environ["WORKBENCH_TRACE_WINDOW"] = str(window)
+    spill = getattr(args, "spill_run", None) or args.spill
+    if spill:
+        os.environ["WORKBENCH_SPILL"] = os.path.abspath(spill)
     try:
         if args.command == "run":
             from stack.labs import load_lab
@@ -102,7 +130,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
             return 0
         return _app(args)
-    except (LabError, CommandError, TapError) as err:
+    except (LabError, CommandError, TapError, TraceError) as err:
         print(f"workbench: {err}", file=sys.stderr)
         return 2
     except OSError as err:

@@ -42,7 +42,13 @@ class SteadyGC:
     whole window that had not been lost. Every `interval` seconds this collects the young
     generations (cheap) and freezes what survived (`gc.freeze`): full collections then walk
     only what is new since. `stop()` unfreezes everything again.
+
+    Frozen objects are never collected, so garbage in reference cycles (a closed connection and
+    its callbacks) would pile up: every `FULL_EVERY` ticks it unfreezes and collects everything
+    once. The trace is bounded (a window in memory), so that pause is bounded too.
     """
+
+    FULL_EVERY = 30
 
     def __init__(self, loop: asyncio.AbstractEventLoop, interval: float = GC_INTERVAL) -> None:
         self._loop = loop
@@ -52,7 +58,11 @@ class SteadyGC:
         self._tick()
 
     def _tick(self) -> None:
-        gc.collect(1)
+        if self.freezes and not self.freezes % self.FULL_EVERY:
+            gc.unfreeze()
+            gc.collect()
+        else:
+            gc.collect(1)
         gc.freeze()
         self.freezes += 1
         self._handle = self._loop.call_later(self._interval, self._tick)
@@ -86,7 +96,7 @@ def open_live(spec: LabSpec, trace: Trace | None = None, *, netns: str | None = 
     run a `SteadyGC(loop)` while live (and `stop()` it at the end): see its note on RTOs.
     """
     clock = RealtimeClock(asyncio.get_running_loop())
-    trace = trace if trace is not None else Trace(clock, keep_events=False)
+    trace = trace if trace is not None else Trace(clock, keep_events=False, epoch=time.time() - clock.now())
     net = build_network(spec, clock, trace, live=True)
     return net, attach_taps(net, netns=netns)
 
@@ -94,18 +104,21 @@ def open_live(spec: LabSpec, trace: Trace | None = None, *, netns: str | None = 
 async def serve(spec: LabSpec, dos: list[str], out: TextIO, *, quiet: bool, pcap: str | None, events: str | None, serve_for: float | None, netns: str | None = None, err: TextIO = sys.stderr, capture_on: list[str] | None = None) -> int:
     loop = asyncio.get_running_loop()
     clock = RealtimeClock(loop)
-    trace = Trace(clock, keep_events=False)  # the writers are the record; a long run must not grow it
+    # The writers are the record; the trace keeps a window in memory and spills the rest.
+    trace = Trace(clock, keep_events=False, epoch=time.time() - clock.now())
     net = build_network(spec, clock, trace, live=True)
     invocations = [prepare(net, text) for text in dos]  # bad commands fail before any device opens
     segments = capture_segments(spec, capture_on)
     outcomes: list[Outcome] = []
     interrupted = False
     with ExitStack() as stack:
+        stack.callback(trace.close)
         attach_writers(stack, trace, out, quiet, pcap, events, epoch=time.time() - clock.now(), segments=segments)
         # Trouble with a device is said on stderr even when the trace is not printed (-q).
         trace.subscribe(lambda e: e.kind == "tap_problem" and err.write(f"workbench: {e.describe()}\n"))
         taps = attach_taps(net, netns=netns)
         stack.callback(taps.close)
+        err.write(f"workbench: {trace.where()}\n")
         stack.callback(SteadyGC(loop).stop)
         task = asyncio.current_task()
         assert task is not None

@@ -25,8 +25,11 @@ def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: 
     invocations = [prepare(net, text) for text in dos]
     segments = capture_segments(spec, capture_on)
     with ExitStack() as stack:
+        stack.callback(net.trace.close)
         attach_writers(stack, net.trace, out, quiet, pcap, events, segments=segments)
         outcomes = run_virtual(net, invocations, settle)
+        if net.trace.spilled:
+            sys.stderr.write(f"workbench: {net.trace.where()}\n")
     return report(outcomes, out, quiet)
 
 
@@ -46,7 +49,10 @@ def attach_writers(stack: ExitStack, trace: Trace, out: TextIO, quiet: bool, pca
         trace.subscribe(TextWriter(out))
     if pcap:
         handle = stack.enter_context(NamedFile(open(pcap, "wb"), pcap))
-        trace.subscribe(capture_writer(pcap, handle, trace, epoch, segments))
+        writer = capture_writer(pcap, handle, trace, epoch, segments)
+        trace.subscribe(writer)
+        if hasattr(writer, "close"):
+            stack.callback(writer.close)  # a pcapng holds its newest frames back for their comments
     if events:
         handle = stack.enter_context(NamedFile(open(events, "w", encoding="utf-8"), events))
         trace.subscribe(JsonlWriter(handle, trace))

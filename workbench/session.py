@@ -4,9 +4,11 @@ started, and the trace turned into something a screen can pull at its own pace.
 The network never waits on the screen: every trace event is appended to `Session.log` (a list,
 so appending is all the subscriber does) and the session posts one `SessionChanged` when
 something is new — never a second one until the screen has called `take()`. The screen never
-waits on the network: while playing, each tick (30 a second) spends at most `TICK_BUDGET` of
-wall time firing timers; a network busier than that runs slower than the chosen speed (the
-status bar says so) instead of freezing the keys.
+waits on the network: while playing, each tick (at most 30 a second) spends at most
+`TICK_BUDGET` of wall time firing timers; a network busier than that runs slower than the
+chosen speed (the status bar says so) instead of freezing the keys. Ticks come only when there
+is something to do: a playing lab sleeps until its next timer is due (waking every `IDLE_TICK`
+to move the clock on screen), a paused one until a key is pressed, a live one until an event.
 
 Panes read the lab through the session's small frozen rows (`workbench.views`), never through
 the stack's objects, so no widget reaches into a host.
@@ -35,7 +37,8 @@ from workbench.views import ArpRow, HostRow, RouteRow
 
 # 1× is real time. The network's events are microseconds apart, so the slow end matters most.
 SPEEDS = (0.0001, 0.001, 0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0)
-TICK = 1 / 30  # how often the clock advances while playing, and how often the screen hears news
+TICK = 1 / 30  # how often the clock advances while busy, and how often the screen hears news
+IDLE_TICK = 0.5  # a playing lab with nothing due still shows its clock moving, this often
 TICK_BUDGET = 0.012  # wall seconds of network work per tick; the screen has the rest
 MAX_GAP = 0.25  # a tick that comes late (a stall) does not make virtual time leap
 STEP_LIMIT = 200_000  # timers one `n` may fire looking for an event
@@ -91,6 +94,7 @@ class Status:
     frames: int
     events: int
     running: int
+    spill: str = ""  # where frames beyond the trace's memory window went, once some did
 
 
 @dataclass
@@ -131,7 +135,9 @@ class Session:
         self._posted = False
         self._post: Callable[[], object] | None = None
         self._finished: Callable[[str, bool, list[str]], object] | None = None
-        self._timer = None
+        self._timer = None  # the pending tick (an asyncio handle), None while asleep
+        self._loop = None
+        self._planned = TICK
         self._gc = None
         self._last_wall = time.monotonic()
         self._owners = {nic_mac: label for label, nic_mac in self._nics()}
@@ -159,21 +165,22 @@ class Session:
         target = target or pump
         self._post = lambda: target.post_message(SessionChanged())
         self._finished = lambda text, ok, lines: target.post_message(CommandFinished(text, ok, lines))
-        self._timer = pump.set_interval(TICK, self.tick)
+        import asyncio
+
+        self._loop = asyncio.get_running_loop()
         self._posted = False
         self._notify()
         # The log keeps every event: hundreds of thousands of objects, whose full garbage
         # collections stalled the screen for 140 ms under a flood. Freeze survivors each second.
-        import asyncio
-
         from workbench.live import SteadyGC
 
         self._gc = SteadyGC(asyncio.get_running_loop())
 
     def close(self) -> None:
         if self._timer is not None:
-            self._timer.stop()
+            self._timer.cancel()
             self._timer = None
+        self._loop = None
         self._post = self._finished = None
         if self._gc is not None:
             self._gc.stop()
@@ -182,6 +189,7 @@ class Session:
         if self.taps is not None:
             self.taps.close()
             self.taps = None
+        self.trace.close()
 
     def take(self) -> list[Entry]:
         """What was logged since the last take; lets the session post again."""
@@ -191,8 +199,36 @@ class Session:
         self._taken = len(self.log)
         return new
 
+    def _wake(self, delay: float = TICK) -> None:
+        """Make sure a tick is coming within `delay` (the session sleeps when idle)."""
+        if self._timer is None and self._loop is not None:
+            self._planned = delay
+            self._timer = self._loop.call_later(delay, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self.tick()
+        if self._timer is not None:  # tick's own notify asked for the default; we know better
+            self._timer.cancel()
+            self._timer = None
+        delay = self._next_tick()
+        if delay is not None:
+            self._wake(delay)
+
+    def _next_tick(self) -> float | None:
+        """Seconds until the next tick is worth having; None sleeps until something wakes us."""
+        if self.behind:
+            return TICK
+        if not self.virtual or not self.playing:
+            return None  # live: events wake it; paused: keys do
+        nxt = self.clock.next_time()
+        if nxt is None:
+            return IDLE_TICK
+        return min(max((nxt - self.clock.now()) / self.speed, TICK), IDLE_TICK)
+
     def _notify(self) -> None:
         self._dirty = True
+        self._wake()
         if self._post is not None and not self._posted:
             self._posted = True
             self._post()
@@ -209,6 +245,8 @@ class Session:
         if type(event) is RouteDecision:
             self.decisions[event.host].append(event)
         self._dirty = True
+        if self._timer is None:
+            self._wake()
 
     def _log_output(self, host: str, text: str) -> None:
         self.log.append(OutputLine(self.clock.now(), host, text))
@@ -227,7 +265,7 @@ class Session:
     def tick(self) -> None:
         if self.playing and self.virtual:
             wall = time.monotonic()
-            elapsed = min(wall - self._last_wall, MAX_GAP)
+            elapsed = min(wall - self._last_wall, self._planned + MAX_GAP)
             self._last_wall = wall
             self.held = 0
             if self.clock.next_time() is not None or self.programs:
@@ -333,6 +371,7 @@ class Session:
         return Status(
             self.spec.name, self.clock.now(), self.playing, self.speed, not self.virtual,
             self.behind, len(self._frames), self.emitted - held, len(self.programs),
+            self.trace.spill_path if self.trace.spilled else "",
         )
 
     # --- commands ----------------------------------------------------------------------------

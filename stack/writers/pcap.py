@@ -1,17 +1,26 @@
 """Captures for Wireshark and tshark: classic pcap, or pcapng with one interface per segment
 (so a frame's segment survives as its interface name). Frames are written without FCS, as
-captures usually are; timestamps are the trace's (virtual seconds from 0, or real seconds)."""
+captures usually are; timestamps are the trace's (virtual seconds from 0, or real seconds).
+
+A pcapng also carries the trace: each frame's packet comments are the trace lines of the
+events about it (`pc2 eth0 drops #2: not for me …`), so Wireshark shows why next to what.
+Events about a frame arrive after it, so the writer holds the newest `HOLD` frames back and
+writes each as it leaves that window (and every held frame at `close()`)."""
 
 from __future__ import annotations
 
 import struct
 from typing import BinaryIO
 
+from collections import deque
+
 from stack.events import Event, FrameSent
+from stack.spill import interface, packet
 from stack.trace import Trace
 
 LINKTYPE_ETHERNET = 1
 SNAPLEN = 65535
+HOLD = 64  # frames a pcapng writer keeps back, gathering the events about them
 
 
 class PcapWriter:
@@ -46,24 +55,46 @@ class PcapngWriter:
         self.segments = segments
         self.count = 0
         self.interfaces: dict[str, int] = {}
+        self._held: deque[tuple[int, float, str, bytes, list]] = deque()  # (id, time, segment, data, events)
         out.write(_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1) + _options([(4, b"Packet Workbench")])))
 
     def __call__(self, event: Event) -> None:
+        held = self._held
         if isinstance(event, FrameSent) and (self.segments is None or event.segment in self.segments):
             rec = self.trace.frame(event.frames[0])
-            self.write(rec.time, rec.segment, rec.data)
+            held.append((rec.id, rec.time, rec.segment, rec.data, [event]))
+            if len(held) > HOLD:
+                self._write_held()
+            return
+        if held and event.frames:
+            # The newest frame the event names, if it is still held.
+            at = event.frames[-1] - held[0][0]
+            if 0 <= at < len(held) and held[at][0] == event.frames[-1]:
+                held[at][4].append(event)
+            else:
+                for item in reversed(held):
+                    if item[0] == event.frames[-1]:
+                        item[4].append(event)
+                        break
 
-    def write(self, time: float, segment: str, data: bytes) -> None:
+    def _write_held(self) -> None:
+        from stack.writers.text import trace_lines
+
+        _id, time, segment, data, events = self._held.popleft()
+        self.write(time, segment, data, trace_lines(events))
+
+    def close(self) -> None:
+        """Write the frames still held back (call before closing the file)."""
+        while self._held:
+            self._write_held()
+
+    def write(self, time: float, segment: str, data: bytes, comments: list[str] | None = None) -> None:
         index = self.interfaces.get(segment)
         if index is None:
             index = self.interfaces[segment] = len(self.interfaces)
-            # Interface Description Block: if_name (2), if_tsresol (9) = 6 → microseconds.
-            body = struct.pack("<HHI", LINKTYPE_ETHERNET, 0, SNAPLEN) + _options([(2, segment.encode()), (9, b"\x06")])
-            self.out.write(_block(0x00000001, body))
+            self.out.write(interface(segment, nanoseconds=False))
         stamp = int(round((self.epoch + time) * 1_000_000))
-        pad = b"\0" * (-len(data) % 4)
-        body = struct.pack("<IIIII", index, stamp >> 32, stamp & 0xFFFFFFFF, len(data), len(data)) + data + pad + _options([])
-        self.out.write(_block(0x00000006, body))
+        self.out.write(packet(index, stamp, data, comments or []))
         self.count += 1
 
 

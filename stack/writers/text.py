@@ -11,6 +11,17 @@ def format_event(event: Event) -> str:
     return f"{event.time:12.6f}  {event.host:<8} {event.describe()}"
 
 
+def trace_lines(events) -> list[str]:
+    """Each event's line; a bus record gives one line per NIC, as they read before."""
+    out = []
+    for event in events:
+        if type(event) is FramesFiltered:
+            out.extend(format_event(e) for e in event.expand())
+        else:
+            out.append(format_event(event))
+    return out
+
+
 class TextWriter:
     def __init__(self, out: TextIO, *, hide: frozenset[str] = frozenset()) -> None:
         self.out = out

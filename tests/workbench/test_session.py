@@ -189,3 +189,31 @@ def test_inject_onto_a_segment(session):
     assert session.frame(frame_id).origin.startswith("crafted")
     with pytest.raises(CommandError, match="no segment named 'wan'"):
         session.inject("wan", frame)
+
+
+async def test_a_playing_lab_with_nothing_due_sleeps_between_ticks(session, monkeypatch):
+    """Idle costs (almost) nothing: no 30-a-second ticking when no timer is due."""
+    import asyncio
+
+    ticks = []
+    real_tick = session.tick
+    monkeypatch.setattr(session, "tick", lambda: (ticks.append(session.clock.now()), real_tick()))
+    session.attach(FakePump())
+    try:
+        await asyncio.sleep(0.3)
+        paused = len(ticks)
+        assert paused <= 1, "a paused lab does not tick"
+        session.toggle_play()
+        await asyncio.sleep(1.2)
+        idle = len(ticks) - paused
+        assert 1 <= idle <= 5, f"{idle} ticks in 1.2 s with nothing due"
+        assert session.clock.now() == pytest.approx(1.2, abs=0.3), "the clock still moves in real time"
+        # With a ping every 0.25 s of lab time, ticks come when its timers are due, not 30 a second.
+        session.run("pc: ping 192.168.1.1 -c 4 -i 0.25")
+        before = len(ticks)
+        await asyncio.sleep(1.2)
+        busy = len(ticks) - before
+        assert 2 <= busy <= 15, f"{busy} ticks: as the timers fall due, not 30 a second"
+        assert not session.programs, "the ping ran to its end while playing"
+    finally:
+        session.close()

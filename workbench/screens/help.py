@@ -43,6 +43,17 @@ class HelpScreen(ModalScreen[None]):
         super().__init__()
         self.owner = owner
 
+    def _trace_line(self) -> str:
+        trace = getattr(getattr(self.owner, "session", None), "trace", None)
+        if trace is None:
+            return ""
+        if trace.spilled:  # the path has the process id in it: shown once it is in use
+            return f"Trace: {trace.where()}."
+        if trace.spill is None:
+            return "Trace: every frame stays in memory (--trace-window 0)."
+        return (f"Trace: the newest {trace.window:,} frames stay in memory; older ones go to a temporary "
+                "pcapng (--spill FILE keeps it, --trace-window N sets the window).")
+
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold")
@@ -55,7 +66,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(table, id="help-keys")
             yield Static(
                 "In a pane: ↑ ↓ PgUp PgDn Home End move, Enter opens, Tab goes to the next pane.\n"
-                "The same actions are in the command palette (ctrl+p). Esc closes this.",
+                "The same actions are in the command palette (ctrl+p). Esc closes this.\n"
+                + self._trace_line(),
                 classes="hint",
             )
 

@@ -55,6 +55,7 @@ class StatusBar(Static):
             f"  frames {status.frames:,}  events {status.events:,}",
             f"  running {status.running}" if status.running else "",
             f"  │ {status.lab} · {host}",
+            f"  │ older frames in {status.spill}" if status.spill else "",
         )
         self.update(text)
 

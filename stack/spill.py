@@ -1,0 +1,182 @@
+"""The trace's spill file: frames that left the in-memory window, on disk, read back by id.
+
+The file is a pcapng a person can open in Wireshark: one interface per segment (named after
+it), each frame an Enhanced Packet Block whose comments say who sent it (`sent by pc eth0`)
+and, one comment each, the trace lines of the events about it (`  0.000055  pc2      eth0
+drops #2: not for me …`; an event naming no frame goes with the newest frame at the time). Timestamps are nanoseconds, the trace's
+time plus `epoch` (0 in simulation: lab seconds; wall-clock seconds live).
+
+Beside it, `PATH.idx` holds each frame's offset in the pcapng as 8 bytes (frame id N at byte
+8·(N−1)), so reading frame N back is two reads, and memory holds nothing per spilled frame.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from typing import NamedTuple
+
+LINKTYPE_ETHERNET = 1
+SNAPLEN = 65535
+SHB, IDB, EPB = 0x0A0D0D0A, 0x00000001, 0x00000006
+OPT_COMMENT = 1
+SENT_BY = "sent by "
+
+
+class SpilledFrame(NamedTuple):
+    id: int
+    time: float
+    segment: str
+    origin: str
+    data: bytes
+    notes: tuple[str, ...]  # the trace lines of the events about the frame
+
+
+def options(items: list[tuple[int, bytes]]) -> bytes:
+    """pcapng options: code, length, value padded to 4 bytes; then opt_endofopt."""
+    if not items:
+        return b""
+    out = bytearray()
+    for code, value in items:
+        out += struct.pack("<HH", code, len(value)) + value + b"\0" * (-len(value) % 4)
+    return bytes(out + struct.pack("<HH", 0, 0))
+
+
+def block(kind: int, body: bytes) -> bytes:
+    length = 12 + len(body)
+    return struct.pack("<II", kind, length) + body + struct.pack("<I", length)
+
+
+def section_header(app: str = "Packet Workbench") -> bytes:
+    return block(SHB, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1) + options([(4, app.encode())]))
+
+
+def interface(name: str, nanoseconds: bool = True) -> bytes:
+    # if_name (2), if_tsresol (9): 9 → nanoseconds, 6 → microseconds.
+    resol = b"\x09" if nanoseconds else b"\x06"
+    return block(IDB, struct.pack("<HHI", LINKTYPE_ETHERNET, 0, SNAPLEN) + options([(2, name.encode()), (9, resol)]))
+
+
+def packet(index: int, stamp: int, data: bytes, comments: list[str]) -> bytes:
+    body = struct.pack("<IIIII", index, stamp >> 32, stamp & 0xFFFFFFFF, len(data), len(data))
+    opts = options([(OPT_COMMENT, c.encode("utf-8")[:65000]) for c in comments])
+    return block(EPB, body + data + b"\0" * (-len(data) % 4) + opts)
+
+
+class SpillFile:
+    """Append frames (with their notes) and read any of them back by id. Created on first write."""
+
+    def __init__(self, path: str, *, epoch: float = 0.0, keep: bool = False) -> None:
+        self.path = path
+        self.epoch = epoch
+        self.keep = keep  # False: the files are removed by `close()` (a temporary spill)
+        self.count = 0  # frames written
+        self.first_id = 0
+        self._out = None
+        self._index = None
+        self._offset = 0
+        self._interfaces: dict[str, int] = {}
+        self._names: list[str] = []
+        self._dirty = False
+        self._read_fd = -1
+        self._index_fd = -1
+
+    @property
+    def index_path(self) -> str:
+        return self.path + ".idx"
+
+    @property
+    def started(self) -> bool:
+        return self._out is not None
+
+    def _open(self) -> None:
+        self._out = open(self.path, "wb", buffering=1 << 16)  # noqa: SIM115 - closed in close()
+        self._index = open(self.index_path, "wb", buffering=1 << 14)  # noqa: SIM115
+        self._out.write(section_header())
+        self._offset = self._out.tell()
+
+    def write(self, frame_id: int, time: float, segment: str, origin: str, data: bytes, notes: list[str]) -> None:
+        if self._out is None:
+            self._open()
+            self.first_id = frame_id
+        if frame_id != self.first_id + self.count:
+            raise ValueError(f"spill expects frame #{self.first_id + self.count}, got #{frame_id}")
+        out = self._out
+        index = self._interfaces.get(segment)
+        if index is None:
+            index = self._interfaces[segment] = len(self._names)
+            self._names.append(segment)
+            idb = interface(segment)
+            out.write(idb)
+            self._offset += len(idb)
+        stamp = int(round((self.epoch + time) * 1_000_000_000))
+        epb = packet(index, stamp, data, [SENT_BY + origin, *notes])
+        self._index.write(struct.pack("<Q", self._offset))
+        out.write(epb)
+        self._offset += len(epb)
+        self.count += 1
+        self._dirty = True
+
+    def holds(self, frame_id: int) -> bool:
+        return self.count > 0 and self.first_id <= frame_id < self.first_id + self.count
+
+    def _sync(self) -> None:
+        if self._dirty:
+            self._out.flush()
+            self._index.flush()
+            self._dirty = False
+        if self._read_fd < 0:
+            self._read_fd = os.open(self.path, os.O_RDONLY)
+            self._index_fd = os.open(self.index_path, os.O_RDONLY)
+
+    def read(self, frame_id: int) -> SpilledFrame:
+        if not self.holds(frame_id):
+            raise IndexError(f"frame #{frame_id} is not in the spill file")
+        self._sync()
+        (offset,) = struct.unpack("<Q", os.pread(self._index_fd, 8, 8 * (frame_id - self.first_id)))
+        head = os.pread(self._read_fd, 8, offset)
+        _kind, length = struct.unpack("<II", head)
+        return self._parse(frame_id, os.pread(self._read_fd, length, offset))
+
+    def _parse(self, frame_id: int, raw: bytes) -> SpilledFrame:
+        index, high, low, captured, _orig = struct.unpack_from("<IIIII", raw, 8)
+        data = raw[28 : 28 + captured]
+        at = 28 + captured + (-captured % 4)
+        end = len(raw) - 4
+        origin, notes = "", []
+        while at + 4 <= end:
+            code, size = struct.unpack_from("<HH", raw, at)
+            if code == 0:
+                break
+            value = raw[at + 4 : at + 4 + size]
+            at += 4 + size + (-size % 4)
+            if code == OPT_COMMENT:
+                text = value.decode("utf-8", "replace")
+                if not origin and text.startswith(SENT_BY):
+                    origin = text[len(SENT_BY) :]
+                else:
+                    notes.append(text)
+        time = ((high << 32) | low) / 1_000_000_000 - self.epoch
+        return SpilledFrame(frame_id, time, self._names[index], origin, bytes(data), tuple(notes))
+
+    def flush(self) -> None:
+        if self._out is not None:
+            self._out.flush()
+            self._index.flush()
+            self._dirty = False
+
+    def close(self) -> None:
+        for fd in (self._read_fd, self._index_fd):
+            if fd >= 0:
+                os.close(fd)
+        self._read_fd = self._index_fd = -1
+        if self._out is not None:
+            self._out.close()
+            self._index.close()
+            self._out = self._index = None
+            if not self.keep:
+                for path in (self.path, self.index_path):
+                    try:
+                        os.unlink(path)
+                    except OSError:
+                        pass

@@ -1,0 +1,95 @@
+"""The bounded trace: a window of frames in memory, the rest in a spill file on disk, and every
+frame of the run still readable by its id — checked against an unbounded trace of the same
+run, and against tshark reading the spill file as the capture it is."""
+
+import os
+import subprocess
+
+import pytest
+
+from stack.clock import VirtualClock
+from stack.labs import build_network, load_lab
+from stack.spill import SpillFile
+from stack.trace import Trace
+from workbench.commands import prepare
+from workbench.run import run_virtual
+from tests.conftest import needs_tool
+
+STORY = ["pc: ping 192.168.1.101 -c 3", "pc: browse http://www.google.com/"]
+
+
+def _run(window, spill_path=None):
+    clock = VirtualClock()
+    trace = Trace(clock, window=window, spill_path=spill_path)
+    net = build_network(load_lab("default"), clock, trace)
+    outcomes = run_virtual(net, [prepare(net, t) for t in STORY])
+    assert all(o.ok for o in outcomes)
+    return net
+
+
+def test_every_frame_reads_back_the_same_from_the_spill_file_as_from_memory(tmp_path):
+    whole = _run(None)
+    bounded = _run(8)
+    trace = bounded.trace
+    assert trace.count == whole.trace.count > 40
+    assert len(trace._window) == 8 and trace.spilled == trace.count - 8
+    assert os.path.exists(trace.spill_path)
+    for frame_id in range(1, trace.count + 1):
+        got, want = trace.frame(frame_id), whole.trace.frame(frame_id)
+        assert (got.id, got.segment, got.origin, got.data) == (want.id, want.segment, want.origin, want.data)
+        assert got.time == pytest.approx(want.time, abs=1e-9)
+    # The sequence view is the same whole run, first frame to last.
+    assert [f.data for f in trace.frames] == [f.data for f in whole.trace.frames]
+    assert trace.frames[0].id == 1 and trace.frames[-1].id == trace.count
+    # The events that followed a spilled frame are its notes: pc2's verdict on frame #1 is there.
+    notes = trace.notes(1)
+    assert any("pc2      eth0 accepts #1: broadcast" in line for line in notes)
+    trace.close()
+    assert not os.path.exists(bounded.trace.spill_path)  # a temporary spill is removed
+
+
+def test_memory_holds_the_window_however_long_the_run(tmp_path):
+    clock = VirtualClock()
+    trace = Trace(clock, window=50)
+    net = build_network(load_lab("default"), clock, trace)
+    run_virtual(net, [prepare(net, "pc: ping 192.168.1.1 -c 400 -i 0.01")])
+    assert trace.count > 800
+    assert len(trace._window) == 50 and len(trace._notes) == 50
+    assert len(trace.events.records()) <= 50 * 20
+    assert trace.frame(3).id == 3 and trace.frame(trace.count).id == trace.count
+    trace.close()
+
+
+@needs_tool("tshark")
+def test_tshark_reads_the_spill_file_with_each_frames_events_as_comments(tmp_path):
+    path = str(tmp_path / "spill.pcapng")
+    net = _run(4, spill_path=path)
+    net.trace.close()  # a spill file that was asked for is kept, with every frame
+    assert os.path.exists(path)
+    out = subprocess.run(
+        ["tshark", "-r", path, "-T", "fields", "-e", "frame.number", "-e", "frame.interface_name", "-e", "frame.comment"],
+        capture_output=True, text=True, check=True,
+    ).stdout.splitlines()
+    assert len(out) == net.trace.count
+    number, interface, comments = out[1].split("\t")
+    assert number == "2" and interface == "lan"
+    assert "sent by pc2 eth0" in comments and "pc3      eth0 drops #2: not for me" in comments
+
+
+def test_a_spill_file_refuses_frames_out_of_order(tmp_path):
+    spill = SpillFile(str(tmp_path / "s.pcapng"))
+    spill.write(1, 0.0, "lan", "pc eth0", b"\xff" * 60, [])
+    with pytest.raises(ValueError):
+        spill.write(3, 0.0, "lan", "pc eth0", b"\xff" * 60, [])
+    assert spill.read(1).data == b"\xff" * 60
+    spill.close()
+
+
+def test_the_window_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("WORKBENCH_TRACE_WINDOW", "123")
+    assert Trace(VirtualClock()).window == 123
+    monkeypatch.setenv("WORKBENCH_TRACE_WINDOW", "0")
+    assert Trace(VirtualClock()).window is None
+    monkeypatch.setenv("WORKBENCH_TRACE_WINDOW", "lots")
+    with pytest.raises(ValueError, match="number of frames"):
+        Trace(VirtualClock())
