@@ -189,6 +189,25 @@ class ArpCacheChanged(Event):
 
 
 @dataclass(frozen=True)
+class ArpEvicted(Event):
+    """The cache was full: the entry confirmed longest ago made room for a new one."""
+
+    interface: str
+    ip: IPv4Address
+    mac: str
+    newcomer: IPv4Address
+    limit: int
+
+    kind = "arp_evicted"
+
+    def describe(self) -> str:
+        return (
+            f"ARP cache on {self.interface} is full ({self.limit:,} entries): forgets {self.ip} "
+            f"({self.mac or 'incomplete'}, the one confirmed longest ago) to make room for {self.newcomer}"
+        )
+
+
+@dataclass(frozen=True)
 class ArpIgnored(Event):
     """A host read an ARP request on its segment and it was not about its own address."""
 

@@ -5,7 +5,9 @@ Requests are broadcast and retried `RETRIES` times a second apart; when none is 
 waiting packets are dropped and each sender hears ICMP host unreachable. Entries are REACHABLE
 for `REACHABLE_TIME` after they were confirmed, then STALE (still used, but the first use
 re-asks), and are forgotten after `FORGET_TIME`. A changed MAC is an event of its own, so a
-poisoned cache is visible.
+poisoned cache is visible. A cache holds at most `CACHE_LIMIT` entries (Linux's gc_thresh3):
+a newcomer beyond that evicts the entry confirmed longest ago (never a static one), and says so,
+so a flood of spoofed requests cannot grow it without bound.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
-from stack.events import ArpCacheChanged, ArpFailed, ArpIgnored, ArpRequestSent, PacketDropped
+from stack.events import ArpCacheChanged, ArpEvicted, ArpFailed, ArpIgnored, ArpRequestSent, PacketDropped
 from stack.wire.arp import ARP, REPLY, REQUEST
 from stack.wire.errors import WireError
 from stack.wire.ethernet import ETH_ARP, ETH_IPV4
@@ -29,6 +31,7 @@ FORGET_TIME = 300.0
 RETRY_INTERVAL = 1.0
 RETRIES = 3
 QUEUE_LIMIT = 64
+CACHE_LIMIT = 1024  # entries per interface's cache, as Linux's neigh gc_thresh3
 LIMITED_BROADCAST = IPv4Address("255.255.255.255")
 UNSPECIFIED = IPv4Address(0)
 
@@ -117,7 +120,7 @@ class ArpEngine:
                 return
         if entry is None:
             entry = ArpEntry(next_hop, None, INCOMPLETE, now)
-            cache[next_hop] = entry
+            self._insert(iface, cache, entry, frames)
         if len(entry.queue) >= QUEUE_LIMIT:
             entry.queue.pop(0)
         entry.queue.append((packet, frames))
@@ -191,12 +194,28 @@ class ArpEngine:
             return
         if not merged and arp.sender_ip != UNSPECIFIED:
             entry = ArpEntry(arp.sender_ip, None, INCOMPLETE, now)
-            cache[arp.sender_ip] = entry
+            self._insert(iface, cache, entry, (frame_id,))
             self._learn(iface, entry, arp.sender_mac, now, frame_id, "learned from the request for my address" if arp.op == REQUEST else "learned from reply")
         if arp.op == REQUEST:
             reply = ARP.reply(iface.nic.mac, iface.ip, arp.sender_mac, arp.sender_ip)
             self.replies_sent += 1
             host.link_send(iface, arp.sender_mac, ETH_ARP, reply.build())
+
+    def _insert(self, iface: Interface, cache: dict[IPv4Address, ArpEntry], entry: ArpEntry, frames: tuple[int, ...]) -> None:
+        """Add `entry`; a full cache first forgets the entry confirmed longest ago. Entries are
+        kept in the order they were last confirmed (`_learn` moves one to the end)."""
+        if len(cache) >= CACHE_LIMIT:
+            victim = next((e for e in cache.values() if e.state != PERMANENT and e.timer is None), None)
+            if victim is None:
+                victim = next((e for e in cache.values() if e.state != PERMANENT), None)
+            if victim is not None:
+                if victim.timer is not None:
+                    victim.timer.cancel()
+                del cache[victim.ip]
+                host = self.host
+                host.trace.emit(ArpEvicted(host.clock.now(), host.name, frames, iface.name, victim.ip,
+                                           str(victim.mac) if victim.mac else "", entry.ip, CACHE_LIMIT))
+        cache[entry.ip] = entry
 
     def _learn(self, iface: Interface, entry: ArpEntry, mac: MAC, now: float, frame_id: int, reason: str) -> None:
         host = self.host
@@ -209,6 +228,9 @@ class ArpEngine:
         entry.mac = mac
         entry.state = REACHABLE
         entry.confirmed = now
+        cache = self.caches.get(iface.name)
+        if cache is not None and cache.get(entry.ip) is entry and next(reversed(cache)) != entry.ip:
+            cache[entry.ip] = cache.pop(entry.ip)  # most recently confirmed last: evicted last
         entry.attempts = 0
         if entry.timer is not None:
             entry.timer.cancel()
