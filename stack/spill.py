@@ -32,14 +32,20 @@ class SpilledFrame(NamedTuple):
     notes: tuple[str, ...]  # the trace lines of the events about the frame
 
 
+_PAD = (b"", b"\0\0\0", b"\0\0", b"\0")
+_HEAD = struct.Struct("<HH").pack
+_END = struct.pack("<HH", 0, 0)
+
+
 def options(items: list[tuple[int, bytes]]) -> bytes:
     """pcapng options: code, length, value padded to 4 bytes; then opt_endofopt."""
     if not items:
         return b""
-    out = bytearray()
+    parts = []
     for code, value in items:
-        out += struct.pack("<HH", code, len(value)) + value + b"\0" * (-len(value) % 4)
-    return bytes(out + struct.pack("<HH", 0, 0))
+        parts += (_HEAD(code, len(value)), value, _PAD[len(value) % 4])
+    parts.append(_END)
+    return b"".join(parts)
 
 
 def block(kind: int, body: bytes) -> bytes:

@@ -146,10 +146,10 @@ class Trace:
         return record.id
 
     def _evict(self) -> None:
-        from stack.writers.text import trace_lines
+        from stack.writers.text import note_lines
 
         record = self._window.popleft()
-        lines = trace_lines(self._notes.popleft())
+        lines = note_lines(self._notes.popleft())
         self.spill.write(record.id, record.time, record.segment, record.origin, record.data, lines)
 
     def frame(self, frame_id: int) -> FrameRecord:
@@ -169,9 +169,9 @@ class Trace:
         window = self._window
         first = self.count - len(window) + 1
         if self.spill is not None and first <= frame_id <= self.count:
-            from stack.writers.text import trace_lines
+            from stack.writers.text import note_lines
 
-            return trace_lines(self._notes[frame_id - first])
+            return note_lines(self._notes[frame_id - first])
         if self.spill is not None and self.spill.holds(frame_id):
             return list(self.spill.read(frame_id).notes)
         raise IndexError(f"no frame #{frame_id}")

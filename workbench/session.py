@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from stack.clock import VirtualClock
-from stack.events import Event, FrameReceived, FrameSent, RouteDecision
+from stack.events import Event, FrameReceived, FrameSent, FramesFiltered, RouteDecision
 from stack.labs import build_network
 from stack.labs.build import is_live
 from stack.labs.spec import LabSpec
@@ -237,7 +237,7 @@ class Session:
         log = self.log
         index = len(log)  # a row number: a FramesFiltered record spans several
         log.append(event)
-        self.emitted += 1
+        self.emitted += event.rows if type(event) is FramesFiltered else 1
         first = self.first_entry
         for frame_id in event.frames:
             if frame_id not in first:

@@ -78,10 +78,10 @@ class PcapngWriter:
                         break
 
     def _write_held(self) -> None:
-        from stack.writers.text import trace_lines
+        from stack.writers.text import note_lines
 
         _id, time, segment, data, events = self._held.popleft()
-        self.write(time, segment, data, trace_lines(events))
+        self.write(time, segment, data, note_lines(events))
 
     def close(self) -> None:
         """Write the frames still held back (call before closing the file)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from stack.events import Event, FramesFiltered
+from stack.events import Event, FrameSent, FramesFiltered
 
 
 def format_event(event: Event) -> str:
@@ -39,3 +39,25 @@ class TextWriter:
             return
         self.out.write(format_event(event) + "\n")
         self.lines += 1
+
+
+def note_lines(events) -> list[str]:
+    """The trace lines kept with a frame in a capture (its packet comments): as `trace_lines`,
+    but the frame's own summary is left out (the capture shows the frame itself) and a bus's
+    dropped copies are one line naming every NIC, so a comment costs little to write."""
+    out = []
+    for event in events:
+        kind = type(event)
+        if kind is FrameSent:
+            out.append(f"{event.time:12.6f}  {event.host:<8} {event.nic} sends {_ids(event.frames)} on {event.segment} ({event.wire_length} bytes with FCS)")
+        elif kind is FramesFiltered:
+            readers = event.readers
+            names = ", ".join(readers[i].owner for i in range(event.start, event.stop) if i != event.skip)
+            out.append(f"{event.time:12.6f}  {event.host:<8} {names} drop {_ids(event.frames)}: not for me (destination {event.dst.hex(':')})")
+        else:
+            out.append(f"{event.time:12.6f}  {event.host:<8} {event.describe()}")
+    return out
+
+
+def _ids(frames) -> str:
+    return ", ".join(f"#{i}" for i in frames)

@@ -44,6 +44,7 @@ def test_every_frame_reads_back_the_same_from_the_spill_file_as_from_memory(tmp_
     # The events that followed a spilled frame are its notes: pc2's verdict on frame #1 is there.
     notes = trace.notes(1)
     assert any("pc2      eth0 accepts #1: broadcast" in line for line in notes)
+    assert any("pc3, pc4, pc5, gw-a drop #2: not for me" in line for line in trace.notes(2))
     trace.close()
     assert not os.path.exists(bounded.trace.spill_path)  # a temporary spill is removed
 
@@ -73,7 +74,7 @@ def test_tshark_reads_the_spill_file_with_each_frames_events_as_comments(tmp_pat
     assert len(out) == net.trace.count
     number, interface, comments = out[1].split("\t")
     assert number == "2" and interface == "lan"
-    assert "sent by pc2 eth0" in comments and "pc3      eth0 drops #2: not for me" in comments
+    assert "sent by pc2 eth0" in comments and "pc3, pc4, pc5, gw-a drop #2: not for me" in comments
 
 
 def test_a_spill_file_refuses_frames_out_of_order(tmp_path):
