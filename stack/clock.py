@@ -8,11 +8,13 @@ loop and reads the loop's monotonic time.
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 import itertools
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # a simulated run never loads asyncio (a third of the import time)
+    import asyncio
 
 
 class Timer(Protocol):
@@ -110,7 +112,11 @@ class RealtimeClock:
     """The same interface on an asyncio loop, in seconds since the clock was made."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
-        self._loop = loop or asyncio.get_event_loop()
+        if loop is None:
+            import asyncio
+
+            loop = asyncio.get_event_loop()
+        self._loop = loop
         self._origin = self._loop.time()
 
     @property

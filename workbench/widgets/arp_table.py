@@ -88,7 +88,10 @@ class ArpPane(Vertical):
             return
         rows = self.session.arp_rows(self.host)
         self.query_one(ArpTable).show(rows, with_interface=self.session.interface_count(self.host) > 1)
-        self.query_one("#arp-detail", Static).update(self._detail(rows))
+        detail = self._detail(rows)
+        if detail != getattr(self, "_shown_detail", None):  # an unchanged line costs no layout
+            self._shown_detail = detail
+            self.query_one("#arp-detail", Static).update(detail)
 
     def _detail(self, rows: list[ArpRow]) -> Text:
         changed = [r for r in rows if r.previous]

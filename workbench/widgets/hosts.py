@@ -179,4 +179,6 @@ class HostsPane(Vertical):
             f" ({vendor})" if vendor else (" (vendor: looking up…)" if vendor is None else " (no registered vendor)"),
             f"  RX {row.rx}  TX {row.tx}  not for it {row.filtered}",
         )
-        self.query_one("#hosts-detail", Static).update(text)
+        if text != getattr(self, "_shown_detail", None):  # an unchanged line costs no layout
+            self._shown_detail = text
+            self.query_one("#hosts-detail", Static).update(text)

@@ -57,7 +57,7 @@ class StatusBar(Static):
             f"  │ {status.lab} · {host}",
             f"  │ older frames in {status.spill}" if status.spill else "",
         )
-        self.update(text)
+        self.update(text, layout=False)  # one line, full width: a new text never moves anything
 
     def _show_compact(self, status: Status, host: str, hint: str) -> None:
         state_style = self.get_component_rich_style("status-bar--state", partial=True)
@@ -70,7 +70,7 @@ class StatusBar(Static):
             ("  slowed" if status.behind else "", self.get_component_rich_style("status-bar--slow", partial=True)),
             f" · {status.frames:,} frames · {status.events:,} events",
             f" · {host}",
-        ))
+        ), layout=False)
 
     def _hint(self, hint: str) -> tuple:
         """What to press, right after "paused" where the eye already is (not dim at the far end)."""
