@@ -1,4 +1,6 @@
-"""Our wire codecs beside scapy's: microseconds to build and to parse the same whole frames.
+"""Our wire codecs beside scapy's and dpkt's: microseconds to build and to parse the same whole
+frames. scapy is what people craft with; dpkt is the fast pure-Python parser they pick when
+scapy is too slow (`pip install -e ".[bench]"` installs it). Aims: ≥ 50× scapy, ≥ 3× dpkt.
 
     python benchmarks/codecs.py            # about half a minute
     python benchmarks/codecs.py --quick    # fewer repetitions, noisier
@@ -10,7 +12,8 @@ options every Linux segment carries), and a DNS query for www.google.com.
 Build means every layer from field values, lengths and checksums computed, to the frame's bytes
 (ours: `make`/`query` and `build` layer by layer; scapy: stack the layers and `bytes()`).
 Parse means a full decode of every layer of those bytes (ours: `parse` layer by layer down to
-the innermost; scapy: `Ether(frame)`, which dissects every layer). Both sides must produce the
+the innermost; scapy: `Ether(frame)`, which dissects every layer; dpkt: `Ethernet(frame)`,
+which unpacks down to the transport, plus `DNS(udp.data)` for the query). Both sides must produce the
 same bytes and read the same fields, or the script stops before it times anything.
 
 Each figure is the best of several timeit runs (`autorange`, so each run lasts ≥ 0.2 s): the
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import socket
 import sys
 import timeit
 from collections.abc import Callable
@@ -30,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, no install
 
+import dpkt  # noqa: E402
 from scapy import __version__ as scapy_version  # noqa: E402
 from scapy.layers.dns import DNS as ScapyDNS  # noqa: E402
 from scapy.layers.dns import DNSQR  # noqa: E402
@@ -66,6 +71,48 @@ class Case:
     ours_parse: Callable[[bytes], object]
     scapy_parse: Callable[[bytes], object]
     same_fields: Callable[[object, object], bool]
+    dpkt_build: Callable[[], bytes]
+    dpkt_parse: Callable[[bytes], object]
+
+
+def _a(ip: IPv4Address) -> bytes:
+    return socket.inet_aton(str(ip))
+
+
+def dpkt_arp() -> bytes:
+    arp = dpkt.arp.ARP(op=1, sha=bytes(PC_MAC), spa=_a(PC), tha=bytes(6), tpa=_a(GW))
+    return bytes(dpkt.ethernet.Ethernet(dst=bytes(BROADCAST), src=bytes(PC_MAC), type=dpkt.ethernet.ETH_TYPE_ARP, data=arp)) + bytes(18)
+
+
+def dpkt_ping() -> bytes:
+    icmp = dpkt.icmp.ICMP(type=8, code=0, data=dpkt.icmp.ICMP.Echo(id=0x1234, seq=1, data=PING_DATA))
+    ip = dpkt.ip.IP(src=_a(PC), dst=_a(DNS_SERVER), p=1, id=0x4D2, df=1, ttl=64, data=icmp)
+    return bytes(dpkt.ethernet.Ethernet(dst=bytes(GW_MAC), src=bytes(PC_MAC), type=dpkt.ethernet.ETH_TYPE_IP, data=ip))
+
+
+def dpkt_tcp() -> bytes:
+    opts = b"\x01\x01\x08\x0a" + (3_141_592).to_bytes(4, "big") + (2_718_281).to_bytes(4, "big")
+    tcp = dpkt.tcp.TCP(sport=49152, dport=80, seq=1_000_001, ack=2_000_001, flags=dpkt.tcp.TH_ACK | dpkt.tcp.TH_PUSH,
+                       win=502, opts=opts, off=5 + len(opts) // 4, data=HTTP_DATA)
+    ip = dpkt.ip.IP(src=_a(PC), dst=_a(WWW), p=6, id=0x4D3, df=1, ttl=64, data=tcp)
+    return bytes(dpkt.ethernet.Ethernet(dst=bytes(GW_MAC), src=bytes(PC_MAC), type=dpkt.ethernet.ETH_TYPE_IP, data=ip))
+
+
+def dpkt_dns() -> bytes:
+    query = dpkt.dns.DNS(id=0xBEEF, op=dpkt.dns.DNS_RD, qd=[dpkt.dns.DNS.Q(name="www.google.com", type=1, cls=1)])
+    data = bytes(query)
+    udp = dpkt.udp.UDP(sport=50123, dport=53, ulen=8 + len(data), data=data)
+    ip = dpkt.ip.IP(src=_a(PC), dst=_a(DNS_SERVER), p=17, id=0x4D4, ttl=64, data=udp)
+    return bytes(dpkt.ethernet.Ethernet(dst=bytes(GW_MAC), src=bytes(PC_MAC), type=dpkt.ethernet.ETH_TYPE_IP, data=ip))
+
+
+def dpkt_parse(frame: bytes):
+    return dpkt.ethernet.Ethernet(frame)
+
+
+def dpkt_parse_dns(frame: bytes):
+    eth = dpkt.ethernet.Ethernet(frame)
+    return dpkt.dns.DNS(eth.data.data.data)
 
 
 # ARP request -----------------------------------------------------------------------------------
@@ -190,10 +237,10 @@ def same_dns(ours: DNS, theirs) -> bool:
 
 
 CASES = [
-    Case("ARP request", ours_arp, scapy_arp, parse_arp, Ether, same_arp),
-    Case("ICMP echo request", ours_ping, scapy_ping, parse_ping, Ether, same_ping),
-    Case("TCP segment, 1,000 B", ours_tcp, scapy_tcp, parse_tcp, Ether, same_tcp),
-    Case("DNS query", ours_dns, scapy_dns, parse_dns, Ether, same_dns),
+    Case("ARP request", ours_arp, scapy_arp, parse_arp, Ether, same_arp, dpkt_arp, dpkt_parse),
+    Case("ICMP echo request", ours_ping, scapy_ping, parse_ping, Ether, same_ping, dpkt_ping, dpkt_parse),
+    Case("TCP segment, 1,000 B", ours_tcp, scapy_tcp, parse_tcp, Ether, same_tcp, dpkt_tcp, dpkt_parse),
+    Case("DNS query", ours_dns, scapy_dns, parse_dns, Ether, same_dns, dpkt_dns, dpkt_parse_dns),
 ]
 
 
@@ -210,7 +257,7 @@ def main() -> None:
     repeat = 3 if parser.parse_args().quick else 7
 
     print(f"Python {sys.version.split()[0]} ({platform.python_implementation()}) on {platform.machine()}, "
-          f"{platform.system()}; scapy {scapy_version}")
+          f"{platform.system()}; scapy {scapy_version}, dpkt {dpkt.__version__}; load average {__import__('os').getloadavg()[0]:.1f}")
     print(f"best of {repeat} timeit runs per figure; µs per frame; × = how many times faster ours is\n")
 
     rows = []
@@ -219,6 +266,8 @@ def main() -> None:
         theirs = case.scapy_build()
         if frame != theirs:
             sys.exit(f"{case.name}: our bytes differ from scapy's\n ours   {frame.hex()}\n scapy  {theirs.hex()}")
+        if case.dpkt_build() != frame:
+            sys.exit(f"{case.name}: our bytes differ from dpkt's\n ours   {frame.hex()}\n dpkt   {case.dpkt_build().hex()}")
         if not case.same_fields(case.ours_parse(frame), case.scapy_parse(frame)):
             sys.exit(f"{case.name}: our parse and scapy's dissection disagree")
         rows.append((
@@ -226,15 +275,18 @@ def main() -> None:
             best_us(case.ours_build, repeat), best_us(case.scapy_build, repeat),
             best_us(lambda case=case, frame=frame: case.ours_parse(frame), repeat),
             best_us(lambda case=case, frame=frame: case.scapy_parse(frame), repeat),
+            best_us(case.dpkt_build, repeat),
+            best_us(lambda case=case, frame=frame: case.dpkt_parse(frame), repeat),
         ))
 
-    header = f"{'frame':<22}{'bytes':>6}  │{'build: ours':>12}{'scapy':>9}{'×':>6}  │{'parse: ours':>12}{'scapy':>9}{'×':>6}"
+    header = (f"{'frame':<22}{'bytes':>6}  │{'build: ours':>12}{'scapy':>8}{'×':>5}{'dpkt':>7}{'×':>6}"
+              f"  │{'parse: ours':>12}{'scapy':>8}{'×':>5}{'dpkt':>7}{'×':>6}")
     print(header)
     print("─" * len(header))
-    for name, size, build_ours, build_scapy, parse_ours, parse_scapy in rows:
+    for name, size, build_ours, build_scapy, parse_ours, parse_scapy, build_dpkt, parse_dpkt in rows:
         print(
-            f"{name:<22}{size:>6}  │{build_ours:>12.2f}{build_scapy:>9.1f}{build_scapy / build_ours:>6.0f}"
-            f"  │{parse_ours:>12.2f}{parse_scapy:>9.1f}{parse_scapy / parse_ours:>6.0f}"
+            f"{name:<22}{size:>6}  │{build_ours:>12.2f}{build_scapy:>8.1f}{build_scapy / build_ours:>5.0f}{build_dpkt:>7.1f}{build_dpkt / build_ours:>6.1f}"
+            f"  │{parse_ours:>12.2f}{parse_scapy:>8.1f}{parse_scapy / parse_ours:>5.0f}{parse_dpkt:>7.1f}{parse_dpkt / parse_ours:>6.1f}"
         )
 
 

@@ -113,7 +113,7 @@ async def serve(spec: LabSpec, dos: list[str], out: TextIO, *, quiet: bool, pcap
     interrupted = False
     with ExitStack() as stack:
         stack.callback(trace.close)
-        attach_writers(stack, trace, out, quiet, pcap, events, epoch=time.time() - clock.now(), segments=segments)
+        attach_writers(stack, trace, out, quiet, pcap, events, epoch=time.time() - clock.now(), segments=segments, loop=loop)
         # Trouble with a device is said on stderr even when the trace is not printed (-q).
         trace.subscribe(lambda e: e.kind == "tap_problem" and err.write(f"workbench: {e.describe()}\n"))
         taps = attach_taps(net, netns=netns)

@@ -43,10 +43,21 @@ def capture_segments(spec, names: list[str] | None) -> frozenset[str] | None:
     return frozenset(names)
 
 
-def attach_writers(stack: ExitStack, trace: Trace, out: TextIO, quiet: bool, pcap: str | None, events: str | None, epoch: float = 0.0, segments: frozenset[str] | None = None) -> None:
-    """Subscribe the text, pcap and JSON Lines writers; `stack` closes their files."""
+def attach_writers(stack: ExitStack, trace: Trace, out: TextIO, quiet: bool, pcap: str | None, events: str | None, epoch: float = 0.0, segments: frozenset[str] | None = None, loop=None) -> None:
+    """Subscribe the text, pcap and JSON Lines writers; `stack` closes their files. With a
+    `loop` (live), the text and JSON Lines are written just after the frames, off their path."""
+
+    def later(writer):
+        if loop is None:
+            return writer
+        from stack.writers.deferred import Deferred
+
+        deferred = Deferred(writer, loop)
+        stack.callback(deferred.flush)
+        return deferred
+
     if not quiet:
-        trace.subscribe(TextWriter(out))
+        trace.subscribe(later(TextWriter(out)))
     if pcap:
         handle = stack.enter_context(NamedFile(open(pcap, "wb"), pcap))
         writer = capture_writer(pcap, handle, trace, epoch, segments)
@@ -55,7 +66,7 @@ def attach_writers(stack: ExitStack, trace: Trace, out: TextIO, quiet: bool, pca
             stack.callback(writer.close)  # a pcapng holds its newest frames back for their comments
     if events:
         handle = stack.enter_context(NamedFile(open(events, "w", encoding="utf-8"), events))
-        trace.subscribe(JsonlWriter(handle, trace))
+        trace.subscribe(later(JsonlWriter(handle, trace)))
 
 
 def report(outcomes: list[Outcome], out: TextIO, quiet: bool = False) -> int:

@@ -40,6 +40,9 @@ class TextWriter:
         self.out.write(format_event(event) + "\n")
         self.lines += 1
 
+    def flush(self) -> None:
+        self.out.flush()
+
 
 def note_lines(events) -> list[str]:
     """The trace lines kept with a frame in a capture (its packet comments): as `trace_lines`,
