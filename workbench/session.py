@@ -42,6 +42,7 @@ IDLE_TICK = 0.5  # a playing lab with nothing due still shows its clock moving, 
 TICK_BUDGET = 0.012  # wall seconds of network work per tick; the screen has the rest
 MAX_GAP = 0.25  # a tick that comes late (a stall) does not make virtual time leap
 STEP_LIMIT = 200_000  # timers one `n` may fire looking for an event
+DECISIONS_KEPT = 1000  # routing decisions kept per host (the routing pane shows the last 40)
 
 
 class Shown(Sequence):
@@ -115,7 +116,10 @@ class Session:
         self.trace = net.trace
         self.virtual = isinstance(self.clock, VirtualClock)
         self.taps = taps
-        self.log = ExpandedLog()  # a bus's dropped-frame record is one entry, a row per NIC when read
+        # A bus's dropped-frame record is one entry, a row per NIC when read. Like the trace, the
+        # log keeps a window in memory; an older row reads as a pointer to the spill file.
+        window = self.trace.window
+        self.log = ExpandedLog(window * 20 if window else None, recall=self._forgotten)
         self.first_entry: dict[int, int] = {}  # frame id → index of the first log entry naming it
         self.decisions: dict[str, list[RouteDecision]] = defaultdict(list)
         self.playing = not self.virtual  # a live lab runs in real time from the start
@@ -242,11 +246,25 @@ class Session:
         for frame_id in event.frames:
             if frame_id not in first:
                 first[frame_id] = index
+                if len(first) > 4 * (self.trace.window or 1 << 62):
+                    self._forget_frames()
         if type(event) is RouteDecision:
-            self.decisions[event.host].append(event)
+            decisions = self.decisions[event.host]
+            decisions.append(event)
+            if len(decisions) > 2 * DECISIONS_KEPT:
+                del decisions[:-DECISIONS_KEPT]
         self._dirty = True
         if self._timer is None:
             self._wake()
+
+    def _forget_frames(self) -> None:
+        """Frame → log row for the frames still in the trace's window (the rest are on disk)."""
+        oldest = self.trace.count - (self.trace.window or 0)
+        self.first_entry = {f: row for f, row in self.first_entry.items() if f > oldest}
+
+    def _forgotten(self, row: int) -> OutputLine:
+        where = self.trace.spill_path or "the spill file"
+        return OutputLine(0.0, "", f"(an older event, no longer in memory: each frame's events are the packet comments of the spill file {where})")
 
     def _log_output(self, host: str, text: str) -> None:
         self.log.append(OutputLine(self.clock.now(), host, text))

@@ -217,3 +217,21 @@ async def test_a_playing_lab_with_nothing_due_sleeps_between_ticks(session, monk
         assert not session.programs, "the ping ran to its end while playing"
     finally:
         session.close()
+
+
+def test_a_long_session_keeps_a_window_and_points_to_the_spill_for_the_rest(monkeypatch):
+    monkeypatch.setenv("WORKBENCH_TRACE_WINDOW", "20")
+    session = Session.open(load_lab("default"))
+    try:
+        session.run("pc: ping 192.168.1.1 -c 200 -i 0.01")
+        session.clock.run_until_idle()
+        session._collect_output()
+        assert session.trace.count > 400
+        assert len(session.log.records()) <= 20 * 20 + 1024  # the window, compacted in chunks
+        assert len(session.first_entry) <= 4 * 20 + 1
+        assert "spill" in session.entry(0).describe()
+        # Every frame is still there to show, the old ones read back from disk.
+        assert session.frame(1).id == 1 and session.frame(session.trace.count).id == session.trace.count
+        assert session.status().spill == session.trace.spill_path
+    finally:
+        session.close()
