@@ -28,6 +28,7 @@ Subscriber = Callable[[Event], None]
 
 WINDOW = 10_000  # frames kept in memory by default (WORKBENCH_TRACE_WINDOW overrides)
 EVENTS_PER_FRAME = 20  # the event window, in entries, per frame of the frame window
+SLACK = 4096  # live, frames past the window before spilling stops waiting for a quiet moment
 _spills = itertools.count(1)
 
 
@@ -112,6 +113,8 @@ class Trace:
         if self.spill is not None:
             self._finalizer = weakref.finalize(self, self.spill.close)
         self._subscribers: list[Subscriber] = []
+        self._loop = getattr(clock, "loop", None)  # a real-time clock's asyncio loop
+        self._evicting = False
 
     @property
     def spill_path(self) -> str | None:
@@ -141,9 +144,22 @@ class Trace:
         window = self.window
         if window is not None:
             self._notes.append([])
-            if len(self._window) > window:
-                self._evict()
+            over = len(self._window) - window
+            if over > 0:
+                if self._loop is None or over > SLACK:
+                    self._evict()
+                elif not self._evicting:
+                    # Live: write to the spill file just after the frames, not between a
+                    # request and its answer.
+                    self._evicting = True
+                    self._loop.call_later(0.005, self._evict_over)
         return record.id
+
+    def _evict_over(self) -> None:
+        self._evicting = False
+        window = self.window or 0
+        while len(self._window) > window:
+            self._evict()
 
     def _evict(self) -> None:
         from stack.writers.text import note_lines
