@@ -22,7 +22,7 @@ from stack.clock import RealtimeClock
 from stack.labs import build_network, load_lab
 from stack.link.tap import TapDevice, TapPort
 from stack.net.arp import CACHE_LIMIT
-from stack.trace import WINDOW, Trace
+from stack.trace import SLACK, WINDOW, Trace
 from stack.writers.pcap import PcapWriter
 from stack.writers.text import TextWriter
 from tests.live.conftest import need_tools, reap
@@ -63,8 +63,8 @@ async def test_memory_stays_flat_under_a_ping_flood_and_a_curl_loop(tap, tmp_pat
     capture = tmp_path / "long.pcap"
     sink = open(os.devnull, "w")  # noqa: SIM115 - the text trace, as workbench run prints it
     with open(capture, "wb") as out:
-        trace.subscribe(TextWriter(sink))
-        trace.subscribe(PcapWriter(out, trace))
+        stop_text = trace.subscribe(TextWriter(sink))
+        stop_pcap = trace.subscribe(PcapWriter(out, trace))
         port = TapPort.plug(TapDevice.adopt(os.dup(tap.fd), tap.name, created=False), net.segments["lan"])
         steady = SteadyGC(loop)
         try:
@@ -80,13 +80,14 @@ async def test_memory_stays_flat_under_a_ping_flood_and_a_curl_loop(tap, tmp_pat
         finally:
             steady.stop()
             port.close()
+            stop_text()  # the lab's timers still run on this loop: nothing more to these files
+            stop_pcap()
             sink.close()
     baseline = next(r for t, r, _ in samples if t >= SETTLE)
     growth = max(r for t, r, _ in samples if t >= SETTLE) - baseline
     frames = trace.count
-    curls = sum(1 for s in net.host("www").tcp.connections()) if hasattr(net.host("www").tcp, "connections") else None
     print(f"\n{frames:,} frames in {DURATION:.0f} s; RSS at {SETTLE:.0f} s {baseline / 1e6:.1f} MB, growth after it {growth / 1e6:+.1f} MB; "
-          f"{trace.spilled:,} spilled to {trace.spill_path}; {curls}")
+          f"{trace.spilled:,} spilled to {trace.spill_path}")
     assert frames > 4 * WINDOW, "the flood should have pushed most of the run out of memory"
     assert growth < 10_000_000, [(round(t), round(r / 1e6, 1), n) for t, r, n in samples]
     # Every frame is in the capture ...
@@ -97,7 +98,7 @@ async def test_memory_stays_flat_under_a_ping_flood_and_a_curl_loop(tap, tmp_pat
     assert len(captured) == frames
     for frame_id in range(1, frames + 1):
         assert trace.frame(frame_id).data == captured[frame_id - 1], frame_id
-    assert trace.spilled == frames - WINDOW
+    assert frames - WINDOW - SLACK <= trace.spilled <= frames - WINDOW  # live, it spills just after a burst
     requests = sum(1 for f in captured if f[12:14] == b"\x08\x00" and f[23] == 1 and f[34] == 8)
     assert requests > 10_000, "the flood reached pc"
     assert any(b"GET / HTTP/1.1" in f for f in captured[: frames // 4]) and any(b"GET / HTTP/1.1" in f for f in captured[-frames // 4 :])
