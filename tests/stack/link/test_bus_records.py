@@ -11,8 +11,7 @@ from stack.labs import build_network, load_lab
 from stack.link.segment import Segment
 from stack.writers.jsonl import JsonlWriter
 from stack.writers.text import TextWriter
-from workbench.commands import prepare
-from workbench.run import run_virtual
+from workbench.shell import prepare, run_virtual
 from tests.conftest import lab_from_text
 
 STORY = ["pc: ping 192.168.1.101 -c 2", "pc: browse http://www.google.com/", "pc: ping 172.194.72.105 -s 4972 -c 1"]

@@ -7,8 +7,7 @@ from stack.net.arp import CACHE_LIMIT
 from stack.wire.arp import ARP
 from stack.wire.ethernet import ETH_ARP, Ethernet
 from stack.wire.mac import BROADCAST, MAC
-from workbench.commands import prepare
-from workbench.run import run_virtual
+from workbench.shell import prepare, run_virtual
 from tests.conftest import kinds
 
 
