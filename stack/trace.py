@@ -87,6 +87,13 @@ class Frames:
             raise IndexError(key)
         return trace.frame(key + 1)
 
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, tuple, Frames)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
     def __iter__(self) -> Iterator[FrameRecord]:
         trace = self._trace
         for frame_id in range(1, trace.count + 1):
