@@ -38,7 +38,7 @@ from workbench.views import ArpRow, HostRow, RouteRow
 # 1× is real time. The network's events are microseconds apart, so the slow end matters most.
 SPEEDS = (0.0001, 0.001, 0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0)
 TICK = 1 / 30  # how often the clock advances while busy, and how often the screen hears news
-IDLE_TICK = 0.5  # a playing lab with nothing due still shows its clock moving, this often
+IDLE_TICK = 1.0  # a playing lab with nothing due still shows its clock moving, once a second
 TICK_BUDGET = 0.012  # wall seconds of network work per tick; the screen has the rest
 MAX_GAP = 0.25  # a tick that comes late (a stall) does not make virtual time leap
 STEP_LIMIT = 200_000  # timers one `n` may fire looking for an event
@@ -205,9 +205,18 @@ class Session:
 
     def _wake(self, delay: float = TICK) -> None:
         """Make sure a tick is coming within `delay` (the session sleeps when idle)."""
-        if self._timer is None and self._loop is not None:
-            self._planned = delay
+        if self._loop is None:
+            return
+        if self._timer is not None:
+            if self._timer.when() <= self._loop.time() + delay:
+                return
+            self._timer.cancel()  # an idle wait, cut short: something happened
+            delay_since = self._planned  # the lab time owed covers the wait so far too
+            self._planned = max(delay, delay_since)
             self._timer = self._loop.call_later(delay, self._on_timer)
+            return
+        self._planned = delay
+        self._timer = self._loop.call_later(delay, self._on_timer)
 
     def _on_timer(self) -> None:
         self._timer = None

@@ -206,7 +206,7 @@ async def test_a_playing_lab_with_nothing_due_sleeps_between_ticks(session, monk
         session.toggle_play()
         await asyncio.sleep(1.2)
         idle = len(ticks) - paused
-        assert 1 <= idle <= 5, f"{idle} ticks in 1.2 s with nothing due"
+        assert 1 <= idle <= 3, f"{idle} ticks in 1.2 s with nothing due"
         assert session.clock.now() == pytest.approx(1.2, abs=0.3), "the clock still moves in real time"
         # With a ping every 0.25 s of lab time, ticks come when its timers are due, not 30 a second.
         session.run("pc: ping 192.168.1.1 -c 4 -i 0.25")
