@@ -44,15 +44,10 @@ class HelpScreen(ModalScreen[None]):
         self.owner = owner
 
     def _trace_line(self) -> str:
-        trace = getattr(getattr(self.owner, "session", None), "trace", None)
-        if trace is None:
-            return ""
-        if trace.spilled:  # the path has the process id in it: shown once it is in use
-            return f"Trace: {trace.where()}."
-        if trace.spill is None:
-            return "Trace: every frame stays in memory (--trace-window 0)."
-        return (f"Trace: the newest {trace.window:,} frames stay in memory; older ones go to a temporary "
-                "pcapng (--spill FILE keeps it, --trace-window N sets the window).")
+        # The same words every time (the path has the process id in it: the status bar shows
+        # it once frames spill).
+        return ("Trace: the newest 10,000 frames stay in memory; older ones go to a temporary "
+                "pcapng shown in the status bar (--spill FILE keeps it, --trace-window N sets the window).")
 
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
