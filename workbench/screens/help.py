@@ -46,8 +46,8 @@ class HelpScreen(ModalScreen[None]):
     def _trace_line(self) -> str:
         # The same words every time (the path has the process id in it: the status bar shows
         # it once frames spill).
-        return ("Trace: the newest 10,000 frames stay in memory; older ones go to a temporary "
-                "pcapng shown in the status bar (--spill FILE keeps it, --trace-window N sets the window).")
+        return ("Trace: the newest frames stay in memory (10,000; --trace-window N sets it); older ones "
+                "go to a temporary pcapng named in the status bar (--spill FILE keeps it).")
 
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
