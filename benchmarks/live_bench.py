@@ -270,14 +270,16 @@ async def workbench_figures(lab: str, keep_events: bool, nbytes: int, profile: b
         clock = RealtimeClock(loop)
         trace = Trace(clock, keep_events=keep_events)
         net = build_network(spec, clock, trace, live=True)
-        sink = None
+        text_file = None
         if trace_file:
             import tempfile
 
+            from stack.writers.deferred import Deferred
             from stack.writers.text import TextWriter
 
-            sink = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed below
-            trace.subscribe(TextWriter(sink))
+            text_file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed below
+            deferred = Deferred(TextWriter(text_file), loop)  # as workbench run --tap writes it
+            stop_text = trace.subscribe(deferred)
         taps = attach_taps(net, netns=ns)
         pc = net.host("pc")
         try:
@@ -326,12 +328,14 @@ async def workbench_figures(lab: str, keep_events: bool, nbytes: int, profile: b
             await asyncio.wait_for(server.wait(), 30)
             out["frames"] = len(net.trace.frames)
             out["gc"] = pauses.summary()
-            out["trace_bytes"] = sink.tell() if sink is not None else 0
+            out["trace_bytes"] = text_file.tell() if text_file is not None else 0
         finally:
             taps.close()
             trace.close()
-            if sink is not None:
-                sink.close()
+            if text_file is not None:
+                stop_text()
+                deferred.flush()
+                text_file.close()
     finally:
         steady.stop()
         sh("ip", "netns", "del", ns, check=False)
