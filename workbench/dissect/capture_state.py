@@ -58,6 +58,8 @@ class FrameNotes:
         if note is not None and protocol == "TCP":
             info = _relative(info, note, self.facts)
             info = note.prefix + info
+        if protocol in ("DNS", "MDNS", "LLMNR"):
+            info = _dns_sections(info, self.facts)
         if protocol == "HTTP" and info.startswith("HTTP/"):
             media = _content_type(self.facts.payload)
             if media:
@@ -67,6 +69,24 @@ class FrameNotes:
             if self.reply_to is not None:
                 info += f" (request in {self.reply_to})"
         return protocol, info
+
+
+def _dns_sections(info: str, f: Facts) -> str:
+    """tshark's DNS Info goes on past the answers: the authority and additional records
+    (`… A 192.168.77.80 OPT` for EDNS). Added when the row's own Info stops before them."""
+    from stack.wire import dns
+
+    payload = f.payload[2:] if f.proto == IP_TCP else f.payload
+    try:
+        message = dns.DNS.parse(bytes(payload))
+    except Exception:  # noqa: BLE001 — a message the codec refuses keeps the row's Info
+        return info
+    words = [dns.rdata_text(r) for r in message.authority]
+    words += ["OPT" if r.rtype == 41 else dns.rdata_text(r) for r in message.additional]
+    suffix = " ".join(words)
+    if not suffix or info.endswith(suffix):
+        return info
+    return f"{info} {suffix}"
 
 
 def _tcp_only(info: str) -> str:
