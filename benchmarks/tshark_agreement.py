@@ -185,6 +185,7 @@ class Report:
     columns: dict = field(default_factory=lambda: {c: Tally() for c in ("Protocol", "Source", "Destination", "Info")})
     info_by_protocol: dict = field(default_factory=lambda: defaultdict(Tally))
     fields: dict = field(default_factory=lambda: defaultdict(Tally))
+    field_misses: dict = field(default_factory=lambda: defaultdict(list))  # field → [(capture, number)]
     filters: Tally = field(default_factory=Tally)
     protocol_by_capture: dict = field(default_factory=lambda: defaultdict(Tally))
     meta: dict = field(default_factory=dict)  # (capture, number) → (frame.len, frame.protocols) as tshark says
@@ -234,7 +235,10 @@ def compare_fields(report: Report, name: str, path: str, ours: Ours) -> None:
         for field_name, a, b in zip(FIELDS, t, o, strict=False):
             if a == "" and not b:
                 continue  # neither has it
-            report.fields[field_name].add(same(a, b or ""), (name, number, a, b))
+            ok = same(a, b or "")
+            report.fields[field_name].add(ok, (name, number, a, b))
+            if not ok:
+                report.field_misses[field_name].append((name, number))
 
 
 def compare_filters(report: Report, merged: str, label: str, ours: Ours) -> None:
@@ -270,8 +274,15 @@ def compare(captures: dict[str, str], ours: Ours) -> Report:
         compare_rows(report, name, path, ours)
         compare_fields(report, name, path, ours)
     # Each filter over all the captures of one link type, concatenated: two runs, not twenty.
+    # A capture rewritten by editcap holds the same frames as its source: concatenated, the
+    # copies would be retransmissions to both tools, so each distinct capture goes in once.
     groups: dict[str, list[str]] = defaultdict(list)
+    seen: set = set()
     for path in captures.values():
+        signature = tuple(tuple(row) for row in tshark_fields(path, ("frame.time_epoch", "frame.len")))
+        if signature in seen:
+            continue
+        seen.add(signature)
         groups[link_type(path)].append(path)
     with tempfile.TemporaryDirectory() as tmp:
         for label, paths in sorted(groups.items()):

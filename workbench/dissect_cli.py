@@ -118,7 +118,9 @@ def _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, o
         notes = state.step(record)
         decoded = decode(notes.frame_bytes or record.data)
         if notes.fragment is not None:  # a fragment shows no layer above IP, as in tshark
-            decoded = up_to_ip(decoded)
+            decoded = up_to(decoded, "IPv4")
+        elif notes.tcp is not None and {"retransmission", "spurious_retransmission"} & set(notes.tcp.flags):
+            decoded = up_to(decoded, "TCP")  # tshark passes bytes seen before to no one above TCP
         view = FrameView.of(record, notes)
         passed = keep is None or keep.predicate(decoded, view)
         if passed:
@@ -145,8 +147,8 @@ def _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, o
     out.flush()
 
 
-def up_to_ip(decoded: Decoded) -> Decoded:
-    keep = [i for i, layer in enumerate(decoded.layers) if type(layer).__name__ == "IPv4"]
+def up_to(decoded: Decoded, kind: str) -> Decoded:
+    keep = [i for i, layer in enumerate(decoded.layers) if type(layer).__name__ == kind]
     if not keep:
         return decoded
     end = keep[0] + 1

@@ -241,11 +241,12 @@ class TcpAnalysis:
     def _retransmission_kind(f, stream, fwd, rev, seq, length) -> str:
         if (
             rev.dup_acks >= 2 and rev.last_ack == seq
-            and f.ns - rev.last_ack_ns < FAST_RETRANSMISSION_NS
+            and 0 <= f.ns - rev.last_ack_ns < FAST_RETRANSMISSION_NS
         ):
             return "fast_retransmission"
         threshold = stream.rtt_ns or OUT_OF_ORDER_NS
-        if f.ns - fwd.next_seq_ns < threshold and fwd.next_seq != (seq + length) & MASK:
+        # tshark's differences are unsigned: time going backwards (files concatenated) is long
+        if 0 <= f.ns - fwd.next_seq_ns < threshold and fwd.next_seq != (seq + length) & MASK:
             return "out_of_order"
         if rev.last_ack is not None and not _gt((seq + length) & MASK, rev.last_ack) and length:
             return "spurious_retransmission"
