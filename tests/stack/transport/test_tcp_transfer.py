@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import time
 
 from conftest import small_lab
 from tcp_helpers import B, Sink
@@ -59,16 +58,13 @@ def test_ten_megabytes_cross_lossy_links_byte_exact(pair):
     conn.on_writable = write_more
     reasons = []
     conn.on_closed = reasons.append
-    started = time.perf_counter()
     net.clock.run_until_idle()
-    wall = time.perf_counter() - started
     assert len(sink.data) == len(data)
     assert digest(sink.data) == digest(data)
     assert reasons == ["closed"] and sink.closed == ["closed"]
     faults = {e.fault for e in net.trace.events if e.kind == "link_fault"}
     assert {"lost", "reordered", "duplicated", "corrupted"} <= faults
     assert conn.counters["retransmits"] > 0 and conn.counters["fast_retransmits"] > 0
-    assert wall < 60, f"10 MB over lossy links took {wall:.1f} s of wall time"
 
 
 def test_transfer_closed_right_after_the_last_send_arrives_whole(pair):
