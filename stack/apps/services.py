@@ -1,4 +1,4 @@
-"""The lab's services: what `[… .services.dhcp]`, `.dns` and `.http` start on a host, and the
+"""The lab's services: what `[… .services.dhcp]`, `.dns`, `.http` and `.ntp` start on a host, and the
 DHCP client of a host that says `dhcp = true`.
 
 Importing this module fills `stack.labs.build.SERVICE_INSTALLERS` (build.py imports it, so the
@@ -14,6 +14,7 @@ from stack.apps.dhcp_client import client_for
 from stack.apps.dhcp_server import DhcpServer, DhcpServerConfig
 from stack.apps.dns_server import DnsServer, Zone
 from stack.apps.http_server import HttpServer, Site
+from stack.apps.ntp import NtpServer
 from stack.labs.build import SERVICE_INSTALLERS
 
 if TYPE_CHECKING:
@@ -38,6 +39,10 @@ def install_http(host: Host, config: dict, net: Network) -> None:
     host.services["http"] = HttpServer(host, Site.from_config(config.get("pages", {})), config.get("port", 80))
 
 
+def install_ntp(host: Host, config: dict, net: Network) -> None:
+    host.services["ntp"] = NtpServer(host, config["stratum"], config["refid"], config["skew"], config["port"])
+
+
 def start_dhcp_client(host: Host, config: dict, net: Network) -> None:
     """A host with `dhcp = true` asks for its lease as it boots (when the clock first runs);
     the `dhcp` command, run before that, takes over the same exchange."""
@@ -45,4 +50,6 @@ def start_dhcp_client(host: Host, config: dict, net: Network) -> None:
     host.clock.call_soon(client.start_if_idle)
 
 
-SERVICE_INSTALLERS.update({"dhcp": install_dhcp, "dns": install_dns, "http": install_http, "dhcp-client": start_dhcp_client})
+SERVICE_INSTALLERS.update({
+    "dhcp": install_dhcp, "dns": install_dns, "http": install_http, "ntp": install_ntp, "dhcp-client": start_dhcp_client,
+})

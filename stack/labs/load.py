@@ -13,7 +13,7 @@ from stack.labs.service_checks import check_service
 from stack.labs.spec import FaultSpec, HostSpec, InterfaceSpec, LabSpec, RouteSpec, SegmentSpec
 from stack.wire.mac import MAC
 
-SERVICES = ("dhcp", "dns", "http")
+SERVICES = ("dhcp", "dns", "http", "ntp")
 
 _TOP = {"name", "description", "seed", "segments", "hosts", "routers"}
 _SEGMENT = {"subnet", "mtu", "switch", "latency", "bandwidth_mbps", "tap", "faults"}

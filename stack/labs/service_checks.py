@@ -1,4 +1,4 @@
-"""Checks for a lab host's `[… .services.dhcp]`, `.dns` and `.http` tables.
+"""Checks for a lab host's `[… .services.dhcp]`, `.dns`, `.http` and `.ntp` tables.
 
 Each check turns the TOML table into plain typed values (addresses as `ipaddress` objects,
 pages as bytes) or raises the lab's one-sentence error naming the file and the key, so the
@@ -18,6 +18,11 @@ installers in `stack.apps.services` never meet a bad value.
     [hosts.www.services.http]
     port = 80
     pages = { "/" = "<html>…</html>", "/big" = { body = "…", chunked = true, type = "text/plain" } }
+
+    [routers.gw-a.services.ntp]
+    stratum = 2                                 # 1 (a reference clock) to 15
+    refid = "8.8.8.8"                           # stratum 1: a 4-letter source ("GPS"); else an IPv4 address
+    skew = 0.25                                 # seconds this server's clock runs ahead of the lab's
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ _DHCP = {"interface", "pool", "lease", "dns", "router"}
 _DNS = {"records", "ttl", "port"}
 _DNS_RECORD = {"a", "cname", "ttl"}
 _HTTP = {"port", "pages"}
+_NTP = {"stratum", "refid", "skew", "port"}
 _PAGE = {"body", "chunked", "type", "status"}
 MAX_TTL = 2**31 - 1
 
@@ -47,7 +53,24 @@ def check_service(r: _Reader, service: str, table: dict, key: str, interfaces: t
         return _dns(r, table, key)
     if service == "http":
         return _http(r, table, key)
+    if service == "ntp":
+        return _ntp(r, table, key)
     return table
+
+
+def _ntp(r: _Reader, table: dict, key: str) -> dict:
+    r.known(table, _NTP, key)
+    stratum = int(r.number(table.get("stratum", 2), f"{key}.stratum", 1, 15))
+    refid = r.text(table.get("refid", ""), f"{key}.refid") if "refid" in table else ""
+    if stratum == 1 and (len(refid) > 4 or not refid.isascii()):
+        raise r.fail(f"{key}.refid", "a stratum-1 server names its source in up to 4 ASCII letters, like GPS")
+    if stratum > 1 and refid:
+        r.ip(refid, f"{key}.refid")
+    return {
+        "stratum": stratum, "refid": refid,
+        "skew": float(r.number(table.get("skew", 0.0), f"{key}.skew", -86400, 86400)),
+        "port": int(r.number(table.get("port", 123), f"{key}.port", 1, 65535)),
+    }
 
 
 def _addresses(r: _Reader, value: object, key: str) -> tuple[IPv4Address, ...]:

@@ -91,17 +91,18 @@ def test_display_filter_keeps_what_tshark_keeps(ping_pcap):
 def test_verbose_prints_the_field_tree_with_bytes(ping_pcap):
     # -c counts frames read, as tshark's: the first three hold one echo request
     out = workbench("dissect", str(ping_pcap), "-V", "-Y", "icmp", "-c", "3").stdout
-    assert out.startswith("Frame 3: 98 bytes (784 bits)")
-    assert "    ttl: 64  [byte 22]\n" in out
-    assert "    src: 192.168.1.100  [bytes 26-29]\n" in out
-    assert re.search(r"    chksum: 0x[0-9a-f]+ \[correct\]  \[bytes 24-25\]\n", out)
+    assert out.startswith("Frame 3: 98 bytes on wire (784 bits), 98 bytes captured (784 bits)")
+    assert "    Time to Live: 64  [byte 22]\n" in out
+    assert "    Source Address: 192.168.1.100  [bytes 26-29]\n" in out
+    assert re.search(r"    Header Checksum: 0x[0-9a-f]+ \[correct\]  \[bytes 24-25\]\n", out)
     assert (
-        "    010. .... = flags: 0x2 (DF)  [byte 20]\n" in out
-        or "    000. .... = flags: 0x0  [byte 20]\n" in out
+        "    010. .... = Flags: 0x2, Don't fragment  [byte 20]\n" in out
+        or "    000. .... = Flags: 0x0  [byte 20]\n" in out
     )
     assert "Frame 4" not in out  # -c 1
     assert "\nInternet Protocol Version 4, Src: 192.168.1.100, Dst: 192.168.1.1  [" in out
-    assert "\nInternet Control Message Protocol (echo-request)  [" in out
+    assert "\nInternet Control Message Protocol  [" in out
+    assert "    Type: 8 (Echo (ping) request)  [byte 34]\n" in out
     assert "b'" not in out and 'b"' not in out  # no Python bytes reprs
 
 

@@ -63,8 +63,8 @@ class DissectorApp(App):
 class TestDissector:
     def test_ttl_selected_wide(self, snap_compare):
         """A ping's IPv4 TTL selected: the tree open at IP, byte 22 lit, checksums [correct]."""
-        assert snap_compare(DissectorApp(PING, "IP.ttl"), terminal_size=(130, 36))
+        assert snap_compare(DissectorApp(PING, "ip.ttl"), terminal_size=(130, 36))
 
     def test_dns_answer_name_narrow(self, snap_compare):
         """At 80×24 the hex view stacks under the tree; a compressed answer name is 2 bytes lit."""
-        assert snap_compare(DissectorApp(ANSWER, "rrname"), terminal_size=(80, 24))
+        assert snap_compare(DissectorApp(ANSWER, "dns.resp.name"), terminal_size=(80, 24))

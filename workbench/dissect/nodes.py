@@ -25,12 +25,16 @@ class FieldNode:
     start: int  # bit offset in the frame
     end: int  # bit offset, exclusive; == start for a node that covers no bytes
     kind: str = FIELD
-    name: str = ""  # the scapy field or layer name ("ttl", "IP"), for look-ups and tests
+    name: str = ""  # the filter name ("ip.ttl", or "ip" for a layer); "" for scapy's fallback
     children: list[FieldNode] = field(default_factory=list)
+    span: tuple[int, int] | None = None  # the bytes a bit field is read from, as Wireshark lights them
 
     @property
     def byte_range(self) -> tuple[int, int]:
-        """[first, last) bytes this node covers; empty (first == last) when it covers none."""
+        """[first, last) bytes this node covers (a bit field: the bytes it is read from, as
+        Wireshark highlights them); empty (first == last) when it covers none."""
+        if self.span is not None:
+            return self.span
         if self.end <= self.start:
             return (self.start // 8, self.start // 8)
         return (self.start // 8, (self.end + 7) // 8)
@@ -81,12 +85,9 @@ class Dissection:
         return ()
 
     def find(self, name: str) -> FieldNode | None:
-        """The first node named `name` ("ttl", or "IP.ttl" for a field of a given layer)."""
-        layer_name, _, field_name = name.rpartition(".")
-        for node, path in self.walk():
-            if node.name != field_name:
-                continue
-            if not layer_name or any(p.kind == LAYER and p.name == layer_name for p in path):
+        """The first node whose filter name is `name` ("ip.ttl")."""
+        for node, _path in self.walk():
+            if node.name == name:
                 return node
         return None
 

@@ -1,28 +1,35 @@
-"""`dissect(data)`: the field tree of one Ethernet frame, every field lit in the bits it came from.
+"""`dissect(data)`: the field tree of one frame, from the protocol model (`stack.proto`).
 
-Scapy names the layers and fields (`workbench.dissect.walker` finds their bits); our own
-decoder (`stack.wire.decode`) adds its verdict: checksums "[correct]" or "[incorrect, should be
-0x…]", and "[Malformed Packet: …]" where it stopped. The promise: any bytes at all give a
-`Dissection`, never an exception; what nobody could decode is marked as `undecoded`.
+Every line is a declared field with Wireshark's label (`Time to Live: 64`), its filter name
+on `FieldNode.name` (`ip.ttl`: what the status line shows and what "apply as filter"
+writes) and its exact bits; checksums carry their verdict in the label. Bytes that no
+declared protocol claims are handed to scapy (`workbench.dissect.walker`), and the layers it
+finds are shown marked "[scapy]": they are not filterable. Where the bytes end early (a
+malformed header, or a capture cut by its snaplen) the tree says so and stops there. The
+promise: any bytes at all give a `Dissection`, never an exception.
 
-Scapy is imported on the first call (about 0.2 s), never when this module is imported.
+Scapy is imported only when a frame needs it (its first undeclared layer), never here.
 """
 
 from __future__ import annotations
 
 import threading
 
+from stack.proto.frame import Frame, dissect_frame
+from stack.proto.frame import dissect_record as frame_of_record
+from stack.proto.model import Item, Layer
 from stack.trace import FrameRecord
-from stack.wire.decode import decode
-from workbench.dissect.nodes import LAYER, MALFORMED, NOTE, Dissection, FieldNode
-from workbench.dissect.verdict import checks
+from workbench.dissect.nodes import FIELD, LAYER, MALFORMED, NOTE, Dissection, FieldNode
 
+# Payloads scapy may know when nothing here is declared for them (not fragments, not echo data).
+FALLBACK_TABLES = ("ethertype", "llc", "ip.proto", "udp.port", "tcp.port")
+SCAPY_MARK = " [scapy: not declared in the model, not filterable]"
 _lock = threading.Lock()
 _walker = None
 
 
 def load() -> None:
-    """Import scapy's layers now (e.g. from a worker thread, before the first frame is shown)."""
+    """Import scapy's layers now (e.g. from a worker thread), for the fallback."""
     global _walker
     if _walker is None:
         with _lock:
@@ -36,72 +43,111 @@ def is_loaded() -> bool:
     return _walker is not None
 
 
-def dissect(data: bytes) -> Dissection:
-    """The field tree of `data`, an Ethernet frame without FCS. Never raises."""
+def dissect(data: bytes, link_type: int = 1) -> Dissection:
+    """The field tree of `data` (an Ethernet frame without FCS, or `link_type`'s). Never raises."""
     data = bytes(data)
     try:
-        return _dissect(data)
+        return tree_of(dissect_frame(data, link_type))
     except Exception as exc:  # noqa: BLE001 — a dissector bug must show, not crash the screen
-        node = FieldNode(
-            f"[Dissector error: {type(exc).__name__}: {exc}]",
-            0,
-            len(data) * 8,
-            MALFORMED,
-            "malformed",
-        )
-        return Dissection(data, [node], (0, len(data)) if data else None)
+        return _broken(data, exc)
 
 
 def dissect_record(record: FrameRecord) -> Dissection:
-    """`dissect(record.data)` under a Wireshark-like "Frame N" line saying where and when."""
-    result = dissect(record.data)
-    size = len(record.data)
-    label = f"Frame {record.id}: {size} bytes ({size * 8} bits)"
-    if record.segment:
-        label += f" on {record.segment}"
-    if record.origin:
-        label += f", sent by {record.origin}"
-    frame = FieldNode(label, 0, size * 8, LAYER, "frame")
-    frame.children = [
-        FieldNode(f"Frame number: {record.id}", 0, 0, NOTE, "number"),
-        FieldNode(f"Time: {record.time:.6f} s", 0, 0, NOTE, "time"),
-        FieldNode(f"Frame length: {size} bytes (without FCS)", 0, 0, NOTE, "len"),
-    ]
-    if record.segment:
-        frame.children.append(FieldNode(f"Segment: {record.segment}", 0, 0, NOTE, "segment"))
-    if record.origin:
-        frame.children.append(FieldNode(f"Sent by: {record.origin}", 0, 0, NOTE, "origin"))
-    result.nodes.insert(0, frame)
+    """The tree of a record's frame under a Wireshark-like "Frame N" line (and its comments)."""
+    try:
+        frame = frame_of_record(record)
+        result = tree_of(frame)
+    except Exception as exc:  # noqa: BLE001
+        return _broken(bytes(record.data), exc)
+    size = len(frame.data)
+    label = f"Frame {record.id}: {frame.wire_length} bytes on wire ({frame.wire_length * 8} bits), {size} bytes captured ({size * 8} bits)"
+    if frame.segment:
+        label += f" on {frame.segment}"
+    if frame.origin:
+        label += f", sent by {frame.origin}"
+    node = FieldNode(label, 0, size * 8, LAYER, "frame")
+    node.children = [_item_node(item) for item in frame.meta().items()]
+    result.nodes.insert(0, node)
     return result
 
 
-def _dissect(data: bytes) -> Dissection:
-    load()
-    assert _walker is not None
-    nodes, stop = _walker.frame_layers(data)
+def tree_of(frame: Frame) -> Dissection:
+    """The field nodes of a dissected frame."""
+    nodes: list[FieldNode] = []
     undecoded: int | None = None
-    if stop is not None:
-        undecoded = stop.bit // 8
-    decoded = decode(data)
-    _mark_checksums(nodes, checks(decoded, data))
-    if decoded.error is not None:
-        error = decoded.error
-        at = decoded.error_offset if decoded.error_offset is not None else 0
-        at = max(0, min(at, len(data)))
-        text = f"[Malformed Packet: {error.layer} {error.field} at byte {at}: {error.problem}]"
-        nodes.append(FieldNode(text, at * 8, len(data) * 8, MALFORMED, "malformed"))
-        undecoded = at if undecoded is None else min(undecoded, at)
+    for layer in frame.layers:
+        node, stop_at = _layer_node(layer)
+        if layer.protocol.name == "data" and layer.state.get("key", ("",))[0] in FALLBACK_TABLES:
+            fallback = _scapy_nodes(frame, layer)
+            if fallback:
+                nodes.extend(fallback)
+                continue
+        nodes.append(node)
+        if stop_at is not None:
+            undecoded = stop_at if undecoded is None else min(undecoded, stop_at)
+    data = frame.data
     span = (undecoded, len(data)) if undecoded is not None and undecoded < len(data) else None
     return Dissection(data, nodes, span)
 
 
-def _mark_checksums(nodes: list[FieldNode], found) -> None:
-    by_offset = {check.offset * 8: check for check in found}
-    if not by_offset:
-        return
-    for top in nodes:
-        for node, _path in top.walk():
-            check = by_offset.get(node.start)
-            if check is not None and node.name == "chksum" and node.end - node.start == 16:
-                node.label += f" {check.text()}"
-                del by_offset[node.start]
+def _layer_node(layer: Layer) -> tuple[FieldNode, int | None]:
+    items = layer.items()  # reads the fields (and may find an error in the variable part)
+    start = min([layer.start, *(item.start for item in items if item.size)])
+    end = max(layer.end, layer.header_end if layer.error is None else layer.start)
+    node = FieldNode(layer.text(), start * 8, end * 8, LAYER, layer.protocol.name)
+    node.children = [_item_node(item) for item in items if not item.field.hidden]
+    for inner in layer.inner:
+        child, _stop = _layer_node(inner)
+        node.children.append(child)
+    stop = layer.error
+    below = layer.frame.layer_before(layer)
+    if stop is None and below is not None and below.state.get("payload_cut") and layer.protocol.name != "data":
+        column = layer.column or layer.protocol.short
+        node.children.append(FieldNode(f"[Packet size limited during capture: {column} truncated]",
+                                       len(layer.data) * 8, len(layer.data) * 8, NOTE, "_ws.short"))
+    if stop is None:
+        return node, None
+    at = max(0, min(stop.at, len(layer.data)))
+    column = layer.column or layer.protocol.short
+    if stop.kind == "truncated":
+        text = f"[Packet size limited during capture: {column} truncated ({stop.problem})]"
+        node.children.append(FieldNode(text, at * 8, at * 8, NOTE, "_ws.short"))
+        return node, None
+    text = f"[Malformed Packet: {column} {stop.field} at byte {at}: {stop.problem}]"
+    node.children.append(FieldNode(text, at * 8, len(layer.data) * 8, MALFORMED, "_ws.malformed"))
+    node.end = max(node.end, len(layer.data) * 8)
+    return node, at
+
+
+def _item_node(item: Item) -> FieldNode:
+    start, end = item.bits()
+    node = FieldNode(item.label(), start, end, NOTE if item.size == 0 else FIELD, item.field.name)
+    if item.field.mask and item.size:
+        node.span = (item.start, item.start + item.size)
+    if item.children:
+        node.children = [_item_node(child) for child in item.children if not child.field.hidden]
+    return node
+
+
+def _scapy_nodes(frame: Frame, data_layer: Layer) -> list[FieldNode]:
+    """Scapy's layers for the bytes no declared protocol claims, marked as scapy's."""
+    if frame.link_type not in (1, 113, 276):
+        return []
+    load()
+    assert _walker is not None
+    try:
+        nodes, _stop = _walker.frame_layers(frame.data, frame.link_type)
+    except Exception:  # noqa: BLE001 — the fallback never breaks the tree
+        return []
+    begin = data_layer.start * 8
+    found = [n for n in nodes if n.start >= begin and n.name not in ("Raw", "Padding")]
+    for node in found:
+        node.label += SCAPY_MARK
+        for child, _path in node.walk():
+            child.name = ""  # not a filter name: scapy's fields are not in the vocabulary
+    return found
+
+
+def _broken(data: bytes, exc: Exception) -> Dissection:
+    node = FieldNode(f"[Dissector error: {type(exc).__name__}: {exc}]", 0, len(data) * 8, MALFORMED, "_ws.malformed")
+    return Dissection(data, [node], (0, len(data)) if data else None)

@@ -1,4 +1,5 @@
-"""Scapy layers to field nodes with exact bit positions: the part of the dissector that knows scapy.
+"""Scapy layers to field nodes with exact bit positions: the dissector's fallback for layers
+the protocol model (`stack.proto`) does not declare.
 
 Scapy dissects a frame into layers but does not say which bytes each field came from
 (`build_ps()` gives most bit fields no width and packet-list children none at all). So after
@@ -9,7 +10,7 @@ records, IP options) are walked recursively; TCP and DHCP options, which scapy k
 lists, are split by their type-length-value bytes. A layer scapy could not dissect (it falls
 back to Raw) is walked field by field until the bytes run out, which is where it stopped.
 
-Imported only by `workbench.dissect.tree` on the first dissection: it imports scapy.
+Imported only by `workbench.dissect.tree` when a frame holds an undeclared layer: it imports scapy.
 """
 
 from __future__ import annotations
@@ -71,9 +72,11 @@ class Stopped(Exception):
         self.layer, self.field, self.bit, self.problem = layer, field, bit, problem
 
 
-def frame_layers(data: bytes) -> tuple[list[FieldNode], Stopped | None]:
-    """Dissect an Ethernet frame with scapy and return one node per layer, with its fields."""
-    ether = scapy.layers.l2.Ether
+def frame_layers(data: bytes, link_type: int = 1) -> tuple[list[FieldNode], Stopped | None]:
+    """Dissect a frame (Ethernet, or Linux cooked SLL/SLL2) with scapy: a node per layer."""
+    ether = {113: scapy.layers.l2.CookedLinux, 276: getattr(scapy.layers.l2, "CookedLinuxV2", scapy.layers.l2.Ether)}.get(
+        link_type, scapy.layers.l2.Ether
+    )
     with quiet():
         try:
             packet = ether(data)

@@ -336,16 +336,17 @@ class CraftScreen(Screen):
                 note.update(f"= {name_of} · {spec.hint}" if name_of else spec.hint)
 
     def _light(self) -> None:
-        """Light the bytes of the field being edited (the dissector's tree, by field name)."""
+        """Light the bytes of the field being edited (scapy's layers laid over the bytes by
+        `workbench.dissect.walker`, by scapy's field name, the names this form edits)."""
         hex_view = self.query_one(HexView)
         preview = self.current
         name = self.focused_field
         if preview is None or not preview.frame or name is None or name == "raw" or self.raw is not None:
             hex_view.highlight(0, 0)
             return
-        from workbench.dissect.tree import dissect
+        from workbench.dissect import walker
 
-        layers = [n for n in dissect(preview.frame).nodes if n.kind == "layer"]
+        layers = [n for n in walker.frame_layers(preview.frame)[0] if n.kind == "layer"]
         index = self.at + preview.offset
         if index < len(layers):
             for node, _path in layers[index].walk():

@@ -118,7 +118,7 @@ class FieldTree(Tree[FieldNode]):
         names = [
             n.name
             for n in dissection.nodes
-            if n.kind == LAYER and n.name not in ("frame", "Raw", "Padding")
+            if n.kind == LAYER and n.name not in ("frame", "data", "")
         ]
         return {names[-1]} if names else set()
 

@@ -108,7 +108,7 @@ pages = { "/" = "hi", "/t" = { body = "x", type = "text/plain", status = 201 } }
     ("[hosts.srv.services.http]\nport = 0",
      "hosts.srv.services.http.port: 0 is outside 1"),
     ("[hosts.srv.services.ftp]\nport = 21",
-     "hosts.srv.services.ftp: unknown service (known: dhcp, dns, http)"),
+     "hosts.srv.services.ftp: unknown service (known: dhcp, dns, http, ntp)"),
 ])
 def test_mistakes_are_one_sentence_with_file_and_key(services, message):
     text = error(services)

@@ -7,6 +7,7 @@ from ipaddress import IPv4Address
 from stack.apps.browse import Browse, parse_url
 from stack.apps.dhcp_client import DhcpRun
 from stack.apps.netcat import TcpConnect, UdpSend
+from stack.apps.ntp import NtpQuery
 from stack.apps.resolver import Resolve
 from stack.wire import dns as N
 from workbench.shell.parse import flag, text
@@ -90,6 +91,13 @@ def _tcp(call: Call) -> Factory:
     return on_target(call, name, lambda address: TcpConnect(host, address, port, name), "tcp connect")
 
 
+def _ntp(call: Call) -> Factory:
+    if len(call.args) != 1 or call.args[0].startswith("-"):
+        raise call.usage_error("takes one server")
+    host = call.host
+    return on_target(call, call.args[0], lambda address: NtpQuery(host, address), "ntp")
+
+
 COMMANDS = [
     CommandSpec("dhcp", "dhcp [-r] [IFACE]", "get a lease from a DHCP server (or renew it; -r releases it)", _dhcp),
     CommandSpec("resolve", "resolve NAME [-t TYPE] [@SERVER]", "look a name up in DNS (dig-like; cached by the host's resolver)", _resolve),
@@ -101,4 +109,5 @@ COMMANDS = [
     ),
     CommandSpec("udp", "udp send TARGET:PORT TEXT", "send one UDP datagram and wait 2 s for an answer (nc -u)", _udp),
     CommandSpec("tcp", "tcp connect TARGET:PORT", "open a TCP connection, say whether it worked, close it (nc -vz)", _tcp),
+    CommandSpec("ntp", "ntp SERVER", "ask an NTP server for the time: its stratum, the clock offset and the delay (ntpdate -q)", _ntp),
 ]

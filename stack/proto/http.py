@@ -1,0 +1,163 @@
+"""HTTP/1.x (RFC 9112) on TCP ports 80 and 8080, when the bytes start like a message.
+
+Read leniently line by line: the request or status line, each header line (the common ones
+with their own filter names), the blank line, and the body as `http.file_data`. A message
+whose head or body goes on in later segments is shown from this segment alone, marked.
+"""
+
+from __future__ import annotations
+
+from stack.proto.model import BOOL, NONE, STRING, UINT, Field, Layer, Protocol
+from stack.wire import http as wire
+
+REQUEST = Field("http.request", "Request", BOOL, hidden=True)
+RESPONSE = Field("http.response", "Response", BOOL, hidden=True)
+LINE = Field("http.line", "Line", NONE)
+METHOD = Field("http.request.method", "Request Method", STRING)
+URI = Field("http.request.uri", "Request URI", STRING)
+REQ_VERSION = Field("http.request.version", "Request Version", STRING)
+RESP_VERSION = Field("http.response.version", "Response Version", STRING)
+CODE = Field("http.response.code", "Status Code", UINT)
+CODE_DESC = Field("http.response.code.desc", "Status Code Description", STRING)
+PHRASE = Field("http.response.phrase", "Response Phrase", STRING)
+REQUEST_LINE = Field("http.request.line", "Request line", STRING, hidden=True)
+RESPONSE_LINE = Field("http.response.line", "Response line", STRING, hidden=True)
+HEADERS = {
+    "host": Field("http.host", "Host", STRING),
+    "user-agent": Field("http.user_agent", "User-Agent", STRING),
+    "accept": Field("http.accept", "Accept", STRING),
+    "content-type": Field("http.content_type", "Content-Type", STRING),
+    "content-length": Field("http.content_length_header", "Content-Length", STRING),
+    "server": Field("http.server", "Server", STRING),
+    "connection": Field("http.connection", "Connection", STRING),
+    "location": Field("http.location", "Location", STRING),
+    "date": Field("http.date", "Date", STRING),
+    "transfer-encoding": Field("http.transfer_encoding", "Transfer-Encoding", STRING),
+    "cache-control": Field("http.cache_control", "Cache-Control", STRING),
+    "last-modified": Field("http.last_modified", "Last-Modified", STRING),
+}
+OTHER = Field("http.unknown_header", "Header", STRING)
+CONTENT_LENGTH = Field("http.content_length", "Content length", generated=True)
+FILE_DATA = Field("http.file_data", "File Data", "bytes")
+PARTIAL = Field("http.partial", "Partial message", NONE, generated=True)
+
+
+def _looks(data: bytes) -> bool:
+    return wire.looks_like_http(data)
+
+
+def _walk(layer: Layer) -> None:
+    layer.header_end = layer.end
+    data = layer.data[layer.start : layer.end]
+    head = wire.head_length(data)
+    layer.state["head"] = head  # None: the head goes on in later segments
+    first = data.split(b"\n", 1)[0].rstrip(b"\r").decode("latin-1")
+    layer.state["first"] = first
+    layer.state["request"] = not first.startswith("HTTP/")
+
+
+def _headers(layer: Layer):
+    data = layer.data[layer.start : layer.end]
+    head = layer.state["head"]
+    text = data[: head if head is not None else len(data)]
+    pos = 0
+    lines = text.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the head ends with its blank line's newline
+    for raw in lines:
+        yield pos, raw
+        pos += len(raw) + 1
+
+
+def _items(layer: Layer, out: list) -> None:
+    request = layer.state["request"]
+    out.append(_hidden(layer, REQUEST if request else RESPONSE))
+    size = layer.end - layer.start
+    lines = list(_headers(layer))
+    declared = None
+    for n, (pos, raw) in enumerate(lines):
+        line = raw.rstrip(b"\r").decode("latin-1")
+        size = min(len(raw) + 1, layer.end - layer.start - pos)
+        if n == 0:
+            parts = line.split(" ", 2)
+            children = []
+            if request and len(parts) >= 2:  # a cut line still has its method and URI
+                method, uri, version = (*parts, "")[:3]
+                version_at = min(pos + len(method) + len(uri) + 2, size - len(version))
+                children = [layer.add([], METHOD, pos, len(method), method),
+                            layer.add([], URI, pos + len(method) + 1, len(uri), uri),
+                            layer.add([], REQ_VERSION, version_at, len(version), version)]
+            elif not request and len(parts) >= 2:
+                version, code = parts[0], parts[1]
+                phrase = parts[2] if len(parts) > 2 else ""
+                phrase_at = min(pos + len(version) + len(code) + 2, size - len(phrase))
+                code_value = int(code) if code.isdigit() else 0
+                children = [layer.add([], RESP_VERSION, pos, len(version), version),
+                            layer.add([], CODE, pos + len(version) + 1, len(code), code_value),
+                            layer.add([], CODE_DESC, pos + len(version) + 1, len(code), wire.REASONS.get(code_value, phrase),
+                                      text=f"[Status Code Description: {wire.REASONS.get(code_value, phrase)}]"),
+                            layer.add([], PHRASE, phrase_at, len(phrase), phrase)]
+            layer.add(out, LINE, pos, size, None, children=children, text=f"{line}\\r\\n")
+            continue
+        if not line:
+            layer.add(out, LINE, pos, size, None, text="\\r\\n")
+            continue
+        name, _, value = line.partition(":")
+        value = value.strip()
+        field = HEADERS.get(name.lower(), OTHER)
+        line_field = REQUEST_LINE if request else RESPONSE_LINE
+        children = [layer.add([], line_field, pos, size, line + "\r\n", text=f"[{line_field.label}: {line}]")]
+        item = layer.add(out, field, pos, size, value, children=children, text=f"{line}\\r\\n")
+        if field is HEADERS["content-length"] and value.isdigit():
+            declared = int(value)
+            item.children.append(layer.add([], CONTENT_LENGTH, pos, size, declared,
+                                           text=f"[Content length: {declared}]"))
+    head = layer.state["head"]
+    total = layer.end - layer.start
+    if head is None:
+        layer.add(out, PARTIAL, 0, 0, None, text="[The message's head goes on in a later segment]")
+        return
+    body = total - head
+    if body > 0:
+        layer.add(out, FILE_DATA, head, body, layer.bytes_at(head, body), text=f"File Data: {body} bytes")
+    if declared is not None and declared > body:
+        layer.add(out, PARTIAL, head, 0, None, text=f"[Partial message: {body} of {declared} body bytes in this segment]")
+
+
+def _hidden(layer: Layer, field: Field):
+    from stack.proto.model import Item
+
+    return Item(field, layer.start, 0, True, text=f"[{field.label}: True]")
+
+
+def _info(layer: Layer) -> str:
+    first = layer.state["first"]
+    head = layer.state["head"]
+    data = layer.data[layer.start : layer.end]
+    if head is None:
+        return f"{first} [partial message]" if wire.looks_like_http(data) else "Continuation"
+    text = first
+    length = None
+    ctype = None
+    for _pos, raw in _headers(layer):
+        name, _, value = raw.decode("latin-1").partition(":")
+        key = name.strip().lower()
+        if key == "content-length" and value.strip().isdigit():
+            length = int(value.strip())
+        elif key == "content-type":
+            ctype = value.strip()
+    body = len(data) - head
+    if length is not None and length > body:
+        text += f" [partial message: {len(data)} of {head + length} bytes]"
+    elif not layer.state["request"] and ctype and body:
+        text += f"  ({ctype.split(';')[0]})"
+    return text
+
+
+PROTOCOL = Protocol(
+    "http", "Hypertext Transfer Protocol", "HTTP",
+    fields=(REQUEST, RESPONSE, LINE, METHOD, URI, REQ_VERSION, RESP_VERSION, CODE, CODE_DESC, PHRASE, REQUEST_LINE,
+            RESPONSE_LINE, *HEADERS.values(), OTHER, CONTENT_LENGTH, FILE_DATA, PARTIAL),
+    walk=_walk, items=_items, info=_info, heuristic=_looks,
+    binds=(("tcp.port", 80), ("tcp.port", 8080), ("tcp.port", 8000)), colour="http",
+)

@@ -1,0 +1,133 @@
+"""ICMP (RFC 792), declared once for the packet list, tree, filter and checksum verdict.
+
+An error (unreachable, time exceeded, redirect, parameter problem) quotes the IP header and
+first bytes of the datagram that caused it: they are dissected as inner layers, so the tree
+shows them and `ip.src`/`udp.dstport` find them, as in Wireshark, while the Source and
+Destination columns stay the outer packet's.
+"""
+
+from __future__ import annotations
+
+from stack.proto import transport
+from stack.proto.model import HEX, Field, Layer, Protocol
+from stack.wire.checksum import internet_checksum
+
+TYPES = {
+    0: "Echo (ping) reply", 3: "Destination unreachable", 4: "Source quench (flow control)", 5: "Redirect",
+    8: "Echo (ping) request", 9: "Router advertisement", 10: "Router solicitation", 11: "Time-to-live exceeded",
+    12: "Parameter problem", 13: "Timestamp request", 14: "Timestamp reply",
+}
+UNREACHABLE = {
+    0: "Network unreachable", 1: "Host unreachable", 2: "Protocol unreachable", 3: "Port unreachable",
+    4: "Fragmentation needed", 5: "Source route failed", 6: "Destination network unknown",
+    7: "Destination host unknown", 9: "Network administratively prohibited",
+    10: "Host administratively prohibited", 13: "Communication administratively filtered",
+}
+EXCEEDED = {0: "Time to live exceeded in transit", 1: "Fragment reassembly time exceeded"}
+REDIRECT = {0: "Redirect for network", 1: "Redirect for host", 2: "Redirect for TOS and network", 3: "Redirect for TOS and host"}
+CODES = {3: UNREACHABLE, 11: EXCEEDED, 5: REDIRECT}
+ERRORS = (3, 4, 5, 11, 12)
+
+TYPE = Field("icmp.type", "Type", at=0, size=1, text=lambda v: f"{v} ({TYPES.get(v, 'Unknown')})")
+CODE = Field("icmp.code", "Code", at=1, size=1)
+CHECKSUM = Field("icmp.checksum", "Checksum", base=HEX, at=2, size=2)
+STATUS = Field("icmp.checksum.status", "Checksum Status", enum=transport.STATUS, generated=True)
+IDENT = Field("icmp.ident", "Identifier (BE)", at=4, size=2, text=lambda v: f"{v} (0x{v:04x})", sub=True, direct=False)
+IDENT_LE = Field("icmp.ident_le", "Identifier (LE)", text=lambda v: f"{v} (0x{v:04x})")
+SEQ = Field("icmp.seq", "Sequence Number (BE)", at=6, size=2, text=lambda v: f"{v} (0x{v:04x})", sub=True, direct=False)
+SEQ_LE = Field("icmp.seq_le", "Sequence Number (LE)", text=lambda v: f"{v} (0x{v:04x})")
+UNUSED = Field("icmp.unused", "Unused", "bytes")
+MTU = Field("icmp.mtu", "MTU of next hop")
+GATEWAY = Field("icmp.redir_gw", "Gateway address", "ipv4")
+POINTER = Field("icmp.pointer", "Pointer")
+
+
+def _walk(layer: Layer) -> None:
+    layer.need(4, "icmp")
+    kind = layer.u8(0)
+    layer.header_end = min(layer.end, layer.start + 8)
+    if kind in ERRORS:
+        layer.state["colour"] = "icmp-error"
+        layer.need(8, "icmp")
+        if layer.end > layer.header_end:
+            layer.frame.quote(layer, layer.header_end, layer.end, ("ethertype", 0x0800))
+        return
+    if layer.end > layer.header_end:
+        layer.next = ("icmp.data", kind)  # Data, as Wireshark shows an echo's payload
+
+
+def _items(layer: Layer, out: list) -> None:
+    kind, code = layer.u8(0), layer.u8(1)
+    names = CODES.get(kind)
+    for item in out:
+        if item.field is CODE and names and code in names:
+            item.text = f"Code: {code} ({names[code]})"
+        if item.field is CHECKSUM:
+            segment = bytearray(layer.data[layer.start : layer.end])
+            segment[2:4] = b"\0\0"
+            expected = None if layer.frame.truncated_at(layer.end) else internet_checksum(bytes(segment))
+            value = item.value
+            if expected is None:
+                item.text = f"Checksum: 0x{value:04x} [unverified: the frame does not hold the whole message]"
+            elif expected == value:
+                item.text = f"Checksum: 0x{value:04x} [correct]"
+            else:
+                item.text = f"Checksum: 0x{value:04x} [incorrect, should be 0x{expected:04x}]"
+            item.children = [layer.add([], STATUS, 2, 0, transport.status(expected, value))]
+    if layer.end - layer.start < 8:
+        return
+    if kind in (0, 8, 13, 14):
+        out.append(layer.fixed(IDENT))
+        out.append(layer.add([], IDENT_LE, 4, 2, int.from_bytes(layer.bytes_at(4, 2), "little")))
+        out.append(layer.fixed(SEQ))
+        out.append(layer.add([], SEQ_LE, 6, 2, int.from_bytes(layer.bytes_at(6, 2), "little")))
+    elif kind == 3 and code == 4:
+        layer.add(out, UNUSED, 4, 2, layer.bytes_at(4, 2))
+        layer.add(out, MTU, 6, 2, layer.u16(6))
+    elif kind == 5:
+        layer.add(out, GATEWAY, 4, 4, _ipv4(layer, 4))
+    elif kind == 12:
+        layer.add(out, POINTER, 4, 1, layer.u8(4))
+    else:
+        layer.add(out, UNUSED, 4, 4, layer.bytes_at(4, 4))
+
+
+def _checksum_status(layer: Layer) -> int:
+    if layer.frame.truncated_at(layer.end):
+        return 2
+    segment = bytearray(layer.data[layer.start : layer.end])
+    value = segment[2] << 8 | segment[3]
+    segment[2:4] = b"\0\0"
+    return transport.status(internet_checksum(bytes(segment)), value)
+
+
+def _ipv4(layer: Layer, at: int):
+    from ipaddress import IPv4Address
+
+    return IPv4Address(layer.bytes_at(at, 4))
+
+
+def _ttl(layer: Layer) -> str:
+    ip = transport.carrier(layer)
+    return f", ttl={layer.data[ip.start + 8]}" if ip is not None and ip.protocol.name == "ip" else ""
+
+
+def _info(layer: Layer) -> str:
+    kind, code = layer.u8(0), layer.u8(1)
+    if kind in (0, 8) and layer.end - layer.start >= 8:
+        ident, seq = layer.u16(4), layer.u16(6)
+        seq_le = int.from_bytes(layer.bytes_at(6, 2), "little")
+        return f"{TYPES[kind]:<19}  id=0x{ident:04x}, seq={seq}/{seq_le}{_ttl(layer)}"  # padded as tshark pads it
+    if kind in CODES:
+        text = f"{TYPES[kind]} ({CODES[kind].get(code, f'code {code}')})"
+        if kind == 3 and code == 4 and layer.end - layer.start >= 8:
+            text += f" MTU={layer.u16(6)}"
+        return text
+    return TYPES.get(kind, f"Type {kind}, code {code}")
+
+
+PROTOCOL = Protocol(
+    "icmp", "Internet Control Message Protocol", "ICMP",
+    fields=(TYPE, CODE, CHECKSUM, IDENT, SEQ, STATUS, IDENT_LE, SEQ_LE, UNUSED, MTU, GATEWAY, POINTER),
+    walk=_walk, items=_items, info=_info, binds=(("ip.proto", 1),), colour="icmp", checksum=_checksum_status,
+)

@@ -1,0 +1,102 @@
+"""Every declared protocol, in one list one can read, and the tables that bind them.
+
+A protocol binds under another through a dissector table, as in Wireshark: ("link_type", 1)
+is Ethernet, ("ethertype", 0x0800) IPv4, ("ip.proto", 17) UDP (IPv4's protocol and IPv6's
+next header share the table), ("udp.port", 53) DNS. Adding a protocol is one module that
+declares it and one line in `PROTOCOLS` below; nothing else needs to know.
+"""
+
+from __future__ import annotations
+
+from stack.proto import (
+    arp,
+    data,
+    dhcp,
+    dns,
+    ethernet,
+    http,
+    icmp,
+    icmpv6,
+    ipv4,
+    ipv6,
+    ntp,
+    sll,
+    tcp,
+    udp,
+)
+from stack.proto.model import Protocol
+
+PROTOCOLS: tuple[Protocol, ...] = (
+    ethernet.PROTOCOL,
+    sll.SLL,
+    sll.SLL2,
+    arp.PROTOCOL,
+    ipv4.PROTOCOL,
+    ipv6.PROTOCOL,
+    icmp.PROTOCOL,
+    icmpv6.PROTOCOL,
+    udp.PROTOCOL,
+    tcp.PROTOCOL,
+    dns.PROTOCOL,
+    dns.MDNS,
+    dhcp.PROTOCOL,
+    http.PROTOCOL,
+    ntp.PROTOCOL,
+    data.PROTOCOL,
+)
+
+TABLES: dict[tuple[str, object], list[Protocol]] = {}
+for _protocol in PROTOCOLS:
+    for _key in _protocol.binds:
+        TABLES.setdefault(_key, []).append(_protocol)
+
+BY_NAME: dict[str, Protocol] = {}
+for _protocol in PROTOCOLS:
+    BY_NAME.setdefault(_protocol.name, _protocol)
+
+
+def lookup(key: tuple[str, object], data: bytes, start: int, end: int) -> Protocol | None:
+    """The protocol bound at `key` whose heuristic (if any) accepts data[start:end]. Ports
+    come as a pair and the lower one is tried first, as Wireshark does."""
+    table, value = key
+    if value.__class__ is tuple:
+        low, high = value
+        values = (low, high) if low <= high else (high, low)
+    else:
+        values = (value,)
+    for v in values:
+        found = TABLES.get((table, v))
+        if found is None:
+            continue
+        for protocol in found:
+            if protocol.heuristic is None or protocol.heuristic(data[start : min(end, start + 64)]):
+                return protocol
+    return None
+
+
+def column_for(key: tuple[str, object] | None) -> str | None:
+    """The Protocol column for a payload nothing declares, named by what carries it."""
+    if key is None:
+        return None
+    table, value = key
+    if table == "ethertype":
+        return ethernet.column_for_ethertype(value)
+    if table == "llc":
+        return "LLC"
+    if table == "ip.proto":
+        return ipv4.PROTOCOL_NAMES.get(value, f"IP proto {value}")
+    return None
+
+
+def fields() -> dict[str, object]:
+    """Every declared field by filter name (the display filter's vocabulary)."""
+    out: dict[str, object] = {}
+    for protocol in (*PROTOCOLS, *EXTRA):
+        for f in protocol.fields:
+            out.setdefault(f.name, f)
+            for alias in f.also:
+                out.setdefault(alias, f)
+    return out
+
+
+EXTRA: tuple[Protocol, ...] = ()  # set by stack.proto.frame: the frame pseudo-protocol
