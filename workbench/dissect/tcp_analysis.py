@@ -24,6 +24,7 @@ FAST_RETRANSMISSION_NS = 20_000_000
 
 # analysis flag (filter name under tcp.analysis.) → Info prefix; tshark prints them in this order
 PREFIXES = {
+    "window_full": "TCP Window Full",
     "retransmission": "TCP Retransmission",
     "fast_retransmission": "TCP Fast Retransmission",
     "spurious_retransmission": "TCP Spurious Retransmission",
@@ -31,7 +32,6 @@ PREFIXES = {
     "lost_segment": "TCP Previous segment not captured",
     "ack_lost_segment": "TCP ACKed unseen segment",
     "window_update": "TCP Window Update",
-    "window_full": "TCP Window Full",
     "keep_alive": "TCP Keep-Alive",
     "keep_alive_ack": "TCP Keep-Alive ACK",
     "duplicate_ack": "TCP Dup ACK",
@@ -210,8 +210,10 @@ class TcpAnalysis:
             next_seq = (seq + length + (1 if syn or fin else 0)) & MASK
             if (fwd.next_seq is None or _gt(next_seq, fwd.next_seq)) and not rst:
                 fwd.next_seq, fwd.next_seq_ns = next_seq, f.ns
-                if length or syn or fin:
-                    fwd.max_to_ack = next_seq if fwd.max_to_ack is None or _gt(next_seq, fwd.max_to_ack) else fwd.max_to_ack
+            # as tshark: the highest sequence number the other side may acknowledge, checked
+            # apart from the one above (a retransmission can raise it)
+            if fwd.max_to_ack is None or _gt(next_seq, fwd.max_to_ack):
+                fwd.max_to_ack = fwd.next_seq
         fwd.window = window
         if flags & TCP_ACK:
             fwd.last_ack, fwd.last_ack_ns = ack, f.ns
