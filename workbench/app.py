@@ -14,7 +14,9 @@ from textual.binding import Binding
 
 from stack.labs.build import is_live
 from stack.labs.spec import LabSpec
+from workbench.capture_session import CaptureSession
 from workbench.palette import WorkbenchCommands
+from workbench.screens.capture import CaptureScreen
 from workbench.screens.main import MainScreen
 from workbench.session import Session
 from workbench.shell import CommandError
@@ -31,9 +33,11 @@ class WorkbenchApp(App):
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     BINDINGS = [Binding("q", "quit", "Quit", show=False)]
 
-    def __init__(self, spec: LabSpec, theme: str | None = None, *, cursor_blink: bool = True) -> None:
+    def __init__(self, spec: LabSpec, theme: str | None = None, *, cursor_blink: bool = True, capture: CaptureSession | None = None) -> None:
+        """`capture`: open on this capture file (`workbench open`) instead of the lab `spec`."""
         super().__init__()
         self.spec = spec
+        self.capture = capture
         self.cursor_blink = cursor_blink
         self.workbench_themes = load_themes()
         for t in self.workbench_themes.values():
@@ -51,6 +55,9 @@ class WorkbenchApp(App):
     def on_mount(self) -> None:
         # Pushed over the (blank) default screen rather than being it, so that opening another
         # lab can switch_screen it away.
+        if self.capture is not None:
+            self.push_screen(CaptureScreen(self.capture))
+            return
         opened = _open(self.spec)
         if isinstance(opened, str):  # a TAP device that cannot be opened: one sentence, exit
             self.exit(return_code=2, message=f"workbench: {opened}")
@@ -58,14 +65,18 @@ class WorkbenchApp(App):
         self.session = opened
         self.push_screen(MainScreen(opened))
 
-    def open_lab(self, spec: LabSpec) -> None:
-        """Replace the running lab with `spec`, paused at time zero."""
+    def open_lab(self, spec: LabSpec | CaptureSession) -> None:
+        """Replace what is open with the lab `spec`, paused at time zero, or with a capture."""
+        if isinstance(spec, CaptureSession):
+            self.session, self.capture = None, spec
+            self.switch_screen(CaptureScreen(spec))
+            return
         session = _open(spec)
         if isinstance(session, str):
             self.notify(f"cannot open lab {spec.name}: {session}", severity="error", timeout=8)
             return
         self.spec = spec
-        self.session = session
+        self.session, self.capture = session, None
         self.switch_screen(MainScreen(session))
 
 

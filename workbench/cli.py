@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
 
     dissect_arguments(dissect)
 
+    opener = sub.add_parser("open", help="open a pcap or pcapng capture in the app")
+    opener.add_argument("file", help="the capture to open")
+
     sub.add_parser("labs", help="list the built-in labs")
     lab = sub.add_parser("lab", help="show a lab")
     lab_sub = lab.add_subparsers(dest="lab_command", metavar="show", parser_class=_Parser, required=True)
@@ -115,6 +118,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from workbench import dissect_cli
 
             return dissect_cli.run(args)
+        if args.command == "open":
+            from workbench.open_capture import main as open_main
+
+            return open_main(args.file, theme=args.theme)
         if args.command == "labs":
             from stack.labs import builtin_labs
 

@@ -29,6 +29,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Tab, Tabs
 
 from stack.labs.spec import LabSpec
+from workbench.capture_session import CaptureSession
 from workbench.messages import CommandFinished, EntryActivated, EntrySelected, HostSelected, SessionChanged
 from workbench.panes import PANES, TABS
 from workbench.screens.confirm import ConfirmScreen
@@ -69,7 +70,7 @@ class MainScreen(Screen):
         Binding("c", "clear_arp", "Clear the host's ARP cache", show=False),
         Binding("x", "craft", "Craft", tooltip="Craft and send a frame (templates, or edit the selected one)…"),
         Binding("s", "save", "Save capture…", show=False),
-        Binding("o", "open_lab", "Open lab…", show=False),
+        Binding("o", "open_lab", "Open lab or capture…", show=False),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter packets"),
         Binding("question_mark", "help", "Keys", key_display="?", tooltip="All keys"),
         # The keys that bring a tab forward, then those that go straight to one pane.
@@ -422,21 +423,22 @@ class MainScreen(Screen):
         self.app.push_screen(PromptScreen("Save the capture", f"{self.session.spec.name}.pcap", check, id="save-prompt"), save)
 
     def action_open_lab(self) -> None:
-        def open_it(spec: LabSpec) -> None:  # after the modal has gone: switch_screen replaces the top screen
+        def open_it(spec: LabSpec | CaptureSession) -> None:  # after the modal has gone: switch_screen replaces the top screen
             self.app.call_later(self.app.open_lab, spec)
 
-        def opened(spec: LabSpec | None) -> None:
+        def opened(spec: LabSpec | CaptureSession | None) -> None:
             if spec is None:
                 return
             frames = self.session.frame_count()
             if not frames:
                 open_it(spec)
                 return
-            question = (f"Open lab {spec.name}? This lab's capture ({frames:,} frame{'s' if frames != 1 else ''}) "
+            what = "capture" if isinstance(spec, CaptureSession) else "lab"
+            question = (f"Open {what} {spec.name}? This lab's capture ({frames:,} frame{'s' if frames != 1 else ''}) "
                         "will be discarded; s saves it first.")
             self.app.push_screen(
                 ConfirmScreen(question, "opens it", "keeps this lab", id="confirm-open"),
-                lambda yes: open_it(spec) if yes else None,
+                lambda yes: open_it(spec) if yes else (spec.close() if isinstance(spec, CaptureSession) else None),
             )
 
         self.app.push_screen(OpenLabScreen(), opened)

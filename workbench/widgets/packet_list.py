@@ -146,9 +146,17 @@ class PacketList(ScrollView, can_focus=True):
         id: str | None = None,  # noqa: A002 — Textual's name
         classes: str | None = None,
         disabled: bool = False,
+        follow_tail: bool = True,
+        time_origin: float = 0.0,
+        segments: bool = True,
     ) -> None:
+        """`follow_tail`: new frames scroll a list resting at its end (a running lab; not a file
+        being indexed). `time_origin` is subtracted from each frame's time in the Time column.
+        `segments`: whether there is a Seg column at all (a pcap file names no interfaces)."""
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.frames = frames
+        self.follow_tail = follow_tail
+        self.time_origin = time_origin
         self.rows = RowCache(frames)
         self._count = len(frames)  # frames known to the view (refresh_rows moves it on)
         self._scan: FilterScan | None = None  # the filter, and the frames that pass it so far
@@ -156,7 +164,8 @@ class PacketList(ScrollView, can_focus=True):
         self._generation = 0  # bumped by every set_filter, so a stale worker's results are dropped
         self._cursor: int | None = None  # row index
         self._selected_id: int | None = None
-        self._widths = ColumnWidths()
+        self._segments = segments
+        self._widths = ColumnWidths() if segments else ColumnWidths(segment=0)
 
     # --- public API -----------------------------------------------------------------------
 
@@ -180,6 +189,10 @@ class PacketList(ScrollView, can_focus=True):
     def filter_text(self) -> str:
         return self._scan.text if self._scan is not None else ""
 
+    def shown_indices(self) -> Sequence[int]:
+        """The indices into `frames` of the rows shown, ascending (all of them without a filter)."""
+        return self._scan.matches if self._scan is not None else range(self._count)
+
     @property
     def filtering(self) -> bool:
         """True while a worker is still applying the filter to old frames."""
@@ -193,8 +206,8 @@ class PacketList(ScrollView, can_focus=True):
             return
         if total == self._count and (self._scan is None or not self._scan.pending):
             return
-        cursor_at_tail = self._cursor is not None and self._cursor == self.row_count - 1
-        view_at_tail = self.scroll_y >= self.max_scroll_y
+        cursor_at_tail = self.follow_tail and self._cursor is not None and self._cursor == self.row_count - 1
+        view_at_tail = self.follow_tail and self.scroll_y >= self.max_scroll_y
         self._count = total
         if self._scan is not None and not self._scanning:
             self._continue_scan()
@@ -240,7 +253,7 @@ class PacketList(ScrollView, can_focus=True):
 
     def _start_over(self) -> None:
         self.rows.clear()
-        self._widths = ColumnWidths()
+        self._widths = ColumnWidths() if self._segments else ColumnWidths(segment=0)
         self._cursor = self._selected_id = None
         self._count = len(self.frames)
         if self._scan is not None:
@@ -261,7 +274,10 @@ class PacketList(ScrollView, can_focus=True):
         self._cursor = None
         if self._selected_id is not None and self.select_frame(self._selected_id):
             return
-        self.scroll_end(animate=False, immediate=True)
+        if self.follow_tail:
+            self.scroll_end(animate=False, immediate=True)
+        else:
+            self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
 
     def _continue_scan(self) -> None:
@@ -466,7 +482,7 @@ class PacketList(ScrollView, can_focus=True):
         if not count:
             return Columns.fit(width, self._widths, 1, "0.000000")
         last = self.frames[count - 1]
-        return Columns.fit(width, self._widths, last.id, format_time(last.time))
+        return Columns.fit(width, self._widths, last.id, format_time(last.time - self.time_origin))
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -479,7 +495,7 @@ class PacketList(ScrollView, can_focus=True):
         index = self._frame_index(row)
         record = self.frames[index]
         r = self.rows.row(index)
-        text = columns.line(record.id, record.time, len(record.data), r, record.segment)
+        text = columns.line(record.id, record.time - self.time_origin, len(record.data), r, record.segment)
         style = self.get_component_rich_style(f"packet-list--{r.kind}")
         if row == self._cursor:
             style = style + self.get_component_rich_style("packet-list--cursor")

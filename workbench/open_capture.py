@@ -1,0 +1,36 @@
+"""`workbench open FILE`: the app on a capture file instead of a lab.
+
+A file that is not a capture (empty, cut short before its first frame, another format, a
+link layer we do not decode) is one sentence on stderr and exit status 2, before the screen is
+taken. A file cut short after some whole frames opens with those frames, as Wireshark does,
+says so on screen, and the exit status is then 1 with the sentence on stderr, as tshark's.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(path: str, theme: str | None = None) -> int:
+    from stack.labs import load_lab
+    from workbench.capture_session import CaptureRefused, CaptureSession
+
+    try:
+        capture = CaptureSession.open(path)
+    except CaptureRefused as err:
+        print(f"workbench: {err}", file=sys.stderr)
+        return 2
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        capture.close()
+        print(f"workbench: the app needs a terminal (run it in one, or over ssh -t); without one, workbench dissect {path} prints the frames", file=sys.stderr)
+        return 2
+    from workbench.app import WorkbenchApp
+
+    app = WorkbenchApp(load_lab("default"), theme=theme, capture=capture)
+    app.run()
+    if app.return_code:
+        return app.return_code
+    if capture.index.problem:
+        print(f"workbench: {capture.index.problem}", file=sys.stderr)
+        return 1
+    return 0
