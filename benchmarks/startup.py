@@ -67,8 +67,9 @@ WorkbenchApp(load_lab("default")).run()
 """
 
 
-def run_once(code: str) -> tuple[float, bool]:
-    """Seconds from spawn to first paint, and whether scapy was loaded by then."""
+def run_once(code: str, *args: str) -> tuple[float, bool]:
+    """Seconds from spawn to first paint, and whether scapy was loaded by then (`args` go to
+    the child's sys.argv)."""
     with tempfile.TemporaryDirectory() as tmp:
         report = os.path.join(tmp, "report.json")
         master, slave = pty.openpty()
@@ -76,7 +77,7 @@ def run_once(code: str) -> tuple[float, bool]:
         _set_size(slave, *SIZE)
         env = dict(os.environ, STARTUP_REPORT=report, TERM="xterm-256color", COLUMNS=str(SIZE[0]), LINES=str(SIZE[1]))
         start = time.monotonic()
-        child = subprocess.Popen([sys.executable, "-c", code], stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+        child = subprocess.Popen([sys.executable, "-c", code, *args], stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
         os.close(slave)
         _drain_until_exit(master, child)
         os.close(master)

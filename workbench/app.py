@@ -12,18 +12,19 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
-from stack.labs.build import is_live
-from stack.labs.spec import LabSpec
+from typing import TYPE_CHECKING
+
 from workbench.capture_session import CaptureSession
 from workbench.palette import WorkbenchCommands
 from workbench.screens.capture import CaptureScreen
-from workbench.screens.main import MainScreen
-from workbench.session import Session
-from workbench.shell import CommandError
 from workbench.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
 
+if TYPE_CHECKING:  # the lab's modules load when a lab opens: a capture alone never needs them
+    from stack.labs.spec import LabSpec
+    from workbench.session import Session
 
-class UnknownTheme(CommandError):
+
+class UnknownTheme(ValueError):
     """`--theme` named a theme that does not exist (one sentence, like every input error)."""
 
 
@@ -33,7 +34,7 @@ class WorkbenchApp(App):
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     BINDINGS = [Binding("q", "quit", "Quit", show=False)]
 
-    def __init__(self, spec: LabSpec, theme: str | None = None, *, cursor_blink: bool = True, capture: CaptureSession | None = None) -> None:
+    def __init__(self, spec: LabSpec | None, theme: str | None = None, *, cursor_blink: bool = True, capture: CaptureSession | None = None) -> None:
         """`capture`: open on this capture file (`workbench open`) instead of the lab `spec`."""
         super().__init__()
         self.spec = spec
@@ -58,6 +59,8 @@ class WorkbenchApp(App):
         if self.capture is not None:
             self.push_screen(CaptureScreen(self.capture))
             return
+        from workbench.screens.main import MainScreen
+
         opened = _open(self.spec)
         if isinstance(opened, str):  # a TAP device that cannot be opened: one sentence, exit
             self.exit(return_code=2, message=f"workbench: {opened}")
@@ -71,6 +74,8 @@ class WorkbenchApp(App):
             self.session, self.capture = None, spec
             self.switch_screen(CaptureScreen(spec))
             return
+        from workbench.screens.main import MainScreen
+
         session = _open(spec)
         if isinstance(session, str):
             self.notify(f"cannot open lab {spec.name}: {session}", severity="error", timeout=8)
@@ -82,6 +87,9 @@ class WorkbenchApp(App):
 
 def _open(spec: LabSpec) -> Session | str:
     """The lab's session, or the sentence saying why its TAP devices cannot be opened."""
+    from stack.labs.build import is_live
+    from workbench.session import Session
+
     if not is_live(spec):
         return Session.open(spec)
     from stack.link.tap import TapError

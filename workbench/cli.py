@@ -159,9 +159,13 @@ def _app(args: argparse.Namespace) -> int:
         for segment in spec.segments.values():
             if segment.tap:
                 preflight(segment.tap)
-    from workbench.app import WorkbenchApp
+    from workbench.app import UnknownTheme, WorkbenchApp
 
-    app = WorkbenchApp(spec, theme=args.theme)
+    try:
+        app = WorkbenchApp(spec, theme=args.theme)
+    except UnknownTheme as err:
+        print(f"workbench: {err}", file=sys.stderr)
+        return 2
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Without a terminal the app would draw into a pipe and wait for keys that never come.
         print('workbench: the app needs a terminal (run it in one, or over ssh -t); headless, use workbench run --do "HOST: COMMAND"', file=sys.stderr)

@@ -12,7 +12,6 @@ import sys
 
 
 def main(path: str, theme: str | None = None) -> int:
-    from stack.labs import load_lab
     from workbench.capture_session import CaptureRefused, CaptureSession
 
     try:
@@ -24,9 +23,14 @@ def main(path: str, theme: str | None = None) -> int:
         capture.close()
         print(f"workbench: the app needs a terminal (run it in one, or over ssh -t); without one, workbench dissect {path} prints the frames", file=sys.stderr)
         return 2
-    from workbench.app import WorkbenchApp
+    from workbench.app import UnknownTheme, WorkbenchApp
 
-    app = WorkbenchApp(load_lab("default"), theme=theme, capture=capture)
+    try:
+        app = WorkbenchApp(None, theme=theme, capture=capture)
+    except UnknownTheme as err:
+        capture.close()
+        print(f"workbench: {err}", file=sys.stderr)
+        return 2
     app.run()
     if app.return_code:
         return app.return_code

@@ -571,11 +571,12 @@ class Session:
         self._dirty = True
         return frame_id
 
-    def save_capture(self, path: str) -> int:
-        """Write every frame so far to `path` (.pcapng keeps segments apart; else classic pcap)."""
+    def save_capture(self, path: str, indices=None) -> int:
+        """Write every frame so far, or those at `indices` (the packet list's shown rows), to
+        `path` (.pcapng keeps segments apart; else classic pcap)."""
         from stack.writers.pcap import capture_writer
 
-        frames = list(self.trace.frames)
+        frames = list(self.trace.frames) if indices is None else [self.trace.frames[i] for i in indices]
         with open(path, "wb") as out:
             writer = capture_writer(path, out, self.trace)
             for rec in frames:

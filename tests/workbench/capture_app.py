@@ -4,7 +4,6 @@ million frames), the same bytes every run."""
 
 from __future__ import annotations
 
-from stack.labs import load_lab
 from workbench.app import WorkbenchApp
 from workbench.capture_session import CaptureSession
 from workbench.widgets.packet_list import PacketList
@@ -14,7 +13,7 @@ BIG = 1_000_000
 
 
 def make_capture_app(path) -> WorkbenchApp:
-    app = WorkbenchApp(load_lab("default"), cursor_blink=False, capture=CaptureSession.open(str(path)))
+    app = WorkbenchApp(None, cursor_blink=False, capture=CaptureSession.open(str(path)))
     app.animation_level = "none"
     return app
 

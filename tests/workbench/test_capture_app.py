@@ -239,6 +239,33 @@ class TestSave:
         assert [r.data for r in read_capture(str(out))] == arp and arp
 
 
+class TestSaveInALab:
+    @needs_tool("tshark")
+    async def test_lab_saves_the_frames_shown_and_asks_before_replacing(self, tmp_path):
+        """In a lab too: with `icmp` applied after a ping, s writes the echo and its reply only
+        (tshark reads two ICMP frames), and a second save to the same name asks first."""
+        out = tmp_path / "icmp.pcap"
+        app = make_app()
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await run_command(pilot, "pc: ping 192.168.1.1 -c 1")
+            await steps(pilot, 4)
+            await settle(pilot)
+            await filtered(pilot, "icmp")
+            for _ in range(2):
+                await pilot.press("s")
+                await pilot.pause()
+                app.screen.query_one("#prompt-input").value = str(out)
+                await pilot.press("enter")
+                await settle(pilot)
+            assert app.screen.id == "confirm-overwrite"
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen.id == "save-prompt"
+        listing = subprocess.run(["tshark", "-r", str(out), "-T", "fields", "-e", "icmp.type"], capture_output=True, text=True, check=True).stdout
+        assert listing.split() == ["8", "0"]
+
+
 class TestCommandLine:
     def test_bad_files_one_sentence_and_exit_2(self, small_capture, tmp_path):
         cases = {

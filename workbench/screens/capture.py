@@ -24,7 +24,6 @@ from textual.worker import get_current_worker
 
 from workbench.capture_session import CaptureSession
 from workbench.screens.help import HelpScreen
-from workbench.screens.open_lab import OpenLabScreen
 from workbench.screens.save_prompt import ask_where_to_save, check_capture_name
 from workbench.widgets.dissector import Dissector
 from workbench.widgets.filter_bar import FilterBar
@@ -98,7 +97,10 @@ class CaptureScreen(Screen):
         yield Tabs(*[Tab(label, id=name) for name, label in TABS.items()], active=self.tab, id="capture-tabs")
         with Container(id="capture-panes"):
             with Container(id="packets-pane", classes="pane"):
-                yield PacketList(self.capture.frames, id="packet-list", follow_tail=False, time_origin=self.capture.time_origin)
+                yield PacketList(
+                    self.capture.frames, id="packet-list", follow_tail=False,
+                    time_origin=self.capture.time_origin, segments=self.capture.index.format == "pcapng",
+                )
             with Container(id="dissector-pane", classes="pane"):
                 yield Dissector(id="dissector")
             for tab, sentence in NO_LAB.items():
@@ -115,6 +117,10 @@ class CaptureScreen(Screen):
         self.query_one(FilterBar).display = False
         self.query_one(PacketList).focus()
         self._show_status()
+        # After the first paint: the worker would otherwise share the GIL with drawing it.
+        self.call_after_refresh(self._start_indexing)
+
+    def _start_indexing(self) -> None:
         if self.capture.indexing:
             self.run_worker(self._index_worker, thread=True, group="capture-index", exit_on_error=False)
         elif self.capture.index.problem:
@@ -245,6 +251,8 @@ class CaptureScreen(Screen):
         self.app.call_from_thread(self.notify, f"Saved {count:,} frame{'s' if count != 1 else ''} to {path}.", timeout=4)
 
     def action_open(self) -> None:
+        from workbench.screens.open_lab import OpenLabScreen  # the labs' modules: only when asked
+
         def opened(choice) -> None:
             if choice is not None:  # after the modal has gone: switch_screen replaces the top screen
                 self.app.call_later(self.app.open_lab, choice)

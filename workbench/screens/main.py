@@ -18,7 +18,6 @@ the lab only through the session's methods, never its network, clock or trace.
 
 from __future__ import annotations
 
-import os
 import time
 
 from textual.app import ComposeResult
@@ -36,6 +35,7 @@ from workbench.screens.confirm import ConfirmScreen
 from workbench.screens.help import HelpScreen
 from workbench.screens.open_lab import OpenLabScreen
 from workbench.screens.prompt import PromptScreen
+from workbench.screens.save_prompt import ask_where_to_save, check_capture_name
 from workbench.session import Session
 from workbench.shell import CommandError
 from workbench.shell import hint as command_hint
@@ -69,7 +69,7 @@ class MainScreen(Screen):
         Binding("b", "browse", "Browse", tooltip="Browse (the seed's story)…"),
         Binding("c", "clear_arp", "Clear the host's ARP cache", show=False),
         Binding("x", "craft", "Craft", tooltip="Craft and send a frame (templates, or edit the selected one)…"),
-        Binding("s", "save", "Save capture…", show=False),
+        Binding("s", "save", "Save capture (the frames shown)…", show=False),
         Binding("o", "open_lab", "Open lab or capture…", show=False),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter packets"),
         Binding("question_mark", "help", "Keys", key_display="?", tooltip="All keys"),
@@ -402,25 +402,22 @@ class MainScreen(Screen):
         self.app.push_screen(CraftScreen(self.session, sender, victim=self.host, frame_id=frame_id), sent)
 
     def action_save(self) -> None:
-        def check(path: str) -> str | None:
-            if not path.endswith((".pcap", ".pcapng")):
-                return f"{path!r} should end in .pcap or .pcapng (pcapng keeps the segments apart)"
-            folder = os.path.dirname(os.path.abspath(path))
-            if not os.path.isdir(folder):
-                return f"there is no folder {folder}"
-            return None
+        packets = self.query_one(PacketList)
+        if packets.filtering:
+            self.notify("The filter is still running; save when it is done.", severity="warning", timeout=5)
+            return
+        shown = packets.filter_text != ""
 
-        def save(path: str | None) -> None:
-            if not path:
-                return
+        def save(path: str) -> None:
             try:
-                count = self.session.save_capture(path)
+                count = self.session.save_capture(path, packets.shown_indices() if shown else None)
             except OSError as err:
                 self.notify(f"cannot write {path}: {err.strerror}", severity="error", timeout=6)
                 return
             self.notify(f"Saved {count:,} frames to {path}.", timeout=4)
 
-        self.app.push_screen(PromptScreen("Save the capture", f"{self.session.spec.name}.pcap", check, id="save-prompt"), save)
+        title = f"Save the {packets.row_count:,} frames shown" if shown else "Save the capture"
+        ask_where_to_save(self, title, f"{self.session.spec.name}.pcap", check_capture_name, save)
 
     def action_open_lab(self) -> None:
         def open_it(spec: LabSpec | CaptureSession) -> None:  # after the modal has gone: switch_screen replaces the top screen
