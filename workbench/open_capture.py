@@ -3,7 +3,7 @@
 A file that is not a capture (empty, cut short before its first frame, another format, a
 link layer we do not decode) is one sentence on stderr and exit status 2, before the screen is
 taken. A file cut short after some whole frames opens with those frames, as Wireshark does,
-says so on screen, and the exit status is then 1 with the sentence on stderr, as tshark's.
+says so on screen, and the exit status is then 2 with the sentence on stderr, as tshark's.
 """
 
 from __future__ import annotations
@@ -36,5 +36,5 @@ def main(path: str, theme: str | None = None) -> int:
         return app.return_code
     if capture.index.problem:
         print(f"workbench: {capture.index.problem}", file=sys.stderr)
-        return 1
+        return 2
     return 0

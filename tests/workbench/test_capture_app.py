@@ -281,6 +281,40 @@ class TestCommandLine:
             assert done.stderr == f"workbench: {path} {sentence}\n"
             assert not done.stdout
 
+    def test_cut_short_opens_its_whole_frames_then_exits_2(self, small_capture, tmp_path):
+        """A file cut in the middle of a frame opens on a terminal with the frames before the cut;
+        after q, the sentence is on stderr and the exit status is 2, as tshark's."""
+        import os
+        import pty
+        import select
+        import time
+
+        cut = tmp_path / "cut.pcap"
+        cut.write_bytes(small_capture.read_bytes()[:100_000])
+        master, slave = pty.openpty()
+        child = subprocess.Popen([sys.executable, "-m", "workbench.cli", "open", str(cut)], stdin=slave, stdout=slave, stderr=slave, env=dict(os.environ, TERM="xterm-256color"), close_fds=True)
+        os.close(slave)
+        seen = b""
+        deadline = time.monotonic() + 60
+        try:
+            while b"541" not in seen and time.monotonic() < deadline:  # frame 541, the last whole one
+                if select.select([master], [], [], 0.2)[0]:
+                    seen += os.read(master, 65536)
+            os.write(master, b"q")
+            while child.poll() is None and time.monotonic() < deadline:
+                if select.select([master], [], [], 0.2)[0]:
+                    try:
+                        seen += os.read(master, 65536)
+                    except OSError:
+                        break
+            child.wait(timeout=10)
+        finally:
+            if child.poll() is None:
+                child.kill()
+            os.close(master)
+        assert child.returncode == 2
+        assert f"workbench: {cut} was cut short in the middle of frame 542; the 541 whole frames before it are shown".encode() in seen.replace(b"\r\n", b"\n")
+
     def test_refused_without_a_terminal(self, small_capture):
         done = subprocess.run([sys.executable, "-m", "workbench.cli", "open", str(small_capture)], capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
         assert done.returncode == 2 and done.stderr.count("\n") == 1 and "needs a terminal" in done.stderr
