@@ -175,6 +175,8 @@ class TestBigCapture:
             assert packets.filtering
             header = packets.render_line(0).text
             assert "filtering" in header and "%" in header
+            while packets.filtering and packets.row_count < 100:  # the first chunk's matches
+                await pilot.pause(0.05)
             moved = []
             while packets.filtering and len(moved) < 6:
                 await pilot.press("pagedown")
