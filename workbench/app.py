@@ -8,11 +8,10 @@ scapy. The dissector loads it when it first dissects, the hosts pane in a thread
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
-
-from typing import TYPE_CHECKING
 
 from workbench.capture_session import CaptureSession
 from workbench.palette import WorkbenchCommands
