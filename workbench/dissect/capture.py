@@ -26,7 +26,7 @@ LINK_TYPES = {
     LINKTYPE_LINUX_SLL: "Linux cooked capture (SLL)",
     LINKTYPE_LINUX_SLL2: "Linux cooked capture v2 (SLL2)",
 }
-_PCAP_MAGIC = {  # byte order, nanoseconds per fraction tick
+PCAP_MAGIC = {  # byte order, nanoseconds per fraction tick
     b"\xd4\xc3\xb2\xa1": ("<", 1000),
     b"\xa1\xb2\xc3\xd4": (">", 1000),
     b"\x4d\x3c\xb2\xa1": ("<", 1),
@@ -60,8 +60,8 @@ def read_capture(path: str) -> Iterator[CapturedFrame]:
     """The frames of the capture at `path`, in file order. Raises OSError or CaptureError."""
     with open(path, "rb") as handle:
         head = handle.read(4)
-        if head in _PCAP_MAGIC:
-            yield from _pcap(handle, path, *_PCAP_MAGIC[head])
+        if head in PCAP_MAGIC:
+            yield from _pcap(handle, path, *PCAP_MAGIC[head])
         elif head == _PCAPNG_SHB:
             handle.seek(0)
             yield from _pcapng(handle, path)
@@ -73,7 +73,7 @@ def read_capture(path: str) -> Iterator[CapturedFrame]:
             )
 
 
-def _check_link(path: str, linktype: int, where: str) -> None:
+def check_link(path: str, linktype: int, where: str) -> None:
     if linktype not in LINK_TYPES:
         known = ", ".join(f"{name} ({number})" for number, name in LINK_TYPES.items())
         raise CaptureError(
@@ -81,7 +81,7 @@ def _check_link(path: str, linktype: int, where: str) -> None:
         )
 
 
-def _frame(number, ns, segment, data, length, linktype, comments=()) -> CapturedFrame:
+def captured_frame(number, ns, segment, data, length, linktype, comments=()) -> CapturedFrame:
     return CapturedFrame(number, ns / 1e9, segment, "", data, ns, length, linktype, comments)
 
 
@@ -91,7 +91,7 @@ def _pcap(handle: BinaryIO, path: str, order: str, tick_ns: int) -> Iterator[Cap
         raise CaptureError(f"{path} ends inside its pcap file header")
     _major, _minor, _zone, _sigfigs, _snaplen, linktype = struct.unpack(order + "HHiIII", header)
     linktype &= 0xFFFF
-    _check_link(path, linktype, "")
+    check_link(path, linktype, "")
     record = struct.Struct(order + "IIII")
     number = 0
     while True:
@@ -111,7 +111,7 @@ def _pcap(handle: BinaryIO, path: str, order: str, tick_ns: int) -> Iterator[Cap
         if len(data) < caplen:
             raise CaptureError(f"{path} was cut short in the middle of frame {number + 1}")
         number += 1
-        yield _frame(number, sec * 1_000_000_000 + frac * tick_ns, "", data, max(origlen, caplen), linktype)
+        yield captured_frame(number, sec * 1_000_000_000 + frac * tick_ns, "", data, max(origlen, caplen), linktype)
 
 
 class _Interface(NamedTuple):
@@ -162,57 +162,63 @@ def _pcapng(handle: BinaryIO, path: str) -> Iterator[CapturedFrame]:
         kind, length = struct.unpack(order + "II", head)
         body = _read_body(handle, path, length, 8)
         if kind == 1:  # Interface Description Block
-            if len(body) < 8:
-                raise CaptureError(f"{path} has an interface block too short to read")
-            linktype, _reserved, snaplen = struct.unpack_from(order + "HHI", body)
-            name, to_ns, offset = "", _MICROSECONDS, 0
-            for code, value in _options(body[8:], order):
-                if code == 2:
-                    name = value.decode("utf-8", "replace")
-                elif code == 9 and value:
-                    to_ns = _tick_converter(value[0])
-                elif code == 14 and len(value) == 8:  # if_tsoffset: seconds added to every stamp
-                    offset = struct.unpack(order + "q", value)[0] * 1_000_000_000
-            interfaces.append(_Interface(linktype, name, to_ns, offset, snaplen))
-        elif kind in (6, 2):  # Enhanced Packet Block, obsolete Packet Block
-            if len(body) < 20:
-                raise CaptureError(f"{path} has a packet block too short to read")
-            if kind == 6:
-                iface, high, low, caplen, origlen = struct.unpack_from(order + "IIIII", body)
-            else:
-                iface, _drops, high, low, caplen, origlen = struct.unpack_from(
-                    order + "HHIIII", body
-                )
+            interfaces.append(interface_block(body, order, path))
+        elif kind in (6, 2, 3):  # Enhanced, obsolete and Simple Packet Blocks
             number += 1
-            if iface >= len(interfaces):
-                raise CaptureError(
-                    f"{path}: frame {number} names interface {iface}, which was never described"
-                )
-            link = interfaces[iface]
-            _check_link(path, link.linktype, f": frame {number}")
-            data = body[20 : 20 + caplen]
-            if len(data) < caplen:
-                raise CaptureError(f"{path}: frame {number} claims more bytes than its block holds")
-            comments = tuple(
-                value.decode("utf-8", "replace")
-                for code, value in _options(body[20 + caplen + (-caplen % 4) :], order)
-                if code == _OPT_COMMENT
+            yield packet_block(number, kind, body, order, interfaces, path)
+
+
+def interface_block(body: bytes, order: str, path: str) -> _Interface:
+    """An Interface Description Block's body (after type and length): link type, name, clock."""
+    if len(body) < 8:
+        raise CaptureError(f"{path} has an interface block too short to read")
+    linktype, _reserved, snaplen = struct.unpack_from(order + "HHI", body)
+    name, to_ns, offset = "", _MICROSECONDS, 0
+    for code, value in _options(body[8:], order):
+        if code == 2:
+            name = value.decode("utf-8", "replace")
+        elif code == 9 and value:
+            to_ns = _tick_converter(value[0])
+        elif code == 14 and len(value) == 8:  # if_tsoffset: seconds added to every stamp
+            offset = struct.unpack(order + "q", value)[0] * 1_000_000_000
+    return _Interface(linktype, name, to_ns, offset, snaplen)
+
+
+def packet_block(number: int, kind: int, body: bytes, order: str, interfaces: list[_Interface], path: str) -> CapturedFrame:
+    """Frame `number` from the body of a packet block (6 enhanced, 2 obsolete, 3 simple) of a
+    section whose interfaces are `interfaces`; `CaptureError` if it cannot be read."""
+    if kind == 3:  # Simple Packet Block: no interface id, no timestamp
+        if len(body) < 4:
+            raise CaptureError(
+                f"{path}: frame {number} is a simple packet block of {len(body) + 12} bytes, too short to hold its length (16 at least)"
             )
-            ns = link.to_ns((high << 32) | low) + link.offset_ns
-            yield _frame(number, ns, link.name, data, max(origlen, caplen), link.linktype, comments)
-        elif kind == 3:  # Simple Packet Block: no interface id, no timestamp
-            number += 1
-            if len(body) < 4:
-                raise CaptureError(
-                    f"{path}: frame {number} is a simple packet block of {length} bytes, too short to hold its length (16 at least)"
-                )
-            if not interfaces:
-                raise CaptureError(f"{path}: frame {number} comes before any interface is described")
-            link = interfaces[0]
-            _check_link(path, link.linktype, f": frame {number}")
-            (origlen,) = struct.unpack_from(order + "I", body)
-            caplen = min(origlen, len(body) - 4, link.snaplen or origlen)
-            yield _frame(number, 0, link.name, body[4 : 4 + caplen], origlen, link.linktype)
+        if not interfaces:
+            raise CaptureError(f"{path}: frame {number} comes before any interface is described")
+        link = interfaces[0]
+        check_link(path, link.linktype, f": frame {number}")
+        (origlen,) = struct.unpack_from(order + "I", body)
+        caplen = min(origlen, len(body) - 4, link.snaplen or origlen)
+        return captured_frame(number, 0, link.name, body[4 : 4 + caplen], origlen, link.linktype)
+    if len(body) < 20:
+        raise CaptureError(f"{path} has a packet block too short to read")
+    if kind == 6:
+        iface, high, low, caplen, origlen = struct.unpack_from(order + "IIIII", body)
+    else:
+        iface, _drops, high, low, caplen, origlen = struct.unpack_from(order + "HHIIII", body)
+    if iface >= len(interfaces):
+        raise CaptureError(f"{path}: frame {number} names interface {iface}, which was never described")
+    link = interfaces[iface]
+    check_link(path, link.linktype, f": frame {number}")
+    data = body[20 : 20 + caplen]
+    if len(data) < caplen:
+        raise CaptureError(f"{path}: frame {number} claims more bytes than its block holds")
+    comments = tuple(
+        value.decode("utf-8", "replace")
+        for code, value in _options(body[20 + caplen + (-caplen % 4) :], order)
+        if code == _OPT_COMMENT
+    )
+    ns = link.to_ns((high << 32) | low) + link.offset_ns
+    return captured_frame(number, ns, link.name, data, max(origlen, caplen), link.linktype, comments)
 
 
 def _read_body(handle: BinaryIO, path: str, length: int, already: int) -> bytes:

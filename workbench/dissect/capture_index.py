@@ -6,7 +6,7 @@ As Toolong indexes a log's lines, `CaptureIndex` indexes a capture's records: cl
 (either byte order, micro- or nanosecond) or pcapng (several sections and interfaces, each
 interface's name the frame's segment, its `if_tsresol` honoured). `index(count)` reads only
 record headers and appends offsets to an array of 8-byte integers (8 MB for a million frames);
-`len()` is the frames indexed so far and `index[i]` builds frame i's `FrameRecord` on demand,
+`len()` is the frames indexed so far and `index[i]` builds frame i's `CapturedFrame` on demand,
 so a packet list over it decodes only the rows it draws. A file cut short is not an error once
 its header has been read: indexing stops at the last whole frame and `problem` says where.
 
@@ -25,16 +25,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from stack.trace import FrameRecord
-from workbench.dissect.capture import LINKTYPE_ETHERNET, CaptureError
+from workbench.dissect.capture import (
+    LINK_TYPES,
+    PCAP_MAGIC,
+    CapturedFrame,
+    CaptureError,
+    captured_frame,
+    check_link,
+    interface_block,
+    packet_block,
+)
 
-# magic → (byte order, seconds per tick of the fraction field)
-_PCAP_MAGIC = {
-    b"\xd4\xc3\xb2\xa1": ("<", 1e-6),
-    b"\xa1\xb2\xc3\xd4": (">", 1e-6),
-    b"\x4d\x3c\xb2\xa1": ("<", 1e-9),
-    b"\xa1\xb2\x3c\x4d": (">", 1e-9),
-}
 _PCAPNG_SHB = b"\x0a\x0d\x0d\x0a"
 _PCAPNG_ORDER = {b"\x4d\x3c\x2b\x1a": "<", b"\x1a\x2b\x3c\x4d": ">"}
 _EPB, _PB, _SPB, _IDB, _ISB = 6, 2, 3, 1, 5
@@ -43,15 +44,16 @@ _MAX_RECORD = 64 << 20  # a record this large is a corrupt length, not a frame
 
 @dataclass
 class _Section:
-    """One pcapng section: its byte order and interfaces as (linktype, name, seconds per tick)."""
+    """One pcapng section: its byte order and its interfaces (`capture.interface_block`'s)."""
 
     start: int
     order: str
-    interfaces: list[tuple[int, str, float]] = field(default_factory=list)
+    interfaces: list = field(default_factory=list)
 
 
 class CaptureIndex:
-    """The frames of the capture at `path` as a growing sequence of `FrameRecord`s.
+    """The frames of the capture at `path` as a growing sequence of `CapturedFrame`s (each read
+    by `workbench.dissect.capture`'s own code for one record, so both readers agree).
 
     Opening reads only the file header (raises `CaptureError` with one sentence, or OSError).
     `index()` may run in a worker thread while the UI reads: it only appends."""
@@ -65,7 +67,7 @@ class CaptureIndex:
             head = self._file.read(4)
             if not head:
                 raise CaptureError(f"{path} is empty, not a capture")
-            if head in _PCAP_MAGIC:
+            if head in PCAP_MAGIC:
                 self.format = "pcap"
             elif head == _PCAPNG_SHB:
                 self.format = "pcapng"
@@ -96,13 +98,14 @@ class CaptureIndex:
     def __len__(self) -> int:
         return len(self.offsets)
 
-    def __getitem__(self, i: int) -> FrameRecord:
+    def __getitem__(self, i: int) -> CapturedFrame:
         if i < 0:
             i += len(self.offsets)
         at = self.offsets[i]  # IndexError past the frames indexed so far, as a list would
         if self.format == "pcap":
-            sec, frac, caplen, _orig = self._record.unpack_from(self._map, at)
-            return FrameRecord(i + 1, sec + frac * self._tick, "", "", self._map[at + 16 : at + 16 + caplen])
+            sec, frac, caplen, origlen = self._record.unpack_from(self._map, at)
+            data = self._map[at + 16 : at + 16 + caplen]
+            return captured_frame(i + 1, sec * 1_000_000_000 + frac * self._tick_ns, "", data, max(origlen, caplen), self._linktype)
         return self._pcapng_frame(i + 1, at)
 
     @property
@@ -136,12 +139,11 @@ class CaptureIndex:
         self.done = True
 
     def _pcap_header(self, head: bytes) -> None:
-        order, self._tick = _PCAP_MAGIC[head]
+        order, self._tick_ns = PCAP_MAGIC[head]
         if self.size < 24:
             raise CaptureError(f"{self.path} ends inside its pcap file header")
-        linktype = struct.unpack_from(order + "I", self._map, 20)[0] & 0xFFFF
-        if linktype != LINKTYPE_ETHERNET:
-            raise CaptureError(f"{self.path} holds link type {linktype}, and only Ethernet (1) is supported")
+        self._linktype = struct.unpack_from(order + "I", self._map, 20)[0] & 0xFFFF
+        check_link(self.path, self._linktype, "")
         self._record = struct.Struct(order + "IIII")
         self._caplen = struct.Struct(order + "I")
         self.position = 24
@@ -222,61 +224,38 @@ class CaptureIndex:
                 offsets.append(at)
                 found += 1
             elif kind == _IDB:
-                section.interfaces.append(self._interface(order, at, length))
+                try:
+                    section.interfaces.append(interface_block(bytes(data[at + 8 : at + length - 4]), order, self.path))
+                except CaptureError as err:
+                    self.position = at
+                    self.problem = f"{err}; the {len(offsets):,} frames before it are shown"
+                    self.done = True
+                    return
                 self.meta.append(at)
             elif kind is None or kind != _ISB:  # statistics would count frames a subset lacks
                 self.meta.append(at)
             at += length
         self.position = at
 
-    def _interface(self, order: str, at: int, length: int) -> tuple[int, str, float]:
-        body = bytes(self._map[at + 8 : at + length - 4])
-        if len(body) < 8:
-            return (-1, "", 1e-6)
-        linktype = struct.unpack_from(order + "H", body)[0]
-        name, tick = "", 1e-6
-        i = 8
-        while i + 4 <= len(body):
-            code, size = struct.unpack_from(order + "HH", body, i)
-            if code == 0:
-                break
-            value = body[i + 4 : i + 4 + size]
-            if code == 2:
-                name = value.decode("utf-8", "replace")
-            elif code == 9 and value:
-                v = value[0]
-                tick = 2.0 ** -(v & 0x7F) if v & 0x80 else 10.0**-v
-            i += 4 + size + (-size % 4)
-        return (linktype, name, tick)
-
-    def _pcapng_frame(self, number: int, at: int) -> FrameRecord:
+    def _pcapng_frame(self, number: int, at: int) -> CapturedFrame:
         section = self._sections[bisect_right(self._section_starts, at) - 1]
-        order = section.order
-        kind, length = struct.unpack_from(order + "II", self._map, at)
-        body = at + 8
-        if kind == _SPB:
-            (origlen,) = struct.unpack_from(order + "I", self._map, body)
-            iface, stamp = 0, 0
-            caplen = min(origlen, length - 16)
-            start = body + 4
-        elif kind == _EPB:
-            iface, high, low, caplen, _orig = struct.unpack_from(order + "IIIII", self._map, body)
-            stamp, start = (high << 32) | low, body + 20
-        else:
-            iface, _drops, high, low, caplen, _orig = struct.unpack_from(order + "HHIIII", self._map, body)
-            stamp, start = (high << 32) | low, body + 20
-        caplen = max(0, min(caplen, at + length - 4 - start))  # never past its own block
-        linktype, name, tick = section.interfaces[iface] if iface < len(section.interfaces) else (-1, "", 1e-6)
-        return FrameRecord(number, stamp * tick, name, "", self._map[start : start + caplen])
+        kind, length = struct.unpack_from(section.order + "II", self._map, at)
+        body = bytes(self._map[at + 8 : at + length - 4])
+        try:
+            return packet_block(number, kind, body, section.order, section.interfaces, self.path)
+        except CaptureError:  # unreadable block: shown as an empty frame, never a crash
+            return captured_frame(number, 0, "", b"", 0, -1)
 
     def unsupported_link(self) -> str | None:
-        """One sentence if a pcapng interface found so far is not Ethernet (the decoder's only
-        link layer); None while every one is."""
+        """One sentence if a pcapng interface found so far has a link layer we do not decode;
+        None while every one is known."""
         for section in self._sections:
-            for linktype, name, _tick in section.interfaces:
-                if linktype != LINKTYPE_ETHERNET:
-                    label = f" ({name})" if name else ""
-                    return f"{self.path} has an interface{label} of link type {linktype}, and only Ethernet (1) is supported"
+            for interface in section.interfaces:
+                if interface.linktype not in LINK_TYPES:
+                    try:
+                        check_link(self.path, interface.linktype, f" (interface {interface.name or len(section.interfaces)})")
+                    except CaptureError as err:
+                        return str(err)
         return None
 
     # --- saving ----------------------------------------------------------------------------
