@@ -40,6 +40,7 @@ LAB_ONLY = {
     "toggle_play": "Play and pause", "step": "Stepping", "faster": "Speed", "slower": "Speed",
     "ping": "Ping", "traceroute": "Traceroute", "dhcp": "DHCP", "resolve": "Resolve",
     "browse": "Browse", "clear_arp": "Clearing the ARP cache", "poison": "Crafting an ARP reply",
+    "map": "The map of the network",
 }
 
 
@@ -73,7 +74,8 @@ class CaptureScreen(Screen):
         Binding("5", "tab('packets', '#dissector')", "Dissector", show=False),
         # The lab's keys, so that they answer rather than do nothing.
         Binding("space", "lab_only('toggle_play')", "Play/pause (needs a lab)", show=False),
-        Binding("n", "lab_only('step')", "Step (needs a lab)", show=False),
+        Binding("n,N", "lab_only('step')", "Step (needs a lab)", show=False),
+        Binding("m", "lab_only('map')", "Map (needs a lab)", show=False),
         Binding("plus,equals_sign,minus", "lab_only('faster')", "Speed (needs a lab)", show=False),
         Binding("p", "lab_only('ping')", "Ping (needs a lab)", show=False),
         Binding("t", "lab_only('traceroute')", "Traceroute (needs a lab)", show=False),
