@@ -39,7 +39,7 @@ NO_LAB = {
 LAB_ONLY = {
     "toggle_play": "Play and pause", "step": "Stepping", "faster": "Speed", "slower": "Speed",
     "ping": "Ping", "traceroute": "Traceroute", "dhcp": "DHCP", "resolve": "Resolve",
-    "browse": "Browse", "clear_arp": "Clearing the ARP cache", "poison": "Crafting an ARP reply",
+    "browse": "Browse", "clear_arp": "Clearing the ARP cache", "poison": "Crafting and sending frames",
     "map": "The map of the network",
 }
 
@@ -83,7 +83,7 @@ class CaptureScreen(Screen):
         Binding("r", "lab_only('resolve')", "Resolve (needs a lab)", show=False),
         Binding("b", "lab_only('browse')", "Browse (needs a lab)", show=False),
         Binding("c", "lab_only('clear_arp')", "Clear ARP (needs a lab)", show=False),
-        Binding("x", "lab_only('poison')", "Craft ARP reply (needs a lab)", show=False),
+        Binding("x", "lab_only('poison')", "Craft (needs a lab)", show=False),
     ]
 
     def __init__(self, capture: CaptureSession) -> None:
