@@ -576,7 +576,7 @@ class Session:
         `path` (.pcapng keeps segments apart; else classic pcap)."""
         from stack.writers.pcap import capture_writer
 
-        frames = list(self.trace.frames) if indices is None else [self.trace.frames[i] for i in indices]
+        frames = list(self.trace.frames) if indices is None else [self._frames[i] for i in indices]
         with open(path, "wb") as out:
             writer = capture_writer(path, out, self.trace)
             for rec in frames:
