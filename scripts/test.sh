@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 declare -A PACKAGES=(
   [tshark]=tshark [dnsmasq]=dnsmasq-base [busybox]=busybox [curl]=curl [dig]=dnsutils
   [ip]=iproute2 [tc]=iproute2 [ping]=iputils-ping [rsvg-convert]=librsvg2-bin [tmux]=tmux
+  [ssh]=openssh-client [ssh-keygen]=openssh-client [chromium]=chromium
 )
 missing=()
 for tool in "${!PACKAGES[@]}"; do

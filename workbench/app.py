@@ -33,9 +33,12 @@ class WorkbenchApp(App):
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     BINDINGS = [Binding("q", "quit", "Quit", show=False)]
 
-    def __init__(self, spec: LabSpec | None, theme: str | None = None, *, cursor_blink: bool = True, capture: CaptureSession | None = None) -> None:
+    def __init__(self, spec: LabSpec | None, theme: str | None = None, *, cursor_blink: bool = True, capture: CaptureSession | None = None, lang: str = "en") -> None:
         """`capture`: open on this capture file (`workbench open`) instead of the lab `spec`."""
         super().__init__()
+        from workbench import i18n
+
+        i18n.set_language(lang)  # explanations and help: English, or Chinese in the seed's terms
         self.spec = spec
         self.capture = capture
         self.cursor_blink = cursor_blink

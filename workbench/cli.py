@@ -6,6 +6,7 @@ Bad input is one sentence on stderr and exit status 2; never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -44,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="workbench", description="A terminal workbench for a small network: simulated, or live over TAP.")
     p.add_argument("--lab", default="default", metavar="NAME|FILE", help="built-in lab name or a lab TOML file (default: default)")
     p.add_argument("--theme", default=None, help="colour theme for the app")
+    p.add_argument("--lang", default="en", choices=("en", "zh"), help="language of the explanations and help: en (default) or zh, Chinese in the seed's terms (L switches in the app)")
     p.add_argument("--tap", dest="taps", action="append", default=[], metavar="SEGMENT=IFNAME", help="bridge a lab segment to a TAP device (created if missing, removed on exit); repeat for more")
     _trace_options(p)
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
@@ -66,6 +68,15 @@ def _parser() -> argparse.ArgumentParser:
 
     opener = sub.add_parser("open", help="open a pcap or pcapng capture in the app")
     opener.add_argument("file", help="the capture to open")
+
+    serve = sub.add_parser("serve", help="hand the app to others: over SSH, or in a browser")
+    how = serve.add_mutually_exclusive_group(required=True)
+    how.add_argument("--ssh", metavar="[ADDR:]PORT", help="an SSH server; each connection gets its own workbench (loopback unless ADDR is given)")
+    how.add_argument("--web", metavar="[ADDR:]PORT", help="a web server (textual-serve); each page gets its own workbench (loopback unless ADDR is given)")
+    serve.add_argument("--lab", dest="serve_lab", default=None, metavar="NAME|FILE", help="the lab each session opens (default: the default lab)")
+    serve.add_argument("--authorized-keys", metavar="FILE", help="OpenSSH authorized_keys: only these keys may log in (required off loopback)")
+    serve.add_argument("--host-key", metavar="FILE", help="the server's SSH host key, made there the first time (default: ~/.local/state/workbench/ssh_host_ed25519_key)")
+    serve.add_argument("--max-sessions", type=int, default=None, metavar="N", help="most SSH sessions at once (default: 8)")
 
     sub.add_parser("labs", help="list the built-in labs")
     lab = sub.add_parser("lab", help="show a lab")
@@ -122,6 +133,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from workbench.open_capture import main as open_main
 
             return open_main(args.file, theme=args.theme)
+        if args.command == "serve":
+            from workbench.serve.cli import main as serve_main
+
+            return serve_main(args)
         if args.command == "labs":
             from stack.labs import builtin_labs
 
@@ -162,11 +177,12 @@ def _app(args: argparse.Namespace) -> int:
     from workbench.app import UnknownTheme, WorkbenchApp
 
     try:
-        app = WorkbenchApp(spec, theme=args.theme)
+        app = WorkbenchApp(spec, theme=args.theme, lang=args.lang)
     except UnknownTheme as err:
         print(f"workbench: {err}", file=sys.stderr)
         return 2
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    web = "web_driver" in os.environ.get("TEXTUAL_DRIVER", "")  # textual-serve runs it over pipes
+    if not web and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Without a terminal the app would draw into a pipe and wait for keys that never come.
         print('workbench: the app needs a terminal (run it in one, or over ssh -t); headless, use workbench run --do "HOST: COMMAND"', file=sys.stderr)
         return 2

@@ -7,7 +7,8 @@ A pane widget may define any of these, and the screen calls them when they apply
 - `refresh_rows()` — the lab changed; `refresh="fast"` calls it on every batch of news,
   `"slow"` at most every `SLOW_PANES` seconds while playing (tables of state), None never;
 - `show_host(host)` — the person picked `host` (the hosts pane, or the first host at start);
-- `show_frame(frame_id)` — the selected frame changed (the packet list or the event log).
+- `show_frame(frame_id)` — the selected frame changed (the packet list or the event log);
+- `relabel()` — the language changed (`L`, workbench.i18n): draw the words again.
 
 Widgets get what they show from the session's methods (`workbench.session.Session`), never
 from its network, clock or trace: tests/workbench/test_panes.py checks that.

@@ -98,11 +98,14 @@ def draw(buses: tuple[Bus, ...], width: int, path: FramePath | None = None,
     """The map for `width` columns; `path` lit. `style(name)` gives each part's look."""
     lines: list[Text] = []
     if path is not None:
-        heard = f"{len(path.accepted)} kept it" if path.accepted else "nobody has it yet"
-        dropped = f", {len(path.dropped)} dropped it" if path.dropped else ""
+        from workbench.i18n import say
+
+        heard = f"{len(path.accepted)} {say('kept it')}" if path.accepted else say("nobody has it yet")
+        dropped = f", {len(path.dropped)} {say('dropped it')}" if path.dropped else ""
         sender = path.sender.split(" ")[0]
-        lines.append(Text.assemble((f"#{path.frame} on {path.segment} from {sender}: ", style("caption")), f"{heard}{dropped} · {path.summary}"))
-    title_width = max((max(len(b.name), len(b.subnet)) for b in buses), default=0) + 2
+        where = f"#{path.frame} {say('on')} {path.segment} {say('from')} {sender}: "
+        lines.append(Text.assemble((where, style("caption")), f"{heard}{dropped} · {say(path.summary)}"))
+    title_width = max((max(len(b.name), len(b.subnet)) for b in buses), default=0) + 1
     for bus in buses:
         lines.extend(_bus_lines(bus, width, title_width, path, style))
     text = Text("\n").join(lines)
@@ -113,7 +116,7 @@ def draw(buses: tuple[Bus, ...], width: int, path: FramePath | None = None,
 
 def _bus_lines(bus: Bus, width: int, title_width: int, path: FramePath | None, style) -> list[Text]:
     lit = path is not None and path.segment == bus.name
-    room = max(MIN_CELL, width - title_width - 3)
+    room = max(MIN_CELL, width - title_width - 2)
 
     def cell_width(short: bool) -> int:
         return max([MIN_CELL] + [max(len(n.name), len(_address_text(n, short))) + GAP + 1 for n in bus.nodes])
@@ -127,7 +130,7 @@ def _bus_lines(bus: Bus, width: int, title_width: int, path: FramePath | None, s
     for r, nodes in enumerate(rows):
         head = Text(f"{bus.name if r == 0 else '':<{title_width}}", style("title"))
         sub = Text(f"{bus.subnet if r == 0 else '':<{title_width}}", style("subnet"))
-        wire = Text(("━━" if lit else "──"), bus_style)
+        wire = Text(("━" if lit else "─"), bus_style)
         names, addrs = Text(), Text()
         for node in nodes:
             mark, node_style = _mark(node, path, style)
@@ -140,8 +143,8 @@ def _bus_lines(bus: Bus, width: int, title_width: int, path: FramePath | None, s
             addrs.append(f"{_address_text(node, short):<{cell}}"[:cell], style("address"))
         # Each node's name and address start under the point where it meets the bus.
         out.append(head + Text(" ") + wire)
-        out.append(sub + Text("   ") + names)
-        out.append(Text(" " * title_width + "   ") + addrs)
+        out.append(sub + Text("  ") + names)
+        out.append(Text(" " * title_width + "  ") + addrs)
     return out
 
 

@@ -16,8 +16,8 @@ WIDE = (160, 48)
 NARROW = (80, 24)
 
 
-def make_app(theme: str | None = None, lab: str = "default") -> WorkbenchApp:
-    app = WorkbenchApp(load_lab(lab), theme=theme, cursor_blink=False)
+def make_app(theme: str | None = None, lab: str = "default", lang: str = "en") -> WorkbenchApp:
+    app = WorkbenchApp(load_lab(lab), theme=theme, cursor_blink=False, lang=lang)
     app.animation_level = "none"
     return app
 

@@ -11,6 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from workbench.i18n import say
+
 
 def key_rows(app, *owners, full: bool = False) -> list[tuple[str, str]]:
     """(keys, what they do) for every described binding of `owners` (screens, the app); `full`
@@ -31,7 +33,7 @@ def key_rows(app, *owners, full: bool = False) -> list[tuple[str, str]]:
                 grouped[b.action].append(app.get_key_display(b))
         for action in order:
             description, *keys = grouped[action]
-            rows.append((" ".join(dict.fromkeys(keys)), description))
+            rows.append((" ".join(dict.fromkeys(keys)), say(description) if full else description))
             seen.add(action)
     return rows
 
@@ -57,11 +59,13 @@ class HelpScreen(ModalScreen[None]):
         for keys, description in self.rows:
             table.add_row(keys, description)
         with VerticalScroll(id="help-box"):
-            yield Static(Text("Keys", style="bold"), id="help-title")
+            yield Static(Text(say("Keys"), style="bold"), id="help-title")
             yield Static(table, id="help-keys")
             yield Static(
-                "In a pane: ↑ ↓ PgUp PgDn Home End move, Enter opens, Tab goes to the next pane.\n"
-                "The same actions are in the command palette (ctrl+p). Esc closes this.\n"
+                say("In a pane: ↑ ↓ PgUp PgDn Home End move, Enter opens, Tab goes to the next pane.
+"
+                    "The same actions are in the command palette (ctrl+p). Esc closes this.") + "
+"
                 + self._trace_line(),
                 classes="hint",
             )

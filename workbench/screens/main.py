@@ -73,6 +73,7 @@ class MainScreen(Screen):
         Binding("o", "open_lab", "Open lab or capture…", show=False),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter packets"),
         Binding("question_mark", "help", "Keys", key_display="?", tooltip="All keys"),
+        Binding("L", "language", "Language", key_display="L", show=False, tooltip="Language: English / 中文"),
         # The keys that bring a tab forward, then those that go straight to one pane.
         *(Binding(t.key, f"tab('{t.name}')", t.description, show=False) for t in TABS),
         *(Binding(p.key, f"tab('{p.tab}', '{p.focus}')", p.description, show=False) for p in PANES if p.key),
@@ -460,6 +461,15 @@ class MainScreen(Screen):
     def on_filter_bar_closed(self, message: FilterBar.Closed) -> None:
         message.stop()
         self.query_one("#packet-list").focus()
+
+    def action_language(self) -> None:
+        """English ⇄ Chinese: explanations, help and the map's words (workbench.i18n)."""
+        from workbench import i18n
+
+        i18n.set_language("zh" if i18n.language() == "en" else "en")
+        for pane in self.panes("relabel"):
+            pane.relabel()
+        self.notify(i18n.LANGUAGES[i18n.language()], timeout=2)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self))

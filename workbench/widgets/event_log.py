@@ -20,6 +20,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from workbench.i18n import say
 from workbench.messages import EntryActivated, EntrySelected
 
 # Event kind → component class; kinds not listed use the plain text colour.
@@ -203,5 +204,5 @@ def _row(entry, host_width: int, style: Callable[[str], Style]) -> list[Segment]
     return [
         Segment(f"{entry.time:11.6f} ", style("event-log--time")),
         Segment(f"{entry.host[:host_width]:<{host_width}} ", style("event-log--host")),
-        Segment(text, text_style),
+        Segment(say(text), text_style),
     ]

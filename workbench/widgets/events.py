@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from workbench.i18n import explain
 from workbench.widgets.event_log import EventLog
 
 
@@ -36,6 +37,11 @@ class EventsPane(Vertical):
     def refresh_rows(self) -> None:
         self.log.refresh_rows()
 
+    def relabel(self) -> None:
+        """The language changed: every line again."""
+        self.log.refresh()
+        self.show_detail(self.log.cursor)
+
     def show_detail(self, index: int | None) -> None:
         detail = self.query_one("#event-detail", Static)
         if index is None:
@@ -44,6 +50,6 @@ class EventsPane(Vertical):
         entry = self.session.entry(index)
         frames = " ".join(f"#{f}" for f in entry.frames)
         detail.update(Text.assemble(
-            (f"{entry.time:.6f} {entry.host}: ", "bold"), entry.describe(),
+            (f"{entry.time:.6f} {entry.host}: ", "bold"), explain(entry),
             (f"  [frames {frames}]" if frames else "", "dim"),
         ))

@@ -11,6 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from stack.events import RouteDecision
+from workbench.i18n import say
 from workbench.views import RouteRow, decision_lines
 
 COLUMNS = ("Destination", "Gateway", "If", "Origin")
@@ -51,10 +52,10 @@ class DecisionLog(VerticalScroll, can_focus=True):
         else:
             blocks = []
             for i, d in enumerate(recent):
-                block = Text.assemble((f"{d.time:.6f}  route to {d.dst}", head), "\n")
+                block = Text.assemble((f"{d.time:.6f}  " + say(f"route to {d.dst}: ").rstrip(": ："), head), "\n")
                 for line in decision_lines(d):
-                    block.append(f"  {line}\n")
-                block.append(f"  → {d.verdict}", style=verdict)
+                    block.append(f"  {say(line)}\n")
+                block.append(f"  → {say(d.verdict)}", style=verdict)
                 if i < len(recent) - 1:
                     block.stylize(old)
                 blocks.append(block)
@@ -80,6 +81,8 @@ class RoutingPane(Vertical):
     def _restyle(self) -> None:
         self._count = -1  # colours are baked into the text: draw it again
         self.refresh_rows()
+
+    relabel = _restyle  # the language changed: so are the words
 
     def show_host(self, host: str) -> None:
         self.host = host

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from workbench import topology
+from workbench.i18n import language
 
 
 class TopologyPane(VerticalScroll, can_focus=True):
@@ -17,7 +18,7 @@ class TopologyPane(VerticalScroll, can_focus=True):
 
     DEFAULT_CSS = """
     TopologyPane {
-        padding: 0 1;
+        padding: 0 0 0 1;
         scrollbar-size-vertical: 1;
         & > .topology--title { text-style: bold; color: $text; }
         & > .topology--subnet { color: $text-muted; }
@@ -69,12 +70,15 @@ class TopologyPane(VerticalScroll, can_focus=True):
 
     def _draw(self) -> None:
         width = self.scrollable_content_region.width or 78
-        key = (self.buses, self.path, width)
+        key = (self.buses, self.path, width, language())
         if key == self._drawn:
             return
         self._drawn = key
         text = topology.draw(self.buses, width, self.path, self._style)
         self.query_one("#topology-map", Static).update(text)
+
+    def relabel(self) -> None:
+        self._restyle()
 
     def _style(self, name: str):
         return self.get_component_rich_style(f"topology--{name}", partial=True)

@@ -1,0 +1,107 @@
+"""--lang zh and the L key: explanations, help and the map in Chinese, in the seed's terms
+(子网掩码 arithmetic, 网关, 广播, 端口 …); English stays the default."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from snapshot_app import NARROW, WIDE, make_app, run_command, settle, steps
+
+from stack.labs import load_lab
+from workbench import i18n
+from workbench.session import Session
+
+
+@pytest.fixture(autouse=True)
+def english_after():
+    yield
+    i18n.set_language("en")
+
+
+def story_sentences(lang: str) -> list[str]:
+    i18n.set_language(lang)
+    session = Session.open(load_lab("default"))
+    session.run("pc: browse www.google.com --seed --one-segment")
+    while session.step_moment():
+        pass
+    return [i18n.explain(e) for e in session.log]
+
+
+def test_the_seed_story_in_the_seed_terms():
+    english = story_sentences("en")
+    chinese = story_sentences("zh")
+    assert len(english) == len(chinese)
+    text = "\n".join(chinese)
+    # the seed's words for what the story shows
+    for term in ("子网络", "默认网关", "广播", "端口", "套接字", "帧", "分片", "重组", "ARP 缓存"):
+        assert term in text, term
+    route = next(s for s in chinese if s.startswith("到 172.194.72.105 的路由"))
+    assert "192.168.1.100 AND 255.255.255.0 = 192.168.1.0" in route and "发给默认网关 192.168.1.1" in route
+    assert any("分割成 4 个片段，分别为 1,500, 1,500, 1,500, 560 字节" in s for s in chinese)
+    # English is untouched, and is the default
+    assert any("different subnets → send to default gateway 192.168.1.1" in s for s in english)
+    i18n.set_language("en")
+    assert i18n.say("different subnets") == "different subnets"
+
+
+def test_the_stack_knows_no_language():
+    """The catalogue lives in workbench; stack never imports it."""
+    done = subprocess.run(["grep", "-rlE", "i18n|import workbench|from workbench", "stack"], capture_output=True, text=True)
+    assert done.stdout == ""
+
+
+def test_an_unknown_language_is_refused_in_one_sentence():
+    done = subprocess.run([sys.executable, "-m", "workbench.cli", "--lang", "fr"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+
+
+async def test_lang_zh_and_the_l_key():
+    app = make_app(lang="zh")
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await run_command(pilot, "pc: ping 172.194.72.105 -c 1")
+        await steps(pilot, 3)
+        await settle(pilot)
+        detail = str(app.screen.query_one("#event-detail").render())
+        decisions = str(app.screen.query_one("#decisions-text").render())
+        assert "不在同一个子网络" in decisions and "发给默认网关" in decisions
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in detail)
+        await pilot.press("L")
+        await settle(pilot)
+        assert i18n.language() == "en"
+        decisions = str(app.screen.query_one("#decisions-text").render())
+        assert "different subnets" in decisions and "子网络" not in decisions
+        await pilot.press("L", "question_mark")
+        await settle(pilot)
+        rows = dict((d, k) for k, d in app.screen.rows)
+        assert rows["播放/暂停"] == "space" and rows["单步：下一个事件"] == "n"
+        assert "在窗格中" in " ".join(str(w.render()) for w in app.screen.query("Static"))
+
+
+def test_chinese_screen_narrow(snap_compare):
+    """80×24, --lang zh, the Events tab after a ping to www stepped a few instants: the event
+    log and the line below it in Chinese."""
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await run_command(pilot, "pc: ping 172.194.72.105 -c 1")
+        await steps(pilot, 3)
+        await pilot.press("4")
+        await settle(pilot)
+
+    assert snap_compare(make_app(lang="zh"), terminal_size=NARROW, run_before=run_before)
+
+
+def test_chinese_routing_narrow(snap_compare):
+    """80×24, --lang zh, the Routing tab: the mask arithmetic and the verdict in the seed's terms."""
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await run_command(pilot, "pc: ping 172.194.72.105 -c 1")
+        await steps(pilot, 3)
+        await pilot.press("3")
+        await settle(pilot)
+
+    assert snap_compare(make_app(lang="zh"), terminal_size=NARROW, run_before=run_before)
