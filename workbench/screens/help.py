@@ -62,10 +62,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(say("Keys"), style="bold"), id="help-title")
             yield Static(table, id="help-keys")
             yield Static(
-                say("In a pane: ↑ ↓ PgUp PgDn Home End move, Enter opens, Tab goes to the next pane.
-"
-                    "The same actions are in the command palette (ctrl+p). Esc closes this.") + "
-"
+                say("In a pane: ↑ ↓ PgUp PgDn Home End move, Enter opens, Tab goes to the next pane.\n"
+                    "The same actions are in the command palette (ctrl+p). Esc closes this.") + "\n"
                 + self._trace_line(),
                 classes="hint",
             )
