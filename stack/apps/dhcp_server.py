@@ -95,6 +95,13 @@ class LeasePool:
                 return lease
         return None
 
+    def probing_for(self, client: bytes, now: float) -> Lease | None:
+        """The address being probed for this client right now, if any."""
+        for lease in self.leases.values():
+            if lease.client == client and lease.state == PROBING and lease.expires > now:
+                return lease
+        return None
+
     def holder(self, address: IPv4Address, now: float) -> Lease | None:
         """The live lease (or decline) on an address, or None if it is free."""
         lease = self.leases.get(address)
@@ -238,13 +245,16 @@ class DhcpServer:
         now = host.clock.now()
         self.stats["discover"] += 1
         client = client_key(msg)
+        if self.pool.probing_for(client, now) is not None:
+            # A retransmitted DISCOVER (iPXE resends after 1 s, sooner under load): the probe
+            # under way answers it. Choosing again would probe and offer a second address,
+            # and the REQUEST for one of them would then be refused.
+            return
         address, why = self.pool.choose(client, msg.requested_ip, now)
         if address is None:
             host.trace.emit(DhcpServerDecision(now, host.name, frames, str(msg.chaddr), "", f"no offer for {msg.chaddr}: {why}"))
             return
         current = self.pool.lease_of(client, now)
-        if current is not None and current.state == PROBING:
-            return  # a retransmitted DISCOVER: the probe under way answers it
         if current is None or current.address != address:
             self._probe(msg, address, why, frames)
             return

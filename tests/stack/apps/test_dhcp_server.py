@@ -80,3 +80,37 @@ def test_a_discover_from_another_segment_is_ignored_and_said():
     said = [e.describe() for e in kinds(net, "dhcp_server", "gw-a")]
     assert said == ["DHCP server: ignores a message from 0.0.0.0:68 on eth1: it serves only the LAN on eth0"]
     assert not [r for r in net.trace.frames if r.segment == "transit" and r.origin.startswith("gw-a")]
+
+
+def test_a_discover_resent_while_the_server_probes_gets_the_same_one_address():
+    """iPXE resends its DISCOVER after a second (sooner when the machine is busy); one that
+    arrives while the server is still pinging its candidate must not start a second probe of
+    another address — two offers to one client, and the REQUEST for the second was refused."""
+    from ipaddress import IPv4Address
+
+    from stack.labs import build_network, load_lab
+    from stack.wire.dhcp import DHCP
+    from stack.wire.ethernet import ETH_IPV4, Ethernet
+    from stack.wire.ipv4 import IPv4
+    from stack.wire.mac import BROADCAST, MAC
+    from stack.wire.udp import UDP
+    from tests.conftest import kinds
+
+    net = build_network(load_lab("pxe"))
+    zero, everyone = IPv4Address("0.0.0.0"), IPv4Address("255.255.255.255")
+    mac = MAC("52:54:00:12:34:56")
+
+    def send(msg: DHCP) -> None:
+        datagram = UDP.make(zero, everyone, 68, 67, msg.build()).build()
+        net.segments["lan"].inject("vm net0", Ethernet(BROADCAST, mac, ETH_IPV4, IPv4.make(zero, everyone, 17, datagram).build()).build())
+
+    send(DHCP.discover(mac, xid=7))
+    net.clock.run_until(0.2)
+    send(DHCP.discover(mac, xid=7))  # inside the 0.5 s probe of the first
+    net.clock.run_until(3)
+    said = [e.decision for e in kinds(net, "dhcp_server")]
+    assert [d for d in said if d.startswith("pings")] == ["pings 192.168.1.100 before offering it to 52:54:00:12:34:56: is it already in use?"]
+    assert [d.split(":")[0] for d in said if d.startswith("offers")] == ["offers 192.168.1.100 to 52"]
+    send(DHCP.request(mac, 7, requested_ip=IPv4Address("192.168.1.100"), server_id=IPv4Address("192.168.1.1")))
+    net.clock.run_until(4)
+    assert [e.decision for e in kinds(net, "dhcp_server")][-1].startswith("leases 192.168.1.100 to 52:54:00:12:34:56")
