@@ -19,19 +19,20 @@ class TopologyPane(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
     TopologyPane {
         padding: 0 0 0 1;
+        color: $foreground;
         scrollbar-size-vertical: 1;
-        & > .topology--title { text-style: bold; color: $text; }
-        & > .topology--subnet { color: $text-muted; }
+        & > .topology--title { text-style: bold; color: $foreground; }
+        & > .topology--subnet { color: $foreground 70%; }
         & > .topology--bus { color: $foreground 50%; }
         & > .topology--lit { color: $warning; text-style: bold; }
         & > .topology--router { color: $accent; text-style: bold; }
         & > .topology--port { color: $secondary; text-style: bold; }
-        & > .topology--address { color: $text-muted; }
+        & > .topology--address { color: $foreground 70%; }
         & > .topology--sender { color: $background; background: $warning; text-style: bold; }
         & > .topology--heard { color: $success; text-style: bold underline; }
-        & > .topology--dropped { color: $text-disabled; text-style: strike; }
+        & > .topology--dropped { color: $foreground 45%; text-style: strike; }
         & > .topology--caption { color: $warning; text-style: bold; }
-        #topology-map { width: auto; }
+        #topology-map { width: auto; color: $foreground; }
     }
     """
 
