@@ -100,8 +100,8 @@ async def test_the_same_code_runs_on_the_realtime_clock():
     net = build_network(parse_lab(small_lab(), "pair.toml"), clock=clock)
     a, b = net.host("a"), net.host("b")
     await start_server(b, 7000, echo_upper)
-    reader, writer = await asyncio.wait_for(open_connection(a, (B, 7000)), 5)
+    reader, writer = await asyncio.wait_for(open_connection(a, (B, 7000)), 30)
     writer.write(b"over real time\n")
-    assert await asyncio.wait_for(reader.readline(), 5) == b"OVER REAL TIME\n"
+    assert await asyncio.wait_for(reader.readline(), 30) == b"OVER REAL TIME\n"
     writer.close()
-    await asyncio.wait_for(writer.wait_closed(), 5)
+    await asyncio.wait_for(writer.wait_closed(), 30)
