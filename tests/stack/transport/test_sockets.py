@@ -94,7 +94,7 @@ async def test_datagram_socket_receives_with_the_senders_address(pair):
 
 
 async def test_the_same_code_runs_on_the_realtime_clock():
-    from conftest import small_lab
+    from tests.stack.transport.conftest import small_lab
 
     clock = RealtimeClock(asyncio.get_running_loop())
     net = build_network(parse_lab(small_lab(), "pair.toml"), clock=clock)

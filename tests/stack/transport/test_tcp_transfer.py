@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import random
 
-from conftest import small_lab
+from tests.stack.transport.conftest import small_lab
 from tcp_helpers import B, Sink
 
 from stack.labs import build_network
