@@ -7,8 +7,8 @@ import asyncio
 import base64
 import itertools
 import json
-import re
 import os
+import re
 import shutil
 import signal
 import subprocess

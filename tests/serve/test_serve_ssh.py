@@ -4,23 +4,17 @@ address beyond loopback without keys is refused in one sentence."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 import time
 import uuid
 
 import pytest
-
 from serve_helpers import ROOT, free_port, serving
 
-REQUIRE_TOOLS = os.environ.get("WORKBENCH_REQUIRE_LIVE") == "1"  # CI: a missing tool fails the test
+from tests.conftest import needs_tool
 
-pytestmark = pytest.mark.skipif(
-    not REQUIRE_TOOLS and not (shutil.which("ssh") and shutil.which("tmux")),
-    reason="ssh (openssh-client) and tmux are needed (scripts/test.sh installs them)",
-)
+pytestmark = [needs_tool("ssh"), needs_tool("tmux")]  # skipped locally when missing; CI fails instead
 
 SSH = "ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
 

@@ -5,7 +5,6 @@ DevTools protocol, and any other host fails to resolve anyway)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import pytest
 from cdp import CHROMIUM, Browser
 from serve_helpers import ROOT, free_port, serving
 
-REQUIRE_TOOLS = os.environ.get("WORKBENCH_REQUIRE_LIVE") == "1"  # CI: a missing tool fails the test
+from tests.conftest import REQUIRE_TOOLS
 
 pytestmark = pytest.mark.skipif(not REQUIRE_TOOLS and CHROMIUM is None, reason="chromium is needed (scripts/test.sh installs it)")
 
