@@ -54,12 +54,7 @@ def test_run_creates_the_device_and_removes_it_after_for_seconds(netns):
     name = unique("wbc")
 
     async def scenario():
-        proc = await asyncio.create_subprocess_exec(
-            "ip", "netns", "exec", netns.name, *workbench_cmd("run", "--tap", f"lan={name}", "--for", "3", "-q"),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=CLI_ENV, cwd=REPO,
-        )
-        netns.procs.append(proc)
-        await _wait_for_link(netns, name)
+        proc = await _serving(netns, name, "run", "--tap", f"lan={name}", "--for", "3", "-q")
         netns.ip("addr", "add", KERNEL_CIDR, "dev", name)
         ping = await netns.sh("ping", "-c", "2", "-i", "0.2", "-W", "2", "192.168.1.100")
         out, err = await asyncio.wait_for(proc.communicate(), 30)
@@ -78,13 +73,7 @@ def test_a_serving_run_stopped_by_a_signal_removes_its_device(netns, tmp_path, s
     capture = tmp_path / "c.pcapng"
 
     async def scenario():
-        proc = await asyncio.create_subprocess_exec(
-            "ip", "netns", "exec", netns.name,
-            *workbench_cmd("run", "--tap", f"lan={name}", "--events", str(events), "--pcap", str(capture), "-q", "--do", "pc: ping 192.168.1.50 -c 1000 -i 0.1"),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=CLI_ENV, cwd=REPO,
-        )
-        netns.procs.append(proc)
-        await _wait_for_link(netns, name)
+        proc = await _serving(netns, name, "run", "--tap", f"lan={name}", "--events", str(events), "--pcap", str(capture), "-q", "--do", "pc: ping 192.168.1.50 -c 1000 -i 0.1")
         netns.ip("addr", "add", KERNEL_CIDR, "dev", name)
         # The lab answers the kernel once it is up (a cold start can take a second or more);
         # after that pc's pings (every 0.1 s) have been getting replies.
@@ -152,6 +141,18 @@ def test_for_without_a_tap_settles_in_virtual_time():
     assert "1 received" in got.stdout
 
 
+async def _serving(netns, name: str, *args: str) -> asyncio.subprocess.Process:
+    """`workbench ARGS` started inside the test's namespace (stopped by PID when the test
+    ends), once the TAP device it creates there exists."""
+    proc = await asyncio.create_subprocess_exec(
+        "ip", "netns", "exec", netns.name, *workbench_cmd(*args),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=CLI_ENV, cwd=REPO,
+    )
+    netns.procs.append(proc)
+    await _wait_for_link(netns, name)
+    return proc
+
+
 async def _wait_for_link(netns, name: str, timeout: float = 20.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -166,12 +167,7 @@ def test_a_device_deleted_under_a_serving_run_is_reported_and_the_run_still_stop
     name = unique("wbg")
 
     async def scenario():
-        proc = await asyncio.create_subprocess_exec(
-            "ip", "netns", "exec", netns.name, *workbench_cmd("run", "-q", "--tap", f"lan={name}"),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=CLI_ENV, cwd=REPO,
-        )
-        netns.procs.append(proc)
-        await _wait_for_link(netns, name)
+        proc = await _serving(netns, name, "run", "-q", "--tap", f"lan={name}")
         netns.ip("link", "del", name)  # pulled out from under it
         await asyncio.sleep(0.5)
         proc.send_signal(signal.SIGINT)
@@ -188,13 +184,7 @@ def test_a_tap_device_deleted_from_outside_is_said_once_and_reattached_when_it_r
     events = tmp_path / "e.jsonl"
 
     async def scenario():
-        proc = await asyncio.create_subprocess_exec(
-            "ip", "netns", "exec", netns.name,
-            *workbench_cmd("run", "--tap", f"lan={name}", "--events", str(events), "-q", "--for", "60"),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=CLI_ENV, cwd=REPO,
-        )
-        netns.procs.append(proc)
-        await _wait_for_link(netns, name)
+        proc = await _serving(netns, name, "run", "--tap", f"lan={name}", "--events", str(events), "-q", "--for", "60")
         netns.ip("addr", "add", KERNEL_CIDR, "dev", name)
         before = await netns.sh("ping", "-c", "1", "-W", "10", "192.168.1.100")
         netns.ip("link", "del", name)  # from outside, while the workbench holds it
