@@ -22,7 +22,6 @@ from stack.link.tap_device import (
     TUNSETIFF,
     TapDevice,
     TapError,
-    _usable,
     has_net_admin,
 )
 from stack.wire.errors import WireError
@@ -214,7 +213,7 @@ class TapPort:
         while self.lost and not self._closed:
             await asyncio.sleep(REATTACH_EVERY)
             try:
-                device = await self._loop.run_in_executor(None, _reopen, name, netns, self.segment.mtu, False)
+                device = await self._loop.run_in_executor(None, TapDevice.reopen, name, netns, self.segment.mtu, False)
             except TapError:
                 continue  # not there yet, or not a TAP device: keep looking
             if device is not None and not self._closed:
@@ -226,7 +225,7 @@ class TapPort:
         """Reattach now (a person asked): open the device, creating it when it is missing."""
         if not self.lost or self._closed:
             return
-        device = await self._loop.run_in_executor(None, _reopen, self.device.name, self.device.netns, self.segment.mtu, True)
+        device = await self._loop.run_in_executor(None, TapDevice.reopen, self.device.name, self.device.netns, self.segment.mtu, True)
         if device is not None and self.lost and not self._closed:
             self._reattached(device)
 
@@ -245,26 +244,13 @@ class TapPort:
         self._closed = True
         if self._watch_task is not None:
             self._watch_task.cancel()
-        if self.lost:
-            if self in self.segment.ports:
-                self.segment.ports.remove(self)
-            trace = self.segment.trace
-            trace.emit(TapDetached(trace.now(), self.device.name, (), self.segment.name, self.device.name, False, self.counters.frames_in, self.counters.frames_out))
-            return
-        if self.device.closed:
+        if not self.lost and self.device.closed:
             return
         self._stop_reading()
         self.segment.detach(self)
-        removed = self.device.close()
+        removed = False if self.lost else self.device.close()  # a lost device's descriptor is already given back
         trace = self.segment.trace
         trace.emit(TapDetached(trace.now(), self.device.name, (), self.segment.name, self.device.name, removed, self.counters.frames_in, self.counters.frames_out))
-
-
-def _reopen(name: str, netns: str | None, mtu: int, create: bool) -> TapDevice | None:
-    """The TAP device `name` opened again: None while there is none (and `create` is off)."""
-    if not create and _usable(name, netns) is None:
-        return None
-    return TapDevice.open(name, netns=netns, mtu=mtu)
 
 
 class TapSet:

@@ -148,6 +148,14 @@ class TapDevice:
         return device
 
     @classmethod
+    def reopen(cls, name: str, netns: str | None, mtu: int, create: bool) -> TapDevice | None:
+        """`name` opened again after it went away: None while there is no such device (unless
+        `create`, which makes it). Blocking: call it off the loop."""
+        if not create and _usable(name, netns) is None:
+            return None
+        return cls.open(name, netns=netns, mtu=mtu)
+
+    @classmethod
     def adopt(cls, fd: int, name: str, *, created: bool = True, netns: str | None = None) -> TapDevice:
         """A descriptor someone else opened (a test fixture, a parent process): we own it now."""
         os.set_blocking(fd, False)

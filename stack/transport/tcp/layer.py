@@ -23,7 +23,6 @@ from stack.transport.ports import ANY, PortInUse, PortTable, endpoint, source_ad
 from stack.transport.tcp.connection import (
     CLOSED,
     LISTEN,
-    SYN_RECEIVED,
     SYN_SENT,
     TcpConnection,
 )
@@ -63,6 +62,10 @@ class TcpListener:
         self.closed = False
         self.last_overflow: float | None = None  # when a SYN last met a full backlog (cookies then)
         self.cookies = {"sent": 0, "accepted": 0}
+
+    def cookies_lately(self, now: float) -> bool:
+        """Whether cookies went out recently enough that an ACK may carry a valid one."""
+        return self.last_overflow is not None and now - self.last_overflow <= PERIOD * VALID_PERIODS
         self.state = LISTEN
 
     @property
@@ -284,7 +287,7 @@ class TcpLayer:
                      frames: tuple[int, ...]) -> None:
         host = self.host
         now = host.clock.now()
-        first = listener.last_overflow is None or now - listener.last_overflow > PERIOD * VALID_PERIODS
+        first = not listener.cookies_lately(now)
         listener.last_overflow = now
         listener.cookies["sent"] += 1
         cookie = make_cookie(self._cookie_secret, now, (dst, seg.dport), (src, seg.sport), seg.seq, seg.mss)
@@ -300,7 +303,7 @@ class TcpLayer:
         """An ACK to a listening port is a client answering a cookie, if it carries a valid one."""
         host = self.host
         now = host.clock.now()
-        if listener.last_overflow is None or now - listener.last_overflow > PERIOD * VALID_PERIODS:
+        if not listener.cookies_lately(now):
             return False  # no cookies went out lately: a plain stray ACK
         client_isn = (seg.seq - 1) & 0xFFFFFFFF
         cookie = (seg.ack - 1) & 0xFFFFFFFF
