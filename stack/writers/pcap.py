@@ -10,12 +10,11 @@ writes each as it leaves that window (and every held frame at `close()`)."""
 from __future__ import annotations
 
 import struct
+from collections import deque
 from typing import BinaryIO
 
-from collections import deque
-
 from stack.events import Event, FrameSent
-from stack.spill import interface, packet
+from stack.spill import interface, packet, section_header
 from stack.trace import Trace
 
 LINKTYPE_ETHERNET = 1
@@ -56,7 +55,7 @@ class PcapngWriter:
         self.count = 0
         self.interfaces: dict[str, int] = {}
         self._held: deque[tuple[int, float, str, bytes, list]] = deque()  # (id, time, segment, data, events)
-        out.write(_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1) + _options([(4, b"Packet Workbench")])))
+        out.write(section_header())
 
     def __call__(self, event: Event) -> None:
         held = self._held
@@ -96,20 +95,6 @@ class PcapngWriter:
         stamp = int(round((self.epoch + time) * 1_000_000))
         self.out.write(packet(index, stamp, data, comments or []))
         self.count += 1
-
-
-def _options(items: list[tuple[int, bytes]]) -> bytes:
-    if not items:
-        return b""
-    out = b""
-    for code, value in items:
-        out += struct.pack("<HH", code, len(value)) + value + b"\0" * (-len(value) % 4)
-    return out + struct.pack("<HH", 0, 0)
-
-
-def _block(kind: int, body: bytes) -> bytes:
-    length = 12 + len(body)
-    return struct.pack("<II", kind, length) + body + struct.pack("<I", length)
 
 
 def capture_writer(path: str, out: BinaryIO, trace: Trace, epoch: float = 0.0, segments: frozenset[str] | None = None) -> PcapWriter | PcapngWriter:

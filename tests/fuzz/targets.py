@@ -148,26 +148,23 @@ def dissector(data: bytes) -> None:
 
 @functools.cache
 def _capture_seeds() -> tuple[bytes, ...]:
+    """The first 40 lab frames as our own writers put them in a pcap and a pcapng (with packet
+    comments, microsecond and nanosecond interfaces), the pcapng ending in a simple packet block."""
+    import io
+
+    from stack.spill import block, interface, packet, section_header
+    from stack.writers.pcap import PcapWriter
+
     frames = lab_frames()[:40]
-    pcap = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+    pcap = io.BytesIO()
+    writer = PcapWriter(pcap, trace=None)
     for i, frame in enumerate(frames):
-        pcap += struct.pack("<IIII", i, 0, len(frame), len(frame)) + frame
-    return pcap, _pcapng(frames)
-
-
-def _pcapng(frames) -> bytes:
-    def block(kind: int, body: bytes) -> bytes:
-        body += bytes(-len(body) % 4)
-        return struct.pack("<II", kind, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
-
-    out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
-    out += block(1, struct.pack("<HHI", 1, 0, 65535) + struct.pack("<HHB3x", 9, 1, 9) + bytes(4))
+        writer.write(i * 0.001, frame)
+    pcapng = [section_header(), interface("lan", nanoseconds=False), interface("transit")]
     for i, frame in enumerate(frames):
-        comment = b"pc sends it; gw-a reads it"
-        opt = struct.pack("<HH", 1, len(comment)) + comment + bytes(-len(comment) % 4) + bytes(4)
-        out += block(6, struct.pack("<IIIII", 0, 0, i, len(frame), len(frame)) + frame + bytes(-len(frame) % 4) + opt)
-    out += block(3, struct.pack("<I", 60) + lab_frames()[0][:60])  # a simple packet block
-    return out
+        pcapng.append(packet(i % 2, i * 1000, frame, ["pc eth0 sends it", "gw-a eth0 accepts it: addressed to me"]))
+    pcapng.append(block(3, struct.pack("<I", 60) + frames[0][:60]))  # a Simple Packet Block
+    return pcap.getvalue(), b"".join(pcapng)
 
 
 _CAPTURE_FILE = os.path.join(tempfile.gettempdir(), f"wb-fuzz-{os.getpid()}.cap")
