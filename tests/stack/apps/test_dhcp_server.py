@@ -1,11 +1,29 @@
+import re
+from ipaddress import IPv4Address
+
+from stack.apps.dhcp_client import DhcpRun
+from stack.apps.dhcp_server import OFFER_HOLD
+from stack.labs import build_network, load_lab
+from stack.wire.dhcp import DHCP
+from stack.wire.ethernet import ETH_IPV4, Ethernet
+from stack.wire.ipv4 import IPv4
+from stack.wire.mac import BROADCAST, MAC
+from stack.wire.udp import UDP
+from tests.conftest import kinds, run
+
+ZERO, EVERYONE = IPv4Address("0.0.0.0"), IPv4Address("255.255.255.255")
+
+
+def broadcast_dhcp(net, segment: str, origin: str, mac: MAC, msg: DHCP) -> None:
+    """A client with no address yet broadcasts `msg` (0.0.0.0:68 → 255.255.255.255:67) on `segment`."""
+    datagram = UDP.make(ZERO, EVERYONE, 68, 67, msg.build()).build()
+    packet = IPv4.make(ZERO, EVERYONE, 17, datagram).build()
+    net.segments[segment].inject(origin, Ethernet(BROADCAST, mac, ETH_IPV4, packet).build())
 
 
 def test_an_address_that_answers_the_probe_is_set_aside_and_the_next_one_offered():
     """RFC 2131 §2.2: in the default lab gw-a's pool starts at pc's fixed 192.168.1.100 (and
     pc2..pc5 hold .101–.104): a new client must get the first address nobody answers for."""
-    from ipaddress import IPv4Address
-
-    from stack.labs import build_network
     from stack.labs.load import parse_lab, read_lab_text
 
     text, source = read_lab_text("default")
@@ -23,31 +41,15 @@ def test_a_starvation_attack_is_said_and_the_pool_recovers_when_the_offers_lapse
     """Spoofed MACs ask for every address and never take them up (DHCP starvation): the server
     says why it makes no offer and who holds the pool; held offers lapse after OFFER_HOLD and a
     real client then gets its lease."""
-    from stack.apps.dhcp_client import DhcpRun
-    from stack.apps.dhcp_server import OFFER_HOLD
-    from stack.labs import build_network, load_lab
-    from stack.wire.dhcp import DHCP
-    from stack.wire.ethernet import ETH_IPV4, Ethernet
-    from stack.wire.ipv4 import IPv4
-    from stack.wire.mac import BROADCAST, MAC
-    from stack.wire.udp import UDP
-    from ipaddress import IPv4Address
-    from tests.conftest import kinds, run
 
     net = build_network(load_lab("dhcp"))
-    lan = net.segments["lan"]
-    zero, everyone = IPv4Address("0.0.0.0"), IPv4Address("255.255.255.255")
     for i in range(150):
         mac = MAC(bytes([0x02, 0x66, 0, 0, i >> 8, i & 0xFF]))
-        discover = DHCP.discover(mac, xid=0x5000 + i).build()
-        datagram = UDP.make(zero, everyone, 68, 67, discover).build()
-        lan.inject("attacker eth0", Ethernet(BROADCAST, mac, ETH_IPV4, IPv4.make(zero, everyone, 17, datagram).build()).build())
+        broadcast_dhcp(net, "lan", "attacker eth0", mac, DHCP.discover(mac, xid=0x5000 + i))
         net.clock.run_until(net.clock.now() + 0.01)
     net.clock.run_until(net.clock.now() + 2.0)
     refusals = [e.describe() for e in kinds(net, "dhcp_server") if "no offer" in e.describe()]
     assert len(refusals) >= 40
-    import re
-
     held = re.search(r"is exhausted: 100 of 100 addresses held \((.*)\)", refusals[-1])
     assert held and re.search(r"\b9\d offered and not yet requested", held.group(1)), refusals[-1]
     assert "the first offer not taken up frees at" in refusals[-1]
@@ -61,21 +63,11 @@ def test_a_starvation_attack_is_said_and_the_pool_recovers_when_the_offers_lapse
 def test_a_discover_from_another_segment_is_ignored_and_said():
     """gw-a serves DHCP on lan only: a DISCOVER that reaches it on its transit side gets no
     offer (a lab's DHCP server never leases beyond its own wire)."""
-    from ipaddress import IPv4Address
 
-    from stack.labs import build_network, load_lab
-    from stack.wire.dhcp import DHCP
-    from stack.wire.ethernet import ETH_IPV4, Ethernet
-    from stack.wire.ipv4 import IPv4
-    from stack.wire.mac import BROADCAST, MAC
-    from stack.wire.udp import UDP
-    from tests.conftest import kinds
 
     net = build_network(load_lab("default"))
-    zero, everyone = IPv4Address("0.0.0.0"), IPv4Address("255.255.255.255")
     mac = MAC("02:66:00:00:00:01")
-    datagram = UDP.make(zero, everyone, 68, 67, DHCP.discover(mac, xid=77).build()).build()
-    net.segments["transit"].inject("stranger eth0", Ethernet(BROADCAST, mac, ETH_IPV4, IPv4.make(zero, everyone, 17, datagram).build()).build())
+    broadcast_dhcp(net, "transit", "stranger eth0", mac, DHCP.discover(mac, xid=77))
     net.clock.run_until(net.clock.now() + 2.0)
     said = [e.describe() for e in kinds(net, "dhcp_server", "gw-a")]
     assert said == ["DHCP server: ignores a message from 0.0.0.0:68 on eth1: it serves only the LAN on eth0"]
@@ -86,25 +78,15 @@ def test_a_discover_resent_while_the_server_probes_gets_the_same_one_address():
     """iPXE resends its DISCOVER after a second (sooner when the machine is busy); one that
     arrives while the server is still pinging its candidate must not start a second probe of
     another address — two offers to one client, and the REQUEST for the second was refused."""
-    from ipaddress import IPv4Address
 
-    from stack.labs import build_network, load_lab
-    from stack.wire.dhcp import DHCP
-    from stack.wire.ethernet import ETH_IPV4, Ethernet
-    from stack.wire.ipv4 import IPv4
-    from stack.wire.mac import BROADCAST, MAC
-    from stack.wire.udp import UDP
-    from tests.conftest import kinds
 
     net = build_network(load_lab("dhcp"))
     net.clock.run_until(30)  # the lab's own DHCP clients done first
     start = len(kinds(net, "dhcp_server"))
-    zero, everyone = IPv4Address("0.0.0.0"), IPv4Address("255.255.255.255")
     mac = MAC("52:54:00:12:34:56")
 
     def send(msg: DHCP) -> None:
-        datagram = UDP.make(zero, everyone, 68, 67, msg.build()).build()
-        net.segments["lan"].inject("vm net0", Ethernet(BROADCAST, mac, ETH_IPV4, IPv4.make(zero, everyone, 17, datagram).build()).build())
+        broadcast_dhcp(net, "lan", "vm net0", mac, msg)
 
     send(DHCP.discover(mac, xid=7))
     net.clock.run_until(30.2)
