@@ -23,8 +23,9 @@ from stack.wire.mac import MAC  # noqa: E402
 from stack.wire.tcp import SYN, TCP, TcpOption  # noqa: E402
 
 
-def syn_frames(dst_mac: str, dst_ip: str, dport: int, count: int):
-    rng = random.Random(11)
+def syn_frames(dst_mac: str, dst_ip: str, dport: int, count: int, seed: int = 11):
+    """`count` SYNs to DST_IP:DPORT, each from its own address in 100.64.0.0/10 and MAC."""
+    rng = random.Random(seed)
     dst = IPv4Address(dst_ip)
     for i in range(count):
         src = IPv4Address(0x64400000 + rng.randrange(1, 1 << 22))

@@ -4,7 +4,6 @@ connections carry on, and the event log says what happened."""
 
 from __future__ import annotations
 
-import random
 from ipaddress import IPv4Address
 
 from stack.apps.browse import Browse, parse_url
@@ -13,24 +12,19 @@ from stack.transport.tcp.layer import BACKLOG
 from stack.wire.ethernet import ETH_IPV4, Ethernet
 from stack.wire.ipv4 import IPv4
 from stack.wire.mac import MAC
-from stack.wire.tcp import SYN, TCP, TcpOption
+from stack.wire.tcp import TCP
 from tests.conftest import kinds, run
+from tests.live.flood import syn_frames
 
 WWW = IPv4Address("172.194.72.105")
 FLOOD = 3000
 
 
-def _flood(net, count: int, start: int = 0) -> None:
+def _flood(net, count: int, seed: int = 7) -> None:
     """Spoofed SYNs from addresses nobody has, straight onto www's wire."""
     webnet = net.segments["webnet"]
-    www_mac = net.host("www").primary.nic.mac
-    gw_mac = MAC("02:66:66:00:00:01")
-    rng = random.Random(7)
-    for i in range(start, start + count):
-        src = IPv4Address(0x64400000 + rng.randrange(1, 1 << 22))  # 100.64.0.0/10: nobody's
-        syn = TCP.make(src, WWW, 1024 + i % 60000, 80, seq=rng.getrandbits(32), flags=SYN, window=64240,
-                       options=(TcpOption.mss(1460),)).build()
-        webnet.inject("attacker eth0", Ethernet(www_mac, gw_mac, ETH_IPV4, IPv4.make(src, WWW, 6, syn).build()).build())
+    for frame in syn_frames(str(net.host("www").primary.nic.mac), str(WWW), 80, count, seed):
+        webnet.inject("attacker eth0", frame)
         net.clock.run_until(net.clock.now() + 0.0005)
 
 
@@ -54,7 +48,7 @@ def test_a_syn_flood_fills_only_the_backlog_and_real_clients_still_connect():
     # A new client in the middle of the flood gets in through a cookie.
     browse = Browse(pc, [parse_url("http://172.194.72.105/")])
     browse.start()
-    _flood(net, 500, start=FLOOD)
+    _flood(net, 500, seed=8)
     run(net, browse, limit=30.0)
     assert browse.ok and any("200 OK" in line for line in browse.lines), browse.lines
     accepted = [e for e in kinds(net, "tcp_syn_cookie", "www") if e.action == "accepted"]
