@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from stack.apps.program import Program
-from stack.events import Event, FrameReceived, FrameSent
+from stack.events import Event, FrameReceived, FrameSent, FramesFiltered
 from stack.host import Host
 from stack.link.segment import Segment
 from stack.network import Network
@@ -119,7 +119,8 @@ class CraftedSend(Program):
         for frame_id in event.frames:
             story = self._events.get(frame_id)
             if story is not None and not (type(event) is FrameSent and event.frames[0] == frame_id):
-                story.append(event)
+                # A bus's dropped copies are one record: each NIC's verdict is a line of its own here.
+                story.extend(event.expand() if type(event) is FramesFiltered else (event,))
 
     def _settle(self) -> None:
         clock = self.sender.net.clock

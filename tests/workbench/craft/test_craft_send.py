@@ -184,3 +184,17 @@ def test_a_file_of_expressions_is_sent_in_order(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "2 of 2 frames sent by pc3" in result.stdout
     assert "CHANGED" in result.stdout and "ICMP" in result.stdout
+
+
+def test_what_a_unicast_frame_did_names_the_host_on_every_line():
+    """The NICs a unicast frame is not for are one record on the bus; the send's story still
+    gives each its own line with its host, as the text trace does."""
+    reply = 'Ether(dst="00:1b:21:3a:4f:64")/ARP(op=2, psrc="192.168.1.1", pdst="192.168.1.100")'
+    result = workbench("run", "-q", "--do", "pc: ping 192.168.1.1 -c 1", "--do", f"pc3: send {reply}")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    story = out[out.index("what #5 did:"):].splitlines()[1:]
+    story = story[: next(i for i, line in enumerate(story) if not line.startswith("  "))]
+    hosts = [line.split()[0] for line in story]
+    assert hosts == ["pc", "pc", "pc2", "pc4", "pc5", "gw-a"], story
+    assert all("drops #5: not for me" in line for line in story[2:])
