@@ -23,11 +23,10 @@ from stack.clock import VirtualClock
 from stack.labs import build_network, load_lab
 from stack.trace import Trace
 from stack.writers.pcap import PcapWriter
-from workbench.shell import CommandError, prepare
 from workbench.dissect.capture import read_capture
 from workbench.dissect.filter import compile_filter
 from workbench.dissect.rows import RowCache, row_from
-from workbench.shell import run_virtual
+from workbench.shell import CommandError, prepare, run_virtual
 
 FILTER = "icmp or dns or tcp.port == 80"
 

@@ -54,8 +54,8 @@ from stack.labs.load import parse_lab  # noqa: E402
 from stack.trace import Trace  # noqa: E402
 from tests.live.peer import payload  # noqa: E402
 from tests.live.streams import Echo, Sink, Source, peer_argv  # noqa: E402
-from workbench.shell import prepare  # noqa: E402
 from workbench.live import SteadyGC  # noqa: E402
+from workbench.shell import prepare  # noqa: E402
 
 KERNEL = "192.168.1.50"
 PC = "192.168.1.100"

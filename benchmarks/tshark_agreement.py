@@ -217,7 +217,7 @@ def compare_rows(report: Report, name: str, path: str, ours: Ours) -> None:
     for number, row in enumerate(mine, 1):
         report.ours_info[(name, number)] = row[3]
     report.counts[name] = (len(mine), len(theirs))
-    for number, (t, o) in enumerate(zip(theirs, mine + [("",) * 4] * (len(theirs) - len(mine))), 1):
+    for number, (t, o) in enumerate(zip(theirs, mine + [("",) * 4] * (len(theirs) - len(mine)), strict=False), 1):
         for i, column in enumerate(("Protocol", "Source", "Destination", "Info")):
             ok = same(o[i], t[i])
             report.columns[column].add(ok, (name, number, t[i], o[i]))

@@ -32,7 +32,7 @@ from workbench.dissect.frame_view import FrameView
 from workbench.dissect.names import column_name
 from workbench.dissect.nodes import Dissection, FieldNode
 from workbench.dissect.rows import row_from
-from workbench.dissect.statistics_cli import StatisticsError, Statistics
+from workbench.dissect.statistics_cli import Statistics, StatisticsError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

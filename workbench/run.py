@@ -12,8 +12,8 @@ from typing import TextIO
 
 from stack.labs import build_network, load_lab
 from stack.trace import Trace
-from stack.writers.jsonl import JsonlWriter
 from stack.writers.files import NamedFile
+from stack.writers.jsonl import JsonlWriter
 from stack.writers.pcap import capture_writer
 from stack.writers.text import TextWriter
 from workbench.shell import CommandError, Outcome, prepare, run_virtual

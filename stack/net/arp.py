@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
-from stack.events import ArpCacheChanged, ArpEvicted, ArpFailed, ArpIgnored, ArpRequestSent, PacketDropped
+from stack.events import (
+    ArpCacheChanged,
+    ArpEvicted,
+    ArpFailed,
+    ArpIgnored,
+    ArpRequestSent,
+    PacketDropped,
+)
 from stack.wire.arp import ARP, REPLY, REQUEST
 from stack.wire.errors import WireError
 from stack.wire.ethernet import ETH_ARP, ETH_IPV4

@@ -11,8 +11,8 @@ from stack.clock import VirtualClock
 from stack.labs import build_network, load_lab
 from stack.spill import SpillFile
 from stack.trace import Trace
-from workbench.shell import prepare, run_virtual
 from tests.conftest import needs_tool
+from workbench.shell import prepare, run_virtual
 
 STORY = ["pc: ping 192.168.1.101 -c 3", "pc: browse http://www.google.com/"]
 

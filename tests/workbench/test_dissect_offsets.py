@@ -16,7 +16,6 @@ from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.l2 import ARP, Ether
 
 from stack.trace import FrameRecord
-from workbench.dissect.nodes import LAYER, MALFORMED
 from workbench.dissect.tree import dissect, dissect_record
 
 PC, GW = "00:1b:21:3a:4f:64", "50:c7:bf:a1:00:01"

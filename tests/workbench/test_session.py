@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from stack.labs import load_lab
-from workbench.shell import CommandError
 from workbench.session import SPEEDS, OutputLine, Session
+from workbench.shell import CommandError
 from workbench.views import decision_lines
 
 

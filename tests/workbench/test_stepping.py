@@ -5,8 +5,8 @@ unless the person moved it."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual.events import MouseScrollUp
 from snapshot_app import NARROW, WIDE, make_app, run_command, settle
+from textual.events import MouseScrollUp
 
 from stack.events import FrameSent, RouteDecision
 from workbench.widgets.event_log import EventLog

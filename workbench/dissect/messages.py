@@ -124,7 +124,7 @@ def _read_head(m: _Message, head: bytes) -> None:
     if length is not None:
         m.body_left = length
         m.has_body = length > 0
-    elif response and not lines[0].split(b" ")[1:2] in ([b"204"], [b"304"]):
+    elif response and lines[0].split(b" ")[1:2] not in ([b"204"], [b"304"]):
         m.until_close = True
         m.has_body = True
     else:

@@ -29,7 +29,13 @@ from textual.widgets import Footer, Tab, Tabs
 
 from stack.labs.spec import LabSpec
 from workbench.capture_session import CaptureSession
-from workbench.messages import CommandFinished, EntryActivated, EntrySelected, HostSelected, SessionChanged
+from workbench.messages import (
+    CommandFinished,
+    EntryActivated,
+    EntrySelected,
+    HostSelected,
+    SessionChanged,
+)
 from workbench.panes import PANES, TABS
 from workbench.screens.confirm import ConfirmScreen
 from workbench.screens.help import HelpScreen

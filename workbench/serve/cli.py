@@ -6,8 +6,8 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from workbench.shell import CommandError
 from workbench.serve.address import is_loopback, parse_listen
+from workbench.shell import CommandError
 
 
 def main(args: argparse.Namespace) -> int:

@@ -43,9 +43,8 @@ def offline_templates(folder: Path) -> Path:
 def serve(host: str, port: int, lab: str, theme: str | None, lang: str = "en") -> None:
     import sys
 
-    from textual_serve.server import Server
-
     import textual_serve
+    from textual_serve.server import Server
 
     argv = [sys.executable, "-m", "workbench.cli", "--lab", lab, "--lang", lang] + (["--theme", theme] if theme else [])
     with tempfile.TemporaryDirectory(prefix="workbench-web-") as tmp:

@@ -11,8 +11,8 @@ from stack.labs import build_network, load_lab
 from stack.link.segment import Segment
 from stack.writers.jsonl import JsonlWriter
 from stack.writers.text import TextWriter
-from workbench.shell import prepare, run_virtual
 from tests.conftest import lab_from_text
+from workbench.shell import prepare, run_virtual
 
 STORY = ["pc: ping 192.168.1.101 -c 2", "pc: browse http://www.google.com/", "pc: ping 172.194.72.105 -s 4972 -c 1"]
 

@@ -7,7 +7,7 @@ from stack.link.faults import LinkFaults
 from stack.link.nic import NIC
 from stack.link.segment import Segment
 from stack.trace import Trace
-from stack.wire.ethernet import Ethernet, MAX_FRAME, MIN_FRAME
+from stack.wire.ethernet import MAX_FRAME, MIN_FRAME, Ethernet
 from stack.wire.mac import BROADCAST, MAC
 from tests.conftest import kinds, lab_from_text, run
 

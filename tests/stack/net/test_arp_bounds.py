@@ -7,8 +7,8 @@ from stack.net.arp import CACHE_LIMIT
 from stack.wire.arp import ARP
 from stack.wire.ethernet import ETH_ARP, Ethernet
 from stack.wire.mac import BROADCAST, MAC
-from workbench.shell import prepare, run_virtual
 from tests.conftest import kinds
+from workbench.shell import prepare, run_virtual
 
 
 def _spoofed(i: int, target: str) -> bytes:

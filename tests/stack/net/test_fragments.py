@@ -19,7 +19,8 @@ def test_the_seed_packet_of_5000_bytes_leaves_as_1500_1500_1500_560():
 
 
 def test_our_fragments_match_scapys():
-    from scapy.layers.inet import IP, fragment as scapy_fragment
+    from scapy.layers.inet import IP
+    from scapy.layers.inet import fragment as scapy_fragment
 
     payload = bytes(range(256)) * 19 + bytes(116)
     ours = fragment(IPv4.make(SRC, DST, 17, payload, ident=99), 1500)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import hashlib
 import random
 
-from tests.stack.transport.conftest import small_lab
 from tcp_helpers import B, Sink
 
 from stack.labs import build_network
 from stack.labs.load import parse_lab
+from tests.stack.transport.conftest import small_lab
 
 FAULTY = """
 [segments.{name}.faults]
