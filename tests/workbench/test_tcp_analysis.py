@@ -54,6 +54,7 @@ def conversation() -> list:
         seg(1.000, S, "A", b + 401, a + 19, 600, d),          # retransmitted after it was ACKed: spurious
         seg(1.100, S, "A", b + 601, a + 19, 600, d),          # 601..700, ahead of 501..600
         seg(1.101, S, "A", b + 501, a + 19, 600, d),          # out of order (within 3 ms)
+        seg(1.1015, S, "A", b + 401, a + 19, 600, d),         # acknowledged data again within 3 ms: spurious, not out of order
         seg(1.102, C, "A", a + 19, b + 701, 0),               # zero window
         seg(1.300, S, "A", b + 701, a + 19, 600, d[:1]),      # zero window probe
         seg(1.301, C, "A", a + 19, b + 701, 0),
@@ -65,6 +66,7 @@ def conversation() -> list:
         seg(60.1, S, "FA", b + 1701, a + 19, 600),
         seg(60.2, C, "FA", a + 19, b + 1702, 500),
         seg(60.3, S, "A", b + 1702, a + 20, 600),
+        seg(61.0, S, "A", b + 1701, a + 20, 600, d),          # one below the next sequence number with new data: no flag
     ]
     return f
 

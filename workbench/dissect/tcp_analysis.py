@@ -8,7 +8,7 @@ the shift each side announced in its SYN (`tcp.window_size`; unscaled while none
 Wireshark's "-1 (unknown)"), and the analysis flags of tshark 4.0's
 `tcp_analyze_sequence_number` in the order it checks them: zero window probe, zero window, previous segment not
 captured, keep-alive, window update, window full, keep-alive ACK, duplicate ACK, ACKed unseen
-segment, then fast retransmission / out-of-order / spurious retransmission / retransmission.
+segment, then spurious retransmission / fast retransmission / out-of-order / retransmission.
 Each flag has its Info prefix (`[TCP Dup ACK 7#1] `) as tshark prints it.
 """
 
@@ -202,11 +202,10 @@ class TcpAnalysis:
             ):
                 found.append("ack_lost_segment")
                 rev.max_to_ack = rev.next_seq
-            if (
-                (length > 0 or syn or fin) and fwd.next_seq is not None
-                and _lt(seq, fwd.next_seq) and not keep_alive
-            ):
-                found.append(self._retransmission_kind(f, stream, fwd, rev, seq, length))
+            if (length > 0 or syn or fin) and not keep_alive:
+                kind = self._retransmission_kind(f, stream, fwd, rev, seq, length, syn or fin)
+                if kind:
+                    found.append(kind)
             next_seq = (seq + length + (1 if syn or fin else 0)) & MASK
             if (fwd.next_seq is None or _gt(next_seq, fwd.next_seq)) and not rst:
                 fwd.next_seq, fwd.next_seq_ns = next_seq, f.ns
@@ -240,7 +239,17 @@ class TcpAnalysis:
         return captured if f.ip_payload is None else max(captured, 0)
 
     @staticmethod
-    def _retransmission_kind(f, stream, fwd, rev, seq, length) -> str:
+    def _retransmission_kind(f, stream, fwd, rev, seq, length, syn_or_fin) -> str | None:
+        """tshark 4.0's order: data the other side already acknowledged is a spurious
+        retransmission wherever it sits; then fast retransmission, out-of-order and plain
+        retransmission, for a segment that does not advance the sequence number."""
+        behind = fwd.next_seq is not None and _lt(seq, fwd.next_seq)
+        if behind and length > 1 and seq == (fwd.next_seq - 1) & MASK:
+            behind = False  # new data after a possible zero window probe's byte
+        if length and rev.last_ack and not _gt((seq + length) & MASK, rev.last_ack):
+            return "spurious_retransmission"
+        if not behind:
+            return None
         if (
             rev.dup_acks >= 2 and rev.last_ack == seq
             and 0 <= f.ns - rev.last_ack_ns < FAST_RETRANSMISSION_NS
@@ -248,10 +257,9 @@ class TcpAnalysis:
             return "fast_retransmission"
         threshold = stream.rtt_ns or OUT_OF_ORDER_NS
         # tshark's differences are unsigned: time going backwards (files concatenated) is long
-        if 0 <= f.ns - fwd.next_seq_ns < threshold and fwd.next_seq != (seq + length) & MASK:
+        ends = (seq + length + (1 if syn_or_fin else 0)) & MASK
+        if 0 <= f.ns - fwd.next_seq_ns < threshold and fwd.next_seq != ends:
             return "out_of_order"
-        if rev.last_ack is not None and not _gt((seq + length) & MASK, rev.last_ack) and length:
-            return "spurious_retransmission"
         return "retransmission"
 
 
