@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -44,6 +45,40 @@ def test_the_seed_story_in_the_seed_terms():
     assert any("different subnets → send to default gateway 192.168.1.1" in s for s in english)
     i18n.set_language("en")
     assert i18n.say("different subnets") == "different subnets"
+
+
+# What stays as the wire and the RFCs spell it, in Chinese text as in the seed.
+_TOKENS = re.compile(r"\b(?:0x[0-9a-f]+|[A-Z][A-Z0-9_-]+|[a-z]+\d+|Content-Length|icmp_seq|ttl|id|xid|ping|www|google|com|ms|MSL)\b")
+
+
+@pytest.mark.parametrize("lab_name, commands", [
+    ("default", ["pc: browse www.google.com --seed --one-segment", "pc: traceroute 8.8.8.8"]),
+    ("default", ["pc: ping -c 1 192.168.1.77", "pc: browse http://10.9.9.9/"]),  # nobody there; no route
+    ("dhcp", ["pc: dhcp"]),
+])
+def test_no_english_prose_is_left_in_the_chinese_story(lab_name, commands):
+    """The seed's story, a traceroute through both gateways, the unreachable cases and the DHCP
+    lab's lease: every explanation in Chinese. A frame's own summary (Wireshark's Info, after
+    "发送帧 …：") stays as the dissector writes it, and a program's output (curl's headers,
+    traceroute's lines) as the real tool prints it."""
+    i18n.set_language("zh")
+    lab = load_lab(lab_name)
+    names = set(lab.segments) | set(lab.hosts)
+    session = Session.open(lab)
+    for command in commands:
+        session.run(command)
+    for _ in range(5000):
+        if not session.step_moment():
+            break
+    left = set()
+    for sentence in (i18n.explain(e) for e in session.log if type(e).__name__ != "OutputLine"):
+        for line in sentence.splitlines():
+            if "发送帧" in line:
+                line = line.split("：", 1)[0]
+            words = set(re.findall(r"[A-Za-z]{3,}", _TOKENS.sub("", line))) - names
+            if words:
+                left.add(line)
+    assert not left, "\n".join(sorted(left)[:20])
 
 
 def test_the_stack_knows_no_language():
