@@ -115,6 +115,21 @@ async def test_lang_zh_and_the_l_key():
         assert "在窗格中" in " ".join(str(w.render()) for w in app.screen.query("Static"))
 
 
+async def test_every_key_in_the_help_is_explained_in_chinese():
+    """Each key's description in the help (?) and the lines under it, in Chinese: a key added
+    to the app without its Chinese words fails here. Names stay names (Ping…, DHCP…)."""
+    app = make_app(lang="zh")
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        untranslated = [d for _k, d in app.screen.rows
+                        if not any("\u4e00" <= ch <= "\u9fff" for ch in d) and d not in ("Ping…", "DHCP…")]
+        assert not untranslated
+        hint = str(app.screen.query_one(".hint").render())
+        assert not re.search(r"[A-Za-z]{4,} [a-z]{3,} [a-z]{3,}", hint), hint
+
+
 def test_chinese_screen_narrow(snap_compare):
     """80×24, --lang zh, the Events tab after a ping to www stepped a few instants: the event
     log and the line below it in Chinese."""

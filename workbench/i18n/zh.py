@@ -169,9 +169,13 @@ UI = {
     "Resolve a name…": "解析域名…",
     "Browse (the seed's story)…": "浏览网页（原文的故事）…",
     "Clear the host's ARP cache": "清空主机的 ARP 缓存",
-    "Craft a poisoning ARP reply": "伪造一个投毒的 ARP 回应",
-    "Save capture…": "保存抓包…",
-    "Open lab…": "打开实验…",
+    "Craft and send a frame (templates, or edit the selected one)…": "构造并发送一个帧（从模板开始，或编辑选中的帧）…",
+    "Save capture (the frames shown)…": "保存抓包（当前显示的帧）…",
+    "Open lab or capture…": "打开实验或抓包文件…",
+    "Trace: the newest frames stay in memory (10,000; --trace-window N sets it); older ones "
+    "go to a temporary pcapng named in the status bar (--spill FILE keeps it).":
+        "记录：最新的帧留在内存中（10,000 个；用 --trace-window N 设置）；更早的帧写入状态栏里"
+        "显示的临时 pcapng 文件（用 --spill FILE 保留它）。",
     "Filter packets": "过滤数据包",
     "All keys": "全部按键",
     "Map of the network": "网络地图",

@@ -64,7 +64,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 say("In a pane: ↑ ↓ PgUp PgDn Home End move, Enter opens, Tab goes to the next pane.\n"
                     "The same actions are in the command palette (ctrl+p). Esc closes this.") + "\n"
-                + self._trace_line(),
+                + say(self._trace_line()),
                 classes="hint",
             )
 
