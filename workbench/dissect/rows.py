@@ -171,10 +171,14 @@ class Columns:
 
 
 def fit_address(text: str, width: int) -> str:
-    """An address cut to `width`: a MAC loses its leading octets (the vendor's), not its last."""
+    """An address cut to `width`. A MAC is cut in the middle: its first two octets (it still
+    reads as a MAC, and the vendor's start) and its last three (the ones that tell NICs
+    apart), `00:1b…3a:4f:64`; narrower, only its last octets."""
     if len(text) <= width:
         return text
     if len(text) == 17 and text.count(":") == 5 and width > 1:
+        if width >= 14:
+            return text[:5] + "…" + text[-8:]
         return "…" + text[len(text) - width + 1 :]
     return fit(text, width)
 
