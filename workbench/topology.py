@@ -128,9 +128,11 @@ def _bus_lines(bus: Bus, width: int, title_width: int, path: FramePath | None, s
     bus_style = style("lit") if lit else style("bus")
     out = []
     for r, nodes in enumerate(rows):
-        head = Text(f"{bus.name if r == 0 else '':<{title_width}}", style("title"))
+        # A bus too long for one row goes on below: the row ends and the next begins with an
+        # arrow, and the next row says again whose wire it is.
+        head = Text(f"{bus.name:<{title_width}}", style("title") if r == 0 else style("subnet"))
         sub = Text(f"{bus.subnet if r == 0 else '':<{title_width}}", style("subnet"))
-        wire = Text(("━" if lit else "─"), bus_style)
+        wire = Text("→" if r else ("━" if lit else "─"), bus_style)
         names, addrs = Text(), Text()
         for node in nodes:
             mark, node_style = _mark(node, path, style)
@@ -141,6 +143,9 @@ def _bus_lines(bus: Bus, width: int, title_width: int, path: FramePath | None, s
             names.append(name, name_style + node_style if mark != "┬" else name_style)
             names.append(" " * (cell - len(name)))
             addrs.append(f"{_address_text(node, short):<{cell}}"[:cell], style("address"))
+        if r < len(rows) - 1:
+            wire.right_crop(1)
+            wire.append("→", bus_style)
         # Each node's name and address start under the point where it meets the bus.
         out.append(head + Text(" ") + wire)
         out.append(sub + Text("  ") + names)

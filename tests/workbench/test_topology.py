@@ -35,6 +35,11 @@ def test_a_narrow_map_wraps_a_long_bus():
     names = " ".join(drawn)
     for host in ("pc", "pc2", "pc5", "gw-a", "www", "dns"):
         assert f" {host} " in f" {names} "
+    # the lan bus goes on below: its row ends with an arrow, and the next row is lan's again
+    lan = [i for i, line in enumerate(drawn) if line.startswith("lan ")]
+    assert len(lan) >= 2
+    assert drawn[lan[0]].endswith("→") and drawn[lan[1]].split()[1].startswith("→")
+    assert not drawn[lan[-1]].endswith("→")
 
 
 def test_outside_ports_are_drawn_with_their_kind():
