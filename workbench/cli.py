@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="print only the commands' results")
     run.add_argument("--tap", dest="run_taps", action="append", default=[], metavar="SEGMENT=IFNAME", help="bridge a lab segment to a TAP device and run live, in real time; repeat for more")
     _trace_options(run, "_run")
+    run.add_argument("--lang", dest="run_lang", default=None, choices=("en", "zh"), help="language of the trace's explanations: en (default) or zh, Chinese in the seed's terms")
     run.add_argument("--for", dest="serve_for", type=_seconds, default=None, metavar="SECONDS", help="keep serving this long after the commands (live: real seconds, 0 = stop when done; simulated: virtual seconds)")
 
     dissect = sub.add_parser("dissect", help="read a pcap or pcapng capture like tshark -r")
@@ -93,6 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        # The reader left (`| head`): stop quietly, as a pipeline expects, and let nothing more
+        # be flushed to the closed pipe at exit.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 
 
@@ -111,6 +117,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     spill = getattr(args, "spill_run", None) or args.spill
     if spill:
         os.environ["WORKBENCH_SPILL"] = os.path.abspath(spill)
+    lang = getattr(args, "run_lang", None) or args.lang
+    if lang != "en":
+        from workbench import i18n
+
+        i18n.set_language(lang)
     try:
         if args.command == "run":
             from stack.labs import load_lab
@@ -155,6 +166,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     except (LabError, CommandError, TapError, TraceError) as err:
         print(f"workbench: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        raise
     except OSError as err:
         print(f"workbench: {err.filename or ''}: {err.strerror}", file=sys.stderr)
         return 2

@@ -57,7 +57,10 @@ def attach_writers(stack: ExitStack, trace: Trace, out: TextIO, quiet: bool, pca
         return deferred
 
     if not quiet:
-        trace.subscribe(later(TextWriter(out)))
+        from workbench import i18n
+
+        describe = None if i18n.language() == "en" else i18n.explain
+        trace.subscribe(later(TextWriter(out, describe=describe)))
     if pcap:
         handle = stack.enter_context(NamedFile(open(pcap, "wb"), pcap))
         writer = capture_writer(pcap, handle, trace, epoch, segments)

@@ -7,8 +7,10 @@ from typing import TextIO
 from stack.events import Event, FrameSent, FramesFiltered
 
 
-def format_event(event: Event) -> str:
-    return f"{event.time:12.6f}  {event.host:<8} {event.describe()}"
+def format_event(event: Event, describe=None) -> str:
+    """`describe(event)` words the sentence (the app gives its language's); default English."""
+    text = event.describe() if describe is None else describe(event)
+    return f"{event.time:12.6f}  {event.host:<8} {text}"
 
 
 def trace_lines(events) -> list[str]:
@@ -23,9 +25,10 @@ def trace_lines(events) -> list[str]:
 
 
 class TextWriter:
-    def __init__(self, out: TextIO, *, hide: frozenset[str] = frozenset()) -> None:
+    def __init__(self, out: TextIO, *, hide: frozenset[str] = frozenset(), describe=None) -> None:
         self.out = out
         self.hide = hide
+        self.describe = describe
         self.lines = 0
 
     def __call__(self, event: Event) -> None:
@@ -34,10 +37,10 @@ class TextWriter:
         if type(event) is FramesFiltered:
             if "frame_received" not in self.hide:
                 rows = event.expand()
-                self.out.write("".join(format_event(e) + "\n" for e in rows))
+                self.out.write("".join(format_event(e, self.describe) + "\n" for e in rows))
                 self.lines += len(rows)
             return
-        self.out.write(format_event(event) + "\n")
+        self.out.write(format_event(event, self.describe) + "\n")
         self.lines += 1
 
     def flush(self) -> None:

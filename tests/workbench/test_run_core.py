@@ -210,3 +210,27 @@ def test_a_full_disk_is_one_sentence_naming_the_file(option):
     result = workbench("run", "-q", "--do", "pc: ping 192.168.1.1 -c 1", option, "/dev/full")
     assert result.returncode == 2
     assert result.stderr.strip() == "workbench: /dev/full: No space left on device"
+
+
+def test_the_trace_in_chinese_with_lang_zh():
+    """`workbench run --lang zh` (or `workbench --lang zh run`) prints the explanations in the
+    seed's terms; the frames' own summaries and the command's output stay as tools print them."""
+    for args in (("run", "--lang", "zh"), ("--lang", "zh", "run")):
+        result = workbench(*args, "--do", "pc: ping -c 1 8.8.8.8")
+        assert result.returncode == 0, result.stderr
+        assert "不在同一个子网络 → 发给默认网关 192.168.1.1（经 eth0）" in result.stdout
+        assert "谁是 192.168.1.1？在 eth0 上向整个网段广播询问" in result.stdout
+        assert "different subnets" not in result.stdout
+        assert "1 packets transmitted, 1 received" in result.stdout
+    assert "different subnets" in workbench("run", "--do", "pc: ping -c 1 8.8.8.8").stdout
+
+
+def test_a_reader_that_leaves_the_pipe_early_ends_the_run_quietly():
+    """`workbench run … | head -1`: the reader leaves; exit 0 and nothing on stderr, as a
+    pipeline expects (it said "workbench: : Broken pipe" and exited 2)."""
+    run = subprocess.Popen([sys.executable, "-m", "workbench.cli", "run", "--do", "pc: ping -c 20 8.8.8.8"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = run.stdout.readline()
+    run.stdout.close()
+    _out, err = run.communicate(timeout=120)
+    assert first.strip() and run.returncode == 0 and err == b"", err
