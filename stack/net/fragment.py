@@ -3,8 +3,11 @@
 Fragment data sizes are multiples of 8, so a 5,000-byte packet (20 + 4,980) over an MTU of
 1,500 leaves as 1,480 + 1,480 + 1,480 + 540 bytes of data: IP total lengths 1,500, 1,500,
 1,500 and 560. Reassembly keys on (source, destination, protocol, id), gives up after
-`TIMEOUT` seconds, bounds memory, and drops a datagram whose fragments overlap with different
-bytes (the overlap attacks of RFC 1858/3128); identical retransmitted fragments are fine.
+`TIMEOUT` seconds, and drops a datagram whose fragments overlap with different bytes (the
+overlap attacks of RFC 1858/3128); identical retransmitted fragments are fine. Memory is bounded
+as Linux bounds it: a stored fragment costs its data plus `PIECE_OVERHEAD`, and when the table or
+the memory is full the oldest incomplete datagram gives way, so a flood of fragments that never
+complete cannot keep a legitimate datagram out for `TIMEOUT` seconds.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from stack.wire.ipv4 import FLAG_DF, FLAG_MF, MAX_TOTAL, IPv4
 TIMEOUT = 30.0
 MEMORY_LIMIT = 4 * 1024 * 1024
 MAX_DATAGRAMS = 1024
+PIECE_OVERHEAD = 64  # what keeping one fragment costs beyond its bytes (Linux counts an skb's truesize)
 
 
 def fragment(packet: IPv4, mtu: int) -> list[IPv4]:
@@ -53,6 +57,7 @@ class Datagram:
     header: IPv4 | None = None  # the first fragment's header (offset 0)
     size: int = 0
     timer: object | None = None
+    duplicates: int = 0  # identical copies of fragments already held (not kept, not listed)
 
 
 class Reassembler:
@@ -61,14 +66,18 @@ class Reassembler:
         self.memory = 0
         self.completed = 0
         self.failed = 0
+        self.evicted_total = 0
+        # datagrams the last `add` gave up to make room: (key, datagram, why), for the trace
+        self.evicted: list[tuple[Key, Datagram, str]] = []
 
     def add(self, packet: IPv4, frame_id: int, now: float) -> tuple[IPv4 | None, Datagram | None, str]:
         """Returns (whole packet or None, its datagram record, problem or '')."""
+        self.evicted = []
         key = (packet.src, packet.dst, packet.proto, packet.ident)
         dgram = self.datagrams.get(key)
         if dgram is None:
             if len(self.datagrams) >= MAX_DATAGRAMS:
-                return None, None, f"too many datagrams in reassembly ({MAX_DATAGRAMS})"
+                self._evict_oldest(f"{MAX_DATAGRAMS:,} datagrams were waiting for fragments: the oldest gave way to a new one")
             dgram = Datagram(now)
             self.datagrams[key] = dgram
         start = packet.offset_bytes
@@ -95,11 +104,16 @@ class Reassembler:
         if start == 0:
             dgram.header = packet
         if start not in dgram.pieces or len(dgram.pieces[start]) < len(data):
-            old = len(dgram.pieces.get(start, b""))
+            held = dgram.pieces.get(start)
+            cost = len(data) - (len(held) if held is not None else -PIECE_OVERHEAD)
             dgram.pieces[start] = data
-            dgram.size += len(data) - old
-            self.memory += len(data) - old
-        dgram.frames.append(frame_id)
+            dgram.size += cost
+            self.memory += cost
+            dgram.frames.append(frame_id)
+        else:
+            dgram.duplicates += 1  # nothing new: neither kept nor listed, so copies cost nothing
+        while self.memory > MEMORY_LIMIT and len(self.datagrams) > 1:
+            self._evict_oldest(f"reassembly memory passed {MEMORY_LIMIT:,} bytes: the oldest datagram gave way", spare=key)
         if self.memory > MEMORY_LIMIT:
             self.drop(key)
             return None, dgram, f"reassembly memory over {MEMORY_LIMIT:,} bytes"
@@ -128,6 +142,15 @@ class Reassembler:
             out[start : start + len(data)] = data
             covered = max(covered, start + len(data))
         return bytes(out) if covered >= dgram.total else None
+
+    def _evict_oldest(self, why: str, spare: Key | None = None) -> None:
+        for key in self.datagrams:  # insertion order: the oldest first
+            if key != spare:
+                dgram = self.drop(key)
+                self.failed += 1
+                self.evicted_total += 1
+                self.evicted.append((key, dgram, why))
+                return
 
     def drop(self, key: Key) -> Datagram | None:
         dgram = self.datagrams.pop(key, None)

@@ -173,6 +173,8 @@ class IPv4Layer:
         host = self.host
         now = host.clock.now()
         whole, dgram, problem = self.reassembler.add(packet, frames[0] if frames else 0, now)
+        for (src, dst, _proto, ident), old, why in self.reassembler.evicted:
+            host.trace.emit(ReassemblyFailed(now, host.name, tuple(old.frames), src, dst, ident, why))
         if problem:
             host.trace.emit(ReassemblyFailed(now, host.name, frames, packet.src, packet.dst, packet.ident, problem))
             return None

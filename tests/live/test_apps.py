@@ -175,3 +175,27 @@ async def test_curl_gets_its_page_while_10000_spoofed_syns_flood_www(lab):
     assert any(e.remote.startswith(f"{KERNEL_IP}:") for e in accepted)
     cookie_events = lab.events("tcp_syn_cookie", "www")
     assert any("a SYN flood?" in e.describe() for e in cookie_events)
+
+
+async def test_the_kernels_fragmented_ping_gets_through_a_fragment_flood(lab):
+    """10,000 first fragments that never complete, spoofed, over TAP onto pc2: its reassembly
+    table stays at 1,024 datagrams (the oldest gives way, as Linux evicts), and the kernel's
+    `ping -s 4000` (three datagrams of three fragments each) is answered right after."""
+    import sys
+    from pathlib import Path
+
+    from stack.net import fragment as frag
+
+    need_tools("ping")
+    pc2 = lab.host("pc2")
+    flooder = str(Path(__file__).with_name("flood.py"))
+    flood = await lab.ns.spawn(sys.executable, flooder, "frag", lab.tap.name, str(pc2.primary.nic.mac), "192.168.1.101", "0", "10000")
+    sent, _ = await asyncio.wait_for(flood.communicate(), 120)
+    assert flood.returncode == 0 and int(sent) == 10000
+    await asyncio.sleep(0.5)  # the lab works through what the flood queued
+    table = pc2.ip.reassembler
+    assert len(table.datagrams) == frag.MAX_DATAGRAMS and table.memory <= frag.MEMORY_LIMIT
+    code, out, err = await lab.ns.sh("ping", "-c", "3", "-i", "0.2", "-W", "2", "-s", "4000", "192.168.1.101")
+    assert code == 0 and "3 received" in out, out + err
+    given_up = [e for e in lab.events("reassembly_failed", "pc2") if "gave way" in e.reason]
+    assert given_up and all(str(e.src).startswith("100.") for e in given_up)
