@@ -71,3 +71,64 @@ def test_the_app_refuses_a_name_that_is_not_a_tap_device_with_status_2(netns):
     assert got.stdout == ""
     assert got.stderr.count("\n") == 1
     assert "lo already exists and is a network device, not a TAP device" in got.stderr
+
+
+FAULT_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, json, subprocess, sys
+    from stack.labs import load_lab
+    from stack.labs.build import with_taps
+    from workbench.app import WorkbenchApp
+
+    name = sys.argv[1]
+
+    def ip(*args):
+        subprocess.run(["ip", *args], check=True)
+
+    async def ping(count, wait):
+        proc = await asyncio.create_subprocess_exec("ping", "-c", str(count), "-w", str(wait), "192.168.1.100", stdout=asyncio.subprocess.PIPE)
+        text, _ = await proc.communicate()
+        return text.decode()
+
+    async def main():
+        app = WorkbenchApp(with_taps(load_lab("default"), {"lan": name}), cursor_blink=False)
+        out = {}
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            ip("addr", "add", "192.168.1.50/24", "dev", name)
+            out["before"] = await ping(1, 10)
+            frames = len(app.session.net.trace.frames)
+            ip("link", "del", name)  # from outside, while the app holds it
+            await pilot.pause(1.5)
+            out["notices_lost"] = [n.message for n in app._notifications]
+            out["up_while_lost"] = app.is_running
+            ip("tuntap", "add", "dev", name, "mode", "tap")  # the device returns
+            ip("addr", "add", "192.168.1.50/24", "dev", name)
+            ip("link", "set", name, "up")
+            out["after"] = await ping(1, 15)
+            await pilot.pause(0.3)
+            out["notices"] = [n.message for n in app._notifications]
+            out["frames_kept"] = len(app.session.net.trace.frames) > frames
+            await pilot.press("q")
+        print(json.dumps(out))
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_the_app_says_when_its_device_is_deleted_and_when_it_is_back(netns, tmp_path):
+    """The TAP device deleted from outside while the app runs: the app stays up, says so once in
+    a notice, keeps its frames, and when a device of that name returns it reattaches, says so,
+    and the kernel's ping is answered again."""
+    script = tmp_path / "app_fault.py"
+    script.write_text(FAULT_SCRIPT)
+    name = unique("wbf")
+    got = subprocess.run(["ip", "netns", "exec", netns.name, sys.executable, str(script), name], capture_output=True, text=True, timeout=120, env=CLI_ENV, cwd=REPO)
+    assert got.returncode == 0, got.stdout[-2000:] + got.stderr[-4000:]
+    out = json.loads(got.stdout.strip().splitlines()[-1])
+    assert "1 received" in out["before"] and "1 received" in out["after"], out
+    assert out["up_while_lost"] and out["frames_kept"]
+    lost = [n for n in out["notices_lost"] if f"reattaches when a TAP device named {name} appears" in n]
+    assert len(lost) == 1, out["notices_lost"]
+    assert any(f"attached to the existing TAP device {name}" in n for n in out["notices"]), out["notices"]

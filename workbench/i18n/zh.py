@@ -23,6 +23,12 @@ _phrases = phrases([
     (r"(\w+) drops #(\d+): bad FCS, frame damaged on the wire", r"\1 丢弃帧 #\2：FCS 校验错误，帧在线路上损坏"),
     (r"Who has ([\d.]+)\? Tell ([\d.]+)", r"谁是 \1？请告诉 \2"),
     (r"Broadcast", "广播"),
+    # --- live: TAP devices ---------------------------------------------------------------------
+    (rf"; the lab runs on without it and reattaches when a TAP device named {A} appears", r"；实验在没有它的情况下继续运行，名为 \1 的 TAP 设备出现时重新连接"),
+    (rf"attached to the existing TAP device {A} \({A}, MTU (\d+)\), bridged to segment (\w+)", r"已连接到现有的 TAP 设备 \1（\2，MTU \3），桥接到网段 \4"),
+    (rf"created TAP device {A} \({A}, MTU (\d+)\), bridged to segment (\w+)", r"已创建 TAP 设备 \1（\2，MTU \3），桥接到网段 \4"),
+    (rf"^TAP device {A}: ", r"TAP 设备 \1："),
+    (r"read failed \((.+?)\)", r"读取失败（\1）"),
     # --- ARP -----------------------------------------------------------------------------------
     (rf"who has {A}\? asks the whole segment on (\w+) by broadcast", r"谁是 \1？在 \2 上向整个网段广播询问"),
     (rf"ignores ARP from {A}: it asks for {A}, not my address \(none yet\)", r"忽略来自 \1 的 ARP：它问的是 \2，而我还没有地址"),

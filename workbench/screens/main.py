@@ -28,6 +28,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Tab, Tabs
 
 from stack.labs.spec import LabSpec
+from workbench import i18n
 from workbench.capture_session import CaptureSession
 from workbench.messages import (
     CommandFinished,
@@ -97,6 +98,7 @@ class MainScreen(Screen):
         self._slow_timer = None
         self._paused_notice = False  # a toast waiting for time to pass (space or n) is up
         self._steps = session.steps
+        self._lost_devices: set[str] = set()  # TAP devices said to be gone, until they return
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -182,7 +184,7 @@ class MainScreen(Screen):
 
     def on_session_changed(self, message: SessionChanged) -> None:
         message.stop()
-        self.session.take()
+        self._tell_faults(self.session.take())
         for pane in self.panes("refresh_rows", "fast"):
             pane.refresh_rows()
         if self.session.steps != self._steps:
@@ -196,6 +198,18 @@ class MainScreen(Screen):
             self._refresh_slow_panes()
         elif self._slow_timer is None:
             self._slow_timer = self.set_timer(wait, self._refresh_slow_panes)
+
+    def _tell_faults(self, new) -> None:
+        """A live device lost, or back: said once as a notice too, not only as a log row a
+        person may have scrolled away from (the capture keeps every frame meanwhile)."""
+        for event in new:
+            kind = event.kind
+            if kind == "tap_problem" and event.device not in self._lost_devices:
+                self._lost_devices.add(event.device)
+                self.notify(i18n.say(event.describe()), title=event.device, severity="warning", timeout=10)
+            elif kind == "tap_attached" and event.device in self._lost_devices:
+                self._lost_devices.discard(event.device)
+                self.notify(i18n.say(event.describe()), title=event.device, timeout=6)
 
     def _refresh_slow_panes(self) -> None:
         if self._slow_timer is not None:
@@ -470,8 +484,6 @@ class MainScreen(Screen):
 
     def action_language(self) -> None:
         """English ⇄ Chinese: explanations, help and the map's words (workbench.i18n)."""
-        from workbench import i18n
-
         i18n.set_language("zh" if i18n.language() == "en" else "en")
         for pane in self.panes("relabel"):
             pane.relabel()
