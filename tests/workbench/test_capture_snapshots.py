@@ -30,3 +30,55 @@ class TestBigCapture:
             await pilot.pause()
 
         assert snap_compare(make_capture_app(small_capture), terminal_size=NARROW, run_before=run_before)
+
+
+class TestStatistics:
+    def test_ipv4_conversations(self, snap_compare, small_capture):
+        """z on 1,500 frames: the title with the count and bytes, the views and kinds as tabs (each
+        kind with its count), IPv4 conversations busiest first."""
+
+        async def run_before(pilot):
+            await read_whole_file(pilot)
+            await pilot.press("z")
+            await read_whole_file(pilot)
+
+        assert snap_compare(make_capture_app(small_capture), terminal_size=WIDE, run_before=run_before)
+
+    def test_protocol_hierarchy_narrow(self, snap_compare, small_capture):
+        """h at 80×24: the protocol tree indented, percentages of packets and bytes."""
+
+        async def run_before(pilot):
+            await read_whole_file(pilot)
+            await pilot.press("z")
+            await read_whole_file(pilot)
+            await pilot.press("h")
+            await pilot.pause()
+
+        assert snap_compare(make_capture_app(small_capture), terminal_size=NARROW, run_before=run_before)
+
+
+class TestFollow:
+    def test_http_stream_as_text(self, snap_compare, small_capture):
+        """f on frame 8 (a GET): the request in the client's red, the response in the server's blue,
+        the body wrapped to the width, the byte counts of each side below."""
+
+        async def run_before(pilot):
+            await read_whole_file(pilot)
+            pilot.app.screen.query_one("#packet-list").select_frame(8)
+            await pilot.press("f")
+            await read_whole_file(pilot)
+
+        assert snap_compare(make_capture_app(small_capture), terminal_size=WIDE, run_before=run_before)
+
+    def test_hex_dump_narrow(self, snap_compare, small_capture):
+        """h at 80×24: the hex dump, the server's lines indented."""
+
+        async def run_before(pilot):
+            await read_whole_file(pilot)
+            pilot.app.screen.query_one("#packet-list").select_frame(8)
+            await pilot.press("f")
+            await read_whole_file(pilot)
+            await pilot.press("h")
+            await pilot.pause()
+
+        assert snap_compare(make_capture_app(small_capture), terminal_size=NARROW, run_before=run_before)

@@ -66,6 +66,8 @@ class CaptureScreen(Screen):
         Binding("o", "open", "Open", tooltip="Open a lab or capture…"),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter packets"),
         Binding("s", "save", "Save", tooltip="Save the frames shown…"),
+        Binding("z", "statistics", "Stats", tooltip="Statistics: conversations, endpoints, protocol hierarchy"),
+        Binding("f", "follow", "Follow", tooltip="Follow the selected frame's TCP stream"),
         Binding("question_mark", "help", "Keys", key_display="?", tooltip="All keys"),
         Binding("1", "tab('packets')", "Packets", show=False),
         Binding("2", "tab('hosts')", "Hosts and ARP", show=False),
@@ -260,6 +262,29 @@ class CaptureScreen(Screen):
                 self.app.call_later(self.app.open_lab, choice)
 
         self.app.push_screen(OpenLabScreen(), opened)
+
+    def action_statistics(self) -> None:
+        from workbench.screens.statistics import StatisticsScreen
+
+        packets = self.query_one(PacketList)
+        if self.capture.indexing or packets.filtering:
+            what = "read" if self.capture.indexing else "filtered"
+            self.notify(f"{self.capture.name} is still being {what}; statistics when it is done.", severity="warning", timeout=5)
+            return
+        self.app.push_screen(StatisticsScreen(self.capture.frames, packets.shown_indices(), self.capture.name, packets.filter_text))
+
+    def action_follow(self) -> None:
+        from workbench.screens.follow import FollowScreen
+
+        packets = self.query_one(PacketList)
+        frame_id = packets.selected_frame_id
+        if frame_id is None:
+            self.notify("Select a TCP segment first: Follow TCP stream follows the selected frame's connection.", severity="warning", timeout=5)
+            return
+        if self.capture.indexing:
+            self.notify(f"{self.capture.name} is still being read; follow its streams when it is done.", severity="warning", timeout=5)
+            return
+        self.app.push_screen(FollowScreen(self.capture.frames, frame_id - 1, self.capture.name))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self))
