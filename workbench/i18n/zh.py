@@ -188,6 +188,8 @@ UI = {
         "记录：最新的帧留在内存中（10,000 个；用 --trace-window N 设置）；更早的帧写入状态栏里"
         "显示的临时 pcapng 文件（用 --spill FILE 保留它）。",
     "Filter packets": "过滤数据包",
+    "Statistics: conversations, endpoints, protocol hierarchy": "统计：会话、端点、协议分级",
+    "Follow the selected frame's TCP stream": "跟踪所选帧的 TCP 流",
     "All keys": "全部按键",
     "Map of the network": "网络地图",
     "Packets": "数据包",
