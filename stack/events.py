@@ -3,7 +3,8 @@
 Every event carries the virtual (or real) time, the host that decided (or the segment, for the
 wire), and the ids of the frames it is about. `describe()` is the sentence a person reads in
 the trace and the event log; the fields are what the JSON Lines writer and the UI use.
-Transport and application events live beside their engines and subclass `Event` the same way.
+Each layer's events have one home: the wire, ARP, IPv4 and live devices here; TCP and UDP in
+`stack/transport/events.py`; applications (DHCP, DNS, HTTP, ping, NTP) in `stack/apps/events.py`.
 """
 
 from __future__ import annotations
@@ -153,6 +154,50 @@ class LinkFault(Event):
 
     def describe(self) -> str:
         return f"{self.segment}: {self.fault} {_ids(self.frames)} ({self.detail})"
+
+
+# --- live: TAP devices bridged to a segment -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TapAttached(Event):
+    segment: str
+    device: str
+    created: bool
+    mac: str
+    mtu: int
+
+    kind = "tap_attached"
+
+    def describe(self) -> str:
+        how = "created" if self.created else "attached to the existing"
+        return f"{how} TAP device {self.device} ({self.mac}, MTU {self.mtu}), bridged to segment {self.segment}"
+
+
+@dataclass(frozen=True)
+class TapDetached(Event):
+    segment: str
+    device: str
+    removed: bool
+    frames_in: int
+    frames_out: int
+
+    kind = "tap_detached"
+
+    def describe(self) -> str:
+        fate = "removed" if self.removed else "left as it was"
+        return f"TAP device {self.device} detached from {self.segment} and {fate} ({self.frames_in} frames in, {self.frames_out} out)"
+
+
+@dataclass(frozen=True)
+class TapProblem(Event):
+    device: str
+    problem: str
+
+    kind = "tap_problem"
+
+    def describe(self) -> str:
+        return f"TAP device {self.device}: {self.problem}"
 
 
 # --- ARP ------------------------------------------------------------------------------------
@@ -350,32 +395,3 @@ class IcmpSent(Event):
 
     def describe(self) -> str:
         return f"sends ICMP {self.message} to {self.dst}: {self.reason}"
-
-
-# --- applications of the core: ping, traceroute -------------------------------------------
-
-
-@dataclass(frozen=True)
-class PingReply(Event):
-    src: IPv4Address
-    seq: int
-    ttl: int
-    rtt: float
-    size: int
-
-    kind = "ping_reply"
-
-    def describe(self) -> str:
-        return f"{self.size} bytes from {self.src}: icmp_seq={self.seq} ttl={self.ttl} time={self.rtt * 1000:.3f} ms"
-
-
-@dataclass(frozen=True)
-class PingProblem(Event):
-    target: IPv4Address
-    seq: int
-    problem: str
-
-    kind = "ping_problem"
-
-    def describe(self) -> str:
-        return f"icmp_seq={self.seq} to {self.target}: {self.problem}"

@@ -110,7 +110,7 @@ def _map(session, **kw) -> Widget:
 
 
 def _events(session, **kw) -> Widget:
-    from workbench.widgets.events import EventsPane
+    from workbench.widgets.events_pane import EventsPane
 
     return EventsPane(session, **kw)
 

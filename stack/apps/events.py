@@ -10,6 +10,7 @@ Addresses are kept as strings so the JSON Lines writer needs nothing special.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from ipaddress import IPv4Address
 
 from stack.events import Event
 
@@ -298,3 +299,47 @@ class SegmentationExplained(Event):
             )
         how = f"{self.segments} segments of ≤ MSS {self.mss:,}: each fits" if self.segments > 1 else f"1 segment (≤ MSS {self.mss:,}): it fits"
         return f"{self.length:,} bytes sent as {how} the MTU ({self.mss:,} + 40 ≤ {self.mtu:,}), no IP fragmentation"
+
+
+# --- ping ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PingReply(Event):
+    src: IPv4Address
+    seq: int
+    ttl: int
+    rtt: float
+    size: int
+
+    kind = "ping_reply"
+
+    def describe(self) -> str:
+        return f"{self.size} bytes from {self.src}: icmp_seq={self.seq} ttl={self.ttl} time={self.rtt * 1000:.3f} ms"
+
+
+@dataclass(frozen=True)
+class PingProblem(Event):
+    target: IPv4Address
+    seq: int
+    problem: str
+
+    kind = "ping_problem"
+
+    def describe(self) -> str:
+        return f"icmp_seq={self.seq} to {self.target}: {self.problem}"
+
+
+# --- NTP ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NtpServerAnswered(Event):
+    client: str
+    stratum: int
+    transmit: str
+
+    kind = "ntp_server_answered"
+
+    def describe(self) -> str:
+        return f"NTP server answers {self.client}: stratum {self.stratum}, its time {self.transmit}"

@@ -11,13 +11,12 @@ The message codec is `stack.proto.ntp` (one module: codec and declaration).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
+from stack.apps.events import NtpServerAnswered
 from stack.apps.program import Program
-from stack.events import Event
 from stack.proto.ntp import CLIENT, NTP, PORT, SERVER, from_ntp, to_ntp
 from stack.wire.errors import WireError
 
@@ -30,18 +29,6 @@ WAIT = 2.0  # seconds the client waits for an answer
 
 def wall_time(host: Host, skew: float = 0.0) -> float:
     return EPOCH + host.clock.now() + skew
-
-
-@dataclass(frozen=True)
-class NtpServerAnswered(Event):
-    client: str
-    stratum: int
-    transmit: str
-
-    kind = "ntp_server_answered"
-
-    def describe(self) -> str:
-        return f"NTP server answers {self.client}: stratum {self.stratum}, its time {self.transmit}"
 
 
 class NtpServer:

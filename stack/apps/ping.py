@@ -5,8 +5,8 @@ from __future__ import annotations
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
+from stack.apps.events import PingProblem, PingReply
 from stack.apps.program import Program
-from stack.events import PingProblem, PingReply
 from stack.wire import icmp as codes
 from stack.wire.icmp import ICMP
 from stack.wire.ipv4 import PROTO_ICMP, IPv4

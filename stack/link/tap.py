@@ -15,7 +15,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from stack.events import Event
+from stack.events import TapAttached, TapDetached, TapProblem
 from stack.link.tap_device import (
     IFF_NO_PI,
     IFF_TAP,
@@ -40,47 +40,6 @@ __all__ = [
 
 
 # --- events ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TapAttached(Event):
-    segment: str
-    device: str
-    created: bool
-    mac: str
-    mtu: int
-
-    kind = "tap_attached"
-
-    def describe(self) -> str:
-        how = "created" if self.created else "attached to the existing"
-        return f"{how} TAP device {self.device} ({self.mac}, MTU {self.mtu}), bridged to segment {self.segment}"
-
-
-@dataclass(frozen=True)
-class TapDetached(Event):
-    segment: str
-    device: str
-    removed: bool
-    frames_in: int
-    frames_out: int
-
-    kind = "tap_detached"
-
-    def describe(self) -> str:
-        fate = "removed" if self.removed else "left as it was"
-        return f"TAP device {self.device} detached from {self.segment} and {fate} ({self.frames_in} frames in, {self.frames_out} out)"
-
-
-@dataclass(frozen=True)
-class TapProblem(Event):
-    device: str
-    problem: str
-
-    kind = "tap_problem"
-
-    def describe(self) -> str:
-        return f"TAP device {self.device}: {self.problem}"
 
 
 # --- the port on a segment ------------------------------------------------------------------

@@ -47,7 +47,7 @@ from workbench.session import Session
 from workbench.shell import CommandError
 from workbench.shell import hint as command_hint
 from workbench.widgets.dissector import Dissector
-from workbench.widgets.events import EventsPane
+from workbench.widgets.events_pane import EventsPane
 from workbench.widgets.filter_bar import FilterBar
 from workbench.widgets.packet_list import PacketList
 from workbench.widgets.status_bar import StatusBar

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from ipaddress import IPv4Address
 
-from stack.apps.named import AfterLookup
+from stack.apps.after_lookup import AfterLookup
 from stack.apps.program import Program
 from stack.network import Network
 from stack.wire import dns as N

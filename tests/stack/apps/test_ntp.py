@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from scapy.layers.ntp import NTPHeader
 
-from stack.apps.ntp import NtpServerAnswered
+from stack.apps.events import NtpServerAnswered
 from stack.labs import LabError, build_network, load_lab
 from stack.labs.load import parse_lab
 from stack.proto.frame import dissect_frame
