@@ -14,6 +14,14 @@ their bindings, one module per protocol the declarations. Lenient where Wireshar
 stack's strict codecs are `stack.wire`. No scapy, no workbench.
 """
 
-from stack.proto.frame import Frame, dissect_frame, dissect_record, fields_of, row_of
-
 __all__ = ["Frame", "dissect_frame", "dissect_record", "fields_of", "row_of"]
+
+
+def __getattr__(name: str):
+    # Loaded on first use: a lab that only needs one protocol's codec (stack.proto.ntp for the
+    # NTP service) does not pay for the registry of every protocol when it is built.
+    if name in __all__:
+        from stack.proto import frame
+
+        return getattr(frame, name)
+    raise AttributeError(f"module 'stack.proto' has no attribute {name!r}")
