@@ -11,11 +11,14 @@ declare -A PACKAGES=(
   [tshark]=tshark [dnsmasq]=dnsmasq-base [busybox]=busybox [curl]=curl [dig]=dnsutils
   [ip]=iproute2 [tc]=iproute2 [ping]=iputils-ping [rsvg-convert]=librsvg2-bin [tmux]=tmux
   [ssh]=openssh-client [ssh-keygen]=openssh-client [chromium]=chromium
+  [qemu-system-x86_64]=qemu-system-x86
 )
 missing=()
 for tool in "${!PACKAGES[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${PACKAGES[$tool]}")
 done
+# iPXE's network boot ROMs for QEMU's NICs are files, not a command (the pxe lab boots from them).
+[ -d /usr/lib/ipxe/qemu ] || missing+=(ipxe-qemu)
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   if [ "$(id -u)" = 0 ]; then

@@ -69,6 +69,14 @@ class WorkbenchApp(App):
             return
         self.session = opened
         self.push_screen(MainScreen(opened))
+        # SIGTERM ends the app as q does, so VMs and TAP devices are given back on the way out.
+        import asyncio
+        import signal
+
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.exit)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
 
     def open_lab(self, spec: LabSpec | CaptureSession) -> None:
         """Replace what is open with the lab `spec`, paused at time zero, or with a capture."""
@@ -94,9 +102,11 @@ def _open(spec: LabSpec) -> Session | str:
 
     if not is_live(spec):
         return Session.open(spec)
+    from stack.link.qemu import QemuError
     from stack.link.tap import TapError
+    from workbench.vms import VmError
 
     try:
         return Session.open(spec)
-    except (TapError, OSError) as err:
+    except (TapError, QemuError, VmError, OSError) as err:
         return str(err)

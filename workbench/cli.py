@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", default="en", choices=("en", "zh"), help="language of the explanations and help: en (default) or zh, Chinese in the seed's terms (L switches in the app)")
     p.add_argument("--tap", dest="taps", action="append", default=[], metavar="SEGMENT=IFNAME", help="bridge a lab segment to a TAP device (created if missing, removed on exit); repeat for more")
     _trace_options(p)
+    p.add_argument("--qemu", dest="qemu", action="append", default=[], metavar="SEGMENT=PATH", help="let QEMU VMs join a segment over -netdev stream (PATH, tcp:PORT) or dgram (dgram:PATH, udp:PORT); see workbench qemu-args")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     run = sub.add_parser("run", help="run a lab headless and print the trace")
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--tap", dest="run_taps", action="append", default=[], metavar="SEGMENT=IFNAME", help="bridge a lab segment to a TAP device and run live, in real time; repeat for more")
     _trace_options(run, "_run")
     run.add_argument("--lang", dest="run_lang", default=None, choices=("en", "zh"), help="language of the trace's explanations: en (default) or zh, Chinese in the seed's terms")
+    run.add_argument("--qemu", dest="run_qemu", action="append", default=[], metavar="SEGMENT=PATH", help="let QEMU VMs join a segment (PATH, tcp:PORT, dgram:PATH, udp:PORT) and run live, in real time")
     run.add_argument("--for", dest="serve_for", type=_seconds, default=None, metavar="SECONDS", help="keep serving this long after the commands (live: real seconds, 0 = stop when done; simulated: virtual seconds)")
 
     dissect = sub.add_parser("dissect", help="read a pcap or pcapng capture like tshark -r")
@@ -78,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--authorized-keys", metavar="FILE", help="OpenSSH authorized_keys: only these keys may log in (required off loopback)")
     serve.add_argument("--host-key", metavar="FILE", help="the server's SSH host key, made there the first time (default: ~/.local/state/workbench/ssh_host_ed25519_key)")
     serve.add_argument("--max-sessions", type=int, default=None, metavar="N", help="most SSH sessions at once (default: 8)")
+    qargs = sub.add_parser("qemu-args", help="print the -netdev/-device arguments that put your own QEMU on a lab segment")
+    qargs.add_argument("segment", help="the lab segment")
+    qargs.add_argument("--lab", dest="qargs_lab", default=None, metavar="NAME|FILE", help="built-in lab name or a lab TOML file")
+    qargs.add_argument("--qemu", dest="qargs_qemu", action="append", default=[], metavar="SEGMENT=PATH", help="the address the workbench will listen on (as given to workbench --qemu)")
+    qargs.add_argument("--model", default="e1000", help="the NIC model (default: e1000)")
+    qargs.add_argument("--mac", default=None, help="the NIC's MAC (default: one derived from the lab and segment)")
 
     sub.add_parser("labs", help="list the built-in labs")
     lab = sub.add_parser("lab", help="show a lab")
@@ -106,9 +114,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     import os
 
     from stack.labs import LabError
+    from stack.link.qemu import QemuError
     from stack.link.tap import TapError
     from stack.trace import TraceError
     from workbench.shell import CommandError
+    from workbench.vms import VmError
 
     window = getattr(args, "trace_window_run", None)
     window = args.trace_window if window is None else window
@@ -128,11 +138,14 @@ def _dispatch(args: argparse.Namespace) -> int:
             from stack.labs.build import is_live
             from workbench import live, run
 
+            from stack.labs.ports import parse_qemu_options
+
             lab = args.run_lab or args.lab
             taps = live.parse_taps(args.taps + args.run_taps)
+            qemu = parse_qemu_options(args.qemu + args.run_qemu)
             spec = load_lab(lab)  # a mistake in the lab is the first thing to hear about
-            if taps or is_live(spec):  # live with no commands serves the lab until Ctrl-C
-                return live.main(lab, args.do, args.pcap, args.events, args.quiet, taps, args.serve_for, capture_on=args.capture_on)
+            if taps or qemu or is_live(spec):  # live with no commands serves the lab until Ctrl-C
+                return live.main(lab, args.do, args.pcap, args.events, args.quiet, taps, args.serve_for, capture_on=args.capture_on, qemu=qemu)
             if not args.do and args.serve_for is None:
                 raise CommandError('nothing to run: give --do "HOST: COMMAND" (repeatable), or --for SECONDS to let the lab run')
             return run.main(lab, args.do, args.pcap, args.events, args.quiet, settle=args.serve_for or 0.0, capture_on=args.capture_on)
@@ -148,6 +161,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from workbench.serve.cli import main as serve_main
 
             return serve_main(args)
+        if args.command == "qemu-args":
+            from workbench.qemu_args import main as qemu_args
+
+            return qemu_args(args.qargs_lab or args.lab, args.segment, args.qemu + args.qargs_qemu, args.model, args.mac)
         if args.command == "labs":
             from stack.labs import builtin_labs
 
@@ -163,7 +180,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
             return 0
         return _app(args)
-    except (LabError, CommandError, TapError, TraceError) as err:
+    except (LabError, CommandError, TapError, TraceError, QemuError, VmError) as err:
         print(f"workbench: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -176,11 +193,16 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _app(args: argparse.Namespace) -> int:
     from stack.labs import load_lab
     from stack.labs.build import is_live, with_taps
+    from stack.labs.ports import parse_qemu_options, with_qemu
     from workbench.live import parse_taps
 
-    # A bad lab or --tap fails here, before the screen is taken. With --tap the spec carries
-    # tap = on those segments; the app opens them (workbench.live.open_live) on its loop.
-    spec = with_taps(load_lab(args.lab), parse_taps(args.taps))
+    # A bad lab, --tap or --qemu fails here, before the screen is taken. The spec carries
+    # tap = / qemu = on those segments; the app opens them (workbench.live.open_live) on its loop.
+    spec = with_qemu(with_taps(load_lab(args.lab), parse_taps(args.taps)), parse_qemu_options(args.qemu))
+    if spec.vms:
+        from workbench.vms import preflight as vm_preflight
+
+        vm_preflight(spec)
     if is_live(spec):
         from stack.link.tap_device import preflight
 

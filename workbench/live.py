@@ -6,8 +6,11 @@ Then the lab keeps serving its peers for `--for` seconds (none given and no comm
 Ctrl-C). TAP devices the workbench created are removed however the run ends — normally, on
 Ctrl-C or SIGTERM, or on an error — and devices it attached to are left as they were.
 
-For the app: `open_live` builds a network on the running loop and plugs in its TAP devices;
-close the returned `TapSet` when the session ends.
+Segments may also listen for QEMU virtual machines (`--qemu`, `qemu =`), and a lab's
+`[vms.NAME]` are started here (workbench.vms) and stopped with the rest.
+
+For the app: `open_live` builds a network on the running loop and plugs in its TAP devices,
+QEMU sockets and VMs; close the returned `LivePorts` when the session ends.
 """
 
 from __future__ import annotations
@@ -22,13 +25,15 @@ from typing import TextIO
 
 from stack.clock import RealtimeClock
 from stack.labs import build_network, load_lab
-from stack.labs.build import attach_taps, is_live, with_taps
+from stack.labs.build import is_live, with_taps
+from stack.labs.ports import LivePorts, attach_ports, with_qemu
 from stack.labs.spec import LabSpec
-from stack.link.tap import TapError, TapSet
+from stack.link.tap import TapError
 from stack.network import Network
 from stack.trace import Trace
 from workbench.run import attach_writers, capture_segments, report
 from workbench.shell import Outcome, prepare, run_live
+from workbench.vms import wait_for_vms
 
 GC_INTERVAL = 1.0
 
@@ -88,7 +93,21 @@ def parse_taps(items: list[str]) -> dict[str, str]:
     return taps
 
 
-def open_live(spec: LabSpec, trace: Trace | None = None, *, netns: str | None = None) -> tuple[Network, TapSet]:
+def open_ports(net: Network, *, netns: str | None = None) -> LivePorts:
+    """TAP devices, QEMU sockets and the lab's VMs, opened (and on trouble closed) together."""
+    ports = attach_ports(net, netns=netns)
+    if net.spec.vms:
+        from workbench.vms import VmSet
+
+        try:
+            VmSet.start(net, ports)
+        except BaseException:
+            ports.close()
+            raise
+    return ports
+
+
+def open_live(spec: LabSpec, trace: Trace | None = None, *, netns: str | None = None) -> tuple[Network, LivePorts]:
     """Build `spec` on a RealtimeClock of the running loop and plug in its TAP devices.
 
     Call from a coroutine (the app's loop). Raises TapError (one sentence) when a device
@@ -98,7 +117,7 @@ def open_live(spec: LabSpec, trace: Trace | None = None, *, netns: str | None = 
     clock = RealtimeClock(asyncio.get_running_loop())
     trace = trace if trace is not None else Trace(clock, keep_events=False, epoch=time.time() - clock.now())
     net = build_network(spec, clock, trace, live=True)
-    return net, attach_taps(net, netns=netns)
+    return net, open_ports(net, netns=netns)
 
 
 async def serve(spec: LabSpec, dos: list[str], out: TextIO, *, quiet: bool, pcap: str | None, events: str | None, serve_for: float | None, netns: str | None = None, err: TextIO = sys.stderr, capture_on: list[str] | None = None) -> int:
@@ -111,12 +130,14 @@ async def serve(spec: LabSpec, dos: list[str], out: TextIO, *, quiet: bool, pcap
     segments = capture_segments(spec, capture_on)
     outcomes: list[Outcome] = []
     interrupted = False
+    booted = False
+    boot_lines: list[str] = []
     with ExitStack() as stack:
         stack.callback(trace.close)
         attach_writers(stack, trace, out, quiet, pcap, events, epoch=time.time() - clock.now(), segments=segments, loop=loop)
         # Trouble with a device is said on stderr even when the trace is not printed (-q).
-        trace.subscribe(lambda e: e.kind == "tap_problem" and err.write(f"workbench: {e.describe()}\n"))
-        taps = attach_taps(net, netns=netns)
+        trace.subscribe(lambda e: e.kind in ("tap_problem", "qemu_problem") and err.write(f"workbench: {e.describe()}\n"))
+        taps = open_ports(net, netns=netns)
         stack.callback(taps.close)
         err.write(f"workbench: {trace.where()}\n")
         stack.callback(SteadyGC(loop).stop)
@@ -128,9 +149,11 @@ async def serve(spec: LabSpec, dos: list[str], out: TextIO, *, quiet: bool, pcap
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
             pass
         try:
-            await run_live(invocations, outcomes)
-            if serve_for is None and not invocations:
-                names = ", ".join(f"{p.segment.name} ⇄ {p.device.name}" for p in taps)
+            booted, boot_lines = await wait_for_vms(taps)
+            if booted:
+                await run_live(invocations, outcomes)
+            if serve_for is None and not invocations and not spec.vms:
+                names = ", ".join(taps.describe())
                 err.write(f"workbench: serving {names}; Ctrl-C stops\n")
                 await asyncio.Event().wait()
             elif serve_for:
@@ -139,19 +162,28 @@ async def serve(spec: LabSpec, dos: list[str], out: TextIO, *, quiet: bool, pcap
             interrupted = True
             if hasattr(task, "uncancel"):
                 task.uncancel()
+    if boot_lines:
+        out.write(("\n" if not quiet else "") + "\n".join(boot_lines) + "\n")
     status = report(outcomes, out, quiet)
     out.flush()
-    return 130 if interrupted else status
+    if interrupted:
+        return 130
+    return status if booted else 1
 
 
-def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: bool, taps: dict[str, str], serve_for: float | None, out: TextIO = sys.stdout, netns: str | None = None, capture_on: list[str] | None = None) -> int:
-    """`workbench run` with TAP devices: exit 0, 1 when a command failed, 130 on Ctrl-C.
+def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: bool, taps: dict[str, str], serve_for: float | None, out: TextIO = sys.stdout, netns: str | None = None, capture_on: list[str] | None = None, qemu: dict[str, str] | None = None) -> int:
+    """`workbench run` with TAP devices, QEMU sockets or VMs: exit 0, 1 when a command failed
+    (or a VM did not boot), 130 on Ctrl-C.
 
-    Raises LabError, CommandError or TapError (one sentence each) before any traffic flows.
+    Raises LabError, CommandError, TapError or VmError (one sentence each) before any traffic flows.
     """
-    spec = with_taps(load_lab(lab), taps)
+    spec = with_qemu(with_taps(load_lab(lab), taps), qemu or {})
     if not is_live(spec):
-        raise TapError("live mode needs a segment bridged to a TAP device (--tap SEGMENT=IFNAME)")
+        raise TapError("live mode needs a segment bridged to a TAP device (--tap SEGMENT=IFNAME) or open to QEMU (--qemu SEGMENT=PATH)")
+    if spec.vms:
+        from workbench.vms import preflight
+
+        preflight(spec)
     if out is sys.stdout and hasattr(out, "reconfigure") and not out.isatty():
         out.reconfigure(line_buffering=True)  # a live trace piped to grep or tee should flow
     return asyncio.run(serve(spec, dos, out, quiet=quiet, pcap=pcap, events=events, serve_for=serve_for, netns=netns, capture_on=capture_on))

@@ -44,7 +44,8 @@ def capture_segments(spec, names: list[str] | None) -> frozenset[str] | None:
 
 
 def attach_writers(stack: ExitStack, trace: Trace, out: TextIO, quiet: bool, pcap: str | None, events: str | None, epoch: float = 0.0, segments: frozenset[str] | None = None, loop=None) -> None:
-    """Subscribe the text, pcap and JSON Lines writers; `stack` closes their files. With a
+    """Subscribe the text, pcap and JSON Lines writers; `stack` unsubscribes them and closes
+    their files (a live lab's loop may still deliver a frame or two after the run). With a
     `loop` (live), the text and JSON Lines are written just after the frames, off their path."""
 
     def later(writer):
@@ -60,16 +61,16 @@ def attach_writers(stack: ExitStack, trace: Trace, out: TextIO, quiet: bool, pca
         from workbench import i18n
 
         describe = None if i18n.language() == "en" else i18n.explain
-        trace.subscribe(later(TextWriter(out, describe=describe)))
+        stack.callback(trace.subscribe(later(TextWriter(out, describe=describe))))
     if pcap:
         handle = stack.enter_context(NamedFile(open(pcap, "wb"), pcap))
         writer = capture_writer(pcap, handle, trace, epoch, segments)
-        trace.subscribe(writer)
         if hasattr(writer, "close"):
             stack.callback(writer.close)  # a pcapng holds its newest frames back for their comments
+        stack.callback(trace.subscribe(writer))  # unsubscribed first: nothing arrives after close
     if events:
         handle = stack.enter_context(NamedFile(open(events, "w", encoding="utf-8"), events))
-        trace.subscribe(later(JsonlWriter(handle, trace)))
+        stack.callback(trace.subscribe(later(JsonlWriter(handle, trace))))
 
 
 def report(outcomes: list[Outcome], out: TextIO, quiet: bool = False) -> int:

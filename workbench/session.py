@@ -30,7 +30,7 @@ from stack.network import Network
 from stack.trace import FrameRecord, Trace
 from stack.trace_log import ExpandedLog
 from stack.wire.mac import MAC
-from workbench import views
+from workbench import views, vm_view
 from workbench.shell import CommandError, Invocation, Job, prepare
 from workbench.shell.policy import dhcp_refusal
 from workbench.views import ArpRow, HostRow, RouteRow
@@ -521,16 +521,24 @@ class Session:
         return FramePath(frame_id, record.segment, record.origin, tuple(accepted), tuple(dropped), summary)
 
     def host_rows(self) -> list[HostRow]:
-        return views.host_rows(self.net, self.spec)
+        rows = views.host_rows(self.net, self.spec)
+        return rows + vm_view.host_rows(self.vm_rows()) if self.taps is not None or self.spec.vms else rows
+
+    def vm_rows(self) -> list[vm_view.VmRow]:
+        """The lab's QEMU virtual machines (name, segment, MAC, NIC model, leased address, state)."""
+        return vm_view.vm_rows(self.net, self.taps)
 
     def arp_rows(self, host_name: str) -> list[ArpRow]:
-        return views.arp_rows(self.net.hosts[host_name])
+        host = self.net.hosts.get(host_name)  # a VM's own tables are inside the VM
+        return views.arp_rows(host) if host is not None else []
 
     def route_rows(self, host_name: str) -> list[RouteRow]:
-        return views.route_rows(self.net.hosts[host_name])
+        host = self.net.hosts.get(host_name)
+        return views.route_rows(host) if host is not None else []
 
     def interface_count(self, host_name: str) -> int:
-        return len(self.net.hosts[host_name].interfaces)
+        host = self.net.hosts.get(host_name)
+        return len(host.interfaces) if host is not None else 1
 
     def decisions_of(self, host_name: str) -> list[RouteDecision]:
         return self.decisions.get(host_name, [])
@@ -547,13 +555,28 @@ class Session:
             for iface in host.interfaces.values():
                 yield f"{host.name} {iface.name}", iface.nic.mac
 
+    def vendor(self, mac: str) -> str:
+        """Who made the NIC, by its OUI ("" if no one registered it). QEMU's own block 52:54:00 is
+        locally administered, so no vendor owns it: a VM's NIC says QEMU and the model it emulates."""
+        found = MAC(mac).vendor
+        if found:
+            return found
+        if mac.lower().startswith("52:54:00"):
+            model = next((row.model for row in self.vm_rows() if row.mac == mac and row.model), "")
+            return f"QEMU virtual NIC{f' ({model})' if model else ''}"
+        return ""
+
     def macs(self) -> list[str]:
-        return [str(mac) for _label, mac in self._nics()]
+        return [str(mac) for _label, mac in self._nics()] + [row.mac for row in self.vm_rows()]
 
     # --- actions on hosts ------------------------------------------------------------------
 
     def clear_arp(self, host_name: str) -> int:
-        host = self.net.hosts[host_name]
+        host = self.net.hosts.get(host_name)
+        if host is None:  # a VM: its ARP cache is inside the guest
+            self._log_output(host_name, f"{host_name} is a virtual machine: its ARP cache is inside it, out of the workbench's reach")
+            self._notify()
+            return 0
         count = len(host.arp.entries())
         self._release()
         host.arp.clear()

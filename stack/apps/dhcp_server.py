@@ -59,6 +59,8 @@ class DhcpServerConfig:
     router: IPv4Address | None = None  # None: the server's own address on the interface
     dns: tuple[IPv4Address, ...] = ()
     mask: IPv4Address | None = None  # None: the interface's mask
+    next_server: IPv4Address | None = None  # network boot: siaddr and option 66
+    boot_file: str | None = None  # network boot: option 67 and `file` (iPXE takes a URL)
 
 
 @dataclass
@@ -417,15 +419,21 @@ class DhcpServer:
     # --- sending ---------------------------------------------------------------------------
 
     def _reply(self, msg: DHCP, kind: int, address: IPv4Address, frames: tuple[int, ...]) -> None:
+        config = self.config
         reply = DHCP.reply(
-            msg, kind, address, self.server_id, lease_time=self.config.lease, subnet_mask=self.mask,
-            routers=self.routers, dns_servers=self.config.dns,
+            msg, kind, address, self.server_id, lease_time=config.lease, subnet_mask=self.mask,
+            routers=self.routers, dns_servers=config.dns, siaddr=config.next_server or ZERO,
+            next_server=str(config.next_server) if config.next_server else None, boot_file=config.boot_file,
         )
-        dns = ", ".join(str(d) for d in self.config.dns) or "none"
+        dns = ", ".join(str(d) for d in config.dns) or "none"
         detail = (
             f"{address} for {msg.chaddr}; mask {self.mask}, router {self.routers[0]}, DNS {dns}, "
-            f"lease {self.config.lease:,} s, server id {self.server_id}"
+            f"lease {config.lease:,} s, server id {self.server_id}"
         )
+        if config.next_server:
+            detail += f", next server {config.next_server}"
+        if config.boot_file:
+            detail += f", boot file {config.boot_file}"
         self._send(reply, msg, frames, detail)
 
     def _send(self, reply: DHCP, request: DHCP, frames: tuple[int, ...], detail: str) -> None:

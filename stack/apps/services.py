@@ -25,6 +25,7 @@ def install_dhcp(host: Host, config: dict, net: Network) -> None:
     host.services["dhcp"] = DhcpServer(host, DhcpServerConfig(
         interface=config["interface"], pool_start=start, pool_end=end, lease=config["lease"],
         router=config.get("router"), dns=tuple(config.get("dns", ())),
+        next_server=config.get("next_server"), boot_file=config.get("boot_file"),
     ))
 
 

@@ -28,7 +28,7 @@ def build_network(spec: LabSpec, clock: Clock | None = None, trace: Trace | None
         f = seg.faults
         faults = LinkFaults(f.loss, f.duplicate, f.reorder, f.corrupt, f.delay, f.jitter, seed=f.seed if f.seed is not None else spec.seed)
         # A segment bridged to a TAP device runs at the speed of the loop, not a modelled wire.
-        timing = {} if (live or seg.tap) else {"latency": seg.latency, "bandwidth": seg.bandwidth_mbps * 1e6}
+        timing = {} if (live or seg.tap or seg.qemu) else {"latency": seg.latency, "bandwidth": seg.bandwidth_mbps * 1e6}
         net.segments[seg.name] = Segment(seg.name, clock, trace, mtu=seg.mtu, switch=seg.switch, faults=faults, **timing)
     for hs in spec.hosts.values():
         host = Host(hs.name, clock, trace, forwarding=hs.router, seed=spec.seed)
@@ -79,7 +79,8 @@ def with_taps(spec: LabSpec, taps: dict[str, str]) -> LabSpec:
 
 
 def is_live(spec: LabSpec) -> bool:
-    return any(seg.tap for seg in spec.segments.values())
+    """A lab with a TAP device, a QEMU socket or a VM runs in real time with outside peers."""
+    return bool(spec.vms) or any(seg.tap or seg.qemu for seg in spec.segments.values())
 
 
 def attach_taps(net: Network, *, netns: str | None = None):

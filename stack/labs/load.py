@@ -10,13 +10,15 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
 
 from stack.labs.service_checks import check_service
+from stack.labs.vm_checks import check_vms
 from stack.labs.spec import FaultSpec, HostSpec, InterfaceSpec, LabSpec, RouteSpec, SegmentSpec
+from stack.link.qemu_address import QemuAddressError, parse_qemu_address
 from stack.wire.mac import MAC
 
 SERVICES = ("dhcp", "dns", "http", "ntp")
 
-_TOP = {"name", "description", "seed", "segments", "hosts", "routers"}
-_SEGMENT = {"subnet", "mtu", "switch", "latency", "bandwidth_mbps", "tap", "faults"}
+_TOP = {"name", "description", "seed", "segments", "hosts", "routers", "vms"}
+_SEGMENT = {"subnet", "mtu", "switch", "latency", "bandwidth_mbps", "tap", "qemu", "faults"}
 _FAULTS = {"loss", "duplicate", "reorder", "corrupt", "delay", "jitter", "seed"}
 _HOST = {"segment", "address", "mask", "mac", "mtu", "interfaces", "gateway", "dns", "routes", "dhcp", "arp", "services"}
 _IFACE = {"name", "segment", "address", "mask", "mac", "mtu"}
@@ -151,6 +153,7 @@ def parse_lab(text: str, source: str) -> LabSpec:
             latency=float(r.number(table.get("latency", 0.00005), f"{key}.latency", 0.0, 60.0)),
             bandwidth_mbps=float(r.number(table.get("bandwidth_mbps", 100.0), f"{key}.bandwidth_mbps", 0.0, 1e6)),
             tap=r.text(table["tap"], f"{key}.tap") if "tap" in table else None,
+            qemu=_qemu(r, table["qemu"], f"{key}.qemu") if "qemu" in table else None,
             faults=faults,
         )
     if not segments:
@@ -237,7 +240,17 @@ def parse_lab(text: str, source: str) -> LabSpec:
             )
     if not hosts:
         raise r.fail("hosts", "a lab needs at least one host")
-    return LabSpec(name=name, description=description, seed=seed, segments=segments, hosts=hosts, source=source)
+    vms = check_vms(r, data.get("vms", {}), name, segments, macs, set(hosts))
+    return LabSpec(name=name, description=description, seed=seed, segments=segments, hosts=hosts, source=source, vms=vms)
+
+
+def _qemu(r: _Reader, value: object, key: str) -> str:
+    text = r.text(value, key)
+    try:
+        parse_qemu_address(text)
+    except QemuAddressError as err:
+        raise r.fail(key, str(err)) from None
+    return text
 
 
 def _interface(r: _Reader, table: dict, key: str, lab: str, host: str, default_name: str, segments: dict[str, SegmentSpec]) -> InterfaceSpec:

@@ -10,6 +10,8 @@ installers in `stack.apps.services` never meet a bad value.
     lease = 3600                                # seconds (10 – 2^31-1)
     dns = ["8.8.8.8"]                           # an address or a list
     router = "192.168.1.1"                      # default: the server's own address
+    next_server = "192.168.1.10"                # network boot: siaddr and option 66
+    boot_file = "http://192.168.1.10/boot.ipxe" # network boot: option 67 and BOOTP's file
 
     [hosts.dns.services.dns]
     ttl = 300
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
     from stack.labs.load import _Reader
     from stack.labs.spec import InterfaceSpec
 
-_DHCP = {"interface", "pool", "lease", "dns", "router"}
+_DHCP = {"interface", "pool", "lease", "dns", "router", "next_server", "boot_file"}
 _DNS = {"records", "ttl", "port"}
 _DNS_RECORD = {"a", "cname", "ttl"}
 _HTTP = {"port", "pages"}
@@ -107,12 +109,17 @@ def _dhcp(r: _Reader, table: dict, key: str, interfaces) -> dict:
     router = r.ip(table["router"], f"{key}.router") if "router" in table else None
     if router is not None and router not in network:
         raise r.fail(f"{key}.router", f"{router} is not on {ifname}'s subnet {network}")
+    boot_file = r.text(table["boot_file"], f"{key}.boot_file") if "boot_file" in table else None
+    if boot_file is not None and not 0 < len(boot_file.encode()) <= 255:
+        raise r.fail(f"{key}.boot_file", "should be 1–255 bytes (it travels in DHCP option 67)")
     return {
         "interface": ifname,
         "pool": (start, end),
         "lease": int(r.number(table.get("lease", 3600), f"{key}.lease", 10, MAX_TTL)),
         "dns": _addresses(r, table.get("dns", []), f"{key}.dns"),
         "router": router,
+        "next_server": r.ip(table["next_server"], f"{key}.next_server") if "next_server" in table else None,
+        "boot_file": boot_file,
     }
 
 

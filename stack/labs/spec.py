@@ -28,6 +28,7 @@ class SegmentSpec:
     latency: float = 0.00005
     bandwidth_mbps: float = 100.0
     tap: str | None = None
+    qemu: str | None = None  # where QEMU VMs reach this segment (stack.link.qemu_address)
     faults: FaultSpec = FaultSpec()
 
 
@@ -60,6 +61,22 @@ class HostSpec:
 
 
 @dataclass(frozen=True)
+class VmSpec:
+    """A QEMU virtual machine the workbench starts on a segment (`[vms.NAME]`)."""
+
+    name: str
+    segment: str
+    mac: MAC
+    model: str = "e1000"
+    memory: int = 128  # MiB
+    boot: str = "network"  # network (the NIC's iPXE ROM), disk, cdrom, or none
+    accel: str = "tcg"
+    args: tuple[str, ...] = ()  # more QEMU arguments (a disk, a cdrom, -smp …)
+    command: tuple[str, ...] = ()  # a whole QEMU command line instead; the NIC is added to it
+    snapshot: bool = False  # -snapshot: disk images are never written to
+
+
+@dataclass(frozen=True)
 class LabSpec:
     name: str
     description: str
@@ -67,3 +84,4 @@ class LabSpec:
     segments: dict[str, SegmentSpec]
     hosts: dict[str, HostSpec]
     source: str = "<built-in>"
+    vms: dict[str, VmSpec] = field(default_factory=dict)

@@ -61,6 +61,8 @@ RENEWAL_TIME = 58  # T1
 REBINDING_TIME = 59  # T2
 VENDOR_CLASS_ID = 60
 CLIENT_ID = 61
+TFTP_SERVER_NAME = 66  # "next server" for network boot (RFC 2132 §9.4)
+BOOTFILE_NAME = 67  # the boot file, or for iPXE a URL (RFC 2132 §9.5)
 END = 255
 OPTION_NAMES = {
     PAD: "Pad", SUBNET_MASK: "Subnet Mask", ROUTER: "Router", DNS_SERVER: "Domain Name Server",
@@ -70,7 +72,8 @@ OPTION_NAMES = {
     PARAMETER_REQUEST_LIST: "Parameter Request List", MESSAGE: "Message",
     MAX_MESSAGE_SIZE: "Maximum DHCP Message Size", RENEWAL_TIME: "Renewal Time Value",
     REBINDING_TIME: "Rebinding Time Value", VENDOR_CLASS_ID: "Vendor class identifier",
-    CLIENT_ID: "Client identifier", END: "End",
+    CLIENT_ID: "Client identifier", TFTP_SERVER_NAME: "TFTP Server Name",
+    BOOTFILE_NAME: "Bootfile name", END: "End",
 }
 # What a client usually asks for: mask, router, DNS, domain name, lease, server id, T1, T2.
 DEFAULT_PARAMETERS = (SUBNET_MASK, ROUTER, DNS_SERVER, DOMAIN_NAME, LEASE_TIME, SERVER_ID, RENEWAL_TIME, REBINDING_TIME)
@@ -284,9 +287,13 @@ class DHCP:
         lease_time: int | None = None, renewal_time: int | None = None, rebinding_time: int | None = None,
         subnet_mask: IPv4Address | None = None, routers: tuple[IPv4Address, ...] = (),
         dns_servers: tuple[IPv4Address, ...] = (), siaddr: IPv4Address = _ZERO_IP, message: str | None = None,
+        next_server: str | None = None, boot_file: str | None = None,
     ) -> DHCP:
         """A server's OFFER, ACK or NAK to `request` (RFC 2131 §4.3.1, table 3): xid, flags,
-        giaddr and chaddr copied; T1 and T2 default to 1/2 and 7/8 of the lease (§4.4.5)."""
+        giaddr and chaddr copied; T1 and T2 default to 1/2 and 7/8 of the lease (§4.4.5).
+        For network boot, `next_server` goes in option 66 and `boot_file` in option 67 and in
+        BOOTP's `file` field, which PXE ROMs read (the caller puts the server's address in
+        `siaddr`)."""
         options = [DHCPOption.message_type(message_type), DHCPOption.address(SERVER_ID, server_id)]
         if lease_time is not None:
             options.append(DHCPOption.seconds(LEASE_TIME, lease_time))
@@ -301,12 +308,17 @@ class DHCP:
             options.append(DHCPOption.addresses(DNS_SERVER, dns_servers))
         if message:
             options.append(DHCPOption.text(MESSAGE, message))
+        if next_server:
+            options.append(DHCPOption.text(TFTP_SERVER_NAME, next_server))
+        if boot_file:
+            options.append(DHCPOption.text(BOOTFILE_NAME, boot_file))
         ack = message_type == ACK and request.message_type in (REQUEST, INFORM)
         reply = cls.make(
             BOOTREPLY, request.xid, request.chaddr, options,
             ciaddr=request.ciaddr if ack else _ZERO_IP, yiaddr=yiaddr, siaddr=siaddr, giaddr=request.giaddr,
         )
-        return _replace(reply, flags=request.flags, htype=request.htype, hlen=request.hlen, chaddr_padding=request.chaddr_padding)
+        file = boot_file.encode() if boot_file and len(boot_file.encode()) < 128 else b""
+        return _replace(reply, flags=request.flags, htype=request.htype, hlen=request.hlen, chaddr_padding=request.chaddr_padding, file=file)
 
     @classmethod
     def offer(cls, request: DHCP, yiaddr: IPv4Address, server_id: IPv4Address, **options) -> DHCP:

@@ -133,9 +133,7 @@ class HostsPane(Vertical):
         self.run_worker(self._vendors, thread=True, name="vendors", group="vendors", exit_on_error=False)
 
     def _vendors(self) -> None:
-        from stack.wire.mac import MAC
-
-        found = {mac: MAC(mac).vendor or "" for mac in self.session.macs()}
+        found = {mac: self.session.vendor(mac) for mac in self.session.macs()}
         self.app.call_from_thread(self._got_vendors, found)
 
     def _got_vendors(self, found: dict[str, str]) -> None:
