@@ -93,6 +93,12 @@ class VirtualClock:
             self.step()
         self._now = max(self._now, when)
 
+    def stand_at(self, when: float) -> None:
+        """Move time forward to `when` firing nothing: a replay standing where an input came
+        (a timer due at `when` may still be waiting, as it was when the input came)."""
+        if when > self._now:
+            self._now = when
+
     def run_until_idle(self, limit: float | None = None, max_steps: int = 50_000_000) -> int:
         """Fire timers until none is left (or time passes `limit`); returns how many fired."""
         steps = 0

@@ -33,14 +33,17 @@ class WorkbenchApp(App):
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     BINDINGS = [Binding("q", "quit", "Quit", show=False)]
 
-    def __init__(self, spec: LabSpec | None, theme: str | None = None, *, cursor_blink: bool = True, capture: CaptureSession | None = None, lang: str = "en") -> None:
-        """`capture`: open on this capture file (`workbench open`) instead of the lab `spec`."""
+    def __init__(self, spec: LabSpec | None, theme: str | None = None, *, cursor_blink: bool = True, capture: CaptureSession | None = None, lang: str = "en", origin=None, scratch: bool = False) -> None:
+        """`capture`: open on this capture file (`workbench open`) instead of the lab `spec`;
+        `origin`: a workbench.snapshot.Snapshot to continue from (--from)."""
         super().__init__()
         from workbench import i18n
 
         i18n.set_language(lang)  # explanations and help: English, or Chinese in the seed's terms
         self.spec = spec
         self.capture = capture
+        self.origin = origin
+        self.scratch = scratch  # --scratch: S writes no snapshot file
         self.cursor_blink = cursor_blink
         self.workbench_themes = load_themes()
         for t in self.workbench_themes.values():
@@ -63,7 +66,7 @@ class WorkbenchApp(App):
             return
         from workbench.screens.main import MainScreen
 
-        opened = _open(self.spec)
+        opened = _open(self.spec, self.origin)
         if isinstance(opened, str):  # a TAP device that cannot be opened: one sentence, exit
             self.exit(return_code=2, message=f"workbench: {opened}")
             return
@@ -77,6 +80,16 @@ class WorkbenchApp(App):
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.exit)
         except (NotImplementedError, RuntimeError, ValueError):
             pass
+
+    def replace_session(self, session: Session, note: str = "") -> None:
+        """Show `session` instead of the running one (a step back); `note` is toasted on the new
+        screen once it is up (a toast raised before the switch would go with the old screen)."""
+        from workbench.screens.main import MainScreen
+
+        self.session = session
+        self.switch_screen(MainScreen(session))
+        if note:
+            self.call_after_refresh(self.notify, note, timeout=4)
 
     def open_lab(self, spec: LabSpec | CaptureSession) -> None:
         """Replace what is open with the lab `spec`, paused at time zero, or with a capture."""
@@ -95,8 +108,16 @@ class WorkbenchApp(App):
         self.switch_screen(MainScreen(session))
 
 
-def _open(spec: LabSpec) -> Session | str:
-    """The lab's session, or the sentence saying why its TAP devices cannot be opened."""
+def _open(spec: LabSpec, origin=None) -> Session | str:
+    """The lab's session, or the sentence saying why its TAP devices (or snapshot) cannot be opened."""
+    if origin is not None:
+        from workbench.history import open_snapshot
+        from workbench.snapshot import SnapshotError
+
+        try:
+            return open_snapshot(origin)
+        except SnapshotError as err:
+            return str(err)
     from stack.labs.build import is_live
     from workbench.session import Session
 

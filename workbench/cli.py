@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", default="en", choices=("en", "zh"), help="language of the explanations and help: en (default) or zh, Chinese in the seed's terms (L switches in the app)")
     p.add_argument("--tap", dest="taps", action="append", default=[], metavar="SEGMENT=IFNAME", help="bridge a lab segment to a TAP device (created if missing, removed on exit); repeat for more")
     _trace_options(p)
+    p.add_argument("--from", dest="origin", default=None, metavar="SNAPSHOT", help="continue from a snapshot (S in the app, or workbench run --snapshot); the file is never written to")
+    p.add_argument("--scratch", action="store_true", help="write nothing back (like QEMU's -snapshot): S saves no snapshot file")
     p.add_argument("--qemu", dest="qemu", action="append", default=[], metavar="SEGMENT=PATH", help="let QEMU VMs join a segment over -netdev stream (PATH, tcp:PORT) or dgram (dgram:PATH, udp:PORT); see workbench qemu-args")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
@@ -61,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--tap", dest="run_taps", action="append", default=[], metavar="SEGMENT=IFNAME", help="bridge a lab segment to a TAP device and run live, in real time; repeat for more")
     _trace_options(run, "_run")
     run.add_argument("--lang", dest="run_lang", default=None, choices=("en", "zh"), help="language of the trace's explanations: en (default) or zh, Chinese in the seed's terms")
+    run.add_argument("--snapshot", dest="snapshot_to", default=None, metavar="FILE", help="save a snapshot of the lab (its inputs, replayed on load) when lab time reaches --at (default: at the end)")
+    run.add_argument("--at", type=_seconds, default=None, metavar="SECONDS", help="the lab time of --snapshot")
+    run.add_argument("--from", dest="run_origin", default=None, metavar="SNAPSHOT", help="continue from a snapshot (its lab, its inputs, its pending commands), leaving the file untouched")
+    run.add_argument("--scratch", dest="run_scratch", action="store_true", help="write no snapshot (refuses --snapshot)")
     run.add_argument("--qemu", dest="run_qemu", action="append", default=[], metavar="SEGMENT=PATH", help="let QEMU VMs join a segment (PATH, tcp:PORT, dgram:PATH, udp:PORT) and run live, in real time")
     run.add_argument("--for", dest="serve_for", type=_seconds, default=None, metavar="SECONDS", help="keep serving this long after the commands (live: real seconds, 0 = stop when done; simulated: virtual seconds)")
 
@@ -118,6 +124,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     from stack.link.tap import TapError
     from stack.trace import TraceError
     from workbench.shell import CommandError
+    from workbench.snapshot import SnapshotError
     from workbench.vms import VmError
 
     window = getattr(args, "trace_window_run", None)
@@ -143,6 +150,11 @@ def _dispatch(args: argparse.Namespace) -> int:
             lab = args.run_lab or args.lab
             taps = live.parse_taps(args.taps + args.run_taps)
             qemu = parse_qemu_options(args.qemu + args.run_qemu)
+            origin_path = args.run_origin or args.origin
+            if origin_path or args.snapshot_to or args.at is not None or args.run_scratch or args.scratch:
+                from workbench.snapshot_cli import run_with_snapshots
+
+                return run_with_snapshots(args, lab, origin_path, taps, qemu)
             spec = load_lab(lab)  # a mistake in the lab is the first thing to hear about
             if taps or qemu or is_live(spec):  # live with no commands serves the lab until Ctrl-C
                 return live.main(lab, args.do, args.pcap, args.events, args.quiet, taps, args.serve_for, capture_on=args.capture_on, qemu=qemu)
@@ -180,7 +192,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
             return 0
         return _app(args)
-    except (LabError, CommandError, TapError, TraceError, QemuError, VmError) as err:
+    except (LabError, CommandError, TapError, TraceError, QemuError, VmError, SnapshotError) as err:
         print(f"workbench: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -198,7 +210,14 @@ def _app(args: argparse.Namespace) -> int:
 
     # A bad lab, --tap or --qemu fails here, before the screen is taken. The spec carries
     # tap = / qemu = on those segments; the app opens them (workbench.live.open_live) on its loop.
-    spec = with_qemu(with_taps(load_lab(args.lab), parse_taps(args.taps)), parse_qemu_options(args.qemu))
+    origin = None
+    if args.origin:
+        from workbench.snapshot_cli import app_origin
+
+        origin = app_origin(args)
+        spec = origin.spec()
+    else:
+        spec = with_qemu(with_taps(load_lab(args.lab), parse_taps(args.taps)), parse_qemu_options(args.qemu))
     if spec.vms:
         from workbench.vms import preflight as vm_preflight
 
@@ -212,7 +231,7 @@ def _app(args: argparse.Namespace) -> int:
     from workbench.app import UnknownTheme, WorkbenchApp
 
     try:
-        app = WorkbenchApp(spec, theme=args.theme, lang=args.lang)
+        app = WorkbenchApp(spec, theme=args.theme, lang=args.lang, origin=origin, scratch=args.scratch)
     except UnknownTheme as err:
         print(f"workbench: {err}", file=sys.stderr)
         return 2

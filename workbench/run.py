@@ -19,15 +19,32 @@ from stack.writers.text import TextWriter
 from workbench.shell import CommandError, Outcome, prepare, run_virtual
 
 
-def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: bool, out: TextIO = sys.stdout, settle: float = 0.0, capture_on: list[str] | None = None) -> int:
-    spec = load_lab(lab)
-    net = build_network(spec)
+def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: bool, out: TextIO = sys.stdout, settle: float = 0.0, capture_on: list[str] | None = None,
+         snapshot_to: str | None = None, at: float | None = None, origin=None) -> int:
+    """`origin` (a workbench.snapshot.Snapshot): continue from it, printing only what follows;
+    `snapshot_to`/`at`: save a snapshot when lab time reaches `at`."""
+    if origin is not None:
+        from workbench.run_snapshot import continue_from
+
+        spec = origin.spec()
+        net = build_network(spec)
+        started = continue_from(origin, net)
+        dos = [*origin.pending, *dos]
+    else:
+        spec = load_lab(lab)
+        net = build_network(spec)
+        started = []
     invocations = [prepare(net, text) for text in dos]
     segments = capture_segments(spec, capture_on)
+    recorder = None
+    if snapshot_to is not None:
+        from workbench.run_snapshot import RunRecorder
+
+        recorder = RunRecorder(net, snapshot_to, at, origin, [i.text for i in invocations])
     with ExitStack() as stack:
         stack.callback(net.trace.close)
         attach_writers(stack, net.trace, out, quiet, pcap, events, segments=segments)
-        outcomes = run_virtual(net, invocations, settle)
+        outcomes = run_virtual(net, invocations, settle, recorder=recorder, started=started)
         if net.trace.spilled:
             sys.stderr.write(f"workbench: {net.trace.where()}\n")
     return report(outcomes, out, quiet)

@@ -31,6 +31,7 @@ from stack.trace import FrameRecord, Trace
 from stack.trace_log import ExpandedLog
 from stack.wire.mac import MAC
 from workbench import views, vm_view
+from workbench.history import History
 from workbench.shell import CommandError, Invocation, Job, prepare
 from workbench.shell.policy import dhcp_refusal
 from workbench.views import ArpRow, HostRow, RouteRow
@@ -147,6 +148,7 @@ class Session:
         self._owners = {nic_mac: label for label, nic_mac in self._nics()}
         self._unsubscribe = self.trace.subscribe(self._on_event)
         self._workshop = None
+        self.history = History(self)  # inputs, for snapshots (S) and stepping back (N)
 
     @classmethod
     def open(cls, spec: LabSpec) -> Session:
@@ -295,7 +297,7 @@ class Session:
             elapsed = min(wall - self._last_wall, self._planned + MAX_GAP)
             self._last_wall = wall
             self.held = 0
-            if self.clock.next_time() is not None or self.programs:
+            if self.clock.next_time() is not None or self.programs or self.history.redo:
                 self._run_to(self.clock.now() + elapsed * self.speed, wall + TICK_BUDGET)
             else:
                 self.clock.run_until(self.clock.now() + elapsed * self.speed)
@@ -306,8 +308,12 @@ class Session:
 
     def _run_to(self, target: float, deadline: float) -> None:
         clock = self.clock
+        history = self.history
         fired = 0
         while True:
+            if history.redo and history.redo_due(target):  # after a rewind: the same history again
+                history.apply_redo()
+                continue
             nxt = clock.next_time()
             if nxt is None or nxt > target:
                 clock.run_until(target)
@@ -361,8 +367,13 @@ class Session:
         """Fire timers until the network says something; hold all it said. False if it said nothing."""
         before, logged = self.emitted, len(self.log)
         clock = self.clock
+        history = self.history
         for _ in range(STEP_LIMIT):
-            if not clock.step() or self.emitted > before:
+            if history.redo_due():
+                history.apply_redo()
+            elif not clock.step():
+                break
+            if self.emitted > before:
                 break
         self._collect_output()
         self.held = len(self.log) - logged
@@ -382,6 +393,20 @@ class Session:
     def _release(self) -> None:
         """Something the person did (a command, a crafted frame) shows everything held back."""
         self.held = 0
+
+    def step_back(self) -> tuple[Session, int]:
+        """The lab one event earlier, as a new paused session (replayed from the start), and how
+        many events that took back. SnapshotError says why not (live labs, time zero)."""
+        return self.history.rewound()
+
+    def shown_events(self) -> int:
+        """The lab's events on screen: those emitted, less those held back by stepping."""
+        held = sum(1 for e in self.log[len(self.log) - self.held :] if type(e) is not OutputLine) if self.held else 0
+        return self.emitted - held
+
+    def snapshot(self):
+        """This moment of a simulated lab (workbench.snapshot.Snapshot); SnapshotError when live."""
+        return self.history.snapshot()
 
     def faster(self) -> float:
         self.speed_index = min(self.speed_index + 1, len(SPEEDS) - 1)
@@ -422,6 +447,7 @@ class Session:
     def run(self, text: str) -> Invocation:
         """Start a command ("pc: ping 192.168.1.1"). It runs as the clock runs: paused is paused."""
         invocation = prepare(self.net, text)
+        self.history.record("command", text)
         self._release()
         self._log_output(invocation.host, f"$ {invocation.text}")
         job = Job(invocation)
@@ -577,6 +603,7 @@ class Session:
             self._log_output(host_name, f"{host_name} is a virtual machine: its ARP cache is inside it, out of the workbench's reach")
             self._notify()
             return 0
+        self.history.record("clear_arp", host_name)
         count = len(host.arp.entries())
         self._release()
         host.arp.clear()
@@ -589,6 +616,7 @@ class Session:
         TAP device would; every NIC there hears it. Returns its frame id."""
         if segment not in self.net.segments:
             raise CommandError(f"no segment named {segment!r} (segments: {', '.join(self.net.segments)})")
+        self.history.record("inject", segment, bytes(frame).hex(), origin)
         self._release()
         frame_id = self.net.segments[segment].inject(origin, frame)
         self._dirty = True

@@ -241,7 +241,7 @@ def parse_lab(text: str, source: str) -> LabSpec:
     if not hosts:
         raise r.fail("hosts", "a lab needs at least one host")
     vms = check_vms(r, data.get("vms", {}), name, segments, macs, set(hosts))
-    return LabSpec(name=name, description=description, seed=seed, segments=segments, hosts=hosts, source=source, vms=vms)
+    return LabSpec(name=name, description=description, seed=seed, segments=segments, hosts=hosts, source=source, vms=vms, text=text)
 
 
 def _qemu(r: _Reader, value: object, key: str) -> str:

@@ -85,3 +85,4 @@ class LabSpec:
     hosts: dict[str, HostSpec]
     source: str = "<built-in>"
     vms: dict[str, VmSpec] = field(default_factory=dict)
+    text: str = field(default="", repr=False, compare=False)  # the TOML it was read from (snapshots keep it)

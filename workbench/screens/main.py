@@ -67,6 +67,8 @@ class MainScreen(Screen):
         Binding("space", "toggle_play", "Play", tooltip="Play/pause"),
         Binding("n", "step", "Step", tooltip="Step: the next event"),
         Binding("N", "step_moment", "Step an instant", key_display="N", show=False, tooltip="Step an instant: all the events of the next moment"),
+        Binding("backspace", "step_back", "Step back", key_display="⌫", show=False, tooltip="Step back: one event earlier (the lab replayed from its start)"),
+        Binding("S", "snapshot", "Save a snapshot…", key_display="S", show=False),
         Binding("plus,equals_sign", "faster", "Faster", key_display="+", show=False),
         Binding("minus", "slower", "Slower", key_display="-", show=False),
         Binding("p", "ping", "Ping", tooltip="Ping…"),
@@ -439,6 +441,16 @@ class MainScreen(Screen):
 
         title = f"Save the {packets.row_count:,} frames shown" if shown else "Save the capture"
         ask_where_to_save(self, title, f"{self.session.spec.name}.pcap", check_capture_name, save)
+
+    def action_step_back(self) -> None:
+        from workbench.snapshot_keys import step_back
+
+        step_back(self)
+
+    def action_snapshot(self) -> None:
+        from workbench.snapshot_keys import save_snapshot
+
+        save_snapshot(self)
 
     def action_open_lab(self) -> None:
         def open_it(spec: LabSpec | CaptureSession) -> None:  # after the modal has gone: switch_screen replaces the top screen

@@ -64,27 +64,40 @@ class Job:
         return Outcome(self.invocation, self.ok, lines)
 
 
-def run_virtual(net: Network, invocations: list[Invocation], settle: float = 0.0, budget: float = VIRTUAL_BUDGET) -> list[Outcome]:
+def run_virtual(net: Network, invocations: list[Invocation], settle: float = 0.0, budget: float = VIRTUAL_BUDGET, *, recorder=None, started=()) -> list[Outcome]:
     """Each command in turn until it is done (or `budget` virtual seconds pass), then `settle`
-    more virtual seconds. Takes no wall time beyond the computing."""
+    more virtual seconds. Takes no wall time beyond the computing.
+
+    Snapshots (workbench.run_snapshot): `started` holds (job, start time) of commands a
+    snapshot's replay left running, waited on first; `recorder` records each command at the
+    place it starts — the run's inputs — and takes the snapshot on the way."""
     clock = net.clock
     assert isinstance(clock, VirtualClock)
-    outcomes = []
+    outcomes = [_finish(clock, job, began + budget, budget, recorder) for job, began in started]
     for inv in invocations:
+        if recorder is not None:
+            recorder.started(inv.text)
         job = Job(inv).start()
-        deadline = clock.now() + budget
-        while not job.done:
-            nxt = clock.next_time()
-            if nxt is None or nxt > deadline:
-                break
-            clock.step()
-        note = None
-        if not job.done:
-            note = "(gave up: " + ("nothing left to happen" if clock.next_time() is None else f"still running after {budget:.0f} s") + ")"
-        outcomes.append(job.outcome(note))
+        outcomes.append(_finish(clock, job, clock.now() + budget, budget, recorder))
     if settle:
-        clock.run_until(clock.now() + settle)
+        (recorder.run_until if recorder is not None else clock.run_until)(clock.now() + settle)
+    if recorder is not None:
+        recorder.finish()
     return outcomes
+
+
+def _finish(clock: VirtualClock, job: Job, deadline: float, budget: float, recorder) -> Outcome:
+    while not job.done:
+        nxt = clock.next_time()
+        if nxt is None or nxt > deadline:
+            break
+        if recorder is not None:
+            recorder.before_step()
+        clock.step()
+    note = None
+    if not job.done:
+        note = "(gave up: " + ("nothing left to happen" if clock.next_time() is None else f"still running after {budget:.0f} s") + ")"
+    return job.outcome(note)
 
 
 async def run_live(invocations: list[Invocation], outcomes: list[Outcome], budget: float = LIVE_BUDGET) -> None:

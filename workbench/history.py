@@ -1,0 +1,180 @@
+"""A session's history: the inputs a person gave, so the lab can be snapshotted (`S`), opened
+from a snapshot (`workbench --from FILE`) and rewound one step at a time (`N`).
+
+Every input (a command — crafted `send`s among them —, clearing an ARP cache, an injected frame) is
+recorded at its place: timers fired so far and lab time (workbench.snapshot). Stepping back
+shows one event fewer: the lab is replayed from its start with a throw-away session to find
+the earliest place that holds every event but the last one shown, then a new session is
+replayed to that place with its later events held back (as `n` holds them). The inputs
+after that place are kept as the *redo* list: stepping forward (`n`, `N`, space) re-applies
+each one when the clock reaches its place, so a person can go back, watch an ARP resolution
+again, and go forward through the same history. A new input instead starts a fork: the redo list
+is dropped. Live labs (TAP, QEMU) have no history to replay: they refuse, saying why.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from stack.clock import VirtualClock
+from stack.labs import build_network
+from stack.trace import Trace
+from workbench.snapshot import LIVE_REFUSAL, EventChain, Input, Snapshot, SnapshotError, check_replayed, replay
+
+if TYPE_CHECKING:
+    from workbench.session import Session
+
+
+class History:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.inputs: list[Input] = []
+        self.redo: list[Input] = []
+        self.origin: Snapshot | None = None  # the snapshot file the lab was opened from
+        self.replaying = False
+
+    # --- recording ---------------------------------------------------------------------------
+
+    def record(self, kind: str, *args) -> None:
+        """An input is about to take effect now. A new one (not a redo) forks: the redo list goes."""
+        session = self.session
+        if self.replaying or not session.virtual:
+            return
+        clock = session.clock
+        self.inputs.append(Input(clock.fired, clock.now(), kind, tuple(args)))
+        self.redo.clear()
+
+    def apply(self, inp: Input) -> None:
+        """Do what `inp` did, as the person did it (the session's own methods, not recorded)."""
+        session = self.session
+        was = self.replaying
+        self.replaying = True
+        try:
+            if inp.kind == "command":
+                try:
+                    session.run(inp.args[0])
+                except Exception:  # it failed the first time too: its effects, if any, are replayed
+                    pass
+            elif inp.kind == "clear_arp":
+                session.clear_arp(inp.args[0])
+            elif inp.kind == "inject":
+                segment, hex_frame, origin = inp.args
+                session.inject(segment, bytes.fromhex(hex_frame), origin)
+        finally:
+            self.replaying = was
+
+    # --- redo: going forward again after a rewind --------------------------------------------
+
+    def redo_due(self, until: float | None = None) -> bool:
+        if not self.redo:
+            return False
+        nxt = self.redo[0]
+        return nxt.fired == self.session.clock.fired and (until is None or nxt.time <= until)
+
+    def apply_redo(self) -> None:
+        inp = self.redo.pop(0)
+        self.session.clock.stand_at(inp.time)
+        self.apply(inp)
+        self.inputs.append(inp)
+
+    # --- snapshots ---------------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        session = self.session
+        if not session.virtual:
+            raise SnapshotError(LIVE_REFUSAL)
+        spec, clock = session.spec, session.clock
+        return Snapshot(
+            spec.text, spec.source, spec.name, spec.seed, clock.now(), clock.fired, session.emitted,
+            session.frame_count(), tuple(self.inputs), (), self.origin.path if self.origin else None,
+            chain_of(session),
+        )
+
+    # --- rewinding ---------------------------------------------------------------------------
+
+    def rewound(self) -> tuple[Session, int]:
+        """A new session showing one event fewer than this one, and how many it took back (1, or
+        0 when only an input is undone). SnapshotError (one sentence) when there is nothing to undo.
+
+        The lab is replayed from its start to the earliest place whose events include all but
+        the last one shown; any events that place has beyond it are held back, as `n` holds them."""
+        from stack.events import Event
+
+        session = self.session
+        if not session.virtual:
+            raise SnapshotError(LIVE_REFUSAL.replace("snapshotted or rewound", "rewound"))
+        shown = session.shown_events()
+        if shown == 0 and not self.inputs:
+            raise SnapshotError("already at the start of the lab: nothing to step back over")
+        target = max(shown - 1, 0)
+        clock = session.clock
+        # Pass 1: replay the whole history so far, noting where each action left the event count.
+        places: list[tuple[int, int, float, int]] = [(0, 0, 0.0, 0)]
+        probe = replayed(session.spec, self.inputs, clock.fired, clock.now(), places=places)
+        emitted = probe.emitted
+        probe.close()
+        if emitted != session.emitted:
+            raise SnapshotError(f"cannot step back: replaying the lab gave {emitted} events where it has {session.emitted}")
+        fired, inputs, time, _events = next(p for p in places if p[3] >= target)
+        # Pass 2: the session at that place, showing `target` events, what came after ready to redo.
+        back = replayed(session.spec, self.inputs[:inputs], fired, time)
+        if target:
+            seen = 0
+            for index, entry in enumerate(back.log):
+                if isinstance(entry, Event):
+                    seen += 1
+                    if seen == target:
+                        back.held = len(back.log) - index - 1
+                        break
+            back._limit_frames()
+        back.history.redo = self.inputs[inputs:] + self.redo
+        back.history.origin = self.origin
+        back.speed_index = session.speed_index
+        return back, shown - target
+
+
+def replayed(spec, inputs, fired: int, time: float, *, places: list | None = None, origin: Snapshot | None = None) -> Session:
+    """A new, paused session of `spec` with `inputs` replayed up to (`fired`, `time`).
+    `places` collects (fired, inputs applied, time, events) after every timer and input."""
+    from workbench.session import Session
+
+    clock = VirtualClock()
+    session = Session(spec, build_network(spec, clock, Trace(clock, keep_events=False)))
+    history = session.history
+    history.origin = origin
+
+    def note(applied: int) -> None:
+        # Command output goes into the log right after the step that printed it, as when stepping.
+        session._collect_output()
+        if places is not None:
+            places.append((clock.fired, applied, clock.now(), session.emitted))
+
+    def apply(inp: Input) -> None:
+        history.apply(inp)
+        history.inputs.append(inp)
+
+    replay(clock, inputs, apply, fired, time, note)
+    session._collect_output()
+    return session
+
+
+def open_snapshot(snapshot: Snapshot) -> Session:
+    """The session a snapshot names, paused at its moment; refuses a replay that differs."""
+    session = replayed(snapshot.spec(), snapshot.inputs, snapshot.at_fired, snapshot.at_time, origin=snapshot)
+    try:
+        check_replayed(snapshot, session.emitted, session.frame_count(), chain_of(session))
+    except SnapshotError:
+        session.close()
+        raise
+    return session
+
+
+def chain_of(session: Session) -> str:
+    """The EventChain of every event the session has logged (its command output lines aside)."""
+    from stack.events import Event
+
+    chain = EventChain()
+    for entry in session.log:
+        if isinstance(entry, Event):
+            chain(entry)
+    return chain.value
