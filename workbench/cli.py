@@ -143,9 +143,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "run":
             from stack.labs import load_lab
             from stack.labs.build import is_live
-            from workbench import live, run
-
             from stack.labs.ports import parse_qemu_options
+            from workbench import live, run
 
             lab = args.run_lab or args.lab
             taps = live.parse_taps(args.taps + args.run_taps)

@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING
 from stack.clock import VirtualClock
 from stack.labs import build_network
 from stack.trace import Trace
-from workbench.snapshot import LIVE_REFUSAL, EventChain, Input, Snapshot, SnapshotError, check_replayed, replay
+from workbench.snapshot import (
+    LIVE_REFUSAL,
+    EventChain,
+    Input,
+    Snapshot,
+    SnapshotError,
+    check_replayed,
+    replay,
+)
 
 if TYPE_CHECKING:
     from workbench.session import Session
