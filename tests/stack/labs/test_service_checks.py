@@ -38,6 +38,7 @@ def test_default_lab_services_are_checked_into_values():
     assert dhcp == {
         "interface": "eth0", "pool": (IPv4Address("192.168.1.100"), IPv4Address("192.168.1.199")),
         "lease": 3600, "dns": (IPv4Address("8.8.8.8"),), "router": None,
+        "next_server": None, "boot_file": None,  # no network boot on the seed's LAN
     }
     dns = spec.hosts["dns"].services["dns"]
     assert dns["records"]["www.google.com"] == (IPv4Address("172.194.72.105"),)
