@@ -140,3 +140,42 @@ def test_qemu_args_prints_arguments_to_paste_and_refuses_unknown_segments():
     assert bad.returncode == 2 and bad.stderr.startswith("workbench: lab default has no segment named 'wan'")
     bad = _cli("run", "--qemu", "lan", "--do", "pc: arp")
     assert bad.returncode == 2 and "should look like SEGMENT=PATH" in bad.stderr
+
+
+async def test_a_vm_of_ones_own_on_a_qemu_socket_shows_in_the_hosts_pane(tmp_path):
+    """`--qemu lan=PATH`: a VM that connects and sends a frame gets a row (its MAC from that
+    frame, QEMU as the vendor of 52:54:00); the lab's hosts keep theirs."""
+    import asyncio
+    import socket
+
+    from stack.labs.ports import with_qemu
+    from stack.link.qemu import stream_record
+    from stack.wire.arp import ARP
+    from stack.wire.ethernet import ETH_ARP, Ethernet
+    from stack.wire.mac import BROADCAST
+    from workbench.live import open_live
+    from workbench.session import Session
+
+    path = str(tmp_path / "lan.sock")
+    spec = with_qemu(load_lab("default"), {"lan": path})
+    net, ports = open_live(spec)
+    session = Session(spec, net, ports)
+    vm = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        vm.connect(path)
+        mac = MAC("52:54:00:ab:cd:ef")
+        ask = ARP.request(mac, IPv4Address("192.168.1.77"), IPv4Address("192.168.1.1"))
+        vm.sendall(stream_record(Ethernet(BROADCAST, mac, ETH_ARP, ask.build()).build()))
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            rows = [r for r in session.host_rows() if r.host == "qemu1"]
+            if rows and rows[0].rx:
+                break
+        (row,) = rows
+        assert (row.mac, row.interface, row.dhcp, row.tx) == ("52:54:00:ab:cd:ef", "net0", "VM on the segment", 1)
+        assert row.rx >= 1  # gw-a's ARP reply reached it
+        assert session.vendor(row.mac) == "QEMU virtual NIC" and "pc" in [r.host for r in session.host_rows()]
+        assert session.arp_rows("qemu1") == [] and session.route_rows("qemu1") == []
+    finally:
+        vm.close()
+        session.close()
