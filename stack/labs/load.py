@@ -10,8 +10,8 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
 
 from stack.labs.service_checks import check_service
-from stack.labs.vm_checks import check_vms
 from stack.labs.spec import FaultSpec, HostSpec, InterfaceSpec, LabSpec, RouteSpec, SegmentSpec
+from stack.labs.vm_checks import check_vms
 from stack.link.qemu_address import QemuAddressError, parse_qemu_address
 from stack.wire.mac import MAC
 
