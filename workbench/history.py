@@ -1,5 +1,5 @@
 """A session's history: the inputs a person gave, so the lab can be snapshotted (`S`), opened
-from a snapshot (`workbench --from FILE`) and rewound one step at a time (`N`).
+from a snapshot (`workbench --from FILE`) and rewound one event at a time (⌫, backspace).
 
 Every input (a command — crafted `send`s among them —, clearing an ARP cache, an injected frame) is
 recorded at its place: timers fired so far and lab time (workbench.snapshot). Stepping back
@@ -40,6 +40,13 @@ class History:
         self.redo: list[Input] = []
         self.origin: Snapshot | None = None  # the snapshot file the lab was opened from
         self.replaying = False
+        # Every event since the lab was built, digested as it happens: the event log keeps only
+        # a window, and a snapshot's chain must cover the whole history.
+        self.chain = EventChain()
+        self._unsubscribe = session.trace.subscribe(self.chain)
+
+    def close(self) -> None:
+        self._unsubscribe()
 
     # --- recording ---------------------------------------------------------------------------
 
@@ -106,8 +113,6 @@ class History:
 
         The lab is replayed from its start to the earliest place whose events include all but
         the last one shown; any events that place has beyond it are held back, as `n` holds them."""
-        from stack.events import Event
-
         session = self.session
         if not session.virtual:
             raise SnapshotError(LIVE_REFUSAL.replace("snapshotted or rewound", "rewound"))
@@ -127,13 +132,7 @@ class History:
         # Pass 2: the session at that place, showing `target` events, what came after ready to redo.
         back = replayed(session.spec, self.inputs[:inputs], fired, time)
         if target:
-            seen = 0
-            for index, entry in enumerate(back.log):
-                if isinstance(entry, Event):
-                    seen += 1
-                    if seen == target:
-                        back.held = len(back.log) - index - 1
-                        break
+            back.held = rows_after(back, back.emitted - target)
             back._limit_frames()
         back.history.redo = self.inputs[inputs:] + self.redo
         back.history.origin = self.origin
@@ -178,11 +177,18 @@ def open_snapshot(snapshot: Snapshot) -> Session:
 
 
 def chain_of(session: Session) -> str:
-    """The EventChain of every event the session has logged (its command output lines aside)."""
+    """The EventChain of every event the session's lab has emitted (command output aside)."""
+    return session.history.chain.value
+
+
+def rows_after(session: Session, events: int) -> int:
+    """How many rows at the log's tail hold its last `events` events (and the output lines among
+    them): what `held` must be to show all but those. Read from the tail, which is in memory."""
     from stack.events import Event
 
-    chain = EventChain()
-    for entry in session.log:
-        if isinstance(entry, Event):
-            chain(entry)
-    return chain.value
+    log, rows, seen = session.log, 0, 0
+    while seen < events or (rows < len(log) and not isinstance(log[len(log) - rows - 1], Event)):
+        rows += 1
+        if isinstance(log[len(log) - rows], Event):
+            seen += 1
+    return rows

@@ -192,6 +192,7 @@ class Session:
             self._gc.stop()
             self._gc = None
         self._unsubscribe()
+        self.history.close()
         if self.taps is not None:
             self.taps.close()
             self.taps = None

@@ -9,11 +9,10 @@ import json
 import os
 import subprocess
 import sys
+from ipaddress import IPv4Address
 from pathlib import Path
 
 import pytest
-
-from ipaddress import IPv4Address
 
 from stack.events import Event
 from stack.labs import load_lab

@@ -172,6 +172,8 @@ UI = {
     "Play/pause": "播放/暂停",
     "Step: the next event": "单步：下一个事件",
     "Step an instant: all the events of the next moment": "走一个瞬间：下一时刻的全部事件",
+    "Step back: one event earlier (the lab replayed from its start)": "后退：回到上一个事件（从头重放实验）",
+    "Save a snapshot…": "保存快照…",
     "Faster": "加快",
     "Slower": "减慢",
     "Ping…": "Ping…",
