@@ -170,6 +170,28 @@ def test_stepping_back_past_a_command_then_giving_another_forks_the_history():
         Session.open(load_lab("default")).step_back()
 
 
+def test_a_run_snapshot_opens_and_steps_back_in_the_app_with_a_window_far_shorter_than_its_history(tmp_path, monkeypatch):
+    """A browse's whole history (hundreds of events, dozens of frames) with a trace window of 4
+    frames: the event log forgets its start, yet the snapshot workbench run took opens in the
+    app (every event checked, bus records counted as their rows) and steps back one event."""
+    snap = tmp_path / "s.json"
+    got = cli("run", "--trace-window", "4", "--do", BROWSE, "--snapshot", str(snap))
+    assert got.returncode == 0, got.stderr
+    taken = load_snapshot(str(snap))
+    monkeypatch.setenv("WORKBENCH_TRACE_WINDOW", "4")
+    session = open_snapshot(taken)
+    assert session.log.first_row > 0 and session.trace.spilled  # the start is no longer in memory
+    assert session.emitted == taken.events and session.frame_count() == taken.frames > 4
+    back, took = session.step_back()
+    assert took == 1 and back.shown_events() == taken.events - 1
+    assert _described(back)[-30:] == _described(session)[-30:]  # the same tail, its last event held back
+    assert back.held and _described(back)[len(_described(back)) - 1] == _described(session)[-1]
+    forward = _stepped(back, 1)
+    assert forward.shown_events() == taken.events
+    for s in (session, back):
+        s.close()
+
+
 def test_app_actions_are_inputs_too_and_a_snapshot_reopens_where_it_was(tmp_path):
     session = Session.open(load_lab("default"))
     session.run("pc: ping 192.168.1.1 -c 1")
