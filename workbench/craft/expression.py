@@ -221,11 +221,24 @@ def to_bytes(packet) -> bytes:
     try:
         return bytes(packet)
     except Exception as err:
-        raise ExpressionError(f"cannot build {packet.summary() if hasattr(packet, 'summary') else 'the packet'}: {_scapy_problem(err)}") from None
+        raise ExpressionError(f"cannot build {_name(packet)}: {_scapy_problem(err)}") from None
+
+
+def _name(packet) -> str:
+    """The packet's summary, or its layers' names when a bad field value breaks the summary too."""
+    try:
+        return packet.summary()
+    except Exception:
+        names = []
+        while packet is not None and hasattr(packet, "payload") and type(packet).__name__ != "NoPayload":
+            names.append(type(packet).__name__)
+            packet = packet.payload
+        return " / ".join(names) or "the packet"
 
 
 def _scapy_problem(err: Exception) -> str:
     text = " ".join(str(err).split()) or type(err).__name__
+    text = text.split(" To inject bytes into the field")[0]  # scapy's advice on its own API, not ours
     return text[:200]
 
 
