@@ -20,6 +20,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from ipaddress import IPv4Interface
 
 from stack.clock import VirtualClock
 from stack.events import Event, FrameReceived, FrameSent, FramesFiltered, RouteDecision
@@ -525,7 +526,13 @@ class Session:
         """The lab as buses and the nodes on them (workbench.topology), as it is now."""
         from workbench import topology
 
-        return topology.build(self.net, self.spec)
+        leased = {}
+        if self.taps is not None or self.spec.vms:  # a VM's address is its lease, if it has one
+            for row in self.vm_rows():
+                subnet = self.spec.segments[row.segment].subnet if row.segment in self.spec.segments else None
+                if row.address and subnet is not None:
+                    leased[row.name] = IPv4Interface(f"{row.address}/{subnet.prefixlen}")
+        return topology.build(self.net, self.spec, leased)
 
     def frame_path(self, frame_id: int, scan: int = 5_000):
         """Where frame `frame_id` went, as far as the events shown so far tell (None: not shown)."""

@@ -54,9 +54,11 @@ class FramePath:
     summary: str
 
 
-def build(net, spec) -> tuple[Bus, ...]:
+def build(net, spec, leased: dict[str, IPv4Interface] | None = None) -> tuple[Bus, ...]:
     """The buses of a running network, in the lab's order; on each, hosts, then routers, then
-    outside ports, each in the order they were attached."""
+    outside ports, each in the order they were attached. `leased`: the address a lab DHCP
+    server gave an outside port's owner (a VM), written under it instead of its kind."""
+    leased = leased or {}
     buses = []
     for name, segment in net.segments.items():
         hosts, routers, outside = [], [], []
@@ -68,7 +70,7 @@ def build(net, spec) -> tuple[Bus, ...]:
                 node = Node(label, host.name, iface.address if iface.configured else None, "router" if host.is_router else "host")
                 (routers if host.is_router else hosts).append(node)
             else:
-                outside.append(Node(label, str(port.owner), None, getattr(port, "kind", port.name)))
+                outside.append(Node(label, str(port.owner), leased.get(str(port.owner)), getattr(port, "kind", port.name)))
         seg_spec = spec.segments.get(name)
         subnet = str(seg_spec.subnet) if seg_spec is not None and seg_spec.subnet else ""
         buses.append(Bus(name, subnet, tuple(hosts + routers + outside)))

@@ -165,6 +165,7 @@ APP_SCRIPT = """
 import asyncio, json
 from stack.labs import load_lab
 from workbench.app import WorkbenchApp
+from workbench.topology import draw
 from workbench.widgets.hosts import HostsTable
 
 async def main():
@@ -182,6 +183,7 @@ async def main():
         table = app.screen.query_one(HostsTable)
         out["rows"] = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         out["vms"] = [list(map(str, (v.name, v.segment, v.mac, v.model, v.address, v.state))) for v in session.vm_rows()]
+        out["map"] = [line.rstrip() for line in draw(session.topology(), 100).plain.splitlines()]
         await pilot.press("q")
     print(json.dumps(out))
 
@@ -200,6 +202,11 @@ def test_the_app_shows_the_vm_in_the_hosts_pane_and_stops_it_on_quit(qemu_ready,
         assert out["vms"] == [["pxe", "lan", VM_MAC, "e1000", "192.168.1.100", "on the segment"]]
         (row,) = [r for r in out["rows"] if r[0] == "pxe"]
         assert row[1] == "192.168.1.100" and row[2] == VM_MAC and row[5] == "VM e1000, on the segment" and row[6] == "QEMU"
+        # On the map the VM hangs from lan like the lab's hosts, its lease under its name.
+        lan = next(i for i, line in enumerate(out["map"]) if line.startswith("lan "))
+        names, addresses = out["map"][lan + 1].split(), out["map"][lan + 2].split()
+        assert names[0] == "192.168.1.0/24" and "pxe" in names
+        assert addresses[names.index("pxe") - 1] == "192.168.1.100", out["map"]  # was ⇄qemu
         assert not _alive(out["pid"])
     finally:
         for pid in pids:
