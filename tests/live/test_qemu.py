@@ -76,7 +76,7 @@ def test_the_pxe_lab_boots_a_vm_by_network_and_pc_pings_it(qemu_ready, tmp_path)
         assert "boot file http://192.168.1.10/boot.ipxe" in out
         assert "HTTP server 192.168.1.10:80 receives from 192.168.1.100:" in out and "GET /boot.ipxe HTTP/1.1" in out
         # iPXE ran the script it fetched: its console says so.
-        assert f"console: Packet Workbench: {VM_MAC} booted as 192.168.1.100" in out
+        assert f"console: Packet Workbench: {VM_MAC} booted as 192.168.1.100 from 192.168.1.10\n" in out  # one line
         assert "── vm pxe: booted" in out and "leased 192.168.1.100 from gw-a's DHCP server" in out
         assert "2 packets transmitted, 2 received, 0% packet loss" in out
         # tshark reads the same story from the capture.
