@@ -110,3 +110,38 @@ def test_crafted_packets_save_to_and_load_from_a_readable_text_file(tmp_path):
     path.write_text("# one bad line\nIP()\n__import__('os')\n")
     with pytest.raises(ExpressionError, match="line 3: __import__ is not a layer"):
         load(str(path))
+
+
+@pytest.mark.parametrize("text", [
+    'Ether()/IP(dst="8.8.8.8")/ICMP()', 'Ether()/IP()/ICMP()', 'Ether()/ARP(pdst="10.9.9.9")',
+    'Ether()/IPv6(dst="2001:db8::1")/ICMPv6EchoRequest()',
+])
+def test_a_missing_ether_dst_is_never_asked_of_this_machines_network(text, monkeypatch):
+    """Scapy would fill it with an ARP request (or neighbour solicitation) out of a real
+    interface; crafting leaves it broadcast and sends nothing (the lab fills it before sending)."""
+    import sys
+
+    import scapy.layers.inet6  # noqa: F401  (its resolver is the one that sends a solicitation)
+
+    tried = []
+
+    def no_traffic(*args, **kwargs):  # scapy swallows an exception here: record, answer nothing
+        tried.append(args)
+        return None
+
+    for module in [m for name, m in sys.modules.items() if name.startswith("scapy.")]:
+        for name in ("srp1", "srp", "sr1", "sr", "sendp", "send"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, no_traffic)
+    assert crafted(text)[:6] == b"\xff" * 6
+    assert not tried, "scapy tried to send on this machine's network"
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ('IP(flags=2, frag="www.google.com")', "cannot build IP: While building field 'frag'"),
+    ('Ether()/IP()/ICMP(type=DNSQR(qname="www.google.com"))', "cannot build Ether / IP / ICMP: While building field 'type'"),
+])
+def test_a_value_that_breaks_scapys_summary_too_is_one_sentence(text, words):
+    with pytest.raises(ExpressionError) as caught:
+        crafted(text)
+    assert str(caught.value).startswith(words) and "RawVal" not in str(caught.value)
