@@ -14,6 +14,7 @@ is dropped. Live labs (TAP, QEMU) have no history to replay: they refuse, saying
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING
 
 from stack.clock import VirtualClock
@@ -32,6 +33,8 @@ from workbench.snapshot import (
 if TYPE_CHECKING:
     from workbench.session import Session
 
+PLACES_KEPT = 100_000  # the newest events' places (~10 MB); stepping back further replays twice
+
 
 class History:
     def __init__(self, session: Session) -> None:
@@ -41,12 +44,39 @@ class History:
         self.origin: Snapshot | None = None  # the snapshot file the lab was opened from
         self.replaying = False
         # Every event since the lab was built, digested as it happens: the event log keeps only
-        # a window, and a snapshot's chain must cover the whole history.
+        # a window, and a snapshot's chain must cover the whole history. With it, where each of
+        # the newest events came from (timers fired, inputs given, lab time, events so far):
+        # stepping back replays straight to the right place instead of first replaying the
+        # whole history to find it.
         self.chain = EventChain()
-        self._unsubscribe = session.trace.subscribe(self.chain)
+        self.places: deque[tuple[int, int, float, int]] = deque(maxlen=PLACES_KEPT)
+        self._unsubscribe = session.trace.subscribe(self._heard) if session.virtual else (lambda: None)
+
+    def _heard(self, event) -> None:
+        self.chain(event)
+        clock = self.session.clock
+        self.places.append((clock.fired, len(self.inputs), clock.now(), self.chain.count))
 
     def close(self) -> None:
         self._unsubscribe()
+
+    def place_of(self, target: int) -> tuple[int, int, float, int] | None:
+        """The place (fired, inputs, time, events by its end) of the action that emitted the
+        `target`-th event: the earliest place holding that many. None when it is older than
+        the places kept."""
+        places = self.places
+        if target == 0:
+            return (0, 0, 0.0, 0)  # the lab as built, before any input
+        i = len(places) - 1
+        while i >= 0 and places[i][3] >= target:
+            i -= 1
+        if i + 1 >= len(places) or (i < 0 and places[0][3] - target > 0 and len(places) == places.maxlen):
+            return None
+        fired, inputs, time, _count = places[i + 1]
+        end = i + 1
+        while end + 1 < len(places) and places[end + 1][:3] == (fired, inputs, time):
+            end += 1
+        return fired, inputs, time, places[end][3]
 
     # --- recording ---------------------------------------------------------------------------
 
@@ -89,8 +119,8 @@ class History:
     def apply_redo(self) -> None:
         inp = self.redo.pop(0)
         self.session.clock.stand_at(inp.time)
+        self.inputs.append(inp)  # first: the events it causes are placed after it
         self.apply(inp)
-        self.inputs.append(inp)
 
     # --- snapshots ---------------------------------------------------------------------------
 
@@ -121,16 +151,22 @@ class History:
             raise SnapshotError("already at the start of the lab: nothing to step back over")
         target = max(shown - 1, 0)
         clock = session.clock
-        # Pass 1: replay the whole history so far, noting where each action left the event count.
-        places: list[tuple[int, int, float, int]] = [(0, 0, 0.0, 0)]
-        probe = replayed(session.spec, self.inputs, clock.fired, clock.now(), places=places)
-        emitted = probe.emitted
-        probe.close()
-        if emitted != session.emitted:
-            raise SnapshotError(f"cannot step back: replaying the lab gave {emitted} events where it has {session.emitted}")
-        fired, inputs, time, _events = next(p for p in places if p[3] >= target)
-        # Pass 2: the session at that place, showing `target` events, what came after ready to redo.
+        place = self.place_of(target)
+        if place is None:
+            # Older than the places kept: replay the whole history once to find where it was.
+            places: list[tuple[int, int, float, int]] = [(0, 0, 0.0, 0)]
+            probe = replayed(session.spec, self.inputs, clock.fired, clock.now(), places=places)
+            emitted = probe.emitted
+            probe.close()
+            if emitted != session.emitted:
+                raise SnapshotError(f"cannot step back: replaying the lab gave {emitted} events where it has {session.emitted}")
+            place = next(p for p in places if p[3] >= target)
+        fired, inputs, time, events = place
+        # The session at that place, showing `target` events, what came after ready to redo.
         back = replayed(session.spec, self.inputs[:inputs], fired, time)
+        if back.emitted != events:
+            back.close()
+            raise SnapshotError(f"cannot step back: replaying the lab gave {back.emitted} events where it had {events} at that moment")
         if target:
             back.held = rows_after(back, back.emitted - target)
             back._limit_frames()
@@ -157,8 +193,8 @@ def replayed(spec, inputs, fired: int, time: float, *, places: list | None = Non
             places.append((clock.fired, applied, clock.now(), session.emitted))
 
     def apply(inp: Input) -> None:
+        history.inputs.append(inp)  # first, as when it was given: its events are placed after it
         history.apply(inp)
-        history.inputs.append(inp)
 
     replay(clock, inputs, apply, fired, time, note)
     session._collect_output()

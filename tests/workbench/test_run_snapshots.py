@@ -156,6 +156,36 @@ def test_stepping_back_then_forward_retraces_the_same_history():
     assert forward.shown_events() == session.shown_events()
 
 
+def test_stepping_back_from_the_places_kept_lands_where_replaying_the_whole_history_first_does():
+    """Each step back replays straight to the place the history kept for that event; forgetting
+    those places (as for events older than it keeps) replays the whole history first to find
+    it. Both give the same session, across commands and an ARP flush and through the redo."""
+    from collections import deque
+
+    def picture(s: Session):
+        inputs = [(i.fired, i.time, i.kind, i.args) for i in s.history.inputs]
+        return (s.clock.fired, s.clock.now(), s.held, s.shown_events(), _described(s), inputs, list(s.history.redo))
+
+    session = Session.open(load_lab("default"))
+    session.run(BROWSE)
+    _stepped(session, 30)
+    session.clear_arp("pc")
+    session.run("pc: ping 192.168.1.1 -c 2")
+    _stepped(session, 12)
+    current = session
+    for _ in range(45):
+        fast, took = current.step_back()
+        kept = current.history.places
+        current.history.places = deque(maxlen=kept.maxlen)
+        slow, took_slow = current.step_back()
+        current.history.places = kept
+        assert (took, picture(fast)) == (took_slow, picture(slow))
+        slow.close()
+        current = fast
+    assert [i.kind for i in current.history.redo] == ["clear_arp", "command"]  # stepped back past both
+    assert _described(_stepped(current, 45)) == _described(session)
+
+
 def test_stepping_back_past_a_command_then_giving_another_forks_the_history():
     session = Session.open(load_lab("default"))
     session.run("pc: ping 192.168.1.1 -c 1")
