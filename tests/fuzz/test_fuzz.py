@@ -37,3 +37,24 @@ def test_a_short_campaign_finds_nothing(t):
     assert report.inputs >= 50, report.line()
     found = "\n".join(f"{c.kind} at {c.where}: {c.message} — input {c.data!r:.300}" for c in report.crashes.values())
     assert not report.crashes, f"{report.line()}\n{found}"
+
+
+def test_slow_once_is_a_cold_import_but_slow_twice_is_a_hang():
+    import time
+
+    from tests.fuzz.harness import Target
+
+    calls = []
+
+    def cold_then_fast(_data):
+        calls.append(1)
+        if len(calls) == 1:
+            time.sleep(0.3)  # the first input to reach a path pays for its imports
+
+    def always_slow(_data):
+        while True:
+            pass
+
+    assert run_one(Target("cold", cold_then_fast, lambda: [b""]), b"x", 0.2)[0] == "ok"
+    outcome, _error, took = run_one(Target("loop", always_slow, lambda: [b""]), b"x", 0.2)
+    assert outcome == "hang" and took < 1.0
