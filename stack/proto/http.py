@@ -12,7 +12,7 @@ from stack.wire import http as wire
 
 REQUEST = Field("http.request", "Request", BOOL, hidden=True)
 RESPONSE = Field("http.response", "Response", BOOL, hidden=True)
-LINE = Field("http.line", "Line", NONE)
+LINE = Field("http.line", "Line", NONE, filterable=False)
 METHOD = Field("http.request.method", "Request Method", STRING)
 URI = Field("http.request.uri", "Request URI", STRING)
 REQ_VERSION = Field("http.request.version", "Request Version", STRING)
@@ -39,7 +39,7 @@ HEADERS = {
 OTHER = Field("http.unknown_header", "Header", STRING)
 CONTENT_LENGTH = Field("http.content_length", "Content length", generated=True)
 FILE_DATA = Field("http.file_data", "File Data", "bytes")
-PARTIAL = Field("http.partial", "Partial message", NONE, generated=True)
+PARTIAL = Field("http.partial", "Partial message", NONE, generated=True, filterable=False)
 
 
 def _looks(data: bytes) -> bool:

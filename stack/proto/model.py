@@ -62,6 +62,8 @@ class Field:
     sub: bool = False  # shown under another item (a flag under its flags word), not on its own
     direct: bool = True  # a positioned field a filter may read straight from its bytes (False:
     # the layer shows it only sometimes, or reworks its value: read it through the items)
+    filterable: bool = True  # False for the tree's own grouping lines (a DNS query's line, an
+    # HTTP header line): Wireshark shows those as text with no filter name of their own
 
     @property
     def shift(self) -> int:
@@ -83,6 +85,19 @@ class Field:
         if kind == FLOAT:
             return f"{value:.9f}"
         return str(value)
+
+    def match_text(self, value) -> str:
+        """The display filter Wireshark's "Apply as Filter" writes for this field holding
+        `value`: `ip.ttl == 64`, `eth.src == 00:1b:21:3a:4f:64`, `tcp.flags == 0x0012`,
+        `tcp.flags.syn == 1`, `http.host == "example.com"`, `data.data == 47:45:54`; the name
+        alone for a field that holds no value (`tcp.options.nop`, a protocol)."""
+        if value is None or self.type == NONE or (self.type == BYTES and not value):
+            return self.name
+        if self.type == STRING:
+            return f"{self.name} == {quoted(str(value))}"
+        if self.type == BYTES:
+            return f"{self.name} == {bytes(value).hex(':')}"
+        return f"{self.name} == {self.filter_text(value)}"
 
     def value_text(self, value) -> str:
         """The value as Wireshark prints it after the label."""
@@ -114,6 +129,21 @@ class Field:
         if kind == FLOAT:
             return f"{value:.9f}{self.unit}"
         return str(value)
+
+
+def quoted(text: str) -> str:
+    """`text` as a display filter's string literal: in double quotes, a quote or backslash
+    escaped with a backslash, a control character as \\xNN; other characters as they are
+    (a filter's strings are UTF-8, as Wireshark's `·` in `tcp.flags.str`)."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            out.extend(f"\\x{b:02x}" for b in ch.encode())
+    return '"' + "".join(out) + '"'
 
 
 def mac_text(mac: bytes) -> str:
@@ -439,5 +469,5 @@ def flag_fields(prefix: str, at: int, size: int, bits: list[tuple[int, str, str]
 __all__ = [
     "BOOL", "BYTES", "DEC", "DEC_HEX", "ETHER", "FLOAT", "HEX", "HEX_DEC", "INT", "IPV4", "IPV6",
     "NONE", "STRING", "UINT", "Field", "Item", "Layer", "Protocol", "Row", "Stop", "bit_pattern",
-    "field", "flag_fields", "mac_text",
+    "field", "flag_fields", "mac_text", "quoted",
 ]

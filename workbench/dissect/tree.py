@@ -65,7 +65,7 @@ def dissect_record(record: FrameRecord) -> Dissection:
         label += f" on {frame.segment}"
     if frame.origin:
         label += f", sent by {frame.origin}"
-    node = FieldNode(label, 0, size * 8, LAYER, "frame")
+    node = FieldNode(label, 0, size * 8, LAYER, "frame", filter="frame")
     node.children = [_item_node(item) for item in frame.meta().items()]
     result.nodes.insert(0, node)
     return result
@@ -94,7 +94,7 @@ def _layer_node(layer: Layer) -> tuple[FieldNode, int | None]:
     items = layer.items()  # reads the fields (and may find an error in the variable part)
     start = min([layer.start, *(item.start for item in items if item.size)])
     end = max(layer.end, layer.header_end if layer.error is None else layer.start)
-    node = FieldNode(layer.text(), start * 8, end * 8, LAYER, layer.protocol.name)
+    node = FieldNode(layer.text(), start * 8, end * 8, LAYER, layer.protocol.name, filter=layer.protocol.name)
     node.children = [_item_node(item) for item in items if not item.field.hidden]
     for inner in layer.inner:
         child, _stop = _layer_node(inner)
@@ -104,17 +104,17 @@ def _layer_node(layer: Layer) -> tuple[FieldNode, int | None]:
     if stop is None and below is not None and below.state.get("payload_cut") and layer.protocol.name != "data":
         column = layer.column or layer.protocol.short
         node.children.append(FieldNode(f"[Packet size limited during capture: {column} truncated]",
-                                       len(layer.data) * 8, len(layer.data) * 8, NOTE, "_ws.short"))
+                                       len(layer.data) * 8, len(layer.data) * 8, NOTE, "_ws.short", filter="_ws.short"))
     if stop is None:
         return node, None
     at = max(0, min(stop.at, len(layer.data)))
     column = layer.column or layer.protocol.short
     if stop.kind == "truncated":
         text = f"[Packet size limited during capture: {column} truncated ({stop.problem})]"
-        node.children.append(FieldNode(text, at * 8, at * 8, NOTE, "_ws.short"))
+        node.children.append(FieldNode(text, at * 8, at * 8, NOTE, "_ws.short", filter="_ws.short"))
         return node, None
     text = f"[Malformed Packet: {column} {stop.field} at byte {at}: {stop.problem}]"
-    node.children.append(FieldNode(text, at * 8, len(layer.data) * 8, MALFORMED, "_ws.malformed"))
+    node.children.append(FieldNode(text, at * 8, len(layer.data) * 8, MALFORMED, "_ws.malformed", filter="_ws.malformed"))
     node.end = max(node.end, len(layer.data) * 8)
     return node, at
 
@@ -122,6 +122,8 @@ def _layer_node(layer: Layer) -> tuple[FieldNode, int | None]:
 def _item_node(item: Item) -> FieldNode:
     start, end = item.bits()
     node = FieldNode(item.label(), start, end, NOTE if item.size == 0 else FIELD, item.field.name)
+    if item.field.filterable:
+        node.filter = item.field.match_text(item.value)
     if item.field.mask and item.size:
         node.span = (item.start, item.start + item.size)
     if item.children:
@@ -144,10 +146,10 @@ def _scapy_nodes(frame: Frame, data_layer: Layer) -> list[FieldNode]:
     for node in found:
         node.label += SCAPY_MARK
         for child, _path in node.walk():
-            child.name = ""  # not a filter name: scapy's fields are not in the vocabulary
+            child.name, child.filter = "", None  # scapy's names are not in the vocabulary
     return found
 
 
 def _broken(data: bytes, exc: Exception) -> Dissection:
-    node = FieldNode(f"[Dissector error: {type(exc).__name__}: {exc}]", 0, len(data) * 8, MALFORMED, "_ws.malformed")
+    node = FieldNode(f"[Dissector error: {type(exc).__name__}: {exc}]", 0, len(data) * 8, MALFORMED, "_ws.malformed", filter="_ws.malformed")
     return Dissection(data, [node], (0, len(data)) if data else None)

@@ -192,6 +192,14 @@ UI = {
     "Filter packets": "过滤数据包",
     "Statistics: conversations, endpoints, protocol hierarchy": "统计：会话、端点、协议分级",
     "Follow the selected frame's TCP stream": "跟踪所选帧的 TCP 流",
+    "Apply as filter: the tree's selected field (field == value)": "作为过滤器应用：协议树中所选的字段（字段 == 值）",
+    "Prepare a filter: the tree's selected field, to edit first": "准备过滤器：协议树中所选的字段，先编辑再应用",
+    "Select a frame and a field of its tree first: Apply as Filter takes the field under the tree's cursor.":
+        "请先选择一个帧及其协议树中的一个字段：作为过滤器应用取的是协议树光标所在的字段。",
+    "This line is scapy's dissection, outside the protocol model: it has no filter name.":
+        "这一行是 scapy 的解析，不在协议模型之内：它没有过滤器名称。",
+    "This line groups the fields under it and has no filter name of its own: choose one of them.":
+        "这一行只是把下面的字段归在一起，本身没有过滤器名称：请选择其中一个字段。",
     "All keys": "全部按键",
     "Map of the network": "网络地图",
     "Packets": "数据包",

@@ -23,9 +23,10 @@ from textual.widgets import Footer, Static, Tab, Tabs
 from textual.worker import get_current_worker
 
 from workbench.capture_session import CaptureSession
+from workbench.i18n import say
 from workbench.screens.help import HelpScreen
 from workbench.screens.save_prompt import ask_where_to_save, check_capture_name
-from workbench.widgets.dissector import Dissector
+from workbench.widgets.dissector import APPLY_TIP, PREPARE_TIP, Dissector
 from workbench.widgets.filter_bar import FilterBar
 from workbench.widgets.packet_list import PacketList
 
@@ -68,6 +69,8 @@ class CaptureScreen(Screen):
         Binding("s", "save", "Save", tooltip="Save the frames shown…"),
         Binding("z", "statistics", "Stats", tooltip="Statistics: conversations, endpoints, protocol hierarchy"),
         Binding("f", "follow", "Follow", tooltip="Follow the selected frame's TCP stream"),
+        Binding("a", "apply_as_filter(True)", "Apply as filter", show=False, tooltip=APPLY_TIP),
+        Binding("A", "apply_as_filter(False)", "Prepare a filter", show=False, tooltip=PREPARE_TIP),
         Binding("question_mark", "help", "Keys", key_display="?", tooltip="All keys"),
         Binding("1", "tab('packets')", "Packets", show=False),
         Binding("2", "tab('hosts')", "Hosts and ARP", show=False),
@@ -205,6 +208,16 @@ class CaptureScreen(Screen):
     def action_filter(self) -> None:
         self._show_tab("packets")
         self.query_one(FilterBar).open(self.filter_text)
+
+    def action_apply_as_filter(self, apply: bool) -> None:
+        """Wireshark's Apply (a) or Prepare (A) as Filter: the tree's field becomes the filter."""
+        text, why = self.query_one(Dissector).selected_filter()
+        if text is None:
+            self.notify(say(why), severity="warning", timeout=5)
+            return
+        self._show_tab("packets")
+        bar = self.query_one(FilterBar)
+        bar.apply(text) if apply else bar.open(text, to_edit=True)
 
     def on_filter_bar_submitted(self, message: FilterBar.Submitted) -> None:
         message.stop()

@@ -30,6 +30,7 @@ from textual.widgets import Footer, Tab, Tabs
 from stack.labs.spec import LabSpec
 from workbench import i18n
 from workbench.capture_session import CaptureSession
+from workbench.i18n import say
 from workbench.messages import (
     CommandFinished,
     EntryActivated,
@@ -46,7 +47,7 @@ from workbench.screens.save_prompt import ask_where_to_save, check_capture_name
 from workbench.session import Session
 from workbench.shell import CommandError
 from workbench.shell import hint as command_hint
-from workbench.widgets.dissector import Dissector
+from workbench.widgets.dissector import APPLY_TIP, PREPARE_TIP, Dissector
 from workbench.widgets.events_pane import EventsPane
 from workbench.widgets.filter_bar import FilterBar
 from workbench.widgets.packet_list import PacketList
@@ -81,6 +82,8 @@ class MainScreen(Screen):
         Binding("s", "save", "Save capture (the frames shown)…", show=False),
         Binding("o", "open_lab", "Open lab or capture…", show=False),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter packets"),
+        Binding("a", "apply_as_filter(True)", "Apply as filter", show=False, tooltip=APPLY_TIP),
+        Binding("A", "apply_as_filter(False)", "Prepare a filter", show=False, tooltip=PREPARE_TIP),
         Binding("question_mark", "help", "Keys", key_display="?", tooltip="All keys"),
         Binding("L", "language", "Language", key_display="L", show=False, tooltip="Language: English / 中文"),
         # The keys that bring a tab forward, then those that go straight to one pane.
@@ -477,6 +480,15 @@ class MainScreen(Screen):
 
     def action_filter(self) -> None:
         self.query_one(FilterBar).open(self.filter_text)
+
+    def action_apply_as_filter(self, apply: bool) -> None:
+        """Wireshark's Apply (a) or Prepare (A) as Filter: the tree's field becomes the filter."""
+        text, why = self.query_one(Dissector).selected_filter()
+        if text is None:
+            self.notify(say(why), severity="warning", timeout=5)
+            return
+        bar = self.query_one(FilterBar)
+        bar.apply(text) if apply else bar.open(text, to_edit=True)
 
     def on_filter_bar_submitted(self, message: FilterBar.Submitted) -> None:
         message.stop()

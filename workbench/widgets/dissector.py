@@ -26,6 +26,12 @@ NARROW = 110  # below this many columns the hex view goes under the tree
 TREE_ROOM = 64  # side by side, the tree keeps at least this many columns; the hex view shows
 # 16 bytes a line when that leaves the tree enough, else 8 (Wireshark's lines are long)
 PRELOAD_AFTER = 1.5  # seconds after mounting to import scapy in a thread
+# "Apply as Filter" in the help, and why it may have nothing to apply (Chinese: workbench.i18n).
+APPLY_TIP = "Apply as filter: the tree's selected field (field == value)"
+PREPARE_TIP = "Prepare a filter: the tree's selected field, to edit first"
+NO_FIELD = "Select a frame and a field of its tree first: Apply as Filter takes the field under the tree's cursor."
+SCAPY_LINE = "This line is scapy's dissection, outside the protocol model: it has no filter name."
+GROUPING_LINE = "This line groups the fields under it and has no filter name of its own: choose one of them."
 
 
 class Dissector(Widget):
@@ -126,6 +132,18 @@ class Dissector(Widget):
         if field is not None:
             self.field_tree.select_field(field)
         return field
+
+    def selected_filter(self) -> tuple[str | None, str | None]:
+        """(filter, None): what Wireshark's "Apply as Filter" writes for the field under the
+        tree's cursor (`ip.ttl == 64`, `dns.qry.name == "example.com"`, `arp`); or (None,
+        the sentence that says why there is none)."""
+        node = self.field_tree.cursor_node
+        field = node.data if node is not None and self.dissection is not None else None
+        if field is None:
+            return None, NO_FIELD
+        if field.filter is None:
+            return None, SCAPY_LINE if not field.name else GROUPING_LINE
+        return field.filter, None
 
     # --- the two halves talking -----------------------------------------------------------
 

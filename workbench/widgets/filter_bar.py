@@ -1,6 +1,7 @@
 """The filter bar under the panes: `/` opens it, Enter applies the filter to the packet list
 (protocol, host, port; the display-filter language plugs in behind the same call), Escape
-closes it. A filter the packet list cannot read shows its one sentence and stays open."""
+closes it. A filter the packet list cannot read shows its one sentence and stays open.
+"Apply as Filter" (a, A on a field of the dissector's tree) fills it in the same way."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ class FilterBar(Vertical):
         yield Input(placeholder="filter: arp, icmp, tcp port 80, host 192.168.1.1 … (empty clears)", id="filter-input")
         yield Static("", id="filter-error", classes="error")
 
-    def open(self, text: str = "") -> None:
+    def open(self, text: str = "", *, to_edit: bool = False) -> None:
+        """Show the bar with `text`, all of it selected (typing replaces it); `to_edit`: the
+        cursor after it instead, so typing adds to it ("Prepare as Filter")."""
         self.display = True
         field = self.query_one(Input)
         field.value = text
@@ -35,6 +38,13 @@ class FilterBar(Vertical):
         field.cursor_blink = getattr(self.app, "cursor_blink", True)
         self.show_error(None)
         field.focus()
+        if to_edit:
+            self.call_after_refresh(field.action_end)  # after the focus has selected it all
+
+    def apply(self, text: str) -> None:
+        """Open with `text` and submit it, as if typed and Enter pressed ("Apply as Filter")."""
+        self.open(text)
+        self.post_message(self.Submitted(self, text.strip()))
 
     def action_close(self) -> None:
         self.display = False
