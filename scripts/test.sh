@@ -42,4 +42,8 @@ quiet_pip() { .venv/bin/python -m pip "$@" 2>&1 | { grep -v "WARNING: Location '
 quiet_pip install -q --upgrade pip >/dev/null
 quiet_pip install -q -e ".[test]"
 
-exec .venv/bin/python -m pytest -q "$@"
+# --tb=native: on this machine's Python 3.11.7, ast.parse raised "AST constructor recursion
+# depth mismatch" (a CPython bug in ast's recursion accounting) while pytest re-read a failing
+# test's source; that INTERNALERROR ended the whole run and hid which test failed. Python's own
+# tracebacks need no parsing.
+exec .venv/bin/python -m pytest -q --tb=native "$@"
