@@ -167,7 +167,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "open":
             from workbench.open_capture import main as open_main
 
-            return open_main(args.file, theme=args.theme)
+            return open_main(args.file, theme=args.theme, lang=args.lang)
         if args.command == "serve":
             from workbench.serve.cli import main as serve_main
 

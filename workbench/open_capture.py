@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 
-def main(path: str, theme: str | None = None) -> int:
+def main(path: str, theme: str | None = None, lang: str = "en") -> int:
     from workbench.capture_session import CaptureRefused, CaptureSession
 
     try:
@@ -26,7 +26,7 @@ def main(path: str, theme: str | None = None) -> int:
     from workbench.app import UnknownTheme, WorkbenchApp
 
     try:
-        app = WorkbenchApp(None, theme=theme, capture=capture)
+        app = WorkbenchApp(None, theme=theme, capture=capture, lang=lang)
     except UnknownTheme as err:
         capture.close()
         print(f"workbench: {err}", file=sys.stderr)

@@ -175,3 +175,24 @@ async def test_a_in_a_lab_narrows_its_packet_list_as_tshark_would(tmp_path):
         packets = app.screen.query_one(PacketList)
         shown = [packets.frames[i].id for i in packets.shown_indices()]
         assert shown == tshark_frames(path, "ip.dst == 172.194.72.105") and 3 in shown and len(shown) < session.frame_count()
+
+
+async def test_the_capture_screens_keys_are_explained_in_chinese(small_capture):
+    """`workbench --lang zh open FILE` (or L, then o): every key in the capture screen's help,
+    Apply as Filter and the keys that need a lab among them, has its Chinese words."""
+    from workbench import i18n
+    from workbench.app import WorkbenchApp
+    from workbench.capture_session import CaptureSession
+
+    app = WorkbenchApp(None, cursor_blink=False, capture=CaptureSession.open(str(small_capture)), lang="zh")
+    try:
+        async with app.run_test(size=WIDE) as pilot:
+            await read_whole_file(pilot)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            rows = dict((d, k) for k, d in app.screen.rows)
+            untranslated = [d for d in rows if not any("\u4e00" <= ch <= "\u9fff" for ch in d)]
+            assert not untranslated
+            assert rows["作为过滤器应用：协议树中所选的字段（字段 == 值）"] == "a"
+    finally:
+        i18n.set_language("en")
