@@ -189,12 +189,7 @@ class Report:
     filters: Tally = field(default_factory=Tally)
     protocol_by_capture: dict = field(default_factory=lambda: defaultdict(Tally))
     meta: dict = field(default_factory=dict)  # (capture, number) → (frame.len, frame.protocols) as tshark says
-    ours_info: dict = field(default_factory=dict)  # (capture, number) → our Info
     selections: dict = field(default_factory=dict)  # (link type, filter) → frames tshark selects
-
-    def oversized_datagram(self, capture: str, number: int) -> bool:
-        """Our Info says the frame (a rebuilt datagram) is over Ethernet's maximum."""
-        return "over the 1500-byte maximum" in self.ours_info.get((capture, number), "")
 
     def selected(self, label: str, text: str) -> int:
         return self.selections.get((label, text), 0)
@@ -214,8 +209,6 @@ def compare_rows(report: Report, name: str, path: str, ours: Ours) -> None:
         row = row + ["0", ""]
         report.meta[(name, number)] = (int(row[4] or 0), row[5])
     mine = ours.rows(path)
-    for number, row in enumerate(mine, 1):
-        report.ours_info[(name, number)] = row[3]
     report.counts[name] = (len(mine), len(theirs))
     for number, (t, o) in enumerate(zip(theirs, mine + [("",) * 4] * (len(theirs) - len(mine)), strict=False), 1):
         for i, column in enumerate(("Protocol", "Source", "Destination", "Info")):

@@ -64,9 +64,9 @@ class FrameSent(Event):
 
     @cached_property
     def summary(self) -> str:
-        from stack.wire.decode import decode
+        from stack.proto.frame import dissect_frame
 
-        s = decode(self.data).summary()
+        s = dissect_frame(self.data).row(check=False)
         return f"{s.protocol} {s.source} → {s.destination} {s.info}"
 
     def as_dict(self) -> dict:

@@ -9,7 +9,9 @@
     -q                                       no packet list (with -z: the statistics only)
     -n                                       no name resolution (MAC vendors stay numbers)
 
-The state tshark keeps across frames (TCP conversations and analysis, IP reassembly,
+Every column, field and filter comes from the protocol model (`stack.proto`: each protocol
+declared once, lenient as Wireshark on offloaded frames over 1,514 bytes, Linux cooked
+captures, IPv6). The state tshark keeps across frames (TCP conversations and analysis, IP reassembly,
 request/response links; `workbench.dissect.capture_state`) runs over every frame read, so
 Info, `-T fields` and `-Y` see it as tshark's single pass does. Bad input (an unreadable file,
 a bad filter or option) is one sentence on stderr and exit status 2; a closed pipe
@@ -23,7 +25,7 @@ import os
 import sys
 from typing import TextIO
 
-from stack.wire.decode import Decoded, decode
+from stack.proto.frame import Frame, dissect_frame
 from workbench.dissect import field_text
 from workbench.dissect.capture import CaptureError, read_capture
 from workbench.dissect.capture_state import CaptureState
@@ -31,7 +33,6 @@ from workbench.dissect.filter import FilterError, compile_filter
 from workbench.dissect.frame_view import FrameView
 from workbench.dissect.names import column_name
 from workbench.dissect.nodes import Dissection, FieldNode
-from workbench.dissect.rows import row_from
 from workbench.dissect.statistics_cli import Statistics, StatisticsError
 
 
@@ -116,20 +117,16 @@ def _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, o
         write(layout.header_line() + "\n")
     for read, record in enumerate(read_capture(path), 1):
         notes = state.step(record)
-        decoded = decode(notes.frame_bytes or record.data)
-        if notes.fragment is not None:  # a fragment shows no layer above IP, as in tshark
-            decoded = up_to(decoded, "IPv4")
-        elif notes.tcp is not None and {"retransmission", "spurious_retransmission"} & set(notes.tcp.flags):
-            decoded = up_to(decoded, "TCP")  # tshark passes bytes seen before to no one above TCP
+        frame = frame_for(record, notes)
         view = FrameView.of(record, notes)
-        passed = keep is None or keep.predicate(decoded, view)
+        passed = keep is None or keep.predicate(frame, view)
         if passed:
             if stats is not None:
-                stats.add(notes, decoded, record)
+                stats.add(notes, frame, record)
             if not quiet:
-                row = _row(decoded, notes, names)
+                row = _row(frame, notes, names)
                 if layout is not None:
-                    write(layout.line(decoded, view, row) + "\n")
+                    write(layout.line(frame, view, row) + "\n")
                 elif verbose:
                     from workbench.dissect.tree import dissect_record  # scapy: only for -V
 
@@ -147,12 +144,27 @@ def _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, o
     out.flush()
 
 
-def up_to(decoded: Decoded, kind: str) -> Decoded:
-    keep = [i for i, layer in enumerate(decoded.layers) if type(layer).__name__ == kind]
-    if not keep:
-        return decoded
-    end = keep[0] + 1
-    return Decoded(decoded.layers[:end], None, decoded.offsets[:end], None)
+def frame_for(record, notes) -> Frame:
+    """The record dissected by the model as tshark's single pass shows it: the frame that
+    completes an IP datagram with the whole datagram in it; a retransmission, or a segment of
+    a longer HTTP message, with nothing above TCP (tshark hands those bytes to no one yet);
+    the segment that completes such a message with the message's head dissected above TCP."""
+    rebuilt = notes.frame_bytes
+    frame = dissect_frame(
+        rebuilt or record.data, getattr(record, "link_type", 1), number=record.id, time=record.time,
+        wire_length=None if rebuilt else getattr(record, "wire_length", None),
+        comments=tuple(getattr(record, "comments", ()) or ()), segment=getattr(record, "segment", "") or "",
+    )
+    message = notes.message
+    if notes.tcp is not None and {"retransmission", "spurious_retransmission"} & set(notes.tcp.flags):
+        frame.replace_above("tcp")
+    elif message is not None and message.protocol == "TCP":
+        frame.replace_above("tcp")
+    elif message is not None and message.head and not frame.has("http"):
+        f = notes.facts
+        frame.replace_above("tcp", Frame(message.head, bound=("tcp.port", (f.sport, f.dport))).layers)
+        notes.fields["frame.protocols"] = (":".join([frame.protocols(), *message.chain[1:]]),)
+    return frame
 
 
 class Row:
@@ -162,8 +174,8 @@ class Row:
         self.protocol, self.source, self.destination, self.info = protocol, source, destination, info
 
 
-def _row(decoded, notes, names: bool) -> Row:
-    base = row_from(decoded)
+def _row(frame: Frame, notes, names: bool) -> Row:
+    base = frame.row(check=False)
     protocol, info = notes.row(base.protocol, base.info)
     source, destination = base.source, base.destination
     if names:

@@ -536,7 +536,7 @@ class Session:
 
     def frame_path(self, frame_id: int, scan: int = 5_000):
         """Where frame `frame_id` went, as far as the events shown so far tell (None: not shown)."""
-        from stack.wire.decode import decode
+        from stack.proto.frame import dissect_frame
         from workbench.topology import FramePath
 
         record = self.frame(frame_id)
@@ -548,7 +548,7 @@ class Session:
             if type(entry) is FrameReceived and frame_id in entry.frames:
                 (accepted if entry.accepted else dropped).append(f"{entry.host} {entry.nic}")
         try:
-            s = decode(record.data).summary()
+            s = dissect_frame(record.data).row(check=False)
             summary = f"{s.protocol} {s.info}"
         except Exception:  # noqa: BLE001 — a malformed frame still has a place on the map
             summary = f"{len(record.data)} bytes"

@@ -6,10 +6,12 @@ from ipaddress import IPv4Address
 
 from stack.proto.model import BOOL, ETHER, HEX, IPV4, NONE, STRING, Field, Layer, Protocol
 from stack.wire import dhcp as wire
+from stack.wire.mac import MAC as MAC_VALUE
 
 OP = {1: "Boot Request", 2: "Boot Reply"}
 TYPE = Field("dhcp.type", "Message type", at=0, size=1, enum=OP)
-HW_TYPE = Field("dhcp.hw.type", "Hardware type", base=HEX, at=1, size=1, enum={1: "Ethernet"})
+# also in option 61 (client identifier): read through the items, not straight from the bytes
+HW_TYPE = Field("dhcp.hw.type", "Hardware type", base=HEX, at=1, size=1, enum={1: "Ethernet"}, direct=False)
 HW_LEN = Field("dhcp.hw.len", "Hardware address length", at=2, size=1)
 HOPS = Field("dhcp.hops", "Hops", at=3, size=1)
 ID = Field("dhcp.id", "Transaction ID", base=HEX, at=4, size=4, also=("bootp.id",))
@@ -21,7 +23,7 @@ CLIENT = Field("dhcp.ip.client", "Client IP address", IPV4, at=12, size=4)
 YOUR = Field("dhcp.ip.your", "Your (client) IP address", IPV4, at=16, size=4)
 SERVER = Field("dhcp.ip.server", "Next server IP address", IPV4, at=20, size=4)
 RELAY = Field("dhcp.ip.relay", "Relay agent IP address", IPV4, at=24, size=4)
-MAC = Field("dhcp.hw.mac_addr", "Client MAC address", ETHER, at=28, size=6)
+MAC = Field("dhcp.hw.mac_addr", "Client MAC address", ETHER, at=28, size=6, direct=False)
 PADDING = Field("dhcp.hw.addr_padding", "Client hardware address padding", "bytes", at=34, size=10)
 SNAME = Field("dhcp.server", "Server host name", STRING, at=44, size=64, direct=False)
 FILE = Field("dhcp.file", "Boot file name", STRING, at=108, size=128, direct=False)
@@ -112,6 +114,9 @@ def _items(layer: Layer, out: list) -> None:
         if code == 53 and size == 1:
             children.append(layer.add([], MSG_TYPE, at + 2, 1, body[0]))
             label += f" ({wire.MESSAGE_NAMES.get(body[0], 'Unknown')})"
+        elif code == 61 and size == 7 and body[0] == 1:  # RFC 2132 §9.14: type 1 and a MAC, as tshark shows it
+            children.append(layer.add([], HW_TYPE, at + 2, 1, 1))
+            children.append(layer.add([], MAC, at + 3, 6, MAC_VALUE.of(bytes(body[1:7]))))
         elif code in OPTION_FIELDS:
             f = OPTION_FIELDS[code]
             if f.type == IPV4:

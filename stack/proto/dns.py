@@ -71,12 +71,17 @@ QRY_NAME = Field("dns.qry.name", "Name", STRING)
 QRY_NAME_LEN = Field("dns.qry.name.len", "Name Length", generated=True)
 LABELS = Field("dns.count.labels", "Label Count", generated=True)
 QRY_TYPE = Field("dns.qry.type", "Type", text=lambda v: f"{TYPE_TEXT.get(v, wire.type_name(v))} ({v})")
-QRY_CLASS = Field("dns.qry.class", "Class", text=lambda v: f"{CLASSES.get(v & 0x7FFF, 'Unknown')} (0x{v:04x})")
+QRY_CLASS = Field("dns.qry.class", "Class", base=HEX, size=2, text=lambda v: f"{CLASSES.get(v & 0x7FFF, 'Unknown')} (0x{v:04x})")
 RR = Field("dns.resp", "Record", NONE, filterable=False)
 RESP_NAME = Field("dns.resp.name", "Name", STRING)
 RESP_TYPE = Field("dns.resp.type", "Type", text=QRY_TYPE.text)
-RESP_CLASS = Field("dns.resp.class", "Class", text=QRY_CLASS.text)
+RESP_CLASS = Field("dns.resp.class", "Class", base=HEX, size=2, text=QRY_CLASS.text)
 RESP_TTL = Field("dns.resp.ttl", "Time to live")
+# An OPT record (RFC 6891 §6.1.2) puts other things where class and TTL are, as tshark shows.
+UDP_SIZE = Field("dns.rr.udp_payload_size", "UDP payload size")
+EXT_RCODE = Field("dns.resp.ext_rcode", "Higher bits in extended RCODE", base=HEX, size=1)
+EDNS_VERSION = Field("dns.resp.edns0_version", "EDNS0 version")
+EDNS_Z = Field("dns.resp.z", "Z", base=HEX, size=2)
 RESP_LEN = Field("dns.resp.len", "Data length")
 A = Field("dns.a", "Address", IPV4)
 AAAA = Field("dns.aaaa", "AAAA Address", IPV6)
@@ -135,7 +140,7 @@ def _items(layer: Layer, out: list) -> None:
                 qtype, qclass = int.from_bytes(message[pos : pos + 2], "big"), int.from_bytes(message[pos + 2 : pos + 4], "big")
                 shown = name or "<Root>"
                 children = [
-                    layer.add([], QRY_NAME, start, pos - start, name, text=f"Name: {shown}"),
+                    layer.add([], QRY_NAME, start, pos - start, shown, text=f"Name: {shown}"),
                     layer.add([], QRY_NAME_LEN, start, pos - start, len(name)),
                     layer.add([], LABELS, start, pos - start, len(name.split(".")) if name else 0),
                     layer.add([], QRY_TYPE, pos, 2, qtype),
@@ -175,13 +180,14 @@ def _record(layer: Layer, message: bytes, pos: int):
     if data_at + size > len(message):
         raise WireError("dns", "rdlength", pos + 8, f"{size} bytes of data run past the end of the message")
     shown = name or "<Root>"
-    children = [
-        layer.add([], RESP_NAME, start, pos - start, name, text=f"Name: {shown}"),
-        layer.add([], RESP_TYPE, pos, 2, rtype),
-        layer.add([], RESP_CLASS, pos + 2, 2, rclass),
-        layer.add([], RESP_TTL, pos + 4, 4, ttl, text=f"Time to live: {ttl}{_ttl_text(ttl)}"),
-        layer.add([], RESP_LEN, pos + 8, 2, size),
-    ]
+    children = [layer.add([], RESP_NAME, start, pos - start, shown, text=f"Name: {shown}"), layer.add([], RESP_TYPE, pos, 2, rtype)]
+    if rtype == 41:
+        children += [layer.add([], UDP_SIZE, pos + 2, 2, rclass), layer.add([], EXT_RCODE, pos + 4, 1, ttl >> 24),
+                     layer.add([], EDNS_VERSION, pos + 5, 1, ttl >> 16 & 0xFF), layer.add([], EDNS_Z, pos + 6, 2, ttl & 0xFFFF)]
+    else:
+        children += [layer.add([], RESP_CLASS, pos + 2, 2, rclass),
+                     layer.add([], RESP_TTL, pos + 4, 4, ttl, text=f"Time to live: {ttl}{_ttl_text(ttl)}")]
+    children.append(layer.add([], RESP_LEN, pos + 8, 2, size))
     summary = f"{shown}: type {wire.type_name(rtype)}, class {CLASSES.get(rclass & 0x7FFF, rclass)}"
     end = data_at + size
     if rtype == 1 and size == 4:
@@ -261,7 +267,7 @@ def _info(layer: Layer) -> str:
 
 
 _FIELDS = (LENGTH, ID, FLAGS, QUERIES, ANSWERS, AUTH, ADD, *FLAG_FIELDS.values(), SECTION, QRY, QRY_NAME, QRY_NAME_LEN,
-           LABELS, QRY_TYPE, QRY_CLASS, RR, RESP_NAME, RESP_TYPE, RESP_CLASS, RESP_TTL, RESP_LEN, A, AAAA, CNAME,
+           LABELS, QRY_TYPE, QRY_CLASS, RR, RESP_NAME, RESP_TYPE, RESP_CLASS, RESP_TTL, UDP_SIZE, EXT_RCODE, EDNS_VERSION, EDNS_Z, RESP_LEN, A, AAAA, CNAME,
            NS, PTR, MX_PREF, MX, TXT, SOA_MNAME, RDATA)
 PROTOCOL = Protocol(
     "dns", "Domain Name System", "DNS", fields=_FIELDS, walk=_walk, items=_items, info=_info, summary=_summary,

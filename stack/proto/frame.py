@@ -37,6 +37,7 @@ TRUNCATED = Field("frame.truncated", "Packet size limited during capture", NONE)
 FRAME = Protocol("frame", "Frame", "Frame", fields=(NUMBER, LEN, CAP_LEN, TIME, INTERFACE, ORIGIN, COMMENT, PROTOCOLS, LINK_TYPE, TRUNCATED))
 registry.EXTRA = (FRAME,)
 
+_IPV6_EXTENSIONS = {0: "ipv6.hopopts", 43: "ipv6.routing", 44: "ipv6.fraghdr", 60: "ipv6.dstopts"}
 SPECIAL_PROTOCOLS = ("frame", "malformed", "_ws.malformed", "_ws.expert")
 
 
@@ -48,7 +49,7 @@ class Frame:
 
     def __init__(self, data: bytes, link_type: int = 1, *, number: int = 0, time: float = 0.0,
                  wire_length: int | None = None, comments: tuple[str, ...] = (), segment: str = "",
-                 origin: str = "") -> None:
+                 origin: str = "", bound: tuple | None = None) -> None:
         self.data = data = bytes(data)
         self.link_type = link_type
         self.number = number
@@ -60,7 +61,9 @@ class Frame:
         self._meta: Layer | None = None
         self._all: list[Layer] | None = None
         self.layers: list[Layer] = []
-        self._walk(("link_type", link_type), 0, len(data), self.layers)
+        # `bound`: the bytes are not a frame but what a protocol carries, bound as it says
+        # (("tcp.port", (80, 40000)): a message reassembled from several segments)
+        self._walk(bound or ("link_type", link_type), 0, len(data), self.layers)
 
     # --- the chain ----------------------------------------------------------------------
 
@@ -98,6 +101,16 @@ class Frame:
                 rest = Layer(DATA, self, start, end)
                 rest.state["key"] = key
                 into.append(rest)
+                return
+
+    def replace_above(self, name: str, layers: list[Layer] | tuple = ()) -> None:
+        """Put `layers` in place of the chain above the first `name` layer: nothing, when
+        Wireshark gives the layers above it nothing (a TCP retransmission's seen bytes, a
+        segment of a longer message), or a message reassembled from several segments."""
+        for i, layer in enumerate(self.layers):
+            if layer.protocol.name == name:
+                self.layers[i + 1 :] = layers
+                self._all = None
                 return
 
     def quote(self, layer: Layer, start: int, end: int, key) -> None:
@@ -150,6 +163,8 @@ class Frame:
             return self.error is not None and self.error.kind == "malformed"
         if protocol == "_ws.expert":
             return self.error is not None
+        if protocol == "data":
+            return "data" in self.protocol_names()
         for layer in self.all_layers():
             if layer.protocol.name == protocol:
                 return True
@@ -180,11 +195,26 @@ class Frame:
                 return layer.error
         return None
 
+    def protocol_names(self) -> list[str]:
+        """The protocols Wireshark lists for the frame (eth, ip, tcp, http …), ethertype aside:
+        IPv6's extension headers by their own names, TCP's undissected payload not as data
+        (Wireshark 4 keeps it as the field tcp.payload)."""
+        names = []
+        previous = None
+        for layer in self.layers:
+            name = layer.protocol.name
+            if layer.protocol is DATA and previous == "tcp":
+                continue
+            names.append(name)
+            if name == "ipv6":
+                names.extend(_IPV6_EXTENSIONS[nh] for nh, _at, _size in layer.state.get("exts", ()) if nh in _IPV6_EXTENSIONS)
+            previous = name
+        return names
+
     def protocols(self) -> str:
         """`frame.protocols`: eth:ethertype:ip:udp:dns, as Wireshark lists them."""
         names = []
-        for layer in self.layers:
-            name = layer.protocol.name
+        for name in self.protocol_names():
             names.append(name)
             if name in ("eth", "sll"):
                 names.append("ethertype")

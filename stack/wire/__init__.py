@@ -11,7 +11,8 @@ The contract, once for every module in this package:
   representation, so a fresh packet comes from `X.make(...)`, which computes lengths and
   checksums; a value built field by field with zero lengths does not parse back.
 - No clock, no I/O, no globals. Addresses are `ipaddress.IPv4Address` and `stack.wire.mac.MAC`.
-- Payloads stay bytes; `stack.wire.decode` walks a whole frame layer by layer.
+- Payloads stay bytes. These codecs are strict: they are what hosts act on. Showing frames
+  (leniently, as Wireshark does) is the protocol model's job: `stack.proto`.
 """
 
 from stack.wire.errors import WireError

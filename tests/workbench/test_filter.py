@@ -85,7 +85,8 @@ def kept(text: str) -> list[int]:
         ("net 172.194.72.0/24", [6, 7, 8]),
         ("ip.addr == 192.168.1.1", [2, 3]),
         ("ip.src == 192.168.1.1", [3]),
-        ("ip.addr == 192.168.1.0/24", [2, 3, 4, 5, 6, 7, 8]),  # 10: no header, no fields
+        # 10: the fields its 16 header bytes hold, as tshark shows them (ip.src, not ip.dst)
+        ("ip.addr == 192.168.1.0/24", [2, 3, 4, 5, 6, 7, 8, 10]),
         ("ip.dst != 192.168.1.100", [2, 4, 6, 7, 9]),  # absent fields compare false
         ("ip.addr != 192.168.1.100", [9]),  # all_ne: neither address may be it
         ("eth.addr == 50:c7:bf:a1:00:01", [2, 3, 4, 5, 6, 7, 8, 10]),
@@ -102,7 +103,7 @@ def kept(text: str) -> list[int]:
         ("tcp.flags.syn", [6, 7, 8]),  # a field alone: present, as in Wireshark
         ("tcp.flags.push == true and tcp.flags.ack", [7, 8]),
         ("ip.ttl > 64", [3]),
-        ("ip.ttl ge 64 and ip.ttl le 64", [2, 4, 5, 6, 7, 8, 9]),
+        ("ip.ttl ge 64 and ip.ttl le 64", [2, 4, 5, 6, 7, 8, 9, 10]),
         ("ip.flags.df == 1", [6]),
         ("icmp.type == 8", [2]),
         ("icmp.seq == 1 && icmp.ident == 0x41e", [2, 3]),
@@ -147,7 +148,7 @@ def kept(text: str) -> list[int]:
         ("ether src 50:c7:bf:a1:00:01", [3, 5, 8]),
         ("ether dst ff:ff:ff:ff:ff:ff", [1, 9]),
         ("ether dst host ff:ff:ff:ff:ff:ff", [1, 9]),
-        ("net 192.168.1.0/24", [1, 2, 3, 4, 5, 6, 7, 8]),
+        ("net 192.168.1.0/24", [1, 2, 3, 4, 5, 6, 7, 8, 10]),
         ("tcp port 80 and not src host 172.194.72.105", [6, 7]),
         ("not tcp port 80 and ip", [2, 3, 4, 5, 9, 10]),
         ("(udp port 53 or tcp port 80) and ip.src == 192.168.1.100", [4, 6, 7]),

@@ -16,7 +16,7 @@ from stack.events import Event, FrameReceived, FrameSent, FramesFiltered
 from stack.host import Host
 from stack.link.segment import Segment
 from stack.network import Network
-from stack.wire.decode import decode
+from stack.proto.frame import dissect_frame
 from workbench.craft.expression import ExpressionError
 from workbench.craft.fill import Plan
 
@@ -140,7 +140,7 @@ class CraftedSend(Program):
         if self.answers:
             trace = self.sender.net.trace
             for frame_id in self.answers[:EXPLAINED]:
-                summary = decode(trace.frame(frame_id).data).summary()
+                summary = dissect_frame(trace.frame(frame_id).data).row(check=False)
                 self.lines.append(f"{self.sender.label} got back #{frame_id}: {summary.protocol} {summary.source} → {summary.destination} {summary.info}")
             if len(self.answers) > EXPLAINED:
                 self.lines.append(f"(and {len(self.answers) - EXPLAINED} more frames for {self.sender.label})")

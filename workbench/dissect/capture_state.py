@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from workbench.dissect.facts import IP_ICMP, IP_TCP, TCP_FIN, Facts, facts_of
-from workbench.dissect.messages import SEGMENT_OF_PDU, HttpMessages, MessageNote
+from workbench.dissect.facts import IP_ICMP, IP_ICMPV6, IP_TCP, TCP_FIN, TCP_SYN, Facts, facts_of
+from workbench.dissect.messages import SEGMENT_OF_PDU, HttpMessages, MessageNote, shows_media
 from workbench.dissect.reassembly import IpReassembly
 from workbench.dissect.tcp_analysis import TcpAnalysis, TcpNote
 
@@ -62,12 +63,12 @@ class FrameNotes:
             info = _dns_sections(info, self.facts)
         if protocol == "HTTP" and info.startswith("HTTP/"):
             media = _content_type(self.facts.payload)
-            if media:
+            if shows_media(media):
                 info = f"{info}  ({media})"
         if protocol == "ICMP":
             info = _ECHO_SEQ.sub(lambda m: f"seq={m.group(1)}/{_swap16(int(m.group(1)))}", info, count=1)
-            if self.reply_to is not None:
-                info += f" (request in {self.reply_to})"
+        if protocol in ("ICMP", "ICMPv6") and self.reply_to is not None:
+            info += f" (request in {self.reply_to})"
         return protocol, info
 
 
@@ -146,20 +147,18 @@ class CaptureState:
             self.first_ns = self.previous_ns = f.ns
         out["frame.time_relative"] = ((f.ns - self.first_ns) / 1e9,)
         out["frame.time_delta"] = ((f.ns - self.previous_ns) / 1e9,)
-        out["frame.time_epoch"] = (f.ns / 1e9,)
+        # exact to the nanosecond: a float holds ~16 digits, an epoch with nine decimals needs 19
+        out["frame.time_epoch"] = (Decimal(f.ns).scaleb(-9),)
         if getattr(record, "comments", ()):
             out["frame.comment"] = tuple(record.comments)
         self.previous_ns = f.ns
         fragment = self.ip.add(f)
         if fragment is not None:
             if fragment.datagram is None:
-                name = IP_PROTOCOL_NAMES.get(f.proto, "")
-                proto = f"{name} {f.proto}" if name else str(f.proto)
-                notes.fragment = (
-                    f"Fragmented IP protocol (proto={proto}, off={f.frag_offset}, ID={f.ip_id:04x})"
-                )
+                notes.fragment = _fragment_info(f)
                 return notes
             notes.frame_bytes = _rebuilt(record, f, fragment.datagram)
+            out.update(_as_captured(record.data, f))
             out["ip.fragment"] = fragment.frames
             out["ip.fragment.count"] = (len(fragment.frames),)
             whole = facts_of(_Bytes(record, notes.frame_bytes))
@@ -173,20 +172,20 @@ class CaptureState:
                 notes.message = self.http.add(f, note)
                 if notes.message is None and f.flags & TCP_FIN:
                     notes.message = self.http.closing(f, note)
-        elif f.proto == IP_ICMP and f.icmp_type in (0, 8):
+        elif (f.proto == IP_ICMP and f.icmp_type in (0, 8)) or (f.proto == IP_ICMPV6 and f.icmp_type in (128, 129)):
             self._echo(notes, f)
         if f.sport == 53 or f.dport == 53:
             self._dns(notes, f)
         return notes
 
     def _echo(self, notes: FrameNotes, f: Facts) -> None:
-        if f.icmp_type == 8:
-            self._echo_requests[(f.src, f.dst, f.icmp_ident, f.icmp_seq)] = f.number
+        if f.icmp_type in (8, 128):
+            self._echo_requests[(f.proto, f.src, f.dst, f.icmp_ident, f.icmp_seq)] = f.number
             return
-        request = self._echo_requests.get((f.dst, f.src, f.icmp_ident, f.icmp_seq))
+        request = self._echo_requests.get((f.proto, f.dst, f.src, f.icmp_ident, f.icmp_seq))
         if request is not None:
             notes.reply_to = request
-            notes.fields["icmp.resp_to"] = (request,)
+            notes.fields["icmp.resp_to" if f.proto == IP_ICMP else "icmpv6.resp_to"] = (request,)
 
     def _dns(self, notes: FrameNotes, f: Facts) -> None:
         payload = f.payload[2:] if f.proto == IP_TCP else f.payload
@@ -202,6 +201,28 @@ class CaptureState:
         if query is not None:
             notes.fields["dns.response_to"] = (query[0],)
             notes.fields["dns.time"] = ((f.ns - query[1]) / 1e9,)
+
+
+def _fragment_info(f: Facts) -> str:
+    """Info of a fragment whose datagram is not whole yet, worded as tshark words it."""
+    if f.ip_version == 6:
+        more = "y" if f.more_fragments else "n"
+        return f"IPv6 fragment (off={f.frag_offset} more={more} ident=0x{f.ip_id:08x} nxt={f.proto})"
+    name = IP_PROTOCOL_NAMES.get(f.proto, "")
+    proto = f"{name} {f.proto}" if name else str(f.proto)
+    return f"Fragmented IP protocol (proto={proto}, off={f.frag_offset}, ID={f.ip_id:04x})"
+
+
+# IP header fields that tshark shows as the completing fragment carried them, though the layers
+# above are dissected from the whole datagram (`_rebuilt` makes the header say "whole").
+AS_CAPTURED = {"ip.len": "int", "ip.frag_offset": "int", "ipv6.plen": "int"}
+
+
+def _as_captured(data: bytes, f: Facts) -> dict[str, tuple]:
+    at = f.ip_header
+    if f.ip_version == 4:
+        return {"ip.len": (int.from_bytes(data[at + 2 : at + 4], "big"),), "ip.frag_offset": (f.frag_offset // 8,)}
+    return {"ipv6.plen": (int.from_bytes(data[at + 4 : at + 6], "big"),)}
 
 
 class _Bytes:
@@ -225,11 +246,22 @@ def _rebuilt(record, f: Facts, payload: bytes) -> bytes:
         header[2:4] = min(total, 0xFFFF).to_bytes(2, "big")
         header[6:8] = (int.from_bytes(header[6:8], "big") & 0x4000).to_bytes(2, "big")
         return data[:at] + bytes(header) + payload
-    # IPv6: drop the fragment header; the next header it named takes its place
+    # IPv6: the extension headers up to the fragment header kept (tshark shows them, and
+    # ipv6.nxt 44), the fragment header saying offset 0 and no more: a whole datagram
     header = bytearray(data[at : at + 40])
-    header[4:6] = min(len(payload), 0xFFFF).to_bytes(2, "big")
-    header[6] = f.proto
-    return data[:at] + bytes(header) + payload
+    extensions = bytearray()
+    nxt, pos = header[6], at + 40
+    while nxt in (0, 43, 44, 60) and pos + 8 <= len(data):
+        size = 8 if nxt == 44 else (data[pos + 1] + 1) * 8
+        block = bytearray(data[pos : pos + size])
+        if nxt == 44:
+            block[2:4] = b"\0\0"
+            extensions += block
+            break
+        extensions += block
+        nxt, pos = data[pos], pos + size
+    header[4:6] = min(len(extensions) + len(payload), 0xFFFF).to_bytes(2, "big")
+    return data[:at] + bytes(header) + bytes(extensions) + payload
 
 
 def _tcp_fields(out: dict, note: TcpNote, f: Facts) -> None:
@@ -242,7 +274,8 @@ def _tcp_fields(out: dict, note: TcpNote, f: Facts) -> None:
     out["tcp.ack"] = (note.ack if note.ack is not None else f.ack,)
     out["tcp.ack_raw"] = (f.ack,)
     out["tcp.window_size"] = (note.window,)
-    out["tcp.window_size_scalefactor"] = (note.scale,)
+    if not f.flags & TCP_SYN:  # a SYN's window is never scaled: tshark shows no factor there
+        out["tcp.window_size_scalefactor"] = (note.scale,)
     if note.flags:
         out["tcp.analysis.flags"] = (True,)
         for name in note.flags:
@@ -260,7 +293,7 @@ FIELD_TYPES = {
     "frame.time_relative": "float", "frame.time_delta": "float", "frame.time_epoch": "float",
     "tcp.stream": "int", "tcp.seq": "int", "tcp.seq_raw": "int", "tcp.ack": "int",
     "tcp.ack_raw": "int", "tcp.nxtseq": "int", "tcp.len": "int", "tcp.window_size": "int",
-    "tcp.window_size_scalefactor": "int", "icmp.resp_to": "int", "dns.response_to": "int",
+    "tcp.window_size_scalefactor": "int", "icmp.resp_to": "int", "icmpv6.resp_to": "int", "dns.response_to": "int",
     "dns.time": "float", "ip.fragment": "int", "frame.comment": "str", "ip.fragment.count": "int",
     "tcp.analysis.flags": "bool", "tcp.analysis.duplicate_ack_num": "int",
     "tcp.analysis.duplicate_ack_frame": "int",

@@ -2,18 +2,20 @@
 
 Values come, in this order, from the columns (`_ws.col.Info` …), from the state across frames
 (`tcp.stream`, relative `tcp.seq` …, via the frame's `extra`), and from the display filter's
-vocabulary (`workbench.dissect.fields`). tshark's conventions: integers in decimal unless the
-field is shown in hex (`ip.id` 0x1c46, `tcp.flags` 0x0018: as many digits as its bytes),
-booleans 1/0, times with nine decimals, several occurrences joined by the aggregator (`,`).
+vocabulary, which is the protocol model's (`workbench.dissect.fields`, `stack.proto`).
+tshark's conventions: integers in decimal unless the field is shown in hex (`ip.id` 0x1c46,
+`tcp.flags` 0x0018: as many digits as its bytes; each declared field says its base), booleans
+1/0, times with nine decimals, several occurrences joined by the aggregator (`,`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from ipaddress import IPv4Address
 
 from workbench.dissect.capture_state import FIELD_TYPES as STATE_FIELDS
-from workbench.dissect.fields import FIELDS
+from workbench.dissect.fields import DECLARED, FIELDS
 
 COLUMNS = {
     "_ws.col.No.": lambda v, row: str(v.id),
@@ -23,14 +25,6 @@ COLUMNS = {
     "_ws.col.Protocol": lambda v, row: row.protocol,
     "_ws.col.Length": lambda v, row: str(v.wire_length),
     "_ws.col.Info": lambda v, row: row.info,
-}
-# Fields Wireshark declares in hex: how many hex digits it prints (two a byte).
-HEX_DIGITS = {
-    "eth.type": 4, "ip.dsfield": 2, "ip.id": 4, "ip.flags": 2, "ip.checksum": 4,
-    "tcp.flags": 4, "tcp.checksum": 4, "udp.checksum": 4, "icmp.checksum": 4, "dns.id": 4,
-    "dns.flags": 4, "dns.qry.class": 4, "dns.resp.class": 4, "dhcp.id": 8, "bootp.id": 8,
-    "arp.proto.type": 4, "ipv6.flow": 5, "icmpv6.checksum": 4, "sll.etype": 4, "ipv6.tclass": 2,
-    "dhcp.flags": 4, "dns.flags.opcode": 0,
 }
 FRAME = {
     "frame.number": lambda v: (v.id,),
@@ -83,10 +77,10 @@ class Layout:
     def header_line(self) -> str:
         return self.separator.join(self.names)
 
-    def line(self, decoded, view, row) -> str:
+    def line(self, frame, view, row) -> str:
         cells = []
         for name in self.names:
-            values = [text(name, value) for value in values_of(name, decoded, view, row)]
+            values = [text(name, value) for value in values_of(name, frame, view, row)]
             if self.occurrence == "f":
                 values = values[:1]
             elif self.occurrence == "l":
@@ -103,32 +97,32 @@ def known(name: str) -> bool:
     )
 
 
-
-
-def values_of(name: str, decoded, view, row) -> tuple:
+def values_of(name: str, frame, view, row) -> tuple:
+    """The values of `name` for one frame: `frame` is the model's dissection, `view` the
+    record with what the frames before it say (`FrameView`), `row` its columns."""
     column = COLUMNS.get(name)
     if column is not None:
         return (column(view, row),)
     extra = getattr(view, "extra", None)
     if extra and name in extra:
         return extra[name]
-    frame = FRAME.get(name)
-    if frame is not None:
-        return frame(view)
+    from_record = FRAME.get(name)
+    if from_record is not None:
+        return from_record(view)
     if name in STATE_FIELDS or name.startswith("tcp.analysis."):
         return ()
-    return FIELDS[name][1](decoded, view)
+    return FIELDS[name][1](frame, view)
 
 
 def text(name: str, value) -> str:
+    declared = DECLARED.get(name)
+    if declared is not None and not isinstance(value, bool | float | Decimal):
+        return declared.filter_text(value)  # in the base the model declares, as tshark prints it
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int):
-        digits = HEX_DIGITS.get(name)
-        if digits:
-            return f"0x{value:0{digits}x}"
         return str(value)
-    if isinstance(value, float):
+    if isinstance(value, float | Decimal):
         return f"{value:.9f}"
     if isinstance(value, (bytes, bytearray)):
         return value.hex(":") if len(value) == 6 else value.hex()

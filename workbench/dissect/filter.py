@@ -1,10 +1,10 @@
 """The `/` display filter: a small subset of Wireshark's language, compiled to a predicate.
 
-    arp                          a protocol (eth arp ip ipv6 icmp udp tcp dns dhcp bootp http
-                                 frame malformed)
+    arp                          a protocol (eth sll arp ip ipv6 icmp icmpv6 udp tcp dns mdns
+                                 dhcp bootp http ntp data frame malformed)
     ip.addr == 192.168.1.1       a field compared with a value (== != < > <= >=, or eq ne lt
                                  gt le ge); `!=` means "no value equals" as in Wireshark 4
-    ip.addr == 192.168.1.0/24    an address field against a network
+    ip.addr == 192.168.1.0/24    an address field against a network (ipv6.addr == fd77::/64 too)
     tcp.port in {80 443 8000..8080}
     dns.qry.name contains "google"     strings: contains, matches (a regular expression)
     tcp.flags.syn                a field alone: the frame has it
@@ -23,7 +23,8 @@
     frame.time_relative > 1.5    seconds since the first frame; frame.time_delta since the last
 
 `compile_filter(text)` parses once and returns a `DisplayFilter` whose `matches(record)` runs
-over our fast decoder (`stack.wire.decode`), never scapy, so a million frames take seconds.
+over the protocol model (`stack.proto`; its vocabulary is every field the tree shows, see
+`workbench.dissect.fields`), never scapy, so a million frames take seconds.
 Anything it cannot parse raises `FilterError` with one sentence that says what and where.
 """
 
@@ -33,24 +34,25 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv4Network
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
+from stack.proto.frame import Frame, dissect_frame
 from stack.trace import FrameRecord
-from stack.wire.decode import Decoded, decode
 from stack.wire.mac import MAC
 from workbench.dissect import regex
+from workbench.dissect.capture_state import AS_CAPTURED
 from workbench.dissect.capture_state import FIELD_TYPES as STATE_FIELDS
 from workbench.dissect.fields import (
     ADDRESS_FIELDS,
     FIELDS,
     FULL,
     NO_DECODE,
+    PROTOCOL_ALIASES,
     PROTOCOLS,
-    TRANSPORT,
     Extractor,
     Predicate,
-    decode_transport,
     depth_of,
+    frame_of,
 )
 
 MAX_DEPTH = 64  # nested parentheses and `not`s; deeper is surely a mistake
@@ -64,26 +66,20 @@ class FilterError(ValueError):
 class DisplayFilter:
     text: str
     predicate: Predicate
-    depth: int = FULL  # NO_DECODE, TRANSPORT or FULL: as deep as its names need
+    depth: int = FULL  # NO_DECODE: only the record's frame.* facts are asked
 
     @property
     def needs_decode(self) -> bool:
         return self.depth != NO_DECODE
 
-    def matches(self, record: FrameRecord, decoded: Decoded | None = None) -> bool:
-        """Does `record` pass? `decoded` may be a full decode of it, if one is at hand."""
-        if decoded is None:
-            depth = self.depth
-            if depth == FULL:
-                decoded = decode(record.data)
-            elif depth == TRANSPORT:
-                decoded = decode_transport(record.data)
-            else:
-                decoded = _EMPTY
-        return self.predicate(decoded, record)
+    def matches(self, record: FrameRecord, frame: Frame | None = None) -> bool:
+        """Does `record` pass? `frame` may be its dissection (`stack.proto`), if one is at hand."""
+        if frame is None:
+            frame = frame_of(record) if self.depth != NO_DECODE else _EMPTY
+        return self.predicate(frame, record)
 
 
-_EMPTY = Decoded(())
+_EMPTY = dissect_frame(b"")  # what a filter of frame.* facts alone is given
 
 
 def compile_filter(text: str) -> DisplayFilter:
@@ -265,7 +261,7 @@ class _Parser:
         if name in PROTOCOLS:
             self.need(depth_of(name))
             if self.peek().text.lower() in ("contains", "matches", "~"):
-                self.need(TRANSPORT if name != "frame" else NO_DECODE)
+                self.need(FULL if name != "frame" else NO_DECODE)
                 return self.protocol_bytes(name)
             if self.peek().text.lower() in _COMPARE | set(_WORD_OPS) | {"in", "="}:
                 raise FilterError(
@@ -322,7 +318,7 @@ class _Parser:
                 f"'{kind}' at column {token.column} needs a value after it, not {value.shown()}"
             )
         text = value.text.strip('"')
-        self.need(TRANSPORT)
+        self.need(FULL)
         if kind == "port":
             port = _int(text, value)
             if not 0 <= port <= 0xFFFF:
@@ -331,12 +327,18 @@ class _Parser:
                 )
             return self.restricted(protocol, ("port", direction), lambda v: v == port)
         if kind == "net":
+            if ":" in text:
+                net6 = _network6(text, value)
+                return self.restricted(protocol, ("ipv6", direction), lambda v: v in net6)
             net = _network(text, value)
             return self.restricted(protocol, ("ipv4", direction), lambda v: v in net)
         if "/" in text:
             raise FilterError(
                 f"'host' takes one address, not the network {text} at column {value.column} (use net)"
             )
+        if not link and text.count(":") >= 2 and _is_ipv6(text):
+            address6 = IPv6Address(text)
+            return self.restricted(protocol, ("ipv6", direction), lambda v: v == address6)
         if link or ":" in text or "-" in text:
             mac = _mac(text, value)
             return self.restricted(protocol, ("mac", direction), lambda v: v == mac)
@@ -404,7 +406,9 @@ class _Parser:
             if kind != "str":
                 raise FilterError(f"'{op}' works on text fields; {shown} holds {_TYPE_TEXT[kind]}")
             return _string_test(op, extract, value)
-        if op in _ORDERED and kind in ("mac", "str", "bool"):
+        if kind == "none":
+            raise FilterError(f"{shown} is a label with no value: test it alone (just {shown})")
+        if op in _ORDERED and kind in ("mac", "str", "bool", "bytes", "ipv6"):
             raise FilterError(
                 f"'{op_token.text}' cannot order {_TYPE_TEXT[kind]} ({shown}); use == or !="
             )
@@ -501,6 +505,9 @@ _TYPE_TEXT = {
     "float": "a number",
     "bool": "true or false",
     "ipv4": "an IPv4 address",
+    "ipv6": "an IPv6 address",
+    "bytes": "bytes",
+    "none": "no value",
     "mac": "a MAC address",
     "str": "text",
 }
@@ -528,17 +535,29 @@ def _field(name: str) -> tuple[str, Extractor]:
     relative `tcp.seq`, `frame.time_relative` …) are read from the record's `extra` when the
     reader ran the capture's state (`workbench dissect`); otherwise from the frame alone."""
     own = FIELDS.get(name)
+    if name in AS_CAPTURED:  # a rebuilt datagram's frame: the header field as captured
+        return own[0], _extra_first(name, own[1])
     if name not in STATE_FIELDS:
         return own
     alone = own[1] if own is not None else (lambda d, r: ())
 
-    def extract(d: Decoded, r) -> tuple:
+    def extract(d: Frame, r) -> tuple:
         extra = getattr(r, "extra", None)
         if extra is None:
             return alone(d, r)
         return extra.get(name, ())
 
     return STATE_FIELDS[name], extract
+
+
+def _extra_first(name: str, own: Extractor) -> Extractor:
+    def extract(d: Frame, r) -> tuple:
+        extra = getattr(r, "extra", None)
+        if extra and name in extra:
+            return extra[name]
+        return own(d, r)
+
+    return extract
 
 
 def _any_field(names: tuple[str, ...], test: Callable[[object], bool]) -> Predicate:
@@ -575,11 +594,19 @@ def _literal(kind: str, token: _Token, shown: str):
         return _address(text, token, shown)
     if kind == "mac":
         return _mac(text, token)
+    if kind == "ipv6":
+        if "/" in text:
+            return _network6(text, token)
+        if not _is_ipv6(text):
+            raise FilterError(f"{shown} wants an IPv6 address like fe80::1, not '{text}' (column {token.column})")
+        return IPv6Address(text)
+    if kind == "bytes":
+        return _bytes_literal(token)
     raise FilterError(f"cannot compare {shown}")  # pragma: no cover
 
 
 def _test(op: str, kind: str, literal, token: _Token) -> Callable[[object], bool]:
-    if isinstance(literal, IPv4Network):
+    if isinstance(literal, (IPv4Network, IPv6Network)):
         if op in ("==", "!="):
             return lambda v: v in literal
         raise FilterError(
@@ -604,26 +631,19 @@ def _string_test(op: str, extract: Extractor, token: _Token) -> Predicate:
     return lambda d, r: any(pattern.search(v) for v in extract(d, r))
 
 
-def _layer_start(name: str) -> Callable[[Decoded], int | None]:
-    """Where protocol `name`'s bytes start in the frame (0 for frame and eth), or None."""
-    if name in ("frame", "eth"):
+def _layer_start(name: str) -> Callable[[Frame], int | None]:
+    """Where protocol `name`'s bytes start in the frame (0 for frame), or None."""
+    if name == "frame":
         return lambda d: 0
-    has = PROTOCOLS[name]
-    kinds = _LAYER_KINDS.get(name, ())
+    name = PROTOCOL_ALIASES.get(name, name)
 
-    def start(d: Decoded) -> int | None:
-        for layer, offset in zip(d.layers, d.offsets, strict=False):
-            if type(layer).__name__ in kinds:
-                return offset
-        return None if not has(d, None) else (d.error_offset or 0)
+    def start(d: Frame) -> int | None:
+        for layer in d.layers:
+            if layer.protocol.name == name:
+                return layer.start
+        return None
 
     return start
-
-
-_LAYER_KINDS = {
-    "arp": ("ARP",), "ip": ("IPv4",), "icmp": ("ICMP",), "udp": ("UDP",), "tcp": ("TCP",),
-    "dns": ("DNS",), "dhcp": ("DHCP",), "bootp": ("DHCP",), "http": ("HTTPRequest", "HTTPResponse"),
-}
 
 
 def _slice(text: str, column: int) -> Callable[[bytes], bytes]:
@@ -646,7 +666,7 @@ def _slice(text: str, column: int) -> Callable[[bytes], bytes]:
 def _as_bytes(value) -> bytes:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
-    if isinstance(value, IPv4Address):
+    if isinstance(value, (IPv4Address, IPv6Address)):
         return value.packed
     if isinstance(value, str):
         return value.encode()
@@ -705,6 +725,21 @@ def _network(text: str, token: _Token) -> IPv4Network:
         raise FilterError(
             f"'{text}' at column {token.column} is not a network like 192.168.1.0/24"
         ) from None
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _network6(text: str, token: _Token) -> IPv6Network:
+    try:
+        return IPv6Network(text, strict=False)
+    except ValueError:
+        raise FilterError(f"'{text}' at column {token.column} is not a network like fe80::/64") from None
 
 
 def _mac(text: str, token: _Token) -> MAC:

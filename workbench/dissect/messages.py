@@ -35,6 +35,7 @@ class _Message:
     chunked: bool = False
     until_close: bool = False
     has_body: bool = False
+    head: bytes = b""  # the head as it came (first line, headers, blank line)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class MessageNote:
     protocol: str
     info: str | None  # the whole Info (the first line), or None: keep TCP's own Info
     chain: tuple[str, ...] = ()  # the protocols above TCP, as frame.protocols names them
+    head: bytes = b""  # a completed message's head, for the fields tshark shows on this frame
 
 
 class HttpMessages:
@@ -73,16 +75,14 @@ class HttpMessages:
                 return MessageNote("TCP", message.first_line + SEGMENT_OF_PDU)
             return MessageNote("TCP", None)
         del self._open[key]
-        if first and done:  # all in this one segment: the frame's own decode says it
-            return MessageNote("HTTP", _info(message), _chain(message))
-        return MessageNote("HTTP", _info(message), _chain(message))
+        return MessageNote("HTTP", _info(message), _chain(message), message.head)
 
     def closing(self, f: Facts, note: TcpNote) -> MessageNote | None:
         """A FIN ends a message that runs until the connection closes (HTTP/1.0, no length)."""
         message = self._open.get((note.stream, f.src, f.sport))
         if message is not None and message.until_close:
             del self._open[(note.stream, f.src, f.sport)]
-            return MessageNote("HTTP", _info(message), _chain(message))
+            return MessageNote("HTTP", _info(message), _chain(message), message.head)
         return None
 
 
@@ -99,7 +99,8 @@ def _feed(m: _Message, data: bytes) -> bool | None:
             if len(m.buffer) > MAX_HEAD:
                 return True
             return None
-        _read_head(m, bytes(m.buffer[:head_end]))
+        m.head = bytes(m.buffer[: head_end + 4])
+        _read_head(m, m.head[:head_end])
         body = bytes(m.buffer[head_end + 4 :])
         m.buffer = bytearray()
         return _body(m, body)
@@ -143,9 +144,15 @@ def _body(m: _Message, data: bytes) -> bool | None:
 
 
 def _info(m: _Message) -> str:
-    if m.media and m.has_body:
+    if shows_media(m.media) and m.has_body:
         return f"{m.first_line}  ({m.media})"
     return m.first_line + " "  # tshark leaves a space after the first line
+
+
+def shows_media(media: str | None) -> bool:
+    """tshark names a body's media type in Info when a dissector of its own takes it: text
+    (data-text-lines) does; a body it hands to plain data (application/octet-stream) does not."""
+    return bool(media) and media.startswith("text/")
 
 
 def _chain(m: _Message) -> tuple[str, ...]:
@@ -153,4 +160,4 @@ def _chain(m: _Message) -> tuple[str, ...]:
         return ("http",)
     if m.media.startswith("text/"):
         return ("http", "data-text-lines")
-    return ("http", "media")
+    return ("http", "data")  # tshark 4.0 hands a body of other types to its data dissector

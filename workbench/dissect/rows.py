@@ -1,11 +1,13 @@
-"""Packet-list rows: Wireshark's columns for one frame, from our fast decoder, behind a small LRU.
+"""Packet-list rows: Wireshark's columns for one frame, from the protocol model, behind a small LRU.
 
-A row is decoded when it is first shown and kept while it is among the most recently shown
-(`RowCache`), so scrolling a million-frame trace decodes only the rows that pass the screen.
-`kind` names the colouring rule (arp, icmp, icmp-error, tcp, udp, dns, dhcp, http, ip,
-malformed, bad-checksum, other) that the packet list turns into a theme class. A frame with a
-wrong IPv4, ICMP, UDP or TCP checksum (a link fault corrupted it, or a crafted frame) is
-"bad-checksum", as Wireshark's "Checksum Errors" rule would mark it.
+A row comes from `stack.proto` (`Frame.row()`: the same declarations as the field tree and
+the display filter) when it is first shown, and is kept while it is among the most recently
+shown (`RowCache`), so scrolling a million-frame trace decodes only the rows that pass the
+screen. `kind` names the colouring rule each protocol declares (arp, icmp, icmp-error, tcp,
+udp, dns, dhcp, http, ip, other) or malformed, or bad-checksum for a frame with a wrong IPv4,
+ICMP, ICMPv6, UDP or TCP checksum, as Wireshark's "Checksum Errors" rule would mark it.
+A record's link type (Ethernet, Linux cooked SLL/SLL2) and its length on the wire (a frame
+cut by the capture's snaplen) are read from the record.
 """
 
 from __future__ import annotations
@@ -14,50 +16,21 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from stack.proto.frame import dissect_frame, dissect_record
+from stack.proto.model import Row
 from stack.trace import FrameRecord
-from stack.wire.decode import Decoded, decode
-from workbench.dissect.verdict import checks
 
-_KINDS = {
-    "ARP": "arp",
-    "ICMP": "icmp",
-    "TCP": "tcp",
-    "UDP": "udp",
-    "DNS": "dns",
-    "DHCP": "dhcp",
-    "BOOTP": "dhcp",
-    "HTTP": "http",
-    "IPv4": "ip",
-}
-_ICMP_ERRORS = ("Destination unreachable", "Time-to-live exceeded", "Redirect")
+__all__ = ["Columns", "ColumnWidths", "Row", "RowCache", "row_of", "row_of_record"]
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    protocol: str
-    source: str
-    destination: str
-    info: str
-    kind: str
-
-
-def row_of(data: bytes) -> Row:
+def row_of(data: bytes, link_type: int = 1) -> Row:
     """The Protocol, Source, Destination and Info columns of one frame, and its colour rule."""
-    return row_from(decode(data), data)
+    return dissect_frame(data, link_type).row()
 
 
-def row_from(decoded: Decoded, data: bytes | None = None) -> Row:
-    """`row_of` for a frame already decoded; checksums are checked only if `data` is given."""
-    summary = decoded.summary()
-    if decoded.error is not None:
-        kind = "malformed"
-    elif data is not None and any(check.ok is False for check in checks(decoded, data)):
-        kind = "bad-checksum"
-    else:
-        kind = _KINDS.get(summary.protocol, "other")
-        if kind == "icmp" and summary.info.startswith(_ICMP_ERRORS):
-            kind = "icmp-error"
-    return Row(summary.protocol, summary.source, summary.destination, summary.info, kind)
+def row_of_record(record: FrameRecord) -> Row:
+    """The row of a record (its link type, length on the wire and comments as read)."""
+    return dissect_record(record).row()
 
 
 class RowCache:
@@ -75,7 +48,7 @@ class RowCache:
         if row is not None:
             rows.move_to_end(index)
             return row
-        row = row_of(self.frames[index].data)
+        row = row_of_record(self.frames[index])
         self.decodes += 1
         rows[index] = row
         if len(rows) > self.size:

@@ -45,13 +45,13 @@ class Statistics:
                 raise StatisticsError(f"-z {item} is not a statistic we know; try {_USAGE}")
         return cls(wanted, display_filter)
 
-    def add(self, notes, decoded, record) -> None:
+    def add(self, notes, frame, record) -> None:
         f = notes.facts
         if self.origin_ns is None:
             self.origin_ns = f.ns
         self.facts.append(f)
         if any(w[0] == "phs" for w in self.wanted):
-            self.chains.append((protocol_chain(notes, decoded), f.length))
+            self.chains.append((protocol_chain(notes, frame), f.length))
         if notes.tcp is not None and any(w[0] == "follow" and w[2] == notes.tcp.stream for w in self.wanted):
             self.segments.setdefault(notes.tcp.stream, []).append((f, notes.tcp))
 
@@ -72,17 +72,8 @@ class Statistics:
         return "".join(parts)
 
 
-_LAYER_NAMES = {
-    "Ethernet": "eth", "ARP": "arp", "IPv4": "ip", "ICMP": "icmp", "UDP": "udp", "TCP": "tcp",
-    "DNS": "dns", "DHCP": "dhcp", "HTTPRequest": "http", "HTTPResponse": "http",
-}
-
-
-def protocol_chain(notes, decoded) -> tuple[str, ...]:
-    """The frame's protocols as tshark's `frame.protocols` names them, without `ethertype`."""
-    chain = [_LAYER_NAMES.get(type(layer).__name__, type(layer).__name__.lower()) for layer in decoded.layers]
-    if not chain:
-        return notes.facts.protocols
-    if notes.fragment is not None:
-        return tuple(chain[:2]) + ("data",)
-    return tuple(chain)
+def protocol_chain(notes, frame) -> tuple[str, ...]:
+    """The frame's protocols as tshark's `frame.protocols` names them, without `ethertype`
+    (`frame` is the protocol model's dissection, `stack.proto.frame.Frame`)."""
+    chain = frame.protocol_names()
+    return tuple(chain) if chain else notes.facts.protocols
