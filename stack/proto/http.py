@@ -42,6 +42,10 @@ FILE_DATA = Field("http.file_data", "File Data", "bytes")
 PARTIAL = Field("http.partial", "Partial message", NONE, generated=True, filterable=False)
 
 
+# tshark 4.0's HTTP ports, and 8000 (`python3 -m http.server`), which its heuristic takes
+TCP_PORTS = (80, 3128, 3132, 5985, 8000, 8080, 8088, 11371)
+
+
 def _looks(data: bytes) -> bool:
     return wire.looks_like_http(data)
 
@@ -149,8 +153,8 @@ def _info(layer: Layer) -> str:
     body = len(data) - head
     if length is not None and length > body:
         text += f" [partial message: {len(data)} of {head + length} bytes]"
-    elif not layer.state["request"] and ctype and body:
-        text += f"  ({ctype.split(';')[0]})"
+    elif not layer.state["request"] and ctype and body and ctype.startswith("text/"):
+        text += f"  ({ctype.split(';')[0]})"  # a text body, as tshark names it (not octet-stream)
     return text
 
 
@@ -159,5 +163,5 @@ PROTOCOL = Protocol(
     fields=(REQUEST, RESPONSE, LINE, METHOD, URI, REQ_VERSION, RESP_VERSION, CODE, CODE_DESC, PHRASE, REQUEST_LINE,
             RESPONSE_LINE, *HEADERS.values(), OTHER, CONTENT_LENGTH, FILE_DATA, PARTIAL),
     walk=_walk, items=_items, info=_info, heuristic=_looks,
-    binds=(("tcp.port", 80), ("tcp.port", 8080), ("tcp.port", 8000)), colour="http",
+    binds=tuple(("tcp.port", port) for port in TCP_PORTS), colour="http",
 )

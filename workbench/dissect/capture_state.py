@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from workbench.dissect.facts import IP_ICMP, IP_ICMPV6, IP_TCP, TCP_FIN, TCP_SYN, Facts, facts_of
-from workbench.dissect.messages import SEGMENT_OF_PDU, HttpMessages, MessageNote, shows_media
+from workbench.dissect.messages import SEGMENT_OF_PDU, HttpMessages, MessageNote
 from workbench.dissect.reassembly import IpReassembly
 from workbench.dissect.tcp_analysis import TcpAnalysis, TcpNote
 
@@ -61,10 +61,6 @@ class FrameNotes:
             info = note.prefix + info
         if protocol in ("DNS", "MDNS", "LLMNR"):
             info = _dns_sections(info, self.facts)
-        if protocol == "HTTP" and info.startswith("HTTP/"):
-            media = _content_type(self.facts.payload)
-            if shows_media(media):
-                info = f"{info}  ({media})"
         if protocol == "ICMP":
             info = _ECHO_SEQ.sub(lambda m: f"seq={m.group(1)}/{_swap16(int(m.group(1)))}", info, count=1)
         if protocol in ("ICMP", "ICMPv6") and self.reply_to is not None:
@@ -92,18 +88,6 @@ def _dns_sections(info: str, f: Facts) -> str:
 
 def _tcp_only(info: str) -> str:
     return info
-
-
-def _content_type(payload: bytes) -> str | None:
-    """A response's media type, as tshark adds it to Info, when the message has a body."""
-    head, sep, body = payload.partition(b"\r\n\r\n")
-    if not sep:
-        return None
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-type":
-            return value.split(b";")[0].strip().decode("latin-1") or None
-    return None
 
 
 def _swap16(value: int) -> int:
