@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from stack.wire.decode import decode
-from workbench.dissect.capture_state import CaptureState
+from workbench.dissect.capture_state import CaptureState, frame_for
 from workbench.dissect.statistics_cli import protocol_chain
 from workbench.dissect.stats import (
     KINDS,
@@ -57,7 +56,7 @@ class StatisticsPass:
             if index == wanted:
                 wanted = next(next_shown, None)
                 facts.append(notes.facts)
-                chains.append((protocol_chain(notes, decode(notes.frame_bytes or record.data)), notes.facts.length))
+                chains.append((protocol_chain(notes, frame_for(record, notes)), notes.facts.length))
             if len(facts) >= CHUNK or (index + 1) % (4 * CHUNK) == 0:
                 self._add(facts, chains)
                 facts, chains = [], []

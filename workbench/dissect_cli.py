@@ -25,10 +25,10 @@ import os
 import sys
 from typing import TextIO
 
-from stack.proto.frame import Frame, dissect_frame
+from stack.proto.frame import Frame
 from workbench.dissect import field_text
 from workbench.dissect.capture import CaptureError, read_capture
-from workbench.dissect.capture_state import CaptureState
+from workbench.dissect.capture_state import CaptureState, frame_for
 from workbench.dissect.filter import FilterError, compile_filter
 from workbench.dissect.frame_view import FrameView
 from workbench.dissect.names import column_name
@@ -142,29 +142,6 @@ def _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, o
     if stats is not None:
         write(stats.text(names))
     out.flush()
-
-
-def frame_for(record, notes) -> Frame:
-    """The record dissected by the model as tshark's single pass shows it: the frame that
-    completes an IP datagram with the whole datagram in it; a retransmission, or a segment of
-    a longer HTTP message, with nothing above TCP (tshark hands those bytes to no one yet);
-    the segment that completes such a message with the message's head dissected above TCP."""
-    rebuilt = notes.frame_bytes
-    frame = dissect_frame(
-        rebuilt or record.data, getattr(record, "link_type", 1), number=record.id, time=record.time,
-        wire_length=None if rebuilt else getattr(record, "wire_length", None),
-        comments=tuple(getattr(record, "comments", ()) or ()), segment=getattr(record, "segment", "") or "",
-    )
-    message = notes.message
-    if notes.tcp is not None and {"retransmission", "spurious_retransmission"} & set(notes.tcp.flags):
-        frame.replace_above("tcp")
-    elif message is not None and message.protocol == "TCP":
-        frame.replace_above("tcp")
-    elif message is not None and message.head and not frame.has("http"):
-        f = notes.facts
-        frame.replace_above("tcp", Frame(message.head, bound=("tcp.port", (f.sport, f.dport))).layers)
-        notes.fields["frame.protocols"] = (":".join([frame.protocols(), *message.chain[1:]]),)
-    return frame
 
 
 class Row:

@@ -76,4 +76,6 @@ def protocol_chain(notes, frame) -> tuple[str, ...]:
     """The frame's protocols as tshark's `frame.protocols` names them, without `ethertype`
     (`frame` is the protocol model's dissection, `stack.proto.frame.Frame`)."""
     chain = frame.protocol_names()
+    if len(chain) > 1 and chain[-1] == "data" and chain[-2] in ("icmp", "icmpv6"):
+        chain.pop()  # an echo's payload: tshark's io,phs does not count it as data
     return tuple(chain) if chain else notes.facts.protocols
