@@ -366,3 +366,24 @@ def workbench_cmd(*args: str) -> list[str]:
 
 
 CLI_ENV = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def make_corpus_in_namespaces(prefix: str, out: Path, tools: tuple[str, ...]) -> dict:
+    """tests/live/oracle_captures.py's captures, made by real tools between two namespaces of
+    this test's own (IPv6 off but where a story turns it on), which are removed afterwards."""
+    from tests.live.oracle_captures import make_corpus
+
+    need_tools(*tools)
+    problem = _live_problem()
+    need(problem is None, problem or "")
+    spaces = [Namespace(unique(prefix)), Namespace(unique(prefix))]
+    try:
+        for ns in spaces:
+            subprocess.run(["ip", "netns", "add", ns.name], check=True, capture_output=True)
+            for key in ("all", "default"):
+                ns.run("sysctl", "-qw", f"net.ipv6.conf.{key}.disable_ipv6=1", check=True)
+            ns.ip("link", "set", "lo", "up")
+        return make_corpus(spaces[0], spaces[1], out)
+    finally:
+        for ns in spaces:
+            subprocess.run(["ip", "netns", "del", ns.name], capture_output=True)

@@ -11,8 +11,7 @@ import subprocess
 
 import pytest
 
-from tests.live.conftest import Namespace, _live_problem, need, need_tools, unique
-from tests.live.oracle_captures import make_corpus
+from tests.live.conftest import make_corpus_in_namespaces
 from workbench.capture_follow import follow_frame
 from workbench.capture_session import CaptureSession
 from workbench.capture_stats import StatisticsPass
@@ -25,20 +24,7 @@ TOOLS = ("tshark", "editcap", "tcpdump", "dnsmasq", "busybox", "curl", "dig", "e
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    need_tools(*TOOLS)
-    problem = _live_problem()
-    need(problem is None, problem or "")
-    spaces = [Namespace(unique("wbca")), Namespace(unique("wbca"))]
-    try:
-        for ns in spaces:
-            subprocess.run(["ip", "netns", "add", ns.name], check=True, capture_output=True)
-            for key in ("all", "default"):
-                ns.run("sysctl", "-qw", f"net.ipv6.conf.{key}.disable_ipv6=1", check=True)
-            ns.ip("link", "set", "lo", "up")
-        made = make_corpus(spaces[0], spaces[1], tmp_path_factory.mktemp("corpus"))
-    finally:
-        for ns in spaces:
-            subprocess.run(["ip", "netns", "del", ns.name], capture_output=True)
+    made = make_corpus_in_namespaces("wbca", tmp_path_factory.mktemp("corpus"), TOOLS)
     return made
 
 

@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import subprocess
 import sys
 
 import pytest
 
-from tests.live.conftest import REPO, Namespace, _live_problem, need, need_tools, unique
-from tests.live.oracle_captures import make_corpus
+from tests.live.conftest import REPO, make_corpus_in_namespaces
 
 pytestmark = pytest.mark.live
 
@@ -39,20 +37,7 @@ LOSSY = "tcp_loss"  # the capture whose loss pattern changes every run
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    need_tools(*TOOLS)
-    problem = _live_problem()
-    need(problem is None, problem or "")
-    spaces = [Namespace(unique("wbor")), Namespace(unique("wbor"))]
-    try:
-        for ns in spaces:
-            subprocess.run(["ip", "netns", "add", ns.name], check=True, capture_output=True)
-            for key in ("all", "default"):
-                ns.run("sysctl", "-qw", f"net.ipv6.conf.{key}.disable_ipv6=1", check=True)
-            ns.ip("link", "set", "lo", "up")
-        made = make_corpus(spaces[0], spaces[1], tmp_path_factory.mktemp("oracle"))
-    finally:
-        for ns in spaces:
-            subprocess.run(["ip", "netns", "del", ns.name], capture_output=True)
+    made = make_corpus_in_namespaces("wbor", tmp_path_factory.mktemp("oracle"), TOOLS)
     return {name: str(path) for name, path in made.items()}
 
 
