@@ -89,6 +89,7 @@ class WorkbenchApp(App):
         self.session = session
         self.switch_screen(MainScreen(session))
         if note:
+            self.clear_notifications()  # one toast for the latest step back, however fast ⌫ repeats
             self.call_after_refresh(self.notify, note, timeout=4)
 
     def open_lab(self, spec: LabSpec | CaptureSession) -> None:
