@@ -5,7 +5,9 @@ from setuptools import find_namespace_packages, setup
 
 setup(
     packages=[
-        *find_namespace_packages(include=["stack", "stack.*", "workbench", "workbench.*"], exclude=["*.__pycache__"]),
+        *find_namespace_packages(
+            include=["stack", "stack.*", "workbench", "workbench.*"], exclude=["*.__pycache__"]
+        ),
         "workbench.themes",
     ],
 )

@@ -97,7 +97,9 @@ def main() -> None:
     rates = measure(hosts, args.mb, args.runs)
     base = rates[hosts[0]]
     for n, rate in rates.items():
-        print(f"  {n:4} hosts on the bus: {rate:9,.0f} frames per CPU second   per-frame cost {base / rate:4.2f}× that of {hosts[0]} hosts")
+        print(
+            f"  {n:4} hosts on the bus: {rate:9,.0f} frames per CPU second   per-frame cost {base / rate:4.2f}× that of {hosts[0]} hosts"
+        )
 
 
 if __name__ == "__main__":

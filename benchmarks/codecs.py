@@ -81,29 +81,58 @@ def _a(ip: IPv4Address) -> bytes:
 
 def dpkt_arp() -> bytes:
     arp = dpkt.arp.ARP(op=1, sha=bytes(PC_MAC), spa=_a(PC), tha=bytes(6), tpa=_a(GW))
-    return bytes(dpkt.ethernet.Ethernet(dst=bytes(BROADCAST), src=bytes(PC_MAC), type=dpkt.ethernet.ETH_TYPE_ARP, data=arp)) + bytes(18)
+    return bytes(
+        dpkt.ethernet.Ethernet(
+            dst=bytes(BROADCAST), src=bytes(PC_MAC), type=dpkt.ethernet.ETH_TYPE_ARP, data=arp
+        )
+    ) + bytes(18)
 
 
 def dpkt_ping() -> bytes:
-    icmp = dpkt.icmp.ICMP(type=8, code=0, data=dpkt.icmp.ICMP.Echo(id=0x1234, seq=1, data=PING_DATA))
+    icmp = dpkt.icmp.ICMP(
+        type=8, code=0, data=dpkt.icmp.ICMP.Echo(id=0x1234, seq=1, data=PING_DATA)
+    )
     ip = dpkt.ip.IP(src=_a(PC), dst=_a(DNS_SERVER), p=1, id=0x4D2, df=1, ttl=64, data=icmp)
-    return bytes(dpkt.ethernet.Ethernet(dst=bytes(GW_MAC), src=bytes(PC_MAC), type=dpkt.ethernet.ETH_TYPE_IP, data=ip))
+    return bytes(
+        dpkt.ethernet.Ethernet(
+            dst=bytes(GW_MAC), src=bytes(PC_MAC), type=dpkt.ethernet.ETH_TYPE_IP, data=ip
+        )
+    )
 
 
 def dpkt_tcp() -> bytes:
     opts = b"\x01\x01\x08\x0a" + (3_141_592).to_bytes(4, "big") + (2_718_281).to_bytes(4, "big")
-    tcp = dpkt.tcp.TCP(sport=49152, dport=80, seq=1_000_001, ack=2_000_001, flags=dpkt.tcp.TH_ACK | dpkt.tcp.TH_PUSH,
-                       win=502, opts=opts, off=5 + len(opts) // 4, data=HTTP_DATA)
+    tcp = dpkt.tcp.TCP(
+        sport=49152,
+        dport=80,
+        seq=1_000_001,
+        ack=2_000_001,
+        flags=dpkt.tcp.TH_ACK | dpkt.tcp.TH_PUSH,
+        win=502,
+        opts=opts,
+        off=5 + len(opts) // 4,
+        data=HTTP_DATA,
+    )
     ip = dpkt.ip.IP(src=_a(PC), dst=_a(WWW), p=6, id=0x4D3, df=1, ttl=64, data=tcp)
-    return bytes(dpkt.ethernet.Ethernet(dst=bytes(GW_MAC), src=bytes(PC_MAC), type=dpkt.ethernet.ETH_TYPE_IP, data=ip))
+    return bytes(
+        dpkt.ethernet.Ethernet(
+            dst=bytes(GW_MAC), src=bytes(PC_MAC), type=dpkt.ethernet.ETH_TYPE_IP, data=ip
+        )
+    )
 
 
 def dpkt_dns() -> bytes:
-    query = dpkt.dns.DNS(id=0xBEEF, op=dpkt.dns.DNS_RD, qd=[dpkt.dns.DNS.Q(name="www.google.com", type=1, cls=1)])
+    query = dpkt.dns.DNS(
+        id=0xBEEF, op=dpkt.dns.DNS_RD, qd=[dpkt.dns.DNS.Q(name="www.google.com", type=1, cls=1)]
+    )
     data = bytes(query)
     udp = dpkt.udp.UDP(sport=50123, dport=53, ulen=8 + len(data), data=data)
     ip = dpkt.ip.IP(src=_a(PC), dst=_a(DNS_SERVER), p=17, id=0x4D4, ttl=64, data=udp)
-    return bytes(dpkt.ethernet.Ethernet(dst=bytes(GW_MAC), src=bytes(PC_MAC), type=dpkt.ethernet.ETH_TYPE_IP, data=ip))
+    return bytes(
+        dpkt.ethernet.Ethernet(
+            dst=bytes(GW_MAC), src=bytes(PC_MAC), type=dpkt.ethernet.ETH_TYPE_IP, data=ip
+        )
+    )
 
 
 def dpkt_parse(frame: bytes):
@@ -139,7 +168,10 @@ def parse_arp(frame: bytes) -> ARP:
 def same_arp(ours: ARP, theirs) -> bool:
     arp = theirs[ScapyARP]
     return (str(ours.sender_mac), str(ours.sender_ip), str(ours.target_ip), ours.op) == (
-        arp.hwsrc, arp.psrc, arp.pdst, arp.op,
+        arp.hwsrc,
+        arp.psrc,
+        arp.pdst,
+        arp.op,
     )
 
 
@@ -167,7 +199,12 @@ def parse_ping(frame: bytes) -> ICMP:
 
 def same_ping(ours: ICMP, theirs) -> bool:
     icmp = theirs[ScapyICMP]
-    return (ours.ident, ours.seq, ours.checksum, ours.payload) == (icmp.id, icmp.seq, icmp.chksum, icmp.load)
+    return (ours.ident, ours.seq, ours.checksum, ours.payload) == (
+        icmp.id,
+        icmp.seq,
+        icmp.chksum,
+        icmp.load,
+    )
 
 
 # TCP segment with 1,000 bytes ------------------------------------------------------------------
@@ -175,8 +212,16 @@ def same_ping(ours: ICMP, theirs) -> bool:
 
 def ours_tcp() -> bytes:
     tcp = TCP.make(
-        PC, WWW, 49152, 80, seq=1_000_001, ack=2_000_001, flags=ACK | PSH, window=502,
-        options=(TcpOption.nop(), TcpOption.nop(), TcpOption.timestamp(3_141_592, 2_718_281)), payload=HTTP_DATA,
+        PC,
+        WWW,
+        49152,
+        80,
+        seq=1_000_001,
+        ack=2_000_001,
+        flags=ACK | PSH,
+        window=502,
+        options=(TcpOption.nop(), TcpOption.nop(), TcpOption.timestamp(3_141_592, 2_718_281)),
+        payload=HTTP_DATA,
     )
     ip = IPv4.make(PC, WWW, PROTO_TCP, tcp.build(), ident=0x4D3, df=True)
     return Ethernet.make(GW_MAC, PC_MAC, ETH_IPV4, ip.build()).build()
@@ -187,7 +232,12 @@ def scapy_tcp() -> bytes:
         Ether(dst=str(GW_MAC), src=str(PC_MAC))
         / IP(src=str(PC), dst=str(WWW), id=0x4D3, flags="DF")
         / ScapyTCP(
-            sport=49152, dport=80, seq=1_000_001, ack=2_000_001, flags="PA", window=502,
+            sport=49152,
+            dport=80,
+            seq=1_000_001,
+            ack=2_000_001,
+            flags="PA",
+            window=502,
             options=[("NOP", None), ("NOP", None), ("Timestamp", (3_141_592, 2_718_281))],
         )
         / Raw(HTTP_DATA)
@@ -201,7 +251,12 @@ def parse_tcp(frame: bytes) -> TCP:
 def same_tcp(ours: TCP, theirs) -> bool:
     tcp = theirs[ScapyTCP]
     return (ours.seq, ours.ack, ours.flags, ours.checksum, ours.timestamps, ours.payload) == (
-        tcp.seq, tcp.ack, int(tcp.flags), tcp.chksum, tcp.options[2][1], tcp.load,
+        tcp.seq,
+        tcp.ack,
+        int(tcp.flags),
+        tcp.chksum,
+        tcp.options[2][1],
+        tcp.load,
     )
 
 
@@ -232,14 +287,35 @@ def same_dns(ours: DNS, theirs) -> bool:
     dns = theirs[ScapyDNS]
     question = dns.qd[0]
     return (ours.id, ours.rd, ours.questions[0].name, ours.questions[0].qtype) == (
-        dns.id, bool(dns.rd), question.qname.decode().rstrip("."), question.qtype,
+        dns.id,
+        bool(dns.rd),
+        question.qname.decode().rstrip("."),
+        question.qtype,
     )
 
 
 CASES = [
     Case("ARP request", ours_arp, scapy_arp, parse_arp, Ether, same_arp, dpkt_arp, dpkt_parse),
-    Case("ICMP echo request", ours_ping, scapy_ping, parse_ping, Ether, same_ping, dpkt_ping, dpkt_parse),
-    Case("TCP segment, 1,000 B", ours_tcp, scapy_tcp, parse_tcp, Ether, same_tcp, dpkt_tcp, dpkt_parse),
+    Case(
+        "ICMP echo request",
+        ours_ping,
+        scapy_ping,
+        parse_ping,
+        Ether,
+        same_ping,
+        dpkt_ping,
+        dpkt_parse,
+    ),
+    Case(
+        "TCP segment, 1,000 B",
+        ours_tcp,
+        scapy_tcp,
+        parse_tcp,
+        Ether,
+        same_tcp,
+        dpkt_tcp,
+        dpkt_parse,
+    ),
     Case("DNS query", ours_dns, scapy_dns, parse_dns, Ether, same_dns, dpkt_dns, dpkt_parse_dns),
 ]
 
@@ -256,34 +332,57 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3 runs per figure instead of 7")
     repeat = 3 if parser.parse_args().quick else 7
 
-    print(f"Python {sys.version.split()[0]} ({platform.python_implementation()}) on {platform.machine()}, "
-          f"{platform.system()}; scapy {scapy_version}, dpkt {dpkt.__version__}; load average {__import__('os').getloadavg()[0]:.1f}")
-    print(f"best of {repeat} timeit runs per figure; µs per frame; × = how many times faster ours is\n")
+    print(
+        f"Python {sys.version.split()[0]} ({platform.python_implementation()}) on {platform.machine()}, "
+        f"{platform.system()}; scapy {scapy_version}, dpkt {dpkt.__version__}; load average {__import__('os').getloadavg()[0]:.1f}"
+    )
+    print(
+        f"best of {repeat} timeit runs per figure; µs per frame; × = how many times faster ours is\n"
+    )
 
     rows = []
     for case in CASES:
         frame = case.ours_build()
         theirs = case.scapy_build()
         if frame != theirs:
-            sys.exit(f"{case.name}: our bytes differ from scapy's\n ours   {frame.hex()}\n scapy  {theirs.hex()}")
+            sys.exit(
+                f"{case.name}: our bytes differ from scapy's\n ours   {frame.hex()}\n scapy  {theirs.hex()}"
+            )
         if case.dpkt_build() != frame:
-            sys.exit(f"{case.name}: our bytes differ from dpkt's\n ours   {frame.hex()}\n dpkt   {case.dpkt_build().hex()}")
+            sys.exit(
+                f"{case.name}: our bytes differ from dpkt's\n ours   {frame.hex()}\n dpkt   {case.dpkt_build().hex()}"
+            )
         if not case.same_fields(case.ours_parse(frame), case.scapy_parse(frame)):
             sys.exit(f"{case.name}: our parse and scapy's dissection disagree")
-        rows.append((
-            case.name, len(frame),
-            best_us(case.ours_build, repeat), best_us(case.scapy_build, repeat),
-            best_us(lambda case=case, frame=frame: case.ours_parse(frame), repeat),
-            best_us(lambda case=case, frame=frame: case.scapy_parse(frame), repeat),
-            best_us(case.dpkt_build, repeat),
-            best_us(lambda case=case, frame=frame: case.dpkt_parse(frame), repeat),
-        ))
+        rows.append(
+            (
+                case.name,
+                len(frame),
+                best_us(case.ours_build, repeat),
+                best_us(case.scapy_build, repeat),
+                best_us(lambda case=case, frame=frame: case.ours_parse(frame), repeat),
+                best_us(lambda case=case, frame=frame: case.scapy_parse(frame), repeat),
+                best_us(case.dpkt_build, repeat),
+                best_us(lambda case=case, frame=frame: case.dpkt_parse(frame), repeat),
+            )
+        )
 
-    header = (f"{'frame':<22}{'bytes':>6}  │{'build: ours':>12}{'scapy':>8}{'×':>5}{'dpkt':>7}{'×':>6}"
-              f"  │{'parse: ours':>12}{'scapy':>8}{'×':>5}{'dpkt':>7}{'×':>6}")
+    header = (
+        f"{'frame':<22}{'bytes':>6}  │{'build: ours':>12}{'scapy':>8}{'×':>5}{'dpkt':>7}{'×':>6}"
+        f"  │{'parse: ours':>12}{'scapy':>8}{'×':>5}{'dpkt':>7}{'×':>6}"
+    )
     print(header)
     print("─" * len(header))
-    for name, size, build_ours, build_scapy, parse_ours, parse_scapy, build_dpkt, parse_dpkt in rows:
+    for (
+        name,
+        size,
+        build_ours,
+        build_scapy,
+        parse_ours,
+        parse_scapy,
+        build_dpkt,
+        parse_dpkt,
+    ) in rows:
         print(
             f"{name:<22}{size:>6}  │{build_ours:>12.2f}{build_scapy:>8.1f}{build_scapy / build_ours:>5.0f}{build_dpkt:>7.1f}{build_dpkt / build_ours:>6.1f}"
             f"  │{parse_ours:>12.2f}{parse_scapy:>8.1f}{parse_scapy / parse_ours:>5.0f}{parse_dpkt:>7.1f}{parse_dpkt / parse_ours:>6.1f}"

@@ -69,18 +69,26 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "million.pcap")
         write_capture(path, base, count)
-        print(f"capture: {count:,} frames ({len(base)} distinct, the default lab's lan), {os.path.getsize(path) / 1e6:.0f} MB; "
-              f"{os.cpu_count()} CPUs (shared)")
+        print(
+            f"capture: {count:,} frames ({len(base)} distinct, the default lab's lan), {os.path.getsize(path) / 1e6:.0f} MB; "
+            f"{os.cpu_count()} CPUs (shared)"
+        )
         ours = [sys.executable, "-m", "workbench.cli", "dissect", path]
         theirs = [tshark, "-r", path]
         rows = []
-        for label, extra in (("first 50 lines (-c 50)", ["-c", "50"]), ("-Y dns, full pass", ["-Y", "dns"]), ("full listing", [])):
+        for label, extra in (
+            ("first 50 lines (-c 50)", ["-c", "50"]),
+            ("-Y dns, full pass", ["-Y", "dns"]),
+            ("full listing", []),
+        ):
             ours_s, ours_c, ours_m = measure(ours + extra)
             theirs_s, theirs_c, theirs_m = measure(theirs + extra)
             rows.append((label, ours_s, theirs_s, ours_m, theirs_m))
-            print(f"{label:<24} workbench {ours_s:7.2f} s wall {ours_c:7.2f} s CPU {ours_m / 1e6:5.0f} MB   "
-                  f"tshark {theirs_s:7.2f} s wall {theirs_c:7.2f} s CPU {theirs_m / 1e6:5.0f} MB   "
-                  f"ratio: wall {ours_s / theirs_s:5.2f}×  CPU {ours_c / theirs_c:5.2f}×  memory {ours_m / theirs_m:5.2f}×")
+            print(
+                f"{label:<24} workbench {ours_s:7.2f} s wall {ours_c:7.2f} s CPU {ours_m / 1e6:5.0f} MB   "
+                f"tshark {theirs_s:7.2f} s wall {theirs_c:7.2f} s CPU {theirs_m / 1e6:5.0f} MB   "
+                f"ratio: wall {ours_s / theirs_s:5.2f}×  CPU {ours_c / theirs_c:5.2f}×  memory {ours_m / theirs_m:5.2f}×"
+            )
     return 0
 
 

@@ -43,7 +43,15 @@ def idle_cpu(code: str, seconds: float, keys: bytes = b"") -> float:
     master, slave = pty.openpty()
     _set_size(slave, 160, 48)
     env = dict(os.environ, TERM="xterm-256color", PYTHONPATH=str(ROOT))
-    child = subprocess.Popen([sys.executable, "-c", code], stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True, cwd=ROOT)
+    child = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+        cwd=ROOT,
+    )
     os.close(slave)
     try:
         _drain(master, 4.0)  # start-up, first paint, vendor lookups
@@ -71,7 +79,14 @@ def _drain(master: int, seconds: float) -> None:
 
 
 def build_time(code: str) -> float:
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     return float(out.stdout.strip() or 0)
 
 
@@ -91,16 +106,24 @@ def main() -> int:
     builds = [build_time(BUILD) for _ in range(args.runs)]
     processes = [wall(BUILD) for _ in range(args.runs)]
     bare = [wall("pass") for _ in range(args.runs)]
-    print(f"  default lab build (imports + build), in-process: {statistics.median(builds) * 1000:6.0f} ms median of {args.runs}  (aim ≤ 150 ms)")
-    print(f"  the same as a whole process:                     {statistics.median(processes) * 1000:6.0f} ms  (python -c pass: {statistics.median(bare) * 1000:.0f} ms)")
+    print(
+        f"  default lab build (imports + build), in-process: {statistics.median(builds) * 1000:6.0f} ms median of {args.runs}  (aim ≤ 150 ms)"
+    )
+    print(
+        f"  the same as a whole process:                     {statistics.median(processes) * 1000:6.0f} ms  (python -c pass: {statistics.median(bare) * 1000:.0f} ms)"
+    )
     # Medians of a few runs each, interleaved: one run on a shared machine can catch a burst.
     hellos, apps = [], []
     for _ in range(args.idle_runs):
-        hellos.append(idle_cpu(HELLO.replace("self.call_after_refresh(self.report)", "pass"), args.seconds))
+        hellos.append(
+            idle_cpu(HELLO.replace("self.call_after_refresh(self.report)", "pass"), args.seconds)
+        )
         apps.append(idle_cpu(APP, args.seconds, b" "))
     app, hello = statistics.median(apps), statistics.median(hellos)
     runs = ", ".join(f"{a * 100:.1f}" for a in apps)
-    print(f"  idle CPU, app playing the default lab:  {app * 100:5.1f}% of a core, median of {args.idle_runs} × {args.seconds:.0f} s ({runs})  (aim < 2%)")
+    print(
+        f"  idle CPU, app playing the default lab:  {app * 100:5.1f}% of a core, median of {args.idle_runs} × {args.seconds:.0f} s ({runs})  (aim < 2%)"
+    )
     print(f"  idle CPU, bare Textual hello world:     {hello * 100:5.1f}% of a core")
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
     return 0

@@ -133,10 +133,14 @@ def kernel_reference(nbytes: int) -> dict:
             sh("ip", "-n", ns, "link", "set", dev, "up")
             sh("ip", "-n", ns, "link", "set", "lo", "up")
         sh(*in_ns(a, "ping", "-c", "2", "-W", "2", "10.77.0.2"))  # neighbours resolved
-        rtts = ping_times(sh(*in_ns(a, "ping", "-c", str(PINGS), "-i", PING_INTERVAL, "10.77.0.2")).stdout)
+        rtts = ping_times(
+            sh(*in_ns(a, "ping", "-c", str(PINGS), "-i", PING_INTERVAL, "10.77.0.2")).stdout
+        )
         out["ping"] = rtts
         for name, src, dst, dst_ip in (("in", a, b, "10.77.0.2"), ("out", b, a, "10.77.0.1")):
-            recv = subprocess.Popen(in_ns(dst, *peer_argv("recv", dst_ip, 5001)), stdout=subprocess.PIPE, text=True)
+            recv = subprocess.Popen(
+                in_ns(dst, *peer_argv("recv", dst_ip, 5001)), stdout=subprocess.PIPE, text=True
+            )
             try:
                 recv.stdout.readline()
                 sh(*in_ns(src, *peer_argv("send", dst_ip, 5001, nbytes, 1)))
@@ -145,10 +149,14 @@ def kernel_reference(nbytes: int) -> dict:
             finally:
                 recv.kill()
                 recv.wait()
-        echo = subprocess.Popen(in_ns(b, *peer_argv("echo", "10.77.0.2", 7)), stdout=subprocess.PIPE, text=True)
+        echo = subprocess.Popen(
+            in_ns(b, *peer_argv("echo", "10.77.0.2", 7)), stdout=subprocess.PIPE, text=True
+        )
         try:
             echo.stdout.readline()
-            got = json.loads(sh(*in_ns(a, *peer_argv("pingpong", "10.77.0.2", 7, EXCHANGES))).stdout)
+            got = json.loads(
+                sh(*in_ns(a, *peer_argv("pingpong", "10.77.0.2", 7, EXCHANGES))).stdout
+            )
             out["rr_in"] = out["rr_out"] = got["seconds"]
         finally:
             echo.kill()
@@ -190,7 +198,9 @@ class PingPong:
 
 
 async def _ns_run(ns: str, *argv: str, timeout: float = 600) -> str:
-    proc = await asyncio.create_subprocess_exec(*in_ns(ns, *argv), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        *in_ns(ns, *argv), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     out, err = await asyncio.wait_for(proc.communicate(), timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)}: {err.decode().strip()}")
@@ -231,21 +241,52 @@ async def python_floor() -> list[float]:
                     f = os.read(fd, 65536)
                 except BlockingIOError:
                     return
-                if f[12:14] == b"\x08\x06" and f[38:42] == me and f[20:22] == b"\x00\x01":  # ARP who-has me
-                    os.write(fd, f[6:12] + mine + b"\x08\x06" + f[14:20] + b"\x00\x02" + mine + me + f[22:28] + f[28:32])
-                elif f[12:14] == b"\x08\x00" and f[23] == 1 and f[30:34] == me and f[34] == 8:  # echo request to me
+                if (
+                    f[12:14] == b"\x08\x06" and f[38:42] == me and f[20:22] == b"\x00\x01"
+                ):  # ARP who-has me
+                    os.write(
+                        fd,
+                        f[6:12]
+                        + mine
+                        + b"\x08\x06"
+                        + f[14:20]
+                        + b"\x00\x02"
+                        + mine
+                        + me
+                        + f[22:28]
+                        + f[28:32],
+                    )
+                elif (
+                    f[12:14] == b"\x08\x00" and f[23] == 1 and f[30:34] == me and f[34] == 8
+                ):  # echo request to me
                     icmp = 14 + (f[14] & 15) * 4
-                    csum = struct.unpack_from("!H", f, icmp + 2)[0] + 0x0800  # type 8 → 0 (RFC 1624)
+                    csum = (
+                        struct.unpack_from("!H", f, icmp + 2)[0] + 0x0800
+                    )  # type 8 → 0 (RFC 1624)
                     csum = (csum & 0xFFFF) + (csum >> 16)
-                    os.write(fd, f[6:12] + mine + f[12:14] + f[14:26] + f[30:34] + f[26:30] + f[34:icmp]
-                             + b"\x00" + f[icmp + 1 : icmp + 2] + struct.pack("!H", csum) + f[icmp + 4 :])
+                    os.write(
+                        fd,
+                        f[6:12]
+                        + mine
+                        + f[12:14]
+                        + f[14:26]
+                        + f[30:34]
+                        + f[26:30]
+                        + f[34:icmp]
+                        + b"\x00"
+                        + f[icmp + 1 : icmp + 2]
+                        + struct.pack("!H", csum)
+                        + f[icmp + 4 :],
+                    )
 
         loop.add_reader(fd, answer)
         try:
             sh("ip", "-n", ns, "addr", "add", f"{KERNEL}/24", "dev", name)
             sh("ip", "-n", ns, "link", "set", name, "up")
             await _ns_run(ns, "ping", "-c", "2", "-W", "2", ECHO_FLOOR)
-            return ping_times(await _ns_run(ns, "ping", "-c", str(PINGS), "-i", PING_INTERVAL, ECHO_FLOOR))
+            return ping_times(
+                await _ns_run(ns, "ping", "-c", str(PINGS), "-i", PING_INTERVAL, ECHO_FLOOR)
+            )
         finally:
             loop.remove_reader(fd)
             device.close()
@@ -253,7 +294,9 @@ async def python_floor() -> list[float]:
         sh("ip", "netns", "del", ns, check=False)
 
 
-async def workbench_figures(lab: str, keep_events: bool, nbytes: int, profile: bool, trace_file: bool = True) -> dict:
+async def workbench_figures(
+    lab: str, keep_events: bool, nbytes: int, profile: bool, trace_file: bool = True
+) -> dict:
     ns = f"wbbench-k{os.getpid()}"
     tap = f"wbbt{os.getpid() % 100000}"
     out: dict = {}
@@ -285,7 +328,9 @@ async def workbench_figures(lab: str, keep_events: bool, nbytes: int, profile: b
         try:
             sh("ip", "-n", ns, "addr", "add", f"{KERNEL}/24", "dev", tap)
             await _ns_run(ns, "ping", "-c", "2", "-W", "2", PC)
-            out["ping"] = ping_times(await _ns_run(ns, "ping", "-c", str(PINGS), "-i", PING_INTERVAL, PC))
+            out["ping"] = ping_times(
+                await _ns_run(ns, "ping", "-c", str(PINGS), "-i", PING_INTERVAL, PC)
+            )
             ours = prepare(net, f"pc: ping {KERNEL} -c {PINGS} -i {PING_INTERVAL}").start().start()
             finished = loop.create_future()
             ours.when_done(lambda _p: finished.set_result(None))
@@ -371,19 +416,76 @@ def report(ref: dict, wb: dict, args) -> str:
     floor = wb.get("floor") or [float("nan")]
     ratio = pct(wb["ping"], 0.5) / pct(floor, 0.5)
     rows = [
-        ("ping RTT p50, 500/s (kernel's ping)", ms(pct(ref["ping"], 0.5)), f"{ms(pct(wb['ping'], 0.5))} ({ratio:.1f}× the Python floor)", "≤ 0.2 ms, ≤ 3× floor", "0.89 ms (avg)"),
-        ("ping RTT p99, 500/s (kernel's ping)", ms(pct(ref["ping"], 0.99)), ms(pct(wb["ping"], 0.99)), "", ""),
-        ("ping RTT p50 / p99, bare-Python TAP echo", "", f"{ms(pct(floor, 0.5))} / {ms(pct(floor, 0.99))}", "", ""),
-        ("ping RTT p50 / p99 (workbench's ping)", "", f"{ms(pct(wb['ping_ours'], 0.5))} / {ms(pct(wb['ping_ours'], 0.99))}", "", ""),
-        ("TCP goodput kernel → other side", rate(ref, "goodput_in", 0), rate(wb, "goodput_in", 1), "≥ 40 MB/s", "1.6 MB/s"),
-        ("TCP goodput other side → kernel", rate(ref, "goodput_out", 0), rate(wb, "goodput_out", 1), "≥ 20 MB/s", "0.74 MB/s"),
-        ("1-byte req/resp median, kernel asks", ms(statistics.median(ref["rr_in"])), ms(statistics.median(wb["rr_in"])), "≤ 0.5 ms", "2.2–2.8 ms"),
-        ("1-byte req/resp p99, kernel asks", ms(pct(ref["rr_in"], 0.99)), ms(pct(wb["rr_in"], 0.99)), "", ""),
+        (
+            "ping RTT p50, 500/s (kernel's ping)",
+            ms(pct(ref["ping"], 0.5)),
+            f"{ms(pct(wb['ping'], 0.5))} ({ratio:.1f}× the Python floor)",
+            "≤ 0.2 ms, ≤ 3× floor",
+            "0.89 ms (avg)",
+        ),
+        (
+            "ping RTT p99, 500/s (kernel's ping)",
+            ms(pct(ref["ping"], 0.99)),
+            ms(pct(wb["ping"], 0.99)),
+            "",
+            "",
+        ),
+        (
+            "ping RTT p50 / p99, bare-Python TAP echo",
+            "",
+            f"{ms(pct(floor, 0.5))} / {ms(pct(floor, 0.99))}",
+            "",
+            "",
+        ),
+        (
+            "ping RTT p50 / p99 (workbench's ping)",
+            "",
+            f"{ms(pct(wb['ping_ours'], 0.5))} / {ms(pct(wb['ping_ours'], 0.99))}",
+            "",
+            "",
+        ),
+        (
+            "TCP goodput kernel → other side",
+            rate(ref, "goodput_in", 0),
+            rate(wb, "goodput_in", 1),
+            "≥ 40 MB/s",
+            "1.6 MB/s",
+        ),
+        (
+            "TCP goodput other side → kernel",
+            rate(ref, "goodput_out", 0),
+            rate(wb, "goodput_out", 1),
+            "≥ 20 MB/s",
+            "0.74 MB/s",
+        ),
+        (
+            "1-byte req/resp median, kernel asks",
+            ms(statistics.median(ref["rr_in"])),
+            ms(statistics.median(wb["rr_in"])),
+            "≤ 0.5 ms",
+            "2.2–2.8 ms",
+        ),
+        (
+            "1-byte req/resp p99, kernel asks",
+            ms(pct(ref["rr_in"], 0.99)),
+            ms(pct(wb["rr_in"], 0.99)),
+            "",
+            "",
+        ),
         ("1-byte req/resp median, workbench asks", "", ms(statistics.median(wb["rr_out"])), "", ""),
     ]
-    head = ("", "kernel ↔ kernel (veth)", f"kernel ↔ workbench ({args.lab} lab, TAP)", "aim", "PyTCP 3.0.9")
+    head = (
+        "",
+        "kernel ↔ kernel (veth)",
+        f"kernel ↔ workbench ({args.lab} lab, TAP)",
+        "aim",
+        "PyTCP 3.0.9",
+    )
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(5)]
-    line = lambda r: "| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) + " |"  # noqa: E731
+
+    def line(r):
+        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) + " |"
+
     out = [line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)]
     out.append("")
     out.append(
@@ -409,10 +511,19 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--lab", default="default", choices=["default", "minimal"])
     p.add_argument("--keep-events", action="store_true")
-    p.add_argument("--no-trace-file", action="store_true", help="do not write the text trace (as workbench run -q)")
+    p.add_argument(
+        "--no-trace-file",
+        action="store_true",
+        help="do not write the text trace (as workbench run -q)",
+    )
     p.add_argument("--mb", type=int, default=50)
     p.add_argument("--profile", action="store_true")
-    p.add_argument("--repeat", type=int, default=3, help="runs to pool: medians of the goodputs, all samples of the latencies")
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs to pool: medians of the goodputs, all samples of the latencies",
+    )
     args = p.parse_args()
     if os.geteuid() != 0:
         print("live_bench: needs root (network namespaces, TAP devices)", file=sys.stderr)
@@ -421,9 +532,22 @@ def main() -> int:
     refs, wbs = [], []
     for i in range(args.repeat):
         refs.append(kernel_reference(nbytes))
-        wbs.append(asyncio.run(workbench_figures(args.lab, args.keep_events, nbytes, args.profile and i == 0, not args.no_trace_file)))
+        wbs.append(
+            asyncio.run(
+                workbench_figures(
+                    args.lab,
+                    args.keep_events,
+                    nbytes,
+                    args.profile and i == 0,
+                    not args.no_trace_file,
+                )
+            )
+        )
         wbs[-1]["floor"] = asyncio.run(python_floor())
-        print(f"run {i + 1}/{args.repeat}: workbench in {wbs[-1]['goodput_in']:.1f} MB/s, out {wbs[-1]['goodput_out']:.1f} MB/s", file=sys.stderr)
+        print(
+            f"run {i + 1}/{args.repeat}: workbench in {wbs[-1]['goodput_in']:.1f} MB/s, out {wbs[-1]['goodput_out']:.1f} MB/s",
+            file=sys.stderr,
+        )
     ref, wb = pooled(refs), pooled(wbs)
     print(report(ref, wb, args))
     if args.profile:

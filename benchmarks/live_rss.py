@@ -44,27 +44,86 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             trace_out = open(os.path.join(tmp, "trace.txt"), "w")  # noqa: SIM115
             env = dict(os.environ, PYTHONPATH=str(ROOT))
-            wb = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-m", "workbench.cli", "run", "--tap", f"lan={dev}",
-                                   "--for", str(args.seconds), "--pcap", os.path.join(tmp, "run.pcap")],
-                                  stdout=trace_out, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+            wb = subprocess.Popen(
+                [
+                    "ip",
+                    "netns",
+                    "exec",
+                    ns,
+                    sys.executable,
+                    "-m",
+                    "workbench.cli",
+                    "run",
+                    "--tap",
+                    f"lan={dev}",
+                    "--for",
+                    str(args.seconds),
+                    "--pcap",
+                    os.path.join(tmp, "run.pcap"),
+                ],
+                stdout=trace_out,
+                stderr=subprocess.PIPE,
+                env=env,
+                cwd=ROOT,
+            )
             procs.append(wb)
-            while subprocess.run(["ip", "-n", ns, "link", "show", dev], capture_output=True).returncode != 0:
+            while (
+                subprocess.run(
+                    ["ip", "-n", ns, "link", "show", dev], capture_output=True
+                ).returncode
+                != 0
+            ):
                 time.sleep(0.2)
             pid = wb.pid  # ip netns exec execs the command: same process
-            subprocess.run(["ip", "-n", ns, "addr", "add", "192.168.1.50/24", "dev", dev], check=True)
+            subprocess.run(
+                ["ip", "-n", ns, "addr", "add", "192.168.1.50/24", "dev", dev], check=True
+            )
             subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
-            subprocess.run(["ip", "-n", ns, "route", "add", "default", "via", "192.168.1.1"], check=True)
+            subprocess.run(
+                ["ip", "-n", ns, "route", "add", "default", "via", "192.168.1.1"], check=True
+            )
             start = time.monotonic()
-            procs.append(subprocess.Popen(["ip", "netns", "exec", ns, "ping", "-f", "-q", "-s", "200", "192.168.1.100"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            procs.append(subprocess.Popen(["ip", "netns", "exec", ns, "sh", "-c", "while true; do curl -s -o /dev/null --max-time 5 http://172.194.72.105/; done"],
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            procs.append(
+                subprocess.Popen(
+                    ["ip", "netns", "exec", ns, "ping", "-f", "-q", "-s", "200", "192.168.1.100"],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            procs.append(
+                subprocess.Popen(
+                    [
+                        "ip",
+                        "netns",
+                        "exec",
+                        ns,
+                        "sh",
+                        "-c",
+                        "while true; do curl -s -o /dev/null --max-time 5 http://172.194.72.105/; done",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
             samples = []
             while wb.poll() is None:
                 time.sleep(10)
                 if wb.poll() is None:
                     samples.append((time.monotonic() - start, rss(pid)))
             stderr = wb.stderr.read().decode()
-            frames = subprocess.run(["tshark", "-r", os.path.join(tmp, "run.pcap"), "-T", "fields", "-e", "frame.number"], capture_output=True, text=True).stdout.split()
+            frames = subprocess.run(
+                [
+                    "tshark",
+                    "-r",
+                    os.path.join(tmp, "run.pcap"),
+                    "-T",
+                    "fields",
+                    "-e",
+                    "frame.number",
+                ],
+                capture_output=True,
+                text=True,
+            ).stdout.split()
             trace_out.close()
             trace_size = os.path.getsize(os.path.join(tmp, "trace.txt"))
     finally:
@@ -74,10 +133,14 @@ def main() -> int:
                 proc.wait()
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
     after = [r for t, r in samples if t >= 60]
-    print(f"load average {os.getloadavg()[0]:.1f}; {len(frames):,} frames captured in {args.seconds:.0f} s; trace text {trace_size / 1e6:.0f} MB")
+    print(
+        f"load average {os.getloadavg()[0]:.1f}; {len(frames):,} frames captured in {args.seconds:.0f} s; trace text {trace_size / 1e6:.0f} MB"
+    )
     print("RSS (MB) every 10 s: " + " ".join(f"{r / 1e6:.0f}" for _, r in samples))
     if after:
-        print(f"RSS at 1 min {after[0] / 1e6:.1f} MB, max after {max(after) / 1e6:.1f} MB, growth {(max(after) - after[0]) / 1e6:+.1f} MB")
+        print(
+            f"RSS at 1 min {after[0] / 1e6:.1f} MB, max after {max(after) / 1e6:.1f} MB, growth {(max(after) - after[0]) / 1e6:+.1f} MB"
+        )
     print(stderr.strip())
     return 0
 

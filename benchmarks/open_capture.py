@@ -64,7 +64,9 @@ def index_seconds(path: str) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--capture", help="a large capture to open (default: a generated million frames)")
+    parser.add_argument(
+        "--capture", help="a large capture to open (default: a generated million frames)"
+    )
     args = parser.parse_args()
     os.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     with tempfile.TemporaryDirectory() as tmp:
@@ -75,7 +77,9 @@ def main() -> int:
             big = os.path.join(tmp, "million.pcap")
             started = time.perf_counter()
             write_capture(big, 1_000_000)
-            print(f"wrote a 1,000,000-frame capture ({os.path.getsize(big) / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s")
+            print(
+                f"wrote a 1,000,000-frame capture ({os.path.getsize(big) / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s"
+            )
         runs = {"hello": [], "small": [], "big": []}
         scapy = False
         run_once(HELLO)  # warm the disk cache for all three
@@ -91,12 +95,21 @@ def main() -> int:
         size = os.path.getsize(big)
     hello = statistics.median(runs["hello"])
     print(f"time to first screen, {SIZE[0]}×{SIZE[1]} pty, median of {args.runs} cold starts")
-    print(f"  textual hello world            {hello * 1000:7.0f} ms  (min {min(runs['hello']) * 1000:.0f}, max {max(runs['hello']) * 1000:.0f})")
-    for name, label in (("small", "workbench open, 1,000 frames"), ("big", f"workbench open, {size / 1e6:.0f} MB")):
+    print(
+        f"  textual hello world            {hello * 1000:7.0f} ms  (min {min(runs['hello']) * 1000:.0f}, max {max(runs['hello']) * 1000:.0f})"
+    )
+    for name, label in (
+        ("small", "workbench open, 1,000 frames"),
+        ("big", f"workbench open, {size / 1e6:.0f} MB"),
+    ):
         median = statistics.median(runs[name])
-        print(f"  {label:<30} {median * 1000:7.0f} ms  (min {min(runs[name]) * 1000:.0f}, max {max(runs[name]) * 1000:.0f})  {median / hello:.2f}× hello world")
+        print(
+            f"  {label:<30} {median * 1000:7.0f} ms  (min {min(runs[name]) * 1000:.0f}, max {max(runs[name]) * 1000:.0f})  {median / hello:.2f}× hello world"
+        )
     print(f"  scapy imported before the first screen: {'YES (fix it)' if scapy else 'no'}")
-    print(f"  whole file indexed in the background in {indexed:.2f} s ({size / indexed / 1e6:.0f} MB/s)")
+    print(
+        f"  whole file indexed in the background in {indexed:.2f} s ({size / indexed / 1e6:.0f} MB/s)"
+    )
     big_median = statistics.median(runs["big"])
     print(f"  first screen of the big capture under 0.5 s: {'yes' if big_median < 0.5 else 'NO'}")
     return 0

@@ -110,8 +110,12 @@ async def main(count: int, rounds: int) -> None:
             relay.append(await through_relay(count, folder))
     wb, rl = sorted(bench)[rounds // 2], sorted(relay)[rounds // 2]
     print(f"{count:,} frames of 1,514 bytes, VM A → VM B over -netdev stream, median of {rounds}")
-    print(f"  through a workbench segment (6 lab NICs hear each frame): {count / wb:,.0f} frames/s ({count * 1514 / wb / 1e6:.1f} MB/s)")
-    print(f"  bare relay (copies the stream):                           {count / rl:,.0f} frames/s ({count * 1514 / rl / 1e6:.1f} MB/s)")
+    print(
+        f"  through a workbench segment (6 lab NICs hear each frame): {count / wb:,.0f} frames/s ({count * 1514 / wb / 1e6:.1f} MB/s)"
+    )
+    print(
+        f"  bare relay (copies the stream):                           {count / rl:,.0f} frames/s ({count * 1514 / rl / 1e6:.1f} MB/s)"
+    )
     print(f"  the workbench is {wb / rl:.1f}× slower than the bare relay")
 
 

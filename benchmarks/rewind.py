@@ -57,10 +57,14 @@ def main() -> None:
     args = parser.parse_args()
     runs = [once(args.steps) for _ in range(args.runs)]
     forward, kept, forgotten = (statistics.median(r[i] for r in runs) for i in range(3))
-    print(f"history: {args.steps:,} steps of {COMMAND!r}, {runs[0][3]:,} events; load {os.getloadavg()[0]:.1f}")
+    print(
+        f"history: {args.steps:,} steps of {COMMAND!r}, {runs[0][3]:,} events; load {os.getloadavg()[0]:.1f}"
+    )
     print(f"  forward through it     {forward:7.3f} s")
     print(f"  step back, place kept  {kept:7.3f} s  ({kept / forward:.2f}× the forward run)")
-    print(f"  step back, place found {forgotten:7.3f} s  ({forgotten / forward:.2f}× the forward run)")
+    print(
+        f"  step back, place found {forgotten:7.3f} s  ({forgotten / forward:.2f}× the forward run)"
+    )
 
 
 if __name__ == "__main__":

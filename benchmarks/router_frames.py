@@ -61,13 +61,21 @@ def one_run(pings: int, mode: str) -> tuple[float, int, int]:
 
 def main() -> None:
     pings = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    print(f"Python {platform.python_version()} on {platform.machine()}; {pings} pings a → r → b, 3 runs each, median")
+    print(
+        f"Python {platform.python_version()} on {platform.machine()}; {pings} pings a → r → b, 3 runs each, median"
+    )
     print(f"{'trace':<28} {'frames/s':>10} {'events/s':>10} {'µs/frame':>9}")
-    for mode, label in (("memory", "kept in memory"), ("text", "+ text to /dev/null"), ("pcap", "+ text + pcap")):
+    for mode, label in (
+        ("memory", "kept in memory"),
+        ("text", "+ text to /dev/null"),
+        ("pcap", "+ text + pcap"),
+    ):
         runs = [one_run(pings, mode) for _ in range(3)]
         elapsed = statistics.median(r[0] for r in runs)
         frames, events = runs[0][1], runs[0][2]
-        print(f"{label:<28} {frames / elapsed:>10,.0f} {events / elapsed:>10,.0f} {elapsed / frames * 1e6:>9.1f}")
+        print(
+            f"{label:<28} {frames / elapsed:>10,.0f} {events / elapsed:>10,.0f} {elapsed / frames * 1e6:>9.1f}"
+        )
 
 
 if __name__ == "__main__":

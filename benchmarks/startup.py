@@ -75,14 +75,29 @@ def run_once(code: str, *args: str) -> tuple[float, bool]:
         master, slave = pty.openpty()
         os.set_blocking(master, False)
         _set_size(slave, *SIZE)
-        env = dict(os.environ, STARTUP_REPORT=report, TERM="xterm-256color", COLUMNS=str(SIZE[0]), LINES=str(SIZE[1]))
+        env = dict(
+            os.environ,
+            STARTUP_REPORT=report,
+            TERM="xterm-256color",
+            COLUMNS=str(SIZE[0]),
+            LINES=str(SIZE[1]),
+        )
         start = time.monotonic()
-        child = subprocess.Popen([sys.executable, "-c", code, *args], stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+        child = subprocess.Popen(
+            [sys.executable, "-c", code, *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            close_fds=True,
+        )
         os.close(slave)
         _drain_until_exit(master, child)
         os.close(master)
         if child.returncode != 0 or not os.path.exists(report):
-            raise RuntimeError(f"the app did not report its first screen (exit status {child.returncode})")
+            raise RuntimeError(
+                f"the app did not report its first screen (exit status {child.returncode})"
+            )
         with open(report) as fh:
             data = json.load(fh)
     return data["painted"] - start, data["scapy"]
@@ -130,8 +145,12 @@ def main() -> int:
     hello = statistics.median(results["hello"])
     bench = statistics.median(results["workbench"])
     print(f"time to first screen, {SIZE[0]}×{SIZE[1]} pty, median of {args.runs} cold starts")
-    print(f"  textual hello world  {hello * 1000:7.0f} ms  (min {min(results['hello']) * 1000:.0f}, max {max(results['hello']) * 1000:.0f})")
-    print(f"  workbench, default   {bench * 1000:7.0f} ms  (min {min(results['workbench']) * 1000:.0f}, max {max(results['workbench']) * 1000:.0f})")
+    print(
+        f"  textual hello world  {hello * 1000:7.0f} ms  (min {min(results['hello']) * 1000:.0f}, max {max(results['hello']) * 1000:.0f})"
+    )
+    print(
+        f"  workbench, default   {bench * 1000:7.0f} ms  (min {min(results['workbench']) * 1000:.0f}, max {max(results['workbench']) * 1000:.0f})"
+    )
     print(f"  ratio                {bench / hello:7.2f}×")
     print(f"  scapy imported before the first screen: {'YES (fix it)' if scapy_seen else 'no'}")
     print(f"  under one second: {'yes' if max(results['workbench']) < 1.0 else 'NO'}")

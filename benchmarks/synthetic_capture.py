@@ -35,7 +35,9 @@ def _ether(src: bytes, dst: bytes, ethertype: int, payload: bytes) -> bytes:
 
 
 def _ipv4(src: bytes, dst: bytes, proto: int, ident: int, payload: bytes, ttl: int = 64) -> bytes:
-    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident & 0xFFFF, 0x4000, ttl, proto, 0, src, dst)
+    header = struct.pack(
+        "!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident & 0xFFFF, 0x4000, ttl, proto, 0, src, dst
+    )
     checksum = internet_checksum(header)
     return header[:10] + struct.pack("!H", checksum) + header[12:] + payload
 
@@ -51,10 +53,35 @@ def _udp(src: bytes, dst: bytes, sport: int, dport: int, payload: bytes) -> byte
     return segment[:6] + struct.pack("!H", checksum) + segment[8:]
 
 
-def _tcp(src: bytes, dst: bytes, sport: int, dport: int, seq: int, ack: int, flags: int, payload: bytes = b"", mss: bool = False) -> bytes:
+def _tcp(
+    src: bytes,
+    dst: bytes,
+    sport: int,
+    dport: int,
+    seq: int,
+    ack: int,
+    flags: int,
+    payload: bytes = b"",
+    mss: bool = False,
+) -> bytes:
     options = struct.pack("!BBH", 2, 4, 1460) if mss else b""
     offset = (20 + len(options)) // 4
-    segment = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, offset << 4, flags, 64240, 0, 0) + options + payload
+    segment = (
+        struct.pack(
+            "!HHIIBBHHH",
+            sport,
+            dport,
+            seq & 0xFFFFFFFF,
+            ack & 0xFFFFFFFF,
+            offset << 4,
+            flags,
+            64240,
+            0,
+            0,
+        )
+        + options
+        + payload
+    )
     checksum = internet_checksum(segment, _pseudo(src, dst, 6, len(segment)))
     return segment[:16] + struct.pack("!H", checksum) + segment[18:]
 
@@ -79,8 +106,13 @@ def round_frames(r: int) -> list[bytes]:
         return _ether(ROUTER_MAC, CLIENT_MAC, 0x0800, _ipv4(src, CLIENT, proto, n, payload, ttl=56))
 
     query = struct.pack("!HHHHHH", 0x2B7C, 0x0100, 1, 0, 0, 0) + NAME + struct.pack("!HH", 1, 1)
-    answer = (struct.pack("!HHHHHH", 0x2B7C, 0x8180, 1, 1, 0, 0) + NAME + struct.pack("!HH", 1, 1)
-              + struct.pack("!HHHIH", 0xC00C, 1, 1, 300, 4) + SERVER)
+    answer = (
+        struct.pack("!HHHHHH", 0x2B7C, 0x8180, 1, 1, 0, 0)
+        + NAME
+        + struct.pack("!HH", 1, 1)
+        + struct.pack("!HHHIH", 0xC00C, 1, 1, 300, 4)
+        + SERVER
+    )
     got, sent = len(GET), len(RESPONSE)
     frames = [
         out(_udp(CLIENT, RESOLVER, dport, 53, query), RESOLVER, 17, 0x1000),
@@ -89,11 +121,33 @@ def round_frames(r: int) -> list[bytes]:
         back(_tcp(SERVER, CLIENT, 80, port, ack, seq + 1, SYN | ACK, mss=True), SERVER, 6, 0x2001),
         out(_tcp(CLIENT, SERVER, port, 80, seq + 1, ack + 1, ACK), SERVER, 6, 0x1002),
         out(_tcp(CLIENT, SERVER, port, 80, seq + 1, ack + 1, PSH | ACK, GET), SERVER, 6, 0x1003),
-        back(_tcp(SERVER, CLIENT, 80, port, ack + 1, seq + 1 + got, ACK, RESPONSE[:PART]), SERVER, 6, 0x2002),
-        back(_tcp(SERVER, CLIENT, 80, port, ack + 1 + PART, seq + 1 + got, PSH | ACK, RESPONSE[PART:]), SERVER, 6, 0x2003),
+        back(
+            _tcp(SERVER, CLIENT, 80, port, ack + 1, seq + 1 + got, ACK, RESPONSE[:PART]),
+            SERVER,
+            6,
+            0x2002,
+        ),
+        back(
+            _tcp(
+                SERVER, CLIENT, 80, port, ack + 1 + PART, seq + 1 + got, PSH | ACK, RESPONSE[PART:]
+            ),
+            SERVER,
+            6,
+            0x2003,
+        ),
         out(_tcp(CLIENT, SERVER, port, 80, seq + 1 + got, ack + 1 + sent, ACK), SERVER, 6, 0x1004),
-        out(_tcp(CLIENT, SERVER, port, 80, seq + 1 + got, ack + 1 + sent, FIN | ACK), SERVER, 6, 0x1005),
-        back(_tcp(SERVER, CLIENT, 80, port, ack + 1 + sent, seq + 2 + got, FIN | ACK), SERVER, 6, 0x2004),
+        out(
+            _tcp(CLIENT, SERVER, port, 80, seq + 1 + got, ack + 1 + sent, FIN | ACK),
+            SERVER,
+            6,
+            0x1005,
+        ),
+        back(
+            _tcp(SERVER, CLIENT, 80, port, ack + 1 + sent, seq + 2 + got, FIN | ACK),
+            SERVER,
+            6,
+            0x2004,
+        ),
         out(_tcp(CLIENT, SERVER, port, 80, seq + 2 + got, ack + 2 + sent, ACK), SERVER, 6, 0x1006),
         out(_icmp_echo(8, 0x4242, 1), ROUTER, 1, 0x1007),
         back(_icmp_echo(0, 0x4242, 1), ROUTER, 1, 0x2005),
@@ -106,8 +160,18 @@ def round_frames(r: int) -> list[bytes]:
 CLIENT_ISN, SERVER_ISN = 0x1F2E3D4C, 0x5A6B7C8D
 ARP_EVERY = 50
 ARP_FRAMES = [
-    _ether(CLIENT_MAC, b"\xff" * 6, 0x0806, struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, CLIENT_MAC, CLIENT, bytes(6), ROUTER)),
-    _ether(ROUTER_MAC, CLIENT_MAC, 0x0806, struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 2, ROUTER_MAC, ROUTER, CLIENT_MAC, CLIENT)),
+    _ether(
+        CLIENT_MAC,
+        b"\xff" * 6,
+        0x0806,
+        struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, CLIENT_MAC, CLIENT, bytes(6), ROUTER),
+    ),
+    _ether(
+        ROUTER_MAC,
+        CLIENT_MAC,
+        0x0806,
+        struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 2, ROUTER_MAC, ROUTER, CLIENT_MAC, CLIENT),
+    ),
 ]
 
 
@@ -119,9 +183,11 @@ def _ports(r: int) -> tuple[int, int]:
 # Where a round's client port sits in each frame of round 0 (offset of the port, offset of the
 # checksum over it): 14 bytes of Ethernet, 20 of IPv4, then UDP/TCP with ports at 0 and 2.
 _L4 = 34
-_PATCH = ([(_L4 + 0, _L4 + 6), (_L4 + 2, _L4 + 6)]  # DNS query (sport), answer (dport)
-          + [(_L4 + (0 if i in (0, 2, 3, 6, 7, 9) else 2), _L4 + 16) for i in range(10)]
-          + [None, None])  # ICMP: no port
+_PATCH = (
+    [(_L4 + 0, _L4 + 6), (_L4 + 2, _L4 + 6)]  # DNS query (sport), answer (dport)
+    + [(_L4 + (0 if i in (0, 2, 3, 6, 7, 9) else 2), _L4 + 16) for i in range(10)]
+    + [None, None]
+)  # ICMP: no port
 
 
 def _patched(frame: bytes, at: int, checksum_at: int, value: int) -> bytes:
@@ -144,7 +210,9 @@ def fast_round(r: int, template: list[bytes]) -> list[bytes]:
     """`round_frames(r)` from round 0's frames (`template`, without ARP): only the ports change."""
     port, dport = _ports(r)
     frames = []
-    for frame, patch, value in zip(template, _PATCH, [dport, dport] + [port] * 10 + [0, 0], strict=True):
+    for frame, patch, value in zip(
+        template, _PATCH, [dport, dport] + [port] * 10 + [0, 0], strict=True
+    ):
         frames.append(frame if patch is None else _patched(frame, patch[0], patch[1], value))
     if r % ARP_EVERY == 0:
         frames[:0] = ARP_FRAMES
@@ -164,7 +232,11 @@ def write_capture(path: str, frames: int = 1_000_000) -> int:
                 if written == frames:
                     break
                 usec += 137 + (written * 31) % 400  # irregular gaps, as on a real wire
-                chunk.append(record.pack(1_700_000_000 + usec // 1_000_000, usec % 1_000_000, len(data), len(data)))
+                chunk.append(
+                    record.pack(
+                        1_700_000_000 + usec // 1_000_000, usec % 1_000_000, len(data), len(data)
+                    )
+                )
                 chunk.append(data)
                 written += 1
                 size += 16 + len(data)

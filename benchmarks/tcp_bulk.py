@@ -88,8 +88,14 @@ def run(mb: float, text: bool, keep_events: bool) -> dict:
         raise SystemExit(f"transfer broken: {received[0]:,} of {size:,} bytes, digest mismatch")
     kinds = Counter(e.kind for e in net.trace.events)
     return {
-        "bytes": size, "wall": wall, "cpu": cpu, "frames": len(net.trace.frames), "events": sum(kinds.values()),
-        "virtual": clock.now(), "kinds": kinds, "counters": conn.counters,
+        "bytes": size,
+        "wall": wall,
+        "cpu": cpu,
+        "frames": len(net.trace.frames),
+        "events": sum(kinds.values()),
+        "virtual": clock.now(),
+        "kinds": kinds,
+        "counters": conn.counters,
     }
 
 
@@ -128,9 +134,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mb", type=float, default=20.0, help="megabytes to send (default 20)")
     parser.add_argument("--text", action="store_true", help="also format every event as text")
-    parser.add_argument("--no-keep", action="store_true", help="do not keep event objects (subscribers only)")
+    parser.add_argument(
+        "--no-keep", action="store_true", help="do not keep event objects (subscribers only)"
+    )
     parser.add_argument("--profile", action="store_true", help="print the top of a cProfile run")
-    parser.add_argument("--floor", action="store_true", help="also time the same frames carried by UDP")
+    parser.add_argument(
+        "--floor", action="store_true", help="also time the same frames carried by UDP"
+    )
     args = parser.parse_args()
     print(f"Python {platform.python_version()} on {platform.machine()}, one core")
     if args.profile:
@@ -146,22 +156,32 @@ def main() -> None:
         result = run(args.mb, args.text, not args.no_keep)
     wall = result["wall"]
     mb = result["bytes"] / 1e6
-    print(f"{mb:.0f} MB pc → www across gw-a and gw-b, trace on{' + text writer' if args.text else ''}")
+    print(
+        f"{mb:.0f} MB pc → www across gw-a and gw-b, trace on{' + text writer' if args.text else ''}"
+    )
     print(f"  wall time        {wall:8.2f} s")
-    print(f"  throughput       {mb / wall:8.1f} MB/s (wall clock), {mb / result['cpu']:.1f} MB/s per CPU second (load average {os.getloadavg()[0]:.1f})")
+    print(
+        f"  throughput       {mb / wall:8.1f} MB/s (wall clock), {mb / result['cpu']:.1f} MB/s per CPU second (load average {os.getloadavg()[0]:.1f})"
+    )
     print(f"  frames           {result['frames']:8,}  ({result['frames'] / wall:,.0f} frames/s)")
     print(f"  events           {result['events']:8,}  ({result['events'] / wall:,.0f} events/s)")
-    print(f"  virtual time     {result['virtual']:8.3f} s  ({mb * 8 / result['virtual']:.1f} Mb/s on the modelled 100 Mb/s links)")
+    print(
+        f"  virtual time     {result['virtual']:8.3f} s  ({mb * 8 / result['virtual']:.1f} Mb/s on the modelled 100 Mb/s links)"
+    )
     top = ", ".join(f"{k} {v:,}" for k, v in result["kinds"].most_common(6))
     print(f"  events by kind   {top}")
     c = result["counters"]
-    print(f"  TCP              {c['segments_sent']:,} segments sent, {c['retransmits']} retransmitted")
+    print(
+        f"  TCP              {c['segments_sent']:,} segments sent, {c['retransmits']} retransmitted"
+    )
     if args.floor:
         data_segments = -(-result["bytes"] // 1460)
         acks = c["segments_received"]
         base = floor(data_segments, acks, args.text)
-        print(f"  same frames, UDP {base['wall']:8.2f} s  ({base['frames']:,} frames, {base['frames'] / base['wall']:,.0f} frames/s);"
-              f" TCP − UDP = {wall - base['wall']:+.2f} s")
+        print(
+            f"  same frames, UDP {base['wall']:8.2f} s  ({base['frames']:,} frames, {base['frames'] / base['wall']:,.0f} frames/s);"
+            f" TCP − UDP = {wall - base['wall']:+.2f} s"
+        )
 
 
 if __name__ == "__main__":

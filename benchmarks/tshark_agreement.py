@@ -31,65 +31,212 @@ REPO = Path(__file__).resolve().parents[1]
 COLUMNS = ("_ws.col.Protocol", "_ws.col.Source", "_ws.col.Destination", "_ws.col.Info")
 
 FIELDS = (
-    "frame.number", "frame.len", "frame.cap_len", "frame.time_relative", "frame.time_delta",
-    "frame.time_epoch", "frame.protocols", "frame.comment",
-    "eth.src", "eth.dst", "eth.type", "eth.addr",
-    "sll.pkttype", "sll.etype", "sll.src.eth",
-    "arp.opcode", "arp.src.hw_mac", "arp.src.proto_ipv4", "arp.dst.hw_mac", "arp.dst.proto_ipv4",
-    "ip.version", "ip.hdr_len", "ip.dsfield", "ip.len", "ip.id", "ip.flags", "ip.flags.df",
-    "ip.flags.mf", "ip.frag_offset", "ip.ttl", "ip.proto", "ip.checksum", "ip.src", "ip.dst",
+    "frame.number",
+    "frame.len",
+    "frame.cap_len",
+    "frame.time_relative",
+    "frame.time_delta",
+    "frame.time_epoch",
+    "frame.protocols",
+    "frame.comment",
+    "eth.src",
+    "eth.dst",
+    "eth.type",
+    "eth.addr",
+    "sll.pkttype",
+    "sll.etype",
+    "sll.src.eth",
+    "arp.opcode",
+    "arp.src.hw_mac",
+    "arp.src.proto_ipv4",
+    "arp.dst.hw_mac",
+    "arp.dst.proto_ipv4",
+    "ip.version",
+    "ip.hdr_len",
+    "ip.dsfield",
+    "ip.len",
+    "ip.id",
+    "ip.flags",
+    "ip.flags.df",
+    "ip.flags.mf",
+    "ip.frag_offset",
+    "ip.ttl",
+    "ip.proto",
+    "ip.checksum",
+    "ip.src",
+    "ip.dst",
     "ip.addr",
-    "ipv6.src", "ipv6.dst", "ipv6.nxt", "ipv6.hlim", "ipv6.plen",
-    "icmp.type", "icmp.code", "icmp.checksum", "icmp.ident", "icmp.seq", "icmp.resp_to",
-    "icmpv6.type", "icmpv6.code", "icmpv6.nd.ns.target_address",
-    "udp.srcport", "udp.dstport", "udp.port", "udp.length", "udp.checksum",
-    "tcp.srcport", "tcp.dstport", "tcp.port", "tcp.stream", "tcp.len", "tcp.seq", "tcp.seq_raw",
-    "tcp.nxtseq", "tcp.ack", "tcp.ack_raw", "tcp.hdr_len", "tcp.flags", "tcp.flags.syn",
-    "tcp.flags.ack", "tcp.flags.fin", "tcp.flags.reset", "tcp.flags.push",
-    "tcp.window_size_value", "tcp.window_size", "tcp.window_size_scalefactor", "tcp.checksum",
-    "tcp.urgent_pointer", "tcp.options.mss_val", "tcp.analysis.duplicate_ack_num",
-    "dns.id", "dns.flags", "dns.flags.response", "dns.flags.opcode", "dns.flags.rcode",
-    "dns.count.queries", "dns.count.answers", "dns.qry.name", "dns.qry.type", "dns.qry.class",
-    "dns.resp.name", "dns.resp.type", "dns.a", "dns.response_to",
-    "dhcp.option.dhcp", "dhcp.id", "dhcp.ip.your", "dhcp.ip.client", "dhcp.hw.mac_addr",
-    "http.request.method", "http.request.uri", "http.request.version", "http.host",
-    "http.response.code", "http.user_agent",
+    "ipv6.src",
+    "ipv6.dst",
+    "ipv6.nxt",
+    "ipv6.hlim",
+    "ipv6.plen",
+    "icmp.type",
+    "icmp.code",
+    "icmp.checksum",
+    "icmp.ident",
+    "icmp.seq",
+    "icmp.resp_to",
+    "icmpv6.type",
+    "icmpv6.code",
+    "icmpv6.nd.ns.target_address",
+    "udp.srcport",
+    "udp.dstport",
+    "udp.port",
+    "udp.length",
+    "udp.checksum",
+    "tcp.srcport",
+    "tcp.dstport",
+    "tcp.port",
+    "tcp.stream",
+    "tcp.len",
+    "tcp.seq",
+    "tcp.seq_raw",
+    "tcp.nxtseq",
+    "tcp.ack",
+    "tcp.ack_raw",
+    "tcp.hdr_len",
+    "tcp.flags",
+    "tcp.flags.syn",
+    "tcp.flags.ack",
+    "tcp.flags.fin",
+    "tcp.flags.reset",
+    "tcp.flags.push",
+    "tcp.window_size_value",
+    "tcp.window_size",
+    "tcp.window_size_scalefactor",
+    "tcp.checksum",
+    "tcp.urgent_pointer",
+    "tcp.options.mss_val",
+    "tcp.analysis.duplicate_ack_num",
+    "dns.id",
+    "dns.flags",
+    "dns.flags.response",
+    "dns.flags.opcode",
+    "dns.flags.rcode",
+    "dns.count.queries",
+    "dns.count.answers",
+    "dns.qry.name",
+    "dns.qry.type",
+    "dns.qry.class",
+    "dns.resp.name",
+    "dns.resp.type",
+    "dns.a",
+    "dns.response_to",
+    "dhcp.option.dhcp",
+    "dhcp.id",
+    "dhcp.ip.your",
+    "dhcp.ip.client",
+    "dhcp.hw.mac_addr",
+    "http.request.method",
+    "http.request.uri",
+    "http.request.version",
+    "http.host",
+    "http.response.code",
+    "http.user_agent",
 )
 
 FILTERS = (
-    "arp", "ip", "ipv6", "icmp", "icmpv6", "udp", "tcp", "dns", "dhcp", "http", "eth",
-    "ip.addr == 192.168.77.1", "ip.src == 192.168.77.2", "ip.dst == 192.168.77.1",
-    "ip.addr == 192.168.77.0/24", "!(ip.addr == 192.168.77.1)", "ip.ttl == 64", "ip.ttl < 64",
-    "ip.len > 1000", "ip.flags.mf == 1", "ip.frag_offset > 0", "ip.flags.df == 1",
-    "ip.proto == 17", "ip.id == 0",
-    "tcp.port == 80", "tcp.dstport == 80", "tcp.srcport == 80", "tcp.flags.syn == 1",
-    "tcp.flags.syn == 1 && tcp.flags.ack == 0", "tcp.flags.reset == 1", "tcp.flags.fin == 1",
-    "tcp.flags & 0x02", "tcp.flags & 0x12 == 0x12", "tcp.len > 0", "tcp.len == 0",
-    "tcp.stream == 0", "tcp.stream == 1", "tcp.seq == 1", "tcp.ack == 1",
-    "tcp.window_size < 1000", "tcp.window_size_value > 100", "tcp.analysis.flags",
-    "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission",
-    "tcp.analysis.duplicate_ack", "tcp.analysis.out_of_order", "tcp.analysis.lost_segment",
-    "tcp.analysis.zero_window", "tcp.analysis.window_full", "tcp.analysis.window_update",
-    "tcp.analysis.keep_alive", "tcp.analysis.ack_lost_segment",
-    "udp.port == 53", "udp.port == 67", "udp.length > 100",
-    "dns.flags.response == 1", "dns.flags.response == 0", 'dns.qry.name == "www.oracle.test"',
-    'dns.qry.name contains "oracle"', "dns.qry.type == 15", "dns.flags.rcode != 0", "dns.a",
-    "dns.count.answers > 0", "dhcp.option.dhcp == 1", "dhcp.option.dhcp == 5",
-    "http.request", "http.response", 'http.request.method == "GET"',
-    'http.request.uri contains "big"', "http.response.code == 200", "http.response.code == 404",
-    'http.host matches "168\\\\.77"', "icmp.type == 8", "icmp.type == 0", "icmpv6.type == 135",
-    "icmpv6.type == 136", "frame.len > 1514", "frame.len < 100", "frame.time_relative > 0.5",
-    "frame.time_delta > 0.1", 'frame contains "GET"', "frame.comment",
-    "eth.addr == ff:ff:ff:ff:ff:ff", "not arp and not icmpv6", "tcp or udp", "ip and not tcp",
-    'tcp contains "HTTP"', "ip.src == 192.168.77.1 and tcp.len > 1000", "tcp.port in {80, 81}",
-    "udp.dstport in {53, 67, 68}", "ip.src[0:2] == c0:a8",
+    "arp",
+    "ip",
+    "ipv6",
+    "icmp",
+    "icmpv6",
+    "udp",
+    "tcp",
+    "dns",
+    "dhcp",
+    "http",
+    "eth",
+    "ip.addr == 192.168.77.1",
+    "ip.src == 192.168.77.2",
+    "ip.dst == 192.168.77.1",
+    "ip.addr == 192.168.77.0/24",
+    "!(ip.addr == 192.168.77.1)",
+    "ip.ttl == 64",
+    "ip.ttl < 64",
+    "ip.len > 1000",
+    "ip.flags.mf == 1",
+    "ip.frag_offset > 0",
+    "ip.flags.df == 1",
+    "ip.proto == 17",
+    "ip.id == 0",
+    "tcp.port == 80",
+    "tcp.dstport == 80",
+    "tcp.srcport == 80",
+    "tcp.flags.syn == 1",
+    "tcp.flags.syn == 1 && tcp.flags.ack == 0",
+    "tcp.flags.reset == 1",
+    "tcp.flags.fin == 1",
+    "tcp.flags & 0x02",
+    "tcp.flags & 0x12 == 0x12",
+    "tcp.len > 0",
+    "tcp.len == 0",
+    "tcp.stream == 0",
+    "tcp.stream == 1",
+    "tcp.seq == 1",
+    "tcp.ack == 1",
+    "tcp.window_size < 1000",
+    "tcp.window_size_value > 100",
+    "tcp.analysis.flags",
+    "tcp.analysis.retransmission",
+    "tcp.analysis.fast_retransmission",
+    "tcp.analysis.duplicate_ack",
+    "tcp.analysis.out_of_order",
+    "tcp.analysis.lost_segment",
+    "tcp.analysis.zero_window",
+    "tcp.analysis.window_full",
+    "tcp.analysis.window_update",
+    "tcp.analysis.keep_alive",
+    "tcp.analysis.ack_lost_segment",
+    "udp.port == 53",
+    "udp.port == 67",
+    "udp.length > 100",
+    "dns.flags.response == 1",
+    "dns.flags.response == 0",
+    'dns.qry.name == "www.oracle.test"',
+    'dns.qry.name contains "oracle"',
+    "dns.qry.type == 15",
+    "dns.flags.rcode != 0",
+    "dns.a",
+    "dns.count.answers > 0",
+    "dhcp.option.dhcp == 1",
+    "dhcp.option.dhcp == 5",
+    "http.request",
+    "http.response",
+    'http.request.method == "GET"',
+    'http.request.uri contains "big"',
+    "http.response.code == 200",
+    "http.response.code == 404",
+    'http.host matches "168\\\\.77"',
+    "icmp.type == 8",
+    "icmp.type == 0",
+    "icmpv6.type == 135",
+    "icmpv6.type == 136",
+    "frame.len > 1514",
+    "frame.len < 100",
+    "frame.time_relative > 0.5",
+    "frame.time_delta > 0.1",
+    'frame contains "GET"',
+    "frame.comment",
+    "eth.addr == ff:ff:ff:ff:ff:ff",
+    "not arp and not icmpv6",
+    "tcp or udp",
+    "ip and not tcp",
+    'tcp contains "HTTP"',
+    "ip.src == 192.168.77.1 and tcp.len > 1000",
+    "tcp.port in {80, 81}",
+    "udp.dstport in {53, 67, 68}",
+    "ip.src[0:2] == c0:a8",
 )
 
 
 # --- running the two ---------------------------------------------------------------------------
 
 
-def tshark_fields(path: str, names: tuple[str, ...], display_filter: str | None = None) -> list[list[str]]:
+def tshark_fields(
+    path: str, names: tuple[str, ...], display_filter: str | None = None
+) -> list[list[str]]:
     args = ["tshark", "-r", path, "-T", "fields", "-E", "separator=\x1f", "-E", "occurrence=a"]
     if display_filter:
         args += ["-Y", display_filter]
@@ -121,12 +268,20 @@ class Ours:
         code = self.cli.main(path, out=out, err=err, **options)
         return code, out.getvalue()
 
-    def fields(self, path: str, names: tuple[str, ...], display_filter: str | None = None) -> list[list[str]] | None:
+    def fields(
+        self, path: str, names: tuple[str, ...], display_filter: str | None = None
+    ) -> list[list[str]] | None:
         """Rows of values; None for a name we do not know (an older checkout: None for all)."""
         if not self.has_fields:
             return None
         usable = [n for n in names if self.known(n)]
-        code, text = self.run(path, output="fields", fields=usable, field_options=["separator=\x1f"], display_filter=display_filter)
+        code, text = self.run(
+            path,
+            output="fields",
+            fields=usable,
+            field_options=["separator=\x1f"],
+            display_filter=display_filter,
+        )
         if code != 0:
             return None
         rows = []
@@ -143,7 +298,9 @@ class Ours:
         for line in text.splitlines():
             _number, _time, rest = line.split(None, 2)
             source, _, rest = rest.partition("→")
-            destination, protocol, _length, *info = rest.split(None, 3) if rest.strip() else ("", "", "", "")
+            destination, protocol, _length, *info = (
+                rest.split(None, 3) if rest.strip() else ("", "", "", "")
+            )
             rows.append((protocol, source.strip(), destination, info[0] if info else ""))
         return rows
 
@@ -182,13 +339,19 @@ class Tally:
 @dataclass
 class Report:
     counts: dict = field(default_factory=dict)  # capture → (ours, tshark)
-    columns: dict = field(default_factory=lambda: {c: Tally() for c in ("Protocol", "Source", "Destination", "Info")})
+    columns: dict = field(
+        default_factory=lambda: {c: Tally() for c in ("Protocol", "Source", "Destination", "Info")}
+    )
     info_by_protocol: dict = field(default_factory=lambda: defaultdict(Tally))
     fields: dict = field(default_factory=lambda: defaultdict(Tally))
-    field_misses: dict = field(default_factory=lambda: defaultdict(list))  # field → [(capture, number)]
+    field_misses: dict = field(
+        default_factory=lambda: defaultdict(list)
+    )  # field → [(capture, number)]
     filters: Tally = field(default_factory=Tally)
     protocol_by_capture: dict = field(default_factory=lambda: defaultdict(Tally))
-    meta: dict = field(default_factory=dict)  # (capture, number) → (frame.len, frame.protocols) as tshark says
+    meta: dict = field(
+        default_factory=dict
+    )  # (capture, number) → (frame.len, frame.protocols) as tshark says
     selections: dict = field(default_factory=dict)  # (link type, filter) → frames tshark selects
 
     def selected(self, label: str, text: str) -> int:
@@ -210,7 +373,9 @@ def compare_rows(report: Report, name: str, path: str, ours: Ours) -> None:
         report.meta[(name, number)] = (int(row[4] or 0), row[5])
     mine = ours.rows(path)
     report.counts[name] = (len(mine), len(theirs))
-    for number, (t, o) in enumerate(zip(theirs, mine + [("",) * 4] * (len(theirs) - len(mine)), strict=False), 1):
+    for number, (t, o) in enumerate(
+        zip(theirs, mine + [("",) * 4] * (len(theirs) - len(mine)), strict=False), 1
+    ):
         for i, column in enumerate(("Protocol", "Source", "Destination", "Info")):
             ok = same(o[i], t[i])
             report.columns[column].add(ok, (name, number, t[i], o[i]))
@@ -237,7 +402,9 @@ def compare_fields(report: Report, name: str, path: str, ours: Ours) -> None:
 def compare_filters(report: Report, merged: str, label: str, ours: Ours) -> None:
     # tshark's runs go on in two threads while ours runs here: the slowest part of the script
     with ThreadPoolExecutor(max_workers=2) as pool:
-        pending = {text: pool.submit(tshark_fields, merged, ("frame.number",), text) for text in FILTERS}
+        pending = {
+            text: pool.submit(tshark_fields, merged, ("frame.number",), text) for text in FILTERS
+        }
         for text in FILTERS:
             try:
                 mine = ours.selected(merged, text)
@@ -247,17 +414,26 @@ def compare_filters(report: Report, merged: str, label: str, ours: Ours) -> None
             theirs = [row[0] for row in pending[text.split(" (raised")[0]].result()]
             report.selections[(label, text)] = len(theirs)
             ok = mine == theirs
-            report.filters.add(ok, (f"{label}: {text}", len(theirs), None if mine is None else len(mine)))
+            report.filters.add(
+                ok, (f"{label}: {text}", len(theirs), None if mine is None else len(mine))
+            )
 
 
 def merge(paths: list[str], out: str) -> str:
-    subprocess.run(["mergecap", "-a", "-F", "pcapng", "-w", out, *paths], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        ["mergecap", "-a", "-F", "pcapng", "-w", out, *paths],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     return out
 
 
 def link_type(path: str) -> str:
-    """"cooked" for Linux cooked captures (tcpdump -i any), else "ethernet"."""
-    done = subprocess.run(["capinfos", "-E", "-T", path], capture_output=True, text=True, timeout=60)
+    """ "cooked" for Linux cooked captures (tcpdump -i any), else "ethernet"."""
+    done = subprocess.run(
+        ["capinfos", "-E", "-T", path], capture_output=True, text=True, timeout=60
+    )
     return "cooked" if "sll" in done.stdout.lower() else "ethernet"
 
 
@@ -272,7 +448,9 @@ def compare(captures: dict[str, str], ours: Ours) -> Report:
     groups: dict[str, list[str]] = defaultdict(list)
     seen: set = set()
     for path in captures.values():
-        signature = tuple(tuple(row) for row in tshark_fields(path, ("frame.time_epoch", "frame.len")))
+        signature = tuple(
+            tuple(row) for row in tshark_fields(path, ("frame.time_epoch", "frame.len"))
+        )
         if signature in seen:
             continue
         seen.add(signature)
@@ -291,7 +469,10 @@ def summary(report: Report) -> dict:
         "counts_equal": sum(o == t for o, t in report.counts.values()),
         **{f"{c.lower()}_percent": round(t.percent, 1) for c, t in report.columns.items()},
         "protocol_mean_of_captures_percent": round(
-            sum(t.percent for t in report.protocol_by_capture.values()) / max(1, len(report.protocol_by_capture)), 1),
+            sum(t.percent for t in report.protocol_by_capture.values())
+            / max(1, len(report.protocol_by_capture)),
+            1,
+        ),
         "fields": len(FIELDS),
         "field_values_percent": round(report.field_cells().percent, 1),
         "fields_fully_equal": sum(t.agree == t.total for t in report.fields.values()),
@@ -303,13 +484,21 @@ def summary(report: Report) -> dict:
 
 def print_report(report: Report) -> None:
     s = summary(report)
-    print(f"{s['captures']} captures, {s['frames']} frames; frame counts equal in {s['counts_equal']} of {s['captures']}")
+    print(
+        f"{s['captures']} captures, {s['frames']} frames; frame counts equal in {s['counts_equal']} of {s['captures']}"
+    )
     for column in ("Protocol", "Source", "Destination", "Info"):
         print(f"  {column:<12} {s[column.lower() + '_percent']:5.1f}% of frames equal")
-    print(f"  Protocol     {s['protocol_mean_of_captures_percent']:5.1f}% per capture, averaged: "
-          + ", ".join(f"{n} {t.percent:.0f}%" for n, t in report.protocol_by_capture.items()))
-    print(f"  -T fields    {s['field_values_percent']:5.1f}% of values equal ({s['fields_fully_equal']} of {s['fields']} fields on every frame)")
-    print(f"  -Y filters   {s['filters_percent']:5.1f}% of filter runs select the same frames ({s['filters_equal']} of {report.filters.total}: {s['filters']} filters on each link type's captures)")
+    print(
+        f"  Protocol     {s['protocol_mean_of_captures_percent']:5.1f}% per capture, averaged: "
+        + ", ".join(f"{n} {t.percent:.0f}%" for n, t in report.protocol_by_capture.items())
+    )
+    print(
+        f"  -T fields    {s['field_values_percent']:5.1f}% of values equal ({s['fields_fully_equal']} of {s['fields']} fields on every frame)"
+    )
+    print(
+        f"  -Y filters   {s['filters_percent']:5.1f}% of filter runs select the same frames ({s['filters_equal']} of {report.filters.total}: {s['filters']} filters on each link type's captures)"
+    )
     print("\nInfo by tshark's protocol:")
     for protocol, tally in sorted(report.info_by_protocol.items(), key=lambda kv: -kv[1].total):
         print(f"  {protocol:<10} {tally.agree:>5} / {tally.total:<5} {tally.percent:5.1f}%")
@@ -317,7 +506,9 @@ def print_report(report: Report) -> None:
     for name, tally in report.fields.items():
         if tally.agree != tally.total:
             capture, number, theirs, mine = tally.misses[0]
-            print(f"  {name:<32} {tally.percent:5.1f}%  e.g. {capture} #{number}: tshark {theirs!r}, ours {mine!r}")
+            print(
+                f"  {name:<32} {tally.percent:5.1f}%  e.g. {capture} #{number}: tshark {theirs!r}, ours {mine!r}"
+            )
     print("\nFilters that select other frames:")
     for text, theirs, mine in report.filters.misses:
         print(f"  {text:<48} tshark {theirs}, ours {'refused' if mine is None else mine}")
@@ -327,7 +518,9 @@ def print_report(report: Report) -> None:
         if misses:
             print(f"\n{column}: first differences ({dict(kinds.most_common(6))})")
             for capture, number, theirs, mine in misses[:8]:
-                print(f"  {capture} #{number}: tshark {theirs!r}\n  {' ' * len(capture)}  {' ' * len(str(number))}   ours {mine!r}")
+                print(
+                    f"  {capture} #{number}: tshark {theirs!r}\n  {' ' * len(capture)}  {' ' * len(str(number))}   ours {mine!r}"
+                )
 
 
 def make(out: Path) -> dict[str, str]:
@@ -353,7 +546,9 @@ def make(out: Path) -> dict[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("captures", nargs="*")
-    parser.add_argument("--make", metavar="DIR", help="make the corpus with real tools first (root)")
+    parser.add_argument(
+        "--make", metavar="DIR", help="make the corpus with real tools first (root)"
+    )
     parser.add_argument("--repo", default=str(REPO), help="the checkout whose workbench to measure")
     parser.add_argument("--json", help="write the summary here")
     args = parser.parse_args()

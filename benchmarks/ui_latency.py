@@ -30,7 +30,9 @@ import sys
 import tempfile
 import time
 
-ANSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[PX^_].*?\x1b\\|\x1b\][^\x07]*\x07|\x1b[()][A-Za-z0-9]|\x1b[=>78cDEHM]")
+ANSI = re.compile(
+    rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[PX^_].*?\x1b\\|\x1b\][^\x07]*\x07|\x1b[()][A-Za-z0-9]|\x1b[=>78cDEHM]"
+)
 
 
 # --- the app side ------------------------------------------------------------------------------
@@ -53,7 +55,11 @@ def child(rate: int, stats_path: str) -> None:
     for i in range(64):
         udp = UDP.make(src, dst, 40000 + i, 5000 + i, f"load {i:02d} ".encode() * 4)
         ip = IPv4.make(src, dst, PROTO_UDP, udp.build(), ident=i)
-        frames.append(Ethernet.make(MAC("02:00:00:00:00:99"), MAC("02:00:00:00:00:98"), ETH_IPV4, ip.build()).build())
+        frames.append(
+            Ethernet.make(
+                MAC("02:00:00:00:00:99"), MAC("02:00:00:00:00:98"), ETH_IPV4, ip.build()
+            ).build()
+        )
 
     stats = {"lags": [], "injected": 0, "gc": []}
     gc_started = {}
@@ -62,7 +68,9 @@ def child(rate: int, stats_path: str) -> None:
         if phase == "start":
             gc_started[info["generation"]] = time.perf_counter()
         elif info["generation"] in gc_started:
-            stats["gc"].append((info["generation"], time.perf_counter() - gc_started.pop(info["generation"])))
+            stats["gc"].append(
+                (info["generation"], time.perf_counter() - gc_started.pop(info["generation"]))
+            )
 
     import gc
 
@@ -133,7 +141,9 @@ class Terminal:
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor")
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+        self.proc = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True
+        )
         os.close(slave)
         self.pending = b""
 
@@ -185,10 +195,16 @@ class Terminal:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=int, default=10_000, help="frames per second of virtual time (played at 1×)")
+    parser.add_argument(
+        "--rate", type=int, default=10_000, help="frames per second of virtual time (played at 1×)"
+    )
     parser.add_argument("--keys", type=int, default=40, help="key presses to time")
-    parser.add_argument("--size", default="160x48", help="terminal COLSxROWS (160x48: every pane on screen)")
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of flood before the first key")
+    parser.add_argument(
+        "--size", default="160x48", help="terminal COLSxROWS (160x48: every pane on screen)"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=3.0, help="seconds of flood before the first key"
+    )
     parser.add_argument("--child", metavar="STATS", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -198,7 +214,18 @@ def main() -> int:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with tempfile.TemporaryDirectory() as tmp:
         stats_path = os.path.join(tmp, "stats.json")
-        term = Terminal([sys.executable, os.path.abspath(__file__), "--rate", str(args.rate), "--child", stats_path], cols, rows)
+        term = Terminal(
+            [
+                sys.executable,
+                os.path.abspath(__file__),
+                "--rate",
+                str(args.rate),
+                "--child",
+                stats_path,
+            ],
+            cols,
+            rows,
+        )
         os.chdir(root)
         term.wait_for(b"playing")
         term.drain(args.warmup)
@@ -216,17 +243,27 @@ def main() -> int:
     virtual = stats["ended_virtual"] - stats["started_virtual"]
     lags = sorted(stats["lags"])
     ms = sorted(x * 1000 for x in latencies)
-    print(f"flood: {args.rate:,} frames per virtual second on lan, played at 1× (half the timed keys at 2×), {cols}×{rows}")
-    print(f"  achieved: {stats['injected'] / wall:,.0f} frames/s and {stats['events'] / wall:,.0f} trace events/s of wall time "
-          f"over {wall:.1f} s (virtual time ran at {virtual / wall:.2f}× of wall time)")
-    print(f"key-to-screen over {len(ms)} key presses: median {statistics.median(ms):.0f} ms, "
-          f"p90 {ms[int(0.9 * (len(ms) - 1))]:.0f} ms, max {ms[-1]:.0f} ms")
-    print(f"event loop lateness (5 ms heartbeat, {len(lags):,} beats): median {statistics.median(lags) * 1000:.1f} ms, "
-          f"p99 {lags[int(0.99 * (len(lags) - 1))] * 1000:.1f} ms, max {lags[-1] * 1000:.1f} ms")
+    print(
+        f"flood: {args.rate:,} frames per virtual second on lan, played at 1× (half the timed keys at 2×), {cols}×{rows}"
+    )
+    print(
+        f"  achieved: {stats['injected'] / wall:,.0f} frames/s and {stats['events'] / wall:,.0f} trace events/s of wall time "
+        f"over {wall:.1f} s (virtual time ran at {virtual / wall:.2f}× of wall time)"
+    )
+    print(
+        f"key-to-screen over {len(ms)} key presses: median {statistics.median(ms):.0f} ms, "
+        f"p90 {ms[int(0.9 * (len(ms) - 1))]:.0f} ms, max {ms[-1]:.0f} ms"
+    )
+    print(
+        f"event loop lateness (5 ms heartbeat, {len(lags):,} beats): median {statistics.median(lags) * 1000:.1f} ms, "
+        f"p99 {lags[int(0.99 * (len(lags) - 1))] * 1000:.1f} ms, max {lags[-1] * 1000:.1f} ms"
+    )
     ok = statistics.median(ms) < 100
     full = [d for g, d in stats["gc"] if g == 2]
-    print(f"garbage collector: {len(stats['gc']):,} collections, {len(full)} full, longest full {max(full, default=0) * 1000:.0f} ms, "
-          f"longest of any {max((d for _, d in stats['gc']), default=0) * 1000:.0f} ms")
+    print(
+        f"garbage collector: {len(stats['gc']):,} collections, {len(full)} full, longest full {max(full, default=0) * 1000:.0f} ms, "
+        f"longest of any {max((d for _, d in stats['gc']), default=0) * 1000:.0f} ms"
+    )
     print(f"aim (median under 100 ms): {'met' if ok else 'NOT met'}")
     return 0 if ok else 1
 

@@ -28,10 +28,15 @@ from tests.fuzz.targets import TARGETS  # noqa: E402
 def keep(crash: Crash) -> None:
     folder = REPO / "tests" / "fuzz" / "regressions" / crash.target
     folder.mkdir(parents=True, exist_ok=True)
-    data = crash.data.encode("utf-8", "surrogatepass") if isinstance(crash.data, str) else crash.data
+    data = (
+        crash.data.encode("utf-8", "surrogatepass") if isinstance(crash.data, str) else crash.data
+    )
     name = f"{crash.kind.lower()}-{hashlib.sha256(data).hexdigest()[:12]}.bin"
     (folder / name).write_bytes(data)
-    print(f"  found: {crash.kind} at {crash.where}: {crash.message[:120]} → {folder / name}", flush=True)
+    print(
+        f"  found: {crash.kind} at {crash.where}: {crash.message[:120]} → {folder / name}",
+        flush=True,
+    )
 
 
 def main() -> int:
@@ -39,9 +44,14 @@ def main() -> int:
     parser.add_argument("-n", "--inputs", type=int, default=1_000_000)
     parser.add_argument("-t", "--target", action="append", choices=[t.name for t in TARGETS])
     parser.add_argument("-s", "--seed", type=int, default=int(time.time()))
-    parser.add_argument("--slow", type=float, default=1.0, help="seconds after which an input counts as a hang")
+    parser.add_argument(
+        "--slow", type=float, default=1.0, help="seconds after which an input counts as a hang"
+    )
     args = parser.parse_args()
-    print(f"seed {args.seed}, {args.inputs:,} inputs per target, load {os.getloadavg()[0]:.2f}", flush=True)
+    print(
+        f"seed {args.seed}, {args.inputs:,} inputs per target, load {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
     found = 0
     for t in TARGETS:
         if args.target and t.name not in args.target:

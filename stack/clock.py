@@ -132,7 +132,9 @@ class RealtimeClock:
     def now(self) -> float:
         return self._loop.time() - self._origin
 
-    def call_later(self, delay: float, callback: Callable[..., Any], *args: Any) -> asyncio.TimerHandle:
+    def call_later(
+        self, delay: float, callback: Callable[..., Any], *args: Any
+    ) -> asyncio.TimerHandle:
         return self._loop.call_later(max(delay, 0.0), callback, *args)
 
     def call_soon(self, callback: Callable[..., Any], *args: Any) -> asyncio.Handle:

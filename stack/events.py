@@ -93,7 +93,9 @@ class FrameReceived(Event):
 
     def describe(self) -> str:
         verdict = "accepts" if self.accepted else "drops"
-        detail = f" (destination {self.dst.hex(':')} is not {self.mine.hex(':')})" if self.dst else ""
+        detail = (
+            f" (destination {self.dst.hex(':')} is not {self.mine.hex(':')})" if self.dst else ""
+        )
         return f"{self.nic} {verdict} {_ids(self.frames)}: {self.reason}{detail}"
 
 
@@ -107,10 +109,31 @@ class FramesFiltered(Event):
     sender, which does not hear itself). Not a dataclass: one is made per frame, cheaply.
     """
 
-    __slots__ = ("time", "host", "frames", "segment", "readers", "start", "stop", "skip", "dst", "rows")
+    __slots__ = (
+        "time",
+        "host",
+        "frames",
+        "segment",
+        "readers",
+        "start",
+        "stop",
+        "skip",
+        "dst",
+        "rows",
+    )
     kind = "frames_filtered"
 
-    def __init__(self, time: float, frames: tuple[int, ...], segment: str, readers: tuple, start: int, stop: int, skip: int, dst: bytes) -> None:
+    def __init__(
+        self,
+        time: float,
+        frames: tuple[int, ...],
+        segment: str,
+        readers: tuple,
+        start: int,
+        stop: int,
+        skip: int,
+        dst: bytes,
+    ) -> None:
         s = object.__setattr__
         s(self, "time", time)
         s(self, "host", readers[start if skip != start else start + 1].owner)
@@ -134,14 +157,31 @@ class FramesFiltered(Event):
         for i in range(self.start, self.stop):
             if i != self.skip:
                 nic = self.readers[i]
-                out.append(FrameReceived(self.time, nic.owner, self.frames, nic.name, False, "not for me", self.dst, nic.mac))
+                out.append(
+                    FrameReceived(
+                        self.time,
+                        nic.owner,
+                        self.frames,
+                        nic.name,
+                        False,
+                        "not for me",
+                        self.dst,
+                        nic.mac,
+                    )
+                )
         return out
 
     def describe(self) -> str:
         return "\n".join(e.describe() for e in self.expand())
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "time": self.time, "segment": self.segment, "frames": list(self.frames), "rows": [e.as_dict() for e in self.expand()]}
+        return {
+            "kind": self.kind,
+            "time": self.time,
+            "segment": self.segment,
+            "frames": list(self.frames),
+            "rows": [e.as_dict() for e in self.expand()],
+        }
 
 
 @dataclass(frozen=True)
@@ -267,7 +307,9 @@ class ArpIgnored(Event):
     def describe(self) -> str:
         if self.reason:
             return f"ignores ARP from {self.sender}: {self.reason}"
-        return f"ignores ARP from {self.sender}: it asks for {self.target}, not my address {self.mine}"
+        return (
+            f"ignores ARP from {self.sender}: it asks for {self.target}, not my address {self.mine}"
+        )
 
 
 @dataclass(frozen=True)

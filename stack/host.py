@@ -26,7 +26,9 @@ from stack.wire.mac import MAC
 
 
 class Host:
-    def __init__(self, name: str, clock: Clock, trace: Trace, *, forwarding: bool = False, seed: int = 0) -> None:
+    def __init__(
+        self, name: str, clock: Clock, trace: Trace, *, forwarding: bool = False, seed: int = 0
+    ) -> None:
         self.name = name
         self.clock = clock
         self.trace = trace
@@ -40,7 +42,9 @@ class Host:
         self.icmp = IcmpLayer(self)
         self.udp = UdpLayer(self)
         self.tcp = TcpLayer(self)
-        self.loopback = Interface("lo", NIC(name, "lo", MAC(b"\0" * 6), trace), IPv4Interface("127.0.0.1/8"), 65535)
+        self.loopback = Interface(
+            "lo", NIC(name, "lo", MAC(b"\0" * 6), trace), IPv4Interface("127.0.0.1/8"), 65535
+        )
         self.services: dict[str, object] = {}
         self.dropped_ethertype = 0
         self._addresses: frozenset[IPv4Address] | None = None
@@ -60,7 +64,14 @@ class Host:
     def primary(self) -> Interface:
         return next(iter(self.interfaces.values()))
 
-    def add_interface(self, name: str, mac: MAC, segment: Segment, address: IPv4Interface | None = None, mtu: int | None = None) -> Interface:
+    def add_interface(
+        self,
+        name: str,
+        mac: MAC,
+        segment: Segment,
+        address: IPv4Interface | None = None,
+        mtu: int | None = None,
+    ) -> Interface:
         nic = NIC(self.name, name, mac, self.trace)
         iface = Interface(name, nic, None, mtu or segment.mtu)
         nic.on_frame = lambda frame_id, frame, iface=iface: self.on_frame(iface, frame_id, frame)
@@ -103,4 +114,13 @@ class Host:
             self.arp.receive(iface, frame_id, payload)
         else:
             self.dropped_ethertype += 1
-            self.trace.emit(PacketDropped(self.clock.now(), self.name, (frame_id,), "?", "?", f"EtherType 0x{ethertype:04x} is not one this host speaks"))
+            self.trace.emit(
+                PacketDropped(
+                    self.clock.now(),
+                    self.name,
+                    (frame_id,),
+                    "?",
+                    "?",
+                    f"EtherType 0x{ethertype:04x} is not one this host speaks",
+                )
+            )

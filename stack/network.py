@@ -25,7 +25,9 @@ class Network:
         try:
             return self.hosts[name]
         except KeyError:
-            raise KeyError(f"no host named {name!r} in lab {self.spec.name} (hosts: {', '.join(self.hosts)})") from None
+            raise KeyError(
+                f"no host named {name!r} in lab {self.spec.name} (hosts: {', '.join(self.hosts)})"
+            ) from None
 
     def host_by_address(self, address) -> Host | None:
         for host in self.hosts.values():

@@ -60,7 +60,11 @@ def section_header(app: str = "Packet Workbench") -> bytes:
 def interface(name: str, nanoseconds: bool = True) -> bytes:
     # if_name (2), if_tsresol (9): 9 → nanoseconds, 6 → microseconds.
     resol = b"\x09" if nanoseconds else b"\x06"
-    return block(IDB, struct.pack("<HHI", LINKTYPE_ETHERNET, 0, SNAPLEN) + options([(2, name.encode()), (9, resol)]))
+    return block(
+        IDB,
+        struct.pack("<HHI", LINKTYPE_ETHERNET, 0, SNAPLEN)
+        + options([(2, name.encode()), (9, resol)]),
+    )
 
 
 def packet(index: int, stamp: int, data: bytes, comments: list[str]) -> bytes:
@@ -101,7 +105,9 @@ class SpillFile:
         self._out.write(section_header())
         self._offset = self._out.tell()
 
-    def write(self, frame_id: int, time: float, segment: str, origin: str, data: bytes, notes: list[str]) -> None:
+    def write(
+        self, frame_id: int, time: float, segment: str, origin: str, data: bytes, notes: list[str]
+    ) -> None:
         if self._out is None:
             self._open()
             self.first_id = frame_id

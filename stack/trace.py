@@ -54,14 +54,18 @@ def default_window() -> int | None:
     try:
         value = int(text)
     except ValueError:
-        raise TraceError(f"WORKBENCH_TRACE_WINDOW={text!r} should be a number of frames (0 keeps them all in memory)") from None
+        raise TraceError(
+            f"WORKBENCH_TRACE_WINDOW={text!r} should be a number of frames (0 keeps them all in memory)"
+        ) from None
     if value < 0:
         raise TraceError(f"WORKBENCH_TRACE_WINDOW={value} cannot be negative")
     return value or None
 
 
 def default_spill_path() -> str:
-    return os.path.join(tempfile.gettempdir(), f"workbench-trace-{os.getpid()}-{next(_spills)}.pcapng")
+    return os.path.join(
+        tempfile.gettempdir(), f"workbench-trace-{os.getpid()}-{next(_spills)}.pcapng"
+    )
 
 
 class Frames:
@@ -102,21 +106,32 @@ class Frames:
 
 class Trace:
     def __init__(
-        self, clock: Clock, *, keep_events: bool = True, window: int | None | str = "default",
-        spill_path: str | None = None, epoch: float = 0.0,
+        self,
+        clock: Clock,
+        *,
+        keep_events: bool = True,
+        window: int | None | str = "default",
+        spill_path: str | None = None,
+        epoch: float = 0.0,
     ) -> None:
         self.clock = clock
         self.window: int | None = default_window() if window == "default" else window  # type: ignore[assignment]
         self.keep_events = keep_events
         event_window = self.window * EVENTS_PER_FRAME if self.window else None
-        self.events = ExpandedLog(event_window)  # one FrameReceived per NIC when read; see stack.trace_log
+        self.events = ExpandedLog(
+            event_window
+        )  # one FrameReceived per NIC when read; see stack.trace_log
         self.count = 0  # frames recorded in the whole run
         self.frames = Frames(self)
         self._window: deque[FrameRecord] = deque()
         # The events about each frame in the window: they become its comments in the spill file.
         self._notes: deque[list[Event]] = deque()
         spill_path = spill_path or os.environ.get("WORKBENCH_SPILL") or None
-        self.spill = SpillFile(spill_path or default_spill_path(), epoch=epoch, keep=spill_path is not None) if self.window else None
+        self.spill = (
+            SpillFile(spill_path or default_spill_path(), epoch=epoch, keep=spill_path is not None)
+            if self.window
+            else None
+        )
         if self.spill is not None:
             self._finalizer = weakref.finalize(self, self.spill.close)
         self._subscribers: list[Subscriber] = []

@@ -23,7 +23,9 @@ from stack.events import FramesFiltered
 class ExpandedLog:
     """Append-only rows; `window` (entries, not rows) bounds memory, None keeps everything."""
 
-    def __init__(self, window: int | None = None, recall: Callable[[int], Any] | None = None) -> None:
+    def __init__(
+        self, window: int | None = None, recall: Callable[[int], Any] | None = None
+    ) -> None:
         self._entries: list[Any] = []
         self._starts = array("q")  # row number of each entry's first row
         self._rows = 0
@@ -86,7 +88,11 @@ class ExpandedLog:
 
     def __getitem__(self, key: int | slice) -> Any:
         if isinstance(key, slice):
-            return [self._locate(r) for r in range(*key.indices(self._rows))] if key.step not in (None, 1) else self._span(*key.indices(self._rows)[:2])
+            return (
+                [self._locate(r) for r in range(*key.indices(self._rows))]
+                if key.step not in (None, 1)
+                else self._span(*key.indices(self._rows)[:2])
+            )
         return self._locate(key)
 
     def _span(self, start: int, stop: int) -> list[Any]:

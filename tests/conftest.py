@@ -18,7 +18,10 @@ REQUIRE_TOOLS = os.environ.get("WORKBENCH_REQUIRE_LIVE") == "1"
 
 def needs_tool(name: str) -> pytest.MarkDecorator:
     """Skip when the tool is missing locally; in CI, run anyway and fail loudly."""
-    return pytest.mark.skipif(shutil.which(name) is None and not REQUIRE_TOOLS, reason=f"{name} is not installed (scripts/test.sh installs it)")
+    return pytest.mark.skipif(
+        shutil.which(name) is None and not REQUIRE_TOOLS,
+        reason=f"{name} is not installed (scripts/test.sh installs it)",
+    )
 
 
 def lab_from_text(text: str, name: str = "test.toml") -> Network:

@@ -33,8 +33,21 @@ VARIABLE_DEFAULTS: dict[str, str] = {
 }
 
 _THEME_KEYS = {
-    "name", "primary", "secondary", "warning", "error", "success", "accent", "foreground",
-    "background", "surface", "panel", "boost", "dark", "luminosity_spread", "text_alpha",
+    "name",
+    "primary",
+    "secondary",
+    "warning",
+    "error",
+    "success",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+    "dark",
+    "luminosity_spread",
+    "text_alpha",
 }
 
 
@@ -50,7 +63,9 @@ def theme_from_toml(text: str, source: str) -> Theme:
     variables = data.pop("variables", {})
     unknown = set(data) - _THEME_KEYS
     if unknown:
-        raise ThemeFileError(f"theme {source}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(sorted(_THEME_KEYS))})")
+        raise ThemeFileError(
+            f"theme {source}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(sorted(_THEME_KEYS))})"
+        )
     if "name" not in data or "primary" not in data:
         raise ThemeFileError(f"theme {source}: needs at least a name and a primary colour")
     missing = set(VARIABLE_DEFAULTS) - set(variables)

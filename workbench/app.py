@@ -33,7 +33,17 @@ class WorkbenchApp(App):
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     BINDINGS = [Binding("q", "quit", "Quit", show=False)]
 
-    def __init__(self, spec: LabSpec | None, theme: str | None = None, *, cursor_blink: bool = True, capture: CaptureSession | None = None, lang: str = "en", origin=None, scratch: bool = False) -> None:
+    def __init__(
+        self,
+        spec: LabSpec | None,
+        theme: str | None = None,
+        *,
+        cursor_blink: bool = True,
+        capture: CaptureSession | None = None,
+        lang: str = "en",
+        origin=None,
+        scratch: bool = False,
+    ) -> None:
         """`capture`: open on this capture file (`workbench open`) instead of the lab `spec`;
         `origin`: a workbench.snapshot.Snapshot to continue from (--from)."""
         super().__init__()
@@ -51,7 +61,9 @@ class WorkbenchApp(App):
         name = theme or DEFAULT_THEME
         if name not in self.available_themes:
             ours = ", ".join(self.workbench_themes)
-            raise UnknownTheme(f"no theme named {name!r} (themes: {ours}, or any of Textual's: {', '.join(t for t in self.available_themes if t not in self.workbench_themes)})")
+            raise UnknownTheme(
+                f"no theme named {name!r} (themes: {ours}, or any of Textual's: {', '.join(t for t in self.available_themes if t not in self.workbench_themes)})"
+            )
         self.theme = name
         self.session: Session | None = None
 

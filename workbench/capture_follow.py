@@ -36,7 +36,10 @@ class Followed:
 
 
 def follow_frame(
-    frames: Sequence, index: int, cancelled: Callable[[], bool] = lambda: False, progress: Callable[[float], None] = lambda _f: None
+    frames: Sequence,
+    index: int,
+    cancelled: Callable[[], bool] = lambda: False,
+    progress: Callable[[float], None] = lambda _f: None,
 ) -> Followed | None:
     """The TCP stream of `frames[index]`; None if cancelled. Raises `NotTcp`."""
     record = frames[index]

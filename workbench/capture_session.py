@@ -70,7 +70,12 @@ class CaptureSession:
     def index_more(self, count: int = CHUNK) -> int:
         """Index up to `count` more frames (from a worker thread); 0 when the file is done."""
         found = self.index.index(count)
-        if not found and len(self.index) and self.index.problem is None and self.index.unsupported_link():
+        if (
+            not found
+            and len(self.index)
+            and self.index.problem is None
+            and self.index.unsupported_link()
+        ):
             self.index.problem = self.index.unsupported_link()
         return found
 

@@ -37,38 +37,155 @@ def _frames(text: str) -> int:
 
 def _trace_options(p: argparse.ArgumentParser, suffix: str = "") -> None:
     # Passed to the trace through the environment, which every trace of the process reads.
-    p.add_argument("--trace-window", dest="trace_window" + suffix, type=_frames, default=None, metavar="FRAMES", help="frames the trace keeps in memory; older ones spill to disk and are read back when needed (default 10000; 0 keeps all in memory)")
-    p.add_argument("--spill", dest="spill" + suffix, default=None, metavar="FILE", help="where frames beyond the window go (a pcapng with each frame's events as comments, kept after the run); default: a temporary file, removed at the end")
+    p.add_argument(
+        "--trace-window",
+        dest="trace_window" + suffix,
+        type=_frames,
+        default=None,
+        metavar="FRAMES",
+        help="frames the trace keeps in memory; older ones spill to disk and are read back when needed (default 10000; 0 keeps all in memory)",
+    )
+    p.add_argument(
+        "--spill",
+        dest="spill" + suffix,
+        default=None,
+        metavar="FILE",
+        help="where frames beyond the window go (a pcapng with each frame's events as comments, kept after the run); default: a temporary file, removed at the end",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="workbench", description="A terminal workbench for a small network: simulated, or live over TAP.")
-    p.add_argument("--lab", default="default", metavar="NAME|FILE", help="built-in lab name or a lab TOML file (default: default)")
+    p = _Parser(
+        prog="workbench",
+        description="A terminal workbench for a small network: simulated, or live over TAP.",
+    )
+    p.add_argument(
+        "--lab",
+        default="default",
+        metavar="NAME|FILE",
+        help="built-in lab name or a lab TOML file (default: default)",
+    )
     p.add_argument("--theme", default=None, help="colour theme for the app")
-    p.add_argument("--lang", default="en", choices=("en", "zh"), help="language of the explanations and help: en (default) or zh, Chinese in the seed's terms (L switches in the app)")
-    p.add_argument("--tap", dest="taps", action="append", default=[], metavar="SEGMENT=IFNAME", help="bridge a lab segment to a TAP device (created if missing, removed on exit); repeat for more")
+    p.add_argument(
+        "--lang",
+        default="en",
+        choices=("en", "zh"),
+        help="language of the explanations and help: en (default) or zh, Chinese in the seed's terms (L switches in the app)",
+    )
+    p.add_argument(
+        "--tap",
+        dest="taps",
+        action="append",
+        default=[],
+        metavar="SEGMENT=IFNAME",
+        help="bridge a lab segment to a TAP device (created if missing, removed on exit); repeat for more",
+    )
     _trace_options(p)
-    p.add_argument("--from", dest="origin", default=None, metavar="SNAPSHOT", help="continue from a snapshot (S in the app, or workbench run --snapshot); the file is never written to")
-    p.add_argument("--scratch", action="store_true", help="write nothing back (like QEMU's -snapshot): S saves no snapshot file")
-    p.add_argument("--qemu", dest="qemu", action="append", default=[], metavar="SEGMENT=PATH", help="let QEMU VMs join a segment over -netdev stream (PATH, tcp:PORT) or dgram (dgram:PATH, udp:PORT); see workbench qemu-args")
+    p.add_argument(
+        "--from",
+        dest="origin",
+        default=None,
+        metavar="SNAPSHOT",
+        help="continue from a snapshot (S in the app, or workbench run --snapshot); the file is never written to",
+    )
+    p.add_argument(
+        "--scratch",
+        action="store_true",
+        help="write nothing back (like QEMU's -snapshot): S saves no snapshot file",
+    )
+    p.add_argument(
+        "--qemu",
+        dest="qemu",
+        action="append",
+        default=[],
+        metavar="SEGMENT=PATH",
+        help="let QEMU VMs join a segment over -netdev stream (PATH, tcp:PORT) or dgram (dgram:PATH, udp:PORT); see workbench qemu-args",
+    )
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     run = sub.add_parser("run", help="run a lab headless and print the trace")
-    run.add_argument("--lab", dest="run_lab", default=None, metavar="NAME|FILE", help="built-in lab name or a lab TOML file")
-    run.add_argument("--do", action="append", default=[], metavar="'HOST: COMMAND'", help="a command to run on a host; repeat for more")
-    run.add_argument("--pcap", help="write every frame to this capture (.pcap, or .pcapng with one interface per segment)")
-    run.add_argument("--capture-on", action="append", default=[], metavar="SEGMENT", help="write only this segment's frames to --pcap (as tshark -i does; repeatable); default: every segment")
+    run.add_argument(
+        "--lab",
+        dest="run_lab",
+        default=None,
+        metavar="NAME|FILE",
+        help="built-in lab name or a lab TOML file",
+    )
+    run.add_argument(
+        "--do",
+        action="append",
+        default=[],
+        metavar="'HOST: COMMAND'",
+        help="a command to run on a host; repeat for more",
+    )
+    run.add_argument(
+        "--pcap",
+        help="write every frame to this capture (.pcap, or .pcapng with one interface per segment)",
+    )
+    run.add_argument(
+        "--capture-on",
+        action="append",
+        default=[],
+        metavar="SEGMENT",
+        help="write only this segment's frames to --pcap (as tshark -i does; repeatable); default: every segment",
+    )
     run.add_argument("--events", help="write the trace as JSON Lines to this file")
     run.add_argument("-q", "--quiet", action="store_true", help="print only the commands' results")
-    run.add_argument("--tap", dest="run_taps", action="append", default=[], metavar="SEGMENT=IFNAME", help="bridge a lab segment to a TAP device and run live, in real time; repeat for more")
+    run.add_argument(
+        "--tap",
+        dest="run_taps",
+        action="append",
+        default=[],
+        metavar="SEGMENT=IFNAME",
+        help="bridge a lab segment to a TAP device and run live, in real time; repeat for more",
+    )
     _trace_options(run, "_run")
-    run.add_argument("--lang", dest="run_lang", default=None, choices=("en", "zh"), help="language of the trace's explanations: en (default) or zh, Chinese in the seed's terms")
-    run.add_argument("--snapshot", dest="snapshot_to", default=None, metavar="FILE", help="save a snapshot of the lab (its inputs, replayed on load) when lab time reaches --at (default: at the end)")
-    run.add_argument("--at", type=_seconds, default=None, metavar="SECONDS", help="the lab time of --snapshot")
-    run.add_argument("--from", dest="run_origin", default=None, metavar="SNAPSHOT", help="continue from a snapshot (its lab, its inputs, its pending commands), leaving the file untouched")
-    run.add_argument("--scratch", dest="run_scratch", action="store_true", help="write no snapshot (refuses --snapshot)")
-    run.add_argument("--qemu", dest="run_qemu", action="append", default=[], metavar="SEGMENT=PATH", help="let QEMU VMs join a segment (PATH, tcp:PORT, dgram:PATH, udp:PORT) and run live, in real time")
-    run.add_argument("--for", dest="serve_for", type=_seconds, default=None, metavar="SECONDS", help="keep serving this long after the commands (live: real seconds, 0 = stop when done; simulated: virtual seconds)")
+    run.add_argument(
+        "--lang",
+        dest="run_lang",
+        default=None,
+        choices=("en", "zh"),
+        help="language of the trace's explanations: en (default) or zh, Chinese in the seed's terms",
+    )
+    run.add_argument(
+        "--snapshot",
+        dest="snapshot_to",
+        default=None,
+        metavar="FILE",
+        help="save a snapshot of the lab (its inputs, replayed on load) when lab time reaches --at (default: at the end)",
+    )
+    run.add_argument(
+        "--at", type=_seconds, default=None, metavar="SECONDS", help="the lab time of --snapshot"
+    )
+    run.add_argument(
+        "--from",
+        dest="run_origin",
+        default=None,
+        metavar="SNAPSHOT",
+        help="continue from a snapshot (its lab, its inputs, its pending commands), leaving the file untouched",
+    )
+    run.add_argument(
+        "--scratch",
+        dest="run_scratch",
+        action="store_true",
+        help="write no snapshot (refuses --snapshot)",
+    )
+    run.add_argument(
+        "--qemu",
+        dest="run_qemu",
+        action="append",
+        default=[],
+        metavar="SEGMENT=PATH",
+        help="let QEMU VMs join a segment (PATH, tcp:PORT, dgram:PATH, udp:PORT) and run live, in real time",
+    )
+    run.add_argument(
+        "--for",
+        dest="serve_for",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="keep serving this long after the commands (live: real seconds, 0 = stop when done; simulated: virtual seconds)",
+    )
 
     dissect = sub.add_parser("dissect", help="read a pcap or pcapng capture like tshark -r")
     from workbench.dissect_cli import add_arguments as dissect_arguments
@@ -80,22 +197,70 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="hand the app to others: over SSH, or in a browser")
     how = serve.add_mutually_exclusive_group(required=True)
-    how.add_argument("--ssh", metavar="[ADDR:]PORT", help="an SSH server; each connection gets its own workbench (loopback unless ADDR is given)")
-    how.add_argument("--web", metavar="[ADDR:]PORT", help="a web server (textual-serve); each page gets its own workbench (loopback unless ADDR is given)")
-    serve.add_argument("--lab", dest="serve_lab", default=None, metavar="NAME|FILE", help="the lab each session opens (default: the default lab)")
-    serve.add_argument("--authorized-keys", metavar="FILE", help="OpenSSH authorized_keys: only these keys may log in (required off loopback)")
-    serve.add_argument("--host-key", metavar="FILE", help="the server's SSH host key, made there the first time (default: ~/.local/state/workbench/ssh_host_ed25519_key)")
-    serve.add_argument("--max-sessions", type=int, default=None, metavar="N", help="most SSH sessions at once (default: 8)")
-    qargs = sub.add_parser("qemu-args", help="print the -netdev/-device arguments that put your own QEMU on a lab segment")
+    how.add_argument(
+        "--ssh",
+        metavar="[ADDR:]PORT",
+        help="an SSH server; each connection gets its own workbench (loopback unless ADDR is given)",
+    )
+    how.add_argument(
+        "--web",
+        metavar="[ADDR:]PORT",
+        help="a web server (textual-serve); each page gets its own workbench (loopback unless ADDR is given)",
+    )
+    serve.add_argument(
+        "--lab",
+        dest="serve_lab",
+        default=None,
+        metavar="NAME|FILE",
+        help="the lab each session opens (default: the default lab)",
+    )
+    serve.add_argument(
+        "--authorized-keys",
+        metavar="FILE",
+        help="OpenSSH authorized_keys: only these keys may log in (required off loopback)",
+    )
+    serve.add_argument(
+        "--host-key",
+        metavar="FILE",
+        help="the server's SSH host key, made there the first time (default: ~/.local/state/workbench/ssh_host_ed25519_key)",
+    )
+    serve.add_argument(
+        "--max-sessions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="most SSH sessions at once (default: 8)",
+    )
+    qargs = sub.add_parser(
+        "qemu-args",
+        help="print the -netdev/-device arguments that put your own QEMU on a lab segment",
+    )
     qargs.add_argument("segment", help="the lab segment")
-    qargs.add_argument("--lab", dest="qargs_lab", default=None, metavar="NAME|FILE", help="built-in lab name or a lab TOML file")
-    qargs.add_argument("--qemu", dest="qargs_qemu", action="append", default=[], metavar="SEGMENT=PATH", help="the address the workbench will listen on (as given to workbench --qemu)")
+    qargs.add_argument(
+        "--lab",
+        dest="qargs_lab",
+        default=None,
+        metavar="NAME|FILE",
+        help="built-in lab name or a lab TOML file",
+    )
+    qargs.add_argument(
+        "--qemu",
+        dest="qargs_qemu",
+        action="append",
+        default=[],
+        metavar="SEGMENT=PATH",
+        help="the address the workbench will listen on (as given to workbench --qemu)",
+    )
     qargs.add_argument("--model", default="e1000", help="the NIC model (default: e1000)")
-    qargs.add_argument("--mac", default=None, help="the NIC's MAC (default: one derived from the lab and segment)")
+    qargs.add_argument(
+        "--mac", default=None, help="the NIC's MAC (default: one derived from the lab and segment)"
+    )
 
     sub.add_parser("labs", help="list the built-in labs")
     lab = sub.add_parser("lab", help="show a lab")
-    lab_sub = lab.add_subparsers(dest="lab_command", metavar="show", parser_class=_Parser, required=True)
+    lab_sub = lab.add_subparsers(
+        dest="lab_command", metavar="show", parser_class=_Parser, required=True
+    )
     show = lab_sub.add_parser("show", help="print a lab as TOML")
     show.add_argument("name")
     return p
@@ -150,16 +315,42 @@ def _dispatch(args: argparse.Namespace) -> int:
             taps = live.parse_taps(args.taps + args.run_taps)
             qemu = parse_qemu_options(args.qemu + args.run_qemu)
             origin_path = args.run_origin or args.origin
-            if origin_path or args.snapshot_to or args.at is not None or args.run_scratch or args.scratch:
+            if (
+                origin_path
+                or args.snapshot_to
+                or args.at is not None
+                or args.run_scratch
+                or args.scratch
+            ):
                 from workbench.snapshot_cli import run_with_snapshots
 
                 return run_with_snapshots(args, lab, origin_path, taps, qemu)
             spec = load_lab(lab)  # a mistake in the lab is the first thing to hear about
             if taps or qemu or is_live(spec):  # live with no commands serves the lab until Ctrl-C
-                return live.main(lab, args.do, args.pcap, args.events, args.quiet, taps, args.serve_for, capture_on=args.capture_on, qemu=qemu)
+                return live.main(
+                    lab,
+                    args.do,
+                    args.pcap,
+                    args.events,
+                    args.quiet,
+                    taps,
+                    args.serve_for,
+                    capture_on=args.capture_on,
+                    qemu=qemu,
+                )
             if not args.do and args.serve_for is None:
-                raise CommandError('nothing to run: give --do "HOST: COMMAND" (repeatable), or --for SECONDS to let the lab run')
-            return run.main(lab, args.do, args.pcap, args.events, args.quiet, settle=args.serve_for or 0.0, capture_on=args.capture_on)
+                raise CommandError(
+                    'nothing to run: give --do "HOST: COMMAND" (repeatable), or --for SECONDS to let the lab run'
+                )
+            return run.main(
+                lab,
+                args.do,
+                args.pcap,
+                args.events,
+                args.quiet,
+                settle=args.serve_for or 0.0,
+                capture_on=args.capture_on,
+            )
         if args.command == "dissect":
             from workbench import dissect_cli
 
@@ -175,7 +366,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "qemu-args":
             from workbench.qemu_args import main as qemu_args
 
-            return qemu_args(args.qargs_lab or args.lab, args.segment, args.qemu + args.qargs_qemu, args.model, args.mac)
+            return qemu_args(
+                args.qargs_lab or args.lab,
+                args.segment,
+                args.qemu + args.qargs_qemu,
+                args.model,
+                args.mac,
+            )
         if args.command == "labs":
             from stack.labs import builtin_labs
 
@@ -216,7 +413,9 @@ def _app(args: argparse.Namespace) -> int:
         origin = app_origin(args)
         spec = origin.spec()
     else:
-        spec = with_qemu(with_taps(load_lab(args.lab), parse_taps(args.taps)), parse_qemu_options(args.qemu))
+        spec = with_qemu(
+            with_taps(load_lab(args.lab), parse_taps(args.taps)), parse_qemu_options(args.qemu)
+        )
     if spec.vms:
         from workbench.vms import preflight as vm_preflight
 
@@ -230,14 +429,19 @@ def _app(args: argparse.Namespace) -> int:
     from workbench.app import UnknownTheme, WorkbenchApp
 
     try:
-        app = WorkbenchApp(spec, theme=args.theme, lang=args.lang, origin=origin, scratch=args.scratch)
+        app = WorkbenchApp(
+            spec, theme=args.theme, lang=args.lang, origin=origin, scratch=args.scratch
+        )
     except UnknownTheme as err:
         print(f"workbench: {err}", file=sys.stderr)
         return 2
     web = "web_driver" in os.environ.get("TEXTUAL_DRIVER", "")  # textual-serve runs it over pipes
     if not web and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Without a terminal the app would draw into a pipe and wait for keys that never come.
-        print('workbench: the app needs a terminal (run it in one, or over ssh -t); headless, use workbench run --do "HOST: COMMAND"', file=sys.stderr)
+        print(
+            'workbench: the app needs a terminal (run it in one, or over ssh -t); headless, use workbench run --do "HOST: COMMAND"',
+            file=sys.stderr,
+        )
         return 2
     app.run()
     return app.return_code or 0  # 2 when a TAP device could not be opened (the app says why)

@@ -39,28 +39,95 @@ from workbench.dissect.statistics_cli import Statistics, StatisticsError
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The `dissect` subcommand's options, named as tshark names them."""
     parser.add_argument("file", nargs="?", help="the capture to read (or -r FILE)")
-    parser.add_argument("-r", dest="read_file", metavar="FILE", help="the capture to read, as tshark -r")
-    parser.add_argument("-V", "--verbose", action="store_true", help="print each frame's field tree with the bytes of each field")
-    parser.add_argument("-Y", "--display-filter", metavar="FILTER", help="show only frames that match this display filter (e.g. 'icmp or port 53')")
-    parser.add_argument("-c", "--count", type=int, metavar="N", help="stop after reading N frames (as tshark, counted before -Y)")
-    parser.add_argument("-x", "--hex", action="store_true", help="add a hex and ASCII dump of each frame")
-    parser.add_argument("-T", dest="output", choices=("text", "fields"), default="text", help="output format: text (the packet list) or fields (with -e)")
-    parser.add_argument("-e", dest="fields", action="append", default=[], metavar="FIELD", help="a field to print with -T fields (repeatable), e.g. ip.src, tcp.stream, _ws.col.Info")
-    parser.add_argument("-E", dest="field_options", action="append", default=[], metavar="OPTION=VALUE", help="-T fields options: separator=/t|/s|CHAR, header=y|n, occurrence=f|l|a, aggregator=CHAR, quote=d|s|n")
-    parser.add_argument("-z", dest="statistics", action="append", default=[], metavar="STATISTIC", help="conv,TYPE | endpoints,TYPE (eth ip ipv6 tcp udp) | io,phs | follow,tcp,ascii|hex,STREAM")
-    parser.add_argument("-q", "--quiet", action="store_true", help="do not print the packet list (with -z: only the statistics)")
-    parser.add_argument("-n", dest="no_names", action="store_true", help="no name resolution: MAC addresses without their vendor")
+    parser.add_argument(
+        "-r", dest="read_file", metavar="FILE", help="the capture to read, as tshark -r"
+    )
+    parser.add_argument(
+        "-V",
+        "--verbose",
+        action="store_true",
+        help="print each frame's field tree with the bytes of each field",
+    )
+    parser.add_argument(
+        "-Y",
+        "--display-filter",
+        metavar="FILTER",
+        help="show only frames that match this display filter (e.g. 'icmp or port 53')",
+    )
+    parser.add_argument(
+        "-c",
+        "--count",
+        type=int,
+        metavar="N",
+        help="stop after reading N frames (as tshark, counted before -Y)",
+    )
+    parser.add_argument(
+        "-x", "--hex", action="store_true", help="add a hex and ASCII dump of each frame"
+    )
+    parser.add_argument(
+        "-T",
+        dest="output",
+        choices=("text", "fields"),
+        default="text",
+        help="output format: text (the packet list) or fields (with -e)",
+    )
+    parser.add_argument(
+        "-e",
+        dest="fields",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="a field to print with -T fields (repeatable), e.g. ip.src, tcp.stream, _ws.col.Info",
+    )
+    parser.add_argument(
+        "-E",
+        dest="field_options",
+        action="append",
+        default=[],
+        metavar="OPTION=VALUE",
+        help="-T fields options: separator=/t|/s|CHAR, header=y|n, occurrence=f|l|a, aggregator=CHAR, quote=d|s|n",
+    )
+    parser.add_argument(
+        "-z",
+        dest="statistics",
+        action="append",
+        default=[],
+        metavar="STATISTIC",
+        help="conv,TYPE | endpoints,TYPE (eth ip ipv6 tcp udp) | io,phs | follow,tcp,ascii|hex,STREAM",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="do not print the packet list (with -z: only the statistics)",
+    )
+    parser.add_argument(
+        "-n",
+        dest="no_names",
+        action="store_true",
+        help="no name resolution: MAC addresses without their vendor",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     path = args.read_file or args.file
     if not path:
-        sys.stderr.write("workbench: dissect needs a capture to read: workbench dissect FILE (or -r FILE)\n")
+        sys.stderr.write(
+            "workbench: dissect needs a capture to read: workbench dissect FILE (or -r FILE)\n"
+        )
         return 2
     return main(
-        path, verbose=args.verbose, display_filter=args.display_filter, count=args.count,
-        hexdump=args.hex, output=args.output, fields=args.fields, field_options=args.field_options,
-        statistics=args.statistics, quiet=args.quiet, names=not args.no_names,
+        path,
+        verbose=args.verbose,
+        display_filter=args.display_filter,
+        count=args.count,
+        hexdump=args.hex,
+        output=args.output,
+        fields=args.fields,
+        field_options=args.field_options,
+        statistics=args.statistics,
+        quiet=args.quiet,
+        names=not args.no_names,
     )
 
 
@@ -82,7 +149,11 @@ def main(
 ) -> int:
     try:
         keep = compile_filter(display_filter) if display_filter and display_filter.strip() else None
-        layout = field_text.Layout.parse(fields or [], field_options or []) if output == "fields" else None
+        layout = (
+            field_text.Layout.parse(fields or [], field_options or [])
+            if output == "fields"
+            else None
+        )
         stats = Statistics.parse(statistics or [], display_filter or "")
     except (FilterError, field_text.FieldsError, StatisticsError) as error:
         err.write(f"workbench: {_reason(error, display_filter)}\n")
@@ -132,7 +203,12 @@ def _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, o
 
                     write(render_tree(dissect_record(record)))
                 else:
-                    write(packet_line(record.id, view.relative, record.wire_length or len(record.data), row) + "\n")
+                    write(
+                        packet_line(
+                            record.id, view.relative, record.wire_length or len(record.data), row
+                        )
+                        + "\n"
+                    )
                 if hexdump:
                     write(hex_dump(record.data) + "\n")
                 if verbose or hexdump:
@@ -148,7 +224,12 @@ class Row:
     __slots__ = ("protocol", "source", "destination", "info")
 
     def __init__(self, protocol: str, source: str, destination: str, info: str) -> None:
-        self.protocol, self.source, self.destination, self.info = protocol, source, destination, info
+        self.protocol, self.source, self.destination, self.info = (
+            protocol,
+            source,
+            destination,
+            info,
+        )
 
 
 def _row(frame: Frame, notes, names: bool) -> Row:

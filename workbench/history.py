@@ -50,7 +50,9 @@ class History:
         # whole history to find it.
         self.chain = EventChain()
         self.places: deque[tuple[int, int, float, int]] = deque(maxlen=PLACES_KEPT)
-        self._unsubscribe = session.trace.subscribe(self._heard) if session.virtual else (lambda: None)
+        self._unsubscribe = (
+            session.trace.subscribe(self._heard) if session.virtual else (lambda: None)
+        )
 
     def _heard(self, event) -> None:
         self.chain(event)
@@ -70,7 +72,9 @@ class History:
         i = len(places) - 1
         while i >= 0 and places[i][3] >= target:
             i -= 1
-        if i + 1 >= len(places) or (i < 0 and places[0][3] - target > 0 and len(places) == places.maxlen):
+        if i + 1 >= len(places) or (
+            i < 0 and places[0][3] - target > 0 and len(places) == places.maxlen
+        ):
             return None
         fired, inputs, time, _count = places[i + 1]
         end = i + 1
@@ -130,8 +134,17 @@ class History:
             raise SnapshotError(LIVE_REFUSAL)
         spec, clock = session.spec, session.clock
         return Snapshot(
-            spec.text, spec.source, spec.name, spec.seed, clock.now(), clock.fired, session.emitted,
-            session.frame_count(), tuple(self.inputs), (), self.origin.path if self.origin else None,
+            spec.text,
+            spec.source,
+            spec.name,
+            spec.seed,
+            clock.now(),
+            clock.fired,
+            session.emitted,
+            session.frame_count(),
+            tuple(self.inputs),
+            (),
+            self.origin.path if self.origin else None,
             chain_of(session),
         )
 
@@ -159,14 +172,18 @@ class History:
             emitted = probe.emitted
             probe.close()
             if emitted != session.emitted:
-                raise SnapshotError(f"cannot step back: replaying the lab gave {emitted} events where it has {session.emitted}")
+                raise SnapshotError(
+                    f"cannot step back: replaying the lab gave {emitted} events where it has {session.emitted}"
+                )
             place = next(p for p in places if p[3] >= target)
         fired, inputs, time, events = place
         # The session at that place, showing `target` events, what came after ready to redo.
         back = replayed(session.spec, self.inputs[:inputs], fired, time)
         if back.emitted != events:
             back.close()
-            raise SnapshotError(f"cannot step back: replaying the lab gave {back.emitted} events where it had {events} at that moment")
+            raise SnapshotError(
+                f"cannot step back: replaying the lab gave {back.emitted} events where it had {events} at that moment"
+            )
         if target:
             back.held = rows_after(back, back.emitted - target)
             back._limit_frames()
@@ -176,7 +193,15 @@ class History:
         return back, shown - target
 
 
-def replayed(spec, inputs, fired: int, time: float, *, places: list | None = None, origin: Snapshot | None = None) -> Session:
+def replayed(
+    spec,
+    inputs,
+    fired: int,
+    time: float,
+    *,
+    places: list | None = None,
+    origin: Snapshot | None = None,
+) -> Session:
     """A new, paused session of `spec` with `inputs` replayed up to (`fired`, `time`).
     `places` collects (fired, inputs applied, time, events) after every timer and input."""
     from workbench.session import Session
@@ -203,7 +228,9 @@ def replayed(spec, inputs, fired: int, time: float, *, places: list | None = Non
 
 def open_snapshot(snapshot: Snapshot) -> Session:
     """The session a snapshot names, paused at its moment; refuses a replay that differs."""
-    session = replayed(snapshot.spec(), snapshot.inputs, snapshot.at_fired, snapshot.at_time, origin=snapshot)
+    session = replayed(
+        snapshot.spec(), snapshot.inputs, snapshot.at_fired, snapshot.at_time, origin=snapshot
+    )
     try:
         check_replayed(snapshot, session.emitted, session.frame_count(), chain_of(session))
     except SnapshotError:

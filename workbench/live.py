@@ -85,10 +85,14 @@ def parse_taps(items: list[str]) -> dict[str, str]:
     for item in items:
         segment, sep, device = item.partition("=")
         if not sep or not segment.strip() or not device.strip():
-            raise TapError(f"--tap {item!r} should look like SEGMENT=IFNAME, for example --tap lan=tap0")
+            raise TapError(
+                f"--tap {item!r} should look like SEGMENT=IFNAME, for example --tap lan=tap0"
+            )
         segment = segment.strip()
         if segment in taps:
-            raise TapError(f"--tap names segment {segment} twice ({taps[segment]} and {device.strip()})")
+            raise TapError(
+                f"--tap names segment {segment} twice ({taps[segment]} and {device.strip()})"
+            )
         taps[segment] = device.strip()
     return taps
 
@@ -107,7 +111,9 @@ def open_ports(net: Network, *, netns: str | None = None) -> LivePorts:
     return ports
 
 
-def open_live(spec: LabSpec, trace: Trace | None = None, *, netns: str | None = None) -> tuple[Network, LivePorts]:
+def open_live(
+    spec: LabSpec, trace: Trace | None = None, *, netns: str | None = None
+) -> tuple[Network, LivePorts]:
     """Build `spec` on a RealtimeClock of the running loop and plug in its TAP devices.
 
     Call from a coroutine (the app's loop). Raises TapError (one sentence) when a device
@@ -115,12 +121,28 @@ def open_live(spec: LabSpec, trace: Trace | None = None, *, netns: str | None = 
     run a `SteadyGC(loop)` while live (and `stop()` it at the end): see its note on RTOs.
     """
     clock = RealtimeClock(asyncio.get_running_loop())
-    trace = trace if trace is not None else Trace(clock, keep_events=False, epoch=time.time() - clock.now())
+    trace = (
+        trace
+        if trace is not None
+        else Trace(clock, keep_events=False, epoch=time.time() - clock.now())
+    )
     net = build_network(spec, clock, trace, live=True)
     return net, open_ports(net, netns=netns)
 
 
-async def serve(spec: LabSpec, dos: list[str], out: TextIO, *, quiet: bool, pcap: str | None, events: str | None, serve_for: float | None, netns: str | None = None, err: TextIO = sys.stderr, capture_on: list[str] | None = None) -> int:
+async def serve(
+    spec: LabSpec,
+    dos: list[str],
+    out: TextIO,
+    *,
+    quiet: bool,
+    pcap: str | None,
+    events: str | None,
+    serve_for: float | None,
+    netns: str | None = None,
+    err: TextIO = sys.stderr,
+    capture_on: list[str] | None = None,
+) -> int:
     loop = asyncio.get_running_loop()
     clock = RealtimeClock(loop)
     # The writers are the record; the trace keeps a window in memory and spills the rest.
@@ -134,9 +156,24 @@ async def serve(spec: LabSpec, dos: list[str], out: TextIO, *, quiet: bool, pcap
     boot_lines: list[str] = []
     with ExitStack() as stack:
         stack.callback(trace.close)
-        attach_writers(stack, trace, out, quiet, pcap, events, epoch=time.time() - clock.now(), segments=segments, loop=loop)
+        attach_writers(
+            stack,
+            trace,
+            out,
+            quiet,
+            pcap,
+            events,
+            epoch=time.time() - clock.now(),
+            segments=segments,
+            loop=loop,
+        )
         # Trouble with a device is said on stderr even when the trace is not printed (-q).
-        trace.subscribe(lambda e: e.kind in ("tap_problem", "qemu_problem") and err.write(f"workbench: {e.describe()}\n"))
+        trace.subscribe(
+            lambda e: (
+                e.kind in ("tap_problem", "qemu_problem")
+                and err.write(f"workbench: {e.describe()}\n")
+            )
+        )
         taps = open_ports(net, netns=netns)
         stack.callback(taps.close)
         err.write(f"workbench: {trace.where()}\n")
@@ -171,7 +208,19 @@ async def serve(spec: LabSpec, dos: list[str], out: TextIO, *, quiet: bool, pcap
     return status if booted else 1
 
 
-def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: bool, taps: dict[str, str], serve_for: float | None, out: TextIO = sys.stdout, netns: str | None = None, capture_on: list[str] | None = None, qemu: dict[str, str] | None = None) -> int:
+def main(
+    lab: str,
+    dos: list[str],
+    pcap: str | None,
+    events: str | None,
+    quiet: bool,
+    taps: dict[str, str],
+    serve_for: float | None,
+    out: TextIO = sys.stdout,
+    netns: str | None = None,
+    capture_on: list[str] | None = None,
+    qemu: dict[str, str] | None = None,
+) -> int:
     """`workbench run` with TAP devices, QEMU sockets or VMs: exit 0, 1 when a command failed
     (or a VM did not boot), 130 on Ctrl-C.
 
@@ -179,14 +228,28 @@ def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: 
     """
     spec = with_qemu(with_taps(load_lab(lab), taps), qemu or {})
     if not is_live(spec):
-        raise TapError("live mode needs a segment bridged to a TAP device (--tap SEGMENT=IFNAME) or open to QEMU (--qemu SEGMENT=PATH)")
+        raise TapError(
+            "live mode needs a segment bridged to a TAP device (--tap SEGMENT=IFNAME) or open to QEMU (--qemu SEGMENT=PATH)"
+        )
     if spec.vms:
         from workbench.vms import preflight
 
         preflight(spec)
     if out is sys.stdout and hasattr(out, "reconfigure") and not out.isatty():
         out.reconfigure(line_buffering=True)  # a live trace piped to grep or tee should flow
-    return asyncio.run(serve(spec, dos, out, quiet=quiet, pcap=pcap, events=events, serve_for=serve_for, netns=netns, capture_on=capture_on))
+    return asyncio.run(
+        serve(
+            spec,
+            dos,
+            out,
+            quiet=quiet,
+            pcap=pcap,
+            events=events,
+            serve_for=serve_for,
+            netns=netns,
+            capture_on=capture_on,
+        )
+    )
 
 
 __all__ = ["SteadyGC", "main", "open_live", "parse_taps", "serve"]

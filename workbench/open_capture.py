@@ -21,7 +21,10 @@ def main(path: str, theme: str | None = None, lang: str = "en") -> int:
         return 2
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         capture.close()
-        print(f"workbench: the app needs a terminal (run it in one, or over ssh -t); without one, workbench dissect {path} prints the frames", file=sys.stderr)
+        print(
+            f"workbench: the app needs a terminal (run it in one, or over ssh -t); without one, workbench dissect {path} prints the frames",
+            file=sys.stderr,
+        )
         return 2
     from workbench.app import UnknownTheme, WorkbenchApp
 

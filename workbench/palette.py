@@ -25,9 +25,17 @@ class WorkbenchCommands(Provider):
                 actions[b.action] = b.description
         keys = {description: keys for keys, description in key_rows(app, screen)}
         for action, description in actions.items():
-            yield description, f"key {keys.get(description, '')}".strip(), partial(screen.run_action, action)
+            yield (
+                description,
+                f"key {keys.get(description, '')}".strip(),
+                partial(screen.run_action, action),
+            )
         for name in getattr(app, "workbench_themes", {}):
-            yield f"Theme: {name}", f"switch to the {name} colours", partial(setattr, app, "theme", name)
+            yield (
+                f"Theme: {name}",
+                f"switch to the {name} colours",
+                partial(setattr, app, "theme", name),
+            )
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():

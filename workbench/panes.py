@@ -129,5 +129,15 @@ register(PaneSpec("map-pane", "map", _map, title="Map", refresh="slow"))
 register(PaneSpec("packets-pane", "packets", _packets, title="Packets", refresh="fast"))
 register(PaneSpec("arp-pane", "hosts", _arp, refresh="slow"))
 register(PaneSpec("routing-pane", "routing", _routing, refresh="slow"))
-register(PaneSpec("dissector-pane", "packets", _dissector, title="Dissector", key="5", description="Dissector", focus="#field-tree"))
+register(
+    PaneSpec(
+        "dissector-pane",
+        "packets",
+        _dissector,
+        title="Dissector",
+        key="5",
+        description="Dissector",
+        focus="#field-tree",
+    )
+)
 register(PaneSpec("events-pane", "events", _events, title="Events", refresh="fast"))

@@ -25,11 +25,21 @@ def default_socket(segment: str) -> str:
     return os.path.join(tempfile.gettempdir(), f"workbench-{segment}.sock")
 
 
-def main(lab: str, segment: str, qemu: list[str], model: str, mac: str | None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def main(
+    lab: str,
+    segment: str,
+    qemu: list[str],
+    model: str,
+    mac: str | None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
     file_spec = load_lab(lab)
     spec = with_qemu(file_spec, parse_qemu_options(qemu))
     if segment not in spec.segments:
-        raise LabError(f"lab {spec.name} has no segment named {segment!r} (segments: {', '.join(spec.segments)})")
+        raise LabError(
+            f"lab {spec.name} has no segment named {segment!r} (segments: {', '.join(spec.segments)})"
+        )
     in_file = file_spec.segments[segment].qemu
     chosen_address = spec.segments[segment].qemu
     address = parse_qemu_address(chosen_address or default_socket(segment))
@@ -41,11 +51,19 @@ def main(lab: str, segment: str, qemu: list[str], model: str, mac: str | None, o
         except ValueError as bad:
             raise LabError(f"--mac {mac}: {bad}") from None
     out.write(shlex.join(paste_args(address, str(chosen), model)) + "\n")
-    lab_arg = "" if spec.source.endswith("(built-in)") and spec.name == "default" else f" --lab {lab}"
+    lab_arg = (
+        "" if spec.source.endswith("(built-in)") and spec.name == "default" else f" --lab {lab}"
+    )
     if in_file and in_file == chosen_address:
-        err.write(f"# the workbench listens there when it runs lab {spec.name}: workbench{lab_arg}\n")
+        err.write(
+            f"# the workbench listens there when it runs lab {spec.name}: workbench{lab_arg}\n"
+        )
     else:
-        err.write(f"# start the workbench listening there first: workbench{lab_arg} --qemu {segment}={address}\n")
+        err.write(
+            f"# start the workbench listening there first: workbench{lab_arg} --qemu {segment}={address}\n"
+        )
     if address.mode == "dgram":
-        err.write("# each VM needs its own local end: change local.path (or local.port) for a second VM\n")
+        err.write(
+            "# each VM needs its own local end: change local.path (or local.port) for a second VM\n"
+        )
     return 0

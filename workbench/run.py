@@ -19,8 +19,19 @@ from stack.writers.text import TextWriter
 from workbench.shell import CommandError, Outcome, prepare, run_virtual
 
 
-def main(lab: str, dos: list[str], pcap: str | None, events: str | None, quiet: bool, out: TextIO = sys.stdout, settle: float = 0.0, capture_on: list[str] | None = None,
-         snapshot_to: str | None = None, at: float | None = None, origin=None) -> int:
+def main(
+    lab: str,
+    dos: list[str],
+    pcap: str | None,
+    events: str | None,
+    quiet: bool,
+    out: TextIO = sys.stdout,
+    settle: float = 0.0,
+    capture_on: list[str] | None = None,
+    snapshot_to: str | None = None,
+    at: float | None = None,
+    origin=None,
+) -> int:
     """`origin` (a workbench.snapshot.Snapshot): continue from it, printing only what follows;
     `snapshot_to`/`at`: save a snapshot when lab time reaches `at`."""
     if origin is not None:
@@ -56,11 +67,23 @@ def capture_segments(spec, names: list[str] | None) -> frozenset[str] | None:
         return None
     for name in names:
         if name not in spec.segments:
-            raise CommandError(f"--capture-on {name}: lab {spec.name} has no segment named {name!r} (segments: {', '.join(spec.segments)})")
+            raise CommandError(
+                f"--capture-on {name}: lab {spec.name} has no segment named {name!r} (segments: {', '.join(spec.segments)})"
+            )
     return frozenset(names)
 
 
-def attach_writers(stack: ExitStack, trace: Trace, out: TextIO, quiet: bool, pcap: str | None, events: str | None, epoch: float = 0.0, segments: frozenset[str] | None = None, loop=None) -> None:
+def attach_writers(
+    stack: ExitStack,
+    trace: Trace,
+    out: TextIO,
+    quiet: bool,
+    pcap: str | None,
+    events: str | None,
+    epoch: float = 0.0,
+    segments: frozenset[str] | None = None,
+    loop=None,
+) -> None:
     """Subscribe the text, pcap and JSON Lines writers; `stack` unsubscribes them and closes
     their files (a live lab's loop may still deliver a frame or two after the run). With a
     `loop` (live), the text and JSON Lines are written just after the frames, off their path."""
@@ -95,7 +118,9 @@ def report(outcomes: list[Outcome], out: TextIO, quiet: bool = False) -> int:
     for i, outcome in enumerate(outcomes):
         # A blank line parts the results from the trace above them and from each other.
         gap = "\n" if i or not quiet else ""
-        out.write(f"{gap}── {outcome.invocation.text} {'─' * max(3, 60 - len(outcome.invocation.text))}\n")
+        out.write(
+            f"{gap}── {outcome.invocation.text} {'─' * max(3, 60 - len(outcome.invocation.text))}\n"
+        )
         for line in outcome.lines:
             out.write(line + "\n")
     failed = [o for o in outcomes if not o.ok]

@@ -18,7 +18,9 @@ from workbench.snapshot import EventChain, Input, Snapshot, SnapshotError, check
 class RunRecorder:
     """Records a run's commands and saves the snapshot at lab time `at` into `path`."""
 
-    def __init__(self, net: Network, path: str, at: float | None, origin: Snapshot | None, pending: list[str]) -> None:
+    def __init__(
+        self, net: Network, path: str, at: float | None, origin: Snapshot | None, pending: list[str]
+    ) -> None:
         clock = net.clock
         assert isinstance(clock, VirtualClock)
         self.net = net
@@ -33,7 +35,9 @@ class RunRecorder:
         self.taken: Snapshot | None = None
         self._unsubscribe = net.trace.subscribe(self.chain)
         if origin is not None and at is not None and at < origin.at_time:
-            raise SnapshotError(f"--at {at:g} is before the moment the run continues from ({origin.at_time:g} s)")
+            raise SnapshotError(
+                f"--at {at:g} is before the moment the run continues from ({origin.at_time:g} s)"
+            )
 
     def started(self, text: str) -> None:
         """A command starts now (before its first effect)."""
@@ -77,9 +81,18 @@ class RunRecorder:
         clock.stand_at(self.at)
         spec = self.net.spec
         snapshot = Snapshot(
-            spec.text, spec.source, spec.name, spec.seed, clock.now(), clock.fired, self.chain.count,
-            len(self.net.trace.frames), tuple(self.inputs), tuple(self.pending),
-            self.origin.path if self.origin else None, self.chain.value,
+            spec.text,
+            spec.source,
+            spec.name,
+            spec.seed,
+            clock.now(),
+            clock.fired,
+            self.chain.count,
+            len(self.net.trace.frames),
+            tuple(self.inputs),
+            tuple(self.pending),
+            self.origin.path if self.origin else None,
+            self.chain.value,
         )
         snapshot.save(self.path, backing=self.origin.path if self.origin else None)
         self.taken = snapshot
@@ -97,12 +110,16 @@ def continue_from(origin: Snapshot, net: Network) -> list[tuple[Job, float]]:
 
     def apply(inp: Input) -> None:
         if inp.kind != "command":
-            raise SnapshotError(f"{origin.path}: holds a {inp.kind} from the app, which workbench run cannot replay: continue it in the app (workbench --from {origin.path})")
+            raise SnapshotError(
+                f"{origin.path}: holds a {inp.kind} from the app, which workbench run cannot replay: continue it in the app (workbench --from {origin.path})"
+            )
         text = inp.args[0] if inp.args else ""
         try:
             job = Job(prepare(net, text)).start()
         except (CommandError, ValueError) as err:
-            raise SnapshotError(f"{origin.path}: its command {text!r} no longer runs ({err})") from None
+            raise SnapshotError(
+                f"{origin.path}: its command {text!r} no longer runs ({err})"
+            ) from None
         started.append((job, inp.time))
 
     try:

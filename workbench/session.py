@@ -171,7 +171,9 @@ class Session:
 
         target = target or pump
         self._post = lambda: target.post_message(SessionChanged())
-        self._finished = lambda text, ok, lines: target.post_message(CommandFinished(text, ok, lines))
+        self._finished = lambda text, ok, lines: target.post_message(
+            CommandFinished(text, ok, lines)
+        )
         import asyncio
 
         self._loop = asyncio.get_running_loop()
@@ -277,7 +279,11 @@ class Session:
 
     def _forgotten(self, row: int) -> OutputLine:
         where = self.trace.spill_path or "the spill file"
-        return OutputLine(0.0, "", f"(an older event, no longer in memory: each frame's events are the packet comments of the spill file {where})")
+        return OutputLine(
+            0.0,
+            "",
+            f"(an older event, no longer in memory: each frame's events are the packet comments of the spill file {where})",
+        )
 
     def _log_output(self, host: str, text: str) -> None:
         self.log.append(OutputLine(self.clock.now(), host, text))
@@ -390,7 +396,9 @@ class Session:
         self._frames_shown = min(hidden) - 1 if hidden else len(self.trace.frames)
 
     def _frame_count_shown(self) -> int:
-        return min(self._frames_shown, len(self.trace.frames)) if self.held else len(self.trace.frames)
+        return (
+            min(self._frames_shown, len(self.trace.frames)) if self.held else len(self.trace.frames)
+        )
 
     def _release(self) -> None:
         """Something the person did (a command, a crafted frame) shows everything held back."""
@@ -403,7 +411,11 @@ class Session:
 
     def shown_events(self) -> int:
         """The lab's events on screen: those emitted, less those held back by stepping."""
-        held = sum(1 for e in self.log[len(self.log) - self.held :] if type(e) is not OutputLine) if self.held else 0
+        held = (
+            sum(1 for e in self.log[len(self.log) - self.held :] if type(e) is not OutputLine)
+            if self.held
+            else 0
+        )
         return self.emitted - held
 
     def snapshot(self):
@@ -421,10 +433,21 @@ class Session:
         return self.speed
 
     def status(self) -> Status:
-        held = sum(1 for e in self.log[len(self.log) - self.held :] if type(e) is not OutputLine) if self.held else 0
+        held = (
+            sum(1 for e in self.log[len(self.log) - self.held :] if type(e) is not OutputLine)
+            if self.held
+            else 0
+        )
         return Status(
-            self.spec.name, self.clock.now(), self.playing, self.speed, not self.virtual,
-            self.behind, len(self._frames), self.emitted - held, len(self.programs),
+            self.spec.name,
+            self.clock.now(),
+            self.playing,
+            self.speed,
+            not self.virtual,
+            self.behind,
+            len(self._frames),
+            self.emitted - held,
+            len(self.programs),
             self.trace.spill_path if self.trace.spilled else "",
         )
 
@@ -529,7 +552,11 @@ class Session:
         leased = {}
         if self.taps is not None or self.spec.vms:  # a VM's address is its lease, if it has one
             for row in self.vm_rows():
-                subnet = self.spec.segments[row.segment].subnet if row.segment in self.spec.segments else None
+                subnet = (
+                    self.spec.segments[row.segment].subnet
+                    if row.segment in self.spec.segments
+                    else None
+                )
                 if row.address and subnet is not None:
                     leased[row.name] = IPv4Interface(f"{row.address}/{subnet.prefixlen}")
         return topology.build(self.net, self.spec, leased)
@@ -552,11 +579,17 @@ class Session:
             summary = f"{s.protocol} {s.info}"
         except Exception:  # noqa: BLE001 — a malformed frame still has a place on the map
             summary = f"{len(record.data)} bytes"
-        return FramePath(frame_id, record.segment, record.origin, tuple(accepted), tuple(dropped), summary)
+        return FramePath(
+            frame_id, record.segment, record.origin, tuple(accepted), tuple(dropped), summary
+        )
 
     def host_rows(self) -> list[HostRow]:
         rows = views.host_rows(self.net, self.spec)
-        return rows + vm_view.host_rows(self.vm_rows()) if self.taps is not None or self.spec.vms else rows
+        return (
+            rows + vm_view.host_rows(self.vm_rows())
+            if self.taps is not None or self.spec.vms
+            else rows
+        )
 
     def vm_rows(self) -> list[vm_view.VmRow]:
         """The lab's QEMU virtual machines (name, segment, MAC, NIC model, leased address, state)."""
@@ -608,14 +641,19 @@ class Session:
     def clear_arp(self, host_name: str) -> int:
         host = self.net.hosts.get(host_name)
         if host is None:  # a VM: its ARP cache is inside the guest
-            self._log_output(host_name, f"{host_name} is a virtual machine: its ARP cache is inside it, out of the workbench's reach")
+            self._log_output(
+                host_name,
+                f"{host_name} is a virtual machine: its ARP cache is inside it, out of the workbench's reach",
+            )
             self._notify()
             return 0
         self.history.record("clear_arp", host_name)
         count = len(host.arp.entries())
         self._release()
         host.arp.clear()
-        self._log_output(host_name, f"ARP cache cleared ({count} entr{'y' if count == 1 else 'ies'} forgotten)")
+        self._log_output(
+            host_name, f"ARP cache cleared ({count} entr{'y' if count == 1 else 'ies'} forgotten)"
+        )
         self._notify()
         return count
 
@@ -623,7 +661,9 @@ class Session:
         """Put a frame from outside the lab (a crafted one, a replayed one) on `segment`, as a
         TAP device would; every NIC there hears it. Returns its frame id."""
         if segment not in self.net.segments:
-            raise CommandError(f"no segment named {segment!r} (segments: {', '.join(self.net.segments)})")
+            raise CommandError(
+                f"no segment named {segment!r} (segments: {', '.join(self.net.segments)})"
+            )
         self.history.record("inject", segment, bytes(frame).hex(), origin)
         self._release()
         frame_id = self.net.segments[segment].inject(origin, frame)
@@ -644,4 +684,3 @@ class Session:
                 else:
                     writer.write(rec.time, rec.data)
         return len(frames)
-

@@ -77,7 +77,9 @@ class Snapshot:
         try:
             return parse_lab(self.lab_text, self.lab_source)
         except LabError as err:
-            raise SnapshotError(f"snapshot {self.path or ''}: its lab no longer loads ({err})") from None
+            raise SnapshotError(
+                f"snapshot {self.path or ''}: its lab no longer loads ({err})"
+            ) from None
 
     def describe(self) -> str:
         n = len(self.inputs)
@@ -85,17 +87,30 @@ class Snapshot:
 
     def as_dict(self) -> dict:
         return {
-            "format": FORMAT, "version": VERSION,
+            "format": FORMAT,
+            "version": VERSION,
             "lab": {"name": self.lab_name, "source": self.lab_source, "text": self.lab_text},
-            "seed": self.seed, "at": {"time": self.at_time, "fired": self.at_fired},
-            "events": self.events, "frames": self.frames, "chain": self.chain,
-            "inputs": [i.as_dict() for i in self.inputs], "pending": list(self.pending), "from": self.base,
+            "seed": self.seed,
+            "at": {"time": self.at_time, "fired": self.at_fired},
+            "events": self.events,
+            "frames": self.frames,
+            "chain": self.chain,
+            "inputs": [i.as_dict() for i in self.inputs],
+            "pending": list(self.pending),
+            "from": self.base,
         }
 
     @staticmethod
     def check_target(path: str, backing: str | None) -> None:
-        if backing is not None and os.path.exists(path) and os.path.exists(backing) and os.path.samefile(path, backing):
-            raise SnapshotError(f"{path} is the snapshot this lab continues from and is never written to: save to another file")
+        if (
+            backing is not None
+            and os.path.exists(path)
+            and os.path.exists(backing)
+            and os.path.samefile(path, backing)
+        ):
+            raise SnapshotError(
+                f"{path} is the snapshot this lab continues from and is never written to: save to another file"
+            )
 
     def save(self, path: str, *, backing: str | None = None) -> None:
         """Write it to `path` whole or not at all; never over the snapshot a lab continues from."""
@@ -104,7 +119,9 @@ class Snapshot:
         try:
             fd, tmp = tempfile.mkstemp(prefix=".snapshot-", dir=directory)
         except OSError as err:
-            raise SnapshotError(f"cannot write a snapshot in {directory}: {err.strerror or err}") from None
+            raise SnapshotError(
+                f"cannot write a snapshot in {directory}: {err.strerror or err}"
+            ) from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 json.dump(self.as_dict(), out, indent=1, ensure_ascii=False)
@@ -123,7 +140,9 @@ def load_snapshot(path: str) -> Snapshot:
     except FileNotFoundError:
         raise SnapshotError(f"{path}: no such snapshot file") from None
     except (OSError, UnicodeDecodeError) as err:
-        raise SnapshotError(f"{path}: cannot be read ({getattr(err, 'strerror', None) or err})") from None
+        raise SnapshotError(
+            f"{path}: cannot be read ({getattr(err, 'strerror', None) or err})"
+        ) from None
     except (json.JSONDecodeError, RecursionError) as err:
         raise SnapshotError(f"{path}: not a workbench snapshot (not JSON: {err})") from None
 
@@ -135,7 +154,9 @@ def load_snapshot(path: str) -> Snapshot:
     if data.get("version") != VERSION:
         raise bad(f"version {data.get('version')!r}, this workbench reads version {VERSION}")
     lab, at = data.get("lab"), data.get("at")
-    if not isinstance(lab, dict) or not all(isinstance(lab.get(k), str) for k in ("name", "source", "text")):
+    if not isinstance(lab, dict) or not all(
+        isinstance(lab.get(k), str) for k in ("name", "source", "text")
+    ):
         raise bad("lab needs name, source and text")
     if not isinstance(at, dict) or not _number(at.get("time")) or not _count(at.get("fired")):
         raise bad("at needs a time and a count of fired timers")
@@ -148,9 +169,17 @@ def load_snapshot(path: str) -> Snapshot:
         raise bad("inputs should be a list")
     last = (0, 0.0)
     for i, raw in enumerate(raw_inputs):
-        if not isinstance(raw, dict) or raw.get("kind") not in KINDS or not _count(raw.get("fired")) or not _number(raw.get("time")) \
-                or not isinstance(raw.get("args"), list) or not all(isinstance(a, str | None) for a in raw["args"]):
-            raise bad(f"input {i + 1} should have a kind ({', '.join(KINDS)}), fired, time and a list of text args")
+        if (
+            not isinstance(raw, dict)
+            or raw.get("kind") not in KINDS
+            or not _count(raw.get("fired"))
+            or not _number(raw.get("time"))
+            or not isinstance(raw.get("args"), list)
+            or not all(isinstance(a, str | None) for a in raw["args"])
+        ):
+            raise bad(
+                f"input {i + 1} should have a kind ({', '.join(KINDS)}), fired, time and a list of text args"
+            )
         place = (raw["fired"], raw["time"])
         if place < last or place > (at["fired"], at["time"]):
             raise bad(f"input {i + 1} is out of order")
@@ -165,8 +194,21 @@ def load_snapshot(path: str) -> Snapshot:
     chain = data.get("chain", "")
     if not isinstance(chain, str):
         raise bad("chain should be text")
-    return Snapshot(lab["text"], lab["source"], lab["name"], data["seed"], float(at["time"]), at["fired"],
-                    data["events"], data["frames"], tuple(inputs), tuple(pending), base, chain, path)
+    return Snapshot(
+        lab["text"],
+        lab["source"],
+        lab["name"],
+        data["seed"],
+        float(at["time"]),
+        at["fired"],
+        data["events"],
+        data["frames"],
+        tuple(inputs),
+        tuple(pending),
+        base,
+        chain,
+        path,
+    )
 
 
 def _number(value: object) -> bool:
@@ -184,13 +226,21 @@ def advance(clock: VirtualClock, fired: int, on_timer: Callable[[], None] | None
     """Fire timers until `fired` have fired in all."""
     while clock.fired < fired:
         if not clock.step():
-            raise SnapshotError(f"the lab ran out of things to do after {clock.fired} timers where the snapshot has {fired}: the lab or the workbench changed since it was taken")
+            raise SnapshotError(
+                f"the lab ran out of things to do after {clock.fired} timers where the snapshot has {fired}: the lab or the workbench changed since it was taken"
+            )
         if on_timer is not None:
             on_timer()
 
 
-def replay(clock: VirtualClock, inputs, apply: Callable[[Input], None], fired: int, time: float,
-           on_action: Callable[[int], None] | None = None) -> None:
+def replay(
+    clock: VirtualClock,
+    inputs,
+    apply: Callable[[Input], None],
+    fired: int,
+    time: float,
+    on_action: Callable[[int], None] | None = None,
+) -> None:
     """Apply each input at its place, then stop where (`fired`, `time`) says. `on_action(n)`
     is called after every timer and every input (n: inputs applied so far)."""
     applied = 0

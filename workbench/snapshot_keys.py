@@ -19,7 +19,10 @@ def step_back(screen) -> None:
     redo = len(session.history.redo)
     ahead = f" ({redo} input{'s' if redo != 1 else ''} of yours ahead)" if redo else ""
     what = "one event" if count == 1 else f"{count} events" if count else "the command you gave"
-    screen.app.replace_session(session, f"Stepped back over {what}: {session.shown_events()} shown; n goes forward again through the same history{ahead}.")
+    screen.app.replace_session(
+        session,
+        f"Stepped back over {what}: {session.shown_events()} shown; n goes forward again through the same history{ahead}.",
+    )
 
 
 def save_snapshot(screen) -> None:
@@ -31,7 +34,11 @@ def save_snapshot(screen) -> None:
         return
     app = screen.app
     if app.scratch:
-        screen.notify("--scratch: nothing is written back, so no snapshot file is saved.", severity="warning", timeout=5)
+        screen.notify(
+            "--scratch: nothing is written back, so no snapshot file is saved.",
+            severity="warning",
+            timeout=5,
+        )
         return
     origin = session.history.origin
     backing = origin.path if origin is not None else None
@@ -54,7 +61,10 @@ def save_snapshot(screen) -> None:
         except SnapshotError as err:
             screen.notify(str(err), severity="error", timeout=6)
             return
-        screen.notify(f"Saved lab {snapshot.lab_name} at {snapshot.at_time:.6f} s to {path} (workbench --from {path} continues from it).", timeout=6)
+        screen.notify(
+            f"Saved lab {snapshot.lab_name} at {snapshot.at_time:.6f} s to {path} (workbench --from {path} continues from it).",
+            timeout=6,
+        )
 
     default = f"{session.spec.name}-{snapshot.at_time:.6f}s.snapshot.json"
     app.push_screen(PromptScreen("Save a snapshot", default, check, id="snapshot-prompt"), save)

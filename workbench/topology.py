@@ -67,10 +67,22 @@ def build(net, spec, leased: dict[str, IPv4Interface] | None = None) -> tuple[Bu
             label = f"{port.owner} {port.name}"
             if host is not None and port.name in host.interfaces:
                 iface = host.interfaces[port.name]
-                node = Node(label, host.name, iface.address if iface.configured else None, "router" if host.is_router else "host")
+                node = Node(
+                    label,
+                    host.name,
+                    iface.address if iface.configured else None,
+                    "router" if host.is_router else "host",
+                )
                 (routers if host.is_router else hosts).append(node)
             else:
-                outside.append(Node(label, str(port.owner), leased.get(str(port.owner)), getattr(port, "kind", port.name)))
+                outside.append(
+                    Node(
+                        label,
+                        str(port.owner),
+                        leased.get(str(port.owner)),
+                        getattr(port, "kind", port.name),
+                    )
+                )
         seg_spec = spec.segments.get(name)
         subnet = str(seg_spec.subnet) if seg_spec is not None and seg_spec.subnet else ""
         buses.append(Bus(name, subnet, tuple(hosts + routers + outside)))
@@ -92,21 +104,41 @@ def _address_text(node: Node, short: bool) -> str:
     return f"⇄{node.kind}"  # an outside port: its kind (TAP, VM …)
 
 
-STYLE_NAMES = ("title", "subnet", "bus", "lit", "router", "port", "address", "sender", "heard", "dropped", "caption")
+STYLE_NAMES = (
+    "title",
+    "subnet",
+    "bus",
+    "lit",
+    "router",
+    "port",
+    "address",
+    "sender",
+    "heard",
+    "dropped",
+    "caption",
+)
 
 
-def draw(buses: tuple[Bus, ...], width: int, path: FramePath | None = None,
-         style: Callable[[str], Style] = lambda name: Style()) -> Text:
+def draw(
+    buses: tuple[Bus, ...],
+    width: int,
+    path: FramePath | None = None,
+    style: Callable[[str], Style] = lambda name: Style(),
+) -> Text:
     """The map for `width` columns; `path` lit. `style(name)` gives each part's look."""
     lines: list[Text] = []
     if path is not None:
         from workbench.i18n import say
 
-        heard = f"{len(path.accepted)} {say('kept it')}" if path.accepted else say("nobody has it yet")
+        heard = (
+            f"{len(path.accepted)} {say('kept it')}" if path.accepted else say("nobody has it yet")
+        )
         dropped = f", {len(path.dropped)} {say('dropped it')}" if path.dropped else ""
         sender = path.sender.split(" ")[0]
         where = f"#{path.frame} {say('on')} {path.segment} {say('from')} {sender}: "
-        lines.append(Text.assemble((where, style("caption")), f"{heard}{dropped} · {say(path.summary)}"))
+        lines.append(
+            Text.assemble((where, style("caption")), f"{heard}{dropped} · {say(path.summary)}")
+        )
     title_width = max((max(len(b.name), len(b.subnet)) for b in buses), default=0) + 1
     for bus in buses:
         lines.extend(_bus_lines(bus, width, title_width, path, style))
@@ -121,7 +153,10 @@ def _bus_lines(bus: Bus, width: int, title_width: int, path: FramePath | None, s
     room = max(MIN_CELL, width - title_width - 2)
 
     def cell_width(short: bool) -> int:
-        return max([MIN_CELL] + [max(len(n.name), len(_address_text(n, short))) + GAP + 1 for n in bus.nodes])
+        return max(
+            [MIN_CELL]
+            + [max(len(n.name), len(_address_text(n, short))) + GAP + 1 for n in bus.nodes]
+        )
 
     short = cell_width(False) * max(1, len(bus.nodes)) > room
     cell = cell_width(short)
@@ -140,8 +175,14 @@ def _bus_lines(bus: Bus, width: int, title_width: int, path: FramePath | None, s
             mark, node_style = _mark(node, path, style)
             wire.append(mark, node_style if mark != "┬" else bus_style)
             wire.append(("━" if lit else "─") * (cell - 1), bus_style)
-            name_style = style("router") if node.kind == "router" else style("port") if node.kind not in ("host",) else Style()
-            name = node.name[:cell - GAP]
+            name_style = (
+                style("router")
+                if node.kind == "router"
+                else style("port")
+                if node.kind not in ("host",)
+                else Style()
+            )
+            name = node.name[: cell - GAP]
             names.append(name, name_style + node_style if mark != "┬" else name_style)
             names.append(" " * (cell - len(name)))
             addrs.append(f"{_address_text(node, short):<{cell}}"[:cell], style("address"))

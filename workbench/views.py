@@ -58,13 +58,22 @@ def host_rows(net: Network, spec: LabSpec) -> list[HostRow]:
         dns = ", ".join(str(d) for d in host.dns_servers) or "-"
         for i, iface in enumerate(host.interfaces.values()):
             c = iface.nic.counters
-            rows.append(HostRow(
-                name, iface.name, i == 0, host.is_router, str(iface.nic.mac),
-                str(iface.address.with_prefixlen) if iface.configured else "(none)",
-                str(gateway) if gateway and i == 0 else ("-" if i == 0 else ""),
-                dns if i == 0 else "", _dhcp_state(host, iface.name, host_spec),
-                c.rx_frames, c.tx_frames, c.rx_filtered,
-            ))
+            rows.append(
+                HostRow(
+                    name,
+                    iface.name,
+                    i == 0,
+                    host.is_router,
+                    str(iface.nic.mac),
+                    str(iface.address.with_prefixlen) if iface.configured else "(none)",
+                    str(gateway) if gateway and i == 0 else ("-" if i == 0 else ""),
+                    dns if i == 0 else "",
+                    _dhcp_state(host, iface.name, host_spec),
+                    c.rx_frames,
+                    c.tx_frames,
+                    c.rx_filtered,
+                )
+            )
     return rows
 
 
@@ -73,11 +82,17 @@ def arp_rows(host: Host) -> list[ArpRow]:
     now = host.clock.now()
     rows = []
     for ifname, entry, state in sorted(host.arp.entries(), key=lambda e: (e[0], int(e[1].ip))):
-        rows.append(ArpRow(
-            str(entry.ip), str(entry.mac) if entry.mac else "(incomplete)", state,
-            max(0.0, now - entry.confirmed), ifname,
-            str(entry.previous) if entry.previous else "", entry.changed,
-        ))
+        rows.append(
+            ArpRow(
+                str(entry.ip),
+                str(entry.mac) if entry.mac else "(incomplete)",
+                state,
+                max(0.0, now - entry.confirmed),
+                ifname,
+                str(entry.previous) if entry.previous else "",
+                entry.changed,
+            )
+        )
     return rows
 
 
@@ -86,7 +101,10 @@ def route_rows(host: Host) -> list[RouteRow]:
     return [
         RouteRow(
             "default" if r.network.prefixlen == 0 else str(r.network),
-            str(r.gateway) if r.gateway else "-", str(r.network.netmask), r.interface, r.origin,
+            str(r.gateway) if r.gateway else "-",
+            str(r.network.netmask),
+            r.interface,
+            r.origin,
         )
         for r in host.routes.sorted()
     ]

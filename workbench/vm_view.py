@@ -58,22 +58,54 @@ def vm_rows(net: Network, ports) -> list[VmRow]:
         else:
             state = "on the segment"
         c = port.counters if port is not None else None
-        rows.append(VmRow(name, spec.segment, str(spec.mac), spec.model, leased_address(net, str(spec.mac)), state,
-                          c.frames_out if c else 0, c.frames_in if c else 0))
+        rows.append(
+            VmRow(
+                name,
+                spec.segment,
+                str(spec.mac),
+                spec.model,
+                leased_address(net, str(spec.mac)),
+                state,
+                c.frames_out if c else 0,
+                c.frames_in if c else 0,
+            )
+        )
     for listener in getattr(ports, "listeners", ()):
         for peer in listener.peers:
             if id(peer) in own_ports or peer.owner in net.spec.vms or not peer.mac:
                 continue
             mac = str(MAC(peer.mac))
-            rows.append(VmRow(peer.owner, listener.segment.name, mac, "", leased_address(net, mac), "on the segment",
-                              peer.counters.frames_out, peer.counters.frames_in))
+            rows.append(
+                VmRow(
+                    peer.owner,
+                    listener.segment.name,
+                    mac,
+                    "",
+                    leased_address(net, mac),
+                    "on the segment",
+                    peer.counters.frames_out,
+                    peer.counters.frames_in,
+                )
+            )
     return rows
 
 
 def host_rows(rows: list[VmRow]) -> list[HostRow]:
     """The VMs as rows of the hosts pane, after the lab's hosts."""
     return [
-        HostRow(r.name, "net0", True, False, r.mac, r.address or "(none yet)", "-", "",
-                f"VM {r.model + ', ' if r.model else ''}{r.state}", r.rx, r.tx, 0)
+        HostRow(
+            r.name,
+            "net0",
+            True,
+            False,
+            r.mac,
+            r.address or "(none yet)",
+            "-",
+            "",
+            f"VM {r.model + ', ' if r.model else ''}{r.state}",
+            r.rx,
+            r.tx,
+            0,
+        )
         for r in rows
     ]

@@ -86,8 +86,21 @@ def qemu_command(vm: VmSpec, address: QemuAddress) -> list[str]:
         cmd = list(vm.command)
     else:
         # -nographic also tells SeaBIOS (and so iPXE) to write to the serial console we read.
-        cmd = [QEMU, "-name", vm.name, "-accel", vm.accel, "-m", str(vm.memory), "-nodefaults",
-               "-nographic", "-serial", "stdio", "-monitor", "none"]
+        cmd = [
+            QEMU,
+            "-name",
+            vm.name,
+            "-accel",
+            vm.accel,
+            "-m",
+            str(vm.memory),
+            "-nodefaults",
+            "-nographic",
+            "-serial",
+            "stdio",
+            "-monitor",
+            "none",
+        ]
         if BOOTS[vm.boot]:
             cmd += ["-boot", BOOTS[vm.boot]]
     cmd += list(vm.args)
@@ -106,9 +119,13 @@ def preflight(spec: LabSpec) -> None:
     for vm in spec.vms.values():
         program = vm.command[0] if vm.command else QEMU
         if shutil.which(program) is None:
-            raise VmError(f"{program} is not installed, so virtual machine {vm.name} cannot start (Debian: apt-get install qemu-system-x86 ipxe-qemu)")
+            raise VmError(
+                f"{program} is not installed, so virtual machine {vm.name} cannot start (Debian: apt-get install qemu-system-x86 ipxe-qemu)"
+            )
         if vm.boot == "network" and not vm.command and not os.path.isdir(IPXE_ROMS):
-            raise VmError(f"virtual machine {vm.name} boots from the network but QEMU's network boot ROMs ({IPXE_ROMS}) are missing (Debian: apt-get install ipxe-qemu)")
+            raise VmError(
+                f"virtual machine {vm.name} boots from the network but QEMU's network boot ROMs ({IPXE_ROMS}) are missing (Debian: apt-get install ipxe-qemu)"
+            )
 
 
 def _die_with_parent() -> None:
@@ -151,7 +168,9 @@ class VmSet:
         self.net = net
         self.loop = loop
         self.vms: dict[str, Vm] = {}
-        self.directory = tempfile.mkdtemp(prefix="wb-vm-")  # short: unix socket paths hold 107 bytes
+        self.directory = tempfile.mkdtemp(
+            prefix="wb-vm-"
+        )  # short: unix socket paths hold 107 bytes
         self._watch: asyncio.TimerHandle | None = None
 
     @classmethod
@@ -168,18 +187,30 @@ class VmSet:
 
     def _start(self, vm_spec: VmSpec, ports: LivePorts) -> None:
         address = QemuAddress(STREAM, path=os.path.join(self.directory, f"{vm_spec.name}.sock"))
-        listener = QemuListener.open(self.net.segments[vm_spec.segment], address, self.loop, owner=vm_spec.name)
+        listener = QemuListener.open(
+            self.net.segments[vm_spec.segment], address, self.loop, owner=vm_spec.name
+        )
         ports.listeners.append(listener)
         vm = Vm(vm_spec, listener, qemu_command(vm_spec, address))
         self.vms[vm_spec.name] = vm
         try:
             vm.process = subprocess.Popen(
-                vm.command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                cwd=self.directory, start_new_session=True, preexec_fn=_die_with_parent,
+                vm.command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=self.directory,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         except OSError as err:
-            raise VmError(f"virtual machine {vm_spec.name} cannot start: {vm.command[0]}: {err.strerror or err}") from None
-        for stream, reader in ((vm.process.stdout, self._console), (vm.process.stderr, self._stderr)):
+            raise VmError(
+                f"virtual machine {vm_spec.name} cannot start: {vm.command[0]}: {err.strerror or err}"
+            ) from None
+        for stream, reader in (
+            (vm.process.stdout, self._console),
+            (vm.process.stderr, self._stderr),
+        ):
             os.set_blocking(stream.fileno(), False)
             self.loop.add_reader(stream.fileno(), reader, vm)
         trace = self.net.trace
@@ -290,7 +321,9 @@ class BootWatch:
         self.fetched: dict[str, tuple[str, float, str]] = {}  # VM → (status line, time, server)
         self.requested: dict[str, str] = {}  # VM → request line
         self.boot_files = {
-            cfg["boot_file"] for host in net.spec.hosts.values() for name, cfg in host.services.items()
+            cfg["boot_file"]
+            for host in net.spec.hosts.values()
+            for name, cfg in host.services.items()
             if name == "dhcp" and cfg.get("boot_file")
         }
         self.wants_http = any(f.startswith("http://") for f in self.boot_files)
@@ -302,7 +335,11 @@ class BootWatch:
 
     def _event(self, event: Event) -> None:
         kind = event.kind
-        if kind == "dhcp_server" and event.decision.startswith("leases ") and event.client in self.by_mac:
+        if (
+            kind == "dhcp_server"
+            and event.decision.startswith("leases ")
+            and event.client in self.by_mac
+        ):
             self.leased[self.by_mac[event.client]] = (event.address, event.time, event.host)
         elif kind == "http_request_received":
             vm = self._vm_at(event.remote)
@@ -330,7 +367,9 @@ class BootWatch:
             if name in self.fetched:
                 status, when, server = self.fetched[name]
                 asked = self.requested.get(name, "a request")
-                out.append(f"fetched its boot file from {server} at {when:.2f} s: {asked} → {status}")
+                out.append(
+                    f"fetched its boot file from {server} at {when:.2f} s: {asked} → {status}"
+                )
             else:
                 out.append(f"did not fetch its boot file ({', '.join(sorted(self.boot_files))})")
         return out
@@ -357,10 +396,31 @@ async def wait_for_vms(ports: LivePorts, budget: float = BOOT_BUDGET) -> tuple[b
         watch.close()
     lines = []
     for name in vms.vms:
-        state = "booted" if watch.booted(name) else ("stopped before it booted" if name in vms.exited() else f"did not boot within {budget:.0f} s")
+        state = (
+            "booted"
+            if watch.booted(name)
+            else (
+                "stopped before it booted"
+                if name in vms.exited()
+                else f"did not boot within {budget:.0f} s"
+            )
+        )
         lines.append(f"── vm {name}: {state} " + "─" * max(3, 48 - len(name) - len(state)))
         lines += watch.lines(name)
     return watch.all_booted(), lines
 
 
-__all__ = ["BootWatch", "wait_for_vms", "QEMU", "Vm", "VmError", "VmSet", "VmStarted", "VmStopped", "VmConsole", "paste_args", "preflight", "qemu_command"]
+__all__ = [
+    "BootWatch",
+    "wait_for_vms",
+    "QEMU",
+    "Vm",
+    "VmError",
+    "VmSet",
+    "VmStarted",
+    "VmStopped",
+    "VmConsole",
+    "paste_args",
+    "preflight",
+    "qemu_command",
+]

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 
 class AfterLookup(Program):
-    def __init__(self, host: Host, name: str, make: Callable[[IPv4Address], Program], tool: str) -> None:
+    def __init__(
+        self, host: Host, name: str, make: Callable[[IPv4Address], Program], tool: str
+    ) -> None:
         super().__init__()
         self.host = host
         self.target = name

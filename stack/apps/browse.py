@@ -69,7 +69,9 @@ def parse_url(text: str) -> Url:
             raise ValueError(f"{text!r}: port {port_text!r} is not a number from 1 to 65535")
         port = int(port_text)
     if any(c.isspace() for c in path) or not path.isascii():
-        raise ValueError(f"{text!r}: the path has spaces or non-ASCII characters; percent-encode them")
+        raise ValueError(
+            f"{text!r}: the path has spaces or non-ASCII characters; percent-encode them"
+        )
     return Url(text, name.lower(), port, path)
 
 
@@ -86,7 +88,12 @@ class Browse(Program):
     name = "browse"
 
     def __init__(
-        self, host: Host, urls: list[Url], *, one_segment: bool = False, seed: bool = False,
+        self,
+        host: Host,
+        urls: list[Url],
+        *,
+        one_segment: bool = False,
+        seed: bool = False,
         hosts_file: dict[str, IPv4Address] | None = None,
     ) -> None:
         super().__init__()
@@ -146,7 +153,11 @@ class Browse(Program):
         address = answer.addresses[0]
         chain = [f"{r.name} is an alias of {r.data}" for r in answer.records if r.rtype == N.CNAME]
         ttl = min(r.ttl for r in answer.records)
-        source = f"from the host's DNS cache, {ttl} s of TTL left" if answer.from_cache else f"answered by {answer.server}, TTL {ttl} s"
+        source = (
+            f"from the host's DNS cache, {ttl} s of TTL left"
+            if answer.from_cache
+            else f"answered by {answer.server}, TTL {ttl} s"
+        )
         alias = f"; {'; '.join(chain)}" if chain else ""
         self.lines.append(f"* {url.host} is {address} ({source}{alias})")
         self.addresses[url.host] = address
@@ -160,15 +171,23 @@ class Browse(Program):
             self._explain_route(address)
             if client is None:
                 client = HttpClient(host, address, url.port, one_segment=self.one_segment)
-                client.on_connected = lambda local, url=url, address=address: self._connected(url, address, local)
+                client.on_connected = lambda local, url=url, address=address: self._connected(
+                    url, address, local
+                )
                 client.on_closed = self._closed
                 self.clients[key] = client
                 self.numbers[key] = len(self.numbers)
             self.lines.append(f"*   Trying {address}:{url.port}...")
             self._open += 1
         else:
-            self.lines.append(f"* Re-using existing connection #{self.numbers[key]} with host {url.host} (keep-alive)")
-        request = seed_request(url.authority, url.path) if self.seed else request_for(url.authority, url.path)
+            self.lines.append(
+                f"* Re-using existing connection #{self.numbers[key]} with host {url.host} (keep-alive)"
+            )
+        request = (
+            seed_request(url.authority, url.path)
+            if self.seed
+            else request_for(url.authority, url.path)
+        )
         client.fetch(request, lambda exchange, url=url, key=key: self._response(url, key, exchange))
         if client.connected:
             self._show_request(request, client)
@@ -179,27 +198,40 @@ class Browse(Program):
         if decision.route is None:
             self.lines.append(f"* route to {address}: {decision.verdict}")
             return
-        self.lines.append(f"* route to {address}: " + "; ".join(decision.steps) + f" → {decision.verdict}")
+        self.lines.append(
+            f"* route to {address}: " + "; ".join(decision.steps) + f" → {decision.verdict}"
+        )
         if address in host.addresses or decision.next_hop is None:
             return
         mac = host.arp.lookup(decision.route.interface, decision.next_hop)
         if mac is not None:
             learned = " (learned for the DNS query)" if decision.next_hop in self._arp_asked else ""
-            self.lines.append(f"* ARP cache: {decision.next_hop} is at {mac}, no ARP request needed{learned}")
+            self.lines.append(
+                f"* ARP cache: {decision.next_hop} is at {mac}, no ARP request needed{learned}"
+            )
             self._arp_known.add(decision.next_hop)
         else:
             self._arp_asked.add(decision.next_hop)
-            self.lines.append(f"* ARP cache has no {decision.next_hop}: ARP asks the segment on {decision.route.interface} by broadcast")
+            self.lines.append(
+                f"* ARP cache has no {decision.next_hop}: ARP asks the segment on {decision.route.interface} by broadcast"
+            )
 
     def _connected(self, url: Url, address: IPv4Address, local: str) -> None:
         host = self.host
         decision = host.ip.decide(address)
         hop = decision.next_hop
-        if decision.route is not None and hop is not None and address not in host.addresses and hop not in self._arp_known:
+        if (
+            decision.route is not None
+            and hop is not None
+            and address not in host.addresses
+            and hop not in self._arp_known
+        ):
             mac = host.arp.lookup(decision.route.interface, decision.next_hop)
             if mac is not None:
                 self.lines.append(f"* next hop {decision.next_hop} is at {mac}")
-        self.lines.append(f"* Connected to {url.host} ({address}) port {url.port} from {local} (SYN, SYN-ACK, ACK)")
+        self.lines.append(
+            f"* Connected to {url.host} ({address}) port {url.port} from {local} (SYN, SYN-ACK, ACK)"
+        )
         client = self.clients[(address, url.port)]
         first = client.current or (client.queue[0] if client.queue else None)
         if first is not None:
@@ -225,13 +257,21 @@ class Browse(Program):
         elif conn is not None:
             mss = conn.mss
             count = math.ceil(size / mss)
-            how = f"{count} TCP segments of ≤ MSS {mss:,}: each fits" if count > 1 else f"1 TCP segment (≤ MSS {mss:,}): it fits"
-            self.lines.append(f"* {size:,}-byte request sent as {how} the MTU of {mtu:,}, no IP fragmentation")
+            how = (
+                f"{count} TCP segments of ≤ MSS {mss:,}: each fits"
+                if count > 1
+                else f"1 TCP segment (≤ MSS {mss:,}): it fits"
+            )
+            self.lines.append(
+                f"* {size:,}-byte request sent as {how} the MTU of {mtu:,}, no IP fragmentation"
+            )
 
     def _response(self, url: Url, key: tuple[IPv4Address, int], exchange: Exchange) -> None:
         if exchange.response is None:
             self.lines.append(f"* {exchange.error}")
-            self.lines.append(f"curl: (7) Failed to connect to {url.host} port {url.port}: {exchange.error}")
+            self.lines.append(
+                f"curl: (7) Failed to connect to {url.host} port {url.port}: {exchange.error}"
+            )
             self.failures += 1
         else:
             response = exchange.response
@@ -240,7 +280,9 @@ class Browse(Program):
                 self.lines.append(f"< {name}: {value}")
             self.lines.append("<")
             if response.chunked:
-                self.lines.append(f"* (chunked body: {len(response.body):,} bytes on the wire, {len(response.content):,} bytes of content)")
+                self.lines.append(
+                    f"* (chunked body: {len(response.body):,} bytes on the wire, {len(response.content):,} bytes of content)"
+                )
             text = response.content.decode("utf-8", "replace").splitlines()
             self.lines += text[:MAX_BODY_LINES]
             if len(text) > MAX_BODY_LINES:
@@ -250,7 +292,9 @@ class Browse(Program):
             if client.conn is not None:
                 self.lines.append(f"* Connection #{number} to host {url.host} left intact")
             else:
-                self.lines.append(f"* Closing connection #{number} (the server said Connection: close)")
+                self.lines.append(
+                    f"* Closing connection #{number} (the server said Connection: close)"
+                )
         self.index += 1
         self._next()
 
@@ -267,7 +311,11 @@ class Browse(Program):
 
     def _closed(self, reason: str) -> None:
         self._open -= 1
-        if self.index >= len(self.urls) and all(c.conn is None for c in self.clients.values()) and self._open <= 0:
+        if (
+            self.index >= len(self.urls)
+            and all(c.conn is None for c in self.clients.values())
+            and self._open <= 0
+        ):
             self._end()
 
     def _end(self) -> None:

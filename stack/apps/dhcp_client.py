@@ -112,8 +112,12 @@ class DhcpClient:
             return False
         xid = self.host.rng.getrandbits(32)
         msg = DHCP.release(self.iface.nic.mac, xid, self.address.ip, self.server)
-        self._emit_sent(msg, f"{self.address.ip}:68", f"{self.server}:67", f"gives {self.address.ip} back")
-        self._tell("line", f"DHCPRELEASE of {self.address.ip} on {self.ifname} to {self.server} port 67")
+        self._emit_sent(
+            msg, f"{self.address.ip}:68", f"{self.server}:67", f"gives {self.address.ip} back"
+        )
+        self._tell(
+            "line", f"DHCPRELEASE of {self.address.ip} on {self.ifname} to {self.server} port 67"
+        )
         self.sock.sendto(msg.build(), (self.server, D.SERVER_PORT))
         self._drop_lease("released by the user")
         self._cancel()
@@ -141,24 +145,51 @@ class DhcpClient:
     def _discover(self) -> None:
         host = self.host
         mac = self.iface.nic.mac
-        wanted = self.address.ip if self.address is not None else (self.iface.ip if self.iface.configured else None)
+        wanted = (
+            self.address.ip
+            if self.address is not None
+            else (self.iface.ip if self.iface.configured else None)
+        )
         msg = DHCP.discover(mac, self.xid, requested_ip=wanted, hostname=host.name)
         interval = RETRANSMIT[self.tries]
         asks = f", asks for {wanted}" if wanted else ""
-        self._emit_sent(msg, "0.0.0.0:68", "255.255.255.255:67", f"from MAC {mac} to ff:ff:ff:ff:ff:ff, who can give me an address?{asks}")
-        self._tell("line", f"DHCPDISCOVER on {self.ifname} to 255.255.255.255 port 67 interval {interval:g}")
+        self._emit_sent(
+            msg,
+            "0.0.0.0:68",
+            "255.255.255.255:67",
+            f"from MAC {mac} to ff:ff:ff:ff:ff:ff, who can give me an address?{asks}",
+        )
+        self._tell(
+            "line",
+            f"DHCPDISCOVER on {self.ifname} to 255.255.255.255 port 67 interval {interval:g}",
+        )
         self.sock.sendto(msg.build(), (BROADCAST, D.SERVER_PORT), interface=self.ifname, src=ZERO)
         self._timer = host.clock.call_later(interval, self._retry, self._discover)
 
     def _request_offer(self) -> None:
         offer = self.offer
         assert offer is not None and offer.server_id is not None
-        msg = DHCP.request(self.iface.nic.mac, self.xid, requested_ip=offer.yiaddr, server_id=offer.server_id, hostname=self.host.name)
+        msg = DHCP.request(
+            self.iface.nic.mac,
+            self.xid,
+            requested_ip=offer.yiaddr,
+            server_id=offer.server_id,
+            hostname=self.host.name,
+        )
         self.request_sent = self.host.clock.now()
-        self._emit_sent(msg, "0.0.0.0:68", "255.255.255.255:67", f"takes {offer.yiaddr} from server {offer.server_id} (broadcast, so other servers hear the choice)")
-        self._tell("line", f"DHCPREQUEST for {offer.yiaddr} on {self.ifname} to 255.255.255.255 port 67")
+        self._emit_sent(
+            msg,
+            "0.0.0.0:68",
+            "255.255.255.255:67",
+            f"takes {offer.yiaddr} from server {offer.server_id} (broadcast, so other servers hear the choice)",
+        )
+        self._tell(
+            "line", f"DHCPREQUEST for {offer.yiaddr} on {self.ifname} to 255.255.255.255 port 67"
+        )
         self.sock.sendto(msg.build(), (BROADCAST, D.SERVER_PORT), interface=self.ifname, src=ZERO)
-        self._timer = self.host.clock.call_later(RETRANSMIT[self.tries], self._retry, self._request_offer)
+        self._timer = self.host.clock.call_later(
+            RETRANSMIT[self.tries], self._retry, self._request_offer
+        )
 
     def _send_renewal(self) -> None:
         """RENEWING: unicast to the server that leased; REBINDING: broadcast to any server."""
@@ -195,13 +226,22 @@ class DhcpClient:
             self.xid = self.host.rng.getrandbits(32)
             self._discover()
             return
-        self._set_state(STOPPED, f"no offer after {len(RETRANSMIT)} DISCOVERs ({sum(RETRANSMIT):g} s)")
+        self._set_state(
+            STOPPED, f"no offer after {len(RETRANSMIT)} DISCOVERs ({sum(RETRANSMIT):g} s)"
+        )
         self._tell("line", "No DHCPOFFERS received.")
         self._tell("failed", "No working leases in persistent database - sleeping.")
 
     # --- messages in -----------------------------------------------------------------------
 
-    def _datagram(self, data: bytes, source: tuple[IPv4Address, int], dst: IPv4Address, iface: Interface, frames: tuple[int, ...]) -> None:
+    def _datagram(
+        self,
+        data: bytes,
+        source: tuple[IPv4Address, int],
+        dst: IPv4Address,
+        iface: Interface,
+        frames: tuple[int, ...],
+    ) -> None:
         if iface.name != self.ifname:
             return
         try:
@@ -215,7 +255,18 @@ class DhcpClient:
         name = msg.message_name.upper()
         server = msg.server_id or source[0]
         detail = self._describe_reply(msg)
-        host.trace.emit(DhcpReceived(host.clock.now(), host.name, frames, "client", name, msg.xid, f"{source[0]}:{source[1]}", detail))
+        host.trace.emit(
+            DhcpReceived(
+                host.clock.now(),
+                host.name,
+                frames,
+                "client",
+                name,
+                msg.xid,
+                f"{source[0]}:{source[1]}",
+                detail,
+            )
+        )
         if kind == D.OFFER and self.state == SELECTING and msg.server_id is not None:
             self._cancel()
             self.offer = msg
@@ -277,10 +328,22 @@ class DhcpClient:
         if ack.dns_servers:
             host.dns_servers = list(ack.dns_servers)
             self.installed_dns = list(ack.dns_servers)
-        host.trace.emit(DhcpLeaseInstalled(
-            host.clock.now(), host.name, frames, self.ifname, str(address.ip), str(address.netmask),
-            str(gateway) if gateway else "", tuple(str(d) for d in ack.dns_servers), lease, self.t1, self.t2, str(server),
-        ))
+        host.trace.emit(
+            DhcpLeaseInstalled(
+                host.clock.now(),
+                host.name,
+                frames,
+                self.ifname,
+                str(address.ip),
+                str(address.netmask),
+                str(gateway) if gateway else "",
+                tuple(str(d) for d in ack.dns_servers),
+                lease,
+                self.t1,
+                self.t2,
+                str(server),
+            )
+        )
         for timer in self._lease_timers:
             timer.cancel()
         elapsed = host.clock.now() - self.lease_start
@@ -305,7 +368,9 @@ class DhcpClient:
             return
         self._cancel()
         self.xid = self.host.rng.getrandbits(32)
-        self._set_state(REBINDING, f"T2: {self.t2:,} s gone and server {self.server} has not renewed")
+        self._set_state(
+            REBINDING, f"T2: {self.t2:,} s gone and server {self.server} has not renewed"
+        )
         self._send_renewal()
 
     def _expire(self) -> None:
@@ -328,7 +393,16 @@ class DhcpClient:
         self.installed_dns = []
         self.installed_gateway = None
         self.address = None
-        host.trace.emit(DhcpLeaseLost(host.clock.now(), host.name, (), self.ifname, str(address.ip) if address else "-", why))
+        host.trace.emit(
+            DhcpLeaseLost(
+                host.clock.now(),
+                host.name,
+                (),
+                self.ifname,
+                str(address.ip) if address else "-",
+                why,
+            )
+        )
 
     # --- plumbing ----------------------------------------------------------------------------
 
@@ -341,11 +415,25 @@ class DhcpClient:
         old, self.state = self.state, new
         if old != new:
             host = self.host
-            host.trace.emit(DhcpClientState(host.clock.now(), host.name, (), self.ifname, old, new, why))
+            host.trace.emit(
+                DhcpClientState(host.clock.now(), host.name, (), self.ifname, old, new, why)
+            )
 
     def _emit_sent(self, msg: DHCP, src: str, dst: str, detail: str) -> None:
         host = self.host
-        host.trace.emit(DhcpSent(host.clock.now(), host.name, (), "client", msg.message_name.upper(), msg.xid, src, dst, detail))
+        host.trace.emit(
+            DhcpSent(
+                host.clock.now(),
+                host.name,
+                (),
+                "client",
+                msg.message_name.upper(),
+                msg.xid,
+                src,
+                dst,
+                detail,
+            )
+        )
 
     def _tell(self, what: str, line: str) -> None:
         for watcher in list(self.watchers):
@@ -407,7 +495,9 @@ class DhcpRun(Program):
             self._end(what == "bound")
 
     def _no_answer(self) -> None:
-        self.lines.append(f"no answer from {self.client.server} in {sum(RETRANSMIT):g} s; the lease stays until T2 or expiry")
+        self.lines.append(
+            f"no answer from {self.client.server} in {sum(RETRANSMIT):g} s; the lease stays until T2 or expiry"
+        )
         self._end(False)
 
     def _end(self, ok: bool) -> None:

@@ -117,7 +117,9 @@ class LeasePool:
         lease = self.holder(address, now)
         return lease is None or (lease.client == client and lease.state != DECLINED)
 
-    def choose(self, client: bytes, requested: IPv4Address | None, now: float) -> tuple[IPv4Address | None, str]:
+    def choose(
+        self, client: bytes, requested: IPv4Address | None, now: float
+    ) -> tuple[IPv4Address | None, str]:
         """The address to offer and why (RFC 2131 §4.3.1's order of preference)."""
         current = self.lease_of(client, now)
         if current is not None:
@@ -145,14 +147,21 @@ class LeasePool:
                 counts[lease.state] = counts.get(lease.state, 0) + 1
                 if lease.state in (OFFERED, PROBING):
                     soonest = lease.expires if soonest is None else min(soonest, lease.expires)
-        words = {BOUND: "leased", OFFERED: "offered and not yet requested", PROBING: "being probed", DECLINED: "declined"}
+        words = {
+            BOUND: "leased",
+            OFFERED: "offered and not yet requested",
+            PROBING: "being probed",
+            DECLINED: "declined",
+        }
         parts = [f"{counts[state]} {words[state]}" for state in words if counts.get(state)]
         text = f"{sum(counts.values())} of {self.size} addresses held ({', '.join(parts)})"
         if soonest is not None:
             text += f"; the first offer not taken up frees at {soonest:.1f} s"
         return text
 
-    def hold(self, address: IPv4Address, client: bytes, mac: str, state: str, until: float) -> Lease:
+    def hold(
+        self, address: IPv4Address, client: bytes, mac: str, state: str, until: float
+    ) -> Lease:
         lease = self.leases.get(address)
         if lease is not None and lease.timer is not None:
             lease.timer.cancel()
@@ -175,7 +184,10 @@ class LeasePool:
             lease.timer.cancel()
 
     def bound(self, now: float) -> list[Lease]:
-        return sorted((x for x in self.leases.values() if x.state == BOUND and x.expires > now), key=lambda x: int(x.address))
+        return sorted(
+            (x for x in self.leases.values() if x.state == BOUND and x.expires > now),
+            key=lambda x: int(x.address),
+        )
 
 
 def client_key(message: DHCP) -> bytes:
@@ -188,7 +200,9 @@ class DhcpServer:
         self.config = config
         iface = host.interfaces.get(config.interface)
         if iface is None or not iface.configured:
-            raise ValueError(f"{host.name}: DHCP server interface {config.interface} has no address")
+            raise ValueError(
+                f"{host.name}: DHCP server interface {config.interface} has no address"
+            )
         self.iface = iface
         self.server_id = iface.ip
         self.network: IPv4Network = iface.network
@@ -197,7 +211,16 @@ class DhcpServer:
         self.pool = LeasePool(config.pool_start, config.pool_end)
         self.sock = host.udp.open(D.SERVER_PORT)
         self.sock.on_datagram = self._datagram
-        self.stats = {"discover": 0, "request": 0, "offer": 0, "ack": 0, "nak": 0, "release": 0, "decline": 0, "ignored": 0}
+        self.stats = {
+            "discover": 0,
+            "request": 0,
+            "offer": 0,
+            "ack": 0,
+            "nak": 0,
+            "release": 0,
+            "decline": 0,
+            "ignored": 0,
+        }
 
     def close(self) -> None:
         for address in list(self.pool.leases):
@@ -206,20 +229,45 @@ class DhcpServer:
 
     # --- receiving -------------------------------------------------------------------------
 
-    def _datagram(self, data: bytes, source: tuple[IPv4Address, int], dst: IPv4Address, iface: Interface, frames: tuple[int, ...]) -> None:
+    def _datagram(
+        self,
+        data: bytes,
+        source: tuple[IPv4Address, int],
+        dst: IPv4Address,
+        iface: Interface,
+        frames: tuple[int, ...],
+    ) -> None:
         host = self.host
         now = host.clock.now()
         src = f"{source[0]}:{source[1]}"
         if iface.name != self.iface.name:
             # One interface's LAN is served; a router's other sides are not its clients.
             self.stats["ignored"] += 1
-            host.trace.emit(DhcpServerDecision(now, host.name, frames, "?", "", f"ignores a message from {src} on {iface.name}: it serves only the LAN on {self.iface.name}"))
+            host.trace.emit(
+                DhcpServerDecision(
+                    now,
+                    host.name,
+                    frames,
+                    "?",
+                    "",
+                    f"ignores a message from {src} on {iface.name}: it serves only the LAN on {self.iface.name}",
+                )
+            )
             return
         try:
             msg = DHCP.parse(data)
         except WireError as err:
             self.stats["ignored"] += 1
-            host.trace.emit(DhcpServerDecision(now, host.name, frames, "?", "", f"ignores a malformed message from {src}: {err}"))
+            host.trace.emit(
+                DhcpServerDecision(
+                    now,
+                    host.name,
+                    frames,
+                    "?",
+                    "",
+                    f"ignores a malformed message from {src}: {err}",
+                )
+            )
             return
         if msg.op != D.BOOTREQUEST or msg.message_type is None:
             self.stats["ignored"] += 1
@@ -227,7 +275,18 @@ class DhcpServer:
         name = msg.message_name.upper()
         asked = f", asks for {msg.requested_ip}" if msg.requested_ip is not None else ""
         has = f", has {msg.ciaddr}" if msg.ciaddr != ZERO else ""
-        host.trace.emit(DhcpReceived(now, host.name, frames, "server", name, msg.xid, src, f"client {msg.chaddr}{has}{asked}"))
+        host.trace.emit(
+            DhcpReceived(
+                now,
+                host.name,
+                frames,
+                "server",
+                name,
+                msg.xid,
+                src,
+                f"client {msg.chaddr}{has}{asked}",
+            )
+        )
         kind = msg.message_type
         if kind == D.DISCOVER:
             self._discover(msg, frames)
@@ -254,7 +313,11 @@ class DhcpServer:
             return
         address, why = self.pool.choose(client, msg.requested_ip, now)
         if address is None:
-            host.trace.emit(DhcpServerDecision(now, host.name, frames, str(msg.chaddr), "", f"no offer for {msg.chaddr}: {why}"))
+            host.trace.emit(
+                DhcpServerDecision(
+                    now, host.name, frames, str(msg.chaddr), "", f"no offer for {msg.chaddr}: {why}"
+                )
+            )
             return
         current = self.pool.lease_of(client, now)
         if current is None or current.address != address:
@@ -270,7 +333,16 @@ class DhcpServer:
         if current is None or current.state != BOUND:
             lease = self.pool.hold(address, client, str(msg.chaddr), OFFERED, now + OFFER_HOLD)
             lease.timer = host.clock.call_later(OFFER_HOLD, self._timeout, address, lease)
-        host.trace.emit(DhcpServerDecision(now, host.name, frames, str(msg.chaddr), str(address), f"offers {address} to {msg.chaddr}: {why}"))
+        host.trace.emit(
+            DhcpServerDecision(
+                now,
+                host.name,
+                frames,
+                str(msg.chaddr),
+                str(address),
+                f"offers {address} to {msg.chaddr}: {why}",
+            )
+        )
         self.stats["offer"] += 1
         self._reply(msg, D.OFFER, address, frames)
 
@@ -291,7 +363,11 @@ class DhcpServer:
                 return
             timer.cancel()
             done()
-            self._set_aside(address, reply_frames, f"{address} answered the server's ping: some host already uses it, so it is not offered (RFC 2131 §2.2)")
+            self._set_aside(
+                address,
+                reply_frames,
+                f"{address} answered the server's ping: some host already uses it, so it is not offered (RFC 2131 §2.2)",
+            )
             self._discover_again(msg, frames)
 
         def silent() -> None:
@@ -299,13 +375,36 @@ class DhcpServer:
             if self.pool.leases.get(address) is not lease:
                 return
             self.pool.forget(address)
-            host.trace.emit(DhcpServerDecision(host.clock.now(), host.name, frames, str(msg.chaddr), str(address), f"nobody answered a ping for {address} within {PROBE_WAIT:g} s: it is free"))
+            host.trace.emit(
+                DhcpServerDecision(
+                    host.clock.now(),
+                    host.name,
+                    frames,
+                    str(msg.chaddr),
+                    str(address),
+                    f"nobody answered a ping for {address} within {PROBE_WAIT:g} s: it is free",
+                )
+            )
             self._offer(msg, address, why, frames)
 
         host.icmp.echo_listeners[ident] = answered
         timer = host.clock.call_later(PROBE_WAIT, silent)
-        host.trace.emit(DhcpServerDecision(now, host.name, frames, str(msg.chaddr), str(address), f"pings {address} before offering it to {msg.chaddr}: is it already in use?"))
-        host.ip.send(address, PROTO_ICMP, ICMP.echo_request(ident, 1, b"dhcp address probe").build(), frames=frames)
+        host.trace.emit(
+            DhcpServerDecision(
+                now,
+                host.name,
+                frames,
+                str(msg.chaddr),
+                str(address),
+                f"pings {address} before offering it to {msg.chaddr}: is it already in use?",
+            )
+        )
+        host.ip.send(
+            address,
+            PROTO_ICMP,
+            ICMP.echo_request(ident, 1, b"dhcp address probe").build(),
+            frames=frames,
+        )
 
     def _discover_again(self, msg: DHCP, frames: tuple[int, ...]) -> None:
         self.stats["discover"] -= 1  # the same DISCOVER, answered with the next candidate
@@ -315,7 +414,16 @@ class DhcpServer:
         host = self.host
         lease = self.pool.hold(address, b"", "", DECLINED, host.clock.now() + self.config.lease)
         lease.timer = host.clock.call_later(self.config.lease, self._timeout, address, lease)
-        host.trace.emit(DhcpServerDecision(host.clock.now(), host.name, frames, "", str(address), f"{decision}; set aside for {self.config.lease:,} s"))
+        host.trace.emit(
+            DhcpServerDecision(
+                host.clock.now(),
+                host.name,
+                frames,
+                "",
+                str(address),
+                f"{decision}; set aside for {self.config.lease:,} s",
+            )
+        )
 
     def _request(self, msg: DHCP, frames: tuple[int, ...]) -> None:
         host = self.host
@@ -329,7 +437,16 @@ class DhcpServer:
             if msg.server_id != self.server_id:
                 if offered is not None and offered.state == OFFERED:
                     self.pool.forget(offered.address)
-                host.trace.emit(DhcpServerDecision(now, host.name, frames, mac, "", f"{mac} chose server {msg.server_id}, not this one: offer withdrawn"))
+                host.trace.emit(
+                    DhcpServerDecision(
+                        now,
+                        host.name,
+                        frames,
+                        mac,
+                        "",
+                        f"{mac} chose server {msg.server_id}, not this one: offer withdrawn",
+                    )
+                )
                 return
             wanted = msg.requested_ip
             if offered is not None and wanted == offered.address:
@@ -356,7 +473,16 @@ class DhcpServer:
         elif msg.ciaddr in self.pool:
             self._nak(msg, frames, f"{msg.ciaddr} is not leased to {mac}")
         else:
-            host.trace.emit(DhcpServerDecision(now, host.name, frames, mac, str(msg.ciaddr), f"no lease of {msg.ciaddr} here: stays silent"))
+            host.trace.emit(
+                DhcpServerDecision(
+                    now,
+                    host.name,
+                    frames,
+                    mac,
+                    str(msg.ciaddr),
+                    f"no lease of {msg.ciaddr} here: stays silent",
+                )
+            )
 
     def _bind(self, msg: DHCP, address: IPv4Address, frames: tuple[int, ...], why: str) -> None:
         host = self.host
@@ -364,16 +490,31 @@ class DhcpServer:
         lease_time = self.config.lease
         lease = self.pool.hold(address, client_key(msg), str(msg.chaddr), BOUND, now + lease_time)
         lease.timer = host.clock.call_later(lease_time, self._timeout, address, lease)
-        host.trace.emit(DhcpServerDecision(
-            now, host.name, frames, str(msg.chaddr), str(address),
-            f"leases {address} to {msg.chaddr} for {lease_time:,} s ({why})",
-        ))
+        host.trace.emit(
+            DhcpServerDecision(
+                now,
+                host.name,
+                frames,
+                str(msg.chaddr),
+                str(address),
+                f"leases {address} to {msg.chaddr} for {lease_time:,} s ({why})",
+            )
+        )
         self.stats["ack"] += 1
         self._reply(msg, D.ACK, address, frames)
 
     def _nak(self, msg: DHCP, frames: tuple[int, ...], why: str) -> None:
         host = self.host
-        host.trace.emit(DhcpServerDecision(host.clock.now(), host.name, frames, str(msg.chaddr), "", f"refuses {msg.chaddr}: {why}"))
+        host.trace.emit(
+            DhcpServerDecision(
+                host.clock.now(),
+                host.name,
+                frames,
+                str(msg.chaddr),
+                "",
+                f"refuses {msg.chaddr}: {why}",
+            )
+        )
         self.stats["nak"] += 1
         reply = DHCP.nak(msg, self.server_id, why)
         self._send(reply, msg, frames, f"NAK: {why}")
@@ -387,7 +528,11 @@ class DhcpServer:
             decision = f"{msg.chaddr} released {msg.ciaddr}: back in the pool"
         else:
             decision = f"{msg.chaddr} released {msg.ciaddr}, which it did not hold here"
-        host.trace.emit(DhcpServerDecision(host.clock.now(), host.name, frames, str(msg.chaddr), str(msg.ciaddr), decision))
+        host.trace.emit(
+            DhcpServerDecision(
+                host.clock.now(), host.name, frames, str(msg.chaddr), str(msg.ciaddr), decision
+            )
+        )
 
     def _decline(self, msg: DHCP, frames: tuple[int, ...]) -> None:
         self.stats["decline"] += 1
@@ -398,7 +543,13 @@ class DhcpServer:
 
     def _inform(self, msg: DHCP, frames: tuple[int, ...]) -> None:
         reply = DHCP.reply(
-            msg, D.ACK, ZERO, self.server_id, subnet_mask=self.mask, routers=self.routers, dns_servers=self.config.dns,
+            msg,
+            D.ACK,
+            ZERO,
+            self.server_id,
+            subnet_mask=self.mask,
+            routers=self.routers,
+            dns_servers=self.config.dns,
         )
         self.stats["ack"] += 1
         self._send(reply, msg, frames, "settings only (INFORM), no lease")
@@ -414,16 +565,26 @@ class DhcpServer:
             decision = f"offer of {address} to {lease.mac} was not taken within {OFFER_HOLD:g} s: back in the pool"
         else:
             decision = f"declined address {address} is usable again"
-        host.trace.emit(DhcpServerDecision(host.clock.now(), host.name, (), lease.mac, str(address), decision))
+        host.trace.emit(
+            DhcpServerDecision(host.clock.now(), host.name, (), lease.mac, str(address), decision)
+        )
 
     # --- sending ---------------------------------------------------------------------------
 
     def _reply(self, msg: DHCP, kind: int, address: IPv4Address, frames: tuple[int, ...]) -> None:
         config = self.config
         reply = DHCP.reply(
-            msg, kind, address, self.server_id, lease_time=config.lease, subnet_mask=self.mask,
-            routers=self.routers, dns_servers=config.dns, siaddr=config.next_server or ZERO,
-            next_server=str(config.next_server) if config.next_server else None, boot_file=config.boot_file,
+            msg,
+            kind,
+            address,
+            self.server_id,
+            lease_time=config.lease,
+            subnet_mask=self.mask,
+            routers=self.routers,
+            dns_servers=config.dns,
+            siaddr=config.next_server or ZERO,
+            next_server=str(config.next_server) if config.next_server else None,
+            boot_file=config.boot_file,
         )
         dns = ", ".join(str(d) for d in config.dns) or "none"
         detail = (
@@ -448,12 +609,30 @@ class DhcpServer:
             dst, port, how = request.ciaddr, D.CLIENT_PORT, "unicast"
         else:
             dst, port = BROADCAST, D.CLIENT_PORT
-            how = "broadcast" if request.broadcast or reply.message_type == D.NAK else f"to MAC {request.chaddr}"
-        host.trace.emit(DhcpSent(host.clock.now(), host.name, frames, "server", name, reply.xid, src, f"{dst}:{port} ({how})", detail))
+            how = (
+                "broadcast"
+                if request.broadcast or reply.message_type == D.NAK
+                else f"to MAC {request.chaddr}"
+            )
+        host.trace.emit(
+            DhcpSent(
+                host.clock.now(),
+                host.name,
+                frames,
+                "server",
+                name,
+                reply.xid,
+                src,
+                f"{dst}:{port} ({how})",
+                detail,
+            )
+        )
         if dst == BROADCAST and how != "broadcast":
             self._send_to_mac(data, request, frames)
         elif dst == BROADCAST:
-            self.sock.sendto(data, (dst, port), interface=self.iface.name, src=self.server_id, frames=frames)
+            self.sock.sendto(
+                data, (dst, port), interface=self.iface.name, src=self.server_id, frames=frames
+            )
         else:
             self.sock.sendto(data, (dst, port), frames=frames)
 

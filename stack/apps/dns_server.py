@@ -61,7 +61,12 @@ class Zone:
         """A synthetic SOA for the parent of `name` (the lab has no zone files)."""
         labels = name.split(".")
         apex = ".".join(labels[-2:]) if len(labels) >= 2 else name
-        return Record(apex, N.SOA, self.ttl, SOAData(f"ns.{apex}", f"hostmaster.{apex}", 1, 3600, 600, 86400, self.ttl))
+        return Record(
+            apex,
+            N.SOA,
+            self.ttl,
+            SOAData(f"ns.{apex}", f"hostmaster.{apex}", 1, 3600, 600, 86400, self.ttl),
+        )
 
     def answer(self, query: DNS) -> DNS:
         if query.opcode != N.QUERY:
@@ -82,7 +87,9 @@ class Zone:
             seen.add(key)
             held = self.records.get(key)
             if not held:
-                return DNS.response(query, answers, N.NXDOMAIN, aa=True, ra=False, authority=[self.soa(name)])
+                return DNS.response(
+                    query, answers, N.NXDOMAIN, aa=True, ra=False, authority=[self.soa(name)]
+                )
             matching = [r for r in held if r.rtype == qtype or qtype == N.ANY]
             if matching:
                 answers += [_named(r, name) for r in matching]
@@ -97,7 +104,11 @@ class Zone:
 
 def _named(record: Record, name: str) -> Record:
     """The record under the spelling the question used."""
-    return record if record.name == name else Record(name, record.rtype, record.ttl, record.data, record.rclass)
+    return (
+        record
+        if record.name == name
+        else Record(name, record.rtype, record.ttl, record.data, record.rclass)
+    )
 
 
 def answer_texts(message: DNS) -> tuple[str, ...]:
@@ -115,7 +126,14 @@ class DnsServer:
     def close(self) -> None:
         self.sock.close()
 
-    def _datagram(self, data: bytes, source: tuple[IPv4Address, int], dst: IPv4Address, iface: Interface, frames: tuple[int, ...]) -> None:
+    def _datagram(
+        self,
+        data: bytes,
+        source: tuple[IPv4Address, int],
+        dst: IPv4Address,
+        iface: Interface,
+        frames: tuple[int, ...],
+    ) -> None:
         host = self.host
         try:
             query = DNS.parse(data)
@@ -130,10 +148,17 @@ class DnsServer:
             self.stats["nxdomain"] += 1
         self.stats["answered"] += 1
         question = query.questions[0] if query.questions else None
-        host.trace.emit(DnsServerAnswered(
-            host.clock.now(), host.name, frames, f"{source[0]}:{source[1]}", question.name if question else "-",
-            N.type_name(question.qtype) if question else "-", N.RCODE_NAMES.get(response.rcode, str(response.rcode)),
-            answer_texts(response),
-        ))
+        host.trace.emit(
+            DnsServerAnswered(
+                host.clock.now(),
+                host.name,
+                frames,
+                f"{source[0]}:{source[1]}",
+                question.name if question else "-",
+                N.type_name(question.qtype) if question else "-",
+                N.RCODE_NAMES.get(response.rcode, str(response.rcode)),
+                answer_texts(response),
+            )
+        )
         src = dst if dst in host.addresses else None
         self.sock.sendto(response.build(), source, src=src, frames=frames)

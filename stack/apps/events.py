@@ -162,7 +162,11 @@ class DnsAnswerReceived(Event):
     def describe(self) -> str:
         aa = "authoritative " if self.authoritative else ""
         if self.rcode != "NOERROR":
-            what = f"{self.rcode} — {self.name} does not exist" if self.rcode == "NXDOMAIN" else self.rcode
+            what = (
+                f"{self.rcode} — {self.name} does not exist"
+                if self.rcode == "NXDOMAIN"
+                else self.rcode
+            )
         elif not self.answers:
             what = "no records of that type"
         else:
@@ -297,7 +301,11 @@ class SegmentationExplained(Event):
                 f"{self.length:,} bytes sent as ONE TCP segment of {self.length + 20:,} bytes (the seed's way): "
                 f"the IP packet of {ip_total:,} bytes is over the MTU of {self.mtu:,}, so IP fragments it"
             )
-        how = f"{self.segments} segments of ≤ MSS {self.mss:,}: each fits" if self.segments > 1 else f"1 segment (≤ MSS {self.mss:,}): it fits"
+        how = (
+            f"{self.segments} segments of ≤ MSS {self.mss:,}: each fits"
+            if self.segments > 1
+            else f"1 segment (≤ MSS {self.mss:,}): it fits"
+        )
         return f"{self.length:,} bytes sent as {how} the MTU ({self.mss:,} + 40 ≤ {self.mtu:,}), no IP fragmentation"
 
 

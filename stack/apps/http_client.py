@@ -38,7 +38,10 @@ ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 # The seed's request (its §9.4), the headers a browser of its day sent.
 SEED_HEADERS = (
     ("Connection", "keep-alive"),
-    ("User-Agent", "Mozilla/5.0 (Windows NT 6.1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/31.0.1650.57 Safari/537.36"),
+    (
+        "User-Agent",
+        "Mozilla/5.0 (Windows NT 6.1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/31.0.1650.57 Safari/537.36",
+    ),
     ("Accept", ACCEPT),
     ("Accept-Encoding", "gzip,deflate,sdch"),
     ("Accept-Language", "zh-CN,zh;q=0.8"),
@@ -50,18 +53,34 @@ _COOKIE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-
 
 
 def request_for(url_host: str, path: str = "/", *, keep_alive: bool = True) -> HTTPRequest:
-    return HTTPRequest.make("GET", path, host=url_host, headers=[
-        ("User-Agent", USER_AGENT), ("Accept", "*/*"), ("Connection", "keep-alive" if keep_alive else "close"),
-    ])
+    return HTTPRequest.make(
+        "GET",
+        path,
+        host=url_host,
+        headers=[
+            ("User-Agent", USER_AGENT),
+            ("Accept", "*/*"),
+            ("Connection", "keep-alive" if keep_alive else "close"),
+        ],
+    )
 
 
 def seed_request(url_host: str, path: str = "/", size: int = SEED_SIZE) -> HTTPRequest:
     """The seed's GET, its Cookie grown so the whole message is exactly `size` bytes."""
-    base = HTTPRequest.make("GET", path, host=url_host, headers=[*SEED_HEADERS, ("Cookie", _COOKIE_HEAD)])
+    base = HTTPRequest.make(
+        "GET", path, host=url_host, headers=[*SEED_HEADERS, ("Cookie", _COOKIE_HEAD)]
+    )
     missing = size - len(base.build())
     if missing < 0:
-        raise ValueError(f"a request for {url_host}{path} is already {size - missing} bytes, over {size}")
-    return HTTPRequest.make("GET", path, host=url_host, headers=[*SEED_HEADERS, ("Cookie", _COOKIE_HEAD + _filler(missing))])
+        raise ValueError(
+            f"a request for {url_host}{path} is already {size - missing} bytes, over {size}"
+        )
+    return HTTPRequest.make(
+        "GET",
+        path,
+        host=url_host,
+        headers=[*SEED_HEADERS, ("Cookie", _COOKIE_HEAD + _filler(missing))],
+    )
 
 
 def _filler(n: int) -> str:
@@ -92,7 +111,9 @@ Callback = Callable[[Exchange], None]
 class HttpClient:
     """Requests to one server (address, port) over one connection at a time."""
 
-    def __init__(self, host: Host, address: IPv4Address, port: int = 80, *, one_segment: bool = False) -> None:
+    def __init__(
+        self, host: Host, address: IPv4Address, port: int = 80, *, one_segment: bool = False
+    ) -> None:
         self.host = host
         self.address = address
         self.port = port
@@ -104,8 +125,12 @@ class HttpClient:
         self.current: tuple[Exchange, Callback] | None = None
         self.buffer = b""
         self.served_on_conn = 0
-        self.on_connected: Callable[[str], None] | None = None  # told "local:port" when a connection opens
-        self.on_closed: Callable[[str], None] | None = None  # told the reason when a connection ends
+        self.on_connected: Callable[[str], None] | None = (
+            None  # told "local:port" when a connection opens
+        )
+        self.on_closed: Callable[[str], None] | None = (
+            None  # told the reason when a connection ends
+        )
 
     def fetch(self, request: HTTPRequest, callback: Callback) -> None:
         self.queue.append((Exchange(request), callback))
@@ -127,7 +152,9 @@ class HttpClient:
         self.served_on_conn = 0
         self.buffer = b""
         self.connected = False
-        conn = self.host.tcp.connect((self.address, self.port), on_connected=lambda *_: self._connected(conn))
+        conn = self.host.tcp.connect(
+            (self.address, self.port), on_connected=lambda *_: self._connected(conn)
+        )
         conn.on_data = lambda data: self._data(conn, data)
         conn.on_eof = lambda: self._eof(conn)
         conn.on_closed = lambda reason: self._closed(conn, reason)
@@ -153,13 +180,36 @@ class HttpClient:
         local, remote = conn.local, conn.remote
         exchange.local = local
         req = exchange.request
-        host.trace.emit(HttpRequestSent(host.clock.now(), host.name, (), local, remote, f"{req.method} {req.target} {req.version}", len(data)))
+        host.trace.emit(
+            HttpRequestSent(
+                host.clock.now(),
+                host.name,
+                (),
+                local,
+                remote,
+                f"{req.method} {req.target} {req.version}",
+                len(data),
+            )
+        )
         mss = conn.mss
         exchange.mss = mss
         exchange.segments = 1 if self.one_segment or not mss else math.ceil(len(data) / mss)
         if not self.one_segment and mss:
             mtu = self._mtu()
-            host.trace.emit(SegmentationExplained(host.clock.now(), host.name, (), local, remote, len(data), exchange.segments, mss, mtu, False))
+            host.trace.emit(
+                SegmentationExplained(
+                    host.clock.now(),
+                    host.name,
+                    (),
+                    local,
+                    remote,
+                    len(data),
+                    exchange.segments,
+                    mss,
+                    mtu,
+                    False,
+                )
+            )
         if self.one_segment:
             conn.send(data, one_segment=True)
         else:
@@ -204,10 +254,18 @@ class HttpClient:
         self.served_on_conn += 1
         exchange.response = response
         host = self.host
-        host.trace.emit(HttpResponseReceived(
-            host.clock.now(), host.name, (), exchange.local, f"{self.address}:{self.port}",
-            f"{response.version} {response.status} {response.reason}", len(response.content), framing_text(response),
-        ))
+        host.trace.emit(
+            HttpResponseReceived(
+                host.clock.now(),
+                host.name,
+                (),
+                exchange.local,
+                f"{self.address}:{self.port}",
+                f"{response.version} {response.status} {response.reason}",
+                len(response.content),
+                framing_text(response),
+            )
+        )
         if not response.keep_alive or not exchange.request.keep_alive:
             self.close()
         callback(exchange)
@@ -244,4 +302,3 @@ class HttpClient:
         for exchange, callback in failed:
             exchange.error = why
             callback(exchange)
-

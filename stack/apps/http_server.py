@@ -46,7 +46,12 @@ class Site:
         """From the lab's checked `pages` table: path → {body, chunked, type, status}."""
         out = {}
         for path, page in pages.items():
-            out[path] = Page(page["body"], page.get("type", "text/html; charset=utf-8"), page.get("chunked", False), page.get("status", 200))
+            out[path] = Page(
+                page["body"],
+                page.get("type", "text/html; charset=utf-8"),
+                page.get("chunked", False),
+                page.get("status", 200),
+            )
         if not out:
             out["/"] = Page(b"<html><body><h1>It works!</h1></body></html>\n")
         return cls(out)
@@ -63,10 +68,21 @@ class Site:
         path = request_path(request.target)
         page = self.pages.get(path) if path is not None else None
         if page is None:
-            return _error(404, connection, f"The requested URL {path or request.target} was not found on this server.", head=request.method == "HEAD")
+            return _error(
+                404,
+                connection,
+                f"The requested URL {path or request.target} was not found on this server.",
+                head=request.method == "HEAD",
+            )
         headers = [("Server", SERVER), ("Content-Type", page.content_type), *connection]
         if page.chunked and request.version == "HTTP/1.1":
-            response = HTTPResponse("HTTP/1.1", page.status, REASONS.get(page.status, ""), tuple(headers) + (("Transfer-Encoding", "chunked"),), chunk_encode(page.body, CHUNK_SIZE))
+            response = HTTPResponse(
+                "HTTP/1.1",
+                page.status,
+                REASONS.get(page.status, ""),
+                tuple(headers) + (("Transfer-Encoding", "chunked"),),
+                chunk_encode(page.body, CHUNK_SIZE),
+            )
         else:
             response = HTTPResponse.make(page.status, page.body, headers=headers)
         if request.method == "HEAD":
@@ -88,7 +104,11 @@ def request_path(target: str) -> str | None:
 def _error(status: int, headers: list, text: str = "", head: bool = False) -> HTTPResponse:
     reason = REASONS.get(status, "")
     body = f"<html><head><title>{status} {reason}</title></head><body><h1>{reason}</h1><p>{text}</p></body></html>\n".encode()
-    response = HTTPResponse.make(status, body, headers=[("Server", SERVER), ("Content-Type", "text/html; charset=utf-8"), *headers])
+    response = HTTPResponse.make(
+        status,
+        body,
+        headers=[("Server", SERVER), ("Content-Type", "text/html; charset=utf-8"), *headers],
+    )
     return dataclasses.replace(response, body=b"") if head else response
 
 
@@ -97,7 +117,11 @@ def framing_text(response: HTTPResponse) -> str:
         chunks = response.body.count(b"\r\n") // 2
         return f"chunked ({len(response.content):,} bytes in {max(chunks - 1, 0)} chunk{'s' if chunks - 1 != 1 else ''} and the last)"
     length = response.header("content-length")
-    return f"of Content-Length {int(length):,}" if length is not None else "to the end of the connection"
+    return (
+        f"of Content-Length {int(length):,}"
+        if length is not None
+        else "to the end of the connection"
+    )
 
 
 class HttpServer:
@@ -149,7 +173,11 @@ class ServerConnection:
                     return
                 request = HTTPRequest.parse(self.buffer[:size])
             except WireError as err:
-                self._send(_error(400, [("Connection", "close")], f"Malformed request: {err.problem}"), None, keep=False)
+                self._send(
+                    _error(400, [("Connection", "close")], f"Malformed request: {err.problem}"),
+                    None,
+                    keep=False,
+                )
                 return
             self.buffer = self.buffer[size:]
             self._serve(request, size)
@@ -160,7 +188,17 @@ class ServerConnection:
         self.served += 1
         server.stats["requests"] += 1
         local, remote = _ends(self.conn)
-        host.trace.emit(HttpRequestReceived(host.clock.now(), host.name, (), local, remote, f"{request.method} {request.target} {request.version}", size))
+        host.trace.emit(
+            HttpRequestReceived(
+                host.clock.now(),
+                host.name,
+                (),
+                local,
+                remote,
+                f"{request.method} {request.target} {request.version}",
+                size,
+            )
+        )
         keep = request.keep_alive and self.served < MAX_REQUESTS
         response = server.site.respond(request, keep)
         self._send(response, request, keep)
@@ -171,10 +209,20 @@ class ServerConnection:
         counts = server.stats["responses"]
         counts[response.status] = counts.get(response.status, 0) + 1
         local, remote = _ends(self.conn)
-        host.trace.emit(HttpResponseSent(
-            host.clock.now(), host.name, (), local, remote, f"{response.version} {response.status} {response.reason}",
-            framing_text(response) if response.body or request is None or request.method != "HEAD" else "none (HEAD)", keep,
-        ))
+        host.trace.emit(
+            HttpResponseSent(
+                host.clock.now(),
+                host.name,
+                (),
+                local,
+                remote,
+                f"{response.version} {response.status} {response.reason}",
+                framing_text(response)
+                if response.body or request is None or request.method != "HEAD"
+                else "none (HEAD)",
+                keep,
+            )
+        )
         self.conn.send(response.build())
         if not keep:
             self.close()

@@ -18,7 +18,19 @@ if TYPE_CHECKING:
 
 WAIT = 2.0  # seconds `udp send` listens for an answer
 LINGER = 2.0  # seconds `tcp connect` waits for the FIN exchange after closing
-SERVICES = {20: "ftp-data", 21: "ftp", 22: "ssh", 23: "telnet", 25: "smtp", 53: "domain", 67: "bootps", 68: "bootpc", 80: "http", 123: "ntp", 443: "https"}
+SERVICES = {
+    20: "ftp-data",
+    21: "ftp",
+    22: "ssh",
+    23: "telnet",
+    25: "smtp",
+    53: "domain",
+    67: "bootps",
+    68: "bootpc",
+    80: "http",
+    123: "ntp",
+    443: "https",
+}
 
 
 def service_name(port: int) -> str:
@@ -28,7 +40,9 @@ def service_name(port: int) -> str:
 class UdpSend(Program):
     name = "udp send"
 
-    def __init__(self, host: Host, address: IPv4Address, port: int, data: bytes, wait: float = WAIT) -> None:
+    def __init__(
+        self, host: Host, address: IPv4Address, port: int, data: bytes, wait: float = WAIT
+    ) -> None:
         super().__init__()
         self.host = host
         self.address = address
@@ -48,11 +62,15 @@ class UdpSend(Program):
             self.lines.append(f"udp send: {self.address}:{self.port}: Network is unreachable")
             self._end(False)
             return self
-        self.lines.append(f"sent {len(self.data)} bytes to {self.address}:{self.port} [udp/{service_name(self.port)}] from port {sock.port}")
+        self.lines.append(
+            f"sent {len(self.data)} bytes to {self.address}:{self.port} [udp/{service_name(self.port)}] from port {sock.port}"
+        )
         self._timer = host.clock.call_later(self.wait, self._quiet)
         return self
 
-    def _datagram(self, data: bytes, source: tuple[IPv4Address, int], dst: IPv4Address, iface, frames) -> None:
+    def _datagram(
+        self, data: bytes, source: tuple[IPv4Address, int], dst: IPv4Address, iface, frames
+    ) -> None:
         if source != (self.address, self.port):
             return
         text = data.decode("utf-8", "replace")
@@ -68,7 +86,9 @@ class UdpSend(Program):
 
     def _quiet(self) -> None:
         self._timer = None
-        self.lines.append(f"no answer within {self.wait:g} s (UDP itself never confirms that a datagram arrived)")
+        self.lines.append(
+            f"no answer within {self.wait:g} s (UDP itself never confirms that a datagram arrived)"
+        )
         self._end(True)
 
     def _end(self, ok: bool) -> None:
@@ -84,7 +104,9 @@ class UdpSend(Program):
 class TcpConnect(Program):
     name = "tcp connect"
 
-    def __init__(self, host: Host, address: IPv4Address, port: int, label: str | None = None) -> None:
+    def __init__(
+        self, host: Host, address: IPv4Address, port: int, label: str | None = None
+    ) -> None:
         super().__init__()
         self.host = host
         self.address = address
@@ -102,17 +124,29 @@ class TcpConnect(Program):
     def _connected(self) -> None:
         conn = self.conn
         self.connected = True
-        self.lines.append(f"Connection to {self.label} ({self.address}) {self.port} port [tcp/{service_name(self.port)}] succeeded! (from {conn.local}, MSS {conn.mss})")
+        self.lines.append(
+            f"Connection to {self.label} ({self.address}) {self.port} port [tcp/{service_name(self.port)}] succeeded! (from {conn.local}, MSS {conn.mss})"
+        )
         conn.close()
         self._timer = self.host.clock.call_later(LINGER, self.finish, True)
 
     def _closed(self, reason: str) -> None:
         if not self.connected:
-            why = {"refused": "Connection refused", "timed out": "Connection timed out", "unreachable": "No route to host"}.get(reason, reason)
-            self.lines.append(f"tcp connect: connect to {self.label} ({self.address}) port {self.port} (tcp) failed: {why}")
+            why = {
+                "refused": "Connection refused",
+                "timed out": "Connection timed out",
+                "unreachable": "No route to host",
+            }.get(reason, reason)
+            self.lines.append(
+                f"tcp connect: connect to {self.label} ({self.address}) port {self.port} (tcp) failed: {why}"
+            )
             self.finish(False)
             return
-        self.lines.append("closed again: FIN sent and answered" if reason == "closed" else f"connection ended: {reason}")
+        self.lines.append(
+            "closed again: FIN sent and answered"
+            if reason == "closed"
+            else f"connection ended: {reason}"
+        )
         if self._timer is not None:
             self._timer.cancel()
         self.finish(True)

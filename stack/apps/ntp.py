@@ -34,7 +34,9 @@ def wall_time(host: Host, skew: float = 0.0) -> float:
 class NtpServer:
     """Answers client-mode requests (mode 3) with server-mode replies (mode 4)."""
 
-    def __init__(self, host: Host, stratum: int = 2, refid: str = "", skew: float = 0.0, port: int = PORT) -> None:
+    def __init__(
+        self, host: Host, stratum: int = 2, refid: str = "", skew: float = 0.0, port: int = PORT
+    ) -> None:
         self.host = host
         self.stratum = stratum
         self.skew = skew
@@ -46,7 +48,9 @@ class NtpServer:
     def close(self) -> None:
         self.sock.close()
 
-    def _datagram(self, data: bytes, source, dst: IPv4Address, iface, frames: tuple[int, ...]) -> None:
+    def _datagram(
+        self, data: bytes, source, dst: IPv4Address, iface, frames: tuple[int, ...]
+    ) -> None:
         received = to_ntp(wall_time(self.host, self.skew))
         try:
             request = NTP.parse(data)
@@ -58,14 +62,30 @@ class NtpServer:
             return
         now = wall_time(self.host, self.skew)
         reply = NTP(
-            SERVER, version=request.version, stratum=self.stratum, poll=request.poll, precision=-20,
-            root_delay=0, root_dispersion=0x00000100, ref_id=self.ref_id, ref_time=to_ntp(now - 64),
-            orig_time=request.xmit_time, recv_time=received, xmit_time=to_ntp(now),
+            SERVER,
+            version=request.version,
+            stratum=self.stratum,
+            poll=request.poll,
+            precision=-20,
+            root_delay=0,
+            root_dispersion=0x00000100,
+            ref_id=self.ref_id,
+            ref_time=to_ntp(now - 64),
+            orig_time=request.xmit_time,
+            recv_time=received,
+            xmit_time=to_ntp(now),
         )
         self.stats["answered"] += 1
-        self.host.trace.emit(NtpServerAnswered(
-            self.host.clock.now(), self.host.name, frames, f"{source[0]}:{source[1]}", self.stratum, stamp_text(now)
-        ))
+        self.host.trace.emit(
+            NtpServerAnswered(
+                self.host.clock.now(),
+                self.host.name,
+                frames,
+                f"{source[0]}:{source[1]}",
+                self.stratum,
+                stamp_text(now),
+            )
+        )
         src = dst if dst in self.host.addresses else None
         self.sock.sendto(reply.build(), source, src=src, frames=frames)
 
@@ -122,12 +142,16 @@ class NtpQuery(Program):
         try:
             reply = NTP.parse(data)
         except WireError as error:
-            self.lines.append(f"ntp: {self._target()} answered with something that is not NTP ({error})")
+            self.lines.append(
+                f"ntp: {self._target()} answered with something that is not NTP ({error})"
+            )
             self._end(False)
             return
         if reply.mode != SERVER or reply.orig_time != self._sent:
             return  # not the answer to our request (RFC 5905 §8: the origin must echo our time)
-        t1, t2, t3, t4 = (from_ntp(x) for x in (self._sent, reply.recv_time, reply.xmit_time, arrived))
+        t1, t2, t3, t4 = (
+            from_ntp(x) for x in (self._sent, reply.recv_time, reply.xmit_time, arrived)
+        )
         offset = ((t2 - t1) + (t3 - t4)) / 2
         delay = (t4 - t1) - (t3 - t2)
         self.lines.append(

@@ -24,7 +24,15 @@ def pattern(size: int) -> bytes:
 class Ping(Program):
     name = "ping"
 
-    def __init__(self, host: Host, target: IPv4Address, count: int = 4, size: int = 56, interval: float = 1.0, ttl: int = 64) -> None:
+    def __init__(
+        self,
+        host: Host,
+        target: IPv4Address,
+        count: int = 4,
+        size: int = 56,
+        interval: float = 1.0,
+        ttl: int = 64,
+    ) -> None:
         super().__init__()
         self.host = host
         self.target = target
@@ -44,7 +52,9 @@ class Ping(Program):
     def start(self) -> Ping:
         host = self.host
         self.started = host.clock.now()
-        self.lines.append(f"PING {self.label} ({self.target}) {self.size}({self.size + 28}) bytes of data.")
+        self.lines.append(
+            f"PING {self.label} ({self.target}) {self.size}({self.size + 28}) bytes of data."
+        )
         host.icmp.echo_listeners[self.ident] = self._reply
         host.icmp.error_listeners.append(self._error)
         self._send(1)
@@ -73,8 +83,12 @@ class Ping(Program):
         self.answered.add(seq)
         self.rtts.append(rtt)
         size = len(msg.payload) + 8
-        host.trace.emit(PingReply(host.clock.now(), host.name, frames, packet.src, seq, packet.ttl, rtt, size))
-        self.lines.append(f"{size} bytes from {packet.src}: icmp_seq={seq} ttl={packet.ttl} time={rtt * 1000:.3f} ms")
+        host.trace.emit(
+            PingReply(host.clock.now(), host.name, frames, packet.src, seq, packet.ttl, rtt, size)
+        )
+        self.lines.append(
+            f"{size} bytes from {packet.src}: icmp_seq={seq} ttl={packet.ttl} time={rtt * 1000:.3f} ms"
+        )
         self._maybe_end()
 
     def _error(self, packet: IPv4, msg: ICMP, frames: tuple[int, ...]) -> None:
@@ -82,13 +96,27 @@ class Ping(Program):
         if quoted is None:
             return
         dst, ident, seq = quoted
-        if ident != self.ident or dst != self.target or seq in self.answered or seq not in self.sent:
+        if (
+            ident != self.ident
+            or dst != self.target
+            or seq in self.answered
+            or seq not in self.sent
+        ):
             return
         host = self.host
         self.answered.add(seq)
         self.errors += 1
         problem = problem_text(msg)
-        host.trace.emit(PingProblem(host.clock.now(), host.name, frames, self.target, seq, f"{problem} (from {packet.src})"))
+        host.trace.emit(
+            PingProblem(
+                host.clock.now(),
+                host.name,
+                frames,
+                self.target,
+                seq,
+                f"{problem} (from {packet.src})",
+            )
+        )
         self.lines.append(f"From {packet.src} icmp_seq={seq} {problem}")
         self._maybe_end()
 
@@ -111,7 +139,9 @@ class Ping(Program):
         elapsed = (host.clock.now() - self.started) * 1000
         self.lines.append(f"--- {self.label} ping statistics ---")
         errors = f", +{self.errors} errors" if self.errors else ""
-        self.lines.append(f"{sent} packets transmitted, {received} received{errors}, {loss:g}% packet loss, time {elapsed:.0f}ms")
+        self.lines.append(
+            f"{sent} packets transmitted, {received} received{errors}, {loss:g}% packet loss, time {elapsed:.0f}ms"
+        )
         if self.rtts:
             lo, hi = min(self.rtts) * 1000, max(self.rtts) * 1000
             avg = sum(self.rtts) / len(self.rtts) * 1000
@@ -126,10 +156,19 @@ def quoted_echo(msg: ICMP) -> tuple[IPv4Address, int, int] | None:
     if len(data) < 28 or data[0] >> 4 != 4:
         return None
     hlen = (data[0] & 0x0F) * 4
-    if hlen < 20 or len(data) < hlen + 8 or data[9] != PROTO_ICMP or data[hlen] != codes.ECHO_REQUEST:
+    if (
+        hlen < 20
+        or len(data) < hlen + 8
+        or data[9] != PROTO_ICMP
+        or data[hlen] != codes.ECHO_REQUEST
+    ):
         return None
     dst = IPv4Address(bytes(data[16:20]))
-    return dst, int.from_bytes(data[hlen + 4 : hlen + 6], "big"), int.from_bytes(data[hlen + 6 : hlen + 8], "big")
+    return (
+        dst,
+        int.from_bytes(data[hlen + 4 : hlen + 6], "big"),
+        int.from_bytes(data[hlen + 6 : hlen + 8], "big"),
+    )
 
 
 def problem_text(msg: ICMP) -> str:
@@ -142,5 +181,9 @@ def problem_text(msg: ICMP) -> str:
             codes.FRAGMENTATION_NEEDED: f"Frag needed and DF set (mtu = {msg.mtu})",
         }.get(msg.code, f"Destination Unreachable, code {msg.code}")
     if msg.type == codes.TIME_EXCEEDED:
-        return "Time to live exceeded" if msg.code == codes.TTL_EXCEEDED else "Frag reassembly time exceeded"
+        return (
+            "Time to live exceeded"
+            if msg.code == codes.TTL_EXCEEDED
+            else "Frag reassembly time exceeded"
+        )
     return msg.describe()

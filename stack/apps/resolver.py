@@ -123,7 +123,9 @@ class DnsCache:
         ttl = min(ttl, MAX_TTL)
         if ttl <= 0:
             return 0
-        self.entries[(name.lower(), qtype)] = CacheEntry(response.answers, response.rcode, now, ttl, server)
+        self.entries[(name.lower(), qtype)] = CacheEntry(
+            response.answers, response.rcode, now, ttl, server
+        )
         return ttl
 
     def remaining(self, entry: CacheEntry, now: float) -> int:
@@ -158,7 +160,9 @@ class Resolver:
         self.cache = DnsCache()
         self._pending: dict[tuple[str, int], _Pending] = {}
 
-    def lookup(self, name: str, callback: Callback, qtype: int = N.A, *, server: IPv4Address | None = None) -> None:
+    def lookup(
+        self, name: str, callback: Callback, qtype: int = N.A, *, server: IPv4Address | None = None
+    ) -> None:
         """Answer from the cache, or ask. With `server`, ask only that one and skip the cache
         (as dig @server does)."""
         host = self.host
@@ -167,25 +171,48 @@ class Resolver:
         try:
             N.name_labels(name)
         except WireError as err:
-            host.clock.call_soon(callback, Answer(name, qtype, None, error=f"{name!r} is not a valid name: {err.problem}"))
+            host.clock.call_soon(
+                callback,
+                Answer(name, qtype, None, error=f"{name!r} is not a valid name: {err.problem}"),
+            )
             return
         if server is None:
             entry, expired = self.cache.get(name, qtype, now)
             if entry is not None:
                 left = self.cache.remaining(entry, now)
-                records = tuple(Record(r.name, r.rtype, max(0, r.ttl - int(now - entry.stored)), r.data, r.rclass) for r in entry.records)
-                host.trace.emit(DnsCacheHit(now, host.name, (), name, tuple(f"{r.name} {rdata_text(r)}" for r in records), left))
+                records = tuple(
+                    Record(
+                        r.name, r.rtype, max(0, r.ttl - int(now - entry.stored)), r.data, r.rclass
+                    )
+                    for r in entry.records
+                )
+                host.trace.emit(
+                    DnsCacheHit(
+                        now,
+                        host.name,
+                        (),
+                        name,
+                        tuple(f"{r.name} {rdata_text(r)}" for r in records),
+                        left,
+                    )
+                )
                 callback(Answer(name, qtype, entry.rcode, records, entry.server, from_cache=True))
                 return
             if expired is not None:
-                host.trace.emit(DnsCacheExpired(now, host.name, (), name, round(now - expired.stored, 3), expired.ttl))
+                host.trace.emit(
+                    DnsCacheExpired(
+                        now, host.name, (), name, round(now - expired.stored, 3), expired.ttl
+                    )
+                )
             waiting = self._pending.get((name.lower(), qtype))
             if waiting is not None:
                 waiting.callbacks.append(callback)
                 return
         servers = [server] if server is not None else list(host.dns_servers)
         if not servers:
-            host.clock.call_soon(callback, Answer(name, qtype, None, error="no DNS server is configured"))
+            host.clock.call_soon(
+                callback, Answer(name, qtype, None, error="no DNS server is configured")
+            )
             return
         plan = [(round_, s) for round_ in range(1, self.attempts + 1) for s in servers]
         pending = _Pending(name, qtype, plan, [callback], now, server is None)
@@ -203,7 +230,19 @@ class Resolver:
         p.query = DNS.query(p.id, p.name, p.qtype)
         p.sent_at = host.clock.now()
         src = source_address(host, server)
-        host.trace.emit(DnsQuerySent(host.clock.now(), host.name, (), p.name, N.type_name(p.qtype), str(server), p.id, p.step + 1, f"{src}:{p.sock.port}"))
+        host.trace.emit(
+            DnsQuerySent(
+                host.clock.now(),
+                host.name,
+                (),
+                p.name,
+                N.type_name(p.qtype),
+                str(server),
+                p.id,
+                p.step + 1,
+                f"{src}:{p.sock.port}",
+            )
+        )
         p.tried.append(str(server))
         if not p.sock.sendto(p.query.build(), (server, N.PORT)):
             p.timer = host.clock.call_soon(self._next, p, "no route to the server")
@@ -217,18 +256,34 @@ class Resolver:
         p.step += 1
         if p.step < len(p.plan):
             nxt = p.plan[p.step][1]
-            step = f"asking {nxt} next" if nxt != server else f"asking again (round {p.plan[p.step][0]} of {self.attempts})"
+            step = (
+                f"asking {nxt} next"
+                if nxt != server
+                else f"asking again (round {p.plan[p.step][0]} of {self.attempts})"
+            )
         else:
             step = "giving up: no servers could be reached"
         if why:
             step = f"{why}; {step}"
         waited = 0.0 if why else self.timeout
-        host.trace.emit(DnsTimeout(host.clock.now(), host.name, (), p.name, str(server), p.id, waited, step))
+        host.trace.emit(
+            DnsTimeout(host.clock.now(), host.name, (), p.name, str(server), p.id, waited, step)
+        )
         if p.step < len(p.plan):
             self._ask(p)
             return
         servers = ", ".join(dict.fromkeys(p.tried))
-        self._done(p, Answer(p.name, p.qtype, None, error=f"connection timed out; no servers could be reached ({servers})", elapsed=host.clock.now() - p.started, query=p.query))
+        self._done(
+            p,
+            Answer(
+                p.name,
+                p.qtype,
+                None,
+                error=f"connection timed out; no servers could be reached ({servers})",
+                elapsed=host.clock.now() - p.started,
+                query=p.query,
+            ),
+        )
 
     def _icmp_error(self, p: _Pending, text: str, dest: tuple[IPv4Address, int]) -> None:
         if p.timer is None or p.step >= len(p.plan) or dest[0] != p.plan[p.step][1]:
@@ -236,7 +291,15 @@ class Resolver:
         p.timer.cancel()
         self._next(p, f"ICMP says {text}")
 
-    def _datagram(self, p: _Pending, data: bytes, source: tuple[IPv4Address, int], dst: IPv4Address, iface: Interface, frames: tuple[int, ...]) -> None:
+    def _datagram(
+        self,
+        p: _Pending,
+        data: bytes,
+        source: tuple[IPv4Address, int],
+        dst: IPv4Address,
+        iface: Interface,
+        frames: tuple[int, ...],
+    ) -> None:
         host = self.host
         if p.step >= len(p.plan) or p.query is None:
             return
@@ -249,8 +312,11 @@ class Resolver:
             return
         question = p.query.questions[0]
         if (
-            not response.qr or response.id != p.id or len(response.questions) != 1
-            or response.questions[0].name.lower() != question.name.lower() or response.questions[0].qtype != question.qtype
+            not response.qr
+            or response.id != p.id
+            or len(response.questions) != 1
+            or response.questions[0].name.lower() != question.name.lower()
+            or response.questions[0].qtype != question.qtype
         ):
             return
         if p.timer is not None:
@@ -259,17 +325,39 @@ class Resolver:
         now = host.clock.now()
         rcode = N.RCODE_NAMES.get(response.rcode, str(response.rcode))
         kept = self.cache.put(p.name, p.qtype, response, now, str(server)) if p.cache else 0
-        host.trace.emit(DnsAnswerReceived(
-            now, host.name, frames, p.name, str(server), p.id, rcode,
-            tuple(f"{r.name} {rdata_text(r)}" for r in response.answers), response.aa, kept,
-        ))
-        if response.rcode in (N.SERVFAIL, N.REFUSED, N.NOTIMP, N.FORMERR) and p.step + 1 < len(p.plan):
+        host.trace.emit(
+            DnsAnswerReceived(
+                now,
+                host.name,
+                frames,
+                p.name,
+                str(server),
+                p.id,
+                rcode,
+                tuple(f"{r.name} {rdata_text(r)}" for r in response.answers),
+                response.aa,
+                kept,
+            )
+        )
+        if response.rcode in (N.SERVFAIL, N.REFUSED, N.NOTIMP, N.FORMERR) and p.step + 1 < len(
+            p.plan
+        ):
             self._next(p, f"{server} answered {rcode}")
             return
-        self._done(p, Answer(
-            p.name, p.qtype, response.rcode, response.answers, str(server), elapsed=now - p.sent_at,
-            query=p.query, response=response, size=len(data),
-        ))
+        self._done(
+            p,
+            Answer(
+                p.name,
+                p.qtype,
+                response.rcode,
+                response.answers,
+                str(server),
+                elapsed=now - p.sent_at,
+                query=p.query,
+                response=response,
+                size=len(data),
+            ),
+        )
 
     def _done(self, p: _Pending, answer: Answer) -> None:
         if self._pending.get((p.name.lower(), p.qtype)) is p:
@@ -297,7 +385,9 @@ class Resolve(Program):
 
     name = "resolve"
 
-    def __init__(self, host: Host, name: str, qtype: int = N.A, server: IPv4Address | None = None) -> None:
+    def __init__(
+        self, host: Host, name: str, qtype: int = N.A, server: IPv4Address | None = None
+    ) -> None:
         super().__init__()
         self.host = host
         self.qname = name
@@ -306,7 +396,9 @@ class Resolve(Program):
 
     def start(self) -> Resolve:
         at = f" @{self.server}" if self.server else ""
-        self.lines.append(f"; <<>> resolve (workbench) <<>>{at} {self.qname} {N.type_name(self.qtype)}")
+        self.lines.append(
+            f"; <<>> resolve (workbench) <<>>{at} {self.qname} {N.type_name(self.qtype)}"
+        )
         resolver_for(self.host).lookup(self.qname, self._answer, self.qtype, server=self.server)
         return self
 
@@ -326,7 +418,17 @@ def dig_lines(answer: Answer) -> list[str]:
         lines.append(f";; ->>HEADER<<- status: {status}")
     else:
         assert response is not None
-        flags = " ".join(f for f, on in (("qr", response.qr), ("aa", response.aa), ("tc", response.tc), ("rd", response.rd), ("ra", response.ra)) if on)
+        flags = " ".join(
+            f
+            for f, on in (
+                ("qr", response.qr),
+                ("aa", response.aa),
+                ("tc", response.tc),
+                ("rd", response.rd),
+                ("ra", response.ra),
+            )
+            if on
+        )
         lines.append(";; Got answer:")
         lines.append(f";; ->>HEADER<<- opcode: QUERY, status: {status}, id: {response.id}")
         lines.append(

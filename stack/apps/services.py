@@ -22,11 +22,19 @@ def install_dhcp(host: Host, config: dict, net: Network) -> None:
     from stack.apps.dhcp_server import DhcpServer, DhcpServerConfig
 
     start, end = config["pool"]
-    host.services["dhcp"] = DhcpServer(host, DhcpServerConfig(
-        interface=config["interface"], pool_start=start, pool_end=end, lease=config["lease"],
-        router=config.get("router"), dns=tuple(config.get("dns", ())),
-        next_server=config.get("next_server"), boot_file=config.get("boot_file"),
-    ))
+    host.services["dhcp"] = DhcpServer(
+        host,
+        DhcpServerConfig(
+            interface=config["interface"],
+            pool_start=start,
+            pool_end=end,
+            lease=config["lease"],
+            router=config.get("router"),
+            dns=tuple(config.get("dns", ())),
+            next_server=config.get("next_server"),
+            boot_file=config.get("boot_file"),
+        ),
+    )
 
 
 def install_dns(host: Host, config: dict, net: Network) -> None:
@@ -39,13 +47,17 @@ def install_dns(host: Host, config: dict, net: Network) -> None:
 def install_http(host: Host, config: dict, net: Network) -> None:
     from stack.apps.http_server import HttpServer, Site
 
-    host.services["http"] = HttpServer(host, Site.from_config(config.get("pages", {})), config.get("port", 80))
+    host.services["http"] = HttpServer(
+        host, Site.from_config(config.get("pages", {})), config.get("port", 80)
+    )
 
 
 def install_ntp(host: Host, config: dict, net: Network) -> None:
     from stack.apps.ntp import NtpServer
 
-    host.services["ntp"] = NtpServer(host, config["stratum"], config["refid"], config["skew"], config["port"])
+    host.services["ntp"] = NtpServer(
+        host, config["stratum"], config["refid"], config["skew"], config["port"]
+    )
 
 
 def start_dhcp_client(host: Host, config: dict, net: Network) -> None:
@@ -57,6 +69,12 @@ def start_dhcp_client(host: Host, config: dict, net: Network) -> None:
     host.clock.call_soon(client.start_if_idle)
 
 
-SERVICE_INSTALLERS.update({
-    "dhcp": install_dhcp, "dns": install_dns, "http": install_http, "ntp": install_ntp, "dhcp-client": start_dhcp_client,
-})
+SERVICE_INSTALLERS.update(
+    {
+        "dhcp": install_dhcp,
+        "dns": install_dns,
+        "http": install_http,
+        "ntp": install_ntp,
+        "dhcp-client": start_dhcp_client,
+    }
+)

@@ -42,15 +42,23 @@ def ifconfig_lines(host: Host) -> list[str]:
         nic = iface.nic
         c = nic.counters
         vendor = nic.mac.vendor
-        rows.append(f"{iface.name}: mtu {iface.mtu}  segment {nic.segment.name if nic.segment else '-'}")
+        rows.append(
+            f"{iface.name}: mtu {iface.mtu}  segment {nic.segment.name if nic.segment else '-'}"
+        )
         if iface.configured:
-            rows.append(f"        inet {iface.ip}  netmask {iface.netmask}  broadcast {iface.broadcast}")
+            rows.append(
+                f"        inet {iface.ip}  netmask {iface.netmask}  broadcast {iface.broadcast}"
+            )
         else:
             rows.append("        inet (none)")
         rows.append(f"        ether {nic.mac}" + (f"  ({vendor})" if vendor else ""))
-        rows.append(f"        RX packets {c.rx_frames}  bytes {c.rx_bytes}  filtered {c.rx_filtered}  FCS errors {c.rx_fcs_errors}  malformed {c.rx_malformed}")
+        rows.append(
+            f"        RX packets {c.rx_frames}  bytes {c.rx_bytes}  filtered {c.rx_filtered}  FCS errors {c.rx_fcs_errors}  malformed {c.rx_malformed}"
+        )
         rows.append(f"        TX packets {c.tx_frames}  bytes {c.tx_bytes}")
     gateway = host.routes.gateway
     rows.append(f"gateway {gateway if gateway else '(none)'}")
-    rows.append("dns " + (", ".join(str(d) for d in host.dns_servers) if host.dns_servers else "(none)"))
+    rows.append(
+        "dns " + (", ".join(str(d) for d in host.dns_servers) if host.dns_servers else "(none)")
+    )
     return rows

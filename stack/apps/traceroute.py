@@ -43,7 +43,9 @@ class Traceroute(Program):
 
     def start(self) -> Traceroute:
         host = self.host
-        self.lines.append(f"traceroute to {self.label} ({self.target}), {self.max_hops} hops max, {self.size + 28} byte packets")
+        self.lines.append(
+            f"traceroute to {self.label} ({self.target}), {self.max_hops} hops max, {self.size + 28} byte packets"
+        )
         host.icmp.echo_listeners[self.ident] = self._reply
         host.icmp.error_listeners.append(self._error)
         self._next_hop()
@@ -92,7 +94,11 @@ class Traceroute(Program):
             return
         flag = ""
         if msg.type == codes.DEST_UNREACHABLE:
-            flag = {codes.HOST_UNREACHABLE: " !H", codes.NET_UNREACHABLE: " !N", codes.PROTOCOL_UNREACHABLE: " !P"}.get(msg.code, " !X")
+            flag = {
+                codes.HOST_UNREACHABLE: " !H",
+                codes.NET_UNREACHABLE: " !N",
+                codes.PROTOCOL_UNREACHABLE: " !P",
+            }.get(msg.code, " !X")
             self.reached = True  # nothing further will answer
             self.unreachable = problem_text(msg)
         self._answer(quoted[2], packet.src, flag)
@@ -106,8 +112,12 @@ class Traceroute(Program):
         if self._hop_addr is None:
             self.lines.append(f"{self.ttl:2d}  " + "  ".join(times))
         else:
-            self.lines.append(f"{self.ttl:2d}  {self._hop_addr}  " + "  ".join(times) + self._hop_flag)
-        self.hops.append((self.ttl, self._hop_addr, [None if t == "*" else float(t.split()[0]) for t in times]))
+            self.lines.append(
+                f"{self.ttl:2d}  {self._hop_addr}  " + "  ".join(times) + self._hop_flag
+            )
+        self.hops.append(
+            (self.ttl, self._hop_addr, [None if t == "*" else float(t.split()[0]) for t in times])
+        )
         self._next_hop()
 
     def _end(self) -> None:

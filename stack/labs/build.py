@@ -20,16 +20,32 @@ SERVICE_INSTALLERS: dict[str, Callable[[Host, dict, Network], None]] = {}
 from stack.apps import services as _services  # noqa: E402, F401  (fills SERVICE_INSTALLERS)
 
 
-def build_network(spec: LabSpec, clock: Clock | None = None, trace: Trace | None = None, *, live: bool = False) -> Network:
+def build_network(
+    spec: LabSpec, clock: Clock | None = None, trace: Trace | None = None, *, live: bool = False
+) -> Network:
     clock = clock or VirtualClock()
     trace = trace or Trace(clock)
     net = Network(spec, clock, trace)
     for seg in spec.segments.values():
         f = seg.faults
-        faults = LinkFaults(f.loss, f.duplicate, f.reorder, f.corrupt, f.delay, f.jitter, seed=f.seed if f.seed is not None else spec.seed)
+        faults = LinkFaults(
+            f.loss,
+            f.duplicate,
+            f.reorder,
+            f.corrupt,
+            f.delay,
+            f.jitter,
+            seed=f.seed if f.seed is not None else spec.seed,
+        )
         # A segment bridged to a TAP device runs at the speed of the loop, not a modelled wire.
-        timing = {} if (live or seg.tap or seg.qemu) else {"latency": seg.latency, "bandwidth": seg.bandwidth_mbps * 1e6}
-        net.segments[seg.name] = Segment(seg.name, clock, trace, mtu=seg.mtu, switch=seg.switch, faults=faults, **timing)
+        timing = (
+            {}
+            if (live or seg.tap or seg.qemu)
+            else {"latency": seg.latency, "bandwidth": seg.bandwidth_mbps * 1e6}
+        )
+        net.segments[seg.name] = Segment(
+            seg.name, clock, trace, mtu=seg.mtu, switch=seg.switch, faults=faults, **timing
+        )
     for hs in spec.hosts.values():
         host = Host(hs.name, clock, trace, forwarding=hs.router, seed=spec.seed)
         for ifs in hs.interfaces:
@@ -40,7 +56,10 @@ def build_network(spec: LabSpec, clock: Clock | None = None, trace: Trace | None
             host.routes.add(_static(host, route.to, route.via))
         host.dns_servers = list(hs.dns)
         for ip, mac in hs.arp:
-            iface = next((i for i in host.interfaces.values() if i.configured and ip in i.network), host.primary)
+            iface = next(
+                (i for i in host.interfaces.values() if i.configured and ip in i.network),
+                host.primary,
+            )
             host.arp.add_static(iface.name, ip, mac)
         net.hosts[hs.name] = host
     for hs in spec.hosts.values():
@@ -67,12 +86,18 @@ def with_taps(spec: LabSpec, taps: dict[str, str]) -> LabSpec:
     """The lab with `taps` (segment → device name, from `--tap`) over the file's `tap =`."""
     for name in taps:
         if name not in spec.segments:
-            raise LabError(f"--tap {name}=…: lab {spec.name} has no segment named {name!r} (segments: {', '.join(spec.segments)})")
-    segments = {name: replace(seg, tap=taps.get(name, seg.tap)) for name, seg in spec.segments.items()}
+            raise LabError(
+                f"--tap {name}=…: lab {spec.name} has no segment named {name!r} (segments: {', '.join(spec.segments)})"
+            )
+    segments = {
+        name: replace(seg, tap=taps.get(name, seg.tap)) for name, seg in spec.segments.items()
+    }
     devices: dict[str, str] = {}
     for seg in segments.values():
         if seg.tap in devices:
-            raise LabError(f"segments {devices[seg.tap]} and {seg.name} are both bridged to TAP device {seg.tap}; give each its own")
+            raise LabError(
+                f"segments {devices[seg.tap]} and {seg.name} are both bridged to TAP device {seg.tap}; give each its own"
+            )
         if seg.tap:
             devices[seg.tap] = seg.name
     return replace(spec, segments=segments)
@@ -93,12 +118,16 @@ def attach_taps(net: Network, *, netns: str | None = None):
     from stack.link.tap import TapError, TapPort, TapSet
 
     if not isinstance(net.clock, RealtimeClock):
-        raise TapError("a segment bridged to a TAP device runs in real time: build the lab on a RealtimeClock")
+        raise TapError(
+            "a segment bridged to a TAP device runs in real time: build the lab on a RealtimeClock"
+        )
     taps = TapSet()
     try:
         for seg in net.spec.segments.values():
             if seg.tap:
-                taps.add(TapPort.open(net.segments[seg.name], seg.tap, netns=netns, loop=net.clock.loop))
+                taps.add(
+                    TapPort.open(net.segments[seg.name], seg.tap, netns=netns, loop=net.clock.loop)
+                )
     except BaseException:
         taps.close()
         raise

@@ -20,7 +20,20 @@ SERVICES = ("dhcp", "dns", "http", "ntp")
 _TOP = {"name", "description", "seed", "segments", "hosts", "routers", "vms"}
 _SEGMENT = {"subnet", "mtu", "switch", "latency", "bandwidth_mbps", "tap", "qemu", "faults"}
 _FAULTS = {"loss", "duplicate", "reorder", "corrupt", "delay", "jitter", "seed"}
-_HOST = {"segment", "address", "mask", "mac", "mtu", "interfaces", "gateway", "dns", "routes", "dhcp", "arp", "services"}
+_HOST = {
+    "segment",
+    "address",
+    "mask",
+    "mac",
+    "mtu",
+    "interfaces",
+    "gateway",
+    "dns",
+    "routes",
+    "dhcp",
+    "arp",
+    "services",
+}
 _IFACE = {"name", "segment", "address", "mask", "mac", "mtu"}
 _ROUTE = {"to", "via"}
 
@@ -44,7 +57,10 @@ class _Reader:
     def known(self, table: dict, allowed: set[str], key: str) -> None:
         for name in table:
             if name not in allowed:
-                raise self.fail(f"{key}.{name}" if key else name, f"unknown key (known keys: {', '.join(sorted(allowed))})")
+                raise self.fail(
+                    f"{key}.{name}" if key else name,
+                    f"unknown key (known keys: {', '.join(sorted(allowed))})",
+                )
 
     def text(self, value: object, key: str) -> str:
         if not isinstance(value, str):
@@ -89,21 +105,42 @@ class _Reader:
         text = self.text(table["address"], f"{key}.address")
         if "mask" in table:
             if "/" in text:
-                raise self.fail(f"{key}.mask", "give the mask either as /prefix in the address or as mask, not both")
+                raise self.fail(
+                    f"{key}.mask",
+                    "give the mask either as /prefix in the address or as mask, not both",
+                )
             text = f"{text}/{self.text(table['mask'], f'{key}.mask')}"
         elif "/" not in text:
-            raise self.fail(f"{key}.address", f"{text!r} needs a mask: write it as {text}/24 or add mask = \"255.255.255.0\"")
+            raise self.fail(
+                f"{key}.address",
+                f'{text!r} needs a mask: write it as {text}/24 or add mask = "255.255.255.0"',
+            )
         try:
             iface = IPv4Interface(text)
         except ValueError:
-            raise self.fail(f"{key}.address", f"{text!r} is not an IPv4 address with a mask") from None
-        if iface.network.prefixlen < 31 and iface.ip in (iface.network.network_address, iface.network.broadcast_address):
-            raise self.fail(f"{key}.address", f"{iface.ip} is the {'network' if iface.ip == iface.network.network_address else 'broadcast'} address of {iface.network}, not a host address")
+            raise self.fail(
+                f"{key}.address", f"{text!r} is not an IPv4 address with a mask"
+            ) from None
+        if iface.network.prefixlen < 31 and iface.ip in (
+            iface.network.network_address,
+            iface.network.broadcast_address,
+        ):
+            raise self.fail(
+                f"{key}.address",
+                f"{iface.ip} is the {'network' if iface.ip == iface.network.network_address else 'broadcast'} address of {iface.network}, not a host address",
+            )
         return iface
 
 
 def _kind(value: object) -> str:
-    return {dict: "a table", list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a table",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 def derived_mac(lab: str, host: str, iface: str) -> MAC:
@@ -151,7 +188,9 @@ def parse_lab(text: str, source: str) -> LabSpec:
             mtu=int(r.number(table.get("mtu", 1500), f"{key}.mtu", 68, 1500)),
             switch=r.flag(table.get("switch", False), f"{key}.switch"),
             latency=float(r.number(table.get("latency", 0.00005), f"{key}.latency", 0.0, 60.0)),
-            bandwidth_mbps=float(r.number(table.get("bandwidth_mbps", 100.0), f"{key}.bandwidth_mbps", 0.0, 1e6)),
+            bandwidth_mbps=float(
+                r.number(table.get("bandwidth_mbps", 100.0), f"{key}.bandwidth_mbps", 0.0, 1e6)
+            ),
             tap=r.text(table["tap"], f"{key}.tap") if "tap" in table else None,
             qemu=_qemu(r, table["qemu"], f"{key}.qemu") if "qemu" in table else None,
             faults=faults,
@@ -173,7 +212,10 @@ def parse_lab(text: str, source: str) -> LabSpec:
             if "interfaces" in table:
                 for clash in ("segment", "address", "mask", "mac"):
                     if clash in table:
-                        raise r.fail(f"{key}.{clash}", "goes inside each of interfaces when interfaces is given")
+                        raise r.fail(
+                            f"{key}.{clash}",
+                            "goes inside each of interfaces when interfaces is given",
+                        )
                 raw_ifaces = table["interfaces"]
                 if not isinstance(raw_ifaces, list) or not raw_ifaces:
                     raise r.fail(f"{key}.interfaces", "should be a non-empty list of tables")
@@ -181,9 +223,13 @@ def parse_lab(text: str, source: str) -> LabSpec:
                     ikey = f"{key}.interfaces[{i}]"
                     it = r.table(raw_if, ikey)
                     r.known(it, _IFACE, ikey)
-                    iface_specs.append(_interface(r, it, ikey, name, host_name, f"eth{i}", segments))
+                    iface_specs.append(
+                        _interface(r, it, ikey, name, host_name, f"eth{i}", segments)
+                    )
             elif "segment" in table:
-                single = {k: table[k] for k in ("segment", "address", "mask", "mac", "mtu") if k in table}
+                single = {
+                    k: table[k] for k in ("segment", "address", "mask", "mac", "mtu") if k in table
+                }
                 iface_specs.append(_interface(r, single, key, name, host_name, "eth0", segments))
             else:
                 raise r.fail(key, "needs a segment (or a list of interfaces)")
@@ -193,17 +239,27 @@ def parse_lab(text: str, source: str) -> LabSpec:
                     raise r.fail(f"{key}.interfaces", f"two interfaces are named {spec.name}")
                 seen_names.add(spec.name)
                 if spec.mac in macs:
-                    raise r.fail(f"{key}.mac", f"MAC {spec.mac} is already used by {macs[spec.mac]}")
+                    raise r.fail(
+                        f"{key}.mac", f"MAC {spec.mac} is already used by {macs[spec.mac]}"
+                    )
                 macs[spec.mac] = f"{host_name} {spec.name}"
                 if spec.address is not None:
                     if spec.address.ip in ips:
-                        raise r.fail(f"{key}.address", f"{spec.address.ip} is already used by {ips[spec.address.ip]}")
+                        raise r.fail(
+                            f"{key}.address",
+                            f"{spec.address.ip} is already used by {ips[spec.address.ip]}",
+                        )
                     ips[spec.address.ip] = f"{host_name} {spec.name}"
             dhcp = r.flag(table.get("dhcp", False), f"{key}.dhcp")
             if dhcp and any(s.address for s in iface_specs[:1]):
-                raise r.fail(f"{key}.dhcp", "a host that gets its address by DHCP cannot also have a fixed address")
+                raise r.fail(
+                    f"{key}.dhcp",
+                    "a host that gets its address by DHCP cannot also have a fixed address",
+                )
             gateway = r.ip(table["gateway"], f"{key}.gateway") if "gateway" in table else None
-            if gateway is not None and not any(s.address and gateway in s.address.network for s in iface_specs):
+            if gateway is not None and not any(
+                s.address and gateway in s.address.network for s in iface_specs
+            ):
                 raise r.fail(f"{key}.gateway", f"{gateway} is not on any subnet of {host_name}")
             dns_raw = table.get("dns", [])
             if isinstance(dns_raw, str):
@@ -233,15 +289,33 @@ def parse_lab(text: str, source: str) -> LabSpec:
                 skey = f"{key}.services.{service_name}"
                 if service_name not in SERVICES:
                     raise r.fail(skey, f"unknown service (known: {', '.join(SERVICES)})")
-                services[service_name] = check_service(r, service_name, r.table(conf, skey), skey, iface_specs)
+                services[service_name] = check_service(
+                    r, service_name, r.table(conf, skey), skey, iface_specs
+                )
             hosts[host_name] = HostSpec(
-                name=host_name, router=router, interfaces=tuple(iface_specs), gateway=gateway, dns=dns,
-                routes=tuple(routes), dhcp=dhcp, arp=tuple(arp), services=services,
+                name=host_name,
+                router=router,
+                interfaces=tuple(iface_specs),
+                gateway=gateway,
+                dns=dns,
+                routes=tuple(routes),
+                dhcp=dhcp,
+                arp=tuple(arp),
+                services=services,
             )
     if not hosts:
         raise r.fail("hosts", "a lab needs at least one host")
     vms = check_vms(r, data.get("vms", {}), name, segments, macs, set(hosts))
-    return LabSpec(name=name, description=description, seed=seed, segments=segments, hosts=hosts, source=source, vms=vms, text=text)
+    return LabSpec(
+        name=name,
+        description=description,
+        seed=seed,
+        segments=segments,
+        hosts=hosts,
+        source=source,
+        vms=vms,
+        text=text,
+    )
 
 
 def _qemu(r: _Reader, value: object, key: str) -> str:
@@ -253,20 +327,32 @@ def _qemu(r: _Reader, value: object, key: str) -> str:
     return text
 
 
-def _interface(r: _Reader, table: dict, key: str, lab: str, host: str, default_name: str, segments: dict[str, SegmentSpec]) -> InterfaceSpec:
+def _interface(
+    r: _Reader,
+    table: dict,
+    key: str,
+    lab: str,
+    host: str,
+    default_name: str,
+    segments: dict[str, SegmentSpec],
+) -> InterfaceSpec:
     name = r.text(table.get("name", default_name), f"{key}.name")
     if "segment" not in table:
         raise r.fail(f"{key}.segment", "missing: which segment is this interface on?")
     segment = r.text(table["segment"], f"{key}.segment")
     if segment not in segments:
-        raise r.fail(f"{key}.segment", f"no segment named {segment!r} (segments: {', '.join(segments)})")
+        raise r.fail(
+            f"{key}.segment", f"no segment named {segment!r} (segments: {', '.join(segments)})"
+        )
     address = r.address(table, key)
     subnet = segments[segment].subnet
     if address is not None and subnet is not None and address.network != subnet:
         raise r.fail(f"{key}.address", f"{address} is not in segment {segment}'s subnet {subnet}")
     mac = r.mac(table["mac"], f"{key}.mac") if "mac" in table else derived_mac(lab, host, name)
     if mac.is_multicast:
-        raise r.fail(f"{key}.mac", f"{mac} is a group (multicast) address; a NIC needs a unicast MAC")
+        raise r.fail(
+            f"{key}.mac", f"{mac} is a group (multicast) address; a NIC needs a unicast MAC"
+        )
     mtu = int(r.number(table["mtu"], f"{key}.mtu", 68, 1500)) if "mtu" in table else None
     return InterfaceSpec(name, segment, address, mac, mtu)
 
@@ -289,7 +375,9 @@ def read_lab_text(name_or_path: str) -> tuple[str, str]:
     path = Path(name_or_path)
     if not path.exists():
         known = ", ".join(builtin_labs())
-        raise LabError(f"lab {name_or_path}: no such file and no built-in lab of that name (built-in: {known})")
+        raise LabError(
+            f"lab {name_or_path}: no such file and no built-in lab of that name (built-in: {known})"
+        )
     try:
         return path.read_text(), str(path)
     except (OSError, UnicodeDecodeError) as err:

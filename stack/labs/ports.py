@@ -20,16 +20,22 @@ def with_qemu(spec: LabSpec, sockets: dict[str, str]) -> LabSpec:
     """The lab with `sockets` (segment → address, from `--qemu`) over the file's `qemu =`."""
     for name, address in sockets.items():
         if name not in spec.segments:
-            raise LabError(f"--qemu {name}=…: lab {spec.name} has no segment named {name!r} (segments: {', '.join(spec.segments)})")
+            raise LabError(
+                f"--qemu {name}=…: lab {spec.name} has no segment named {name!r} (segments: {', '.join(spec.segments)})"
+            )
         try:
             parse_qemu_address(address)
         except QemuAddressError as err:
             raise LabError(f"--qemu {name}={address}: {err}") from None
-    segments = {name: replace(seg, qemu=sockets.get(name, seg.qemu)) for name, seg in spec.segments.items()}
+    segments = {
+        name: replace(seg, qemu=sockets.get(name, seg.qemu)) for name, seg in spec.segments.items()
+    }
     seen: dict[str, str] = {}
     for seg in segments.values():
         if seg.qemu and seg.qemu in seen:
-            raise LabError(f"segments {seen[seg.qemu]} and {seg.name} both listen for QEMU at {seg.qemu}; give each its own")
+            raise LabError(
+                f"segments {seen[seg.qemu]} and {seg.name} both listen for QEMU at {seg.qemu}; give each its own"
+            )
         if seg.qemu:
             seen[seg.qemu] = seg.name
     return replace(spec, segments=segments)
@@ -42,9 +48,13 @@ def parse_qemu_options(items: list[str]) -> dict[str, str]:
         segment, sep, address = item.partition("=")
         segment, address = segment.strip(), address.strip()
         if not sep or not segment or not address:
-            raise LabError(f"--qemu {item!r} should look like SEGMENT=PATH (or SEGMENT=tcp:PORT, dgram:PATH, udp:PORT), for example --qemu lan=/tmp/lan.sock")
+            raise LabError(
+                f"--qemu {item!r} should look like SEGMENT=PATH (or SEGMENT=tcp:PORT, dgram:PATH, udp:PORT), for example --qemu lan=/tmp/lan.sock"
+            )
         if segment in sockets:
-            raise LabError(f"--qemu names segment {segment} twice ({sockets[segment]} and {address})")
+            raise LabError(
+                f"--qemu names segment {segment} twice ({sockets[segment]} and {address})"
+            )
         sockets[segment] = address
     return sockets
 
@@ -88,12 +98,18 @@ def attach_ports(net: Network, *, netns: str | None = None) -> LivePorts:
     from stack.labs.build import attach_taps
 
     if not isinstance(net.clock, RealtimeClock):
-        raise QemuError("a segment with outside peers runs in real time: build the lab on a RealtimeClock")
+        raise QemuError(
+            "a segment with outside peers runs in real time: build the lab on a RealtimeClock"
+        )
     ports = LivePorts(attach_taps(net, netns=netns))
     try:
         for seg in net.spec.segments.values():
             if seg.qemu:
-                ports.listeners.append(QemuListener.open(net.segments[seg.name], parse_qemu_address(seg.qemu), net.clock.loop))
+                ports.listeners.append(
+                    QemuListener.open(
+                        net.segments[seg.name], parse_qemu_address(seg.qemu), net.clock.loop
+                    )
+                )
     except BaseException:
         ports.close()
         raise

@@ -48,7 +48,13 @@ _PAGE = {"body", "chunked", "type", "status"}
 MAX_TTL = 2**31 - 1
 
 
-def check_service(r: _Reader, service: str, table: dict, key: str, interfaces: tuple[InterfaceSpec, ...] | list[InterfaceSpec]) -> dict:
+def check_service(
+    r: _Reader,
+    service: str,
+    table: dict,
+    key: str,
+    interfaces: tuple[InterfaceSpec, ...] | list[InterfaceSpec],
+) -> dict:
     if service == "dhcp":
         return _dhcp(r, table, key, interfaces)
     if service == "dns":
@@ -65,11 +71,14 @@ def _ntp(r: _Reader, table: dict, key: str) -> dict:
     stratum = int(r.number(table.get("stratum", 2), f"{key}.stratum", 1, 15))
     refid = r.text(table.get("refid", ""), f"{key}.refid") if "refid" in table else ""
     if stratum == 1 and (len(refid) > 4 or not refid.isascii()):
-        raise r.fail(f"{key}.refid", "a stratum-1 server names its source in up to 4 ASCII letters, like GPS")
+        raise r.fail(
+            f"{key}.refid", "a stratum-1 server names its source in up to 4 ASCII letters, like GPS"
+        )
     if stratum > 1 and refid:
         r.ip(refid, f"{key}.refid")
     return {
-        "stratum": stratum, "refid": refid,
+        "stratum": stratum,
+        "refid": refid,
         "skew": float(r.number(table.get("skew", 0.0), f"{key}.skew", -86400, 86400)),
         "port": int(r.number(table.get("port", 123), f"{key}.port", 1, 65535)),
     }
@@ -85,25 +94,42 @@ def _addresses(r: _Reader, value: object, key: str) -> tuple[IPv4Address, ...]:
 
 def _dhcp(r: _Reader, table: dict, key: str, interfaces) -> dict:
     r.known(table, _DHCP, key)
-    ifname = r.text(table.get("interface", interfaces[0].name if interfaces else "eth0"), f"{key}.interface")
+    ifname = r.text(
+        table.get("interface", interfaces[0].name if interfaces else "eth0"), f"{key}.interface"
+    )
     spec = next((i for i in interfaces if i.name == ifname), None)
     if spec is None:
-        raise r.fail(f"{key}.interface", f"no interface named {ifname!r} on this host (interfaces: {', '.join(i.name for i in interfaces)})")
+        raise r.fail(
+            f"{key}.interface",
+            f"no interface named {ifname!r} on this host (interfaces: {', '.join(i.name for i in interfaces)})",
+        )
     if spec.address is None:
-        raise r.fail(f"{key}.interface", f"{ifname} has no address; a DHCP server needs a fixed one")
+        raise r.fail(
+            f"{key}.interface", f"{ifname} has no address; a DHCP server needs a fixed one"
+        )
     network = spec.address.network
     if "pool" not in table:
-        raise r.fail(f"{key}.pool", 'missing: which addresses to lease, e.g. pool = "192.168.1.100-192.168.1.199"')
+        raise r.fail(
+            f"{key}.pool",
+            'missing: which addresses to lease, e.g. pool = "192.168.1.100-192.168.1.199"',
+        )
     text = r.text(table["pool"], f"{key}.pool")
     first, dash, last = text.partition("-")
     if not dash:
-        raise r.fail(f"{key}.pool", f"{text!r} should be FIRST-LAST, e.g. \"192.168.1.100-192.168.1.199\"")
+        raise r.fail(
+            f"{key}.pool", f'{text!r} should be FIRST-LAST, e.g. "192.168.1.100-192.168.1.199"'
+        )
     start, end = r.ip(first.strip(), f"{key}.pool"), r.ip(last.strip(), f"{key}.pool")
     if int(end) < int(start):
         raise r.fail(f"{key}.pool", f"{text!r} ends before it starts")
     for address in (start, end):
-        if address not in network or address in (network.network_address, network.broadcast_address):
-            raise r.fail(f"{key}.pool", f"{address} is not a host address of {ifname}'s subnet {network}")
+        if address not in network or address in (
+            network.network_address,
+            network.broadcast_address,
+        ):
+            raise r.fail(
+                f"{key}.pool", f"{address} is not a host address of {ifname}'s subnet {network}"
+            )
     if int(start) <= int(spec.address.ip) <= int(end):
         raise r.fail(f"{key}.pool", f"{text!r} holds the server's own address {spec.address.ip}")
     router = r.ip(table["router"], f"{key}.router") if "router" in table else None
@@ -118,7 +144,9 @@ def _dhcp(r: _Reader, table: dict, key: str, interfaces) -> dict:
         "lease": int(r.number(table.get("lease", 3600), f"{key}.lease", 10, MAX_TTL)),
         "dns": _addresses(r, table.get("dns", []), f"{key}.dns"),
         "router": router,
-        "next_server": r.ip(table["next_server"], f"{key}.next_server") if "next_server" in table else None,
+        "next_server": r.ip(table["next_server"], f"{key}.next_server")
+        if "next_server" in table
+        else None,
         "boot_file": boot_file,
     }
 
@@ -149,7 +177,10 @@ def _dns(r: _Reader, table: dict, key: str) -> dict:
         if isinstance(value, dict):
             r.known(value, _DNS_RECORD, rkey)
             if ("a" in value) == ("cname" in value):
-                raise r.fail(rkey, "give either a (addresses) or cname (another name), and not both (RFC 1034 §3.6.2)")
+                raise r.fail(
+                    rkey,
+                    "give either a (addresses) or cname (another name), and not both (RFC 1034 §3.6.2)",
+                )
             entry: dict[str, object] = {}
             if "ttl" in value:
                 entry["ttl"] = int(r.number(value["ttl"], f"{rkey}.ttl", 0, MAX_TTL))
@@ -161,8 +192,15 @@ def _dns(r: _Reader, table: dict, key: str) -> dict:
         elif isinstance(value, (str, list)):
             records[name] = _addresses(r, value, rkey)
         else:
-            raise r.fail(rkey, "should be an address, a list of addresses, or a table { a = …, cname = …, ttl = … }")
-    return {"records": records, "ttl": ttl, "port": int(r.number(table.get("port", 53), f"{key}.port", 1, 65535))}
+            raise r.fail(
+                rkey,
+                "should be an address, a list of addresses, or a table { a = …, cname = …, ttl = … }",
+            )
+    return {
+        "records": records,
+        "ttl": ttl,
+        "port": int(r.number(table.get("port", 53), f"{key}.port", 1, 65535)),
+    }
 
 
 def _http(r: _Reader, table: dict, key: str) -> dict:
@@ -171,7 +209,9 @@ def _http(r: _Reader, table: dict, key: str) -> dict:
     for path, value in r.table(table.get("pages", {}), f"{key}.pages").items():
         pkey = f"{key}.pages.{path}"
         if not path.startswith("/") or any(c.isspace() for c in path) or not path.isascii():
-            raise r.fail(pkey, "a page's path starts with / and has no spaces or non-ASCII characters")
+            raise r.fail(
+                pkey, "a page's path starts with / and has no spaces or non-ASCII characters"
+            )
         if isinstance(value, str):
             pages[path] = {"body": value.encode()}
             continue

@@ -85,4 +85,6 @@ class LabSpec:
     hosts: dict[str, HostSpec]
     source: str = "<built-in>"
     vms: dict[str, VmSpec] = field(default_factory=dict)
-    text: str = field(default="", repr=False, compare=False)  # the TOML it was read from (snapshots keep it)
+    text: str = field(
+        default="", repr=False, compare=False
+    )  # the TOML it was read from (snapshots keep it)

@@ -38,7 +38,14 @@ def vm_mac(lab: str, name: str) -> MAC:
     return MAC(b"\x52\x54\x00" + digest[:3])
 
 
-def check_vms(r: _Reader, raw: object, lab: str, segments: dict[str, SegmentSpec], taken: dict[MAC, str], names: set[str]) -> dict[str, VmSpec]:
+def check_vms(
+    r: _Reader,
+    raw: object,
+    lab: str,
+    segments: dict[str, SegmentSpec],
+    taken: dict[MAC, str],
+    names: set[str],
+) -> dict[str, VmSpec]:
     vms: dict[str, VmSpec] = {}
     for name, value in r.table(raw, "vms").items():
         key = f"vms.{name}"
@@ -52,16 +59,22 @@ def check_vms(r: _Reader, raw: object, lab: str, segments: dict[str, SegmentSpec
             raise r.fail(f"{key}.segment", "missing: which segment is the VM's NIC on?")
         segment = r.text(table["segment"], f"{key}.segment")
         if segment not in segments:
-            raise r.fail(f"{key}.segment", f"no segment named {segment!r} (segments: {', '.join(segments)})")
+            raise r.fail(
+                f"{key}.segment", f"no segment named {segment!r} (segments: {', '.join(segments)})"
+            )
         mac = r.mac(table["mac"], f"{key}.mac") if "mac" in table else vm_mac(lab, name)
         if mac.is_multicast:
-            raise r.fail(f"{key}.mac", f"{mac} is a group (multicast) address; a NIC needs a unicast MAC")
+            raise r.fail(
+                f"{key}.mac", f"{mac} is a group (multicast) address; a NIC needs a unicast MAC"
+            )
         if mac in taken:
             raise r.fail(f"{key}.mac", f"MAC {mac} is already used by {taken[mac]}")
         taken[mac] = f"vm {name}"
         model = r.text(table.get("model", "e1000"), f"{key}.model")
         if not _MODEL.match(model):
-            raise r.fail(f"{key}.model", f"{model!r} is not a QEMU NIC model name (e1000, virtio-net-pci, …)")
+            raise r.fail(
+                f"{key}.model", f"{model!r} is not a QEMU NIC model name (e1000, virtio-net-pci, …)"
+            )
         boot = r.text(table.get("boot", "network"), f"{key}.boot")
         if boot not in BOOTS:
             raise r.fail(f"{key}.boot", f"{boot!r} is not one of {', '.join(BOOTS)}")
@@ -69,9 +82,13 @@ def check_vms(r: _Reader, raw: object, lab: str, segments: dict[str, SegmentSpec
         if accel not in ACCELS:
             raise r.fail(f"{key}.accel", f"{accel!r} is not one of {', '.join(ACCELS)}")
         vms[name] = VmSpec(
-            name=name, segment=segment, mac=mac, model=model,
+            name=name,
+            segment=segment,
+            mac=mac,
+            model=model,
             memory=int(r.number(table.get("memory", 128), f"{key}.memory", 16, 65536)),
-            boot=boot, accel=accel,
+            boot=boot,
+            accel=accel,
             args=_words(r, table.get("args", []), f"{key}.args"),
             command=_words(r, table.get("command", []), f"{key}.command"),
             snapshot=r.flag(table.get("snapshot", False), f"{key}.snapshot"),

@@ -96,7 +96,16 @@ class NIC:
         counters = self._counters
         if isinstance(frame, WireError):
             counters.rx_fcs_errors += 1
-            trace.emit(FrameReceived(trace.now(), self.owner, (frame_id,), self.name, False, f"bad FCS, frame damaged on the wire ({frame.problem})"))
+            trace.emit(
+                FrameReceived(
+                    trace.now(),
+                    self.owner,
+                    (frame_id,),
+                    self.name,
+                    False,
+                    f"bad FCS, frame damaged on the wire ({frame.problem})",
+                )
+            )
             return
         dst = frame[:6]
         mac = self.mac
@@ -110,7 +119,11 @@ class NIC:
             reason = "promiscuous"
         else:
             counters.rx_filtered += 1
-            trace.emit(FrameReceived(trace.now(), self.owner, (frame_id,), self.name, False, "not for me", dst, mac))
+            trace.emit(
+                FrameReceived(
+                    trace.now(), self.owner, (frame_id,), self.name, False, "not for me", dst, mac
+                )
+            )
             return
         counters.rx_frames += 1
         counters.rx_bytes += len(frame)

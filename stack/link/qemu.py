@@ -139,7 +139,9 @@ class StreamFramer:
         while end - at >= 4:
             (length,) = _LENGTH.unpack_from(buf, at)
             if length > MAX_FRAME:
-                raise FramingError(f"a frame length of {length} bytes (over {MAX_FRAME}): the stream is out of step")
+                raise FramingError(
+                    f"a frame length of {length} bytes (over {MAX_FRAME}): the stream is out of step"
+                )
             if end - at - 4 < length:
                 break
             if length:
@@ -205,19 +207,38 @@ class _Peer:
         if not self._waiting:
             self._waiting = True
             self._episode_lost = 0
-            self._emit(QemuBackpressure, "the VM is not taking frames as fast as they come (the socket would block): queuing them", self.backlog(), 0)
+            self._emit(
+                QemuBackpressure,
+                "the VM is not taking frames as fast as they come (the socket would block): queuing them",
+                self.backlog(),
+                0,
+            )
 
     def _queue_drained(self) -> None:
         if self._waiting:
             self._waiting = False
-            lost = f", {self._episode_lost} lost to the full backlog" if self._episode_lost else ", none lost"
-            self._emit(QemuBackpressure, f"the VM caught up: queued frames sent{lost}", 0, self._episode_lost)
+            lost = (
+                f", {self._episode_lost} lost to the full backlog"
+                if self._episode_lost
+                else ", none lost"
+            )
+            self._emit(
+                QemuBackpressure,
+                f"the VM caught up: queued frames sent{lost}",
+                0,
+                self._episode_lost,
+            )
 
     def _overflow(self) -> None:
         self.counters.lost += 1
         self._episode_lost += 1
         if self._episode_lost == 1:
-            self._emit(QemuBackpressure, f"backlog full ({self.backlog()} frames waiting): newer frames to this VM are lost and counted until it catches up", self.backlog(), 1)
+            self._emit(
+                QemuBackpressure,
+                f"backlog full ({self.backlog()} frames waiting): newer frames to this VM are lost and counted until it catches up",
+                self.backlog(),
+                1,
+            )
 
     def backlog(self) -> int:
         raise NotImplementedError
@@ -381,7 +402,9 @@ class _DgramPeer(_Peer):
             if err.errno in (errno.ECONNREFUSED, errno.ENOENT):
                 self.leave("its socket is gone (QEMU stopped)")
             else:
-                self._emit(QemuProblem, f"a frame could not be sent ({err.strerror or err}); it is lost")
+                self._emit(
+                    QemuProblem, f"a frame could not be sent ({err.strerror or err}); it is lost"
+                )
                 self.counters.lost += 1
             return True
         self.counters.frames_out += 1
@@ -405,7 +428,14 @@ class _DgramPeer(_Peer):
 class QemuListener:
     """A segment's socket for QEMU: every VM that reaches it becomes a port on the segment."""
 
-    def __init__(self, segment: Segment, address: QemuAddress, loop: asyncio.AbstractEventLoop, *, owner: str = "qemu") -> None:
+    def __init__(
+        self,
+        segment: Segment,
+        address: QemuAddress,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        owner: str = "qemu",
+    ) -> None:
         self.segment = segment
         self.address = address
         self.loop = loop
@@ -418,11 +448,20 @@ class QemuListener:
         self._unknown_sender_said = False
 
     @classmethod
-    def open(cls, segment: Segment, address: QemuAddress, loop: asyncio.AbstractEventLoop | None = None, *, owner: str = "qemu") -> QemuListener:
+    def open(
+        cls,
+        segment: Segment,
+        address: QemuAddress,
+        loop: asyncio.AbstractEventLoop | None = None,
+        *,
+        owner: str = "qemu",
+    ) -> QemuListener:
         listener = cls(segment, address, loop or asyncio.get_running_loop(), owner=owner)
         listener._listen()
         trace = segment.trace
-        trace.emit(QemuListening(trace.now(), owner, (), segment.name, str(address), address.describe()))
+        trace.emit(
+            QemuListening(trace.now(), owner, (), segment.name, str(address), address.describe())
+        )
         return listener
 
     def _listen(self) -> None:
@@ -445,7 +484,9 @@ class QemuListener:
             sock.close()
             raise QemuError(f"cannot listen for QEMU at {address}: {err.strerror or err}") from None
         self.sock = sock
-        self.loop.add_reader(sock.fileno(), self._accept if kind == socket.SOCK_STREAM else self._datagrams)
+        self.loop.add_reader(
+            sock.fileno(), self._accept if kind == socket.SOCK_STREAM else self._datagrams
+        )
 
     def _name(self) -> str:
         self.joined += 1
@@ -468,10 +509,18 @@ class QemuListener:
                 return
             except OSError as err:
                 trace = self.segment.trace
-                trace.emit(QemuProblem(trace.now(), self.owner, (), f"accept failed ({err.strerror or err})"))
+                trace.emit(
+                    QemuProblem(
+                        trace.now(), self.owner, (), f"accept failed ({err.strerror or err})"
+                    )
+                )
                 return
             conn.setblocking(False)
-            label = f"-netdev stream, {self.address}" if self.address.unix else f"-netdev stream from {remote[0]}:{remote[1]}"
+            label = (
+                f"-netdev stream, {self.address}"
+                if self.address.unix
+                else f"-netdev stream from {remote[0]}:{remote[1]}"
+            )
             self._join(_StreamPeer(self, self._name(), label, conn))
 
     def _datagrams(self) -> None:
@@ -484,14 +533,25 @@ class QemuListener:
                 return
             except OSError as err:
                 trace = self.segment.trace
-                trace.emit(QemuProblem(trace.now(), self.owner, (), f"receive failed ({err.strerror or err})"))
+                trace.emit(
+                    QemuProblem(
+                        trace.now(), self.owner, (), f"receive failed ({err.strerror or err})"
+                    )
+                )
                 return
             if not sender:
                 # An unbound unix sender cannot be answered: say it once, still carry its frames.
                 if not self._unknown_sender_said:
                     self._unknown_sender_said = True
                     trace = self.segment.trace
-                    trace.emit(QemuProblem(trace.now(), self.owner, (), "datagrams from a socket with no address (no local.path): they reach the segment, but nothing can be sent back"))
+                    trace.emit(
+                        QemuProblem(
+                            trace.now(),
+                            self.owner,
+                            (),
+                            "datagrams from a socket with no address (no local.path): they reach the segment, but nothing can be sent back",
+                        )
+                    )
                 if frame:
                     self.segment.inject(f"{self.owner} net0", frame)
                 continue

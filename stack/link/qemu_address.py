@@ -44,7 +44,11 @@ class QemuAddress:
         return f"dgram:{self.path}" if self.unix else f"udp:{self.host}:{self.port}"
 
     def describe(self) -> str:
-        where = f"unix socket {self.path}" if self.unix else f"{'TCP' if self.mode == STREAM else 'UDP'} {self.host}:{self.port}"
+        where = (
+            f"unix socket {self.path}"
+            if self.unix
+            else f"{'TCP' if self.mode == STREAM else 'UDP'} {self.host}:{self.port}"
+        )
         return f"-netdev {self.mode} on {where}"
 
     def netdev(self, netdev_id: str, local: str | None = None) -> str:
@@ -65,7 +69,9 @@ def parse_qemu_address(text: str) -> QemuAddress:
     """`PATH`, `unix:PATH`, `tcp:[HOST:]PORT`, `dgram:PATH` or `udp:[HOST:]PORT`."""
     text = text.strip()
     if not text:
-        raise QemuAddressError("a QEMU socket address is empty: give a path, tcp:PORT, dgram:PATH or udp:PORT")
+        raise QemuAddressError(
+            "a QEMU socket address is empty: give a path, tcp:PORT, dgram:PATH or udp:PORT"
+        )
     scheme, sep, rest = text.partition(":")
     if not sep or scheme not in ("unix", "tcp", "dgram", "udp"):
         return _unix(STREAM, text)
@@ -80,7 +86,9 @@ def _unix(mode: str, path: str) -> QemuAddress:
     if not path:
         raise QemuAddressError("a QEMU unix socket needs a path, e.g. /tmp/lan.sock")
     if len(path.encode()) > 107:  # sun_path holds 108 bytes with the terminating zero
-        raise QemuAddressError(f"the socket path {path} is {len(path.encode())} bytes; unix sockets take at most 107")
+        raise QemuAddressError(
+            f"the socket path {path} is {len(path.encode())} bytes; unix sockets take at most 107"
+        )
     return QemuAddress(mode, path=path)
 
 

@@ -40,8 +40,16 @@ class Segment:
     coalesce = True
 
     def __init__(
-        self, name: str, clock: Clock, trace: Trace, *, mtu: int = 1500, latency: float = 0.0,
-        bandwidth: float = 0.0, switch: bool = False, faults: LinkFaults | None = None,
+        self,
+        name: str,
+        clock: Clock,
+        trace: Trace,
+        *,
+        mtu: int = 1500,
+        latency: float = 0.0,
+        bandwidth: float = 0.0,
+        switch: bool = False,
+        faults: LinkFaults | None = None,
     ) -> None:
         self.name = name
         self.clock = clock
@@ -121,7 +129,11 @@ class Segment:
         trace = self.trace
         frame_id = trace.record_frame(self.name, f"{sender.owner} {sender.name}", frame)
         wire = with_fcs(frame)
-        trace.emit(FrameSent(trace.now(), sender.owner, (frame_id,), sender.name, self.name, len(wire), frame))
+        trace.emit(
+            FrameSent(
+                trace.now(), sender.owner, (frame_id,), sender.name, self.name, len(wire), frame
+            )
+        )
         target = None
         if self.switch:
             # A switch learns and decides as the frame comes in, not when it leaves.
@@ -138,14 +150,20 @@ class Segment:
             return frame_id
         copies = self.faults.plan(wire)
         if not copies:
-            trace.emit(LinkFault(trace.now(), self.name, (frame_id,), self.name, "lost", "seeded loss"))
+            trace.emit(
+                LinkFault(trace.now(), self.name, (frame_id,), self.name, "lost", "seeded loss")
+            )
         for extra, data, tag in copies:
             if tag:
-                trace.emit(LinkFault(trace.now(), self.name, (frame_id,), self.name, tag.split()[0], tag))
+                trace.emit(
+                    LinkFault(trace.now(), self.name, (frame_id,), self.name, tag.split()[0], tag)
+                )
             self._schedule(delay + extra, sender, target, frame_id, data)
         return frame_id
 
-    def _schedule(self, delay: float, sender: Port, target: Port | None, frame_id: int, wire: bytes) -> None:
+    def _schedule(
+        self, delay: float, sender: Port, target: Port | None, frame_id: int, wire: bytes
+    ) -> None:
         if delay > 0:
             self.clock.call_later(delay, self._deliver, sender, target, frame_id, wire)
         else:
@@ -192,7 +210,9 @@ class Segment:
             diff[skip + 1] += 1
         self._filtered_dirty = True
         trace = self.trace
-        trace.emit(FramesFiltered(trace.now(), (frame_id,), self.name, self.roster, start, stop, skip, dst))
+        trace.emit(
+            FramesFiltered(trace.now(), (frame_id,), self.name, self.roster, start, stop, skip, dst)
+        )
 
     def checked(self, wire: bytes) -> bytes | WireError:
         """The frame without its FCS, or why the FCS is wrong. Every port on a bus sees the same

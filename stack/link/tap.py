@@ -34,8 +34,17 @@ READ_BATCH = 64  # frames read per wake-up before the loop gets a turn
 REATTACH_EVERY = 1.0  # seconds between looks for a lost device's name
 
 __all__ = [
-    "IFF_NO_PI", "IFF_TAP", "TUNSETIFF", "TapAttached", "TapDetached", "TapDevice", "TapError",
-    "TapPort", "TapProblem", "TapSet", "has_net_admin",
+    "IFF_NO_PI",
+    "IFF_TAP",
+    "TUNSETIFF",
+    "TapAttached",
+    "TapDetached",
+    "TapDevice",
+    "TapError",
+    "TapPort",
+    "TapProblem",
+    "TapSet",
+    "has_net_admin",
 ]
 
 
@@ -59,7 +68,9 @@ class TapCounters:
 class TapPort:
     """A port on `segment` whose far side is a TAP device; frames move on the asyncio loop."""
 
-    def __init__(self, device: TapDevice, segment: Segment, loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def __init__(
+        self, device: TapDevice, segment: Segment, loop: asyncio.AbstractEventLoop | None = None
+    ) -> None:
         self.device = device
         self.owner = device.name
         self.name = "tap"
@@ -73,19 +84,39 @@ class TapPort:
         self._closed = False
 
     @classmethod
-    def open(cls, segment: Segment, ifname: str, *, netns: str | None = None, loop: asyncio.AbstractEventLoop | None = None) -> TapPort:
+    def open(
+        cls,
+        segment: Segment,
+        ifname: str,
+        *,
+        netns: str | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> TapPort:
         """Open (or create) TAP device `ifname` and plug it into `segment`, ready to run."""
         device = TapDevice.open(ifname, netns=netns, mtu=segment.mtu)
         return cls.plug(device, segment, loop=loop)
 
     @classmethod
-    def plug(cls, device: TapDevice, segment: Segment, loop: asyncio.AbstractEventLoop | None = None) -> TapPort:
+    def plug(
+        cls, device: TapDevice, segment: Segment, loop: asyncio.AbstractEventLoop | None = None
+    ) -> TapPort:
         """Plug an open device into `segment` and start reading from it."""
         try:
             port = cls(device, segment, loop)
             segment.attach(port)
             trace = segment.trace
-            trace.emit(TapAttached(trace.now(), device.name, (), segment.name, device.name, device.created, device.mac, device.mtu))
+            trace.emit(
+                TapAttached(
+                    trace.now(),
+                    device.name,
+                    (),
+                    segment.name,
+                    device.name,
+                    device.created,
+                    device.mac,
+                    device.mtu,
+                )
+            )
             port.start()
         except BaseException:
             device.close()
@@ -160,7 +191,9 @@ class TapPort:
         self._stop_reading()
         self.lost = True
         device = self.device
-        self._problem(f"{why}; the lab runs on without it and reattaches when a TAP device named {device.name} appears")
+        self._problem(
+            f"{why}; the lab runs on without it and reattaches when a TAP device named {device.name} appears"
+        )
         try:
             device.close()  # our descriptor only: the index check keeps it off any newcomer
         except (OSError, TapError):
@@ -172,7 +205,9 @@ class TapPort:
         while self.lost and not self._closed:
             await asyncio.sleep(REATTACH_EVERY)
             try:
-                device = await self._loop.run_in_executor(None, TapDevice.reopen, name, netns, self.segment.mtu, False)
+                device = await self._loop.run_in_executor(
+                    None, TapDevice.reopen, name, netns, self.segment.mtu, False
+                )
             except TapError:
                 continue  # not there yet, or not a TAP device: keep looking
             if device is not None and not self._closed:
@@ -184,7 +219,9 @@ class TapPort:
         """Reattach now (a person asked): open the device, creating it when it is missing."""
         if not self.lost or self._closed:
             return
-        device = await self._loop.run_in_executor(None, TapDevice.reopen, self.device.name, self.device.netns, self.segment.mtu, True)
+        device = await self._loop.run_in_executor(
+            None, TapDevice.reopen, self.device.name, self.device.netns, self.segment.mtu, True
+        )
         if device is not None and self.lost and not self._closed:
             self._reattached(device)
 
@@ -193,7 +230,18 @@ class TapPort:
         self.lost = False
         self._write_problem = ""
         trace = self.segment.trace
-        trace.emit(TapAttached(trace.now(), device.name, (), self.segment.name, device.name, device.created, device.mac, device.mtu))
+        trace.emit(
+            TapAttached(
+                trace.now(),
+                device.name,
+                (),
+                self.segment.name,
+                device.name,
+                device.created,
+                device.mac,
+                device.mtu,
+            )
+        )
         self.start()
 
     def close(self) -> None:
@@ -207,9 +255,22 @@ class TapPort:
             return
         self._stop_reading()
         self.segment.detach(self)
-        removed = False if self.lost else self.device.close()  # a lost device's descriptor is already given back
+        removed = (
+            False if self.lost else self.device.close()
+        )  # a lost device's descriptor is already given back
         trace = self.segment.trace
-        trace.emit(TapDetached(trace.now(), self.device.name, (), self.segment.name, self.device.name, removed, self.counters.frames_in, self.counters.frames_out))
+        trace.emit(
+            TapDetached(
+                trace.now(),
+                self.device.name,
+                (),
+                self.segment.name,
+                self.device.name,
+                removed,
+                self.counters.frames_in,
+                self.counters.frames_out,
+            )
+        )
 
 
 class TapSet:

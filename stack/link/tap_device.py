@@ -99,18 +99,43 @@ def _find(name: str, netns: str | None) -> _Found | None:
     if kind == "tun":
         data = info.get_attr("IFLA_INFO_DATA")
         tun_type = data.get_attr("IFLA_TUN_TYPE") if data is not None else None
-    return _Found(indexes[0], kind or "", tun_type, bool(msg["flags"] & IFF_UP), msg.get_attr("IFLA_ADDRESS") or "?", msg.get_attr("IFLA_MTU") or 0)
+    return _Found(
+        indexes[0],
+        kind or "",
+        tun_type,
+        bool(msg["flags"] & IFF_UP),
+        msg.get_attr("IFLA_ADDRESS") or "?",
+        msg.get_attr("IFLA_MTU") or 0,
+    )
 
 
 def _check_name(name: str) -> None:
-    if not name or len(name.encode()) >= IFNAMSIZ or "/" in name or any(c.isspace() for c in name) or name in (".", ".."):
-        raise TapError(f"{name!r} is not a usable interface name (1–15 characters, no spaces or slashes)")
+    if (
+        not name
+        or len(name.encode()) >= IFNAMSIZ
+        or "/" in name
+        or any(c.isspace() for c in name)
+        or name in (".", "..")
+    ):
+        raise TapError(
+            f"{name!r} is not a usable interface name (1–15 characters, no spaces or slashes)"
+        )
 
 
 class TapDevice:
     """One open TAP device: its descriptor, name, MAC, and whether we made it."""
 
-    def __init__(self, fd: int, name: str, *, created: bool, netns: str | None = None, restore_down: bool = False, mac: str = "?", mtu: int = 1500) -> None:
+    def __init__(
+        self,
+        fd: int,
+        name: str,
+        *,
+        created: bool,
+        netns: str | None = None,
+        restore_down: bool = False,
+        mac: str = "?",
+        mtu: int = 1500,
+    ) -> None:
         self.fd = fd
         self.name = name
         self.created = created
@@ -156,7 +181,9 @@ class TapDevice:
         return cls.open(name, netns=netns, mtu=mtu)
 
     @classmethod
-    def adopt(cls, fd: int, name: str, *, created: bool = True, netns: str | None = None) -> TapDevice:
+    def adopt(
+        cls, fd: int, name: str, *, created: bool = True, netns: str | None = None
+    ) -> TapDevice:
         """A descriptor someone else opened (a test fixture, a parent process): we own it now."""
         os.set_blocking(fd, False)
         return cls(fd, name, created=created, netns=netns)
@@ -177,7 +204,9 @@ class TapDevice:
         except OSError as err:
             if err.errno == errno.EPERM:
                 raise TapError(f"cannot bring TAP device {self.name} up: {_NEEDS_CAP}") from None
-            raise TapError(f"cannot configure TAP device {self.name}: {err.strerror or err}") from None
+            raise TapError(
+                f"cannot configure TAP device {self.name}: {err.strerror or err}"
+            ) from None
 
     def read(self) -> bytes:
         return os.read(self.fd, READ_SIZE)
@@ -227,9 +256,13 @@ def _usable(name: str, netns: str | None) -> _Found | None:
     if found is not None:
         if found.kind != "tun":
             what = f"a {found.kind} device" if found.kind else "a network device"
-            raise TapError(f"{name} already exists and is {what}, not a TAP device: name a TAP device, or a new name for the workbench to create")
+            raise TapError(
+                f"{name} already exists and is {what}, not a TAP device: name a TAP device, or a new name for the workbench to create"
+            )
         if found.tun_type == IFF_TUN:
-            raise TapError(f"{name} is a TUN device (bare IP packets), not a TAP device (Ethernet frames), so it cannot join a segment")
+            raise TapError(
+                f"{name} is a TUN device (bare IP packets), not a TAP device (Ethernet frames), so it cannot join a segment"
+            )
     elif not has_net_admin():
         raise TapError(f"cannot create TAP device {name}: {_NEEDS_CAP}")
     return found
@@ -240,7 +273,9 @@ def _find_checked(name: str, netns: str | None) -> _Found | None:
         return _find(name, netns)
     except OSError as err:
         if netns is not None and err.errno in (errno.ENOENT, errno.EPERM, errno.EACCES):
-            raise TapError(f"cannot look into network namespace {netns}: {err.strerror or err}") from None
+            raise TapError(
+                f"cannot look into network namespace {netns}: {err.strerror or err}"
+            ) from None
         raise TapError(f"cannot look up network device {name}: {err.strerror or err}") from None
 
 
@@ -248,7 +283,9 @@ def _tunsetiff(name: str, *, created: bool) -> int:
     try:
         fd = os.open(TUN_PATH, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise TapError(f"{TUN_PATH} does not exist, so no TAP device can be opened (load the tun module: modprobe tun)") from None
+        raise TapError(
+            f"{TUN_PATH} does not exist, so no TAP device can be opened (load the tun module: modprobe tun)"
+        ) from None
     except PermissionError:
         raise TapError(f"cannot open {TUN_PATH}: {_NEEDS_CAP}") from None
     try:
@@ -259,8 +296,12 @@ def _tunsetiff(name: str, *, created: bool) -> int:
             what = "create" if created else "attach to"
             raise TapError(f"cannot {what} TAP device {name}: {_NEEDS_CAP}") from None
         if err.errno == errno.EBUSY:
-            raise TapError(f"TAP device {name} is already in use by another program (it takes one reader at a time)") from None
+            raise TapError(
+                f"TAP device {name} is already in use by another program (it takes one reader at a time)"
+            ) from None
         if err.errno == errno.EINVAL:
-            raise TapError(f"{name} exists and is not a TAP device, so the workbench cannot attach to it") from None
+            raise TapError(
+                f"{name} exists and is not a TAP device, so the workbench cannot attach to it"
+            ) from None
         raise TapError(f"cannot open TAP device {name}: {err.strerror or err}") from None
     return fd

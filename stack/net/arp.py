@@ -82,7 +82,11 @@ class ArpEngine:
         for ifname, cache in self.caches.items():
             for ip in list(cache):
                 entry = cache[ip]
-                if entry.state != PERMANENT and entry.state != INCOMPLETE and now - entry.confirmed > FORGET_TIME:
+                if (
+                    entry.state != PERMANENT
+                    and entry.state != INCOMPLETE
+                    and now - entry.confirmed > FORGET_TIME
+                ):
                     del cache[ip]
                     continue
                 out.append((ifname, entry, self.state_of(entry, now)))
@@ -104,7 +108,9 @@ class ArpEngine:
 
     # --- sending through the cache ---------------------------------------------------------
 
-    def transmit(self, iface: Interface, next_hop: IPv4Address, packet: bytes, frames: tuple[int, ...] = ()) -> None:
+    def transmit(
+        self, iface: Interface, next_hop: IPv4Address, packet: bytes, frames: tuple[int, ...] = ()
+    ) -> None:
         """Send an IP packet to `next_hop` on `iface`, resolving its MAC first when needed."""
         host = self.host
         if next_hop == LIMITED_BROADCAST or next_hop == iface.broadcast:
@@ -118,7 +124,11 @@ class ArpEngine:
                 del cache[next_hop]
                 entry = None
             else:
-                if entry.state != PERMANENT and now - entry.confirmed > REACHABLE_TIME and entry.timer is None:
+                if (
+                    entry.state != PERMANENT
+                    and now - entry.confirmed > REACHABLE_TIME
+                    and entry.timer is None
+                ):
                     # Stale: use it, and ask again (unicast) so a moved address is noticed.
                     entry.state = STALE
                     entry.attempts = 0
@@ -138,7 +148,9 @@ class ArpEngine:
         host = self.host
         entry.attempts += 1
         request = ARP.request(iface.nic.mac, iface.ip, entry.ip)
-        host.trace.emit(ArpRequestSent(host.clock.now(), host.name, (), entry.ip, iface.name, entry.attempts))
+        host.trace.emit(
+            ArpRequestSent(host.clock.now(), host.name, (), entry.ip, iface.name, entry.attempts)
+        )
         self.requests_sent += 1
         host.link_send(iface, unicast or BROADCAST, ETH_ARP, request.build())
         entry.timer = host.clock.call_later(RETRY_INTERVAL, self._retry, iface, entry)
@@ -156,7 +168,11 @@ class ArpEngine:
         cache = self.caches.get(iface.name, {})
         if cache.get(entry.ip) is entry:
             del cache[entry.ip]
-        host.trace.emit(ArpFailed(host.clock.now(), host.name, (), entry.ip, iface.name, entry.attempts, len(waiting)))
+        host.trace.emit(
+            ArpFailed(
+                host.clock.now(), host.name, (), entry.ip, iface.name, entry.attempts, len(waiting)
+            )
+        )
         for packet, frames in waiting:
             host.ip.host_unreachable(packet, frames)
 
@@ -168,51 +184,90 @@ class ArpEngine:
             arp = ARP.parse(payload)
         except WireError as err:
             iface.nic.counters.rx_malformed += 1
-            host.trace.emit(PacketDropped(host.clock.now(), host.name, (frame_id,), "?", "?", f"malformed ARP: {err}"))
+            host.trace.emit(
+                PacketDropped(
+                    host.clock.now(), host.name, (frame_id,), "?", "?", f"malformed ARP: {err}"
+                )
+            )
             return
         cache = self.caches.setdefault(iface.name, {})
         now = host.clock.now()
         merged = False
         entry = cache.get(arp.sender_ip)
         if entry is not None and entry.state != PERMANENT and arp.sender_ip != UNSPECIFIED:
-            self._learn(iface, entry, arp.sender_mac, now, frame_id, "learned from " + ("reply" if arp.op == REPLY else "request"))
+            self._learn(
+                iface,
+                entry,
+                arp.sender_mac,
+                now,
+                frame_id,
+                "learned from " + ("reply" if arp.op == REPLY else "request"),
+            )
             merged = True
         for_me = iface.configured and arp.target_ip == iface.ip
         if not for_me:
             mine = str(iface.ip) if iface.configured else "(none yet)"
             if arp.op == REQUEST and not arp.is_gratuitous:
-                host.trace.emit(ArpIgnored(now, host.name, (frame_id,), arp.sender_ip, arp.target_ip, mine))
+                host.trace.emit(
+                    ArpIgnored(now, host.name, (frame_id,), arp.sender_ip, arp.target_ip, mine)
+                )
             elif not merged:
                 # Said, so that a crafted or gratuitous frame that changes nothing is explained.
                 if arp.is_gratuitous:
                     why = f"a gratuitous announcement that {arp.sender_ip} is at {arp.sender_mac}, and {arp.sender_ip} is not in the cache (no entry is made from it)"
                 else:
                     why = f"a reply for {arp.target_ip}, not my address {mine}"
-                host.trace.emit(ArpIgnored(now, host.name, (frame_id,), arp.sender_ip, arp.target_ip, mine, why))
+                host.trace.emit(
+                    ArpIgnored(now, host.name, (frame_id,), arp.sender_ip, arp.target_ip, mine, why)
+                )
             return
         if not merged and arp.op == REPLY:
             # A reply nobody asked for, about an address not in the cache: Linux (arp_accept=0)
             # does not create an entry from it, and neither do we. An entry that exists is
             # updated above, which is how a poisoning reply takes hold.
-            host.trace.emit(ArpIgnored(
-                now, host.name, (frame_id,), arp.sender_ip, arp.target_ip, str(iface.ip),
-                f"an unsolicited reply saying {arp.sender_ip} is at {arp.sender_mac}, and {arp.sender_ip} is not in the cache",
-            ))
+            host.trace.emit(
+                ArpIgnored(
+                    now,
+                    host.name,
+                    (frame_id,),
+                    arp.sender_ip,
+                    arp.target_ip,
+                    str(iface.ip),
+                    f"an unsolicited reply saying {arp.sender_ip} is at {arp.sender_mac}, and {arp.sender_ip} is not in the cache",
+                )
+            )
             return
         if not merged and arp.sender_ip != UNSPECIFIED:
             entry = ArpEntry(arp.sender_ip, None, INCOMPLETE, now)
             self._insert(iface, cache, entry, (frame_id,))
-            self._learn(iface, entry, arp.sender_mac, now, frame_id, "learned from the request for my address" if arp.op == REQUEST else "learned from reply")
+            self._learn(
+                iface,
+                entry,
+                arp.sender_mac,
+                now,
+                frame_id,
+                "learned from the request for my address"
+                if arp.op == REQUEST
+                else "learned from reply",
+            )
         if arp.op == REQUEST:
             reply = ARP.reply(iface.nic.mac, iface.ip, arp.sender_mac, arp.sender_ip)
             self.replies_sent += 1
             host.link_send(iface, arp.sender_mac, ETH_ARP, reply.build())
 
-    def _insert(self, iface: Interface, cache: dict[IPv4Address, ArpEntry], entry: ArpEntry, frames: tuple[int, ...]) -> None:
+    def _insert(
+        self,
+        iface: Interface,
+        cache: dict[IPv4Address, ArpEntry],
+        entry: ArpEntry,
+        frames: tuple[int, ...],
+    ) -> None:
         """Add `entry`; a full cache first forgets the entry confirmed longest ago. Entries are
         kept in the order they were last confirmed (`_learn` moves one to the end)."""
         if len(cache) >= CACHE_LIMIT:
-            victim = next((e for e in cache.values() if e.state != PERMANENT and e.timer is None), None)
+            victim = next(
+                (e for e in cache.values() if e.state != PERMANENT and e.timer is None), None
+            )
             if victim is None:
                 victim = next((e for e in cache.values() if e.state != PERMANENT), None)
             if victim is not None:
@@ -220,18 +275,42 @@ class ArpEngine:
                     victim.timer.cancel()
                 del cache[victim.ip]
                 host = self.host
-                host.trace.emit(ArpEvicted(host.clock.now(), host.name, frames, iface.name, victim.ip,
-                                           str(victim.mac) if victim.mac else "", entry.ip, CACHE_LIMIT))
+                host.trace.emit(
+                    ArpEvicted(
+                        host.clock.now(),
+                        host.name,
+                        frames,
+                        iface.name,
+                        victim.ip,
+                        str(victim.mac) if victim.mac else "",
+                        entry.ip,
+                        CACHE_LIMIT,
+                    )
+                )
         cache[entry.ip] = entry
 
-    def _learn(self, iface: Interface, entry: ArpEntry, mac: MAC, now: float, frame_id: int, reason: str) -> None:
+    def _learn(
+        self, iface: Interface, entry: ArpEntry, mac: MAC, now: float, frame_id: int, reason: str
+    ) -> None:
         host = self.host
         old = entry.mac
         if old is not None and old != mac:
             entry.previous = old
             entry.changed = now
         if old != mac or entry.state != REACHABLE:
-            host.trace.emit(ArpCacheChanged(now, host.name, (frame_id,), iface.name, entry.ip, str(mac), str(old) if old else "", REACHABLE, reason))
+            host.trace.emit(
+                ArpCacheChanged(
+                    now,
+                    host.name,
+                    (frame_id,),
+                    iface.name,
+                    entry.ip,
+                    str(mac),
+                    str(old) if old else "",
+                    REACHABLE,
+                    reason,
+                )
+            )
         entry.mac = mac
         entry.state = REACHABLE
         entry.confirmed = now

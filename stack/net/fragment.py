@@ -20,7 +20,9 @@ from stack.wire.ipv4 import FLAG_DF, FLAG_MF, MAX_TOTAL, IPv4
 TIMEOUT = 30.0
 MEMORY_LIMIT = 4 * 1024 * 1024
 MAX_DATAGRAMS = 1024
-PIECE_OVERHEAD = 64  # what keeping one fragment costs beyond its bytes (Linux counts an skb's truesize)
+PIECE_OVERHEAD = (
+    64  # what keeping one fragment costs beyond its bytes (Linux counts an skb's truesize)
+)
 
 
 def fragment(packet: IPv4, mtu: int) -> list[IPv4]:
@@ -37,11 +39,21 @@ def fragment(packet: IPv4, mtu: int) -> list[IPv4]:
     for start in range(0, len(data), chunk):
         part = data[start : start + chunk]
         more = (start + chunk < len(data)) or last_mf
-        pieces.append(IPv4.make(
-            packet.src, packet.dst, packet.proto, part, ttl=packet.ttl, ident=packet.ident,
-            df=bool(packet.flags & FLAG_DF), mf=more, offset_bytes=base + start, tos=packet.tos,
-            options=packet.options if start == 0 and base == 0 else b"",
-        ))
+        pieces.append(
+            IPv4.make(
+                packet.src,
+                packet.dst,
+                packet.proto,
+                part,
+                ttl=packet.ttl,
+                ident=packet.ident,
+                df=bool(packet.flags & FLAG_DF),
+                mf=more,
+                offset_bytes=base + start,
+                tos=packet.tos,
+                options=packet.options if start == 0 and base == 0 else b"",
+            )
+        )
     return pieces
 
 
@@ -70,14 +82,18 @@ class Reassembler:
         # datagrams the last `add` gave up to make room: (key, datagram, why), for the trace
         self.evicted: list[tuple[Key, Datagram, str]] = []
 
-    def add(self, packet: IPv4, frame_id: int, now: float) -> tuple[IPv4 | None, Datagram | None, str]:
+    def add(
+        self, packet: IPv4, frame_id: int, now: float
+    ) -> tuple[IPv4 | None, Datagram | None, str]:
         """Returns (whole packet or None, its datagram record, problem or '')."""
         self.evicted = []
         key = (packet.src, packet.dst, packet.proto, packet.ident)
         dgram = self.datagrams.get(key)
         if dgram is None:
             if len(self.datagrams) >= MAX_DATAGRAMS:
-                self._evict_oldest(f"{MAX_DATAGRAMS:,} datagrams were waiting for fragments: the oldest gave way to a new one")
+                self._evict_oldest(
+                    f"{MAX_DATAGRAMS:,} datagrams were waiting for fragments: the oldest gave way to a new one"
+                )
             dgram = Datagram(now)
             self.datagrams[key] = dgram
         start = packet.offset_bytes
@@ -113,7 +129,10 @@ class Reassembler:
         else:
             dgram.duplicates += 1  # nothing new: neither kept nor listed, so copies cost nothing
         while self.memory > MEMORY_LIMIT and len(self.datagrams) > 1:
-            self._evict_oldest(f"reassembly memory passed {MEMORY_LIMIT:,} bytes: the oldest datagram gave way", spare=key)
+            self._evict_oldest(
+                f"reassembly memory passed {MEMORY_LIMIT:,} bytes: the oldest datagram gave way",
+                spare=key,
+            )
         if self.memory > MEMORY_LIMIT:
             self.drop(key)
             return None, dgram, f"reassembly memory over {MEMORY_LIMIT:,} bytes"
@@ -125,8 +144,15 @@ class Reassembler:
         head = dgram.header
         assert head is not None
         packet = IPv4.make(
-            head.src, head.dst, head.proto, whole, ttl=head.ttl, ident=head.ident,
-            df=bool(head.flags & FLAG_DF), tos=head.tos, options=head.options,
+            head.src,
+            head.dst,
+            head.proto,
+            whole,
+            ttl=head.ttl,
+            ident=head.ident,
+            df=bool(head.flags & FLAG_DF),
+            tos=head.tos,
+            options=head.options,
         )
         return packet, dgram, ""
 

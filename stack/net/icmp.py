@@ -34,7 +34,13 @@ class IcmpLayer:
         self.echo_listeners: dict[int, Listener] = {}
         self.error_listeners: list[Listener] = []
         self.answer_echo = True
-        self.stats = {"echo_requests": 0, "echo_replies": 0, "errors_sent": 0, "errors_received": 0, "malformed": 0}
+        self.stats = {
+            "echo_requests": 0,
+            "echo_replies": 0,
+            "errors_sent": 0,
+            "errors_received": 0,
+            "malformed": 0,
+        }
         host.ip.handlers[PROTO_ICMP] = self.receive
 
     def receive(self, packet: IPv4, iface: Interface, frames: tuple[int, ...]) -> None:
@@ -43,16 +49,40 @@ class IcmpLayer:
             msg = ICMP.parse(packet.payload)
         except WireError as err:
             self.stats["malformed"] += 1
-            host.trace.emit(PacketDropped(host.clock.now(), host.name, frames, str(packet.src), str(packet.dst), f"malformed ICMP: {err}"))
+            host.trace.emit(
+                PacketDropped(
+                    host.clock.now(),
+                    host.name,
+                    frames,
+                    str(packet.src),
+                    str(packet.dst),
+                    f"malformed ICMP: {err}",
+                )
+            )
             return
         if not msg.checksum_ok():
-            host.trace.emit(PacketDropped(host.clock.now(), host.name, frames, str(packet.src), str(packet.dst), "bad ICMP checksum"))
+            host.trace.emit(
+                PacketDropped(
+                    host.clock.now(),
+                    host.name,
+                    frames,
+                    str(packet.src),
+                    str(packet.dst),
+                    "bad ICMP checksum",
+                )
+            )
             return
         if msg.type == codes.ECHO_REQUEST:
             self.stats["echo_requests"] += 1
             if self.answer_echo and packet.dst in host.addresses:
                 self.stats["echo_replies"] += 1
-                host.ip.send(packet.src, PROTO_ICMP, ICMP.echo_reply(msg).build(), src=packet.dst, frames=frames)
+                host.ip.send(
+                    packet.src,
+                    PROTO_ICMP,
+                    ICMP.echo_reply(msg).build(),
+                    src=packet.dst,
+                    frames=frames,
+                )
             return
         if msg.type == codes.ECHO_REPLY:
             listener = self.echo_listeners.get(msg.ident)
@@ -64,18 +94,36 @@ class IcmpLayer:
             for listener in list(self.error_listeners):
                 listener(packet, msg, frames)
 
-    def send_error(self, offending: IPv4, type: int, code: int, reason: str, frames: tuple[int, ...], mtu: int = 0) -> None:
+    def send_error(
+        self,
+        offending: IPv4,
+        type: int,
+        code: int,
+        reason: str,
+        frames: tuple[int, ...],
+        mtu: int = 0,
+    ) -> None:
         host = self.host
         if offending.offset_bytes or offending.src in _NO_REPLY or offending.src.is_multicast:
             return
         if offending.dst == _LIMITED_BROADCAST or offending.dst.is_multicast:
             return
-        if offending.proto == PROTO_ICMP and offending.payload[:1] and offending.payload[0] not in _QUERY_TYPES:
+        if (
+            offending.proto == PROTO_ICMP
+            and offending.payload[:1]
+            and offending.payload[0] not in _QUERY_TYPES
+        ):
             return
         raw = offending.build()
-        msg = ICMP.unreachable(code, raw, mtu) if type == codes.DEST_UNREACHABLE else ICMP.time_exceeded(code, raw)
+        msg = (
+            ICMP.unreachable(code, raw, mtu)
+            if type == codes.DEST_UNREACHABLE
+            else ICMP.time_exceeded(code, raw)
+        )
         self.stats["errors_sent"] += 1
-        host.trace.emit(IcmpSent(host.clock.now(), host.name, frames, offending.src, msg.describe(), reason))
+        host.trace.emit(
+            IcmpSent(host.clock.now(), host.name, frames, offending.src, msg.describe(), reason)
+        )
         host.ip.send(offending.src, PROTO_ICMP, msg.build(), frames=frames)
 
     def notify_local_error(self, offending: IPv4, type: int, code: int, mtu: int = 0) -> None:
@@ -83,6 +131,10 @@ class IcmpLayer:
         reports "Destination Host Unreachable" from its own address)."""
         host = self.host
         raw = offending.build()
-        msg = ICMP.unreachable(code, raw, mtu) if type == codes.DEST_UNREACHABLE else ICMP.time_exceeded(code, raw)
+        msg = (
+            ICMP.unreachable(code, raw, mtu)
+            if type == codes.DEST_UNREACHABLE
+            else ICMP.time_exceeded(code, raw)
+        )
         carrier = IPv4.make(offending.src, offending.src, PROTO_ICMP, msg.build())
         host.clock.call_soon(self.receive, carrier, host.loopback, ())

@@ -10,7 +10,9 @@ UNSET = IPv4Interface("0.0.0.0/0")
 
 
 class Interface:
-    def __init__(self, name: str, nic: NIC, address: IPv4Interface | None = None, mtu: int = 1500) -> None:
+    def __init__(
+        self, name: str, nic: NIC, address: IPv4Interface | None = None, mtu: int = 1500
+    ) -> None:
         self.name = name
         self.nic = nic
         self.address = address or UNSET

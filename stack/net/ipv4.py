@@ -45,7 +45,16 @@ class IPv4Layer:
         self._ident = host.rng.randrange(0x10000)
         self._decisions: dict[IPv4Address, Decision] = {}
         self._decisions_version = -1
-        self.stats = {"sent": 0, "received": 0, "forwarded": 0, "dropped": 0, "bad_checksum": 0, "malformed": 0, "fragments_sent": 0, "reassembled": 0}
+        self.stats = {
+            "sent": 0,
+            "received": 0,
+            "forwarded": 0,
+            "dropped": 0,
+            "bad_checksum": 0,
+            "malformed": 0,
+            "fragments_sent": 0,
+            "reassembled": 0,
+        }
 
     def next_ident(self) -> int:
         self._ident = (self._ident + 1) & 0xFFFF
@@ -63,64 +72,149 @@ class IPv4Layer:
             decision = host.routes.decide(dst, host.interfaces)
             self._decisions[dst] = decision
             route = decision.route
-            host.trace.emit(RouteDecision(
-                host.clock.now(), host.name, frames, dst, decision.steps, decision.verdict,
-                str(decision.next_hop or ""), route.interface if route else "", str(route) if route else "",
-            ))
+            host.trace.emit(
+                RouteDecision(
+                    host.clock.now(),
+                    host.name,
+                    frames,
+                    dst,
+                    decision.steps,
+                    decision.verdict,
+                    str(decision.next_hop or ""),
+                    route.interface if route else "",
+                    str(route) if route else "",
+                )
+            )
         return decision
 
     # --- sending ---------------------------------------------------------------------------
 
     def send(
-        self, dst: IPv4Address, proto: int, payload: bytes, *, src: IPv4Address | None = None,
-        ttl: int = DEFAULT_TTL, df: bool = False, tos: int = 0, interface: str | None = None,
-        ident: int | None = None, frames: tuple[int, ...] = (),
+        self,
+        dst: IPv4Address,
+        proto: int,
+        payload: bytes,
+        *,
+        src: IPv4Address | None = None,
+        ttl: int = DEFAULT_TTL,
+        df: bool = False,
+        tos: int = 0,
+        interface: str | None = None,
+        ident: int | None = None,
+        frames: tuple[int, ...] = (),
     ) -> bool:
         """Route and send one packet. False (with a trace event saying why) when it cannot go."""
         host = self.host
-        if interface is not None and (dst == LIMITED_BROADCAST or not host.interfaces[interface].configured):
+        if interface is not None and (
+            dst == LIMITED_BROADCAST or not host.interfaces[interface].configured
+        ):
             # Broadcast, or a host still without an address (DHCP): straight out of the named NIC.
             iface = host.interfaces[interface]
-            packet = IPv4.make(src or (iface.ip if iface.configured else ANY), dst, proto, payload, ttl=ttl, ident=self.next_ident() if ident is None else ident, df=df, tos=tos)
+            packet = IPv4.make(
+                src or (iface.ip if iface.configured else ANY),
+                dst,
+                proto,
+                payload,
+                ttl=ttl,
+                ident=self.next_ident() if ident is None else ident,
+                df=df,
+                tos=tos,
+            )
             self.stats["sent"] += 1
             self.output(packet, iface, dst, frames)
             return True
         if dst in host.addresses or dst.is_loopback:
-            packet = IPv4.make(src or dst, dst, proto, payload, ttl=ttl, ident=self.next_ident() if ident is None else ident, df=df, tos=tos)
+            packet = IPv4.make(
+                src or dst,
+                dst,
+                proto,
+                payload,
+                ttl=ttl,
+                ident=self.next_ident() if ident is None else ident,
+                df=df,
+                tos=tos,
+            )
             host.clock.call_soon(self.deliver_local, packet, host.loopback, frames)
             return True
         decision = self.decide(dst, frames)
         if decision.route is None or decision.next_hop is None:
             self.stats["dropped"] += 1
-            host.trace.emit(PacketDropped(host.clock.now(), host.name, frames, str(src or "-"), str(dst), "no route to the network"))
+            host.trace.emit(
+                PacketDropped(
+                    host.clock.now(),
+                    host.name,
+                    frames,
+                    str(src or "-"),
+                    str(dst),
+                    "no route to the network",
+                )
+            )
             return False
         iface = host.interfaces[decision.route.interface]
-        packet = IPv4.make(src or iface.ip, dst, proto, payload, ttl=ttl, ident=self.next_ident() if ident is None else ident, df=df, tos=tos)
+        packet = IPv4.make(
+            src or iface.ip,
+            dst,
+            proto,
+            payload,
+            ttl=ttl,
+            ident=self.next_ident() if ident is None else ident,
+            df=df,
+            tos=tos,
+        )
         self.stats["sent"] += 1
         self.output(packet, iface, decision.next_hop, frames)
         return True
 
-    def output(self, packet: IPv4, iface: Interface, next_hop: IPv4Address, frames: tuple[int, ...] = ()) -> None:
+    def output(
+        self, packet: IPv4, iface: Interface, next_hop: IPv4Address, frames: tuple[int, ...] = ()
+    ) -> None:
         """Fragment to the interface MTU if needed, then hand each piece to ARP."""
         host = self.host
         if packet.total_length > iface.mtu:
             if packet.df:
-                host.trace.emit(PacketDropped(
-                    host.clock.now(), host.name, frames, str(packet.src), str(packet.dst),
-                    f"{packet.total_length:,} bytes is over the MTU of {iface.mtu:,} and Don't Fragment is set",
-                ))
+                host.trace.emit(
+                    PacketDropped(
+                        host.clock.now(),
+                        host.name,
+                        frames,
+                        str(packet.src),
+                        str(packet.dst),
+                        f"{packet.total_length:,} bytes is over the MTU of {iface.mtu:,} and Don't Fragment is set",
+                    )
+                )
                 self.stats["dropped"] += 1
                 if packet.src not in host.addresses:
-                    host.icmp.send_error(packet, icmp_codes.DEST_UNREACHABLE, icmp_codes.FRAGMENTATION_NEEDED, f"needs fragmentation, DF set (MTU {iface.mtu})", frames, mtu=iface.mtu)
+                    host.icmp.send_error(
+                        packet,
+                        icmp_codes.DEST_UNREACHABLE,
+                        icmp_codes.FRAGMENTATION_NEEDED,
+                        f"needs fragmentation, DF set (MTU {iface.mtu})",
+                        frames,
+                        mtu=iface.mtu,
+                    )
                 else:
-                    host.icmp.notify_local_error(packet, icmp_codes.DEST_UNREACHABLE, icmp_codes.FRAGMENTATION_NEEDED, iface.mtu)
+                    host.icmp.notify_local_error(
+                        packet,
+                        icmp_codes.DEST_UNREACHABLE,
+                        icmp_codes.FRAGMENTATION_NEEDED,
+                        iface.mtu,
+                    )
                 return
             pieces = frag.fragment(packet, iface.mtu)
             self.stats["fragments_sent"] += len(pieces)
-            host.trace.emit(Fragmented(
-                host.clock.now(), host.name, frames, packet.src, packet.dst, packet.ident,
-                packet.total_length, iface.mtu, tuple(p.total_length for p in pieces),
-            ))
+            host.trace.emit(
+                Fragmented(
+                    host.clock.now(),
+                    host.name,
+                    frames,
+                    packet.src,
+                    packet.dst,
+                    packet.ident,
+                    packet.total_length,
+                    iface.mtu,
+                    tuple(p.total_length for p in pieces),
+                )
+            )
             for piece in pieces:
                 host.arp.transmit(iface, next_hop, piece.build(), frames)
             return
@@ -136,21 +230,48 @@ class IPv4Layer:
         except WireError as err:
             self.stats["malformed"] += 1
             iface.nic.counters.rx_malformed += 1
-            trace.emit(PacketDropped(host.clock.now(), host.name, (frame_id,), "?", "?", f"malformed IPv4: {err}"))
+            trace.emit(
+                PacketDropped(
+                    host.clock.now(), host.name, (frame_id,), "?", "?", f"malformed IPv4: {err}"
+                )
+            )
             return
         if not packet.checksum_ok():
             self.stats["bad_checksum"] += 1
-            trace.emit(PacketDropped(host.clock.now(), host.name, (frame_id,), str(packet.src), str(packet.dst), f"bad IPv4 header checksum 0x{packet.checksum:04x}"))
+            trace.emit(
+                PacketDropped(
+                    host.clock.now(),
+                    host.name,
+                    (frame_id,),
+                    str(packet.src),
+                    str(packet.dst),
+                    f"bad IPv4 header checksum 0x{packet.checksum:04x}",
+                )
+            )
             return
         self.stats["received"] += 1
         dst = packet.dst
-        if dst in host.addresses or dst == LIMITED_BROADCAST or (iface.configured and dst == iface.broadcast) or not iface.configured:
+        if (
+            dst in host.addresses
+            or dst == LIMITED_BROADCAST
+            or (iface.configured and dst == iface.broadcast)
+            or not iface.configured
+        ):
             self.deliver_local(packet, iface, (frame_id,))
         elif self.forwarding:
             self.forward(packet, iface, frame_id)
         else:
             self.stats["dropped"] += 1
-            trace.emit(PacketDropped(host.clock.now(), host.name, (frame_id,), str(packet.src), str(dst), "addressed to another host and this host does not forward"))
+            trace.emit(
+                PacketDropped(
+                    host.clock.now(),
+                    host.name,
+                    (frame_id,),
+                    str(packet.src),
+                    str(dst),
+                    "addressed to another host and this host does not forward",
+                )
+            )
 
     def deliver_local(self, packet: IPv4, iface: Interface, frames: tuple[int, ...]) -> None:
         host = self.host
@@ -163,9 +284,24 @@ class IPv4Layer:
         if handler is None:
             self.stats["dropped"] += 1
             name = PROTO_NAMES.get(packet.proto, str(packet.proto))
-            host.trace.emit(PacketDropped(host.clock.now(), host.name, frames, str(packet.src), str(packet.dst), f"no handler for protocol {name}"))
+            host.trace.emit(
+                PacketDropped(
+                    host.clock.now(),
+                    host.name,
+                    frames,
+                    str(packet.src),
+                    str(packet.dst),
+                    f"no handler for protocol {name}",
+                )
+            )
             if packet.dst not in (LIMITED_BROADCAST,) and packet.dst != iface.broadcast:
-                host.icmp.send_error(packet, icmp_codes.DEST_UNREACHABLE, icmp_codes.PROTOCOL_UNREACHABLE, f"protocol {name} unreachable", frames)
+                host.icmp.send_error(
+                    packet,
+                    icmp_codes.DEST_UNREACHABLE,
+                    icmp_codes.PROTOCOL_UNREACHABLE,
+                    f"protocol {name} unreachable",
+                    frames,
+                )
             return
         handler(packet, iface, frames)
 
@@ -174,9 +310,15 @@ class IPv4Layer:
         now = host.clock.now()
         whole, dgram, problem = self.reassembler.add(packet, frames[0] if frames else 0, now)
         for (src, dst, _proto, ident), old, why in self.reassembler.evicted:
-            host.trace.emit(ReassemblyFailed(now, host.name, tuple(old.frames), src, dst, ident, why))
+            host.trace.emit(
+                ReassemblyFailed(now, host.name, tuple(old.frames), src, dst, ident, why)
+            )
         if problem:
-            host.trace.emit(ReassemblyFailed(now, host.name, frames, packet.src, packet.dst, packet.ident, problem))
+            host.trace.emit(
+                ReassemblyFailed(
+                    now, host.name, frames, packet.src, packet.dst, packet.ident, problem
+                )
+            )
             return None
         if whole is None:
             if dgram is not None and dgram.timer is None:
@@ -186,7 +328,18 @@ class IPv4Layer:
         assert dgram is not None
         self.stats["reassembled"] += 1
         self._last_frames = tuple(dgram.frames)
-        host.trace.emit(Reassembled(now, host.name, self._last_frames, whole.src, whole.dst, whole.ident, whole.total_length, len(dgram.pieces)))
+        host.trace.emit(
+            Reassembled(
+                now,
+                host.name,
+                self._last_frames,
+                whole.src,
+                whole.dst,
+                whole.ident,
+                whole.total_length,
+                len(dgram.pieces),
+            )
+        )
         return whole
 
     def _reassembly_timeout(self, key: frag.Key) -> None:
@@ -196,10 +349,26 @@ class IPv4Layer:
             return
         src, dst, _proto, ident = key
         frames = tuple(dgram.frames)
-        host.trace.emit(ReassemblyFailed(host.clock.now(), host.name, frames, src, dst, ident, f"timed out after {frag.TIMEOUT:.0f} s with fragments missing"))
+        host.trace.emit(
+            ReassemblyFailed(
+                host.clock.now(),
+                host.name,
+                frames,
+                src,
+                dst,
+                ident,
+                f"timed out after {frag.TIMEOUT:.0f} s with fragments missing",
+            )
+        )
         if dgram.header is not None:
             # RFC 792: time exceeded (reassembly) goes out only when the first fragment came.
-            host.icmp.send_error(dgram.header, icmp_codes.TIME_EXCEEDED, icmp_codes.REASSEMBLY_EXCEEDED, "fragment reassembly time exceeded", frames)
+            host.icmp.send_error(
+                dgram.header,
+                icmp_codes.TIME_EXCEEDED,
+                icmp_codes.REASSEMBLY_EXCEEDED,
+                "fragment reassembly time exceeded",
+                frames,
+            )
 
     # --- forwarding ------------------------------------------------------------------------
 
@@ -208,18 +377,60 @@ class IPv4Layer:
         frames = (frame_id,)
         if packet.ttl <= 1:
             self.stats["dropped"] += 1
-            host.trace.emit(PacketDropped(host.clock.now(), host.name, frames, str(packet.src), str(packet.dst), f"TTL {packet.ttl} would reach 0"))
-            host.icmp.send_error(packet, icmp_codes.TIME_EXCEEDED, icmp_codes.TTL_EXCEEDED, "TTL exceeded in transit", frames)
+            host.trace.emit(
+                PacketDropped(
+                    host.clock.now(),
+                    host.name,
+                    frames,
+                    str(packet.src),
+                    str(packet.dst),
+                    f"TTL {packet.ttl} would reach 0",
+                )
+            )
+            host.icmp.send_error(
+                packet,
+                icmp_codes.TIME_EXCEEDED,
+                icmp_codes.TTL_EXCEEDED,
+                "TTL exceeded in transit",
+                frames,
+            )
             return
         decision = self.decide(packet.dst, frames)
         if decision.route is None or decision.next_hop is None:
             self.stats["dropped"] += 1
-            host.trace.emit(PacketDropped(host.clock.now(), host.name, frames, str(packet.src), str(packet.dst), "no route to the network"))
-            host.icmp.send_error(packet, icmp_codes.DEST_UNREACHABLE, icmp_codes.NET_UNREACHABLE, "network unreachable", frames)
+            host.trace.emit(
+                PacketDropped(
+                    host.clock.now(),
+                    host.name,
+                    frames,
+                    str(packet.src),
+                    str(packet.dst),
+                    "no route to the network",
+                )
+            )
+            host.icmp.send_error(
+                packet,
+                icmp_codes.DEST_UNREACHABLE,
+                icmp_codes.NET_UNREACHABLE,
+                "network unreachable",
+                frames,
+            )
             return
         out = host.interfaces[decision.route.interface]
         self.stats["forwarded"] += 1
-        host.trace.emit(Forwarded(host.clock.now(), host.name, frames, packet.src, packet.dst, packet.ttl, in_iface.name, out.name, str(decision.next_hop)))
+        host.trace.emit(
+            Forwarded(
+                host.clock.now(),
+                host.name,
+                frames,
+                packet.src,
+                packet.dst,
+                packet.ttl,
+                in_iface.name,
+                out.name,
+                str(decision.next_hop),
+            )
+        )
         self.output(packet.with_ttl(packet.ttl - 1), out, decision.next_hop, frames)
 
     def host_unreachable(self, packet_bytes: bytes, frames: tuple[int, ...]) -> None:
@@ -232,9 +443,17 @@ class IPv4Layer:
         if packet.offset_bytes:
             return
         if packet.src in host.addresses:
-            host.icmp.notify_local_error(packet, icmp_codes.DEST_UNREACHABLE, icmp_codes.HOST_UNREACHABLE)
+            host.icmp.notify_local_error(
+                packet, icmp_codes.DEST_UNREACHABLE, icmp_codes.HOST_UNREACHABLE
+            )
         else:
-            host.icmp.send_error(packet, icmp_codes.DEST_UNREACHABLE, icmp_codes.HOST_UNREACHABLE, "host unreachable (no ARP reply)", frames)
+            host.icmp.send_error(
+                packet,
+                icmp_codes.DEST_UNREACHABLE,
+                icmp_codes.HOST_UNREACHABLE,
+                "host unreachable (no ARP reply)",
+                frames,
+            )
 
 
 __all__ = ["IPv4Layer", "PROTO_ICMP"]

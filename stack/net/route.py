@@ -47,14 +47,26 @@ class RouteTable:
         self.version = 0  # bumped on every change, so cached decisions can tell they are stale
 
     def add(self, route: Route) -> None:
-        self.routes = [r for r in self.routes if not (r.network == route.network and r.origin == route.origin and r.interface == route.interface)]
+        self.routes = [
+            r
+            for r in self.routes
+            if not (
+                r.network == route.network
+                and r.origin == route.origin
+                and r.interface == route.interface
+            )
+        ]
         self.routes.append(route)
         self.version += 1
 
     def remove_where(self, *, interface: str | None = None, origin: str | None = None) -> None:
         self.routes = [
-            r for r in self.routes
-            if not ((interface is None or r.interface == interface) and (origin is None or r.origin == origin))
+            r
+            for r in self.routes
+            if not (
+                (interface is None or r.interface == interface)
+                and (origin is None or r.origin == origin)
+            )
         ]
         self.version += 1
 
@@ -73,7 +85,10 @@ class RouteTable:
         return None
 
     def sorted(self) -> list[Route]:
-        return sorted(self.routes, key=lambda r: (-r.network.prefixlen, r.metric, int(r.network.network_address)))
+        return sorted(
+            self.routes,
+            key=lambda r: (-r.network.prefixlen, r.metric, int(r.network.network_address)),
+        )
 
     def lookup(self, dst: IPv4Address) -> Route | None:
         best: Route | None = None
@@ -81,7 +96,10 @@ class RouteTable:
         for route in self.routes:
             net = route.network
             if value & int(net.netmask) == int(net.network_address):
-                if best is None or (net.prefixlen, -route.metric) > (best.network.prefixlen, -best.metric):
+                if best is None or (net.prefixlen, -route.metric) > (
+                    best.network.prefixlen,
+                    -best.metric,
+                ):
                     best = route
         return best
 
@@ -107,7 +125,9 @@ class RouteTable:
                     steps.append("no longer prefix matches: default route 0.0.0.0/0")
                     break
                 hit = masked == candidate.network.network_address
-                mark = f"= {candidate.network} ✓" if hit else f"≠ {candidate.network.network_address}"
+                mark = (
+                    f"= {candidate.network} ✓" if hit else f"≠ {candidate.network.network_address}"
+                )
                 steps.append(f"{dst} AND {candidate.network.netmask} = {masked} {mark}")
                 if hit:
                     break

@@ -38,7 +38,11 @@ def _kind(layer: Layer) -> str:
     if op == 1 and sender == b"\0\0\0\0":
         return "ARP Probe"
     if sender == target and op in (1, 2):
-        return "ARP Announcement" if op == 1 and layer.bytes_at(18, 6) == b"\0" * 6 else "Gratuitous ARP"
+        return (
+            "ARP Announcement"
+            if op == 1 and layer.bytes_at(18, 6) == b"\0" * 6
+            else "Gratuitous ARP"
+        )
     return OPCODES.get(op, f"opcode {op}")
 
 
@@ -67,6 +71,13 @@ def _info(layer: Layer) -> str:
 
 
 PROTOCOL = Protocol(
-    "arp", "Address Resolution Protocol", "ARP", fields=FIELDS,
-    walk=_walk, info=_info, summary=_summary, binds=(("ethertype", 0x0806),), colour="arp",
+    "arp",
+    "Address Resolution Protocol",
+    "ARP",
+    fields=FIELDS,
+    walk=_walk,
+    info=_info,
+    summary=_summary,
+    binds=(("ethertype", 0x0806),),
+    colour="arp",
 )

@@ -28,4 +28,6 @@ def _summary(layer: Layer) -> str:
     return f" ({layer.end - layer.start} bytes)"
 
 
-PROTOCOL = Protocol("data", "Data", "Data", fields=(DATA, LEN), walk=_walk, items=_items, summary=_summary)
+PROTOCOL = Protocol(
+    "data", "Data", "Data", fields=(DATA, LEN), walk=_walk, items=_items, summary=_summary
+)

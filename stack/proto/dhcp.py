@@ -11,14 +11,24 @@ from stack.wire.mac import MAC as MAC_VALUE
 OP = {1: "Boot Request", 2: "Boot Reply"}
 TYPE = Field("dhcp.type", "Message type", at=0, size=1, enum=OP)
 # also in option 61 (client identifier): read through the items, not straight from the bytes
-HW_TYPE = Field("dhcp.hw.type", "Hardware type", base=HEX, at=1, size=1, enum={1: "Ethernet"}, direct=False)
+HW_TYPE = Field(
+    "dhcp.hw.type", "Hardware type", base=HEX, at=1, size=1, enum={1: "Ethernet"}, direct=False
+)
 HW_LEN = Field("dhcp.hw.len", "Hardware address length", at=2, size=1)
 HOPS = Field("dhcp.hops", "Hops", at=3, size=1)
 ID = Field("dhcp.id", "Transaction ID", base=HEX, at=4, size=4, also=("bootp.id",))
 SECS = Field("dhcp.secs", "Seconds elapsed", at=8, size=2)
 FLAGS = Field("dhcp.flags", "Bootp flags", base=HEX, at=10, size=2)
-BROADCAST = Field("dhcp.flags.bc", "Broadcast flag", BOOL, at=10, size=2, mask=0x8000, sub=True,
-                  enum={0: "Unicast", 1: "Broadcast"})
+BROADCAST = Field(
+    "dhcp.flags.bc",
+    "Broadcast flag",
+    BOOL,
+    at=10,
+    size=2,
+    mask=0x8000,
+    sub=True,
+    enum={0: "Unicast", 1: "Broadcast"},
+)
 CLIENT = Field("dhcp.ip.client", "Client IP address", IPV4, at=12, size=4)
 YOUR = Field("dhcp.ip.your", "Your (client) IP address", IPV4, at=16, size=4)
 SERVER = Field("dhcp.ip.server", "Next server IP address", IPV4, at=20, size=4)
@@ -41,7 +51,9 @@ OPTION_FIELDS = {
     50: Field("dhcp.option.requested_ip_address", "Requested IP Address", IPV4),
     51: Field("dhcp.option.ip_address_lease_time", "IP Address Lease Time", unit=" seconds"),
     54: Field("dhcp.option.dhcp_server_id", "DHCP Server Identifier", IPV4),
-    55: Field("dhcp.option.request_list_item", "Parameter Request List Item", enum=wire.OPTION_NAMES),
+    55: Field(
+        "dhcp.option.request_list_item", "Parameter Request List Item", enum=wire.OPTION_NAMES
+    ),
     57: Field("dhcp.option.dhcp_max_message_size", "Maximum DHCP Message Size"),
     58: Field("dhcp.option.renewal_time_value", "Renewal Time Value", unit=" seconds"),
     59: Field("dhcp.option.rebinding_time_value", "Rebinding Time Value", unit=" seconds"),
@@ -87,7 +99,11 @@ def _items(layer: Layer, out: list) -> None:
             item.value = text
             item.text = f"{f.label}: {text}" if text else f"{f.label} not given"
         elif f is COOKIE:
-            item.text = "Magic cookie: DHCP" if item.value == wire.MAGIC_COOKIE else f"Magic cookie: 0x{item.value:08x}"
+            item.text = (
+                "Magic cookie: DHCP"
+                if item.value == wire.MAGIC_COOKIE
+                else f"Magic cookie: 0x{item.value:08x}"
+            )
     if not out or out[-1].field is not COOKIE or out[-1].value != wire.MAGIC_COOKIE:
         return
     at, end = 240, layer.end - layer.start
@@ -97,11 +113,26 @@ def _items(layer: Layer, out: list) -> None:
             pad_end = at
             while pad_end < end and layer.u8(pad_end) == 0:
                 pad_end += 1
-            layer.add(out, OPT_PADDING, at, pad_end - at, layer.bytes_at(at, pad_end - at), text="Padding: " + "00" * (pad_end - at))
+            layer.add(
+                out,
+                OPT_PADDING,
+                at,
+                pad_end - at,
+                layer.bytes_at(at, pad_end - at),
+                text="Padding: " + "00" * (pad_end - at),
+            )
             at = pad_end
             continue
         if code == 255:
-            layer.add(out, OPTION, at, 1, 255, children=[layer.add([], END, at, 1, 255, text="Option End: 255")], text="Option: (255) End")
+            layer.add(
+                out,
+                OPTION,
+                at,
+                1,
+                255,
+                children=[layer.add([], END, at, 1, 255, text="Option End: 255")],
+                text="Option: (255) End",
+            )
             at += 1
             continue
         if at + 1 >= end:
@@ -114,7 +145,9 @@ def _items(layer: Layer, out: list) -> None:
         if code == 53 and size == 1:
             children.append(layer.add([], MSG_TYPE, at + 2, 1, body[0]))
             label += f" ({wire.MESSAGE_NAMES.get(body[0], 'Unknown')})"
-        elif code == 61 and size == 7 and body[0] == 1:  # RFC 2132 §9.14: type 1 and a MAC, as tshark shows it
+        elif (
+            code == 61 and size == 7 and body[0] == 1
+        ):  # RFC 2132 §9.14: type 1 and a MAC, as tshark shows it
             children.append(layer.add([], HW_TYPE, at + 2, 1, 1))
             children.append(layer.add([], MAC, at + 3, 6, MAC_VALUE.of(bytes(body[1:7]))))
         elif code in OPTION_FIELDS:
@@ -128,8 +161,16 @@ def _items(layer: Layer, out: list) -> None:
                 children.append(layer.add([], f, at + 2, size, body.decode("latin-1")))
             elif code == 55:
                 for i, value in enumerate(body):
-                    children.append(layer.add([], f, at + 2 + i, 1, value,
-                                              text=f"Parameter Request List Item: ({value}) {wire.OPTION_NAMES.get(value, 'Unknown')}"))
+                    children.append(
+                        layer.add(
+                            [],
+                            f,
+                            at + 2 + i,
+                            1,
+                            value,
+                            text=f"Parameter Request List Item: ({value}) {wire.OPTION_NAMES.get(value, 'Unknown')}",
+                        )
+                    )
             elif f.type == "bytes":
                 children.append(layer.add([], f, at + 2, size, bytes(body)))
             else:
@@ -172,9 +213,38 @@ def _walk_and_name(layer: Layer) -> None:
 
 
 PROTOCOL = Protocol(
-    "dhcp", "Dynamic Host Configuration Protocol", "DHCP",
-    fields=(TYPE, HW_TYPE, HW_LEN, HOPS, ID, SECS, FLAGS, CLIENT, YOUR, SERVER, RELAY, MAC, PADDING, SNAME, FILE,
-            COOKIE, BROADCAST, OPTION, OPT_LEN, MSG_TYPE, *OPTION_FIELDS.values(), END, OPT_PADDING),
-    walk=_walk_and_name, items=_items, info=_info, summary=_summary,
-    binds=(("udp.port", 67), ("udp.port", 68)), colour="dhcp",
+    "dhcp",
+    "Dynamic Host Configuration Protocol",
+    "DHCP",
+    fields=(
+        TYPE,
+        HW_TYPE,
+        HW_LEN,
+        HOPS,
+        ID,
+        SECS,
+        FLAGS,
+        CLIENT,
+        YOUR,
+        SERVER,
+        RELAY,
+        MAC,
+        PADDING,
+        SNAME,
+        FILE,
+        COOKIE,
+        BROADCAST,
+        OPTION,
+        OPT_LEN,
+        MSG_TYPE,
+        *OPTION_FIELDS.values(),
+        END,
+        OPT_PADDING,
+    ),
+    walk=_walk_and_name,
+    items=_items,
+    info=_info,
+    summary=_summary,
+    binds=(("udp.port", 67), ("udp.port", 68)),
+    colour="dhcp",
 )

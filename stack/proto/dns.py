@@ -26,15 +26,37 @@ from stack.wire import dns as wire
 from stack.wire.errors import WireError
 
 TYPE_TEXT = {
-    1: "A (Host Address)", 2: "NS (authoritative Name Server)", 5: "CNAME (Canonical NAME for an alias)",
-    6: "SOA (Start Of a zone of Authority)", 12: "PTR (domain name PoinTeR)", 13: "HINFO (host information)",
-    15: "MX (Mail eXchange)", 16: "TXT (Text strings)", 28: "AAAA (IPv6 Address)", 33: "SRV (Server Selection)",
-    41: "OPT", 65: "HTTPS (HTTPS Specific Service Endpoints)", 64: "SVCB (General Purpose Service Endpoints)",
+    1: "A (Host Address)",
+    2: "NS (authoritative Name Server)",
+    5: "CNAME (Canonical NAME for an alias)",
+    6: "SOA (Start Of a zone of Authority)",
+    12: "PTR (domain name PoinTeR)",
+    13: "HINFO (host information)",
+    15: "MX (Mail eXchange)",
+    16: "TXT (Text strings)",
+    28: "AAAA (IPv6 Address)",
+    33: "SRV (Server Selection)",
+    41: "OPT",
+    65: "HTTPS (HTTPS Specific Service Endpoints)",
+    64: "SVCB (General Purpose Service Endpoints)",
     255: "* (A request for all records the server/cache has available)",
 }
 CLASSES = {1: "IN", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
-OPCODES = {0: "Standard query", 1: "Inverse query", 2: "Server status request", 4: "Zone change notification", 5: "Dynamic update"}
-RCODES = {0: "No error", 1: "Format error", 2: "Server failure", 3: "No such name", 4: "Not implemented", 5: "Refused"}
+OPCODES = {
+    0: "Standard query",
+    1: "Inverse query",
+    2: "Server status request",
+    4: "Zone change notification",
+    5: "Dynamic update",
+}
+RCODES = {
+    0: "No error",
+    1: "Format error",
+    2: "Server failure",
+    3: "No such name",
+    4: "Not implemented",
+    5: "Refused",
+}
 
 LENGTH = Field("dns.length", "Length")
 ID = Field("dns.id", "Transaction ID", base=HEX, at=0, size=2)
@@ -42,25 +64,60 @@ FLAGS = Field("dns.flags", "Flags", base=HEX, at=2, size=2)
 _FLAG_BITS = (
     (0x8000, "response", "Response", {0: "Message is a query", 1: "Message is a response"}),
     (0x7800, "opcode", "Opcode", None),
-    (0x0400, "authoritative", "Authoritative", {0: "Server is not an authority for domain", 1: "Server is an authority for domain"}),
+    (
+        0x0400,
+        "authoritative",
+        "Authoritative",
+        {0: "Server is not an authority for domain", 1: "Server is an authority for domain"},
+    ),
     (0x0200, "truncated", "Truncated", {0: "Message is not truncated", 1: "Message is truncated"}),
-    (0x0100, "recdesired", "Recursion desired", {0: "Don't do query recursively", 1: "Do query recursively"}),
-    (0x0080, "recavail", "Recursion available", {0: "Server can't do recursive queries", 1: "Server can do recursive queries"}),
+    (
+        0x0100,
+        "recdesired",
+        "Recursion desired",
+        {0: "Don't do query recursively", 1: "Do query recursively"},
+    ),
+    (
+        0x0080,
+        "recavail",
+        "Recursion available",
+        {0: "Server can't do recursive queries", 1: "Server can do recursive queries"},
+    ),
     (0x0040, "z", "Z", {0: "reserved (0)", 1: "reserved (1)"}),
-    (0x0020, "authenticated", "Answer authenticated", {0: "Answer/authority portion was not authenticated by the server", 1: "Answer/authority portion was authenticated by the server"}),
+    (
+        0x0020,
+        "authenticated",
+        "Answer authenticated",
+        {
+            0: "Answer/authority portion was not authenticated by the server",
+            1: "Answer/authority portion was authenticated by the server",
+        },
+    ),
     (0x0010, "checkdisable", "Non-authenticated data", {0: "Unacceptable", 1: "Acceptable"}),
     (0x000F, "rcode", "Reply code", None),
 )
 _RESPONSE_ONLY = ("authoritative", "recavail", "authenticated", "rcode")  # shown in responses only
 FLAG_FIELDS = {
-    suffix: Field(f"dns.flags.{suffix}", label, UINT_OR_BOOL, at=2, size=2, mask=mask, sub=True, enum=enum,
-                  direct=suffix not in _RESPONSE_ONLY)
+    suffix: Field(
+        f"dns.flags.{suffix}",
+        label,
+        UINT_OR_BOOL,
+        at=2,
+        size=2,
+        mask=mask,
+        sub=True,
+        enum=enum,
+        direct=suffix not in _RESPONSE_ONLY,
+    )
     for mask, suffix, label, enum in _FLAG_BITS
     for UINT_OR_BOOL in (("uint" if suffix in ("opcode", "rcode") else BOOL),)
 }
-FLAG_FIELDS["opcode"] = Field("dns.flags.opcode", "Opcode", at=2, size=2, mask=0x7800, sub=True, enum=OPCODES)
-FLAG_FIELDS["rcode"] = Field("dns.flags.rcode", "Reply code", at=2, size=2, mask=0x000F, sub=True, enum=RCODES,
-                             direct=False)
+FLAG_FIELDS["opcode"] = Field(
+    "dns.flags.opcode", "Opcode", at=2, size=2, mask=0x7800, sub=True, enum=OPCODES
+)
+FLAG_FIELDS["rcode"] = Field(
+    "dns.flags.rcode", "Reply code", at=2, size=2, mask=0x000F, sub=True, enum=RCODES, direct=False
+)
 QUERIES = Field("dns.count.queries", "Questions", at=4, size=2)
 ANSWERS = Field("dns.count.answers", "Answer RRs", at=6, size=2)
 AUTH = Field("dns.count.auth_rr", "Authority RRs", at=8, size=2)
@@ -70,8 +127,16 @@ QRY = Field("dns.qry", "Query", NONE, filterable=False)
 QRY_NAME = Field("dns.qry.name", "Name", STRING)
 QRY_NAME_LEN = Field("dns.qry.name.len", "Name Length", generated=True)
 LABELS = Field("dns.count.labels", "Label Count", generated=True)
-QRY_TYPE = Field("dns.qry.type", "Type", text=lambda v: f"{TYPE_TEXT.get(v, wire.type_name(v))} ({v})")
-QRY_CLASS = Field("dns.qry.class", "Class", base=HEX, size=2, text=lambda v: f"{CLASSES.get(v & 0x7FFF, 'Unknown')} (0x{v:04x})")
+QRY_TYPE = Field(
+    "dns.qry.type", "Type", text=lambda v: f"{TYPE_TEXT.get(v, wire.type_name(v))} ({v})"
+)
+QRY_CLASS = Field(
+    "dns.qry.class",
+    "Class",
+    base=HEX,
+    size=2,
+    text=lambda v: f"{CLASSES.get(v & 0x7FFF, 'Unknown')} (0x{v:04x})",
+)
 RR = Field("dns.resp", "Record", NONE, filterable=False)
 RESP_NAME = Field("dns.resp.name", "Name", STRING)
 RESP_TYPE = Field("dns.resp.type", "Type", text=QRY_TYPE.text)
@@ -93,7 +158,11 @@ MX = Field("dns.mx.mail_exchange", "Mail Exchange", STRING)
 TXT = Field("dns.txt", "TXT", STRING)
 SOA_MNAME = Field("dns.soa.mname", "Primary name server", STRING)
 RDATA = Field("dns.data", "Data", BYTES)
-_SECTIONS = (("Answers", "dns.answers"), ("Authoritative nameservers", "dns.authority"), ("Additional records", "dns.additional"))
+_SECTIONS = (
+    ("Answers", "dns.answers"),
+    ("Authoritative nameservers", "dns.authority"),
+    ("Additional records", "dns.additional"),
+)
 
 
 def _walk(layer: Layer) -> None:
@@ -108,7 +177,11 @@ def _walk(layer: Layer) -> None:
         layer.state["length_at"] = layer.start - 2
     layer.need(12, "dns")
     layer.header_end = layer.end
-    if below is not None and 5355 in below.state.get("ports", ()) and 53 not in below.state["ports"]:
+    if (
+        below is not None
+        and 5355 in below.state.get("ports", ())
+        and 53 not in below.state["ports"]
+    ):
         layer.column = "LLMNR"  # same message format (RFC 4795)
 
 
@@ -123,8 +196,22 @@ def _items(layer: Layer, out: list) -> None:
         if response:
             words += f" response, {RCODES.get(flags & 0xF, f'Unknown ({flags & 0xF})')}"
         flags_item.text = f"Flags: 0x{flags:04x} {words}"
-        shown = ("response", "opcode", "authoritative", "truncated", "recdesired", "recavail", "z", "authenticated",
-                 "checkdisable", "rcode") if response else ("response", "opcode", "truncated", "recdesired", "z", "checkdisable")
+        shown = (
+            (
+                "response",
+                "opcode",
+                "authoritative",
+                "truncated",
+                "recdesired",
+                "recavail",
+                "z",
+                "authenticated",
+                "checkdisable",
+                "rcode",
+            )
+            if response
+            else ("response", "opcode", "truncated", "recdesired", "z", "checkdisable")
+        )
         flags_item.children = [layer.fixed(FLAG_FIELDS[s]) for s in shown]
     message = layer.data[layer.start : layer.end]
     counts = [layer.u16(4), layer.u16(6), layer.u16(8), layer.u16(10)]
@@ -136,8 +223,13 @@ def _items(layer: Layer, out: list) -> None:
                 start = pos
                 name, pos = wire._read_name(message, pos, len(message))
                 if pos + 4 > len(message):
-                    raise WireError("dns", "question", pos, "type and class run past the end of the message")
-                qtype, qclass = int.from_bytes(message[pos : pos + 2], "big"), int.from_bytes(message[pos + 2 : pos + 4], "big")
+                    raise WireError(
+                        "dns", "question", pos, "type and class run past the end of the message"
+                    )
+                qtype, qclass = (
+                    int.from_bytes(message[pos : pos + 2], "big"),
+                    int.from_bytes(message[pos + 2 : pos + 4], "big"),
+                )
                 shown = name or "<Root>"
                 children = [
                     layer.add([], QRY_NAME, start, pos - start, shown, text=f"Name: {shown}"),
@@ -147,8 +239,17 @@ def _items(layer: Layer, out: list) -> None:
                     layer.add([], QRY_CLASS, pos + 2, 2, qclass),
                 ]
                 pos += 4
-                queries.append(layer.add([], QRY, start, pos - start, None, children=children,
-                                         text=f"{shown}: type {wire.type_name(qtype)}, class {CLASSES.get(qclass & 0x7FFF, qclass)}"))
+                queries.append(
+                    layer.add(
+                        [],
+                        QRY,
+                        start,
+                        pos - start,
+                        None,
+                        children=children,
+                        text=f"{shown}: type {wire.type_name(qtype)}, class {CLASSES.get(qclass & 0x7FFF, qclass)}",
+                    )
+                )
             layer.add(out, SECTION, 12, pos - 12, None, children=queries, text="Queries")
         for (title, _name), count in zip(_SECTIONS, counts[1:], strict=True):
             if not count:
@@ -173,20 +274,39 @@ def _record(layer: Layer, message: bytes, pos: int):
     start = pos
     name, pos = wire._read_name(message, pos, len(message))
     if pos + 10 > len(message):
-        raise WireError("dns", "record", pos, "type, class, TTL and length run past the end of the message")
-    rtype, rclass = int.from_bytes(message[pos : pos + 2], "big"), int.from_bytes(message[pos + 2 : pos + 4], "big")
-    ttl, size = int.from_bytes(message[pos + 4 : pos + 8], "big"), int.from_bytes(message[pos + 8 : pos + 10], "big")
+        raise WireError(
+            "dns", "record", pos, "type, class, TTL and length run past the end of the message"
+        )
+    rtype, rclass = (
+        int.from_bytes(message[pos : pos + 2], "big"),
+        int.from_bytes(message[pos + 2 : pos + 4], "big"),
+    )
+    ttl, size = (
+        int.from_bytes(message[pos + 4 : pos + 8], "big"),
+        int.from_bytes(message[pos + 8 : pos + 10], "big"),
+    )
     data_at = pos + 10
     if data_at + size > len(message):
-        raise WireError("dns", "rdlength", pos + 8, f"{size} bytes of data run past the end of the message")
+        raise WireError(
+            "dns", "rdlength", pos + 8, f"{size} bytes of data run past the end of the message"
+        )
     shown = name or "<Root>"
-    children = [layer.add([], RESP_NAME, start, pos - start, shown, text=f"Name: {shown}"), layer.add([], RESP_TYPE, pos, 2, rtype)]
+    children = [
+        layer.add([], RESP_NAME, start, pos - start, shown, text=f"Name: {shown}"),
+        layer.add([], RESP_TYPE, pos, 2, rtype),
+    ]
     if rtype == 41:
-        children += [layer.add([], UDP_SIZE, pos + 2, 2, rclass), layer.add([], EXT_RCODE, pos + 4, 1, ttl >> 24),
-                     layer.add([], EDNS_VERSION, pos + 5, 1, ttl >> 16 & 0xFF), layer.add([], EDNS_Z, pos + 6, 2, ttl & 0xFFFF)]
+        children += [
+            layer.add([], UDP_SIZE, pos + 2, 2, rclass),
+            layer.add([], EXT_RCODE, pos + 4, 1, ttl >> 24),
+            layer.add([], EDNS_VERSION, pos + 5, 1, ttl >> 16 & 0xFF),
+            layer.add([], EDNS_Z, pos + 6, 2, ttl & 0xFFFF),
+        ]
     else:
-        children += [layer.add([], RESP_CLASS, pos + 2, 2, rclass),
-                     layer.add([], RESP_TTL, pos + 4, 4, ttl, text=f"Time to live: {ttl}{_ttl_text(ttl)}")]
+        children += [
+            layer.add([], RESP_CLASS, pos + 2, 2, rclass),
+            layer.add([], RESP_TTL, pos + 4, 4, ttl, text=f"Time to live: {ttl}{_ttl_text(ttl)}"),
+        ]
     children.append(layer.add([], RESP_LEN, pos + 8, 2, size))
     summary = f"{shown}: type {wire.type_name(rtype)}, class {CLASSES.get(rclass & 0x7FFF, rclass)}"
     end = data_at + size
@@ -201,7 +321,9 @@ def _record(layer: Layer, message: bytes, pos: int):
     elif rtype in (2, 5, 12) and size:
         target, _after = wire._read_name(message, data_at, end)
         field = {2: NS, 5: CNAME, 12: PTR}[rtype]
-        children.append(layer.add([], field, data_at, size, target, text=f"{field.label}: {target or '<Root>'}"))
+        children.append(
+            layer.add([], field, data_at, size, target, text=f"{field.label}: {target or '<Root>'}")
+        )
         summary += f", {({2: 'ns', 5: 'cname', 12: 'domain name'})[rtype]} {target or '<Root>'}"
     elif rtype == 15 and size >= 3:
         exchange, _after = wire._read_name(message, data_at + 2, end)
@@ -266,14 +388,64 @@ def _info(layer: Layer) -> str:
     return " ".join(words)
 
 
-_FIELDS = (LENGTH, ID, FLAGS, QUERIES, ANSWERS, AUTH, ADD, *FLAG_FIELDS.values(), SECTION, QRY, QRY_NAME, QRY_NAME_LEN,
-           LABELS, QRY_TYPE, QRY_CLASS, RR, RESP_NAME, RESP_TYPE, RESP_CLASS, RESP_TTL, UDP_SIZE, EXT_RCODE, EDNS_VERSION, EDNS_Z, RESP_LEN, A, AAAA, CNAME,
-           NS, PTR, MX_PREF, MX, TXT, SOA_MNAME, RDATA)
+_FIELDS = (
+    LENGTH,
+    ID,
+    FLAGS,
+    QUERIES,
+    ANSWERS,
+    AUTH,
+    ADD,
+    *FLAG_FIELDS.values(),
+    SECTION,
+    QRY,
+    QRY_NAME,
+    QRY_NAME_LEN,
+    LABELS,
+    QRY_TYPE,
+    QRY_CLASS,
+    RR,
+    RESP_NAME,
+    RESP_TYPE,
+    RESP_CLASS,
+    RESP_TTL,
+    UDP_SIZE,
+    EXT_RCODE,
+    EDNS_VERSION,
+    EDNS_Z,
+    RESP_LEN,
+    A,
+    AAAA,
+    CNAME,
+    NS,
+    PTR,
+    MX_PREF,
+    MX,
+    TXT,
+    SOA_MNAME,
+    RDATA,
+)
 PROTOCOL = Protocol(
-    "dns", "Domain Name System", "DNS", fields=_FIELDS, walk=_walk, items=_items, info=_info, summary=_summary,
-    binds=(("udp.port", 53), ("tcp.port", 53), ("udp.port", 5355)), colour="dns",
+    "dns",
+    "Domain Name System",
+    "DNS",
+    fields=_FIELDS,
+    walk=_walk,
+    items=_items,
+    info=_info,
+    summary=_summary,
+    binds=(("udp.port", 53), ("tcp.port", 53), ("udp.port", 5355)),
+    colour="dns",
 )
 MDNS = Protocol(
-    "mdns", "Multicast Domain Name System", "MDNS", fields=_FIELDS, walk=_walk, items=_items, info=_info,
-    summary=_summary, binds=(("udp.port", 5353),), colour="dns",
+    "mdns",
+    "Multicast Domain Name System",
+    "MDNS",
+    fields=_FIELDS,
+    walk=_walk,
+    items=_items,
+    info=_info,
+    summary=_summary,
+    binds=(("udp.port", 5353),),
+    colour="dns",
 )

@@ -32,9 +32,29 @@ INTERFACE = Field("frame.interface_name", "Interface name", STRING)
 ORIGIN = Field("frame.origin", "Sent by", STRING)
 COMMENT = Field("frame.comment", "Comment", STRING)
 PROTOCOLS = Field("frame.protocols", "Protocols in frame", STRING)
-LINK_TYPE = Field("frame.encap_type", "Encapsulation type", enum={1: "Ethernet", 113: "Linux cooked-mode capture v1", 276: "Linux cooked-mode capture v2"})
+LINK_TYPE = Field(
+    "frame.encap_type",
+    "Encapsulation type",
+    enum={1: "Ethernet", 113: "Linux cooked-mode capture v1", 276: "Linux cooked-mode capture v2"},
+)
 TRUNCATED = Field("frame.truncated", "Packet size limited during capture", NONE)
-FRAME = Protocol("frame", "Frame", "Frame", fields=(NUMBER, LEN, CAP_LEN, TIME, INTERFACE, ORIGIN, COMMENT, PROTOCOLS, LINK_TYPE, TRUNCATED))
+FRAME = Protocol(
+    "frame",
+    "Frame",
+    "Frame",
+    fields=(
+        NUMBER,
+        LEN,
+        CAP_LEN,
+        TIME,
+        INTERFACE,
+        ORIGIN,
+        COMMENT,
+        PROTOCOLS,
+        LINK_TYPE,
+        TRUNCATED,
+    ),
+)
 registry.EXTRA = (FRAME,)
 
 _IPV6_EXTENSIONS = {0: "ipv6.hopopts", 43: "ipv6.routing", 44: "ipv6.fraghdr", 60: "ipv6.dstopts"}
@@ -44,12 +64,33 @@ SPECIAL_PROTOCOLS = ("frame", "malformed", "_ws.malformed", "_ws.expert")
 class Frame:
     """A frame's layers and what they hold; see the module docstring."""
 
-    __slots__ = ("data", "link_type", "layers", "number", "time", "wire_length", "comments", "segment",
-                 "origin", "_meta", "_all")
+    __slots__ = (
+        "data",
+        "link_type",
+        "layers",
+        "number",
+        "time",
+        "wire_length",
+        "comments",
+        "segment",
+        "origin",
+        "_meta",
+        "_all",
+    )
 
-    def __init__(self, data: bytes, link_type: int = 1, *, number: int = 0, time: float = 0.0,
-                 wire_length: int | None = None, comments: tuple[str, ...] = (), segment: str = "",
-                 origin: str = "", bound: tuple | None = None) -> None:
+    def __init__(
+        self,
+        data: bytes,
+        link_type: int = 1,
+        *,
+        number: int = 0,
+        time: float = 0.0,
+        wire_length: int | None = None,
+        comments: tuple[str, ...] = (),
+        segment: str = "",
+        origin: str = "",
+        bound: tuple | None = None,
+    ) -> None:
         self.data = data = bytes(data)
         self.link_type = link_type
         self.number = number
@@ -67,7 +108,9 @@ class Frame:
 
     # --- the chain ----------------------------------------------------------------------
 
-    def _walk(self, key, start: int, end: int, into: list[Layer], protocol: Protocol | None = None) -> None:
+    def _walk(
+        self, key, start: int, end: int, into: list[Layer], protocol: Protocol | None = None
+    ) -> None:
         data = self.data
         protocol = protocol or registry.lookup(key, data, start, end)
         if protocol is None:
@@ -207,7 +250,11 @@ class Frame:
                 continue
             names.append(name)
             if name == "ipv6":
-                names.extend(_IPV6_EXTENSIONS[nh] for nh, _at, _size in layer.state.get("exts", ()) if nh in _IPV6_EXTENSIONS)
+                names.extend(
+                    _IPV6_EXTENSIONS[nh]
+                    for nh, _at, _size in layer.state.get("exts", ())
+                    if nh in _IPV6_EXTENSIONS
+                )
             previous = name
         return names
 
@@ -230,18 +277,43 @@ class Frame:
             for c in self.comments:
                 layer.add(items, COMMENT, 0, 0, c, text=f"Comment: {c}")
             if self.segment:
-                layer.add(items, INTERFACE, 0, 0, self.segment, text=f"Interface name: {self.segment}")
+                layer.add(
+                    items, INTERFACE, 0, 0, self.segment, text=f"Interface name: {self.segment}"
+                )
             if self.link_type != 1:
                 layer.add(items, LINK_TYPE, 0, 0, self.link_type)
             layer.add(items, NUMBER, 0, 0, self.number)
             layer.add(items, TIME, 0, 0, self.time, text=f"Time: {self.time:.6f} s")
-            layer.add(items, LEN, 0, 0, self.wire_length, text=f"Frame Length: {self.wire_length} bytes ({self.wire_length * 8} bits)")
-            layer.add(items, CAP_LEN, 0, 0, size, text=f"Capture Length: {size} bytes ({size * 8} bits)")
+            layer.add(
+                items,
+                LEN,
+                0,
+                0,
+                self.wire_length,
+                text=f"Frame Length: {self.wire_length} bytes ({self.wire_length * 8} bits)",
+            )
+            layer.add(
+                items, CAP_LEN, 0, 0, size, text=f"Capture Length: {size} bytes ({size * 8} bits)"
+            )
             if self.wire_length > size:
-                layer.add(items, TRUNCATED, 0, 0, None, text=f"[Packet size limited during capture: {self.wire_length - size} bytes not kept]")
+                layer.add(
+                    items,
+                    TRUNCATED,
+                    0,
+                    0,
+                    None,
+                    text=f"[Packet size limited during capture: {self.wire_length - size} bytes not kept]",
+                )
             if self.origin:
                 layer.add(items, ORIGIN, 0, 0, self.origin, text=f"Sent by: {self.origin}")
-            layer.add(items, PROTOCOLS, 0, 0, self.protocols(), text=f"[Protocols in frame: {self.protocols()}]")
+            layer.add(
+                items,
+                PROTOCOLS,
+                0,
+                0,
+                self.protocols(),
+                text=f"[Protocols in frame: {self.protocols()}]",
+            )
             self._meta = layer
         return self._meta
 
@@ -267,18 +339,33 @@ class Frame:
                 column = layer.column or layer.protocol.short
                 if stop.kind == "truncated":
                     info = _info_below(layers, layer)
-                    return Row(column, source, destination, f"{info} [Packet size limited during capture]".strip(),
-                               layer.state.get("colour", layer.protocol.colour))
-                return Row(column, source, destination,
-                           f"[Malformed Packet: {column} {stop.field} at frame byte {stop.at}: {stop.problem}]", "malformed")
+                    return Row(
+                        column,
+                        source,
+                        destination,
+                        f"{info} [Packet size limited during capture]".strip(),
+                        layer.state.get("colour", layer.protocol.colour),
+                    )
+                return Row(
+                    column,
+                    source,
+                    destination,
+                    f"[Malformed Packet: {column} {stop.field} at frame byte {stop.at}: {stop.problem}]",
+                    "malformed",
+                )
         top = layers[-1] if layers else None
         if top is None:
             return Row("Frame", source, destination, "", "other")
         cut = next((layer for layer in layers if layer.state.get("payload_cut")), None)
         if cut is not None:
             top = cut
-            return Row(top.column or top.protocol.short, source, destination,
-                       _safe_info(top) + "[Packet size limited during capture]", top.state.get("colour", top.protocol.colour))
+            return Row(
+                top.column or top.protocol.short,
+                source,
+                destination,
+                _safe_info(top) + "[Packet size limited during capture]",
+                top.state.get("colour", top.protocol.colour),
+            )
         if top.protocol is DATA:
             column = registry.column_for(top.state.get("key"))
             below = layers[-2] if len(layers) > 1 else None
@@ -286,7 +373,11 @@ class Frame:
                 top = below
             else:
                 info = _safe_info(below) if below is not None else ""
-                if below is not None and top.state.get("key", ("",))[0] == "ip.proto" and "protocol" in info:
+                if (
+                    below is not None
+                    and top.state.get("key", ("",))[0] == "ip.proto"
+                    and "protocol" in info
+                ):
                     info += ", not declared (scapy shows it in the tree)"
                 return Row(column or "Data", source, destination, info, "other")
         kind = top.state.get("colour", top.protocol.colour)
@@ -339,9 +430,14 @@ def dissect_frame(data: bytes, link_type: int = 1, **meta) -> Frame:
 def dissect_record(record) -> Frame:
     """`dissect_frame` for a FrameRecord-like object (see the module docstring)."""
     return Frame(
-        record.data, getattr(record, "link_type", 1), number=record.id, time=record.time,
-        wire_length=getattr(record, "wire_length", None), comments=tuple(getattr(record, "comments", ()) or ()),
-        segment=getattr(record, "segment", "") or "", origin=getattr(record, "origin", "") or "",
+        record.data,
+        getattr(record, "link_type", 1),
+        number=record.id,
+        time=record.time,
+        wire_length=getattr(record, "wire_length", None),
+        comments=tuple(getattr(record, "comments", ()) or ()),
+        segment=getattr(record, "segment", "") or "",
+        origin=getattr(record, "origin", "") or "",
     )
 
 

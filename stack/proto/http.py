@@ -88,19 +88,29 @@ def _items(layer: Layer, out: list) -> None:
             if request and len(parts) >= 2:  # a cut line still has its method and URI
                 method, uri, version = (*parts, "")[:3]
                 version_at = min(pos + len(method) + len(uri) + 2, size - len(version))
-                children = [layer.add([], METHOD, pos, len(method), method),
-                            layer.add([], URI, pos + len(method) + 1, len(uri), uri),
-                            layer.add([], REQ_VERSION, version_at, len(version), version)]
+                children = [
+                    layer.add([], METHOD, pos, len(method), method),
+                    layer.add([], URI, pos + len(method) + 1, len(uri), uri),
+                    layer.add([], REQ_VERSION, version_at, len(version), version),
+                ]
             elif not request and len(parts) >= 2:
                 version, code = parts[0], parts[1]
                 phrase = parts[2] if len(parts) > 2 else ""
                 phrase_at = min(pos + len(version) + len(code) + 2, size - len(phrase))
                 code_value = int(code) if code.isdigit() else 0
-                children = [layer.add([], RESP_VERSION, pos, len(version), version),
-                            layer.add([], CODE, pos + len(version) + 1, len(code), code_value),
-                            layer.add([], CODE_DESC, pos + len(version) + 1, len(code), wire.REASONS.get(code_value, phrase),
-                                      text=f"[Status Code Description: {wire.REASONS.get(code_value, phrase)}]"),
-                            layer.add([], PHRASE, phrase_at, len(phrase), phrase)]
+                children = [
+                    layer.add([], RESP_VERSION, pos, len(version), version),
+                    layer.add([], CODE, pos + len(version) + 1, len(code), code_value),
+                    layer.add(
+                        [],
+                        CODE_DESC,
+                        pos + len(version) + 1,
+                        len(code),
+                        wire.REASONS.get(code_value, phrase),
+                        text=f"[Status Code Description: {wire.REASONS.get(code_value, phrase)}]",
+                    ),
+                    layer.add([], PHRASE, phrase_at, len(phrase), phrase),
+                ]
             layer.add(out, LINE, pos, size, None, children=children, text=f"{line}\\r\\n")
             continue
         if not line:
@@ -110,12 +120,19 @@ def _items(layer: Layer, out: list) -> None:
         value = value.strip()
         field = HEADERS.get(name.lower(), OTHER)
         line_field = REQUEST_LINE if request else RESPONSE_LINE
-        children = [layer.add([], line_field, pos, size, line + "\r\n", text=f"[{line_field.label}: {line}]")]
+        children = [
+            layer.add(
+                [], line_field, pos, size, line + "\r\n", text=f"[{line_field.label}: {line}]"
+            )
+        ]
         item = layer.add(out, field, pos, size, value, children=children, text=f"{line}\\r\\n")
         if field is HEADERS["content-length"] and value.isdigit():
             declared = int(value)
-            item.children.append(layer.add([], CONTENT_LENGTH, pos, size, declared,
-                                           text=f"[Content length: {declared}]"))
+            item.children.append(
+                layer.add(
+                    [], CONTENT_LENGTH, pos, size, declared, text=f"[Content length: {declared}]"
+                )
+            )
     head = layer.state["head"]
     total = layer.end - layer.start
     if head is None:
@@ -123,9 +140,18 @@ def _items(layer: Layer, out: list) -> None:
         return
     body = total - head
     if body > 0:
-        layer.add(out, FILE_DATA, head, body, layer.bytes_at(head, body), text=f"File Data: {body} bytes")
+        layer.add(
+            out, FILE_DATA, head, body, layer.bytes_at(head, body), text=f"File Data: {body} bytes"
+        )
     if declared is not None and declared > body:
-        layer.add(out, PARTIAL, head, 0, None, text=f"[Partial message: {body} of {declared} body bytes in this segment]")
+        layer.add(
+            out,
+            PARTIAL,
+            head,
+            0,
+            None,
+            text=f"[Partial message: {body} of {declared} body bytes in this segment]",
+        )
 
 
 def _hidden(layer: Layer, field: Field):
@@ -159,9 +185,32 @@ def _info(layer: Layer) -> str:
 
 
 PROTOCOL = Protocol(
-    "http", "Hypertext Transfer Protocol", "HTTP",
-    fields=(REQUEST, RESPONSE, LINE, METHOD, URI, REQ_VERSION, RESP_VERSION, CODE, CODE_DESC, PHRASE, REQUEST_LINE,
-            RESPONSE_LINE, *HEADERS.values(), OTHER, CONTENT_LENGTH, FILE_DATA, PARTIAL),
-    walk=_walk, items=_items, info=_info, heuristic=_looks,
-    binds=tuple(("tcp.port", port) for port in TCP_PORTS), colour="http",
+    "http",
+    "Hypertext Transfer Protocol",
+    "HTTP",
+    fields=(
+        REQUEST,
+        RESPONSE,
+        LINE,
+        METHOD,
+        URI,
+        REQ_VERSION,
+        RESP_VERSION,
+        CODE,
+        CODE_DESC,
+        PHRASE,
+        REQUEST_LINE,
+        RESPONSE_LINE,
+        *HEADERS.values(),
+        OTHER,
+        CONTENT_LENGTH,
+        FILE_DATA,
+        PARTIAL,
+    ),
+    walk=_walk,
+    items=_items,
+    info=_info,
+    heuristic=_looks,
+    binds=tuple(("tcp.port", port) for port in TCP_PORTS),
+    colour="http",
 )

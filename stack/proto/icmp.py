@@ -13,18 +13,38 @@ from stack.proto.model import HEX, Field, Layer, Protocol
 from stack.wire.checksum import internet_checksum
 
 TYPES = {
-    0: "Echo (ping) reply", 3: "Destination unreachable", 4: "Source quench (flow control)", 5: "Redirect",
-    8: "Echo (ping) request", 9: "Router advertisement", 10: "Router solicitation", 11: "Time-to-live exceeded",
-    12: "Parameter problem", 13: "Timestamp request", 14: "Timestamp reply",
+    0: "Echo (ping) reply",
+    3: "Destination unreachable",
+    4: "Source quench (flow control)",
+    5: "Redirect",
+    8: "Echo (ping) request",
+    9: "Router advertisement",
+    10: "Router solicitation",
+    11: "Time-to-live exceeded",
+    12: "Parameter problem",
+    13: "Timestamp request",
+    14: "Timestamp reply",
 }
 UNREACHABLE = {
-    0: "Network unreachable", 1: "Host unreachable", 2: "Protocol unreachable", 3: "Port unreachable",
-    4: "Fragmentation needed", 5: "Source route failed", 6: "Destination network unknown",
-    7: "Destination host unknown", 9: "Network administratively prohibited",
-    10: "Host administratively prohibited", 13: "Communication administratively filtered",
+    0: "Network unreachable",
+    1: "Host unreachable",
+    2: "Protocol unreachable",
+    3: "Port unreachable",
+    4: "Fragmentation needed",
+    5: "Source route failed",
+    6: "Destination network unknown",
+    7: "Destination host unknown",
+    9: "Network administratively prohibited",
+    10: "Host administratively prohibited",
+    13: "Communication administratively filtered",
 }
 EXCEEDED = {0: "Time to live exceeded in transit", 1: "Fragment reassembly time exceeded"}
-REDIRECT = {0: "Redirect for network", 1: "Redirect for host", 2: "Redirect for TOS and network", 3: "Redirect for TOS and host"}
+REDIRECT = {
+    0: "Redirect for network",
+    1: "Redirect for host",
+    2: "Redirect for TOS and network",
+    3: "Redirect for TOS and host",
+}
 CODES = {3: UNREACHABLE, 11: EXCEEDED, 5: REDIRECT}
 ERRORS = (3, 4, 5, 11, 12)
 
@@ -32,9 +52,25 @@ TYPE = Field("icmp.type", "Type", at=0, size=1, text=lambda v: f"{v} ({TYPES.get
 CODE = Field("icmp.code", "Code", at=1, size=1)
 CHECKSUM = Field("icmp.checksum", "Checksum", base=HEX, at=2, size=2)
 STATUS = Field("icmp.checksum.status", "Checksum Status", enum=transport.STATUS, generated=True)
-IDENT = Field("icmp.ident", "Identifier (BE)", at=4, size=2, text=lambda v: f"{v} (0x{v:04x})", sub=True, direct=False)
+IDENT = Field(
+    "icmp.ident",
+    "Identifier (BE)",
+    at=4,
+    size=2,
+    text=lambda v: f"{v} (0x{v:04x})",
+    sub=True,
+    direct=False,
+)
 IDENT_LE = Field("icmp.ident_le", "Identifier (LE)", text=lambda v: f"{v} (0x{v:04x})")
-SEQ = Field("icmp.seq", "Sequence Number (BE)", at=6, size=2, text=lambda v: f"{v} (0x{v:04x})", sub=True, direct=False)
+SEQ = Field(
+    "icmp.seq",
+    "Sequence Number (BE)",
+    at=6,
+    size=2,
+    text=lambda v: f"{v} (0x{v:04x})",
+    sub=True,
+    direct=False,
+)
 SEQ_LE = Field("icmp.seq_le", "Sequence Number (LE)", text=lambda v: f"{v} (0x{v:04x})")
 UNUSED = Field("icmp.unused", "Unused", "bytes")
 MTU = Field("icmp.mtu", "MTU of next hop")
@@ -65,7 +101,9 @@ def _items(layer: Layer, out: list) -> None:
         if item.field is CHECKSUM:
             segment = bytearray(layer.data[layer.start : layer.end])
             segment[2:4] = b"\0\0"
-            expected = None if layer.frame.truncated_at(layer.end) else internet_checksum(bytes(segment))
+            expected = (
+                None if layer.frame.truncated_at(layer.end) else internet_checksum(bytes(segment))
+            )
             value = item.value
             if expected is None:
                 item.text = f"Checksum: 0x{value:04x} [unverified: the frame does not hold the whole message]"
@@ -109,7 +147,9 @@ def _ipv4(layer: Layer, at: int):
 
 def _ttl(layer: Layer) -> str:
     ip = transport.carrier(layer)
-    return f", ttl={layer.data[ip.start + 8]}" if ip is not None and ip.protocol.name == "ip" else ""
+    return (
+        f", ttl={layer.data[ip.start + 8]}" if ip is not None and ip.protocol.name == "ip" else ""
+    )
 
 
 def _info(layer: Layer) -> str:
@@ -127,7 +167,27 @@ def _info(layer: Layer) -> str:
 
 
 PROTOCOL = Protocol(
-    "icmp", "Internet Control Message Protocol", "ICMP",
-    fields=(TYPE, CODE, CHECKSUM, IDENT, SEQ, STATUS, IDENT_LE, SEQ_LE, UNUSED, MTU, GATEWAY, POINTER),
-    walk=_walk, items=_items, info=_info, binds=(("ip.proto", 1),), colour="icmp", checksum=_checksum_status,
+    "icmp",
+    "Internet Control Message Protocol",
+    "ICMP",
+    fields=(
+        TYPE,
+        CODE,
+        CHECKSUM,
+        IDENT,
+        SEQ,
+        STATUS,
+        IDENT_LE,
+        SEQ_LE,
+        UNUSED,
+        MTU,
+        GATEWAY,
+        POINTER,
+    ),
+    walk=_walk,
+    items=_items,
+    info=_info,
+    binds=(("ip.proto", 1),),
+    colour="icmp",
+    checksum=_checksum_status,
 )

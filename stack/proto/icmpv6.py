@@ -10,16 +10,36 @@ from stack.proto import transport
 from stack.proto.model import BOOL, ETHER, HEX, IPV6, Field, Layer, Protocol
 
 TYPES = {
-    1: "Destination Unreachable", 2: "Packet Too Big", 3: "Time Exceeded", 4: "Parameter Problem",
-    128: "Echo (ping) request", 129: "Echo (ping) reply", 130: "Multicast Listener Query",
-    131: "Multicast Listener Report", 132: "Multicast Listener Done", 133: "Router Solicitation",
-    134: "Router Advertisement", 135: "Neighbor Solicitation", 136: "Neighbor Advertisement",
-    137: "Redirect", 143: "Multicast Listener Report Message v2",
+    1: "Destination Unreachable",
+    2: "Packet Too Big",
+    3: "Time Exceeded",
+    4: "Parameter Problem",
+    128: "Echo (ping) request",
+    129: "Echo (ping) reply",
+    130: "Multicast Listener Query",
+    131: "Multicast Listener Report",
+    132: "Multicast Listener Done",
+    133: "Router Solicitation",
+    134: "Router Advertisement",
+    135: "Neighbor Solicitation",
+    136: "Neighbor Advertisement",
+    137: "Redirect",
+    143: "Multicast Listener Report Message v2",
 }
-UNREACHABLE = {0: "no route to destination", 1: "communication with destination administratively prohibited",
-               3: "Address unreachable", 4: "Port unreachable"}
-OPTIONS = {1: "Source link-layer address", 2: "Target link-layer address", 3: "Prefix information",
-           4: "Redirected header", 5: "MTU", 25: "Recursive DNS Server"}
+UNREACHABLE = {
+    0: "no route to destination",
+    1: "communication with destination administratively prohibited",
+    3: "Address unreachable",
+    4: "Port unreachable",
+}
+OPTIONS = {
+    1: "Source link-layer address",
+    2: "Target link-layer address",
+    3: "Prefix information",
+    4: "Redirected header",
+    5: "MTU",
+    25: "Recursive DNS Server",
+}
 
 TYPE = Field("icmpv6.type", "Type", at=0, size=1, enum=TYPES)
 CODE = Field("icmpv6.code", "Code", at=1, size=1)
@@ -47,8 +67,14 @@ MLD_ADDR = Field("icmpv6.mld.multicast_address", "Multicast Address", IPV6)
 MLDR_COUNT = Field("icmpv6.mldr.nb_mcast_records", "Number of Multicast Address Records")
 MLDR_ADDR = Field("icmpv6.mldr.mar.multicast_address", "Multicast Address", IPV6)
 MLDR_RECORD = Field("icmpv6.mldr.mar", "Multicast Address Record", "none")
-_RECORD_TYPES = {1: "Mode is include", 2: "Mode is exclude", 3: "Changed to include", 4: "Changed to exclude",
-                 5: "Allow new sources", 6: "Block old sources"}
+_RECORD_TYPES = {
+    1: "Mode is include",
+    2: "Mode is exclude",
+    3: "Changed to include",
+    4: "Changed to exclude",
+    5: "Allow new sources",
+    6: "Block old sources",
+}
 OPT = Field("icmpv6.opt", "ICMPv6 Option", "none")
 OPT_TYPE = Field("icmpv6.opt.type", "Type", enum=OPTIONS)
 OPT_LEN = Field("icmpv6.opt.length", "Length", text=lambda v: f"{v} ({v * 8} bytes)")
@@ -113,9 +139,23 @@ def _items(layer: Layer, out: list) -> None:
         at = 24
     elif kind == 136:
         word = layer.u32(4)
-        names = [n for bit, n in ((1 << 31, "Router"), (1 << 30, "Solicited"), (1 << 29, "Override")) if word & bit]
-        children = [layer.add([], f, 4, 4, bool(word & f.mask), raw=word) for f in (NA_R, NA_S, NA_O)]
-        layer.add(out, NA_FLAGS, 4, 4, word, children=children, text=f"Flags: 0x{word:08x}, {', '.join(names) or 'none'}")
+        names = [
+            n
+            for bit, n in ((1 << 31, "Router"), (1 << 30, "Solicited"), (1 << 29, "Override"))
+            if word & bit
+        ]
+        children = [
+            layer.add([], f, 4, 4, bool(word & f.mask), raw=word) for f in (NA_R, NA_S, NA_O)
+        ]
+        layer.add(
+            out,
+            NA_FLAGS,
+            4,
+            4,
+            word,
+            children=children,
+            text=f"Flags: 0x{word:08x}, {', '.join(names) or 'none'}",
+        )
         layer.add(out, NA_TARGET, 8, 16, _addr(layer, 8))
         at = 24
     elif kind == 137:
@@ -139,8 +179,15 @@ def _items(layer: Layer, out: list) -> None:
             aux, sources = layer.u8(pos + 1), layer.u16(pos + 2)
             length = 20 + sources * 16 + aux * 4
             address = layer.add([], MLDR_ADDR, pos + 4, 16, _addr(layer, pos + 4))
-            layer.add(out, MLDR_RECORD, pos, length, None, children=[address],
-                      text=f"Multicast Address Record {_RECORD_TYPES.get(layer.u8(pos), 'type ' + str(layer.u8(pos)))}: {address.value}")
+            layer.add(
+                out,
+                MLDR_RECORD,
+                pos,
+                length,
+                None,
+                children=[address],
+                text=f"Multicast Address Record {_RECORD_TYPES.get(layer.u8(pos), 'type ' + str(layer.u8(pos)))}: {address.value}",
+            )
             pos += length
         return
     _options(layer, out, at, size)
@@ -167,8 +214,12 @@ def _options(layer: Layer, out: list, at: int, size: int) -> None:
 
             value = MAC(bytes(mac))
             hidden = OPT_SRC_LINK if kind == 1 else OPT_TGT_LINK
-            children.append(layer.add([], OPT_LINK, at + 2, 6, value, text=f"Link-layer address: {value}"))
-            children.append(layer.add([], hidden, at + 2, 6, value, text=f"[{hidden.label}: {value}]"))
+            children.append(
+                layer.add([], OPT_LINK, at + 2, 6, value, text=f"Link-layer address: {value}")
+            )
+            children.append(
+                layer.add([], hidden, at + 2, 6, value, text=f"[{hidden.label}: {value}]")
+            )
             label = f"ICMPv6 Option ({name} : {value})"
         elif kind == 3 and length == 4:
             children.append(layer.add([], OPT_PREFIX_LEN, at + 2, 1, layer.u8(at + 2)))
@@ -192,14 +243,18 @@ def _info(layer: Layer) -> str:
     size = layer.end - layer.start
     if kind in (128, 129) and size >= 8:
         hops = _hop_limit(layer)
-        return f"{name} id=0x{layer.u16(4):04x}, seq={layer.u16(6)}" + (f", hop limit={hops}" if hops is not None else "")
+        return f"{name} id=0x{layer.u16(4):04x}, seq={layer.u16(6)}" + (
+            f", hop limit={hops}" if hops is not None else ""
+        )
     if kind == 135 and size >= 24:
         text = f"{name} for {_addr(layer, 8)}"
         link = layer.value("icmpv6.opt.src_linkaddr")
         return text + (f" from {link}" if link is not None else "")
     if kind == 136 and size >= 24:
         word = layer.u32(4)
-        flags = ", ".join(n for bit, n in ((1 << 31, "rtr"), (1 << 30, "sol"), (1 << 29, "ovr")) if word & bit)
+        flags = ", ".join(
+            n for bit, n in ((1 << 31, "rtr"), (1 << 30, "sol"), (1 << 29, "ovr")) if word & bit
+        )
         text = f"{name} {_addr(layer, 8)}" + (f" ({flags})" if flags else "")
         link = layer.value("icmpv6.opt.target_linkaddr")
         return text + (f" is at {link}" if link is not None else "")
@@ -210,11 +265,50 @@ def _info(layer: Layer) -> str:
 
 
 PROTOCOL = Protocol(
-    "icmpv6", "Internet Control Message Protocol v6", "ICMPv6",
-    fields=(TYPE, CODE, CHECKSUM, STATUS, ECHO_ID, ECHO_SEQ, RESERVED, MTU, NS_TARGET, NA_TARGET, NA_FLAGS, NA_R,
-            NA_S, NA_O, RA_HOPS, RA_FLAGS, RA_LIFETIME, RA_REACHABLE, RA_RETRANS, RD_TARGET, RD_DST, MLD_DELAY,
-            MLD_ADDR, MLDR_COUNT, MLDR_ADDR, MLDR_RECORD, OPT, OPT_TYPE, OPT_LEN, OPT_LINK, OPT_SRC_LINK, OPT_TGT_LINK,
-            OPT_PREFIX_LEN, OPT_PREFIX, OPT_MTU),
-    walk=_walk, items=_items, info=_info, binds=(("ip.proto", 58),), colour="icmp",
+    "icmpv6",
+    "Internet Control Message Protocol v6",
+    "ICMPv6",
+    fields=(
+        TYPE,
+        CODE,
+        CHECKSUM,
+        STATUS,
+        ECHO_ID,
+        ECHO_SEQ,
+        RESERVED,
+        MTU,
+        NS_TARGET,
+        NA_TARGET,
+        NA_FLAGS,
+        NA_R,
+        NA_S,
+        NA_O,
+        RA_HOPS,
+        RA_FLAGS,
+        RA_LIFETIME,
+        RA_REACHABLE,
+        RA_RETRANS,
+        RD_TARGET,
+        RD_DST,
+        MLD_DELAY,
+        MLD_ADDR,
+        MLDR_COUNT,
+        MLDR_ADDR,
+        MLDR_RECORD,
+        OPT,
+        OPT_TYPE,
+        OPT_LEN,
+        OPT_LINK,
+        OPT_SRC_LINK,
+        OPT_TGT_LINK,
+        OPT_PREFIX_LEN,
+        OPT_PREFIX,
+        OPT_MTU,
+    ),
+    walk=_walk,
+    items=_items,
+    info=_info,
+    binds=(("ip.proto", 58),),
+    colour="icmp",
     checksum=lambda layer: transport.status(*reversed(transport.verdict(layer, 58, 2)[:2])),
 )

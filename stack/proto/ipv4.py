@@ -11,25 +11,81 @@ from stack.proto.model import BOOL, HEX, HEX_DEC, IPV4, NONE, Field, Layer, Prot
 from stack.wire.checksum import internet_checksum
 
 PROTOCOL_NAMES = {
-    0: "IPv6 Hop-by-Hop Option", 1: "ICMP", 2: "IGMP", 4: "IPIP", 6: "TCP", 17: "UDP", 41: "IPv6",
-    43: "IPv6 Routing", 44: "IPv6 Fragment", 47: "GRE", 50: "ESP", 51: "AH", 58: "ICMPv6",
-    59: "IPv6 No Next Header", 60: "IPv6 Destination Options", 89: "OSPF", 103: "PIM",
-    112: "VRRP", 132: "SCTP",
+    0: "IPv6 Hop-by-Hop Option",
+    1: "ICMP",
+    2: "IGMP",
+    4: "IPIP",
+    6: "TCP",
+    17: "UDP",
+    41: "IPv6",
+    43: "IPv6 Routing",
+    44: "IPv6 Fragment",
+    47: "GRE",
+    50: "ESP",
+    51: "AH",
+    58: "ICMPv6",
+    59: "IPv6 No Next Header",
+    60: "IPv6 Destination Options",
+    89: "OSPF",
+    103: "PIM",
+    112: "VRRP",
+    132: "SCTP",
 }
 CHECKSUM_STATUS = {0: "Bad", 1: "Good", 2: "Unverified"}
 
 VERSION = Field("ip.version", "Version", at=0, size=1, mask=0xF0)
-HDR_LEN = Field("ip.hdr_len", "Header Length", at=0, size=1, mask=0x0F, scale=4, text=lambda v: f"{v} bytes ({v // 4})")
+HDR_LEN = Field(
+    "ip.hdr_len",
+    "Header Length",
+    at=0,
+    size=1,
+    mask=0x0F,
+    scale=4,
+    text=lambda v: f"{v} bytes ({v // 4})",
+)
 DSFIELD = Field("ip.dsfield", "Differentiated Services Field", base=HEX, at=1, size=1)
-DSCP_NAMES = {0: "Default", 8: "Class Selector 1", 16: "Class Selector 2", 24: "Class Selector 3",
-              32: "Class Selector 4", 40: "Class Selector 5", 48: "Class Selector 6", 56: "Class Selector 7",
-              46: "Expedited Forwarding", 10: "Assured Forwarding 11", 12: "Assured Forwarding 12",
-              14: "Assured Forwarding 13", 18: "Assured Forwarding 21", 26: "Assured Forwarding 31",
-              34: "Assured Forwarding 41", 1: "Lower Effort"}
-ECN_NAMES = {0: "Not ECN-Capable Transport", 1: "ECN-Capable Transport codepoint '01'",
-             2: "ECN-Capable Transport codepoint '10'", 3: "Congestion Experienced"}
-DSCP = Field("ip.dsfield.dscp", "Differentiated Services Codepoint", at=1, size=1, mask=0xFC, sub=True, enum=DSCP_NAMES)
-ECN = Field("ip.dsfield.ecn", "Explicit Congestion Notification", at=1, size=1, mask=0x03, sub=True, enum=ECN_NAMES)
+DSCP_NAMES = {
+    0: "Default",
+    8: "Class Selector 1",
+    16: "Class Selector 2",
+    24: "Class Selector 3",
+    32: "Class Selector 4",
+    40: "Class Selector 5",
+    48: "Class Selector 6",
+    56: "Class Selector 7",
+    46: "Expedited Forwarding",
+    10: "Assured Forwarding 11",
+    12: "Assured Forwarding 12",
+    14: "Assured Forwarding 13",
+    18: "Assured Forwarding 21",
+    26: "Assured Forwarding 31",
+    34: "Assured Forwarding 41",
+    1: "Lower Effort",
+}
+ECN_NAMES = {
+    0: "Not ECN-Capable Transport",
+    1: "ECN-Capable Transport codepoint '01'",
+    2: "ECN-Capable Transport codepoint '10'",
+    3: "Congestion Experienced",
+}
+DSCP = Field(
+    "ip.dsfield.dscp",
+    "Differentiated Services Codepoint",
+    at=1,
+    size=1,
+    mask=0xFC,
+    sub=True,
+    enum=DSCP_NAMES,
+)
+ECN = Field(
+    "ip.dsfield.ecn",
+    "Explicit Congestion Notification",
+    at=1,
+    size=1,
+    mask=0x03,
+    sub=True,
+    enum=ECN_NAMES,
+)
 LEN = Field("ip.len", "Total Length", at=2, size=2)
 ID = Field("ip.id", "Identification", base=HEX_DEC, at=4, size=2)
 FLAGS = Field("ip.flags", "Flags", base=HEX, at=6, size=1, mask=0xE0)
@@ -41,11 +97,17 @@ TTL = Field("ip.ttl", "Time to Live", at=8, size=1)
 PROTO = Field("ip.proto", "Protocol", at=9, size=1, enum=PROTOCOL_NAMES)
 CHECKSUM = Field("ip.checksum", "Header Checksum", base=HEX, at=10, size=2)
 STATUS = Field("ip.checksum.status", "Header checksum status", enum=CHECKSUM_STATUS, generated=True)
-SRC = Field("ip.src", "Source Address", IPV4, at=12, size=4, also=("ip.addr", "ip.src_host", "ip.host"))
-DST = Field("ip.dst", "Destination Address", IPV4, at=16, size=4, also=("ip.addr", "ip.dst_host", "ip.host"))
+SRC = Field(
+    "ip.src", "Source Address", IPV4, at=12, size=4, also=("ip.addr", "ip.src_host", "ip.host")
+)
+DST = Field(
+    "ip.dst", "Destination Address", IPV4, at=16, size=4, also=("ip.addr", "ip.dst_host", "ip.host")
+)
 OPTIONS = Field("ip.options", "Options", "bytes")
 ADDR = Field("ip.addr", "Source or Destination Address", IPV4, hidden=True)
-TSO = Field("ip.len.tso", "Total length 0: a TSO frame, length from the frame", NONE, generated=True)
+TSO = Field(
+    "ip.len.tso", "Total length 0: a TSO frame, length from the frame", NONE, generated=True
+)
 
 
 def _walk(layer: Layer) -> None:
@@ -55,14 +117,18 @@ def _walk(layer: Layer) -> None:
         raise Stop("ip.version", layer.start, f"Bogus IP version ({first >> 4})")
     ihl = (first & 0x0F) * 4
     if ihl < 20:
-        raise Stop("ip.hdr_len", layer.start, f"Bogus IP header length ({ihl}, must be at least 20)")
+        raise Stop(
+            "ip.hdr_len", layer.start, f"Bogus IP header length ({ihl}, must be at least 20)"
+        )
     layer.need(ihl, "ip.options")
     layer.header_end = layer.start + ihl
     total = layer.u16(2)
     if total == 0 and layer.frame.wire_length > 1514:
         layer.state["tso"] = True  # Wireshark: "0 (bogus, payload length assumed TSO)"
     elif total < ihl:
-        raise Stop("ip.len", layer.start + 2, f"Bogus IP length ({total}, less than header length {ihl})")
+        raise Stop(
+            "ip.len", layer.start + 2, f"Bogus IP length ({total}, less than header length {ihl})"
+        )
     elif layer.start + total <= layer.end:
         layer.end = layer.start + total
     else:
@@ -85,25 +151,50 @@ def _items(layer: Layer, out: list) -> None:
     if FLAGS in by:
         flags = by[FLAGS]
         flags.children = [layer.fixed(RB), layer.fixed(DF), layer.fixed(MF)]
-        names = [n for bit, n in ((4, "Reserved bit"), (2, "Don't fragment"), (1, "More fragments")) if flags.value & bit]
-        flags.text = f"{_bits(flags)} = Flags: 0x{flags.value:x}" + (f", {', '.join(names)}" if names else "")
+        names = [
+            n
+            for bit, n in ((4, "Reserved bit"), (2, "Don't fragment"), (1, "More fragments"))
+            if flags.value & bit
+        ]
+        flags.text = f"{_bits(flags)} = Flags: 0x{flags.value:x}" + (
+            f", {', '.join(names)}" if names else ""
+        )
     if layer.state.get("tso") and LEN in by:
-        by[LEN].text = f"Total Length: 0 (bogus, payload length {layer.end - layer.start} assumed TSO)"
+        by[
+            LEN
+        ].text = f"Total Length: 0 (bogus, payload length {layer.end - layer.start} assumed TSO)"
     if CHECKSUM in by:
         item = by[CHECKSUM]
         header = bytearray(layer.data[layer.start : layer.header_end])
         header[10:12] = b"\0\0"
         expected = internet_checksum(bytes(header))
         good = expected == item.value
-        item.text = f"Header Checksum: 0x{item.value:04x} " + ("[correct]" if good else f"[incorrect, should be 0x{expected:04x}]")
+        item.text = f"Header Checksum: 0x{item.value:04x} " + (
+            "[correct]" if good else f"[incorrect, should be 0x{expected:04x}]"
+        )
         item.children = [layer.add([], STATUS, 10, 0, 1 if good else 0)]
         layer.state["checksum_ok"] = good
     ihl = layer.header_end - layer.start
     if ihl > 20:
-        layer.add(out, OPTIONS, 20, ihl - 20, layer.bytes_at(20, ihl - 20), text=f"Options: ({ihl - 20} bytes)")
+        layer.add(
+            out,
+            OPTIONS,
+            20,
+            ihl - 20,
+            layer.bytes_at(20, ihl - 20),
+            text=f"Options: ({ihl - 20} bytes)",
+        )
     if layer.state.get("short") and not layer.frame.truncated_at(layer.end):
-        layer.add(out, TSO, 2, 0, None, text=(
-            f"[IPv4 total length exceeds the frame by {layer.state['short']} bytes: dissected up to where the bytes end]"))
+        layer.add(
+            out,
+            TSO,
+            2,
+            0,
+            None,
+            text=(
+                f"[IPv4 total length exceeds the frame by {layer.state['short']} bytes: dissected up to where the bytes end]"
+            ),
+        )
 
 
 def _bits(item) -> str:
@@ -113,9 +204,31 @@ def _bits(item) -> str:
 
 
 _ECN = {0: "Not-ECT", 1: "ECT(1)", 2: "ECT(0)", 3: "CE"}
-_DSCP = {0: "CS0", 8: "CS1", 16: "CS2", 24: "CS3", 32: "CS4", 40: "CS5", 48: "CS6", 56: "CS7", 46: "EF",
-         10: "AF11", 12: "AF12", 14: "AF13", 18: "AF21", 20: "AF22", 22: "AF23", 26: "AF31", 28: "AF32",
-         30: "AF33", 34: "AF41", 36: "AF42", 38: "AF43", 44: "VOICE-ADMIT", 1: "LE"}
+_DSCP = {
+    0: "CS0",
+    8: "CS1",
+    16: "CS2",
+    24: "CS3",
+    32: "CS4",
+    40: "CS5",
+    48: "CS6",
+    56: "CS7",
+    46: "EF",
+    10: "AF11",
+    12: "AF12",
+    14: "AF13",
+    18: "AF21",
+    20: "AF22",
+    22: "AF23",
+    26: "AF31",
+    28: "AF32",
+    30: "AF33",
+    34: "AF41",
+    36: "AF42",
+    38: "AF43",
+    44: "VOICE-ADMIT",
+    1: "LE",
+}
 
 
 def _dscp(value: int) -> str:
@@ -147,9 +260,37 @@ def checksum_status(layer: Layer) -> int:
 
 
 PROTOCOL = Protocol(
-    "ip", "Internet Protocol Version 4", "IPv4",
-    fields=(VERSION, HDR_LEN, DSFIELD, LEN, ID, FLAGS, FRAG, TTL, PROTO, CHECKSUM, SRC, DST, OPTIONS, STATUS,
-            RB, DF, MF, DSCP, ECN, TSO),
-    walk=_walk, items=_items, info=_info, summary=_summary,
-    binds=(("ethertype", 0x0800),), addresses=("ip.src", "ip.dst"), colour="ip", checksum=checksum_status,
+    "ip",
+    "Internet Protocol Version 4",
+    "IPv4",
+    fields=(
+        VERSION,
+        HDR_LEN,
+        DSFIELD,
+        LEN,
+        ID,
+        FLAGS,
+        FRAG,
+        TTL,
+        PROTO,
+        CHECKSUM,
+        SRC,
+        DST,
+        OPTIONS,
+        STATUS,
+        RB,
+        DF,
+        MF,
+        DSCP,
+        ECN,
+        TSO,
+    ),
+    walk=_walk,
+    items=_items,
+    info=_info,
+    summary=_summary,
+    binds=(("ethertype", 0x0800),),
+    addresses=("ip.src", "ip.dst"),
+    colour="ip",
+    checksum=checksum_status,
 )

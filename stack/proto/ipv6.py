@@ -16,23 +16,50 @@ FLOW = Field("ipv6.flow", "Flow Label", base=HEX, at=1, size=3, mask=0x0FFFFF)
 PLEN = Field("ipv6.plen", "Payload Length", at=4, size=2)
 NXT = Field("ipv6.nxt", "Next Header", at=6, size=1, enum=PROTOCOL_NAMES)
 HLIM = Field("ipv6.hlim", "Hop Limit", at=7, size=1)
-SRC = Field("ipv6.src", "Source Address", IPV6, at=8, size=16, also=("ipv6.addr", "ipv6.src_host", "ipv6.host"))
-DST = Field("ipv6.dst", "Destination Address", IPV6, at=24, size=16, also=("ipv6.addr", "ipv6.dst_host", "ipv6.host"))
+SRC = Field(
+    "ipv6.src",
+    "Source Address",
+    IPV6,
+    at=8,
+    size=16,
+    also=("ipv6.addr", "ipv6.src_host", "ipv6.host"),
+)
+DST = Field(
+    "ipv6.dst",
+    "Destination Address",
+    IPV6,
+    at=24,
+    size=16,
+    also=("ipv6.addr", "ipv6.dst_host", "ipv6.host"),
+)
 ADDR = Field("ipv6.addr", "Source or Destination Address", IPV6, hidden=True)
-EXT_NAMES = {0: ("hopopts", "IPv6 Hop-by-Hop Option"), 43: ("routing", "Routing Header for IPv6"),
-             44: ("fragment", "Fragment Header for IPv6"), 60: ("dstopts", "Destination Options for IPv6")}
+EXT_NAMES = {
+    0: ("hopopts", "IPv6 Hop-by-Hop Option"),
+    43: ("routing", "Routing Header for IPv6"),
+    44: ("fragment", "Fragment Header for IPv6"),
+    60: ("dstopts", "Destination Options for IPv6"),
+}
 EXT_FIELDS = {
-    kind: (Field(f"ipv6.{short}", title, "none"),
-           Field(f"ipv6.{short}.nxt", "Next Header", enum=PROTOCOL_NAMES),
-           Field(f"ipv6.{short}.len", "Length"))
+    kind: (
+        Field(f"ipv6.{short}", title, "none"),
+        Field(f"ipv6.{short}.nxt", "Next Header", enum=PROTOCOL_NAMES),
+        Field(f"ipv6.{short}.len", "Length"),
+    )
     for kind, (short, title) in EXT_NAMES.items()
 }
 FRAG_OFFSET = Field("ipv6.fragment.offset", "Offset", text=lambda v: f"{v} ({v * 8} bytes)")
-FRAG_MORE = Field("ipv6.fragment.more", "More Fragments", "bool", text=lambda v: "Yes" if v else "No")
+FRAG_MORE = Field(
+    "ipv6.fragment.more", "More Fragments", "bool", text=lambda v: "Yes" if v else "No"
+)
 FRAG_ID = Field("ipv6.fragment.id", "Identification", base=HEX, size=4)
 ROUTER_ALERT = Field("ipv6.opt.router_alert", "Router Alert", enum={0: "MLD"})
 OPTION = Field("ipv6.opt", "IPv6 Option", "none")
-OPT_TYPE = Field("ipv6.opt.type", "Type", base=HEX, enum={0: "Pad1", 1: "PadN", 5: "Router Alert", 194: "Jumbo Payload"})
+OPT_TYPE = Field(
+    "ipv6.opt.type",
+    "Type",
+    base=HEX,
+    enum={0: "Pad1", 1: "PadN", 5: "Router Alert", 194: "Jumbo Payload"},
+)
 OPT_LEN = Field("ipv6.opt.length", "Length")
 OPT_PADN = Field("ipv6.opt.padn", "PadN", "bytes")
 
@@ -77,12 +104,24 @@ def _items(layer: Layer, out: list) -> None:
             item.text = f".... {_flow_bits(item.value)[15:]} = Flow Label: 0x{item.value:05x}"
     for nh, at, size in layer.state.get("exts", ()):
         head, nxt, length = EXT_FIELDS[nh]
-        children = [layer.add([], nxt, at, 1, layer.u8(at)), layer.add([], length, at + 1, 1, layer.u8(at + 1))]
+        children = [
+            layer.add([], nxt, at, 1, layer.u8(at)),
+            layer.add([], length, at + 1, 1, layer.u8(at + 1)),
+        ]
         if nh == 44:
             word = layer.u16(at + 2)
             children.append(layer.add([], FRAG_OFFSET, at + 2, 2, word >> 3))
             children.append(layer.add([], FRAG_MORE, at + 2, 2, bool(word & 1)))
-            children.append(layer.add([], FRAG_ID, at + 4, 4, layer.u32(at + 4), text=f"Identification: 0x{layer.u32(at + 4):08x}"))
+            children.append(
+                layer.add(
+                    [],
+                    FRAG_ID,
+                    at + 4,
+                    4,
+                    layer.u32(at + 4),
+                    text=f"Identification: 0x{layer.u32(at + 4):08x}",
+                )
+            )
         elif nh in (0, 60):
             pos = at + 2
             while pos < at + size:
@@ -90,17 +129,32 @@ def _items(layer: Layer, out: list) -> None:
                 parts = [layer.add([], OPT_TYPE, pos, 1, kind)]
                 name = OPT_TYPE.enum.get(kind, f"Unknown (0x{kind:02x})")
                 if kind == 0:
-                    children.append(layer.add([], OPTION, pos, 1, None, children=parts, text="Pad1"))
+                    children.append(
+                        layer.add([], OPTION, pos, 1, None, children=parts, text="Pad1")
+                    )
                     pos += 1
                     continue
                 olen = layer.u8(pos + 1)
                 parts.append(layer.add([], OPT_LEN, pos + 1, 1, olen))
                 if kind == 5 and olen == 2:
                     value = layer.u16(pos + 2)
-                    parts.append(layer.add([], ROUTER_ALERT, pos + 2, 2, value, text=f"Router Alert: {'MLD' if value == 0 else value} ({value})"))
+                    parts.append(
+                        layer.add(
+                            [],
+                            ROUTER_ALERT,
+                            pos + 2,
+                            2,
+                            value,
+                            text=f"Router Alert: {'MLD' if value == 0 else value} ({value})",
+                        )
+                    )
                 elif kind == 1 and olen:
-                    parts.append(layer.add([], OPT_PADN, pos + 2, olen, layer.bytes_at(pos + 2, olen)))
-                children.append(layer.add([], OPTION, pos, 2 + olen, None, children=parts, text=name))
+                    parts.append(
+                        layer.add([], OPT_PADN, pos + 2, olen, layer.bytes_at(pos + 2, olen))
+                    )
+                children.append(
+                    layer.add([], OPTION, pos, 2 + olen, None, children=parts, text=name)
+                )
                 pos += 2 + olen
         layer.add(out, head, at, size, None, children=children, text=EXT_NAMES[nh][1])
 
@@ -138,9 +192,33 @@ def _info(layer: Layer) -> str:
 
 
 PROTOCOL = Protocol(
-    "ipv6", "Internet Protocol Version 6", "IPv6",
-    fields=(VERSION, TCLASS, FLOW, PLEN, NXT, HLIM, SRC, DST, FRAG_OFFSET, FRAG_MORE, FRAG_ID, ROUTER_ALERT, OPTION, OPT_TYPE, OPT_LEN, OPT_PADN,
-            *(f for trio in EXT_FIELDS.values() for f in trio)),
-    walk=_walk, items=_items, info=_info, summary=_summary,
-    binds=(("ethertype", 0x86DD), ("ip.proto", 41)), addresses=("ipv6.src", "ipv6.dst"), colour="ip",
+    "ipv6",
+    "Internet Protocol Version 6",
+    "IPv6",
+    fields=(
+        VERSION,
+        TCLASS,
+        FLOW,
+        PLEN,
+        NXT,
+        HLIM,
+        SRC,
+        DST,
+        FRAG_OFFSET,
+        FRAG_MORE,
+        FRAG_ID,
+        ROUTER_ALERT,
+        OPTION,
+        OPT_TYPE,
+        OPT_LEN,
+        OPT_PADN,
+        *(f for trio in EXT_FIELDS.values() for f in trio),
+    ),
+    walk=_walk,
+    items=_items,
+    info=_info,
+    summary=_summary,
+    binds=(("ethertype", 0x86DD), ("ip.proto", 41)),
+    addresses=("ipv6.src", "ipv6.dst"),
+    colour="ip",
 )

@@ -28,7 +28,16 @@ from stack.wire.mac import MAC
 
 # value types (what a filter compares; how a label prints)
 UINT, INT, BOOL, IPV4, IPV6, ETHER, STRING, BYTES, FLOAT, NONE = (
-    "uint", "int", "bool", "ipv4", "ipv6", "mac", "str", "bytes", "float", "none",
+    "uint",
+    "int",
+    "bool",
+    "ipv4",
+    "ipv6",
+    "mac",
+    "str",
+    "bytes",
+    "float",
+    "none",
 )
 # how an integer prints, as Wireshark's BASE_* do
 DEC, HEX, HEX_DEC, DEC_HEX = "dec", "hex", "hex_dec", "dec_hex"
@@ -107,7 +116,11 @@ class Field:
         if kind in (UINT, INT):
             name = self.enum.get(value) if self.enum is not None else None
             if self.base == HEX:
-                digits = max(2, self.size * 2) if not self.mask else max(1, (self.mask.bit_length() - self.shift + 3) // 4)
+                digits = (
+                    max(2, self.size * 2)
+                    if not self.mask
+                    else max(1, (self.mask.bit_length() - self.shift + 3) // 4)
+                )
                 number = f"0x{value:0{digits}x}"
             elif self.base == HEX_DEC:
                 number = f"0x{value:0{max(2, self.size * 2)}x} ({value})"
@@ -182,7 +195,9 @@ class Item:
 
     __slots__ = ("field", "start", "size", "value", "raw", "children", "text")
 
-    def __init__(self, field: Field, start: int, size: int, value, raw: int = 0, children=None, text=None):
+    def __init__(
+        self, field: Field, start: int, size: int, value, raw: int = 0, children=None, text=None
+    ):
         self.field = field
         self.start = start
         self.size = size
@@ -269,8 +284,20 @@ class Layer:
     way for Info and for the layers above (ports, addresses). `error` is where it stopped.
     """
 
-    __slots__ = ("protocol", "frame", "start", "end", "header_end", "next", "state", "error",
-                 "column", "_items", "_index", "inner")
+    __slots__ = (
+        "protocol",
+        "frame",
+        "start",
+        "end",
+        "header_end",
+        "next",
+        "state",
+        "error",
+        "column",
+        "_items",
+        "_index",
+        "inner",
+    )
 
     def __init__(self, protocol: Protocol, frame, start: int, end: int) -> None:
         self.protocol = protocol
@@ -284,7 +311,9 @@ class Layer:
         self.column: str | None = None  # a Protocol column other than protocol.short (LLMNR)
         self._items: list[Item] | None = None
         self._index: dict | None = None
-        self.inner: list[Layer] = _NO_LAYERS  # layers quoted inside this one (an ICMP error's datagram)
+        self.inner: list[Layer] = (
+            _NO_LAYERS  # layers quoted inside this one (an ICMP error's datagram)
+        )
 
     # --- reading bytes ------------------------------------------------------------------
 
@@ -304,7 +333,12 @@ class Layer:
     def _short(self, at: int, size: int) -> Stop:
         i = self.start + at
         kind = "truncated" if self.frame.truncated_at(self.end) else "malformed"
-        return Stop("", self.end, f"the bytes end inside a field ({size} bytes at frame byte {i}, {max(0, self.end - i)} there)", kind)
+        return Stop(
+            "",
+            self.end,
+            f"the bytes end inside a field ({size} bytes at frame byte {i}, {max(0, self.end - i)} there)",
+            kind,
+        )
 
     def u8(self, at: int) -> int:
         i = self.start + at
@@ -362,7 +396,12 @@ class Layer:
                 except Stop as stop:
                     if self.error is None:
                         self.error = stop
-                except (IndexError, ValueError, KeyError, TypeError) as exc:  # lenient: a value we cannot read ends the layer
+                except (
+                    IndexError,
+                    ValueError,
+                    KeyError,
+                    TypeError,
+                ) as exc:  # lenient: a value we cannot read ends the layer
                     if self.error is None:
                         self.error = Stop("", self.end, f"cannot read: {exc}")
         return self._items
@@ -403,8 +442,18 @@ class Layer:
         values = self.values(name)
         return values[0] if values else default
 
-    def add(self, out: list, field: Field, at: int, size: int, value, *, raw: int = 0,
-            children=None, text=None) -> Item:
+    def add(
+        self,
+        out: list,
+        field: Field,
+        at: int,
+        size: int,
+        value,
+        *,
+        raw: int = 0,
+        children=None,
+        text=None,
+    ) -> Item:
         """Append an item; `at` counts from the layer's start."""
         item = Item(field, self.start + at, size, value, raw, children, text)
         out.append(item)
@@ -461,13 +510,40 @@ class Row:
     kind: str = "other"
 
 
-def flag_fields(prefix: str, at: int, size: int, bits: list[tuple[int, str, str]]) -> tuple[Field, ...]:
+def flag_fields(
+    prefix: str, at: int, size: int, bits: list[tuple[int, str, str]]
+) -> tuple[Field, ...]:
     """Boolean fields for the bits of a flags word: (mask, filter suffix, label)."""
-    return tuple(Field(f"{prefix}.{suffix}", label, BOOL, at=at, size=size, mask=mask) for mask, suffix, label in bits)
+    return tuple(
+        Field(f"{prefix}.{suffix}", label, BOOL, at=at, size=size, mask=mask)
+        for mask, suffix, label in bits
+    )
 
 
 __all__ = [
-    "BOOL", "BYTES", "DEC", "DEC_HEX", "ETHER", "FLOAT", "HEX", "HEX_DEC", "INT", "IPV4", "IPV6",
-    "NONE", "STRING", "UINT", "Field", "Item", "Layer", "Protocol", "Row", "Stop", "bit_pattern",
-    "field", "flag_fields", "mac_text", "quoted",
+    "BOOL",
+    "BYTES",
+    "DEC",
+    "DEC_HEX",
+    "ETHER",
+    "FLOAT",
+    "HEX",
+    "HEX_DEC",
+    "INT",
+    "IPV4",
+    "IPV6",
+    "NONE",
+    "STRING",
+    "UINT",
+    "Field",
+    "Item",
+    "Layer",
+    "Protocol",
+    "Row",
+    "Stop",
+    "bit_pattern",
+    "field",
+    "flag_fields",
+    "mac_text",
+    "quoted",
 ]

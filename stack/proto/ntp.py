@@ -20,10 +20,22 @@ PORT = 123
 LENGTH = 48
 UNIX_OFFSET = 2_208_988_800  # seconds from 1900-01-01 to 1970-01-01 (RFC 5905 §6)
 CLIENT, SERVER = 3, 4
-MODES = {0: "reserved", 1: "symmetric active", 2: "symmetric passive", 3: "client", 4: "server",
-         5: "broadcast", 6: "reserved for NTP control message", 7: "reserved for private use"}
-LEAP = {0: "no warning", 1: "last minute of the day has 61 seconds", 2: "last minute of the day has 59 seconds",
-        3: "unknown (clock unsynchronized)"}
+MODES = {
+    0: "reserved",
+    1: "symmetric active",
+    2: "symmetric passive",
+    3: "client",
+    4: "server",
+    5: "broadcast",
+    6: "reserved for NTP control message",
+    7: "reserved for private use",
+}
+LEAP = {
+    0: "no warning",
+    1: "last minute of the day has 61 seconds",
+    2: "last minute of the day has 59 seconds",
+    3: "unknown (clock unsynchronized)",
+}
 _PACKET = struct.Struct("!BBbbII4sQQQQ")
 
 
@@ -60,20 +72,50 @@ class NTP:
     @classmethod
     def parse(cls, data: bytes) -> NTP:
         if len(data) < LENGTH:
-            raise WireError("ntp", "header", len(data), f"{len(data)} bytes is shorter than the 48-byte header")
-        first, stratum, poll, precision, delay, dispersion, ref_id, ref, orig, recv, xmit = _PACKET.unpack_from(data)
+            raise WireError(
+                "ntp", "header", len(data), f"{len(data)} bytes is shorter than the 48-byte header"
+            )
+        first, stratum, poll, precision, delay, dispersion, ref_id, ref, orig, recv, xmit = (
+            _PACKET.unpack_from(data)
+        )
         version = first >> 3 & 7
         if not 1 <= version <= 4:
             raise WireError("ntp", "version", 0, f"version {version} is not 1 to 4")
-        return cls(first & 7, version, first >> 6, stratum, poll, precision, delay, dispersion, ref_id, ref, orig, recv, xmit)
+        return cls(
+            first & 7,
+            version,
+            first >> 6,
+            stratum,
+            poll,
+            precision,
+            delay,
+            dispersion,
+            ref_id,
+            ref,
+            orig,
+            recv,
+            xmit,
+        )
 
     def build(self) -> bytes:
         first = (self.leap & 3) << 6 | (self.version & 7) << 3 | (self.mode & 7)
-        return _PACKET.pack(first, self.stratum, self.poll, self.precision, self.root_delay, self.root_dispersion,
-                            self.ref_id, self.ref_time, self.orig_time, self.recv_time, self.xmit_time)
+        return _PACKET.pack(
+            first,
+            self.stratum,
+            self.poll,
+            self.precision,
+            self.root_delay,
+            self.root_dispersion,
+            self.ref_id,
+            self.ref_time,
+            self.orig_time,
+            self.recv_time,
+            self.xmit_time,
+        )
 
 
 # --- the declaration --------------------------------------------------------------------
+
 
 def _stamp_text(value: int) -> str:
     if value == 0:
@@ -89,12 +131,32 @@ def _short(value: int) -> str:
 
 FLAGS = Field("ntp.flags", "Flags", base=HEX, at=0, size=1)
 LI = Field("ntp.flags.li", "Leap Indicator", at=0, size=1, mask=0xC0, enum=LEAP, sub=True)
-VN = Field("ntp.flags.vn", "Version number", at=0, size=1, mask=0x38, sub=True,
-           text=lambda v: f"NTP Version {v} ({v})")
+VN = Field(
+    "ntp.flags.vn",
+    "Version number",
+    at=0,
+    size=1,
+    mask=0x38,
+    sub=True,
+    text=lambda v: f"NTP Version {v} ({v})",
+)
 MODE = Field("ntp.flags.mode", "Mode", at=0, size=1, mask=0x07, enum=MODES, sub=True)
-STRATUM = Field("ntp.stratum", "Peer Clock Stratum", at=1, size=1, text=lambda v: (
-    f"{'unspecified or invalid' if v == 0 else 'primary reference' if v == 1 else 'secondary reference' if v < 16 else 'reserved'} ({v})"))
-PPOLL = Field("ntp.ppoll", "Peer Polling Interval", at=2, size=1, text=lambda v: f"{v} ({1 << v if 0 <= v < 32 else 0} seconds)")
+STRATUM = Field(
+    "ntp.stratum",
+    "Peer Clock Stratum",
+    at=1,
+    size=1,
+    text=lambda v: (
+        f"{'unspecified or invalid' if v == 0 else 'primary reference' if v == 1 else 'secondary reference' if v < 16 else 'reserved'} ({v})"
+    ),
+)
+PPOLL = Field(
+    "ntp.ppoll",
+    "Peer Polling Interval",
+    at=2,
+    size=1,
+    text=lambda v: f"{v} ({1 << v if 0 <= v < 32 else 0} seconds)",
+)
 PRECISION = Field("ntp.precision", "Peer Clock Precision", "int", at=3, size=1, direct=False)
 ROOTDELAY = Field("ntp.rootdelay", "Root Delay", at=4, size=4, text=_short)
 ROOTDISP = Field("ntp.rootdispersion", "Root Dispersion", at=8, size=4, text=_short)
@@ -119,11 +181,17 @@ def _items(layer: Layer, out: list) -> None:
         elif item.field is PRECISION:
             signed = item.value - 256 if item.value > 127 else item.value
             item.value = signed
-            item.text = f"Peer Clock Precision: {2.0 ** signed:.6f} seconds"
+            item.text = f"Peer Clock Precision: {2.0**signed:.6f} seconds"
         elif item.field is REFID:
             ref = item.value
             stratum = layer.u8(1)
-            shown = "NULL" if ref == b"\0\0\0\0" else ref.rstrip(b"\0").decode("ascii", "replace") if stratum <= 1 else ".".join(str(b) for b in ref)
+            shown = (
+                "NULL"
+                if ref == b"\0\0\0\0"
+                else ref.rstrip(b"\0").decode("ascii", "replace")
+                if stratum <= 1
+                else ".".join(str(b) for b in ref)
+            )
             item.text = f"Reference ID: {shown}"
 
 
@@ -133,8 +201,29 @@ def _info(layer: Layer) -> str:
 
 
 PROTOCOL = Protocol(
-    "ntp", "Network Time Protocol", "NTP",
-    fields=(FLAGS, STRATUM, PPOLL, PRECISION, ROOTDELAY, ROOTDISP, REFID, REFTIME, ORG, REC, XMT, LI, VN, MODE),
-    walk=_walk, items=_items, info=_info, summary=lambda layer: f" ({MODES[layer.u8(0) & 7]})",
-    binds=(("udp.port", PORT),), colour="udp",
+    "ntp",
+    "Network Time Protocol",
+    "NTP",
+    fields=(
+        FLAGS,
+        STRATUM,
+        PPOLL,
+        PRECISION,
+        ROOTDELAY,
+        ROOTDISP,
+        REFID,
+        REFTIME,
+        ORG,
+        REC,
+        XMT,
+        LI,
+        VN,
+        MODE,
+    ),
+    walk=_walk,
+    items=_items,
+    info=_info,
+    summary=lambda layer: f" ({MODES[layer.u8(0) & 7]})",
+    binds=(("udp.port", PORT),),
+    colour="udp",
 )

@@ -11,7 +11,11 @@ from stack.proto.model import ETHER, HEX, Field, Layer, Protocol
 from stack.wire.mac import MAC
 
 PACKET_TYPES = {
-    0: "Unicast to us", 1: "Broadcast", 2: "Multicast", 3: "Unicast to another host", 4: "Sent by us",
+    0: "Unicast to us",
+    1: "Broadcast",
+    2: "Multicast",
+    3: "Unicast to another host",
+    4: "Sent by us",
 }
 HW_TYPES = {1: "Ethernet", 772: "Loopback", 65534: "None", 776: "IPv6-in-IPv4", 778: "IP GRE"}
 from stack.proto.ethernet import ETHERTYPES  # noqa: E402
@@ -67,14 +71,34 @@ def _info(layer: Layer) -> str:
 
 
 SLL = Protocol(
-    "sll", "Linux cooked capture v1", "SLL",
+    "sll",
+    "Linux cooked capture v1",
+    "SLL",
     fields=(V1_PKTTYPE, V1_HATYPE, V1_HALEN, SRC_ETH, SRC_OTHER, UNUSED, V1_ETYPE),
-    walk=_walker(16, 14, 4, 2, 6), items=_items, info=_info,
-    binds=(("link_type", 113),), addresses=("sll.src.eth", ""),
+    walk=_walker(16, 14, 4, 2, 6),
+    items=_items,
+    info=_info,
+    binds=(("link_type", 113),),
+    addresses=("sll.src.eth", ""),
 )
 SLL2 = Protocol(
-    "sll", "Linux cooked capture v2", "SLL",
-    fields=(V2_ETYPE, V2_RESERVED, V2_IFINDEX, V2_HATYPE, V2_PKTTYPE, V2_HALEN, SRC_ETH, SRC_OTHER, UNUSED),
-    walk=_walker(20, 0, 11, 1, 12), items=_items, info=_info,
-    binds=(("link_type", 276),), addresses=("sll.src.eth", ""),
+    "sll",
+    "Linux cooked capture v2",
+    "SLL",
+    fields=(
+        V2_ETYPE,
+        V2_RESERVED,
+        V2_IFINDEX,
+        V2_HATYPE,
+        V2_PKTTYPE,
+        V2_HALEN,
+        SRC_ETH,
+        SRC_OTHER,
+        UNUSED,
+    ),
+    walk=_walker(20, 0, 11, 1, 12),
+    items=_items,
+    info=_info,
+    binds=(("link_type", 276),),
+    addresses=("sll.src.eth", ""),
 )

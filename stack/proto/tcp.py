@@ -11,15 +11,44 @@ from stack.proto import transport
 from stack.proto.model import BOOL, HEX, NONE, STRING, Field, Layer, Protocol, Stop, bit_pattern
 
 FLAG_BITS = (
-    (0x800, "res", "Reserved"), (0x400, "res", "Reserved"), (0x200, "res", "Reserved"),
-    (0x100, "ae", "Accurate ECN"), (0x80, "cwr", "Congestion Window Reduced"), (0x40, "ece", "ECN-Echo"),
-    (0x20, "urg", "Urgent"), (0x10, "ack", "Acknowledgment"), (0x08, "push", "Push"),
-    (0x04, "reset", "Reset"), (0x02, "syn", "Syn"), (0x01, "fin", "Fin"),
+    (0x800, "res", "Reserved"),
+    (0x400, "res", "Reserved"),
+    (0x200, "res", "Reserved"),
+    (0x100, "ae", "Accurate ECN"),
+    (0x80, "cwr", "Congestion Window Reduced"),
+    (0x40, "ece", "ECN-Echo"),
+    (0x20, "urg", "Urgent"),
+    (0x10, "ack", "Acknowledgment"),
+    (0x08, "push", "Push"),
+    (0x04, "reset", "Reset"),
+    (0x02, "syn", "Syn"),
+    (0x01, "fin", "Fin"),
 )
-FLAG_NAMES = ((0x01, "FIN"), (0x02, "SYN"), (0x04, "RST"), (0x08, "PSH"), (0x10, "ACK"), (0x20, "URG"),
-              (0x40, "ECE"), (0x80, "CWR"), (0x100, "AE"))
-_STR_LETTERS = ((0x800, "R"), (0x400, "R"), (0x200, "R"), (0x100, "A"), (0x80, "C"), (0x40, "E"), (0x20, "U"),
-                (0x10, "A"), (0x08, "P"), (0x04, "R"), (0x02, "S"), (0x01, "F"))
+FLAG_NAMES = (
+    (0x01, "FIN"),
+    (0x02, "SYN"),
+    (0x04, "RST"),
+    (0x08, "PSH"),
+    (0x10, "ACK"),
+    (0x20, "URG"),
+    (0x40, "ECE"),
+    (0x80, "CWR"),
+    (0x100, "AE"),
+)
+_STR_LETTERS = (
+    (0x800, "R"),
+    (0x400, "R"),
+    (0x200, "R"),
+    (0x100, "A"),
+    (0x80, "C"),
+    (0x40, "E"),
+    (0x20, "U"),
+    (0x10, "A"),
+    (0x08, "P"),
+    (0x04, "R"),
+    (0x02, "S"),
+    (0x01, "F"),
+)
 
 SRCPORT = Field("tcp.srcport", "Source Port", at=0, size=2, also=("tcp.port",))
 DSTPORT = Field("tcp.dstport", "Destination Port", at=2, size=2, also=("tcp.port",))
@@ -29,16 +58,37 @@ SEQ_RAW = Field("tcp.seq_raw", "Sequence Number (raw)")
 ACK_RAW = Field("tcp.ack_raw", "Acknowledgment number (raw)")
 NXTSEQ = Field("tcp.nxtseq", "Next Sequence Number", generated=True)
 ACK = Field("tcp.ack", "Acknowledgment Number", at=8, size=4)
-HDR_LEN = Field("tcp.hdr_len", "Header Length", at=12, size=1, mask=0xF0, scale=4, text=lambda v: f"{v} bytes ({v // 4})")
+HDR_LEN = Field(
+    "tcp.hdr_len",
+    "Header Length",
+    at=12,
+    size=1,
+    mask=0xF0,
+    scale=4,
+    text=lambda v: f"{v} bytes ({v // 4})",
+)
 FLAGS = Field("tcp.flags", "Flags", base=HEX, at=12, size=2, mask=0x0FFF)
 # Each flag is read from the one byte that holds it (as Wireshark places them), its label
 # drawn over the 12 bits of the flags field.
 RES = Field("tcp.flags.res", "Reserved", BOOL, at=12, size=1, mask=0x0E, sub=True)
-FLAG_FIELDS = {suffix: Field(f"tcp.flags.{suffix}", label, BOOL, at=12 if mask > 0xFF else 13, size=1,
-                             mask=mask >> 8 if mask > 0xFF else mask, sub=True,
-                             also=(("tcp.flags.ns",) if suffix == "ae" else ()))
-               for mask, suffix, label in FLAG_BITS if suffix != "res"}
-_WORD_MASK = {"res": 0x0E00, **{suffix: mask for mask, suffix, _label in FLAG_BITS if suffix != "res"}}
+FLAG_FIELDS = {
+    suffix: Field(
+        f"tcp.flags.{suffix}",
+        label,
+        BOOL,
+        at=12 if mask > 0xFF else 13,
+        size=1,
+        mask=mask >> 8 if mask > 0xFF else mask,
+        sub=True,
+        also=(("tcp.flags.ns",) if suffix == "ae" else ()),
+    )
+    for mask, suffix, label in FLAG_BITS
+    if suffix != "res"
+}
+_WORD_MASK = {
+    "res": 0x0E00,
+    **{suffix: mask for mask, suffix, _label in FLAG_BITS if suffix != "res"},
+}
 FLAGS_STR = Field("tcp.flags.str", "TCP Flags", STRING, generated=True)
 WINDOW = Field("tcp.window_size_value", "Window", at=14, size=2)
 WINDOW_SIZE = Field("tcp.window_size", "Calculated window size", generated=True)
@@ -61,19 +111,35 @@ EOL = Field("tcp.options.eol", "TCP Option - End of Option List (EOL)", NONE)
 PAYLOAD = Field("tcp.payload", "TCP payload", "bytes")
 PORT = Field("tcp.port", "Source or Destination Port", hidden=True)
 
-OPTION_NAMES = {0: "End of Option List (EOL)", 1: "No-Operation (NOP)", 2: "Maximum segment size",
-                3: "Window scale", 4: "SACK permitted", 5: "SACK", 8: "Timestamps", 30: "Multipath TCP",
-                34: "TCP Fast Open Cookie"}
+OPTION_NAMES = {
+    0: "End of Option List (EOL)",
+    1: "No-Operation (NOP)",
+    2: "Maximum segment size",
+    3: "Window scale",
+    4: "SACK permitted",
+    5: "SACK",
+    8: "Timestamps",
+    30: "Multipath TCP",
+    34: "TCP Fast Open Cookie",
+}
 
 
-KIND_NAMES = {2: "Maximum Segment Size", 3: "Window Scale", 4: "SACK Permitted", 5: "SACK", 8: "Time Stamp Option"}
+KIND_NAMES = {
+    2: "Maximum Segment Size",
+    3: "Window Scale",
+    4: "SACK Permitted",
+    5: "SACK",
+    8: "Time Stamp Option",
+}
 
 
 def _walk(layer: Layer) -> None:
     layer.need(20, "tcp")
     hdr = (layer.u8(12) >> 4) * 4
     if hdr < 20:
-        raise Stop("tcp.hdr_len", layer.start + 12, f"Bogus TCP header length ({hdr}, must be at least 20)")
+        raise Stop(
+            "tcp.hdr_len", layer.start + 12, f"Bogus TCP header length ({hdr}, must be at least 20)"
+        )
     layer.need(hdr, "tcp.options")
     layer.header_end = layer.start + hdr
     layer.state["ports"] = ports = (layer.u16(0), layer.u16(2))
@@ -126,11 +192,25 @@ def _items(layer: Layer, out: list) -> None:
     hdr = layer.header_end - layer.start
     if hdr > 20:
         options, names = _options(layer, 20, hdr)
-        layer.add(out, OPTIONS, 20, hdr - 20, layer.bytes_at(20, hdr - 20), children=options,
-                  text=f"Options: ({hdr - 20} bytes), {', '.join(names)}")
+        layer.add(
+            out,
+            OPTIONS,
+            20,
+            hdr - 20,
+            layer.bytes_at(20, hdr - 20),
+            children=options,
+            text=f"Options: ({hdr - 20} bytes), {', '.join(names)}",
+        )
     held = layer.end - layer.header_end
     if held > 0:
-        layer.add(out, PAYLOAD, hdr, held, layer.payload, text=f"TCP payload ({seglen} byte{'s' if seglen != 1 else ''})")
+        layer.add(
+            out,
+            PAYLOAD,
+            hdr,
+            held,
+            layer.payload,
+            text=f"TCP payload ({seglen} byte{'s' if seglen != 1 else ''})",
+        )
 
 
 def _options(layer: Layer, at: int, end: int):
@@ -140,20 +220,44 @@ def _options(layer: Layer, at: int, end: int):
         name = OPTION_NAMES.get(kind, f"Unknown ({kind})")
         names.append(name)
         if kind == 0:
-            items.append(layer.add([], EOL, at, end - at, None, children=[layer.add([], OPTION, at, 1, 0, text="Kind: End of Option List (0)")]))
+            items.append(
+                layer.add(
+                    [],
+                    EOL,
+                    at,
+                    end - at,
+                    None,
+                    children=[layer.add([], OPTION, at, 1, 0, text="Kind: End of Option List (0)")],
+                )
+            )
             break
         if kind == 1:
-            items.append(layer.add([], NOP, at, 1, None, children=[layer.add([], OPTION, at, 1, 1, text="Kind: No-Operation (1)")]))
+            items.append(
+                layer.add(
+                    [],
+                    NOP,
+                    at,
+                    1,
+                    None,
+                    children=[layer.add([], OPTION, at, 1, 1, text="Kind: No-Operation (1)")],
+                )
+            )
             at += 1
             continue
         if at + 1 >= end:
             break
         size = layer.u8(at + 1)
         if size < 2 or at + size > end:
-            items.append(layer.add([], OPTION, at, end - at, kind, text=f"TCP Option - {name}: bad length {size}"))
+            items.append(
+                layer.add(
+                    [], OPTION, at, end - at, kind, text=f"TCP Option - {name}: bad length {size}"
+                )
+            )
             break
-        children = [layer.add([], OPTION, at, 1, kind, text=f"Kind: {KIND_NAMES.get(kind, name)} ({kind})"),
-                    layer.add([], OPT_LEN, at + 1, 1, size)]
+        children = [
+            layer.add([], OPTION, at, 1, kind, text=f"Kind: {KIND_NAMES.get(kind, name)} ({kind})"),
+            layer.add([], OPT_LEN, at + 1, 1, size),
+        ]
         label = f"TCP Option - {name}"
         if kind == 2 and size == 4:
             mss = layer.u16(at + 2)
@@ -162,7 +266,16 @@ def _options(layer: Layer, at: int, end: int):
         elif kind == 3 and size == 3:
             shift = layer.u8(at + 2)
             children.append(layer.add([], WSCALE, at + 2, 1, shift))
-            children.append(layer.add([], WSCALE_MUL, at + 2, 1, 1 << min(shift, 14), text=f"[Multiplier: {1 << min(shift, 14)}]"))
+            children.append(
+                layer.add(
+                    [],
+                    WSCALE_MUL,
+                    at + 2,
+                    1,
+                    1 << min(shift, 14),
+                    text=f"[Multiplier: {1 << min(shift, 14)}]",
+                )
+            )
             label += f": {shift} (multiply by {1 << min(shift, 14)})"
         elif kind == 4:
             children.append(layer.add([], SACK_PERM, at, size, None))
@@ -243,10 +356,48 @@ def _info(layer: Layer) -> str:
 
 
 PROTOCOL = Protocol(
-    "tcp", "Transmission Control Protocol", "TCP",
-    fields=(SRCPORT, DSTPORT, SEQ, SEQ_RAW, ACK, ACK_RAW, HDR_LEN, FLAGS, WINDOW, CHECKSUM, URGENT, SEGLEN, NXTSEQ, RES,
-            *FLAG_FIELDS.values(), FLAGS_STR, WINDOW_SIZE, STATUS, OPTIONS, OPTION, OPT_LEN, MSS, WSCALE,
-            WSCALE_MUL, SACK_PERM, TSVAL, TSECR, SACK_LE, SACK_RE, NOP, EOL, PAYLOAD),
-    walk=_walk, items=_items, info=_info, summary=_summary, binds=(("ip.proto", 6),), colour="tcp",
+    "tcp",
+    "Transmission Control Protocol",
+    "TCP",
+    fields=(
+        SRCPORT,
+        DSTPORT,
+        SEQ,
+        SEQ_RAW,
+        ACK,
+        ACK_RAW,
+        HDR_LEN,
+        FLAGS,
+        WINDOW,
+        CHECKSUM,
+        URGENT,
+        SEGLEN,
+        NXTSEQ,
+        RES,
+        *FLAG_FIELDS.values(),
+        FLAGS_STR,
+        WINDOW_SIZE,
+        STATUS,
+        OPTIONS,
+        OPTION,
+        OPT_LEN,
+        MSS,
+        WSCALE,
+        WSCALE_MUL,
+        SACK_PERM,
+        TSVAL,
+        TSECR,
+        SACK_LE,
+        SACK_RE,
+        NOP,
+        EOL,
+        PAYLOAD,
+    ),
+    walk=_walk,
+    items=_items,
+    info=_info,
+    summary=_summary,
+    binds=(("ip.proto", 6),),
+    colour="tcp",
     checksum=lambda layer: transport.status(*reversed(transport.verdict(layer, 6, 16)[:2])),
 )

@@ -29,7 +29,9 @@ def missing(layer: Layer) -> int:
     return ip.state.get("short", 0)
 
 
-def verdict(layer: Layer, proto: int, at: int, *, zero_ok: bool = False) -> tuple[int, int | None, str]:
+def verdict(
+    layer: Layer, proto: int, at: int, *, zero_ok: bool = False
+) -> tuple[int, int | None, str]:
     """(value, expected or None, text) for the checksum at `at` of a transport layer."""
     value = layer.u16(at)
     ip = carrier(layer)
@@ -42,10 +44,16 @@ def verdict(layer: Layer, proto: int, at: int, *, zero_ok: bool = False) -> tupl
     segment = bytearray(layer.data[layer.start : layer.end])
     segment[at : at + 2] = b"\0\0"
     if ip.protocol.name == "ip":
-        src, dst = layer.data[ip.start + 12 : ip.start + 16], layer.data[ip.start + 16 : ip.start + 20]
+        src, dst = (
+            layer.data[ip.start + 12 : ip.start + 16],
+            layer.data[ip.start + 16 : ip.start + 20],
+        )
         initial = pseudo_header_sum(src, dst, proto, len(segment))
     else:
-        src, dst = layer.data[ip.start + 8 : ip.start + 24], layer.data[ip.start + 24 : ip.start + 40]
+        src, dst = (
+            layer.data[ip.start + 8 : ip.start + 24],
+            layer.data[ip.start + 24 : ip.start + 40],
+        )
         initial = int.from_bytes(src + dst, "big") % 0xFFFF + len(segment) + proto
     expected = internet_checksum(bytes(segment), initial)
     if zero_ok and expected == 0:

@@ -20,7 +20,9 @@ def _walk(layer: Layer) -> None:
     length = layer.u16(4)
     ip = transport.carrier(layer)
     if length < 8 and not (length == 0 and ip is not None and ip.state.get("tso")):
-        raise Stop("udp.length", layer.start + 4, f"Bad length value {length} < UDP header length 8")
+        raise Stop(
+            "udp.length", layer.start + 4, f"Bad length value {length} < UDP header length 8"
+        )
     if 8 <= length and layer.start + length <= layer.end:
         layer.end = layer.start + length
     elif length > layer.end - layer.start:
@@ -38,7 +40,14 @@ def _items(layer: Layer, out: list) -> None:
             item.children = [layer.add([], STATUS, 6, 0, transport.status(expected, value))]
     size = layer.end - layer.header_end
     if size > 0:
-        layer.add(out, PAYLOAD, 8, size, layer.payload, text=f"UDP payload ({size} byte{'s' if size != 1 else ''})")
+        layer.add(
+            out,
+            PAYLOAD,
+            8,
+            size,
+            layer.payload,
+            text=f"UDP payload ({size} byte{'s' if size != 1 else ''})",
+        )
 
 
 def _summary(layer: Layer) -> str:
@@ -52,7 +61,17 @@ def _info(layer: Layer) -> str:
 
 
 PROTOCOL = Protocol(
-    "udp", "User Datagram Protocol", "UDP", fields=(SRCPORT, DSTPORT, LENGTH, CHECKSUM, STATUS, PAYLOAD),
-    walk=_walk, items=_items, info=_info, summary=_summary, binds=(("ip.proto", 17),), colour="udp",
-    checksum=lambda layer: transport.status(*reversed(transport.verdict(layer, 17, 6, zero_ok=True)[:2])),
+    "udp",
+    "User Datagram Protocol",
+    "UDP",
+    fields=(SRCPORT, DSTPORT, LENGTH, CHECKSUM, STATUS, PAYLOAD),
+    walk=_walk,
+    items=_items,
+    info=_info,
+    summary=_summary,
+    binds=(("ip.proto", 17),),
+    colour="udp",
+    checksum=lambda layer: transport.status(
+        *reversed(transport.verdict(layer, 17, 6, zero_ok=True)[:2])
+    ),
 )

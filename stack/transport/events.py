@@ -139,7 +139,9 @@ class TcpWindowChanged(Event):
         if self.change == "zero":
             return f"TCP {self.local} ⇄ {self.remote}: {who} a zero window — sending stops, persist timer runs"
         if self.change == "probe":
-            return f"TCP {self.local} → {self.remote}: zero-window probe (the window is still closed)"
+            return (
+                f"TCP {self.local} → {self.remote}: zero-window probe (the window is still closed)"
+            )
         return f"TCP {self.local} ⇄ {self.remote}: {who} a window of {self.window:,} bytes again — window reopened"
 
 

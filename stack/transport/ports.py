@@ -49,8 +49,14 @@ class PortTable(Generic[Owner]):
             address = None
         if not 0 < port <= 0xFFFF:
             raise ValueError(f"{self.protocol} port {port} is outside 1–65535")
-        if (address, port) in self.bound or (address is None and port in self._ports) or (None, port) in self.bound:
-            raise PortInUse(f"{self.host.name}: {self.protocol} port {endpoint(address, port)} is already in use")
+        if (
+            (address, port) in self.bound
+            or (address is None and port in self._ports)
+            or (None, port) in self.bound
+        ):
+            raise PortInUse(
+                f"{self.host.name}: {self.protocol} port {endpoint(address, port)} is already in use"
+            )
         self.bound[(address, port)] = owner
         self._ports[port] = self._ports.get(port, 0) + 1
 
@@ -84,7 +90,9 @@ class PortTable(Generic[Owner]):
             port = EPHEMERAL_LOW + (start - EPHEMERAL_LOW + i) % span
             if port not in self._ports and (taken is None or not taken(port)):
                 return port
-        raise NoFreePort(f"{self.host.name}: no free {self.protocol} port left in {EPHEMERAL_LOW}–{EPHEMERAL_HIGH}")
+        raise NoFreePort(
+            f"{self.host.name}: no free {self.protocol} port left in {EPHEMERAL_LOW}–{EPHEMERAL_HIGH}"
+        )
 
 
 def source_address(host: Host, dst: IPv4Address, interface: str | None = None) -> IPv4Address:

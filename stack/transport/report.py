@@ -28,7 +28,10 @@ def socket_lines(host: Host) -> list[str]:
     head = ("Netid", "State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port")
     table = [head] + [(n, s, str(r), str(q), lo, pe) for n, s, r, q, lo, pe in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in table
+    ]
     if not rows:
         lines.append(f"({host.name} has no sockets open)")
     return lines

@@ -213,13 +213,19 @@ class TcpStream:
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         conn = self.conn
         return {
-            "peername": (conn.remote_ip, conn.remote_port), "sockname": (conn.local_ip, conn.local_port),
+            "peername": (conn.remote_ip, conn.remote_port),
+            "sockname": (conn.local_ip, conn.local_port),
             "connection": conn,
         }.get(name, default)
 
 
-async def open_connection(host: Host, dest: tuple[IPv4Address, int], *, src_port: int | None = None,
-                          limit: int = READ_LIMIT) -> tuple[TcpStream, TcpStream]:
+async def open_connection(
+    host: Host,
+    dest: tuple[IPv4Address, int],
+    *,
+    src_port: int | None = None,
+    limit: int = READ_LIMIT,
+) -> tuple[TcpStream, TcpStream]:
     """Connect and wait for the handshake; returns (reader, writer), one `TcpStream`."""
     done = _Waiter()
     conn = host.tcp.connect(dest, src_port=src_port)
@@ -247,8 +253,14 @@ class TcpServer:
         return self.listener.port
 
 
-async def start_server(host: Host, port: int, client_connected: Callable[[TcpStream, TcpStream], Any], *,
-                       address: IPv4Address | None = None, limit: int = READ_LIMIT) -> TcpServer:
+async def start_server(
+    host: Host,
+    port: int,
+    client_connected: Callable[[TcpStream, TcpStream], Any],
+    *,
+    address: IPv4Address | None = None,
+    limit: int = READ_LIMIT,
+) -> TcpServer:
     """Listen; for each connection call `client_connected(reader, writer)` (a coroutine
     function becomes a task, as with asyncio.start_server)."""
     server: TcpServer
@@ -278,8 +290,14 @@ class DatagramSocket:
     def port(self) -> int:
         return self.sock.port
 
-    def _on_datagram(self, data: bytes, src: tuple[IPv4Address, int], dst: IPv4Address, iface: Interface,
-                     frames: tuple[int, ...]) -> None:
+    def _on_datagram(
+        self,
+        data: bytes,
+        src: tuple[IPv4Address, int],
+        dst: IPv4Address,
+        iface: Interface,
+        frames: tuple[int, ...],
+    ) -> None:
         self._queue.append((data, src))
         self._waiter.wake()
 
@@ -295,11 +313,15 @@ class DatagramSocket:
         self.sock.close()
 
 
-def open_datagram(host: Host, port: int | None = None, address: IPv4Address | None = None) -> DatagramSocket:
+def open_datagram(
+    host: Host, port: int | None = None, address: IPv4Address | None = None
+) -> DatagramSocket:
     return DatagramSocket(host.udp.open(port, address))
 
 
-async def drive_virtual(clock: VirtualClock, awaitable: Awaitable[T], *, limit: float | None = None) -> T:
+async def drive_virtual(
+    clock: VirtualClock, awaitable: Awaitable[T], *, limit: float | None = None
+) -> T:
     """Run `awaitable` on the running loop, stepping the virtual clock whenever it waits.
     Raises TimeoutError if virtual time passes `limit` or nothing is left to happen."""
     task = asyncio.ensure_future(awaitable)
@@ -316,7 +338,9 @@ async def drive_virtual(clock: VirtualClock, awaitable: Awaitable[T], *, limit: 
                 break
             if clock.next_time() is None or (deadline is not None and clock.next_time() > deadline):
                 task.cancel()
-                raise TimeoutError("virtual time: nothing left to happen and the coroutine still waits")
+                raise TimeoutError(
+                    "virtual time: nothing left to happen and the coroutine still waits"
+                )
             continue
         # Step everything due at the same instant, then let the coroutines react.
         clock.step()
@@ -326,6 +350,12 @@ async def drive_virtual(clock: VirtualClock, awaitable: Awaitable[T], *, limit: 
 
 
 __all__ = [
-    "DatagramSocket", "TcpServer", "TcpStream", "drive_virtual", "error_for", "open_connection",
-    "open_datagram", "start_server",
+    "DatagramSocket",
+    "TcpServer",
+    "TcpStream",
+    "drive_virtual",
+    "error_for",
+    "open_connection",
+    "open_datagram",
+    "start_server",
 ]

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 LIMITED_BROADCAST = IPv4Address("255.255.255.255")
 
 # (data, (source address, source port), destination address, interface, frame ids)
-DatagramHandler = Callable[[bytes, tuple[IPv4Address, int], IPv4Address, Interface, tuple[int, ...]], None]
+DatagramHandler = Callable[
+    [bytes, tuple[IPv4Address, int], IPv4Address, Interface, tuple[int, ...]], None
+]
 
 
 class UdpSocket:
@@ -44,15 +46,26 @@ class UdpSocket:
         self.on_datagram: DatagramHandler | None = None
         self.on_error: Callable[[str, tuple[IPv4Address, int]], None] | None = None
         self.closed = False
-        self.counters = {"sent": 0, "received": 0, "bytes_sent": 0, "bytes_received": 0, "unrouted": 0}
+        self.counters = {
+            "sent": 0,
+            "received": 0,
+            "bytes_sent": 0,
+            "bytes_received": 0,
+            "unrouted": 0,
+        }
 
     @property
     def local(self) -> str:
         return endpoint(self.address, self.port)
 
     def sendto(
-        self, data: bytes, dest: tuple[IPv4Address, int], *, interface: str | None = None,
-        src: IPv4Address | None = None, frames: tuple[int, ...] = (),
+        self,
+        data: bytes,
+        dest: tuple[IPv4Address, int],
+        *,
+        interface: str | None = None,
+        src: IPv4Address | None = None,
+        frames: tuple[int, ...] = (),
     ) -> bool:
         """Send one datagram; False (with a trace event from IP) when it cannot go."""
         if self.closed:
@@ -85,7 +98,13 @@ class UdpLayer:
     def __init__(self, host: Host) -> None:
         self.host = host
         self.ports: PortTable[UdpSocket] = PortTable(host, "UDP")
-        self.stats = {"received": 0, "delivered": 0, "bad_checksum": 0, "malformed": 0, "no_port": 0}
+        self.stats = {
+            "received": 0,
+            "delivered": 0,
+            "bad_checksum": 0,
+            "malformed": 0,
+            "no_port": 0,
+        }
         host.ip.handlers[PROTO] = self.receive
         host.icmp.error_listeners.append(self._icmp_error)
 
@@ -120,26 +139,69 @@ class UdpLayer:
             dgram = UDP.parse(packet.payload)
         except WireError as err:
             self.stats["malformed"] += 1
-            host.trace.emit(SegmentDropped(host.clock.now(), host.name, frames, "UDP", str(packet.src), str(packet.dst), f"malformed: {err}"))
+            host.trace.emit(
+                SegmentDropped(
+                    host.clock.now(),
+                    host.name,
+                    frames,
+                    "UDP",
+                    str(packet.src),
+                    str(packet.dst),
+                    f"malformed: {err}",
+                )
+            )
             return
         src, dst = packet.src, packet.dst
         if not dgram.checksum_ok(src, dst):
             self.stats["bad_checksum"] += 1
-            host.trace.emit(SegmentDropped(
-                host.clock.now(), host.name, frames, "UDP", f"{src}:{dgram.sport}", f"{dst}:{dgram.dport}",
-                f"bad UDP checksum 0x{dgram.checksum:04x} (damaged on the way)",
-            ))
+            host.trace.emit(
+                SegmentDropped(
+                    host.clock.now(),
+                    host.name,
+                    frames,
+                    "UDP",
+                    f"{src}:{dgram.sport}",
+                    f"{dst}:{dgram.dport}",
+                    f"bad UDP checksum 0x{dgram.checksum:04x} (damaged on the way)",
+                )
+            )
             return
         sock = self.ports.lookup(dst, dgram.dport)
-        if sock is None and (dst == LIMITED_BROADCAST or not iface.configured or dst == iface.broadcast):
+        if sock is None and (
+            dst == LIMITED_BROADCAST or not iface.configured or dst == iface.broadcast
+        ):
             sock = self.ports.lookup(iface.ip, dgram.dport)
         if sock is None:
             self.stats["no_port"] += 1
-            broadcast = dst == LIMITED_BROADCAST or (iface.configured and dst == iface.broadcast) or dst.is_multicast
-            reply = "dropped quietly (broadcast: no ICMP error)" if broadcast else "ICMP port unreachable"
-            host.trace.emit(PortUnreachable(host.clock.now(), host.name, frames, "UDP", f"{src}:{dgram.sport}", f"{dst}:{dgram.dport}", reply))
+            broadcast = (
+                dst == LIMITED_BROADCAST
+                or (iface.configured and dst == iface.broadcast)
+                or dst.is_multicast
+            )
+            reply = (
+                "dropped quietly (broadcast: no ICMP error)"
+                if broadcast
+                else "ICMP port unreachable"
+            )
+            host.trace.emit(
+                PortUnreachable(
+                    host.clock.now(),
+                    host.name,
+                    frames,
+                    "UDP",
+                    f"{src}:{dgram.sport}",
+                    f"{dst}:{dgram.dport}",
+                    reply,
+                )
+            )
             if not broadcast:
-                host.icmp.send_error(packet, icmp_codes.DEST_UNREACHABLE, icmp_codes.PORT_UNREACHABLE, f"UDP port {dgram.dport} unreachable", frames)
+                host.icmp.send_error(
+                    packet,
+                    icmp_codes.DEST_UNREACHABLE,
+                    icmp_codes.PORT_UNREACHABLE,
+                    f"UDP port {dgram.dport} unreachable",
+                    frames,
+                )
             return
         self.stats["delivered"] += 1
         sock.counters["received"] += 1
@@ -159,7 +221,17 @@ class UdpLayer:
             return
         host = self.host
         text = msg.describe()
-        host.trace.emit(TransportError(host.clock.now(), host.name, frames, "UDP", f"{inner.src}:{sport}", f"{inner.dst}:{dport}", text))
+        host.trace.emit(
+            TransportError(
+                host.clock.now(),
+                host.name,
+                frames,
+                "UDP",
+                f"{inner.src}:{sport}",
+                f"{inner.dst}:{dport}",
+                text,
+            )
+        )
         if sock.on_error is not None:
             sock.on_error(text, (inner.dst, dport))
 

@@ -50,18 +50,34 @@ class ARP:
         if plen != 4:
             raise WireError("arp", "plen", 5, f"protocol address length {plen} is not 4")
         if n < LENGTH:
-            raise WireError("arp", "addresses", n, f"{n} bytes is shorter than the 28 an ARP packet needs")
+            raise WireError(
+                "arp", "addresses", n, f"{n} bytes is shorter than the 28 an ARP packet needs"
+            )
         arp = _new(cls)
         arp.__dict__.update(
-            op=op, sender_mac=_mac(sha), sender_ip=address(spa), target_mac=_mac(tha),
-            target_ip=address(tpa), htype=htype, ptype=ptype, hlen=hlen, plen=plen,
+            op=op,
+            sender_mac=_mac(sha),
+            sender_ip=address(spa),
+            target_mac=_mac(tha),
+            target_ip=address(tpa),
+            htype=htype,
+            ptype=ptype,
+            hlen=hlen,
+            plen=plen,
         )
         return arp
 
     def build(self) -> bytes:
         return _ARP.pack(
-            self.htype, self.ptype, self.hlen, self.plen, self.op, self.sender_mac,
-            self.sender_ip.packed, self.target_mac, self.target_ip.packed,
+            self.htype,
+            self.ptype,
+            self.hlen,
+            self.plen,
+            self.op,
+            self.sender_mac,
+            self.sender_ip.packed,
+            self.target_mac,
+            self.target_ip.packed,
         )
 
     @classmethod
@@ -69,7 +85,9 @@ class ARP:
         return cls(REQUEST, sender_mac, sender_ip, ZERO, target_ip)
 
     @classmethod
-    def reply(cls, sender_mac: MAC, sender_ip: IPv4Address, target_mac: MAC, target_ip: IPv4Address) -> ARP:
+    def reply(
+        cls, sender_mac: MAC, sender_ip: IPv4Address, target_mac: MAC, target_ip: IPv4Address
+    ) -> ARP:
         return cls(REPLY, sender_mac, sender_ip, target_mac, target_ip)
 
     @property

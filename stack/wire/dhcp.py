@@ -37,8 +37,14 @@ BOOTREPLY = 2
 # Message types (option 53, RFC 2132 §9.6).
 DISCOVER, OFFER, REQUEST, DECLINE, ACK, NAK, RELEASE, INFORM = range(1, 9)
 MESSAGE_NAMES = {
-    DISCOVER: "Discover", OFFER: "Offer", REQUEST: "Request", DECLINE: "Decline", ACK: "ACK",
-    NAK: "NAK", RELEASE: "Release", INFORM: "Inform",
+    DISCOVER: "Discover",
+    OFFER: "Offer",
+    REQUEST: "Request",
+    DECLINE: "Decline",
+    ACK: "ACK",
+    NAK: "NAK",
+    RELEASE: "Release",
+    INFORM: "Inform",
 }
 
 # Option codes (RFC 2132).
@@ -65,21 +71,51 @@ TFTP_SERVER_NAME = 66  # "next server" for network boot (RFC 2132 §9.4)
 BOOTFILE_NAME = 67  # the boot file, or for iPXE a URL (RFC 2132 §9.5)
 END = 255
 OPTION_NAMES = {
-    PAD: "Pad", SUBNET_MASK: "Subnet Mask", ROUTER: "Router", DNS_SERVER: "Domain Name Server",
-    HOSTNAME: "Host Name", DOMAIN_NAME: "Domain Name", BROADCAST_ADDRESS: "Broadcast Address",
-    REQUESTED_IP: "Requested IP Address", LEASE_TIME: "IP Address Lease Time",
-    OVERLOAD: "Option Overload", MESSAGE_TYPE: "DHCP Message Type", SERVER_ID: "DHCP Server Identifier",
-    PARAMETER_REQUEST_LIST: "Parameter Request List", MESSAGE: "Message",
-    MAX_MESSAGE_SIZE: "Maximum DHCP Message Size", RENEWAL_TIME: "Renewal Time Value",
-    REBINDING_TIME: "Rebinding Time Value", VENDOR_CLASS_ID: "Vendor class identifier",
-    CLIENT_ID: "Client identifier", TFTP_SERVER_NAME: "TFTP Server Name",
-    BOOTFILE_NAME: "Bootfile name", END: "End",
+    PAD: "Pad",
+    SUBNET_MASK: "Subnet Mask",
+    ROUTER: "Router",
+    DNS_SERVER: "Domain Name Server",
+    HOSTNAME: "Host Name",
+    DOMAIN_NAME: "Domain Name",
+    BROADCAST_ADDRESS: "Broadcast Address",
+    REQUESTED_IP: "Requested IP Address",
+    LEASE_TIME: "IP Address Lease Time",
+    OVERLOAD: "Option Overload",
+    MESSAGE_TYPE: "DHCP Message Type",
+    SERVER_ID: "DHCP Server Identifier",
+    PARAMETER_REQUEST_LIST: "Parameter Request List",
+    MESSAGE: "Message",
+    MAX_MESSAGE_SIZE: "Maximum DHCP Message Size",
+    RENEWAL_TIME: "Renewal Time Value",
+    REBINDING_TIME: "Rebinding Time Value",
+    VENDOR_CLASS_ID: "Vendor class identifier",
+    CLIENT_ID: "Client identifier",
+    TFTP_SERVER_NAME: "TFTP Server Name",
+    BOOTFILE_NAME: "Bootfile name",
+    END: "End",
 }
 # What a client usually asks for: mask, router, DNS, domain name, lease, server id, T1, T2.
-DEFAULT_PARAMETERS = (SUBNET_MASK, ROUTER, DNS_SERVER, DOMAIN_NAME, LEASE_TIME, SERVER_ID, RENEWAL_TIME, REBINDING_TIME)
+DEFAULT_PARAMETERS = (
+    SUBNET_MASK,
+    ROUTER,
+    DNS_SERVER,
+    DOMAIN_NAME,
+    LEASE_TIME,
+    SERVER_ID,
+    RENEWAL_TIME,
+    REBINDING_TIME,
+)
 
 # Exact sizes (or a multiple of 4) that parse checks for the options the typed views read.
-_FIXED_SIZES = {MESSAGE_TYPE: 1, SUBNET_MASK: 4, REQUESTED_IP: 4, SERVER_ID: 4, LEASE_TIME: 4, RENEWAL_TIME: 4, REBINDING_TIME: 4}
+_FIXED_SIZES = {
+    MESSAGE_TYPE: 1,
+    SUBNET_MASK: 4,
+    REQUESTED_IP: 4,
+    SERVER_ID: 4,
+    LEASE_TIME: 4,
+    RENEWAL_TIME: 4,
+    REBINDING_TIME: 4,
+}
 _ADDRESS_LISTS = (ROUTER, DNS_SERVER)
 
 _new = object.__new__
@@ -98,7 +134,9 @@ class DHCPOption:
         if self.code == END:
             return b"\xff" + self.data
         if len(self.data) > 255:
-            raise WireError("dhcp", "options", 0, f"option {self.code} has {len(self.data)} bytes, over 255")
+            raise WireError(
+                "dhcp", "options", 0, f"option {self.code} has {len(self.data)} bytes, over 255"
+            )
         return bytes((self.code, len(self.data))) + self.data
 
     @classmethod
@@ -110,7 +148,9 @@ class DHCPOption:
         return cls(code, address.packed)
 
     @classmethod
-    def addresses(cls, code: int, addresses: tuple[IPv4Address, ...] | list[IPv4Address]) -> DHCPOption:
+    def addresses(
+        cls, code: int, addresses: tuple[IPv4Address, ...] | list[IPv4Address]
+    ) -> DHCPOption:
         return cls(code, b"".join(a.packed for a in addresses))
 
     @classmethod
@@ -151,12 +191,27 @@ def parse_options(raw: bytes, base: int = FIXED_LEN + 4) -> tuple[DHCPOption, ..
             raise WireError("dhcp", "options", base + i, f"option {code} has no length byte")
         size = raw[i + 1]
         if i + 2 + size > n:
-            raise WireError("dhcp", "options", base + i + 1, f"option {code} claims {size} bytes, {n - i - 2} remain")
+            raise WireError(
+                "dhcp",
+                "options",
+                base + i + 1,
+                f"option {code} claims {size} bytes, {n - i - 2} remain",
+            )
         want = _FIXED_SIZES.get(code)
         if want is not None and size != want:
-            raise WireError("dhcp", "options", base + i + 1, f"option {code} ({OPTION_NAMES[code]}) must be {want} bytes, not {size}")
+            raise WireError(
+                "dhcp",
+                "options",
+                base + i + 1,
+                f"option {code} ({OPTION_NAMES[code]}) must be {want} bytes, not {size}",
+            )
         if code in _ADDRESS_LISTS and (size == 0 or size % 4):
-            raise WireError("dhcp", "options", base + i + 1, f"option {code} ({OPTION_NAMES[code]}) of {size} bytes is not a list of addresses")
+            raise WireError(
+                "dhcp",
+                "options",
+                base + i + 1,
+                f"option {code} ({OPTION_NAMES[code]}) of {size} bytes is not a list of addresses",
+            )
         options.append(DHCPOption(code, bytes(raw[i + 2 : i + 2 + size])))
         i += 2 + size
     return tuple(options)
@@ -195,34 +250,77 @@ class DHCP:
     def parse(cls, data: bytes) -> DHCP:
         n = len(data)
         if n < FIXED_LEN:
-            raise WireError("dhcp", "header", n, f"{n} bytes is shorter than the 236-byte BOOTP fixed part")
-        op, htype, hlen, hops, xid, secs, flags, ci, yi, si, gi, ch, sname, file = _FIXED.unpack_from(data)
+            raise WireError(
+                "dhcp", "header", n, f"{n} bytes is shorter than the 236-byte BOOTP fixed part"
+            )
+        op, htype, hlen, hops, xid, secs, flags, ci, yi, si, gi, ch, sname, file = (
+            _FIXED.unpack_from(data)
+        )
         if n == FIXED_LEN:
             magic, options = None, ()
         else:
             if n < FIXED_LEN + 4:
-                raise WireError("dhcp", "magic", FIXED_LEN, f"{n - FIXED_LEN} bytes after the fixed part is no magic cookie")
+                raise WireError(
+                    "dhcp",
+                    "magic",
+                    FIXED_LEN,
+                    f"{n - FIXED_LEN} bytes after the fixed part is no magic cookie",
+                )
             magic = int.from_bytes(data[FIXED_LEN : FIXED_LEN + 4], "big")
             if magic != MAGIC_COOKIE:
-                raise WireError("dhcp", "magic", FIXED_LEN, f"0x{magic:08x} is not the DHCP magic cookie 0x63825363")
+                raise WireError(
+                    "dhcp",
+                    "magic",
+                    FIXED_LEN,
+                    f"0x{magic:08x} is not the DHCP magic cookie 0x63825363",
+                )
             options = parse_options(data[FIXED_LEN + 4 :])
         message = _new(cls)
         message.__dict__.update(
-            op=op, xid=xid, chaddr=MAC.of(ch[:6]), options=options, ciaddr=address(ci),
-            yiaddr=address(yi), siaddr=address(si), giaddr=address(gi), secs=secs,
-            flags=flags, hops=hops, htype=htype, hlen=hlen, chaddr_padding=ch[6:].rstrip(b"\x00"),
-            sname=sname.rstrip(b"\x00"), file=file.rstrip(b"\x00"), magic=magic,
+            op=op,
+            xid=xid,
+            chaddr=MAC.of(ch[:6]),
+            options=options,
+            ciaddr=address(ci),
+            yiaddr=address(yi),
+            siaddr=address(si),
+            giaddr=address(gi),
+            secs=secs,
+            flags=flags,
+            hops=hops,
+            htype=htype,
+            hlen=hlen,
+            chaddr_padding=ch[6:].rstrip(b"\x00"),
+            sname=sname.rstrip(b"\x00"),
+            file=file.rstrip(b"\x00"),
+            magic=magic,
         )
         return message
 
     def build(self) -> bytes:
         for name, size in (("chaddr_padding", 10), ("sname", 64), ("file", 128)):
             if len(getattr(self, name)) > size:
-                raise WireError("dhcp", name, 0, f"{len(getattr(self, name))} bytes is over the {size} the field holds")
+                raise WireError(
+                    "dhcp",
+                    name,
+                    0,
+                    f"{len(getattr(self, name))} bytes is over the {size} the field holds",
+                )
         fixed = _FIXED.pack(
-            self.op, self.htype, self.hlen, self.hops, self.xid, self.secs, self.flags,
-            self.ciaddr.packed, self.yiaddr.packed, self.siaddr.packed, self.giaddr.packed,
-            bytes(self.chaddr) + self.chaddr_padding, self.sname, self.file,
+            self.op,
+            self.htype,
+            self.hlen,
+            self.hops,
+            self.xid,
+            self.secs,
+            self.flags,
+            self.ciaddr.packed,
+            self.yiaddr.packed,
+            self.siaddr.packed,
+            self.giaddr.packed,
+            bytes(self.chaddr) + self.chaddr_padding,
+            self.sname,
+            self.file,
         )
         if self.magic is None:
             return fixed
@@ -232,23 +330,47 @@ class DHCP:
 
     @classmethod
     def make(
-        cls, op: int, xid: int, chaddr: MAC, options: tuple[DHCPOption, ...] | list[DHCPOption], *,
-        ciaddr: IPv4Address = _ZERO_IP, yiaddr: IPv4Address = _ZERO_IP, siaddr: IPv4Address = _ZERO_IP,
-        giaddr: IPv4Address = _ZERO_IP, secs: int = 0, broadcast: bool = False, min_size: int = MIN_LEN,
+        cls,
+        op: int,
+        xid: int,
+        chaddr: MAC,
+        options: tuple[DHCPOption, ...] | list[DHCPOption],
+        *,
+        ciaddr: IPv4Address = _ZERO_IP,
+        yiaddr: IPv4Address = _ZERO_IP,
+        siaddr: IPv4Address = _ZERO_IP,
+        giaddr: IPv4Address = _ZERO_IP,
+        secs: int = 0,
+        broadcast: bool = False,
+        min_size: int = MIN_LEN,
     ) -> DHCP:
         """A message with End appended and zero padding after it up to `min_size` bytes."""
         options = [o for o in options if o.code != END]
         size = FIXED_LEN + 4 + sum(len(o.build()) for o in options) + 1
         options.append(DHCPOption(END, bytes(max(0, min_size - size))))
         return cls(
-            op, xid, chaddr, tuple(options), ciaddr=ciaddr, yiaddr=yiaddr, siaddr=siaddr,
-            giaddr=giaddr, secs=secs, flags=BROADCAST_FLAG if broadcast else 0,
+            op,
+            xid,
+            chaddr,
+            tuple(options),
+            ciaddr=ciaddr,
+            yiaddr=yiaddr,
+            siaddr=siaddr,
+            giaddr=giaddr,
+            secs=secs,
+            flags=BROADCAST_FLAG if broadcast else 0,
         )
 
     @classmethod
     def discover(
-        cls, chaddr: MAC, xid: int, *, requested_ip: IPv4Address | None = None, hostname: str | None = None,
-        parameters: tuple[int, ...] = DEFAULT_PARAMETERS, broadcast: bool = False,
+        cls,
+        chaddr: MAC,
+        xid: int,
+        *,
+        requested_ip: IPv4Address | None = None,
+        hostname: str | None = None,
+        parameters: tuple[int, ...] = DEFAULT_PARAMETERS,
+        broadcast: bool = False,
     ) -> DHCP:
         options = [DHCPOption.message_type(DISCOVER), DHCPOption.client_id(chaddr)]
         if requested_ip is not None:
@@ -260,9 +382,16 @@ class DHCP:
 
     @classmethod
     def request(
-        cls, chaddr: MAC, xid: int, *, requested_ip: IPv4Address | None = None,
-        server_id: IPv4Address | None = None, ciaddr: IPv4Address = _ZERO_IP, hostname: str | None = None,
-        parameters: tuple[int, ...] = DEFAULT_PARAMETERS, broadcast: bool = False,
+        cls,
+        chaddr: MAC,
+        xid: int,
+        *,
+        requested_ip: IPv4Address | None = None,
+        server_id: IPv4Address | None = None,
+        ciaddr: IPv4Address = _ZERO_IP,
+        hostname: str | None = None,
+        parameters: tuple[int, ...] = DEFAULT_PARAMETERS,
+        broadcast: bool = False,
     ) -> DHCP:
         """SELECTING: requested_ip and server_id from the offer. RENEWING/REBINDING: ciaddr only
         (RFC 2131 §4.3.2)."""
@@ -278,16 +407,31 @@ class DHCP:
 
     @classmethod
     def release(cls, chaddr: MAC, xid: int, ciaddr: IPv4Address, server_id: IPv4Address) -> DHCP:
-        options = [DHCPOption.message_type(RELEASE), DHCPOption.client_id(chaddr), DHCPOption.address(SERVER_ID, server_id)]
+        options = [
+            DHCPOption.message_type(RELEASE),
+            DHCPOption.client_id(chaddr),
+            DHCPOption.address(SERVER_ID, server_id),
+        ]
         return cls.make(BOOTREQUEST, xid, chaddr, options, ciaddr=ciaddr)
 
     @classmethod
     def reply(
-        cls, request: DHCP, message_type: int, yiaddr: IPv4Address, server_id: IPv4Address, *,
-        lease_time: int | None = None, renewal_time: int | None = None, rebinding_time: int | None = None,
-        subnet_mask: IPv4Address | None = None, routers: tuple[IPv4Address, ...] = (),
-        dns_servers: tuple[IPv4Address, ...] = (), siaddr: IPv4Address = _ZERO_IP, message: str | None = None,
-        next_server: str | None = None, boot_file: str | None = None,
+        cls,
+        request: DHCP,
+        message_type: int,
+        yiaddr: IPv4Address,
+        server_id: IPv4Address,
+        *,
+        lease_time: int | None = None,
+        renewal_time: int | None = None,
+        rebinding_time: int | None = None,
+        subnet_mask: IPv4Address | None = None,
+        routers: tuple[IPv4Address, ...] = (),
+        dns_servers: tuple[IPv4Address, ...] = (),
+        siaddr: IPv4Address = _ZERO_IP,
+        message: str | None = None,
+        next_server: str | None = None,
+        boot_file: str | None = None,
     ) -> DHCP:
         """A server's OFFER, ACK or NAK to `request` (RFC 2131 §4.3.1, table 3): xid, flags,
         giaddr and chaddr copied; T1 and T2 default to 1/2 and 7/8 of the lease (§4.4.5).
@@ -299,7 +443,10 @@ class DHCP:
             options.append(DHCPOption.seconds(LEASE_TIME, lease_time))
             t1 = lease_time // 2 if renewal_time is None else renewal_time
             t2 = lease_time * 7 // 8 if rebinding_time is None else rebinding_time
-            options += [DHCPOption.seconds(RENEWAL_TIME, t1), DHCPOption.seconds(REBINDING_TIME, t2)]
+            options += [
+                DHCPOption.seconds(RENEWAL_TIME, t1),
+                DHCPOption.seconds(REBINDING_TIME, t2),
+            ]
         if subnet_mask is not None:
             options.append(DHCPOption.address(SUBNET_MASK, subnet_mask))
         if routers:
@@ -314,11 +461,24 @@ class DHCP:
             options.append(DHCPOption.text(BOOTFILE_NAME, boot_file))
         ack = message_type == ACK and request.message_type in (REQUEST, INFORM)
         reply = cls.make(
-            BOOTREPLY, request.xid, request.chaddr, options,
-            ciaddr=request.ciaddr if ack else _ZERO_IP, yiaddr=yiaddr, siaddr=siaddr, giaddr=request.giaddr,
+            BOOTREPLY,
+            request.xid,
+            request.chaddr,
+            options,
+            ciaddr=request.ciaddr if ack else _ZERO_IP,
+            yiaddr=yiaddr,
+            siaddr=siaddr,
+            giaddr=request.giaddr,
         )
         file = boot_file.encode() if boot_file and len(boot_file.encode()) < 128 else b""
-        return _replace(reply, flags=request.flags, htype=request.htype, hlen=request.hlen, chaddr_padding=request.chaddr_padding, file=file)
+        return _replace(
+            reply,
+            flags=request.flags,
+            htype=request.htype,
+            hlen=request.hlen,
+            chaddr_padding=request.chaddr_padding,
+            file=file,
+        )
 
     @classmethod
     def offer(cls, request: DHCP, yiaddr: IPv4Address, server_id: IPv4Address, **options) -> DHCP:

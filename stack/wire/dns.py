@@ -42,9 +42,26 @@ MAX_LABEL = 63
 # Types (RFC 1035 §3.2.2, RFC 3596, RFC 2782, RFC 6891).
 A, NS, CNAME, SOA, PTR, MX, TXT, AAAA, SRV, OPT, ANY = 1, 2, 5, 6, 12, 15, 16, 28, 33, 41, 255
 TYPE_NAMES = {
-    A: "A", NS: "NS", CNAME: "CNAME", SOA: "SOA", PTR: "PTR", 13: "HINFO", MX: "MX", TXT: "TXT",
-    AAAA: "AAAA", SRV: "SRV", OPT: "OPT", 43: "DS", 46: "RRSIG", 47: "NSEC", 48: "DNSKEY",
-    64: "SVCB", 65: "HTTPS", 252: "AXFR", ANY: "ANY", 257: "CAA",
+    A: "A",
+    NS: "NS",
+    CNAME: "CNAME",
+    SOA: "SOA",
+    PTR: "PTR",
+    13: "HINFO",
+    MX: "MX",
+    TXT: "TXT",
+    AAAA: "AAAA",
+    SRV: "SRV",
+    OPT: "OPT",
+    43: "DS",
+    46: "RRSIG",
+    47: "NSEC",
+    48: "DNSKEY",
+    64: "SVCB",
+    65: "HTTPS",
+    252: "AXFR",
+    ANY: "ANY",
+    257: "CAA",
 }
 TYPES = {name: number for number, name in TYPE_NAMES.items()}
 # Classes.
@@ -52,12 +69,29 @@ IN, CH, HS, CLASS_ANY = 1, 3, 4, 255
 # Opcodes and response codes (RFC 1035 §4.1.1, RFC 2136).
 QUERY, IQUERY, STATUS, NOTIFY, UPDATE = 0, 1, 2, 4, 5
 NOERROR, FORMERR, SERVFAIL, NXDOMAIN, NOTIMP, REFUSED = 0, 1, 2, 3, 4, 5
-OPCODE_TEXT = {QUERY: "Standard query", IQUERY: "Inverse query", STATUS: "Server status request",
-               NOTIFY: "Zone change notification", UPDATE: "Dynamic update"}
-RCODE_NAMES = {NOERROR: "NOERROR", FORMERR: "FORMERR", SERVFAIL: "SERVFAIL", NXDOMAIN: "NXDOMAIN",
-               NOTIMP: "NOTIMP", REFUSED: "REFUSED"}
-RCODE_TEXT = {NOERROR: "No error", FORMERR: "Format error", SERVFAIL: "Server failure",
-              NXDOMAIN: "No such name", NOTIMP: "Not implemented", REFUSED: "Refused"}
+OPCODE_TEXT = {
+    QUERY: "Standard query",
+    IQUERY: "Inverse query",
+    STATUS: "Server status request",
+    NOTIFY: "Zone change notification",
+    UPDATE: "Dynamic update",
+}
+RCODE_NAMES = {
+    NOERROR: "NOERROR",
+    FORMERR: "FORMERR",
+    SERVFAIL: "SERVFAIL",
+    NXDOMAIN: "NXDOMAIN",
+    NOTIMP: "NOTIMP",
+    REFUSED: "REFUSED",
+}
+RCODE_TEXT = {
+    NOERROR: "No error",
+    FORMERR: "Format error",
+    SERVFAIL: "Server failure",
+    NXDOMAIN: "No such name",
+    NOTIMP: "Not implemented",
+    REFUSED: "Refused",
+}
 
 _new = object.__new__
 _HEADER = struct.Struct("!HHHHHH")
@@ -106,7 +140,9 @@ def name_labels(name: str) -> tuple[bytes, ...]:
         try:
             labels = tuple(part.encode("ascii") for part in name.split("."))
         except UnicodeEncodeError:
-            raise WireError("dns", "name", 0, f"{name!r} is not ASCII; write it in IDNA form (xn--…)") from None
+            raise WireError(
+                "dns", "name", 0, f"{name!r} is not ASCII; write it in IDNA form (xn--…)"
+            ) from None
     else:
         labels = _unescape(name)
     total = 1
@@ -114,10 +150,17 @@ def name_labels(name: str) -> tuple[bytes, ...]:
         if not label:
             raise WireError("dns", "name", 0, f"{name!r} has an empty label")
         if len(label) > MAX_LABEL:
-            raise WireError("dns", "name", 0, f"a label of {len(label)} bytes in {name!r} is over the 63-byte maximum")
+            raise WireError(
+                "dns",
+                "name",
+                0,
+                f"a label of {len(label)} bytes in {name!r} is over the 63-byte maximum",
+            )
         total += 1 + len(label)
     if total > MAX_NAME:
-        raise WireError("dns", "name", 0, f"{name!r} takes {total} bytes, over the 255-byte maximum")
+        raise WireError(
+            "dns", "name", 0, f"{name!r} takes {total} bytes, over the 255-byte maximum"
+        )
     return labels
 
 
@@ -145,7 +188,9 @@ def _unescape(name: str) -> tuple[bytes, ...]:
                 raise WireError("dns", "name", 0, f"dangling or non-ASCII escape in {name!r}")
         else:
             if ord(char) >= 128:
-                raise WireError("dns", "name", 0, f"{name!r} is not ASCII; write it in IDNA form (xn--…)")
+                raise WireError(
+                    "dns", "name", 0, f"{name!r} is not ASCII; write it in IDNA form (xn--…)"
+                )
             label.append(ord(char))
             i += 1
     labels.append(bytes(label))
@@ -168,21 +213,32 @@ def _read_name(data: bytes, offset: int, n: int) -> tuple[str, int]:
         kind = length & 0xC0
         if kind == 0xC0:
             if pos + 1 >= n:
-                raise WireError("dns", "name", pos, "compression pointer cut off by the end of the message")
+                raise WireError(
+                    "dns", "name", pos, "compression pointer cut off by the end of the message"
+                )
             target = (length & 0x3F) << 8 | data[pos + 1]
             if target >= limit:
-                raise WireError("dns", "name", pos, f"compression pointer to byte {target} does not point back before byte {limit}")
+                raise WireError(
+                    "dns",
+                    "name",
+                    pos,
+                    f"compression pointer to byte {target} does not point back before byte {limit}",
+                )
             if end < 0:
                 end = pos + 2
             limit = pos = target
             continue
         if kind:
-            raise WireError("dns", "name", pos, f"label type 0x{kind:02x} is not a length or a pointer")
+            raise WireError(
+                "dns", "name", pos, f"label type 0x{kind:02x} is not a length or a pointer"
+            )
         size += 1 + length
         if size > MAX_NAME:
             raise WireError("dns", "name", pos, "name is over the 255-byte maximum")
         if pos + 1 + length > n:
-            raise WireError("dns", "name", pos, f"label of {length} bytes runs past the end of the message")
+            raise WireError(
+                "dns", "name", pos, f"label of {length} bytes runs past the end of the message"
+            )
         labels.append(_label_text(data[pos + 1 : pos + 1 + length]))
         pos += 1 + length
 
@@ -295,7 +351,9 @@ class Record:
 
     @classmethod
     def txt(cls, name: str, *strings: bytes | str, ttl: int = 300) -> Record:
-        return cls(name, TXT, ttl, tuple(s.encode() if isinstance(s, str) else bytes(s) for s in strings))
+        return cls(
+            name, TXT, ttl, tuple(s.encode() if isinstance(s, str) else bytes(s) for s in strings)
+        )
 
 
 @dataclass(frozen=True)
@@ -336,7 +394,12 @@ class DNS:
         for _ in range(qdcount):
             name, pos = _read_name(data, pos, n)
             if pos + 4 > n:
-                raise WireError("dns", "question", pos, "question type and class run past the end of the message")
+                raise WireError(
+                    "dns",
+                    "question",
+                    pos,
+                    "question type and class run past the end of the message",
+                )
             qtype, qclass = _QUESTION.unpack_from(data, pos)
             pos += 4
             question = _new(Question)
@@ -351,11 +414,22 @@ class DNS:
             sections.append(tuple(records))
         message = _new(cls)
         message.__dict__.update(
-            id=ident, questions=tuple(questions), answers=sections[0], authority=sections[1],
-            additional=sections[2], qr=bool(flags & 0x8000), opcode=flags >> 11 & 0xF,
-            aa=bool(flags & 0x0400), tc=bool(flags & 0x0200), rd=bool(flags & 0x0100),
-            ra=bool(flags & 0x0080), z=bool(flags & 0x0040), ad=bool(flags & 0x0020),
-            cd=bool(flags & 0x0010), rcode=flags & 0xF, _wire=data,
+            id=ident,
+            questions=tuple(questions),
+            answers=sections[0],
+            authority=sections[1],
+            additional=sections[2],
+            qr=bool(flags & 0x8000),
+            opcode=flags >> 11 & 0xF,
+            aa=bool(flags & 0x0400),
+            tc=bool(flags & 0x0200),
+            rd=bool(flags & 0x0100),
+            ra=bool(flags & 0x0080),
+            z=bool(flags & 0x0040),
+            ad=bool(flags & 0x0020),
+            cd=bool(flags & 0x0010),
+            rcode=flags & 0xF,
+            _wire=data,
         )
         return message
 
@@ -364,7 +438,12 @@ class DNS:
             return self._wire
         w = _Writer()
         w.out += _HEADER.pack(
-            self.id, self.flags, len(self.questions), len(self.answers), len(self.authority), len(self.additional),
+            self.id,
+            self.flags,
+            len(self.questions),
+            len(self.answers),
+            len(self.authority),
+            len(self.additional),
         )
         for q in self.questions:
             w.name(q.name)
@@ -381,7 +460,9 @@ class DNS:
             raise WireError("dns", "length", 0, "no room for the 2-byte TCP length prefix")
         size = data[0] << 8 | data[1]
         if size != len(data) - 2:
-            raise WireError("dns", "length", 0, f"TCP length prefix says {size} bytes, {len(data) - 2} follow")
+            raise WireError(
+                "dns", "length", 0, f"TCP length prefix says {size} bytes, {len(data) - 2} follow"
+            )
         return cls.parse(data[2:])
 
     def build_tcp(self) -> bytes:
@@ -391,8 +472,16 @@ class DNS:
     @property
     def flags(self) -> int:
         return (
-            self.qr << 15 | (self.opcode & 0xF) << 11 | self.aa << 10 | self.tc << 9 | self.rd << 8
-            | self.ra << 7 | self.z << 6 | self.ad << 5 | self.cd << 4 | (self.rcode & 0xF)
+            self.qr << 15
+            | (self.opcode & 0xF) << 11
+            | self.aa << 10
+            | self.tc << 9
+            | self.rd << 8
+            | self.ra << 7
+            | self.z << 6
+            | self.ad << 5
+            | self.cd << 4
+            | (self.rcode & 0xF)
         )
 
     @classmethod
@@ -402,14 +491,30 @@ class DNS:
 
     @classmethod
     def response(
-        cls, query: DNS, answers: tuple[Record, ...] | list[Record] = (), rcode: int = NOERROR, *,
-        aa: bool = False, ra: bool = True, authority: tuple[Record, ...] | list[Record] = (),
+        cls,
+        query: DNS,
+        answers: tuple[Record, ...] | list[Record] = (),
+        rcode: int = NOERROR,
+        *,
+        aa: bool = False,
+        ra: bool = True,
+        authority: tuple[Record, ...] | list[Record] = (),
         additional: tuple[Record, ...] | list[Record] = (),
     ) -> DNS:
         """The answer to `query`: same id, question, opcode and RD; QR set (RFC 1035 §4.1.1)."""
         return cls(
-            query.id, query.questions, tuple(answers), tuple(authority), tuple(additional), qr=True,
-            opcode=query.opcode, aa=aa, rd=query.rd, ra=ra, cd=query.cd, rcode=rcode,
+            query.id,
+            query.questions,
+            tuple(answers),
+            tuple(authority),
+            tuple(additional),
+            qr=True,
+            opcode=query.opcode,
+            aa=aa,
+            rd=query.rd,
+            ra=ra,
+            cd=query.cd,
+            rcode=rcode,
         )
 
     @property
@@ -421,14 +526,24 @@ class DNS:
 def _read_record(data: bytes, pos: int) -> tuple[Record, int]:
     name, pos = _read_name(data, pos, len(data))
     if pos + 10 > len(data):
-        raise WireError("dns", "record", pos, "type, class, TTL and length run past the end of the message")
+        raise WireError(
+            "dns", "record", pos, "type, class, TTL and length run past the end of the message"
+        )
     rtype, rclass, ttl, rdlength = _RR.unpack_from(data, pos)
     start = pos + 10
     end = start + rdlength
     if end > len(data):
-        raise WireError("dns", "rdlength", pos + 8, f"{rdlength} bytes of data run past the end of the message")
+        raise WireError(
+            "dns", "rdlength", pos + 8, f"{rdlength} bytes of data run past the end of the message"
+        )
     record = _new(Record)
-    record.__dict__.update(name=name, rtype=rtype, ttl=ttl, data=_read_rdata(data, start, end, rtype, rclass), rclass=rclass)
+    record.__dict__.update(
+        name=name,
+        rtype=rtype,
+        ttl=ttl,
+        data=_read_rdata(data, start, end, rtype, rclass),
+        rclass=rclass,
+    )
     return record, end
 
 
@@ -463,7 +578,13 @@ def _read_rdata(data: bytes, start: int, end: int, rtype: int, rclass: int) -> R
         soa = _new(SOAData)
         serial, refresh, retry, expire, minimum = _SOA_TAIL.unpack_from(data, after)
         soa.__dict__.update(
-            mname=mname, rname=rname, serial=serial, refresh=refresh, retry=retry, expire=expire, minimum=minimum,
+            mname=mname,
+            rname=rname,
+            serial=serial,
+            refresh=refresh,
+            retry=retry,
+            expire=expire,
+            minimum=minimum,
         )
         return soa
     if rtype == TXT:
@@ -472,7 +593,9 @@ def _read_rdata(data: bytes, start: int, end: int, rtype: int, rclass: int) -> R
         while pos < end:
             length = data[pos]
             if pos + 1 + length > end:
-                raise WireError("dns", "rdata", pos, f"TXT string of {length} bytes runs past the record's data")
+                raise WireError(
+                    "dns", "rdata", pos, f"TXT string of {length} bytes runs past the record's data"
+                )
             strings.append(data[pos + 1 : pos + 1 + length])
             pos += 1 + length
         return tuple(strings)
@@ -481,9 +604,16 @@ def _read_rdata(data: bytes, start: int, end: int, rtype: int, rclass: int) -> R
 
 def _check_end(after: int, end: int, rtype: int) -> None:
     if after > end:
-        raise WireError("dns", "rdata", end, f"{type_name(rtype)} record data is {after - end} bytes short")
+        raise WireError(
+            "dns", "rdata", end, f"{type_name(rtype)} record data is {after - end} bytes short"
+        )
     if after != end:
-        raise WireError("dns", "rdata", min(after, end), f"{type_name(rtype)} record data is {end - after} bytes longer than its contents")
+        raise WireError(
+            "dns",
+            "rdata",
+            min(after, end),
+            f"{type_name(rtype)} record data is {end - after} bytes longer than its contents",
+        )
 
 
 def _write_record(w: _Writer, record: Record) -> None:
@@ -508,11 +638,15 @@ def _write_record(w: _Writer, record: Record) -> None:
     elif isinstance(data, tuple):
         for string in data:
             if len(string) > 255:
-                raise WireError("dns", "rdata", start, f"a TXT string of {len(string)} bytes is over 255")
+                raise WireError(
+                    "dns", "rdata", start, f"a TXT string of {len(string)} bytes is over 255"
+                )
             out.append(len(string))
             out += string
     else:
-        raise WireError("dns", "rdata", start, f"cannot write record data of type {type(data).__name__}")
+        raise WireError(
+            "dns", "rdata", start, f"cannot write record data of type {type(data).__name__}"
+        )
     size = len(out) - start
     if size > 0xFFFF:
         raise WireError("dns", "rdlength", start - 2, f"{size} bytes of record data is over 65,535")

@@ -48,15 +48,21 @@ class Ethernet:
     def parse(cls, data: bytes) -> Ethernet:
         n = len(data)
         if n < HEADER_LEN:
-            raise WireError("ethernet", "header", n, f"frame of {n} bytes is shorter than the 14-byte header")
+            raise WireError(
+                "ethernet", "header", n, f"frame of {n} bytes is shorter than the 14-byte header"
+            )
         dst, src, ethertype = _HDR.unpack_from(data)
         if n > HEADER_LEN + MAX_PAYLOAD and n - HEADER_LEN > _max_payload(ethertype):
             raise WireError(
-                "ethernet", "payload", HEADER_LEN,
+                "ethernet",
+                "payload",
+                HEADER_LEN,
                 f"{n - HEADER_LEN} bytes of data is over the {_max_payload(ethertype)}-byte maximum",
             )
         frame = _new(cls)
-        frame.__dict__.update(dst=_mac(dst), src=_mac(src), ethertype=ethertype, payload=bytes(data[HEADER_LEN:]))
+        frame.__dict__.update(
+            dst=_mac(dst), src=_mac(src), ethertype=ethertype, payload=bytes(data[HEADER_LEN:])
+        )
         return frame
 
     def build(self) -> bytes:
@@ -84,7 +90,9 @@ def _max_payload(ethertype: int) -> int:
 
 def _too_long(size: int) -> WireError:
     return WireError(
-        "ethernet", "payload", HEADER_LEN,
+        "ethernet",
+        "payload",
+        HEADER_LEN,
         f"{size} bytes is over the {MAX_PAYLOAD}-byte maximum; it must be split (IP fragments) before it is framed",
     )
 
@@ -99,10 +107,20 @@ def with_fcs(frame: bytes) -> bytes:
 def strip_fcs(wire: bytes) -> bytes:
     """Check the FCS and return the frame without it; a mismatch raises WireError."""
     if len(wire) < HEADER_LEN + FCS_LEN:
-        raise WireError("ethernet", "fcs", len(wire), f"frame of {len(wire)} bytes has no room for header and FCS")
+        raise WireError(
+            "ethernet",
+            "fcs",
+            len(wire),
+            f"frame of {len(wire)} bytes has no room for header and FCS",
+        )
     body, trailer = wire[:-FCS_LEN], wire[-FCS_LEN:]
     (got,) = struct.unpack("<I", trailer)
     want = zlib.crc32(body)
     if got != want:
-        raise WireError("ethernet", "fcs", len(body), f"FCS 0x{got:08x} does not match the computed 0x{want:08x}")
+        raise WireError(
+            "ethernet",
+            "fcs",
+            len(body),
+            f"FCS 0x{got:08x} does not match the computed 0x{want:08x}",
+        )
     return body

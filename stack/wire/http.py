@@ -30,13 +30,33 @@ MAX_HEAD = 65536  # a head without its blank line after this many bytes is refus
 MAX_CHUNK_LINE = 4096
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
 REASONS = {
-    100: "Continue", 101: "Switching Protocols", 200: "OK", 201: "Created", 202: "Accepted",
-    204: "No Content", 206: "Partial Content", 301: "Moved Permanently", 302: "Found",
-    303: "See Other", 304: "Not Modified", 307: "Temporary Redirect", 308: "Permanent Redirect",
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-    405: "Method Not Allowed", 408: "Request Timeout", 411: "Length Required",
-    413: "Content Too Large", 414: "URI Too Long", 500: "Internal Server Error",
-    501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+    100: "Continue",
+    101: "Switching Protocols",
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    204: "No Content",
+    206: "Partial Content",
+    301: "Moved Permanently",
+    302: "Found",
+    303: "See Other",
+    304: "Not Modified",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    411: "Length Required",
+    413: "Content Too Large",
+    414: "URI Too Long",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
     505: "HTTP Version Not Supported",
 }
 
@@ -48,7 +68,9 @@ _TARGET = re.compile(r"[!-~]+")
 _VERSION = re.compile(r"HTTP/[0-9]\.[0-9]")
 _VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 _STATUS = re.compile(r"[1-9][0-9]{2}")
-_LOOKS_LIKE = re.compile(rb"(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH) [!-~]|HTTP/[0-9]\.[0-9] ")
+_LOOKS_LIKE = re.compile(
+    rb"(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH) [!-~]|HTTP/[0-9]\.[0-9] "
+)
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]+")
 
 Headers = tuple[tuple[str, str], ...]
@@ -103,7 +125,12 @@ class _Message:
             if not _TOKEN.fullmatch(name):
                 raise WireError("http", "header", 0, f"header name {name!r} is not a token")
             if not _VALUE.fullmatch(value):
-                raise WireError("http", "header", 0, f"value of {name} has a control character or is not Latin-1")
+                raise WireError(
+                    "http",
+                    "header",
+                    0,
+                    f"value of {name} has a control character or is not Latin-1",
+                )
             lines.append(f"{name}: {value}")
         lines.append("\r\n")
         return "\r\n".join(lines).encode("latin-1")
@@ -133,8 +160,15 @@ class HTTPRequest(_Message):
 
     @classmethod
     def make(
-        cls, method: str, target: str, *, host: str | None = None, headers: Headers | list = (),
-        content: bytes = b"", chunked: bool = False, version: str = "HTTP/1.1",
+        cls,
+        method: str,
+        target: str,
+        *,
+        host: str | None = None,
+        headers: Headers | list = (),
+        content: bytes = b"",
+        chunked: bool = False,
+        version: str = "HTTP/1.1",
     ) -> HTTPRequest:
         """A request with Host first and the body framed: chunked, or a Content-Length when
         there is content or the method expects some (RFC 9110 §8.6)."""
@@ -153,7 +187,12 @@ class HTTPRequest(_Message):
         if not _TOKEN.fullmatch(self.method):
             raise WireError("http", "method", 0, f"method {self.method!r} is not a token")
         if not _TARGET.fullmatch(self.target):
-            raise WireError("http", "target", len(self.method) + 1, f"target {self.target!r} is empty or has spaces or non-ASCII")
+            raise WireError(
+                "http",
+                "target",
+                len(self.method) + 1,
+                f"target {self.target!r} is empty or has spaces or non-ASCII",
+            )
         if not _VERSION.fullmatch(self.version):
             raise WireError("http", "version", 0, f"{self.version!r} is not HTTP/x.y")
         return f"{self.method} {self.target} {self.version}"
@@ -180,8 +219,14 @@ class HTTPResponse(_Message):
 
     @classmethod
     def make(
-        cls, status: int, content: bytes = b"", *, headers: Headers | list = (), reason: str | None = None,
-        chunked: bool = False, version: str = "HTTP/1.1",
+        cls,
+        status: int,
+        content: bytes = b"",
+        *,
+        headers: Headers | list = (),
+        reason: str | None = None,
+        chunked: bool = False,
+        version: str = "HTTP/1.1",
     ) -> HTTPResponse:
         """A response with the standard reason phrase and its body framed; no Date header (no clock)."""
         fields = [tuple(h) for h in headers]
@@ -193,7 +238,13 @@ class HTTPResponse(_Message):
         else:
             fields.append(("Content-Length", str(len(content))))
             body = bytes(content)
-        return cls(version, status, REASONS.get(status, "") if reason is None else reason, tuple(fields), body)
+        return cls(
+            version,
+            status,
+            REASONS.get(status, "") if reason is None else reason,
+            tuple(fields),
+            body,
+        )
 
     def _start_line(self) -> str:
         if not _VERSION.fullmatch(self.version):
@@ -201,7 +252,9 @@ class HTTPResponse(_Message):
         if not 100 <= self.status <= 999:
             raise WireError("http", "status", 9, f"status {self.status} is not three digits")
         if not _VALUE.fullmatch(self.reason):
-            raise WireError("http", "reason", 13, "reason phrase has a control character or is not Latin-1")
+            raise WireError(
+                "http", "reason", 13, "reason phrase has a control character or is not Latin-1"
+            )
         return f"{self.version} {self.status} {self.reason}"
 
 
@@ -210,7 +263,9 @@ Message = HTTPRequest | HTTPResponse
 
 def _normalise_headers(message: Message) -> None:
     """As parsing would see them: a tuple of pairs, values without surrounding whitespace."""
-    object.__setattr__(message, "headers", tuple((name, value.strip(" \t")) for name, value in message.headers))
+    object.__setattr__(
+        message, "headers", tuple((name, value.strip(" \t")) for name, value in message.headers)
+    )
 
 
 # --- parsing --------------------------------------------------------------------------------
@@ -247,22 +302,41 @@ def _parse_head(raw: bytes) -> Message:
         if not _VERSION.fullmatch(version):
             raise WireError("http", "version", 0, f"{version!r} is not HTTP/x.y")
         if not _STATUS.fullmatch(status):
-            raise WireError("http", "status", len(version) + 1, f"status {status!r} is not three digits from 100")
+            raise WireError(
+                "http",
+                "status",
+                len(version) + 1,
+                f"status {status!r} is not three digits from 100",
+            )
         if not _VALUE.fullmatch(reason):
-            raise WireError("http", "reason", len(version) + 5, "reason phrase has a control character")
+            raise WireError(
+                "http", "reason", len(version) + 5, "reason phrase has a control character"
+            )
         message = _new(HTTPResponse)
         message.__dict__.update(version=version, status=int(status), reason=reason)
     else:
         parts = first.split(" ")
         if len(parts) != 3:
-            raise WireError("http", "request_line", 0, f"{first[:80]!r} is not 'METHOD target HTTP/x.y'")
+            raise WireError(
+                "http", "request_line", 0, f"{first[:80]!r} is not 'METHOD target HTTP/x.y'"
+            )
         method, target, version = parts
         if not _TOKEN.fullmatch(method):
             raise WireError("http", "method", 0, f"method {method[:40]!r} is not a token")
         if not _TARGET.fullmatch(target):
-            raise WireError("http", "target", len(method) + 1, "target is empty or has control or non-ASCII characters")
+            raise WireError(
+                "http",
+                "target",
+                len(method) + 1,
+                "target is empty or has control or non-ASCII characters",
+            )
         if not _VERSION.fullmatch(version):
-            raise WireError("http", "version", len(method) + len(target) + 2, f"{version[:40]!r} is not HTTP/x.y")
+            raise WireError(
+                "http",
+                "version",
+                len(method) + len(target) + 2,
+                f"{version[:40]!r} is not HTTP/x.y",
+            )
         message = _new(HTTPRequest)
         message.__dict__.update(method=method, target=target, version=version)
     headers = []
@@ -270,7 +344,12 @@ def _parse_head(raw: bytes) -> Message:
         name, colon, value = line.partition(":")
         if not colon or not _TOKEN.fullmatch(name):
             if line[:1] in (" ", "\t"):
-                raise WireError("http", "header", offset, "obsolete line folding is not accepted (RFC 9112 §5.2)")
+                raise WireError(
+                    "http",
+                    "header",
+                    offset,
+                    "obsolete line folding is not accepted (RFC 9112 §5.2)",
+                )
             raise WireError("http", "header", offset, f"{line[:80]!r} is not 'Name: value'")
         value = value.strip(" \t")
         if not _VALUE.fullmatch(value):
@@ -281,7 +360,13 @@ def _parse_head(raw: bytes) -> Message:
 
 
 def _codings(headers: Headers) -> list[str]:
-    return [c.strip().lower() for k, v in headers if k.lower() == "transfer-encoding" for c in v.split(",") if c.strip()]
+    return [
+        c.strip().lower()
+        for k, v in headers
+        if k.lower() == "transfer-encoding"
+        for c in v.split(",")
+        if c.strip()
+    ]
 
 
 def _framing(message: Message, request_method: str | None) -> tuple[str, int]:
@@ -297,17 +382,31 @@ def _framing(message: Message, request_method: str | None) -> tuple[str, int]:
         if codings[-1] == "chunked":
             return "chunked", 0
         if isinstance(message, HTTPRequest):
-            raise WireError("http", "transfer-encoding", 0, f"request body coded {codings[-1]!r} without chunked has no length")
+            raise WireError(
+                "http",
+                "transfer-encoding",
+                0,
+                f"request body coded {codings[-1]!r} without chunked has no length",
+            )
         return "close", 0
-    values = {v.strip() for k, vs in message.headers if k.lower() == "content-length" for v in vs.split(",")}
+    values = {
+        v.strip()
+        for k, vs in message.headers
+        if k.lower() == "content-length"
+        for v in vs.split(",")
+    }
     if values:
         if len(values) != 1 or not next(iter(values)).isdigit() or not next(iter(values)).isascii():
-            raise WireError("http", "content-length", 0, f"Content-Length {sorted(values)!r} is not one number")
+            raise WireError(
+                "http", "content-length", 0, f"Content-Length {sorted(values)!r} is not one number"
+            )
         return "length", int(next(iter(values)))
     return ("length", 0) if isinstance(message, HTTPRequest) else ("close", 0)
 
 
-def message_length(data: bytes, *, request_method: str | None = None, at_eof: bool = False) -> int | None:
+def message_length(
+    data: bytes, *, request_method: str | None = None, at_eof: bool = False
+) -> int | None:
     """Bytes the first message in `data` takes, or None until they are all there.
 
     A response delimited by the connection closing is complete only `at_eof`. For a response,
@@ -317,7 +416,9 @@ def message_length(data: bytes, *, request_method: str | None = None, at_eof: bo
     end = head_length(data)
     if end is None:
         if len(data) > MAX_HEAD:
-            raise WireError("http", "head", 0, f"no blank line ends the head within {MAX_HEAD} bytes")
+            raise WireError(
+                "http", "head", 0, f"no blank line ends the head within {MAX_HEAD} bytes"
+            )
         return None
     head = _parse_head(data[:end])
     kind, size = _framing(head, request_method)
@@ -346,13 +447,17 @@ def parse(data: bytes, *, request_method: str | None = None) -> Message:
     message = _parse_head(data[:end])
     kind, size = _framing(message, request_method)
     if kind == "length" and len(data) - end != size:
-        raise WireError("http", "body", end, f"the head says {size} bytes of body, {len(data) - end} are here")
+        raise WireError(
+            "http", "body", end, f"the head says {size} bytes of body, {len(data) - end} are here"
+        )
     if kind == "chunked":
         stop = _dechunk(data, end, strict=True)[1]
         if stop is None:
             raise WireError("http", "body", len(data), "chunked body stops before its last chunk")
         if stop != len(data):
-            raise WireError("http", "body", stop, f"{len(data) - stop} bytes follow the end of the chunked body")
+            raise WireError(
+                "http", "body", stop, f"{len(data) - stop} bytes follow the end of the chunked body"
+            )
     message.__dict__["body"] = data[end:]
     return message
 
@@ -376,7 +481,10 @@ def chunk_encode(content: bytes, chunk_size: int | None = None) -> bytes:
     """`content` as chunks of `chunk_size` bytes (one chunk if None), then the last chunk."""
     content = bytes(content)
     size = chunk_size or len(content) or 1
-    parts = [b"%x\r\n%s\r\n" % (len(content[i : i + size]), content[i : i + size]) for i in range(0, len(content), size)]
+    parts = [
+        b"%x\r\n%s\r\n" % (len(content[i : i + size]), content[i : i + size])
+        for i in range(0, len(content), size)
+    ]
     return b"".join(parts) + b"0\r\n\r\n"
 
 
@@ -413,7 +521,9 @@ def _dechunk(data: bytes, pos: int, *, strict: bool) -> tuple[bytes, int | None]
             line, after = got
             size_text = line.split(b";", 1)[0].strip(b" \t")
             if not _CHUNK_SIZE.fullmatch(size_text) or len(size_text) > 16:
-                raise WireError("http", "body", pos, f"chunk size {size_text[:20]!r} is not hexadecimal")
+                raise WireError(
+                    "http", "body", pos, f"chunk size {size_text[:20]!r} is not hexadecimal"
+                )
             size = int(size_text, 16)
             if size == 0:
                 pos = after

@@ -41,7 +41,10 @@ UNREACHABLE_NAMES = {
     PORT_UNREACHABLE: "port unreachable",
     FRAGMENTATION_NEEDED: "fragmentation needed",
 }
-EXCEEDED_NAMES = {TTL_EXCEEDED: "TTL exceeded in transit", REASSEMBLY_EXCEEDED: "fragment reassembly time exceeded"}
+EXCEEDED_NAMES = {
+    TTL_EXCEEDED: "TTL exceeded in transit",
+    REASSEMBLY_EXCEEDED: "fragment reassembly time exceeded",
+}
 
 _new = object.__new__
 _ICMP = struct.Struct("!BBHI")
@@ -58,7 +61,9 @@ class ICMP:
     @classmethod
     def parse(cls, data: bytes) -> ICMP:
         if len(data) < 8:
-            raise WireError("icmp", "header", len(data), f"{len(data)} bytes is shorter than the 8-byte header")
+            raise WireError(
+                "icmp", "header", len(data), f"{len(data)} bytes is shorter than the 8-byte header"
+            )
         t, c, csum, rest = _ICMP.unpack_from(data)
         msg = _new(cls)
         msg.__dict__.update(type=t, code=c, rest=rest, payload=bytes(data[8:]), checksum=csum)
@@ -72,7 +77,10 @@ class ICMP:
         payload = bytes(payload)
         msg = _new(cls)
         msg.__dict__.update(
-            type=type, code=code, rest=rest, payload=payload,
+            type=type,
+            code=code,
+            rest=rest,
+            payload=payload,
             checksum=internet_checksum(_ICMP.pack(type, code, 0, rest) + payload),
         )
         return msg
@@ -87,7 +95,9 @@ class ICMP:
 
     @classmethod
     def unreachable(cls, code: int, offending: bytes, mtu: int = 0) -> ICMP:
-        return cls.make(DEST_UNREACHABLE, code, mtu if code == FRAGMENTATION_NEEDED else 0, quote(offending))
+        return cls.make(
+            DEST_UNREACHABLE, code, mtu if code == FRAGMENTATION_NEEDED else 0, quote(offending)
+        )
 
     @classmethod
     def time_exceeded(cls, code: int, offending: bytes) -> ICMP:

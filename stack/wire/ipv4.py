@@ -67,16 +67,39 @@ class IPv4:
         if ihl < 5:
             raise WireError("ipv4", "ihl", 0, f"header length {hlen} is below the 20-byte minimum")
         if hlen > n:
-            raise WireError("ipv4", "options", MIN_HEADER, f"header length {hlen} runs past the {n} bytes received")
+            raise WireError(
+                "ipv4",
+                "options",
+                MIN_HEADER,
+                f"header length {hlen} runs past the {n} bytes received",
+            )
         if total < hlen:
-            raise WireError("ipv4", "total_length", 2, f"total length {total} is shorter than the {hlen}-byte header")
+            raise WireError(
+                "ipv4",
+                "total_length",
+                2,
+                f"total length {total} is shorter than the {hlen}-byte header",
+            )
         if total > n:
-            raise WireError("ipv4", "total_length", 2, f"total length {total} runs past the {n} bytes received")
+            raise WireError(
+                "ipv4", "total_length", 2, f"total length {total} runs past the {n} bytes received"
+            )
         packet = _new(cls)
         packet.__dict__.update(
-            src=address(src), dst=address(dst), proto=proto, payload=bytes(data[hlen:total]),
-            ttl=ttl, ident=ident, flags=ff >> 13, frag=ff & 0x1FFF, tos=tos,
-            options=bytes(data[MIN_HEADER:hlen]) if hlen > MIN_HEADER else b"", total_length=total, checksum=csum, ihl=ihl, version=version,
+            src=address(src),
+            dst=address(dst),
+            proto=proto,
+            payload=bytes(data[hlen:total]),
+            ttl=ttl,
+            ident=ident,
+            flags=ff >> 13,
+            frag=ff & 0x1FFF,
+            tos=tos,
+            options=bytes(data[MIN_HEADER:hlen]) if hlen > MIN_HEADER else b"",
+            total_length=total,
+            checksum=csum,
+            ihl=ihl,
+            version=version,
             _raw=bytes(data[:hlen]),
         )
         return packet
@@ -87,19 +110,39 @@ class IPv4:
         raw = self.__dict__.get("_raw")
         if raw is not None:
             return raw
-        return _IP.pack(
-            self.version << 4 | self.ihl, self.tos, self.total_length, self.ident,
-            self.flags << 13 | self.frag, self.ttl, self.proto, self.checksum,
-            self.src.packed, self.dst.packed,
-        ) + self.options
+        return (
+            _IP.pack(
+                self.version << 4 | self.ihl,
+                self.tos,
+                self.total_length,
+                self.ident,
+                self.flags << 13 | self.frag,
+                self.ttl,
+                self.proto,
+                self.checksum,
+                self.src.packed,
+                self.dst.packed,
+            )
+            + self.options
+        )
 
     def build(self) -> bytes:
         return self.header() + self.payload
 
     @classmethod
     def make(
-        cls, src: IPv4Address, dst: IPv4Address, proto: int, payload: bytes, *, ttl: int = 64,
-        ident: int = 0, df: bool = False, mf: bool = False, offset_bytes: int = 0, tos: int = 0,
+        cls,
+        src: IPv4Address,
+        dst: IPv4Address,
+        proto: int,
+        payload: bytes,
+        *,
+        ttl: int = 64,
+        ident: int = 0,
+        df: bool = False,
+        mf: bool = False,
+        offset_bytes: int = 0,
+        tos: int = 0,
         options: bytes = b"",
     ) -> IPv4:
         """A packet with lengths and checksum computed; options are padded to 32-bit words."""
@@ -107,20 +150,58 @@ class IPv4:
             options += bytes(4 - len(options) % 4)
         hlen = MIN_HEADER + len(options)
         if hlen > MAX_HEADER:
-            raise WireError("ipv4", "options", MIN_HEADER, f"{len(options)} bytes of options exceed the 40 allowed")
+            raise WireError(
+                "ipv4",
+                "options",
+                MIN_HEADER,
+                f"{len(options)} bytes of options exceed the 40 allowed",
+            )
         total = hlen + len(payload)
         if total > MAX_TOTAL:
-            raise WireError("ipv4", "total_length", 2, f"{total} bytes is over the 65,535-byte maximum")
+            raise WireError(
+                "ipv4", "total_length", 2, f"{total} bytes is over the 65,535-byte maximum"
+            )
         if offset_bytes % 8 or not 0 <= offset_bytes <= 0x1FFF * 8:
-            raise WireError("ipv4", "frag", 6, f"fragment offset {offset_bytes} is not a multiple of 8 from 0 to 65,528")
+            raise WireError(
+                "ipv4",
+                "frag",
+                6,
+                f"fragment offset {offset_bytes} is not a multiple of 8 from 0 to 65,528",
+            )
         flags = (FLAG_DF if df else 0) | (FLAG_MF if mf else 0)
-        header = _IP.pack(0x40 | hlen // 4, tos, total, ident, flags << 13 | offset_bytes // 8, ttl, proto, 0, src.packed, dst.packed) + options
+        header = (
+            _IP.pack(
+                0x40 | hlen // 4,
+                tos,
+                total,
+                ident,
+                flags << 13 | offset_bytes // 8,
+                ttl,
+                proto,
+                0,
+                src.packed,
+                dst.packed,
+            )
+            + options
+        )
         csum = internet_checksum(header)
         packet = _new(cls)
         packet.__dict__.update(
-            src=src, dst=dst, proto=proto, payload=bytes(payload), ttl=ttl, ident=ident, flags=flags,
-            frag=offset_bytes // 8, tos=tos, options=options, total_length=total, checksum=csum,
-            ihl=hlen // 4, version=4, _raw=header[:10] + csum.to_bytes(2, "big") + header[12:],
+            src=src,
+            dst=dst,
+            proto=proto,
+            payload=bytes(payload),
+            ttl=ttl,
+            ident=ident,
+            flags=flags,
+            frag=offset_bytes // 8,
+            tos=tos,
+            options=options,
+            total_length=total,
+            checksum=csum,
+            ihl=hlen // 4,
+            version=4,
+            _raw=header[:10] + csum.to_bytes(2, "big") + header[12:],
         )
         return packet
 

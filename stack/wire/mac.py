@@ -23,11 +23,15 @@ class MAC(bytes):
             text = value.replace("-", ":").strip()
             parts = text.split(":")
             if len(parts) != 6 or not all(1 <= len(p) <= 2 for p in parts):
-                raise ValueError(f"not a MAC address: {value!r} (want six hex octets like 02:00:00:00:00:01)")
+                raise ValueError(
+                    f"not a MAC address: {value!r} (want six hex octets like 02:00:00:00:00:01)"
+                )
             try:
                 value = bytes(int(p, 16) for p in parts)
             except ValueError:
-                raise ValueError(f"not a MAC address: {value!r} (want six hex octets like 02:00:00:00:00:01)") from None
+                raise ValueError(
+                    f"not a MAC address: {value!r} (want six hex octets like 02:00:00:00:00:01)"
+                ) from None
         if len(value) != 6:
             raise WireError("ethernet", "mac", 0, f"a MAC address has 6 bytes, not {len(value)}")
         return super().__new__(cls, value)

@@ -18,8 +18,28 @@ PROTO = 6
 MIN_HEADER = 20
 
 FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, AE = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x100
-FLAG_LETTERS = ((SYN, "S"), (ACK, "A"), (FIN, "F"), (RST, "R"), (PSH, "P"), (URG, "U"), (ECE, "E"), (CWR, "C"), (AE, "N"))
-FLAG_NAMES = ((FIN, "FIN"), (SYN, "SYN"), (RST, "RST"), (PSH, "PSH"), (ACK, "ACK"), (URG, "URG"), (ECE, "ECE"), (CWR, "CWR"), (AE, "AE"))
+FLAG_LETTERS = (
+    (SYN, "S"),
+    (ACK, "A"),
+    (FIN, "F"),
+    (RST, "R"),
+    (PSH, "P"),
+    (URG, "U"),
+    (ECE, "E"),
+    (CWR, "C"),
+    (AE, "N"),
+)
+FLAG_NAMES = (
+    (FIN, "FIN"),
+    (SYN, "SYN"),
+    (RST, "RST"),
+    (PSH, "PSH"),
+    (ACK, "ACK"),
+    (URG, "URG"),
+    (ECE, "ECE"),
+    (CWR, "CWR"),
+    (AE, "AE"),
+)
 
 OPT_EOL, OPT_NOP, OPT_MSS, OPT_WSCALE, OPT_SACK_OK, OPT_SACK, OPT_TIMESTAMP = 0, 1, 2, 3, 4, 5, 8
 _OPTION_SIZES = {OPT_MSS: 4, OPT_WSCALE: 3, OPT_SACK_OK: 2, OPT_TIMESTAMP: 10}
@@ -47,7 +67,9 @@ class TcpOption:
 
     @classmethod
     def sack(cls, blocks: list[tuple[int, int]]) -> TcpOption:
-        return _new_option(OPT_SACK, b"".join([struct.pack("!II", left, right) for left, right in blocks]))
+        return _new_option(
+            OPT_SACK, b"".join([struct.pack("!II", left, right) for left, right in blocks])
+        )
 
     @classmethod
     def timestamp(cls, value: int, echo: int) -> TcpOption:
@@ -114,13 +136,19 @@ def parse_options(raw: bytes, base: int = MIN_HEADER) -> tuple[TcpOption, ...]:
         size = raw[i + 1]
         end = i + size
         if size < 2 or end > n:
-            raise WireError("tcp", "options", base + i + 1, f"option {kind} claims {size} bytes, {n - i} remain")
+            raise WireError(
+                "tcp", "options", base + i + 1, f"option {kind} claims {size} bytes, {n - i} remain"
+            )
         # Sizes are checked here so that the typed views (`TCP.mss` …) cannot fail later.
         want = _OPTION_SIZES.get(kind)
         if want is not None and size != want:
-            raise WireError("tcp", "options", base + i + 1, f"option {kind} must be {want} bytes, not {size}")
+            raise WireError(
+                "tcp", "options", base + i + 1, f"option {kind} must be {want} bytes, not {size}"
+            )
         if kind == OPT_SACK and (size - 2) % 8:
-            raise WireError("tcp", "options", base + i + 1, f"SACK option of {size} bytes is not 2 + 8·n")
+            raise WireError(
+                "tcp", "options", base + i + 1, f"SACK option of {size} bytes is not 2 + 8·n"
+            )
         append(_new_option(kind, raw[i + 2 : end]))
         i = end
     return tuple(options)
@@ -150,30 +178,63 @@ class TCP:
         offset = off_flags >> 12
         hlen = offset * 4
         if offset < 5:
-            raise WireError("tcp", "data_offset", 12, f"data offset {hlen} is below the 20-byte minimum")
+            raise WireError(
+                "tcp", "data_offset", 12, f"data offset {hlen} is below the 20-byte minimum"
+            )
         if hlen > n:
-            raise WireError("tcp", "data_offset", 12, f"data offset {hlen} runs past the {n} bytes received")
+            raise WireError(
+                "tcp", "data_offset", 12, f"data offset {hlen} runs past the {n} bytes received"
+            )
         options = parse_options(data[MIN_HEADER:hlen]) if hlen > MIN_HEADER else ()
         seg = _new(cls)
         seg.__dict__.update(
-            sport=sport, dport=dport, seq=seq, ack=ack, flags=off_flags & 0x1FF, window=window,
-            payload=bytes(data[hlen:]), options=options, urgent=urgent, checksum=csum,
-            data_offset=offset, reserved=(off_flags >> 9) & 0x7,
+            sport=sport,
+            dport=dport,
+            seq=seq,
+            ack=ack,
+            flags=off_flags & 0x1FF,
+            window=window,
+            payload=bytes(data[hlen:]),
+            options=options,
+            urgent=urgent,
+            checksum=csum,
+            data_offset=offset,
+            reserved=(off_flags >> 9) & 0x7,
         )
         return seg
 
     def build(self) -> bytes:
         raw_options = _options_wire(self.options) if self.options else b""
-        return _TCP.pack(
-            self.sport, self.dport, self.seq, self.ack,
-            self.data_offset << 12 | self.reserved << 9 | self.flags,
-            self.window, self.checksum, self.urgent,
-        ) + raw_options + self.payload
+        return (
+            _TCP.pack(
+                self.sport,
+                self.dport,
+                self.seq,
+                self.ack,
+                self.data_offset << 12 | self.reserved << 9 | self.flags,
+                self.window,
+                self.checksum,
+                self.urgent,
+            )
+            + raw_options
+            + self.payload
+        )
 
     @classmethod
     def make(
-        cls, src: IPv4Address, dst: IPv4Address, sport: int, dport: int, *, seq: int = 0, ack: int = 0,
-        flags: int = 0, window: int = 0, payload: bytes = b"", options: tuple[TcpOption, ...] = (), urgent: int = 0,
+        cls,
+        src: IPv4Address,
+        dst: IPv4Address,
+        sport: int,
+        dport: int,
+        *,
+        seq: int = 0,
+        ack: int = 0,
+        flags: int = 0,
+        window: int = 0,
+        payload: bytes = b"",
+        options: tuple[TcpOption, ...] = (),
+        urgent: int = 0,
     ) -> TCP:
         """A segment with data offset, option padding and checksum computed."""
         if options:
@@ -187,26 +248,44 @@ class TCP:
                     options = (*options, _new_option(OPT_EOL, pad[1:]))
                 raw_options += pad
             if len(raw_options) > 40:
-                raise WireError("tcp", "options", MIN_HEADER, f"{len(raw_options)} bytes of options exceed the 40 allowed")
+                raise WireError(
+                    "tcp",
+                    "options",
+                    MIN_HEADER,
+                    f"{len(raw_options)} bytes of options exceed the 40 allowed",
+                )
         else:
             raw_options = b""
         offset = 5 + len(raw_options) // 4
-        header = _TCP.pack(sport, dport, seq, ack, offset << 12 | flags, window, 0, urgent) + raw_options
+        header = (
+            _TCP.pack(sport, dport, seq, ack, offset << 12 | flags, window, 0, urgent) + raw_options
+        )
         payload = bytes(payload)
         # The pseudo-header's words, summed: each address counts as one integer because
         # hi·2^16 + lo ≡ hi + lo (mod 0xFFFF) — see checksum.py.
         initial = int(src) + int(dst) + PROTO + len(header) + len(payload)
         seg = _new(cls)
         seg.__dict__.update(
-            sport=sport, dport=dport, seq=seq, ack=ack, flags=flags, window=window, payload=payload,
-            options=tuple(options), urgent=urgent, checksum=internet_checksum(header + payload, initial),
-            data_offset=offset, reserved=0,
+            sport=sport,
+            dport=dport,
+            seq=seq,
+            ack=ack,
+            flags=flags,
+            window=window,
+            payload=payload,
+            options=tuple(options),
+            urgent=urgent,
+            checksum=internet_checksum(header + payload, initial),
+            data_offset=offset,
+            reserved=0,
         )
         return seg
 
     def checksum_ok(self, src: IPv4Address, dst: IPv4Address) -> bool:
         raw = self.build()
-        return internet_checksum(raw, pseudo_header_sum(src.packed, dst.packed, PROTO, len(raw))) == 0
+        return (
+            internet_checksum(raw, pseudo_header_sum(src.packed, dst.packed, PROTO, len(raw))) == 0
+        )
 
     def _option(self, kind: int) -> bytes | None:
         for option in self.options:

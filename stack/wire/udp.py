@@ -31,28 +31,42 @@ class UDP:
             raise WireError("udp", "header", n, f"{n} bytes is shorter than the 8-byte header")
         sport, dport, length, csum = _UDP.unpack_from(data)
         if length < HEADER_LEN:
-            raise WireError("udp", "length", 4, f"length {length} is shorter than the 8-byte header")
+            raise WireError(
+                "udp", "length", 4, f"length {length} is shorter than the 8-byte header"
+            )
         if length > n:
             raise WireError("udp", "length", 4, f"length {length} runs past the {n} bytes received")
         dgram = _new(cls)
-        dgram.__dict__.update(sport=sport, dport=dport, payload=bytes(data[HEADER_LEN:length]), length=length, checksum=csum)
+        dgram.__dict__.update(
+            sport=sport,
+            dport=dport,
+            payload=bytes(data[HEADER_LEN:length]),
+            length=length,
+            checksum=csum,
+        )
         return dgram
 
     def build(self) -> bytes:
         return _UDP.pack(self.sport, self.dport, self.length, self.checksum) + self.payload
 
     @classmethod
-    def make(cls, src: IPv4Address, dst: IPv4Address, sport: int, dport: int, payload: bytes) -> UDP:
+    def make(
+        cls, src: IPv4Address, dst: IPv4Address, sport: int, dport: int, payload: bytes
+    ) -> UDP:
         length = HEADER_LEN + len(payload)
         if length > 0xFFFF:
-            raise WireError("udp", "length", 4, f"{length} bytes is over the 65,535 a UDP length can say")
+            raise WireError(
+                "udp", "length", 4, f"{length} bytes is over the 65,535 a UDP length can say"
+            )
         # The pseudo-header's words, summed: an address counts as one integer because
         # hi·2^16 + lo ≡ hi + lo (mod 0xFFFF) — see checksum.py.
         initial = int(src) + int(dst) + PROTO + length
         csum = internet_checksum(_UDP.pack(sport, dport, length, 0) + payload, initial)
         dgram = _new(cls)
         # A computed zero is sent as all ones: zero means "no checksum" (RFC 768).
-        dgram.__dict__.update(sport=sport, dport=dport, payload=bytes(payload), length=length, checksum=csum or 0xFFFF)
+        dgram.__dict__.update(
+            sport=sport, dport=dport, payload=bytes(payload), length=length, checksum=csum or 0xFFFF
+        )
         return dgram
 
     def checksum_ok(self, src: IPv4Address, dst: IPv4Address) -> bool:

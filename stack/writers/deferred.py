@@ -18,7 +18,9 @@ DELAY = 0.005  # seconds: long enough for a ping's answer to go out first
 
 
 class Deferred:
-    def __init__(self, writer: Callable[[Event], None], loop: asyncio.AbstractEventLoop, delay: float = DELAY) -> None:
+    def __init__(
+        self, writer: Callable[[Event], None], loop: asyncio.AbstractEventLoop, delay: float = DELAY
+    ) -> None:
         self.writer = writer
         self.loop = loop
         self.delay = delay

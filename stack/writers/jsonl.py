@@ -18,8 +18,22 @@ class JsonlWriter:
     def __call__(self, event: Event) -> None:
         if isinstance(event, FrameSent):
             rec = self.trace.frame(event.frames[0])
-            self.out.write(json.dumps({"kind": "frame_bytes", "id": rec.id, "time": rec.time, "segment": rec.segment, "origin": rec.origin, "hex": rec.data.hex()}) + "\n")
+            self.out.write(
+                json.dumps(
+                    {
+                        "kind": "frame_bytes",
+                        "id": rec.id,
+                        "time": rec.time,
+                        "segment": rec.segment,
+                        "origin": rec.origin,
+                        "hex": rec.data.hex(),
+                    }
+                )
+                + "\n"
+            )
         if type(event) is FramesFiltered:  # each NIC's verdict on a line of its own, as it reads
-            self.out.write("".join(json.dumps(e.as_dict(), ensure_ascii=False) + "\n" for e in event.expand()))
+            self.out.write(
+                "".join(json.dumps(e.as_dict(), ensure_ascii=False) + "\n" for e in event.expand())
+            )
             return
         self.out.write(json.dumps(event.as_dict(), ensure_ascii=False) + "\n")

@@ -23,7 +23,14 @@ HOLD = 64  # frames a pcapng writer keeps back, gathering the events about them
 
 
 class PcapWriter:
-    def __init__(self, out: BinaryIO, trace: Trace, *, epoch: float = 0.0, segments: frozenset[str] | None = None) -> None:
+    def __init__(
+        self,
+        out: BinaryIO,
+        trace: Trace,
+        *,
+        epoch: float = 0.0,
+        segments: frozenset[str] | None = None,
+    ) -> None:
         self.out = out
         self.trace = trace
         self.epoch = epoch
@@ -32,7 +39,9 @@ class PcapWriter:
         out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, SNAPLEN, LINKTYPE_ETHERNET))
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, FrameSent) and (self.segments is None or event.segment in self.segments):
+        if isinstance(event, FrameSent) and (
+            self.segments is None or event.segment in self.segments
+        ):
             rec = self.trace.frame(event.frames[0])
             self.write(rec.time, rec.data)
 
@@ -47,19 +56,30 @@ class PcapWriter:
 
 
 class PcapngWriter:
-    def __init__(self, out: BinaryIO, trace: Trace, *, epoch: float = 0.0, segments: frozenset[str] | None = None) -> None:
+    def __init__(
+        self,
+        out: BinaryIO,
+        trace: Trace,
+        *,
+        epoch: float = 0.0,
+        segments: frozenset[str] | None = None,
+    ) -> None:
         self.out = out
         self.trace = trace
         self.epoch = epoch
         self.segments = segments
         self.count = 0
         self.interfaces: dict[str, int] = {}
-        self._held: deque[tuple[int, float, str, bytes, list]] = deque()  # (id, time, segment, data, events)
+        self._held: deque[tuple[int, float, str, bytes, list]] = (
+            deque()
+        )  # (id, time, segment, data, events)
         out.write(section_header())
 
     def __call__(self, event: Event) -> None:
         held = self._held
-        if isinstance(event, FrameSent) and (self.segments is None or event.segment in self.segments):
+        if isinstance(event, FrameSent) and (
+            self.segments is None or event.segment in self.segments
+        ):
             rec = self.trace.frame(event.frames[0])
             held.append((rec.id, rec.time, rec.segment, rec.data, [event]))
             if len(held) > HOLD:
@@ -87,7 +107,9 @@ class PcapngWriter:
         while self._held:
             self._write_held()
 
-    def write(self, time: float, segment: str, data: bytes, comments: list[str] | None = None) -> None:
+    def write(
+        self, time: float, segment: str, data: bytes, comments: list[str] | None = None
+    ) -> None:
         index = self.interfaces.get(segment)
         if index is None:
             index = self.interfaces[segment] = len(self.interfaces)
@@ -97,6 +119,12 @@ class PcapngWriter:
         self.count += 1
 
 
-def capture_writer(path: str, out: BinaryIO, trace: Trace, epoch: float = 0.0, segments: frozenset[str] | None = None) -> PcapWriter | PcapngWriter:
+def capture_writer(
+    path: str,
+    out: BinaryIO,
+    trace: Trace,
+    epoch: float = 0.0,
+    segments: frozenset[str] | None = None,
+) -> PcapWriter | PcapngWriter:
     kind = PcapngWriter if path.endswith(".pcapng") else PcapWriter
     return kind(out, trace, epoch=epoch, segments=segments)

@@ -55,11 +55,17 @@ def note_lines(events) -> list[str]:
     for event in events:
         kind = type(event)
         if kind is FrameSent:
-            out.append(f"{event.time:12.6f}  {event.host:<8} {event.nic} sends {_ids(event.frames)} on {event.segment} ({event.wire_length} bytes with FCS)")
+            out.append(
+                f"{event.time:12.6f}  {event.host:<8} {event.nic} sends {_ids(event.frames)} on {event.segment} ({event.wire_length} bytes with FCS)"
+            )
         elif kind is FramesFiltered:
             readers = event.readers
-            names = ", ".join(readers[i].owner for i in range(event.start, event.stop) if i != event.skip)
-            out.append(f"{event.time:12.6f}  {event.host:<8} {names} drop {_ids(event.frames)}: not for me (destination {event.dst.hex(':')})")
+            names = ", ".join(
+                readers[i].owner for i in range(event.start, event.stop) if i != event.skip
+            )
+            out.append(
+                f"{event.time:12.6f}  {event.host:<8} {names} drop {_ids(event.frames)}: not for me (destination {event.dst.hex(':')})"
+            )
         else:
             out.append(f"{event.time:12.6f}  {event.host:<8} {event.describe()}")
     return out

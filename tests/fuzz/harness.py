@@ -100,19 +100,19 @@ class Mutator:
                 out[at] = r.choice(INTERESTING_8)
             elif op == 2 and n >= 2:
                 at = min(at, n - 2)
-                out[at:at + 2] = r.choice(INTERESTING_16).to_bytes(2, r.choice(("big", "little")))
+                out[at : at + 2] = r.choice(INTERESTING_16).to_bytes(2, r.choice(("big", "little")))
             elif op == 3 and n >= 4:
                 at = min(at, n - 4)
-                out[at:at + 4] = r.choice(INTERESTING_32).to_bytes(4, "big")
+                out[at : at + 4] = r.choice(INTERESTING_32).to_bytes(4, "big")
             elif op == 4:
                 out[at:at] = r.randbytes(r.randrange(1, 17))
             elif op == 5 and n:
-                del out[at:at + r.randrange(1, 33)]
+                del out[at : at + r.randrange(1, 33)]
             elif op == 6:
-                del out[r.randrange(n + 1):]  # truncation, as a short snaplen does
+                del out[r.randrange(n + 1) :]  # truncation, as a short snaplen does
             elif op == 7 and n:
-                chunk = out[at:at + r.randrange(1, 65)]
-                out[r.randrange(n + 1):0] = chunk
+                chunk = out[at : at + r.randrange(1, 65)]
+                out[r.randrange(n + 1) : 0] = chunk
             elif op == 8 and pool:
                 other = r.choice(pool)
                 cut = r.randrange(len(other) + 1)
@@ -133,13 +133,13 @@ class Mutator:
             elif op == 2:
                 out[at:at] = chr(r.choice((r.randrange(32, 127), r.randrange(0, 0x3000))))
             elif op == 3 and n:
-                del out[at:at + r.randrange(1, 9)]
+                del out[at : at + r.randrange(1, 9)]
             elif op == 4 and pool:
                 other = r.choice(pool)
-                out[at:] = other[r.randrange(len(other) + 1):]
+                out[at:] = other[r.randrange(len(other) + 1) :]
             elif op == 5 and n:
-                chunk = out[at:at + r.randrange(1, 17)]
-                out[r.randrange(n + 1):0] = chunk
+                chunk = out[at : at + r.randrange(1, 17)]
+                out[r.randrange(n + 1) : 0] = chunk
             elif op == 6:
                 depth = r.randrange(1, 60)
                 opener, closer = r.choice((("(", ")"), ("[", "]"), ("{", "}"), ('"', '"')))
@@ -191,8 +191,14 @@ def _run_once(target: Target, data: object, slow: float) -> tuple[str, BaseExcep
     return outcome, error, took
 
 
-def campaign(target: Target, inputs: int, seed: int = 1, slow: float = 1.0, budget: float | None = None,
-             on_crash: Callable[[Crash], None] | None = None) -> Report:
+def campaign(
+    target: Target,
+    inputs: int,
+    seed: int = 1,
+    slow: float = 1.0,
+    budget: float | None = None,
+    on_crash: Callable[[Crash], None] | None = None,
+) -> Report:
     """Feed `target` its seeds, then `inputs` mutations of them (or until `budget` seconds)."""
     seeds = list(target.seeds())
     mutator = Mutator(seed)
@@ -203,7 +209,11 @@ def campaign(target: Target, inputs: int, seed: int = 1, slow: float = 1.0, budg
         data = next(queue, None)
         if data is None:
             parent = mutator.random.choice(seeds)
-            data = mutator.text(parent, seeds, target.tokens) if target.text else mutator.bytes(parent, seeds)
+            data = (
+                mutator.text(parent, seeds, target.tokens)
+                if target.text
+                else mutator.bytes(parent, seeds)
+            )
         # The seeds go first and pay for imports and caches (scapy's registry: over a second cold).
         warming = i < len(seeds)
         outcome, error, took = run_one(target, data, max(slow, 60.0) if warming else slow)
@@ -214,7 +224,13 @@ def campaign(target: Target, inputs: int, seed: int = 1, slow: float = 1.0, budg
             report.allowed += 1
         elif outcome in ("crash", "hang"):
             kind = "hang" if outcome == "hang" else type(error).__name__
-            crash = Crash(target.name, kind, _where(error) if outcome == "crash" else f"over {slow} s", str(error)[:200], data)
+            crash = Crash(
+                target.name,
+                kind,
+                _where(error) if outcome == "crash" else f"over {slow} s",
+                str(error)[:200],
+                data,
+            )
             if crash.key not in report.crashes:
                 report.crashes[crash.key] = crash
                 if on_crash is not None:

@@ -62,10 +62,29 @@ def _foreign_frames() -> list[bytes]:
     mac = "00:1b:21:3a:4f:64"
     dst = "50:c7:bf:a1:00:01"
     return [
-        bytes(Ether(src=mac, dst=dst) / IPv6(src="fe80::1", dst="ff02::1:ff00:2") / ICMPv6ND_NS(tgt="fe80::2")),
-        bytes(Ether(src=mac, dst=dst) / IPv6(src="2001:db8::1", dst="2001:db8::2") / ICMPv6EchoRequest(data=b"x" * 40)),
-        bytes(Ether(src=mac, dst=dst) / Dot1Q(vlan=7) / IP(dst="10.0.0.1") / UDP(dport=53) / DNS(qd=DNSQR(qname="example.com"))),
-        bytes(Ether(src=mac, dst=dst) / IP(dst="10.0.0.1") / TCP(dport=80, flags="PA") / (b"GET / HTTP/1.1\r\n" + b"a" * 3000)),
+        bytes(
+            Ether(src=mac, dst=dst)
+            / IPv6(src="fe80::1", dst="ff02::1:ff00:2")
+            / ICMPv6ND_NS(tgt="fe80::2")
+        ),
+        bytes(
+            Ether(src=mac, dst=dst)
+            / IPv6(src="2001:db8::1", dst="2001:db8::2")
+            / ICMPv6EchoRequest(data=b"x" * 40)
+        ),
+        bytes(
+            Ether(src=mac, dst=dst)
+            / Dot1Q(vlan=7)
+            / IP(dst="10.0.0.1")
+            / UDP(dport=53)
+            / DNS(qd=DNSQR(qname="example.com"))
+        ),
+        bytes(
+            Ether(src=mac, dst=dst)
+            / IP(dst="10.0.0.1")
+            / TCP(dport=80, flags="PA")
+            / (b"GET / HTTP/1.1\r\n" + b"a" * 3000)
+        ),
     ]
 
 
@@ -87,8 +106,17 @@ def _corpus_frames() -> list[bytes]:
 # --- the wire codecs ----------------------------------------------------------------------
 
 _CODECS = (
-    ethernet.Ethernet.parse, arp.ARP.parse, ipv4.IPv4.parse, icmp.ICMP.parse, udp.UDP.parse,
-    tcp.TCP.parse, dns.DNS.parse, dns.DNS.parse_tcp, dhcp.DHCP.parse, http.parse, http.parse_partial,
+    ethernet.Ethernet.parse,
+    arp.ARP.parse,
+    ipv4.IPv4.parse,
+    icmp.ICMP.parse,
+    udp.UDP.parse,
+    tcp.TCP.parse,
+    dns.DNS.parse,
+    dns.DNS.parse_tcp,
+    dhcp.DHCP.parse,
+    http.parse,
+    http.parse_partial,
 )
 
 
@@ -162,7 +190,14 @@ def _capture_seeds() -> tuple[bytes, ...]:
         writer.write(i * 0.001, frame)
     pcapng = [section_header(), interface("lan", nanoseconds=False), interface("transit")]
     for i, frame in enumerate(frames):
-        pcapng.append(packet(i % 2, i * 1000, frame, ["pc eth0 sends it", "gw-a eth0 accepts it: addressed to me"]))
+        pcapng.append(
+            packet(
+                i % 2,
+                i * 1000,
+                frame,
+                ["pc eth0 sends it", "gw-a eth0 accepts it: addressed to me"],
+            )
+        )
     pcapng.append(block(3, struct.pack("<I", 60) + frames[0][:60]))  # a Simple Packet Block
     return pcap.getvalue(), b"".join(pcapng)
 
@@ -191,14 +226,51 @@ def lab_loader(text: str) -> None:
 
 
 FILTERS = (
-    "arp", "dns", "tcp.port == 80 and not arp", "ip.len > 1000", "host 192.168.1.1",
-    "ip.src == 192.168.1.100 && tcp.flags.syn == 1", "udp.dstport in {53 67}", "eth.dst == ff:ff:ff:ff:ff:ff",
-    "http.request.method == \"GET\"", "dns.qry.name contains \"google\"", "tcp port 80", "src port 53",
-    "ether host 00:1b:21:3a:4f:64", "ip.addr == 172.194.72.0/24", "!(icmp or arp) || frame.len >= 60",
-    "ip.flags.mf == 1", "dhcp", "http.request.uri matches \"^/a+$\"",
+    "arp",
+    "dns",
+    "tcp.port == 80 and not arp",
+    "ip.len > 1000",
+    "host 192.168.1.1",
+    "ip.src == 192.168.1.100 && tcp.flags.syn == 1",
+    "udp.dstport in {53 67}",
+    "eth.dst == ff:ff:ff:ff:ff:ff",
+    'http.request.method == "GET"',
+    'dns.qry.name contains "google"',
+    "tcp port 80",
+    "src port 53",
+    "ether host 00:1b:21:3a:4f:64",
+    "ip.addr == 172.194.72.0/24",
+    "!(icmp or arp) || frame.len >= 60",
+    "ip.flags.mf == 1",
+    "dhcp",
+    'http.request.uri matches "^/a+$"',
 )
-FILTER_TOKENS = (" and ", " or ", " not ", "==", "!=", ">=", "<", " contains ", " matches ", "(", ")", "{", "}",
-                 "ip.", "tcp.", ".port", "\"", "0x", "ff:", "192.168.", "/24", "[0:3]", " & ", "frame")
+FILTER_TOKENS = (
+    " and ",
+    " or ",
+    " not ",
+    "==",
+    "!=",
+    ">=",
+    "<",
+    " contains ",
+    " matches ",
+    "(",
+    ")",
+    "{",
+    "}",
+    "ip.",
+    "tcp.",
+    ".port",
+    '"',
+    "0x",
+    "ff:",
+    "192.168.",
+    "/24",
+    "[0:3]",
+    " & ",
+    "frame",
+)
 
 
 def display_filter(text: str) -> None:
@@ -216,10 +288,35 @@ EXPRESSIONS = (
     'Ether(dst="ff:ff:ff:ff:ff:ff")/ARP(op=2, psrc="192.168.1.1", hwsrc="00:1b:21:3a:4f:64")',
     'Ether()/IP(dst="8.8.8.8")/UDP(dport=53)/DNS(rd=1, qd=DNSQR(qname="www.google.com"))',
     'Ether()/IP(dst="172.194.72.105", ttl=3)/TCP(dport=80, flags="S", options=[("MSS", 1460)])',
-    'Ether()/IP()/ICMP(type=8, id=0x1234)/"hello"', "IP(flags=2, frag=0)/UDP(sport=68, dport=67)/b'\\x01\\x02'",
+    'Ether()/IP()/ICMP(type=8, id=0x1234)/"hello"',
+    "IP(flags=2, frag=0)/UDP(sport=68, dport=67)/b'\\x01\\x02'",
 )
-EXPRESSION_TOKENS = ("/", "(", ")", "=", ",", '"', "Ether", "IP", "TCP", "DNS", "qd=", "0x", "[", "]", "-1",
-                     "__import__", ".", "lambda x: x", "getattr", "os.system", "*", "**", "{}", "1e999")
+EXPRESSION_TOKENS = (
+    "/",
+    "(",
+    ")",
+    "=",
+    ",",
+    '"',
+    "Ether",
+    "IP",
+    "TCP",
+    "DNS",
+    "qd=",
+    "0x",
+    "[",
+    "]",
+    "-1",
+    "__import__",
+    ".",
+    "lambda x: x",
+    "getattr",
+    "os.system",
+    "*",
+    "**",
+    "{}",
+    "1e999",
+)
 
 
 def craft_expression(text: str) -> None:
@@ -229,12 +326,35 @@ def craft_expression(text: str) -> None:
 
 
 COMMANDS = (
-    "pc: ping 192.168.1.1 -c 3 -i 0.2", "pc: traceroute www.google.com", "pc: resolve www.google.com",
-    "pc: browse http://www.google.com/ --seed", "pc2: dhcp", "pc: udp send 8.8.8.8:53 hello",
-    "pc: tcp connect 172.194.72.105:80", 'pc3: send Ether()/ARP(op=2, psrc="192.168.1.1") -c 2 -i 0.1',
-    "pc: send --raw ffffffffffff001b213a4f640806", "pc: arp", "pc: route", "pc: ifconfig", "pc: sockets",
+    "pc: ping 192.168.1.1 -c 3 -i 0.2",
+    "pc: traceroute www.google.com",
+    "pc: resolve www.google.com",
+    "pc: browse http://www.google.com/ --seed",
+    "pc2: dhcp",
+    "pc: udp send 8.8.8.8:53 hello",
+    "pc: tcp connect 172.194.72.105:80",
+    'pc3: send Ether()/ARP(op=2, psrc="192.168.1.1") -c 2 -i 0.1',
+    "pc: send --raw ffffffffffff001b213a4f640806",
+    "pc: arp",
+    "pc: route",
+    "pc: ifconfig",
+    "pc: sockets",
 )
-COMMAND_TOKENS = (" -c ", " -i ", " -s ", ":", " ", "192.168.1.", "www.google.com", "--", "=", "\"", "0", "-1", "99999999999")
+COMMAND_TOKENS = (
+    " -c ",
+    " -i ",
+    " -s ",
+    ":",
+    " ",
+    "192.168.1.",
+    "www.google.com",
+    "--",
+    "=",
+    '"',
+    "0",
+    "-1",
+    "99999999999",
+)
 
 
 def command_shell(text: str) -> None:
@@ -258,15 +378,57 @@ TARGETS: tuple[Target, ...] = (
     Target("wire", wire_codecs, _layer_seeds),
     Target("receive", receive_path, lab_frames),
     Target("dissect", dissector, lab_frames),
-    Target("capture", capture_reader, _capture_seeds, allowed=_allowed("workbench.dissect.capture", "CaptureError")),
-    Target("lab", lab_loader, _lab_seeds, allowed=(LabError,), text=True,
-           tokens=("[hosts.x]\n", "[segments.y]\n", " = ", "\"", "192.168.1.", "/24", "mask", "gateway", "[[", "]]", "{", "}")),
-    Target("filter", display_filter, lambda: list(FILTERS), allowed=_allowed("workbench.dissect.filter", "FilterError"),
-           text=True, tokens=FILTER_TOKENS),
-    Target("craft", craft_expression, lambda: list(EXPRESSIONS), allowed=_allowed("workbench.craft.expression", "ExpressionError"),
-           text=True, tokens=EXPRESSION_TOKENS),
-    Target("shell", command_shell, lambda: list(COMMANDS), allowed=_allowed("workbench.shell.spec", "CommandError"),
-           text=True, tokens=COMMAND_TOKENS),
+    Target(
+        "capture",
+        capture_reader,
+        _capture_seeds,
+        allowed=_allowed("workbench.dissect.capture", "CaptureError"),
+    ),
+    Target(
+        "lab",
+        lab_loader,
+        _lab_seeds,
+        allowed=(LabError,),
+        text=True,
+        tokens=(
+            "[hosts.x]\n",
+            "[segments.y]\n",
+            " = ",
+            '"',
+            "192.168.1.",
+            "/24",
+            "mask",
+            "gateway",
+            "[[",
+            "]]",
+            "{",
+            "}",
+        ),
+    ),
+    Target(
+        "filter",
+        display_filter,
+        lambda: list(FILTERS),
+        allowed=_allowed("workbench.dissect.filter", "FilterError"),
+        text=True,
+        tokens=FILTER_TOKENS,
+    ),
+    Target(
+        "craft",
+        craft_expression,
+        lambda: list(EXPRESSIONS),
+        allowed=_allowed("workbench.craft.expression", "ExpressionError"),
+        text=True,
+        tokens=EXPRESSION_TOKENS,
+    ),
+    Target(
+        "shell",
+        command_shell,
+        lambda: list(COMMANDS),
+        allowed=_allowed("workbench.shell.spec", "CommandError"),
+        text=True,
+        tokens=COMMAND_TOKENS,
+    ),
 )
 
 

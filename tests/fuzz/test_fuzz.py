@@ -35,7 +35,10 @@ def test_every_input_that_once_broke_a_target_is_handled(name, path):
 def test_a_short_campaign_finds_nothing(t):
     report = campaign(t, inputs=4000, seed=20261201, slow=SLOW, budget=8.0)
     assert report.inputs >= 50, report.line()
-    found = "\n".join(f"{c.kind} at {c.where}: {c.message} — input {c.data!r:.300}" for c in report.crashes.values())
+    found = "\n".join(
+        f"{c.kind} at {c.where}: {c.message} — input {c.data!r:.300}"
+        for c in report.crashes.values()
+    )
     assert not report.crashes, f"{report.line()}\n{found}"
 
 

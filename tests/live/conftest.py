@@ -53,12 +53,17 @@ def need(ok: bool, reason: str) -> None:
     if REQUIRE_LIVE:
         pytest.fail(f"live test cannot run and WORKBENCH_REQUIRE_LIVE=1: {reason}", pytrace=False)
     _skipped.append(reason)
-    pytest.skip(f"LIVE TEST SKIPPED — {reason} (CI sets WORKBENCH_REQUIRE_LIVE=1, where this fails)")
+    pytest.skip(
+        f"LIVE TEST SKIPPED — {reason} (CI sets WORKBENCH_REQUIRE_LIVE=1, where this fails)"
+    )
 
 
 def need_tools(*tools: str) -> None:
     missing = [t for t in tools if shutil.which(t) is None]
-    need(not missing, f"missing peer tool(s): {', '.join(missing)} (apt-get install -y --no-install-recommends tshark dnsmasq-base busybox curl dnsutils iproute2)")
+    need(
+        not missing,
+        f"missing peer tool(s): {', '.join(missing)} (apt-get install -y --no-install-recommends tshark dnsmasq-base busybox curl dnsutils iproute2)",
+    )
 
 
 def _live_problem() -> str | None:
@@ -112,13 +117,25 @@ class Namespace:
     procs: list = field(default_factory=list)
 
     def ip(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(["ip", "-n", self.name, *args], capture_output=True, text=True, check=check, timeout=20)
+        return subprocess.run(
+            ["ip", "-n", self.name, *args], capture_output=True, text=True, check=check, timeout=20
+        )
 
-    def run(self, *argv: str, check: bool = False, timeout: float = 30) -> subprocess.CompletedProcess:
+    def run(
+        self, *argv: str, check: bool = False, timeout: float = 30
+    ) -> subprocess.CompletedProcess:
         """Run a command inside the namespace and wait (blocking: not while the lab runs)."""
-        return subprocess.run(["ip", "netns", "exec", self.name, *argv], capture_output=True, text=True, check=check, timeout=timeout)
+        return subprocess.run(
+            ["ip", "netns", "exec", self.name, *argv],
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=timeout,
+        )
 
-    async def sh(self, *argv: str, timeout: float = 60, stdin: bytes | None = None) -> tuple[int, str, str]:
+    async def sh(
+        self, *argv: str, timeout: float = 60, stdin: bytes | None = None
+    ) -> tuple[int, str, str]:
         """Run a command in the namespace while the loop keeps serving the lab."""
         proc = await self.spawn(*argv, stdin=stdin is not None)
         try:
@@ -126,15 +143,25 @@ class Namespace:
         except TimeoutError:
             _stop(proc)
             await proc.wait()
-            raise AssertionError(f"{' '.join(argv)} in {self.name} did not finish within {timeout} s") from None
+            raise AssertionError(
+                f"{' '.join(argv)} in {self.name} did not finish within {timeout} s"
+            ) from None
         return proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
 
-    async def spawn(self, *argv: str, stdin: bool = False, env: dict | None = None) -> asyncio.subprocess.Process:
+    async def spawn(
+        self, *argv: str, stdin: bool = False, env: dict | None = None
+    ) -> asyncio.subprocess.Process:
         """Start a command in the namespace; it is stopped (by its PID) when the test ends."""
         proc = await asyncio.create_subprocess_exec(
-            "ip", "netns", "exec", self.name, *argv,
+            "ip",
+            "netns",
+            "exec",
+            self.name,
+            *argv,
             stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
         )
         self.procs.append(proc)
         return proc
@@ -198,7 +225,9 @@ def tap(netns: Namespace) -> Tap:
     fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
         fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TAP | IFF_NO_PI))
-        subprocess.run(["ip", "link", "set", "dev", name, "netns", netns.name], check=True, capture_output=True)
+        subprocess.run(
+            ["ip", "link", "set", "dev", name, "netns", netns.name], check=True, capture_output=True
+        )
         netns.ip("addr", "add", KERNEL_CIDR, "dev", name)
         netns.ip("link", "set", name, "up")
         mac = netns.link(name)["address"]
@@ -227,7 +256,9 @@ class LiveLab:
         return self.net.host(name)
 
     def events(self, kind: str, host: str | None = None) -> list:
-        return [e for e in self.net.trace.events if e.kind == kind and (host is None or e.host == host)]
+        return [
+            e for e in self.net.trace.events if e.kind == kind and (host is None or e.host == host)
+        ]
 
     async def do(self, text: str, timeout: float = 60):
         """Run a `workbench run --do` command to its end; returns the Program."""
@@ -247,7 +278,11 @@ async def finish(program, timeout: float = 60, broken: asyncio.Event | None = No
         for w in waits[1:]:
             w.cancel()
     if not done.done():
-        why = "the lab raised an exception" if broken is not None and broken.is_set() else f"not done after {timeout} s"
+        why = (
+            "the lab raised an exception"
+            if broken is not None and broken.is_set()
+            else f"not done after {timeout} s"
+        )
         raise AssertionError(f"{program.name}: {why}:\n" + "\n".join(program.lines))
     return program
 
@@ -288,7 +323,10 @@ async def lab_factory(tap: Tap):
         first = errors[0]
         exc = first.get("exception")
         where = "".join(traceback.format_exception(exc)) if exc else first.get("message", "")
-        pytest.fail(f"{len(errors)} exception(s) in the lab's callbacks while it ran live; the first:\n{where}", pytrace=False)
+        pytest.fail(
+            f"{len(errors)} exception(s) in the lab's callbacks while it ran live; the first:\n{where}",
+            pytrace=False,
+        )
 
 
 @pytest.fixture
@@ -334,10 +372,40 @@ def impair_kernel_egress(ns: Namespace, dev: str) -> str:
     for argv in (
         ("qdisc", "add", "dev", dev, "root", "handle", "1:", "htb", "default", "10", "r2q", "1000"),
         ("class", "add", "dev", dev, "parent", "1:", "classid", "1:10", "htb", "rate", "10gbit"),
-        ("class", "add", "dev", dev, "parent", "1:", "classid", "1:20", "htb", "rate", "8mbit", "ceil", "8mbit", "burst", "1600b", "cburst", "1600b"),
+        (
+            "class",
+            "add",
+            "dev",
+            dev,
+            "parent",
+            "1:",
+            "classid",
+            "1:20",
+            "htb",
+            "rate",
+            "8mbit",
+            "ceil",
+            "8mbit",
+            "burst",
+            "1600b",
+            "cburst",
+            "1600b",
+        ),
         ("class", "add", "dev", dev, "parent", "1:", "classid", "1:30", "htb", "rate", "10gbit"),
         ("qdisc", "add", "dev", dev, "parent", "1:30", "handle", "30:", "bfifo", "limit", "0"),
-        ("filter", "add", "dev", dev, "parent", "1:", "bpf", "bytecode", IMPAIR_BPF, "classid", "1:10"),
+        (
+            "filter",
+            "add",
+            "dev",
+            dev,
+            "parent",
+            "1:",
+            "bpf",
+            "bytecode",
+            IMPAIR_BPF,
+            "classid",
+            "1:10",
+        ),
     ):
         ns.run("tc", *argv, check=True)
     return "htb + random cBPF classifier (no sch_netem in this kernel): 5% dropped, 10% slow lane"
@@ -348,13 +416,18 @@ def impairment_counts(ns: Namespace, dev: str) -> dict[str, int]:
     counts = {"passed": 0, "slow": 0, "dropped": 0}
     lane = {"1:10": "passed", "1:20": "slow"}
     text = ns.run("tc", "-s", "class", "show", "dev", dev).stdout
-    for block in re.finditer(r"class htb (\S+) .*?\n\s*Sent \d+ bytes (\d+) pkt \(dropped (\d+)", text):
+    for block in re.finditer(
+        r"class htb (\S+) .*?\n\s*Sent \d+ bytes (\d+) pkt \(dropped (\d+)", text
+    ):
         handle, packets, drops = block.group(1), int(block.group(2)), int(block.group(3))
         if handle in lane:
             counts[lane[handle]] = packets
         counts["dropped"] += drops
     if not text.strip():  # netem: one qdisc
-        m = re.search(r"Sent \d+ bytes (\d+) pkt \(dropped (\d+)", ns.run("tc", "-s", "qdisc", "show", "dev", dev).stdout)
+        m = re.search(
+            r"Sent \d+ bytes (\d+) pkt \(dropped (\d+)",
+            ns.run("tc", "-s", "qdisc", "show", "dev", dev).stdout,
+        )
         if m:
             counts["passed"], counts["dropped"] = int(m.group(1)), int(m.group(2))
     return counts

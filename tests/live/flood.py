@@ -31,8 +31,16 @@ def syn_frames(dst_mac: str, dst_ip: str, dport: int, count: int, seed: int = 11
     for i in range(count):
         src = IPv4Address(0x64400000 + rng.randrange(1, 1 << 22))
         mac = MAC(bytes([0x02, 0x66]) + rng.getrandbits(32).to_bytes(4, "big"))
-        seg = TCP.make(src, dst, 1024 + i % 60000, dport, seq=rng.getrandbits(32), flags=SYN, window=64240,
-                       options=(TcpOption.mss(1460),)).build()
+        seg = TCP.make(
+            src,
+            dst,
+            1024 + i % 60000,
+            dport,
+            seq=rng.getrandbits(32),
+            flags=SYN,
+            window=64240,
+            options=(TcpOption.mss(1460),),
+        ).build()
         yield Ethernet(MAC(dst_mac), mac, ETH_IPV4, IPv4.make(src, dst, 6, seg).build()).build()
 
 

@@ -33,7 +33,12 @@ class _Procs:
         self.procs: list[subprocess.Popen] = []
 
     def start(self, ns, *argv: str, **kw) -> subprocess.Popen:
-        proc = subprocess.Popen(["ip", "netns", "exec", ns.name, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+        proc = subprocess.Popen(
+            ["ip", "netns", "exec", ns.name, *argv],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            **kw,
+        )
         self.procs.append(proc)
         return proc
 
@@ -58,7 +63,19 @@ class Capture:
         self.procs, self.path = procs, path
         # -B: a 32 MB buffer, so a busy machine's bursts are not lost before tcpdump reads them;
         # immediate mode, so nothing waits in a half-filled TPACKET_V3 block when it is stopped
-        self.proc = procs.start(ns, "tcpdump", "--immediate-mode", "-U", "-B", "32768", "-s", "0", "-w", str(path), *args)
+        self.proc = procs.start(
+            ns,
+            "tcpdump",
+            "--immediate-mode",
+            "-U",
+            "-B",
+            "32768",
+            "-s",
+            "0",
+            "-w",
+            str(path),
+            *args,
+        )
         said = ""
         for _ in range(3):  # `-i any` first names its link type, then says it listens
             line = self.proc.stderr.readline().decode(errors="replace")
@@ -76,7 +93,9 @@ class Capture:
 
 def _wait_port(ns, port: int, host: str = SERVER, tries: int = 50) -> None:
     for _ in range(tries):
-        got = ns.run("python3", "-c", f"import socket; socket.create_connection(('{host}', {port}), 0.2)")
+        got = ns.run(
+            "python3", "-c", f"import socket; socket.create_connection(('{host}', {port}), 0.2)"
+        )
         if got.returncode == 0:
             return
         time.sleep(0.1)
@@ -118,7 +137,9 @@ def _http(procs, client, server, out):
     (site / "index.html").write_text("<html><body><h1>oracle</h1></body></html>\n")
     (site / "big.bin").write_bytes(bytes(range(256)) * 1200)  # 300 KB: TSO frames of 64 KB
     server.run("ethtool", "-K", "s0", "tso", "on", "gso", "on")
-    web = procs.start(server, "python3", "-m", "http.server", "80", "--bind", SERVER, "--directory", str(site))
+    web = procs.start(
+        server, "python3", "-m", "http.server", "80", "--bind", SERVER, "--directory", str(site)
+    )
     _wait_port(client, 80)
     cap = Capture(procs, server, out / "http_tso.pcap", "-i", "s0")
     for path in ("/", "/index.html", "/big.bin", "/missing"):
@@ -132,10 +153,20 @@ def _dnsmasq(procs, server, *extra: str):
     lease = Path(f"/tmp/oracle-{server.name}.leases")
     lease.unlink(missing_ok=True)
     return procs.start(
-        server, "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--bind-interfaces",
-        "--interface=s0", "--no-resolv", "--no-hosts", "--no-ping", "--pid-file=",
-        f"--dhcp-leasefile={lease}", f"--host-record={NAME},192.168.77.80",
-        "--mx-host=oracle.test,mail.oracle.test,10", *extra,
+        server,
+        "dnsmasq",
+        "--keep-in-foreground",
+        "--conf-file=/dev/null",
+        "--bind-interfaces",
+        "--interface=s0",
+        "--no-resolv",
+        "--no-hosts",
+        "--no-ping",
+        "--pid-file=",
+        f"--dhcp-leasefile={lease}",
+        f"--host-record={NAME},192.168.77.80",
+        "--mx-host=oracle.test,mail.oracle.test,10",
+        *extra,
     )
 
 
@@ -144,8 +175,12 @@ def _dns(procs, client, server, out):
     time.sleep(0.5)
     cap = Capture(procs, client, out / "dns.pcap", "-i", "c0")
     for args in (
-        (NAME, "A"), (NAME, "AAAA"), ("nosuch.oracle.test", "A"), ("oracle.test", "MX"),
-        (NAME, "A", "+tcp"), ("oracle.test", "MX", "+tcp"),
+        (NAME, "A"),
+        (NAME, "AAAA"),
+        ("nosuch.oracle.test", "A"),
+        ("oracle.test", "MX"),
+        (NAME, "A", "+tcp"),
+        ("oracle.test", "MX", "+tcp"),
     ):
         client.run("dig", f"@{SERVER}", "+tries=1", "+time=2", *args)
     path = cap.stop()
@@ -160,7 +195,22 @@ def _dhcp(procs, client, server, out):
     script.write_text("#!/bin/sh\nexit 0\n")
     script.chmod(0o755)
     cap = Capture(procs, client, out / "dhcp.pcap", "-i", "c0")
-    got = client.run("busybox", "udhcpc", "-i", "c0", "-f", "-q", "-n", "-t", "5", "-T", "1", "-s", str(script), timeout=30)
+    got = client.run(
+        "busybox",
+        "udhcpc",
+        "-i",
+        "c0",
+        "-f",
+        "-q",
+        "-n",
+        "-t",
+        "5",
+        "-T",
+        "1",
+        "-s",
+        str(script),
+        timeout=30,
+    )
     if "obtained" not in got.stdout + got.stderr:
         raise AssertionError(f"udhcpc got no lease: {got.stdout} {got.stderr}")
     path = cap.stop()
@@ -183,7 +233,9 @@ def _any(procs, client, server, out):
         cap = Capture(procs, client, out / f"{name}.pcap", "-i", "any", *extra)
         client.run("ping", "-c", "2", "-i", "0.2", SERVER)
         client.run("dig", f"@{SERVER}", "+tries=1", NAME)
-        client.run("curl", "-s", "-o", "/dev/null", "--max-time", "5", f"http://{SERVER}:81/")  # refused: RST
+        client.run(
+            "curl", "-s", "-o", "/dev/null", "--max-time", "5", f"http://{SERVER}:81/"
+        )  # refused: RST
         made[name] = cap.stop()
     procs.stop(daemon)
     return made
@@ -196,11 +248,26 @@ def _loss(procs, client, server, out):
     (site / "bulk.bin").write_bytes(os.urandom(1 << 21))  # 2 MB
     server.run("ethtool", "-K", "s0", "tso", "off", "gso", "off")  # MSS-sized segments to lose
     impair_kernel_egress(server, "s0")
-    web = procs.start(server, "python3", "-m", "http.server", "80", "--bind", SERVER, "--directory", str(site))
+    web = procs.start(
+        server, "python3", "-m", "http.server", "80", "--bind", SERVER, "--directory", str(site)
+    )
     _wait_port(client, 80)
     cap = Capture(procs, client, out / "tcp_loss.pcap", "-i", "c0")
     # A reader slower than the link: the receive window fills and opens again, too
-    got = client.run("curl", "-s", "-o", "/dev/null", "--limit-rate", "4M", "-w", "%{size_download}", "--max-time", "60", f"http://{SERVER}/bulk.bin", timeout=90)
+    got = client.run(
+        "curl",
+        "-s",
+        "-o",
+        "/dev/null",
+        "--limit-rate",
+        "4M",
+        "-w",
+        "%{size_download}",
+        "--max-time",
+        "60",
+        f"http://{SERVER}/bulk.bin",
+        timeout=90,
+    )
     if got.stdout.strip() != str(1 << 21):
         raise AssertionError(f"the transfer under loss did not complete: {got.stdout} {got.stderr}")
     path = cap.stop()

@@ -50,7 +50,11 @@ class Sink:
 
     def _closed(self, reason: str) -> None:
         if not self.done.done():
-            self.done.set_exception(AssertionError(f"connection closed before end of stream: {reason} after {self.bytes:,} bytes"))
+            self.done.set_exception(
+                AssertionError(
+                    f"connection closed before end of stream: {reason} after {self.bytes:,} bytes"
+                )
+            )
 
     def close(self) -> None:
         self.listener.close()

@@ -54,7 +54,14 @@ def test_the_app_runs_a_lab_live_and_removes_its_device_on_quit(netns, tmp_path)
     script = tmp_path / "app_live.py"
     script.write_text(SCRIPT)
     name = unique("wba")
-    got = subprocess.run(["ip", "netns", "exec", netns.name, sys.executable, str(script), name], capture_output=True, text=True, timeout=120, env=CLI_ENV, cwd=REPO)
+    got = subprocess.run(
+        ["ip", "netns", "exec", netns.name, sys.executable, str(script), name],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=CLI_ENV,
+        cwd=REPO,
+    )
     assert got.returncode == 0, got.stdout[-2000:] + got.stderr[-4000:]
     out = json.loads(got.stdout.strip().splitlines()[-1])
     assert out["device_while_running"] and out["live"]
@@ -65,7 +72,15 @@ def test_the_app_runs_a_lab_live_and_removes_its_device_on_quit(netns, tmp_path)
 
 
 def test_the_app_refuses_a_name_that_is_not_a_tap_device_with_status_2(netns):
-    got = subprocess.run(["ip", "netns", "exec", netns.name, *workbench_cmd("--tap", "lan=lo")], capture_output=True, text=True, timeout=60, env=CLI_ENV, cwd=REPO, stdin=subprocess.DEVNULL)
+    got = subprocess.run(
+        ["ip", "netns", "exec", netns.name, *workbench_cmd("--tap", "lan=lo")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=CLI_ENV,
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+    )
     assert got.returncode == 2, got.stdout[-500:] + got.stderr[-500:]
     # Refused before the screen is taken: nothing drawn, one sentence on stderr.
     assert got.stdout == ""
@@ -124,11 +139,22 @@ def test_the_app_says_when_its_device_is_deleted_and_when_it_is_back(netns, tmp_
     script = tmp_path / "app_fault.py"
     script.write_text(FAULT_SCRIPT)
     name = unique("wbf")
-    got = subprocess.run(["ip", "netns", "exec", netns.name, sys.executable, str(script), name], capture_output=True, text=True, timeout=120, env=CLI_ENV, cwd=REPO)
+    got = subprocess.run(
+        ["ip", "netns", "exec", netns.name, sys.executable, str(script), name],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=CLI_ENV,
+        cwd=REPO,
+    )
     assert got.returncode == 0, got.stdout[-2000:] + got.stderr[-4000:]
     out = json.loads(got.stdout.strip().splitlines()[-1])
     assert "1 received" in out["before"] and "1 received" in out["after"], out
     assert out["up_while_lost"] and out["frames_kept"]
-    lost = [n for n in out["notices_lost"] if f"reattaches when a TAP device named {name} appears" in n]
+    lost = [
+        n for n in out["notices_lost"] if f"reattaches when a TAP device named {name} appears" in n
+    ]
     assert len(lost) == 1, out["notices_lost"]
-    assert any(f"attached to the existing TAP device {name}" in n for n in out["notices"]), out["notices"]
+    assert any(f"attached to the existing TAP device {name}" in n for n in out["notices"]), out[
+        "notices"
+    ]

@@ -24,13 +24,27 @@ def via_gw_a(lab) -> None:
 async def test_curl_fetches_a_page_from_the_workbench_web_server(lab):
     need_tools("curl")
     via_gw_a(lab)
-    code, out, err = await lab.ns.sh("curl", "-sS", "--max-time", "20", "-H", "Host: www.google.com", f"http://{WWW}/")
+    code, out, err = await lab.ns.sh(
+        "curl", "-sS", "--max-time", "20", "-H", "Host: www.google.com", f"http://{WWW}/"
+    )
     assert code == 0, err
     assert "<title>Google</title>" in out
-    code, out, err = await lab.ns.sh("curl", "-sS", "-i", "--max-time", "20", f"http://{WWW}/doodles")
+    code, out, err = await lab.ns.sh(
+        "curl", "-sS", "-i", "--max-time", "20", f"http://{WWW}/doodles"
+    )
     assert code == 0, err
     assert "Transfer-Encoding: chunked" in out and "<h1>Doodles</h1>" in out
-    code, out, err = await lab.ns.sh("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "20", f"http://{WWW}/nothing-here")
+    code, out, err = await lab.ns.sh(
+        "curl",
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--max-time",
+        "20",
+        f"http://{WWW}/nothing-here",
+    )
     assert out == "404"
     assert [e for e in lab.events("forwarded", "gw-b") if e.src == KERNEL_IP]
 
@@ -41,7 +55,9 @@ async def test_curl_fetches_a_large_page_from_a_lan_host(lab):
 
     body = bytes(range(256)) * 4096  # 1 MiB
     HttpServer(lab.host("pc2"), Site({"/big.bin": Page(body, "application/octet-stream")}), 8080)
-    code, out, err = await lab.ns.sh("sh", "-c", "curl -sS --max-time 60 http://192.168.1.101:8080/big.bin | sha256sum")
+    code, out, err = await lab.ns.sh(
+        "sh", "-c", "curl -sS --max-time 60 http://192.168.1.101:8080/big.bin | sha256sum"
+    )
     assert code == 0, err
     assert out.split()[0] == hashlib.sha256(body).hexdigest()
 
@@ -49,9 +65,20 @@ async def test_curl_fetches_a_large_page_from_a_lan_host(lab):
 async def test_browse_fetches_from_python_http_server_in_the_namespace(lab, tmp_path):
     (tmp_path / "hello.txt").write_text("hello from the kernel's side\n")
     (tmp_path / "big.bin").write_bytes(bytes(range(256)) * 2048)
-    server = await lab.ns.spawn("python3", "-m", "http.server", "8000", "--bind", str(KERNEL_IP), "--directory", str(tmp_path))
+    server = await lab.ns.spawn(
+        "python3",
+        "-m",
+        "http.server",
+        "8000",
+        "--bind",
+        str(KERNEL_IP),
+        "--directory",
+        str(tmp_path),
+    )
     await _wait_for_port(lab, 8000)
-    browse = await lab.do(f"pc: browse http://{KERNEL_IP}:8000/hello.txt http://{KERNEL_IP}:8000/big.bin", timeout=60)
+    browse = await lab.do(
+        f"pc: browse http://{KERNEL_IP}:8000/hello.txt http://{KERNEL_IP}:8000/big.bin", timeout=60
+    )
     text = "\n".join(browse.lines)
     assert browse.ok, text
     assert "< HTTP/1.0 200 OK" in text
@@ -63,7 +90,9 @@ async def test_browse_fetches_from_python_http_server_in_the_namespace(lab, tmp_
 async def test_dig_asks_the_workbench_dns_server(lab):
     need_tools("dig")
     via_gw_a(lab)
-    code, out, err = await lab.ns.sh("dig", "@8.8.8.8", "+short", "+time=3", "+tries=2", "www.google.com")
+    code, out, err = await lab.ns.sh(
+        "dig", "@8.8.8.8", "+short", "+time=3", "+tries=2", "www.google.com"
+    )
     assert code == 0, err
     assert out.strip() == WWW
     code, out, err = await lab.ns.sh("dig", "@8.8.8.8", "+time=3", "+tries=2", "mail.google.com")
@@ -80,9 +109,26 @@ async def _udhcpc(lab, tmp_path) -> dict[str, str]:
     lab.ns.ip("addr", "flush", "dev", lab.tap.name)  # the kernel starts without an address
     record = tmp_path / "lease.txt"
     script = tmp_path / "hook.sh"
-    script.write_text(f'#!/bin/sh\necho "$1 ip=$ip subnet=$subnet router=$router dns=$dns serverid=$serverid lease=$lease" >> {record}\n')
+    script.write_text(
+        f'#!/bin/sh\necho "$1 ip=$ip subnet=$subnet router=$router dns=$dns serverid=$serverid lease=$lease" >> {record}\n'
+    )
     script.chmod(0o755)
-    code, out, err = await lab.ns.sh("busybox", "udhcpc", "-i", lab.tap.name, "-f", "-q", "-n", "-t", "5", "-T", "1", "-s", str(script), timeout=30)
+    code, out, err = await lab.ns.sh(
+        "busybox",
+        "udhcpc",
+        "-i",
+        lab.tap.name,
+        "-f",
+        "-q",
+        "-n",
+        "-t",
+        "5",
+        "-T",
+        "1",
+        "-s",
+        str(script),
+        timeout=30,
+    )
     assert code == 0, out + err
     bound = [line for line in record.read_text().splitlines() if line.startswith("bound")]
     assert bound, record.read_text()
@@ -110,15 +156,29 @@ async def test_workbench_dhcp_client_leases_from_dnsmasq(lab_factory, tap, tmp_p
     need_tools("dnsmasq")
     text, source = read_lab_text("dhcp")
     # gw-a's DHCP server stays out of this one: dnsmasq in the namespace is the only server.
-    text = text[: text.index("[routers.gw-a.services.dhcp]")] + text[text.index("[hosts.dns.services.dns]") :]
+    text = (
+        text[: text.index("[routers.gw-a.services.dhcp]")]
+        + text[text.index("[hosts.dns.services.dns]") :]
+    )
     lab = await lab_factory(parse_lab(text, source))
     leases = tmp_path / "leases"
     dnsmasq = await lab.ns.spawn(
-        "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--bind-interfaces", f"--interface={tap.name}",
-        "--dhcp-range=192.168.1.150,192.168.1.199,255.255.255.0,1h", f"--dhcp-leasefile={leases}", "--no-resolv",
-        "--no-hosts", "--no-ping", "--host-record=kernel.test,192.168.1.50", "--pid-file=",
-        "--dhcp-option=option:router,192.168.1.1", f"--dhcp-option=option:dns-server,{KERNEL_IP}",
-        f"--log-facility={tmp_path / 'dnsmasq.log'}", "--log-dhcp",
+        "dnsmasq",
+        "--keep-in-foreground",
+        "--conf-file=/dev/null",
+        "--bind-interfaces",
+        f"--interface={tap.name}",
+        "--dhcp-range=192.168.1.150,192.168.1.199,255.255.255.0,1h",
+        f"--dhcp-leasefile={leases}",
+        "--no-resolv",
+        "--no-hosts",
+        "--no-ping",
+        "--host-record=kernel.test,192.168.1.50",
+        "--pid-file=",
+        "--dhcp-option=option:router,192.168.1.1",
+        f"--dhcp-option=option:dns-server,{KERNEL_IP}",
+        f"--log-facility={tmp_path / 'dnsmasq.log'}",
+        "--log-dhcp",
     )
     await asyncio.sleep(0.3)
     assert dnsmasq.returncode is None, (await dnsmasq.stderr.read()).decode()
@@ -127,7 +187,9 @@ async def test_workbench_dhcp_client_leases_from_dnsmasq(lab_factory, tap, tmp_p
     assert run.ok, text
     pc = lab.host("pc")
     address = pc.primary.ip
-    assert str(address).startswith("192.168.1.1") and 150 <= int(str(address).rsplit(".", 1)[1]) <= 199
+    assert (
+        str(address).startswith("192.168.1.1") and 150 <= int(str(address).rsplit(".", 1)[1]) <= 199
+    )
     assert pc.dns_servers == [KERNEL_IP]
     assert str(address) in leases.read_text()
     resolved = await lab.do("pc: resolve kernel.test", timeout=20)
@@ -147,7 +209,6 @@ async def _wait_for_port(lab, port: int, timeout: float = 20) -> None:
     raise AssertionError(f"nothing listens on port {port} in {lab.ns.name}")
 
 
-
 async def test_curl_gets_its_page_while_10000_spoofed_syns_flood_www(lab):
     """A SYN flood over TAP from the namespace: www answers it with SYN cookies, its backlog
     stays at 128, and a real client (curl, the kernel's TCP) still gets its page."""
@@ -160,13 +221,17 @@ async def test_curl_gets_its_page_while_10000_spoofed_syns_flood_www(lab):
     via_gw_a(lab)
     flooder = str(Path(__file__).with_name("flood.py"))
     gw_mac = str(lab.host("gw-a").interfaces["eth0"].nic.mac)
-    flood = await lab.ns.spawn(sys.executable, flooder, "syn", lab.tap.name, gw_mac, WWW, "80", "10000")
+    flood = await lab.ns.spawn(
+        sys.executable, flooder, "syn", lab.tap.name, gw_mac, WWW, "80", "10000"
+    )
     sent, _ = await asyncio.wait_for(flood.communicate(), 120)
     assert flood.returncode == 0 and int(sent) == 10000
     await asyncio.sleep(0.5)  # the lab works through what the flood queued
     listener = next(lst for lst in lab.host("www").tcp.listeners() if lst.port == 80)
     assert len(listener.pending) == BACKLOG  # full: without cookies a new SYN would be dropped
-    code, out, err = await lab.ns.sh("curl", "-sS", "--max-time", "20", "-H", "Host: www.google.com", f"http://{WWW}/")
+    code, out, err = await lab.ns.sh(
+        "curl", "-sS", "--max-time", "20", "-H", "Host: www.google.com", f"http://{WWW}/"
+    )
     assert code == 0 and "<html" in out.lower(), err
     assert len(listener.pending) <= BACKLOG
     # The kernel's TAP queue (1,000 frames) drops much of a burst this fast; what got in met cookies.
@@ -189,13 +254,24 @@ async def test_the_kernels_fragmented_ping_gets_through_a_fragment_flood(lab):
     need_tools("ping")
     pc2 = lab.host("pc2")
     flooder = str(Path(__file__).with_name("flood.py"))
-    flood = await lab.ns.spawn(sys.executable, flooder, "frag", lab.tap.name, str(pc2.primary.nic.mac), "192.168.1.101", "0", "10000")
+    flood = await lab.ns.spawn(
+        sys.executable,
+        flooder,
+        "frag",
+        lab.tap.name,
+        str(pc2.primary.nic.mac),
+        "192.168.1.101",
+        "0",
+        "10000",
+    )
     sent, _ = await asyncio.wait_for(flood.communicate(), 120)
     assert flood.returncode == 0 and int(sent) == 10000
     await asyncio.sleep(0.5)  # the lab works through what the flood queued
     table = pc2.ip.reassembler
     assert len(table.datagrams) == frag.MAX_DATAGRAMS and table.memory <= frag.MEMORY_LIMIT
-    code, out, err = await lab.ns.sh("ping", "-c", "3", "-i", "0.2", "-W", "2", "-s", "4000", "192.168.1.101")
+    code, out, err = await lab.ns.sh(
+        "ping", "-c", "3", "-i", "0.2", "-W", "2", "-s", "4000", "192.168.1.101"
+    )
     assert code == 0 and "3 received" in out, out + err
     given_up = [e for e in lab.events("reassembly_failed", "pc2") if "gave way" in e.reason]
     assert given_up and all(str(e.src).startswith("100.") for e in given_up)

@@ -19,7 +19,18 @@ from workbench.dissect.capture import read_capture
 
 pytestmark = pytest.mark.live
 
-TOOLS = ("tshark", "editcap", "tcpdump", "dnsmasq", "busybox", "curl", "dig", "ethtool", "tc", "ping")
+TOOLS = (
+    "tshark",
+    "editcap",
+    "tcpdump",
+    "dnsmasq",
+    "busybox",
+    "curl",
+    "dig",
+    "ethtool",
+    "tc",
+    "ping",
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,22 +55,36 @@ def test_every_frame_as_the_reader_and_tshark_see_it(corpus):
         session = opened(path)
         frames = [session.frames[i] for i in range(len(session.frames))]
         assert frames == list(read_capture(str(path))), name
-        assert len(frames) == len(tshark("-r", str(path), "-T", "fields", "-e", "frame.number").split()), name
+        assert len(frames) == len(
+            tshark("-r", str(path), "-T", "fields", "-e", "frame.number").split()
+        ), name
         assert session.index.problem is None, name
 
 
-LOSSY = pytest.mark.xfail(reason="workbench.dissect.follow (shared with dissect -z follow) gives 1,480,509 of the server's bytes where tshark gives more on the lossy transfer (seen 2026-12-02); the app's result equals dissect's", strict=False)
+LOSSY = pytest.mark.xfail(
+    reason="workbench.dissect.follow (shared with dissect -z follow) gives 1,480,509 of the server's bytes where tshark gives more on the lossy transfer (seen 2026-12-02); the app's result equals dissect's",
+    strict=False,
+)
 
 
-@pytest.mark.parametrize(("capture", "stream"), [("http_tso", 2), pytest.param("tcp_loss", 0, marks=LOSSY), ("any_sll2", 0)])
+@pytest.mark.parametrize(
+    ("capture", "stream"),
+    [("http_tso", 2), pytest.param("tcp_loss", 0, marks=LOSSY), ("any_sll2", 0)],
+)
 def test_follow_equals_tsharks(corpus, capture, stream):
     path = str(corpus[capture])
-    numbers = tshark("-r", path, "-Y", f"tcp.stream == {stream}", "-T", "fields", "-e", "frame.number").split()
+    numbers = tshark(
+        "-r", path, "-Y", f"tcp.stream == {stream}", "-T", "fields", "-e", "frame.number"
+    ).split()
     if not numbers:
         pytest.fail(f"{capture} has no TCP stream {stream}")
     session = opened(path)
     followed = follow_frame(session.frames, int(numbers[len(numbers) // 2]) - 1)
-    raw = tshark("-r", path, "-q", "-z", f"follow,tcp,raw,{stream}").split("Node 1: ")[1].splitlines()[1:-1]
+    raw = (
+        tshark("-r", path, "-q", "-z", f"follow,tcp,raw,{stream}")
+        .split("Node 1: ")[1]
+        .splitlines()[1:-1]
+    )
     client = bytes.fromhex("".join(line for line in raw if not line.startswith("\t")))
     server = bytes.fromhex("".join(line.strip() for line in raw if line.startswith("\t")))
     assert (followed.stream.data(0), followed.stream.data(1)) == (client, server)
@@ -71,7 +96,10 @@ def test_statistics_tcp_conversations_equal_tsharks(corpus):
     session = opened(path)
     stats = StatisticsPass(session.frames, range(len(session.frames)))
     stats.run(lambda: False, lambda: None)
-    ours = {(f"{c.a[0]}:{c.a[1]}", f"{c.b[0]}:{c.b[1]}"): (c.frames, c.bytes) for c in stats.conversations("tcp")}
+    ours = {
+        (f"{c.a[0]}:{c.a[1]}", f"{c.b[0]}:{c.b[1]}"): (c.frames, c.bytes)
+        for c in stats.conversations("tcp")
+    }
     theirs = {}
     for line in tshark("-r", path, "-q", "-z", "conv,tcp").splitlines():
         if "<->" in line:

@@ -17,10 +17,16 @@ from tests.live.conftest import CLI_ENV, KERNEL_CIDR, REPO, need, need_tools, un
 pytestmark = pytest.mark.live
 
 
-def cli(netns, *args: str, timeout: float = 60, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+def cli(
+    netns, *args: str, timeout: float = 60, prefix: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["ip", "netns", "exec", netns.name, *prefix, *workbench_cmd(*args)],
-        capture_output=True, text=True, timeout=timeout, env=CLI_ENV, cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=CLI_ENV,
+        cwd=REPO,
     )
 
 
@@ -36,8 +42,22 @@ def test_run_with_an_existing_tap_writes_trace_pcap_and_events(netns, tmp_path):
     need_tools("tshark")
     name = persistent_tap(netns)
     pcap, events = tmp_path / "live.pcap", tmp_path / "live.jsonl"
-    got = cli(netns, "run", "--tap", f"lan={name}", "--do", "pc: ping 192.168.1.50 -c 2 -i 0.2", "--do", "pc: arp",
-              "--pcap", str(pcap), "--events", str(events), "--for", "0")
+    got = cli(
+        netns,
+        "run",
+        "--tap",
+        f"lan={name}",
+        "--do",
+        "pc: ping 192.168.1.50 -c 2 -i 0.2",
+        "--do",
+        "pc: arp",
+        "--pcap",
+        str(pcap),
+        "--events",
+        str(events),
+        "--for",
+        "0",
+    )
     assert got.returncode == 0, got.stdout + got.stderr
     assert "attached to the existing TAP device" in got.stdout
     assert "2 packets transmitted, 2 received" in got.stdout
@@ -45,8 +65,13 @@ def test_run_with_an_existing_tap_writes_trace_pcap_and_events(netns, tmp_path):
     assert f"TAP device {name} detached from lan and left as it was" in got.stdout
     kinds = [json.loads(line)["kind"] for line in events.read_text().splitlines()]
     assert {"tap_attached", "ping_reply", "frame_bytes", "tap_detached"} <= set(kinds)
-    shown = subprocess.run(["tshark", "-r", str(pcap), "-Y", "icmp"], capture_output=True, text=True, timeout=60)
-    assert shown.stdout.count("Echo (ping) request") == 2 and shown.stdout.count("Echo (ping) reply") == 2
+    shown = subprocess.run(
+        ["tshark", "-r", str(pcap), "-Y", "icmp"], capture_output=True, text=True, timeout=60
+    )
+    assert (
+        shown.stdout.count("Echo (ping) request") == 2
+        and shown.stdout.count("Echo (ping) reply") == 2
+    )
     assert netns.link(name) is not None  # not ours: left in place
 
 
@@ -67,14 +92,29 @@ def test_run_creates_the_device_and_removes_it_after_for_seconds(netns):
     assert netns.link(name) is None
 
 
-@pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 130)], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize(
+    "sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 130)], ids=["ctrl-c", "sigterm"]
+)
 def test_a_serving_run_stopped_by_a_signal_removes_its_device(netns, tmp_path, sig, status):
     name = unique("wbs")
     events = tmp_path / "e.jsonl"
     capture = tmp_path / "c.pcapng"
 
     async def scenario():
-        proc = await _serving(netns, name, "run", "--tap", f"lan={name}", "--events", str(events), "--pcap", str(capture), "-q", "--do", "pc: ping 192.168.1.50 -c 1000 -i 0.1")
+        proc = await _serving(
+            netns,
+            name,
+            "run",
+            "--tap",
+            f"lan={name}",
+            "--events",
+            str(events),
+            "--pcap",
+            str(capture),
+            "-q",
+            "--do",
+            "pc: ping 192.168.1.50 -c 1000 -i 0.1",
+        )
         netns.ip("addr", "add", KERNEL_CIDR, "dev", name)
         # The lab answers the kernel once it is up (a cold start can take a second or more);
         # after that pc's pings (every 0.1 s) have been getting replies.
@@ -92,7 +132,12 @@ def test_a_serving_run_stopped_by_a_signal_removes_its_device(netns, tmp_path, s
     # The capture is whole: tshark reads every frame the run put on a wire, and no more.
     need_tools("tshark")
     sent = sum(json.loads(line)["kind"] == "frame_sent" for line in events.read_text().splitlines())
-    read = subprocess.run(["tshark", "-r", str(capture), "-T", "fields", "-e", "frame.number"], capture_output=True, text=True, timeout=60)
+    read = subprocess.run(
+        ["tshark", "-r", str(capture), "-T", "fields", "-e", "frame.number"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert read.returncode == 0, read.stderr
     assert len(read.stdout.split()) == sent > 10
 
@@ -101,7 +146,10 @@ def test_refusals_are_one_sentence_with_status_2(netns):
     veth = unique("wbv")
     netns.ip("link", "add", veth, "type", "veth", "peer", "name", veth + "p")
     for args, words in [
-        (("run", "--tap", f"lan={veth}"), f"{veth} already exists and is a veth device, not a TAP device"),
+        (
+            ("run", "--tap", f"lan={veth}"),
+            f"{veth} already exists and is a veth device, not a TAP device",
+        ),
         (("run", "--tap", "nosuch=tap9"), "has no segment named 'nosuch'"),
         (("run", "--tap", "lan"), "should look like SEGMENT=IFNAME"),
         (("run", "--tap", "lan=tap9", "--do", "pc: fly"), "unknown command 'fly'"),
@@ -115,17 +163,32 @@ def test_refusals_are_one_sentence_with_status_2(netns):
 
 def test_without_cap_net_admin_one_sentence_and_nothing_created(netns):
     need(shutil.which("setpriv") is not None, "setpriv (util-linux) is missing")
-    got = cli(netns, "run", "--tap", "lan=wbnocap0", "--for", "0", prefix=("setpriv", "--inh-caps", "-net_admin", "--bounding-set", "-net_admin"))
+    got = cli(
+        netns,
+        "run",
+        "--tap",
+        "lan=wbnocap0",
+        "--for",
+        "0",
+        prefix=("setpriv", "--inh-caps", "-net_admin", "--bounding-set", "-net_admin"),
+    )
     assert got.returncode == 2, got.stdout + got.stderr
-    assert got.stderr == "workbench: cannot create TAP device wbnocap0: live mode needs CAP_NET_ADMIN (run as root, or `sudo setcap cap_net_admin+ep` on the Python interpreter)\n"
+    assert (
+        got.stderr
+        == "workbench: cannot create TAP device wbnocap0: live mode needs CAP_NET_ADMIN (run as root, or `sudo setcap cap_net_admin+ep` on the Python interpreter)\n"
+    )
     assert netns.link("wbnocap0") is None
 
 
 def test_a_lab_file_with_tap_runs_live(netns, tmp_path):
     name = persistent_tap(netns)
-    text = (REPO / "stack/labs/default.toml").read_text().replace(
-        "[segments.lan]            # the bus every host on the LAN hears; the one a TAP device bridges to\n",
-        f'[segments.lan]\ntap = "{name}"\n',
+    text = (
+        (REPO / "stack/labs/default.toml")
+        .read_text()
+        .replace(
+            "[segments.lan]            # the bus every host on the LAN hears; the one a TAP device bridges to\n",
+            f'[segments.lan]\ntap = "{name}"\n',
+        )
     )
     assert f'tap = "{name}"' in text
     lab = tmp_path / "live.toml"
@@ -137,7 +200,14 @@ def test_a_lab_file_with_tap_runs_live(netns, tmp_path):
 
 def test_for_without_a_tap_settles_in_virtual_time():
     # Without a TAP device --for is virtual seconds: an hour of lab time takes no wall time.
-    got = subprocess.run(workbench_cmd("run", "-q", "--do", "pc: ping pc2 -c 1", "--for", "3600"), capture_output=True, text=True, env=CLI_ENV, cwd=REPO, timeout=180)
+    got = subprocess.run(
+        workbench_cmd("run", "-q", "--do", "pc: ping pc2 -c 1", "--for", "3600"),
+        capture_output=True,
+        text=True,
+        env=CLI_ENV,
+        cwd=REPO,
+        timeout=180,
+    )
     assert got.returncode == 0, got.stderr
     assert "1 received" in got.stdout
 
@@ -146,8 +216,15 @@ async def _serving(netns, name: str, *args: str) -> asyncio.subprocess.Process:
     """`workbench ARGS` started inside the test's namespace (stopped by PID when the test
     ends), once the TAP device it creates there exists."""
     proc = await asyncio.create_subprocess_exec(
-        "ip", "netns", "exec", netns.name, *workbench_cmd(*args),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=CLI_ENV, cwd=REPO,
+        "ip",
+        "netns",
+        "exec",
+        netns.name,
+        *workbench_cmd(*args),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=CLI_ENV,
+        cwd=REPO,
     )
     netns.procs.append(proc)
     await _wait_for_link(netns, name)
@@ -161,7 +238,6 @@ async def _wait_for_link(netns, name: str, timeout: float = 20.0) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"{name} did not appear in {netns.name} within {timeout} s")
         await asyncio.sleep(0.05)
-
 
 
 def test_a_device_deleted_under_a_serving_run_is_reported_and_the_run_still_stops(netns):
@@ -180,12 +256,16 @@ def test_a_device_deleted_under_a_serving_run_is_reported_and_the_run_still_stop
     assert f"workbench: TAP device {name}: read failed" in err, err
 
 
-def test_a_tap_device_deleted_from_outside_is_said_once_and_reattached_when_it_returns(netns, tmp_path):
+def test_a_tap_device_deleted_from_outside_is_said_once_and_reattached_when_it_returns(
+    netns, tmp_path
+):
     name = unique("wbr")
     events = tmp_path / "e.jsonl"
 
     async def scenario():
-        proc = await _serving(netns, name, "run", "--tap", f"lan={name}", "--events", str(events), "-q", "--for", "60")
+        proc = await _serving(
+            netns, name, "run", "--tap", f"lan={name}", "--events", str(events), "-q", "--for", "60"
+        )
         netns.ip("addr", "add", KERNEL_CIDR, "dev", name)
         before = await netns.sh("ping", "-c", "1", "-W", "10", "192.168.1.100")
         netns.ip("link", "del", name)  # from outside, while the workbench holds it
@@ -193,7 +273,9 @@ def test_a_tap_device_deleted_from_outside_is_said_once_and_reattached_when_it_r
         netns.ip("tuntap", "add", "dev", name, "mode", "tap")  # the device returns
         netns.ip("addr", "add", KERNEL_CIDR, "dev", name)
         netns.ip("link", "set", name, "up")
-        after = await netns.sh("ping", "-c", "1", "-w", "15", "192.168.1.100")  # resends until answered
+        after = await netns.sh(
+            "ping", "-c", "1", "-w", "15", "192.168.1.100"
+        )  # resends until answered
         proc.send_signal(signal.SIGINT)  # our own child, by its PID
         out, err = await asyncio.wait_for(proc.communicate(), 30)
         return before, after, proc.returncode, out.decode(), err.decode()
@@ -204,7 +286,10 @@ def test_a_tap_device_deleted_from_outside_is_said_once_and_reattached_when_it_r
     assert code == 130, out + err
     kinds = [json.loads(line) for line in events.read_text().splitlines()]
     problems = [e for e in kinds if e["kind"] == "tap_problem"]
-    assert len(problems) == 1 and f"reattaches when a TAP device named {name} appears" in problems[0]["problem"]
+    assert (
+        len(problems) == 1
+        and f"reattaches when a TAP device named {name} appears" in problems[0]["problem"]
+    )
     attached = [e for e in kinds if e["kind"] == "tap_attached"]
     assert [a["created"] for a in attached] == [True, False]
     assert netns.link(name) is not None  # the returned device is not ours: left as it was

@@ -65,12 +65,16 @@ async def test_memory_stays_flat_under_a_ping_flood_and_a_curl_loop(tap, tmp_pat
     with open(capture, "wb") as out:
         stop_text = trace.subscribe(TextWriter(sink))
         stop_pcap = trace.subscribe(PcapWriter(out, trace))
-        port = TapPort.plug(TapDevice.adopt(os.dup(tap.fd), tap.name, created=False), net.segments["lan"])
+        port = TapPort.plug(
+            TapDevice.adopt(os.dup(tap.fd), tap.name, created=False), net.segments["lan"]
+        )
         steady = SteadyGC(loop)
         try:
             tap.ns.ip("route", "add", "default", "via", "192.168.1.1")
             await tap.ns.spawn("ping", "-f", "-q", "-s", "200", "192.168.1.100")
-            await tap.ns.spawn("sh", "-c", f"while true; do curl -s -o /dev/null --max-time 5 http://{WWW}/; done")
+            await tap.ns.spawn(
+                "sh", "-c", f"while true; do curl -s -o /dev/null --max-time 5 http://{WWW}/; done"
+            )
             started = time.monotonic()
             samples = []
             while (elapsed := time.monotonic() - started) < DURATION:
@@ -86,22 +90,33 @@ async def test_memory_stays_flat_under_a_ping_flood_and_a_curl_loop(tap, tmp_pat
     baseline = next(r for t, r, _ in samples if t >= SETTLE)
     growth = max(r for t, r, _ in samples if t >= SETTLE) - baseline
     frames = trace.count
-    print(f"\n{frames:,} frames in {DURATION:.0f} s; RSS at {SETTLE:.0f} s {baseline / 1e6:.1f} MB, growth after it {growth / 1e6:+.1f} MB; "
-          f"{trace.spilled:,} spilled to {trace.spill_path}")
+    print(
+        f"\n{frames:,} frames in {DURATION:.0f} s; RSS at {SETTLE:.0f} s {baseline / 1e6:.1f} MB, growth after it {growth / 1e6:+.1f} MB; "
+        f"{trace.spilled:,} spilled to {trace.spill_path}"
+    )
     assert frames > 4 * WINDOW, "the flood should have pushed most of the run out of memory"
     assert growth < 10_000_000, [(round(t), round(r / 1e6, 1), n) for t, r, n in samples]
     # Every frame is in the capture ...
-    counted = subprocess.run(["tshark", "-r", str(capture), "-T", "fields", "-e", "frame.number"], capture_output=True, text=True, timeout=300)
+    counted = subprocess.run(
+        ["tshark", "-r", str(capture), "-T", "fields", "-e", "frame.number"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert len(counted.stdout.split()) == frames
     # ... and reachable through the trace by its id, the old ones read back from the spill file.
     captured = pcap_frames(capture)
     assert len(captured) == frames
     for frame_id in range(1, frames + 1):
         assert trace.frame(frame_id).data == captured[frame_id - 1], frame_id
-    assert frames - WINDOW - SLACK <= trace.spilled <= frames - WINDOW  # live, it spills just after a burst
+    assert (
+        frames - WINDOW - SLACK <= trace.spilled <= frames - WINDOW
+    )  # live, it spills just after a burst
     requests = sum(1 for f in captured if f[12:14] == b"\x08\x00" and f[23] == 1 and f[34] == 8)
     assert requests > 10_000, "the flood reached pc"
-    assert any(b"GET / HTTP/1.1" in f for f in captured[: frames // 4]) and any(b"GET / HTTP/1.1" in f for f in captured[-frames // 4 :])
+    assert any(b"GET / HTTP/1.1" in f for f in captured[: frames // 4]) and any(
+        b"GET / HTTP/1.1" in f for f in captured[-frames // 4 :]
+    )
     trace.close()
     assert not os.path.exists(trace.spill_path)
 
@@ -130,8 +145,12 @@ for i in range(count):
 
 async def test_ten_thousand_spoofed_arp_requests_leave_caches_bounded_and_pings_working(lab):
     lab.ns.ip("link", "set", lab.tap.name, "txqueuelen", "10000")
-    flood = asyncio.ensure_future(lab.ns.sh(sys.executable, "-c", SPOOF, lab.tap.name, "10000", timeout=150))
-    code, out, err = await lab.ns.sh("ping", "-c", "30", "-i", "0.2", "-W", "2", "192.168.1.100", timeout=60)
+    flood = asyncio.ensure_future(
+        lab.ns.sh(sys.executable, "-c", SPOOF, lab.tap.name, "10000", timeout=150)
+    )
+    code, out, err = await lab.ns.sh(
+        "ping", "-c", "30", "-i", "0.2", "-W", "2", "192.168.1.100", timeout=60
+    )
     rc, _out, flood_err = await flood
     assert rc == 0, flood_err
     received = int(out.split(" received")[0].rsplit(" ", 1)[1])

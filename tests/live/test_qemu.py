@@ -29,7 +29,10 @@ IPXE_ROMS = "/usr/lib/ipxe/qemu"
 @pytest.fixture
 def qemu_ready() -> None:
     need_tools("qemu-system-x86_64", "tshark")
-    need(os.path.isdir(IPXE_ROMS), f"iPXE's ROMs are missing ({IPXE_ROMS}; apt-get install ipxe-qemu)")
+    need(
+        os.path.isdir(IPXE_ROMS),
+        f"iPXE's ROMs are missing ({IPXE_ROMS}; apt-get install ipxe-qemu)",
+    )
 
 
 def _pids(text: str) -> list[int]:
@@ -59,9 +62,13 @@ def _tshark(pcap, display_filter: str, *fields: str) -> list[list[str]]:
 
 def test_the_pxe_lab_boots_a_vm_by_network_and_pc_pings_it(qemu_ready, tmp_path):
     pcap = tmp_path / "pxe.pcap"
-    cmd = workbench_cmd("run", "--lab", "pxe", "--pcap", str(pcap), "--do", "pc: ping 192.168.1.100 -c 2")
+    cmd = workbench_cmd(
+        "run", "--lab", "pxe", "--pcap", str(pcap), "--do", "pc: ping 192.168.1.100 -c 2"
+    )
     try:
-        got = subprocess.run(cmd, capture_output=True, text=True, env=CLI_ENV, cwd=REPO, timeout=240)
+        got = subprocess.run(
+            cmd, capture_output=True, text=True, env=CLI_ENV, cwd=REPO, timeout=240
+        )
     except subprocess.TimeoutExpired as err:
         for pid in _pids((err.stdout or b"").decode(errors="replace")):
             _stop(pid)
@@ -74,16 +81,43 @@ def test_the_pxe_lab_boots_a_vm_by_network_and_pc_pings_it(qemu_ready, tmp_path)
         for step in ("DISCOVER", "OFFER", "REQUEST", "ACK"):
             assert re.search(rf"DHCP server (receives|sends) {step} .*{VM_MAC}", out), step
         assert "boot file http://192.168.1.10/boot.ipxe" in out
-        assert "HTTP server 192.168.1.10:80 receives from 192.168.1.100:" in out and "GET /boot.ipxe HTTP/1.1" in out
+        assert (
+            "HTTP server 192.168.1.10:80 receives from 192.168.1.100:" in out
+            and "GET /boot.ipxe HTTP/1.1" in out
+        )
         # iPXE ran the script it fetched: its console says so.
-        assert f"console: Packet Workbench: {VM_MAC} booted as 192.168.1.100 from 192.168.1.10\n" in out  # one line
+        assert (
+            f"console: Packet Workbench: {VM_MAC} booted as 192.168.1.100 from 192.168.1.10\n"
+            in out
+        )  # one line
         assert "── vm pxe: booted" in out and "leased 192.168.1.100 from gw-a's DHCP server" in out
         assert "2 packets transmitted, 2 received, 0% packet loss" in out
         # tshark reads the same story from the capture.
-        (ack,) = [row for row in _tshark(pcap, "dhcp.option.dhcp == 5", "dhcp.ip.your", "dhcp.ip.server", "dhcp.file", "dhcp.option.bootfile_name", "dhcp.option.tftp_server_name")]
-        assert ack == ["192.168.1.100", "192.168.1.10", "http://192.168.1.10/boot.ipxe", "http://192.168.1.10/boot.ipxe", "192.168.1.10"]
-        assert _tshark(pcap, "http.request", "ip.src", "http.request.uri") == [["192.168.1.100", "/boot.ipxe"]]
-        assert ["192.168.1.10", "200"] in _tshark(pcap, "http.response", "ip.src", "http.response.code")
+        (ack,) = [
+            row
+            for row in _tshark(
+                pcap,
+                "dhcp.option.dhcp == 5",
+                "dhcp.ip.your",
+                "dhcp.ip.server",
+                "dhcp.file",
+                "dhcp.option.bootfile_name",
+                "dhcp.option.tftp_server_name",
+            )
+        ]
+        assert ack == [
+            "192.168.1.100",
+            "192.168.1.10",
+            "http://192.168.1.10/boot.ipxe",
+            "http://192.168.1.10/boot.ipxe",
+            "192.168.1.10",
+        ]
+        assert _tshark(pcap, "http.request", "ip.src", "http.request.uri") == [
+            ["192.168.1.100", "/boot.ipxe"]
+        ]
+        assert ["192.168.1.10", "200"] in _tshark(
+            pcap, "http.response", "ip.src", "http.response.code"
+        )
         replies = _tshark(pcap, "icmp.type == 0 and ip.dst == 192.168.1.20", "ip.src")
         assert replies == [["192.168.1.100"], ["192.168.1.100"]]
         assert "virtual machine pxe stopped (SIGTERM)" in out
@@ -93,23 +127,72 @@ def test_the_pxe_lab_boots_a_vm_by_network_and_pc_pings_it(qemu_ready, tmp_path)
             _stop(pid)
 
 
-def test_a_vm_of_ones_own_joins_over_dgram_with_the_arguments_qemu_args_prints(qemu_ready, tmp_path):
+def test_a_vm_of_ones_own_joins_over_dgram_with_the_arguments_qemu_args_prints(
+    qemu_ready, tmp_path
+):
     sock = str(tmp_path / "lan.dgram")
-    args = subprocess.run(workbench_cmd("qemu-args", "lan", "--lab", "dhcp", "--qemu", f"lan=dgram:{sock}", "--mac", "52:54:00:aa:bb:cc"),
-                          capture_output=True, text=True, env=CLI_ENV, cwd=REPO, timeout=60, check=True)
+    args = subprocess.run(
+        workbench_cmd(
+            "qemu-args",
+            "lan",
+            "--lab",
+            "dhcp",
+            "--qemu",
+            f"lan=dgram:{sock}",
+            "--mac",
+            "52:54:00:aa:bb:cc",
+        ),
+        capture_output=True,
+        text=True,
+        env=CLI_ENV,
+        cwd=REPO,
+        timeout=60,
+        check=True,
+    )
     netdev = args.stdout.split()
-    assert netdev[0] == "-netdev" and netdev[1].startswith("dgram,") and f"remote.path={sock}" in netdev[1]
-    bench = subprocess.Popen(workbench_cmd("run", "--lab", "dhcp", "--qemu", f"lan=dgram:{sock}", "--for", "120"),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CLI_ENV, cwd=REPO)
+    assert (
+        netdev[0] == "-netdev"
+        and netdev[1].startswith("dgram,")
+        and f"remote.path={sock}" in netdev[1]
+    )
+    bench = subprocess.Popen(
+        workbench_cmd("run", "--lab", "dhcp", "--qemu", f"lan=dgram:{sock}", "--for", "120"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=CLI_ENV,
+        cwd=REPO,
+    )
     vm = None
     try:
         deadline = time.monotonic() + 30
         while not os.path.exists(sock):
-            assert time.monotonic() < deadline and bench.poll() is None, "the workbench did not listen"
+            assert time.monotonic() < deadline and bench.poll() is None, (
+                "the workbench did not listen"
+            )
             time.sleep(0.05)
-        vm = subprocess.Popen(["qemu-system-x86_64", "-accel", "tcg", "-m", "128", "-nodefaults", "-nographic",
-                               "-serial", "none", "-monitor", "none", "-boot", "n", *netdev],
-                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+        vm = subprocess.Popen(
+            [
+                "qemu-system-x86_64",
+                "-accel",
+                "tcg",
+                "-m",
+                "128",
+                "-nodefaults",
+                "-nographic",
+                "-serial",
+                "none",
+                "-monitor",
+                "none",
+                "-boot",
+                "n",
+                *netdev,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=tmp_path,
+        )
         deadline = time.monotonic() + 90
         lines = []
         while time.monotonic() < deadline:
@@ -122,7 +205,10 @@ def test_a_vm_of_ones_own_joins_over_dgram_with_the_arguments_qemu_args_prints(q
             pytest.fail("the VM got no lease within 90 s:\n" + "".join(lines[-30:]))
         text = "".join(lines)
         assert "segment lan waits for QEMU virtual machines (-netdev dgram on unix socket" in text
-        assert re.search(r"virtual machine qemu1 plugged into segment lan \(-netdev dgram from .*lan\.dgram\.wb0\)", text)
+        assert re.search(
+            r"virtual machine qemu1 plugged into segment lan \(-netdev dgram from .*lan\.dgram\.wb0\)",
+            text,
+        )
         assert re.search(r"qemu1 +net0 sends #\d+ on lan .*DHCP Discover", text)
         bench.send_signal(signal.SIGTERM)
         assert bench.wait(30) == 130
@@ -137,8 +223,14 @@ def test_a_vm_of_ones_own_joins_over_dgram_with_the_arguments_qemu_args_prints(q
 
 
 def test_sigterm_stops_the_workbench_and_the_vm_it_started(qemu_ready, tmp_path):
-    bench = subprocess.Popen(workbench_cmd("run", "--lab", "pxe", "--for", "600"), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=CLI_ENV, cwd=REPO)
+    bench = subprocess.Popen(
+        workbench_cmd("run", "--lab", "pxe", "--for", "600"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=CLI_ENV,
+        cwd=REPO,
+    )
     pids: list[int] = []
     try:
         deadline = time.monotonic() + 60
@@ -194,14 +286,26 @@ asyncio.run(main())
 def test_the_app_shows_the_vm_in_the_hosts_pane_and_stops_it_on_quit(qemu_ready, tmp_path):
     script = tmp_path / "app_vm.py"
     script.write_text(APP_SCRIPT)
-    got = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=180, env=CLI_ENV, cwd=REPO)
+    got = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=CLI_ENV,
+        cwd=REPO,
+    )
     pids = [int(p) for p in re.findall(r'"pid": (\d+)', got.stdout)]
     try:
         assert got.returncode == 0, got.stdout[-2000:] + got.stderr[-4000:]
         out = json.loads(got.stdout.strip().splitlines()[-1])
         assert out["vms"] == [["pxe", "lan", VM_MAC, "e1000", "192.168.1.100", "on the segment"]]
         (row,) = [r for r in out["rows"] if r[0] == "pxe"]
-        assert row[1] == "192.168.1.100" and row[2] == VM_MAC and row[5] == "VM e1000, on the segment" and row[6] == "QEMU"
+        assert (
+            row[1] == "192.168.1.100"
+            and row[2] == VM_MAC
+            and row[5] == "VM e1000, on the segment"
+            and row[6] == "QEMU"
+        )
         # On the map the VM hangs from lan like the lab's hosts, its lease under its name.
         lan = next(i for i, line in enumerate(out["map"]) if line.startswith("lan "))
         names, addresses = out["map"][lan + 1].split(), out["map"][lan + 2].split()

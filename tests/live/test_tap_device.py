@@ -77,7 +77,10 @@ def test_existing_up_tap_stays_up(netns):
     "make, words",
     [
         (None, "lo already exists and is a network device, not a TAP device"),
-        (("link", "add", "NAME", "type", "veth", "peer", "name", "NAMEp"), "already exists and is a veth device, not a TAP device"),
+        (
+            ("link", "add", "NAME", "type", "veth", "peer", "name", "NAMEp"),
+            "already exists and is a veth device, not a TAP device",
+        ),
         (("tuntap", "add", "dev", "NAME", "mode", "tun"), "is a TUN device"),
     ],
     ids=["loopback", "veth", "tun"],

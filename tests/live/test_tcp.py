@@ -64,4 +64,3 @@ async def test_20_mb_workbench_to_kernel(lab, netem):
         counts = impairment_counts(lab.ns, lab.tap.name)
         print(f"impairment: {counts}; sender: {source.conn.counters}")
         assert counts["dropped"] > 0  # the kernel's ACKs were lost (and some reordered)
-

@@ -26,12 +26,27 @@ from tests.live.conftest import REPO, make_corpus_in_namespaces
 
 pytestmark = pytest.mark.live
 
-_spec = importlib.util.spec_from_file_location("tshark_agreement", REPO / "benchmarks" / "tshark_agreement.py")
+_spec = importlib.util.spec_from_file_location(
+    "tshark_agreement", REPO / "benchmarks" / "tshark_agreement.py"
+)
 agreement = importlib.util.module_from_spec(_spec)
 sys.modules["tshark_agreement"] = agreement
 _spec.loader.exec_module(agreement)
 
-TOOLS = ("tshark", "mergecap", "capinfos", "editcap", "tcpdump", "dnsmasq", "busybox", "curl", "dig", "ethtool", "tc", "ping")
+TOOLS = (
+    "tshark",
+    "mergecap",
+    "capinfos",
+    "editcap",
+    "tcpdump",
+    "dnsmasq",
+    "busybox",
+    "curl",
+    "dig",
+    "ethtool",
+    "tc",
+    "ping",
+)
 LOSSY = "tcp_loss"  # the capture whose loss pattern changes every run
 
 
@@ -47,15 +62,32 @@ def report(corpus):
 
 
 def test_the_corpus_holds_what_the_stories_make(corpus, report):
-    assert set(corpus) == {"http_tso", "dns", "dhcp", "ping_4000", "any_sll2", "any_sll", "tcp_loss", "ipv6_nd", "dns_pcapng", "dns_nsec"}
+    assert set(corpus) == {
+        "http_tso",
+        "dns",
+        "dhcp",
+        "ping_4000",
+        "any_sll2",
+        "any_sll",
+        "tcp_loss",
+        "ipv6_nd",
+        "dns_pcapng",
+        "dns_nsec",
+    }
     protocols = {meta[1] for meta in report.meta.values()}
     assert any("dhcp" in p for p in protocols) and any("http" in p for p in protocols)
-    assert any(length > 1514 for length, _ in report.meta.values()), "TSO made no frame over 1,514 bytes"
-    assert report.selected("ethernet", "tcp.analysis.retransmission") > 0, "the lossy transfer lost nothing"
+    assert any(length > 1514 for length, _ in report.meta.values()), (
+        "TSO made no frame over 1,514 bytes"
+    )
+    assert report.selected("ethernet", "tcp.analysis.retransmission") > 0, (
+        "the lossy transfer lost nothing"
+    )
 
 
 def test_frame_counts_equal(report):
-    assert {name: ours == theirs for name, (ours, theirs) in report.counts.items()} == {name: True for name in report.counts}
+    assert {name: ours == theirs for name, (ours, theirs) in report.counts.items()} == {
+        name: True for name in report.counts
+    }
 
 
 _ANALYSIS = re.compile(r"\[TCP [^\]]*\] | \[TCP segment of a reassembled PDU\]$")
@@ -76,10 +108,14 @@ def test_columns_equal_for_every_frame(report, column):
     analysis = [m for m in misses if column == "Info" and _analysis_only(m)]
     ours = [m for m in misses if m not in analysis]
     assert not ours, f"{column} differs on {len(ours)} frames: " + "; ".join(
-        f"{c} #{n}: tshark {t!r}, ours {o!r}" for c, n, t, o in ours[:10])
+        f"{c} #{n}: tshark {t!r}, ours {o!r}" for c, n, t, o in ours[:10]
+    )
     if analysis:
-        pytest.xfail(f"Info equal on every frame but {len(analysis)} of the random lossy transfer, which differ only "
-                     "in TCP-analysis labels: " + "; ".join(f"#{n}: tshark {t!r}, ours {o!r}" for _c, n, t, o in analysis[:5]))
+        pytest.xfail(
+            f"Info equal on every frame but {len(analysis)} of the random lossy transfer, which differ only "
+            "in TCP-analysis labels: "
+            + "; ".join(f"#{n}: tshark {t!r}, ours {o!r}" for _c, n, t, o in analysis[:5])
+        )
 
 
 def test_fields_equal_for_sixty_common_fields(report):
@@ -94,16 +130,26 @@ def test_fields_equal_for_sixty_common_fields(report):
             (lossy if allowed else others).setdefault(name, []).append(f"{capture} #{number}")
     assert not others, f"fields that differ from tshark: {others}"
     if lossy:
-        pytest.xfail(f"{len(equal)} fields equal on every frame; TCP analysis differs on the random lossy transfer: {lossy}")
+        pytest.xfail(
+            f"{len(equal)} fields equal on every frame; TCP analysis differs on the random lossy transfer: {lossy}"
+        )
 
 
 def test_filters_select_the_same_frames_for_sixty_filters(report):
     """Each filter over the Ethernet captures and over the cooked ones selects exactly
     tshark's frames; a tcp.analysis.* filter may differ only by the lossy transfer's chance."""
-    assert report.filters.agree >= 60, f"only {report.filters.agree} filter runs agree: {report.filters.misses}"
-    analysis = [m for m in report.filters.misses if m[0].split(": ", 1)[1].startswith("tcp.analysis.")]
+    assert report.filters.agree >= 60, (
+        f"only {report.filters.agree} filter runs agree: {report.filters.misses}"
+    )
+    analysis = [
+        m for m in report.filters.misses if m[0].split(": ", 1)[1].startswith("tcp.analysis.")
+    ]
     others = [m for m in report.filters.misses if m not in analysis]
-    assert not others, f"filters that select other frames than tshark (filter, tshark's count, ours): {others}"
+    assert not others, (
+        f"filters that select other frames than tshark (filter, tshark's count, ours): {others}"
+    )
     if analysis:
-        pytest.xfail(f"{report.filters.agree} of {report.filters.total} filter runs agree; tcp.analysis filters "
-                     f"differ on the random lossy transfer: {analysis}")
+        pytest.xfail(
+            f"{report.filters.agree} of {report.filters.total} filter runs agree; tcp.analysis filters "
+            f"differ on the random lossy transfer: {analysis}"
+        )

@@ -27,13 +27,26 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="wb-chromium-")
         # Any name but 127.0.0.1 fails to resolve, so a request for the internet cannot leave;
         # the page's own requests are recorded too, to say none was even tried.
-        self.proc = subprocess.Popen([
-            CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            f"--user-data-dir={self.profile}", "--remote-debugging-port=0", "--window-size=1280,800",
-            "about:blank",
-        ], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [
+                CHROMIUM,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                f"--user-data-dir={self.profile}",
+                "--remote-debugging-port=0",
+                "--window-size=1280,800",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.requests: list[str] = []
         self.failed: list[str] = []
         self.received = bytearray()  # what the page's websockets brought (the app's screen)
@@ -71,7 +84,9 @@ class Browser:
             elif data.get("method") == "Network.webSocketFrameReceived":
                 frame = data["params"]["response"]
                 payload = frame["payloadData"]
-                self.received += base64.b64decode(payload) if frame.get("opcode") == 2 else payload.encode()
+                self.received += (
+                    base64.b64decode(payload) if frame.get("opcode") == 2 else payload.encode()
+                )
             elif data.get("method") == "Network.loadingFailed":
                 self.failed.append(data["params"].get("errorText", ""))
 

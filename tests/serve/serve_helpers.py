@@ -24,10 +24,18 @@ def free_port() -> int:
 @contextmanager
 def serving(*args: str, env: dict | None = None, timeout: float = 60.0):
     """`workbench serve ARGS`; yields the process once it printed that it serves."""
-    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"wb-serve-{os.getpid()}-{time.monotonic_ns()}.log", "w+")
+    log = open(
+        Path(os.environ.get("TMPDIR", "/tmp"))
+        / f"wb-serve-{os.getpid()}-{time.monotonic_ns()}.log",
+        "w+",
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "workbench.cli", "serve", *args], stdout=log, stderr=subprocess.STDOUT,
-        cwd=ROOT, env=dict(os.environ, **(env or {})), start_new_session=True,
+        [sys.executable, "-m", "workbench.cli", "serve", *args],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=dict(os.environ, **(env or {})),
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + timeout

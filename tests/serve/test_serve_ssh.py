@@ -14,9 +14,14 @@ from serve_helpers import ROOT, free_port, serving
 
 from tests.conftest import needs_tool
 
-pytestmark = [needs_tool("ssh"), needs_tool("tmux")]  # skipped locally when missing; CI fails instead
+pytestmark = [
+    needs_tool("ssh"),
+    needs_tool("tmux"),
+]  # skipped locally when missing; CI fails instead
 
-SSH = "ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
+SSH = (
+    "ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
+)
 
 
 class Tmux:
@@ -26,7 +31,9 @@ class Tmux:
         self.socket = f"wb-ssh-{uuid.uuid4().hex[:8]}"
 
     def run(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True).stdout
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True
+        ).stdout
 
     def start(self, name: str, command: str, width: int, height: int) -> None:
         self.run("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height), command)
@@ -59,7 +66,9 @@ def tmux():
 
 
 def children(pid: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True
+    ).stdout
     return [int(p) for p in out.split()]
 
 
@@ -135,8 +144,13 @@ def test_the_host_key_is_made_once_and_kept(tmp_path):
 
 
 def test_beyond_loopback_without_keys_is_refused():
-    done = subprocess.run([sys.executable, "-m", "workbench.cli", "serve", "--ssh", f"0.0.0.0:{free_port()}"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "serve", "--ssh", f"0.0.0.0:{free_port()}"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
@@ -156,13 +170,19 @@ def test_the_session_cap(tmux, tmp_path):
 def test_only_listed_keys_log_in_with_authorized_keys(tmux, tmp_path):
     """With --authorized-keys (here on loopback), the listed key logs in and another does not."""
     for name in ("good", "bad"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / name)], check=True)
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / name)], check=True
+        )
     keys = tmp_path / "authorized_keys"
     keys.write_text((tmp_path / "good.pub").read_text())
     port = free_port()
-    with serving("--ssh", str(port), "--host-key", str(tmp_path / "k"), "--authorized-keys", str(keys)):
+    with serving(
+        "--ssh", str(port), "--host-key", str(tmp_path / "k"), "--authorized-keys", str(keys)
+    ):
         base = f"{SSH} -o BatchMode=yes -o IdentitiesOnly=yes -p {port}"
-        tmux.start("bad", f"{base} -i {tmp_path / 'bad'} 127.0.0.1; echo SSH-EXIT=$?; sleep 30", 80, 24)
+        tmux.start(
+            "bad", f"{base} -i {tmp_path / 'bad'} 127.0.0.1; echo SSH-EXIT=$?; sleep 30", 80, 24
+        )
         tmux.wait_for("bad", "SSH-EXIT=255")
         tmux.start("good", f"{base} -i {tmp_path / 'good'} 127.0.0.1", 80, 24)
         tmux.wait_for("good", "192.168.1.0/24")

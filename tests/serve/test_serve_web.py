@@ -17,7 +17,10 @@ from serve_helpers import ROOT, free_port, serving
 
 from tests.conftest import REQUIRE_TOOLS
 
-pytestmark = pytest.mark.skipif(not REQUIRE_TOOLS and CHROMIUM is None, reason="chromium is needed (scripts/test.sh installs it)")
+pytestmark = pytest.mark.skipif(
+    not REQUIRE_TOOLS and CHROMIUM is None,
+    reason="chromium is needed (scripts/test.sh installs it)",
+)
 
 
 async def until(check, timeout: float = 60.0, what: str = "") -> None:
@@ -50,13 +53,23 @@ async def _visit(browser: Browser, port: int) -> None:
         # a key reaches it: 2 brings the Hosts tab forward, with pc's whole address
         before = len(browser.received)
         await browser.press("2")
-        await until(lambda: "192.168.1.100/24" in browser.received[before:].decode("utf-8", "replace"), what="the Hosts tab")
+        await until(
+            lambda: "192.168.1.100/24" in browser.received[before:].decode("utf-8", "replace"),
+            what="the Hosts tab",
+        )
     requests = browser.requests
     assert any(u.startswith("ws://127.0.0.1") for u in requests), "the app's websocket"
     assert any("RobotoMono" in u for u in requests), "the font comes from the server itself"
-    beyond = [u for u in requests if urlparse(u).hostname not in ("127.0.0.1",) and not u.startswith(("data:", "about:", "blob:"))]
+    beyond = [
+        u
+        for u in requests
+        if urlparse(u).hostname not in ("127.0.0.1",)
+        and not u.startswith(("data:", "about:", "blob:"))
+    ]
     assert beyond == [], f"requests that would leave loopback: {beyond}"
-    assert not [e for e in browser.failed if "NAME_NOT_RESOLVED" in e], "something asked for another host"
+    assert not [e for e in browser.failed if "NAME_NOT_RESOLVED" in e], (
+        "something asked for another host"
+    )
 
 
 def test_the_page_links_nothing_beyond_the_server(tmp_path):
@@ -69,6 +82,11 @@ def test_the_page_links_nothing_beyond_the_server(tmp_path):
 
 
 def test_web_beyond_loopback_is_refused():
-    done = subprocess.run([sys.executable, "-m", "workbench.cli", "serve", "--web", "0.0.0.0:8099"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "serve", "--web", "0.0.0.0:8099"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1

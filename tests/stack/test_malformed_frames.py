@@ -36,13 +36,20 @@ def _valid_frames() -> list[bytes]:
     ip = IPv4.make(PC, GW, 1, echo, ident=3).build()
     frag = IPv4.make(PC, IPv4Address("172.194.72.105"), 17, bytes(64), ident=4, mf=True).build()
     udp = IPv4.make(PC, GW, 17, b"\x30\x39\x00\x35\x00\x10\x00\x00" + bytes(8)).build()
-    tcp = IPv4.make(PC, GW, 6, b"\x30\x39\x00\x50" + bytes(16) + b"\x50\x02\x10\x00" + bytes(4)).build()
+    tcp = IPv4.make(
+        PC, GW, 6, b"\x30\x39\x00\x50" + bytes(16) + b"\x50\x02\x10\x00" + bytes(4)
+    ).build()
     return [
         Ethernet(GW_MAC, PC_MAC, ETH_IPV4, ip).build(),
         Ethernet(GW_MAC, PC_MAC, ETH_IPV4, frag).build(),
         Ethernet(GW_MAC, PC_MAC, ETH_IPV4, udp).build(),
         Ethernet(GW_MAC, PC_MAC, ETH_IPV4, tcp).build(),
-        Ethernet(BROADCAST, PC_MAC, ETH_ARP, bytes.fromhex("0001080006040001") + bytes(PC_MAC) + PC.packed + bytes(6) + GW.packed).build(),
+        Ethernet(
+            BROADCAST,
+            PC_MAC,
+            ETH_ARP,
+            bytes.fromhex("0001080006040001") + bytes(PC_MAC) + PC.packed + bytes(6) + GW.packed,
+        ).build(),
     ]
 
 
@@ -92,4 +99,7 @@ def test_a_truncated_ip_packet_is_counted_as_malformed():
     _inject(net, Ethernet(GW_MAC, PC_MAC, ETH_IPV4, packet).build())
     gw = net.host("gw-a")
     assert gw.interfaces["eth0"].nic.counters.rx_malformed == 1
-    assert any("malformed IPv4" in e.reason and "total_length" in e.reason for e in kinds(net, "packet_dropped", "gw-a"))
+    assert any(
+        "malformed IPv4" in e.reason and "total_length" in e.reason
+        for e in kinds(net, "packet_dropped", "gw-a")
+    )

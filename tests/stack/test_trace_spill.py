@@ -35,7 +35,12 @@ def test_every_frame_reads_back_the_same_from_the_spill_file_as_from_memory(tmp_
     assert os.path.exists(trace.spill_path)
     for frame_id in range(1, trace.count + 1):
         got, want = trace.frame(frame_id), whole.trace.frame(frame_id)
-        assert (got.id, got.segment, got.origin, got.data) == (want.id, want.segment, want.origin, want.data)
+        assert (got.id, got.segment, got.origin, got.data) == (
+            want.id,
+            want.segment,
+            want.origin,
+            want.data,
+        )
         assert got.time == pytest.approx(want.time, abs=1e-9)
     # The sequence view is the same whole run, first frame to last.
     assert [f.data for f in trace.frames] == [f.data for f in whole.trace.frames]
@@ -67,8 +72,22 @@ def test_tshark_reads_the_spill_file_with_each_frames_events_as_comments(tmp_pat
     net.trace.close()  # a spill file that was asked for is kept, with every frame
     assert os.path.exists(path)
     out = subprocess.run(
-        ["tshark", "-r", path, "-T", "fields", "-e", "frame.number", "-e", "frame.interface_name", "-e", "frame.comment"],
-        capture_output=True, text=True, check=True,
+        [
+            "tshark",
+            "-r",
+            path,
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "frame.interface_name",
+            "-e",
+            "frame.comment",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.splitlines()
     assert len(out) == net.trace.count
     number, interface, comments = out[1].split("\t")

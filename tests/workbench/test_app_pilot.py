@@ -29,11 +29,17 @@ class TestSelectionLinks:
         app = make_app()
         async with app.run_test(size=WIDE) as pilot:
             await pinged(pilot)
-            index = next(i for i, e in enumerate(app.session.log) if isinstance(e, FrameSent) and e.frames == (3,))
+            index = next(
+                i
+                for i, e in enumerate(app.session.log)
+                if isinstance(e, FrameSent) and e.frames == (3,)
+            )
             app.screen.query_one(EventLog).cursor = index
             await settle(pilot)
             assert app.screen.query_one(PacketList).selected_frame_id == 3
-            assert app.screen.query_one("#dissector").field_tree.root.children, "the dissector shows frame 3"
+            assert app.screen.query_one("#dissector").field_tree.root.children, (
+                "the dissector shows frame 3"
+            )
 
     async def test_frame_selects_its_first_event(self):
         """Moving the packet-list cursor to frame 2 moves the event log to the first event that
@@ -68,7 +74,11 @@ class TestSelectionLinks:
         async with app.run_test(size=NARROW) as pilot:
             await pinged(pilot)
             await pilot.press("4")
-            index = next(i for i, e in enumerate(app.session.log) if isinstance(e, FrameSent) and e.frames == (3,))
+            index = next(
+                i
+                for i, e in enumerate(app.session.log)
+                if isinstance(e, FrameSent) and e.frames == (3,)
+            )
             log = app.screen.query_one(EventLog)
             log.cursor = index
             await settle(pilot)
@@ -218,7 +228,10 @@ class TestPrompts:
             assert app.screen.id != "command-prompt"
             assert app.session.emitted == 0
 
-    @pytest.mark.parametrize("key, command", [("p", "ping"), ("t", "traceroute"), ("d", "dhcp"), ("r", "resolve"), ("b", "browse")])
+    @pytest.mark.parametrize(
+        "key, command",
+        [("p", "ping"), ("t", "traceroute"), ("d", "dhcp"), ("r", "resolve"), ("b", "browse")],
+    )
     async def test_each_command_key_prefills_host_and_command(self, key, command):
         """Every prompt reads "HOST: COMMAND " up to the cursor; anything after it is a selected
         suggestion (the first key typed replaces it). The dhcp lab: pc asks for its address."""
@@ -285,7 +298,9 @@ class TestDhcpRefused:
             await settle(pilot)
             await run_command(pilot, "gw-a: dhcp")
             assert app.screen.id == "command-prompt"
-            assert "runs the lab's DHCP server" in str(app.screen.query_one("#prompt-error").render())
+            assert "runs the lab's DHCP server" in str(
+                app.screen.query_one("#prompt-error").render()
+            )
             assert app.session.status().running == 0
 
 
@@ -379,13 +394,17 @@ class TestHostActions:
             app.screen.query_one("#prompt-input").value = str(tmp_path / "capture.txt")
             await pilot.press("enter")
             await pilot.pause()
-            assert "should end in .pcap or .pcapng" in str(app.screen.query_one("#prompt-error").render())
+            assert "should end in .pcap or .pcapng" in str(
+                app.screen.query_one("#prompt-error").render()
+            )
 
     async def _choose_lab(self, pilot, name: str) -> None:
         await pilot.press("o")
         await pilot.pause()
         options = pilot.app.screen.query_one("#open-builtin")
-        options.highlighted = next(i for i in range(options.option_count) if options.get_option_at_index(i).id == name)
+        options.highlighted = next(
+            i for i in range(options.option_count) if options.get_option_at_index(i).id == name
+        )
         await pilot.press("enter")
         await settle(pilot)
 
@@ -452,7 +471,19 @@ class TestLayout:
             await pilot.press("question_mark")
             await pilot.pause()
             text = "\n".join(f"{keys} {what}" for keys, what in app.screen.rows)
-            for words in ("Play/pause", "Step", "Ping", "Traceroute", "DHCP", "Resolve", "Browse", "Clear", "Save", "Open lab", "Filter"):
+            for words in (
+                "Play/pause",
+                "Step",
+                "Ping",
+                "Traceroute",
+                "DHCP",
+                "Resolve",
+                "Browse",
+                "Clear",
+                "Save",
+                "Open lab",
+                "Filter",
+            ):
                 assert words in text
 
 
@@ -467,7 +498,9 @@ def test_cli_refuses_an_unknown_theme(capsys):
     from workbench.cli import main
 
     assert main(["--theme", "neon"]) == 2
-    assert capsys.readouterr().err.startswith("workbench: no theme named 'neon' (themes: dark, light, high-contrast")
+    assert capsys.readouterr().err.startswith(
+        "workbench: no theme named 'neon' (themes: dark, light, high-contrast"
+    )
 
 
 class TestFooter:
@@ -504,9 +537,14 @@ class TestStartedWhilePaused:
             await settle(pilot)
             assert not app.session.playing
             messages = [n.message for n in app._notifications]
-            assert any("ping started" in m and "paused" in m and "space" in m and "n steps" in m for m in messages), messages
+            assert any(
+                "ping started" in m and "paused" in m and "space" in m and "n steps" in m
+                for m in messages
+            ), messages
             toast = app.screen.query_one(Toast)
-            assert toast.region.y < 3 and toast.region.right >= NARROW[0] - 2, toast.region  # top right, not over the status bar
+            assert toast.region.y < 3 and toast.region.right >= NARROW[0] - 2, (
+                toast.region
+            )  # top right, not over the status bar
             status = str(app.screen.query_one("#status-bar").render())
             assert status.index("space runs") < status.index("frames"), status
             await steps(pilot, 1)
@@ -537,7 +575,9 @@ class TestHostsKeys:
             await pilot.press("end")
             await settle(pilot)
             last = [r.host for r in table.rows_shown if r.first][-1]
-            assert table.host_at(table.cursor_row) == last and table.rows_shown[table.cursor_row].first
+            assert (
+                table.host_at(table.cursor_row) == last and table.rows_shown[table.cursor_row].first
+            )
             assert app.screen.host == last
             await pilot.press("home")
             await settle(pilot)

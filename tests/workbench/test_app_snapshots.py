@@ -164,4 +164,6 @@ class TestPrompts:
 
     def test_help(self, snap_compare):
         """`?` lists every key with what it does, read from the bindings."""
-        assert snap_compare(make_app(), terminal_size=WIDE, press=["question_mark"], run_before=settle)
+        assert snap_compare(
+            make_app(), terminal_size=WIDE, press=["question_mark"], run_before=settle
+        )

@@ -18,14 +18,38 @@ from workbench.widgets.dissector import GROUPING_LINE, NO_FIELD, Dissector
 from workbench.widgets.packet_list import PacketList
 
 # As the app's tree shows a frame on its own: absolute sequence numbers, checksums verified.
-TSHARK_AS_THE_TREE = ("-o", "tcp.relative_sequence_numbers:FALSE", "-o", "ip.check_checksum:TRUE",
-                      "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE")
+TSHARK_AS_THE_TREE = (
+    "-o",
+    "tcp.relative_sequence_numbers:FALSE",
+    "-o",
+    "ip.check_checksum:TRUE",
+    "-o",
+    "udp.check_checksum:TRUE",
+    "-o",
+    "tcp.check_checksum:TRUE",
+)
 
 
 def tshark_frames(path, display_filter: str, *options: str) -> list[int]:
-    done = subprocess.run(["tshark", "-r", str(path), *options, "-Y", display_filter, "-T", "fields", "-e", "frame.number"],
-                          capture_output=True, text=True)
-    assert done.returncode == 0, f"tshark refused {display_filter!r}: {done.stderr.strip().splitlines()[-1:]}"
+    done = subprocess.run(
+        [
+            "tshark",
+            "-r",
+            str(path),
+            *options,
+            "-Y",
+            display_filter,
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, (
+        f"tshark refused {display_filter!r}: {done.stderr.strip().splitlines()[-1:]}"
+    )
     return [int(n) for n in done.stdout.split()]
 
 
@@ -51,20 +75,35 @@ def test_every_line_of_the_tree_applies_as_a_filter_tshark_holds(small_capture):
     """For the first frames (ARP, DNS query and answer, a TCP handshake, an HTTP GET, ping),
     every line's filter — address, port, flag, string, bytes, hex, layer — is one tshark
     accepts and finds true of that very frame (one tshark run a frame: all of them and-ed)."""
-    protocols = subprocess.run(["tshark", "-r", str(small_capture), "-c", "16", "-T", "fields", "-e", "frame.protocols"],
-                               capture_output=True, text=True, check=True).stdout.split()
+    protocols = subprocess.run(
+        ["tshark", "-r", str(small_capture), "-c", "16", "-T", "fields", "-e", "frame.protocols"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     checked, kinds = 0, set()
     for record in list(read_capture(str(small_capture)))[:16]:
         dissection = dissect_record(record)
-        ours = dissection.find("frame.protocols").label.removeprefix("[Protocols in frame: ").rstrip("]")
+        ours = (
+            dissection.find("frame.protocols")
+            .label.removeprefix("[Protocols in frame: ")
+            .rstrip("]")
+        )
         if ours != protocols[record.id - 1]:
             continue  # tshark reassembles HTTP over segments; the app's tree shows one frame alone
         # frame.time_relative is left out: the tree shows the capture's own (absolute) time under it
-        filters = list(dict.fromkeys(node.filter for node, _path in dissection.walk()
-                                     if node.filter and node.name != "frame.time_relative"))
+        filters = list(
+            dict.fromkeys(
+                node.filter
+                for node, _path in dissection.walk()
+                if node.filter and node.name != "frame.time_relative"
+            )
+        )
         assert len(filters) > 20
         every = " && ".join(f"({f})" for f in filters)
-        assert tshark_frames(small_capture, f"frame.number == {record.id} && {every}", *TSHARK_AS_THE_TREE) == [record.id]
+        assert tshark_frames(
+            small_capture, f"frame.number == {record.id} && {every}", *TSHARK_AS_THE_TREE
+        ) == [record.id]
         checked += 1
         kinds.update(ours.split(":"))
     assert checked >= 12 and {"arp", "dns", "tcp", "http", "icmp"} <= kinds
@@ -78,7 +117,15 @@ def test_quotes_backslashes_and_control_bytes_are_escaped_as_tshark_reads_them(t
 
     request = b'GET /a"b\\c\x01d\te HTTP/1.1\r\nHost: ex"ample\r\n\r\n'
     path = tmp_path / "odd.pcap"
-    wrpcap(str(path), [Ether() / IP(src="192.0.2.1", dst="192.0.2.2") / TCP(sport=40000, dport=80, flags="PA") / request])
+    wrpcap(
+        str(path),
+        [
+            Ether()
+            / IP(src="192.0.2.1", dst="192.0.2.2")
+            / TCP(sport=40000, dport=80, flags="PA")
+            / request
+        ],
+    )
     dissection = dissect_record(next(iter(read_capture(str(path)))))
     uri = dissection.find("http.request.uri").filter
     assert uri == r'http.request.uri == "/a\"b\\c\x01d\x09e"'
@@ -109,7 +156,11 @@ async def test_a_applies_the_field_and_the_list_narrows_as_tsharks_filter(small_
             assert app.screen.query_one("#filter-input").value == expected
             assert not app.screen.query_one("#filter-bar").display  # applied, and closed
             shown = shown_frames(app)
-            assert shown == tshark_frames(small_capture, expected) and frame in shown and len(shown) < SMALL, expected
+            assert (
+                shown == tshark_frames(small_capture, expected)
+                and frame in shown
+                and len(shown) < SMALL
+            ), expected
             assert expected in str(app.screen.query_one("#capture-status").render())
             await filtered(pilot, "")  # clear, for the next case
             await read_whole_file(pilot)
@@ -174,7 +225,11 @@ async def test_a_in_a_lab_narrows_its_packet_list_as_tshark_would(tmp_path):
                 writer.write(record.time, record.data)
         packets = app.screen.query_one(PacketList)
         shown = [packets.frames[i].id for i in packets.shown_indices()]
-        assert shown == tshark_frames(path, "ip.dst == 172.194.72.105") and 3 in shown and len(shown) < session.frame_count()
+        assert (
+            shown == tshark_frames(path, "ip.dst == 172.194.72.105")
+            and 3 in shown
+            and len(shown) < session.frame_count()
+        )
 
 
 async def test_the_capture_screens_keys_are_explained_in_chinese(small_capture):
@@ -184,7 +239,9 @@ async def test_the_capture_screens_keys_are_explained_in_chinese(small_capture):
     from workbench.app import WorkbenchApp
     from workbench.capture_session import CaptureSession
 
-    app = WorkbenchApp(None, cursor_blink=False, capture=CaptureSession.open(str(small_capture)), lang="zh")
+    app = WorkbenchApp(
+        None, cursor_blink=False, capture=CaptureSession.open(str(small_capture)), lang="zh"
+    )
     try:
         async with app.run_test(size=WIDE) as pilot:
             await read_whole_file(pilot)

@@ -41,7 +41,9 @@ class TestOpen:
             await pilot.pause()
             dissector = app.screen.query_one("#dissector")
             assert dissector.record.id == 3
-            assert any("Domain Name System" in node.label for node, _path in dissector.dissection.walk())
+            assert any(
+                "Domain Name System" in node.label for node, _path in dissector.dissection.walk()
+            )
 
     async def test_o_opens_a_capture_from_a_lab_and_asks_before_discarding(self, small_capture):
         """In a lab with frames, `o` and a capture's path asks first (the lab's frames would be
@@ -78,7 +80,11 @@ class TestOpen:
             await pilot.press("o")
             await pilot.pause()
             options = app.screen.query_one("#open-builtin")
-            options.highlighted = next(i for i in range(options.option_count) if options.get_option_at_index(i).id == "loop")
+            options.highlighted = next(
+                i
+                for i in range(options.option_count)
+                if options.get_option_at_index(i).id == "loop"
+            )
             await pilot.press("enter")
             await settle(pilot)
             assert app.session.spec.name == "loop"
@@ -88,7 +94,10 @@ class TestOpen:
         """Not a capture, cut short before its first frame, empty: the open box says why in one
         sentence and stays open; the capture already open stays."""
         bad = {
-            "notes.pcap": (b"these are notes, not packets\n", "is not a pcap or pcapng capture (it starts with 0x74686573)"),
+            "notes.pcap": (
+                b"these are notes, not packets\n",
+                "is not a pcap or pcapng capture (it starts with 0x74686573)",
+            ),
             "cut.pcap": (small_capture.read_bytes()[:40], "was cut short in the middle of frame 1"),
             "empty.pcapng": (b"", "is empty, not a capture"),
         }
@@ -190,7 +199,9 @@ class TestBigCapture:
 
 class TestSave:
     @needs_tool("tshark")
-    async def test_saves_only_the_frames_shown_as_tshark_filters_them(self, small_capture, tmp_path):
+    async def test_saves_only_the_frames_shown_as_tshark_filters_them(
+        self, small_capture, tmp_path
+    ):
         """With `dns` applied, s writes the frames shown — and tshark reads back exactly the frames
         its own `dns` filter picks from the original, byte for byte."""
         app = make_capture_app(small_capture)
@@ -208,9 +219,29 @@ class TestSave:
             await pilot.press("enter")
             await read_whole_file(pilot)
             assert f"Saved {shown:,} frames to {out}." in messages(app)
-        fields = ["-T", "fields", "-e", "frame.time_epoch", "-e", "frame.len", "-e", "dns.id", "-e", "udp.srcport", "-e", "frame.md5_hash"]
-        want = subprocess.run(["tshark", "-r", str(small_capture), "-Y", "dns", *fields], capture_output=True, text=True, check=True).stdout
-        got = subprocess.run(["tshark", "-r", str(out), *fields], capture_output=True, text=True, check=True).stdout
+        fields = [
+            "-T",
+            "fields",
+            "-e",
+            "frame.time_epoch",
+            "-e",
+            "frame.len",
+            "-e",
+            "dns.id",
+            "-e",
+            "udp.srcport",
+            "-e",
+            "frame.md5_hash",
+        ]
+        want = subprocess.run(
+            ["tshark", "-r", str(small_capture), "-Y", "dns", *fields],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        got = subprocess.run(
+            ["tshark", "-r", str(out), *fields], capture_output=True, text=True, check=True
+        ).stdout
         assert got == want and len(got.splitlines()) == shown > 0
 
     async def test_asks_before_replacing_a_file(self, small_capture, tmp_path):
@@ -229,7 +260,10 @@ class TestSave:
             await pilot.press("enter")
             await pilot.pause()
             assert app.screen.id == "confirm-overwrite"
-            assert str(app.screen.query_one("#confirm-question").render()) == f"{out} already exists (7 bytes). Replace it?"
+            assert (
+                str(app.screen.query_one("#confirm-question").render())
+                == f"{out} already exists (7 bytes). Replace it?"
+            )
             await pilot.press("n")
             await pilot.pause()
             assert app.screen.id == "save-prompt" and out.read_bytes() == b"keep me"
@@ -264,7 +298,12 @@ class TestSaveInALab:
             await pilot.press("escape")
             await pilot.pause()
             assert app.screen.id == "save-prompt"
-        listing = subprocess.run(["tshark", "-r", str(out), "-T", "fields", "-e", "icmp.type"], capture_output=True, text=True, check=True).stdout
+        listing = subprocess.run(
+            ["tshark", "-r", str(out), "-T", "fields", "-e", "icmp.type"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert listing.split() == ["8", "0"]
 
 
@@ -272,13 +311,21 @@ class TestCommandLine:
     def test_bad_files_one_sentence_and_exit_2(self, small_capture, tmp_path):
         cases = {
             "empty.pcap": (b"", "is empty, not a capture"),
-            "text.pcap": (b"hello\n", "is not a pcap or pcapng capture (it starts with 0x68656c6c)"),
+            "text.pcap": (
+                b"hello\n",
+                "is not a pcap or pcapng capture (it starts with 0x68656c6c)",
+            ),
             "cut.pcap": (small_capture.read_bytes()[:60], "was cut short in the middle of frame 1"),
         }
         for name, (content, sentence) in cases.items():
             path = tmp_path / name
             path.write_bytes(content)
-            done = subprocess.run([sys.executable, "-m", "workbench.cli", "open", str(path)], capture_output=True, text=True, check=False)
+            done = subprocess.run(
+                [sys.executable, "-m", "workbench.cli", "open", str(path)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             assert done.returncode == 2
             assert done.stderr == f"workbench: {path} {sentence}\n"
             assert not done.stdout
@@ -294,12 +341,21 @@ class TestCommandLine:
         cut = tmp_path / "cut.pcap"
         cut.write_bytes(small_capture.read_bytes()[:100_000])
         master, slave = pty.openpty()
-        child = subprocess.Popen([sys.executable, "-m", "workbench.cli", "open", str(cut)], stdin=slave, stdout=slave, stderr=slave, env=dict(os.environ, TERM="xterm-256color"), close_fds=True)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "workbench.cli", "open", str(cut)],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=dict(os.environ, TERM="xterm-256color"),
+            close_fds=True,
+        )
         os.close(slave)
         seen = b""
         deadline = time.monotonic() + 60
         try:
-            while b"541" not in seen and time.monotonic() < deadline:  # frame 541, the last whole one
+            while (
+                b"541" not in seen and time.monotonic() < deadline
+            ):  # frame 541, the last whole one
                 if select.select([master], [], [], 0.2)[0]:
                     seen += os.read(master, 65536)
             os.write(master, b"q")
@@ -315,9 +371,21 @@ class TestCommandLine:
                 child.kill()
             os.close(master)
         assert child.returncode == 2
-        assert f"workbench: {cut} was cut short in the middle of frame 542; the 541 whole frames before it are shown".encode() in seen.replace(b"\r\n", b"\n")
+        assert (
+            f"workbench: {cut} was cut short in the middle of frame 542; the 541 whole frames before it are shown".encode()
+            in seen.replace(b"\r\n", b"\n")
+        )
 
     def test_refused_without_a_terminal(self, small_capture):
-        done = subprocess.run([sys.executable, "-m", "workbench.cli", "open", str(small_capture)], capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
-        assert done.returncode == 2 and done.stderr.count("\n") == 1 and "needs a terminal" in done.stderr
-
+        done = subprocess.run(
+            [sys.executable, "-m", "workbench.cli", "open", str(small_capture)],
+            capture_output=True,
+            text=True,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+        assert (
+            done.returncode == 2
+            and done.stderr.count("\n") == 1
+            and "needs a terminal" in done.stderr
+        )

@@ -44,7 +44,9 @@ def captures(tmp_path_factory):
     out = {"pcap": pcap}
     for kind, name in (("pcapng", "mix.pcapng"), ("nsecpcap", "mix-ns.pcap")):
         target = folder / name
-        subprocess.run(["editcap", "-F", kind, str(pcap), str(target)], check=True, capture_output=True)
+        subprocess.run(
+            ["editcap", "-F", kind, str(pcap), str(target)], check=True, capture_output=True
+        )
         out[kind] = target
     return out
 
@@ -74,7 +76,10 @@ def test_cut_short_keeps_whole_frames(captures, tmp_path):
     index = indexed(cut)
     whole = len(tshark_fields(cut, "frame.number"))
     assert len(index) == whole and 0 < whole < FRAMES
-    assert index.problem == f"{cut} was cut short in the middle of frame {whole + 1:,}; the {whole:,} whole frames before it are shown"
+    assert (
+        index.problem
+        == f"{cut} was cut short in the middle of frame {whole + 1:,}; the {whole:,} whole frames before it are shown"
+    )
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,9 @@ class TestBigCapture:
         async def run_before(pilot):
             await read_whole_file(pilot)
 
-        assert snap_compare(make_capture_app(big_capture), terminal_size=WIDE, run_before=run_before)
+        assert snap_compare(
+            make_capture_app(big_capture), terminal_size=WIDE, run_before=run_before
+        )
 
     def test_hosts_tab_narrow(self, snap_compare, small_capture):
         """80×24, tab 2: the hosts and ARP pane says plainly that a capture has no lab."""
@@ -29,7 +31,9 @@ class TestBigCapture:
             await pilot.press("2")
             await pilot.pause()
 
-        assert snap_compare(make_capture_app(small_capture), terminal_size=NARROW, run_before=run_before)
+        assert snap_compare(
+            make_capture_app(small_capture), terminal_size=NARROW, run_before=run_before
+        )
 
 
 class TestStatistics:
@@ -42,7 +46,9 @@ class TestStatistics:
             await pilot.press("z")
             await read_whole_file(pilot)
 
-        assert snap_compare(make_capture_app(small_capture), terminal_size=WIDE, run_before=run_before)
+        assert snap_compare(
+            make_capture_app(small_capture), terminal_size=WIDE, run_before=run_before
+        )
 
     def test_protocol_hierarchy_narrow(self, snap_compare, small_capture):
         """h at 80×24: the protocol tree indented, percentages of packets and bytes."""
@@ -54,7 +60,9 @@ class TestStatistics:
             await pilot.press("h")
             await pilot.pause()
 
-        assert snap_compare(make_capture_app(small_capture), terminal_size=NARROW, run_before=run_before)
+        assert snap_compare(
+            make_capture_app(small_capture), terminal_size=NARROW, run_before=run_before
+        )
 
 
 class TestFollow:
@@ -68,7 +76,9 @@ class TestFollow:
             await pilot.press("f")
             await read_whole_file(pilot)
 
-        assert snap_compare(make_capture_app(small_capture), terminal_size=WIDE, run_before=run_before)
+        assert snap_compare(
+            make_capture_app(small_capture), terminal_size=WIDE, run_before=run_before
+        )
 
     def test_hex_dump_narrow(self, snap_compare, small_capture):
         """h at 80×24: the hex dump, the server's lines indented."""
@@ -81,4 +91,6 @@ class TestFollow:
             await pilot.press("h")
             await pilot.pause()
 
-        assert snap_compare(make_capture_app(small_capture), terminal_size=NARROW, run_before=run_before)
+        assert snap_compare(
+            make_capture_app(small_capture), terminal_size=NARROW, run_before=run_before
+        )

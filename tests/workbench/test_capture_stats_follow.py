@@ -66,7 +66,10 @@ class TestStatistics:
             for _ in range(2):
                 await pilot.press("right")  # IPv4 → IPv6 → TCP
             await pilot.pause()
-            tcp = {(f"{r[0]}:{r[1]}", f"{r[2]}:{r[3]}"): int(r[4].replace(",", "")) for r in table_rows(screen)}
+            tcp = {
+                (f"{r[0]}:{r[1]}", f"{r[2]}:{r[3]}"): int(r[4].replace(",", ""))
+                for r in table_rows(screen)
+            }
             assert tcp == tshark_conversations(small_capture, "tcp") and len(tcp) > 100
             assert "all frames: 1,500 frames" in str(screen.query_one("#stats-title").render())
 
@@ -82,7 +85,10 @@ class TestStatistics:
             screen = await statistics(pilot)
             screen.query_one("#stats-kinds").active = "kind-udp"
             await pilot.pause()
-            udp = {(f"{r[0]}:{r[1]}", f"{r[2]}:{r[3]}"): int(r[4].replace(",", "")) for r in table_rows(screen)}
+            udp = {
+                (f"{r[0]}:{r[1]}", f"{r[2]}:{r[3]}"): int(r[4].replace(",", ""))
+                for r in table_rows(screen)
+            }
             assert udp == tshark_conversations(small_capture, "udp", "dns")
             await pilot.press("h")
             await pilot.pause()
@@ -114,11 +120,25 @@ class TestStatistics:
         stats = StatisticsPass(records, range(len(records)))
         assert stats.run(lambda: False, lambda: None)
         for kind in ("eth", "ip", "tcp", "udp"):
-            def key(c):
-                return (c.a, c.b, c.frames_ab, c.bytes_ab, c.frames_ba, c.bytes_ba, c.first_ns, c.last_ns)
 
-            assert sorted(map(key, stats.conversations(kind))) == sorted(map(key, conversations(facts, kind)))
-            assert sorted((p.address, p.tx_frames, p.rx_bytes) for p in stats.endpoints(kind)) == sorted((p.address, p.tx_frames, p.rx_bytes) for p in endpoints(facts, kind))
+            def key(c):
+                return (
+                    c.a,
+                    c.b,
+                    c.frames_ab,
+                    c.bytes_ab,
+                    c.frames_ba,
+                    c.bytes_ba,
+                    c.first_ns,
+                    c.last_ns,
+                )
+
+            assert sorted(map(key, stats.conversations(kind))) == sorted(
+                map(key, conversations(facts, kind))
+            )
+            assert sorted(
+                (p.address, p.tx_frames, p.rx_bytes) for p in stats.endpoints(kind)
+            ) == sorted((p.address, p.tx_frames, p.rx_bytes) for p in endpoints(facts, kind))
 
 
 class TestFollow:
@@ -128,7 +148,18 @@ class TestFollow:
         as `tshark -z follow,tcp,raw,3` gives them, coloured by side; h shows a hex dump, d the
         client's side only."""
         app = make_capture_app(small_capture)
-        frame = int(tshark("-r", str(small_capture), "-Y", "tcp.stream == 3 and http.request", "-T", "fields", "-e", "frame.number").split()[0])
+        frame = int(
+            tshark(
+                "-r",
+                str(small_capture),
+                "-Y",
+                "tcp.stream == 3 and http.request",
+                "-T",
+                "fields",
+                "-e",
+                "frame.number",
+            ).split()[0]
+        )
         async with app.run_test(size=WIDE) as pilot:
             await read_whole_file(pilot)
             app.screen.query_one(PacketList).select_frame(frame)
@@ -137,19 +168,29 @@ class TestFollow:
             screen = app.screen
             assert isinstance(screen, FollowScreen)
             followed = screen.followed
-            raw = tshark("-r", str(small_capture), "-q", "-z", "follow,tcp,raw,3").split("Node 1: ")[1].splitlines()[1:-1]
+            raw = (
+                tshark("-r", str(small_capture), "-q", "-z", "follow,tcp,raw,3")
+                .split("Node 1: ")[1]
+                .splitlines()[1:-1]
+            )
             client = bytes.fromhex("".join(line for line in raw if not line.startswith("\t")))
             server = bytes.fromhex("".join(line.strip() for line in raw if line.startswith("\t")))
             assert followed.stream.data(0) == client and followed.stream.data(1) == server
             view = screen.query_one(StreamView)
             assert view.lines[0] == (0, "GET / HTTP/1.1") and (1, "HTTP/1.1 200 OK") in view.lines
             client_style = view.get_component_rich_style("stream-view--client")
-            assert view.render_line(0).text.startswith("GET /") and list(view.render_line(0))[0].style == client_style
+            assert (
+                view.render_line(0).text.startswith("GET /")
+                and list(view.render_line(0))[0].style == client_style
+            )
             summary = str(screen.query_one("#follow-summary").render())
             assert f"Entire conversation ({len(client) + len(server):,} bytes)" in summary
             await pilot.press("h")
             await pilot.pause()
-            assert view.lines[0] == (0, "00000000  47 45 54 20 2f 20 48 54  54 50 2f 31 2e 31 0d 0a  GET / HTTP/1.1..")
+            assert view.lines[0] == (
+                0,
+                "00000000  47 45 54 20 2f 20 48 54  54 50 2f 31 2e 31 0d 0a  GET / HTTP/1.1..",
+            )
             await pilot.press("d")
             await pilot.pause()
             assert {side for side, _line in view.lines} == {0}
@@ -163,13 +204,20 @@ class TestFollow:
             await read_whole_file(pilot)
             await pilot.press("f")
             await pilot.pause()
-            assert [n.message for n in app._notifications] == ["Select a TCP segment first: Follow TCP stream follows the selected frame's connection."]
+            assert [n.message for n in app._notifications] == [
+                "Select a TCP segment first: Follow TCP stream follows the selected frame's connection."
+            ]
             app.screen.query_one(PacketList).select_frame(3)  # a DNS query
             await pilot.press("f")
             await read_whole_file(pilot)
-            assert str(app.screen.query_one("#follow-summary").render()) == "Frame 3 is not a TCP segment: select one to follow its stream."
+            assert (
+                str(app.screen.query_one("#follow-summary").render())
+                == "Frame 3 is not a TCP segment: select one to follow its stream."
+            )
 
     def test_not_tcp_is_one_sentence(self, small_capture):
         session = CaptureSession.open(str(small_capture))
-        with pytest.raises(NotTcp, match="^frame 1 is not a TCP segment: select one to follow its stream$"):
+        with pytest.raises(
+            NotTcp, match="^frame 1 is not a TCP segment: select one to follow its stream$"
+        ):
             follow_frame(session.frames, 0)

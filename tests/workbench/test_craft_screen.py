@@ -44,7 +44,9 @@ async def type_into(pilot, screen: CraftScreen, name: str, text: str) -> None:
 
 
 async def pick_layer(pilot, screen: CraftScreen, name: str) -> None:
-    screen.query_one("#craft-layers").highlighted = next(i for i, call in enumerate(screen.calls) if call.name == name)
+    screen.query_one("#craft-layers").highlighted = next(
+        i for i, call in enumerate(screen.calls) if call.name == name
+    )
     await settle(pilot)
 
 
@@ -79,7 +81,9 @@ class TestPoisoning:
             await type_into(pilot, screen, "psrc", "192.168.1.1")
             await type_into(pilot, screen, "pdst", "192.168.1.1")
             command = screen.query_one("#craft-command").value
-            assert command.startswith('pc3: send Ether(dst="ff:ff:ff:ff:ff:ff")/ARP(op=2, psrc="192.168.1.1"')
+            assert command.startswith(
+                'pc3: send Ether(dst="ff:ff:ff:ff:ff:ff")/ARP(op=2, psrc="192.168.1.1"'
+            )
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert not isinstance(app.screen, CraftScreen)
@@ -90,8 +94,13 @@ class TestPoisoning:
             text = log_text(app)
             assert f"pc ARP cache: 192.168.1.1 CHANGED {GW_MAC} → {PC3_MAC}" in text
             assert "pc2 ignores ARP from 192.168.1.1: a gratuitous announcement" in text
-            outputs = [e.text for e in app.session.log if isinstance(e, OutputLine) and e.host == "pc3"]
-            assert any(line.startswith("what #") for line in outputs) and "1 of 1 frame sent by pc3" in outputs
+            outputs = [
+                e.text for e in app.session.log if isinstance(e, OutputLine) and e.host == "pc3"
+            ]
+            assert (
+                any(line.startswith("what #") for line in outputs)
+                and "1 of 1 frame sent by pc3" in outputs
+            )
 
 
 class TestEditAndResend:
@@ -105,15 +114,28 @@ class TestEditAndResend:
             await run_command(pilot, "pc: resolve www.google.com")
             await run_until_quiet(pilot)
             session = app.session
-            query = next(f for f in session.trace.frames if f.segment == "lan" and b"\x03www\x06google" in f.data and f.data[6:12] == bytes.fromhex("001b213a4f64"))
+            query = next(
+                f
+                for f in session.trace.frames
+                if f.segment == "lan"
+                and b"\x03www\x06google" in f.data
+                and f.data[6:12] == bytes.fromhex("001b213a4f64")
+            )
             app.screen.query_one("#packet-list").select_frame(query.id)
             await settle(pilot)
             screen = await open_craft(pilot, template_index=0)  # "Frame #N: edit and resend"
-            assert screen.origin.name == "pc" and [c.name for c in screen.calls] == ["Ether", "IP", "UDP", "DNS"]
+            assert screen.origin.name == "pc" and [c.name for c in screen.calls] == [
+                "Ether",
+                "IP",
+                "UDP",
+                "DNS",
+            ]
             await pick_layer(pilot, screen, "DNS")
             qd = screen.field_input("qd")
             assert "www.google.com." in qd.value
-            await type_into(pilot, screen, "qd", qd.value.replace("www.google.com.", "mail.google.com."))
+            await type_into(
+                pilot, screen, "qd", qd.value.replace("www.google.com.", "mail.google.com.")
+            )
             assert not screen.problems
             before = len(session.trace.frames)
             await pilot.press("ctrl+s")
@@ -122,11 +144,22 @@ class TestEditAndResend:
             from scapy.layers.dns import DNS
             from scapy.layers.l2 import Ether
 
-            answers = [Ether(f.data) for f in session.trace.frames[before:] if f.segment == "lan" and f.data[:6] == bytes.fromhex("001b213a4f64")]
+            answers = [
+                Ether(f.data)
+                for f in session.trace.frames[before:]
+                if f.segment == "lan" and f.data[:6] == bytes.fromhex("001b213a4f64")
+            ]
             dns = [p[DNS] for p in answers if p.haslayer(DNS) and p[DNS].qr == 1]
-            assert dns and dns[-1].qd[0].qname == b"mail.google.com." and dns[-1].an[0].rdata == b"www.google.com."
+            assert (
+                dns
+                and dns[-1].qd[0].qname == b"mail.google.com."
+                and dns[-1].an[0].rdata == b"www.google.com."
+            )
             outputs = [e.text for e in session.log if isinstance(e, OutputLine) and e.host == "pc"]
-            assert any("got back" in line and "mail.google.com CNAME www.google.com" in line for line in outputs)
+            assert any(
+                "got back" in line and "mail.google.com CNAME www.google.com" in line
+                for line in outputs
+            )
 
 
 class TestSyn:
@@ -149,7 +182,10 @@ class TestSyn:
             await settle(pilot)
             await run_until_quiet(pilot)
             text = log_text(app)
-            assert "pc TCP 192.168.1.100:81 sends RST to 192.168.1.102:40000: nothing listens on port 81" in text
+            assert (
+                "pc TCP 192.168.1.100:81 sends RST to 192.168.1.102:40000: nothing listens on port 81"
+                in text
+            )
             assert "pc3 pc3 got back #" in text and "[RST, ACK]" in text
 
 
@@ -187,11 +223,15 @@ class TestForm:
             await settle(pilot)
             await pick_layer(pilot, screen, "UDP")
             row, field, note = screen.rows["chksum"]
-            assert field.value == "" and row.has_class("-automatic") and str(note.render()).startswith("auto: 0x")
+            assert (
+                field.value == ""
+                and row.has_class("-automatic")
+                and str(note.render()).startswith("auto: 0x")
+            )
             await type_into(pilot, screen, "chksum", "0x1234")
             assert row.has_class("-override") and "override" in str(note.render())
             assert "chksum=4660" in screen.query_one("#craft-command").value
-            assert screen.current.frame[14 + 20 + 6:14 + 20 + 8] == b"\x12\x34"
+            assert screen.current.frame[14 + 20 + 6 : 14 + 20 + 8] == b"\x12\x34"
 
     async def test_the_field_being_edited_lights_its_bytes(self):
         app = make_app()

@@ -15,14 +15,18 @@ async def _open(pilot, template: str | None = None) -> None:
     if template is not None:
         chooser = pilot.app.screen
         options = chooser.query_one("#template-list")
-        options.highlighted = next(i for i in range(options.option_count) if options.get_option_at_index(i).id == template)
+        options.highlighted = next(
+            i for i in range(options.option_count) if options.get_option_at_index(i).id == template
+        )
     await pilot.press("enter")
     await settle(pilot)
 
 
 async def _pick_layer(pilot, name: str) -> None:
     screen = pilot.app.screen
-    screen.query_one("#craft-layers").highlighted = next(i for i, c in enumerate(screen.calls) if c.name == name)
+    screen.query_one("#craft-layers").highlighted = next(
+        i for i, c in enumerate(screen.calls) if c.name == name
+    )
     await settle(pilot)
 
 

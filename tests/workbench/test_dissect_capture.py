@@ -75,7 +75,10 @@ def test_files_from_wireshark_tools(tmp_path, kind):
 def test_other_link_types_are_refused(tmp_path):
     path = tmp_path / "raw.pcap"
     path.write_bytes(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101))
-    with pytest.raises(CaptureError, match=r"link type 101, and only Ethernet \(1\), Linux cooked capture \(SLL\) \(113\), Linux cooked capture v2 \(SLL2\) \(276\) are supported"):
+    with pytest.raises(
+        CaptureError,
+        match=r"link type 101, and only Ethernet \(1\), Linux cooked capture \(SLL\) \(113\), Linux cooked capture v2 \(SLL2\) \(276\) are supported",
+    ):
         list(read_capture(str(path)))
 
 

@@ -20,17 +20,34 @@ needs_tshark = needs_tool("tshark")
 
 
 def workbench(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "workbench.cli", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "workbench.cli", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def tshark(*args: str) -> str:
-    return subprocess.run([shutil.which("tshark") or "tshark", *args], capture_output=True, text=True, timeout=120, check=True).stdout
+    return subprocess.run(
+        [shutil.which("tshark") or "tshark", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
 
 
 @pytest.fixture(scope="module")
 def browse(tmp_path_factory):
     path = tmp_path_factory.mktemp("cap") / "browse.pcap"
-    done = workbench("run", "-q", "--do", "pc: browse http://www.google.com/", "--capture-on", "lan", "--pcap", str(path))
+    done = workbench(
+        "run",
+        "-q",
+        "--do",
+        "pc: browse http://www.google.com/",
+        "--capture-on",
+        "lan",
+        "--pcap",
+        str(path),
+    )
     assert path.exists(), done.stderr
     return str(path)
 
@@ -38,13 +55,35 @@ def browse(tmp_path_factory):
 @pytest.fixture(scope="module")
 def pings(tmp_path_factory):
     path = tmp_path_factory.mktemp("cap") / "pings.pcap"
-    done = workbench("run", "-q", "--do", "pc: ping 172.194.72.105 -c 2 -s 3000", "--capture-on", "lan", "--pcap", str(path))
+    done = workbench(
+        "run",
+        "-q",
+        "--do",
+        "pc: ping 172.194.72.105 -c 2 -s 3000",
+        "--capture-on",
+        "lan",
+        "--pcap",
+        str(path),
+    )
     assert path.exists(), done.stderr
     return str(path)
 
 
 @needs_tshark
-@pytest.mark.parametrize("statistic", ["conv,tcp", "conv,ip", "conv,eth", "conv,udp", "endpoints,ip", "endpoints,eth", "endpoints,tcp", "follow,tcp,ascii,0", "follow,tcp,hex,0"])
+@pytest.mark.parametrize(
+    "statistic",
+    [
+        "conv,tcp",
+        "conv,ip",
+        "conv,eth",
+        "conv,udp",
+        "endpoints,ip",
+        "endpoints,eth",
+        "endpoints,tcp",
+        "follow,tcp,ascii,0",
+        "follow,tcp,hex,0",
+    ],
+)
 def test_statistics_print_what_tshark_prints(browse, statistic):
     ours = workbench("dissect", browse, "-q", "-z", statistic)
     assert ours.returncode == 0, ours.stderr
@@ -59,11 +98,39 @@ def test_several_statistics_come_in_tsharks_order(browse):
 
 @needs_tshark
 def test_fields_and_state_across_frames_agree_with_tshark(browse):
-    fields = ["frame.number", "frame.time_relative", "frame.time_delta", "frame.len", "eth.src", "eth.type",
-              "ip.src", "ip.dst", "ip.id", "ip.ttl", "ip.proto", "tcp.stream", "tcp.seq", "tcp.seq_raw",
-              "tcp.ack", "tcp.len", "tcp.nxtseq", "tcp.window_size", "tcp.window_size_value", "tcp.flags",
-              "tcp.flags.syn", "udp.srcport", "dns.id", "dns.qry.name", "icmp.type", "icmp.resp_to",
-              "dns.response_to", "_ws.col.Protocol", "_ws.col.Source", "_ws.col.Destination", "_ws.col.Info"]
+    fields = [
+        "frame.number",
+        "frame.time_relative",
+        "frame.time_delta",
+        "frame.len",
+        "eth.src",
+        "eth.type",
+        "ip.src",
+        "ip.dst",
+        "ip.id",
+        "ip.ttl",
+        "ip.proto",
+        "tcp.stream",
+        "tcp.seq",
+        "tcp.seq_raw",
+        "tcp.ack",
+        "tcp.len",
+        "tcp.nxtseq",
+        "tcp.window_size",
+        "tcp.window_size_value",
+        "tcp.flags",
+        "tcp.flags.syn",
+        "udp.srcport",
+        "dns.id",
+        "dns.qry.name",
+        "icmp.type",
+        "icmp.resp_to",
+        "dns.response_to",
+        "_ws.col.Protocol",
+        "_ws.col.Source",
+        "_ws.col.Destination",
+        "_ws.col.Info",
+    ]
     args = ["-T", "fields", "-E", "separator=|"] + [a for f in fields for a in ("-e", f)]
     ours = workbench("dissect", browse, *args)
     assert ours.returncode == 0, ours.stderr
@@ -76,11 +143,24 @@ def test_fields_and_state_across_frames_agree_with_tshark(browse):
 @needs_tshark
 @pytest.mark.parametrize("statistic", ["conv,ip", "endpoints,ip"])
 def test_fragments_count_as_frames_in_statistics(pings, statistic):
-    assert workbench("dissect", pings, "-q", "-z", statistic).stdout == tshark("-r", pings, "-q", "-z", statistic)
+    assert workbench("dissect", pings, "-q", "-z", statistic).stdout == tshark(
+        "-r", pings, "-q", "-z", statistic
+    )
 
 
 def test_fragments_say_fragmented_ip_protocol(pings):
-    ours = workbench("dissect", pings, "-Y", "ip.flags.mf == 1", "-T", "fields", "-e", "_ws.col.Protocol", "-e", "_ws.col.Info")
+    ours = workbench(
+        "dissect",
+        pings,
+        "-Y",
+        "ip.flags.mf == 1",
+        "-T",
+        "fields",
+        "-e",
+        "_ws.col.Protocol",
+        "-e",
+        "_ws.col.Info",
+    )
     lines = ours.stdout.splitlines()
     assert len(lines) == 8  # two requests and two replies, each of three fragments
     assert lines[0].startswith("IPv4\tFragmented IP protocol (proto=ICMP 1, off=0, ID=")
@@ -100,16 +180,21 @@ def test_a_closed_pipe_ends_quietly_with_status_0(browse):
     assert got.stdout.count("\n") == 1
 
 
-@pytest.mark.parametrize("args, words", [
-    (("-z", "conv,sctp"), "-z conv,sctp is not a statistic we know"),
-    (("-T", "fields", "-e", "ip.nosuch"), "some fields aren't valid: ip.nosuch"),
-    (("-T", "fields"), "-T fields needs at least one -e FIELD"),
-    (("-Y", 'http.host matches "a(?=b)"'), "the regular expression at column 19 is not valid"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("-z", "conv,sctp"), "-z conv,sctp is not a statistic we know"),
+        (("-T", "fields", "-e", "ip.nosuch"), "some fields aren't valid: ip.nosuch"),
+        (("-T", "fields"), "-T fields needs at least one -e FIELD"),
+        (("-Y", 'http.host matches "a(?=b)"'), "the regular expression at column 19 is not valid"),
+    ],
+)
 def test_bad_options_are_one_sentence(browse, args, words):
     got = workbench("dissect", browse, *args)
     assert got.returncode == 2 and got.stdout == ""
-    assert got.stderr.startswith("workbench: ") and words in got.stderr and got.stderr.count("\n") == 1, got.stderr
+    assert (
+        got.stderr.startswith("workbench: ") and words in got.stderr and got.stderr.count("\n") == 1
+    ), got.stderr
 
 
 def test_mac_vendors_in_the_columns_unless_n(browse):
@@ -123,30 +208,60 @@ def test_mac_vendors_in_the_columns_unless_n(browse):
 @needs_tool("editcap")
 def test_nanosecond_stamps_are_exact_and_comments_are_read(browse, tmp_path):
     ns = tmp_path / "n.pcapng"
-    subprocess.run(["editcap", "-F", "pcapng", "--set-unused", "-a", "2:not for me", browse, str(ns)], check=False, capture_output=True)
+    subprocess.run(
+        ["editcap", "-F", "pcapng", "--set-unused", "-a", "2:not for me", browse, str(ns)],
+        check=False,
+        capture_output=True,
+    )
     if not ns.exists():
-        subprocess.run(["editcap", "-F", "pcapng", "-a", "2:not for me", browse, str(ns)], check=True, capture_output=True)
+        subprocess.run(
+            ["editcap", "-F", "pcapng", "-a", "2:not for me", browse, str(ns)],
+            check=True,
+            capture_output=True,
+        )
     frames = list(read_capture(str(ns)))
     assert frames[1].comments == ("not for me",) and frames[0].comments == ()
     nsec = tmp_path / "n.pcap"
-    subprocess.run(["editcap", "-F", "nsecpcap", browse, str(nsec)], check=True, capture_output=True)
+    subprocess.run(
+        ["editcap", "-F", "nsecpcap", browse, str(nsec)], check=True, capture_output=True
+    )
     raw = bytearray(nsec.read_bytes())
-    struct.pack_into("<I", raw, 24 + 4, 123_456_789)  # frame 1: .123456789 s, more than a float keeps of an epoch
+    struct.pack_into(
+        "<I", raw, 24 + 4, 123_456_789
+    )  # frame 1: .123456789 s, more than a float keeps of an epoch
     struct.pack_into("<I", raw, 24, 1_700_000_000)
     nsec.write_bytes(bytes(raw))
     first = next(iter(read_capture(str(nsec))))
     assert first.ns == 1_700_000_000_123_456_789
-    got = workbench("dissect", str(ns), "-Y", 'frame.comment contains "not for me"', "-T", "fields", "-e", "frame.number", "-e", "frame.comment")
+    got = workbench(
+        "dissect",
+        str(ns),
+        "-Y",
+        'frame.comment contains "not for me"',
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+        "-e",
+        "frame.comment",
+    )
     assert got.stdout == "2\tnot for me\n"
 
 
 @pytest.mark.parametrize("link_type", [113, 276])
 def test_linux_cooked_captures_are_read(tmp_path, link_type):
     path = tmp_path / "sll.pcap"
-    sll = (struct.pack("!HHH8sH", 4, 1, 6, bytes.fromhex("001b213a4f640000"), 0x0800) if link_type == 113
-           else struct.pack("!HHIHBB8s", 0x0800, 0, 2, 1, 4, 6, bytes.fromhex("001b213a4f640000")))
+    sll = (
+        struct.pack("!HHH8sH", 4, 1, 6, bytes.fromhex("001b213a4f640000"), 0x0800)
+        if link_type == 113
+        else struct.pack("!HHIHBB8s", 0x0800, 0, 2, 1, 4, 6, bytes.fromhex("001b213a4f640000"))
+    )
     body = sll + bytes.fromhex("4500001c00010000400100000a0000010a0000020800f7ff00000000")
-    path.write_bytes(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, link_type) + struct.pack("<IIII", 1, 0, len(body), len(body)) + body)
+    path.write_bytes(
+        struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, link_type)
+        + struct.pack("<IIII", 1, 0, len(body), len(body))
+        + body
+    )
     (frame,) = read_capture(str(path))
     assert frame.link_type == link_type and frame.data == body
 

@@ -204,15 +204,22 @@ def test_undecoded_bytes_are_marked():
 def test_field_at_picks_the_smallest_field():
     d = dissect(bytes(eth() / ip(ttl=7) / ICMP()))
     assert d.field_at(22).name == "ip.ttl"
-    assert d.field_at(20).name.startswith("ip.flags.")  # byte 20: flags, their bits, frag: a bit wins
-    assert d.field_at(0).name == "eth.ig"  # byte 0: the destination's I/G and L/G bits, then the address
+    assert d.field_at(20).name.startswith(
+        "ip.flags."
+    )  # byte 20: flags, their bits, frag: a bit wins
+    assert (
+        d.field_at(0).name == "eth.ig"
+    )  # byte 0: the destination's I/G and L/G bits, then the address
     assert d.field_at(10_000) is None
 
 
 def test_frame_line_says_where_and_when():
     record = FrameRecord(7, 1.5, "lan", "pc", bytes(eth() / ip() / ICMP()))
     d = dissect_record(record)
-    assert d.nodes[0].label == "Frame 7: 42 bytes on wire (336 bits), 42 bytes captured (336 bits) on lan, sent by pc"
+    assert (
+        d.nodes[0].label
+        == "Frame 7: 42 bytes on wire (336 bits), 42 bytes captured (336 bits) on lan, sent by pc"
+    )
     assert d.nodes[0].byte_range == (0, 42)
     assert field(d, "frame.number").label == "Frame Number: 7"
 
@@ -280,7 +287,10 @@ def test_bytes_are_text_or_hex_never_python_reprs():
         / BOOTP(chaddr=bytes.fromhex("001b213a4f64"), xid=0x1234)
         / DHCP(options=[("message-type", "discover"), "end"])
     )
-    assert any(label.endswith("(00:1b:21:3a:4f:64)") and label.startswith("Client MAC address: ") for label in dhcp)
+    assert any(
+        label.endswith("(00:1b:21:3a:4f:64)") and label.startswith("Client MAC address: ")
+        for label in dhcp
+    )
     assert "Server host name not given" in dhcp
     assert "Dynamic Host Configuration Protocol (Discover)" in dhcp
     assert "DHCP: Discover (1)" in dhcp

@@ -87,13 +87,19 @@ async def test_selecting_a_byte_selects_the_smallest_field():
         await pilot.pause()
         assert app.query_one(FieldTree).cursor_node.data.name == "ip.ttl"
         assert hex_view.highlighted == (22, 23)
-        await pilot.press("left", "left")  # byte 20: one of the flag bits, smaller than flags or frag
+        await pilot.press(
+            "left", "left"
+        )  # byte 20: one of the flag bits, smaller than flags or frag
         await pilot.pause()
         assert app.query_one(FieldTree).cursor_node.data.name.startswith("ip.flags.")
         await pilot.press("down")  # 16 bytes on: byte 36, the ICMP checksum
         await pilot.pause()
         node = app.query_one(FieldTree).cursor_node.data
-        assert node.name == "icmp.checksum" and node.byte_range == (36, 38) and "[correct]" in node.label
+        assert (
+            node.name == "icmp.checksum"
+            and node.byte_range == (36, 38)
+            and "[correct]" in node.label
+        )
 
 
 async def test_clicking_a_byte_in_hex_or_ascii_selects_its_field():
@@ -140,7 +146,9 @@ async def test_malformed_frames_show_where_decoding_stopped():
         await pilot.pause()
         labels = [node.label for node, _ in dissector.dissection.walk()]
         assert any(
-            label.startswith("[Malformed Packet: IPv4 ip.hdr_len at byte 14: Bogus IP header length (12")
+            label.startswith(
+                "[Malformed Packet: IPv4 ip.hdr_len at byte 14: Bogus IP header length (12"
+            )
             for label in labels
         )
         assert app.query_one(HexView).undecoded == (14, len(PING))

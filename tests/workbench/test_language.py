@@ -39,7 +39,10 @@ def test_the_seed_story_in_the_seed_terms():
     for term in ("子网络", "默认网关", "广播", "端口", "套接字", "帧", "分片", "重组", "ARP 缓存"):
         assert term in text, term
     route = next(s for s in chinese if s.startswith("到 172.194.72.105 的路由"))
-    assert "192.168.1.100 AND 255.255.255.0 = 192.168.1.0" in route and "发给默认网关 192.168.1.1" in route
+    assert (
+        "192.168.1.100 AND 255.255.255.0 = 192.168.1.0" in route
+        and "发给默认网关 192.168.1.1" in route
+    )
     assert any("分割成 4 个片段，分别为 1,500, 1,500, 1,500, 560 字节" in s for s in chinese)
     # English is untouched, and is the default
     assert any("different subnets → send to default gateway 192.168.1.1" in s for s in english)
@@ -48,14 +51,22 @@ def test_the_seed_story_in_the_seed_terms():
 
 
 # What stays as the wire and the RFCs spell it, in Chinese text as in the seed.
-_TOKENS = re.compile(r"\b(?:0x[0-9a-f]+|[A-Z][A-Z0-9_-]+|[a-z]+\d+|Content-Length|icmp_seq|ttl|id|xid|ping|www|google|com|ms|MSL)\b")
+_TOKENS = re.compile(
+    r"\b(?:0x[0-9a-f]+|[A-Z][A-Z0-9_-]+|[a-z]+\d+|Content-Length|icmp_seq|ttl|id|xid|ping|www|google|com|ms|MSL)\b"
+)
 
 
-@pytest.mark.parametrize("lab_name, commands", [
-    ("default", ["pc: browse www.google.com --seed --one-segment", "pc: traceroute 8.8.8.8"]),
-    ("default", ["pc: ping -c 1 192.168.1.77", "pc: browse http://10.9.9.9/"]),  # nobody there; no route
-    ("dhcp", ["pc: dhcp"]),
-])
+@pytest.mark.parametrize(
+    "lab_name, commands",
+    [
+        ("default", ["pc: browse www.google.com --seed --one-segment", "pc: traceroute 8.8.8.8"]),
+        (
+            "default",
+            ["pc: ping -c 1 192.168.1.77", "pc: browse http://10.9.9.9/"],
+        ),  # nobody there; no route
+        ("dhcp", ["pc: dhcp"]),
+    ],
+)
 def test_no_english_prose_is_left_in_the_chinese_story(lab_name, commands):
     """The seed's story, a traceroute through both gateways, the unreachable cases and the DHCP
     lab's lease: every explanation in Chinese. A frame's own summary (Wireshark's Info, after
@@ -83,12 +94,21 @@ def test_no_english_prose_is_left_in_the_chinese_story(lab_name, commands):
 
 def test_the_stack_knows_no_language():
     """The catalogue lives in workbench; stack never imports it."""
-    done = subprocess.run(["grep", "-rlE", "i18n|import workbench|from workbench", "stack"], capture_output=True, text=True)
+    done = subprocess.run(
+        ["grep", "-rlE", "i18n|import workbench|from workbench", "stack"],
+        capture_output=True,
+        text=True,
+    )
     assert done.stdout == ""
 
 
 def test_an_unknown_language_is_refused_in_one_sentence():
-    done = subprocess.run([sys.executable, "-m", "workbench.cli", "--lang", "fr"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "--lang", "fr"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
 
 
@@ -123,8 +143,11 @@ async def test_every_key_in_the_help_is_explained_in_chinese():
         await settle(pilot)
         await pilot.press("question_mark")
         await settle(pilot)
-        untranslated = [d for _k, d in app.screen.rows
-                        if not any("\u4e00" <= ch <= "\u9fff" for ch in d) and d not in ("Ping…", "DHCP…")]
+        untranslated = [
+            d
+            for _k, d in app.screen.rows
+            if not any("\u4e00" <= ch <= "\u9fff" for ch in d) and d not in ("Ping…", "DHCP…")
+        ]
         assert not untranslated
         hint = str(app.screen.query_one(".hint").render())
         assert not re.search(r"[A-Za-z]{4,} [a-z]{3,} [a-z]{3,}", hint), hint

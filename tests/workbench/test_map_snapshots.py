@@ -29,7 +29,11 @@ async def _to_transit(pilot):
         await pilot.press("n")
         await pilot.pause()
         newest = pilot.app.session.entries[-1]
-        if newest.kind == "frame_received" and newest.host == "gw-b" and "ICMP" in pilot.app.session.frame_path(newest.frames[0]).summary:
+        if (
+            newest.kind == "frame_received"
+            and newest.host == "gw-b"
+            and "ICMP" in pilot.app.session.frame_path(newest.frames[0]).summary
+        ):
             break
     await settle(pilot)
 

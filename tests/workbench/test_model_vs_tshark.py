@@ -47,74 +47,165 @@ from workbench.dissect.tree import dissect, tree_of
 
 A, B = "00:1b:21:3a:4f:64", "50:c7:bf:a1:00:01"
 TSHARK_OPTS = [
-    "-o", "tcp.relative_sequence_numbers:FALSE", "-o", "tcp.analyze_sequence_numbers:FALSE",
-    "-o", "tcp.desegment_tcp_streams:FALSE", "-o", "ip.defragment:FALSE",
+    "-o",
+    "tcp.relative_sequence_numbers:FALSE",
+    "-o",
+    "tcp.analyze_sequence_numbers:FALSE",
+    "-o",
+    "tcp.desegment_tcp_streams:FALSE",
+    "-o",
+    "ip.defragment:FALSE",
 ]
 
 
 def ethernet_frames() -> list[bytes]:
     ll6 = "fe80::21b:21ff:fe3a:4f64"
     frames = [
-        Ether(src=A, dst=B) / IPv6(src=ll6, dst="fe80::1") / ICMPv6EchoRequest(id=0x1234, seq=1, data=b"x" * 16),
-        Ether(src=B, dst=A) / IPv6(src="fe80::1", dst=ll6, hlim=255) / ICMPv6EchoReply(id=0x1234, seq=1, data=b"x" * 16),
-        Ether(src=A, dst="33:33:ff:00:00:01") / IPv6(src=ll6, dst="ff02::1:ff00:1", hlim=255)
-        / ICMPv6ND_NS(tgt="fe80::1") / ICMPv6NDOptSrcLLAddr(lladdr=A),
-        Ether(src=B, dst=A) / IPv6(src="fe80::1", dst=ll6, hlim=255)
-        / ICMPv6ND_NA(tgt="fe80::1", R=1, S=1, O=1) / ICMPv6NDOptDstLLAddr(lladdr=B),
-        Ether(src=A, dst="33:33:00:00:00:02") / IPv6(src=ll6, dst="ff02::2", hlim=255)
-        / ICMPv6ND_RS() / ICMPv6NDOptSrcLLAddr(lladdr=A),
-        Ether(src=B, dst="33:33:00:00:00:01") / IPv6(src="fe80::1", dst="ff02::1", hlim=255)
-        / ICMPv6ND_RA(routerlifetime=1800) / ICMPv6NDOptSrcLLAddr(lladdr=B) / ICMPv6NDOptMTU(mtu=1500)
+        Ether(src=A, dst=B)
+        / IPv6(src=ll6, dst="fe80::1")
+        / ICMPv6EchoRequest(id=0x1234, seq=1, data=b"x" * 16),
+        Ether(src=B, dst=A)
+        / IPv6(src="fe80::1", dst=ll6, hlim=255)
+        / ICMPv6EchoReply(id=0x1234, seq=1, data=b"x" * 16),
+        Ether(src=A, dst="33:33:ff:00:00:01")
+        / IPv6(src=ll6, dst="ff02::1:ff00:1", hlim=255)
+        / ICMPv6ND_NS(tgt="fe80::1")
+        / ICMPv6NDOptSrcLLAddr(lladdr=A),
+        Ether(src=B, dst=A)
+        / IPv6(src="fe80::1", dst=ll6, hlim=255)
+        / ICMPv6ND_NA(tgt="fe80::1", R=1, S=1, O=1)
+        / ICMPv6NDOptDstLLAddr(lladdr=B),
+        Ether(src=A, dst="33:33:00:00:00:02")
+        / IPv6(src=ll6, dst="ff02::2", hlim=255)
+        / ICMPv6ND_RS()
+        / ICMPv6NDOptSrcLLAddr(lladdr=A),
+        Ether(src=B, dst="33:33:00:00:00:01")
+        / IPv6(src="fe80::1", dst="ff02::1", hlim=255)
+        / ICMPv6ND_RA(routerlifetime=1800)
+        / ICMPv6NDOptSrcLLAddr(lladdr=B)
+        / ICMPv6NDOptMTU(mtu=1500)
         / ICMPv6NDOptPrefixInfo(prefix="2001:db8:1::", prefixlen=64),
-        Ether(src=A, dst="33:33:00:00:00:16") / IPv6(src=ll6, dst="ff02::16", hlim=1)
-        / IPv6ExtHdrHopByHop(options=[RouterAlert()]) / ICMPv6MLReport2(records=[ICMPv6MLDMultAddrRec(dst="ff02::fb")]),
-        Ether(src=A, dst=B) / IPv6(src="2001:db8::100", dst="2001:db8::53") / UDP(sport=40001, dport=53)
+        Ether(src=A, dst="33:33:00:00:00:16")
+        / IPv6(src=ll6, dst="ff02::16", hlim=1)
+        / IPv6ExtHdrHopByHop(options=[RouterAlert()])
+        / ICMPv6MLReport2(records=[ICMPv6MLDMultAddrRec(dst="ff02::fb")]),
+        Ether(src=A, dst=B)
+        / IPv6(src="2001:db8::100", dst="2001:db8::53")
+        / UDP(sport=40001, dport=53)
         / DNS(id=0x77, rd=1, qd=DNSQR(qname="www.google.com", qtype="AAAA")),
-        Ether(src=A, dst=B) / IP(src="192.168.1.100", dst="192.168.1.1") / UDP(sport=40123, dport=123)
+        Ether(src=A, dst=B)
+        / IP(src="192.168.1.100", dst="192.168.1.1")
+        / UDP(sport=40123, dport=123)
         / NTPHeader(mode=3, version=4, sent=0),
-        Ether(src=B, dst=A) / IP(src="192.168.1.1", dst="192.168.1.100") / UDP(sport=123, dport=40123)
+        Ether(src=B, dst=A)
+        / IP(src="192.168.1.1", dst="192.168.1.100")
+        / UDP(sport=123, dport=40123)
         / NTPHeader(mode=4, version=4, stratum=2, id="10.0.0.2"),
-        Ether(src=A, dst=B) / IP(src="192.168.1.100", dst="172.194.72.105", flags="DF")
-        / TCP(sport=40000, dport=8080, flags="PA", seq=1000, ack=2000) / (b"y" * 4000),  # TSO: 4,054 bytes
+        Ether(src=A, dst=B)
+        / IP(src="192.168.1.100", dst="172.194.72.105", flags="DF")
+        / TCP(sport=40000, dport=8080, flags="PA", seq=1000, ack=2000)
+        / (b"y" * 4000),  # TSO: 4,054 bytes
         Ether(src=A, dst=B, type=0x88B5) / (b"\x01\x02\x03\x04" * 12),
-        Ether(src=B, dst=A) / IP(src="172.194.72.105", dst="192.168.1.100") / ICMP(type=3, code=3)
-        / IP(src="192.168.1.100", dst="172.194.72.105") / UDP(sport=40000, dport=33434) / b"probe",
-        Ether(src=A, dst="ff:ff:ff:ff:ff:ff") / ARP(hwsrc=A, psrc="192.168.1.100", pdst="192.168.1.1"),
-        Ether(src=A, dst=B) / IP(src="192.168.1.100", dst="172.194.72.105", ttl=63)
-        / TCP(sport=40000, dport=80, flags="S", options=[("MSS", 1460), ("SAckOK", b""), ("Timestamp", (10, 0)),
-                                                          ("NOP", None), ("WScale", 7)]),
-        Ether(src=A, dst=B) / IP(src="192.168.1.100", dst="172.194.72.105")
+        Ether(src=B, dst=A)
+        / IP(src="172.194.72.105", dst="192.168.1.100")
+        / ICMP(type=3, code=3)
+        / IP(src="192.168.1.100", dst="172.194.72.105")
+        / UDP(sport=40000, dport=33434)
+        / b"probe",
+        Ether(src=A, dst="ff:ff:ff:ff:ff:ff")
+        / ARP(hwsrc=A, psrc="192.168.1.100", pdst="192.168.1.1"),
+        Ether(src=A, dst=B)
+        / IP(src="192.168.1.100", dst="172.194.72.105", ttl=63)
+        / TCP(
+            sport=40000,
+            dport=80,
+            flags="S",
+            options=[
+                ("MSS", 1460),
+                ("SAckOK", b""),
+                ("Timestamp", (10, 0)),
+                ("NOP", None),
+                ("WScale", 7),
+            ],
+        ),
+        Ether(src=A, dst=B)
+        / IP(src="192.168.1.100", dst="172.194.72.105")
         / TCP(sport=40000, dport=80, flags="PA", seq=1, ack=1)
         / b"GET /index.html HTTP/1.1\r\nHost: www.google.com\r\nUser-Agent: curl/7.88\r\nAccept: */*\r\n\r\n",
-        Ether(src=B, dst=A) / IP(src="8.8.8.8", dst="192.168.1.100") / UDP(sport=53, dport=40000)
-        / DNS(id=7, qr=1, aa=1, rd=1, qd=DNSQR(qname="mail.google.com"),
-              an=DNSRR(rrname="mail.google.com", type="CNAME", rdata="www.google.com")
-              / DNSRR(rrname="www.google.com", rdata="172.194.72.105", ttl=300)),
-        Ether(src=B, dst=A) / IP(src="192.168.1.1", dst="192.168.1.100") / UDP(sport=67, dport=68)
-        / BOOTP(op=2, yiaddr="192.168.1.100", siaddr="192.168.1.1", chaddr=bytes.fromhex("001b213a4f64"), xid=0x3D1D)
-        / DHCP(options=[("message-type", "offer"), ("server_id", "192.168.1.1"), ("lease_time", 3600),
-                        ("subnet_mask", "255.255.255.0"), ("router", "192.168.1.1"),
-                        ("name_server", "8.8.8.8"), "end"]),
+        Ether(src=B, dst=A)
+        / IP(src="8.8.8.8", dst="192.168.1.100")
+        / UDP(sport=53, dport=40000)
+        / DNS(
+            id=7,
+            qr=1,
+            aa=1,
+            rd=1,
+            qd=DNSQR(qname="mail.google.com"),
+            an=DNSRR(rrname="mail.google.com", type="CNAME", rdata="www.google.com")
+            / DNSRR(rrname="www.google.com", rdata="172.194.72.105", ttl=300),
+        ),
+        Ether(src=B, dst=A)
+        / IP(src="192.168.1.1", dst="192.168.1.100")
+        / UDP(sport=67, dport=68)
+        / BOOTP(
+            op=2,
+            yiaddr="192.168.1.100",
+            siaddr="192.168.1.1",
+            chaddr=bytes.fromhex("001b213a4f64"),
+            xid=0x3D1D,
+        )
+        / DHCP(
+            options=[
+                ("message-type", "offer"),
+                ("server_id", "192.168.1.1"),
+                ("lease_time", 3600),
+                ("subnet_mask", "255.255.255.0"),
+                ("router", "192.168.1.1"),
+                ("name_server", "8.8.8.8"),
+                "end",
+            ]
+        ),
     ]
     return [bytes(f) for f in frames]
 
 
 def cooked_v1() -> list[bytes]:
-    return [bytes(
-        CookedLinux(pkttype=4, lladdrtype=1, lladdrlen=6, src=bytes.fromhex(A.replace(":", "")) + b"\0\0", proto=0x0800)
-        / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=5353, dport=53) / DNS(id=1, qd=DNSQR(qname="a.example"))
-    ), bytes(
-        CookedLinux(pkttype=0, lladdrtype=772, lladdrlen=6, src=bytes(8), proto=0x86DD)
-        / IPv6(src="::1", dst="::1") / ICMPv6EchoRequest(id=1, seq=2)
-    )]
+    return [
+        bytes(
+            CookedLinux(
+                pkttype=4,
+                lladdrtype=1,
+                lladdrlen=6,
+                src=bytes.fromhex(A.replace(":", "")) + b"\0\0",
+                proto=0x0800,
+            )
+            / IP(src="10.0.0.1", dst="10.0.0.2")
+            / UDP(sport=5353, dport=53)
+            / DNS(id=1, qd=DNSQR(qname="a.example"))
+        ),
+        bytes(
+            CookedLinux(pkttype=0, lladdrtype=772, lladdrlen=6, src=bytes(8), proto=0x86DD)
+            / IPv6(src="::1", dst="::1")
+            / ICMPv6EchoRequest(id=1, seq=2)
+        ),
+    ]
 
 
 def cooked_v2() -> list[bytes]:
-    return [bytes(
-        CookedLinuxV2(proto=0x0800, ifindex=2, lladdrtype=1, pkttype=0, lladdrlen=6,
-                      src=bytes.fromhex(B.replace(":", "")) + b"\0\0")
-        / IP(src="10.0.0.2", dst="10.0.0.1") / TCP(sport=80, dport=40000, flags="SA", seq=5, ack=1)
-    )]
+    return [
+        bytes(
+            CookedLinuxV2(
+                proto=0x0800,
+                ifindex=2,
+                lladdrtype=1,
+                pkttype=0,
+                lladdrlen=6,
+                src=bytes.fromhex(B.replace(":", "")) + b"\0\0",
+            )
+            / IP(src="10.0.0.2", dst="10.0.0.1")
+            / TCP(sport=80, dport=40000, flags="SA", seq=5, ack=1)
+        )
+    ]
 
 
 def write_truncated(path: Path, data: bytes, snaplen: int) -> None:
@@ -129,7 +220,11 @@ def captures(tmp_path_factory) -> list[tuple[Path, int, list[tuple[bytes, int]]]
     """(pcap, link type, [(bytes captured, length on the wire)])."""
     tmp = tmp_path_factory.mktemp("model")
     out = []
-    for name, linktype, frames in (("eth", 1, ethernet_frames()), ("sll", 113, cooked_v1()), ("sll2", 276, cooked_v2())):
+    for name, linktype, frames in (
+        ("eth", 1, ethernet_frames()),
+        ("sll", 113, cooked_v1()),
+        ("sll2", 276, cooked_v2()),
+    ):
         path = tmp / f"{name}.pcap"
         wrpcap(str(path), frames, linktype=linktype)
         out.append((path, linktype, [(f, len(f)) for f in frames]))
@@ -140,8 +235,18 @@ def captures(tmp_path_factory) -> list[tuple[Path, int, list[tuple[bytes, int]]]
     lab = tmp / "lab.pcap"
     from tests.workbench.test_dissect_cli import workbench  # the CLI as a user runs it
 
-    done = workbench("run", "-q", "--do", "pc: ping 192.168.1.1 -c 1", "--do", "pc: browse http://www.google.com/",
-                     "--do", "pc: ntp 192.168.1.1", "--pcap", str(lab))
+    done = workbench(
+        "run",
+        "-q",
+        "--do",
+        "pc: ping 192.168.1.1 -c 1",
+        "--do",
+        "pc: browse http://www.google.com/",
+        "--do",
+        "pc: ntp 192.168.1.1",
+        "--pcap",
+        str(lab),
+    )
     assert lab.exists(), done.stderr
     from workbench.dissect.capture import read_capture
 
@@ -150,7 +255,9 @@ def captures(tmp_path_factory) -> list[tuple[Path, int, list[tuple[bytes, int]]]
 
 
 def tshark(*args: str) -> str:
-    return subprocess.run(["tshark", *TSHARK_OPTS, *args], capture_output=True, text=True, timeout=120, check=True).stdout
+    return subprocess.run(
+        ["tshark", *TSHARK_OPTS, *args], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
 
 
 def ours(data: bytes, linktype: int, wire: int):
@@ -173,17 +280,34 @@ def _mac_tail(column: str) -> str:
 def test_columns_equal_tsharks(captures):
     compared = 0
     for path, linktype, frames in captures:
-        lines = tshark("-r", str(path), "-T", "fields", "-e", "_ws.col.Protocol", "-e", "_ws.col.Source",
-                       "-e", "_ws.col.Destination", "-e", "_ws.col.Info").splitlines()
+        lines = tshark(
+            "-r",
+            str(path),
+            "-T",
+            "fields",
+            "-e",
+            "_ws.col.Protocol",
+            "-e",
+            "_ws.col.Source",
+            "-e",
+            "_ws.col.Destination",
+            "-e",
+            "_ws.col.Info",
+        ).splitlines()
         assert len(lines) == len(frames), path
         for line, (data, wire) in zip(lines, frames, strict=True):
             protocol, source, destination, info = line.split("\t")
             row = ours(data, linktype, wire).row()
             assert row.protocol == protocol, (path.name, line)
-            assert (_mac_tail(row.source), _mac_tail(row.destination)) == (_mac_tail(source), _mac_tail(destination))
+            assert (_mac_tail(row.source), _mac_tail(row.destination)) == (
+                _mac_tail(source),
+                _mac_tail(destination),
+            )
             if protocol.startswith("0x"):
                 continue  # tshark names experimental ethertypes in Info its own way
-            assert _ACROSS_FRAMES.sub("", row.info).split() == _ACROSS_FRAMES.sub("", info).split(), (path.name, line)
+            assert (
+                _ACROSS_FRAMES.sub("", row.info).split() == _ACROSS_FRAMES.sub("", info).split()
+            ), (path.name, line)
             compared += 1
     assert compared > 50, compared
 
@@ -200,16 +324,20 @@ def pdml_fields(path: Path) -> list[list[tuple[str, int, int, str]]]:
             for f in proto.iter("field"):
                 if f.get("hide") == "yes" or not f.get("name") or f.get("size") in (None, "0"):
                     continue
-                found.append((f.get("name"), int(f.get("pos")), int(f.get("size")), f.get("showname") or ""))
+                found.append(
+                    (f.get("name"), int(f.get("pos")), int(f.get("size")), f.get("showname") or "")
+                )
         frames.append(found)
     return frames
 
 
 # Fields whose place tshark reckons differently, and why we keep ours.
 PLACED_OTHERWISE = {
-    "dns.count.labels", "dns.qry.name.len",  # tshark puts these generated counts on the name's bytes
+    "dns.count.labels",
+    "dns.qry.name.len",  # tshark puts these generated counts on the name's bytes
     "tcp.options.wscale.multiplier",  # tshark: the shift byte; ours: a note without bytes
-    "icmpv6.opt.src_linkaddr", "icmpv6.opt.target_linkaddr",  # hidden copies
+    "icmpv6.opt.src_linkaddr",
+    "icmpv6.opt.target_linkaddr",  # hidden copies
     "http.content_length",  # tshark: on the header's value; ours: a note under the header
 }
 
@@ -232,20 +360,91 @@ def test_every_declared_field_sits_where_tshark_puts_it(captures):
 
 # Labels exactly as Wireshark writes them (the rest say the same in our own words).
 SAME_LABEL = {
-    "ip.version", "ip.hdr_len", "ip.len", "ip.id", "ip.flags.df", "ip.flags.mf", "ip.frag_offset", "ip.ttl", "ip.proto",
-    "ip.src", "ip.dst", "udp.srcport", "udp.dstport", "udp.length", "tcp.srcport", "tcp.dstport", "tcp.hdr_len",
-    "tcp.flags", "tcp.flags.syn", "tcp.flags.ack", "tcp.flags.push", "tcp.flags.fin", "tcp.window_size_value",
-    "tcp.urgent_pointer", "tcp.options.mss_val", "tcp.options.timestamp.tsval", "eth.type", "arp.opcode",
-    "arp.hw.type", "arp.proto.type", "arp.src.proto_ipv4", "arp.dst.proto_ipv4", "ipv6.version", "ipv6.plen",
-    "ipv6.nxt", "ipv6.hlim", "ipv6.src", "ipv6.dst", "icmpv6.type", "icmpv6.code", "icmpv6.nd.ns.target_address",
-    "icmp.type", "icmp.code", "dns.id", "dns.count.queries", "dns.count.answers", "dns.qry.name", "dns.a",
-    "dns.resp.name", "dns.cname", "dhcp.type", "dhcp.hw.len", "dhcp.id", "dhcp.ip.your", "dhcp.option.router",
-    "dhcp.option.subnet_mask", "http.request.method", "http.request.uri", "ntp.stratum", "ntp.flags.vn",
-    "ntp.flags.mode", "sll.pkttype", "sll.etype", "ip.dsfield.dscp", "ip.dsfield.ecn", "tcp.flags.str",
-    "tcp.option_kind", "tcp.options.wscale.multiplier", "dns.qry.name.len", "dns.count.labels",
-    "dns.resp.ttl", "dhcp.option.type", "dhcp.option.ip_address_lease_time", "http.response.code.desc",
-    "http.content_length", "icmpv6.mldr.mar.multicast_address", "data.data", "ipv6.hopopts.len",
-    "tcp.seq_raw", "tcp.ack_raw", "ipv6.flow", "ipv6.tclass", "icmp.ident", "icmp.seq", "icmp.checksum.status",
+    "ip.version",
+    "ip.hdr_len",
+    "ip.len",
+    "ip.id",
+    "ip.flags.df",
+    "ip.flags.mf",
+    "ip.frag_offset",
+    "ip.ttl",
+    "ip.proto",
+    "ip.src",
+    "ip.dst",
+    "udp.srcport",
+    "udp.dstport",
+    "udp.length",
+    "tcp.srcport",
+    "tcp.dstport",
+    "tcp.hdr_len",
+    "tcp.flags",
+    "tcp.flags.syn",
+    "tcp.flags.ack",
+    "tcp.flags.push",
+    "tcp.flags.fin",
+    "tcp.window_size_value",
+    "tcp.urgent_pointer",
+    "tcp.options.mss_val",
+    "tcp.options.timestamp.tsval",
+    "eth.type",
+    "arp.opcode",
+    "arp.hw.type",
+    "arp.proto.type",
+    "arp.src.proto_ipv4",
+    "arp.dst.proto_ipv4",
+    "ipv6.version",
+    "ipv6.plen",
+    "ipv6.nxt",
+    "ipv6.hlim",
+    "ipv6.src",
+    "ipv6.dst",
+    "icmpv6.type",
+    "icmpv6.code",
+    "icmpv6.nd.ns.target_address",
+    "icmp.type",
+    "icmp.code",
+    "dns.id",
+    "dns.count.queries",
+    "dns.count.answers",
+    "dns.qry.name",
+    "dns.a",
+    "dns.resp.name",
+    "dns.cname",
+    "dhcp.type",
+    "dhcp.hw.len",
+    "dhcp.id",
+    "dhcp.ip.your",
+    "dhcp.option.router",
+    "dhcp.option.subnet_mask",
+    "http.request.method",
+    "http.request.uri",
+    "ntp.stratum",
+    "ntp.flags.vn",
+    "ntp.flags.mode",
+    "sll.pkttype",
+    "sll.etype",
+    "ip.dsfield.dscp",
+    "ip.dsfield.ecn",
+    "tcp.flags.str",
+    "tcp.option_kind",
+    "tcp.options.wscale.multiplier",
+    "dns.qry.name.len",
+    "dns.count.labels",
+    "dns.resp.ttl",
+    "dhcp.option.type",
+    "dhcp.option.ip_address_lease_time",
+    "http.response.code.desc",
+    "http.content_length",
+    "icmpv6.mldr.mar.multicast_address",
+    "data.data",
+    "ipv6.hopopts.len",
+    "tcp.seq_raw",
+    "tcp.ack_raw",
+    "ipv6.flow",
+    "ipv6.tclass",
+    "icmp.ident",
+    "icmp.seq",
+    "icmp.checksum.status",
 }
 
 
@@ -254,7 +453,10 @@ def test_labels_read_as_wiresharks(captures):
     checked = 0
     for path, linktype, frames in captures:
         for theirs, (data, wire) in zip(pdml_fields(path), frames, strict=True):
-            labels = {(n.name, n.label.strip("[]")) for n, _ in tree_of(dissect_frame(data, linktype, wire_length=wire)).walk()}
+            labels = {
+                (n.name, n.label.strip("[]"))
+                for n, _ in tree_of(dissect_frame(data, linktype, wire_length=wire)).walk()
+            }
             for name, _pos, _size, showname in theirs:
                 if name in SAME_LABEL:
                     assert (name, showname) in labels, (path.name, name, showname)
@@ -263,28 +465,120 @@ def test_labels_read_as_wiresharks(captures):
 
 
 FIELDS = [
-    "eth.src", "eth.dst", "eth.type", "arp.opcode", "arp.src.hw_mac", "arp.src.proto_ipv4", "arp.dst.proto_ipv4",
-    "ip.version", "ip.hdr_len", "ip.dsfield", "ip.len", "ip.id", "ip.flags", "ip.flags.df", "ip.flags.mf",
-    "ip.frag_offset", "ip.ttl", "ip.proto", "ip.checksum", "ip.src", "ip.dst", "ip.addr",
-    "ipv6.plen", "ipv6.nxt", "ipv6.hlim", "ipv6.src", "ipv6.dst", "ipv6.addr", "ipv6.flow",
-    "icmp.type", "icmp.code", "icmp.checksum", "icmp.ident", "icmp.seq",
-    "icmpv6.type", "icmpv6.code", "icmpv6.checksum", "icmpv6.echo.identifier", "icmpv6.echo.sequence_number",
-    "icmpv6.nd.ns.target_address", "icmpv6.nd.na.target_address", "icmpv6.nd.na.flag.s", "icmpv6.opt.linkaddr",
-    "icmpv6.nd.ra.router_lifetime", "icmpv6.opt.prefix", "icmpv6.opt.mtu",
-    "udp.srcport", "udp.dstport", "udp.port", "udp.length", "udp.checksum",
-    "tcp.srcport", "tcp.dstport", "tcp.port", "tcp.seq", "tcp.ack", "tcp.hdr_len", "tcp.flags", "tcp.flags.syn",
-    "tcp.flags.ack", "tcp.flags.push", "tcp.flags.fin", "tcp.flags.reset", "tcp.window_size_value", "tcp.checksum",
-    "tcp.len", "tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.timestamp.tsval",
-    "dns.id", "dns.flags.response", "dns.flags.opcode", "dns.flags.rcode", "dns.flags.recdesired",
-    "dns.flags.authoritative", "dns.count.queries", "dns.count.answers", "dns.qry.name", "dns.qry.type",
-    "dns.resp.name", "dns.resp.type", "dns.resp.ttl", "dns.a", "dns.cname",
-    "dhcp.type", "dhcp.id", "dhcp.ip.your", "dhcp.ip.server", "dhcp.hw.mac_addr", "dhcp.option.dhcp",
-    "dhcp.option.router", "dhcp.option.subnet_mask", "dhcp.option.domain_name_server", "dhcp.option.dhcp_server_id",
+    "eth.src",
+    "eth.dst",
+    "eth.type",
+    "arp.opcode",
+    "arp.src.hw_mac",
+    "arp.src.proto_ipv4",
+    "arp.dst.proto_ipv4",
+    "ip.version",
+    "ip.hdr_len",
+    "ip.dsfield",
+    "ip.len",
+    "ip.id",
+    "ip.flags",
+    "ip.flags.df",
+    "ip.flags.mf",
+    "ip.frag_offset",
+    "ip.ttl",
+    "ip.proto",
+    "ip.checksum",
+    "ip.src",
+    "ip.dst",
+    "ip.addr",
+    "ipv6.plen",
+    "ipv6.nxt",
+    "ipv6.hlim",
+    "ipv6.src",
+    "ipv6.dst",
+    "ipv6.addr",
+    "ipv6.flow",
+    "icmp.type",
+    "icmp.code",
+    "icmp.checksum",
+    "icmp.ident",
+    "icmp.seq",
+    "icmpv6.type",
+    "icmpv6.code",
+    "icmpv6.checksum",
+    "icmpv6.echo.identifier",
+    "icmpv6.echo.sequence_number",
+    "icmpv6.nd.ns.target_address",
+    "icmpv6.nd.na.target_address",
+    "icmpv6.nd.na.flag.s",
+    "icmpv6.opt.linkaddr",
+    "icmpv6.nd.ra.router_lifetime",
+    "icmpv6.opt.prefix",
+    "icmpv6.opt.mtu",
+    "udp.srcport",
+    "udp.dstport",
+    "udp.port",
+    "udp.length",
+    "udp.checksum",
+    "tcp.srcport",
+    "tcp.dstport",
+    "tcp.port",
+    "tcp.seq",
+    "tcp.ack",
+    "tcp.hdr_len",
+    "tcp.flags",
+    "tcp.flags.syn",
+    "tcp.flags.ack",
+    "tcp.flags.push",
+    "tcp.flags.fin",
+    "tcp.flags.reset",
+    "tcp.window_size_value",
+    "tcp.checksum",
+    "tcp.len",
+    "tcp.options.mss_val",
+    "tcp.options.wscale.shift",
+    "tcp.options.timestamp.tsval",
+    "dns.id",
+    "dns.flags.response",
+    "dns.flags.opcode",
+    "dns.flags.rcode",
+    "dns.flags.recdesired",
+    "dns.flags.authoritative",
+    "dns.count.queries",
+    "dns.count.answers",
+    "dns.qry.name",
+    "dns.qry.type",
+    "dns.resp.name",
+    "dns.resp.type",
+    "dns.resp.ttl",
+    "dns.a",
+    "dns.cname",
+    "dhcp.type",
+    "dhcp.id",
+    "dhcp.ip.your",
+    "dhcp.ip.server",
+    "dhcp.hw.mac_addr",
+    "dhcp.option.dhcp",
+    "dhcp.option.router",
+    "dhcp.option.subnet_mask",
+    "dhcp.option.domain_name_server",
+    "dhcp.option.dhcp_server_id",
     "dhcp.option.ip_address_lease_time",
-    "http.request.method", "http.request.uri", "http.request.version", "http.host", "http.user_agent",
-    "http.response.code", "http.response.phrase", "http.content_type",
-    "ntp.flags.li", "ntp.flags.vn", "ntp.flags.mode", "ntp.stratum", "ntp.ppoll", "ntp.refid",
-    "sll.pkttype", "sll.hatype", "sll.halen", "sll.etype", "sll.src.eth",
+    "http.request.method",
+    "http.request.uri",
+    "http.request.version",
+    "http.host",
+    "http.user_agent",
+    "http.response.code",
+    "http.response.phrase",
+    "http.content_type",
+    "ntp.flags.li",
+    "ntp.flags.vn",
+    "ntp.flags.mode",
+    "ntp.stratum",
+    "ntp.ppoll",
+    "ntp.refid",
+    "sll.pkttype",
+    "sll.hatype",
+    "sll.halen",
+    "sll.etype",
+    "sll.src.eth",
 ]
 
 
@@ -295,7 +589,9 @@ def test_field_values_equal_tsharks(captures):
     checked = 0
     for path, linktype, frames in captures:
         args = [x for name in FIELDS for x in ("-e", name)]
-        lines = tshark("-r", str(path), "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", *args).splitlines()
+        lines = tshark(
+            "-r", str(path), "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", *args
+        ).splitlines()
         for line, (data, wire) in zip(lines, frames, strict=True):
             frame = ours(data, linktype, wire)
             for name, theirs in zip(FIELDS, line.split("\t"), strict=True):
@@ -316,7 +612,9 @@ def test_oversized_and_truncated_frames_are_dissected_and_marked():
     http = ethernet_frames()[15]
     cut = dissect_frame(http[:60], wire_length=len(http))
     assert cut.row().protocol == "TCP"  # TCP's header is all there; HTTP's bytes are not
-    assert cut.row().info.endswith("Len=86[Packet size limited during capture]")  # as tshark writes it
+    assert cut.row().info.endswith(
+        "Len=86[Packet size limited during capture]"
+    )  # as tshark writes it
     labels = [n.label for n, _ in tree_of(cut).walk()]
     assert "[Packet size limited during capture: HTTP truncated]" in labels
     assert cut.values("http.request.method") == ("GET",)  # dissected as far as its bytes go

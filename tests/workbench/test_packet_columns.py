@@ -16,7 +16,13 @@ def test_a_mac_cut_for_80_columns_keeps_its_start_and_its_last_three_octets():
 
 def test_two_nics_of_one_vendor_stay_apart_in_an_80_column_line():
     wants = ColumnWidths()
-    row = Row("ARP", "00:1b:21:3a:4f:64", "00:1b:21:3a:4f:65", "Who has 192.168.1.1? Tell 192.168.1.100", "arp")
+    row = Row(
+        "ARP",
+        "00:1b:21:3a:4f:64",
+        "00:1b:21:3a:4f:65",
+        "Who has 192.168.1.1? Tell 192.168.1.100",
+        "arp",
+    )
     wants.grow(row, 60, "lan")
     columns = Columns.fit(80, wants, 30, "4.006448")
     line = columns.line(1, 0.0, 60, row, "lan")

@@ -31,7 +31,11 @@ def _reaches(path: Path) -> list[str]:
 
 
 def test_widgets_and_screens_do_not_reach_into_the_session():
-    files = sorted((UI / "widgets").glob("*.py")) + sorted((UI / "screens").glob("*.py")) + [UI / "panes.py"]
+    files = (
+        sorted((UI / "widgets").glob("*.py"))
+        + sorted((UI / "screens").glob("*.py"))
+        + [UI / "panes.py"]
+    )
     assert files
     found = [hit for f in files for hit in _reaches(f)]
     assert not found, "read the lab through Session methods instead:\n" + "\n".join(found)
@@ -82,7 +86,18 @@ class _Probe(Static):
 @pytest.fixture
 def probe_pane():
     before = list(PANES)
-    spec = register(PaneSpec("probe-pane", "events", _Probe, title="Probe", refresh="fast", key="9", description="Probe", focus="#probe-pane"))
+    spec = register(
+        PaneSpec(
+            "probe-pane",
+            "events",
+            _Probe,
+            title="Probe",
+            refresh="fast",
+            key="9",
+            description="Probe",
+            focus="#probe-pane",
+        )
+    )
     yield spec
     PANES[:] = before
 

@@ -14,14 +14,32 @@ PC_MAC = "00:1b:21:3a:4f:64"
 
 
 def workbench(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "workbench.cli", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "workbench.cli", *args], capture_output=True, text=True, timeout=120
+    )
 
 
-def tshark(pcap, *fields: str, display_filter: str = "", extra: tuple[str, ...] = ()) -> list[list[str]]:
+def tshark(
+    pcap, *fields: str, display_filter: str = "", extra: tuple[str, ...] = ()
+) -> list[list[str]]:
     if TSHARK is None:
         pytest.fail("tshark is not installed: run scripts/test.sh, which installs it")
-    cmd = [TSHARK, "-r", str(pcap), "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
-           "-o", "udp.check_checksum:TRUE", *extra, "-T", "fields", "-E", "separator=|"]
+    cmd = [
+        TSHARK,
+        "-r",
+        str(pcap),
+        "-o",
+        "ip.check_checksum:TRUE",
+        "-o",
+        "tcp.check_checksum:TRUE",
+        "-o",
+        "udp.check_checksum:TRUE",
+        *extra,
+        "-T",
+        "fields",
+        "-E",
+        "separator=|",
+    ]
     for f in fields:
         cmd += ["-e", f]
     if display_filter:
@@ -84,17 +102,35 @@ def test_browse_tells_the_whole_story_in_order_and_tshark_reads_it(tmp_path):
         "<h1>Google</h1>",
     )
     assert "cut into" not in out  # nothing was fragmented
-    assert tshark(pcap, "frame.number", "_ws.col.Info", display_filter=f"_ws.malformed || _ws.expert.severity >= error || {BAD_CHECKSUM}") == []
+    assert (
+        tshark(
+            pcap,
+            "frame.number",
+            "_ws.col.Info",
+            display_filter=f"_ws.malformed || _ws.expert.severity >= error || {BAD_CHECKSUM}",
+        )
+        == []
+    )
     protocols = {p for (p,) in tshark(pcap, "_ws.col.Protocol")}
     assert {"ARP", "DNS", "TCP", "HTTP"} <= protocols
-    assert tshark(pcap, "http.request.method", "http.request.uri", "http.host", display_filter=f"http.request && eth.src == {PC_MAC}") == [["GET", "/", "www.google.com"]]
-    (answer,) = tshark(pcap, "dns.a", display_filter=f"dns.flags.response == 1 && eth.dst == {PC_MAC}")
+    assert tshark(
+        pcap,
+        "http.request.method",
+        "http.request.uri",
+        "http.host",
+        display_filter=f"http.request && eth.src == {PC_MAC}",
+    ) == [["GET", "/", "www.google.com"]]
+    (answer,) = tshark(
+        pcap, "dns.a", display_filter=f"dns.flags.response == 1 && eth.dst == {PC_MAC}"
+    )
     assert answer == ["172.194.72.105"]
 
 
 def test_one_segment_is_cut_into_1500_1500_1500_560_and_put_back_together(tmp_path):
     pcap = tmp_path / "one.pcap"
-    result = workbench("run", "--do", "pc: browse http://www.google.com/ --one-segment", "--pcap", str(pcap))
+    result = workbench(
+        "run", "--do", "pc: browse http://www.google.com/ --one-segment", "--pcap", str(pcap)
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     in_order(
@@ -111,31 +147,71 @@ def test_one_segment_is_cut_into_1500_1500_1500_560_and_put_back_together(tmp_pa
         "so IP cuts it into 1,500 + 1,500 + 1,500 + 560 bytes",
         "< HTTP/1.1 200 OK",
     )
-    lengths = tshark(pcap, "ip.len", display_filter=f"eth.src == {PC_MAC} && (ip.flags.mf == 1 || ip.frag_offset > 0)")
+    lengths = tshark(
+        pcap,
+        "ip.len",
+        display_filter=f"eth.src == {PC_MAC} && (ip.flags.mf == 1 || ip.frag_offset > 0)",
+    )
     assert [int(x) for (x,) in lengths] == [1500, 1500, 1500, 560]
-    assert tshark(pcap, "frame.number", display_filter=f"_ws.malformed || _ws.expert.severity >= error || {BAD_CHECKSUM}") == []
-    (request,) = tshark(pcap, "tcp.len", "http.request.method", display_filter=f"http.request && eth.src == {PC_MAC}")
-    assert request == ["4960", "GET"]  # tshark reassembled the fragments into the one 4,980-byte segment
+    assert (
+        tshark(
+            pcap,
+            "frame.number",
+            display_filter=f"_ws.malformed || _ws.expert.severity >= error || {BAD_CHECKSUM}",
+        )
+        == []
+    )
+    (request,) = tshark(
+        pcap,
+        "tcp.len",
+        "http.request.method",
+        display_filter=f"http.request && eth.src == {PC_MAC}",
+    )
+    assert request == [
+        "4960",
+        "GET",
+    ]  # tshark reassembled the fragments into the one 4,980-byte segment
 
 
 def test_seed_request_by_mss_says_why_nothing_was_fragmented(tmp_path):
     pcap = tmp_path / "seed.pcapng"
-    result = workbench("run", "--do", "pc: browse http://www.google.com/ --seed", "--pcap", str(pcap))
+    result = workbench(
+        "run", "--do", "pc: browse http://www.google.com/ --seed", "--pcap", str(pcap)
+    )
     assert result.returncode == 0, result.stderr
-    assert "4,960 bytes sent as 4 segments of ≤ MSS 1,460: each fits the MTU (1,460 + 40 ≤ 1,500), no IP fragmentation" in result.stdout
-    assert "* 4,960-byte request sent as 4 TCP segments of ≤ MSS 1,460: each fits the MTU of 1,500, no IP fragmentation" in result.stdout
+    assert (
+        "4,960 bytes sent as 4 segments of ≤ MSS 1,460: each fits the MTU (1,460 + 40 ≤ 1,500), no IP fragmentation"
+        in result.stdout
+    )
+    assert (
+        "* 4,960-byte request sent as 4 TCP segments of ≤ MSS 1,460: each fits the MTU of 1,500, no IP fragmentation"
+        in result.stdout
+    )
     assert "cut into" not in result.stdout
-    lan = tshark(pcap, "tcp.len", display_filter=f'frame.interface_name == "lan" && eth.src == {PC_MAC} && tcp.len > 0')
+    lan = tshark(
+        pcap,
+        "tcp.len",
+        display_filter=f'frame.interface_name == "lan" && eth.src == {PC_MAC} && tcp.len > 0',
+    )
     assert [int(x) for (x,) in lan] == [1460, 1460, 1460, 580]
     assert tshark(pcap, "frame.number", display_filter=BAD_CHECKSUM) == []
     # One capture holds every segment, so tshark sees each TCP segment again at every hop and
     # flags the copies that come after the request is complete; on the LAN alone all is clean.
-    assert tshark(pcap, "frame.number", display_filter='frame.interface_name == "lan" && (_ws.malformed || _ws.expert.severity >= error)') == []
+    assert (
+        tshark(
+            pcap,
+            "frame.number",
+            display_filter='frame.interface_name == "lan" && (_ws.malformed || _ws.expert.severity >= error)',
+        )
+        == []
+    )
 
 
 def test_dhcp_lab_shows_the_four_messages_and_the_four_settings(tmp_path):
     pcap = tmp_path / "d.pcap"
-    result = workbench("run", "--lab", "dhcp", "--do", "pc: dhcp", "--do", "pc: ifconfig", "--pcap", str(pcap))
+    result = workbench(
+        "run", "--lab", "dhcp", "--do", "pc: dhcp", "--do", "pc: ifconfig", "--pcap", str(pcap)
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     in_order(
@@ -158,14 +234,39 @@ def test_dhcp_lab_shows_the_four_messages_and_the_four_settings(tmp_path):
         "gateway 192.168.1.1",
         "dns 8.8.8.8",
     )
-    rows = tshark(pcap, "eth.src", "eth.dst", "ip.src", "ip.dst", "udp.srcport", "udp.dstport", "dhcp.option.dhcp")
+    rows = tshark(
+        pcap,
+        "eth.src",
+        "eth.dst",
+        "ip.src",
+        "ip.dst",
+        "udp.srcport",
+        "udp.dstport",
+        "dhcp.option.dhcp",
+    )
     assert rows[0] == [PC_MAC, "ff:ff:ff:ff:ff:ff", "0.0.0.0", "255.255.255.255", "68", "67", "1"]
     assert [r[-1] for r in rows if r[-1]] == ["1", "2", "3", "5"]  # DISCOVER, OFFER, REQUEST, ACK
-    assert tshark(pcap, "frame.number", display_filter=f"_ws.malformed || _ws.expert.severity >= error || {BAD_CHECKSUM}") == []
+    assert (
+        tshark(
+            pcap,
+            "frame.number",
+            display_filter=f"_ws.malformed || _ws.expert.severity >= error || {BAD_CHECKSUM}",
+        )
+        == []
+    )
 
 
 def test_resolve_cname_nxdomain_and_the_cache():
-    result = workbench("run", "--do", "pc: resolve mail.google.com", "--do", "pc: resolve mail.google.com", "--do", "pc: resolve nosuch.google.com", "-q")
+    result = workbench(
+        "run",
+        "--do",
+        "pc: resolve mail.google.com",
+        "--do",
+        "pc: resolve mail.google.com",
+        "--do",
+        "pc: resolve nosuch.google.com",
+        "-q",
+    )
     assert result.returncode == 1  # the NXDOMAIN one failed
     in_order(
         result.stdout,
@@ -183,8 +284,18 @@ def test_resolve_cname_nxdomain_and_the_cache():
 
 
 def test_names_for_ping_and_friends():
-    result = workbench("run", "-q", "--do", "pc: ping www.google.com -c 1", "--do", "pc: tcp connect www.google.com:80",
-                       "--do", "pc: sockets", "--do", "pc: ping nosuch.google.com")
+    result = workbench(
+        "run",
+        "-q",
+        "--do",
+        "pc: ping www.google.com -c 1",
+        "--do",
+        "pc: tcp connect www.google.com:80",
+        "--do",
+        "pc: sockets",
+        "--do",
+        "pc: ping nosuch.google.com",
+    )
     assert result.returncode == 1
     in_order(
         result.stdout,
@@ -212,24 +323,38 @@ def test_udp_send_and_tcp_connect_to_closed_ports():
 
 
 def test_keep_alive_and_chunked_from_the_command_line():
-    result = workbench("run", "-q", "--do", "pc: browse http://www.google.com/ http://www.google.com/doodles http://www.google.com/nope")
+    result = workbench(
+        "run",
+        "-q",
+        "--do",
+        "pc: browse http://www.google.com/ http://www.google.com/doodles http://www.google.com/nope",
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.count("*   Trying 172.194.72.105:80...") == 1
     assert out.count("* Re-using existing connection #0 with host www.google.com (keep-alive)") == 2
-    in_order(out, "< Transfer-Encoding: chunked", "* (chunked body:", "chunked transfer coding", "< HTTP/1.1 404 Not Found")
+    in_order(
+        out,
+        "< Transfer-Encoding: chunked",
+        "* (chunked body:",
+        "chunked transfer coding",
+        "< HTTP/1.1 404 Not Found",
+    )
 
 
-@pytest.mark.parametrize(("command", "message"), [
-    ("pc: browse https://www.google.com/", "only http:// is spoken here"),
-    ("pc: browse", "give a URL"),
-    ("pc: resolve", "takes one name"),
-    ("pc: resolve www.google.com -t BOGUS", "unknown record type 'BOGUS'"),
-    ("pc: udp send 1.2.3.4 hi", "should be TARGET:PORT"),
-    ("pc: tcp connect www:99999", "is not a number from 1 to 65535"),
-    ("pc: dhcp eth7", "has no interface 'eth7'"),
-    ("pc: ping -c 2 bad..name", "is not a host name"),
-])
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ("pc: browse https://www.google.com/", "only http:// is spoken here"),
+        ("pc: browse", "give a URL"),
+        ("pc: resolve", "takes one name"),
+        ("pc: resolve www.google.com -t BOGUS", "unknown record type 'BOGUS'"),
+        ("pc: udp send 1.2.3.4 hi", "should be TARGET:PORT"),
+        ("pc: tcp connect www:99999", "is not a number from 1 to 65535"),
+        ("pc: dhcp eth7", "has no interface 'eth7'"),
+        ("pc: ping -c 2 bad..name", "is not a host name"),
+    ],
+)
 def test_bad_input_is_one_sentence(command, message):
     result = workbench("run", "--do", command)
     assert result.returncode == 2

@@ -12,12 +12,31 @@ TSHARK = shutil.which("tshark")
 
 
 def workbench(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "workbench.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "workbench.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def tshark_fields(pcap, *fields: str, display_filter: str = "") -> list[list[str]]:
-    cmd = [TSHARK, "-r", str(pcap), "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
-           "-o", "udp.check_checksum:TRUE", "-T", "fields", "-E", "separator=|"]
+    cmd = [
+        TSHARK,
+        "-r",
+        str(pcap),
+        "-o",
+        "ip.check_checksum:TRUE",
+        "-o",
+        "tcp.check_checksum:TRUE",
+        "-o",
+        "udp.check_checksum:TRUE",
+        "-T",
+        "fields",
+        "-E",
+        "separator=|",
+    ]
     for f in fields:
         cmd += ["-e", f]
     if display_filter:
@@ -27,7 +46,12 @@ def tshark_fields(pcap, *fields: str, display_filter: str = "") -> list[list[str
 
 
 def assert_clean_capture(pcap) -> None:
-    bad = tshark_fields(pcap, "frame.number", "_ws.col.Info", display_filter="_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == 2 || icmp.checksum.status == 2")
+    bad = tshark_fields(
+        pcap,
+        "frame.number",
+        "_ws.col.Info",
+        display_filter="_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == 2 || icmp.checksum.status == 2",
+    )
     assert bad == []
 
 
@@ -38,7 +62,10 @@ def test_ping_the_gateway_shows_the_arp_story_and_tshark_reads_the_capture(tmp_p
     out = result.stdout
     assert "who has 192.168.1.1?" in out
     for neighbour in ("pc2", "pc3", "pc4", "pc5"):
-        assert f"{neighbour:<8} ignores ARP from 192.168.1.100: it asks for 192.168.1.1, not my address" in out
+        assert (
+            f"{neighbour:<8} ignores ARP from 192.168.1.100: it asks for 192.168.1.1, not my address"
+            in out
+        )
     assert "not for me" in out
     assert "ARP cache: 192.168.1.1 is at 50:c7:bf:a1:00:01" in out
     assert "1 packets transmitted, 1 received, 0% packet loss" in out
@@ -56,13 +83,21 @@ def test_the_seed_ping_of_5000_bytes_is_cut_into_1500_1500_1500_560(tmp_path):
     result = workbench("run", "--do", "pc: ping 172.194.72.105 -s 4972 -c 1", "--pcap", str(pcap))
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "192.168.1.100 AND 255.255.255.0 = 192.168.1.0, 172.194.72.105 AND 255.255.255.0 = 172.194.72.0" in out
+    assert (
+        "192.168.1.100 AND 255.255.255.0 = 192.168.1.0, 172.194.72.105 AND 255.255.255.0 = 172.194.72.0"
+        in out
+    )
     assert "send to default gateway 192.168.1.1" in out
     assert "IP packet of 5,000 bytes" in out and "1,500, 1,500, 1,500, 560" in out
     assert "reassembled 4 fragments from 192.168.1.100" in out
     assert "4980 bytes from 172.194.72.105: icmp_seq=1 ttl=62" in out
     assert_clean_capture(pcap)
-    rows = tshark_fields(pcap, "ip.len", "ip.src", display_filter='ip.src == 192.168.1.100 && eth.src == 00:1b:21:3a:4f:64')
+    rows = tshark_fields(
+        pcap,
+        "ip.len",
+        "ip.src",
+        display_filter="ip.src == 192.168.1.100 && eth.src == 00:1b:21:3a:4f:64",
+    )
     assert [r[0] for r in rows] == ["1500", "1500", "1500", "560"]
     assembled = tshark_fields(pcap, "ip.len", display_filter="icmp.type == 8")
     assert assembled  # tshark itself put the fragments back together into the echo request
@@ -79,8 +114,12 @@ def test_a_routing_loop_and_an_unknown_neighbour_fail_with_the_right_icmp():
 
 def test_the_same_command_prints_the_same_trace_and_writes_the_same_pcap(tmp_path):
     args = ["run", "--do", "pc: ping 172.194.72.105 -s 4972 -c 2", "--do", "pc: traceroute www"]
-    first = workbench(*args, "--pcap", str(tmp_path / "a.pcap"), "--events", str(tmp_path / "a.jsonl"))
-    second = workbench(*args, "--pcap", str(tmp_path / "b.pcap"), "--events", str(tmp_path / "b.jsonl"))
+    first = workbench(
+        *args, "--pcap", str(tmp_path / "a.pcap"), "--events", str(tmp_path / "a.jsonl")
+    )
+    second = workbench(
+        *args, "--pcap", str(tmp_path / "b.pcap"), "--events", str(tmp_path / "b.jsonl")
+    )
     assert first.returncode == second.returncode == 0
     assert first.stdout == second.stdout
     assert (tmp_path / "a.pcap").read_bytes() == (tmp_path / "b.pcap").read_bytes()
@@ -88,7 +127,18 @@ def test_the_same_command_prints_the_same_trace_and_writes_the_same_pcap(tmp_pat
 
 
 def test_reports_arp_route_ifconfig():
-    result = workbench("run", "--do", "pc: ping 192.168.1.1 -c 1", "--do", "pc: arp", "--do", "pc: route", "--do", "pc: ifconfig", "-q")
+    result = workbench(
+        "run",
+        "--do",
+        "pc: ping 192.168.1.1 -c 1",
+        "--do",
+        "pc: arp",
+        "--do",
+        "pc: route",
+        "--do",
+        "pc: ifconfig",
+        "-q",
+    )
     assert result.returncode == 0
     out = result.stdout
     assert "192.168.1.1      50:c7:bf:a1:00:01  reachable" in out
@@ -141,7 +191,9 @@ def test_the_stack_imports_neither_textual_nor_scapy_until_a_vendor_is_asked_for
         "print(net.host('pc').primary.nic.mac.vendor)\n"
         "assert 'scapy' in sys.modules and 'textual' not in sys.modules\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "Intel Corporate"
 
@@ -151,7 +203,9 @@ def test_pcapng_names_each_segment_and_jsonl_resolves_every_frame(tmp_path):
 
     pcapng = tmp_path / "t.pcapng"
     events = tmp_path / "t.jsonl"
-    result = workbench("run", "--do", "pc: ping www -c 1", "--pcap", str(pcapng), "--events", str(events), "-q")
+    result = workbench(
+        "run", "--do", "pc: ping www -c 1", "--pcap", str(pcapng), "--events", str(events), "-q"
+    )
     assert result.returncode == 0, result.stderr
     assert_clean_capture(pcapng)
     segments = {row[0] for row in tshark_fields(pcapng, "frame.interface_name")}
@@ -169,11 +223,19 @@ def test_run_without_commands_says_what_to_give_and_quiet_output_starts_with_the
     assert nothing.returncode == 2 and 'nothing to run: give --do "HOST: COMMAND"' in nothing.stderr
     quiet = workbench("run", "--do", "pc: ping pc2 -c 1", "-q")
     assert quiet.stdout.startswith("── pc: ping pc2 -c 1")
-    assert "PING pc2 (192.168.1.101)" in quiet.stdout and "--- pc2 ping statistics ---" in quiet.stdout
+    assert (
+        "PING pc2 (192.168.1.101)" in quiet.stdout and "--- pc2 ping statistics ---" in quiet.stdout
+    )
 
 
 def test_the_app_without_a_terminal_refuses_instead_of_drawing_into_a_pipe():
-    result = subprocess.run([sys.executable, "-m", "workbench.cli"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench.cli"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 2
     assert result.stdout == "" and "the app needs a terminal" in result.stderr
 
@@ -182,10 +244,24 @@ def test_capture_on_one_segment_reads_like_a_capture_on_that_wire(tmp_path):
     """Every hop's copy of a frame in one capture looks like retransmissions to tshark's TCP
     analysis; --capture-on lan keeps what a tap on that one wire would see."""
     pcap = tmp_path / "lan.pcapng"
-    result = workbench("run", "--do", "pc: browse http://www.google.com/ --seed", "--pcap", str(pcap), "--capture-on", "lan", "-q")
+    result = workbench(
+        "run",
+        "--do",
+        "pc: browse http://www.google.com/ --seed",
+        "--pcap",
+        str(pcap),
+        "--capture-on",
+        "lan",
+        "-q",
+    )
     assert result.returncode == 0, result.stderr
     assert {row[0] for row in tshark_fields(pcap, "frame.interface_name")} == {"lan"}
-    warnings = tshark_fields(pcap, "frame.number", "_ws.col.Info", display_filter="_ws.malformed || _ws.expert.severity >= warning")
+    warnings = tshark_fields(
+        pcap,
+        "frame.number",
+        "_ws.col.Info",
+        display_filter="_ws.malformed || _ws.expert.severity >= warning",
+    )
     assert warnings == []
     assert tshark_fields(pcap, "http.request.method", display_filter="http.request") == [["GET"]]
 
@@ -196,8 +272,12 @@ def test_a_small_loss_is_not_rounded_to_zero_percent(tmp_path):
 
     text, _ = read_lab_text("default")
     lab = tmp_path / "lossy.toml"
-    lab.write_text(text.replace("mtu = 1500\n", "mtu = 1500\nfaults = { loss = 0.002, seed = 7 }\n", 1))
-    result = workbench("run", "--lab", str(lab), "-q", "--do", "pc: ping 192.168.1.1 -c 700 -i 0.01")
+    lab.write_text(
+        text.replace("mtu = 1500\n", "mtu = 1500\nfaults = { loss = 0.002, seed = 7 }\n", 1)
+    )
+    result = workbench(
+        "run", "--lab", str(lab), "-q", "--do", "pc: ping 192.168.1.1 -c 700 -i 0.01"
+    )
     assert result.returncode in (0, 1), result.stderr
     line = next(x for x in result.stdout.splitlines() if "packet loss" in x)
     sent, received = (int(x.split()[0]) for x in line.split(", ")[:2])
@@ -228,8 +308,11 @@ def test_the_trace_in_chinese_with_lang_zh():
 def test_a_reader_that_leaves_the_pipe_early_ends_the_run_quietly():
     """`workbench run … | head -1`: the reader leaves; exit 0 and nothing on stderr, as a
     pipeline expects (it said "workbench: : Broken pipe" and exited 2)."""
-    run = subprocess.Popen([sys.executable, "-m", "workbench.cli", "run", "--do", "pc: ping -c 20 8.8.8.8"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "workbench.cli", "run", "--do", "pc: ping -c 20 8.8.8.8"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     first = run.stdout.readline()
     run.stdout.close()
     _out, err = run.communicate(timeout=120)

@@ -36,7 +36,13 @@ class FakePump:
 
 def test_opens_paused_at_zero(session):
     status = session.status()
-    assert (status.now, status.playing, status.speed, status.frames, status.events) == (0.0, False, 1.0, 0, 0)
+    assert (status.now, status.playing, status.speed, status.frames, status.events) == (
+        0.0,
+        False,
+        1.0,
+        0,
+        0,
+    )
     assert session.default_host() == "pc"
 
 
@@ -131,7 +137,12 @@ def test_rows_for_the_panes(session):
     gw = [r for r in rows if r.host == "gw-b"]
     assert [r.first for r in gw] == [True, False, False]
     pc = rows[0]
-    assert (pc.address, pc.gateway, pc.dns, pc.dhcp) == ("192.168.1.100/24", "192.168.1.1", "8.8.8.8", "static")
+    assert (pc.address, pc.gateway, pc.dns, pc.dhcp) == (
+        "192.168.1.100/24",
+        "192.168.1.1",
+        "8.8.8.8",
+        "static",
+    )
     assert next(r for r in rows if r.host == "gw-a").dhcp == "server"
     assert [r.destination for r in session.route_rows("pc")] == ["192.168.1.0/24", "default"]
 
@@ -156,7 +167,10 @@ def test_the_workshop_offers_the_arp_reply_template_from_a_neighbour(session):
     sender = workshop.neighbour_of("pc")
     assert sender == "pc5"
     text = workshop.template_text("arp-reply", sender, victim="pc")
-    assert text == 'Ether(dst="00:1b:21:3a:4f:64")/ARP(op=2, psrc="192.168.1.1", hwdst="00:1b:21:3a:4f:64", pdst="192.168.1.100")'
+    assert (
+        text
+        == 'Ether(dst="00:1b:21:3a:4f:64")/ARP(op=2, psrc="192.168.1.1", hwdst="00:1b:21:3a:4f:64", pdst="192.168.1.100")'
+    )
     session.run(f"{sender}: send {text}")
     while session.step():
         pass
@@ -207,7 +221,9 @@ async def test_a_playing_lab_with_nothing_due_sleeps_between_ticks(session, monk
         await asyncio.sleep(1.2)
         idle = len(ticks) - paused
         assert 1 <= idle <= 3, f"{idle} ticks in 1.2 s with nothing due"
-        assert session.clock.now() == pytest.approx(1.2, abs=0.3), "the clock still moves in real time"
+        assert session.clock.now() == pytest.approx(1.2, abs=0.3), (
+            "the clock still moves in real time"
+        )
         # With a ping every 0.25 s of lab time, ticks come when its timers are due, not 30 a second.
         session.run("pc: ping 192.168.1.1 -c 4 -i 0.25")
         before = len(ticks)
@@ -231,7 +247,10 @@ def test_a_long_session_keeps_a_window_and_points_to_the_spill_for_the_rest(monk
         assert len(session.first_entry) <= 4 * 20 + 1
         assert "spill" in session.entry(0).describe()
         # Every frame is still there to show, the old ones read back from disk.
-        assert session.frame(1).id == 1 and session.frame(session.trace.count).id == session.trace.count
+        assert (
+            session.frame(1).id == 1
+            and session.frame(session.trace.count).id == session.trace.count
+        )
         assert session.status().spill == session.trace.spill_path
     finally:
         session.close()

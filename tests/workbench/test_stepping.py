@@ -43,10 +43,14 @@ class TestNextEvent:
                 newest = log.entries[-1]
                 if isinstance(newest, FrameSent):
                     seen_sends += 1
-                    assert packets.row_count == newest.frames[0], "the frame appears with its sending"
+                    assert packets.row_count == newest.frames[0], (
+                        "the frame appears with its sending"
+                    )
                 sends_shown = sum(isinstance(e, FrameSent) for e in log.entries)
                 assert packets.row_count == sends_shown
-            assert seen_sends == 3, "the reply, echo request and echo reply (the ARP request went out with the command)"
+            assert seen_sends == 3, (
+                "the reply, echo request and echo reply (the ARP request went out with the command)"
+            )
             assert sum(isinstance(e, FrameSent) for e in log.entries) == 4
             assert not app.session.programs
             assert len(app.session.entries) == len(app.session.log)
@@ -92,9 +96,20 @@ class TestSpaceEverywhere:
             await pilot.press("N", "N", "N")  # frames to dissect
             app.screen.query_one(PacketList).select_frame(1)
             await settle(pilot)
-            focusable = [w for w in app.screen.query("*") if w.focusable and all(n.display for n in (w, *w.ancestors_with_self))]
+            focusable = [
+                w
+                for w in app.screen.query("*")
+                if w.focusable and all(n.display for n in (w, *w.ancestors_with_self))
+            ]
             names = {w.id for w in focusable}
-            assert {"packet-list", "field-tree", "hex-view", "event-log", "hosts-table", "decision-log"} <= names
+            assert {
+                "packet-list",
+                "field-tree",
+                "hex-view",
+                "event-log",
+                "hosts-table",
+                "decision-log",
+            } <= names
             for widget in focusable:
                 widget.focus()
                 await pilot.pause()

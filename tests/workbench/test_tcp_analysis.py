@@ -19,15 +19,50 @@ from tests.conftest import needs_tool
 
 C, S = "10.1.0.2", "10.1.0.1"
 CMAC, SMAC = "00:1b:21:3a:4f:64", "50:c7:bf:a1:00:01"
-FLAGS = ("retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order", "lost_segment",
-         "duplicate_ack", "zero_window", "window_update", "window_full", "keep_alive", "keep_alive_ack",
-         "ack_lost_segment", "zero_window_probe", "zero_window_probe_ack")
+FLAGS = (
+    "retransmission",
+    "fast_retransmission",
+    "spurious_retransmission",
+    "out_of_order",
+    "lost_segment",
+    "duplicate_ack",
+    "zero_window",
+    "window_update",
+    "window_full",
+    "keep_alive",
+    "keep_alive_ack",
+    "ack_lost_segment",
+    "zero_window_probe",
+    "zero_window_probe_ack",
+)
 
 
-def seg(t: float, src: str, flags: str, seq: int, ack: int = 0, win: int = 1000, data: bytes = b"", options=None):
+def seg(
+    t: float,
+    src: str,
+    flags: str,
+    seq: int,
+    ack: int = 0,
+    win: int = 1000,
+    data: bytes = b"",
+    options=None,
+):
     sport, dport = (40000, 34567) if src == C else (34567, 40000)  # a port no dissector claims
     ether = Ether(src=CMAC, dst=SMAC) if src == C else Ether(src=SMAC, dst=CMAC)
-    frame = ether / IP(src=src, dst=S if src == C else C) / TCP(sport=sport, dport=dport, flags=flags, seq=seq, ack=ack, window=win, options=options or []) / data
+    frame = (
+        ether
+        / IP(src=src, dst=S if src == C else C)
+        / TCP(
+            sport=sport,
+            dport=dport,
+            flags=flags,
+            seq=seq,
+            ack=ack,
+            window=win,
+            options=options or [],
+        )
+        / data
+    )
     frame.time = t
     return frame
 
@@ -40,39 +75,45 @@ def conversation() -> list:
         seg(0.001, S, "SA", b, a + 1, 65535, options=[("MSS", 1460), ("WScale", 1)]),
         seg(0.002, C, "A", a + 1, b + 1, 500),
         seg(0.003, C, "PA", a + 1, b + 1, 500, b"request of 18 bytes"[:18]),
-        seg(0.004, S, "A", b + 1, a + 19, 600, d),            # 1..100
-        seg(0.005, S, "A", b + 101, a + 19, 600, d),          # 101..200
+        seg(0.004, S, "A", b + 1, a + 19, 600, d),  # 1..100
+        seg(0.005, S, "A", b + 101, a + 19, 600, d),  # 101..200
         # 201..300 lost
-        seg(0.006, S, "A", b + 301, a + 19, 600, d),          # previous segment not captured
+        seg(0.006, S, "A", b + 301, a + 19, 600, d),  # previous segment not captured
         seg(0.007, C, "A", a + 19, b + 201, 500),
-        seg(0.008, C, "A", a + 19, b + 201, 500),             # dup ACK #1
+        seg(0.008, C, "A", a + 19, b + 201, 500),  # dup ACK #1
         seg(0.009, S, "A", b + 401, a + 19, 600, d),
-        seg(0.010, C, "A", a + 19, b + 201, 500),             # dup ACK #2
-        seg(0.011, C, "A", a + 19, b + 201, 500),             # dup ACK #3
-        seg(0.012, S, "A", b + 201, a + 19, 600, d),          # fast retransmission
+        seg(0.010, C, "A", a + 19, b + 201, 500),  # dup ACK #2
+        seg(0.011, C, "A", a + 19, b + 201, 500),  # dup ACK #3
+        seg(0.012, S, "A", b + 201, a + 19, 600, d),  # fast retransmission
         seg(0.013, C, "A", a + 19, b + 501, 500),
-        seg(1.000, S, "A", b + 401, a + 19, 600, d),          # retransmitted after it was ACKed: spurious
-        seg(1.100, S, "A", b + 601, a + 19, 600, d),          # 601..700, ahead of 501..600
-        seg(1.101, S, "A", b + 501, a + 19, 600, d),          # out of order (within 3 ms)
-        seg(1.1015, S, "A", b + 401, a + 19, 600, d),         # acknowledged data again within 3 ms: spurious, not out of order
-        seg(1.102, C, "A", a + 19, b + 701, 0),               # zero window
-        seg(1.300, S, "A", b + 701, a + 19, 600, d[:1]),      # zero window probe
+        seg(1.000, S, "A", b + 401, a + 19, 600, d),  # retransmitted after it was ACKed: spurious
+        seg(1.100, S, "A", b + 601, a + 19, 600, d),  # 601..700, ahead of 501..600
+        seg(1.101, S, "A", b + 501, a + 19, 600, d),  # out of order (within 3 ms)
+        seg(
+            1.1015, S, "A", b + 401, a + 19, 600, d
+        ),  # acknowledged data again within 3 ms: spurious, not out of order
+        seg(1.102, C, "A", a + 19, b + 701, 0),  # zero window
+        seg(1.300, S, "A", b + 701, a + 19, 600, d[:1]),  # zero window probe
         seg(1.301, C, "A", a + 19, b + 701, 0),
-        seg(1.500, C, "A", a + 19, b + 701, 250),             # window update
-        seg(1.600, S, "A", b + 701, a + 19, 600, d * 10),     # 1000 bytes = 250 << 2: window full
+        seg(1.500, C, "A", a + 19, b + 701, 250),  # window update
+        seg(1.600, S, "A", b + 701, a + 19, 600, d * 10),  # 1000 bytes = 250 << 2: window full
         seg(1.700, C, "A", a + 19, b + 1701, 500),
-        seg(60.0, C, "A", a + 18, b + 1701, 500),             # keep-alive
-        seg(60.001, S, "A", b + 1701, a + 19, 600),           # its ACK
+        seg(60.0, C, "A", a + 18, b + 1701, 500),  # keep-alive
+        seg(60.001, S, "A", b + 1701, a + 19, 600),  # its ACK
         seg(60.1, S, "FA", b + 1701, a + 19, 600),
         seg(60.2, C, "FA", a + 19, b + 1702, 500),
         seg(60.3, S, "A", b + 1702, a + 20, 600),
-        seg(61.0, S, "A", b + 1701, a + 20, 600, d),          # one below the next sequence number with new data: no flag
+        seg(
+            61.0, S, "A", b + 1701, a + 20, 600, d
+        ),  # one below the next sequence number with new data: no flag
     ]
     return f
 
 
 def columns(args: list[str], command: list[str]) -> list[list[str]]:
-    out = subprocess.run(command + args, capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        command + args, capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     return [line.split("\t") for line in out.splitlines()]
 
 
@@ -80,8 +121,18 @@ def columns(args: list[str], command: list[str]) -> list[list[str]]:
 def test_tcp_analysis_agrees_with_tshark(tmp_path):
     path = str(tmp_path / "tcp.pcap")
     wrpcap(path, conversation())
-    fields = ["frame.number", "tcp.stream", "tcp.seq", "tcp.ack", "tcp.len", "tcp.window_size", "tcp.nxtseq",
-              "_ws.col.Protocol", "_ws.col.Info", *(f"tcp.analysis.{name}" for name in ("duplicate_ack_num", "duplicate_ack_frame"))]
+    fields = [
+        "frame.number",
+        "tcp.stream",
+        "tcp.seq",
+        "tcp.ack",
+        "tcp.len",
+        "tcp.window_size",
+        "tcp.nxtseq",
+        "_ws.col.Protocol",
+        "_ws.col.Info",
+        *(f"tcp.analysis.{name}" for name in ("duplicate_ack_num", "duplicate_ack_frame")),
+    ]
     args = ["-T", "fields", *[a for f in fields for a in ("-e", f)]]
     theirs = columns(args, [shutil.which("tshark"), "-r", path])
     ours = columns(args, [sys.executable, "-m", "workbench.cli", "dissect", path])
@@ -97,8 +148,19 @@ def test_tcp_analysis_agrees_with_tshark(tmp_path):
         assert mine == wire, flag
 
 
-CASES = ("duplicate_ack", "lost_segment", "fast_retransmission", "spurious_retransmission", "out_of_order",
-         "zero_window", "zero_window_probe", "window_update", "window_full", "keep_alive", "keep_alive_ack")
+CASES = (
+    "duplicate_ack",
+    "lost_segment",
+    "fast_retransmission",
+    "spurious_retransmission",
+    "out_of_order",
+    "zero_window",
+    "zero_window_probe",
+    "window_update",
+    "window_full",
+    "keep_alive",
+    "keep_alive_ack",
+)
 
 
 def test_every_case_is_in_the_conversation(tmp_path):

@@ -44,11 +44,15 @@ def test_a_narrow_map_wraps_a_long_bus():
 
 def test_outside_ports_are_drawn_with_their_kind():
     """A TAP device or a VM's socket on a segment is a node like a host, marked by its kind."""
-    bus = Bus("lan", "192.168.1.0/24", (
-        Node("pc eth0", "pc", IPv4Interface("192.168.1.100/24"), "host"),
-        Node("wbtap0 tap", "wbtap0", None, "tap"),
-        Node("vm1 qemu", "vm1", None, "qemu"),
-    ))
+    bus = Bus(
+        "lan",
+        "192.168.1.0/24",
+        (
+            Node("pc eth0", "pc", IPv4Interface("192.168.1.100/24"), "host"),
+            Node("wbtap0 tap", "wbtap0", None, "tap"),
+            Node("vm1 qemu", "vm1", None, "qemu"),
+        ),
+    )
     drawn = lines(draw((bus,), 78))
     assert drawn[1].split()[1:] == ["pc", "wbtap0", "vm1"]
     assert "⇄tap" in drawn[2] and "⇄qemu" in drawn[2]

@@ -45,7 +45,9 @@ class LayerCall:
         if value is None:
             return LayerCall(self.name, tuple(kept))
         if any(n == field for n, _ in self.fields):
-            return LayerCall(self.name, tuple((n, value if n == field else v) for n, v in self.fields))
+            return LayerCall(
+                self.name, tuple((n, value if n == field else v) for n, v in self.fields)
+            )
         return LayerCall(self.name, (*kept, (field, value)))
 
 
@@ -81,12 +83,16 @@ def parse(text: str) -> Expression:
     if not text:
         raise ExpressionError(f"the expression is empty: {_GRAMMAR}")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the expression is {len(text):,} characters long; at most {MAX_LENGTH:,} are read")
+        raise ExpressionError(
+            f"the expression is {len(text):,} characters long; at most {MAX_LENGTH:,} are read"
+        )
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as err:
         where = f" at column {err.offset}" if err.offset else ""
-        raise ExpressionError(f"cannot read the expression{where}: {err.msg} ({_GRAMMAR})") from None
+        raise ExpressionError(
+            f"cannot read the expression{where}: {err.msg} ({_GRAMMAR})"
+        ) from None
     except (ValueError, MemoryError, RecursionError) as err:
         raise ExpressionError(f"cannot read the expression: {err}") from None
     try:
@@ -113,7 +119,9 @@ def _layer(node: ast.AST) -> LayerCall:
         raise _refusal(node)
     func = node.func
     if isinstance(func, ast.Attribute):
-        raise ExpressionError(f"attribute access ({ast.unparse(func)}) cannot be used here: {_GRAMMAR}")
+        raise ExpressionError(
+            f"attribute access ({ast.unparse(func)}) cannot be used here: {_GRAMMAR}"
+        )
     if not isinstance(func, ast.Name):
         raise ExpressionError(f"{ast.unparse(func)!s}(…) is not a layer: {_GRAMMAR}")
     cls = _check_layer_name(func.id, called=True)
@@ -122,13 +130,17 @@ def _layer(node: ast.AST) -> LayerCall:
         # Raw("text") and Padding(b"...") read naturally; any other positional is refused.
         if len(node.args) == 1 and func.id in ("Raw", "Padding") and not node.keywords:
             return LayerCall(func.id, (("load", _literal(node.args[0])),))
-        raise ExpressionError(f"{func.id}(…) takes field=value arguments, not positional ones ({_GRAMMAR})")
+        raise ExpressionError(
+            f"{func.id}(…) takes field=value arguments, not positional ones ({_GRAMMAR})"
+        )
     known = {f.name for f in cls.fields_desc}
     for keyword in node.keywords:
         if keyword.arg is None:
             raise ExpressionError(f"**… is not allowed in {func.id}(…): {_GRAMMAR}")
         if keyword.arg not in known:
-            raise ExpressionError(f"{func.id} has no field {keyword.arg!r} (its fields: {', '.join(f.name for f in cls.fields_desc)})")
+            raise ExpressionError(
+                f"{func.id} has no field {keyword.arg!r} (its fields: {', '.join(f.name for f in cls.fields_desc)})"
+            )
         fields.append((keyword.arg, _literal(keyword.value)))
     return LayerCall(func.id, tuple(fields))
 
@@ -137,15 +149,26 @@ def _check_layer_name(name: str, called: bool) -> type:
     cls = registry().get(name)
     if cls is None:
         what = "a call may only build a layer" if called else "a name may only be a layer"
-        raise ExpressionError(f"{name} is not a layer scapy knows ({what}, like IP(dst=\"10.0.0.1\"))")
+        raise ExpressionError(
+            f'{name} is not a layer scapy knows ({what}, like IP(dst="10.0.0.1"))'
+        )
     return cls
 
 
 def _literal(node: ast.AST):
-    if isinstance(node, ast.Constant) and not isinstance(node.value, type(Ellipsis)) and not isinstance(node.value, complex):
+    if (
+        isinstance(node, ast.Constant)
+        and not isinstance(node.value, type(Ellipsis))
+        and not isinstance(node.value, complex)
+    ):
         return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(node.operand, ast.Constant) \
-            and isinstance(node.operand.value, (int, float)) and not isinstance(node.operand.value, bool):
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, (ast.USub, ast.UAdd))
+        and isinstance(node.operand, ast.Constant)
+        and isinstance(node.operand.value, (int, float))
+        and not isinstance(node.operand.value, bool)
+    ):
         return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
     if isinstance(node, ast.List):
         return [_literal(item) for item in node.elts]
@@ -164,17 +187,32 @@ def _looks_like_layers(node: ast.AST) -> bool:
 
 def _refusal(node: ast.AST) -> ExpressionError:
     if isinstance(node, ast.Name):
-        return ExpressionError(f"{node.id} is not a value: a field takes a literal such as \"text\", 42, 0x1f or [1, 2] ({_GRAMMAR})")
+        return ExpressionError(
+            f'{node.id} is not a value: a field takes a literal such as "text", 42, 0x1f or [1, 2] ({_GRAMMAR})'
+        )
     if isinstance(node, ast.BinOp):
-        return ExpressionError(f"arithmetic ({_op_text(node.op)}) is not allowed: a field takes a literal value ({_GRAMMAR})")
+        return ExpressionError(
+            f"arithmetic ({_op_text(node.op)}) is not allowed: a field takes a literal value ({_GRAMMAR})"
+        )
     what = _NAMES.get(type(node), type(node).__name__)
     return ExpressionError(f"{what} cannot be used here: {_GRAMMAR}")
 
 
 def _op_text(op: ast.operator) -> str:
-    return {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**",
-            ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>",
-            ast.MatMult: "@"}.get(type(op), type(op).__name__)
+    return {
+        ast.Add: "+",
+        ast.Sub: "-",
+        ast.Mult: "*",
+        ast.FloorDiv: "//",
+        ast.Mod: "%",
+        ast.Pow: "**",
+        ast.BitOr: "|",
+        ast.BitAnd: "&",
+        ast.BitXor: "^",
+        ast.LShift: "<<",
+        ast.RShift: ">>",
+        ast.MatMult: "@",
+    }.get(type(op), type(op).__name__)
 
 
 # --- packets ---------------------------------------------------------------------------------
@@ -230,7 +268,11 @@ def _name(packet) -> str:
         return packet.summary()
     except Exception:
         names = []
-        while packet is not None and hasattr(packet, "payload") and type(packet).__name__ != "NoPayload":
+        while (
+            packet is not None
+            and hasattr(packet, "payload")
+            and type(packet).__name__ != "NoPayload"
+        ):
             names.append(type(packet).__name__)
             packet = packet.payload
         return " / ".join(names) or "the packet"
@@ -238,7 +280,9 @@ def _name(packet) -> str:
 
 def _scapy_problem(err: Exception) -> str:
     text = " ".join(str(err).split()) or type(err).__name__
-    text = text.split(" To inject bytes into the field")[0]  # scapy's advice on its own API, not ours
+    text = text.split(" To inject bytes into the field")[
+        0
+    ]  # scapy's advice on its own API, not ours
     return text[:200]
 
 
@@ -260,7 +304,11 @@ def render_value(value) -> str:
     if isinstance(value, bool) or value is None:
         return repr(value)
     if isinstance(value, str):
-        return '"' + repr(value)[1:-1].replace('"', '\\"').replace("\\'", "'") + '"' if "'" in value or '"' in value else f'"{repr(value)[1:-1]}"'
+        return (
+            '"' + repr(value)[1:-1].replace('"', '\\"').replace("\\'", "'") + '"'
+            if "'" in value or '"' in value
+            else f'"{repr(value)[1:-1]}"'
+        )
     if isinstance(value, bytes):
         if all(32 <= b < 127 for b in value):
             return repr(value)
@@ -283,10 +331,22 @@ def in_declared_order(call: LayerCall) -> LayerCall:
     """The fields in the order scapy declares them (Ether: dst, src, type), as a person reads them."""
     cls = registry()[call.name]
     order = {f.name: i for i, f in enumerate(cls.fields_desc)}
-    return LayerCall(call.name, tuple(sorted(call.fields, key=lambda f: order.get(f[0], len(order)))))
+    return LayerCall(
+        call.name, tuple(sorted(call.fields, key=lambda f: order.get(f[0], len(order))))
+    )
 
 
-AUTOMATIC_NAMES = {"chksum", "cksum", "checksum", "len", "length", "ihl", "dataofs", "hwlen", "plen"}
+AUTOMATIC_NAMES = {
+    "chksum",
+    "cksum",
+    "checksum",
+    "len",
+    "length",
+    "ihl",
+    "dataofs",
+    "hwlen",
+    "plen",
+}
 
 
 def is_automatic(cls: type, field_name: str) -> bool:
@@ -301,8 +361,12 @@ def is_automatic(cls: type, field_name: str) -> bool:
             if fld.default is not None or _is_address(fld):
                 return False
             inner = getattr(fld, "fld", fld)
-            return (isinstance(inner, (FieldLenField, LenField)) or "Len" in type(inner).__name__
-                    or field_name in AUTOMATIC_NAMES or field_name.endswith("count"))
+            return (
+                isinstance(inner, (FieldLenField, LenField))
+                or "Len" in type(inner).__name__
+                or field_name in AUTOMATIC_NAMES
+                or field_name.endswith("count")
+            )
     return False
 
 
@@ -326,8 +390,11 @@ def address_problem(cls: type, field_name: str, value) -> str | None:
     kinds = _address_kinds(fld)
     if not kinds or any(_ADDRESS_CHECKS[kind](value) for kind in kinds):
         return None
-    want = {"ipv4": "an IPv4 address (four numbers, like 192.168.1.1)", "ipv6": "an IPv6 address",
-            "mac": "a MAC address (six hex pairs, like 00:1b:21:3a:4f:64)"}
+    want = {
+        "ipv4": "an IPv4 address (four numbers, like 192.168.1.1)",
+        "ipv6": "an IPv6 address",
+        "mac": "a MAC address (six hex pairs, like 00:1b:21:3a:4f:64)",
+    }
     return f"{cls.__name__} {field_name} {value!r} is not {' or '.join(want[k] for k in kinds)}"
 
 
@@ -343,7 +410,15 @@ def _address_kinds(fld) -> list[str]:
             inner = getattr(f, attr, None)
             if inner is not None and inner is not f:
                 stack.append(inner)
-        kind = "ipv4" if isinstance(f, IPField) else "ipv6" if "IP6Field" in type(f).__name__ else "mac" if isinstance(f, MACField) else None
+        kind = (
+            "ipv4"
+            if isinstance(f, IPField)
+            else "ipv6"
+            if "IP6Field" in type(f).__name__
+            else "mac"
+            if isinstance(f, MACField)
+            else None
+        )
         if kind and kind not in found:
             found.append(kind)
     return sorted(found, key=["ipv4", "mac", "ipv6"].index)
@@ -395,7 +470,11 @@ def from_packet(packet) -> Expression:
             if fld.name not in layer.fields:
                 continue
             value = layer.fields[fld.name]
-            if is_automatic(cls, fld.name) or _same(value, fld.default) or (not fld.default and value in ([], b"", "")):
+            if (
+                is_automatic(cls, fld.name)
+                or _same(value, fld.default)
+                or (not fld.default and value in ([], b"", ""))
+            ):
                 continue
             bound = _bound(layer, fld.name)
             if bound is not _UNSET and _same(value, bound):
@@ -446,6 +525,10 @@ def _plain(value):
         if type(value) not in (bool, int, float, str, bytes) and value is not None:
             return str(value) if not isinstance(value, int) else int(value)
         return value
-    if hasattr(value, "value") and isinstance(value.value, int) and type(value).__name__ == "FlagValue":
+    if (
+        hasattr(value, "value")
+        and isinstance(value.value, int)
+        and type(value).__name__ == "FlagValue"
+    ):
         return str(value)
     return str(value)

@@ -53,12 +53,16 @@ def plan_from_host(host: Host, layers: Expression) -> Plan:
     if bottom == "ARP":
         layers = (LayerCall("Ether"), *layers)
     elif bottom != "Ether":
-        raise ExpressionError(f"{host.name} sends what starts with Ether(…), ARP(…) or IP(…); {bottom}(…) needs one of them below it, for example IP(dst=\"192.168.1.1\")/{bottom}(…)")
+        raise ExpressionError(
+            f'{host.name} sends what starts with Ether(…), ARP(…) or IP(…); {bottom}(…) needs one of them below it, for example IP(dst="192.168.1.1")/{bottom}(…)'
+        )
     eth = layers[0]
     upper = layers[1] if len(layers) > 1 else None
     if eth.get("dst") is None and upper is not None and upper.name == "IP":
         if eth.get("src") is not None:
-            raise ExpressionError(f"Ether(src=…) without dst=…: give both, or leave Ether out and {host.name} frames the IP packet itself (ARP for the next hop)")
+            raise ExpressionError(
+                f"Ether(src=…) without dst=…: give both, or leave Ether out and {host.name} frames the IP packet itself (ARP for the next hop)"
+            )
         return _ip_plan(host, layers[1:])
     iface = _interface_for(host, upper)
     mac = str(iface.nic.mac)
@@ -88,7 +92,9 @@ def _ip_plan(host: Host, layers: Expression) -> Plan:
     ip = layers[0]
     dst_text = ip.get("dst")
     if dst_text is None:
-        raise ExpressionError(f"IP(dst=…) is needed: {host.name} routes the packet by its destination")
+        raise ExpressionError(
+            f"IP(dst=…) is needed: {host.name} routes the packet by its destination"
+        )
     try:
         dst = IPv4Address(str(dst_text))
     except ValueError:
@@ -104,15 +110,24 @@ def _ip_plan(host: Host, layers: Expression) -> Plan:
     filled = (in_declared_order(ip), *layers[1:])
     data = to_bytes(build(filled))
     if len(data) > iface.mtu:
-        raise ExpressionError(f"the packet is {len(data):,} bytes, over {iface.name}'s MTU of {iface.mtu:,} (crafted packets are not fragmented; send the fragments, with IP(flags=…, frag=…))")
+        raise ExpressionError(
+            f"the packet is {len(data):,} bytes, over {iface.name}'s MTU of {iface.mtu:,} (crafted packets are not fragmented; send the fragments, with IP(flags=…, frag=…))"
+        )
     return Plan("ip", data, render(filled), iface.name, dst)
 
 
 def plan_for_segment(segment: str, layers: Expression) -> Plan:
     """A frame for a segment as written: Ethernet first, every source given."""
     if layers[0].name != "Ether":
-        raise ExpressionError(f"a frame put onto segment {segment} starts with Ether(…): no host is there to frame it")
-    missing = [f"{call.name}({name}=…)" for call in layers for name in MACHINE_FIELDS.get(call.name, ()) if call.get(name) is None]
+        raise ExpressionError(
+            f"a frame put onto segment {segment} starts with Ether(…): no host is there to frame it"
+        )
+    missing = [
+        f"{call.name}({name}=…)"
+        for call in layers
+        for name in MACHINE_FIELDS.get(call.name, ())
+        if call.get(name) is None
+    ]
     if missing:
         raise ExpressionError(f"onto a segment nothing is filled in: give {', '.join(missing)}")
     return Plan("frame", to_bytes(build(layers)), render(layers))
@@ -122,7 +137,13 @@ def _interface_for(host: Host, upper: LayerCall | None) -> Interface:
     """The interface on whose subnet the packet's destination lies, else the first one."""
     wanted = None
     if upper is not None:
-        wanted = upper.get("pdst") if upper.name == "ARP" else upper.get("dst") if upper.name == "IP" else None
+        wanted = (
+            upper.get("pdst")
+            if upper.name == "ARP"
+            else upper.get("dst")
+            if upper.name == "IP"
+            else None
+        )
         if upper.name == "ARP" and (wanted is None or str(wanted) == "0.0.0.0"):
             wanted = upper.get("psrc")
     if wanted is not None:

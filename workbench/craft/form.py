@@ -47,15 +47,19 @@ class FieldSpec:
         if self.kind == "ipv6":
             return "IPv6 address"
         if self.kind == "int":
-            return f"{self.lo}–{self.hi:,}" if self.hi < 1 << 16 else f"{self.lo}–{self.hi:,} (or 0x…)"
+            return (
+                f"{self.lo}–{self.hi:,}" if self.hi < 1 << 16 else f"{self.lo}–{self.hi:,} (or 0x…)"
+            )
         if self.kind == "enum":
-            shown = ", ".join(self.names[:ENUM_SHOWN]) + (" …" if len(self.names) > ENUM_SHOWN else "")
+            shown = ", ".join(self.names[:ENUM_SHOWN]) + (
+                " …" if len(self.names) > ENUM_SHOWN else ""
+            )
             return f"{shown} or {self.lo}–{self.hi:,}"
         if self.kind == "flags":
             return f"flags {' '.join(n for n in self.names if n != '?')} (or a number)"
         if self.kind == "text":
             return 'text, or b"\\x00…" for bytes'
-        return "a literal: [..], (..), \"text\", numbers, layers"
+        return 'a literal: [..], (..), "text", numbers, layers'
 
 
 @cache
@@ -105,25 +109,44 @@ def _spec(cls: type, fld, sample) -> FieldSpec:
     kind, lo, hi, names = "literal", 0, 0, ()
     typename = type(inner).__name__
     bits = getattr(inner, "size", None)
-    if isinstance(fld.default, list) or "List" in typename or "Packet" in typename or "Options" in typename:
+    if (
+        isinstance(fld.default, list)
+        or "List" in typename
+        or "Packet" in typename
+        or "Options" in typename
+    ):
         kind = "literal"
     elif isinstance(inner, FlagsField):
         kind, names = "flags", tuple(str(n) for n in inner.names)
         hi = (1 << inner.size) - 1
     elif "Bit" in typename and isinstance(bits, int):
         kind, hi = "int", (1 << bits) - 1
-    elif isinstance(getattr(inner, "fmt", None), str) and inner.fmt[-1:] in "bBhHiIqQ" and not isinstance(inner, StrField):
+    elif (
+        isinstance(getattr(inner, "fmt", None), str)
+        and inner.fmt[-1:] in "bBhHiIqQ"
+        and not isinstance(inner, StrField)
+    ):
         size = struct.calcsize(inner.fmt)
         signed = inner.fmt[-1] in "bhiq"
-        lo, hi = (-(1 << (8 * size - 1)), (1 << (8 * size - 1)) - 1) if signed else (0, (1 << (8 * size)) - 1)
+        lo, hi = (
+            (-(1 << (8 * size - 1)), (1 << (8 * size - 1)) - 1)
+            if signed
+            else (0, (1 << (8 * size)) - 1)
+        )
         kind = "int"
     elif isinstance(inner, StrField) or "Str" in typename:
         kind = "text"
-    if kind == "int" and (isinstance(inner, EnumField) or getattr(inner, "i2s", None)) and getattr(inner, "i2s", None):
+    if (
+        kind == "int"
+        and (isinstance(inner, EnumField) or getattr(inner, "i2s", None))
+        and getattr(inner, "i2s", None)
+    ):
         kind = "enum"
         pairs = [(k, str(v)) for k, v in inner.i2s.items() if isinstance(k, int)][:256]
         names = tuple(v for _k, v in pairs[:64])
-        return FieldSpec(cls.__name__, fld.name, kind, lo, hi, names, tuple(pairs), automatic, default)
+        return FieldSpec(
+            cls.__name__, fld.name, kind, lo, hi, names, tuple(pairs), automatic, default
+        )
     return FieldSpec(cls.__name__, fld.name, kind, lo, hi, names, (), automatic, default)
 
 
@@ -182,7 +205,12 @@ def shown(spec: FieldSpec, value) -> str:
         return ""
     if spec.kind in ("mac", "ipv4", "ipv6", "flags", "enum") and isinstance(value, str):
         return value
-    if spec.kind == "text" and isinstance(value, str) and not value.startswith(("b'", 'b"', '"', "'")) and value.isprintable():
+    if (
+        spec.kind == "text"
+        and isinstance(value, str)
+        and not value.startswith(("b'", 'b"', '"', "'"))
+        and value.isprintable()
+    ):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
@@ -198,14 +226,18 @@ def read(spec: FieldSpec, text: str):
         return None
     if spec.kind == "mac":
         if not MAC_RE.fullmatch(text):
-            raise ExpressionError(f"{label}: {text!r} is not a MAC address (six hex pairs, like 00:1b:21:3a:4f:64)")
+            raise ExpressionError(
+                f"{label}: {text!r} is not a MAC address (six hex pairs, like 00:1b:21:3a:4f:64)"
+            )
         return text.lower().replace("-", ":")
     if spec.kind in ("ipv4", "ipv6"):
         try:
             (ipaddress.IPv4Address if spec.kind == "ipv4" else ipaddress.IPv6Address)(text)
         except ValueError:
-            raise ExpressionError(f"{label}: {text!r} is not an {'IPv4' if spec.kind == 'ipv4' else 'IPv6'} address"
-                                  + (" (four numbers 0–255, like 192.168.1.1)" if spec.kind == "ipv4" else "")) from None
+            raise ExpressionError(
+                f"{label}: {text!r} is not an {'IPv4' if spec.kind == 'ipv4' else 'IPv6'} address"
+                + (" (four numbers 0–255, like 192.168.1.1)" if spec.kind == "ipv4" else "")
+            ) from None
         return text
     if spec.kind in ("int", "enum", "flags"):
         number = _number(text)
@@ -216,15 +248,25 @@ def read(spec: FieldSpec, text: str):
         if spec.kind == "enum":
             if text in spec.names:
                 return text
-            raise ExpressionError(f"{label}: {text!r} is neither a number nor one of its names ({', '.join(spec.names[:ENUM_SHOWN])} …)")
+            raise ExpressionError(
+                f"{label}: {text!r} is neither a number nor one of its names ({', '.join(spec.names[:ENUM_SHOWN])} …)"
+            )
         if spec.kind == "flags":
             letters = [n for n in spec.names if len(n) == 1 and n != "?"]
-            parts = text.split("+") if "+" in text else ([text] if text in spec.names else list(text) if letters else [text])
+            parts = (
+                text.split("+")
+                if "+" in text
+                else ([text] if text in spec.names else list(text) if letters else [text])
+            )
             bad = [p for p in parts if p not in spec.names]
             if bad:
-                raise ExpressionError(f"{label}: {''.join(bad)!r} is not a flag ({' '.join(n for n in spec.names if n != '?')}, or a number)")
+                raise ExpressionError(
+                    f"{label}: {''.join(bad)!r} is not a flag ({' '.join(n for n in spec.names if n != '?')}, or a number)"
+                )
             return text
-        raise ExpressionError(f"{label}: {text!r} is not a whole number from {spec.lo} to {spec.hi:,}")
+        raise ExpressionError(
+            f"{label}: {text!r} is not a whole number from {spec.lo} to {spec.hi:,}"
+        )
     if spec.kind == "text":
         if text[:2] in ('b"', "b'") or text[:1] in ('"', "'"):
             value = parse_value(text)

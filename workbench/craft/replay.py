@@ -12,7 +12,9 @@ from workbench.craft.send import Sender
 class Replay(Program):
     name = "replay"
 
-    def __init__(self, sender: Sender, frames: list[FrameRecord], source: str, speed: float = 1.0) -> None:
+    def __init__(
+        self, sender: Sender, frames: list[FrameRecord], source: str, speed: float = 1.0
+    ) -> None:
         super().__init__()
         self.sender = sender
         self.frames = frames
@@ -44,5 +46,7 @@ class Replay(Program):
         if self.sent == len(self.frames):
             took = self.sender.net.clock.now() - self._began
             pace = "back to back" if self.speed == 0 else f"at {self.speed:g}× the captured pace"
-            self.lines.append(f"replayed {self.sent:,} frame{'s' if self.sent != 1 else ''} from {self.source} by {sender.label} in {took:.6f} s ({pace})")
+            self.lines.append(
+                f"replayed {self.sent:,} frame{'s' if self.sent != 1 else ''} from {self.source} by {sender.label} in {took:.6f} s ({pace})"
+            )
             self.finish(True)

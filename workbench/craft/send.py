@@ -28,7 +28,9 @@ EXPLAINED = 3  # frames whose consequences are told one by one
 class Sender:
     """Where crafted frames go: a host's stack or NIC, or a segment."""
 
-    def __init__(self, net: Network, host: Host | None = None, segment: Segment | None = None) -> None:
+    def __init__(
+        self, net: Network, host: Host | None = None, segment: Segment | None = None
+    ) -> None:
         self.net = net
         self.host = host
         self.segment = segment
@@ -45,7 +47,9 @@ class Sender:
         if plan.kind == "frame":
             iface = host.interfaces[plan.interface] if plan.interface else host.primary
             return iface.nic.send(plan.data)
-        decision = host.ip.decide(plan.dst)  # says the mask arithmetic, as the host's own packets do
+        decision = host.ip.decide(
+            plan.dst
+        )  # says the mask arithmetic, as the host's own packets do
         if decision.route is None or decision.next_hop is None:
             return None
         host.arp.transmit(host.interfaces[decision.route.interface], decision.next_hop, plan.data)
@@ -55,7 +59,13 @@ class Sender:
 class CraftedSend(Program):
     name = "send"
 
-    def __init__(self, sender: Sender, make_plans: Callable[[], list[Plan]], count: int = 1, interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        sender: Sender,
+        make_plans: Callable[[], list[Plan]],
+        count: int = 1,
+        interval: float = 1.0,
+    ) -> None:
         super().__init__()
         self.sender = sender
         self.make_plans = make_plans
@@ -72,7 +82,9 @@ class CraftedSend(Program):
     def start(self) -> CraftedSend:
         net = self.sender.net
         try:
-            self.plans = self.make_plans()  # filled in now: the host may have changed since it was typed
+            self.plans = (
+                self.make_plans()
+            )  # filled in now: the host may have changed since it was typed
         except ExpressionError as err:
             self.lines.append(f"send: {err}")
             self.finish(False)
@@ -90,7 +102,9 @@ class CraftedSend(Program):
             elif frame_id:
                 self._note(frame_id)
                 seen = self._last_frame
-                self.lines.append(f"sent #{frame_id}: {seen.summary if seen is not None and seen.frames[0] == frame_id else plan.expression}")
+                self.lines.append(
+                    f"sent #{frame_id}: {seen.summary if seen is not None and seen.frames[0] == frame_id else plan.expression}"
+                )
         self._last = clock.now()
         if round_ + 1 < self.count:
             clock.call_later(self.interval, self._send, round_ + 1)
@@ -105,7 +119,11 @@ class CraftedSend(Program):
     def _on_event(self, event: Event) -> None:
         if type(event) is FrameSent:
             self._last_frame = event
-        if type(event) is FrameSent and self._waiting and event.host == getattr(self.sender.host, "name", None):
+        if (
+            type(event) is FrameSent
+            and self._waiting
+            and event.host == getattr(self.sender.host, "name", None)
+        ):
             ip = event.data[14:]
             for i, packet in enumerate(self._waiting):
                 if ip[: len(packet)] == packet:
@@ -113,8 +131,14 @@ class CraftedSend(Program):
                     self._note(event.frames[0])
                     self.lines.append(f"sent #{event.frames[0]}: {event.summary}")
                     return
-        if type(event) is FrameReceived and event.accepted and event.reason == "addressed to me" \
-                and self.sender.host is not None and event.host == self.sender.host.name and event.frames[0] not in self._events:
+        if (
+            type(event) is FrameReceived
+            and event.accepted
+            and event.reason == "addressed to me"
+            and self.sender.host is not None
+            and event.host == self.sender.host.name
+            and event.frames[0] not in self._events
+        ):
             self.answers.append(event.frames[0])
         for frame_id in event.frames:
             story = self._events.get(frame_id)
@@ -141,13 +165,21 @@ class CraftedSend(Program):
             trace = self.sender.net.trace
             for frame_id in self.answers[:EXPLAINED]:
                 summary = dissect_frame(trace.frame(frame_id).data).row(check=False)
-                self.lines.append(f"{self.sender.label} got back #{frame_id}: {summary.protocol} {summary.source} → {summary.destination} {summary.info}")
+                self.lines.append(
+                    f"{self.sender.label} got back #{frame_id}: {summary.protocol} {summary.source} → {summary.destination} {summary.info}"
+                )
             if len(self.answers) > EXPLAINED:
-                self.lines.append(f"(and {len(self.answers) - EXPLAINED} more frames for {self.sender.label})")
+                self.lines.append(
+                    f"(and {len(self.answers) - EXPLAINED} more frames for {self.sender.label})"
+                )
         if len(self.sent) > EXPLAINED:
             self.lines.append(f"(#{self.sent[EXPLAINED]}…#{self.sent[-1]}: see the trace)")
         if self._waiting:
-            self.lines.append(f"{len(self._waiting)} packet(s) never left {self.sender.label}: ARP for the next hop got no answer")
+            self.lines.append(
+                f"{len(self._waiting)} packet(s) never left {self.sender.label}: ARP for the next hop got no answer"
+            )
         total = self.count * len(self.plans)
-        self.lines.append(f"{len(self.sent)} of {total} frame{'s' if total != 1 else ''} sent by {self.sender.label}")
+        self.lines.append(
+            f"{len(self.sent)} of {total} frame{'s' if total != 1 else ''} sent by {self.sender.label}"
+        )
         self.finish(not self._waiting and len(self.sent) == total)

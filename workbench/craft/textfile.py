@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from workbench.craft.expression import ExpressionError, parse
 
-HEADER = "# Packet Workbench crafted packets: one scapy-like expression a line (workbench run --do \"HOST: send --file FILE\")\n"
+HEADER = '# Packet Workbench crafted packets: one scapy-like expression a line (workbench run --do "HOST: send --file FILE")\n'
 
 
 def save(path: str, expressions: list[str]) -> None:

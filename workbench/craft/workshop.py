@@ -32,7 +32,11 @@ class Origin:
 
     @property
     def label(self) -> str:
-        return f"{self.name}: onto the segment, as written" if self.is_segment else f"{self.name}: through its stack"
+        return (
+            f"{self.name}: onto the segment, as written"
+            if self.is_segment
+            else f"{self.name}: through its stack"
+        )
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,9 @@ class Preview:
     sent_as: str = ""  # the expression with what the host fills in written out
     problem: str | None = None
     note: str = ""
-    computed: dict[tuple[int, str], str] = field(default_factory=dict)  # (layer index, field) → value
+    computed: dict[tuple[int, str], str] = field(
+        default_factory=dict
+    )  # (layer index, field) → value
     offset: int = 0  # layers of `frame` before the form's first (an Ethernet header a host adds)
 
 
@@ -66,7 +72,11 @@ class Workshop:
         segments = {i.nic.segment for i in target.interfaces.values()}
         found = None
         for name, host in hosts.items():
-            if name != victim and not host.is_router and any(i.nic.segment in segments for i in host.interfaces.values()):
+            if (
+                name != victim
+                and not host.is_router
+                and any(i.nic.segment in segments for i in host.interfaces.values())
+            ):
                 found = name
         return found or next(n for n in hosts if n != victim)
 
@@ -75,15 +85,31 @@ class Workshop:
 
     def template_text(self, key: str, sender: str, victim: str | None = None) -> str:
         host = self.net.hosts.get(sender)
-        if host is None:  # a segment: the template of its first host, which it then sends as written
-            host = next(h for h in self.net.hosts.values() if any(i.nic.segment.name == sender for i in h.interfaces.values()))
+        if (
+            host is None
+        ):  # a segment: the template of its first host, which it then sends as written
+            host = next(
+                h
+                for h in self.net.hosts.values()
+                if any(i.nic.segment.name == sender for i in h.interfaces.values())
+            )
         lab = lab_for(self.net, host)
         if victim and victim in self.net.hosts and victim != host.name:
             other = self.net.hosts[victim]
-            iface = next((i for i in other.interfaces.values() if i.nic.segment is host.primary.nic.segment), other.primary)
+            iface = next(
+                (i for i in other.interfaces.values() if i.nic.segment is host.primary.nic.segment),
+                other.primary,
+            )
             gateway = other.routes.gateway
-            lab = type(lab)(**{**lab.__dict__, "victim": victim, "victim_ip": str(iface.ip) if iface.configured else lab.victim_ip,
-                               "victim_mac": str(iface.nic.mac), "gateway": str(gateway) if gateway else lab.gateway})
+            lab = type(lab)(
+                **{
+                    **lab.__dict__,
+                    "victim": victim,
+                    "victim_ip": str(iface.ip) if iface.configured else lab.victim_ip,
+                    "victim_mac": str(iface.nic.mac),
+                    "gateway": str(gateway) if gateway else lab.gateway,
+                }
+            )
         return BY_KEY[key].make(lab)
 
     def frame_layers(self, frame_id: int) -> tuple[str, Expression]:
@@ -96,19 +122,37 @@ class Workshop:
         owner = record.origin.split(" ")[0]
         return (owner if owner in self.net.hosts else record.segment), layers
 
-    def preview(self, origin: Origin, layers: Expression, *, raw: str | None = None, count: int = 1, interval: float = 1.0) -> Preview:
-        burst = (f" -c {count}" if count != 1 else "") + (f" -i {interval:g}" if count != 1 and interval != 1.0 else "")
+    def preview(
+        self,
+        origin: Origin,
+        layers: Expression,
+        *,
+        raw: str | None = None,
+        count: int = 1,
+        interval: float = 1.0,
+    ) -> Preview:
+        burst = (f" -c {count}" if count != 1 else "") + (
+            f" -i {interval:g}" if count != 1 and interval != 1.0 else ""
+        )
         if raw is not None:
             cleaned = "".join(raw.split()).replace(":", "")
             command = f"{origin.name}: send --raw {cleaned}{burst}"
             try:
                 data = bytes.fromhex(cleaned)
             except ValueError:
-                return Preview(b"", command, problem="the bytes are not hexadecimal (pairs of 0–9 and a–f)")
+                return Preview(
+                    b"", command, problem="the bytes are not hexadecimal (pairs of 0–9 and a–f)"
+                )
             if len(data) < 14:
-                return Preview(data, command, problem=f"a frame is at least 14 bytes (two MACs and an EtherType), not {len(data)}")
+                return Preview(
+                    data,
+                    command,
+                    problem=f"a frame is at least 14 bytes (two MACs and an EtherType), not {len(data)}",
+                )
             return Preview(data, command, note="sent exactly as written")
-        command = f"{origin.name}: send {render(layers)}{burst}" if layers else f"{origin.name}: send"
+        command = (
+            f"{origin.name}: send {render(layers)}{burst}" if layers else f"{origin.name}: send"
+        )
         if not layers:
             return Preview(b"", command, problem="add a layer (ctrl+n) or pick a template (ctrl+t)")
         try:
@@ -120,11 +164,22 @@ class Workshop:
             return Preview(self._as_written(layers), command, problem=str(err))
         frame, offset, note = plan.data, 0, ""
         if plan.kind == "ip":
-            frame, note = self._framed(origin.name, plan), f"{origin.name} adds the Ethernet header when it sends: routed out of {plan.interface}, next hop by ARP"
+            frame, note = (
+                self._framed(origin.name, plan),
+                f"{origin.name} adds the Ethernet header when it sends: routed out of {plan.interface}, next hop by ARP",
+            )
             offset = 1
         elif origin.is_segment:
             note = f"put onto {origin.name} exactly as written, as from a TAP device"
-        return Preview(frame, command, plan.expression, None, note, self._computed(frame, layers, offset), offset)
+        return Preview(
+            frame,
+            command,
+            plan.expression,
+            None,
+            note,
+            self._computed(frame, layers, offset),
+            offset,
+        )
 
     def _as_written(self, layers: Expression) -> bytes:
         """The bytes of the form as it stands, for the hex view while something is wrong."""
@@ -137,11 +192,23 @@ class Workshop:
         host = self.net.hosts[host_name]
         iface = host.interfaces[plan.interface]
         decision = host.routes.decide(plan.dst, host.interfaces)
-        mac = host.arp.lookup(iface.name, decision.next_hop) if decision.next_hop is not None else None
-        dst = bytes(mac) if mac is not None else b"\xff" * 6 if str(plan.dst).endswith(".255") else bytes(6)
+        mac = (
+            host.arp.lookup(iface.name, decision.next_hop)
+            if decision.next_hop is not None
+            else None
+        )
+        dst = (
+            bytes(mac)
+            if mac is not None
+            else b"\xff" * 6
+            if str(plan.dst).endswith(".255")
+            else bytes(6)
+        )
         return dst + bytes(iface.nic.mac) + b"\x08\x00" + plan.data
 
-    def _computed(self, frame: bytes, layers: Expression, offset: int) -> dict[tuple[int, str], str]:
+    def _computed(
+        self, frame: bytes, layers: Expression, offset: int
+    ) -> dict[tuple[int, str], str]:
         from scapy.layers.l2 import Ether
 
         try:
@@ -159,7 +226,11 @@ class Workshop:
             for fld in cls.fields_desc:
                 if is_automatic(cls, fld.name) and call.get(fld.name) is None:
                     value = layer.getfieldval(fld.name)
-                    out[(index, fld.name)] = f"0x{value:04x}" if "chksum" in fld.name or "cksum" in fld.name else str(value)
+                    out[(index, fld.name)] = (
+                        f"0x{value:04x}"
+                        if "chksum" in fld.name or "cksum" in fld.name
+                        else str(value)
+                    )
             layer = layer.payload if layer.payload else None
         return out
 

@@ -111,7 +111,9 @@ def _pcap(handle: BinaryIO, path: str, order: str, tick_ns: int) -> Iterator[Cap
         if len(data) < caplen:
             raise CaptureError(f"{path} was cut short in the middle of frame {number + 1}")
         number += 1
-        yield captured_frame(number, sec * 1_000_000_000 + frac * tick_ns, "", data, max(origlen, caplen), linktype)
+        yield captured_frame(
+            number, sec * 1_000_000_000 + frac * tick_ns, "", data, max(origlen, caplen), linktype
+        )
 
 
 class _Interface(NamedTuple):
@@ -184,7 +186,9 @@ def interface_block(body: bytes, order: str, path: str) -> _Interface:
     return _Interface(linktype, name, to_ns, offset, snaplen)
 
 
-def packet_block(number: int, kind: int, body: bytes, order: str, interfaces: list[_Interface], path: str) -> CapturedFrame:
+def packet_block(
+    number: int, kind: int, body: bytes, order: str, interfaces: list[_Interface], path: str
+) -> CapturedFrame:
     """Frame `number` from the body of a packet block (6 enhanced, 2 obsolete, 3 simple) of a
     section whose interfaces are `interfaces`; `CaptureError` if it cannot be read."""
     if kind == 3:  # Simple Packet Block: no interface id, no timestamp
@@ -206,7 +210,9 @@ def packet_block(number: int, kind: int, body: bytes, order: str, interfaces: li
     else:
         iface, _drops, high, low, caplen, origlen = struct.unpack_from(order + "HHIIII", body)
     if iface >= len(interfaces):
-        raise CaptureError(f"{path}: frame {number} names interface {iface}, which was never described")
+        raise CaptureError(
+            f"{path}: frame {number} names interface {iface}, which was never described"
+        )
     link = interfaces[iface]
     check_link(path, link.linktype, f": frame {number}")
     data = body[20 : 20 + caplen]
@@ -218,7 +224,9 @@ def packet_block(number: int, kind: int, body: bytes, order: str, interfaces: li
         if code == _OPT_COMMENT
     )
     ns = link.to_ns((high << 32) | low) + link.offset_ns
-    return captured_frame(number, ns, link.name, data, max(origlen, caplen), link.linktype, comments)
+    return captured_frame(
+        number, ns, link.name, data, max(origlen, caplen), link.linktype, comments
+    )
 
 
 def _read_body(handle: BinaryIO, path: str, length: int, already: int) -> bytes:

@@ -72,7 +72,9 @@ class CaptureIndex:
             elif head == _PCAPNG_SHB:
                 self.format = "pcapng"
             else:
-                raise CaptureError(f"{path} is not a pcap or pcapng capture (it starts with 0x{head.hex()})")
+                raise CaptureError(
+                    f"{path} is not a pcap or pcapng capture (it starts with 0x{head.hex()})"
+                )
             self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
         except BaseException:
             self._file.close()
@@ -105,7 +107,14 @@ class CaptureIndex:
         if self.format == "pcap":
             sec, frac, caplen, origlen = self._record.unpack_from(self._map, at)
             data = self._map[at + 16 : at + 16 + caplen]
-            return captured_frame(i + 1, sec * 1_000_000_000 + frac * self._tick_ns, "", data, max(origlen, caplen), self._linktype)
+            return captured_frame(
+                i + 1,
+                sec * 1_000_000_000 + frac * self._tick_ns,
+                "",
+                data,
+                max(origlen, caplen),
+                self._linktype,
+            )
         return self._pcapng_frame(i + 1, at)
 
     @property
@@ -218,14 +227,20 @@ class CaptureIndex:
                 return
             if at + length > size:
                 self.position = at
-                self._cut(f"frame {len(offsets) + 1:,}" if kind in (_EPB, _PB, _SPB) else f"a block after frame {len(offsets):,}")
+                self._cut(
+                    f"frame {len(offsets) + 1:,}"
+                    if kind in (_EPB, _PB, _SPB)
+                    else f"a block after frame {len(offsets):,}"
+                )
                 return
             if kind in (_EPB, _PB, _SPB):
                 offsets.append(at)
                 found += 1
             elif kind == _IDB:
                 try:
-                    section.interfaces.append(interface_block(bytes(data[at + 8 : at + length - 4]), order, self.path))
+                    section.interfaces.append(
+                        interface_block(bytes(data[at + 8 : at + length - 4]), order, self.path)
+                    )
                 except CaptureError as err:
                     self.position = at
                     self.problem = f"{err}; the {len(offsets):,} frames before it are shown"
@@ -253,7 +268,11 @@ class CaptureIndex:
             for interface in section.interfaces:
                 if interface.linktype not in LINK_TYPES:
                     try:
-                        check_link(self.path, interface.linktype, f" (interface {interface.name or len(section.interfaces)})")
+                        check_link(
+                            self.path,
+                            interface.linktype,
+                            f" (interface {interface.name or len(section.interfaces)})",
+                        )
                     except CaptureError as err:
                         return str(err)
         return None
@@ -288,7 +307,9 @@ class CaptureIndex:
 
     def _block_length(self, at: int, length_of) -> int:
         section = self._sections[bisect_right(self._section_starts, at) - 1]
-        return (length_of[0] if section.order == "<" else length_of[1]).unpack_from(self._map, at + 4)[0]
+        return (length_of[0] if section.order == "<" else length_of[1]).unpack_from(
+            self._map, at + 4
+        )[0]
 
     def _copy_block(self, out: BinaryIO, at: int, length_of, m: int) -> int:
         out.write(self._map[at : at + self._block_length(at, length_of)])

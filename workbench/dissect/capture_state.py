@@ -24,7 +24,15 @@ from workbench.dissect.messages import SEGMENT_OF_PDU, HttpMessages, MessageNote
 from workbench.dissect.reassembly import IpReassembly
 from workbench.dissect.tcp_analysis import TcpAnalysis, TcpNote
 
-IP_PROTOCOL_NAMES = {1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 47: "GRE", 58: "ICMPv6", 132: "SCTP"}
+IP_PROTOCOL_NAMES = {
+    1: "ICMP",
+    2: "IGMP",
+    6: "TCP",
+    17: "UDP",
+    47: "GRE",
+    58: "ICMPv6",
+    132: "SCTP",
+}
 _SEQ = re.compile(r"\b(Seq|Ack|SLE|SRE)=(\d+)")
 _WIN = re.compile(r"\bWin=\d+")
 _ECHO_SEQ = re.compile(r"\bseq=(\d+)(?!/)")
@@ -63,7 +71,9 @@ class FrameNotes:
         if protocol in ("DNS", "MDNS", "LLMNR"):
             info = _dns_sections(info, self.facts)
         if protocol == "ICMP":
-            info = _ECHO_SEQ.sub(lambda m: f"seq={m.group(1)}/{_swap16(int(m.group(1)))}", info, count=1)
+            info = _ECHO_SEQ.sub(
+                lambda m: f"seq={m.group(1)}/{_swap16(int(m.group(1)))}", info, count=1
+            )
         if protocol in ("ICMP", "ICMPv6") and self.reply_to is not None:
             info += f" (request in {self.reply_to})"
         return protocol, info
@@ -121,18 +131,26 @@ def frame_for(record, notes: FrameNotes) -> Frame:
     the segment that completes such a message with the message's head dissected above TCP."""
     rebuilt = notes.frame_bytes
     frame = dissect_frame(
-        rebuilt or record.data, getattr(record, "link_type", 1), number=record.id, time=record.time,
+        rebuilt or record.data,
+        getattr(record, "link_type", 1),
+        number=record.id,
+        time=record.time,
         wire_length=None if rebuilt else getattr(record, "wire_length", None),
-        comments=tuple(getattr(record, "comments", ()) or ()), segment=getattr(record, "segment", "") or "",
+        comments=tuple(getattr(record, "comments", ()) or ()),
+        segment=getattr(record, "segment", "") or "",
     )
     message = notes.message
-    if notes.tcp is not None and {"retransmission", "spurious_retransmission"} & set(notes.tcp.flags):
+    if notes.tcp is not None and {"retransmission", "spurious_retransmission"} & set(
+        notes.tcp.flags
+    ):
         frame.replace_above("tcp")
     elif message is not None and message.protocol == "TCP":
         frame.replace_above("tcp")
     elif message is not None and message.head and not frame.has("http"):
         f = notes.facts
-        frame.replace_above("tcp", Frame(message.head, bound=("tcp.port", (f.sport, f.dport))).layers)
+        frame.replace_above(
+            "tcp", Frame(message.head, bound=("tcp.port", (f.sport, f.dport))).layers
+        )
         notes.fields["frame.protocols"] = (":".join([frame.protocols(), *message.chain[1:]]),)
     return frame
 
@@ -180,7 +198,9 @@ class CaptureState:
                 notes.message = self.http.add(f, note)
                 if notes.message is None and f.flags & TCP_FIN:
                     notes.message = self.http.closing(f, note)
-        elif (f.proto == IP_ICMP and f.icmp_type in (0, 8)) or (f.proto == IP_ICMPV6 and f.icmp_type in (128, 129)):
+        elif (f.proto == IP_ICMP and f.icmp_type in (0, 8)) or (
+            f.proto == IP_ICMPV6 and f.icmp_type in (128, 129)
+        ):
             self._echo(notes, f)
         if f.sport == 53 or f.dport == 53:
             self._dns(notes, f)
@@ -215,7 +235,9 @@ def _fragment_info(f: Facts) -> str:
     """Info of a fragment whose datagram is not whole yet, worded as tshark words it."""
     if f.ip_version == 6:
         more = "y" if f.more_fragments else "n"
-        return f"IPv6 fragment (off={f.frag_offset} more={more} ident=0x{f.ip_id:08x} nxt={f.proto})"
+        return (
+            f"IPv6 fragment (off={f.frag_offset} more={more} ident=0x{f.ip_id:08x} nxt={f.proto})"
+        )
     name = IP_PROTOCOL_NAMES.get(f.proto, "")
     proto = f"{name} {f.proto}" if name else str(f.proto)
     return f"Fragmented IP protocol (proto={proto}, off={f.frag_offset}, ID={f.ip_id:04x})"
@@ -229,7 +251,10 @@ AS_CAPTURED = {"ip.len": "int", "ip.frag_offset": "int", "ipv6.plen": "int"}
 def _as_captured(data: bytes, f: Facts) -> dict[str, tuple]:
     at = f.ip_header
     if f.ip_version == 4:
-        return {"ip.len": (int.from_bytes(data[at + 2 : at + 4], "big"),), "ip.frag_offset": (f.frag_offset // 8,)}
+        return {
+            "ip.len": (int.from_bytes(data[at + 2 : at + 4], "big"),),
+            "ip.frag_offset": (f.frag_offset // 8,),
+        }
     return {"ipv6.plen": (int.from_bytes(data[at + 4 : at + 6], "big"),)}
 
 
@@ -298,16 +323,45 @@ def _tcp_fields(out: dict, note: TcpNote, f: Facts) -> None:
 # The fields above by filter name and value type (as workbench.dissect.fields declares types),
 # so the display filter and -T fields know them. tcp.analysis.* flags are present or absent.
 FIELD_TYPES = {
-    "frame.time_relative": "float", "frame.time_delta": "float", "frame.time_epoch": "float",
-    "tcp.stream": "int", "tcp.seq": "int", "tcp.seq_raw": "int", "tcp.ack": "int",
-    "tcp.ack_raw": "int", "tcp.nxtseq": "int", "tcp.len": "int", "tcp.window_size": "int",
-    "tcp.window_size_scalefactor": "int", "icmp.resp_to": "int", "icmpv6.resp_to": "int", "dns.response_to": "int",
-    "dns.time": "float", "ip.fragment": "int", "frame.comment": "str", "ip.fragment.count": "int",
-    "tcp.analysis.flags": "bool", "tcp.analysis.duplicate_ack_num": "int",
+    "frame.time_relative": "float",
+    "frame.time_delta": "float",
+    "frame.time_epoch": "float",
+    "tcp.stream": "int",
+    "tcp.seq": "int",
+    "tcp.seq_raw": "int",
+    "tcp.ack": "int",
+    "tcp.ack_raw": "int",
+    "tcp.nxtseq": "int",
+    "tcp.len": "int",
+    "tcp.window_size": "int",
+    "tcp.window_size_scalefactor": "int",
+    "icmp.resp_to": "int",
+    "icmpv6.resp_to": "int",
+    "dns.response_to": "int",
+    "dns.time": "float",
+    "ip.fragment": "int",
+    "frame.comment": "str",
+    "ip.fragment.count": "int",
+    "tcp.analysis.flags": "bool",
+    "tcp.analysis.duplicate_ack_num": "int",
     "tcp.analysis.duplicate_ack_frame": "int",
-    **{f"tcp.analysis.{name}": "bool" for name in (
-        "retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order",
-        "lost_segment", "ack_lost_segment", "window_update", "window_full", "keep_alive",
-        "keep_alive_ack", "duplicate_ack", "zero_window", "zero_window_probe", "zero_window_probe_ack",
-    )},
+    **{
+        f"tcp.analysis.{name}": "bool"
+        for name in (
+            "retransmission",
+            "fast_retransmission",
+            "spurious_retransmission",
+            "out_of_order",
+            "lost_segment",
+            "ack_lost_segment",
+            "window_update",
+            "window_full",
+            "keep_alive",
+            "keep_alive_ack",
+            "duplicate_ack",
+            "zero_window",
+            "zero_window_probe",
+            "zero_window_probe_ack",
+        )
+    },
 }

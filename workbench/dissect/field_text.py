@@ -51,7 +51,9 @@ class Layout:
     @classmethod
     def parse(cls, names: list[str], options: list[str]) -> Layout:
         if not names:
-            raise FieldsError("-T fields needs at least one -e FIELD (e.g. -e ip.src -e tcp.stream)")
+            raise FieldsError(
+                "-T fields needs at least one -e FIELD (e.g. -e ip.src -e tcp.stream)"
+            )
         unknown = [n for n in names if not known(n)]
         if unknown:
             raise FieldsError(f"some fields aren't valid: {', '.join(unknown)}")
@@ -71,7 +73,9 @@ class Layout:
             elif key == "quote" and value in ("d", "s", "n"):
                 layout.quote = {"d": '"', "s": "'", "n": ""}[value]
             else:
-                raise FieldsError(f"-E {option} is not an option we know (separator, header, occurrence, aggregator, quote)")
+                raise FieldsError(
+                    f"-E {option} is not an option we know (separator, header, occurrence, aggregator, quote)"
+                )
         return layout
 
     def header_line(self) -> str:
@@ -92,7 +96,10 @@ class Layout:
 
 def known(name: str) -> bool:
     return (
-        name in COLUMNS or name in FRAME or name in FIELDS or name in STATE_FIELDS
+        name in COLUMNS
+        or name in FRAME
+        or name in FIELDS
+        or name in STATE_FIELDS
         or name.startswith("tcp.analysis.")
     )
 

@@ -27,8 +27,18 @@ Extractor = Callable[[Frame, FrameRecord], tuple]
 
 NO_DECODE, FULL = 0, 2  # whether a name needs the frame dissected at all
 
-_TYPES = {"uint": "int", "int": "int", "bool": "bool", "ipv4": "ipv4", "ipv6": "ipv6", "mac": "mac",
-          "str": "str", "bytes": "bytes", "float": "float", "none": "none"}
+_TYPES = {
+    "uint": "int",
+    "int": "int",
+    "bool": "bool",
+    "ipv4": "ipv4",
+    "ipv6": "ipv6",
+    "mac": "mac",
+    "str": "str",
+    "bytes": "bytes",
+    "float": "float",
+    "none": "none",
+}
 # Names Wireshark users still type for protocols that were renamed.
 PROTOCOL_ALIASES = {"bootp": "dhcp"}
 
@@ -59,14 +69,19 @@ FIELDS: dict[str, tuple[str, Extractor]] = {
     name: (_TYPES.get(f.type, "str"), _values(name)) for name, f in DECLARED.items()
 }
 # The capture's own facts about a frame, from the record (see the module docstring).
-FIELDS.update({
-    "frame.number": ("int", lambda d, r: (r.id,)),
-    "frame.len": ("int", lambda d, r: (getattr(r, "wire_length", 0) or len(r.data),)),
-    "frame.cap_len": ("int", lambda d, r: (len(r.data),)),
-    "frame.time_relative": ("float", lambda d, r: (r.time,)),
-    "frame.interface_name": ("str", lambda d, r: (r.segment,) if getattr(r, "segment", "") else ()),
-    "frame.comment": ("str", lambda d, r: tuple(getattr(r, "comments", ()) or ())),
-})
+FIELDS.update(
+    {
+        "frame.number": ("int", lambda d, r: (r.id,)),
+        "frame.len": ("int", lambda d, r: (getattr(r, "wire_length", 0) or len(r.data),)),
+        "frame.cap_len": ("int", lambda d, r: (len(r.data),)),
+        "frame.time_relative": ("float", lambda d, r: (r.time,)),
+        "frame.interface_name": (
+            "str",
+            lambda d, r: (r.segment,) if getattr(r, "segment", "") else (),
+        ),
+        "frame.comment": ("str", lambda d, r: tuple(getattr(r, "comments", ()) or ())),
+    }
+)
 for _name, (_kind, _extract) in list(FIELDS.items()):  # bootp.* for dhcp.*
     if _name.startswith("dhcp."):
         FIELDS.setdefault("bootp." + _name[5:], (_kind, _extract))
@@ -94,4 +109,11 @@ def depth_of(name: str) -> int:
     return FULL
 
 
-_RECORD_ONLY = {"frame.number", "frame.len", "frame.cap_len", "frame.time_relative", "frame.interface_name", "frame.comment"}
+_RECORD_ONLY = {
+    "frame.number",
+    "frame.len",
+    "frame.cap_len",
+    "frame.time_relative",
+    "frame.interface_name",
+    "frame.comment",
+}

@@ -457,19 +457,29 @@ class _Parser:
         """`tcp.flags & 0x02`: true when a bit of the mask is set; `& 0x12 == 0x12` compares."""
         amp = self.take()
         if kind not in ("int", "bool"):
-            raise FilterError(f"'&' works on numbers; {shown} holds {_TYPE_TEXT[kind]} (column {amp.column})")
+            raise FilterError(
+                f"'&' works on numbers; {shown} holds {_TYPE_TEXT[kind]} (column {amp.column})"
+            )
         value = self.take()
         if value.kind != "word":
-            raise FilterError(f"'&' at column {amp.column} needs a number after it, not {value.shown()}")
+            raise FilterError(
+                f"'&' at column {amp.column} needs a number after it, not {value.shown()}"
+            )
         mask = _int(value.text, value, shown)
         op_token = self.peek()
-        op = _WORD_OPS.get(op_token.text.lower(), op_token.text) if op_token.kind in ("op", "word") else ""
+        op = (
+            _WORD_OPS.get(op_token.text.lower(), op_token.text)
+            if op_token.kind in ("op", "word")
+            else ""
+        )
         if op in ("==", "!=", "<", ">", "<=", ">="):
             self.take()
             literal = _int(self.take().text, op_token, shown)
             test = _test(op, "int", literal, op_token)
             if op == "!=":
-                return lambda d, r: bool(vs := extract(d, r)) and not any(int(v) & mask == literal for v in vs)
+                return lambda d, r: (
+                    bool(vs := extract(d, r)) and not any(int(v) & mask == literal for v in vs)
+                )
             return lambda d, r: any(test(int(v) & mask) for v in extract(d, r))
         return lambda d, r: any(int(v) & mask for v in extract(d, r))
 
@@ -598,7 +608,9 @@ def _literal(kind: str, token: _Token, shown: str):
         if "/" in text:
             return _network6(text, token)
         if not _is_ipv6(text):
-            raise FilterError(f"{shown} wants an IPv6 address like fe80::1, not '{text}' (column {token.column})")
+            raise FilterError(
+                f"{shown} wants an IPv6 address like fe80::1, not '{text}' (column {token.column})"
+            )
         return IPv6Address(text)
     if kind == "bytes":
         return _bytes_literal(token)
@@ -739,7 +751,9 @@ def _network6(text: str, token: _Token) -> IPv6Network:
     try:
         return IPv6Network(text, strict=False)
     except ValueError:
-        raise FilterError(f"'{text}' at column {token.column} is not a network like fe80::/64") from None
+        raise FilterError(
+            f"'{text}' at column {token.column} is not a network like fe80::/64"
+        ) from None
 
 
 def _mac(text: str, token: _Token) -> MAC:

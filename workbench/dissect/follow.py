@@ -59,7 +59,9 @@ def follow_tcp(stream: int, segments: Iterable[tuple[Facts, TcpNote]]) -> Follow
     return out
 
 
-def _drain(out: FollowedStream, node: int, expected: dict[int, int], waiting: dict[int, bytes]) -> None:
+def _drain(
+    out: FollowedStream, node: int, expected: dict[int, int], waiting: dict[int, bytes]
+) -> None:
     while waiting:
         want = expected[node]
         progressed = False

@@ -6,8 +6,17 @@ from __future__ import annotations
 
 class FrameView:
     __slots__ = (
-        "id", "time", "segment", "origin", "data", "ns", "wire_length", "link_type", "comments",
-        "extra", "relative",
+        "id",
+        "time",
+        "segment",
+        "origin",
+        "data",
+        "ns",
+        "wire_length",
+        "link_type",
+        "comments",
+        "extra",
+        "relative",
     )
 
     def __init__(self, record, extra: dict) -> None:

@@ -17,8 +17,21 @@ from stack.proto.http import TCP_PORTS
 from workbench.dissect.facts import Facts
 from workbench.dissect.tcp_analysis import TcpNote
 
-HTTP_PORTS = frozenset(TCP_PORTS)  # the protocol model's: where it dissects HTTP, messages are followed
-_STARTS = (b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ", b"TRACE ", b"HTTP/1.")
+HTTP_PORTS = frozenset(
+    TCP_PORTS
+)  # the protocol model's: where it dissects HTTP, messages are followed
+_STARTS = (
+    b"GET ",
+    b"POST ",
+    b"HEAD ",
+    b"PUT ",
+    b"DELETE ",
+    b"OPTIONS ",
+    b"PATCH ",
+    b"CONNECT ",
+    b"TRACE ",
+    b"HTTP/1.",
+)
 # tshark gives a plain or spurious retransmission to no one above TCP; a fast retransmission
 # or an out-of-order segment brings bytes not seen yet and counts as a segment of the message
 _NOT_PASSED_UP = "retransmission"

@@ -27,8 +27,12 @@ class FieldNode:
     kind: str = FIELD
     name: str = ""  # the filter name ("ip.ttl", or "ip" for a layer); "" for scapy's fallback
     children: list[FieldNode] = field(default_factory=list)
-    span: tuple[int, int] | None = None  # the bytes a bit field is read from, as Wireshark lights them
-    filter: str | None = None  # what "Apply as Filter" writes ("ip.ttl == 64", "ip"); None: no filter name
+    span: tuple[int, int] | None = (
+        None  # the bytes a bit field is read from, as Wireshark lights them
+    )
+    filter: str | None = (
+        None  # what "Apply as Filter" writes ("ip.ttl == 64", "ip"); None: no filter name
+    )
 
     @property
     def byte_range(self) -> tuple[int, int]:

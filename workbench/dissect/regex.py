@@ -13,7 +13,9 @@ def _re2():
     try:
         import re2
     except ImportError:
-        raise FilterError("'matches' needs google-re2: pip install -e . (or pip install google-re2)") from None
+        raise FilterError(
+            "'matches' needs google-re2: pip install -e . (or pip install google-re2)"
+        ) from None
     return re2
 
 
@@ -35,7 +37,9 @@ def compile_bytes(pattern: str, column: int):
     """A pattern to search bytes (a frame or a protocol's bytes): Latin-1, byte for byte."""
     options = _Options.make()
     options.encoding = _re2().Options.Encoding.LATIN1
-    return _Matcher(_compile(pattern.encode("latin-1", "replace"), column, options), bytes_mode=True)
+    return _Matcher(
+        _compile(pattern.encode("latin-1", "replace"), column, options), bytes_mode=True
+    )
 
 
 def _compile(pattern, column: int, options=None):
@@ -45,7 +49,11 @@ def _compile(pattern, column: int, options=None):
     try:
         return re2.compile(pattern, options or _Options.make())
     except re2.error as err:
-        reason = err.args[0].decode(errors="replace") if err.args and isinstance(err.args[0], bytes) else str(err)
+        reason = (
+            err.args[0].decode(errors="replace")
+            if err.args and isinstance(err.args[0], bytes)
+            else str(err)
+        )
         raise FilterError(
             f"the regular expression at column {column} is not valid ({reason})"
         ) from None

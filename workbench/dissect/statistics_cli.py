@@ -13,7 +13,9 @@ class StatisticsError(ValueError):
     """A `-z` argument we do not know; the message is one sentence."""
 
 
-_USAGE = "conv,TYPE, endpoints,TYPE (TYPE: eth ip ipv6 tcp udp), io,phs or follow,tcp,ascii|hex,STREAM"
+_USAGE = (
+    "conv,TYPE, endpoints,TYPE (TYPE: eth ip ipv6 tcp udp), io,phs or follow,tcp,ascii|hex,STREAM"
+)
 
 
 @dataclass
@@ -37,9 +39,16 @@ class Statistics:
                 wanted.append((name, parts[1]))
             elif parts[:2] == ["io", "phs"] and len(parts) == 2:
                 wanted.append(("phs",))
-            elif name == "follow" and len(parts) == 4 and parts[1] == "tcp" and parts[2] in ("ascii", "hex"):
+            elif (
+                name == "follow"
+                and len(parts) == 4
+                and parts[1] == "tcp"
+                and parts[2] in ("ascii", "hex")
+            ):
                 if not parts[3].isdigit():
-                    raise StatisticsError(f"-z {item}: the stream is a number, as tcp.stream shows it")
+                    raise StatisticsError(
+                        f"-z {item}: the stream is a number, as tcp.stream shows it"
+                    )
                 wanted.append(("follow", parts[2], int(parts[3])))
             else:
                 raise StatisticsError(f"-z {item} is not a statistic we know; try {_USAGE}")
@@ -52,7 +61,9 @@ class Statistics:
         self.facts.append(f)
         if any(w[0] == "phs" for w in self.wanted):
             self.chains.append((protocol_chain(notes, frame), f.length))
-        if notes.tcp is not None and any(w[0] == "follow" and w[2] == notes.tcp.stream for w in self.wanted):
+        if notes.tcp is not None and any(
+            w[0] == "follow" and w[2] == notes.tcp.stream for w in self.wanted
+        ):
             self.segments.setdefault(notes.tcp.stream, []).append((f, notes.tcp))
 
     def text(self, names: bool = True) -> str:
@@ -61,14 +72,24 @@ class Statistics:
         parts = []
         for want in reversed(self.wanted):
             if want[0] == "conv":
-                parts.append(stats.conversations_text(want[1], stats.conversations(self.facts, want[1]), origin, resolve))
+                parts.append(
+                    stats.conversations_text(
+                        want[1], stats.conversations(self.facts, want[1]), origin, resolve
+                    )
+                )
             elif want[0] == "endpoints":
-                parts.append(stats.endpoints_text(want[1], stats.endpoints(self.facts, want[1]), resolve))
+                parts.append(
+                    stats.endpoints_text(want[1], stats.endpoints(self.facts, want[1]), resolve)
+                )
             elif want[0] == "phs":
-                parts.append(stats.hierarchy_text(stats.protocol_hierarchy(self.chains), self.display_filter))
+                parts.append(
+                    stats.hierarchy_text(stats.protocol_hierarchy(self.chains), self.display_filter)
+                )
             else:
                 followed = follow.follow_tcp(want[2], self.segments.get(want[2], []))
-                parts.append(follow.ascii_text(followed) if want[1] == "ascii" else follow.hex_text(followed))
+                parts.append(
+                    follow.ascii_text(followed) if want[1] == "ascii" else follow.hex_text(followed)
+                )
         return "".join(parts)
 
 

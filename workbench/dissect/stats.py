@@ -177,8 +177,10 @@ def conversations_text(
         RULE,
         f"{TITLES[kind]} Conversations",
         "Filter:<No Filter>",
-        pad + "|       <-      | |       ->      | |     Total     |    Relative    |   Duration   |",
-        pad + "| Frames  Bytes | | Frames  Bytes | | Frames  Bytes |      Start     |              |",
+        pad
+        + "|       <-      | |       ->      | |     Total     |    Relative    |   Duration   |",
+        pad
+        + "| Frames  Bytes | | Frames  Bytes | | Frames  Bytes |      Start     |              |",
     ]
     for c in convs:
         start = (c.first_ns - origin_ns) / 1e9
@@ -198,12 +200,20 @@ def endpoints_text(kind: str, points: list[Endpoint], resolve: Callable[[bytes],
     ports = kind in ("tcp", "udp")
     lines = [RULE, f"{TITLES[kind]} Endpoints", "Filter:<No Filter>"]
     if ports:
-        lines.append("                       |  Port  ||  Packets  | |  Bytes  | | Tx Packets | | Tx Bytes | | Rx Packets | | Rx Bytes |")
+        lines.append(
+            "                       |  Port  ||  Packets  | |  Bytes  | | Tx Packets | | Tx Bytes | | Rx Packets | | Rx Bytes |"
+        )
     else:
-        lines.append("                       |  Packets  | |  Bytes  | | Tx Packets | | Tx Bytes | | Rx Packets | | Rx Bytes |")
+        lines.append(
+            "                       |  Packets  | |  Bytes  | | Tx Packets | | Tx Bytes | | Rx Packets | | Rx Bytes |"
+        )
     for p in points:
         name = _address_text(p.address[:1], resolve)
-        head = f"{name:<20} {p.address[1]:10d} {p.frames:10d}" if ports else f"{name:<20} {p.frames:11d}"
+        head = (
+            f"{name:<20} {p.address[1]:10d} {p.frames:10d}"
+            if ports
+            else f"{name:<20} {p.frames:11d}"
+        )
         lines.append(
             f"{head} {p.bytes:13d} {p.tx_frames:10d} {p.tx_bytes:15d} {p.rx_frames:11d} {p.rx_bytes:15d}   "
         )

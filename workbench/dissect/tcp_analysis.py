@@ -165,19 +165,27 @@ class TcpAnalysis:
             if fwd.next_seq is not None and _gt(seq, fwd.next_seq) and not rst:
                 found.append("lost_segment")
             keep_alive = (
-                fwd.next_seq is not None and length <= 1 and seq == (fwd.next_seq - 1) & MASK
+                fwd.next_seq is not None
+                and length <= 1
+                and seq == (fwd.next_seq - 1) & MASK
                 and not flags & (TCP_SYN | TCP_FIN | TCP_RST)
             )
             if keep_alive:
                 found.append("keep_alive")
             same_place = (
-                length == 0 and fwd.next_seq is not None and seq == fwd.next_seq
-                and ack == fwd.last_ack and not flags & (TCP_SYN | TCP_FIN | TCP_RST)
+                length == 0
+                and fwd.next_seq is not None
+                and seq == fwd.next_seq
+                and ack == fwd.last_ack
+                and not flags & (TCP_SYN | TCP_FIN | TCP_RST)
             )
             if same_place and window and window != fwd.window:
                 found.append("window_update")
             if (
-                length > 0 and rev.wscale != -1 and rev.last_ack is not None and rev.window is not None
+                length > 0
+                and rev.wscale != -1
+                and rev.last_ack is not None
+                and rev.window is not None
                 and not flags & (TCP_SYN | TCP_FIN | TCP_RST)
             ):
                 shift = 0 if rev.last_was_syn or rev.wscale < 0 else rev.wscale
@@ -197,7 +205,9 @@ class TcpAnalysis:
             if not is_dup and "window_update" not in found:  # as tshark: an update is no new ACK
                 fwd.last_non_dup_ack, fwd.dup_acks = f.number, 0
             if (
-                flags & TCP_ACK and rev.max_to_ack is not None and ack is not None
+                flags & TCP_ACK
+                and rev.max_to_ack is not None
+                and ack is not None
                 and _gt(ack, rev.max_to_ack)
             ):
                 found.append("ack_lost_segment")
@@ -228,9 +238,16 @@ class TcpAnalysis:
         rel_ack = (ack - rev.base) & MASK if flags & TCP_ACK and rev.base is not None else None
         rel_seq = (seq - fwd.base) & MASK
         return TcpNote(
-            stream.index, rel_seq, rel_ack,
-            (rel_seq + length + (1 if syn or fin else 0)) & MASK, length,
-            window * max(scale, 1), scale, tuple(found), dup_of, dup_count,
+            stream.index,
+            rel_seq,
+            rel_ack,
+            (rel_seq + length + (1 if syn or fin else 0)) & MASK,
+            length,
+            window * max(scale, 1),
+            scale,
+            tuple(found),
+            dup_of,
+            dup_count,
         )
 
     @staticmethod
@@ -251,7 +268,8 @@ class TcpAnalysis:
         if not behind:
             return None
         if (
-            rev.dup_acks >= 2 and rev.last_ack == seq
+            rev.dup_acks >= 2
+            and rev.last_ack == seq
             and 0 <= f.ns - rev.last_ack_ns < FAST_RETRANSMISSION_NS
         ):
             return "fast_retransmission"

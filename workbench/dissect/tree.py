@@ -94,17 +94,32 @@ def _layer_node(layer: Layer) -> tuple[FieldNode, int | None]:
     items = layer.items()  # reads the fields (and may find an error in the variable part)
     start = min([layer.start, *(item.start for item in items if item.size)])
     end = max(layer.end, layer.header_end if layer.error is None else layer.start)
-    node = FieldNode(layer.text(), start * 8, end * 8, LAYER, layer.protocol.name, filter=layer.protocol.name)
+    node = FieldNode(
+        layer.text(), start * 8, end * 8, LAYER, layer.protocol.name, filter=layer.protocol.name
+    )
     node.children = [_item_node(item) for item in items if not item.field.hidden]
     for inner in layer.inner:
         child, _stop = _layer_node(inner)
         node.children.append(child)
     stop = layer.error
     below = layer.frame.layer_before(layer)
-    if stop is None and below is not None and below.state.get("payload_cut") and layer.protocol.name != "data":
+    if (
+        stop is None
+        and below is not None
+        and below.state.get("payload_cut")
+        and layer.protocol.name != "data"
+    ):
         column = layer.column or layer.protocol.short
-        node.children.append(FieldNode(f"[Packet size limited during capture: {column} truncated]",
-                                       len(layer.data) * 8, len(layer.data) * 8, NOTE, "_ws.short", filter="_ws.short"))
+        node.children.append(
+            FieldNode(
+                f"[Packet size limited during capture: {column} truncated]",
+                len(layer.data) * 8,
+                len(layer.data) * 8,
+                NOTE,
+                "_ws.short",
+                filter="_ws.short",
+            )
+        )
     if stop is None:
         return node, None
     at = max(0, min(stop.at, len(layer.data)))
@@ -114,7 +129,11 @@ def _layer_node(layer: Layer) -> tuple[FieldNode, int | None]:
         node.children.append(FieldNode(text, at * 8, at * 8, NOTE, "_ws.short", filter="_ws.short"))
         return node, None
     text = f"[Malformed Packet: {column} {stop.field} at byte {at}: {stop.problem}]"
-    node.children.append(FieldNode(text, at * 8, len(layer.data) * 8, MALFORMED, "_ws.malformed", filter="_ws.malformed"))
+    node.children.append(
+        FieldNode(
+            text, at * 8, len(layer.data) * 8, MALFORMED, "_ws.malformed", filter="_ws.malformed"
+        )
+    )
     node.end = max(node.end, len(layer.data) * 8)
     return node, at
 
@@ -151,5 +170,12 @@ def _scapy_nodes(frame: Frame, data_layer: Layer) -> list[FieldNode]:
 
 
 def _broken(data: bytes, exc: Exception) -> Dissection:
-    node = FieldNode(f"[Dissector error: {type(exc).__name__}: {exc}]", 0, len(data) * 8, MALFORMED, "_ws.malformed", filter="_ws.malformed")
+    node = FieldNode(
+        f"[Dissector error: {type(exc).__name__}: {exc}]",
+        0,
+        len(data) * 8,
+        MALFORMED,
+        "_ws.malformed",
+        filter="_ws.malformed",
+    )
     return Dissection(data, [node], (0, len(data)) if data else None)

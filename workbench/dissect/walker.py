@@ -74,9 +74,10 @@ class Stopped(Exception):
 
 def frame_layers(data: bytes, link_type: int = 1) -> tuple[list[FieldNode], Stopped | None]:
     """Dissect a frame (Ethernet, or Linux cooked SLL/SLL2) with scapy: a node per layer."""
-    ether = {113: scapy.layers.l2.CookedLinux, 276: getattr(scapy.layers.l2, "CookedLinuxV2", scapy.layers.l2.Ether)}.get(
-        link_type, scapy.layers.l2.Ether
-    )
+    ether = {
+        113: scapy.layers.l2.CookedLinux,
+        276: getattr(scapy.layers.l2, "CookedLinuxV2", scapy.layers.l2.Ether),
+    }.get(link_type, scapy.layers.l2.Ether)
     with quiet():
         try:
             packet = ether(data)

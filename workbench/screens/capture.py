@@ -38,9 +38,17 @@ NO_LAB = {
 }
 # What each command that needs a lab is called in its refusal.
 LAB_ONLY = {
-    "toggle_play": "Play and pause", "step": "Stepping", "faster": "Speed", "slower": "Speed",
-    "ping": "Ping", "traceroute": "Traceroute", "dhcp": "DHCP", "resolve": "Resolve",
-    "browse": "Browse", "clear_arp": "Clearing the ARP cache", "poison": "Crafting and sending frames",
+    "toggle_play": "Play and pause",
+    "step": "Stepping",
+    "faster": "Speed",
+    "slower": "Speed",
+    "ping": "Ping",
+    "traceroute": "Traceroute",
+    "dhcp": "DHCP",
+    "resolve": "Resolve",
+    "browse": "Browse",
+    "clear_arp": "Clearing the ARP cache",
+    "poison": "Crafting and sending frames",
     "map": "The map of the network",
 }
 
@@ -67,7 +75,12 @@ class CaptureScreen(Screen):
         Binding("o", "open", "Open", tooltip="Open a lab or capture…"),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter packets"),
         Binding("s", "save", "Save", tooltip="Save the frames shown…"),
-        Binding("z", "statistics", "Stats", tooltip="Statistics: conversations, endpoints, protocol hierarchy"),
+        Binding(
+            "z",
+            "statistics",
+            "Stats",
+            tooltip="Statistics: conversations, endpoints, protocol hierarchy",
+        ),
         Binding("f", "follow", "Follow", tooltip="Follow the selected frame's TCP stream"),
         Binding("a", "apply_as_filter(True)", "Apply as filter", show=False, tooltip=APPLY_TIP),
         Binding("A", "apply_as_filter(False)", "Prepare a filter", show=False, tooltip=PREPARE_TIP),
@@ -101,17 +114,26 @@ class CaptureScreen(Screen):
 
     def compose(self) -> ComposeResult:
         self.set_class(True, f"-tab-{self.tab}")
-        yield Tabs(*[Tab(label, id=name) for name, label in TABS.items()], active=self.tab, id="capture-tabs")
+        yield Tabs(
+            *[Tab(label, id=name) for name, label in TABS.items()],
+            active=self.tab,
+            id="capture-tabs",
+        )
         with Container(id="capture-panes"):
             with Container(id="packets-pane", classes="pane"):
                 yield PacketList(
-                    self.capture.frames, id="packet-list", follow_tail=False,
-                    time_origin=self.capture.time_origin, segments=self.capture.index.format == "pcapng",
+                    self.capture.frames,
+                    id="packet-list",
+                    follow_tail=False,
+                    time_origin=self.capture.time_origin,
+                    segments=self.capture.index.format == "pcapng",
                 )
             with Container(id="dissector-pane", classes="pane"):
                 yield Dissector(id="dissector")
             for tab, sentence in NO_LAB.items():
-                yield Static(sentence.format(name=self.capture.name), id=f"{tab}-pane", classes="pane no-lab")
+                yield Static(
+                    sentence.format(name=self.capture.name), id=f"{tab}-pane", classes="pane no-lab"
+                )
         yield FilterBar(id="filter-bar")
         yield Static("", id="capture-status")
         yield Footer()
@@ -129,7 +151,9 @@ class CaptureScreen(Screen):
 
     def _start_indexing(self) -> None:
         if self.capture.indexing:
-            self.run_worker(self._index_worker, thread=True, group="capture-index", exit_on_error=False)
+            self.run_worker(
+                self._index_worker, thread=True, group="capture-index", exit_on_error=False
+            )
         elif self.capture.index.problem:
             self.notify(self.capture.index.problem, severity="warning", timeout=10)
 
@@ -175,7 +199,12 @@ class CaptureScreen(Screen):
 
     def _show_status(self) -> None:
         status = self.capture.status()
-        parts = [f" {status.name}", status.format, f"{status.frames:,} frame{'s' if status.frames != 1 else ''}", _size(status.size)]
+        parts = [
+            f" {status.name}",
+            status.format,
+            f"{status.frames:,} frame{'s' if status.frames != 1 else ''}",
+            _size(status.size),
+        ]
         text = Text(" · ".join(parts))
         if status.indexing:
             text.append(f"  reading the file {100 * status.fraction:.0f}%", style="bold italic")
@@ -227,7 +256,11 @@ class CaptureScreen(Screen):
             return
         self.filter_text = message.text
         pane = self.query_one("#packets-pane")
-        pane.border_title = f"Packets · {self.capture.name} · {message.text}" if message.text else f"Packets · {self.capture.name}"
+        pane.border_title = (
+            f"Packets · {self.capture.name} · {message.text}"
+            if message.text
+            else f"Packets · {self.capture.name}"
+        )
         message.bar.display = False
         self.query_one("#packet-list").focus()
         self._show_status()
@@ -241,37 +274,65 @@ class CaptureScreen(Screen):
     def action_save(self) -> None:
         packets = self.query_one(PacketList)
         if self.capture.indexing:
-            self.notify(f"{self.capture.name} is still being read ({100 * self.capture.index.fraction:.0f}%); save when it is done.", severity="warning", timeout=5)
+            self.notify(
+                f"{self.capture.name} is still being read ({100 * self.capture.index.fraction:.0f}%); save when it is done.",
+                severity="warning",
+                timeout=5,
+            )
             return
         if packets.filtering:
-            self.notify(f"The filter is still running over {self.capture.name}; save when it is done.", severity="warning", timeout=5)
+            self.notify(
+                f"The filter is still running over {self.capture.name}; save when it is done.",
+                severity="warning",
+                timeout=5,
+            )
             return
         suffix = "." + self.capture.index.format
         stem = self.capture.name.rsplit(".", 1)[0]
         default = f"{stem}-filtered{suffix}" if packets.filter_text else f"{stem}-copy{suffix}"
 
         def check(path: str) -> str | None:
-            return check_capture_name(path, (suffix,), f"frames are copied as they are, and this capture is {self.capture.index.format}")
+            return check_capture_name(
+                path,
+                (suffix,),
+                f"frames are copied as they are, and this capture is {self.capture.index.format}",
+            )
 
         def save(path: str) -> None:
             indices = packets.shown_indices()
-            self.run_worker(lambda: self._save_worker(path, indices), thread=True, group="capture-save", exit_on_error=False)
+            self.run_worker(
+                lambda: self._save_worker(path, indices),
+                thread=True,
+                group="capture-save",
+                exit_on_error=False,
+            )
 
-        ask_where_to_save(self, f"Save the {packets.row_count:,} frames shown", default, check, save)
+        ask_where_to_save(
+            self, f"Save the {packets.row_count:,} frames shown", default, check, save
+        )
 
     def _save_worker(self, path: str, indices) -> None:
         try:
             count = self.capture.save(path, indices)
         except OSError as err:
-            self.app.call_from_thread(self.notify, f"cannot write {path}: {err.strerror or err}", severity="error", timeout=6)
+            self.app.call_from_thread(
+                self.notify,
+                f"cannot write {path}: {err.strerror or err}",
+                severity="error",
+                timeout=6,
+            )
             return
-        self.app.call_from_thread(self.notify, f"Saved {count:,} frame{'s' if count != 1 else ''} to {path}.", timeout=4)
+        self.app.call_from_thread(
+            self.notify, f"Saved {count:,} frame{'s' if count != 1 else ''} to {path}.", timeout=4
+        )
 
     def action_open(self) -> None:
         from workbench.screens.open_lab import OpenLabScreen  # the labs' modules: only when asked
 
         def opened(choice) -> None:
-            if choice is not None:  # after the modal has gone: switch_screen replaces the top screen
+            if (
+                choice is not None
+            ):  # after the modal has gone: switch_screen replaces the top screen
                 self.app.call_later(self.app.open_lab, choice)
 
         self.app.push_screen(OpenLabScreen(), opened)
@@ -282,9 +343,17 @@ class CaptureScreen(Screen):
         packets = self.query_one(PacketList)
         if self.capture.indexing or packets.filtering:
             what = "read" if self.capture.indexing else "filtered"
-            self.notify(f"{self.capture.name} is still being {what}; statistics when it is done.", severity="warning", timeout=5)
+            self.notify(
+                f"{self.capture.name} is still being {what}; statistics when it is done.",
+                severity="warning",
+                timeout=5,
+            )
             return
-        self.app.push_screen(StatisticsScreen(self.capture.frames, packets.shown_indices(), self.capture.name, packets.filter_text))
+        self.app.push_screen(
+            StatisticsScreen(
+                self.capture.frames, packets.shown_indices(), self.capture.name, packets.filter_text
+            )
+        )
 
     def action_follow(self) -> None:
         from workbench.screens.follow import FollowScreen
@@ -292,10 +361,18 @@ class CaptureScreen(Screen):
         packets = self.query_one(PacketList)
         frame_id = packets.selected_frame_id
         if frame_id is None:
-            self.notify("Select a TCP segment first: Follow TCP stream follows the selected frame's connection.", severity="warning", timeout=5)
+            self.notify(
+                "Select a TCP segment first: Follow TCP stream follows the selected frame's connection.",
+                severity="warning",
+                timeout=5,
+            )
             return
         if self.capture.indexing:
-            self.notify(f"{self.capture.name} is still being read; follow its streams when it is done.", severity="warning", timeout=5)
+            self.notify(
+                f"{self.capture.name} is still being read; follow its streams when it is done.",
+                severity="warning",
+                timeout=5,
+            )
             return
         self.app.push_screen(FollowScreen(self.capture.frames, frame_id - 1, self.capture.name))
 

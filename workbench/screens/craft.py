@@ -63,16 +63,34 @@ class CraftScreen(Screen):
 
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", tooltip="Send what is on the form"),
-        Binding("ctrl+t", "templates", "Templates", tooltip="Start from a template or the selected frame"),
-        Binding("ctrl+n", "add_layer", "Add layer", tooltip="Add a layer from scapy's registry above the selected one"),
+        Binding(
+            "ctrl+t",
+            "templates",
+            "Templates",
+            tooltip="Start from a template or the selected frame",
+        ),
+        Binding(
+            "ctrl+n",
+            "add_layer",
+            "Add layer",
+            tooltip="Add a layer from scapy's registry above the selected one",
+        ),
         Binding("ctrl+r", "remove_layer", "Remove layer", tooltip="Remove the selected layer"),
         Binding("f2", "save", "Save", tooltip="Save the expression to a text file"),
         Binding("f3", "load", "Load", tooltip="Load an expression from a text file"),
         Binding("escape", "close", "Close", tooltip="Back to the lab"),
     ]
 
-    def __init__(self, session: Session, sender: str, *, victim: str | None = None, template: str | None = "arp-reply",
-                 frame_id: int | None = None, choose: bool = True) -> None:
+    def __init__(
+        self,
+        session: Session,
+        sender: str,
+        *,
+        victim: str | None = None,
+        template: str | None = "arp-reply",
+        frame_id: int | None = None,
+        choose: bool = True,
+    ) -> None:
         super().__init__(id="craft")
         self.session = session
         self.workshop = session.workshop()
@@ -105,7 +123,12 @@ class CraftScreen(Screen):
         yield Static("", id="craft-problem")
         yield Static("", id="craft-note")
         with Horizontal(id="craft-send"):
-            yield Select([(o.label, o.name) for o in self.workshop.origins()], value=self.origin.name, allow_blank=False, id="craft-origin")
+            yield Select(
+                [(o.label, o.name) for o in self.workshop.origins()],
+                value=self.origin.name,
+                allow_blank=False,
+                id="craft-origin",
+            )
             yield Label("count")
             yield self._small_input(str(self.burst_count), "craft-count")
             yield Label("interval s")
@@ -139,7 +162,9 @@ class CraftScreen(Screen):
             self._focus_first_field()
 
         selected = self.start_template if self.start_template != FRAME else None
-        self.app.push_screen(TemplateChooser(self.workshop.templates(), self.frame_id, selected), picked)
+        self.app.push_screen(
+            TemplateChooser(self.workshop.templates(), self.frame_id, selected), picked
+        )
 
     def _start(self, key: str) -> None:
         self.problems.clear()
@@ -176,7 +201,9 @@ class CraftScreen(Screen):
             options.add_option(Option("raw bytes", id="raw"))
             options.highlighted = 0
             return
-        options.add_options([Option(f"{i + 1}. {call.name}", id=str(i)) for i, call in enumerate(self.calls)])
+        options.add_options(
+            [Option(f"{i + 1}. {call.name}", id=str(i)) for i, call in enumerate(self.calls)]
+        )
         if self.calls:
             options.highlighted = self.at
 
@@ -228,16 +255,28 @@ class CraftScreen(Screen):
             return
         if not self.calls:
             form.border_title = "Fields"
-            form.mount(Static("No layers: ctrl+n adds one, ctrl+t picks a template.", classes="hint"))
+            form.mount(
+                Static("No layers: ctrl+n adds one, ctrl+t picks a template.", classes="hint")
+            )
             return
         call = self.calls[self.at]
         form.border_title = f"Fields · {call.name}"
         for spec in present(call):
-            placeholder = "auto" if spec.automatic else (spec.default or self._filled_by(call.name, spec.name))
-            self._add_row(form, spec.name, spec.name, shown(spec, call.get(spec.name)), placeholder, "")
+            placeholder = (
+                "auto"
+                if spec.automatic
+                else (spec.default or self._filled_by(call.name, spec.name))
+            )
+            self._add_row(
+                form, spec.name, spec.name, shown(spec, call.get(spec.name)), placeholder, ""
+            )
 
-    def _add_row(self, form: VerticalScroll, label: str, name: str, value: str, placeholder: str, note: str) -> None:
-        field = Input(value, placeholder=placeholder, name=name, select_on_focus=False, classes="craft-field")
+    def _add_row(
+        self, form: VerticalScroll, label: str, name: str, value: str, placeholder: str, note: str
+    ) -> None:
+        field = Input(
+            value, placeholder=placeholder, name=name, select_on_focus=False, classes="craft-field"
+        )
         field.cursor_blink = getattr(self.app, "cursor_blink", True)
         remark = Static(note, classes="craft-note")
         row = Horizontal(Label(label, classes="craft-name"), field, remark, classes="craft-row")
@@ -290,7 +329,13 @@ class CraftScreen(Screen):
 
     def _update(self) -> None:
         """Preview, command, notes, problem and the bytes lit, after any change."""
-        preview = self.workshop.preview(self.origin, tuple(self.calls), raw=self.raw, count=self.burst_count, interval=self.burst_interval)
+        preview = self.workshop.preview(
+            self.origin,
+            tuple(self.calls),
+            raw=self.raw,
+            count=self.burst_count,
+            interval=self.burst_interval,
+        )
         self.current = preview
         title = f"Craft · from {self.origin.label}"
         if self.start_template == FRAME and self.frame_id is not None:
@@ -341,7 +386,13 @@ class CraftScreen(Screen):
         hex_view = self.query_one(HexView)
         preview = self.current
         name = self.focused_field
-        if preview is None or not preview.frame or name is None or name == "raw" or self.raw is not None:
+        if (
+            preview is None
+            or not preview.frame
+            or name is None
+            or name == "raw"
+            or self.raw is not None
+        ):
             hex_view.highlight(0, 0)
             return
         from workbench.dissect import walker
@@ -367,9 +418,9 @@ class CraftScreen(Screen):
         if not rest.startswith("send "):
             self._say('the command line holds a send: "HOST: send EXPR"')
             return
-        body = rest[len("send "):].strip()
+        body = rest[len("send ") :].strip()
         if body.startswith("--raw"):
-            self.raw, self.calls = body[len("--raw"):].strip(), []
+            self.raw, self.calls = body[len("--raw") :].strip(), []
         else:
             try:
                 self.calls, self.raw = list(parse(body)), None
@@ -410,8 +461,11 @@ class CraftScreen(Screen):
                     raise ValueError
                 self.burst_interval = interval
         except ValueError:
-            problem = ("count is a whole number from 1 to 100,000" if event.input.id == "craft-count"
-                       else "interval is a number of seconds from 0 to 3,600")
+            problem = (
+                "count is a whole number from 1 to 100,000"
+                if event.input.id == "craft-count"
+                else "interval is a number of seconds from 0 to 3,600"
+            )
         event.input.set_class(problem is not None, "-wrong")
         self.problems.pop("burst", None)
         if problem:
@@ -422,7 +476,9 @@ class CraftScreen(Screen):
 
     def action_send(self) -> None:
         preview = self.current
-        problem = next(iter(self.problems.values()), None) or (preview.problem if preview else "nothing to send")
+        problem = next(iter(self.problems.values()), None) or (
+            preview.problem if preview else "nothing to send"
+        )
         if problem:
             self._say(problem)
             self.app.bell()
@@ -438,7 +494,9 @@ class CraftScreen(Screen):
         from workbench.craft.textfile import save
 
         if self.raw is not None or not self.calls:
-            self.notify("Only an expression saves to a file (raw bytes: copy the command).", timeout=4)
+            self.notify(
+                "Only an expression saves to a file (raw bytes: copy the command).", timeout=4
+            )
             return
         from workbench.craft.expression import render
 
@@ -454,7 +512,10 @@ class CraftScreen(Screen):
                 return
             self.notify(f"Saved to {path}.", timeout=4)
 
-        self.app.push_screen(PromptScreen("Save the expression to", "crafted.txt", lambda _p: None, id="craft-save"), write)
+        self.app.push_screen(
+            PromptScreen("Save the expression to", "crafted.txt", lambda _p: None, id="craft-save"),
+            write,
+        )
 
     def action_load(self) -> None:
         from workbench.craft.textfile import load
@@ -479,8 +540,10 @@ class CraftScreen(Screen):
             self._show_form()
             self._update()
 
-        self.app.push_screen(PromptScreen("Load an expression from", "crafted.txt", check, id="craft-load"), read_file)
+        self.app.push_screen(
+            PromptScreen("Load an expression from", "crafted.txt", check, id="craft-load"),
+            read_file,
+        )
 
     def action_close(self) -> None:
         self.dismiss(None)
-

@@ -28,7 +28,9 @@ class TemplateChooser(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, templates: list[Template], frame_id: int | None = None, selected: str | None = None) -> None:
+    def __init__(
+        self, templates: list[Template], frame_id: int | None = None, selected: str | None = None
+    ) -> None:
         super().__init__(id="template-chooser")
         self.templates = templates
         self.frame_id = frame_id
@@ -37,7 +39,12 @@ class TemplateChooser(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         options = []
         if self.frame_id is not None:
-            options.append(Option(f"{'Frame #' + str(self.frame_id):<16} edit the selected frame and resend it", id=FRAME))
+            options.append(
+                Option(
+                    f"{'Frame #' + str(self.frame_id):<16} edit the selected frame and resend it",
+                    id=FRAME,
+                )
+            )
         options += [Option(f"{t.title:<16} {t.summary}", id=t.key) for t in self.templates]
         with Vertical(id="template-box"):
             yield Label("Craft a frame: start from", id="template-title")

@@ -33,7 +33,11 @@ def text_lines(followed: Followed, direction: str) -> list[tuple[int, str]]:
     run of data from the start of a line."""
     out: list[tuple[int, str]] = []
     for side, chunk in _chunks(followed, direction):
-        text = "".join(chr(b) if 32 <= b < 127 or b == 10 else ("    " if b == 9 else ".") for b in chunk if b != 13)
+        text = "".join(
+            chr(b) if 32 <= b < 127 or b == 10 else ("    " if b == 9 else ".")
+            for b in chunk
+            if b != 13
+        )
         for line in text.split("\n"):
             out.append((side, line))
         if text.endswith("\n"):
@@ -48,7 +52,9 @@ def hex_lines(followed: Followed, direction: str) -> list[tuple[int, str]]:
     position = [0, 0]
     for side, chunk in _chunks(followed, direction):
         chunk = bytes(chunk)
-        shown = chunk.translate(_PRINTABLE).decode("ascii")  # bytes' own methods: C speed, a MB a second
+        shown = chunk.translate(_PRINTABLE).decode(
+            "ascii"
+        )  # bytes' own methods: C speed, a MB a second
         for at in range(0, len(chunk), 16):
             hexes = chunk[at : at + 8].hex(" ") + "  " + chunk[at + 8 : at + 16].hex(" ")
             out.append((side, f"{position[side] + at:08x}  {hexes:<49} {shown[at : at + 16]}"))
@@ -122,7 +128,9 @@ class StreamView(ScrollView, can_focus=True):
         if row >= len(self._wrapped):
             return Strip.blank(width, self.rich_style)
         side, text = self._wrapped[row]
-        style = self.get_component_rich_style("stream-view--server" if side else "stream-view--client")
+        style = self.get_component_rich_style(
+            "stream-view--server" if side else "stream-view--client"
+        )
         return Strip([Segment(text, style)]).adjust_cell_length(width, style)
 
 
@@ -136,7 +144,12 @@ class FollowScreen(Screen):
     BINDINGS = [
         Binding("escape,q", "back", "Back", tooltip="Back to the packet list"),
         Binding("h", "mode", "Text/hex", tooltip="Show as text or as a hex dump"),
-        Binding("d", "direction", "Direction", tooltip="Both directions, the client's only, the server's only"),
+        Binding(
+            "d",
+            "direction",
+            "Direction",
+            tooltip="Both directions, the client's only, the server's only",
+        ),
     ]
 
     def __init__(self, frames: Sequence, index: int, name: str) -> None:
@@ -149,7 +162,10 @@ class FollowScreen(Screen):
         self.direction = "both"
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Follow TCP stream · frame {self.frames[self.index].id} of {self.capture_name}", id="follow-title")
+        yield Static(
+            f"Follow TCP stream · frame {self.frames[self.index].id} of {self.capture_name}",
+            id="follow-title",
+        )
         yield StreamView(id="follow-view")
         yield Static("Finding the stream's segments…", id="follow-summary")
         yield Footer()
@@ -174,10 +190,14 @@ class FollowScreen(Screen):
             self.app.call_from_thread(self._found, followed)
 
     def _progress(self, fraction: float) -> None:
-        self.query_one("#follow-summary", Static).update(f"Finding the stream's segments… {100 * fraction:.0f}% of the capture read")
+        self.query_one("#follow-summary", Static).update(
+            f"Finding the stream's segments… {100 * fraction:.0f}% of the capture read"
+        )
 
     def _refused(self, sentence: str) -> None:
-        self.query_one("#follow-summary", Static).update(Text(sentence[:1].upper() + sentence[1:] + ".", style="bold"))
+        self.query_one("#follow-summary", Static).update(
+            Text(sentence[:1].upper() + sentence[1:] + ".", style="bold")
+        )
 
     def _found(self, followed: Followed) -> None:
         self.followed = followed
@@ -196,13 +216,20 @@ class FollowScreen(Screen):
         (a, pa), (b, pb) = followed.stream.nodes
         client = self.query_one(StreamView).get_component_rich_style("stream-view--client")
         server = self.query_one(StreamView).get_component_rich_style("stream-view--server")
-        which = {"both": "Entire conversation", "client": "Client only", "server": "Server only"}[self.direction]
-        shown = followed.total(None if self.direction == "both" else (0 if self.direction == "client" else 1))
-        self.query_one("#follow-summary", Static).update(Text.assemble(
-            f"{which} ({shown:,} bytes) as {self.mode} · ",
-            (f"{a}:{pa} → {followed.total(0):,} bytes", client), "  ",
-            (f"{b}:{pb} → {followed.total(1):,} bytes", server),
-        ))
+        which = {"both": "Entire conversation", "client": "Client only", "server": "Server only"}[
+            self.direction
+        ]
+        shown = followed.total(
+            None if self.direction == "both" else (0 if self.direction == "client" else 1)
+        )
+        self.query_one("#follow-summary", Static).update(
+            Text.assemble(
+                f"{which} ({shown:,} bytes) as {self.mode} · ",
+                (f"{a}:{pa} → {followed.total(0):,} bytes", client),
+                "  ",
+                (f"{b}:{pb} → {followed.total(1):,} bytes", server),
+            )
+        )
 
     def action_mode(self) -> None:
         self.mode = MODES[(MODES.index(self.mode) + 1) % len(MODES)]

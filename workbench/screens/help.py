@@ -48,8 +48,10 @@ class HelpScreen(ModalScreen[None]):
     def _trace_line(self) -> str:
         # The same words every time (the path has the process id in it: the status bar shows
         # it once frames spill).
-        return ("Trace: the newest frames stay in memory (10,000; --trace-window N sets it); older ones "
-                "go to a temporary pcapng named in the status bar (--spill FILE keeps it).")
+        return (
+            "Trace: the newest frames stay in memory (10,000; --trace-window N sets it); older ones "
+            "go to a temporary pcapng named in the status bar (--spill FILE keeps it)."
+        )
 
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
@@ -62,8 +64,11 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(say("Keys"), style="bold"), id="help-title")
             yield Static(table, id="help-keys")
             yield Static(
-                say("In a pane: ↑ ↓ PgUp PgDn Home End move, Enter opens, Tab goes to the next pane.\n"
-                    "The same actions are in the command palette (ctrl+p). Esc closes this.") + "\n"
+                say(
+                    "In a pane: ↑ ↓ PgUp PgDn Home End move, Enter opens, Tab goes to the next pane.\n"
+                    "The same actions are in the command palette (ctrl+p). Esc closes this."
+                )
+                + "\n"
                 + say(self._trace_line()),
                 classes="hint",
             )

@@ -58,7 +58,9 @@ WIDE = (150, 40)  # columns, rows from which every pane is on screen at once
 # The seed's story: browsing from pc to www.google.com.
 STORY_HOST = "pc"
 STORY_TARGET = "www.google.com"
-STORY_OPTIONS = "--seed --one-segment"  # the seed's 4,960-byte request in one segment: IP fragments it
+STORY_OPTIONS = (
+    "--seed --one-segment"  # the seed's 4,960-byte request in one segment: IP fragments it
+)
 
 
 class MainScreen(Screen):
@@ -67,8 +69,22 @@ class MainScreen(Screen):
     BINDINGS = [
         Binding("space", "toggle_play", "Play", tooltip="Play/pause"),
         Binding("n", "step", "Step", tooltip="Step: the next event"),
-        Binding("N", "step_moment", "Step an instant", key_display="N", show=False, tooltip="Step an instant: all the events of the next moment"),
-        Binding("backspace", "step_back", "Step back", key_display="⌫", show=False, tooltip="Step back: one event earlier (the lab replayed from its start)"),
+        Binding(
+            "N",
+            "step_moment",
+            "Step an instant",
+            key_display="N",
+            show=False,
+            tooltip="Step an instant: all the events of the next moment",
+        ),
+        Binding(
+            "backspace",
+            "step_back",
+            "Step back",
+            key_display="⌫",
+            show=False,
+            tooltip="Step back: one event earlier (the lab replayed from its start)",
+        ),
         Binding("S", "snapshot", "Save a snapshot…", key_display="S", show=False),
         Binding("plus,equals_sign", "faster", "Faster", key_display="+", show=False),
         Binding("minus", "slower", "Slower", key_display="-", show=False),
@@ -78,17 +94,33 @@ class MainScreen(Screen):
         Binding("r", "resolve", "Resolve a name…", show=False),
         Binding("b", "browse", "Browse", tooltip="Browse (the seed's story)…"),
         Binding("c", "clear_arp", "Clear the host's ARP cache", show=False),
-        Binding("x", "craft", "Craft", tooltip="Craft and send a frame (templates, or edit the selected one)…"),
+        Binding(
+            "x",
+            "craft",
+            "Craft",
+            tooltip="Craft and send a frame (templates, or edit the selected one)…",
+        ),
         Binding("s", "save", "Save capture (the frames shown)…", show=False),
         Binding("o", "open_lab", "Open lab or capture…", show=False),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter packets"),
         Binding("a", "apply_as_filter(True)", "Apply as filter", show=False, tooltip=APPLY_TIP),
         Binding("A", "apply_as_filter(False)", "Prepare a filter", show=False, tooltip=PREPARE_TIP),
         Binding("question_mark", "help", "Keys", key_display="?", tooltip="All keys"),
-        Binding("L", "language", "Language", key_display="L", show=False, tooltip="Language: English / 中文"),
+        Binding(
+            "L",
+            "language",
+            "Language",
+            key_display="L",
+            show=False,
+            tooltip="Language: English / 中文",
+        ),
         # The keys that bring a tab forward, then those that go straight to one pane.
         *(Binding(t.key, f"tab('{t.name}')", t.description, show=False) for t in TABS),
-        *(Binding(p.key, f"tab('{p.tab}', '{p.focus}')", p.description, show=False) for p in PANES if p.key),
+        *(
+            Binding(p.key, f"tab('{p.tab}', '{p.focus}')", p.description, show=False)
+            for p in PANES
+            if p.key
+        ),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -211,7 +243,9 @@ class MainScreen(Screen):
             kind = event.kind
             if kind == "tap_problem" and event.device not in self._lost_devices:
                 self._lost_devices.add(event.device)
-                self.notify(i18n.say(event.describe()), title=event.device, severity="warning", timeout=10)
+                self.notify(
+                    i18n.say(event.describe()), title=event.device, severity="warning", timeout=10
+                )
             elif kind == "tap_attached" and event.device in self._lost_devices:
                 self._lost_devices.discard(event.device)
                 self.notify(i18n.say(event.describe()), title=event.device, timeout=6)
@@ -299,7 +333,9 @@ class MainScreen(Screen):
         from_log, self._from_log = self._from_log, None
         events = self.query_one(EventsPane)
         cursor = events.log.cursor
-        if from_log == frame_id or (cursor is not None and frame_id in self.session.entry(cursor).frames):
+        if from_log == frame_id or (
+            cursor is not None and frame_id in self.session.entry(cursor).frames
+        ):
             return  # the log already rests on an event about this frame
         index = self.session.first_entry_for(frame_id)
         if index is not None:
@@ -368,7 +404,12 @@ class MainScreen(Screen):
                     return
                 self._started(text)
 
-        self.app.push_screen(PromptScreen(title, value, self._check, command_hint, suggestion=suggestion, id="command-prompt"), run)
+        self.app.push_screen(
+            PromptScreen(
+                title, value, self._check, command_hint, suggestion=suggestion, id="command-prompt"
+            ),
+            run,
+        )
 
     def _started(self, text: str) -> None:
         """A command started while paused waits for time to pass: say so, where it is seen.
@@ -379,7 +420,11 @@ class MainScreen(Screen):
             return
         words = text.partition(":")[2].split()
         name = words[0] if words else "the command"
-        self.notify(f"{name} started — the lab is paused: space runs it, n steps.", title="Paused", timeout=10)
+        self.notify(
+            f"{name} started — the lab is paused: space runs it, n steps.",
+            title="Paused",
+            timeout=10,
+        )
         self._paused_notice = True
 
     def _drop_paused_notice(self) -> None:
@@ -407,7 +452,11 @@ class MainScreen(Screen):
 
     def action_browse(self) -> None:
         host = STORY_HOST if self.session.has_host(STORY_HOST) else self.host
-        self._prompt(f"Browse from {host} (the seed's story)", f"{host}: browse ", f"{STORY_TARGET} {STORY_OPTIONS}")
+        self._prompt(
+            f"Browse from {host} (the seed's story)",
+            f"{host}: browse ",
+            f"{STORY_TARGET} {STORY_OPTIONS}",
+        )
 
     def action_clear_arp(self) -> None:
         count = self.session.clear_arp(self.host)
@@ -425,12 +474,16 @@ class MainScreen(Screen):
             if command:
                 self._started(command)
 
-        self.app.push_screen(CraftScreen(self.session, sender, victim=self.host, frame_id=frame_id), sent)
+        self.app.push_screen(
+            CraftScreen(self.session, sender, victim=self.host, frame_id=frame_id), sent
+        )
 
     def action_save(self) -> None:
         packets = self.query_one(PacketList)
         if packets.filtering:
-            self.notify("The filter is still running; save when it is done.", severity="warning", timeout=5)
+            self.notify(
+                "The filter is still running; save when it is done.", severity="warning", timeout=5
+            )
             return
         shown = packets.filter_text != ""
 
@@ -456,7 +509,9 @@ class MainScreen(Screen):
         save_snapshot(self)
 
     def action_open_lab(self) -> None:
-        def open_it(spec: LabSpec | CaptureSession) -> None:  # after the modal has gone: switch_screen replaces the top screen
+        def open_it(
+            spec: LabSpec | CaptureSession,
+        ) -> None:  # after the modal has gone: switch_screen replaces the top screen
             self.app.call_later(self.app.open_lab, spec)
 
         def opened(spec: LabSpec | CaptureSession | None) -> None:
@@ -467,11 +522,17 @@ class MainScreen(Screen):
                 open_it(spec)
                 return
             what = "capture" if isinstance(spec, CaptureSession) else "lab"
-            question = (f"Open {what} {spec.name}? This lab's capture ({frames:,} frame{'s' if frames != 1 else ''}) "
-                        "will be discarded; s saves it first.")
+            question = (
+                f"Open {what} {spec.name}? This lab's capture ({frames:,} frame{'s' if frames != 1 else ''}) "
+                "will be discarded; s saves it first."
+            )
             self.app.push_screen(
                 ConfirmScreen(question, "opens it", "keeps this lab", id="confirm-open"),
-                lambda yes: open_it(spec) if yes else (spec.close() if isinstance(spec, CaptureSession) else None),
+                lambda yes: (
+                    open_it(spec)
+                    if yes
+                    else (spec.close() if isinstance(spec, CaptureSession) else None)
+                ),
             )
 
         self.app.push_screen(OpenLabScreen(), opened)

@@ -31,8 +31,13 @@ class OpenLabScreen(ModalScreen[LabSpec | CaptureSession | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="open-box"):
             yield Label("Open a lab or a capture", id="open-title")
-            yield OptionList(*[Option(f"{name:<10} {text}", id=name) for name, text in builtin_labs().items()], id="open-builtin")
-            field = Input(placeholder="…or a file: path/to/lab.toml, path/to/capture.pcapng", id="open-path")
+            yield OptionList(
+                *[Option(f"{name:<10} {text}", id=name) for name, text in builtin_labs().items()],
+                id="open-builtin",
+            )
+            field = Input(
+                placeholder="…or a file: path/to/lab.toml, path/to/capture.pcapng", id="open-path"
+            )
             field.cursor_blink = getattr(self.app, "cursor_blink", True)
             yield field
             yield Static("", id="open-error", classes="error")

@@ -20,7 +20,16 @@ Hint = Callable[[str], str]
 class PromptScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, value: str, check: Check, hint: Hint | None = None, *, suggestion: str = "", id: str | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        value: str,
+        check: Check,
+        hint: Hint | None = None,
+        *,
+        suggestion: str = "",
+        id: str | None = None,
+    ) -> None:
         """`value` is typed for the person, cursor after it; `suggestion` follows it selected, so
         the first key typed replaces it (and Enter takes it)."""
         super().__init__(id=id)

@@ -16,7 +16,11 @@ from workbench.screens.confirm import ConfirmScreen
 from workbench.screens.prompt import PromptScreen
 
 
-def check_capture_name(path: str, suffixes: tuple[str, ...] = (".pcap", ".pcapng"), why: str = "pcapng keeps the segments apart") -> str | None:
+def check_capture_name(
+    path: str,
+    suffixes: tuple[str, ...] = (".pcap", ".pcapng"),
+    why: str = "pcapng keeps the segments apart",
+) -> str | None:
     """One sentence if `path` cannot take a capture, else None."""
     if not path.endswith(suffixes):
         wanted = " or ".join(suffixes)
@@ -29,7 +33,13 @@ def check_capture_name(path: str, suffixes: tuple[str, ...] = (".pcap", ".pcapng
     return None
 
 
-def ask_where_to_save(screen: Screen, title: str, value: str, check: Callable[[str], str | None], save: Callable[[str], None]) -> None:
+def ask_where_to_save(
+    screen: Screen,
+    title: str,
+    value: str,
+    check: Callable[[str], str | None],
+    save: Callable[[str], None],
+) -> None:
     """Prompt for a file name (pre-filled with `value`), confirm before overwriting, then `save`."""
 
     def named(path: str | None) -> None:
@@ -47,6 +57,9 @@ def ask_where_to_save(screen: Screen, title: str, value: str, check: Callable[[s
             else:  # back to the name, to pick another
                 screen.app.push_screen(PromptScreen(title, path, check, id="save-prompt"), named)
 
-        screen.app.push_screen(ConfirmScreen(question, "replaces it", "picks another name", id="confirm-overwrite"), answered)
+        screen.app.push_screen(
+            ConfirmScreen(question, "replaces it", "picks another name", id="confirm-overwrite"),
+            answered,
+        )
 
     screen.app.push_screen(PromptScreen(title, value, check, id="save-prompt"), named)

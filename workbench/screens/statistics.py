@@ -23,9 +23,35 @@ from workbench.dissect.stats import KINDS, TITLES
 
 SHOWN = 500  # rows per table: the busiest
 REDRAW = 0.5  # seconds between redraws of the totals while the pass runs
-VIEWS = {"conversations": "Conversations", "endpoints": "Endpoints", "hierarchy": "Protocol Hierarchy"}
-CONVERSATION_COLUMNS = ("Address A", "Port A", "Address B", "Port B", "Packets", "Bytes", "Packets A → B", "Bytes A → B", "Packets B → A", "Bytes B → A", "Rel Start", "Duration")
-ENDPOINT_COLUMNS = ("Address", "Port", "Packets", "Bytes", "Tx Packets", "Tx Bytes", "Rx Packets", "Rx Bytes")
+VIEWS = {
+    "conversations": "Conversations",
+    "endpoints": "Endpoints",
+    "hierarchy": "Protocol Hierarchy",
+}
+CONVERSATION_COLUMNS = (
+    "Address A",
+    "Port A",
+    "Address B",
+    "Port B",
+    "Packets",
+    "Bytes",
+    "Packets A → B",
+    "Bytes A → B",
+    "Packets B → A",
+    "Bytes B → A",
+    "Rel Start",
+    "Duration",
+)
+ENDPOINT_COLUMNS = (
+    "Address",
+    "Port",
+    "Packets",
+    "Bytes",
+    "Tx Packets",
+    "Tx Bytes",
+    "Rx Packets",
+    "Rx Bytes",
+)
 HIERARCHY_COLUMNS = ("Protocol", "Percent Packets", "Packets", "Percent Bytes", "Bytes")
 
 
@@ -42,19 +68,38 @@ def conversation_rows(stats: StatisticsPass, kind: str) -> tuple[list[tuple], in
     origin = stats.first_ns or 0
     rows = []
     for c in convs[:SHOWN]:
-        rows.append((
-            _address(c.a[0]), str(c.a[1]) if len(c.a) > 1 else "", _address(c.b[0]), str(c.b[1]) if len(c.b) > 1 else "",
-            f"{c.frames:,}", f"{c.bytes:,}", f"{c.frames_ab:,}", f"{c.bytes_ab:,}", f"{c.frames_ba:,}", f"{c.bytes_ba:,}",
-            f"{(c.first_ns - origin) / 1e9:.6f}", f"{(c.last_ns - c.first_ns) / 1e9:.4f}",
-        ))
+        rows.append(
+            (
+                _address(c.a[0]),
+                str(c.a[1]) if len(c.a) > 1 else "",
+                _address(c.b[0]),
+                str(c.b[1]) if len(c.b) > 1 else "",
+                f"{c.frames:,}",
+                f"{c.bytes:,}",
+                f"{c.frames_ab:,}",
+                f"{c.bytes_ab:,}",
+                f"{c.frames_ba:,}",
+                f"{c.bytes_ba:,}",
+                f"{(c.first_ns - origin) / 1e9:.6f}",
+                f"{(c.last_ns - c.first_ns) / 1e9:.4f}",
+            )
+        )
     return rows, len(convs)
 
 
 def endpoint_rows(stats: StatisticsPass, kind: str) -> tuple[list[tuple], int]:
     points = stats.endpoints(kind)
     rows = [
-        (_address(p.address[0]), str(p.address[1]) if len(p.address) > 1 else "", f"{p.frames:,}", f"{p.bytes:,}",
-         f"{p.tx_frames:,}", f"{p.tx_bytes:,}", f"{p.rx_frames:,}", f"{p.rx_bytes:,}")
+        (
+            _address(p.address[0]),
+            str(p.address[1]) if len(p.address) > 1 else "",
+            f"{p.frames:,}",
+            f"{p.bytes:,}",
+            f"{p.tx_frames:,}",
+            f"{p.tx_bytes:,}",
+            f"{p.rx_frames:,}",
+            f"{p.rx_bytes:,}",
+        )
         for p in points[:SHOWN]
     ]
     return rows, len(points)
@@ -63,7 +108,13 @@ def endpoint_rows(stats: StatisticsPass, kind: str) -> tuple[list[tuple], int]:
 def hierarchy_rows(stats: StatisticsPass) -> list[tuple]:
     frames, size = max(1, stats.counted), max(1, stats.bytes)
     return [
-        ("· " * depth + node.name, f"{100 * node.frames / frames:.1f}%", f"{node.frames:,}", f"{100 * node.bytes / size:.1f}%", f"{node.bytes:,}")
+        (
+            "· " * depth + node.name,
+            f"{100 * node.frames / frames:.1f}%",
+            f"{node.frames:,}",
+            f"{100 * node.bytes / size:.1f}%",
+            f"{node.bytes:,}",
+        )
         for depth, node in stats.hierarchy()
     ]
 
@@ -85,7 +136,9 @@ class StatisticsScreen(Screen):
         Binding("right", "kind(1)", "Next kind", show=False),
     ]
 
-    def __init__(self, frames: Sequence, shown: Sequence[int], name: str, display_filter: str = "") -> None:
+    def __init__(
+        self, frames: Sequence, shown: Sequence[int], name: str, display_filter: str = ""
+    ) -> None:
         super().__init__()
         self.stats = StatisticsPass(frames, shown)
         self.capture_name = name
@@ -96,8 +149,16 @@ class StatisticsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="stats-title")
-        yield Tabs(*[Tab(label, id=view) for view, label in VIEWS.items()], active=self.view, id="stats-views")
-        yield Tabs(*[Tab(TITLES[kind], id=f"kind-{kind}") for kind in KINDS], active=f"kind-{self.kind}", id="stats-kinds")
+        yield Tabs(
+            *[Tab(label, id=view) for view, label in VIEWS.items()],
+            active=self.view,
+            id="stats-views",
+        )
+        yield Tabs(
+            *[Tab(TITLES[kind], id=f"kind-{kind}") for kind in KINDS],
+            active=f"kind-{self.kind}",
+            id="stats-kinds",
+        )
         yield DataTable(id="stats-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="stats-note")
         yield Footer()
@@ -131,7 +192,11 @@ class StatisticsScreen(Screen):
             f"Statistics · {self.capture_name} · {scope}: {stats.counted:,} frames, {stats.bytes:,} bytes{reading}"
         )
         for kind in KINDS:
-            count = len(stats._conversations[kind]) if self.view == "conversations" else len(stats._endpoints[kind])
+            count = (
+                len(stats._conversations[kind])
+                if self.view == "conversations"
+                else len(stats._endpoints[kind])
+            )
             self.query_one(f"#kind-{kind}", Tab).label = f"{TITLES[kind]} · {count:,}"
         self.query_one("#stats-kinds").display = self.view != "hierarchy"
         self._fill()

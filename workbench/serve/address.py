@@ -21,7 +21,9 @@ def parse_listen(text: str) -> tuple[str, int]:
         try:
             ipaddress.ip_address(host)
         except ValueError:
-            raise CommandError(f"{host!r} is not an IP address to listen on (e.g. 127.0.0.1 or 0.0.0.0)") from None
+            raise CommandError(
+                f"{host!r} is not an IP address to listen on (e.g. 127.0.0.1 or 0.0.0.0)"
+            ) from None
     return host, int(port)
 
 

@@ -19,7 +19,9 @@ def main(args: argparse.Namespace) -> int:
         host, port = parse_listen(args.ssh)
         keys = args.authorized_keys
         if not is_loopback(host) and not keys:
-            raise CommandError(f"serving on {host} would let anyone who reaches it in: give --authorized-keys FILE, or serve on 127.0.0.1")
+            raise CommandError(
+                f"serving on {host} would let anyone who reaches it in: give --authorized-keys FILE, or serve on 127.0.0.1"
+            )
         if keys and not Path(keys).is_file():
             raise CommandError(f"there is no authorized-keys file {keys}")
         if keys:
@@ -28,7 +30,9 @@ def main(args: argparse.Namespace) -> int:
             try:
                 asyncssh.read_authorized_keys(keys)
             except (ValueError, asyncssh.KeyImportError) as err:
-                raise CommandError(f"{keys} is not an OpenSSH authorized_keys file ({err})") from None
+                raise CommandError(
+                    f"{keys} is not an OpenSSH authorized_keys file ({err})"
+                ) from None
         limit = args.max_sessions if args.max_sessions is not None else 8
         if limit < 1:
             raise CommandError("--max-sessions must be at least 1")
@@ -36,13 +40,17 @@ def main(args: argparse.Namespace) -> int:
 
         key_path = Path(args.host_key) if args.host_key else ssh.default_host_key()
         try:
-            asyncio.run(ssh.serve(host, port, lab, args.theme, keys, key_path, limit, lang=args.lang))
+            asyncio.run(
+                ssh.serve(host, port, lab, args.theme, keys, key_path, limit, lang=args.lang)
+            )
         except OSError as err:
             raise CommandError(f"cannot serve on {host}:{port}: {err.strerror or err}") from None
         return 0
     host, port = parse_listen(args.web)
     if not is_loopback(host):
-        raise CommandError(f"the web server has no login: it serves on loopback only (use --ssh with --authorized-keys to let others in from {host})")
+        raise CommandError(
+            f"the web server has no login: it serves on loopback only (use --ssh with --authorized-keys to let others in from {host})"
+        )
     from workbench.serve import web
 
     try:

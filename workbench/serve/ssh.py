@@ -24,7 +24,9 @@ MAX_SESSIONS = 8
 
 
 def default_host_key() -> Path:
-    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "state"
+    )
     return Path(state) / "workbench" / "ssh_host_ed25519_key"
 
 
@@ -60,7 +62,9 @@ class Sessions:
 
     async def handle(self, process) -> None:
         if self.count >= self.limit:
-            process.stderr.write(f"workbench: {self.count} sessions are running, the most this server takes; try again later\r\n".encode())
+            process.stderr.write(
+                f"workbench: {self.count} sessions are running, the most this server takes; try again later\r\n".encode()
+            )
             process.exit(1)
             return
         self.count += 1
@@ -76,8 +80,14 @@ class Sessions:
         env = dict(os.environ, TERM=process.term_type or "xterm-256color", COLORTERM="truecolor")
         env.pop("TEXTUAL_DRIVER", None)
         child = await asyncio.create_subprocess_exec(
-            *self.argv, stdin=slave, stdout=slave, stderr=slave, env=env,
-            start_new_session=True, preexec_fn=_controlling_tty, close_fds=True,
+            *self.argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_controlling_tty,
+            close_fds=True,
         )
         os.close(slave)
         loop = asyncio.get_running_loop()
@@ -147,8 +157,17 @@ def app_argv(lab: str, theme: str | None, lang: str = "en") -> list[str]:
     return argv
 
 
-async def serve(host: str, port: int, lab: str, theme: str | None, authorized_keys: str | None,
-                key_path: Path, limit: int, ready=None, lang: str = "en") -> None:
+async def serve(
+    host: str,
+    port: int,
+    lab: str,
+    theme: str | None,
+    authorized_keys: str | None,
+    key_path: Path,
+    limit: int,
+    ready=None,
+    lang: str = "en",
+) -> None:
     import asyncssh
 
     key, made = host_key(key_path)
@@ -159,14 +178,26 @@ async def serve(host: str, port: int, lab: str, theme: str | None, authorized_ke
             return authorized_keys is not None  # no keys given (loopback only): no login asked
 
     server = await asyncssh.create_server(
-        Server, host, port, server_host_keys=[key], authorized_client_keys=authorized_keys,
-        process_factory=sessions.handle, encoding=None, line_editor=False,
+        Server,
+        host,
+        port,
+        server_host_keys=[key],
+        authorized_client_keys=authorized_keys,
+        process_factory=sessions.handle,
+        encoding=None,
+        line_editor=False,
         keepalive_interval=30,
     )
     fingerprint = key.get_fingerprint()
     where = "made" if made else "kept"
-    print(f"workbench: serving lab {lab} over SSH on {host}:{port} — ssh -p {port} {shlex.quote(host)}", flush=True)
-    print(f"workbench: host key {key_path} ({where}), {fingerprint}; at most {limit} sessions; Ctrl-C stops", flush=True)
+    print(
+        f"workbench: serving lab {lab} over SSH on {host}:{port} — ssh -p {port} {shlex.quote(host)}",
+        flush=True,
+    )
+    print(
+        f"workbench: host key {key_path} ({where}), {fingerprint}; at most {limit} sessions; Ctrl-C stops",
+        flush=True,
+    )
     if ready is not None:
         ready()
     try:

@@ -34,7 +34,9 @@ def offline_templates(folder: Path) -> Path:
     page = (Path(textual_serve.__file__).parent / "templates" / "app_index.html").read_text()
     page = FONT_LINK.sub(LOCAL_FONT, page)
     if REMOTE.search(page):  # a newer textual-serve links something else: refuse, do not leak
-        raise OfflinePageError("textual-serve's page links a resource on another host; cannot serve it offline")
+        raise OfflinePageError(
+            "textual-serve's page links a resource on another host; cannot serve it offline"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "app_index.html").write_text(page)
     return folder
@@ -46,12 +48,21 @@ def serve(host: str, port: int, lab: str, theme: str | None, lang: str = "en") -
     import textual_serve
     from textual_serve.server import Server
 
-    argv = [sys.executable, "-m", "workbench.cli", "--lab", lab, "--lang", lang] + (["--theme", theme] if theme else [])
+    argv = [sys.executable, "-m", "workbench.cli", "--lab", lab, "--lang", lang] + (
+        ["--theme", theme] if theme else []
+    )
     with tempfile.TemporaryDirectory(prefix="workbench-web-") as tmp:
         templates = offline_templates(Path(tmp) / "templates")
         server = Server(
-            shlex.join(argv), host=host, port=port, title=f"Packet Workbench · {lab}",
-            statics_path=Path(textual_serve.__file__).parent / "static", templates_path=templates,
+            shlex.join(argv),
+            host=host,
+            port=port,
+            title=f"Packet Workbench · {lab}",
+            statics_path=Path(textual_serve.__file__).parent / "static",
+            templates_path=templates,
         )
-        print(f"workbench: serving lab {lab} in the browser on http://{host}:{port}/ — Ctrl-C stops", flush=True)
+        print(
+            f"workbench: serving lab {lab} in the browser on http://{host}:{port}/ — Ctrl-C stops",
+            flush=True,
+        )
         server.serve()

@@ -17,6 +17,15 @@ from workbench.shell.runner import Job, Outcome, run_live, run_virtual
 from workbench.shell.spec import Call, CommandError, CommandSpec, Invocation
 
 __all__ = [
-    "COMMANDS", "Call", "CommandError", "CommandSpec", "Invocation", "Job", "Outcome",
-    "hint", "prepare", "run_live", "run_virtual",
+    "COMMANDS",
+    "Call",
+    "CommandError",
+    "CommandSpec",
+    "Invocation",
+    "Job",
+    "Outcome",
+    "hint",
+    "prepare",
+    "run_live",
+    "run_virtual",
 ]

@@ -52,7 +52,9 @@ class Parsed:
 def split_do(typed: str) -> tuple[str, str]:
     host, sep, rest = typed.partition(":")
     if not sep or not host.strip() or not rest.strip():
-        raise CommandError(f"{typed!r} should look like \"HOST: COMMAND\", for example \"pc: ping 192.168.1.1 -c 1\"")
+        raise CommandError(
+            f'{typed!r} should look like "HOST: COMMAND", for example "pc: ping 192.168.1.1 -c 1"'
+        )
     return host.strip(), rest.strip()
 
 
@@ -62,11 +64,13 @@ def split_words(rest: str) -> list[str]:
     except ValueError as err:
         raise CommandError(f"cannot read {rest!r}: {err}") from None
     if not words:
-        raise CommandError("give a command after the host, for example \"pc: ping 192.168.1.1\"")
+        raise CommandError('give a command after the host, for example "pc: ping 192.168.1.1"')
     return words
 
 
-def parse_args(call: Call, args: list[str], options: dict[str, Opt], positional: int | tuple[int, int]) -> Parsed:
+def parse_args(
+    call: Call, args: list[str], options: dict[str, Opt], positional: int | tuple[int, int]
+) -> Parsed:
     """Options anywhere among the positionals (as ping takes them); a negative number is a
     positional, not an option."""
     parsed = Parsed()

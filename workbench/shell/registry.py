@@ -11,7 +11,9 @@ from workbench.shell.spec import Call, CommandError, CommandSpec, Invocation
 
 MODULES = (probe, show, apps, craft)
 
-COMMANDS: dict[str, CommandSpec] = {spec.name: spec for module in MODULES for spec in module.COMMANDS}
+COMMANDS: dict[str, CommandSpec] = {
+    spec.name: spec for module in MODULES for spec in module.COMMANDS
+}
 
 
 def prepare(net: Network, typed: str) -> Invocation:
@@ -23,8 +25,12 @@ def prepare(net: Network, typed: str) -> Invocation:
     segment = net.segments.get(target) if host is None else None
     if host is None and (segment is None or spec is None or not spec.on_segment):
         if segment is not None:
-            raise CommandError(f"{target} is a segment; only {', '.join(n for n, s in COMMANDS.items() if s.on_segment)} run on a segment, other commands on a host")
-        raise CommandError(f"no host named {target!r} in lab {net.spec.name} (hosts: {', '.join(net.hosts)})")
+            raise CommandError(
+                f"{target} is a segment; only {', '.join(n for n, s in COMMANDS.items() if s.on_segment)} run on a segment, other commands on a host"
+            )
+        raise CommandError(
+            f"no host named {target!r} in lab {net.spec.name} (hosts: {', '.join(net.hosts)})"
+        )
     if spec is None:
         raise CommandError(f"unknown command {word!r} (commands: {', '.join(sorted(COMMANDS))})")
     text = text.strip()

@@ -64,7 +64,15 @@ class Job:
         return Outcome(self.invocation, self.ok, lines)
 
 
-def run_virtual(net: Network, invocations: list[Invocation], settle: float = 0.0, budget: float = VIRTUAL_BUDGET, *, recorder=None, started=()) -> list[Outcome]:
+def run_virtual(
+    net: Network,
+    invocations: list[Invocation],
+    settle: float = 0.0,
+    budget: float = VIRTUAL_BUDGET,
+    *,
+    recorder=None,
+    started=(),
+) -> list[Outcome]:
     """Each command in turn until it is done (or `budget` virtual seconds pass), then `settle`
     more virtual seconds. Takes no wall time beyond the computing.
 
@@ -96,11 +104,21 @@ def _finish(clock: VirtualClock, job: Job, deadline: float, budget: float, recor
         clock.step()
     note = None
     if not job.done:
-        note = "(gave up: " + ("nothing left to happen" if clock.next_time() is None else f"still running after {budget:.0f} s") + ")"
+        note = (
+            "(gave up: "
+            + (
+                "nothing left to happen"
+                if clock.next_time() is None
+                else f"still running after {budget:.0f} s"
+            )
+            + ")"
+        )
     return job.outcome(note)
 
 
-async def run_live(invocations: list[Invocation], outcomes: list[Outcome], budget: float = LIVE_BUDGET) -> None:
+async def run_live(
+    invocations: list[Invocation], outcomes: list[Outcome], budget: float = LIVE_BUDGET
+) -> None:
     """Each command in turn on the running loop until it is done (or `budget` seconds pass).
 
     Outcomes are appended as they finish, so whoever cancels this still has the ones done.

@@ -35,7 +35,9 @@ def check_name(cmd: str, typed: str) -> None:
         raise CommandError(f"{cmd}: {typed!r} is not a host name ({err.problem})") from None
 
 
-def on_target(call: Call, typed: str, make: Callable[[IPv4Address], Program], tool: str | None = None) -> Factory:
+def on_target(
+    call: Call, typed: str, make: Callable[[IPv4Address], Program], tool: str | None = None
+) -> Factory:
     """A factory that runs `make(address)` — after a DNS lookup when `typed` needs one. A tool
     with a `label` names its target as typed ("PING pc2 (192.168.1.101)")."""
     tool = tool or call.name

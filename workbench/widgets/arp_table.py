@@ -18,7 +18,10 @@ COLUMNS = ("IP", "MAC", "State", "Age", "If")
 
 
 class ArpTable(DataTable):
-    COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | {"arp-table--changed", "arp-table--incomplete"}
+    COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | {
+        "arp-table--changed",
+        "arp-table--incomplete",
+    }
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", **kwargs)
@@ -87,7 +90,9 @@ class ArpPane(Vertical):
         if self.host is None:
             return
         rows = self.session.arp_rows(self.host)
-        self.query_one(ArpTable).show(rows, with_interface=self.session.interface_count(self.host) > 1)
+        self.query_one(ArpTable).show(
+            rows, with_interface=self.session.interface_count(self.host) > 1
+        )
         detail = self._detail(rows)
         if detail != getattr(self, "_shown_detail", None):  # an unchanged line costs no layout
             self._shown_detail = detail
@@ -97,19 +102,35 @@ class ArpPane(Vertical):
         changed = [r for r in rows if r.previous]
         if not changed:
             if not rows:
-                return Text(f"{self.host}'s cache is empty: the next packet to a neighbour asks by broadcast", style="dim")
+                return Text(
+                    f"{self.host}'s cache is empty: the next packet to a neighbour asks by broadcast",
+                    style="dim",
+                )
             waiting = [r.ip for r in rows if r.state == "incomplete"]
             if waiting:
-                return Text(f"asked who has {', '.join(waiting)}; packets for it wait here until the answer comes (3 tries, 1 s apart)", style="dim")
-            return Text(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}; reachable for 30 s after the last answer, then stale", style="dim")
+                return Text(
+                    f"asked who has {', '.join(waiting)}; packets for it wait here until the answer comes (3 tries, 1 s apart)",
+                    style="dim",
+                )
+            return Text(
+                f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}; reachable for 30 s after the last answer, then stale",
+                style="dim",
+            )
         owner = self.session.owner_of
         parts = []
         for r in changed:
             was, now = owner(r.previous), owner(r.mac)
-            parts.append(Text.assemble(
-                (f"{r.ip} CHANGED", "bold"), f" at {r.changed_at:.6f} s: was {r.previous}",
-                f" ({was})" if was else "", f", now {r.mac}", f" ({now})" if now else "",
-            ))
+            parts.append(
+                Text.assemble(
+                    (f"{r.ip} CHANGED", "bold"),
+                    f" at {r.changed_at:.6f} s: was {r.previous}",
+                    f" ({was})" if was else "",
+                    f", now {r.mac}",
+                    f" ({now})" if now else "",
+                )
+            )
         text = Text("\n").join(parts)
-        text.stylize(self.query_one(ArpTable).get_component_rich_style("arp-table--changed", partial=True))
+        text.stylize(
+            self.query_one(ArpTable).get_component_rich_style("arp-table--changed", partial=True)
+        )
         return text

@@ -31,7 +31,9 @@ APPLY_TIP = "Apply as filter: the tree's selected field (field == value)"
 PREPARE_TIP = "Prepare a filter: the tree's selected field, to edit first"
 NO_FIELD = "Select a frame and a field of its tree first: Apply as Filter takes the field under the tree's cursor."
 SCAPY_LINE = "This line is scapy's dissection, outside the protocol model: it has no filter name."
-GROUPING_LINE = "This line groups the fields under it and has no filter name of its own: choose one of them."
+GROUPING_LINE = (
+    "This line groups the fields under it and has no filter name of its own: choose one of them."
+)
 
 
 class Dissector(Widget):
@@ -182,4 +184,6 @@ class DissectorPane(Container):
         yield Dissector(id="dissector")
 
     def show_frame(self, frame_id: int | None) -> None:
-        self.query_one(Dissector).show_frame(None if frame_id is None else self.session.frame(frame_id))
+        self.query_one(Dissector).show_frame(
+            None if frame_id is None else self.session.frame(frame_id)
+        )

@@ -60,7 +60,14 @@ class EventLog(ScrollView, can_focus=True):
 
     cursor: reactive[int | None] = reactive(None, init=False, always_update=True)
 
-    def __init__(self, entries: Sequence, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        entries: Sequence,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.entries = entries
         self.follow = True
@@ -107,7 +114,9 @@ class EventLog(ScrollView, can_focus=True):
         silent, self._silent = self._silent, False
         if new is None:
             return
-        if not silent:  # a selection made elsewhere (a frame picked) is not the person leaving the end
+        if (
+            not silent
+        ):  # a selection made elsewhere (a frame picked) is not the person leaving the end
             self.follow = new >= len(self.entries) - 1
         self._scroll_to_cursor()
         self.refresh()
@@ -164,7 +173,9 @@ class EventLog(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.entries))
         if self.follow:
-            self.scroll_to(y=max(0, len(self.entries) - self.size.height), animate=False, immediate=True)
+            self.scroll_to(
+                y=max(0, len(self.entries) - self.size.height), animate=False, immediate=True
+            )
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

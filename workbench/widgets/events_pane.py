@@ -49,7 +49,10 @@ class EventsPane(Vertical):
             return
         entry = self.session.entry(index)
         frames = " ".join(f"#{f}" for f in entry.frames)
-        detail.update(Text.assemble(
-            (f"{entry.time:.6f} {entry.host}: ", "bold"), explain(entry),
-            (f"  [frames {frames}]" if frames else "", "dim"),
-        ))
+        detail.update(
+            Text.assemble(
+                (f"{entry.time:.6f} {entry.host}: ", "bold"),
+                explain(entry),
+                (f"  [frames {frames}]" if frames else "", "dim"),
+            )
+        )

@@ -25,7 +25,10 @@ class FilterBar(Vertical):
         pass
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter: arp, icmp, tcp port 80, host 192.168.1.1 … (empty clears)", id="filter-input")
+        yield Input(
+            placeholder="filter: arp, icmp, tcp port 80, host 192.168.1.1 … (empty clears)",
+            id="filter-input",
+        )
         yield Static("", id="filter-error", classes="error")
 
     def open(self, text: str = "", *, to_edit: bool = False) -> None:

@@ -57,7 +57,9 @@ class HostsTable(DataTable):
         self.rows_shown = rows
         if [(r.host, r.interface) for r in old] == [(r.host, r.interface) for r in rows]:
             # The same hosts (the usual case: counters moved): touch only the cells that changed.
-            for y, (before, after) in enumerate(zip(self._cells, cells := [self._cells_of(r) for r in rows], strict=True)):
+            for y, (before, after) in enumerate(
+                zip(self._cells, cells := [self._cells_of(r) for r in rows], strict=True)
+            ):
                 for x, (a, b) in enumerate(zip(before, after, strict=True)):
                     if a != b:
                         self.update_cell_at((y, x), b, update_width=True)
@@ -77,7 +79,16 @@ class HostsTable(DataTable):
         else:
             name = Text(f"└{row.interface}", style=self._style("hosts-table--dim"))
         vendor = self.vendors.get(row.mac, "…")
-        return (name, row.address, row.mac, row.gateway, row.dns, row.dhcp if row.first else "", _short(vendor), f"{_count(row.rx)}/{_count(row.tx)}")
+        return (
+            name,
+            row.address,
+            row.mac,
+            row.gateway,
+            row.dns,
+            row.dhcp if row.first else "",
+            _short(vendor),
+            f"{_count(row.rx)}/{_count(row.tx)}",
+        )
 
     def _style(self, name: str):
         return self.get_component_rich_style(name, partial=True)
@@ -130,7 +141,9 @@ class HostsPane(Vertical):
         self.set_timer(VENDOR_DELAY, self._look_up_vendors)
 
     def _look_up_vendors(self) -> None:
-        self.run_worker(self._vendors, thread=True, name="vendors", group="vendors", exit_on_error=False)
+        self.run_worker(
+            self._vendors, thread=True, name="vendors", group="vendors", exit_on_error=False
+        )
 
     def _vendors(self) -> None:
         found = {mac: self.session.vendor(mac) for mac in self.session.macs()}
@@ -173,8 +186,12 @@ class HostsPane(Vertical):
         row = table.rows_shown[index]
         vendor = table.vendors.get(row.mac)
         text = Text.assemble(
-            (f"{row.host} {row.interface}", "bold"), "  ", row.mac,
-            f" ({vendor})" if vendor else (" (vendor: looking up…)" if vendor is None else " (no registered vendor)"),
+            (f"{row.host} {row.interface}", "bold"),
+            "  ",
+            row.mac,
+            f" ({vendor})"
+            if vendor
+            else (" (vendor: looking up…)" if vendor is None else " (no registered vendor)"),
             f"  RX {row.rx}  TX {row.tx}  not for it {row.filtered}",
         )
         if text != getattr(self, "_shown_detail", None):  # an unchanged line costs no layout

@@ -206,7 +206,9 @@ class PacketList(ScrollView, can_focus=True):
             return
         if total == self._count and (self._scan is None or not self._scan.pending):
             return
-        cursor_at_tail = self.follow_tail and self._cursor is not None and self._cursor == self.row_count - 1
+        cursor_at_tail = (
+            self.follow_tail and self._cursor is not None and self._cursor == self.row_count - 1
+        )
         view_at_tail = self.follow_tail and self.scroll_y >= self.max_scroll_y
         self._count = total
         if self._scan is not None and not self._scanning:
@@ -495,7 +497,9 @@ class PacketList(ScrollView, can_focus=True):
         index = self._frame_index(row)
         record = self.frames[index]
         r = self.rows.row(index)
-        text = columns.line(record.id, record.time - self.time_origin, len(record.data), r, record.segment)
+        text = columns.line(
+            record.id, record.time - self.time_origin, len(record.data), r, record.segment
+        )
         style = self.get_component_rich_style(f"packet-list--{r.kind}")
         if row == self._cursor:
             style = style + self.get_component_rich_style("packet-list--cursor")

@@ -48,11 +48,16 @@ class DecisionLog(VerticalScroll, can_focus=True):
         old = self.get_component_rich_style("decision-log--old", partial=True)
         recent = decisions[-SHOWN:]
         if not recent:
-            text = Text(f"no routing decisions by {host} yet: they appear when it sends or forwards a packet", style="dim")
+            text = Text(
+                f"no routing decisions by {host} yet: they appear when it sends or forwards a packet",
+                style="dim",
+            )
         else:
             blocks = []
             for i, d in enumerate(recent):
-                block = Text.assemble((f"{d.time:.6f}  " + say(f"route to {d.dst}: ").rstrip(": ："), head), "\n")
+                block = Text.assemble(
+                    (f"{d.time:.6f}  " + say(f"route to {d.dst}: ").rstrip(": ："), head), "\n"
+                )
                 for line in decision_lines(d):
                     block.append(f"  {say(line)}\n")
                 block.append(f"  → {say(d.verdict)}", style=verdict)

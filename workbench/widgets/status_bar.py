@@ -51,7 +51,10 @@ class StatusBar(Static):
             *self._hint(hint),
             f" t {status.now:.6f} s",
             "" if status.live else f"  speed {speed_text(status.speed)}",
-            ("  (network busy: slower than asked)" if status.behind else "", self.get_component_rich_style("status-bar--slow", partial=True)),
+            (
+                "  (network busy: slower than asked)" if status.behind else "",
+                self.get_component_rich_style("status-bar--slow", partial=True),
+            ),
             f"  frames {status.frames:,}  events {status.events:,}",
             f"  running {status.running}" if status.running else "",
             f"  │ {status.lab} · {host}",
@@ -62,15 +65,21 @@ class StatusBar(Static):
     def _show_compact(self, status: Status, host: str, hint: str) -> None:
         state_style = self.get_component_rich_style("status-bar--state", partial=True)
         state = "● live" if status.live else ("▶ playing" if status.playing else "■ paused")
-        self.update(Text.assemble(
-            (f" {state} ", state_style),
-            *self._hint(hint),
-            f" {status.now:.6f} s",
-            "" if status.live else f" · {speed_text(status.speed)}",
-            ("  slowed" if status.behind else "", self.get_component_rich_style("status-bar--slow", partial=True)),
-            f" · {status.frames:,} frames · {status.events:,} events",
-            f" · {host}",
-        ), layout=False)
+        self.update(
+            Text.assemble(
+                (f" {state} ", state_style),
+                *self._hint(hint),
+                f" {status.now:.6f} s",
+                "" if status.live else f" · {speed_text(status.speed)}",
+                (
+                    "  slowed" if status.behind else "",
+                    self.get_component_rich_style("status-bar--slow", partial=True),
+                ),
+                f" · {status.frames:,} frames · {status.events:,} events",
+                f" · {host}",
+            ),
+            layout=False,
+        )
 
     def _hint(self, hint: str) -> tuple:
         """What to press, right after "paused" where the eye already is (not dim at the far end)."""

@@ -48,7 +48,7 @@ class RtoEstimator:
         else:
             base = f"SRTT {self.srtt * 1000:.1f} ms, RTTVAR {self.rttvar * 1000:.1f} ms"
         if self.backoffs:
-            base += f", backed off ×{2 ** self.backoffs}"
+            base += f", backed off ×{2**self.backoffs}"
         return f"RTO {self.rto * 1000:.0f} ms ({base})"
 
 

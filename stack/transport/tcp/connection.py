@@ -43,8 +43,18 @@ if TYPE_CHECKING:
     from stack.transport.tcp.layer import TcpLayer, TcpListener
 
 __all__ = [
-    "CLOSED", "CLOSE_WAIT", "CLOSING", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "LAST_ACK",
-    "LISTEN", "SYN_RECEIVED", "SYN_SENT", "TIME_WAIT", "TcpConnection",
+    "CLOSED",
+    "CLOSE_WAIT",
+    "CLOSING",
+    "ESTABLISHED",
+    "FIN_WAIT_1",
+    "FIN_WAIT_2",
+    "LAST_ACK",
+    "LISTEN",
+    "SYN_RECEIVED",
+    "SYN_SENT",
+    "TIME_WAIT",
+    "TcpConnection",
 ]
 
 _RECEIVE_STATES = frozenset((ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2))
@@ -60,8 +70,12 @@ def _shift_for(buffer: int) -> int:
 
 class TcpConnection(SendSide, ReceiveSide):
     def __init__(
-        self, layer: TcpLayer, local: tuple[IPv4Address, int], remote: tuple[IPv4Address, int],
-        *, listener: TcpListener | None = None,
+        self,
+        layer: TcpLayer,
+        local: tuple[IPv4Address, int],
+        remote: tuple[IPv4Address, int],
+        *,
+        listener: TcpListener | None = None,
     ) -> None:
         host = layer.host
         self.layer = layer
@@ -141,9 +155,18 @@ class TcpConnection(SendSide, ReceiveSide):
         self._peer_zero = False
         self._our_zero = False
         self.counters = {
-            "segments_sent": 0, "segments_received": 0, "bytes_sent": 0, "bytes_received": 0,
-            "bytes_acked": 0, "retransmits": 0, "timeouts": 0, "fast_retransmits": 0,
-            "duplicate_acks": 0, "out_of_order": 0, "window_probes": 0, "zero_windows": 0,
+            "segments_sent": 0,
+            "segments_received": 0,
+            "bytes_sent": 0,
+            "bytes_received": 0,
+            "bytes_acked": 0,
+            "retransmits": 0,
+            "timeouts": 0,
+            "fast_retransmits": 0,
+            "duplicate_acks": 0,
+            "out_of_order": 0,
+            "window_probes": 0,
+            "zero_windows": 0,
         }
 
     # --- the application's side -----------------------------------------------------------
@@ -161,7 +184,9 @@ class TcpConnection(SendSide, ReceiveSide):
         self._shut_wr = True
         self._fin_seq = self._sbuf_seq + len(self._sbuf)
         if state == CLOSE_WAIT:
-            self._set_state(LAST_ACK, "application closed after the peer's FIN; FIN queued after the data")
+            self._set_state(
+                LAST_ACK, "application closed after the peer's FIN; FIN queued after the data"
+            )
         elif state == ESTABLISHED:
             self._set_state(FIN_WAIT_1, "application closed; FIN queued after the data")
         if self.state in _SEND_STATES:
@@ -180,7 +205,9 @@ class TcpConnection(SendSide, ReceiveSide):
             return
         if self.state not in (SYN_SENT,):
             self._transmit(self.snd_max, RST | ACK, b"")
-            self.trace.emit(TcpReset(self.clock.now(), self.host.name, (), self.local, self.remote, "sent", why))
+            self.trace.emit(
+                TcpReset(self.clock.now(), self.host.name, (), self.local, self.remote, "sent", why)
+            )
         self._finish(CLOSED, why, "aborted")
 
     # --- opening --------------------------------------------------------------------------
@@ -200,7 +227,9 @@ class TcpConnection(SendSide, ReceiveSide):
         self._set_state(SYN_RECEIVED, "SYN received on a listening port; SYN-ACK sent", frames)
         self._send_syn()
 
-    def resume_from_cookie(self, cookie: int, client_isn: int, mss: int, frames: tuple[int, ...]) -> None:
+    def resume_from_cookie(
+        self, cookie: int, client_isn: int, mss: int, frames: tuple[int, ...]
+    ) -> None:
         """Rebuild the half-open state a SYN cookie stood for; the ACK that proved it comes next."""
         self.iss = cookie
         self.snd_una = self.iss
@@ -215,7 +244,11 @@ class TcpConnection(SendSide, ReceiveSide):
         self.rcv_buffer = min(self.rcv_buffer, 0xFFFF)
         self.rcv_adv = self.rcv_nxt + self.rcv_buffer
         self.snd_wl1 = self.irs
-        self._set_state(SYN_RECEIVED, "a SYN cookie came back in an ACK: the handshake is rebuilt from it", frames)
+        self._set_state(
+            SYN_RECEIVED,
+            "a SYN cookie came back in an ACK: the handshake is rebuilt from it",
+            frames,
+        )
 
     def _take_syn_options(self, seg: TCP) -> None:
         peer_mss = seg.mss
@@ -254,13 +287,25 @@ class TcpConnection(SendSide, ReceiveSide):
         self._retries = 0
         scale = (
             f"window scale: we shift by {self.rcv_wscale}, the peer by {self.snd_wscale}"
-            if self.rcv_wscale or self.snd_wscale else "no window scaling"
+            if self.rcv_wscale or self.snd_wscale
+            else "no window scaling"
         )
-        peer = f"peer's MSS {self.peer_mss}" if self.peer_mss else f"peer sent no MSS, so {DEFAULT_MSS}"
-        self.trace.emit(TcpOptionsAgreed(
-            self.clock.now(), self.host.name, frames, self.local, self.remote, self.mss,
-            f"ours {self.our_mss} = MTU {self.our_mss + 40} − 40, {peer}; {scale}",
-        ))
+        peer = (
+            f"peer's MSS {self.peer_mss}"
+            if self.peer_mss
+            else f"peer sent no MSS, so {DEFAULT_MSS}"
+        )
+        self.trace.emit(
+            TcpOptionsAgreed(
+                self.clock.now(),
+                self.host.name,
+                frames,
+                self.local,
+                self.remote,
+                self.mss,
+                f"ours {self.our_mss} = MTU {self.our_mss + 40} − 40, {peer}; {scale}",
+            )
+        )
 
     # --- arriving segments (RFC 9293 §3.10.7) ----------------------------------------------
 
@@ -289,7 +334,9 @@ class TcpConnection(SendSide, ReceiveSide):
         if seglen == 0:
             acceptable = seq == rcv_nxt if wnd == 0 else rcv_nxt <= seq < rcv_nxt + wnd
         else:
-            acceptable = wnd > 0 and (rcv_nxt <= seq < rcv_nxt + wnd or rcv_nxt <= seq + seglen - 1 < rcv_nxt + wnd)
+            acceptable = wnd > 0 and (
+                rcv_nxt <= seq < rcv_nxt + wnd or rcv_nxt <= seq + seglen - 1 < rcv_nxt + wnd
+            )
         if not acceptable:
             if flags & RST:
                 return
@@ -297,7 +344,9 @@ class TcpConnection(SendSide, ReceiveSide):
                 self._send_syn()  # the peer repeated its SYN: our SYN-ACK was lost
                 return
             if state == TIME_WAIT and flags & FIN:
-                self._wait_timer.start(2 * self.layer.msl)  # §3.10.7.4: the FIN again; restart 2·MSL
+                self._wait_timer.start(
+                    2 * self.layer.msl
+                )  # §3.10.7.4: the FIN again; restart 2·MSL
             if wnd == 0 and seq == rcv_nxt and flags & ACK and state != SYN_RECEIVED:
                 # A zero-window probe: take its ACK and window, answer with ours (still zero).
                 self._process_ack(seg, seq, frames)
@@ -321,14 +370,27 @@ class TcpConnection(SendSide, ReceiveSide):
         if state == SYN_RECEIVED:
             ack = unwrap(seg.ack, self.snd_una)
             if not self.snd_una < ack <= self.snd_max:
-                self.layer.send_reset(self.local_ip, self.remote_ip, self.local_port, self.remote_port, seg.ack, 0, False,
-                                      "the ACK in SYN-RECEIVED acknowledges nothing we sent", frames)
+                self.layer.send_reset(
+                    self.local_ip,
+                    self.remote_ip,
+                    self.local_port,
+                    self.remote_port,
+                    seg.ack,
+                    0,
+                    False,
+                    "the ACK in SYN-RECEIVED acknowledges nothing we sent",
+                    frames,
+                )
                 return
             self.snd_wnd = seg.window << self.snd_wscale
             self.snd_wl1, self.snd_wl2 = seq, ack
             self._established("handshake complete: our SYN-ACK was acknowledged", frames)
             if self._shut_wr:  # closed while the handshake was under way (RFC 9293 §3.10.4)
-                self._set_state(FIN_WAIT_1, "the application had closed during the handshake; FIN queued", frames)
+                self._set_state(
+                    FIN_WAIT_1,
+                    "the application had closed during the handshake; FIN queued",
+                    frames,
+                )
             if self.listener is not None:
                 self.listener.accepted(self)
         if not self._process_ack(seg, seq, frames):
@@ -362,14 +424,34 @@ class TcpConnection(SendSide, ReceiveSide):
             ack = unwrap(seg.ack, self.iss)
             if ack <= self.iss or ack > self.snd_max:
                 if not flags & RST:
-                    self.layer.send_reset(self.local_ip, self.remote_ip, self.local_port, self.remote_port, seg.ack, 0, False,
-                                          "its ACK does not acknowledge our SYN", frames)
+                    self.layer.send_reset(
+                        self.local_ip,
+                        self.remote_ip,
+                        self.local_port,
+                        self.remote_port,
+                        seg.ack,
+                        0,
+                        False,
+                        "its ACK does not acknowledge our SYN",
+                        frames,
+                    )
                 return
         if flags & RST:
             if flags & ACK:
-                self.trace.emit(TcpReset(self.clock.now(), self.host.name, frames, self.local, self.remote, "received",
-                                         "connection refused: nothing listens on that port"))
-                self._finish(CLOSED, "connection refused (RST in answer to our SYN)", "refused", frames)
+                self.trace.emit(
+                    TcpReset(
+                        self.clock.now(),
+                        self.host.name,
+                        frames,
+                        self.local,
+                        self.remote,
+                        "received",
+                        "connection refused: nothing listens on that port",
+                    )
+                )
+                self._finish(
+                    CLOSED, "connection refused (RST in answer to our SYN)", "refused", frames
+                )
             return
         if not flags & SYN:
             return
@@ -383,7 +465,11 @@ class TcpConnection(SendSide, ReceiveSide):
             self.snd_wl1, self.snd_wl2 = self.irs, ack
             self._established("SYN-ACK received; our ACK completes the handshake", frames)
             if self._shut_wr:  # data and FIN were queued during the handshake
-                self._set_state(FIN_WAIT_1, "the application had closed during the handshake; FIN queued", frames)
+                self._set_state(
+                    FIN_WAIT_1,
+                    "the application had closed during the handshake; FIN queued",
+                    frames,
+                )
             self._send_ack()
             if self.on_connected is not None:
                 self.on_connected()
@@ -391,7 +477,9 @@ class TcpConnection(SendSide, ReceiveSide):
         else:
             self.snd_wnd = seg.window
             self.snd_wl1 = self.irs
-            self._set_state(SYN_RECEIVED, "simultaneous open: a SYN crossed ours; SYN-ACK sent", frames)
+            self._set_state(
+                SYN_RECEIVED, "simultaneous open: a SYN crossed ours; SYN-ACK sent", frames
+            )
             self._send_syn()
 
     def _ack_syn(self, ack: int) -> None:
@@ -413,30 +501,46 @@ class TcpConnection(SendSide, ReceiveSide):
             why, reason = "the peer reset the closing connection", "closed"
         else:
             why, reason = "the peer reset the connection", "reset by peer"
-        self.trace.emit(TcpReset(self.clock.now(), self.host.name, frames, self.local, self.remote, "received", why))
+        self.trace.emit(
+            TcpReset(
+                self.clock.now(), self.host.name, frames, self.local, self.remote, "received", why
+            )
+        )
         self._finish(CLOSED, why, reason, frames)
 
     def _on_wait_timeout(self) -> None:
         if self.state == TIME_WAIT:
             self._finish(CLOSED, f"2·MSL = {2 * self.layer.msl:g} s of TIME-WAIT have passed", None)
         elif self.state == FIN_WAIT_2:
-            self._finish(CLOSED, f"no FIN from the peer within {FIN_WAIT_2_TIMEOUT:g} s of FIN-WAIT-2", "closed")
+            self._finish(
+                CLOSED,
+                f"no FIN from the peer within {FIN_WAIT_2_TIMEOUT:g} s of FIN-WAIT-2",
+                "closed",
+            )
 
     # --- state ----------------------------------------------------------------------------
 
     def _set_state(self, new: str, why: str, frames: tuple[int, ...] = ()) -> None:
         old = self.state
         self.state = new
-        self.trace.emit(TcpStateChanged(self.clock.now(), self.host.name, frames, self.local, self.remote, old, new, why))
+        self.trace.emit(
+            TcpStateChanged(
+                self.clock.now(), self.host.name, frames, self.local, self.remote, old, new, why
+            )
+        )
 
     def _enter_time_wait(self, why: str, frames: tuple[int, ...]) -> None:
-        self._set_state(TIME_WAIT, f"{why}; waiting 2·MSL = {2 * self.layer.msl:g} s for stray segments", frames)
+        self._set_state(
+            TIME_WAIT, f"{why}; waiting 2·MSL = {2 * self.layer.msl:g} s for stray segments", frames
+        )
         self._rtx_timer.cancel()
         self._persist_timer.cancel()
         self._wait_timer.start(2 * self.layer.msl)
         self._tell_closed("closed")
 
-    def _finish(self, state: str, why: str, reason: str | None, frames: tuple[int, ...] = ()) -> None:
+    def _finish(
+        self, state: str, why: str, reason: str | None, frames: tuple[int, ...] = ()
+    ) -> None:
         """Leave for CLOSED (or TIME-WAIT's end); tell the application once."""
         if self.state != state:
             self._set_state(state, why, frames)
@@ -457,7 +561,9 @@ class TcpConnection(SendSide, ReceiveSide):
 
     def connection_failed(self, why: str, reason: str, frames: tuple[int, ...] = ()) -> None:
         """An ICMP hard error (or the IP layer) says the peer cannot be reached."""
-        self.trace.emit(TcpNote(self.clock.now(), self.host.name, frames, self.local, self.remote, why))
+        self.trace.emit(
+            TcpNote(self.clock.now(), self.host.name, frames, self.local, self.remote, why)
+        )
         self._finish(CLOSED, why, reason, frames)
 
     def __repr__(self) -> str:

@@ -44,14 +44,22 @@ LIMITED_BROADCAST = IPv4Address("255.255.255.255")
 
 _HEADER = struct.Struct("!HHIIHHHH")
 
-Key = tuple[IPv4Address, int, IPv4Address, int]  # local address, local port, remote address, remote port
+Key = tuple[
+    IPv4Address, int, IPv4Address, int
+]  # local address, local port, remote address, remote port
 
 
 class TcpListener:
     """A port in LISTEN: each SYN becomes a connection; `on_accept` gets it once established."""
 
-    def __init__(self, layer: TcpLayer, address: IPv4Address | None, port: int,
-                 on_accept: Callable[[TcpConnection], None], backlog: int) -> None:
+    def __init__(
+        self,
+        layer: TcpLayer,
+        address: IPv4Address | None,
+        port: int,
+        on_accept: Callable[[TcpConnection], None],
+        backlog: int,
+    ) -> None:
         self.layer = layer
         self.address = address
         self.port = port
@@ -104,14 +112,26 @@ class TcpLayer:
         self.sack = True  # offer SACK (RFC 2018) in our SYNs
         self.receive_buffer = 256 * 1024
         self.send_buffer = 256 * 1024
-        self.stats = {"received": 0, "bad_checksum": 0, "malformed": 0, "resets_sent": 0, "no_port": 0}
+        self.stats = {
+            "received": 0,
+            "bad_checksum": 0,
+            "malformed": 0,
+            "resets_sent": 0,
+            "no_port": 0,
+        }
         host.ip.handlers[PROTO] = self.receive
         host.icmp.error_listeners.append(self._icmp_error)
 
     # --- the API --------------------------------------------------------------------------
 
-    def listen(self, port: int, on_accept: Callable[[TcpConnection], None], address: IPv4Address | None = None,
-               *, backlog: int = BACKLOG) -> TcpListener:
+    def listen(
+        self,
+        port: int,
+        on_accept: Callable[[TcpConnection], None],
+        address: IPv4Address | None = None,
+        *,
+        backlog: int = BACKLOG,
+    ) -> TcpListener:
         host = self.host
         if address is not None:
             address = IPv4Address(address)
@@ -119,11 +139,19 @@ class TcpLayer:
                 address = None
         listener = TcpListener(self, address, port, on_accept, backlog)
         self.ports.bind(address, port, listener)
-        host.trace.emit(SocketOpened(host.clock.now(), host.name, (), "TCP", listener.local, "listening"))
+        host.trace.emit(
+            SocketOpened(host.clock.now(), host.name, (), "TCP", listener.local, "listening")
+        )
         return listener
 
-    def connect(self, dest: tuple[IPv4Address, int], *, src_port: int | None = None,
-                on_connected: Callable[[], None] | None = None, src: IPv4Address | None = None) -> TcpConnection:
+    def connect(
+        self,
+        dest: tuple[IPv4Address, int],
+        *,
+        src_port: int | None = None,
+        on_connected: Callable[[], None] | None = None,
+        src: IPv4Address | None = None,
+    ) -> TcpConnection:
         """Active open: SYN to `dest` from an ephemeral port (or `src_port`)."""
         host = self.host
         remote_ip, remote_port = IPv4Address(dest[0]), int(dest[1])
@@ -131,11 +159,17 @@ class TcpLayer:
         if src_port is None:
             src_port = self.ports.ephemeral(taken=self._local_ports.__contains__)
         elif (local_ip, src_port, remote_ip, remote_port) in self._conns:
-            raise PortInUse(f"{host.name}: TCP {local_ip}:{src_port} → {remote_ip}:{remote_port} already exists")
+            raise PortInUse(
+                f"{host.name}: TCP {local_ip}:{src_port} → {remote_ip}:{remote_port} already exists"
+            )
         conn = TcpConnection(self, (local_ip, src_port), (remote_ip, remote_port))
         conn.on_connected = on_connected
         if local_ip == ANY or remote_ip == LIMITED_BROADCAST or remote_ip.is_multicast:
-            why = "no route to the host" if local_ip == ANY else "TCP cannot connect to a broadcast or multicast address"
+            why = (
+                "no route to the host"
+                if local_ip == ANY
+                else "TCP cannot connect to a broadcast or multicast address"
+            )
             host.clock.call_soon(conn.connection_failed, why, "unreachable")
             return conn
         self._register(conn)
@@ -143,7 +177,9 @@ class TcpLayer:
         return conn
 
     def connections(self) -> list[TcpConnection]:
-        return sorted(self._conns.values(), key=lambda c: (c.local_port, int(c.remote_ip), c.remote_port))
+        return sorted(
+            self._conns.values(), key=lambda c: (c.local_port, int(c.remote_ip), c.remote_port)
+        )
 
     def listeners(self) -> list[TcpListener]:
         return sorted(self.ports.bound.values(), key=lambda s: (s.port, str(s.address)))
@@ -185,24 +221,74 @@ class TcpLayer:
         self.ports.release(listener.address, listener.port, listener)
         host.trace.emit(SocketClosed(host.clock.now(), host.name, (), "TCP", listener.local))
 
-    def transmit(self, conn: TcpConnection, seq: int, ack: int, flags: int, window: int, payload: bytes,
-                 options: tuple[TcpOption, ...] = ()) -> None:
+    def transmit(
+        self,
+        conn: TcpConnection,
+        seq: int,
+        ack: int,
+        flags: int,
+        window: int,
+        payload: bytes,
+        options: tuple[TcpOption, ...] = (),
+    ) -> None:
         """Build one segment (checksum included) and hand it to IP."""
         src, dst = conn.local_ip, conn.remote_ip
         if options:
-            raw = TCP.make(src, dst, conn.local_port, conn.remote_port, seq=seq, ack=ack, flags=flags,
-                           window=window, payload=payload, options=options).build()
+            raw = TCP.make(
+                src,
+                dst,
+                conn.local_port,
+                conn.remote_port,
+                seq=seq,
+                ack=ack,
+                flags=flags,
+                window=window,
+                payload=payload,
+                options=options,
+            ).build()
         else:
-            raw = segment_bytes(int(src) + int(dst), conn.local_port, conn.remote_port, seq, ack, flags, window, payload)
+            raw = segment_bytes(
+                int(src) + int(dst),
+                conn.local_port,
+                conn.remote_port,
+                seq,
+                ack,
+                flags,
+                window,
+                payload,
+            )
         self.host.ip.send(dst, PROTO, raw, src=src)
 
-    def send_reset(self, src: IPv4Address, dst: IPv4Address, sport: int, dport: int, seq: int, ack: int,
-                   with_ack: bool, why: str, frames: tuple[int, ...]) -> None:
+    def send_reset(
+        self,
+        src: IPv4Address,
+        dst: IPv4Address,
+        sport: int,
+        dport: int,
+        seq: int,
+        ack: int,
+        with_ack: bool,
+        why: str,
+        frames: tuple[int, ...],
+    ) -> None:
         host = self.host
         self.stats["resets_sent"] += 1
-        host.trace.emit(TcpReset(host.clock.now(), host.name, frames, f"{src}:{sport}", f"{dst}:{dport}", "sent", why))
+        host.trace.emit(
+            TcpReset(
+                host.clock.now(), host.name, frames, f"{src}:{sport}", f"{dst}:{dport}", "sent", why
+            )
+        )
         flags = RST | ACK if with_ack else RST
-        raw = segment_bytes(int(src) + int(dst), sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF if with_ack else 0, flags, 0, b"")
+        raw = segment_bytes(
+            int(src) + int(dst),
+            sport,
+            dport,
+            seq & 0xFFFFFFFF,
+            ack & 0xFFFFFFFF if with_ack else 0,
+            flags,
+            0,
+            b"",
+        )
         host.ip.send(dst, PROTO, raw, src=src, frames=frames)
 
     # --- arriving segments ----------------------------------------------------------------
@@ -214,22 +300,54 @@ class TcpLayer:
         src, dst = packet.src, packet.dst
         if internet_checksum(payload, int(src) + int(dst) + PROTO + len(payload)) != 0:
             self.stats["bad_checksum"] += 1
-            host.trace.emit(SegmentDropped(host.clock.now(), host.name, frames, "TCP", str(src), str(dst),
-                                           "bad TCP checksum (damaged on the way)"))
+            host.trace.emit(
+                SegmentDropped(
+                    host.clock.now(),
+                    host.name,
+                    frames,
+                    "TCP",
+                    str(src),
+                    str(dst),
+                    "bad TCP checksum (damaged on the way)",
+                )
+            )
             return
         try:
             seg = TCP.parse(payload)
         except WireError as err:
             self.stats["malformed"] += 1
-            host.trace.emit(SegmentDropped(host.clock.now(), host.name, frames, "TCP", str(src), str(dst), f"malformed: {err}"))
+            host.trace.emit(
+                SegmentDropped(
+                    host.clock.now(),
+                    host.name,
+                    frames,
+                    "TCP",
+                    str(src),
+                    str(dst),
+                    f"malformed: {err}",
+                )
+            )
             return
         conn = self._conns.get((dst, seg.dport, src, seg.sport))
         if conn is not None:
             conn.segment_arrives(seg, frames)
             return
-        if dst == LIMITED_BROADCAST or dst.is_multicast or (iface.configured and dst == iface.broadcast):
-            host.trace.emit(SegmentDropped(host.clock.now(), host.name, frames, "TCP", f"{src}:{seg.sport}",
-                                           f"{dst}:{seg.dport}", "TCP is never broadcast"))
+        if (
+            dst == LIMITED_BROADCAST
+            or dst.is_multicast
+            or (iface.configured and dst == iface.broadcast)
+        ):
+            host.trace.emit(
+                SegmentDropped(
+                    host.clock.now(),
+                    host.name,
+                    frames,
+                    "TCP",
+                    f"{src}:{seg.sport}",
+                    f"{dst}:{seg.dport}",
+                    "TCP is never broadcast",
+                )
+            )
             return
         listener = self.ports.lookup(dst, seg.dport)
         if listener is not None:
@@ -238,13 +356,24 @@ class TcpLayer:
         self.stats["no_port"] += 1
         self._refuse(seg, src, dst, f"nothing listens on port {seg.dport}", frames)
 
-    def _refuse(self, seg: TCP, src: IPv4Address, dst: IPv4Address, why: str, frames: tuple[int, ...]) -> None:
+    def _refuse(
+        self, seg: TCP, src: IPv4Address, dst: IPv4Address, why: str, frames: tuple[int, ...]
+    ) -> None:
         """RFC 9293 §3.10.7.1: a segment for a connection that does not exist gets a RST
         (unless it is one), numbered so that the sender will accept it."""
         if seg.flags & RST:
             host = self.host
-            host.trace.emit(SegmentDropped(host.clock.now(), host.name, frames, "TCP", f"{src}:{seg.sport}",
-                                           f"{dst}:{seg.dport}", "a RST for no connection is dropped quietly"))
+            host.trace.emit(
+                SegmentDropped(
+                    host.clock.now(),
+                    host.name,
+                    frames,
+                    "TCP",
+                    f"{src}:{seg.sport}",
+                    f"{dst}:{seg.dport}",
+                    "a RST for no connection is dropped quietly",
+                )
+            )
             return
         if seg.flags & ACK:
             self.send_reset(dst, src, seg.dport, seg.sport, seg.ack, 0, False, why, frames)
@@ -252,8 +381,14 @@ class TcpLayer:
             seglen = len(seg.payload) + (1 if seg.flags & SYN else 0) + (1 if seg.flags & 1 else 0)
             self.send_reset(dst, src, seg.dport, seg.sport, 0, seg.seq + seglen, True, why, frames)
 
-    def _to_listener(self, listener: TcpListener, seg: TCP, src: IPv4Address, dst: IPv4Address,
-                     frames: tuple[int, ...]) -> None:
+    def _to_listener(
+        self,
+        listener: TcpListener,
+        seg: TCP,
+        src: IPv4Address,
+        dst: IPv4Address,
+        frames: tuple[int, ...],
+    ) -> None:
         """RFC 9293 §3.10.7.2."""
         flags = seg.flags
         if flags & RST:
@@ -261,7 +396,9 @@ class TcpLayer:
         if flags & ACK:
             if not flags & SYN and self._cookie_ack(listener, seg, src, dst, frames):
                 return
-            self._refuse(seg, src, dst, f"an ACK to port {seg.dport}, which is only listening", frames)
+            self._refuse(
+                seg, src, dst, f"an ACK to port {seg.dport}, which is only listening", frames
+            )
             return
         if not flags & SYN:
             return
@@ -279,27 +416,62 @@ class TcpLayer:
 
     @property
     def _cookie_secret(self) -> bytes:
-        if self._secret is None:  # drawn at the first flood from the host's seeded generator: runs repeat
+        if (
+            self._secret is None
+        ):  # drawn at the first flood from the host's seeded generator: runs repeat
             self._secret = self.host.rng.getrandbits(128).to_bytes(16, "big")
         return self._secret
 
-    def _send_cookie(self, listener: TcpListener, seg: TCP, src: IPv4Address, dst: IPv4Address,
-                     frames: tuple[int, ...]) -> None:
+    def _send_cookie(
+        self,
+        listener: TcpListener,
+        seg: TCP,
+        src: IPv4Address,
+        dst: IPv4Address,
+        frames: tuple[int, ...],
+    ) -> None:
         host = self.host
         now = host.clock.now()
         first = not listener.cookies_lately(now)
         listener.last_overflow = now
         listener.cookies["sent"] += 1
-        cookie = make_cookie(self._cookie_secret, now, (dst, seg.dport), (src, seg.sport), seg.seq, seg.mss)
-        why = (f"backlog of {listener.backlog} half-open connections is full (a SYN flood?): answering with a cookie "
-               "and keeping no state; a real client's ACK will bring the connection back") if first else "backlog still full"
-        host.trace.emit(SynCookie(now, host.name, frames, f"{dst}:{seg.dport}", f"{src}:{seg.sport}", "sent", why))
-        raw = TCP.make(dst, src, seg.dport, seg.sport, seq=cookie, ack=(seg.seq + 1) & 0xFFFFFFFF, flags=SYN | ACK,
-                       window=0xFFFF, options=(TcpOption.mss(self.mtu_towards(src) - 40),)).build()
+        cookie = make_cookie(
+            self._cookie_secret, now, (dst, seg.dport), (src, seg.sport), seg.seq, seg.mss
+        )
+        why = (
+            (
+                f"backlog of {listener.backlog} half-open connections is full (a SYN flood?): answering with a cookie "
+                "and keeping no state; a real client's ACK will bring the connection back"
+            )
+            if first
+            else "backlog still full"
+        )
+        host.trace.emit(
+            SynCookie(
+                now, host.name, frames, f"{dst}:{seg.dport}", f"{src}:{seg.sport}", "sent", why
+            )
+        )
+        raw = TCP.make(
+            dst,
+            src,
+            seg.dport,
+            seg.sport,
+            seq=cookie,
+            ack=(seg.seq + 1) & 0xFFFFFFFF,
+            flags=SYN | ACK,
+            window=0xFFFF,
+            options=(TcpOption.mss(self.mtu_towards(src) - 40),),
+        ).build()
         host.ip.send(src, PROTO, raw, src=dst, frames=frames)
 
-    def _cookie_ack(self, listener: TcpListener, seg: TCP, src: IPv4Address, dst: IPv4Address,
-                    frames: tuple[int, ...]) -> bool:
+    def _cookie_ack(
+        self,
+        listener: TcpListener,
+        seg: TCP,
+        src: IPv4Address,
+        dst: IPv4Address,
+        frames: tuple[int, ...],
+    ) -> bool:
         """An ACK to a listening port is a client answering a cookie, if it carries a valid one."""
         host = self.host
         now = host.clock.now()
@@ -307,16 +479,36 @@ class TcpLayer:
             return False  # no cookies went out lately: a plain stray ACK
         client_isn = (seg.seq - 1) & 0xFFFFFFFF
         cookie = (seg.ack - 1) & 0xFFFFFFFF
-        mss = check_cookie(self._cookie_secret, now, (dst, seg.dport), (src, seg.sport), client_isn, cookie)
+        mss = check_cookie(
+            self._cookie_secret, now, (dst, seg.dport), (src, seg.sport), client_isn, cookie
+        )
         if mss is None:
-            host.trace.emit(SynCookie(now, host.name, frames, f"{dst}:{seg.dport}", f"{src}:{seg.sport}", "refused",
-                                      "the ACK carries no cookie of ours (or a stale one)"))
+            host.trace.emit(
+                SynCookie(
+                    now,
+                    host.name,
+                    frames,
+                    f"{dst}:{seg.dport}",
+                    f"{src}:{seg.sport}",
+                    "refused",
+                    "the ACK carries no cookie of ours (or a stale one)",
+                )
+            )
             return False
         listener.cookies["accepted"] += 1
         conn = TcpConnection(self, (dst, seg.dport), (src, seg.sport), listener=listener)
         conn.resume_from_cookie(cookie, client_isn, mss, frames)
-        host.trace.emit(SynCookie(now, host.name, frames, conn.local, conn.remote, "accepted",
-                                  f"the ACK proves the cookie; connection rebuilt with MSS {mss} (no window scaling or SACK: a cookie cannot carry them)"))
+        host.trace.emit(
+            SynCookie(
+                now,
+                host.name,
+                frames,
+                conn.local,
+                conn.remote,
+                "accepted",
+                f"the ACK proves the cookie; connection rebuilt with MSS {mss} (no window scaling or SACK: a cookie cannot carry them)",
+            )
+        )
         self._register(conn)
         conn.segment_arrives(seg, frames)
         return True
@@ -336,10 +528,22 @@ class TcpLayer:
             conn.connection_failed(f"cannot connect: {text}", "unreachable", frames)
             return
         if conn.state != CLOSED:
-            host.trace.emit(TransportError(host.clock.now(), host.name, frames, "TCP", conn.local, conn.remote, f"{text} (a soft error: TCP keeps trying)"))
+            host.trace.emit(
+                TransportError(
+                    host.clock.now(),
+                    host.name,
+                    frames,
+                    "TCP",
+                    conn.local,
+                    conn.remote,
+                    f"{text} (a soft error: TCP keeps trying)",
+                )
+            )
 
 
-def segment_bytes(pseudo: int, sport: int, dport: int, seq: int, ack: int, flags: int, window: int, payload: bytes) -> bytes:
+def segment_bytes(
+    pseudo: int, sport: int, dport: int, seq: int, ack: int, flags: int, window: int, payload: bytes
+) -> bytes:
     """A 20-byte-header segment with its checksum; `pseudo` is int(src) + int(dst) (see
     stack.wire.checksum: each address counts as one integer modulo 0xFFFF)."""
     header = _HEADER.pack(sport, dport, seq, ack, 0x5000 | flags, window, 0, 0)

@@ -91,7 +91,6 @@ class OutOfOrderQueue:
         self.ranges.clear()
 
 
-
 _RECEIVE_STATES = frozenset((ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2))
 _SEND_STATES = frozenset((ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK))
 
@@ -139,7 +138,9 @@ class ReceiveSide:
         if n and self._closed_by_app:
             # Nobody will read it: say so with a RST rather than acknowledge it into the void
             # (as Linux does for data that reaches a closed socket).
-            self.abort("data arrived after the application closed the connection; nobody will read it")
+            self.abort(
+                "data arrived after the application closed the connection; nobody will read it"
+            )
             return
         if seq == rcv_nxt:
             ooo = self._ooo
@@ -164,7 +165,12 @@ class ReceiveSide:
             else:
                 self._ack_pending += n
                 self._ack_segments += 1
-                if not self.delayed_ack or self._ack_segments >= 2 or self._ack_pending >= 2 * self.mss or self._ack_now:
+                if (
+                    not self.delayed_ack
+                    or self._ack_segments >= 2
+                    or self._ack_pending >= 2 * self.mss
+                    or self._ack_now
+                ):
                     self._ack_now = True
                 else:
                     self._delack_timer.start_if_idle(DELAYED_ACK)
@@ -184,7 +190,9 @@ class ReceiveSide:
         if state == ESTABLISHED:
             self._set_state(CLOSE_WAIT, "the peer sent FIN: it has finished sending", frames)
         elif state == FIN_WAIT_1:
-            self._set_state(CLOSING, "simultaneous close: the peer's FIN came before the ACK of ours", frames)
+            self._set_state(
+                CLOSING, "simultaneous close: the peer's FIN came before the ACK of ours", frames
+            )
         elif state == FIN_WAIT_2:
             self._enter_time_wait("the peer's FIN arrived after ours was acknowledged", frames)
 
@@ -219,11 +227,24 @@ class ReceiveSide:
         # could stall the sender and would at least double (Linux decides much like this in
         # tcp_cleanup_rbuf); otherwise the next regular ACK carries the news.
         if (self._our_zero and free >= self.mss) or (
-            offered < max(self.rcv_buffer // 8, 2 * self.mss) and free >= 2 * offered and free - offered >= self.mss
+            offered < max(self.rcv_buffer // 8, 2 * self.mss)
+            and free >= 2 * offered
+            and free - offered >= self.mss
         ):
             if self._our_zero:
                 self._our_zero = False
-                self.trace.emit(TcpWindowChanged(self.clock.now(), self.host.name, (), self.local, self.remote, "ours", "reopened", free))
+                self.trace.emit(
+                    TcpWindowChanged(
+                        self.clock.now(),
+                        self.host.name,
+                        (),
+                        self.local,
+                        self.remote,
+                        "ours",
+                        "reopened",
+                        free,
+                    )
+                )
             self._ack_now = True
             if self.state in _SEND_STATES:
                 self._output()
@@ -245,7 +266,11 @@ class ReceiveSide:
         self.rcv_adv = rcv_nxt + (field << self.rcv_wscale)
         if field == 0 and not self._our_zero:
             self._our_zero = True
-            self.trace.emit(TcpWindowChanged(self.clock.now(), self.host.name, (), self.local, self.remote, "ours", "zero", 0))
+            self.trace.emit(
+                TcpWindowChanged(
+                    self.clock.now(), self.host.name, (), self.local, self.remote, "ours", "zero", 0
+                )
+            )
         return field
 
     def _on_delayed_ack(self) -> None:

@@ -88,8 +88,12 @@ class SendSide:
         if ack > snd_una:
             self._new_ack(ack, frames)
         elif (
-            ack == snd_una and self.snd_max > snd_una and not seg.payload and not seg.flags & (SYN | FIN)
-            and not window_changed and self.snd_wnd
+            ack == snd_una
+            and self.snd_max > snd_una
+            and not seg.payload
+            and not seg.flags & (SYN | FIN)
+            and not window_changed
+            and self.snd_wnd
         ):
             self._duplicate_ack(frames)
         return True
@@ -125,12 +129,34 @@ class SendSide:
             if not self._peer_zero:
                 self._peer_zero = True
                 self.counters["zero_windows"] += 1
-                self.trace.emit(TcpWindowChanged(self.clock.now(), self.host.name, frames, self.local, self.remote, "peer", "zero", 0))
+                self.trace.emit(
+                    TcpWindowChanged(
+                        self.clock.now(),
+                        self.host.name,
+                        frames,
+                        self.local,
+                        self.remote,
+                        "peer",
+                        "zero",
+                        0,
+                    )
+                )
         elif self._peer_zero:
             self._peer_zero = False
             self._persist_timer.stop()
             self._persist_backoff = 0
-            self.trace.emit(TcpWindowChanged(self.clock.now(), self.host.name, frames, self.local, self.remote, "peer", "reopened", window))
+            self.trace.emit(
+                TcpWindowChanged(
+                    self.clock.now(),
+                    self.host.name,
+                    frames,
+                    self.local,
+                    self.remote,
+                    "peer",
+                    "reopened",
+                    window,
+                )
+            )
 
     def _new_ack(self, ack: int, frames: tuple[int, ...]) -> None:
         acked = ack - self.snd_una
@@ -166,7 +192,9 @@ class SendSide:
             else:
                 # RFC 6582 partial ACK: the next hole is lost too; resend it at once.
                 cc.on_partial_ack(acked)
-                self._retransmit_first("NewReno partial ACK: the next segment is missing too", frames)
+                self._retransmit_first(
+                    "NewReno partial ACK: the next segment is missing too", frames
+                )
         else:
             cc.on_new_ack(acked)
         if self.snd_max == ack:
@@ -198,20 +226,31 @@ class SendSide:
         what = f"{self._dupacks} duplicate ACKs for {self._wire_ack(self.snd_una)}"
         if self.sack_ok:
             cc.enter_sack_recovery(self.snd_max - self.snd_una - self._sacked.total, self.snd_max)
-            self.trace.emit(TcpRetransmit(
-                self.clock.now(), self.host.name, frames, self.local, self.remote, self.snd_una - self.iss,
-                min(self.mss, self.snd_max - self.snd_una),
-                f"fast retransmit: {what}, the peer SACKs {self._sacked.total:,} bytes beyond; "
-                f"ssthresh {cc.ssthresh:,}, cwnd {cc.cwnd:,} (SACK recovery: resend only the holes)",
-                self.rto.rto, self._dupacks,
-            ))
+            self.trace.emit(
+                TcpRetransmit(
+                    self.clock.now(),
+                    self.host.name,
+                    frames,
+                    self.local,
+                    self.remote,
+                    self.snd_una - self.iss,
+                    min(self.mss, self.snd_max - self.snd_una),
+                    f"fast retransmit: {what}, the peer SACKs {self._sacked.total:,} bytes beyond; "
+                    f"ssthresh {cc.ssthresh:,}, cwnd {cc.cwnd:,} (SACK recovery: resend only the holes)",
+                    self.rto.rto,
+                    self._dupacks,
+                )
+            )
             self._timed_seq = None
             self.snd_nxt = self.snd_una  # _output walks the holes, skipping what was SACKed
             self._rtx_timer.start(self.rto.rto)
             return
         cc.enter_fast_recovery(self.snd_max - self.snd_una, self.snd_max)
-        self._retransmit_first(f"fast retransmit: {what}; ssthresh {cc.ssthresh:,}, cwnd {cc.cwnd:,} "
-                               "(NewReno recovery)", frames)
+        self._retransmit_first(
+            f"fast retransmit: {what}; ssthresh {cc.ssthresh:,}, cwnd {cc.cwnd:,} "
+            "(NewReno recovery)",
+            frames,
+        )
 
     def _wire_ack(self, seq: int) -> str:
         return f"seq {seq % MOD} (relative {seq - self.iss})"
@@ -222,8 +261,20 @@ class SendSide:
         data_end = self._sbuf_seq + len(self._sbuf)
         n = min(self.mss, data_end - seq)
         self._timed_seq = None  # Karn: no RTT sample from anything in flight now
-        self.trace.emit(TcpRetransmit(self.clock.now(), self.host.name, frames, self.local, self.remote,
-                                      seq - self.iss, max(n, 0), why, self.rto.rto, self._dupacks))
+        self.trace.emit(
+            TcpRetransmit(
+                self.clock.now(),
+                self.host.name,
+                frames,
+                self.local,
+                self.remote,
+                seq - self.iss,
+                max(n, 0),
+                why,
+                self.rto.rto,
+                self._dupacks,
+            )
+        )
         resume = self.snd_nxt
         if n > 0:
             fin = self._fin_seq is not None and seq + n == self._fin_seq
@@ -289,8 +340,14 @@ class SendSide:
                     if n > usable and in_flight > 0:
                         break
                     one.pop(0)
-                    self.trace.emit(TcpOneSegment(self.clock.now(), self.host.name, (), self.local, self.remote, n, mss))
-                    self._send_segment(nxt, n, self._fin_seq is not None and nxt + n == self._fin_seq)
+                    self.trace.emit(
+                        TcpOneSegment(
+                            self.clock.now(), self.host.name, (), self.local, self.remote, n, mss
+                        )
+                    )
+                    self._send_segment(
+                        nxt, n, self._fin_seq is not None and nxt + n == self._fin_seq
+                    )
                     continue
                 if n > start - nxt:
                     n = start - nxt
@@ -300,10 +357,20 @@ class SendSide:
                 if usable <= 0 or (usable < self.max_snd_wnd // 2 and in_flight > 0):
                     break
                 n = usable
-            elif n < mss and in_flight > 0 and self.nagle and nxt >= self.snd_max and self._fin_seq is None:
+            elif (
+                n < mss
+                and in_flight > 0
+                and self.nagle
+                and nxt >= self.snd_max
+                and self._fin_seq is None
+            ):
                 break  # Nagle: a small segment waits while data is unacknowledged
             self._send_segment(nxt, n, self._fin_seq is not None and nxt + n == self._fin_seq)
-        if self.snd_wnd == 0 and self.snd_max == self.snd_una and self._sbuf_seq + len(self._sbuf) > self.snd_nxt:
+        if (
+            self.snd_wnd == 0
+            and self.snd_max == self.snd_una
+            and self._sbuf_seq + len(self._sbuf) > self.snd_nxt
+        ):
             self._persist_timer.start_if_idle(self._persist_interval())
 
     def _send_segment(self, seq: int, n: int, fin: bool) -> None:
@@ -326,7 +393,9 @@ class SendSide:
         if not self._rtx_timer.armed:
             self._rtx_timer.start(self.rto.rto)
 
-    def _transmit(self, seq: int, flags: int, payload: bytes, window: int | None = None, options: tuple = ()) -> None:
+    def _transmit(
+        self, seq: int, flags: int, payload: bytes, window: int | None = None, options: tuple = ()
+    ) -> None:
         ack = self.rcv_nxt % MOD if flags & ACK else 0
         if window is None:
             window = self._advertise()
@@ -364,8 +433,16 @@ class SendSide:
         self.counters["timeouts"] += 1
         limit = SYN_RETRIES if state in (SYN_SENT, SYN_RECEIVED) else DATA_RETRIES
         if self._retries > limit:
-            self.trace.emit(TcpNote(self.clock.now(), self.host.name, (), self.local, self.remote,
-                                    f"gave up after {limit} retransmissions without an answer"))
+            self.trace.emit(
+                TcpNote(
+                    self.clock.now(),
+                    self.host.name,
+                    (),
+                    self.local,
+                    self.remote,
+                    f"gave up after {limit} retransmissions without an answer",
+                )
+            )
             if state == SYN_RECEIVED and self.listener is not None:
                 self._finish(CLOSED, "the handshake timed out", "timed out")
             else:
@@ -378,20 +455,39 @@ class SendSide:
         self._limited_transmit = 0
         if state in (SYN_SENT, SYN_RECEIVED):
             what = "SYN" if state == SYN_SENT else "SYN-ACK"
-            self.trace.emit(TcpRetransmit(self.clock.now(), self.host.name, (), self.local, self.remote, 0, 0,
-                                          f"no answer to our {what} within {fired * 1000:.0f} ms; next wait {self.rto.rto * 1000:.0f} ms",
-                                          fired, self._retries + 1))
+            self.trace.emit(
+                TcpRetransmit(
+                    self.clock.now(),
+                    self.host.name,
+                    (),
+                    self.local,
+                    self.remote,
+                    0,
+                    0,
+                    f"no answer to our {what} within {fired * 1000:.0f} ms; next wait {self.rto.rto * 1000:.0f} ms",
+                    fired,
+                    self._retries + 1,
+                )
+            )
             self._send_syn()
             return
         flight = self.snd_max - self.snd_una
         self.cc.on_timeout(flight, self.snd_max)
-        self.trace.emit(TcpRetransmit(
-            self.clock.now(), self.host.name, (), self.local, self.remote, self.snd_una - self.iss,
-            min(self.mss, max(flight, 0)),
-            f"retransmission timer expired after {fired * 1000:.0f} ms ({self.rto.explain()}); "
-            f"cwnd 1 MSS, ssthresh {self.cc.ssthresh:,}, going back to SND.UNA",
-            fired, self._retries + 1,
-        ))
+        self.trace.emit(
+            TcpRetransmit(
+                self.clock.now(),
+                self.host.name,
+                (),
+                self.local,
+                self.remote,
+                self.snd_una - self.iss,
+                min(self.mss, max(flight, 0)),
+                f"retransmission timer expired after {fired * 1000:.0f} ms ({self.rto.explain()}); "
+                f"cwnd 1 MSS, ssthresh {self.cc.ssthresh:,}, going back to SND.UNA",
+                fired,
+                self._retries + 1,
+            )
+        )
         self.snd_nxt = self.snd_una  # go back: resend from the first unacknowledged byte
         self._rtx_timer.start(self.rto.rto)
         self._output()
@@ -408,7 +504,11 @@ class SendSide:
         if self._sbuf_seq + len(self._sbuf) <= seq:
             return
         self.counters["window_probes"] += 1
-        self.trace.emit(TcpWindowChanged(self.clock.now(), self.host.name, (), self.local, self.remote, "peer", "probe", 0))
+        self.trace.emit(
+            TcpWindowChanged(
+                self.clock.now(), self.host.name, (), self.local, self.remote, "peer", "probe", 0
+            )
+        )
         off = seq - self._sbuf_seq
         self._transmit(seq, ACK, bytes(self._sbuf[off : off + 1]))
         if self.snd_max < seq + 1:

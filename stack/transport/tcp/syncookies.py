@@ -34,20 +34,42 @@ def _mss_index(mss: int | None) -> int:
     return index
 
 
-def _hash(secret: bytes, local: tuple[IPv4Address, int], remote: tuple[IPv4Address, int], tick: int, client_isn: int) -> int:
+def _hash(
+    secret: bytes,
+    local: tuple[IPv4Address, int],
+    remote: tuple[IPv4Address, int],
+    tick: int,
+    client_isn: int,
+) -> int:
     data = _PACK.pack(int(local[0]), local[1], int(remote[0]), remote[1], tick, client_isn)
-    return int.from_bytes(hashlib.blake2s(data, key=secret, digest_size=4).digest(), "big") & 0x1FFFFFF
+    return (
+        int.from_bytes(hashlib.blake2s(data, key=secret, digest_size=4).digest(), "big") & 0x1FFFFFF
+    )
 
 
-def make_cookie(secret: bytes, now: float, local: tuple[IPv4Address, int], remote: tuple[IPv4Address, int],
-                client_isn: int, peer_mss: int | None) -> int:
+def make_cookie(
+    secret: bytes,
+    now: float,
+    local: tuple[IPv4Address, int],
+    remote: tuple[IPv4Address, int],
+    client_isn: int,
+    peer_mss: int | None,
+) -> int:
     """The ISN of a SYN-ACK that keeps no state."""
     tick = int(now // PERIOD) & 0x1F
-    return (tick << 27) | (_mss_index(peer_mss) << 25) | _hash(secret, local, remote, tick, client_isn)
+    return (
+        (tick << 27) | (_mss_index(peer_mss) << 25) | _hash(secret, local, remote, tick, client_isn)
+    )
 
 
-def check_cookie(secret: bytes, now: float, local: tuple[IPv4Address, int], remote: tuple[IPv4Address, int],
-                 client_isn: int, cookie: int) -> int | None:
+def check_cookie(
+    secret: bytes,
+    now: float,
+    local: tuple[IPv4Address, int],
+    remote: tuple[IPv4Address, int],
+    client_isn: int,
+    cookie: int,
+) -> int | None:
     """The MSS the cookie carries if it is one we made recently for this four-tuple, else None."""
     tick = (cookie >> 27) & 0x1F
     age = (int(now // PERIOD) - tick) & 0x1F

@@ -90,7 +90,9 @@ def test_first_packet_is_the_seeds():
 def test_four_messages_and_the_four_settings():
     net = build_network(load_lab("dhcp"))
     pc = net.host("pc")
-    assert not pc.interfaces["eth0"].configured and pc.routes.gateway is None and pc.dns_servers == []
+    assert (
+        not pc.interfaces["eth0"].configured and pc.routes.gateway is None and pc.dns_servers == []
+    )
     program = bound(net, "pc")
     types = [msg.message_type for *_, msg in dhcp_frames(net)]
     assert types == [D.DISCOVER, D.OFFER, D.REQUEST, D.ACK]
@@ -107,7 +109,10 @@ def test_four_messages_and_the_four_settings():
         "DHCPACK of 192.168.1.100 from 192.168.1.1",
     ]
     (lease,) = kinds(net, "dhcp_lease", "pc")
-    assert "address 192.168.1.100, mask 255.255.255.0, gateway 192.168.1.1, DNS 8.8.8.8" in lease.describe()
+    assert (
+        "address 192.168.1.100, mask 255.255.255.0, gateway 192.168.1.1, DNS 8.8.8.8"
+        in lease.describe()
+    )
 
 
 def test_server_answers_to_the_clients_mac_and_the_broadcast_address():
@@ -211,7 +216,9 @@ def test_server_forgets_a_lease_nobody_renews():
     net.clock.run_until(net.clock.now() + 101.0)
     server = net.host("srv").services["dhcp"]
     assert server.pool.bound(net.clock.now()) == []
-    assert any("expired: back in the pool" in e.describe() for e in kinds(net, "dhcp_server", "srv"))
+    assert any(
+        "expired: back in the pool" in e.describe() for e in kinds(net, "dhcp_server", "srv")
+    )
 
 
 def test_release_gives_the_address_back():
@@ -234,12 +241,17 @@ def test_dhcp_again_on_a_bound_host_renews():
 
 
 def test_no_server_no_lease():
-    text = SMALL.split("[hosts.srv.services.dhcp]")[0] + SMALL.split('dns = ["10.0.0.53", "10.0.0.54"]')[1]
+    text = (
+        SMALL.split("[hosts.srv.services.dhcp]")[0]
+        + SMALL.split('dns = ["10.0.0.53", "10.0.0.54"]')[1]
+    )
     net = lab_from_text(text)
     program = run(net, DhcpRun(net.host("c1")))
     assert program.done and not program.ok
     assert "No DHCPOFFERS received." in program.lines
-    assert [line.split(" interval ")[1] for line in program.lines if line.startswith("DHCPDISCOVER")] == ["4", "8", "16", "32"]
+    assert [
+        line.split(" interval ")[1] for line in program.lines if line.startswith("DHCPDISCOVER")
+    ] == ["4", "8", "16", "32"]
     assert net.clock.now() >= 60.0
 
 
@@ -249,7 +261,9 @@ def _craft(net, host_name, msg):
     sock = host.udp.open(68)
     got = []
     sock.on_datagram = lambda data, *rest: got.append(DHCP.parse(data))
-    sock.sendto(msg.build(), (IPv4Address("255.255.255.255"), 67), interface="eth0", src=IPv4Address(0))
+    sock.sendto(
+        msg.build(), (IPv4Address("255.255.255.255"), 67), interface="eth0", src=IPv4Address(0)
+    )
     net.clock.run_until(net.clock.now() + 1.0)
     return got
 
@@ -272,7 +286,9 @@ def test_a_client_that_chose_another_server_gets_its_offer_withdrawn():
     sock_host = net.host("c3")
     sock = next(s for s in sock_host.udp.sockets() if s.port == 68)
     other = DHCP.request(mac, 0x99, requested_ip=got[0].yiaddr, server_id=IPv4Address("10.0.0.99"))
-    sock.sendto(other.build(), (IPv4Address("255.255.255.255"), 67), interface="eth0", src=IPv4Address(0))
+    sock.sendto(
+        other.build(), (IPv4Address("255.255.255.255"), 67), interface="eth0", src=IPv4Address(0)
+    )
     net.clock.run_until(net.clock.now() + 1.0)
     assert got[0].yiaddr not in server.pool.leases
 
@@ -283,7 +299,10 @@ def test_a_client_that_chose_another_server_gets_its_offer_withdrawn():
 def test_pool_prefers_the_current_lease_then_the_asked_then_the_old_then_the_first_free():
     pool = LeasePool(IPv4Address("10.0.0.10"), IPv4Address("10.0.0.12"))
     a, b = b"client-a", b"client-b"
-    assert pool.choose(a, None, 0) == (IPv4Address("10.0.0.10"), "first free address in the pool 10.0.0.10-10.0.0.12")
+    assert pool.choose(a, None, 0) == (
+        IPv4Address("10.0.0.10"),
+        "first free address in the pool 10.0.0.10-10.0.0.12",
+    )
     pool.hold(IPv4Address("10.0.0.11"), a, "m", LEASE_BOUND, 100)
     assert pool.choose(a, IPv4Address("10.0.0.12"), 0)[0] == IPv4Address("10.0.0.11")
     assert pool.choose(b, IPv4Address("10.0.0.12"), 0)[0] == IPv4Address("10.0.0.12")
@@ -310,7 +329,12 @@ def test_a_server_that_forgot_the_lease_says_nak_at_renewal_and_the_client_start
     install_dhcp(srv, config, net)  # restarted, its lease database gone
     net.clock.run_until(net.clock.now() + 51.0)  # past T1
     c1 = net.host("c1")
-    assert any("refuses" in e.describe() and "is not leased to" in e.describe() for e in kinds(net, "dhcp_server", "srv"))
-    assert [e.describe().split(":")[0] for e in kinds(net, "dhcp_lease_lost", "c1")] == ["DHCP client on eth0 gives up 10.0.0.10"]
+    assert any(
+        "refuses" in e.describe() and "is not leased to" in e.describe()
+        for e in kinds(net, "dhcp_server", "srv")
+    )
+    assert [e.describe().split(":")[0] for e in kinds(net, "dhcp_lease_lost", "c1")] == [
+        "DHCP client on eth0 gives up 10.0.0.10"
+    ]
     assert client_for(c1).state == BOUND and c1.interfaces["eth0"].configured  # a fresh lease
     assert len(kinds(net, "dhcp_lease", "c1")) == 2

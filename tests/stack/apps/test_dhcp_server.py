@@ -33,7 +33,13 @@ def test_an_address_that_answers_the_probe_is_set_aside_and_the_next_one_offered
     assert net.host("newcomer").primary.ip == IPv4Address("192.168.1.105")
     decisions = [e.decision for e in net.trace.events if e.kind == "dhcp_server"]
     taken = [d for d in decisions if "answered the server's ping" in d]
-    assert [d.split()[0] for d in taken] == ["192.168.1.100", "192.168.1.101", "192.168.1.102", "192.168.1.103", "192.168.1.104"]
+    assert [d.split()[0] for d in taken] == [
+        "192.168.1.100",
+        "192.168.1.101",
+        "192.168.1.102",
+        "192.168.1.103",
+        "192.168.1.104",
+    ]
     assert any("nobody answered a ping for 192.168.1.105" in d for d in decisions)
 
 
@@ -64,21 +70,23 @@ def test_a_discover_from_another_segment_is_ignored_and_said():
     """gw-a serves DHCP on lan only: a DISCOVER that reaches it on its transit side gets no
     offer (a lab's DHCP server never leases beyond its own wire)."""
 
-
     net = build_network(load_lab("default"))
     mac = MAC("02:66:00:00:00:01")
     broadcast_dhcp(net, "transit", "stranger eth0", mac, DHCP.discover(mac, xid=77))
     net.clock.run_until(net.clock.now() + 2.0)
     said = [e.describe() for e in kinds(net, "dhcp_server", "gw-a")]
-    assert said == ["DHCP server: ignores a message from 0.0.0.0:68 on eth1: it serves only the LAN on eth0"]
-    assert not [r for r in net.trace.frames if r.segment == "transit" and r.origin.startswith("gw-a")]
+    assert said == [
+        "DHCP server: ignores a message from 0.0.0.0:68 on eth1: it serves only the LAN on eth0"
+    ]
+    assert not [
+        r for r in net.trace.frames if r.segment == "transit" and r.origin.startswith("gw-a")
+    ]
 
 
 def test_a_discover_resent_while_the_server_probes_gets_the_same_one_address():
     """iPXE resends its DISCOVER after a second (sooner when the machine is busy); one that
     arrives while the server is still pinging its candidate must not start a second probe of
     another address — two offers to one client, and the REQUEST for the second was refused."""
-
 
     net = build_network(load_lab("dhcp"))
     net.clock.run_until(30)  # the lab's own DHCP clients done first
@@ -95,8 +103,12 @@ def test_a_discover_resent_while_the_server_probes_gets_the_same_one_address():
     said = [e.decision for e in kinds(net, "dhcp_server")[start:]]
     probes = [d for d in said if d.startswith("pings")]
     offers = [d for d in said if d.startswith("offers")]
-    assert len(offers) == 1 and len(set(probes)) == len(probes), said  # one chain of probes, one offer
+    assert len(offers) == 1 and len(set(probes)) == len(probes), (
+        said
+    )  # one chain of probes, one offer
     offered = IPv4Address(offers[0].split()[1])
     send(DHCP.request(mac, 7, requested_ip=offered, server_id=IPv4Address("192.168.1.1")))
     net.clock.run_until(34)
-    assert [e.decision for e in kinds(net, "dhcp_server")][-1].startswith(f"leases {offered} to 52:54:00:12:34:56")
+    assert [e.decision for e in kinds(net, "dhcp_server")][-1].startswith(
+        f"leases {offered} to 52:54:00:12:34:56"
+    )

@@ -16,15 +16,18 @@ from tests.conftest import kinds, run
 
 WWW = IPv4Address("172.194.72.105")
 
-ZONE = Zone.from_config({
-    "www.google.com": (WWW,),
-    "google.com": ("172.194.72.105", "172.194.72.106"),
-    "mail.google.com": {"cname": "www.google.com"},
-    "webmail.google.com": {"cname": "mail.google.com", "ttl": 60},
-    "dangling.google.com": {"cname": "nowhere.google.com"},
-    "loop1.google.com": {"cname": "loop2.google.com"},
-    "loop2.google.com": {"cname": "loop1.google.com"},
-}, ttl=300)
+ZONE = Zone.from_config(
+    {
+        "www.google.com": (WWW,),
+        "google.com": ("172.194.72.105", "172.194.72.106"),
+        "mail.google.com": {"cname": "www.google.com"},
+        "webmail.google.com": {"cname": "mail.google.com", "ttl": 60},
+        "dangling.google.com": {"cname": "nowhere.google.com"},
+        "loop1.google.com": {"cname": "loop2.google.com"},
+        "loop2.google.com": {"cname": "loop1.google.com"},
+    },
+    ttl=300,
+)
 
 
 def ask(name: str, qtype: int = N.A) -> DNS:
@@ -54,7 +57,9 @@ def test_cname_chain_is_followed_link_by_link():
         ("www.google.com", "A", WWW),
     ]
     assert response.answers[0].ttl == 60
-    assert ask("mail.google.com", N.CNAME).answers == (response.answers[1],)  # asked for the CNAME itself
+    assert ask("mail.google.com", N.CNAME).answers == (
+        response.answers[1],
+    )  # asked for the CNAME itself
 
 
 def test_nxdomain_with_the_soa_for_negative_caching():
@@ -118,7 +123,9 @@ def test_resolver_asks_the_configured_server_on_port_53(net):
     (query,) = kinds(net, "dns_query", "pc")
     assert query.server == "8.8.8.8" and query.src.startswith("192.168.1.100:")
     (served,) = kinds(net, "dns_server", "dns")
-    assert served.name == "www.google.com" and served.answers == ("www.google.com A 172.194.72.105",)
+    assert served.name == "www.google.com" and served.answers == (
+        "www.google.com A 172.194.72.105",
+    )
 
 
 def test_cache_answers_while_the_ttl_lasts_and_counts_down(net):
@@ -241,7 +248,9 @@ def test_an_answer_from_elsewhere_or_with_another_id_is_ignored(net):
     resolver_for(pc).lookup("www.google.com", got.append)
     (query,) = kinds(net, "dns_query", "pc")
     port = int(query.src.rsplit(":", 1)[1])
-    forged = DNS.response(DNS.query(query.id ^ 1, "www.google.com"), [N.Record.a("www.google.com", "6.6.6.6")])
+    forged = DNS.response(
+        DNS.query(query.id ^ 1, "www.google.com"), [N.Record.a("www.google.com", "6.6.6.6")]
+    )
     liar = dns.udp.open(5353)
     liar.sendto(forged.build(), (IPv4Address("192.168.1.100"), port))
     net.clock.run_until(net.clock.now() + 1)

@@ -15,10 +15,12 @@ from stack.wire.http import HTTPRequest, HTTPResponse, chunk_decode
 from tests.conftest import kinds
 
 WWW = IPv4Address("172.194.72.105")
-SITE = Site({
-    "/": Page(b"<html>Google</html>"),
-    "/big": Page(b"x" * 1000, "text/plain", chunked=True),
-})
+SITE = Site(
+    {
+        "/": Page(b"<html>Google</html>"),
+        "/big": Page(b"x" * 1000, "text/plain", chunked=True),
+    }
+)
 
 
 def get(path: str, **headers) -> HTTPRequest:
@@ -32,7 +34,9 @@ def get(path: str, **headers) -> HTTPRequest:
 def test_page_with_content_length():
     response = SITE.respond(get("/"))
     assert response.status == 200 and response.body == b"<html>Google</html>"
-    assert response.header("content-length") == "19" and response.header("connection") == "keep-alive"
+    assert (
+        response.header("content-length") == "19" and response.header("connection") == "keep-alive"
+    )
     assert response.header("content-type") == "text/html; charset=utf-8"
     assert HTTPResponse.parse(response.build()) == response
 
@@ -72,8 +76,17 @@ def test_seed_request_is_exactly_4960_bytes_with_the_usual_headers():
     request = seed_request("www.google.com")
     raw = request.build()
     assert len(raw) == SEED_SIZE == 4960
-    assert raw.startswith(b"GET / HTTP/1.1\r\nHost: www.google.com\r\nConnection: keep-alive\r\nUser-Agent: Mozilla/5.0")
-    for name in ("User-Agent", "Accept", "Accept-Encoding", "Accept-Language", "Accept-Charset", "Cookie"):
+    assert raw.startswith(
+        b"GET / HTTP/1.1\r\nHost: www.google.com\r\nConnection: keep-alive\r\nUser-Agent: Mozilla/5.0"
+    )
+    for name in (
+        "User-Agent",
+        "Accept",
+        "Accept-Encoding",
+        "Accept-Language",
+        "Accept-Charset",
+        "Cookie",
+    ):
         assert request.header(name)
     assert HTTPRequest.parse(raw) == request
     plain = request_for("www.google.com", "/x")
@@ -93,7 +106,11 @@ def fetch_all(net, client, requests):
     for request in requests:
         client.fetch(request, got.append)
     start = net.clock.now()
-    while len(got) < len(requests) and net.clock.next_time() is not None and net.clock.now() < start + 60:
+    while (
+        len(got) < len(requests)
+        and net.clock.next_time() is not None
+        and net.clock.now() < start + 60
+    ):
         net.clock.step()
     return got
 
@@ -104,7 +121,9 @@ def syns(net):
 
 def test_keep_alive_two_requests_one_connection(net):
     client = HttpClient(net.host("pc"), WWW)
-    got = fetch_all(net, client, [request_for("www.google.com", "/"), request_for("www.google.com", "/doodles")])
+    got = fetch_all(
+        net, client, [request_for("www.google.com", "/"), request_for("www.google.com", "/doodles")]
+    )
     assert [x.response.status for x in got] == [200, 200]
     assert [x.reused for x in got] == [False, True]
     assert len(syns(net)) == 1 and client.conn is not None
@@ -116,7 +135,11 @@ def test_keep_alive_two_requests_one_connection(net):
 
 def test_connection_close_ends_it_and_the_next_request_opens_another(net):
     client = HttpClient(net.host("pc"), WWW)
-    got = fetch_all(net, client, [request_for("www.google.com", "/", keep_alive=False), request_for("www.google.com", "/")])
+    got = fetch_all(
+        net,
+        client,
+        [request_for("www.google.com", "/", keep_alive=False), request_for("www.google.com", "/")],
+    )
     assert [x.response.status for x in got] == [200, 200]
     assert got[0].response.header("connection") == "close"
     assert [x.reused for x in got] == [False, False]
@@ -150,11 +173,15 @@ def test_two_requests_in_one_segment_get_two_answers_in_order(net):
     data = bytearray()
     conn = pc.tcp.connect((WWW, 80))
     conn.on_data = data.extend
-    conn.send(request_for("www.google.com", "/").build() + request_for("www.google.com", "/nope").build())
+    conn.send(
+        request_for("www.google.com", "/").build() + request_for("www.google.com", "/nope").build()
+    )
     net.clock.run_until(net.clock.now() + 1)
     first = HTTPResponse.parse(_first(bytes(data)))
     assert first.status == 200
-    assert b"HTTP/1.1 404 Not Found" in data and data.index(b"200 OK") < data.index(b"404 Not Found")
+    assert b"HTTP/1.1 404 Not Found" in data and data.index(b"200 OK") < data.index(
+        b"404 Not Found"
+    )
 
 
 def _first(stream: bytes) -> bytes:

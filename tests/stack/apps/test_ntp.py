@@ -42,7 +42,21 @@ def run(spec, *commands):
 
 
 def test_codec_round_trips_and_scapy_reads_it():
-    message = NTP(3, 4, 0, 2, 6, -20, 0x10, 0x20, b"GPS\0", to_ntp(1.5), to_ntp(2.25), to_ntp(3.0), to_ntp(4.75))
+    message = NTP(
+        3,
+        4,
+        0,
+        2,
+        6,
+        -20,
+        0x10,
+        0x20,
+        b"GPS\0",
+        to_ntp(1.5),
+        to_ntp(2.25),
+        to_ntp(3.0),
+        to_ntp(4.75),
+    )
     data = message.build()
     assert len(data) == 48 and NTP.parse(data) == message
     theirs = NTPHeader(data)
@@ -76,20 +90,27 @@ def test_ntp_to_a_host_without_a_server_says_so():
 
 def test_default_lab_gateway_serves_time():
     _net, (outcome,) = run(load_lab("default"), "pc: ntp 192.168.1.1")
-    assert outcome.ok and outcome.lines[0].startswith("server 192.168.1.1, stratum 2, offset +0.0000")
+    assert outcome.ok and outcome.lines[0].startswith(
+        "server 192.168.1.1, stratum 2, offset +0.0000"
+    )
 
 
 @pytest.mark.parametrize(
     ("table", "problem"),
     [
         ("stratum = 0", "hosts.clock.services.ntp.stratum: 0 is outside 1–15"),
-        ('stratum = 1\nrefid = "TOOLONG"', "a stratum-1 server names its source in up to 4 ASCII letters"),
+        (
+            'stratum = 1\nrefid = "TOOLONG"',
+            "a stratum-1 server names its source in up to 4 ASCII letters",
+        ),
         ('stratum = 2\nrefid = "x"', "hosts.clock.services.ntp.refid"),
         ("jitter = 1", "hosts.clock.services.ntp"),
     ],
 )
 def test_mistakes_in_the_ntp_table_are_one_sentence(table, problem):
-    text = LAB.split("[hosts.clock.services.ntp]")[0] + "[hosts.clock.services.ntp]\n" + table + "\n"
+    text = (
+        LAB.split("[hosts.clock.services.ntp]")[0] + "[hosts.clock.services.ntp]\n" + table + "\n"
+    )
     with pytest.raises(LabError) as info:
         parse_lab(text, "time.toml")
     assert problem in str(info.value) and "\n" not in str(info.value)

@@ -28,9 +28,9 @@ def test_the_default_lab_is_the_seeds_example():
 @pytest.mark.parametrize(
     ("change", "key", "words"),
     [
-        (("address = \"10.0.0.1/24\"", "adress = \"10.0.0.1/24\""), "hosts.a.adress", "unknown key"),
+        (('address = "10.0.0.1/24"', 'adress = "10.0.0.1/24"'), "hosts.a.adress", "unknown key"),
         (("10.0.0.1/24", "10.0.0.300/24"), "hosts.a.address", "not an IPv4 address"),
-        (("segment = \"lan\"", "segment = \"lann\""), "hosts.a.segment", "no segment named 'lann'"),
+        (('segment = "lan"', 'segment = "lann"'), "hosts.a.segment", "no segment named 'lann'"),
         (("10.0.0.1/24", "10.0.0.1"), "hosts.a.address", "needs a mask"),
         (("10.0.0.1/24", "10.0.1.1/24"), "hosts.a.address", "not in segment lan's subnet"),
         (("02:00:00:00:00:01", "02:00:00:00:00"), "hosts.a.mac", "not a MAC address"),
@@ -46,8 +46,12 @@ def test_each_mistake_is_one_sentence_naming_file_and_key(change, key, words):
 
 
 def test_duplicates_are_refused():
-    dup_mac = GOOD + '[hosts.b]\nsegment = "lan"\naddress = "10.0.0.2/24"\nmac = "02:00:00:00:00:01"\n'
-    with pytest.raises(LabError, match="hosts.b.mac: MAC 02:00:00:00:00:01 is already used by a eth0"):
+    dup_mac = (
+        GOOD + '[hosts.b]\nsegment = "lan"\naddress = "10.0.0.2/24"\nmac = "02:00:00:00:00:01"\n'
+    )
+    with pytest.raises(
+        LabError, match="hosts.b.mac: MAC 02:00:00:00:00:01 is already used by a eth0"
+    ):
         parse_lab(dup_mac, "mine.toml")
     dup_ip = GOOD + '[hosts.b]\nsegment = "lan"\naddress = "10.0.0.1/24"\n'
     with pytest.raises(LabError, match="hosts.b.address: 10.0.0.1 is already used by a eth0"):
@@ -62,8 +66,18 @@ def test_bad_toml_and_missing_files_are_one_sentence():
 
 
 def test_unpinned_macs_are_stable_and_locally_administered():
-    a = parse_lab(GOOD.replace('mac = "02:00:00:00:00:01"\n', ""), "x.toml").hosts["a"].interfaces[0].mac
-    b = parse_lab(GOOD.replace('mac = "02:00:00:00:00:01"\n', ""), "x.toml").hosts["a"].interfaces[0].mac
+    a = (
+        parse_lab(GOOD.replace('mac = "02:00:00:00:00:01"\n', ""), "x.toml")
+        .hosts["a"]
+        .interfaces[0]
+        .mac
+    )
+    b = (
+        parse_lab(GOOD.replace('mac = "02:00:00:00:00:01"\n', ""), "x.toml")
+        .hosts["a"]
+        .interfaces[0]
+        .mac
+    )
     assert a == b and a.is_local and a.is_unicast
 
 

@@ -14,7 +14,11 @@ from stack.writers.text import TextWriter
 from tests.conftest import lab_from_text
 from workbench.shell import prepare, run_virtual
 
-STORY = ["pc: ping 192.168.1.101 -c 2", "pc: browse http://www.google.com/", "pc: ping 172.194.72.105 -s 4972 -c 1"]
+STORY = [
+    "pc: ping 192.168.1.101 -c 2",
+    "pc: browse http://www.google.com/",
+    "pc: ping 172.194.72.105 -s 4972 -c 1",
+]
 
 
 def _story(coalesce: bool, monkeypatch) -> tuple:
@@ -25,7 +29,9 @@ def _story(coalesce: bool, monkeypatch) -> tuple:
     net.trace.subscribe(JsonlWriter(jsonl, net.trace))
     outcomes = run_virtual(net, [prepare(net, t) for t in STORY])
     assert all(o.ok for o in outcomes)
-    counters = {(h.name, i.name): i.nic.counters for h in net.hosts.values() for i in h.interfaces.values()}
+    counters = {
+        (h.name, i.name): i.nic.counters for h in net.hosts.values() for i in h.interfaces.values()
+    }
     return net, text.getvalue(), jsonl.getvalue(), counters
 
 
@@ -35,22 +41,26 @@ def test_expanded_bus_records_read_exactly_as_every_nic_speaking_for_itself(monk
     # The text trace, the JSON Lines and the event list are the same, line for line ...
     assert new_text == old_text
     assert new_jsonl == old_jsonl
-    assert [e.describe() for e in new_net.trace.events] == [e.describe() for e in old_net.trace.events]
+    assert [e.describe() for e in new_net.trace.events] == [
+        e.describe() for e in old_net.trace.events
+    ]
     assert "pc3      eth0 drops" in new_text and "not for me (destination" in new_text
     # ... and so are the counters a person reads in the hosts pane and ifconfig.
     assert new_counters == old_counters
     assert new_counters[("pc3", "eth0")].rx_filtered > 0
     # But the new run made far fewer objects: the drops are a handful of records.
     records = new_net.trace.events.records()
-    old_drops = sum(1 for e in old_net.trace.events.records() if isinstance(e, FrameReceived) and not e.accepted)
+    old_drops = sum(
+        1 for e in old_net.trace.events.records() if isinstance(e, FrameReceived) and not e.accepted
+    )
     new_drops = sum(1 for e in records if isinstance(e, FramesFiltered))
     assert old_drops > 2 * new_drops
 
 
 def _bus_lab(hosts: int) -> str:
-    text = "[segments.lan]\nsubnet = \"10.0.0.0/16\"\n"
+    text = '[segments.lan]\nsubnet = "10.0.0.0/16"\n'
     for i in range(hosts):
-        text += f"[hosts.h{i}]\nsegment = \"lan\"\naddress = \"10.0.{i // 250}.{i % 250 + 1}/16\"\n"
+        text += f'[hosts.h{i}]\nsegment = "lan"\naddress = "10.0.{i // 250}.{i % 250 + 1}/16"\n'
     return text
 
 
@@ -59,8 +69,12 @@ def test_a_unicast_frame_on_a_bus_costs_the_same_records_with_5_or_50_nics(hosts
     net = lab_from_text(_bus_lab(hosts))
     run_virtual(net, [prepare(net, "h0: ping 10.0.0.2 -c 3")])
     records = net.trace.events.records()
-    unicast = [e for e in records if e.kind == "frame_sent"][2:]  # after the ARP broadcast and its reply
-    filtered = [e for e in records if isinstance(e, FramesFiltered) and e.frames[0] >= unicast[0].frames[0]]
+    unicast = [e for e in records if e.kind == "frame_sent"][
+        2:
+    ]  # after the ARP broadcast and its reply
+    filtered = [
+        e for e in records if isinstance(e, FramesFiltered) and e.frames[0] >= unicast[0].frames[0]
+    ]
     # At most two runs of silent NICs per frame (before and after the addressee) ...
     assert len(filtered) <= 2 * len(unicast)
     # ... and each still says, when read, that every other NIC read the header and dropped it.
@@ -75,5 +89,7 @@ def test_a_promiscuous_nic_reads_every_frame_itself():
     net = lab_from_text(_bus_lab(4))
     net.host("h3").primary.nic.promiscuous = True
     run_virtual(net, [prepare(net, "h0: ping 10.0.0.2 -c 1")])
-    verdicts = [e.reason for e in net.trace.events if isinstance(e, FrameReceived) and e.host == "h3"]
+    verdicts = [
+        e.reason for e in net.trace.events if isinstance(e, FrameReceived) and e.host == "h3"
+    ]
     assert "promiscuous" in verdicts and "not for me" not in verdicts

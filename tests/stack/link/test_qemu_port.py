@@ -24,11 +24,17 @@ from stack.wire.mac import BROADCAST, MAC
 
 VM_MAC = MAC("52:54:00:00:00:50")
 VM_IP = IPv4Address("192.168.1.50")
-LAB_HOSTS = {"192.168.1.1": "50:c7:bf:a1:00:01", "192.168.1.100": "00:1b:21:3a:4f:64", "192.168.1.101": "00:14:22:5e:10:65"}
+LAB_HOSTS = {
+    "192.168.1.1": "50:c7:bf:a1:00:01",
+    "192.168.1.100": "00:1b:21:3a:4f:64",
+    "192.168.1.101": "00:14:22:5e:10:65",
+}
 
 
 def who_has(target: str, mac: MAC = VM_MAC) -> bytes:
-    return Ethernet(BROADCAST, mac, ETH_ARP, ARP.request(mac, VM_IP, IPv4Address(target)).build()).build()
+    return Ethernet(
+        BROADCAST, mac, ETH_ARP, ARP.request(mac, VM_IP, IPv4Address(target)).build()
+    ).build()
 
 
 # --- framing, without sockets ---------------------------------------------------------------
@@ -52,15 +58,23 @@ def test_a_length_no_frame_can_have_is_refused_as_out_of_step():
         StreamFramer().feed(struct.pack("!I", 10_000_000) + b"x")
 
 
-@pytest.mark.parametrize(("text", "shown"), [
-    ("/tmp/lan.sock", "/tmp/lan.sock"), ("unix:/tmp/a", "/tmp/a"), ("tcp:4444", "tcp:127.0.0.1:4444"),
-    ("dgram:/tmp/b", "dgram:/tmp/b"), ("udp:127.0.0.1:5555", "udp:127.0.0.1:5555"),
-])
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("/tmp/lan.sock", "/tmp/lan.sock"),
+        ("unix:/tmp/a", "/tmp/a"),
+        ("tcp:4444", "tcp:127.0.0.1:4444"),
+        ("dgram:/tmp/b", "dgram:/tmp/b"),
+        ("udp:127.0.0.1:5555", "udp:127.0.0.1:5555"),
+    ],
+)
 def test_addresses_read_as_typed(text, shown):
     assert str(parse_qemu_address(text)) == shown
 
 
-@pytest.mark.parametrize("text", ["", "tcp:", "tcp:99999", "udp:host:1", "dgram:", "tcp:1.2.3:80", "/" + "x" * 120])
+@pytest.mark.parametrize(
+    "text", ["", "tcp:", "tcp:99999", "udp:host:1", "dgram:", "tcp:1.2.3:80", "/" + "x" * 120]
+)
 def test_bad_addresses_are_one_sentence(text):
     with pytest.raises(QemuAddressError):
         parse_qemu_address(text)
@@ -124,7 +138,8 @@ async def test_a_vm_over_a_unix_stream_is_a_peer_on_the_bus(tmp_path):
         await _until(lambda: listener.peers)
         await _stream_peer(path, sock, net, listener)
         assert [e.describe() for e in net.trace.events if e.kind == "qemu_joined"] == [
-            f"virtual machine qemu1 plugged into segment lan (-netdev stream, {path})"]
+            f"virtual machine qemu1 plugged into segment lan (-netdev stream, {path})"
+        ]
     finally:
         sock.close()
         listener.close()
@@ -217,7 +232,10 @@ async def test_a_vm_over_datagrams_is_a_peer_known_by_its_address(tmp_path):
 def _flood(net, count: int) -> list[bytes]:
     """Broadcast frames from pc2's NIC: every port on lan, the VM's among them, gets each."""
     nic = net.hosts["pc2"].interfaces["eth0"].nic
-    frames = [Ethernet(BROADCAST, nic.mac, 0x88B5, i.to_bytes(4, "big").ljust(46, b"\0")).build() for i in range(count)]
+    frames = [
+        Ethernet(BROADCAST, nic.mac, 0x88B5, i.to_bytes(4, "big").ljust(46, b"\0")).build()
+        for i in range(count)
+    ]
     for frame in frames:
         nic.send(frame)
     return frames
@@ -270,7 +288,11 @@ async def test_a_backlog_past_its_bound_counts_and_says_what_it_loses(tmp_path, 
             pass
         # Everything the segment handed the port is accounted for: delivered or counted lost.
         assert delivered + peer.counters.lost == 201
-        lost = [e.describe() for e in net.trace.events if e.kind == "qemu_backpressure" and "lost" in e.describe()]
+        lost = [
+            e.describe()
+            for e in net.trace.events
+            if e.kind == "qemu_backpressure" and "lost" in e.describe()
+        ]
         assert any("backlog full" in text for text in lost)
         assert any(f"{peer.counters.lost} lost to the full backlog" in text for text in lost)
     finally:

@@ -66,7 +66,9 @@ def test_a_learning_switch_stops_flooding_once_it_knows_the_port():
     clock.run_until_idle()
     readers = [e.host for e in trace.events if isinstance(e, FrameReceived) and e.frames == (2,)]
     assert readers == ["h0"]
-    readers = sorted(e.host for e in trace.events if isinstance(e, FrameReceived) and e.frames == (1,))
+    readers = sorted(
+        e.host for e in trace.events if isinstance(e, FrameReceived) and e.frames == (1,)
+    )
     assert readers == ["h1", "h2", "h3"]
 
 
@@ -81,7 +83,9 @@ def test_corrupted_frames_fail_the_fcs_and_are_counted():
 
 def test_faults_are_reproducible_from_the_seed():
     def outcome(seed):
-        clock, trace, seg, nics = _bus(faults=LinkFaults(loss=0.3, duplicate=0.2, reorder=0.2, seed=seed))
+        clock, trace, seg, nics = _bus(
+            faults=LinkFaults(loss=0.3, duplicate=0.2, reorder=0.2, seed=seed)
+        )
         for _ in range(50):
             nics[0].send(_frame(nics[0], nics[1].mac))
         clock.run_until_idle()

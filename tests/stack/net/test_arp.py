@@ -80,7 +80,9 @@ def test_a_crafted_reply_that_poisons_the_cache_is_reported_as_changed(default_n
     net.clock.run_until_idle()
     assert pc.arp.lookup("eth0", GW) == pc5.primary.nic.mac
     changed = [e for e in kinds(net, "arp_cache", "pc") if e.old_mac]
-    assert changed and changed[-1].old_mac == str(real) and changed[-1].mac == str(pc5.primary.nic.mac)
+    assert (
+        changed and changed[-1].old_mac == str(real) and changed[-1].mac == str(pc5.primary.nic.mac)
+    )
     assert "CHANGED" in changed[-1].describe()
 
 

@@ -14,7 +14,9 @@ from workbench.shell import prepare, run_virtual
 def _spoofed(i: int, target: str) -> bytes:
     mac = MAC.from_int(0x0200_0000_0000 + i)
     sender = IPv4Address(0x0A00_0000 + i)  # 10.x.y.z: addresses no one on the lan has
-    return Ethernet(BROADCAST, mac, ETH_ARP, ARP.request(mac, sender, IPv4Address(target)).build()).build()
+    return Ethernet(
+        BROADCAST, mac, ETH_ARP, ARP.request(mac, sender, IPv4Address(target)).build()
+    ).build()
 
 
 def test_a_flood_of_spoofed_requests_leaves_the_cache_bounded_and_pings_working(default_net):

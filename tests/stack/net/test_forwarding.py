@@ -13,7 +13,9 @@ def test_each_router_decrements_the_ttl(default_net):
     ping = run(net, Ping(net.host("pc"), WWW, count=1))
     assert ping.ok
     assert "ttl=62" in ping.lines[1]  # www answered with 64, two routers on the way back
-    hops = [(e.host, e.ttl) for e in kinds(net, "forwarded") if e.src == IPv4Address("192.168.1.100")]
+    hops = [
+        (e.host, e.ttl) for e in kinds(net, "forwarded") if e.src == IPv4Address("192.168.1.100")
+    ]
     assert hops == [("gw-a", 64), ("gw-b", 63)]
 
 

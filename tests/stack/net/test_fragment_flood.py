@@ -38,7 +38,9 @@ def test_a_fragment_flood_keeps_reassembly_bounded_and_pings_get_through():
     assert len(whole) == 3 and all(e.total_length == 4028 for e in whole)
     given_up = [e for e in kinds(net, "reassembly_failed", "www") if "gave way" in e.reason]
     assert len(given_up) >= 20_000 - frag.MAX_DATAGRAMS
-    assert "1,024 datagrams were waiting for fragments: the oldest gave way" in given_up[0].describe()
+    assert (
+        "1,024 datagrams were waiting for fragments: the oldest gave way" in given_up[0].describe()
+    )
     assert str(given_up[0].src).startswith("100.")  # the flood's, never the pings'
 
 

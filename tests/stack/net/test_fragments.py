@@ -24,7 +24,9 @@ def test_our_fragments_match_scapys():
 
     payload = bytes(range(256)) * 19 + bytes(116)
     ours = fragment(IPv4.make(SRC, DST, 17, payload, ident=99), 1500)
-    theirs = scapy_fragment(IP(src=str(SRC), dst=str(DST), proto=17, id=99) / payload, fragsize=1480)
+    theirs = scapy_fragment(
+        IP(src=str(SRC), dst=str(DST), proto=17, id=99) / payload, fragsize=1480
+    )
     assert [p.build() for p in ours] == [bytes(p) for p in theirs]
 
 
@@ -69,8 +71,13 @@ def test_ping_of_4972_bytes_is_fragmented_forwarded_and_reassembled_at_www(defau
     assert cut and cut[0].total_length == 5000 and cut[0].lengths == (1500, 1500, 1500, 560)
     whole = kinds(net, "reassembled", "www")
     assert whole and whole[0].total_length == 5000 and whole[0].count == 4
-    lan = [IPv4.parse(Ethernet.parse(f.data).payload) for f in net.trace.frames
-           if f.segment == "lan" and f.origin == "pc eth0" and Ethernet.parse(f.data).ethertype == ETH_IPV4]
+    lan = [
+        IPv4.parse(Ethernet.parse(f.data).payload)
+        for f in net.trace.frames
+        if f.segment == "lan"
+        and f.origin == "pc eth0"
+        and Ethernet.parse(f.data).ethertype == ETH_IPV4
+    ]
     assert [p.total_length for p in lan] == [1500, 1500, 1500, 560]
     assert kinds(net, "reassembled", "pc")  # the reply came back in fragments too
 

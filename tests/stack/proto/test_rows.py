@@ -81,16 +81,29 @@ def test_arp_request_and_reply():
     s = summary(frame(ETH_ARP, ARP.request(PC_MAC, PC, GW).build(), dst=BROADCAST))
     assert s == ("ARP", "02:00:00:00:01:64", "Broadcast", "Who has 192.168.1.1? Tell 192.168.1.100")
     s = summary(frame(ETH_ARP, ARP.reply(GW_MAC, GW, PC_MAC, PC).build(), dst=PC_MAC, src=GW_MAC))
-    assert s == ("ARP", "02:00:00:00:01:01", "02:00:00:00:01:64", "192.168.1.1 is at 02:00:00:00:01:01")
+    assert s == (
+        "ARP",
+        "02:00:00:00:01:01",
+        "02:00:00:00:01:64",
+        "192.168.1.1 is at 02:00:00:00:01:01",
+    )
 
 
 def test_arp_probe_announcement_and_gratuitous():
     probe = ARP.request(PC_MAC, ANY, PC)
-    assert info(frame(ETH_ARP, probe.build(), dst=BROADCAST)) == "Who has 192.168.1.100? (ARP Probe)"
+    assert (
+        info(frame(ETH_ARP, probe.build(), dst=BROADCAST)) == "Who has 192.168.1.100? (ARP Probe)"
+    )
     announce = ARP.request(PC_MAC, PC, PC)
-    assert info(frame(ETH_ARP, announce.build(), dst=BROADCAST)) == "ARP Announcement for 192.168.1.100"
+    assert (
+        info(frame(ETH_ARP, announce.build(), dst=BROADCAST))
+        == "ARP Announcement for 192.168.1.100"
+    )
     gratuitous = ARP.reply(PC_MAC, PC, BROADCAST, PC)
-    assert info(frame(ETH_ARP, gratuitous.build(), dst=BROADCAST)) == "Gratuitous ARP for 192.168.1.100 (Reply)"
+    assert (
+        info(frame(ETH_ARP, gratuitous.build(), dst=BROADCAST))
+        == "Gratuitous ARP for 192.168.1.100 (Reply)"
+    )
 
 
 def test_arp_with_ethernet_padding_decodes():
@@ -104,7 +117,12 @@ def test_arp_with_ethernet_padding_decodes():
 
 def test_icmp_echo_request_and_reply():
     s = summary(ip_frame(PC, DNS_IP, 1, ICMP.echo_request(0x1234, 1, b"x" * 32).build()))
-    assert s == ("ICMP", "192.168.1.100", "8.8.8.8", "Echo (ping) request  id=0x1234, seq=1/256, ttl=64")
+    assert s == (
+        "ICMP",
+        "192.168.1.100",
+        "8.8.8.8",
+        "Echo (ping) request  id=0x1234, seq=1/256, ttl=64",
+    )
     request = ICMP.echo_request(0x1234, 7)
     assert info(ip_frame(DNS_IP, PC, 1, ICMP.echo_reply(request).build(), ttl=117)) == (
         "Echo (ping) reply    id=0x1234, seq=7/1792, ttl=117"
@@ -114,7 +132,11 @@ def test_icmp_echo_request_and_reply():
 def test_icmp_errors_quote_the_datagram():
     offending = IPv4.make(PC, WWW, 17, UDP.make(PC, WWW, 40000, 33434, b"").build()).build()
     data = ip_frame(WWW, PC, 1, ICMP.unreachable(PORT_UNREACHABLE, offending).build())
-    assert summary(data)[1:] == ("172.194.72.105", "192.168.1.100", "Destination unreachable (Port unreachable)")
+    assert summary(data)[1:] == (
+        "172.194.72.105",
+        "192.168.1.100",
+        "Destination unreachable (Port unreachable)",
+    )
     f = dissect_frame(data)
     assert f.values("ip.src") == (WWW, PC)  # the outer header, then the quoted one, as tshark
     assert f.values("udp.dstport") == (33434,) and f.has("udp")
@@ -126,7 +148,12 @@ def test_icmp_errors_quote_the_datagram():
 def test_fragments_are_fragmented_ip_protocol_as_tshark_says():
     big = ICMP.echo_request(1, 1, b"p" * 3000).build()
     s = summary(ip_frame(PC, WWW, 1, big[1480:2960], ident=0xABCD, mf=True, offset_bytes=1480))
-    assert s == ("IPv4", "192.168.1.100", "172.194.72.105", "Fragmented IP protocol (proto=ICMP 1, off=1480, ID=abcd)")
+    assert s == (
+        "IPv4",
+        "192.168.1.100",
+        "172.194.72.105",
+        "Fragmented IP protocol (proto=ICMP 1, off=1480, ID=abcd)",
+    )
     first = UDP.make(PC, DNS_IP, 40000, 53, b"q" * 3000).build()
     f = dissect_frame(ip_frame(PC, DNS_IP, 17, first[:1480], ident=7, mf=True))
     assert names(f) == ["eth", "ip", "data"]  # reassembly (across frames) dissects the datagram
@@ -147,11 +174,25 @@ def test_udp_other_port():
 
 def test_tcp_handshake_and_flags():
     syn = tcp_frame(
-        PC, WWW, 40000, 80, seq=0, flags=SYN, window=64240,
-        options=(TcpOption.mss(1460), TcpOption.sack_permitted(), TcpOption.timestamp(10, 0), TcpOption.nop(), TcpOption.wscale(7)),
+        PC,
+        WWW,
+        40000,
+        80,
+        seq=0,
+        flags=SYN,
+        window=64240,
+        options=(
+            TcpOption.mss(1460),
+            TcpOption.sack_permitted(),
+            TcpOption.timestamp(10, 0),
+            TcpOption.nop(),
+            TcpOption.wscale(7),
+        ),
     )
     assert summary(syn) == (
-        "TCP", "192.168.1.100", "172.194.72.105",
+        "TCP",
+        "192.168.1.100",
+        "172.194.72.105",
         "40000 → 80 [SYN] Seq=0 Win=64240 Len=0 MSS=1460 SACK_PERM TSval=10 TSecr=0 WS=128",
     )
     synack = tcp_frame(WWW, PC, 80, 40000, seq=5000, ack=1, flags=SYN | ACK, window=65535)
@@ -161,7 +202,11 @@ def test_tcp_handshake_and_flags():
 
 
 def test_tcp_data_on_other_ports_is_tcp():
-    s = summary(tcp_frame(PC, WWW, 40000, 5001, seq=1, ack=1, flags=PSH | ACK, window=502, payload=b"x" * 100))
+    s = summary(
+        tcp_frame(
+            PC, WWW, 40000, 5001, seq=1, ack=1, flags=PSH | ACK, window=502, payload=b"x" * 100
+        )
+    )
     assert s[0] == "TCP" and s[3].endswith("Len=100")
 
 
@@ -174,24 +219,53 @@ def test_dns_query_and_response():
     assert s == ("DNS", "192.168.1.100", "8.8.8.8", "Standard query 0x1234 A www.google.com")
     answer = dns.DNS.response(query, [dns.Record.a("www.google.com", WWW)])
     s = summary(udp_frame(DNS_IP, PC, 53, 40000, answer.build()))
-    assert s == ("DNS", "8.8.8.8", "192.168.1.100", "Standard query response 0x1234 A www.google.com A 172.194.72.105")
+    assert s == (
+        "DNS",
+        "8.8.8.8",
+        "192.168.1.100",
+        "Standard query response 0x1234 A www.google.com A 172.194.72.105",
+    )
 
 
 def test_dns_cname_chain_and_nxdomain():
     query = dns.DNS.query(0x0001, "mail.example.com", dns.MX)
-    answer = dns.DNS.response(query, [
-        dns.Record.cname("mail.example.com", "mx.example.com"), dns.Record.mx("mx.example.com", 10, "smtp.example.com"),
-    ])
+    answer = dns.DNS.response(
+        query,
+        [
+            dns.Record.cname("mail.example.com", "mx.example.com"),
+            dns.Record.mx("mx.example.com", 10, "smtp.example.com"),
+        ],
+    )
     f = dissect_frame(udp_frame(DNS_IP, PC, 53, 40000, answer.build()))
-    assert f.row().info == "Standard query response 0x0001 MX mail.example.com CNAME mx.example.com MX 10 smtp.example.com"
-    assert f.values("dns.cname") == ("mx.example.com",) and f.values("dns.mx.mail_exchange") == ("smtp.example.com",)
+    assert (
+        f.row().info
+        == "Standard query response 0x0001 MX mail.example.com CNAME mx.example.com MX 10 smtp.example.com"
+    )
+    assert f.values("dns.cname") == ("mx.example.com",) and f.values("dns.mx.mail_exchange") == (
+        "smtp.example.com",
+    )
     missing = dns.DNS.response(dns.DNS.query(0x0002, "nope.example"), rcode=dns.NXDOMAIN)
-    assert info(udp_frame(DNS_IP, PC, 53, 40000, missing.build())) == "Standard query response 0x0002 No such name A nope.example"
+    assert (
+        info(udp_frame(DNS_IP, PC, 53, 40000, missing.build()))
+        == "Standard query response 0x0002 No such name A nope.example"
+    )
 
 
 def test_dns_over_tcp_uses_the_length_prefix():
     query = dns.DNS.query(0x4321, "www.google.com", dns.AAAA)
-    f = dissect_frame(tcp_frame(PC, DNS_IP, 40001, 53, seq=1, ack=1, flags=PSH | ACK, window=502, payload=query.build_tcp()))
+    f = dissect_frame(
+        tcp_frame(
+            PC,
+            DNS_IP,
+            40001,
+            53,
+            seq=1,
+            ack=1,
+            flags=PSH | ACK,
+            window=502,
+            payload=query.build_tcp(),
+        )
+    )
     assert names(f)[-1] == "dns" and f.layers[-1].start == 14 + 20 + 20 + 2
     assert f.values("dns.length") == (len(query.build()),)
     assert f.row().info == "Standard query 0x4321 AAAA www.google.com"
@@ -200,7 +274,12 @@ def test_dns_over_tcp_uses_the_length_prefix():
 def test_multicast_dns_uses_the_dns_fields():
     query = dns.DNS(0, (dns.Question("printer.local", dns.A),))
     f = dissect_frame(udp_frame(PC, IPv4Address("224.0.0.251"), 5353, 5353, query.build(), ttl=255))
-    assert summary(f.data) == ("MDNS", "192.168.1.100", "224.0.0.251", "Standard query 0x0000 A printer.local")
+    assert summary(f.data) == (
+        "MDNS",
+        "192.168.1.100",
+        "224.0.0.251",
+        "Standard query 0x0000 A printer.local",
+    )
     assert f.has("mdns") and f.values("dns.qry.name") == ("printer.local",)
 
 
@@ -220,7 +299,15 @@ def test_dhcp_discover_offer():
     discover = dhcp.DHCP.discover(PC_MAC, 0x3D1D, hostname="pc")
     s = summary(udp_frame(ANY, ALL, 68, 67, discover.build(), ttl=64))
     assert s == ("DHCP", "0.0.0.0", "255.255.255.255", "DHCP Discover - Transaction ID 0x3d1d")
-    offer = dhcp.DHCP.offer(discover, PC, GW, lease_time=3600, subnet_mask=IPv4Address("255.255.255.0"), routers=(GW,), dns_servers=(DNS_IP,))
+    offer = dhcp.DHCP.offer(
+        discover,
+        PC,
+        GW,
+        lease_time=3600,
+        subnet_mask=IPv4Address("255.255.255.0"),
+        routers=(GW,),
+        dns_servers=(DNS_IP,),
+    )
     f = dissect_frame(udp_frame(GW, PC, 67, 68, offer.build()))
     assert f.row().info == "DHCP Offer    - Transaction ID 0x3d1d"
     assert f.values("dhcp.option.router") == (GW,) and f.values("dhcp.ip.your") == (PC,)
@@ -237,12 +324,34 @@ def test_bootp_without_options():
 
 
 def test_http_request_and_response():
-    request = http.HTTPRequest.make("GET", "/", host="www.google.com", headers=[("User-Agent", "workbench")])
-    f = dissect_frame(tcp_frame(PC, WWW, 40000, 80, seq=1, ack=1, flags=PSH | ACK, window=502, payload=request.build()))
+    request = http.HTTPRequest.make(
+        "GET", "/", host="www.google.com", headers=[("User-Agent", "workbench")]
+    )
+    f = dissect_frame(
+        tcp_frame(
+            PC, WWW, 40000, 80, seq=1, ack=1, flags=PSH | ACK, window=502, payload=request.build()
+        )
+    )
     assert summary(f.data) == ("HTTP", "192.168.1.100", "172.194.72.105", "GET / HTTP/1.1")
-    assert f.values("http.user_agent") == ("workbench",) and f.values("http.request.method") == ("GET",)
-    response = http.HTTPResponse.make(200, b"<html>hi</html>", headers=[("Content-Type", "text/html")])
-    f = dissect_frame(tcp_frame(WWW, PC, 80, 40000, seq=1, ack=100, flags=PSH | ACK, window=502, payload=response.build()))
+    assert f.values("http.user_agent") == ("workbench",) and f.values("http.request.method") == (
+        "GET",
+    )
+    response = http.HTTPResponse.make(
+        200, b"<html>hi</html>", headers=[("Content-Type", "text/html")]
+    )
+    f = dissect_frame(
+        tcp_frame(
+            WWW,
+            PC,
+            80,
+            40000,
+            seq=1,
+            ack=100,
+            flags=PSH | ACK,
+            window=502,
+            payload=response.build(),
+        )
+    )
     assert f.row().info == "HTTP/1.1 200 OK  (text/html)"
     assert f.values("http.response.code") == (200,)
 
@@ -250,11 +359,20 @@ def test_http_request_and_response():
 def test_http_on_8080_and_partial_message():
     response = http.HTTPResponse.make(200, b"z" * 4000)
     payload = response.build()[:1460]
-    f = dissect_frame(tcp_frame(WWW, PC, 8080, 40000, seq=1, ack=1, flags=ACK, window=502, payload=payload))
+    f = dissect_frame(
+        tcp_frame(WWW, PC, 8080, 40000, seq=1, ack=1, flags=ACK, window=502, payload=payload)
+    )
     assert f.values("http.response.code") == (200,)
-    assert f.row().info == f"HTTP/1.1 200 OK [partial message: 1460 of {len(response.build())} bytes]"
+    assert (
+        f.row().info == f"HTTP/1.1 200 OK [partial message: 1460 of {len(response.build())} bytes]"
+    )
     rest = response.build()[1460:2920]  # body only: TCP, from this frame alone
-    assert summary(tcp_frame(WWW, PC, 8080, 40000, seq=1461, ack=1, flags=ACK, window=502, payload=rest))[0] == "TCP"
+    assert (
+        summary(
+            tcp_frame(WWW, PC, 8080, 40000, seq=1461, ack=1, flags=ACK, window=502, payload=rest)
+        )[0]
+        == "TCP"
+    )
 
 
 # --- other link types, malformed frames ----------------------------------------------------
@@ -278,7 +396,10 @@ def test_a_bogus_ip_header_is_malformed_where_it_says_so():
     bad[14] = 0x44  # 16-byte header
     s = summary(bytes(bad))
     assert s[0] == "IPv4" and s[1] == "02:00:00:00:01:64"
-    assert s[3] == "[Malformed Packet: IPv4 ip.hdr_len at frame byte 14: Bogus IP header length (16, must be at least 20)]"
+    assert (
+        s[3]
+        == "[Malformed Packet: IPv4 ip.hdr_len at frame byte 14: Bogus IP header length (16, must be at least 20)]"
+    )
 
 
 def test_runt_frame():
@@ -293,13 +414,53 @@ def _sample_frames() -> list[bytes]:
         frame(ETH_ARP, ARP.request(PC_MAC, PC, GW).build(), dst=BROADCAST),
         ip_frame(PC, DNS_IP, 1, ICMP.echo_request(0x1234, 1, b"x" * 32).build()),
         udp_frame(PC, DNS_IP, 40000, 53, query.build()),
-        udp_frame(DNS_IP, PC, 53, 40000, dns.DNS.response(query, [dns.Record.a("www.google.com", WWW)]).build()),
+        udp_frame(
+            DNS_IP,
+            PC,
+            53,
+            40000,
+            dns.DNS.response(query, [dns.Record.a("www.google.com", WWW)]).build(),
+        ),
         udp_frame(ANY, ALL, 68, 67, discover.build()),
-        udp_frame(GW, PC, 67, 68, dhcp.DHCP.ack(discover, PC, GW, lease_time=60, routers=(GW,)).build()),
-        tcp_frame(PC, WWW, 40000, 80, seq=0, flags=SYN, window=64240, options=(TcpOption.mss(1460),)),
-        tcp_frame(PC, WWW, 40000, 80, seq=1, ack=1, flags=PSH | ACK, window=502, payload=http.HTTPRequest.make("GET", "/", host="www.google.com").build()),
-        tcp_frame(WWW, PC, 80, 40000, seq=1, ack=1, flags=PSH | ACK, window=502, payload=http.HTTPResponse.make(200, b"ok" * 50, chunked=True).build()),
-        tcp_frame(PC, DNS_IP, 40000, 53, seq=1, ack=1, flags=PSH | ACK, window=502, payload=query.build_tcp()),
+        udp_frame(
+            GW, PC, 67, 68, dhcp.DHCP.ack(discover, PC, GW, lease_time=60, routers=(GW,)).build()
+        ),
+        tcp_frame(
+            PC, WWW, 40000, 80, seq=0, flags=SYN, window=64240, options=(TcpOption.mss(1460),)
+        ),
+        tcp_frame(
+            PC,
+            WWW,
+            40000,
+            80,
+            seq=1,
+            ack=1,
+            flags=PSH | ACK,
+            window=502,
+            payload=http.HTTPRequest.make("GET", "/", host="www.google.com").build(),
+        ),
+        tcp_frame(
+            WWW,
+            PC,
+            80,
+            40000,
+            seq=1,
+            ack=1,
+            flags=PSH | ACK,
+            window=502,
+            payload=http.HTTPResponse.make(200, b"ok" * 50, chunked=True).build(),
+        ),
+        tcp_frame(
+            PC,
+            DNS_IP,
+            40000,
+            53,
+            seq=1,
+            ack=1,
+            flags=PSH | ACK,
+            window=502,
+            payload=query.build_tcp(),
+        ),
     ]
 
 
@@ -326,7 +487,10 @@ def test_every_truncation_of_a_valid_frame_decodes_without_raising(index):
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(SAMPLES), st.lists(st.tuples(st.integers(0, 2000), st.integers(0, 255)), min_size=1, max_size=8))
+@given(
+    st.sampled_from(SAMPLES),
+    st.lists(st.tuples(st.integers(0, 2000), st.integers(0, 255)), min_size=1, max_size=8),
+)
 def test_corrupted_frames_never_raise(data, flips):
     buf = bytearray(data)
     for where, value in flips:
@@ -360,8 +524,13 @@ def _tshark_frames() -> list[tuple[bytes, str]]:
     discover = dhcp.DHCP.discover(PC_MAC, 0x3D1D, hostname="pc")
     offending = IPv4.make(PC, WWW, 17, UDP.make(PC, WWW, 40000, 33434, b"").build()).build()
     big = ICMP.echo_request(1, 1, b"p" * 3000).build()
-    mx = dns.DNS.response(dns.DNS.query(7, "mail.example.com", dns.MX), [
-        dns.Record.cname("mail.example.com", "mx.example.com"), dns.Record.mx("mx.example.com", 10, "smtp.example.com")])
+    mx = dns.DNS.response(
+        dns.DNS.query(7, "mail.example.com", dns.MX),
+        [
+            dns.Record.cname("mail.example.com", "mx.example.com"),
+            dns.Record.mx("mx.example.com", 10, "smtp.example.com"),
+        ],
+    )
     return [
         (frame(ETH_ARP, ARP.request(PC_MAC, PC, GW).build(), dst=BROADCAST), "all"),
         (frame(ETH_ARP, ARP.reply(GW_MAC, GW, PC_MAC, PC).build(), dst=PC_MAC, src=GW_MAC), "all"),
@@ -373,20 +542,102 @@ def _tshark_frames() -> list[tuple[bytes, str]]:
         (ip_frame(PC, WWW, 1, big[1480:2960], ident=0xABCD, mf=True, offset_bytes=1480), "all"),
         (udp_frame(PC, WWW, 40000, 9999, b"hello"), "all"),
         (udp_frame(PC, DNS_IP, 40000, 53, query.build()), "all"),
-        (udp_frame(DNS_IP, PC, 53, 40000, dns.DNS.response(query, [dns.Record.a("www.google.com", WWW)]).build()), "all"),
+        (
+            udp_frame(
+                DNS_IP,
+                PC,
+                53,
+                40000,
+                dns.DNS.response(query, [dns.Record.a("www.google.com", WWW)]).build(),
+            ),
+            "all",
+        ),
         (udp_frame(DNS_IP, PC, 53, 40000, mx.build()), "all"),
-        (udp_frame(DNS_IP, PC, 53, 40000, dns.DNS.response(dns.DNS.query(2, "nope.example"), rcode=dns.NXDOMAIN).build()), "all"),
-        (udp_frame(PC, DNS_IP, 40000, 53, dns.DNS.query(9, "105.72.194.172.in-addr.arpa", dns.PTR).build()), "all"),
+        (
+            udp_frame(
+                DNS_IP,
+                PC,
+                53,
+                40000,
+                dns.DNS.response(dns.DNS.query(2, "nope.example"), rcode=dns.NXDOMAIN).build(),
+            ),
+            "all",
+        ),
+        (
+            udp_frame(
+                PC,
+                DNS_IP,
+                40000,
+                53,
+                dns.DNS.query(9, "105.72.194.172.in-addr.arpa", dns.PTR).build(),
+            ),
+            "all",
+        ),
         (udp_frame(ANY, ALL, 68, 67, discover.build()), "all"),
-        (udp_frame(GW, PC, 67, 68, dhcp.DHCP.offer(discover, PC, GW, lease_time=60).build()), "all"),
-        (udp_frame(ANY, ALL, 68, 67, dhcp.DHCP.request(PC_MAC, 0x3D1D, requested_ip=PC, server_id=GW).build()), "all"),
+        (
+            udp_frame(GW, PC, 67, 68, dhcp.DHCP.offer(discover, PC, GW, lease_time=60).build()),
+            "all",
+        ),
+        (
+            udp_frame(
+                ANY,
+                ALL,
+                68,
+                67,
+                dhcp.DHCP.request(PC_MAC, 0x3D1D, requested_ip=PC, server_id=GW).build(),
+            ),
+            "all",
+        ),
         (udp_frame(GW, PC, 67, 68, dhcp.DHCP.ack(discover, PC, GW, lease_time=60).build()), "all"),
-        (tcp_frame(PC, WWW, 40000, 80, seq=0, flags=SYN, window=64240,
-                   options=(TcpOption.mss(1460), TcpOption.sack_permitted(), TcpOption.timestamp(10, 0), TcpOption.nop(), TcpOption.wscale(7))), "all"),
+        (
+            tcp_frame(
+                PC,
+                WWW,
+                40000,
+                80,
+                seq=0,
+                flags=SYN,
+                window=64240,
+                options=(
+                    TcpOption.mss(1460),
+                    TcpOption.sack_permitted(),
+                    TcpOption.timestamp(10, 0),
+                    TcpOption.nop(),
+                    TcpOption.wscale(7),
+                ),
+            ),
+            "all",
+        ),
         (tcp_frame(WWW, PC, 80, 40000, seq=5000, ack=1, flags=SYN | ACK, window=65535), "all"),
         (tcp_frame(PC, WWW, 40000, 80, seq=77, ack=5001, flags=FIN | ACK, window=502), "all"),
-        (tcp_frame(PC, WWW, 40000, 80, seq=1, ack=1, flags=PSH | ACK, window=502, payload=http.HTTPRequest.make("GET", "/", host="www.google.com").build()), "all"),
-        (tcp_frame(WWW, PC, 80, 40000, seq=1, ack=1, flags=PSH | ACK, window=502, payload=http.HTTPResponse.make(404, b"no").build()), "all"),
+        (
+            tcp_frame(
+                PC,
+                WWW,
+                40000,
+                80,
+                seq=1,
+                ack=1,
+                flags=PSH | ACK,
+                window=502,
+                payload=http.HTTPRequest.make("GET", "/", host="www.google.com").build(),
+            ),
+            "all",
+        ),
+        (
+            tcp_frame(
+                WWW,
+                PC,
+                80,
+                40000,
+                seq=1,
+                ack=1,
+                flags=PSH | ACK,
+                window=502,
+                payload=http.HTTPResponse.make(404, b"no").build(),
+            ),
+            "all",
+        ),
     ]
 
 
@@ -399,10 +650,31 @@ def test_columns_match_tshark(tmp_path):
         for i, (data, _) in enumerate(frames):
             out.write(struct.pack("<IIII", i, 0, len(data), len(data)) + data)
     run = subprocess.run(
-        ["tshark", "-r", str(pcap), "-o", "tcp.relative_sequence_numbers:FALSE", "-o", "tcp.desegment_tcp_streams:FALSE",
-         "-o", "tcp.analyze_sequence_numbers:FALSE",
-         "-T", "fields", "-e", "_ws.col.Protocol", "-e", "_ws.col.Source", "-e", "_ws.col.Destination", "-e", "_ws.col.Info"],
-        capture_output=True, text=True, timeout=60, check=True,
+        [
+            "tshark",
+            "-r",
+            str(pcap),
+            "-o",
+            "tcp.relative_sequence_numbers:FALSE",
+            "-o",
+            "tcp.desegment_tcp_streams:FALSE",
+            "-o",
+            "tcp.analyze_sequence_numbers:FALSE",
+            "-T",
+            "fields",
+            "-e",
+            "_ws.col.Protocol",
+            "-e",
+            "_ws.col.Source",
+            "-e",
+            "_ws.col.Destination",
+            "-e",
+            "_ws.col.Info",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     rows = run.stdout.splitlines()
     assert len(rows) == len(frames)

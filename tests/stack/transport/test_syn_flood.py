@@ -70,7 +70,15 @@ def test_an_ack_with_a_forged_cookie_gets_a_reset_not_a_connection():
     www = net.host("www")
     src = IPv4Address("100.64.9.9")
     ack = TCP.make(src, WWW, 4000, 80, seq=1001, ack=0x12345678, flags=0x10, window=1000).build()
-    net.segments["webnet"].inject("attacker eth0", Ethernet(www.primary.nic.mac, MAC("02:66:66:00:00:01"), ETH_IPV4, IPv4.make(src, WWW, 6, ack).build()).build())
+    net.segments["webnet"].inject(
+        "attacker eth0",
+        Ethernet(
+            www.primary.nic.mac,
+            MAC("02:66:66:00:00:01"),
+            ETH_IPV4,
+            IPv4.make(src, WWW, 6, ack).build(),
+        ).build(),
+    )
     net.clock.run_until(net.clock.now() + 0.01)
     refused = [e for e in kinds(net, "tcp_syn_cookie", "www") if e.action == "refused"]
     assert refused and refused[-1].remote == "100.64.9.9:4000"

@@ -53,7 +53,10 @@ def test_zero_window_stops_the_sender_probes_and_reopens(pair):
     assert bytes(sink.data) == data
     assert any(e.change == "reopened" and e.side == "ours" for e in events(net, "tcp_window", "b"))
     assert any(e.change == "reopened" and e.side == "peer" for e in events(net, "tcp_window", "a"))
-    assert "zero window" in ours[0].describe() and "reopened" in events(net, "tcp_window", "b")[-1].describe()
+    assert (
+        "zero window" in ours[0].describe()
+        and "reopened" in events(net, "tcp_window", "b")[-1].describe()
+    )
     del a, b
 
 
@@ -102,7 +105,10 @@ def test_nagle_waits_for_the_delayed_ack(pair):
     times = []
     b = net.host("b")
     original = b.ip.handlers[6]
-    b.ip.handlers[6] = lambda packet, iface, frames: (times.append(net.clock.now()) if len(packet.payload) > 20 else None, original(packet, iface, frames))
+    b.ip.handlers[6] = lambda packet, iface, frames: (
+        times.append(net.clock.now()) if len(packet.payload) > 20 else None,
+        original(packet, iface, frames),
+    )
     start = net.clock.now()
     conn.send(b"a" * 100)
     conn.send(b"b" * 100)
@@ -200,12 +206,26 @@ def test_a_corrupted_segment_fails_its_checksum_and_is_dropped(pair):
 
     net, conn, sink = established(pair)
     b = net.host("b")
-    raw = bytearray(segment_bytes(int(A) + int(B), conn.local_port, 5000, (conn.snd_nxt) % 2**32, conn.rcv_nxt % 2**32, ACK, 100, b"payload"))
+    raw = bytearray(
+        segment_bytes(
+            int(A) + int(B),
+            conn.local_port,
+            5000,
+            (conn.snd_nxt) % 2**32,
+            conn.rcv_nxt % 2**32,
+            ACK,
+            100,
+            b"payload",
+        )
+    )
     raw[-1] ^= 0x40
     net.host("a").ip.send(B, 6, bytes(raw), src=A)
     net.clock.run_until(1.0)
     assert b.tcp.stats["bad_checksum"] == 1 and sink.data == bytearray()
-    assert any(e.kind == "transport_dropped" and "checksum" in e.reason for e in events(net, "transport_dropped", "b"))
+    assert any(
+        e.kind == "transport_dropped" and "checksum" in e.reason
+        for e in events(net, "transport_dropped", "b")
+    )
 
 
 def test_handshake_segments_carry_mss_window_scale_and_sack_permitted(pair):

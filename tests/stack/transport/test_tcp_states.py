@@ -21,8 +21,23 @@ def test_handshake_and_active_close_walk_the_rfc_states(pair):
     conn.close()
     net.clock.run_until_idle()
     assert bytes(sink.data) == b"hello"
-    assert states(net, "a") == ["CLOSED", "SYN-SENT", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "CLOSED"]
-    assert states(net, "b") == ["CLOSED", "SYN-RECEIVED", "ESTABLISHED", "CLOSE-WAIT", "LAST-ACK", "CLOSED"]
+    assert states(net, "a") == [
+        "CLOSED",
+        "SYN-SENT",
+        "ESTABLISHED",
+        "FIN-WAIT-1",
+        "FIN-WAIT-2",
+        "TIME-WAIT",
+        "CLOSED",
+    ]
+    assert states(net, "b") == [
+        "CLOSED",
+        "SYN-RECEIVED",
+        "ESTABLISHED",
+        "CLOSE-WAIT",
+        "LAST-ACK",
+        "CLOSED",
+    ]
     assert closed == ["closed"] and sink.closed == ["closed"]
     assert a.tcp.connections() == [] and b.tcp.connections() == []
 
@@ -185,7 +200,9 @@ def test_rst_with_a_wrong_sequence_number_only_earns_a_challenge_ack(pair):
     server = sink.conns[0]
     rcv_nxt = server.rcv_nxt % 2**32
     seen = tap_tcp(a)
-    forged = segment_bytes(int(A) + int(B), conn.local_port, 5000, (rcv_nxt + 10) % 2**32, 0, RST, 0, b"")
+    forged = segment_bytes(
+        int(A) + int(B), conn.local_port, 5000, (rcv_nxt + 10) % 2**32, 0, RST, 0, b""
+    )
     a.ip.send(B, 6, forged, src=A)
     net.clock.run_until(2.0)
     assert server.state == "ESTABLISHED"

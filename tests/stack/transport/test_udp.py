@@ -21,7 +21,9 @@ def test_datagram_crosses_the_routers_to_a_bound_socket(net):
     pc, www = net.host("pc"), net.host("www")
     got = []
     server = www.udp.open(9000)
-    server.on_datagram = lambda data, src, dst, iface, frames: got.append((data, src, dst, iface.name, frames))
+    server.on_datagram = lambda data, src, dst, iface, frames: got.append(
+        (data, src, dst, iface.name, frames)
+    )
     client = pc.udp.open()
     assert EPHEMERAL_LOW <= client.port <= EPHEMERAL_HIGH
     assert client.sendto(b"hello", (WWW, 9000))
@@ -64,7 +66,10 @@ def test_closing_frees_the_port(net):
 def test_ephemeral_ports_are_reproducible_for_the_same_seed():
     from stack.labs import build_network, load_lab
 
-    ports = [[build_network(load_lab("default")).host("pc").udp.open().port for _ in range(1)] for _ in range(2)]
+    ports = [
+        [build_network(load_lab("default")).host("pc").udp.open().port for _ in range(1)]
+        for _ in range(2)
+    ]
     assert ports[0] == ports[1]
 
 
@@ -77,7 +82,10 @@ def test_closed_port_answers_icmp_port_unreachable(net):
     pc.icmp.error_listeners.append(lambda packet, msg, frames: seen.append(msg))
     client.sendto(b"anyone?", (WWW, 9999))
     net.clock.run_until_idle()
-    assert any(isinstance(e, PortUnreachable) and e.host == "www" and "ICMP port unreachable" in e.reply for e in net.trace.events)
+    assert any(
+        isinstance(e, PortUnreachable) and e.host == "www" and "ICMP port unreachable" in e.reply
+        for e in net.trace.events
+    )
     assert [(m.type, m.code) for m in seen] == [(3, 3)]
     assert errors and errors[0][1] == (WWW, 9999) and "unreachable" in errors[0][0].lower()
 
@@ -95,7 +103,9 @@ def test_broadcast_to_closed_port_gets_no_icmp_error(net):
 def test_broadcast_reaches_a_wildcard_socket_on_the_segment(net):
     pc, gw = net.host("pc"), net.host("gw-a")
     got = []
-    gw.udp.open(6767).on_datagram = lambda data, src, dst, iface, frames: got.append((src, dst, iface.name))
+    gw.udp.open(6767).on_datagram = lambda data, src, dst, iface, frames: got.append(
+        (src, dst, iface.name)
+    )
     pc.unconfigure("eth0")
     sock = pc.udp.open(6868)
     assert sock.sendto(b"DISCOVER", (IPv4Address("255.255.255.255"), 6767), interface="eth0")

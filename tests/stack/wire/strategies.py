@@ -59,7 +59,9 @@ arp_values = st.builds(ARP, u16, macs, addresses, macs, addresses)
 @st.composite
 def arp_wire(draw) -> bytes:
     """28 bytes of Ethernet/IPv4 ARP with any operation and addresses."""
-    return struct.pack("!HHBBH", 1, 0x0800, 6, 4, draw(u16)) + draw(st.binary(min_size=20, max_size=20))
+    return struct.pack("!HHBBH", 1, 0x0800, 6, 4, draw(u16)) + draw(
+        st.binary(min_size=20, max_size=20)
+    )
 
 
 # IPv4 --------------------------------------------------------------------------------------
@@ -71,7 +73,9 @@ IP_NOP, IP_EOL = b"\x01", b"\x00"
 def ip_options(draw) -> bytes:
     """Well-formed IPv4 options (what scapy can dissect and give back), padded to 32 bits."""
     parts = []
-    for kind in draw(st.lists(st.sampled_from(["nop", "router_alert", "rr", "lsrr", "ssrr"]), max_size=4)):
+    for kind in draw(
+        st.lists(st.sampled_from(["nop", "router_alert", "rr", "lsrr", "ssrr"]), max_size=4)
+    ):
         if kind == "nop":
             parts.append(IP_NOP)
         elif kind == "router_alert":  # RFC 2113
@@ -80,7 +84,10 @@ def ip_options(draw) -> bytes:
             code = {"rr": 7, "lsrr": 131, "ssrr": 137}[kind]
             hops = draw(st.lists(u32, min_size=1, max_size=3))
             pointer = 4 + 4 * draw(st.integers(0, len(hops)))
-            parts.append(bytes([code, 3 + 4 * len(hops), pointer]) + b"".join(struct.pack("!I", h) for h in hops))
+            parts.append(
+                bytes([code, 3 + 4 * len(hops), pointer])
+                + b"".join(struct.pack("!I", h) for h in hops)
+            )
     raw = b"".join(parts)
     if len(raw) % 4:
         raw += IP_EOL * (4 - len(raw) % 4)
@@ -100,9 +107,20 @@ def ipv4_values(draw, payload=payloads, options=any_ip_options) -> IPv4:
     data = draw(payload)
     hlen = 20 + len(opts)
     return IPv4(
-        src=draw(addresses), dst=draw(addresses), proto=draw(u8), payload=data, ttl=draw(u8),
-        ident=draw(u16), flags=draw(st.integers(0, 7)), frag=draw(st.integers(0, 0x1FFF)), tos=draw(u8),
-        options=opts, total_length=hlen + len(data), checksum=draw(u16), ihl=hlen // 4, version=4,
+        src=draw(addresses),
+        dst=draw(addresses),
+        proto=draw(u8),
+        payload=data,
+        ttl=draw(u8),
+        ident=draw(u16),
+        flags=draw(st.integers(0, 7)),
+        frag=draw(st.integers(0, 0x1FFF)),
+        tos=draw(u8),
+        options=opts,
+        total_length=hlen + len(data),
+        checksum=draw(u16),
+        ihl=hlen // 4,
+        version=4,
     )
 
 
@@ -114,8 +132,17 @@ def ipv4_wire(draw) -> bytes:
     data = draw(payloads)
     hlen = 20 + len(opts)
     header = struct.pack(
-        "!BBHHHBBH4s4s", 0x40 | hlen // 4, draw(u8), hlen + len(data), draw(u16), draw(u16), draw(u8),
-        draw(u8), draw(u16), draw(st.binary(min_size=4, max_size=4)), draw(st.binary(min_size=4, max_size=4)),
+        "!BBHHHBBH4s4s",
+        0x40 | hlen // 4,
+        draw(u8),
+        hlen + len(data),
+        draw(u16),
+        draw(u16),
+        draw(u8),
+        draw(u8),
+        draw(u16),
+        draw(st.binary(min_size=4, max_size=4)),
+        draw(st.binary(min_size=4, max_size=4)),
     )
     return header + opts + data
 
@@ -188,9 +215,18 @@ def tcp_values(draw) -> TCP:
     options = draw(tcp_padded_options())
     offset = 5 + sum(len(o.build()) for o in options) // 4
     return TCP(
-        sport=draw(u16), dport=draw(u16), seq=draw(u32), ack=draw(u32), flags=draw(st.integers(0, 0x1FF)),
-        window=draw(u16), payload=draw(payloads), options=options, urgent=draw(u16), checksum=draw(u16),
-        data_offset=offset, reserved=draw(st.integers(0, 7)),
+        sport=draw(u16),
+        dport=draw(u16),
+        seq=draw(u32),
+        ack=draw(u32),
+        flags=draw(st.integers(0, 0x1FF)),
+        window=draw(u16),
+        payload=draw(payloads),
+        options=options,
+        urgent=draw(u16),
+        checksum=draw(u16),
+        data_offset=offset,
+        reserved=draw(st.integers(0, 7)),
     )
 
 
@@ -201,8 +237,15 @@ def tcp_wire(draw) -> bytes:
     if len(raw) % 4:
         raw += bytes(4 - len(raw) % 4)
     header = struct.pack(
-        "!HHIIHHHH", draw(u16), draw(u16), draw(u32), draw(u32),
-        (5 + len(raw) // 4) << 12 | draw(st.integers(0, 0xFFF)), draw(u16), draw(u16), draw(u16),
+        "!HHIIHHHH",
+        draw(u16),
+        draw(u16),
+        draw(u32),
+        draw(u32),
+        (5 + len(raw) // 4) << 12 | draw(st.integers(0, 0xFFF)),
+        draw(u16),
+        draw(u16),
+        draw(u16),
     )
     return header + raw + draw(payloads)
 

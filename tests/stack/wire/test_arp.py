@@ -26,7 +26,9 @@ def test_request_asks_for_the_target_with_a_zero_target_mac():
 
 
 def test_request_frame_is_what_scapy_sends():
-    ours = Ethernet.make(BROADCAST, PC_MAC, ETH_ARP, ARP.request(PC_MAC, PC_IP, GW_IP).build()).build()
+    ours = Ethernet.make(
+        BROADCAST, PC_MAC, ETH_ARP, ARP.request(PC_MAC, PC_IP, GW_IP).build()
+    ).build()
     theirs = Ether(dst="ff:ff:ff:ff:ff:ff", src=str(PC_MAC)) / ScapyARP(
         op="who-has", hwsrc=str(PC_MAC), psrc=str(PC_IP), hwdst="00:00:00:00:00:00", pdst=str(GW_IP)
     )
@@ -37,7 +39,11 @@ def test_reply_answers_the_request():
     request = ARP.request(PC_MAC, PC_IP, GW_IP)
     reply = ARP.reply(GW_MAC, GW_IP, request.sender_mac, request.sender_ip)
     assert (reply.op, reply.sender_mac, reply.sender_ip, reply.target_mac, reply.target_ip) == (
-        REPLY, GW_MAC, GW_IP, PC_MAC, PC_IP,
+        REPLY,
+        GW_MAC,
+        GW_IP,
+        PC_MAC,
+        PC_IP,
     )
 
 
@@ -50,7 +56,15 @@ def test_parse_ignores_the_ethernet_padding_after_28_bytes():
     assert ARP.parse(packet.build() + bytes(18)) == packet
 
 
-@pytest.mark.parametrize(("offset", "value", "field"), [(0, b"\x00\x06", "htype"), (2, b"\x86\xdd", "ptype"), (4, b"\x08", "hlen"), (5, b"\x10", "plen")])
+@pytest.mark.parametrize(
+    ("offset", "value", "field"),
+    [
+        (0, b"\x00\x06", "htype"),
+        (2, b"\x86\xdd", "ptype"),
+        (4, b"\x08", "hlen"),
+        (5, b"\x10", "plen"),
+    ],
+)
 def test_refuses_what_is_not_ethernet_and_ipv4(offset, value, field):
     raw = bytearray(ARP.request(PC_MAC, PC_IP, GW_IP).build())
     raw[offset : offset + len(value)] = value
@@ -75,13 +89,23 @@ def test_build_inverts_parse(wire):
 @given(u16, macs, addresses, macs, addresses)
 def test_bytes_and_fields_match_scapy(op, sender_mac, sender_ip, target_mac, target_ip):
     ours = ARP(op, sender_mac, sender_ip, target_mac, target_ip)
-    theirs = ScapyARP(op=op, hwsrc=str(sender_mac), psrc=str(sender_ip), hwdst=str(target_mac), pdst=str(target_ip))
+    theirs = ScapyARP(
+        op=op,
+        hwsrc=str(sender_mac),
+        psrc=str(sender_ip),
+        hwdst=str(target_mac),
+        pdst=str(target_ip),
+    )
     assert ours.build() == bytes(theirs)
 
     dissected = ScapyARP(ours.build())
     parsed = ARP.parse(ours.build())
     assert (parsed.htype, parsed.ptype, parsed.hlen, parsed.plen, parsed.op) == (
-        dissected.hwtype, dissected.ptype, dissected.hwlen, dissected.plen, dissected.op,
+        dissected.hwtype,
+        dissected.ptype,
+        dissected.hwlen,
+        dissected.plen,
+        dissected.op,
     )
     assert (str(parsed.sender_mac), str(parsed.sender_ip)) == (dissected.hwsrc, dissected.psrc)
     assert (str(parsed.target_mac), str(parsed.target_ip)) == (dissected.hwdst, dissected.pdst)

@@ -43,7 +43,10 @@ def test_matches_the_word_by_word_definition(data, initial):
 
 
 @SETTINGS
-@given(lengths.flatmap(lambda n: st.binary(min_size=n, max_size=n)), st.sampled_from([b"\x00", b"\xff"]))
+@given(
+    lengths.flatmap(lambda n: st.binary(min_size=n, max_size=n)),
+    st.sampled_from([b"\x00", b"\xff"]),
+)
 def test_matches_scapy_also_on_runs_of_zeros_and_ones(data, filler):
     for candidate in (data, filler * len(data), data + filler * 3):
         assert internet_checksum(candidate) == scapy_checksum(candidate)
@@ -58,11 +61,20 @@ def test_data_with_its_checksum_inserted_sums_to_zero(data):
 
 
 @SETTINGS
-@given(st.binary(min_size=4, max_size=4), st.binary(min_size=4, max_size=4), st.integers(0, 255), st.integers(0, 0xFFFF), st.binary(max_size=64))
+@given(
+    st.binary(min_size=4, max_size=4),
+    st.binary(min_size=4, max_size=4),
+    st.integers(0, 255),
+    st.integers(0, 0xFFFF),
+    st.binary(max_size=64),
+)
 def test_pseudo_header_sum_is_the_sum_of_its_twelve_bytes(src, dst, protocol, length, data):
     pseudo = src + dst + struct.pack("!BBH", 0, protocol, length)
-    assert internet_checksum(data, pseudo_header_sum(src, dst, protocol, length)) == reference(pseudo + data + bytes(len(data) % 2))
+    assert internet_checksum(data, pseudo_header_sum(src, dst, protocol, length)) == reference(
+        pseudo + data + bytes(len(data) % 2)
+    )
     addresses = int(IPv4Address(src)) + int(IPv4Address(dst))  # the shortcut the codecs take
     assert internet_checksum(data, addresses + protocol + length) == internet_checksum(
-        data, pseudo_header_sum(src, dst, protocol, length),
+        data,
+        pseudo_header_sum(src, dst, protocol, length),
     )

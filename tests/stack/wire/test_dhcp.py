@@ -25,9 +25,13 @@ MASK = IPv4Address("255.255.255.0")
 ZERO = IPv4Address(0)
 
 
-def scapy_message(op: int, xid: int, options: list, *, pad_to: int = 300, flags: int = 0, **fixed) -> bytes:
+def scapy_message(
+    op: int, xid: int, options: list, *, pad_to: int = 300, flags: int = 0, **fixed
+) -> bytes:
     """A message as scapy builds it, End and then Pad options up to `pad_to` bytes."""
-    packet = BOOTP(op=op, xid=xid, chaddr=bytes(PC_MAC), flags=flags, **fixed) / ScapyDHCP(options=[*options, "end"])
+    packet = BOOTP(op=op, xid=xid, chaddr=bytes(PC_MAC), flags=flags, **fixed) / ScapyDHCP(
+        options=[*options, "end"]
+    )
     raw = bytes(packet)
     return raw + bytes(max(0, pad_to - len(raw)))
 
@@ -49,51 +53,99 @@ def scapy_options(raw: bytes) -> dict:
 
 def test_discover_matches_scapy():
     ours = DHCP.discover(PC_MAC, 0x3D1D, hostname="pc").build()
-    theirs = scapy_message(1, 0x3D1D, [
-        ("message-type", "discover"), ("client_id", b"\x01" + bytes(PC_MAC)), ("hostname", b"pc"),
-        ("param_req_list", list(dhcp.DEFAULT_PARAMETERS)),
-    ])
+    theirs = scapy_message(
+        1,
+        0x3D1D,
+        [
+            ("message-type", "discover"),
+            ("client_id", b"\x01" + bytes(PC_MAC)),
+            ("hostname", b"pc"),
+            ("param_req_list", list(dhcp.DEFAULT_PARAMETERS)),
+        ],
+    )
     assert ours == theirs and len(ours) == 300
 
 
 def test_request_matches_scapy():
     ours = DHCP.request(PC_MAC, 7, requested_ip=PC, server_id=GW, broadcast=True).build()
-    theirs = scapy_message(1, 7, [
-        ("message-type", "request"), ("client_id", b"\x01" + bytes(PC_MAC)), ("requested_addr", str(PC)),
-        ("server_id", str(GW)), ("param_req_list", list(dhcp.DEFAULT_PARAMETERS)),
-    ], flags=0x8000)
+    theirs = scapy_message(
+        1,
+        7,
+        [
+            ("message-type", "request"),
+            ("client_id", b"\x01" + bytes(PC_MAC)),
+            ("requested_addr", str(PC)),
+            ("server_id", str(GW)),
+            ("param_req_list", list(dhcp.DEFAULT_PARAMETERS)),
+        ],
+        flags=0x8000,
+    )
     assert ours == theirs
 
 
 def test_offer_and_ack_match_scapy():
     discover = DHCP.discover(PC_MAC, 0xABCDEF01, broadcast=True)
-    offer = DHCP.offer(discover, PC, GW, lease_time=3600, subnet_mask=MASK, routers=(GW,), dns_servers=(DNS_IP, GW))
-    theirs = scapy_message(2, 0xABCDEF01, [
-        ("message-type", "offer"), ("server_id", str(GW)), ("lease_time", 3600), ("renewal_time", 1800),
-        ("rebinding_time", 3150), ("subnet_mask", str(MASK)), ("router", str(GW)), ("name_server", str(DNS_IP), str(GW)),
-    ], flags=0x8000, yiaddr=str(PC))
+    offer = DHCP.offer(
+        discover, PC, GW, lease_time=3600, subnet_mask=MASK, routers=(GW,), dns_servers=(DNS_IP, GW)
+    )
+    theirs = scapy_message(
+        2,
+        0xABCDEF01,
+        [
+            ("message-type", "offer"),
+            ("server_id", str(GW)),
+            ("lease_time", 3600),
+            ("renewal_time", 1800),
+            ("rebinding_time", 3150),
+            ("subnet_mask", str(MASK)),
+            ("router", str(GW)),
+            ("name_server", str(DNS_IP), str(GW)),
+        ],
+        flags=0x8000,
+        yiaddr=str(PC),
+    )
     assert offer.build() == theirs
     request = DHCP.request(PC_MAC, 0xABCDEF01, requested_ip=PC, server_id=GW)
     ack = DHCP.ack(request, PC, GW, lease_time=60, renewal_time=20, rebinding_time=40)
-    theirs = scapy_message(2, 0xABCDEF01, [
-        ("message-type", "ack"), ("server_id", str(GW)), ("lease_time", 60), ("renewal_time", 20), ("rebinding_time", 40),
-    ], yiaddr=str(PC))
+    theirs = scapy_message(
+        2,
+        0xABCDEF01,
+        [
+            ("message-type", "ack"),
+            ("server_id", str(GW)),
+            ("lease_time", 60),
+            ("renewal_time", 20),
+            ("rebinding_time", 40),
+        ],
+        yiaddr=str(PC),
+    )
     assert ack.build() == theirs
 
 
 def test_nak_and_release_match_scapy():
     request = DHCP.request(PC_MAC, 9, requested_ip=PC, server_id=GW)
     nak = DHCP.nak(request, GW, "wrong network")
-    assert nak.build() == scapy_message(2, 9, [("message-type", "nak"), ("server_id", str(GW)), ("error_message", b"wrong network")])
+    assert nak.build() == scapy_message(
+        2, 9, [("message-type", "nak"), ("server_id", str(GW)), ("error_message", b"wrong network")]
+    )
     release = DHCP.release(PC_MAC, 10, PC, GW)
-    assert release.build() == scapy_message(1, 10, [
-        ("message-type", "release"), ("client_id", b"\x01" + bytes(PC_MAC)), ("server_id", str(GW)),
-    ], ciaddr=str(PC))
+    assert release.build() == scapy_message(
+        1,
+        10,
+        [
+            ("message-type", "release"),
+            ("client_id", b"\x01" + bytes(PC_MAC)),
+            ("server_id", str(GW)),
+        ],
+        ciaddr=str(PC),
+    )
 
 
 def test_scapy_reads_our_typed_options():
     discover = DHCP.discover(PC_MAC, 1)
-    ack = DHCP.ack(discover, PC, GW, lease_time=86400, subnet_mask=MASK, routers=(GW,), dns_servers=(DNS_IP,))
+    ack = DHCP.ack(
+        discover, PC, GW, lease_time=86400, subnet_mask=MASK, routers=(GW,), dns_servers=(DNS_IP,)
+    )
     theirs = scapy_options(ack.build())
     assert theirs["message-type"] == (dhcp.ACK,)
     assert theirs["server_id"] == (str(GW),) and ack.server_id == GW
@@ -108,14 +160,41 @@ def test_scapy_reads_our_typed_options():
 
 
 def test_we_read_scapys_typed_options():
-    raw = scapy_message(1, 0x1234, [
-        ("message-type", "request"), ("requested_addr", "10.0.0.5"), ("server_id", "10.0.0.1"), ("hostname", b"box"),
-        ("param_req_list", [1, 3, 6]), ("client_id", b"\x01" + bytes(PC_MAC)),
-    ], secs=3, hops=1, giaddr="10.0.0.254")
+    raw = scapy_message(
+        1,
+        0x1234,
+        [
+            ("message-type", "request"),
+            ("requested_addr", "10.0.0.5"),
+            ("server_id", "10.0.0.1"),
+            ("hostname", b"box"),
+            ("param_req_list", [1, 3, 6]),
+            ("client_id", b"\x01" + bytes(PC_MAC)),
+        ],
+        secs=3,
+        hops=1,
+        giaddr="10.0.0.254",
+    )
     m = DHCP.parse(raw)
-    assert (m.message_type, m.message_name, m.requested_ip, m.server_id) == (dhcp.REQUEST, "Request", IPv4Address("10.0.0.5"), IPv4Address("10.0.0.1"))
-    assert (m.hostname, m.parameter_requests, m.client_id) == ("box", (1, 3, 6), b"\x01" + bytes(PC_MAC))
-    assert (m.secs, m.hops, m.giaddr, m.chaddr, m.xid, m.magic) == (3, 1, IPv4Address("10.0.0.254"), PC_MAC, 0x1234, dhcp.MAGIC_COOKIE)
+    assert (m.message_type, m.message_name, m.requested_ip, m.server_id) == (
+        dhcp.REQUEST,
+        "Request",
+        IPv4Address("10.0.0.5"),
+        IPv4Address("10.0.0.1"),
+    )
+    assert (m.hostname, m.parameter_requests, m.client_id) == (
+        "box",
+        (1, 3, 6),
+        b"\x01" + bytes(PC_MAC),
+    )
+    assert (m.secs, m.hops, m.giaddr, m.chaddr, m.xid, m.magic) == (
+        3,
+        1,
+        IPv4Address("10.0.0.254"),
+        PC_MAC,
+        0x1234,
+        dhcp.MAGIC_COOKIE,
+    )
     assert m.build() == raw
     assert m.lease_time is None and m.routers == () and m.subnet_mask is None
 
@@ -136,13 +215,35 @@ def options(draw) -> tuple[DHCPOption, ...]:
         elif kind == "type":
             out.append(DHCPOption.message_type(draw(st.integers(1, 8))))
         elif kind == "addr":
-            out.append(DHCPOption.address(draw(st.sampled_from([dhcp.SUBNET_MASK, dhcp.REQUESTED_IP, dhcp.SERVER_ID])), draw(ipv4)))
+            out.append(
+                DHCPOption.address(
+                    draw(st.sampled_from([dhcp.SUBNET_MASK, dhcp.REQUESTED_IP, dhcp.SERVER_ID])),
+                    draw(ipv4),
+                )
+            )
         elif kind == "list":
-            out.append(DHCPOption.addresses(draw(st.sampled_from([dhcp.ROUTER, dhcp.DNS_SERVER])), draw(st.lists(ipv4, min_size=1, max_size=3))))
+            out.append(
+                DHCPOption.addresses(
+                    draw(st.sampled_from([dhcp.ROUTER, dhcp.DNS_SERVER])),
+                    draw(st.lists(ipv4, min_size=1, max_size=3)),
+                )
+            )
         elif kind == "secs":
-            out.append(DHCPOption.seconds(draw(st.sampled_from([dhcp.LEASE_TIME, dhcp.RENEWAL_TIME, dhcp.REBINDING_TIME])), draw(st.integers(0, 2**32 - 1))))
+            out.append(
+                DHCPOption.seconds(
+                    draw(
+                        st.sampled_from([dhcp.LEASE_TIME, dhcp.RENEWAL_TIME, dhcp.REBINDING_TIME])
+                    ),
+                    draw(st.integers(0, 2**32 - 1)),
+                )
+            )
         else:
-            out.append(DHCPOption(draw(st.sampled_from([12, 15, 43, 60, 61, 81, 119, 224])), draw(st.binary(max_size=20))))
+            out.append(
+                DHCPOption(
+                    draw(st.sampled_from([12, 15, 43, 60, 61, 81, 119, 224])),
+                    draw(st.binary(max_size=20)),
+                )
+            )
     if draw(st.booleans()):
         out.append(DHCPOption(dhcp.END, draw(st.binary(max_size=40))))
     return tuple(out)
@@ -155,20 +256,43 @@ strip = lambda b: b.rstrip(b"\x00")  # noqa: E731
 def messages(draw) -> DHCP:
     magic = draw(st.sampled_from([dhcp.MAGIC_COOKIE, dhcp.MAGIC_COOKIE, None]))
     return DHCP(
-        draw(st.sampled_from([1, 2])), draw(st.integers(0, 2**32 - 1)), MAC(draw(st.binary(min_size=6, max_size=6))),
-        draw(options()) if magic else (), ciaddr=draw(ipv4), yiaddr=draw(ipv4), siaddr=draw(ipv4), giaddr=draw(ipv4),
-        secs=draw(st.integers(0, 65535)), flags=draw(st.sampled_from([0, 0x8000, 0x0001])), hops=draw(st.integers(0, 255)),
-        htype=draw(st.sampled_from([1, 6])), hlen=draw(st.sampled_from([6, 16])),
-        chaddr_padding=strip(draw(st.binary(max_size=10))), sname=strip(draw(st.binary(max_size=64))),
-        file=strip(draw(st.binary(max_size=128))), magic=magic,
+        draw(st.sampled_from([1, 2])),
+        draw(st.integers(0, 2**32 - 1)),
+        MAC(draw(st.binary(min_size=6, max_size=6))),
+        draw(options()) if magic else (),
+        ciaddr=draw(ipv4),
+        yiaddr=draw(ipv4),
+        siaddr=draw(ipv4),
+        giaddr=draw(ipv4),
+        secs=draw(st.integers(0, 65535)),
+        flags=draw(st.sampled_from([0, 0x8000, 0x0001])),
+        hops=draw(st.integers(0, 255)),
+        htype=draw(st.sampled_from([1, 6])),
+        hlen=draw(st.sampled_from([6, 16])),
+        chaddr_padding=strip(draw(st.binary(max_size=10))),
+        sname=strip(draw(st.binary(max_size=64))),
+        file=strip(draw(st.binary(max_size=128))),
+        magic=magic,
     )
 
 
 def to_scapy(m: DHCP) -> bytes:
     fixed = BOOTP(
-        op=m.op, htype=m.htype, hlen=m.hlen, hops=m.hops, xid=m.xid, secs=m.secs, flags=m.flags,
-        ciaddr=str(m.ciaddr), yiaddr=str(m.yiaddr), siaddr=str(m.siaddr), giaddr=str(m.giaddr),
-        chaddr=bytes(m.chaddr) + m.chaddr_padding, sname=m.sname, file=m.file, options=b"" if m.magic is None else b"c\x82Sc",
+        op=m.op,
+        htype=m.htype,
+        hlen=m.hlen,
+        hops=m.hops,
+        xid=m.xid,
+        secs=m.secs,
+        flags=m.flags,
+        ciaddr=str(m.ciaddr),
+        yiaddr=str(m.yiaddr),
+        siaddr=str(m.siaddr),
+        giaddr=str(m.giaddr),
+        chaddr=bytes(m.chaddr) + m.chaddr_padding,
+        sname=m.sname,
+        file=m.file,
+        options=b"" if m.magic is None else b"c\x82Sc",
     )
     if m.magic is None:
         return bytes(fixed)
@@ -192,9 +316,18 @@ def test_round_trip_and_scapy_agrees(m):
     assert DHCP.parse(raw).build() == raw
     assert raw == to_scapy(m)
     theirs = BOOTP(raw)
-    assert (theirs.op, theirs.xid, theirs.secs, theirs.flags, theirs.hops, theirs.htype, theirs.hlen) == (
-        m.op, m.xid, m.secs, m.flags, m.hops, m.htype, m.hlen)
-    assert [theirs.ciaddr, theirs.yiaddr, theirs.siaddr, theirs.giaddr] == [str(a) for a in (m.ciaddr, m.yiaddr, m.siaddr, m.giaddr)]
+    assert (
+        theirs.op,
+        theirs.xid,
+        theirs.secs,
+        theirs.flags,
+        theirs.hops,
+        theirs.htype,
+        theirs.hlen,
+    ) == (m.op, m.xid, m.secs, m.flags, m.hops, m.htype, m.hlen)
+    assert [theirs.ciaddr, theirs.yiaddr, theirs.siaddr, theirs.giaddr] == [
+        str(a) for a in (m.ciaddr, m.yiaddr, m.siaddr, m.giaddr)
+    ]
     assert theirs.chaddr == bytes(m.chaddr) + m.chaddr_padding.ljust(10, b"\x00")
     # scapy's typed reading of the options we can type
     theirs_opts = scapy_options(raw) if m.magic is not None else {}
@@ -219,7 +352,9 @@ def test_fixed_fields_keep_bytes_after_a_nul():
 
 
 def test_constructor_normalises_trailing_zeros_and_lists():
-    a = DHCP(1, 2, PC_MAC, [DHCPOption(dhcp.END)], sname=b"srv\x00\x00", chaddr_padding=b"\x00" * 10)
+    a = DHCP(
+        1, 2, PC_MAC, [DHCPOption(dhcp.END)], sname=b"srv\x00\x00", chaddr_padding=b"\x00" * 10
+    )
     b = DHCP(1, 2, PC_MAC, (DHCPOption(dhcp.END),), sname=b"srv")
     assert a == b and DHCP.parse(a.build()) == a
 
@@ -227,15 +362,26 @@ def test_constructor_normalises_trailing_zeros_and_lists():
 def test_plain_bootp_and_make_without_padding():
     plain = DHCP(dhcp.BOOTREQUEST, 5, PC_MAC, magic=None)
     assert len(plain.build()) == 236 and DHCP.parse(plain.build()) == plain
-    small = DHCP.make(dhcp.BOOTREQUEST, 5, PC_MAC, [DHCPOption.message_type(dhcp.INFORM)], min_size=0)
+    small = DHCP.make(
+        dhcp.BOOTREQUEST, 5, PC_MAC, [DHCPOption.message_type(dhcp.INFORM)], min_size=0
+    )
     assert small.build().endswith(b"\x35\x01\x08\xff") and small.options[-1] == DHCPOption(dhcp.END)
 
 
 def test_reply_copies_what_rfc_2131_says():
-    request = dataclasses.replace(DHCP.request(PC_MAC, 77, ciaddr=PC, broadcast=True), giaddr=IPv4Address("10.9.9.1"))
+    request = dataclasses.replace(
+        DHCP.request(PC_MAC, 77, ciaddr=PC, broadcast=True), giaddr=IPv4Address("10.9.9.1")
+    )
     ack = DHCP.ack(request, PC, GW, lease_time=120)
     assert (ack.op, ack.xid, ack.flags, ack.giaddr, ack.ciaddr, ack.chaddr, ack.hops) == (
-        dhcp.BOOTREPLY, 77, 0x8000, IPv4Address("10.9.9.1"), PC, PC_MAC, 0)
+        dhcp.BOOTREPLY,
+        77,
+        0x8000,
+        IPv4Address("10.9.9.1"),
+        PC,
+        PC_MAC,
+        0,
+    )
     offer = DHCP.offer(DHCP.discover(PC_MAC, 78), PC, GW, lease_time=120)
     assert offer.ciaddr == ZERO and offer.yiaddr == PC and offer.broadcast is False
     nak = DHCP.nak(request, GW)
@@ -263,7 +409,11 @@ def _with_options(raw_options: bytes) -> bytes:
     [
         (b"\x01" * 100, "header", "236-byte"),
         (DHCP(1, 1, PC_MAC, magic=None).build() + b"\x63\x82", "magic", "no magic cookie"),
-        (DHCP(1, 1, PC_MAC, magic=None).build() + b"\x01\x02\x03\x04", "magic", "not the DHCP magic cookie"),
+        (
+            DHCP(1, 1, PC_MAC, magic=None).build() + b"\x01\x02\x03\x04",
+            "magic",
+            "not the DHCP magic cookie",
+        ),
         (_with_options(b"\x35"), "options", "no length byte"),
         (_with_options(b"\x0c\x05ab"), "options", "claims 5 bytes"),
         (_with_options(b"\x35\x02\x01\x01\xff"), "options", "must be 1 bytes"),
@@ -286,7 +436,15 @@ def test_error_offsets_are_from_the_start_of_the_message():
 
 SAMPLES = [
     DHCP.discover(PC_MAC, 0x3D1D, hostname="pc").build(),
-    DHCP.ack(DHCP.discover(PC_MAC, 1), PC, GW, lease_time=60, subnet_mask=MASK, routers=(GW,), dns_servers=(DNS_IP,)).build(),
+    DHCP.ack(
+        DHCP.discover(PC_MAC, 1),
+        PC,
+        GW,
+        lease_time=60,
+        subnet_mask=MASK,
+        routers=(GW,),
+        dns_servers=(DNS_IP,),
+    ).build(),
 ]
 
 
@@ -300,7 +458,10 @@ def test_every_truncation_raises_only_wire_error(raw):
 
 
 @FAST
-@given(st.sampled_from(SAMPLES), st.lists(st.tuples(st.integers(236, 320), st.integers(0, 255)), min_size=1, max_size=6))
+@given(
+    st.sampled_from(SAMPLES),
+    st.lists(st.tuples(st.integers(236, 320), st.integers(0, 255)), min_size=1, max_size=6),
+)
 def test_corrupted_options_raise_only_wire_error(raw, flips):
     buf = bytearray(raw)
     for where, value in flips:
@@ -325,7 +486,22 @@ def test_random_options_raise_only_wire_error(data):
 
 
 def _use(m: DHCP) -> None:
-    for view in ("message_type", "message_name", "requested_ip", "server_id", "subnet_mask", "lease_time", "renewal_time",
-                 "rebinding_time", "routers", "dns_servers", "hostname", "parameter_requests", "client_id",
-                 "server_name", "boot_file", "broadcast"):
+    for view in (
+        "message_type",
+        "message_name",
+        "requested_ip",
+        "server_id",
+        "subnet_mask",
+        "lease_time",
+        "renewal_time",
+        "rebinding_time",
+        "routers",
+        "dns_servers",
+        "hostname",
+        "parameter_requests",
+        "client_id",
+        "server_name",
+        "boot_file",
+        "broadcast",
+    ):
         getattr(m, view)

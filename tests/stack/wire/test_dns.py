@@ -33,8 +33,14 @@ def to_scapy(m: DNS) -> ScapyDNS:
             return DNSRRMX(preference=d.preference, exchange=_scapy_name(d.exchange), **common)
         if isinstance(d, SOAData):
             return DNSRRSOA(
-                mname=_scapy_name(d.mname), rname=_scapy_name(d.rname), serial=d.serial, refresh=d.refresh,
-                retry=d.retry, expire=d.expire, minimum=d.minimum, **common,
+                mname=_scapy_name(d.mname),
+                rname=_scapy_name(d.rname),
+                serial=d.serial,
+                refresh=d.refresh,
+                retry=d.retry,
+                expire=d.expire,
+                minimum=d.minimum,
+                **common,
             )
         if isinstance(d, str):
             return DNSRR(rdata=_scapy_name(d), **common)
@@ -45,9 +51,21 @@ def to_scapy(m: DNS) -> ScapyDNS:
         return DNSRR(rdata=d, **common)
 
     return ScapyDNS(
-        id=m.id, qr=m.qr, opcode=m.opcode, aa=m.aa, tc=m.tc, rd=m.rd, ra=m.ra, z=m.z, ad=m.ad, cd=m.cd, rcode=m.rcode,
+        id=m.id,
+        qr=m.qr,
+        opcode=m.opcode,
+        aa=m.aa,
+        tc=m.tc,
+        rd=m.rd,
+        ra=m.ra,
+        z=m.z,
+        ad=m.ad,
+        cd=m.cd,
+        rcode=m.rcode,
         qd=[DNSQR(qname=_scapy_name(q.name), qtype=q.qtype, qclass=q.qclass) for q in m.questions],
-        an=[record(r) for r in m.answers], ns=[record(r) for r in m.authority], ar=[record(r) for r in m.additional],
+        an=[record(r) for r in m.answers],
+        ns=[record(r) for r in m.authority],
+        ar=[record(r) for r in m.additional],
     )
 
 
@@ -64,7 +82,9 @@ def fields_of_scapy(p: ScapyDNS) -> tuple:
         if isinstance(r, DNSRRMX):
             data = MXData(r.preference, _text(r.exchange))
         elif isinstance(r, DNSRRSOA):
-            data = SOAData(_text(r.mname), _text(r.rname), r.serial, r.refresh, r.retry, r.expire, r.minimum)
+            data = SOAData(
+                _text(r.mname), _text(r.rname), r.serial, r.refresh, r.retry, r.expire, r.minimum
+            )
         elif r.type == dns.A:
             data = IPv4Address(r.rdata)
         elif r.type == dns.AAAA:
@@ -78,9 +98,21 @@ def fields_of_scapy(p: ScapyDNS) -> tuple:
         return (_text(r.rrname), r.type, rclass, r.ttl, data)
 
     return (
-        p.id, bool(p.qr), p.opcode, bool(p.aa), bool(p.tc), bool(p.rd), bool(p.ra), bool(p.z), bool(p.ad), bool(p.cd), p.rcode,
+        p.id,
+        bool(p.qr),
+        p.opcode,
+        bool(p.aa),
+        bool(p.tc),
+        bool(p.rd),
+        bool(p.ra),
+        bool(p.z),
+        bool(p.ad),
+        bool(p.cd),
+        p.rcode,
         tuple((_text(q.qname), q.qtype, q.qclass | (q.unicastresponse << 15)) for q in p.qd),
-        tuple(record(r) for r in p.an), tuple(record(r) for r in p.ns), tuple(record(r) for r in p.ar),
+        tuple(record(r) for r in p.an),
+        tuple(record(r) for r in p.ns),
+        tuple(record(r) for r in p.ar),
     )
 
 
@@ -89,15 +121,29 @@ def fields_of(m: DNS) -> tuple:
         return (r.name, r.rtype, r.rclass, r.ttl, r.data)
 
     return (
-        m.id, m.qr, m.opcode, m.aa, m.tc, m.rd, m.ra, m.z, m.ad, m.cd, m.rcode,
+        m.id,
+        m.qr,
+        m.opcode,
+        m.aa,
+        m.tc,
+        m.rd,
+        m.ra,
+        m.z,
+        m.ad,
+        m.cd,
+        m.rcode,
         tuple((q.name, q.qtype, q.qclass) for q in m.questions),
-        tuple(record(r) for r in m.answers), tuple(record(r) for r in m.authority), tuple(record(r) for r in m.additional),
+        tuple(record(r) for r in m.answers),
+        tuple(record(r) for r in m.authority),
+        tuple(record(r) for r in m.additional),
     )
 
 
 # --- strategies: labels from a small set so names share suffixes and compression has work to do ---
 
-labels = st.sampled_from(["www", "google", "com", "mail", "example", "a", "ns1", "Mx", "x-y", "org"])
+labels = st.sampled_from(
+    ["www", "google", "com", "mail", "example", "a", "ns1", "Mx", "x-y", "org"]
+)
 names = st.lists(labels, min_size=0, max_size=5).map(".".join)
 u32 = st.integers(0, 2**32 - 1)
 ipv4 = st.integers(0, 2**32 - 1).map(IPv4Address)
@@ -113,27 +159,52 @@ def records(draw) -> Record:
     if kind == "AAAA":
         return Record(name, dns.AAAA, ttl, draw(ipv6))
     if kind in ("CNAME", "NS", "PTR"):
-        return Record(name, getattr(dns, kind), ttl, draw(names), draw(st.sampled_from([dns.IN, dns.CH])))
+        return Record(
+            name, getattr(dns, kind), ttl, draw(names), draw(st.sampled_from([dns.IN, dns.CH]))
+        )
     if kind == "MX":
         return Record(name, dns.MX, ttl, MXData(draw(st.integers(0, 65535)), draw(names)))
     if kind == "SOA":
-        return Record(name, dns.SOA, ttl, SOAData(draw(names), draw(names), *(draw(u32) for _ in range(5))))
+        return Record(
+            name, dns.SOA, ttl, SOAData(draw(names), draw(names), *(draw(u32) for _ in range(5)))
+        )
     if kind == "TXT":
-        return Record(name, dns.TXT, ttl, tuple(draw(st.lists(st.binary(max_size=40), min_size=1, max_size=3))))
-    return Record(name, draw(st.sampled_from([99, 257, 65280])), ttl, draw(st.binary(min_size=1, max_size=30)))
+        return Record(
+            name,
+            dns.TXT,
+            ttl,
+            tuple(draw(st.lists(st.binary(max_size=40), min_size=1, max_size=3))),
+        )
+    return Record(
+        name, draw(st.sampled_from([99, 257, 65280])), ttl, draw(st.binary(min_size=1, max_size=30))
+    )
 
 
 @st.composite
 def messages(draw) -> DNS:
     return DNS(
         draw(st.integers(0, 65535)),
-        tuple(draw(st.lists(st.builds(Question, names, st.sampled_from([1, 2, 5, 12, 15, 16, 28, 255])), max_size=2))),
+        tuple(
+            draw(
+                st.lists(
+                    st.builds(Question, names, st.sampled_from([1, 2, 5, 12, 15, 16, 28, 255])),
+                    max_size=2,
+                )
+            )
+        ),
         tuple(draw(st.lists(records(), max_size=4))),
         tuple(draw(st.lists(records(), max_size=2))),
         tuple(draw(st.lists(records(), max_size=2))),
-        qr=draw(st.booleans()), opcode=draw(st.sampled_from([0, 1, 2, 4, 5])), aa=draw(st.booleans()),
-        tc=draw(st.booleans()), rd=draw(st.booleans()), ra=draw(st.booleans()), z=draw(st.booleans()),
-        ad=draw(st.booleans()), cd=draw(st.booleans()), rcode=draw(st.integers(0, 15)),
+        qr=draw(st.booleans()),
+        opcode=draw(st.sampled_from([0, 1, 2, 4, 5])),
+        aa=draw(st.booleans()),
+        tc=draw(st.booleans()),
+        rd=draw(st.booleans()),
+        ra=draw(st.booleans()),
+        z=draw(st.booleans()),
+        ad=draw(st.booleans()),
+        cd=draw(st.booleans()),
+        rcode=draw(st.integers(0, 15)),
     )
 
 
@@ -148,11 +219,20 @@ def test_query_bytes_match_scapy():
 
 def test_response_bytes_match_scapy_compressed():
     query = DNS.query(0x1234, "www.google.com")
-    response = DNS.response(query, [Record.cname("www.google.com", "google.com"), Record.a("google.com", "172.194.72.105")])
+    response = DNS.response(
+        query,
+        [Record.cname("www.google.com", "google.com"), Record.a("google.com", "172.194.72.105")],
+    )
     theirs = ScapyDNS(
-        id=0x1234, qr=1, rd=1, ra=1, qd=[DNSQR(qname="www.google.com")],
-        an=[DNSRR(rrname="www.google.com", type="CNAME", ttl=300, rdata="google.com"),
-            DNSRR(rrname="google.com", type="A", ttl=300, rdata="172.194.72.105")],
+        id=0x1234,
+        qr=1,
+        rd=1,
+        ra=1,
+        qd=[DNSQR(qname="www.google.com")],
+        an=[
+            DNSRR(rrname="www.google.com", type="CNAME", ttl=300, rdata="google.com"),
+            DNSRR(rrname="google.com", type="A", ttl=300, rdata="172.194.72.105"),
+        ],
     )
     assert response.build() == bytes(theirs.compress())
     assert DNS.parse(bytes(theirs)) == response  # uncompressed bytes mean the same
@@ -219,7 +299,9 @@ def test_any_label_bytes_survive_text_form(label_bytes):
 
 
 def test_escaped_names():
-    m = DNS.parse(struct.pack("!6H", 1, 0, 1, 0, 0, 0) + b"\x03a.b\x02\\ \x03\x00\xffz\x00\x00\x01\x00\x01")
+    m = DNS.parse(
+        struct.pack("!6H", 1, 0, 1, 0, 0, 0) + b"\x03a.b\x02\\ \x03\x00\xffz\x00\x00\x01\x00\x01"
+    )
     assert m.questions[0].name == "a\\.b.\\\\\\032.\\000\\255z"
     assert dns.name_labels("a\\.b.c") == (b"a.b", b"c")
 
@@ -245,17 +327,23 @@ def test_names_that_cannot_go_on_the_wire():
 
 
 def test_compression_is_canonical_and_case_exact():
-    m = DNS(1, (Question("www.example.com"),), (Record.a("www.example.com", "1.2.3.4"), Record.a("WWW.example.com", "1.2.3.5")))
+    m = DNS(
+        1,
+        (Question("www.example.com"),),
+        (Record.a("www.example.com", "1.2.3.4"), Record.a("WWW.example.com", "1.2.3.5")),
+    )
     raw = m.build()
     # second owner: "WWW" spelled out, then a pointer to "example.com" at offset 16
-    assert raw[33:] .startswith(b"\xc0\x0c")
+    assert raw[33:].startswith(b"\xc0\x0c")
     assert b"\x03WWW\xc0\x10" in raw
     assert DNS.parse(raw) == m
 
 
 def test_equal_values_may_keep_different_bytes():
     """A parsed value keeps its layout; equality and a rebuilt copy use the canonical one."""
-    uncompressed = bytes(ScapyDNS(id=3, qd=[DNSQR(qname="a.b")], an=[DNSRR(rrname="a.b", rdata="1.1.1.1")]))
+    uncompressed = bytes(
+        ScapyDNS(id=3, qd=[DNSQR(qname="a.b")], an=[DNSRR(rrname="a.b", rdata="1.1.1.1")])
+    )
     parsed = DNS.parse(uncompressed)
     canonical = dataclasses.replace(parsed)
     assert parsed == canonical and hash(parsed) == hash(canonical)
@@ -268,9 +356,22 @@ def test_equal_values_may_keep_different_bytes():
 
 def test_query_and_response_helpers():
     q = DNS.query(0xBEEF, "www.google.com", dns.AAAA)
-    assert (q.id, q.rd, q.qr, q.questions) == (0xBEEF, True, False, (Question("www.google.com", dns.AAAA),))
+    assert (q.id, q.rd, q.qr, q.questions) == (
+        0xBEEF,
+        True,
+        False,
+        (Question("www.google.com", dns.AAAA),),
+    )
     r = DNS.response(q, [Record.aaaa("www.google.com", "2001:db8::1")], aa=True)
-    assert (r.id, r.qr, r.rd, r.ra, r.aa, r.rcode, r.questions) == (0xBEEF, True, True, True, True, 0, q.questions)
+    assert (r.id, r.qr, r.rd, r.ra, r.aa, r.rcode, r.questions) == (
+        0xBEEF,
+        True,
+        True,
+        True,
+        True,
+        0,
+        q.questions,
+    )
     assert r.addresses == (IPv6Address("2001:db8::1"),)
     bad = DNS.response(q, rcode=dns.SERVFAIL)
     assert bad.rcode == dns.SERVFAIL and bad.flags == 0x8182
@@ -287,9 +388,18 @@ def test_tcp_framing():
 
 
 def test_typed_rdata_only_for_class_in_and_empty_rdata_is_raw():
-    chaos = struct.pack("!6H", 1, 0x8400, 0, 1, 0, 0) + b"\x00" + struct.pack("!HHIH", dns.A, dns.CH, 0, 3) + b"abc"
+    chaos = (
+        struct.pack("!6H", 1, 0x8400, 0, 1, 0, 0)
+        + b"\x00"
+        + struct.pack("!HHIH", dns.A, dns.CH, 0, 3)
+        + b"abc"
+    )
     assert DNS.parse(chaos).answers[0].data == b"abc"
-    empty = struct.pack("!6H", 1, 0x2800, 0, 1, 0, 0) + b"\x00" + struct.pack("!HHIH", dns.A, dns.CLASS_ANY, 0, 0)
+    empty = (
+        struct.pack("!6H", 1, 0x2800, 0, 1, 0, 0)
+        + b"\x00"
+        + struct.pack("!HHIH", dns.A, dns.CLASS_ANY, 0, 0)
+    )
     assert DNS.parse(empty).answers[0].data == b""
 
 
@@ -309,10 +419,34 @@ def _query_with_name(wire_name: bytes, prefix: bytes = b"") -> bytes:
         (_query_with_name(b"\x41abc\x00"), "label type"),
         (_query_with_name(b"\x05ab"), "runs past"),
         (struct.pack("!6H", 1, 0, 1, 0, 0, 0) + b"\x01a\x00\x00", "question type"),
-        (struct.pack("!6H", 1, 0, 0, 1, 0, 0) + b"\x00" + struct.pack("!HHIH", 1, 1, 0, 5) + b"\x01\x02\x03\x04\x05", "want 4"),
-        (struct.pack("!6H", 1, 0, 0, 1, 0, 0) + b"\x00" + struct.pack("!HHIH", 1, 1, 0, 9) + b"\x01\x02", "run past"),
-        (struct.pack("!6H", 1, 0, 0, 1, 0, 0) + b"\x00" + struct.pack("!HHIH", 5, 1, 0, 4) + b"\x01a\x00\x00", "longer than"),
-        (struct.pack("!6H", 1, 0, 0, 1, 0, 0) + b"\x00" + struct.pack("!HHIH", 16, 1, 0, 3) + b"\x05ab", "TXT string"),
+        (
+            struct.pack("!6H", 1, 0, 0, 1, 0, 0)
+            + b"\x00"
+            + struct.pack("!HHIH", 1, 1, 0, 5)
+            + b"\x01\x02\x03\x04\x05",
+            "want 4",
+        ),
+        (
+            struct.pack("!6H", 1, 0, 0, 1, 0, 0)
+            + b"\x00"
+            + struct.pack("!HHIH", 1, 1, 0, 9)
+            + b"\x01\x02",
+            "run past",
+        ),
+        (
+            struct.pack("!6H", 1, 0, 0, 1, 0, 0)
+            + b"\x00"
+            + struct.pack("!HHIH", 5, 1, 0, 4)
+            + b"\x01a\x00\x00",
+            "longer than",
+        ),
+        (
+            struct.pack("!6H", 1, 0, 0, 1, 0, 0)
+            + b"\x00"
+            + struct.pack("!HHIH", 16, 1, 0, 3)
+            + b"\x05ab",
+            "TXT string",
+        ),
         (b"\x00" * 11, "12-byte header"),
     ],
 )
@@ -340,17 +474,35 @@ def test_long_pointer_chain_hits_the_name_length_limit():
     for _ in range(130):
         starts.append(12 + len(body))
         body += b"\x01x" + (0xC000 | starts[-2]).to_bytes(2, "big")
-    message = struct.pack("!6H", 1, 0, 0, 1, 0, 0) + b"\x00" + struct.pack("!HHIH", dns.CNAME, 1, 0, len(body)) + bytes(body)
+    message = (
+        struct.pack("!6H", 1, 0, 0, 1, 0, 0)
+        + b"\x00"
+        + struct.pack("!HHIH", dns.CNAME, 1, 0, len(body))
+        + bytes(body)
+    )
     with pytest.raises(WireError):
         DNS.parse(message)
 
 
 SAMPLES = [
     DNS.query(0x1234, "www.google.com").build(),
-    DNS.response(DNS.query(7, "mail.example.com", dns.MX), [
-        Record.cname("mail.example.com", "mx.example.com"), Record.mx("mx.example.com", 10, "smtp.example.com"),
-        Record.txt("mx.example.com", "v=spf1 -all"), Record.aaaa("smtp.example.com", "2001:db8::25"),
-    ], authority=[Record("example.com", dns.SOA, 60, SOAData("ns.example.com", "hostmaster.example.com", 1, 2, 3, 4, 5))]).build(),
+    DNS.response(
+        DNS.query(7, "mail.example.com", dns.MX),
+        [
+            Record.cname("mail.example.com", "mx.example.com"),
+            Record.mx("mx.example.com", 10, "smtp.example.com"),
+            Record.txt("mx.example.com", "v=spf1 -all"),
+            Record.aaaa("smtp.example.com", "2001:db8::25"),
+        ],
+        authority=[
+            Record(
+                "example.com",
+                dns.SOA,
+                60,
+                SOAData("ns.example.com", "hostmaster.example.com", 1, 2, 3, 4, 5),
+            )
+        ],
+    ).build(),
 ]
 
 
@@ -364,7 +516,10 @@ def test_every_truncation_raises_only_wire_error(raw):
 
 
 @FAST
-@given(st.sampled_from(SAMPLES), st.lists(st.tuples(st.integers(0, 500), st.integers(0, 255)), min_size=1, max_size=6))
+@given(
+    st.sampled_from(SAMPLES),
+    st.lists(st.tuples(st.integers(0, 500), st.integers(0, 255)), min_size=1, max_size=6),
+)
 def test_corrupted_messages_raise_only_wire_error_and_what_parses_is_usable(raw, flips):
     buf = bytearray(raw)
     for where, value in flips:

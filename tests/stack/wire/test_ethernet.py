@@ -65,10 +65,13 @@ def test_largest_frame_is_1518_bytes_with_fcs():
     assert len(wire) == MAX_FRAME == 1518
 
 
-@pytest.mark.parametrize("build", [
-    lambda data: Ethernet.make(BROADCAST, PC, ETH_IPV4, data),
-    lambda data: Ethernet(BROADCAST, PC, ETH_IPV4, data).build(),
-])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda data: Ethernet.make(BROADCAST, PC, ETH_IPV4, data),
+        lambda data: Ethernet(BROADCAST, PC, ETH_IPV4, data).build(),
+    ],
+)
 def test_data_over_1500_bytes_is_refused_and_told_to_split(build):
     with pytest.raises(WireError) as caught:
         build(bytes(1501))
@@ -89,7 +92,9 @@ def test_an_802_1q_tagged_frame_may_carry_four_bytes_more():
 
 
 def test_parse_reads_the_header_fields():
-    frame = Ethernet.parse(bytes.fromhex("ffffffffffff 020000000064 0806".replace(" ", "")) + b"arp")
+    frame = Ethernet.parse(
+        bytes.fromhex("ffffffffffff 020000000064 0806".replace(" ", "")) + b"arp"
+    )
     assert frame.dst == BROADCAST and frame.dst.is_broadcast
     assert frame.src == PC
     assert frame.ethertype == ETH_ARP
@@ -110,7 +115,11 @@ def test_a_frame_captured_with_its_fcs_checks_out():
     assert len(body) == 98
     assert with_fcs(body) == CAPTURED_WITH_FCS
     frame = Ethernet.parse(body)
-    assert (str(frame.dst), str(frame.src), frame.ethertype) == ("08:00:27:27:1a:d5", "52:54:00:12:35:02", ETH_IPV4)
+    assert (str(frame.dst), str(frame.src), frame.ethertype) == (
+        "08:00:27:27:1a:d5",
+        "52:54:00:12:35:02",
+        ETH_IPV4,
+    )
 
 
 @SETTINGS
@@ -129,7 +138,11 @@ def test_strip_fcs_detects_any_flipped_bit(frame, data):
     wire[bit // 8] ^= 1 << (bit % 8)
     with pytest.raises(WireError) as caught:
         strip_fcs(bytes(wire))
-    assert (caught.value.layer, caught.value.field, caught.value.offset) == ("ethernet", "fcs", len(frame))
+    assert (caught.value.layer, caught.value.field, caught.value.offset) == (
+        "ethernet",
+        "fcs",
+        len(frame),
+    )
 
 
 def test_strip_fcs_refuses_a_frame_too_short_to_hold_one():

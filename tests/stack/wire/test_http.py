@@ -57,11 +57,20 @@ def test_request_make_builds_the_expected_bytes():
 
 def test_response_make_builds_the_expected_bytes():
     response = HTTPResponse.make(200, b"hello", headers=[("Content-Type", "text/plain")])
-    assert response.build() == b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"
+    assert (
+        response.build()
+        == b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"
+    )
     assert HTTPResponse.make(204).build() == b"HTTP/1.1 204 No Content\r\n\r\n"
-    assert HTTPResponse.make(404, b"", reason="Nope").build() == b"HTTP/1.1 404 Nope\r\nContent-Length: 0\r\n\r\n"
+    assert (
+        HTTPResponse.make(404, b"", reason="Nope").build()
+        == b"HTTP/1.1 404 Nope\r\nContent-Length: 0\r\n\r\n"
+    )
     chunked = HTTPResponse.make(200, b"hello world", chunked=True)
-    assert chunked.build() == b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nb\r\nhello world\r\n0\r\n\r\n"
+    assert (
+        chunked.build()
+        == b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nb\r\nhello world\r\n0\r\n\r\n"
+    )
     assert chunked.content == b"hello world" and chunked.chunked
 
 
@@ -95,25 +104,40 @@ def test_parsed_values_keep_their_bytes_and_equal_canonical_ones():
     assert m.headers == (("Server", "odd"), ("Content-Length", "2")) and m.body == b"hi"
     assert m.build() == raw
     canonical = dataclasses.replace(m)
-    assert canonical == m and canonical.build() == b"HTTP/1.0 200 OK\r\nServer: odd\r\nContent-Length: 2\r\n\r\nhi"
+    assert (
+        canonical == m
+        and canonical.build() == b"HTTP/1.0 200 OK\r\nServer: odd\r\nContent-Length: 2\r\n\r\nhi"
+    )
     assert not m.keep_alive
 
 
 def test_scapy_reads_our_start_lines_and_headers():
-    request = HTTPRequest.make("GET", "/index.html", host="www.google.com", headers=[("User-Agent", "workbench/0.1")])
+    request = HTTPRequest.make(
+        "GET", "/index.html", host="www.google.com", headers=[("User-Agent", "workbench/0.1")]
+    )
     theirs = HTTP(request.build())[ScapyRequest]
-    assert (theirs.Method, theirs.Path, theirs.Http_Version) == (b"GET", b"/index.html", b"HTTP/1.1")
+    assert (theirs.Method, theirs.Path, theirs.Http_Version) == (
+        b"GET",
+        b"/index.html",
+        b"HTTP/1.1",
+    )
     assert (theirs.Host, theirs.User_Agent) == (b"www.google.com", b"workbench/0.1")
     response = HTTPResponse.make(404, b"not here", headers=[("Content-Type", "text/plain")])
     theirs = HTTP(response.build())[ScapyResponse]
-    assert (theirs.Http_Version, theirs.Status_Code, theirs.Reason_Phrase) == (b"HTTP/1.1", b"404", b"Not Found")
+    assert (theirs.Http_Version, theirs.Status_Code, theirs.Reason_Phrase) == (
+        b"HTTP/1.1",
+        b"404",
+        b"Not Found",
+    )
     assert (theirs.Content_Type, theirs.Content_Length) == (b"text/plain", b"8")
 
 
 @pytest.mark.parametrize("chunked", [False, True])
 def test_python_http_client_reads_our_responses(chunked):
     content = bytes(range(256)) * 20
-    response = HTTPResponse.make(200, content, headers=[("Content-Type", "application/octet-stream")], chunked=chunked)
+    response = HTTPResponse.make(
+        200, content, headers=[("Content-Type", "application/octet-stream")], chunked=chunked
+    )
     status, reason, headers, body = stdlib_read(response.build())
     assert (status, reason, body) == (200, "OK", content)
     assert headers == list(response.headers)
@@ -127,16 +151,33 @@ def test_python_http_client_reads_many_small_chunks():
 
 # --- round trips ------------------------------------------------------------------------------
 
-tokens = st.text(alphabet="!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", min_size=1, max_size=12)
-targets = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=30)
-values = st.text(alphabet=st.characters(codec="latin-1", exclude_categories=("Cc",)), max_size=30).map(lambda v: v.strip(" \t"))
-headers = st.lists(st.tuples(tokens.filter(lambda t: t.lower() not in ("content-length", "transfer-encoding")), values), max_size=5)
+tokens = st.text(
+    alphabet="!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    min_size=1,
+    max_size=12,
+)
+targets = st.text(
+    alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=30
+)
+values = st.text(
+    alphabet=st.characters(codec="latin-1", exclude_categories=("Cc",)), max_size=30
+).map(lambda v: v.strip(" \t"))
+headers = st.lists(
+    st.tuples(
+        tokens.filter(lambda t: t.lower() not in ("content-length", "transfer-encoding")), values
+    ),
+    max_size=5,
+)
 
 
 @st.composite
 def requests(draw) -> HTTPRequest:
     return HTTPRequest.make(
-        draw(tokens), draw(targets), headers=draw(headers), content=draw(st.binary(max_size=200)), chunked=draw(st.booleans()),
+        draw(tokens),
+        draw(targets),
+        headers=draw(headers),
+        content=draw(st.binary(max_size=200)),
+        chunked=draw(st.booleans()),
         version=draw(st.sampled_from(["HTTP/1.1", "HTTP/1.0"])),
     )
 
@@ -144,8 +185,11 @@ def requests(draw) -> HTTPRequest:
 @st.composite
 def responses(draw) -> HTTPResponse:
     return HTTPResponse.make(
-        draw(st.integers(200, 599).filter(lambda s: s not in (204, 304))), draw(st.binary(max_size=200)),
-        headers=draw(headers), reason=draw(st.none() | values), chunked=draw(st.booleans()),
+        draw(st.integers(200, 599).filter(lambda s: s not in (204, 304))),
+        draw(st.binary(max_size=200)),
+        headers=draw(headers),
+        reason=draw(st.none() | values),
+        chunked=draw(st.booleans()),
     )
 
 
@@ -317,12 +361,16 @@ def test_building_refuses_header_injection():
 
 
 def test_constructor_strips_value_whitespace():
-    assert HTTPRequest("GET", "/", headers=[("A", "  b ")]) == HTTPRequest("GET", "/", headers=(("A", "b"),))
+    assert HTTPRequest("GET", "/", headers=[("A", "  b ")]) == HTTPRequest(
+        "GET", "/", headers=(("A", "b"),)
+    )
 
 
 SAMPLES = [
     HTTPRequest.make("POST", "/submit", host="www.google.com", content=b"k=v&x=y").build(),
-    HTTPResponse.make(200, b"<html>" * 10, headers=[("Content-Type", "text/html")], chunked=True).build(),
+    HTTPResponse.make(
+        200, b"<html>" * 10, headers=[("Content-Type", "text/html")], chunked=True
+    ).build(),
 ]
 
 
@@ -333,7 +381,10 @@ def test_every_truncation_only_raises_wire_error(raw):
 
 
 @FAST
-@given(st.sampled_from(SAMPLES), st.lists(st.tuples(st.integers(0, 200), st.integers(0, 255)), min_size=1, max_size=5))
+@given(
+    st.sampled_from(SAMPLES),
+    st.lists(st.tuples(st.integers(0, 200), st.integers(0, 255)), min_size=1, max_size=5),
+)
 def test_corrupted_messages_only_raise_wire_error(raw, flips):
     buf = bytearray(raw)
     for where, value in flips:
@@ -350,7 +401,13 @@ def test_random_bytes_only_raise_wire_error(data):
 
 
 def _everything(data: bytes) -> None:
-    for call in (parse, message_length, wire_http.parse_partial, wire_http.expected_length, chunk_decode):
+    for call in (
+        parse,
+        message_length,
+        wire_http.parse_partial,
+        wire_http.expected_length,
+        chunk_decode,
+    ):
         try:
             result = call(data)
         except WireError:

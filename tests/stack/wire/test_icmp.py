@@ -35,7 +35,13 @@ def _udp_packet(options: bytes = b"", data: bytes = b"query bytes") -> bytes:
 
 def test_echo_request_carries_identifier_sequence_and_data():
     echo = ICMP.echo_request(0x1234, 7, b"ping!")
-    assert (echo.type, echo.code, echo.ident, echo.seq, echo.payload) == (ECHO_REQUEST, 0, 0x1234, 7, b"ping!")
+    assert (echo.type, echo.code, echo.ident, echo.seq, echo.payload) == (
+        ECHO_REQUEST,
+        0,
+        0x1234,
+        7,
+        b"ping!",
+    )
     assert echo.checksum_ok()
     assert echo.describe() == "echo request id=0x1234 seq=7"
     assert not echo.is_error
@@ -44,7 +50,12 @@ def test_echo_request_carries_identifier_sequence_and_data():
 def test_echo_reply_mirrors_the_request():
     request = ICMP.echo_request(0xBEEF, 3, bytes(range(56)))
     reply = ICMP.echo_reply(request)
-    assert (reply.type, reply.ident, reply.seq, reply.payload) == (ECHO_REPLY, 0xBEEF, 3, request.payload)
+    assert (reply.type, reply.ident, reply.seq, reply.payload) == (
+        ECHO_REPLY,
+        0xBEEF,
+        3,
+        request.payload,
+    )
     assert reply.checksum_ok()
 
 
@@ -107,18 +118,41 @@ def test_echo_matches_scapy(kind, ident, seq, data):
     dissected = ScapyICMP(ours.build())
     parsed = ICMP.parse(ours.build())
     assert (parsed.type, parsed.code, parsed.checksum, parsed.ident, parsed.seq) == (
-        dissected.type, dissected.code, dissected.chksum, dissected.id, dissected.seq,
+        dissected.type,
+        dissected.code,
+        dissected.chksum,
+        dissected.id,
+        dissected.seq,
     )
     assert parsed.payload == data
 
 
 @SETTINGS
 @given(
-    st.sampled_from(["unreachable", "time exceeded"]), u8, u16, addresses, addresses, u8,
-    st.sampled_from([PROTO_UDP, PROTO_TCP]), u16, u16, ip_options(), payloads,
+    st.sampled_from(["unreachable", "time exceeded"]),
+    u8,
+    u16,
+    addresses,
+    addresses,
+    u8,
+    st.sampled_from([PROTO_UDP, PROTO_TCP]),
+    u16,
+    u16,
+    ip_options(),
+    payloads,
 )
 def test_errors_match_scapy_and_quote_what_scapy_reads_as_the_offending_header(
-    kind, code, mtu, src, dst, ttl, proto, sport, dport, options, data,
+    kind,
+    code,
+    mtu,
+    src,
+    dst,
+    ttl,
+    proto,
+    sport,
+    dport,
+    options,
+    data,
 ):
     if proto == PROTO_UDP:
         transport = UDP.make(src, dst, sport, dport, data).build()
@@ -127,7 +161,11 @@ def test_errors_match_scapy_and_quote_what_scapy_reads_as_the_offending_header(
     offending = IPv4.make(src, dst, proto, transport, ttl=ttl, ident=9, options=options)
     if kind == "unreachable":
         ours = ICMP.unreachable(code, offending.build(), mtu=mtu)
-        fields = {"type": DEST_UNREACHABLE, "code": code, "nexthopmtu": mtu if code == FRAGMENTATION_NEEDED else 0}
+        fields = {
+            "type": DEST_UNREACHABLE,
+            "code": code,
+            "nexthopmtu": mtu if code == FRAGMENTATION_NEEDED else 0,
+        }
     else:
         ours = ICMP.time_exceeded(code, offending.build())
         fields = {"type": TIME_EXCEEDED, "code": code}
@@ -147,7 +185,11 @@ def test_errors_match_scapy_and_quote_what_scapy_reads_as_the_offending_header(
     # The quote stops 8 bytes into the data: fill in the rest so that our parser will read it.
     header = IPv4.parse(parsed.payload + bytes(offending.total_length - len(parsed.payload)))
     assert (str(header.src), str(header.dst), header.proto, header.ttl, header.checksum) == (
-        inner.src, inner.dst, inner.proto, inner.ttl, inner.chksum,
+        inner.src,
+        inner.dst,
+        inner.proto,
+        inner.ttl,
+        inner.chksum,
     )
     assert header.options == b"".join(bytes(option) for option in inner.options)
     ports = dissected[UDPerror] if proto == PROTO_UDP else dissected[TCPerror]

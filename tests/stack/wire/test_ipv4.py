@@ -23,11 +23,18 @@ def test_make_writes_a_20_byte_header_with_length_and_checksum():
     assert packet.header_length == 20 and packet.ihl == 5
     assert packet.total_length == len(raw) == 60
     assert packet.checksum_ok() and internet_checksum(raw[:20]) == 0
-    assert (packet.df, packet.mf, packet.offset_bytes, packet.is_fragment) == (True, False, 0, False)
+    assert (packet.df, packet.mf, packet.offset_bytes, packet.is_fragment) == (
+        True,
+        False,
+        0,
+        False,
+    )
 
 
 def test_options_are_padded_to_words_and_kept():
-    packet = IPv4.make(PC, WWW, PROTO_UDP, b"", options=b"\x94\x04\x00")  # router alert, one byte short
+    packet = IPv4.make(
+        PC, WWW, PROTO_UDP, b"", options=b"\x94\x04\x00"
+    )  # router alert, one byte short
     assert packet.options == b"\x94\x04\x00\x00"
     assert packet.header_length == 24
     assert IPv4.parse(packet.build()).options == packet.options
@@ -44,7 +51,11 @@ def test_total_length_is_at_most_65535():
     assert IPv4.make(PC, WWW, PROTO_UDP, bytes(MAX_TOTAL - 20)).total_length == 65535
     with pytest.raises(WireError) as caught:
         IPv4.make(PC, WWW, PROTO_UDP, bytes(MAX_TOTAL - 19))
-    assert (caught.value.layer, caught.value.field, caught.value.offset) == ("ipv4", "total_length", 2)
+    assert (caught.value.layer, caught.value.field, caught.value.offset) == (
+        "ipv4",
+        "total_length",
+        2,
+    )
 
 
 @pytest.mark.parametrize("offset", [4, 65536, -8])
@@ -79,7 +90,15 @@ def test_with_ttl_goes_one_hop_on_with_a_fresh_checksum():
     hop = packet.with_ttl(63)
     assert hop.ttl == 63 and hop.checksum_ok()
     assert hop.build()[:8] == packet.build()[:8] and hop.payload == packet.payload
-    theirs = IP(src=str(PC), dst=str(WWW), proto=PROTO_TCP, id=99, ttl=63, flags=0, options=[IPOption(b"\x01" * 4)]) / Raw(b"data")
+    theirs = IP(
+        src=str(PC),
+        dst=str(WWW),
+        proto=PROTO_TCP,
+        id=99,
+        ttl=63,
+        flags=0,
+        options=[IPOption(b"\x01" * 4)],
+    ) / Raw(b"data")
     assert hop.build() == bytes(theirs)
 
 
@@ -100,28 +119,72 @@ def test_build_inverts_parse(wire):
 
 @SETTINGS
 @given(
-    addresses, addresses, u8, payloads, u8, u16, st.booleans(), st.booleans(),
-    st.integers(0, 0x1FFF), u8, ip_options(),
+    addresses,
+    addresses,
+    u8,
+    payloads,
+    u8,
+    u16,
+    st.booleans(),
+    st.booleans(),
+    st.integers(0, 0x1FFF),
+    u8,
+    ip_options(),
 )
 def test_make_matches_scapy_and_parse_reads_what_scapy_dissects(
-    src, dst, proto, data, ttl, ident, df, mf, frag, tos, options,
+    src,
+    dst,
+    proto,
+    data,
+    ttl,
+    ident,
+    df,
+    mf,
+    frag,
+    tos,
+    options,
 ):
     ours = IPv4.make(
-        src, dst, proto, data, ttl=ttl, ident=ident, df=df, mf=mf, offset_bytes=frag * 8, tos=tos, options=options,
+        src,
+        dst,
+        proto,
+        data,
+        ttl=ttl,
+        ident=ident,
+        df=df,
+        mf=mf,
+        offset_bytes=frag * 8,
+        tos=tos,
+        options=options,
     )
     theirs = IP(
-        src=str(src), dst=str(dst), proto=proto, ttl=ttl, id=ident, flags=FLAG_DF * df | FLAG_MF * mf,
-        frag=frag, tos=tos, options=[IPOption(options)] if options else [],
+        src=str(src),
+        dst=str(dst),
+        proto=proto,
+        ttl=ttl,
+        id=ident,
+        flags=FLAG_DF * df | FLAG_MF * mf,
+        frag=frag,
+        tos=tos,
+        options=[IPOption(options)] if options else [],
     ) / Raw(data)
     assert ours.build() == bytes(theirs)
 
     dissected = IP(ours.build())
     parsed = IPv4.parse(ours.build())
     assert (parsed.version, parsed.ihl, parsed.tos, parsed.total_length) == (
-        dissected.version, dissected.ihl, dissected.tos, dissected.len,
+        dissected.version,
+        dissected.ihl,
+        dissected.tos,
+        dissected.len,
     )
     assert (parsed.ident, parsed.flags, parsed.frag, parsed.ttl, parsed.proto, parsed.checksum) == (
-        dissected.id, int(dissected.flags), dissected.frag, dissected.ttl, dissected.proto, dissected.chksum,
+        dissected.id,
+        int(dissected.flags),
+        dissected.frag,
+        dissected.ttl,
+        dissected.proto,
+        dissected.chksum,
     )
     assert (str(parsed.src), str(parsed.dst)) == (dissected.src, dissected.dst)
     assert parsed.options == b"".join(bytes(option) for option in dissected.options)

@@ -23,7 +23,9 @@ def test_reads_colon_and_dash_text_and_prints_lowercase_colons():
     assert MAC.from_int(0x0200_0000_0001) == MAC("02:00:00:00:00:01")
 
 
-@pytest.mark.parametrize("text", ["", "00:11:22:33:44", "00:11:22:33:44:55:66", "00:11:22:33:44:5g", "001:1:22:33:44:55"])
+@pytest.mark.parametrize(
+    "text", ["", "00:11:22:33:44", "00:11:22:33:44:55:66", "00:11:22:33:44:5g", "001:1:22:33:44:55"]
+)
 def test_refuses_text_that_is_not_six_hex_octets(text):
     with pytest.raises(ValueError, match="six hex octets"):
         MAC(text)
@@ -89,9 +91,13 @@ def test_vendor_agrees_with_scapys_table(oui):
     assert mac.vendor == (None if name == str(mac) else name)
 
 
-@pytest.mark.parametrize("module", ["mac", "errors", "checksum", "ethernet", "arp", "ipv4", "icmp", "udp", "tcp"])
+@pytest.mark.parametrize(
+    "module", ["mac", "errors", "checksum", "ethernet", "arp", "ipv4", "icmp", "udp", "tcp"]
+)
 def test_importing_a_codec_does_not_import_scapy(module):
-    code = f"import stack.wire.{module}, sys; assert 'scapy' not in sys.modules, sorted(sys.modules)"
+    code = (
+        f"import stack.wire.{module}, sys; assert 'scapy' not in sys.modules, sorted(sys.modules)"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
 
 

@@ -30,21 +30,57 @@ def _frame(ethertype: int, payload: bytes) -> bytes:
 
 
 def _ip_frame(proto: int, payload: bytes, options: bytes = b"") -> bytes:
-    return _frame(ETH_IPV4, IPv4.make(PC, DNS, proto, payload, ident=1, df=True, options=options).build())
+    return _frame(
+        ETH_IPV4, IPv4.make(PC, DNS, proto, payload, ident=1, df=True, options=options).build()
+    )
 
 
-_udp = UDP.make(PC, DNS, 50000, 53, b"\x12\x34\x01\x00\x00\x01" + bytes(6) + b"\x03www\x06google\x03com\x00\x00\x01\x00\x01")
+_udp = UDP.make(
+    PC,
+    DNS,
+    50000,
+    53,
+    b"\x12\x34\x01\x00\x00\x01" + bytes(6) + b"\x03www\x06google\x03com\x00\x00\x01\x00\x01",
+)
 _syn = TCP.make(
-    PC, DNS, 49152, 80, seq=1, flags=SYN, window=64240,
-    options=(TcpOption.mss(1460), TcpOption.sack_permitted(), TcpOption.timestamp(7, 0), TcpOption.nop(), TcpOption.wscale(7)),
+    PC,
+    DNS,
+    49152,
+    80,
+    seq=1,
+    flags=SYN,
+    window=64240,
+    options=(
+        TcpOption.mss(1460),
+        TcpOption.sack_permitted(),
+        TcpOption.timestamp(7, 0),
+        TcpOption.nop(),
+        TcpOption.wscale(7),
+    ),
 )
 VALID_FRAMES = {
     "arp request": _frame(ETH_ARP, ARP.request(PC_MAC, PC, GW).build()),
     "icmp echo": _ip_frame(PROTO_ICMP, ICMP.echo_request(1, 1, bytes(range(56))).build()),
-    "icmp error": _ip_frame(PROTO_ICMP, ICMP.unreachable(PORT_UNREACHABLE, IPv4.make(PC, DNS, PROTO_UDP, _udp.build()).build()).build()),
+    "icmp error": _ip_frame(
+        PROTO_ICMP,
+        ICMP.unreachable(
+            PORT_UNREACHABLE, IPv4.make(PC, DNS, PROTO_UDP, _udp.build()).build()
+        ).build(),
+    ),
     "udp dns query": _ip_frame(PROTO_UDP, _udp.build(), options=b"\x94\x04\x00\x00"),
     "tcp syn": _ip_frame(PROTO_TCP, _syn.build()),
-    "tcp data": _ip_frame(PROTO_TCP, TCP.make(PC, DNS, 49152, 80, flags=ACK, options=(TcpOption.nop(), TcpOption.nop(), TcpOption.timestamp(9, 7)), payload=b"x" * 300).build()),
+    "tcp data": _ip_frame(
+        PROTO_TCP,
+        TCP.make(
+            PC,
+            DNS,
+            49152,
+            80,
+            flags=ACK,
+            options=(TcpOption.nop(), TcpOption.nop(), TcpOption.timestamp(9, 7)),
+            payload=b"x" * 300,
+        ).build(),
+    ),
 }
 
 
@@ -58,7 +94,14 @@ def _use(value) -> None:
     elif isinstance(value, ARP):
         _ = value.is_gratuitous
     elif isinstance(value, IPv4):
-        _ = value.checksum_ok(), value.df, value.mf, value.offset_bytes, value.header_length, value.is_fragment
+        _ = (
+            value.checksum_ok(),
+            value.df,
+            value.mf,
+            value.offset_bytes,
+            value.header_length,
+            value.is_fragment,
+        )
         value.with_ttl(max(value.ttl - 1, 0)).build()
     elif isinstance(value, ICMP):
         _ = value.checksum_ok(), value.describe(), value.ident, value.seq, value.mtu, value.is_error
@@ -92,7 +135,16 @@ def _check(error: WireError) -> None:
     assert f"{error.layer}: {error.field} at byte {error.offset}: " in str(error)
 
 
-PARSERS = [Ethernet.parse, ARP.parse, IPv4.parse, ICMP.parse, UDP.parse, TCP.parse, parse_options, strip_fcs]
+PARSERS = [
+    Ethernet.parse,
+    ARP.parse,
+    IPv4.parse,
+    ICMP.parse,
+    UDP.parse,
+    TCP.parse,
+    parse_options,
+    strip_fcs,
+]
 
 
 @pytest.mark.parametrize("parse", PARSERS, ids=lambda p: p.__qualname__)
@@ -120,7 +172,9 @@ def option_soup(draw) -> bytes:
             raw += bytes([kind])
             continue
         size = draw(st.one_of(st.just(_RIGHT_SIZES[kind]), st.integers(0, _RIGHT_SIZES[kind] + 2)))
-        raw += bytes([kind, size]) + draw(st.binary(min_size=max(size - 2, 0), max_size=max(size - 2, 0)))
+        raw += bytes([kind, size]) + draw(
+            st.binary(min_size=max(size - 2, 0), max_size=max(size - 2, 0))
+        )
     return raw[:40]
 
 
@@ -142,7 +196,11 @@ def test_known_options_of_any_length_are_refused_or_readable(kind):
     for size in range(0, 39):
         options = bytes([kind, size]) + bytes(range(max(size - 2, 0)))
         options += bytes(-len(options) % 4)
-        header = bytes.fromhex("c00000500000000100000000") + bytes([(5 + len(options) // 4) << 4, 0x02]) + bytes(6)
+        header = (
+            bytes.fromhex("c00000500000000100000000")
+            + bytes([(5 + len(options) // 4) << 4, 0x02])
+            + bytes(6)
+        )
         try:
             segment = TCP.parse(header + options)
         except WireError as error:
@@ -187,35 +245,48 @@ def test_mutated_frames_with_fcs_are_caught_by_the_fcs(name, data):
 
 # Hand-made cases: the error says where --------------------------------------------------------
 
-_IP = bytes.fromhex("45000020 00010000 40110000 c0a80164 08080808") + bytes(12)  # 32 bytes, total 32
+_IP = bytes.fromhex("45000020 00010000 40110000 c0a80164 08080808") + bytes(
+    12
+)  # 32 bytes, total 32
 _TCP = bytes.fromhex("c0000050 00000001 00000000 50020000 00000000")
 
 
 def _with(raw: bytes, at: int, value: bytes) -> bytes:
-    return raw[:at] + value + raw[at + len(value):]
+    return raw[:at] + value + raw[at + len(value) :]
 
 
-@pytest.mark.parametrize(("parse", "data", "where"), [
-    (Ethernet.parse, bytes(13), ("ethernet", "header", 13)),
-    (Ethernet.parse, bytes(14 + 1501), ("ethernet", "payload", 14)),
-    (ARP.parse, bytes(5), ("arp", "header", 5)),
-    (ARP.parse, ARP.request(PC_MAC, PC, GW).build()[:27], ("arp", "addresses", 27)),
-    (IPv4.parse, _IP[:19], ("ipv4", "header", 19)),
-    (IPv4.parse, _with(_IP, 0, b"\x65"), ("ipv4", "version", 0)),
-    (IPv4.parse, _with(_IP, 0, b"\x44"), ("ipv4", "ihl", 0)),
-    (IPv4.parse, _with(_IP, 0, b"\x4f"), ("ipv4", "options", 20)),
-    (IPv4.parse, _with(_IP, 2, b"\x00\x21"), ("ipv4", "total_length", 2)),  # one byte past the end
-    (IPv4.parse, _with(_IP, 2, b"\x00\x13"), ("ipv4", "total_length", 2)),  # shorter than the header
-    (ICMP.parse, bytes(7), ("icmp", "header", 7)),
-    (UDP.parse, bytes.fromhex("c35000350007 0000"), ("udp", "length", 4)),
-    (UDP.parse, bytes.fromhex("c35000350010 0000") + b"1234567", ("udp", "length", 4)),
-    (TCP.parse, _TCP[:19], ("tcp", "header", 19)),
-    (TCP.parse, _with(_TCP, 12, b"\x40"), ("tcp", "data_offset", 12)),
-    (TCP.parse, _with(_TCP, 12, b"\x60"), ("tcp", "data_offset", 12)),
-    (TCP.parse, _with(_TCP, 12, b"\x60") + b"\x02\x04\x05", ("tcp", "data_offset", 12)),
-    (TCP.parse, _with(_TCP, 12, b"\x60") + b"\x01\x02\x04\x05", ("tcp", "options", 22)),
-    (strip_fcs, bytes(64), ("ethernet", "fcs", 60)),
-])
+@pytest.mark.parametrize(
+    ("parse", "data", "where"),
+    [
+        (Ethernet.parse, bytes(13), ("ethernet", "header", 13)),
+        (Ethernet.parse, bytes(14 + 1501), ("ethernet", "payload", 14)),
+        (ARP.parse, bytes(5), ("arp", "header", 5)),
+        (ARP.parse, ARP.request(PC_MAC, PC, GW).build()[:27], ("arp", "addresses", 27)),
+        (IPv4.parse, _IP[:19], ("ipv4", "header", 19)),
+        (IPv4.parse, _with(_IP, 0, b"\x65"), ("ipv4", "version", 0)),
+        (IPv4.parse, _with(_IP, 0, b"\x44"), ("ipv4", "ihl", 0)),
+        (IPv4.parse, _with(_IP, 0, b"\x4f"), ("ipv4", "options", 20)),
+        (
+            IPv4.parse,
+            _with(_IP, 2, b"\x00\x21"),
+            ("ipv4", "total_length", 2),
+        ),  # one byte past the end
+        (
+            IPv4.parse,
+            _with(_IP, 2, b"\x00\x13"),
+            ("ipv4", "total_length", 2),
+        ),  # shorter than the header
+        (ICMP.parse, bytes(7), ("icmp", "header", 7)),
+        (UDP.parse, bytes.fromhex("c35000350007 0000"), ("udp", "length", 4)),
+        (UDP.parse, bytes.fromhex("c35000350010 0000") + b"1234567", ("udp", "length", 4)),
+        (TCP.parse, _TCP[:19], ("tcp", "header", 19)),
+        (TCP.parse, _with(_TCP, 12, b"\x40"), ("tcp", "data_offset", 12)),
+        (TCP.parse, _with(_TCP, 12, b"\x60"), ("tcp", "data_offset", 12)),
+        (TCP.parse, _with(_TCP, 12, b"\x60") + b"\x02\x04\x05", ("tcp", "data_offset", 12)),
+        (TCP.parse, _with(_TCP, 12, b"\x60") + b"\x01\x02\x04\x05", ("tcp", "options", 22)),
+        (strip_fcs, bytes(64), ("ethernet", "fcs", 60)),
+    ],
+)
 def test_errors_name_layer_field_and_offset(parse, data, where):
     with pytest.raises(WireError) as caught:
         parse(data)
@@ -226,7 +297,10 @@ def test_errors_name_layer_field_and_offset(parse, data, where):
 def test_ipv4_total_length_past_the_end_says_so():
     with pytest.raises(WireError) as caught:
         IPv4.parse(_with(_IP, 2, b"\x00\x40"))
-    assert str(caught.value) == "ipv4: total_length at byte 2: total length 64 runs past the 32 bytes received"
+    assert (
+        str(caught.value)
+        == "ipv4: total_length at byte 2: total length 64 runs past the 32 bytes received"
+    )
 
 
 def test_a_broadcast_frame_of_nothing_but_header_decodes():

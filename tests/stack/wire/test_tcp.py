@@ -39,7 +39,10 @@ from .strategies import (
 
 PC, WWW = IPv4Address("192.168.1.100"), IPv4Address("172.194.72.105")
 SYN_OPTIONS = (
-    TcpOption.mss(1460), TcpOption.sack_permitted(), TcpOption.timestamp(1000, 0), TcpOption.nop(),
+    TcpOption.mss(1460),
+    TcpOption.sack_permitted(),
+    TcpOption.timestamp(1000, 0),
+    TcpOption.nop(),
     TcpOption.wscale(7),
 )
 
@@ -49,7 +52,12 @@ def test_syn_options_read_back_through_the_typed_views():
     assert syn.data_offset == 10 and len(syn.build()) == 40
     parsed = TCP.parse(syn.build())
     assert parsed == syn
-    assert (parsed.mss, parsed.wscale, parsed.sack_permitted, parsed.timestamps) == (1460, 7, True, (1000, 0))
+    assert (parsed.mss, parsed.wscale, parsed.sack_permitted, parsed.timestamps) == (
+        1460,
+        7,
+        True,
+        (1000, 0),
+    )
     assert parsed.flag_text() == "SYN"
     assert parsed.checksum_ok(PC, WWW) and not parsed.checksum_ok(PC, IPv4Address("172.194.72.106"))
 
@@ -57,12 +65,25 @@ def test_syn_options_read_back_through_the_typed_views():
 def test_segment_without_options_has_empty_views():
     seg = TCP.make(PC, WWW, 49152, 80, flags=ACK | PSH, payload=b"GET / HTTP/1.1\r\n\r\n")
     assert seg.data_offset == 5 and seg.options == ()
-    assert (seg.mss, seg.wscale, seg.sack_permitted, seg.sack_blocks, seg.timestamps) == (None, None, False, (), None)
+    assert (seg.mss, seg.wscale, seg.sack_permitted, seg.sack_blocks, seg.timestamps) == (
+        None,
+        None,
+        False,
+        (),
+        None,
+    )
     assert seg.flag_text() == "PSH, ACK"
 
 
 def test_sack_blocks_are_pairs_of_sequence_numbers():
-    seg = TCP.make(PC, WWW, 1, 2, flags=ACK, options=(TcpOption.nop(), TcpOption.nop(), TcpOption.sack([(10, 20), (30, 40)])))
+    seg = TCP.make(
+        PC,
+        WWW,
+        1,
+        2,
+        flags=ACK,
+        options=(TcpOption.nop(), TcpOption.nop(), TcpOption.sack([(10, 20), (30, 40)])),
+    )
     assert TCP.parse(seg.build()).sack_blocks == ((10, 20), (30, 40))
 
 
@@ -70,7 +91,9 @@ def test_make_pads_options_with_one_end_of_list():
     seg = TCP.make(PC, WWW, 1, 2, options=(TcpOption.mss(536), TcpOption.wscale(2)))  # 7 bytes
     assert seg.options[-1] == TcpOption(OPT_EOL, b"")
     assert seg.data_offset == 7 and seg.build()[20:28] == bytes.fromhex("0204021803030200")
-    given_eol = TCP.make(PC, WWW, 1, 2, options=(TcpOption.wscale(2), TcpOption(OPT_EOL)))  # 4 bytes: no pad
+    given_eol = TCP.make(
+        PC, WWW, 1, 2, options=(TcpOption.wscale(2), TcpOption(OPT_EOL))
+    )  # 4 bytes: no pad
     assert given_eol.options[-1] == TcpOption(OPT_EOL, b"")
     short_eol = TCP.make(PC, WWW, 1, 2, options=(TcpOption.mss(536), TcpOption(OPT_EOL)))  # 5 bytes
     assert short_eol.options == (TcpOption.mss(536), TcpOption(OPT_EOL, bytes(3)))
@@ -91,26 +114,44 @@ def test_all_nine_flag_bits_are_kept():
 
 
 def test_common_timestamp_layout_reads_like_any_other():
-    raw = bytes([OPT_NOP, OPT_NOP, OPT_TIMESTAMP, 10]) + (5).to_bytes(4, "big") + (6).to_bytes(4, "big")
+    raw = (
+        bytes([OPT_NOP, OPT_NOP, OPT_TIMESTAMP, 10])
+        + (5).to_bytes(4, "big")
+        + (6).to_bytes(4, "big")
+    )
     assert parse_options(raw) == (TcpOption.nop(), TcpOption.nop(), TcpOption.timestamp(5, 6))
-    assert parse_options(raw + b"\x01\x00\x00\x00") == (*parse_options(raw), TcpOption.nop(), TcpOption(OPT_EOL, b"\x00\x00"))
+    assert parse_options(raw + b"\x01\x00\x00\x00") == (
+        *parse_options(raw),
+        TcpOption.nop(),
+        TcpOption(OPT_EOL, b"\x00\x00"),
+    )
 
 
 def test_end_of_options_keeps_whatever_follows_it():
-    assert parse_options(b"\x02\x04\x05\xb4\x00\xaa\xbb\xcc") == (TcpOption.mss(1460), TcpOption(OPT_EOL, b"\xaa\xbb\xcc"))
+    assert parse_options(b"\x02\x04\x05\xb4\x00\xaa\xbb\xcc") == (
+        TcpOption.mss(1460),
+        TcpOption(OPT_EOL, b"\xaa\xbb\xcc"),
+    )
 
 
-@pytest.mark.parametrize(("raw", "offset"), [
-    (b"\x02\x04\x05", 21),  # MSS claims 4 bytes, 3 remain
-    (b"\x01\x01\x01\x02", 23),  # a kind without its length byte
-    (b"\x02\x03\x05\x00", 21),  # MSS must be 4 bytes
-    (b"\x05\x06\x00\x00\x00\x00\x00\x00", 21),  # SACK must be 2 + 8n
-    (b"\x08\x01\x00\x00", 21),  # a length below 2
-])
+@pytest.mark.parametrize(
+    ("raw", "offset"),
+    [
+        (b"\x02\x04\x05", 21),  # MSS claims 4 bytes, 3 remain
+        (b"\x01\x01\x01\x02", 23),  # a kind without its length byte
+        (b"\x02\x03\x05\x00", 21),  # MSS must be 4 bytes
+        (b"\x05\x06\x00\x00\x00\x00\x00\x00", 21),  # SACK must be 2 + 8n
+        (b"\x08\x01\x00\x00", 21),  # a length below 2
+    ],
+)
 def test_malformed_options_name_their_offset(raw, offset):
     with pytest.raises(WireError) as caught:
         parse_options(raw)
-    assert (caught.value.layer, caught.value.field, caught.value.offset) == ("tcp", "options", offset)
+    assert (caught.value.layer, caught.value.field, caught.value.offset) == (
+        "tcp",
+        "options",
+        offset,
+    )
 
 
 # Round trips and scapy -----------------------------------------------------------------------
@@ -130,27 +171,83 @@ def test_build_inverts_parse(wire):
 
 @SETTINGS
 @given(
-    addresses, addresses, u16, u16, u32, u32, st.integers(0, 0x1FF), u16, u16, tcp_options(), payloads,
+    addresses,
+    addresses,
+    u16,
+    u16,
+    u32,
+    u32,
+    st.integers(0, 0x1FF),
+    u16,
+    u16,
+    tcp_options(),
+    payloads,
 )
 def test_make_matches_scapy_and_parse_reads_what_scapy_dissects(
-    src, dst, sport, dport, seq, ack, flags, window, urgent, options, data,
+    src,
+    dst,
+    sport,
+    dport,
+    seq,
+    ack,
+    flags,
+    window,
+    urgent,
+    options,
+    data,
 ):
     ours = TCP.make(
-        src, dst, sport, dport, seq=seq, ack=ack, flags=flags, window=window, payload=data, options=options,
+        src,
+        dst,
+        sport,
+        dport,
+        seq=seq,
+        ack=ack,
+        flags=flags,
+        window=window,
+        payload=data,
+        options=options,
         urgent=urgent,
     )
-    theirs = IP(src=str(src), dst=str(dst)) / ScapyTCP(
-        sport=sport, dport=dport, seq=seq, ack=ack, flags=flags, window=window, urgptr=urgent,
-        options=scapy_tcp_options(options),
-    ) / Raw(data)
+    theirs = (
+        IP(src=str(src), dst=str(dst))
+        / ScapyTCP(
+            sport=sport,
+            dport=dport,
+            seq=seq,
+            ack=ack,
+            flags=flags,
+            window=window,
+            urgptr=urgent,
+            options=scapy_tcp_options(options),
+        )
+        / Raw(data)
+    )
     packet = IPv4.make(src, dst, PROTO_TCP, ours.build(), ident=1)
     assert packet.build() == bytes(theirs)
 
     dissected = IP(packet.build())[ScapyTCP]
     parsed = TCP.parse(IPv4.parse(packet.build()).payload)
-    assert (parsed.sport, parsed.dport, parsed.seq, parsed.ack) == (dissected.sport, dissected.dport, dissected.seq, dissected.ack)
-    assert (parsed.data_offset, parsed.reserved, parsed.flags, parsed.window, parsed.checksum, parsed.urgent) == (
-        dissected.dataofs, dissected.reserved, int(dissected.flags), dissected.window, dissected.chksum, dissected.urgptr,
+    assert (parsed.sport, parsed.dport, parsed.seq, parsed.ack) == (
+        dissected.sport,
+        dissected.dport,
+        dissected.seq,
+        dissected.ack,
+    )
+    assert (
+        parsed.data_offset,
+        parsed.reserved,
+        parsed.flags,
+        parsed.window,
+        parsed.checksum,
+        parsed.urgent,
+    ) == (
+        dissected.dataofs,
+        dissected.reserved,
+        int(dissected.flags),
+        dissected.window,
+        dissected.chksum,
+        dissected.urgptr,
     )
     assert scapy_tcp_options(parsed.options) == dissected.options
     assert parsed.payload == data

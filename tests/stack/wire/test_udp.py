@@ -65,16 +65,25 @@ def test_build_inverts_parse(wire):
 
 @SETTINGS
 @given(addresses, addresses, u16, u16, u16, payloads)
-def test_make_matches_scapy_and_parse_reads_what_scapy_dissects(src, dst, sport, dport, ident, data):
+def test_make_matches_scapy_and_parse_reads_what_scapy_dissects(
+    src, dst, sport, dport, ident, data
+):
     ours = UDP.make(src, dst, sport, dport, data)
     packet = IPv4.make(src, dst, PROTO_UDP, ours.build(), ident=ident)
-    theirs = IP(src=str(src), dst=str(dst), id=ident, flags=0) / ScapyUDP(sport=sport, dport=dport) / Raw(data)
+    theirs = (
+        IP(src=str(src), dst=str(dst), id=ident, flags=0)
+        / ScapyUDP(sport=sport, dport=dport)
+        / Raw(data)
+    )
     assert packet.build() == bytes(theirs)
 
     dissected = IP(packet.build())[ScapyUDP]
     parsed = UDP.parse(IPv4.parse(packet.build()).payload)
     assert (parsed.sport, parsed.dport, parsed.length, parsed.checksum) == (
-        dissected.sport, dissected.dport, dissected.len, dissected.chksum,
+        dissected.sport,
+        dissected.dport,
+        dissected.len,
+        dissected.chksum,
     )
     assert parsed.payload == data
     assert parsed.checksum_ok(src, dst)

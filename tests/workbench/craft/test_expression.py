@@ -16,23 +16,46 @@ def crafted(text: str) -> bytes:
     return to_bytes(build(parse(text)))
 
 
-@pytest.mark.parametrize(("text", "scapy_packet"), [
-    ('Ether(dst="ff:ff:ff:ff:ff:ff", src="00:1c:b3:77:20:66")/ARP(op=2, hwsrc="00:1c:b3:77:20:66", psrc="192.168.1.1", pdst="192.168.1.1")',
-     Ether(dst="ff:ff:ff:ff:ff:ff", src="00:1c:b3:77:20:66") / ARP(op=2, hwsrc="00:1c:b3:77:20:66", psrc="192.168.1.1", pdst="192.168.1.1")),
-    ('IP(src="10.0.0.1", dst="10.0.0.2", ttl=0x3, id=-0)/TCP(sport=1, dport=81, flags="SA", seq=4294967295)',
-     IP(src="10.0.0.1", dst="10.0.0.2", ttl=3, id=0) / TCP(sport=1, dport=81, flags="SA", seq=4294967295)),
-    ('IP(src="10.0.0.1", dst="8.8.8.8")/UDP(sport=3, dport=53)/DNS(id=7, qd=DNSQR(qname="a.example", qtype=28))',
-     IP(src="10.0.0.1", dst="8.8.8.8") / UDP(sport=3, dport=53) / DNS(id=7, qd=DNSQR(qname="a.example", qtype=28))),
-    ('IP(src="1.1.1.1", dst="2.2.2.2", options=[])/ICMP()/"payload"', IP(src="1.1.1.1", dst="2.2.2.2") / ICMP() / b"payload"),
-    ("IP(src='1.1.1.1', dst='2.2.2.2', flags=\"DF\")/UDP()/Raw(b'\\x00\\xff')", IP(src="1.1.1.1", dst="2.2.2.2", flags="DF") / UDP() / b"\x00\xff"),
-])
+@pytest.mark.parametrize(
+    ("text", "scapy_packet"),
+    [
+        (
+            'Ether(dst="ff:ff:ff:ff:ff:ff", src="00:1c:b3:77:20:66")/ARP(op=2, hwsrc="00:1c:b3:77:20:66", psrc="192.168.1.1", pdst="192.168.1.1")',
+            Ether(dst="ff:ff:ff:ff:ff:ff", src="00:1c:b3:77:20:66")
+            / ARP(op=2, hwsrc="00:1c:b3:77:20:66", psrc="192.168.1.1", pdst="192.168.1.1"),
+        ),
+        (
+            'IP(src="10.0.0.1", dst="10.0.0.2", ttl=0x3, id=-0)/TCP(sport=1, dport=81, flags="SA", seq=4294967295)',
+            IP(src="10.0.0.1", dst="10.0.0.2", ttl=3, id=0)
+            / TCP(sport=1, dport=81, flags="SA", seq=4294967295),
+        ),
+        (
+            'IP(src="10.0.0.1", dst="8.8.8.8")/UDP(sport=3, dport=53)/DNS(id=7, qd=DNSQR(qname="a.example", qtype=28))',
+            IP(src="10.0.0.1", dst="8.8.8.8")
+            / UDP(sport=3, dport=53)
+            / DNS(id=7, qd=DNSQR(qname="a.example", qtype=28)),
+        ),
+        (
+            'IP(src="1.1.1.1", dst="2.2.2.2", options=[])/ICMP()/"payload"',
+            IP(src="1.1.1.1", dst="2.2.2.2") / ICMP() / b"payload",
+        ),
+        (
+            "IP(src='1.1.1.1', dst='2.2.2.2', flags=\"DF\")/UDP()/Raw(b'\\x00\\xff')",
+            IP(src="1.1.1.1", dst="2.2.2.2", flags="DF") / UDP() / b"\x00\xff",
+        ),
+    ],
+)
 def test_accepted_expressions_build_what_scapy_builds(text, scapy_packet):
     assert crafted(text) == bytes(scapy_packet)
 
 
 def test_a_captured_frame_reads_back_as_an_expression_that_builds_the_same_bytes():
-    frame = bytes(Ether(dst="50:c7:bf:a1:00:01", src="00:1b:21:3a:4f:64") / IP(src="192.168.1.100", dst="8.8.8.8", id=9)
-                  / UDP(sport=40123, dport=53) / DNS(id=0xBEEF, rd=1, qd=DNSQR(qname="www.google.com")))
+    frame = bytes(
+        Ether(dst="50:c7:bf:a1:00:01", src="00:1b:21:3a:4f:64")
+        / IP(src="192.168.1.100", dst="8.8.8.8", id=9)
+        / UDP(sport=40123, dport=53)
+        / DNS(id=0xBEEF, rd=1, qd=DNSQR(qname="www.google.com"))
+    )
     layers = from_packet(Ether(frame))
     text = render(layers)
     assert [layer.name for layer in layers] == ["Ether", "IP", "UDP", "DNS"]
@@ -43,29 +66,32 @@ def test_a_captured_frame_reads_back_as_an_expression_that_builds_the_same_bytes
     assert again[DNSQR].qname == b"mail.google.com." and again[DNS].id == 0xBEEF
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("__import__('os').system('id')", "attribute access"),
-    ("__import__('os')", "__import__ is not a layer scapy knows"),
-    ("open('/etc/passwd')", "open is not a layer scapy knows"),
-    ("eval('1')", "eval is not a layer scapy knows"),
-    ("Ether().__class__", "attribute access"),
-    ("IP(dst=Ether.__dict__)", "attribute access"),
-    ("IP()[TCP]", "subscripts"),
-    ("(lambda: 1)()", "is not a layer"),
-    ("IP(dst=lambda: 1)", "lambda cannot be used here"),
-    ("IP(dst=[x for x in 'ab'])", "comprehensions cannot be used here"),
-    ("IP(dst=x)", "x is not a value"),
-    ("IP(ttl=1+1)", "arithmetic (+) is not allowed"),
-    ("IP()+TCP()", "only / joins layers"),
-    ("IP(**{'dst': '1.2.3.4'})", "**… is not allowed"),
-    ("IP(b'E')", "takes field=value arguments"),
-    ("IP(dst=f'{1}')", "f-strings cannot be used here"),
-    ("IP(nope=1)", "IP has no field 'nope'"),
-    ("Nope()", "Nope is not a layer scapy knows"),
-    ("IP(dst=", "cannot read the expression"),
-    ("", "the expression is empty"),
-    ("IP(dst='1.2.3.4') if True else 0", "conditional expressions cannot be used here"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("__import__('os').system('id')", "attribute access"),
+        ("__import__('os')", "__import__ is not a layer scapy knows"),
+        ("open('/etc/passwd')", "open is not a layer scapy knows"),
+        ("eval('1')", "eval is not a layer scapy knows"),
+        ("Ether().__class__", "attribute access"),
+        ("IP(dst=Ether.__dict__)", "attribute access"),
+        ("IP()[TCP]", "subscripts"),
+        ("(lambda: 1)()", "is not a layer"),
+        ("IP(dst=lambda: 1)", "lambda cannot be used here"),
+        ("IP(dst=[x for x in 'ab'])", "comprehensions cannot be used here"),
+        ("IP(dst=x)", "x is not a value"),
+        ("IP(ttl=1+1)", "arithmetic (+) is not allowed"),
+        ("IP()+TCP()", "only / joins layers"),
+        ("IP(**{'dst': '1.2.3.4'})", "**… is not allowed"),
+        ("IP(b'E')", "takes field=value arguments"),
+        ("IP(dst=f'{1}')", "f-strings cannot be used here"),
+        ("IP(nope=1)", "IP has no field 'nope'"),
+        ("Nope()", "Nope is not a layer scapy knows"),
+        ("IP(dst=", "cannot read the expression"),
+        ("", "the expression is empty"),
+        ("IP(dst='1.2.3.4') if True else 0", "conditional expressions cannot be used here"),
+    ],
+)
 def test_hostile_and_wrong_expressions_are_refused_in_one_sentence(text, words):
     with pytest.raises(ExpressionError) as caught:
         parse(text)
@@ -83,11 +109,17 @@ def test_nothing_typed_is_evaluated(tmp_path, monkeypatch):
     assert not canary.exists()
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ('IP(dst="www.example.com")', "IP dst 'www.example.com' is not an IPv4 address"),  # scapy would ask this machine's DNS
-    ('Ether(src="pc3")', "Ether src 'pc3' is not a MAC address"),
-    ('ARP(psrc="1.2.3")', "ARP psrc '1.2.3' is not an IPv4 address"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (
+            'IP(dst="www.example.com")',
+            "IP dst 'www.example.com' is not an IPv4 address",
+        ),  # scapy would ask this machine's DNS
+        ('Ether(src="pc3")', "Ether src 'pc3' is not a MAC address"),
+        ('ARP(psrc="1.2.3")', "ARP psrc '1.2.3' is not an IPv4 address"),
+    ],
+)
 def test_addresses_are_literals_never_looked_up(text, words):
     with pytest.raises(ExpressionError) as caught:
         build(parse(text))
@@ -102,7 +134,10 @@ def test_a_value_scapy_cannot_build_is_one_sentence():
 
 def test_crafted_packets_save_to_and_load_from_a_readable_text_file(tmp_path):
     path = tmp_path / "poison.txt"
-    texts = ['Ether(dst="ff:ff:ff:ff:ff:ff")/ARP(op=2, psrc="192.168.1.1", pdst="192.168.1.1")', 'IP(dst="8.8.8.8")/UDP(dport=53)']
+    texts = [
+        'Ether(dst="ff:ff:ff:ff:ff:ff")/ARP(op=2, psrc="192.168.1.1", pdst="192.168.1.1")',
+        'IP(dst="8.8.8.8")/UDP(dport=53)',
+    ]
     save(str(path), texts)
     written = path.read_text()
     assert texts[0] in written and written.startswith("#")
@@ -112,10 +147,15 @@ def test_crafted_packets_save_to_and_load_from_a_readable_text_file(tmp_path):
         load(str(path))
 
 
-@pytest.mark.parametrize("text", [
-    'Ether()/IP(dst="8.8.8.8")/ICMP()', 'Ether()/IP()/ICMP()', 'Ether()/ARP(pdst="10.9.9.9")',
-    'Ether()/IPv6(dst="2001:db8::1")/ICMPv6EchoRequest()',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Ether()/IP(dst="8.8.8.8")/ICMP()',
+        "Ether()/IP()/ICMP()",
+        'Ether()/ARP(pdst="10.9.9.9")',
+        'Ether()/IPv6(dst="2001:db8::1")/ICMPv6EchoRequest()',
+    ],
+)
 def test_a_missing_ether_dst_is_never_asked_of_this_machines_network(text, monkeypatch):
     """Scapy would fill it with an ARP request (or neighbour solicitation) out of a real
     interface; crafting leaves it broadcast and sends nothing (the lab fills it before sending)."""
@@ -137,10 +177,16 @@ def test_a_missing_ether_dst_is_never_asked_of_this_machines_network(text, monke
     assert not tried, "scapy tried to send on this machine's network"
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ('IP(flags=2, frag="www.google.com")', "cannot build IP: While building field 'frag'"),
-    ('Ether()/IP()/ICMP(type=DNSQR(qname="www.google.com"))', "cannot build Ether / IP / ICMP: While building field 'type'"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('IP(flags=2, frag="www.google.com")', "cannot build IP: While building field 'frag'"),
+        (
+            'Ether()/IP()/ICMP(type=DNSQR(qname="www.google.com"))',
+            "cannot build Ether / IP / ICMP: While building field 'type'",
+        ),
+    ],
+)
 def test_a_value_that_breaks_scapys_summary_too_is_one_sentence(text, words):
     with pytest.raises(ExpressionError) as caught:
         crafted(text)

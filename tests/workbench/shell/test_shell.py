@@ -26,7 +26,9 @@ from workbench.shell import (
 
 
 def workbench(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "workbench.cli", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "workbench.cli", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture
@@ -39,22 +41,37 @@ def test_every_command_comes_from_a_module_in_the_registry_list():
     listed = [spec.name for module in registry.MODULES for spec in module.COMMANDS]
     assert sorted(listed) == sorted(COMMANDS)
     assert len(listed) == len(set(listed)), "two modules register the same command name"
-    assert {"ping", "traceroute", "arp", "route", "ifconfig", "sockets", "dhcp", "resolve", "browse", "udp", "tcp"} <= set(COMMANDS)
+    assert {
+        "ping",
+        "traceroute",
+        "arp",
+        "route",
+        "ifconfig",
+        "sockets",
+        "dhcp",
+        "resolve",
+        "browse",
+        "udp",
+        "tcp",
+    } <= set(COMMANDS)
 
 
-@pytest.mark.parametrize(("typed", "sentence"), [
-    ("pc ping 1.2.3.4", "should look like \"HOST: COMMAND\""),
-    ("laptop: ping 1.2.3.4", "no host named 'laptop'"),
-    ("pc: fly", "unknown command 'fly'"),
-    ("pc: ping", "ping: takes 1 argument, got 0"),
-    ("pc: ping 1.2.3.4 -c", "ping: -c needs a value"),
-    ("pc: ping 1.2.3.4 -c many", "ping: -c takes a number, not 'many'"),
-    ("pc: ping 1.2.3.4 -c 0", "ping: -c 0 is outside 1–10000"),
-    ("pc: ping 1.2.3.4 -q", "ping: unknown option -q"),
-    ("pc: ping bad..name", "is not a host name"),
-    ("pc: arp now", "arp: takes no arguments, got 1"),
-    ("pc: ping 'unclosed", "cannot read"),
-])
+@pytest.mark.parametrize(
+    ("typed", "sentence"),
+    [
+        ("pc ping 1.2.3.4", 'should look like "HOST: COMMAND"'),
+        ("laptop: ping 1.2.3.4", "no host named 'laptop'"),
+        ("pc: fly", "unknown command 'fly'"),
+        ("pc: ping", "ping: takes 1 argument, got 0"),
+        ("pc: ping 1.2.3.4 -c", "ping: -c needs a value"),
+        ("pc: ping 1.2.3.4 -c many", "ping: -c takes a number, not 'many'"),
+        ("pc: ping 1.2.3.4 -c 0", "ping: -c 0 is outside 1–10000"),
+        ("pc: ping 1.2.3.4 -q", "ping: unknown option -q"),
+        ("pc: ping bad..name", "is not a host name"),
+        ("pc: arp now", "arp: takes no arguments, got 1"),
+        ("pc: ping 'unclosed", "cannot read"),
+    ],
+)
 def test_bad_input_is_one_sentence_before_anything_runs(net, typed, sentence):
     with pytest.raises(CommandError) as caught:
         prepare(net, typed)
@@ -63,10 +80,13 @@ def test_bad_input_is_one_sentence_before_anything_runs(net, typed, sentence):
     assert net.trace.frames == []
 
 
-@pytest.mark.parametrize(("host", "sentence"), [
-    ("gw-a", "gw-a runs the lab's DHCP server"),
-    ("gw-b", "gw-b has a static address"),
-])
+@pytest.mark.parametrize(
+    ("host", "sentence"),
+    [
+        ("gw-a", "gw-a runs the lab's DHCP server"),
+        ("gw-b", "gw-b has a static address"),
+    ],
+)
 def test_dhcp_policy_is_the_shells_so_every_front_end_refuses_alike(host, sentence):
     clock = VirtualClock()
     net = build_network(load_lab("dhcp"), clock, Trace(clock))
@@ -81,8 +101,17 @@ def test_dhcp_policy_is_the_shells_so_every_front_end_refuses_alike(host, senten
 
 
 def test_a_lab_host_a_literal_and_a_dns_name_resolve_the_same_way(net):
-    (by_host, by_literal, by_name) = run_virtual(net, [prepare(net, t) for t in (
-        "pc: ping pc2 -c 1", "pc: ping 192.168.1.101 -c 1", "pc: ping www.google.com -c 1")])
+    (by_host, by_literal, by_name) = run_virtual(
+        net,
+        [
+            prepare(net, t)
+            for t in (
+                "pc: ping pc2 -c 1",
+                "pc: ping 192.168.1.101 -c 1",
+                "pc: ping www.google.com -c 1",
+            )
+        ],
+    )
     assert by_host.lines[0] == "PING pc2 (192.168.1.101) 56(84) bytes of data."
     assert by_literal.lines[0] == "PING 192.168.1.101 (192.168.1.101) 56(84) bytes of data."
     assert by_name.lines[0] == "PING www.google.com (172.194.72.105) 56(84) bytes of data."
@@ -103,7 +132,10 @@ def test_the_runner_is_deterministic_and_starts_a_job_at_the_present_lab_time(ne
     def trace_of() -> list[str]:
         c = VirtualClock()
         n = build_network(load_lab("default"), c, Trace(c))
-        run_virtual(n, [prepare(n, "pc: ping 172.194.72.105 -c 2"), prepare(n, "pc: resolve www.google.com")])
+        run_virtual(
+            n,
+            [prepare(n, "pc: ping 172.194.72.105 -c 2"), prepare(n, "pc: resolve www.google.com")],
+        )
         return [e.describe() for e in n.trace.events]
 
     assert trace_of() == trace_of()
@@ -114,7 +146,11 @@ def test_live_mode_runs_the_same_commands_through_the_same_runner():
         clock = RealtimeClock(asyncio.get_running_loop())
         net = build_network(load_lab("default"), clock, Trace(clock), live=True)
         outcomes = []
-        await run_live([prepare(net, "pc: ping pc2 -c 1 -i 0.01"), prepare(net, "pc: arp")], outcomes, budget=10)
+        await run_live(
+            [prepare(net, "pc: ping pc2 -c 1 -i 0.01"), prepare(net, "pc: arp")],
+            outcomes,
+            budget=10,
+        )
         return outcomes
 
     ping, arp = asyncio.run(main())

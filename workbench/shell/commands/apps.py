@@ -21,7 +21,9 @@ def _dhcp(call: Call) -> Factory:
     host = call.host
     ifname = args.positional[0] if args.positional else host.primary.name
     if ifname not in host.interfaces:
-        raise call.fail(f"{host.name} has no interface {ifname!r} (interfaces: {', '.join(host.interfaces)})")
+        raise call.fail(
+            f"{host.name} has no interface {ifname!r} (interfaces: {', '.join(host.interfaces)})"
+        )
     refused = dhcp_refusal(call.net, host.name)
     if refused:
         raise CommandError(refused)
@@ -38,7 +40,9 @@ def _resolve(call: Call) -> Factory:
             try:
                 server = IPv4Address(arg[1:])
             except ValueError:
-                raise call.fail(f"{arg!r} should be @ and a server's IPv4 address, for example @8.8.8.8") from None
+                raise call.fail(
+                    f"{arg!r} should be @ and a server's IPv4 address, for example @8.8.8.8"
+                ) from None
         else:
             names.append(arg)
     if len(names) != 1:
@@ -67,7 +71,11 @@ def _browse(call: Call) -> Factory:
             check_name("browse", url.host)
         urls.append(url)
     net, host = call.net, call.host
-    hosts_file = {u.host: a for u in urls if u.host in net.hosts and (a := address_of(net, u.host)) is not None}
+    hosts_file = {
+        u.host: a
+        for u in urls
+        if u.host in net.hosts and (a := address_of(net, u.host)) is not None
+    }
     one_segment, seed = args.has("--one-segment"), args.has("--seed")
     return lambda: Browse(host, urls, one_segment=one_segment, seed=seed, hosts_file=hosts_file)
 
@@ -78,7 +86,9 @@ def _udp(call: Call) -> Factory:
     name, port = endpoint("udp send", call.args[1])
     data = call.args[2].encode()
     if len(data) > 65507:
-        raise CommandError(f"udp send: {len(data):,} bytes is over the 65,507 one datagram can carry")
+        raise CommandError(
+            f"udp send: {len(data):,} bytes is over the 65,507 one datagram can carry"
+        )
     host = call.host
     return on_target(call, name, lambda address: UdpSend(host, address, port, data), "udp send")
 
@@ -88,7 +98,9 @@ def _tcp(call: Call) -> Factory:
         raise CommandError(f"tcp: usage: {call.spec.usage}")
     name, port = endpoint("tcp connect", call.args[1])
     host = call.host
-    return on_target(call, name, lambda address: TcpConnect(host, address, port, name), "tcp connect")
+    return on_target(
+        call, name, lambda address: TcpConnect(host, address, port, name), "tcp connect"
+    )
 
 
 def _ntp(call: Call) -> Factory:
@@ -99,15 +111,41 @@ def _ntp(call: Call) -> Factory:
 
 
 COMMANDS = [
-    CommandSpec("dhcp", "dhcp [-r] [IFACE]", "get a lease from a DHCP server (or renew it; -r releases it)", _dhcp),
-    CommandSpec("resolve", "resolve NAME [-t TYPE] [@SERVER]", "look a name up in DNS (dig-like; cached by the host's resolver)", _resolve),
     CommandSpec(
-        "browse", "browse URL [URL...] [--seed] [--one-segment]",
+        "dhcp",
+        "dhcp [-r] [IFACE]",
+        "get a lease from a DHCP server (or renew it; -r releases it)",
+        _dhcp,
+    ),
+    CommandSpec(
+        "resolve",
+        "resolve NAME [-t TYPE] [@SERVER]",
+        "look a name up in DNS (dig-like; cached by the host's resolver)",
+        _resolve,
+    ),
+    CommandSpec(
+        "browse",
+        "browse URL [URL...] [--seed] [--one-segment]",
         "fetch pages over HTTP the seed's way: DNS, route, ARP, TCP, GET (curl -v-like); --seed sends the "
         "seed's 4,960-byte request, --one-segment sends it as one TCP segment that IP must fragment",
         _browse,
     ),
-    CommandSpec("udp", "udp send TARGET:PORT TEXT", "send one UDP datagram and wait 2 s for an answer (nc -u)", _udp),
-    CommandSpec("tcp", "tcp connect TARGET:PORT", "open a TCP connection, say whether it worked, close it (nc -vz)", _tcp),
-    CommandSpec("ntp", "ntp SERVER", "ask an NTP server for the time: its stratum, the clock offset and the delay (ntpdate -q)", _ntp),
+    CommandSpec(
+        "udp",
+        "udp send TARGET:PORT TEXT",
+        "send one UDP datagram and wait 2 s for an answer (nc -u)",
+        _udp,
+    ),
+    CommandSpec(
+        "tcp",
+        "tcp connect TARGET:PORT",
+        "open a TCP connection, say whether it worked, close it (nc -vz)",
+        _tcp,
+    ),
+    CommandSpec(
+        "ntp",
+        "ntp SERVER",
+        "ask an NTP server for the time: its stratum, the clock offset and the delay (ntpdate -q)",
+        _ntp,
+    ),
 ]

@@ -20,7 +20,9 @@ def _sender(call: Call, segment_name: str | None):
     if segment_name is not None:
         segment = call.net.segments.get(segment_name)
         if segment is None:
-            raise call.fail(f"no segment named {segment_name!r} (segments: {', '.join(call.net.segments)})")
+            raise call.fail(
+                f"no segment named {segment_name!r} (segments: {', '.join(call.net.segments)})"
+            )
         return Sender(call.net, segment=segment)
     if call.host is None:
         return Sender(call.net, segment=call.segment)
@@ -33,10 +35,17 @@ def _send(call: Call) -> Factory:
     from workbench.craft.send import CraftedSend
     from workbench.craft.textfile import load
 
-    opts, rest = peel_options(call, call.text, {
-        "-c": number(int, 1, 100_000), "-i": number(float, 0.0, 3600), "--raw": flag(),
-        "--file": text(), "--segment": text(),
-    })
+    opts, rest = peel_options(
+        call,
+        call.text,
+        {
+            "-c": number(int, 1, 100_000),
+            "-i": number(float, 0.0, 3600),
+            "--raw": flag(),
+            "--file": text(),
+            "--segment": text(),
+        },
+    )
     sender = _sender(call, opts.get("--segment"))
     count, interval = opts.get("-c", 1), opts.get("-i", 1.0)
     if opts.has("--raw"):
@@ -46,7 +55,9 @@ def _send(call: Call) -> Factory:
         try:
             frame = bytes.fromhex(cleaned)
         except ValueError:
-            raise call.fail(f"--raw takes hexadecimal bytes, and {rest!r} is not (for example ffffffffffff001cb3772066 0806 …)") from None
+            raise call.fail(
+                f"--raw takes hexadecimal bytes, and {rest!r} is not (for example ffffffffffff001cb3772066 0806 …)"
+            ) from None
         if not 14 <= len(frame) <= 9018:
             raise call.fail(f"--raw: a frame is 14 to 9,018 bytes, not {len(frame):,}")
         plans = lambda: [Plan("frame", frame, f"raw {len(frame)} bytes")]  # noqa: E731
@@ -63,14 +74,20 @@ def _send(call: Call) -> Factory:
             raise call.fail(str(err)) from None
     else:
         if not rest:
-            raise call.usage_error('give an expression, for example Ether(dst="ff:ff:ff:ff:ff:ff")/ARP(op=2, psrc="192.168.1.1")')
+            raise call.usage_error(
+                'give an expression, for example Ether(dst="ff:ff:ff:ff:ff:ff")/ARP(op=2, psrc="192.168.1.1")'
+            )
         texts = [rest]
 
     def make_plans() -> list[Plan]:
         plans = []
         for typed in texts:
             layers = parse(typed)
-            plans.append(plan_from_host(sender.host, layers) if sender.host is not None else plan_for_segment(sender.segment.name, layers))
+            plans.append(
+                plan_from_host(sender.host, layers)
+                if sender.host is not None
+                else plan_for_segment(sender.segment.name, layers)
+            )
         return plans
 
     try:
@@ -84,7 +101,9 @@ def _replay(call: Call) -> Factory:
     from workbench.craft.replay import Replay
     from workbench.dissect.capture import CaptureError, read_capture
 
-    opts, rest = peel_options(call, call.text, {"--speed": number(float, 0.0, 1e6), "--segment": text()})
+    opts, rest = peel_options(
+        call, call.text, {"--speed": number(float, 0.0, 1e6), "--segment": text()}
+    )
     if not rest:
         raise call.usage_error("give a capture file")
     path = rest
@@ -101,14 +120,20 @@ def _replay(call: Call) -> Factory:
 
 COMMANDS = [
     CommandSpec(
-        "send", SEND_USAGE,
+        "send",
+        SEND_USAGE,
         "send a crafted frame: a scapy-like expression (the host fills in its addresses, routes and ARPs), "
         "--raw bytes as written, or a file of expressions; -c/-i make a burst",
-        _send, raw=True, on_segment=True,
+        _send,
+        raw=True,
+        on_segment=True,
     ),
     CommandSpec(
-        "replay", REPLAY_USAGE,
+        "replay",
+        REPLAY_USAGE,
         "put a capture's frames back on the wire at their own pace (--speed 2 is twice as fast, 0 back to back), as tcpreplay",
-        _replay, raw=True, on_segment=True,
+        _replay,
+        raw=True,
+        on_segment=True,
     ),
 ]

@@ -20,6 +20,11 @@ def _report(lines_of):
 COMMANDS = [
     CommandSpec("arp", "arp", "show the ARP cache", _report(arp_lines)),
     CommandSpec("route", "route", "show the routing table", _report(route_lines)),
-    CommandSpec("ifconfig", "ifconfig", "show interfaces, addresses, gateway and DNS", _report(ifconfig_lines)),
+    CommandSpec(
+        "ifconfig",
+        "ifconfig",
+        "show interfaces, addresses, gateway and DNS",
+        _report(ifconfig_lines),
+    ),
     CommandSpec("sockets", "sockets", "show UDP and TCP sockets (ss -tuan)", _report(socket_lines)),
 ]
