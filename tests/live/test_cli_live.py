@@ -225,10 +225,18 @@ async def _serving(netns, name: str, *args: str) -> asyncio.subprocess.Process:
         stderr=asyncio.subprocess.PIPE,
         env=CLI_ENV,
         cwd=REPO,
+        preexec_fn=_ctrl_c_as_a_terminal_sends_it,
     )
     netns.procs.append(proc)
     await _wait_for_link(netns, name)
     return proc
+
+
+def _ctrl_c_as_a_terminal_sends_it() -> None:
+    # A suite started in the background by a non-interactive shell (`bash .ci/run &`) inherits
+    # SIGINT ignored, and so would the workbench, which then cannot be stopped as Ctrl-C stops
+    # it: these tests send SIGINT the way a terminal does, so the child starts with the default.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 async def _wait_for_link(netns, name: str, timeout: float = 20.0) -> None:
