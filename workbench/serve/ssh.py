@@ -50,6 +50,10 @@ def _set_size(fd: int, cols: int, rows: int) -> None:
 
 def _controlling_tty() -> None:  # runs in the child, after setsid: the pty becomes its terminal
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    # The session is a terminal program: it must get its terminal's hangup when the client
+    # leaves, and Ctrl-C, even when the server was started with them ignored (`nohup … &`).
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 class Sessions:
