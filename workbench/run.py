@@ -16,6 +16,7 @@ from stack.writers.files import NamedFile
 from stack.writers.jsonl import JsonlWriter
 from stack.writers.pcap import capture_writer
 from stack.writers.text import TextWriter
+from stack.writers.whole_records import LiveSync, WholeRecords
 from workbench.shell import CommandError, Outcome, prepare, run_virtual
 
 
@@ -103,10 +104,15 @@ def attach_writers(
         describe = None if i18n.language() == "en" else i18n.explain
         stack.callback(trace.subscribe(later(TextWriter(out, describe=describe))))
     if pcap:
-        handle = stack.enter_context(NamedFile(open(pcap, "wb"), pcap))
+        # Whole records only reach the file, so a run killed mid-way leaves a capture tshark reads.
+        handle = stack.enter_context(WholeRecords(NamedFile(open(pcap, "wb", buffering=0), pcap)))
         writer = capture_writer(pcap, handle, trace, epoch, segments)
         if hasattr(writer, "close"):
             stack.callback(writer.close)  # a pcapng holds its newest frames back for their comments
+        if loop is not None:
+            synced = LiveSync(writer, handle, loop, trace.clock)
+            stack.callback(synced.stop)
+            writer = synced
         stack.callback(trace.subscribe(writer))  # unsubscribed first: nothing arrives after close
     if events:
         handle = stack.enter_context(NamedFile(open(events, "w", encoding="utf-8"), events))

@@ -37,3 +37,7 @@ class JsonlWriter:
             )
             return
         self.out.write(json.dumps(event.as_dict(), ensure_ascii=False) + "\n")
+
+    def flush(self) -> None:
+        """Called after each live batch, so a run killed mid-way leaves whole lines."""
+        self.out.flush()

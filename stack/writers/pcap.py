@@ -102,6 +102,14 @@ class PcapngWriter:
         _id, time, segment, data, events = self._held.popleft()
         self.write(time, segment, data, note_lines(events))
 
+    def release(self, before: float) -> bool:
+        """Write the held frames recorded before `before` (their events have come); True when
+        frames are still held."""
+        held = self._held
+        while held and held[0][1] <= before:
+            self._write_held()
+        return bool(held)
+
     def close(self) -> None:
         """Write the frames still held back (call before closing the file)."""
         while self._held:

@@ -142,6 +142,62 @@ def test_a_serving_run_stopped_by_a_signal_removes_its_device(netns, tmp_path, s
     assert len(read.stdout.split()) == sent > 10
 
 
+@pytest.mark.parametrize("suffix", ["pcap", "pcapng"])
+def test_a_run_killed_mid_way_leaves_a_capture_tshark_reads_whole(netns, tmp_path, suffix):
+    """SIGKILL (a crash, the OOM killer) gives the workbench no chance to close anything: the
+    capture on disk still ends on a whole record and holds every frame older than a fraction
+    of a second, and the kernel removes the device the workbench created."""
+    need_tools("tshark")
+    name = unique("wbk")
+    events = tmp_path / "e.jsonl"
+    capture = tmp_path / f"c.{suffix}"
+
+    async def scenario():
+        proc = await _serving(
+            netns,
+            name,
+            "run",
+            "--tap",
+            f"lan={name}",
+            "--events",
+            str(events),
+            "--pcap",
+            str(capture),
+            "-q",
+            "--do",
+            "pc: ping 192.168.1.50 -c 1000 -i 0.1",
+        )
+        netns.ip("addr", "add", KERNEL_CIDR, "dev", name)
+        await netns.sh("ping", "-c", "1", "-W", "10", "192.168.1.100")
+        await asyncio.sleep(2)  # pc's pings every 0.1 s, each answered by the kernel
+        proc.kill()  # our own child, by its PID
+        await asyncio.wait_for(proc.communicate(), 30)
+        return proc.returncode
+
+    assert asyncio.run(scenario()) == -signal.SIGKILL
+    read = subprocess.run(
+        ["tshark", "-r", str(capture), "-T", "fields", "-e", "frame.number", "-e", "icmp.type"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    complaints = [line for line in read.stderr.splitlines() if "Running as user" not in line]
+    assert read.returncode == 0 and not complaints, read.stderr  # no "cut short in the middle"
+    rows = [line.split("\t") for line in read.stdout.splitlines()]
+    # The events were written within 5 ms of their frames: every frame they list from before
+    # the last half second is in the capture, and the capture holds nothing they do not list.
+    sent = [
+        json.loads(line)
+        for line in events.read_text().splitlines()
+        if line.startswith('{"kind": "frame_bytes"')
+    ]
+    newest = sent[-1]["time"]
+    settled = sum(frame["time"] <= newest - 0.5 for frame in sent)
+    assert settled <= len(rows) <= len(sent), (settled, len(rows), len(sent))
+    assert sum(row[1] == "0" for row in rows) >= 10  # echo replies from the kernel
+    assert netns.link(name) is None
+
+
 def test_refusals_are_one_sentence_with_status_2(netns):
     veth = unique("wbv")
     netns.ip("link", "add", veth, "type", "veth", "peer", "name", veth + "p")
