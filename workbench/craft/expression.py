@@ -15,6 +15,7 @@ canonical text back, and `from_packet` reads a packet (a captured frame) as an e
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import dataclass
 
 from workbench.craft.layers import registry
@@ -77,6 +78,14 @@ _NAMES = {
 _GRAMMAR = 'an expression is layers like IP(dst="10.0.0.1") joined by /, with literal values'
 
 
+def _read(text: str) -> ast.Expression:
+    # Python warns on stderr about text like `3or 1`; on a terminal the app owns, that would be
+    # drawn over the screen, and the one sentence we give already says what is wrong.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return ast.parse(text, mode="eval")
+
+
 def parse(text: str) -> Expression:
     """The layers of `text`, every name and field checked against scapy's registry."""
     text = text.strip()
@@ -87,7 +96,7 @@ def parse(text: str) -> Expression:
             f"the expression is {len(text):,} characters long; at most {MAX_LENGTH:,} are read"
         )
     try:
-        tree = ast.parse(text, mode="eval")
+        tree = _read(text)
     except SyntaxError as err:
         where = f" at column {err.offset}" if err.offset else ""
         raise ExpressionError(
@@ -373,7 +382,7 @@ def is_automatic(cls: type, field_name: str) -> bool:
 def parse_value(text: str):
     """One literal as the form's inputs take it (`[DNSQR(qname="a.b")]`, `b"\\x01"`, `0x1f`)."""
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = _read(text.strip())
     except SyntaxError as err:
         raise ExpressionError(f"cannot read {text.strip()!r}: {err.msg}") from None
     except (ValueError, MemoryError, RecursionError) as err:

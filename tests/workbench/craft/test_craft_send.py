@@ -298,12 +298,15 @@ def test_a_capture_replays_at_its_own_pace_or_faster(tmp_path):
         ("lan: ping 1.2.3.4", "lan is a segment; only send, replay run on a segment"),
         ("lan: replay /nonexistent.pcap", "cannot read /nonexistent.pcap"),
         ("pc3: send --file /nonexistent.txt", "there is no file /nonexistent.txt"),
+        # Python's own SyntaxWarning about `3or` would be a second line (drawn over the app)
+        ("pc3: send IP(dst='8.8.8.8', ttl=3or 1)/ICMP()", "and/or cannot be used here"),
     ],
 )
 def test_bad_sends_are_one_sentence_and_exit_2(command, words):
     result = workbench("run", "--do", command)
     assert result.returncode == 2, result.stdout
     assert words in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr  # one sentence
 
 
 def test_a_file_of_expressions_is_sent_in_order(tmp_path):
