@@ -636,6 +636,17 @@ class Session:
     def macs(self) -> list[str]:
         return [str(mac) for _label, mac in self._nics()] + [row.mac for row in self.vm_rows()]
 
+    def reattach_taps(self) -> list[str]:
+        """Reattach every lost TAP device now, creating it when it is missing (a person asked:
+        the port also looks for it by itself every second). The names it tries; the outcome
+        comes as a `tap_attached` event, or stays a `tap_problem` one."""
+        if self.taps is None or self._loop is None:
+            return []
+        lost = [port for port in self.taps if port.lost]
+        for port in lost:
+            self._loop.create_task(port.reattach())
+        return [port.device.name for port in lost]
+
     # --- actions on hosts ------------------------------------------------------------------
 
     def clear_arp(self, host_name: str) -> int:

@@ -55,7 +55,7 @@ def test_the_app_runs_a_lab_live_and_removes_its_device_on_quit(netns, tmp_path)
     script.write_text(SCRIPT)
     name = unique("wba")
     got = subprocess.run(
-        ["ip", "netns", "exec", netns.name, sys.executable, str(script), name],
+        ["ip", "netns", "exec", netns.name, sys.executable, str(script), name, back],
         capture_output=True,
         text=True,
         timeout=120,
@@ -117,7 +117,14 @@ FAULT_SCRIPT = textwrap.dedent(
             await pilot.pause(1.5)
             out["notices_lost"] = [n.message for n in app._notifications]
             out["up_while_lost"] = app.is_running
-            ip("tuntap", "add", "dev", name, "mode", "tap")  # the device returns
+            if sys.argv[2] == "outside":
+                ip("tuntap", "add", "dev", name, "mode", "tap")  # the device returns
+            else:
+                await pilot.press("R")  # a person asks: the app creates it again
+                for _ in range(50):
+                    await pilot.pause(0.1)
+                    if not app.session.taps.taps.ports[0].lost:
+                        break
             ip("addr", "add", "192.168.1.50/24", "dev", name)
             ip("link", "set", name, "up")
             out["after"] = await ping(1, 15)
@@ -132,15 +139,17 @@ FAULT_SCRIPT = textwrap.dedent(
 )
 
 
-def test_the_app_says_when_its_device_is_deleted_and_when_it_is_back(netns, tmp_path):
+@pytest.mark.parametrize("back", ["outside", "key"])
+def test_the_app_says_when_its_device_is_deleted_and_when_it_is_back(netns, tmp_path, back):
     """The TAP device deleted from outside while the app runs: the app stays up, says so once in
-    a notice, keeps its frames, and when a device of that name returns it reattaches, says so,
-    and the kernel's ping is answered again."""
+    a notice, keeps its frames, and when a device of that name returns (made from outside, or
+    by the app when a person presses R) it reattaches, says so, and the kernel's ping is
+    answered again."""
     script = tmp_path / "app_fault.py"
     script.write_text(FAULT_SCRIPT)
     name = unique("wbf")
     got = subprocess.run(
-        ["ip", "netns", "exec", netns.name, sys.executable, str(script), name],
+        ["ip", "netns", "exec", netns.name, sys.executable, str(script), name, back],
         capture_output=True,
         text=True,
         timeout=120,
@@ -155,6 +164,5 @@ def test_the_app_says_when_its_device_is_deleted_and_when_it_is_back(netns, tmp_
         n for n in out["notices_lost"] if f"reattaches when a TAP device named {name} appears" in n
     ]
     assert len(lost) == 1, out["notices_lost"]
-    assert any(f"attached to the existing TAP device {name}" in n for n in out["notices"]), out[
-        "notices"
-    ]
+    again = "attached to the existing TAP device" if back == "outside" else "created TAP device"
+    assert any(f"{again} {name}" in n for n in out["notices"]), out["notices"]

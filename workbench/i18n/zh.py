@@ -47,6 +47,14 @@ _phrases = phrases(
             r"已创建 TAP 设备 \1（\2，MTU \3），桥接到网段 \4",
         ),
         (rf"^TAP device {A}: ", r"TAP 设备 \1："),
+        (
+            rf"^Reattaching {A} \(creating it if it is missing\)…",
+            r"正在重新连接 \1（如不存在则创建）…",
+        ),
+        (
+            r"^No TAP device is lost: there is nothing to reattach\.",
+            "没有丢失的 TAP 设备：无需重新连接。",
+        ),
         (r"read failed \((.+?)\)", r"读取失败（\1）"),
         # --- ARP -----------------------------------------------------------------------------------
         (
@@ -338,6 +346,7 @@ UI = {
     "Resolve a name…": "解析域名…",
     "Browse (the seed's story)…": "浏览网页（原文的故事）…",
     "Clear the host's ARP cache": "清空主机的 ARP 缓存",
+    "Reattach lost TAP devices now": "立即重新连接丢失的 TAP 设备",
     "Craft and send a frame (templates, or edit the selected one)…": "构造并发送一个帧（从模板开始，或编辑选中的帧）…",
     "Save capture (the frames shown)…": "保存抓包（当前显示的帧）…",
     "Open lab or capture…": "打开实验或抓包文件…",

@@ -94,6 +94,7 @@ class MainScreen(Screen):
         Binding("r", "resolve", "Resolve a name…", show=False),
         Binding("b", "browse", "Browse", tooltip="Browse (the seed's story)…"),
         Binding("c", "clear_arp", "Clear the host's ARP cache", show=False),
+        Binding("R", "reattach", "Reattach lost TAP devices now", key_display="R", show=False),
         Binding(
             "x",
             "craft",
@@ -457,6 +458,18 @@ class MainScreen(Screen):
             f"{host}: browse ",
             f"{STORY_TARGET} {STORY_OPTIONS}",
         )
+
+    def action_reattach(self) -> None:
+        names = self.session.reattach_taps()
+        if not names:
+            self.notify(i18n.say("No TAP device is lost: there is nothing to reattach."), timeout=4)
+            return
+        for name in names:
+            self.notify(
+                i18n.say(f"Reattaching {name} (creating it if it is missing)…"),
+                title=name,
+                timeout=4,
+            )
 
     def action_clear_arp(self) -> None:
         count = self.session.clear_arp(self.host)
