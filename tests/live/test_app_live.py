@@ -55,7 +55,7 @@ def test_the_app_runs_a_lab_live_and_removes_its_device_on_quit(netns, tmp_path)
     script.write_text(SCRIPT)
     name = unique("wba")
     got = subprocess.run(
-        ["ip", "netns", "exec", netns.name, sys.executable, str(script), name, back],
+        ["ip", "netns", "exec", netns.name, sys.executable, str(script), name],
         capture_output=True,
         text=True,
         timeout=120,
