@@ -28,9 +28,3 @@ class Network:
             raise KeyError(
                 f"no host named {name!r} in lab {self.spec.name} (hosts: {', '.join(self.hosts)})"
             ) from None
-
-    def host_by_address(self, address) -> Host | None:
-        for host in self.hosts.values():
-            if address in host.addresses:
-                return host
-        return None

@@ -65,10 +65,6 @@ def register(pane: PaneSpec) -> PaneSpec:
     return pane
 
 
-def tab_of(pane_id: str) -> str:
-    return next(p.tab for p in PANES if p.id == pane_id)
-
-
 # --- the built-in panes -------------------------------------------------------------------
 # Factories import their widget when called, so importing the registry stays cheap.
 

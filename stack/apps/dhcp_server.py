@@ -643,12 +643,3 @@ class DhcpServer:
         host.link_send(self.iface, request.chaddr, ETH_IPV4, packet.build())
 
     # --- for the screen and the `leases` view ------------------------------------------------
-
-    def lease_lines(self) -> list[str]:
-        now = self.host.clock.now()
-        rows = [f"{'Address':<16} {'MAC':<18} {'Expires in':>10}"]
-        for lease in self.pool.bound(now):
-            rows.append(f"{str(lease.address):<16} {lease.mac:<18} {lease.expires - now:>9.0f}s")
-        if len(rows) == 1:
-            rows.append("(no leases)")
-        return rows

@@ -61,11 +61,6 @@ def _items(layer: Layer, out: list) -> None:
     out.sort(key=lambda item: item.start)
 
 
-def _source(layer: Layer) -> str:
-    value = layer.value("sll.src.eth")
-    return str(value) if value is not None else ""
-
-
 def _info(layer: Layer) -> str:
     return f"Linux cooked capture, protocol 0x{layer.next[1]:04x}" if layer.next else ""
 

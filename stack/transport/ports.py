@@ -41,9 +41,6 @@ class PortTable(Generic[Owner]):
         self.bound: dict[tuple[IPv4Address | None, int], Owner] = {}
         self._ports: dict[int, int] = {}  # port → how many bindings use it
 
-    def in_use(self, port: int) -> bool:
-        return port in self._ports
-
     def bind(self, address: IPv4Address | None, port: int, owner: Owner) -> None:
         if address == ANY:
             address = None

@@ -69,7 +69,7 @@ class _Waiter:
 
 
 class TcpStream:
-    """Both halves of a TCP connection for asyncio: `read`, `readexactly`, `readuntil`,
+    """Both halves of a TCP connection for asyncio: `read`, `readuntil`,
     `write`, `drain`, `close`, `wait_closed`."""
 
     def __init__(self, conn: TcpConnection, limit: int = READ_LIMIT) -> None:
@@ -150,13 +150,6 @@ class TcpStream:
             if len(self._buf) >= self.limit:
                 self.conn.resume_reading()  # reading everything: keep the window open
         return self._take(len(self._buf))
-
-    async def readexactly(self, n: int) -> bytes:
-        while len(self._buf) < n:
-            if not await self._fill():
-                partial = self._take(len(self._buf))
-                raise asyncio.IncompleteReadError(partial, n)
-        return self._take(n)
 
     async def readuntil(self, separator: bytes = b"\n") -> bytes:
         start = 0

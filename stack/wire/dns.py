@@ -342,10 +342,6 @@ class Record:
         return cls(name, NS, ttl, server)
 
     @classmethod
-    def ptr(cls, name: str, target: str, ttl: int = 300) -> Record:
-        return cls(name, PTR, ttl, target)
-
-    @classmethod
     def mx(cls, name: str, preference: int, exchange: str, ttl: int = 300) -> Record:
         return cls(name, MX, ttl, MXData(preference, exchange))
 

@@ -13,17 +13,6 @@ def format_event(event: Event, describe=None) -> str:
     return f"{event.time:12.6f}  {event.host:<8} {text}"
 
 
-def trace_lines(events) -> list[str]:
-    """Each event's line; a bus record gives one line per NIC, as they read before."""
-    out = []
-    for event in events:
-        if type(event) is FramesFiltered:
-            out.extend(format_event(e) for e in event.expand())
-        else:
-            out.append(format_event(event))
-    return out
-
-
 class TextWriter:
     def __init__(self, out: TextIO, *, hide: frozenset[str] = frozenset(), describe=None) -> None:
         self.out = out
@@ -48,9 +37,9 @@ class TextWriter:
 
 
 def note_lines(events) -> list[str]:
-    """The trace lines kept with a frame in a capture (its packet comments): as `trace_lines`,
-    but the frame's own summary is left out (the capture shows the frame itself) and a bus's
-    dropped copies are one line naming every NIC, so a comment costs little to write."""
+    """The trace lines kept with a frame in a capture (its packet comments): the frame's own
+    summary is left out (the capture shows the frame itself) and a bus's dropped copies are one
+    line naming every NIC, so a comment costs little to write."""
     out = []
     for event in events:
         kind = type(event)

@@ -174,14 +174,19 @@ def _run_once(target: Target, data: object, slow: float) -> tuple[str, BaseExcep
     signal.setitimer(signal.ITIMER_REAL, slow)
     start = time.perf_counter()
     try:
-        target.run(data)
-        outcome, error = "ok", None
-    except Hang as err:
+        try:
+            target.run(data)
+            outcome, error = "ok", None
+        except target.allowed as err:
+            outcome, error = "allowed", err
+        except Hang:
+            raise
+        except Exception as err:  # noqa: BLE001 - the point of fuzzing: any other exception is a find
+            outcome, error = "crash", err
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except Hang as err:  # also when the alarm came just as the input ended, before the disarm
         outcome, error = "hang", err
-    except target.allowed as err:
-        outcome, error = "allowed", err
-    except Exception as err:  # noqa: BLE001 - the point of fuzzing: any other exception is a find
-        outcome, error = "crash", err
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

@@ -61,3 +61,25 @@ def test_slow_once_is_a_cold_import_but_slow_twice_is_a_hang():
     assert run_one(Target("cold", cold_then_fast, lambda: [b""]), b"x", 0.2)[0] == "ok"
     outcome, _error, took = run_one(Target("loop", always_slow, lambda: [b""]), b"x", 0.2)
     assert outcome == "hang" and took < 1.0
+
+
+def test_an_alarm_that_comes_as_the_input_ends_is_a_hang_not_an_escape(monkeypatch):
+    """The long campaign once stopped with a traceback: the time bound's alarm arrived after
+    the target returned but before the harness disarmed it, outside the code that catches it."""
+    import signal
+
+    from tests.fuzz import harness
+    from tests.fuzz.harness import Hang, Target
+
+    real = signal.setitimer
+    calls = []
+
+    def late_alarm(which, seconds):
+        real(which, seconds)
+        calls.append(seconds)
+        if seconds == 0 and len(calls) == 2:  # the first disarm: the alarm beats it
+            raise Hang()
+
+    monkeypatch.setattr(harness.signal, "setitimer", late_alarm)
+    outcome, error, _ = harness._run_once(Target("late", lambda _d: None, lambda: [b""]), b"x", 0.2)
+    assert outcome == "hang" and isinstance(error, Hang)

@@ -72,13 +72,6 @@ def layer_fields(layer: str) -> tuple[FieldSpec, ...]:
     return tuple(_spec(cls, fld, sample) for fld in cls.fields_desc)
 
 
-def field_spec(layer: str, name: str) -> FieldSpec:
-    for spec in layer_fields(layer):
-        if spec.name == name:
-            return spec
-    raise KeyError(name)
-
-
 def _effective(fld, sample):
     """The field as it applies: inside Emph/Conditional wrappers, and for MultipleTypeField the
     alternative a default packet of the layer picks (ARP over IPv4 and Ethernet: IP and MAC)."""
@@ -285,10 +278,3 @@ def _number(text: str) -> int | None:
         return int(text, 0)
     except ValueError:
         return None
-
-
-def set_field(layers: list[LayerCall], index: int, name: str, value) -> list[LayerCall]:
-    """The layers with one field set (None clears it)."""
-    out = list(layers)
-    out[index] = out[index].with_field(name, value)
-    return out

@@ -43,7 +43,3 @@ def _unknown(l2, l3) -> None:
 
 def layer(name: str) -> type | None:
     return registry().get(name)
-
-
-def field_names(cls: type) -> list[str]:
-    return [f.name for f in cls.fields_desc]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from ipaddress import IPv4Address
 
 from stack.host import Host
 from stack.network import Network
@@ -181,11 +180,3 @@ TEMPLATES: list[Template] = [
 ]
 
 BY_KEY = {t.key: t for t in TEMPLATES}
-
-
-def is_address(text: str) -> bool:
-    try:
-        IPv4Address(text)
-        return True
-    except ValueError:
-        return False

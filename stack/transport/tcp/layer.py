@@ -22,7 +22,6 @@ from stack.transport.events import (
 from stack.transport.ports import ANY, PortInUse, PortTable, endpoint, source_address
 from stack.transport.tcp.connection import (
     CLOSED,
-    LISTEN,
     SYN_SENT,
     TcpConnection,
 )
@@ -74,7 +73,6 @@ class TcpListener:
     def cookies_lately(self, now: float) -> bool:
         """Whether cookies went out recently enough that an ACK may carry a valid one."""
         return self.last_overflow is not None and now - self.last_overflow <= PERIOD * VALID_PERIODS
-        self.state = LISTEN
 
     @property
     def local(self) -> str:
