@@ -82,7 +82,7 @@ def _read(text: str) -> ast.Expression:
     # Python warns on stderr about text like `3or 1`; on a terminal the app owns, that would be
     # drawn over the screen, and the one sentence we give already says what is wrong.
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore")  # SyntaxWarning, and "invalid escape sequence" too
         return ast.parse(text, mode="eval")
 
 
