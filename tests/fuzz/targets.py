@@ -202,7 +202,11 @@ def _capture_seeds() -> tuple[bytes, ...]:
     return pcap.getvalue(), b"".join(pcapng)
 
 
-_CAPTURE_FILE = os.path.join(tempfile.gettempdir(), f"wb-fuzz-{os.getpid()}.cap")
+# In memory when the machine has /dev/shm: opening a file on this disk cost 1.7 ms, over 80%
+# of an input's time.
+_CAPTURE_FILE = os.path.join(
+    "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir(), f"wb-fuzz-{os.getpid()}.cap"
+)
 
 
 def capture_reader(data: bytes) -> None:
