@@ -33,6 +33,7 @@ from workbench.dissect.filter import FilterError, compile_filter
 from workbench.dissect.frame_view import FrameView
 from workbench.dissect.names import column_name
 from workbench.dissect.nodes import Dissection, FieldNode
+from workbench.dissect.prefilter import possible_protocols
 from workbench.dissect.statistics_cli import Statistics, StatisticsError
 
 
@@ -182,42 +183,65 @@ def _reason(error: Exception, display_filter: str | None) -> str:
 
 
 def _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, out) -> None:
-    write = out.write
+    lines: list[str] = []  # written in large chunks: one write a line costs more than the line
+    write = lines.append
+    chunk = 1 if _is_terminal(out) else 512  # a person watching sees each line as it comes
     state = CaptureState()
     if layout is not None and layout.header:
         write(layout.header_line() + "\n")
-    for read, record in enumerate(read_capture(path), 1):
-        notes = state.step(record)
-        frame = frame_for(record, notes)
-        view = FrameView.of(record, notes)
-        passed = keep is None or keep.predicate(frame, view)
-        if passed:
-            if stats is not None:
-                stats.add(notes, frame, record)
-            if not quiet:
-                row = _row(frame, notes, names)
-                if layout is not None:
-                    write(layout.line(frame, view, row) + "\n")
-                elif verbose:
-                    from workbench.dissect.tree import dissect_record  # scapy: only for -V
-
-                    write(render_tree(dissect_record(record)))
-                else:
-                    write(
-                        packet_line(
-                            record.id, view.relative, record.wire_length or len(record.data), row
-                        )
-                        + "\n"
-                    )
-                if hexdump:
-                    write(hex_dump(record.data) + "\n")
-                if verbose or hexdump:
-                    write("\n")
-        if count is not None and read >= count:
-            break
+    # Frames that cannot hold a protocol the filter needs are left undissected (the state
+    # still sees them): see `workbench.dissect.prefilter`.
+    requires = keep.requires if keep is not None else None
+    try:
+        for read, record in enumerate(read_capture(path), 1):
+            notes = state.step(record)
+            if (
+                requires is not None
+                and notes.frame_bytes is None
+                and notes.fragment is None
+                and (possible := possible_protocols(notes.facts, getattr(record, "link_type", 1)))
+                is not None
+                and possible.isdisjoint(requires)
+            ):
+                passed = False
+            else:
+                frame = frame_for(record, notes)
+                view = FrameView.of(record, notes)
+                passed = keep is None or keep.predicate(frame, view)
+            if passed:
+                if stats is not None:
+                    stats.add(notes, frame, record)
+                if not quiet:
+                    _show(write, record, frame, view, notes, verbose, hexdump, layout, names)
+                    if len(lines) >= chunk:
+                        out.write("".join(lines))
+                        lines.clear()
+            if count is not None and read >= count:
+                break
+    except CaptureError:
+        out.write("".join(lines))  # the frames before the damage are shown, then the reason
+        raise
     if stats is not None:
         write(stats.text(names))
+    out.write("".join(lines))
     out.flush()
+
+
+def _show(write, record, frame, view, notes, verbose, hexdump, layout, names) -> None:
+    row = _row(frame, notes, names)
+    if layout is not None:
+        write(layout.line(frame, view, row) + "\n")
+    elif verbose:
+        from workbench.dissect.tree import dissect_record  # scapy: only for -V
+
+        write(render_tree(dissect_record(record)))
+    else:
+        write(packet_line(record.id, view.relative, record.wire_length or len(record.data), row))
+        write("\n")
+    if hexdump:
+        write(hex_dump(record.data) + "\n")
+    if verbose or hexdump:
+        write("\n")
 
 
 class Row:
@@ -243,6 +267,13 @@ def _row(frame: Frame, notes, names: bool) -> Row:
     if not names and destination == "Broadcast":
         destination = "ff:ff:ff:ff:ff:ff"
     return Row(protocol, source, destination, info)
+
+
+def _is_terminal(out: TextIO) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _quiet_stdout(out: TextIO) -> None:

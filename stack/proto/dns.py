@@ -362,6 +362,18 @@ def _summary(layer: Layer) -> str:
     return " (response)" if layer.u16(2) & 0x8000 else " (query)"
 
 
+_last_parse: list = [None, None]  # bytes, message: the Info and the row's additional
+# records (workbench.dissect.capture_state) read the same message one after the other
+
+
+def parse_message(message: bytes) -> wire.DNS:
+    """`stack.wire.dns.DNS.parse`, kept for the bytes parsed last (the value is frozen)."""
+    if _last_parse[0] != message:
+        parsed = wire.DNS.parse(message)  # a refusal is not kept: it raises every time
+        _last_parse[:] = bytes(message), parsed
+    return _last_parse[1]
+
+
 def _info(layer: Layer) -> str:
     flags = layer.u16(2)
     words = [OPCODES.get((flags >> 11) & 0xF, f"Unknown operation ({(flags >> 11) & 0xF})")]
@@ -373,7 +385,7 @@ def _info(layer: Layer) -> str:
         words.append(RCODES.get(rcode, f"Unknown error ({rcode})"))
     message = layer.data[layer.start : layer.end]
     try:
-        parsed = wire.DNS.parse(message)
+        parsed = parse_message(message)
     except WireError:  # the strict codec refuses it: the questions as far as they read
         names = layer.index().get("dns.qry.name", [])
         types = layer.index().get("dns.qry.type", [])

@@ -328,11 +328,11 @@ class Frame:
             pair = layer.protocol.addresses
             if pair is None or layer.error is not None:
                 continue
-            src = layer.value(pair[0]) if pair[0] else None
+            src = layer.address_text(pair[0]) if pair[0] else None
             if src is None:
                 continue
-            dst = layer.value(pair[1]) if pair[1] else None
-            source, destination = _address(src), _address(dst) if dst is not None else ""
+            dst = layer.address_text(pair[1]) if pair[1] else None
+            source, destination = src, dst if dst is not None else ""
         for layer in layers:
             stop = layer.error
             if stop is not None:
@@ -396,11 +396,6 @@ class Frame:
                 except Stop:
                     continue
         return False
-
-
-def _address(value) -> str:
-    text = str(value)
-    return "Broadcast" if text == "ff:ff:ff:ff:ff:ff" else text
 
 
 def _safe_info(layer: Layer) -> str:

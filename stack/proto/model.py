@@ -442,6 +442,30 @@ class Layer:
         values = self.values(name)
         return values[0] if values else default
 
+    def address_text(self, name: str) -> str | None:
+        """Field `name`'s first value as the packet list's Source or Destination shows it
+        ("Broadcast" for ff:ff:ff:ff:ff:ff), None if the layer has no such value. An address
+        at a fixed place is turned into text once per distinct address (a capture repeats a
+        few), not parsed into an address object for every row."""
+        fields = self.protocol.direct.get(name)
+        if fields is not None and len(fields) == 1 and self.error is None:
+            f = fields[0]
+            if _ADDRESS_SIZES.get(f.type) == f.size and not f.mask:
+                i = self.start + f.at
+                if i + f.size > self.end:
+                    return None
+                chunk = self.frame.data[i : i + f.size]
+                text = _ADDRESS_TEXT.get(chunk)
+                if text is None:
+                    if len(_ADDRESS_TEXT) > 65536:
+                        _ADDRESS_TEXT.clear()
+                    text = _ADDRESS_TEXT[chunk] = _column_text(
+                        _convert(f, int.from_bytes(chunk, "big"), chunk)
+                    )
+                return text
+        values = self.values(name)
+        return _column_text(values[0]) if values else None
+
     def add(
         self,
         out: list,
@@ -476,6 +500,15 @@ class Layer:
             except Exception:  # noqa: BLE001 — a summary never hides the layer
                 extra = ""
         return f"{p.title}{extra}"
+
+
+_ADDRESS_SIZES = {IPV4: 4, IPV6: 16, ETHER: 6}  # the size tells the type apart in the memo
+_ADDRESS_TEXT: dict[bytes, str] = {}  # an address's bytes → its column text (see address_text)
+
+
+def _column_text(value) -> str:
+    text = str(value)
+    return "Broadcast" if text == "ff:ff:ff:ff:ff:ff" else text
 
 
 def _convert(field: Field, raw: int, chunk: bytes):

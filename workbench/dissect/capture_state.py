@@ -15,7 +15,6 @@ answers. Only what came before is used, as in tshark without `-2`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from stack.proto.frame import Frame, dissect_frame
@@ -38,16 +37,74 @@ _WIN = re.compile(r"\bWin=\d+")
 _ECHO_SEQ = re.compile(r"\bseq=(\d+)(?!/)")
 
 
-@dataclass
 class FrameNotes:
-    facts: Facts
-    fields: dict[str, tuple] = field(default_factory=dict)
-    tcp: TcpNote | None = None
-    frame_bytes: bytes | None = None  # the frame to dissect instead (a reassembled datagram)
-    fragment: str | None = None  # "Fragmented IP protocol (…)" while a datagram is incomplete
-    reply_to: int | None = None  # an echo reply: the request's frame
-    protocols: tuple[str, ...] | None = None
-    message: MessageNote | None = None  # an HTTP message over several segments
+    """One frame's notes. `fields` (Wireshark's names → values) is made when first asked: a
+    listing never asks, a filter or `-T fields` on the frames it reads."""
+
+    __slots__ = (
+        "facts",
+        "tcp",
+        "frame_bytes",
+        "fragment",
+        "reply_to",
+        "protocols",
+        "message",
+        "ns",
+        "relative_ns",
+        "delta_ns",
+        "comments",
+        "extra",
+        "_fields",
+    )
+
+    def __init__(
+        self, facts: Facts, relative_ns: int = 0, delta_ns: int = 0, comments: tuple = ()
+    ) -> None:
+        self.facts = facts
+        self.ns = facts.ns  # the frame's own time (facts may become a whole datagram's)
+        self.tcp: TcpNote | None = None
+        self.frame_bytes: bytes | None = None  # the frame to dissect instead (a whole datagram)
+        self.fragment: str | None = None  # "Fragmented IP protocol (…)" while incomplete
+        self.reply_to: int | None = None  # an echo reply: the request's frame
+        self.protocols: tuple[str, ...] | None = None
+        self.message: MessageNote | None = None  # an HTTP message over several segments
+        self.relative_ns, self.delta_ns = relative_ns, delta_ns  # from the first, the previous
+        self.comments = comments
+        self.extra: dict[str, tuple] | None = None  # fields set as the state ran (rarer ones)
+        self._fields: dict[str, tuple] | None = None
+
+    @property
+    def relative(self) -> float:
+        """`frame.time_relative`: seconds since the capture's first frame."""
+        return self.relative_ns / 1e9
+
+    @property
+    def fields(self) -> dict[str, tuple]:
+        """The fields only state can give, by Wireshark's filter names (see the module doc)."""
+        out = self._fields
+        if out is None:
+            out = self._fields = {
+                "frame.time_relative": (self.relative_ns / 1e9,),
+                "frame.time_delta": (self.delta_ns / 1e9,),
+                # exact to the nanosecond: a float holds ~16 digits, an epoch needs 19
+                "frame.time_epoch": (Decimal(self.ns).scaleb(-9),),
+            }
+            if self.comments:
+                out["frame.comment"] = tuple(self.comments)
+            extra = self.extra
+            if extra is not None:
+                out.update(extra)
+            if self.tcp is not None:
+                _tcp_fields(out, self.tcp, self.facts)
+        return out
+
+    def note(self, name: str, value: tuple) -> None:
+        """Set a field as the state runs (in `fields` once it is made)."""
+        if self._fields is not None:
+            self._fields[name] = value
+        if self.extra is None:
+            self.extra = {}
+        self.extra[name] = value
 
     def row(self, protocol: str, info: str) -> tuple[str, str]:
         """The Protocol and Info columns once the frames before this one are taken into account."""
@@ -82,11 +139,12 @@ class FrameNotes:
 def _dns_sections(info: str, f: Facts) -> str:
     """tshark's DNS Info goes on past the answers: the authority and additional records
     (`… A 192.168.77.80 OPT` for EDNS). Added when the row's own Info stops before them."""
+    from stack.proto.dns import parse_message
     from stack.wire import dns
 
     payload = f.payload[2:] if f.proto == IP_TCP else f.payload
     try:
-        message = dns.DNS.parse(bytes(payload))
+        message = parse_message(bytes(payload))
     except Exception:  # noqa: BLE001 — a message the codec refuses keeps the row's Info
         return info
     words = [dns.rdata_text(r) for r in message.authority]
@@ -151,7 +209,7 @@ def frame_for(record, notes: FrameNotes) -> Frame:
         frame.replace_above(
             "tcp", Frame(message.head, bound=("tcp.port", (f.sport, f.dport))).layers
         )
-        notes.fields["frame.protocols"] = (":".join([frame.protocols(), *message.chain[1:]]),)
+        notes.note("frame.protocols", (":".join([frame.protocols(), *message.chain[1:]]),))
     return frame
 
 
@@ -167,39 +225,37 @@ class CaptureState:
 
     def step(self, record) -> FrameNotes:
         f = facts_of(record)
-        notes = FrameNotes(f)
-        out = notes.fields
+        ns = f.ns
         if self.first_ns is None:
-            self.first_ns = self.previous_ns = f.ns
-        out["frame.time_relative"] = ((f.ns - self.first_ns) / 1e9,)
-        out["frame.time_delta"] = ((f.ns - self.previous_ns) / 1e9,)
-        # exact to the nanosecond: a float holds ~16 digits, an epoch with nine decimals needs 19
-        out["frame.time_epoch"] = (Decimal(f.ns).scaleb(-9),)
-        if getattr(record, "comments", ()):
-            out["frame.comment"] = tuple(record.comments)
-        self.previous_ns = f.ns
-        fragment = self.ip.add(f)
-        if fragment is not None:
-            if fragment.datagram is None:
-                notes.fragment = _fragment_info(f)
-                return notes
-            notes.frame_bytes = _rebuilt(record, f, fragment.datagram)
-            out.update(_as_captured(record.data, f))
-            out["ip.fragment"] = fragment.frames
-            out["ip.fragment.count"] = (len(fragment.frames),)
-            whole = facts_of(_Bytes(record, notes.frame_bytes))
-            whole.length = f.length  # statistics count the frame, not the datagram
-            f = notes.facts = whole
-        if f.proto == IP_TCP:
+            self.first_ns = self.previous_ns = ns
+        notes = FrameNotes(
+            f, ns - self.first_ns, ns - self.previous_ns, getattr(record, "comments", ()) or ()
+        )
+        self.previous_ns = ns
+        if f.more_fragments or f.frag_offset:
+            fragment = self.ip.add(f)
+            if fragment is not None:
+                if fragment.datagram is None:
+                    notes.fragment = _fragment_info(f)
+                    return notes
+                notes.frame_bytes = _rebuilt(record, f, fragment.datagram)
+                for name, value in _as_captured(record.data, f).items():
+                    notes.note(name, value)
+                notes.note("ip.fragment", fragment.frames)
+                notes.note("ip.fragment.count", (len(fragment.frames),))
+                whole = facts_of(_Bytes(record, notes.frame_bytes))
+                whole.length = f.length  # statistics count the frame, not the datagram
+                f = notes.facts = whole
+        proto = f.proto
+        if proto == IP_TCP:
             note = self.tcp.add(f)
             if note is not None:
                 notes.tcp = note
-                _tcp_fields(out, note, f)
                 notes.message = self.http.add(f, note)
                 if notes.message is None and f.flags & TCP_FIN:
                     notes.message = self.http.closing(f, note)
-        elif (f.proto == IP_ICMP and f.icmp_type in (0, 8)) or (
-            f.proto == IP_ICMPV6 and f.icmp_type in (128, 129)
+        elif (proto == IP_ICMP and f.icmp_type in (0, 8)) or (
+            proto == IP_ICMPV6 and f.icmp_type in (128, 129)
         ):
             self._echo(notes, f)
         if f.sport == 53 or f.dport == 53:
@@ -213,7 +269,7 @@ class CaptureState:
         request = self._echo_requests.get((f.proto, f.dst, f.src, f.icmp_ident, f.icmp_seq))
         if request is not None:
             notes.reply_to = request
-            notes.fields["icmp.resp_to" if f.proto == IP_ICMP else "icmpv6.resp_to"] = (request,)
+            notes.note("icmp.resp_to" if f.proto == IP_ICMP else "icmpv6.resp_to", (request,))
 
     def _dns(self, notes: FrameNotes, f: Facts) -> None:
         payload = f.payload[2:] if f.proto == IP_TCP else f.payload
@@ -227,8 +283,8 @@ class CaptureState:
             return
         query = self._dns_queries.get(key)
         if query is not None:
-            notes.fields["dns.response_to"] = (query[0],)
-            notes.fields["dns.time"] = ((f.ns - query[1]) / 1e9,)
+            notes.note("dns.response_to", (query[0],))
+            notes.note("dns.time", ((f.ns - query[1]) / 1e9,))
 
 
 def _fragment_info(f: Facts) -> str:

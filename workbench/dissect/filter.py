@@ -36,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
+from stack.proto import registry
 from stack.proto.frame import Frame, dissect_frame
 from stack.trace import FrameRecord
 from stack.wire.mac import MAC
@@ -67,6 +68,10 @@ class DisplayFilter:
     text: str
     predicate: Predicate
     depth: int = FULL  # NO_DECODE: only the record's frame.* facts are asked
+    # The protocols one of which a kept frame must hold (None: no such bound). `-Y dns` needs
+    # a dns layer, so a frame whose facts show no DNS port is dropped undissected
+    # (`workbench.dissect.prefilter`).
+    requires: frozenset[str] | None = None
 
     @property
     def needs_decode(self) -> bool:
@@ -86,7 +91,7 @@ def compile_filter(text: str) -> DisplayFilter:
     """Parse `text`; raise `FilterError` (one sentence) if it is not a filter."""
     parser = _Parser(text)
     predicate = parser.parse()
-    return DisplayFilter(text, predicate, parser.depth_needed)
+    return DisplayFilter(text, predicate, parser.depth_needed, _requires(predicate))
 
 
 def filter_error(text: str) -> str | None:
@@ -202,10 +207,12 @@ class _Parser:
             parts.append(self.and_expr())
         if len(parts) == 1:
             return parts[0]
+        needs = [_requires(p) for p in parts]
+        either = None if None in needs else frozenset().union(*needs)
         if len(parts) == 2:  # the common case, without a generator per frame
             first, second = parts
-            return lambda d, r: first(d, r) or second(d, r)
-        return lambda d, r: any(p(d, r) for p in parts)
+            return _needing(lambda d, r: first(d, r) or second(d, r), either)
+        return _needing(lambda d, r: any(p(d, r) for p in parts), either)
 
     def and_expr(self) -> Predicate:
         parts = [self.not_expr()]
@@ -214,10 +221,13 @@ class _Parser:
             parts.append(self.not_expr())
         if len(parts) == 1:
             return parts[0]
+        # every part must hold, so any part's needs bound the whole: the narrowest one
+        needs = [n for p in parts if (n := _requires(p)) is not None]
+        both = min(needs, key=len) if needs else None
         if len(parts) == 2:
             first, second = parts
-            return lambda d, r: first(d, r) and second(d, r)
-        return lambda d, r: all(p(d, r) for p in parts)
+            return _needing(lambda d, r: first(d, r) and second(d, r), both)
+        return _needing(lambda d, r: all(p(d, r) for p in parts), both)
 
     def not_expr(self) -> Predicate:
         if self.word_is("not", "!"):
@@ -260,16 +270,18 @@ class _Parser:
             return self.primitive(token, name)
         if name in PROTOCOLS:
             self.need(depth_of(name))
+            model_name = PROTOCOL_ALIASES.get(name, name)
+            needs = frozenset((model_name,)) if model_name in _MODEL_PROTOCOLS else None
             if self.peek().text.lower() in ("contains", "matches", "~"):
                 self.need(FULL if name != "frame" else NO_DECODE)
-                return self.protocol_bytes(name)
+                return _needing(self.protocol_bytes(name), needs)
             if self.peek().text.lower() in _COMPARE | set(_WORD_OPS) | {"in", "="}:
                 raise FilterError(
                     f"'{token.text}' is a protocol, not a field: compare one of its fields, like {_example(name)}"
                 )
-            return PROTOCOLS[name]
+            return _needing(_has(name), needs)
         if name in FIELDS or name in STATE_FIELDS:
-            return self.field(token.text, name)
+            return _needing(self.field(token.text, name), _owners(name))
         raise FilterError(_unknown(token))
 
     def primitive(self, first: _Token, protocol: str) -> Predicate:
@@ -572,7 +584,56 @@ def _extra_first(name: str, own: Extractor) -> Extractor:
 
 def _any_field(names: tuple[str, ...], test: Callable[[object], bool]) -> Predicate:
     extractors = [FIELDS[name][1] for name in names]
-    return lambda d, r: any(test(v) for extract in extractors for v in extract(d, r))
+    owners = [_owners(name) for name in names]
+    needs = None if None in owners else frozenset().union(*owners)
+    return _needing(
+        lambda d, r: any(test(v) for extract in extractors for v in extract(d, r)), needs
+    )
+
+
+# --- what a filter needs a frame to hold -----------------------------------------------------
+
+# The model's protocols (`data` aside: Wireshark's `data` test is not "a data layer"), and for
+# each field name the protocols that declare it.
+_MODEL_PROTOCOLS = frozenset(p.name for p in registry.PROTOCOLS) - {"data"}
+_OWNERS: dict[str, frozenset[str]] = {}
+for _protocol in registry.PROTOCOLS:
+    if _protocol.name in _MODEL_PROTOCOLS:
+        for _name in _protocol.names:
+            _OWNERS[_name] = _OWNERS.get(_name, frozenset()) | {_protocol.name}
+
+
+def _owners(name: str) -> frozenset[str] | None:
+    """The protocols a frame must hold for field `name` to have a value in it. A field that
+    the state across frames gives (`tcp.stream`, relative `tcp.seq`) comes with the frame's
+    TCP facts, so it needs tcp too; other state fields (`frame.*`, `dns.time`) need nothing
+    that can be told."""
+    if name.startswith("bootp."):
+        name = "dhcp." + name[6:]
+    if name in STATE_FIELDS:
+        return frozenset(("tcp",)) if name.startswith("tcp.") else None
+    return _OWNERS.get(name)
+
+
+def _needing(predicate: Predicate, needs: frozenset[str] | None) -> Predicate:
+    """`predicate`, marked with the protocols one of which a frame it keeps must hold."""
+    if needs is not None:
+        if getattr(predicate, "requires", needs) != needs:  # a shared predicate: wrap it
+            inner = predicate
+
+            def predicate(d, r):
+                return inner(d, r)
+
+        predicate.requires = needs
+    return predicate
+
+
+def _requires(predicate: Predicate) -> frozenset[str] | None:
+    return getattr(predicate, "requires", None)
+
+
+def _has(name: str) -> Predicate:
+    return PROTOCOLS[name]
 
 
 def _literal(kind: str, token: _Token, shown: str):

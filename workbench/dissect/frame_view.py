@@ -15,21 +15,24 @@ class FrameView:
         "wire_length",
         "link_type",
         "comments",
-        "extra",
+        "notes",
         "relative",
     )
 
-    def __init__(self, record, extra: dict) -> None:
+    def __init__(self, record, notes) -> None:
         self.id, self.time, self.segment = record.id, record.time, record.segment
         self.origin, self.data = record.origin, record.data
         self.ns = getattr(record, "ns", 0)
         self.wire_length = getattr(record, "wire_length", 0) or len(record.data)
         self.link_type = getattr(record, "link_type", 1)
         self.comments = getattr(record, "comments", ())
-        self.extra = extra
-        relative = extra.get("frame.time_relative")
-        self.relative = relative[0] if relative else record.time
+        self.notes = notes
+        self.relative = notes.relative
+
+    @property
+    def extra(self) -> dict:
+        return self.notes.fields  # made on first use: a plain listing never asks
 
     @classmethod
     def of(cls, record, notes) -> FrameView:
-        return cls(record, notes.fields)
+        return cls(record, notes)

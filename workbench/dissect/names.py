@@ -23,9 +23,18 @@ def mac_name(mac: bytes) -> str:
 
 def column_name(text: str) -> str:
     """An address column's text with a MAC address given its vendor's name, as tshark shows it."""
-    if _MAC_TEXT.match(text):
-        return mac_name(bytes.fromhex(text.replace(":", "")))
-    return text
+    name = _COLUMN_NAMES.get(text)
+    if name is None:
+        if len(_COLUMN_NAMES) > 65536:  # a capture of many addresses: keep the memo bounded
+            _COLUMN_NAMES.clear()
+        name = text
+        if _MAC_TEXT.match(text):
+            name = mac_name(bytes.fromhex(text.replace(":", "")))
+        _COLUMN_NAMES[text] = name
+    return name
+
+
+_COLUMN_NAMES: dict[str, str] = {}  # column text → its named form; every row asks twice
 
 
 @lru_cache(maxsize=4096)
