@@ -356,7 +356,11 @@ class Frame:
         top = layers[-1] if layers else None
         if top is None:
             return Row("Frame", source, destination, "", "other")
-        cut = next((layer for layer in layers if layer.state.get("payload_cut")), None)
+        cut = None
+        for layer in layers:
+            if "payload_cut" in layer.state and layer.state["payload_cut"]:
+                cut = layer
+                break
         if cut is not None:
             top = cut
             return Row(

@@ -271,6 +271,12 @@ class Protocol:
             if all(f.at is not None and f.direct for f in behind):
                 direct[alias] = behind
         self.direct = {name: tuple(fs) for name, fs in direct.items()}
+        # Addresses a row's Source/Destination read at a fixed place: name → (at, size)
+        self.address_places = {
+            name: (fs[0].at, fs[0].size)
+            for name, fs in self.direct.items()
+            if len(fs) == 1 and _ADDRESS_SIZES.get(fs[0].type) == fs[0].size and not fs[0].mask
+        }
 
 
 _NO_LAYERS: list = []  # shared and never appended to: `Frame.quote` gives a layer its own list
@@ -447,22 +453,22 @@ class Layer:
         ("Broadcast" for ff:ff:ff:ff:ff:ff), None if the layer has no such value. An address
         at a fixed place is turned into text once per distinct address (a capture repeats a
         few), not parsed into an address object for every row."""
-        fields = self.protocol.direct.get(name)
-        if fields is not None and len(fields) == 1 and self.error is None:
-            f = fields[0]
-            if _ADDRESS_SIZES.get(f.type) == f.size and not f.mask:
-                i = self.start + f.at
-                if i + f.size > self.end:
-                    return None
-                chunk = self.frame.data[i : i + f.size]
-                text = _ADDRESS_TEXT.get(chunk)
-                if text is None:
-                    if len(_ADDRESS_TEXT) > 65536:
-                        _ADDRESS_TEXT.clear()
-                    text = _ADDRESS_TEXT[chunk] = _column_text(
-                        _convert(f, int.from_bytes(chunk, "big"), chunk)
-                    )
-                return text
+        place = self.protocol.address_places.get(name)
+        if place is not None and self.error is None:
+            i = self.start + place[0]
+            end = i + place[1]
+            if end > self.end:
+                return None
+            chunk = self.frame.data[i:end]
+            text = _ADDRESS_TEXT.get(chunk)
+            if text is None:
+                if len(_ADDRESS_TEXT) > 65536:
+                    _ADDRESS_TEXT.clear()
+                f = self.protocol.direct[name][0]
+                text = _ADDRESS_TEXT[chunk] = _column_text(
+                    _convert(f, int.from_bytes(chunk, "big"), chunk)
+                )
+            return text
         values = self.values(name)
         return _column_text(values[0]) if values else None
 

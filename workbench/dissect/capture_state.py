@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from stack.proto.frame import Frame, dissect_frame
+from stack.proto.frame import Frame
 from workbench.dissect.facts import IP_ICMP, IP_ICMPV6, IP_TCP, TCP_FIN, TCP_SYN, Facts, facts_of
 from workbench.dissect.messages import SEGMENT_OF_PDU, HttpMessages, MessageNote
 from workbench.dissect.reassembly import IpReassembly
@@ -182,25 +182,27 @@ def _relative(info: str, note: TcpNote, f: Facts) -> str:
     return _WIN.sub(f"Win={note.window}", info, count=1)
 
 
+_NOT_PASSED_UP = frozenset(("retransmission", "spurious_retransmission"))  # above TCP: nothing
+
+
 def frame_for(record, notes: FrameNotes) -> Frame:
     """The record dissected by the model as tshark's single pass shows it: the frame that
     completes an IP datagram with the whole datagram in it; a retransmission, or a segment of
     a longer HTTP message, with nothing above TCP (tshark hands those bytes to no one yet);
     the segment that completes such a message with the message's head dissected above TCP."""
     rebuilt = notes.frame_bytes
-    frame = dissect_frame(
+    frame = Frame(
         rebuilt or record.data,
         getattr(record, "link_type", 1),
         number=record.id,
         time=record.time,
         wire_length=None if rebuilt else getattr(record, "wire_length", None),
-        comments=tuple(getattr(record, "comments", ()) or ()),
+        comments=notes.comments,
         segment=getattr(record, "segment", "") or "",
     )
     message = notes.message
-    if notes.tcp is not None and {"retransmission", "spurious_retransmission"} & set(
-        notes.tcp.flags
-    ):
+    tcp = notes.tcp
+    if tcp is not None and tcp.flags and _NOT_PASSED_UP.intersection(tcp.flags):
         frame.replace_above("tcp")
     elif message is not None and message.protocol == "TCP":
         frame.replace_above("tcp")
