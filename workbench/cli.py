@@ -284,14 +284,6 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     import os
 
-    from stack.labs import LabError
-    from stack.link.qemu import QemuError
-    from stack.link.tap import TapError
-    from stack.trace import TraceError
-    from workbench.shell import CommandError
-    from workbench.snapshot import SnapshotError
-    from workbench.vms import VmError
-
     window = getattr(args, "trace_window_run", None)
     window = args.trace_window if window is None else window
     if window is not None:
@@ -304,6 +296,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         from workbench import i18n
 
         i18n.set_language(lang)
+    if args.command == "dissect":  # before the imports below: a capture needs no lab or shell
+        from workbench import dissect_cli
+
+        return dissect_cli.run(args)
+    from stack.labs import LabError
+    from stack.link.qemu import QemuError
+    from stack.link.tap import TapError
+    from stack.trace import TraceError
+    from workbench.shell import CommandError
+    from workbench.snapshot import SnapshotError
+    from workbench.vms import VmError
+
     try:
         if args.command == "run":
             from stack.labs import load_lab
@@ -351,10 +355,6 @@ def _dispatch(args: argparse.Namespace) -> int:
                 settle=args.serve_for or 0.0,
                 capture_on=args.capture_on,
             )
-        if args.command == "dissect":
-            from workbench import dissect_cli
-
-            return dissect_cli.run(args)
         if args.command == "open":
             from workbench.open_capture import main as open_main
 

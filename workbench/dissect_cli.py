@@ -206,7 +206,10 @@ def _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, o
                 passed = False
             else:
                 frame = frame_for(record, notes)
-                view = FrameView.of(record, notes)
+                # the filter's and -T fields' view of the frame; a plain listing needs none
+                view = (
+                    FrameView.of(record, notes) if keep is not None or layout is not None else None
+                )
                 passed = keep is None or keep.predicate(frame, view)
             if passed:
                 if stats is not None:
@@ -236,7 +239,7 @@ def _show(write, record, frame, view, notes, verbose, hexdump, layout, names) ->
 
         write(render_tree(dissect_record(record)))
     else:
-        write(packet_line(record.id, view.relative, record.wire_length or len(record.data), row))
+        write(packet_line(record.id, notes.relative, record.wire_length or len(record.data), row))
         write("\n")
     if hexdump:
         write(hex_dump(record.data) + "\n")

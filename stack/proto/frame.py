@@ -167,6 +167,10 @@ class Frame:
         return self.wire_length > len(self.data) and at >= len(self.data)
 
     def layer_before(self, layer: Layer) -> Layer | None:
+        layers = self.layers
+        for i, other in enumerate(layers):  # the chain itself first: nearly always there
+            if other is layer:
+                return layers[i - 1] if i else None
         for chain in self._chains():
             for i, other in enumerate(chain):
                 if other is layer:
@@ -324,7 +328,7 @@ class Frame:
         With `check`, a wrong checksum colours the row "bad-checksum"."""
         layers = self.layers
         source = destination = ""
-        for layer in layers:
+        for layer in reversed(layers):  # the innermost layer that names both ends
             pair = layer.protocol.addresses
             if pair is None or layer.error is not None:
                 continue
@@ -333,6 +337,7 @@ class Frame:
                 continue
             dst = layer.address_text(pair[1]) if pair[1] else None
             source, destination = src, dst if dst is not None else ""
+            break
         for layer in layers:
             stop = layer.error
             if stop is not None:

@@ -58,20 +58,29 @@ for _protocol in PROTOCOLS:
 def lookup(key: tuple[str, object], data: bytes, start: int, end: int) -> Protocol | None:
     """The protocol bound at `key` whose heuristic (if any) accepts data[start:end]. Ports
     come as a pair and the lower one is tried first, as Wireshark does."""
+    found = _BOUND.get(key)
+    if found is None:
+        if len(_BOUND) > 65536:  # many port pairs: keep the memo bounded
+            _BOUND.clear()
+        found = _BOUND[key] = _bound(key)
+    for protocol in found:
+        if protocol.heuristic is None or protocol.heuristic(data[start : min(end, start + 64)]):
+            return protocol
+    return None
+
+
+def _bound(key: tuple[str, object]) -> tuple[Protocol, ...]:
+    """Every protocol bound at `key`, in the order `lookup` tries them."""
     table, value = key
     if value.__class__ is tuple:
         low, high = value
         values = (low, high) if low <= high else (high, low)
     else:
         values = (value,)
-    for v in values:
-        found = TABLES.get((table, v))
-        if found is None:
-            continue
-        for protocol in found:
-            if protocol.heuristic is None or protocol.heuristic(data[start : min(end, start + 64)]):
-                return protocol
-    return None
+    return tuple(p for v in values for p in TABLES.get((table, v), ()))
+
+
+_BOUND: dict[tuple, tuple[Protocol, ...]] = {}  # key → candidates: every frame asks a few times
 
 
 def column_for(key: tuple[str, object] | None) -> str | None:

@@ -34,6 +34,8 @@ IP_PROTOCOL_NAMES = {
 }
 _SEQ = re.compile(r"\b(Seq|Ack|SLE|SRE)=(\d+)")
 _WIN = re.compile(r"\bWin=\d+")
+_SEQ_ONLY = re.compile(r"\bSeq=\d+")
+_ACK_ONLY = re.compile(r"\bAck=\d+")
 _ECHO_SEQ = re.compile(r"\bseq=(\d+)(?!/)")
 
 
@@ -164,6 +166,11 @@ def _swap16(value: int) -> int:
 
 
 def _relative(info: str, note: TcpNote, f: Facts) -> str:
+    if "SLE=" not in info and "SRE=" not in info:  # no SACK blocks: plain replacements
+        info = _SEQ_ONLY.sub(f"Seq={note.seq}", info)
+        if note.ack is not None:
+            info = _ACK_ONLY.sub(f"Ack={note.ack}", info)
+        return _WIN.sub(f"Win={note.window}", info, count=1)
     seq_base = (f.seq - note.seq) & 0xFFFFFFFF
     ack_base = (f.ack - note.ack) & 0xFFFFFFFF if note.ack is not None else None
 

@@ -179,7 +179,15 @@ def _ipv4(f: Facts, data: bytes, at: int) -> tuple[int, int]:
 
 
 def _v4(raw: bytes) -> str:
-    return f"{raw[0]}.{raw[1]}.{raw[2]}.{raw[3]}"
+    text = _V4_TEXT.get(raw)
+    if text is None:
+        if len(_V4_TEXT) > 65536:  # a capture of many hosts: keep the memo bounded
+            _V4_TEXT.clear()
+        text = _V4_TEXT[raw] = f"{raw[0]}.{raw[1]}.{raw[2]}.{raw[3]}"
+    return text
+
+
+_V4_TEXT: dict[bytes, str] = {}  # an address's 4 bytes → its text: a capture repeats a few
 
 
 def _ipv6(f: Facts, data: bytes, at: int) -> tuple[int, int]:

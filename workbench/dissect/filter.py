@@ -55,6 +55,7 @@ from workbench.dissect.fields import (
     depth_of,
     frame_of,
 )
+from workbench.dissect.prefilter import data_may_match
 
 MAX_DEPTH = 64  # nested parentheses and `not`s; deeper is surely a mistake
 
@@ -80,6 +81,8 @@ class DisplayFilter:
     def matches(self, record: FrameRecord, frame: Frame | None = None) -> bool:
         """Does `record` pass? `frame` may be its dissection (`stack.proto`), if one is at hand."""
         if frame is None:
+            if self.requires is not None and not data_may_match(self.requires, record):
+                return False  # its headers show none of the protocols the filter needs
             frame = frame_of(record) if self.depth != NO_DECODE else _EMPTY
         return self.predicate(frame, record)
 

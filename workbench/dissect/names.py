@@ -1,11 +1,14 @@
 """Names tshark puts in the address columns: MAC vendors as `IntelCor_3a:4f:64`, `Broadcast`.
 
-The vendor's short name comes from scapy's bundled copy of Wireshark's manuf database (the
-same short names tshark prints), loaded on first use only.
+The vendor's short name comes from Wireshark's manuf database — the file scapy reads
+(`share/wireshark/manuf`, installed with tshark) or, without it, scapy's bundled copy: the
+same short names tshark prints. Only its three-byte prefixes are read, once, on first use
+(tens of milliseconds; importing `scapy.data` for it took half a second a run).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 
@@ -41,12 +44,28 @@ _COLUMN_NAMES: dict[str, str] = {}  # column text → its named form; every row 
 def _vendor(oui: bytes) -> str | None:
     if oui[0] & 0x02:  # locally administered: no vendor owns it
         return None
-    import scapy.data  # noqa: F401  (loads conf.manufdb)
-    from scapy.config import conf
+    return _short_names().get(oui.hex(":").upper())
 
-    db = conf.manufdb
-    if db is None:
-        return None
-    probe = oui.hex(":") + ":00:00:00"
-    short = db.lookup(probe)[0]
-    return None if not short or short == probe else short
+
+# Where scapy looks for Wireshark's file (scapy.data), in its order.
+_MANUF_PLACES = ("/usr", "/usr/local", "/opt", "/opt/wireshark")
+# A line "00:1B:21<tab>IntelCor<tab>Intel Corporate": a three-byte prefix and its short name
+# (longer prefixes, "00:1B:C5:00:00:00/36", are never what a three-byte lookup finds).
+_MANUF_LINE = re.compile(r"^([0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2})[ \t]+(\S+)", re.MULTILINE)
+
+
+@lru_cache(maxsize=1)
+def _short_names() -> dict[str, str]:
+    text = None
+    for place in _MANUF_PLACES:
+        try:
+            with open(os.path.join(place, "share/wireshark/manuf"), errors="backslashreplace") as f:
+                text = f.read()
+            break
+        except OSError:
+            continue
+    if text is None:
+        from scapy.libs.manuf import DATA  # scapy's copy of the same file
+
+        text = DATA
+    return dict(_MANUF_LINE.findall(text))  # a prefix listed twice: the last, as scapy keeps

@@ -4,42 +4,54 @@ A display filter such as `dns` or `icmp or tcp.port == 80` can only keep a frame
 one of a few protocols (`DisplayFilter.requires`). The protocol model binds every protocol
 through a table key (`stack.proto.registry.TABLES`: link type, ethertype, IP protocol, port),
 so for a frame whose facts (`workbench.dissect.facts`) read a plain chain — a link header,
-IPv4 or IPv6 whole (not a fragment), then TCP or UDP with both ports — the protocols the model
-can find are at most the ones bound at those keys, and a frame holding none of the filter's
-needs is dropped without a dissection. That is what makes `-Y dns` over a million frames
-cheap: the state across frames still sees every frame, the dissection only the candidates.
+IPv4 or IPv6 whole (not a fragment), then TCP or UDP with both ports, or an ICMP message that
+is not an error (errors quote a datagram) — the protocols the model can find are at most the
+ones bound at those keys, and a frame holding none of the filter's needs is dropped without
+a dissection. That is what makes `-Y dns` over a million frames cheap: the state across
+frames still sees every frame, the dissection only the candidates.
 
-`possible_protocols` answers None whenever it cannot be sure (ICMP quotes other datagrams,
-tunnels, fragments, VLAN tags, an unknown link type, a frame the facts could not read to its
-ports): those frames take the full path. It may only ever answer a superset.
+`possible_protocols` answers None whenever it cannot be sure (ICMP errors, tunnels,
+fragments, VLAN tags, an unknown link type, a frame the facts could not read to its ports):
+those frames take the full path. It may only ever answer a superset.
 """
 
 from __future__ import annotations
 
-from stack.proto import registry
-from workbench.dissect.facts import ETH_ARP, ETH_IPV4, ETH_IPV6, IP_TCP, IP_UDP, Facts
+from functools import lru_cache
+
+from stack.proto import icmp, registry
+from workbench.dissect.facts import (
+    ETH_ARP,
+    ETH_IPV4,
+    ETH_IPV6,
+    IP_ICMP,
+    IP_ICMPV6,
+    IP_TCP,
+    IP_UDP,
+    Facts,
+    facts_of,
+)
 
 _TRANSPORT_TABLE = {IP_TCP: "tcp.port", IP_UDP: "udp.port"}
-_cache: dict[tuple, frozenset[str] | None] = {}
 
 
-def _names(key: tuple) -> tuple[str, ...]:
-    return tuple(p.name for p in registry.TABLES.get(key, ()))
+@lru_cache(maxsize=65536)
+def _names(key: tuple) -> frozenset[str]:
+    """The protocols bound at one table key (a port, an ICMP type's payload)."""
+    return frozenset(p.name for p in registry.TABLES.get(key, ()))
 
 
-def _chain(link_type: int, ethertype: int, proto: int, sport: int, dport: int):
+@lru_cache(maxsize=1024)
+def _below(link_type: int, ethertype: int, proto: int) -> frozenset[str] | None:
+    """The link, network and transport protocols (and data), or None if one is not declared."""
     link = _names(("link_type", link_type))
-    if not link:
-        return None
     network = _names(("ethertype", ethertype))
     if ethertype == ETH_ARP:
-        return frozenset((*link, *network, "data"))
+        return link | network | {"data"} if link else None
     transport = _names(("ip.proto", proto))
-    table = _TRANSPORT_TABLE.get(proto)
-    if not network or not transport or table is None:
+    if not link or not network or not transport:
         return None
-    above = _names((table, sport)) + _names((table, dport))
-    return frozenset((*link, *network, *transport, *above, "data"))
+    return link | network | transport | {"data"}
 
 
 def possible_protocols(f: Facts, link_type: int) -> frozenset[str] | None:
@@ -48,16 +60,34 @@ def possible_protocols(f: Facts, link_type: int) -> frozenset[str] | None:
         return None
     ethertype = f.ethertype
     if ethertype == ETH_ARP:
-        key = (link_type, ethertype, 0, 0, 0)
-    elif ethertype not in (ETH_IPV4, ETH_IPV6) or f.fragmented or f.sport is None:
+        return _below(link_type, ethertype, 0)
+    if ethertype not in (ETH_IPV4, ETH_IPV6) or f.fragmented:
         return None
-    elif f.proto not in _TRANSPORT_TABLE or f.dport is None:
-        return None
+    proto = f.proto
+    table = _TRANSPORT_TABLE.get(proto)
+    if table is not None:
+        if f.sport is None or f.dport is None:
+            return None
+        above = _names((table, f.sport)) | _names((table, f.dport))
+    elif proto == IP_ICMP and ethertype == ETH_IPV4:
+        # an error quotes a datagram (its layers are the frame's too): only other types tell
+        if f.icmp_type is None or f.icmp_type in icmp.ERRORS:
+            return None
+        above = _names(("icmp.data", f.icmp_type))  # an echo's payload: data
+    elif proto == IP_ICMPV6 and ethertype == ETH_IPV6:
+        if f.icmp_type is None or f.icmp_type < 128:  # below 128: errors, which quote
+            return None
+        above = _names(("icmpv6.data", f.icmp_type))
     else:
-        key = (link_type, ethertype, f.proto, f.sport, f.dport)
-    found = _cache.get(key, _cache)
-    if found is _cache:
-        if len(_cache) > 65536:  # many ports: keep the memo bounded
-            _cache.clear()
-        found = _cache[key] = _chain(*key)
-    return found
+        return None
+    below = _below(link_type, ethertype, proto)
+    if below is None:
+        return None
+    return below | above if above else below
+
+
+def data_may_match(requires: frozenset[str], record) -> bool:
+    """False if the record's frame, dissected alone (no state across frames), surely holds
+    none of `requires`: the packet list's filter asks this before dissecting."""
+    possible = possible_protocols(facts_of(record), getattr(record, "link_type", 1))
+    return possible is None or not possible.isdisjoint(requires)

@@ -63,7 +63,7 @@ class _Side:
     last_ack_ns: int = 0
     window: int | None = None  # raw
     last_was_syn: bool = False
-    last_flags: frozenset = frozenset()
+    last_flags: list | tuple = ()
     dup_acks: int = 0
     last_non_dup_ack: int = 0
     fin_seen: bool = False
@@ -97,6 +97,8 @@ class TcpNote:
     @property
     def prefix(self) -> str:
         """The Info text tshark puts before the ports: `[TCP Retransmission] `."""
+        if not self.flags:
+            return ""
         out = []
         for name in PREFIXES:
             if name in self.flags:
@@ -132,8 +134,13 @@ class TcpAnalysis:
             stream = _Stream(len(self.streams), here)
             self.streams.append(stream)
             self._by_key[key] = stream
-        fwd = stream.sides.setdefault(here, _Side())
-        rev = stream.sides.setdefault(there, _Side())
+        sides = stream.sides
+        fwd = sides.get(here)
+        if fwd is None:
+            fwd = sides[here] = _Side()
+        rev = sides.get(there)
+        if rev is None:
+            rev = sides[there] = _Side()
         seq, ack, length = f.seq, f.ack, len(f.payload)
         length = self._segment_length(f, length)
         syn, fin, rst = bool(flags & TCP_SYN), bool(flags & TCP_FIN), bool(flags & TCP_RST)
@@ -227,7 +234,7 @@ class TcpAnalysis:
         if flags & TCP_ACK:
             fwd.last_ack, fwd.last_ack_ns = ack, f.ns
         fwd.last_was_syn = syn
-        fwd.last_flags = frozenset(found)
+        fwd.last_flags = found  # only asked `in`: a list of one or two names
         if fin or rst:
             fwd.fin_seen = True
             if rst or rev.fin_seen:
