@@ -2,11 +2,14 @@
 
 The capture is the default lab's own traffic (a ping, then the seed's browse story if this
 stack can run it), repeated to FRAMES frames a microsecond apart and written by our pcap
-writer. Each command prints the whole packet list to /dev/null; best of three runs. Then the
-same with a display filter, and our in-process paths (read + the protocol model's row; the
-filter; the packet list's row cache, checksums checked) in frames per second.
+writer; with --synthetic, benchmarks/synthetic_capture.py's rounds of DNS, HTTP over TCP,
+ping and ARP instead. Each command prints the whole packet list to /dev/null, three runs
+each, ours and tshark's taking turns so both see the same load; the median and the best are
+shown, and the load average before and after. Then the same with display filters (`dns`,
+the issue's aim, and a mixed one), and our in-process paths (read + the protocol model's
+row; the filter; the packet list's row cache, checksums checked) in frames per second.
 
-    python benchmarks/dissect.py [FRAMES]        (default 100,000)
+    python benchmarks/dissect.py [FRAMES] [--synthetic]       (default 100,000)
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,14 +53,21 @@ def write_capture(path: str, base: list[bytes], count: int) -> None:
             writer.write(i * 1e-6, base[i % len(base)])
 
 
-def best_of(runs: int, command: list[str]) -> float:
-    best = float("inf")
+def timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    with open(os.devnull, "w") as sink:
+        subprocess.run(command, stdout=sink, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def side_by_side(runs: int, ours: list[str], theirs: list[str] | None) -> tuple[list, list]:
+    """Each command `runs` times, taking turns, so a change in the machine's load hits both."""
+    mine, other = [], []
     for _ in range(runs):
-        start = time.perf_counter()
-        with open(os.devnull, "w") as sink:
-            subprocess.run(command, stdout=sink, stderr=subprocess.DEVNULL, check=True)
-        best = min(best, time.perf_counter() - start)
-    return best
+        mine.append(timed(ours))
+        if theirs:
+            other.append(timed(theirs))
+    return mine, other
 
 
 def in_process(path: str) -> tuple[float, float, float, int]:
@@ -80,34 +91,43 @@ def in_process(path: str) -> tuple[float, float, float, int]:
 
 
 def main() -> int:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    count = int(args[0]) if args else 100_000
+    synthetic = "--synthetic" in sys.argv
     tshark = shutil.which("tshark")
-    base = lab_frames()
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "bench.pcap")
-        write_capture(path, base, count)
-        size = os.path.getsize(path)
-        print(
-            f"capture: {count:,} frames ({len(base)} distinct, from the default lab), {size / 1e6:.1f} MB"
-        )
-        print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
-        ours_cmd = [sys.executable, "-m", "workbench.cli", "dissect", path]
-        ours = best_of(3, ours_cmd)
-        ours_f = best_of(3, [*ours_cmd, "-Y", FILTER])
-        print(f"workbench dissect        {ours:7.2f} s  {count / ours:10,.0f} frames/s")
-        print(
-            f"workbench dissect -Y     {ours_f:7.2f} s  {count / ours_f:10,.0f} frames/s   ({FILTER})"
-        )
-        if tshark:
-            theirs = best_of(3, [tshark, "-r", path])
-            theirs_f = best_of(3, [tshark, "-r", path, "-Y", FILTER])
-            print(f"tshark -r                {theirs:7.2f} s  {count / theirs:10,.0f} frames/s")
-            print(f"tshark -r -Y             {theirs_f:7.2f} s  {count / theirs_f:10,.0f} frames/s")
-            print(
-                f"ratio (ours / tshark):   list {ours / theirs:.2f}×   filtered {ours_f / theirs_f:.2f}×   (below 1 is faster)"
-            )
+        if synthetic:
+            from synthetic_capture import write_capture as write_synthetic  # beside this file
+
+            write_synthetic(path, count)
+            what = "rounds of DNS, HTTP over TCP, ping and ARP: benchmarks/synthetic_capture.py"
         else:
+            base = lab_frames()
+            write_capture(path, base, count)
+            what = f"{len(base)} distinct, from the default lab"
+        size = os.path.getsize(path)
+        print(f"capture: {count:,} frames ({what}), {size / 1e6:.1f} MB")
+        print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
+        print(f"load average before: {os.getloadavg()[0]:.1f}")
+        ours_cmd = [sys.executable, "-m", "workbench.cli", "dissect", path]
+        theirs_cmd = [tshark, "-r", path] if tshark else None
+        for label, extra in (("list", []), ("-Y dns", ["-Y", "dns"]), ("-Y", ["-Y", FILTER])):
+            mine, other = side_by_side(
+                3, ours_cmd + extra, theirs_cmd + extra if theirs_cmd else None
+            )
+            ours, best = statistics.median(mine), min(mine)
+            line = f"workbench dissect {label:<7} median {ours:6.2f} s (best {best:6.2f} s)"
+            if other:
+                theirs, their_best = statistics.median(other), min(other)
+                line += (
+                    f"   tshark median {theirs:6.2f} s (best {their_best:6.2f} s)"
+                    f"   ratio {ours / theirs:.2f}× (below 1 is faster)"
+                )
+            print(line + ("   " + FILTER if label == "-Y" else ""))
+        if not tshark:
             print("tshark is not installed: no comparison (apt-get install -y tshark)")
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
         listing, filtering, row, kept = in_process(path)
         print(
             f"in process: read+decode+summary {count / listing:,.0f} frames/s; "

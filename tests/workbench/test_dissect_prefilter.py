@@ -115,7 +115,9 @@ def test_a_protocol_filter_dissects_only_the_frames_that_can_hold_it(captures, m
         ("dns", {"dns"}),
         ("bootp", {"dhcp"}),
         ("icmp or dns or tcp.port == 80", {"icmp", "dns", "tcp"}),
-        ('dns.qry.name contains "x" and ip.ttl > 3', {"dns"}),
+        ("dns.qry.name", {"dns", "mdns"}),  # both declare it
+        ('ip.ttl > 3 and dns.qry.name contains "x"', {"dns", "mdns"}),  # the rarer part
+        ("tcp.len > 0 and eth.src == 00:1b:21:3a:4f:64", {"tcp"}),
         ("tcp.stream == 2", {"tcp"}),
         ("not dns", None),
         ("dns or frame.len > 10", None),

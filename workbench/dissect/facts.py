@@ -24,6 +24,7 @@ _U16 = struct.Struct("!H")
 _TCP = struct.Struct("!HHIIBBHHH")
 _UDP = struct.Struct("!HHHH")
 _IPV4 = struct.Struct("!BBHHHBBH4s4s")
+_ICMP_ECHO = struct.Struct("!HH")
 
 
 class Facts:
@@ -108,58 +109,52 @@ def facts_of(record) -> Facts:
 
 
 def _read(f: Facts, data: bytes, link_type: int) -> None:
-    protocols = []
     if link_type == 113:
-        protocols.append("sll")
+        link = ("sll",)
         halen = _U16.unpack_from(data, 4)[0]
         if halen == 6:
             f.eth_src = data[6:12]
         ethertype, at = _U16.unpack_from(data, 14)[0], 16
     elif link_type == 276:
-        protocols.append("sll")
+        link = ("sll",)
         if data[11] == 6:
             f.eth_src = data[12:18]
         ethertype, at = _U16.unpack_from(data, 0)[0], 20
     else:
-        protocols.append("eth")
+        link = ("eth",)
         f.eth_dst, f.eth_src = data[0:6], data[6:12]
-        ethertype, at = _U16.unpack_from(data, 12)[0], 14
+        ethertype, at = data[12] << 8 | data[13], 14
     while ethertype == ETH_VLAN and len(data) >= at + 4:
-        protocols.append("vlan")
+        link += ("vlan",)
         ethertype, at = _U16.unpack_from(data, at + 2)[0], at + 4
     f.ethertype = ethertype
-    f.protocols = tuple(protocols)
+    f.protocols = link
     if ethertype == ETH_IPV4:
-        protocols.append("ip")
         at, end = _ipv4(f, data, at)
+        f.protocols = link = link + ("ip",)  # only once its header read
     elif ethertype == ETH_IPV6:
-        protocols.append("ipv6")
         at, end = _ipv6(f, data, at)
+        f.protocols = link = link + ("ipv6",)
     else:
         if ethertype == ETH_ARP:
-            protocols.append("arp")
-        f.protocols = tuple(protocols)
+            f.protocols = link + ("arp",)
         return
-    f.protocols = tuple(protocols)
     if f.frag_offset:
         return  # a later fragment: its transport header is in the first one
     proto = f.proto
     if proto == IP_TCP:
-        protocols.append("tcp")
-        f.protocols = tuple(protocols)
+        f.protocols = link + ("tcp",)
         _tcp(f, data, at, end)
     elif proto == IP_UDP:
-        protocols.append("udp")
-        f.protocols = tuple(protocols)
+        f.protocols = link + ("udp",)
         sport, dport, _length, _csum = _UDP.unpack_from(data, at)
         f.sport, f.dport = sport, dport
         f.payload_at = at + 8
         f.payload = data[at + 8 : end]
     elif proto in (IP_ICMP, IP_ICMPV6):
-        protocols.append("icmp" if proto == IP_ICMP else "icmpv6")
-        f.protocols = tuple(protocols)
+        f.protocols = link + ("icmp" if proto == IP_ICMP else "icmpv6",)
         f.icmp_type, f.icmp_code = data[at], data[at + 1]
-        f.icmp_ident, f.icmp_seq = struct.unpack_from("!HH", data, at + 4)
+        f.icmp_ident, f.icmp_seq = _ICMP_ECHO.unpack_from(data, at + 4)
 
 
 def _ipv4(f: Facts, data: bytes, at: int) -> tuple[int, int]:
@@ -190,13 +185,24 @@ def _v4(raw: bytes) -> str:
 _V4_TEXT: dict[bytes, str] = {}  # an address's 4 bytes → its text: a capture repeats a few
 
 
+def _v6(raw: bytes) -> str:
+    text = _V4_TEXT.get(raw)  # 16 bytes never meet a 4-byte key
+    if text is None:
+        if len(raw) != 16:
+            raise ValueError("an IPv6 address cut short")  # as IPv6Address refuses it
+        if len(_V4_TEXT) > 65536:
+            _V4_TEXT.clear()
+        text = _V4_TEXT[raw] = str(IPv6Address(raw))
+    return text
+
+
 def _ipv6(f: Facts, data: bytes, at: int) -> tuple[int, int]:
     f.ip_version = 6
     f.ip_header = at
     length = _U16.unpack_from(data, at + 4)[0]
     nxt, f.ttl = data[at + 6], data[at + 7]
-    f.src = str(IPv6Address(data[at + 8 : at + 24]))
-    f.dst = str(IPv6Address(data[at + 24 : at + 40]))
+    f.src = _v6(data[at + 8 : at + 24])
+    f.dst = _v6(data[at + 24 : at + 40])
     end = min(at + 40 + length, len(data)) if length else len(data)
     at += 40
     while nxt in _IPV6_EXTENSIONS or nxt == 44:

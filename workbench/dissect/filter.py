@@ -224,9 +224,9 @@ class _Parser:
             parts.append(self.not_expr())
         if len(parts) == 1:
             return parts[0]
-        # every part must hold, so any part's needs bound the whole: the narrowest one
+        # every part must hold, so any part's needs bound the whole: the rarest one
         needs = [n for p in parts if (n := _requires(p)) is not None]
-        both = min(needs, key=len) if needs else None
+        both = min(needs, key=_commonness) if needs else None
         if len(parts) == 2:
             first, second = parts
             return _needing(lambda d, r: first(d, r) and second(d, r), both)
@@ -604,6 +604,19 @@ for _protocol in registry.PROTOCOLS:
     if _protocol.name in _MODEL_PROTOCOLS:
         for _name in _protocol.names:
             _OWNERS[_name] = _OWNERS.get(_name, frozenset()) | {_protocol.name}
+
+
+# How commonly a frame holds a protocol, by the table it binds in: nearly every frame has a
+# link layer, most an IP layer; DNS or HTTP are what a filter for them is looking for.
+_TABLE_COMMONNESS = {"link_type": 3, "ethertype": 2, "ip.proto": 1}
+_COMMONNESS = {
+    p.name: max((_TABLE_COMMONNESS.get(table, 0) for table, _value in p.binds), default=0)
+    for p in registry.PROTOCOLS
+}
+
+
+def _commonness(needs: frozenset[str]) -> tuple[int, int]:
+    return max(_COMMONNESS.get(name, 3) for name in needs), len(needs)
 
 
 def _owners(name: str) -> frozenset[str] | None:
