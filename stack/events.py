@@ -46,6 +46,8 @@ def _jsonable(value: object) -> object:
 
 
 def _ids(frames: tuple[int, ...]) -> str:
+    if len(frames) == 1:  # nearly every event names one frame: no generator for it
+        return f"#{frames[0]}"
     return ", ".join(f"#{i}" for i in frames)
 
 

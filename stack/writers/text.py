@@ -25,15 +25,33 @@ class TextWriter:
             return
         if type(event) is FramesFiltered:
             if "frame_received" not in self.hide:
-                rows = event.expand()
-                self.out.write("".join(format_event(e, self.describe) + "\n" for e in rows))
-                self.lines += len(rows)
+                if self.describe is None:
+                    self.out.write(dropped_lines(event))
+                    self.lines += event.rows
+                else:
+                    rows = event.expand()
+                    self.out.write("".join(format_event(e, self.describe) + "\n" for e in rows))
+                    self.lines += len(rows)
             return
         self.out.write(format_event(event, self.describe) + "\n")
         self.lines += 1
 
     def flush(self) -> None:
         self.out.flush()
+
+
+def dropped_lines(event: FramesFiltered) -> str:
+    """A bus record's lines, one per NIC that read the header and dropped the frame: the very
+    text `format_event` gives each of `event.expand()`'s events, without making them (on a
+    busy bus these are most of the trace's lines)."""
+    head = f"{event.time:12.6f}  "
+    tail = f" drops {_ids(event.frames)}: not for me (destination {event.dst.hex(':')} is not "
+    readers, skip = event.readers, event.skip
+    return "".join(
+        f"{head}{nic.owner:<8} {nic.name}{tail}{nic.mac.hex(':')})\n"
+        for i, nic in enumerate(readers[event.start : event.stop], event.start)
+        if i != skip
+    )
 
 
 def note_lines(events) -> list[str]:
@@ -61,4 +79,6 @@ def note_lines(events) -> list[str]:
 
 
 def _ids(frames) -> str:
+    if len(frames) == 1:
+        return f"#{frames[0]}"
     return ", ".join(f"#{i}" for i in frames)
