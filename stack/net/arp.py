@@ -116,7 +116,9 @@ class ArpEngine:
         if next_hop == LIMITED_BROADCAST or next_hop == iface.broadcast:
             host.link_send(iface, BROADCAST, ETH_IPV4, packet)
             return
-        cache = self.caches.setdefault(iface.name, {})
+        cache = self.caches.get(iface.name)
+        if cache is None:
+            cache = self.caches[iface.name] = {}
         entry = cache.get(next_hop)
         now = host.clock.now()
         if entry is not None and entry.mac is not None:

@@ -19,8 +19,14 @@ class Interface:
         self.mtu = mtu
 
     @property
-    def configured(self) -> bool:
-        return self.address != UNSET
+    def address(self) -> IPv4Interface:
+        return self._address
+
+    @address.setter
+    def address(self, value: IPv4Interface) -> None:
+        self._address = value
+        # Read for every packet received and sent: worked out when the address changes.
+        self.configured: bool = value != UNSET
 
     @property
     def ip(self) -> IPv4Address:
