@@ -66,7 +66,7 @@ class Deferred:
             self._handle = self.loop.call_soon(self._slice)
         else:
             self._pending, self._done = [], 0
-            self._flush_writer()
+        self._flush_writer()  # whole lines on disk after every slice: a killed run keeps them
 
     def flush(self) -> None:
         if self._handle is not None:

@@ -55,7 +55,8 @@ async def test_a_frame_arriving_mid_batch_is_read_before_the_batch_is_written():
         # The frame was read a slice after it came, not after 2,000 lines (~0.1 s).
         assert read_after and read_after[0] < 200, read_after
         assert writer.written == list(range(2000))  # every event, in order
-        assert writer.flushes == 1
+        # The file is flushed after each slice, so a run killed mid-way leaves whole lines.
+        assert 2 <= writer.flushes <= 2000 // 8
     finally:
         loop.remove_reader(device.fileno())
         device.close()
