@@ -7,6 +7,8 @@ the trace kept in memory (what the app does), the trace also written as text to 
 (what `workbench run` does), and pcap writing on top.
 
     python benchmarks/router_frames.py [PINGS]
+
+Wall-clock rates move with the machine's load; the CPU columns (this process's CPU time) less.
 """
 
 from __future__ import annotations
@@ -50,13 +52,13 @@ def one_run(pings: int, mode: str) -> tuple[float, int, int]:
     if mode == "pcap":
         net.trace.subscribe(PcapWriter(io.BytesIO(), net.trace))
     ping = Ping(net.host("a"), IPv4Address("10.2.0.2"), count=pings, size=56, interval=0.00001)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     ping.start()
     net.clock.run_until_idle()
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     sink.close()
     assert len(ping.rtts) == pings, "every echo must come back"
-    return elapsed, len(net.trace.frames), len(net.trace.events)
+    return elapsed, len(net.trace.frames), len(net.trace.events), cpu
 
 
 def main() -> None:
@@ -64,7 +66,10 @@ def main() -> None:
     print(
         f"Python {platform.python_version()} on {platform.machine()}; {pings} pings a → r → b, 3 runs each, median"
     )
-    print(f"{'trace':<28} {'frames/s':>10} {'events/s':>10} {'µs/frame':>9}")
+    print(f"load average {os.getloadavg()[0]:.1f}; CPU: per CPU second of this process")
+    print(
+        f"{'trace':<28} {'frames/s':>10} {'events/s':>10} {'µs/frame':>9} {'frames/CPU s':>13} {'CPU µs/frame':>13}"
+    )
     for mode, label in (
         ("memory", "kept in memory"),
         ("text", "+ text to /dev/null"),
@@ -72,9 +77,11 @@ def main() -> None:
     ):
         runs = [one_run(pings, mode) for _ in range(3)]
         elapsed = statistics.median(r[0] for r in runs)
+        cpu = statistics.median(r[3] for r in runs)
         frames, events = runs[0][1], runs[0][2]
         print(
             f"{label:<28} {frames / elapsed:>10,.0f} {events / elapsed:>10,.0f} {elapsed / frames * 1e6:>9.1f}"
+            f" {frames / cpu:>13,.0f} {cpu / frames * 1e6:>13.1f}"
         )
 
 
