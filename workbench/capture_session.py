@@ -1,7 +1,8 @@
 """A capture file opened in the app: what the capture screen shows in place of a running lab.
 
 There is no network, no clock and no event log here — only frames, read from the file as the
-screen asks for them (`workbench.dissect.capture_index`). `open` reads the header and the
+screen asks for them (`workbench.dissect.capture_index`), and what the frames before each one
+add to it (`notes`: the pass `workbench dissect` runs, kept for any frame the screen shows). `open` reads the header and the
 first frames at once, so the first screen has rows to draw; the rest of the file is indexed
 by `index_more`, which a worker thread calls chunk by chunk, while the screen is already up.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from workbench.dissect.capture import CaptureError
 from workbench.dissect.capture_index import CaptureIndex
+from workbench.dissect.capture_notes import CaptureNotes
 
 FIRST_FRAMES = 2_000  # indexed before the first screen: more rows than any terminal shows
 CHUNK = 50_000  # frames the worker indexes between progress reports (about 30 ms)
@@ -38,6 +40,8 @@ class CaptureSession:
     def __init__(self, index: CaptureIndex) -> None:
         self.index = index
         self.frames = index  # the packet list reads it like the lab's frame list
+        # tshark's single pass (TCP conversations, reassembly …), run as far as asked
+        self.notes = CaptureNotes(index)
         self.path = index.path
         self.name = index.name
         first = index[0].time if len(index) else 0.0

@@ -89,7 +89,7 @@ class Field:
             if self.base in (HEX, HEX_DEC) and value >= 0:
                 return f"0x{value:0{max(2, self.size * 2)}x}"
             return str(value)
-        if kind == BYTES:
+        if kind == BYTES or (kind == NONE and isinstance(value, bytes)):
             return bytes(value).hex()
         if kind == FLOAT:
             return f"{value:.9f}"
@@ -420,10 +420,14 @@ class Layer:
             while stack:
                 item = stack.pop(0)
                 f = item.field
-                if f.type != NONE or item.value is not None:
-                    index.setdefault(f.name, []).append(item.value)
+                value = item.value
+                if f.type == NONE and value is None and f.filterable:
+                    # present with no value (tcp.options.nop): its bytes, as tshark's -T fields
+                    value = bytes(self.frame.data[item.start : item.start + item.size])
+                if f.type != NONE or value is not None:
+                    index.setdefault(f.name, []).append(value)
                     for alias in f.also:
-                        index.setdefault(alias, []).append(item.value)
+                        index.setdefault(alias, []).append(value)
                 if item.children:
                     stack[0:0] = item.children
             self._index = index

@@ -34,6 +34,7 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
 from stack.proto import registry
@@ -660,9 +661,12 @@ def _literal(kind: str, token: _Token, shown: str):
     if kind == "int":
         return _int(text, token, shown)
     if kind == "float":
-        try:
-            return float(text)
-        except ValueError:
+        try:  # a decimal: 1796193507.752033 is exactly the epoch shown, which no float holds
+            value = Decimal(text)
+            if not value.is_finite():
+                raise ValueError
+            return value
+        except (ValueError, ArithmeticError):
             raise FilterError(
                 f"{shown} wants a number, not '{text}' (column {token.column})"
             ) from None
@@ -701,6 +705,13 @@ def _test(op: str, kind: str, literal, token: _Token) -> Callable[[object], bool
         raise FilterError(
             f"'{op}' cannot compare with the network {token.text} (column {token.column}); use =="
         )
+    if isinstance(literal, Decimal):  # a float value as printed (0.000123), not its binary
+        compare = _compare(op, literal)
+        return lambda v: compare(Decimal(repr(v)) if isinstance(v, float) else v)
+    return _compare(op, literal)
+
+
+def _compare(op: str, literal) -> Callable[[object], bool]:
     if op in ("==", "!="):
         return lambda v: v == literal
     if op == "<":

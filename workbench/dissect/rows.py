@@ -48,12 +48,17 @@ class RowCache:
         if row is not None:
             rows.move_to_end(index)
             return row
-        row = row_of_record(self.frames[index])
+        row, keep = self.decode(index)
         self.decodes += 1
-        rows[index] = row
-        if len(rows) > self.size:
-            rows.popitem(last=False)
+        if keep:
+            rows[index] = row
+            if len(rows) > self.size:
+                rows.popitem(last=False)
         return row
+
+    def decode(self, index: int) -> tuple[Row, bool]:
+        """Frame `index`'s row, and whether it may be kept (a subclass may know more later)."""
+        return row_of_record(self.frames[index]), True
 
     def clear(self) -> None:
         self._rows.clear()

@@ -17,6 +17,8 @@ from workbench.dissect.filter import DisplayFilter
 
 
 class FilterScan:
+    chunk = 20_000  # frames a worker filters between progress reports
+
     def __init__(self, frames: Sequence[FrameRecord], display_filter: DisplayFilter) -> None:
         self.frames = frames
         self.filter = display_filter

@@ -52,15 +52,18 @@ def dissect(data: bytes, link_type: int = 1) -> Dissection:
         return _broken(data, exc)
 
 
-def dissect_record(record: FrameRecord) -> Dissection:
-    """The tree of a record's frame under a Wireshark-like "Frame N" line (and its comments)."""
+def dissect_record(record: FrameRecord, frame: Frame | None = None) -> Dissection:
+    """The tree of a record's frame under a Wireshark-like "Frame N" line (and its comments).
+    `frame`: the record as dissected already (a capture's pass may have rebuilt a datagram
+    around it); the Frame line still gives the record's own lengths."""
     try:
-        frame = frame_of_record(record)
+        frame = frame or frame_of_record(record)
         result = tree_of(frame)
     except Exception as exc:  # noqa: BLE001
         return _broken(bytes(record.data), exc)
-    size = len(frame.data)
-    label = f"Frame {record.id}: {frame.wire_length} bytes on wire ({frame.wire_length * 8} bits), {size} bytes captured ({size * 8} bits)"
+    size = len(record.data)
+    wire = getattr(record, "wire_length", 0) or size
+    label = f"Frame {record.id}: {wire} bytes on wire ({wire * 8} bits), {size} bytes captured ({size * 8} bits)"
     if frame.segment:
         label += f" on {frame.segment}"
     if frame.origin:

@@ -23,6 +23,7 @@ from textual.widgets import Footer, Static, Tab, Tabs
 from textual.worker import get_current_worker
 
 from workbench.capture_session import CaptureSession
+from workbench.dissect.capture_notes import NotedRows, NotedScan
 from workbench.i18n import say
 from workbench.screens.help import HelpScreen
 from workbench.screens.save_prompt import ask_where_to_save, check_capture_name
@@ -109,6 +110,7 @@ class CaptureScreen(Screen):
         self.capture = capture
         self.tab = "packets"
         self.filter_text = ""
+        self._analysing_to: int | None = None  # a worker runs the pass up to this frame
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -127,6 +129,10 @@ class CaptureScreen(Screen):
                     follow_tail=False,
                     time_origin=self.capture.time_origin,
                     segments=self.capture.index.format == "pcapng",
+                    rows=NotedRows(self.capture.frames, self.capture.notes),
+                    scan=lambda display_filter: NotedScan(
+                        self.capture.frames, display_filter, self.capture.notes
+                    ),
                 )
             with Container(id="dissector-pane", classes="pane"):
                 yield Dissector(id="dissector")
@@ -210,6 +216,11 @@ class CaptureScreen(Screen):
             text.append(f"  reading the file {100 * status.fraction:.0f}%", style="bold italic")
         elif status.problem:
             text.append("  cut short: the frames before the cut are shown", style="bold")
+        if self._analysing_to is not None:
+            text.append(
+                f"  following the conversations up to frame {self._analysing_to:,}…",
+                style="italic",
+            )
         packets = self.query_one(PacketList)
         if packets.filter_text:
             text.append(f"  │ {packets.filter_text}: {packets.row_count:,} shown")
@@ -221,12 +232,49 @@ class CaptureScreen(Screen):
     def on_packet_list_frame_selected(self, message: PacketList.FrameSelected) -> None:
         message.stop()
         if message.frame_id == self.query_one(PacketList).selected_frame_id:
-            self.query_one(Dissector).show_frame(self.capture.frames[message.frame_id - 1])
+            self._show_frame(message.frame_id)
 
     def on_packet_list_frame_activated(self, message: PacketList.FrameActivated) -> None:
         message.stop()
-        self.query_one(Dissector).show_frame(self.capture.frames[message.frame_id - 1])
+        self._show_frame(message.frame_id)
         self.query_one(Dissector).field_tree.focus()
+
+    def _show_frame(self, frame_id: int) -> None:
+        """The tree as `tshark -V` shows the frame: with what the frames before it add. A frame
+        far past where the pass has got is shown alone until a worker has run the pass there."""
+        index = frame_id - 1
+        notes = self.capture.notes.near(index)
+        self.query_one(Dissector).show_frame(self.capture.frames[index], notes)
+        if notes is None:
+            self._analysing_to = frame_id
+            self.run_worker(
+                lambda: self._analyse_worker(index),
+                thread=True,
+                group="capture-notes",
+                exclusive=True,
+                exit_on_error=False,
+            )
+            self._show_status()
+
+    def _analyse_worker(self, index: int) -> None:
+        worker = get_current_worker()
+        self.capture.notes.advance(index + 1, lambda: worker.is_cancelled)
+        if worker.is_cancelled:
+            return
+        try:
+            self.app.call_from_thread(self._analysed, index)
+        except Exception:  # noqa: BLE001 — the app is closing
+            return
+
+    def _analysed(self, index: int) -> None:
+        self._analysing_to = None
+        packets = self.query_one(PacketList)
+        packets.refresh()  # rows drawn from their frame alone are drawn again
+        if packets.selected_frame_id == index + 1:
+            self.query_one(Dissector).show_frame(
+                self.capture.frames[index], self.capture.notes.get(index)
+            )
+        self._show_status()
 
     def on_packet_list_filter_progress(self, message: PacketList.FilterProgress) -> None:
         message.stop()

@@ -106,15 +106,23 @@ class Dissector(Widget):
 
     # --- public API -----------------------------------------------------------------------
 
-    def show_frame(self, record: FrameRecord | None) -> None:
-        """Dissect and show `record` (None: show nothing)."""
+    def show_frame(self, record: FrameRecord | None, notes=None) -> None:
+        """Dissect and show `record` (None: show nothing). `notes`: what a capture's frames
+        before it add (`FrameNotes`), shown as `tshark -V` shows them."""
         from workbench.dissect.tree import dissect_record
 
         self.record = record
-        self.dissection = None if record is None else dissect_record(record)
+        if record is None:
+            self.dissection = None
+        elif notes is not None:
+            from workbench.dissect.noted_tree import noted_dissection
+
+            self.dissection = noted_dissection(record, notes)
+        else:
+            self.dissection = dissect_record(record)
         tree, hex_view = self.field_tree, self.hex_view
-        hex_view.show(
-            record.data if record is not None else b"",
+        hex_view.show(  # a reassembled datagram's frame: the bytes its tree's fields point into
+            self.dissection.data if self.dissection is not None else b"",
             self.dissection.undecoded if self.dissection else None,
         )
         tree.show(self.dissection)

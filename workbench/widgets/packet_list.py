@@ -18,7 +18,7 @@ Rows are coloured by protocol through component classes (`packet-list--arp`, `--
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.segment import Segment
 from textual import events
@@ -32,7 +32,7 @@ from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from stack.trace import FrameRecord
-from workbench.dissect.filter import FilterError, compile_filter
+from workbench.dissect.filter import DisplayFilter, FilterError, compile_filter
 from workbench.dissect.rows import Columns, ColumnWidths, RowCache, format_time
 from workbench.dissect.scan import FilterScan
 
@@ -51,7 +51,6 @@ ROW_KINDS = (
     "other",
 )
 INLINE_SCAN = 5_000  # new frames filtered on the spot; more go to a worker thread
-SCAN_CHUNK = 20_000  # frames the worker filters between progress reports
 
 
 class PacketList(ScrollView, can_focus=True):
@@ -149,15 +148,20 @@ class PacketList(ScrollView, can_focus=True):
         follow_tail: bool = True,
         time_origin: float = 0.0,
         segments: bool = True,
+        rows: RowCache | None = None,
+        scan: Callable[[DisplayFilter], FilterScan] | None = None,
     ) -> None:
         """`follow_tail`: new frames scroll a list resting at its end (a running lab; not a file
         being indexed). `time_origin` is subtracted from each frame's time in the Time column.
-        `segments`: whether there is a Seg column at all (a pcap file names no interfaces)."""
+        `segments`: whether there is a Seg column at all (a pcap file names no interfaces).
+        `rows` and `scan`: where rows and a filter's matches come from (a capture: its pass
+        across frames, `workbench.dissect.capture_notes`); by default each frame alone."""
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.frames = frames
         self.follow_tail = follow_tail
         self.time_origin = time_origin
-        self.rows = RowCache(frames)
+        self.rows = rows if rows is not None else RowCache(frames)
+        self._new_scan = scan or (lambda display_filter: FilterScan(frames, display_filter))
         self._count = len(frames)  # frames known to the view (refresh_rows moves it on)
         self._scan: FilterScan | None = None  # the filter, and the frames that pass it so far
         self._scanning = False  # a worker is filtering
@@ -243,7 +247,7 @@ class PacketList(ScrollView, can_focus=True):
         self._generation += 1
         self.workers.cancel_group(self, "packet-list-filter")
         self._scanning = False
-        self._scan = FilterScan(self.frames, display_filter)
+        self._scan = self._new_scan(display_filter)
         self._count = len(self.frames)
         self._cursor = None
         self._update_size()
@@ -307,7 +311,7 @@ class PacketList(ScrollView, can_focus=True):
         worker = get_current_worker()
         start = scan.scanned
         while not worker.is_cancelled and generation == self._generation:
-            end = min(len(scan.frames), start + SCAN_CHUNK)
+            end = min(len(scan.frames), start + scan.chunk)
             if start >= end:
                 break
             found = scan.find(start, end)
@@ -477,7 +481,7 @@ class PacketList(ScrollView, can_focus=True):
         for row in range(top, min(self.row_count, top + self._visible_rows())):
             index = self._frame_index(row)
             record = self.frames[index]
-            self._widths.grow(self.rows.row(index), len(record.data), record.segment)
+            self._widths.grow(self.rows.row(index), _length(record), record.segment)
 
     def _columns(self, width: int) -> Columns:
         count = self._count
@@ -498,7 +502,7 @@ class PacketList(ScrollView, can_focus=True):
         record = self.frames[index]
         r = self.rows.row(index)
         text = columns.line(
-            record.id, record.time - self.time_origin, len(record.data), r, record.segment
+            record.id, record.time - self.time_origin, _length(record), r, record.segment
         )
         style = self.get_component_rich_style(f"packet-list--{r.kind}")
         if row == self._cursor:
@@ -522,6 +526,12 @@ class PacketList(ScrollView, can_focus=True):
             scanned = self._scan.scanned
             return f" filtering {100 * scanned // total}%: {self.row_count:,} of {scanned:,} "
         return f" {self.row_count:,} of {self._count:,} shown "
+
+
+def _length(record) -> int:
+    """The Length column: the frame's length on the wire, as Wireshark's (a capture's snaplen
+    may have kept fewer bytes)."""
+    return getattr(record, "wire_length", 0) or len(record.data)
 
 
 __all__ = ["PacketList", "ROW_KINDS"]

@@ -1,0 +1,197 @@
+"""A frame's field tree with what the frames before it add, as `tshark -V` shows it.
+
+`noted_dissection(record, notes)` is the tree of the frame as the capture's pass dissects it
+(`capture_state.frame_for`: a reassembled datagram, an HTTP message on its last segment,
+nothing above TCP on a retransmission) with the pass's fields (`FrameNotes.fields`) put in
+tshark's words: relative `tcp.seq`/`tcp.ack` beside the raw ones, `[Stream index: N]`, the
+scaled window and its factor, the analysis flags under `[SEQ/ACK analysis]`, the times since
+the first and the previous frame, `[Request In: N]` … Each such line's filter is the value
+the display filter gives that field over the same pass, so Apply as Filter on any line picks
+the frame it came from.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from stack.proto.model import quoted
+from workbench.dissect.capture_state import FrameNotes, frame_for
+from workbench.dissect.nodes import LAYER, NOTE, Dissection, FieldNode
+from workbench.dissect.tree import dissect_record
+
+
+def _seconds(value) -> str:
+    return f"{Decimal(repr(value)) if isinstance(value, float) else value:.9f}"
+
+
+# filter name → (label with {} for the value, how the value is written); tshark 4.0's words
+LABELS = {
+    "frame.time_epoch": ("Epoch Time: {} seconds", _seconds),
+    "frame.time_delta": ("[Time delta from previous captured frame: {} seconds]", _seconds),
+    "frame.time_relative": ("[Time since reference or first frame: {} seconds]", _seconds),
+    "tcp.stream": ("[Stream index: {}]", str),
+    "tcp.len": ("[TCP Segment Len: {}]", str),
+    "tcp.seq": ("Sequence Number: {}    (relative sequence number)", str),
+    "tcp.seq_raw": ("Sequence Number (raw): {}", str),
+    "tcp.nxtseq": ("[Next Sequence Number: {}    (relative sequence number)]", str),
+    "tcp.ack": ("Acknowledgment Number: {}    (relative ack number)", str),
+    "tcp.ack_raw": ("Acknowledgment number (raw): {}", str),
+    "tcp.window_size": ("[Calculated window size: {}]", str),
+    "tcp.window_size_scalefactor": ("[Window size scaling factor: {}]", str),
+    "tcp.analysis.duplicate_ack_num": ("[Duplicate ACK #: {}]", str),
+    "tcp.analysis.duplicate_ack_frame": ("[Duplicate to the ACK in frame: {}]", str),
+    "icmp.resp_to": ("[Request frame: {}]", str),
+    "icmpv6.resp_to": ("[Request frame: {}]", str),
+    "dns.response_to": ("[Request In: {}]", str),
+    "dns.time": ("[Time: {} seconds]", _seconds),
+    "ip.fragment": ("[Frame: {}]", str),
+    "ip.fragment.count": ("[Fragment count: {}]", str),
+    "frame.comment": ("Comment: {}", str),
+    "frame.len": ("Frame Length: {}", lambda v: f"{v} bytes ({v * 8} bits)"),
+    "frame.cap_len": ("Capture Length: {}", lambda v: f"{v} bytes ({v * 8} bits)"),
+}
+# tshark's expert messages for the analysis flags (tcp.analysis.*)
+EXPERT = {
+    "retransmission": "This frame is a (suspected) retransmission",
+    "fast_retransmission": "This frame is a (suspected) fast retransmission",
+    "spurious_retransmission": "This frame is a (suspected) spurious retransmission",
+    "out_of_order": "This frame is a (suspected) out-of-order segment",
+    "lost_segment": "Previous segment(s) not captured (common at capture start)",
+    "ack_lost_segment": "ACKed segment that wasn't captured (common at capture start)",
+    "window_update": "TCP window update",
+    "window_full": "TCP window specified by the receiver is now completely full",
+    "keep_alive": "TCP keep-alive segment",
+    "keep_alive_ack": "ACK to a TCP keep-alive segment",
+    "duplicate_ack": "Duplicate ACK",
+    "zero_window_probe": "TCP Zero Window Probe",
+    "zero_window_probe_ack": "ACK to a TCP Zero Window Probe",
+    "zero_window": "TCP Zero Window segment",
+}
+# Where a line the model does not have goes: after the line with this name (else at the end)
+AFTER = {
+    "tcp.stream": "tcp.dstport",
+    "tcp.window_size_scalefactor": "tcp.window_size",
+    "frame.time_epoch": "frame.number",
+    "frame.time_delta": "frame.time_epoch",
+}
+
+
+def noted_dissection(record, notes: FrameNotes) -> Dissection:
+    """The tree of `record` once the frames before it are taken into account (see above)."""
+    result = dissect_record(record, frame_for(record, notes))
+    fields = dict(notes.fields)
+    size = len(record.data)
+    fields["frame.len"] = (getattr(record, "wire_length", 0) or size,)
+    fields["frame.cap_len"] = (size,)
+    layers = {node.name: node for node in result.nodes if node.kind == LAYER}
+    if not layers or "frame" not in layers:
+        return result  # a dissector error: its one line says so
+    flags = [name for name in fields if name.startswith("tcp.analysis.")]
+    # lines placed after another new line come after it
+    order = sorted(fields, key=lambda name: name in AFTER and AFTER[name] in fields)
+    for name in order:
+        values = fields[name]
+        if name.startswith("tcp.analysis.") or not values:
+            continue
+        layer = layers.get(_protocol_of(name, layers))
+        if layer is None:
+            continue
+        found = [node for node, _path in layer.walk() if node.name == name]
+        if len(found) == len(values):
+            for node, value in zip(found, values, strict=True):
+                _set(node, name, value)
+        elif name in LABELS:
+            for node in found:
+                _remove(layer, node)
+            for value in values:
+                _insert(layer, _line(name, value), AFTER.get(name))
+    if flags and "tcp" in layers:
+        _analysis(layers["tcp"], fields, flags)
+    _summary(layers.get("tcp"), fields)
+    return result
+
+
+def _protocol_of(name: str, layers: dict) -> str:
+    head = name.split(".", 1)[0]
+    return head if head in layers else name.rsplit(".", 1)[0]
+
+
+def _value_text(name: str, value) -> str:
+    spec = LABELS.get(name)
+    return spec[1](value) if spec else str(value)
+
+
+def _filter(name: str, value) -> str:
+    if isinstance(value, bool):
+        return name
+    if isinstance(value, str):
+        return f"{name} == {quoted(value)}"
+    if isinstance(value, (float, Decimal)):
+        return f"{name} == {_seconds(value)}"
+    return f"{name} == {value}"
+
+
+def _line(name: str, value) -> FieldNode:
+    label = LABELS[name][0].format(_value_text(name, value))
+    return FieldNode(label, 0, 0, NOTE, name, filter=_filter(name, value))
+
+
+def _set(node: FieldNode, name: str, value) -> None:
+    """A line the model shows with the frame's own value, given the pass's value instead."""
+    if name in LABELS:
+        keep = node.label.split(" = ", 1)[0] + " = " if " = " in node.label else ""
+        node.label = keep + LABELS[name][0].format(_value_text(name, value))
+    elif ": " in node.label:
+        head = node.label.split(": ", 1)[0]
+        node.label = f"{head}: {value}" + ("]" if node.label.endswith("]") else "")
+    node.filter = _filter(name, value)
+
+
+def _remove(layer: FieldNode, target: FieldNode) -> None:
+    for node, _path in layer.walk():
+        if target in node.children:
+            node.children.remove(target)
+            return
+
+
+def _insert(layer: FieldNode, line: FieldNode, after: str | None) -> None:
+    children = layer.children
+    for i, child in enumerate(children):
+        if after is not None and child.name == after:
+            children.insert(i + 1, line)
+            return
+    children.append(line)
+
+
+def _analysis(tcp: FieldNode, fields: dict, flags: list[str]) -> None:
+    """`[SEQ/ACK analysis]` › `[TCP Analysis Flags]` › one line per flag, as tshark groups them."""
+    group = FieldNode(
+        "[TCP Analysis Flags]", 0, 0, NOTE, "tcp.analysis.flags", filter="tcp.analysis.flags"
+    )
+    for name in flags:
+        short = name.removeprefix("tcp.analysis.")
+        if short in EXPERT:
+            text = EXPERT[short]
+            if short == "duplicate_ack":
+                text += f" (#{fields.get('tcp.analysis.duplicate_ack_num', ('?',))[0]})"
+            group.children.append(FieldNode(f"[{text}]", 0, 0, NOTE, name, filter=name))
+        elif name in LABELS:
+            group.children.append(_line(name, fields[name][0]))
+    analysis = FieldNode("[SEQ/ACK analysis]", 0, 0, NOTE, "", children=[group])
+    at = next((i for i, c in enumerate(tcp.children) if c.name == "tcp.payload"), None)
+    tcp.children.insert(len(tcp.children) if at is None else at, analysis)
+
+
+def _summary(tcp: FieldNode | None, fields: dict) -> None:
+    """The TCP line's summary says the relative numbers, as tshark's."""
+    if tcp is None or "tcp.seq" not in fields:
+        return
+    label = tcp.label
+    raw_seq, seq = fields["tcp.seq_raw"][0], fields["tcp.seq"][0]
+    label = label.replace(f"Seq: {raw_seq}", f"Seq: {seq}", 1)
+    if "tcp.ack_raw" in fields:
+        label = label.replace(f"Ack: {fields['tcp.ack_raw'][0]}", f"Ack: {fields['tcp.ack'][0]}", 1)
+    tcp.label = label
+
+
+__all__ = ["noted_dissection", "LABELS"]
