@@ -178,3 +178,73 @@ def test_chinese_routing_narrow(snap_compare):
         await settle(pilot)
 
     assert snap_compare(make_app(lang="zh"), terminal_size=NARROW, run_before=run_before)
+
+
+def _english_words(text: str, *allowed: str) -> list[str]:
+    """Words of English prose left in `text` (names of files, formats, units and protocols aside)."""
+    for name in allowed:
+        text = text.replace(name, "")
+    return [w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in ENGLISH_NAMES]
+
+
+# Names that stay as they are in Chinese: formats, units, protocols, the o key's word-free hint.
+ENGLISH_NAMES = {
+    "pcap",
+    "pcapng",
+    "KiB",
+    "MiB",
+    "GiB",
+    "ARP",
+    "IPv4",
+    "IPv6",
+    "TCP",
+    "UDP",
+    "Ethernet",
+}
+
+
+async def test_the_capture_screen_in_chinese(small_capture):
+    """workbench open FILE --lang zh: the status line (frames, size, reading, a filter's count,
+    "no lab"), the tabs, the panes' titles and the sentences of the panes a capture has no data
+    for, and the statistics screen's title, views and column headers are Chinese."""
+    from capture_app import filtered, read_whole_file
+    from textual.widgets import DataTable, Tabs
+
+    from workbench.app import WorkbenchApp
+    from workbench.capture_session import CaptureSession
+
+    app = WorkbenchApp(
+        None, cursor_blink=False, capture=CaptureSession.open(str(small_capture)), lang="zh"
+    )
+    async with app.run_test(size=WIDE) as pilot:
+        await read_whole_file(pilot)
+        await filtered(pilot, "dns")
+        await read_whole_file(pilot)
+        screen = app.screen
+        status = str(screen.query_one("#capture-status").render())
+        assert "1,500 帧" in status and "显示" in status and "没有实验" in status, status
+        assert not _english_words(status, "small.pcap", "dns"), status
+        tabs = " ".join(str(tab.label) for tab in screen.query_one(Tabs).query("Tab"))
+        assert not _english_words(tabs), tabs
+        titles = [
+            str(screen.query_one(f"#{pane}-pane").border_title)
+            for pane in ("packets", "dissector", "hosts", "routing", "events")
+        ]
+        assert not _english_words(" ".join(titles), "small.pcap", "dns"), titles
+        await pilot.press("2")
+        await pilot.pause()
+        sentence = str(screen.query_one("#hosts-pane").render())
+        assert not _english_words(sentence, "small.pcap"), sentence
+        await pilot.press("1", "z")
+        await read_whole_file(pilot)
+        stats = app.screen
+        title = str(stats.query_one("#stats-title").render())
+        assert title.startswith("统计 · small.pcap · 匹配过滤器的帧 dns:"), title
+        assert not _english_words(title, "small.pcap", "dns"), title
+        views = " ".join(str(tab.label) for tab in stats.query_one("#stats-views").query("Tab"))
+        assert not _english_words(views), views
+        for view in ("c", "e", "h"):
+            await pilot.press(view)
+            await pilot.pause()
+            headers = " ".join(str(c.label) for c in stats.query_one(DataTable).columns.values())
+            assert headers and not _english_words(headers), headers

@@ -375,6 +375,48 @@ UI = {
     "Select a frame and a field of its tree first: Apply as Filter takes the field under the tree's cursor.": "请先选择一个帧及其协议树中的一个字段：作为过滤器应用取的是协议树光标所在的字段。",
     "This line is scapy's dissection, outside the protocol model: it has no filter name.": "这一行是 scapy 的解析，不在协议模型之内：它没有过滤器名称。",
     "This line groups the fields under it and has no filter name of its own: choose one of them.": "这一行只是把下面的字段归在一起，本身没有过滤器名称：请选择其中一个字段。",
+    # the capture screen's status line, tabs and panes (workbench open FILE)
+    "Hosts · ARP": "主机 · ARP",
+    "no lab (o opens one)": "没有实验（按 o 打开一个）",
+    "cut short: the frames before the cut are shown": "文件被截断：显示截断之前的帧",
+    "Hosts and ARP tables belong to a running lab; {name} is a capture file, which records frames but not the hosts that sent them. o opens a lab.": "主机和 ARP 表属于运行中的实验；{name} 是抓包文件，只记录帧，不记录发送它们的主机。按 o 打开一个实验。",
+    "Routing tables and decisions belong to a running lab; {name} is a capture file, which holds no routing decisions. o opens a lab.": "路由表和路由决策属于运行中的实验；{name} 是抓包文件，其中没有路由决策。按 o 打开一个实验。",
+    "The event log is a running lab's explanations; {name} is a capture file, which holds only frames. o opens a lab.": "事件日志是运行中实验的解释；{name} 是抓包文件，其中只有帧。按 o 打开一个实验。",
+    # the statistics screen (z)
+    "Statistics": "统计",
+    "Conversations": "会话",
+    "Endpoints": "端点",
+    "Protocol Hierarchy": "协议分级",
+    "all frames": "全部帧",
+    "frames matching": "匹配过滤器的帧",
+    "Address A": "地址 A",
+    "Port A": "端口 A",
+    "Address B": "地址 B",
+    "Port B": "端口 B",
+    "Packets A → B": "数据包 A → B",
+    "Bytes A → B": "字节 A → B",
+    "Packets B → A": "数据包 B → A",
+    "Bytes B → A": "字节 B → A",
+    "Rel Start": "相对开始",
+    "Duration": "持续时间",
+    "Address": "地址",
+    "Port": "端口",
+    "Bytes": "字节",
+    "Tx Packets": "发送数据包",
+    "Tx Bytes": "发送字节",
+    "Rx Packets": "接收数据包",
+    "Rx Bytes": "接收字节",
+    "Protocol": "协议",
+    "Percent Packets": "数据包百分比",
+    "Percent Bytes": "字节百分比",
+    "Back": "返回",
+    "Back to the packet list": "返回数据包列表",
+    "Hierarchy": "分级",
+    "Protocol hierarchy": "协议分级",
+    "Previous kind": "上一类",
+    "Next kind": "下一类",
+    "None yet.": "还没有。",
+    "None in these frames.": "这些帧里没有。",
     "All keys": "全部按键",
     "Map of the network": "网络地图",
     "Packets": "数据包",
@@ -399,6 +441,26 @@ UI = {
 }
 
 
+# The capture screen's counts and progress, each a whole piece of its status line or title.
+_capture_phrases = phrases(
+    [
+        (rf"^{N} frames?$", r"\1 帧"),
+        (rf"^{N} frames?, {N} bytes$", r"\1 帧，\2 字节"),
+        (rf"^{N} bytes$", r"\1 字节"),
+        (rf"^{N} (KiB|MiB|GiB)$", r"\1 \2"),
+        (r"^reading the file (\d+)%$", r"正在读取文件 \1%"),
+        (r"^reading (\d+)%$", r"读取中 \1%"),
+        (rf"^following the conversations up to frame {N}…$", r"正在跟踪会话，直到帧 \1…"),
+        (rf"^{N} shown$", r"显示 \1 帧"),
+        (rf"^The {N} busiest of {N} shown\.$", r"显示 \2 个中最繁忙的 \1 个。"),
+    ]
+)
+
+
 def translate(text: str) -> str:
     """The app's own words from `UI`, else the stack's sentence phrase by phrase."""
-    return UI.get(text) or _phrases(text)
+    found = UI.get(text)
+    if found:
+        return found
+    counted = _capture_phrases(text)
+    return counted if counted != text else _phrases(text)

@@ -117,7 +117,7 @@ class CaptureScreen(Screen):
     def compose(self) -> ComposeResult:
         self.set_class(True, f"-tab-{self.tab}")
         yield Tabs(
-            *[Tab(label, id=name) for name, label in TABS.items()],
+            *[Tab(say(label), id=name) for name, label in TABS.items()],
             active=self.tab,
             id="capture-tabs",
         )
@@ -138,17 +138,19 @@ class CaptureScreen(Screen):
                 yield Dissector(id="dissector")
             for tab, sentence in NO_LAB.items():
                 yield Static(
-                    sentence.format(name=self.capture.name), id=f"{tab}-pane", classes="pane no-lab"
+                    say(sentence).format(name=self.capture.name),
+                    id=f"{tab}-pane",
+                    classes="pane no-lab",
                 )
         yield FilterBar(id="filter-bar")
         yield Static("", id="capture-status")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#packets-pane").border_title = f"Packets · {self.capture.name}"
-        self.query_one("#dissector-pane").border_title = "Dissector"
+        self.query_one("#packets-pane").border_title = f"{say('Packets')} · {self.capture.name}"
+        self.query_one("#dissector-pane").border_title = say("Dissector")
         for tab in NO_LAB:
-            self.query_one(f"#{tab}-pane").border_title = TABS[tab]
+            self.query_one(f"#{tab}-pane").border_title = say(TABS[tab])
         self.query_one(FilterBar).display = False
         self.query_one(PacketList).focus()
         self._show_status()
@@ -208,23 +210,25 @@ class CaptureScreen(Screen):
         parts = [
             f" {status.name}",
             status.format,
-            f"{status.frames:,} frame{'s' if status.frames != 1 else ''}",
-            _size(status.size),
+            say(f"{status.frames:,} frame{'s' if status.frames != 1 else ''}"),
+            say(_size(status.size)),
         ]
         text = Text(" · ".join(parts))
         if status.indexing:
-            text.append(f"  reading the file {100 * status.fraction:.0f}%", style="bold italic")
+            text.append(
+                "  " + say(f"reading the file {100 * status.fraction:.0f}%"), style="bold italic"
+            )
         elif status.problem:
-            text.append("  cut short: the frames before the cut are shown", style="bold")
+            text.append("  " + say("cut short: the frames before the cut are shown"), style="bold")
         if self._analysing_to is not None:
             text.append(
-                f"  following the conversations up to frame {self._analysing_to:,}…",
+                "  " + say(f"following the conversations up to frame {self._analysing_to:,}…"),
                 style="italic",
             )
         packets = self.query_one(PacketList)
         if packets.filter_text:
-            text.append(f"  │ {packets.filter_text}: {packets.row_count:,} shown")
-        text.append("  │ no lab (o opens one)", style="dim")
+            text.append(f"  │ {packets.filter_text}: " + say(f"{packets.row_count:,} shown"))
+        text.append("  │ " + say("no lab (o opens one)"), style="dim")
         self.query_one("#capture-status", Static).update(text)
 
     # --- frames --------------------------------------------------------------------------------
@@ -305,9 +309,9 @@ class CaptureScreen(Screen):
         self.filter_text = message.text
         pane = self.query_one("#packets-pane")
         pane.border_title = (
-            f"Packets · {self.capture.name} · {message.text}"
+            f"{say('Packets')} · {self.capture.name} · {message.text}"
             if message.text
-            else f"Packets · {self.capture.name}"
+            else f"{say('Packets')} · {self.capture.name}"
         )
         message.bar.display = False
         self.query_one("#packet-list").focus()

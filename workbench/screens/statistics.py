@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 
 from workbench.capture_stats import StatisticsPass
 from workbench.dissect.stats import KINDS, TITLES
+from workbench.i18n import say
 
 SHOWN = 500  # rows per table: the busiest
 REDRAW = 0.5  # seconds between redraws of the totals while the pass runs
@@ -150,7 +151,7 @@ class StatisticsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("", id="stats-title")
         yield Tabs(
-            *[Tab(label, id=view) for view, label in VIEWS.items()],
+            *[Tab(say(label), id=view) for view, label in VIEWS.items()],
             active=self.view,
             id="stats-views",
         )
@@ -186,10 +187,19 @@ class StatisticsScreen(Screen):
 
     def _redraw(self) -> None:
         stats = self.stats
-        scope = f"frames matching {self.display_filter}" if self.display_filter else "all frames"
-        reading = "" if stats.done else f" · reading {100 * stats.scanned // max(1, stats.total)}%"
+        scope = (
+            f"{say('frames matching')} {self.display_filter}"
+            if self.display_filter
+            else say("all frames")
+        )
+        counts = say(f"{stats.counted:,} frames, {stats.bytes:,} bytes")
+        reading = (
+            ""
+            if stats.done
+            else " · " + say(f"reading {100 * stats.scanned // max(1, stats.total)}%")
+        )
         self.query_one("#stats-title", Static).update(
-            f"Statistics · {self.capture_name} · {scope}: {stats.counted:,} frames, {stats.bytes:,} bytes{reading}"
+            f"{say('Statistics')} · {self.capture_name} · {scope}: {counts}{reading}"
         )
         for kind in KINDS:
             count = (
@@ -223,15 +233,15 @@ class StatisticsScreen(Screen):
         table.clear(columns=not same_columns)
         if not same_columns:
             for title in columns:
-                table.add_column(title, key=title)
+                table.add_column(say(title), key=title)
         table.add_rows(rows)
         if same_columns and rows:
             table.move_cursor(row=min(cursor, len(rows) - 1), animate=False)
         note = self.query_one("#stats-note", Static)
         if total is not None and total > len(rows):
-            note.update(f"The {len(rows):,} busiest of {total:,} shown.")
+            note.update(say(f"The {len(rows):,} busiest of {total:,} shown."))
         elif not rows:
-            note.update("None yet." if not self.stats.done else "None in these frames.")
+            note.update(say("None yet." if not self.stats.done else "None in these frames."))
         else:
             note.update("")
 
