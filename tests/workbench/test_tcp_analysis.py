@@ -1,7 +1,7 @@
 """TCP across frames against tshark's analysis: a conversation crafted with scapy to hold each
 of tshark 4.0's analysis cases — a lost segment, duplicate ACKs, a fast retransmission, a
 spurious retransmission, out-of-order data, a zero window and its probe, a window update, a
-keep-alive and its ACK, a full window — and the same capture read by both, frame by frame:
+keep-alive and its ACK, a full window, an ACK of a segment the capture never saw — and the same capture read by both, frame by frame:
 Info (relative numbers, scaled windows, the analysis prefixes), tcp.stream, tcp.seq/ack,
 tcp.window_size and every tcp.analysis flag must agree."""
 
@@ -46,8 +46,10 @@ def seg(
     win: int = 1000,
     data: bytes = b"",
     options=None,
+    client_port: int = 40000,
 ):
-    sport, dport = (40000, 34567) if src == C else (34567, 40000)  # a port no dissector claims
+    # a port no dissector claims
+    sport, dport = (client_port, 34567) if src == C else (34567, client_port)
     ether = Ether(src=CMAC, dst=SMAC) if src == C else Ether(src=SMAC, dst=CMAC)
     frame = (
         ether
@@ -106,6 +108,11 @@ def conversation() -> list:
         seg(
             61.0, S, "A", b + 1701, a + 20, 600, d
         ),  # one below the next sequence number with new data: no flag
+        # a second conversation, caught mid-way: the client acknowledges 200 bytes the capture
+        # never saw the server send (tshark: [TCP ACKed unseen segment])
+        seg(62.0, S, "PA", 9001, 7001, 600, d, client_port=40001),
+        seg(62.001, C, "A", 7001, 9301, 500, client_port=40001),
+        seg(62.002, S, "PA", 9301, 7001, 600, d, client_port=40001),
     ]
     return f
 
@@ -160,6 +167,7 @@ CASES = (
     "window_full",
     "keep_alive",
     "keep_alive_ack",
+    "ack_lost_segment",
 )
 
 

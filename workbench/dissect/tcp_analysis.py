@@ -226,13 +226,15 @@ class TcpAnalysis:
             next_seq = (seq + length + (1 if syn or fin else 0)) & MASK
             if (fwd.next_seq is None or _gt(next_seq, fwd.next_seq)) and not rst:
                 fwd.next_seq, fwd.next_seq_ns = next_seq, f.ns
-            # as tshark: the highest sequence number the other side may acknowledge, checked
-            # apart from the one above (a retransmission can raise it)
-            if fwd.max_to_ack is None or _gt(next_seq, fwd.max_to_ack):
+            # as tshark: the highest sequence number the other side may acknowledge moves up
+            # only with a segment that continues it (one after a gap leaves it behind the gap,
+            # so an ACK over the gap is an "ACKed unseen segment")
+            if fwd.max_to_ack is None or seq == fwd.max_to_ack:
                 fwd.max_to_ack = fwd.next_seq
         fwd.window = window
-        if flags & TCP_ACK:
-            fwd.last_ack, fwd.last_ack_ns = ack, f.ns
+        # as tshark, whatever the flags: a RST without ACK leaves 0 here, and after it no
+        # data counts as acknowledged (no Spurious Retransmission)
+        fwd.last_ack, fwd.last_ack_ns = ack, f.ns
         fwd.last_was_syn = syn
         fwd.last_flags = found  # only asked `in`: a list of one or two names
         if fin or rst:
