@@ -561,7 +561,9 @@ def _field(name: str) -> tuple[str, Extractor]:
     relative `tcp.seq`, `frame.time_relative` …) are read from the record's `extra` when the
     reader ran the capture's state (`workbench dissect`); otherwise from the frame alone."""
     own = FIELDS.get(name)
-    if name in AS_CAPTURED:  # a rebuilt datagram's frame: the header field as captured
+    # a rebuilt datagram's frame: the header field as captured; a message over segments: the
+    # protocols tshark lists on its last segment (the pass knows them, the frame alone not)
+    if name in AS_CAPTURED or name == "frame.protocols":
         return own[0], _extra_first(name, own[1])
     if name not in STATE_FIELDS:
         return own
