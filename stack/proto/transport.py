@@ -23,10 +23,10 @@ def carrier(layer: Layer) -> Layer | None:
 
 def missing(layer: Layer) -> int:
     """Bytes of this layer the capture did not keep (snaplen), as the IP length counts them."""
-    ip = carrier(layer)
-    if ip is None or not layer.frame.truncated_at(layer.end):
+    if not layer.frame.truncated_at(layer.end):  # nearly always: ask that first
         return 0
-    return ip.state.get("short", 0)
+    ip = carrier(layer)
+    return 0 if ip is None else ip.state.get("short", 0)
 
 
 def verdict(
