@@ -65,7 +65,7 @@ def parse_url(text: str) -> Url:
         raise ValueError(f"{text!r} names no host")
     port = 80
     if colon:
-        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        if not (port_text.isascii() and port_text.isdigit()) or not 1 <= int(port_text) <= 65535:
             raise ValueError(f"{text!r}: port {port_text!r} is not a number from 1 to 65535")
         port = int(port_text)
     if any(c.isspace() for c in path) or not path.isascii():

@@ -97,7 +97,7 @@ def _items(layer: Layer, out: list) -> None:
                 version, code = parts[0], parts[1]
                 phrase = parts[2] if len(parts) > 2 else ""
                 phrase_at = min(pos + len(version) + len(code) + 2, size - len(phrase))
-                code_value = int(code) if code.isdigit() else 0
+                code_value = int(code) if code.isascii() and code.isdigit() else 0
                 children = [
                     layer.add([], RESP_VERSION, pos, len(version), version),
                     layer.add([], CODE, pos + len(version) + 1, len(code), code_value),
@@ -126,7 +126,7 @@ def _items(layer: Layer, out: list) -> None:
             )
         ]
         item = layer.add(out, field, pos, size, value, children=children, text=f"{line}\\r\\n")
-        if field is HEADERS["content-length"] and value.isdigit():
+        if field is HEADERS["content-length"] and value.isascii() and value.isdigit():
             declared = int(value)
             item.children.append(
                 layer.add(
@@ -172,7 +172,7 @@ def _info(layer: Layer) -> str:
     for _pos, raw in _headers(layer):
         name, _, value = raw.decode("latin-1").partition(":")
         key = name.strip().lower()
-        if key == "content-length" and value.strip().isdigit():
+        if key == "content-length" and value.strip().isascii() and value.strip().isdigit():
             length = int(value.strip())
         elif key == "content-type":
             ctype = value.strip()

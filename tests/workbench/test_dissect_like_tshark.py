@@ -187,6 +187,8 @@ def test_a_closed_pipe_ends_quietly_with_status_0(browse):
         (("-T", "fields", "-e", "ip.nosuch"), "some fields aren't valid: ip.nosuch"),
         (("-T", "fields"), "-T fields needs at least one -e FIELD"),
         (("-Y", 'http.host matches "a(?=b)"'), "the regular expression at column 19 is not valid"),
+        # '²'.isdigit() is True but int('²') fails: this was a traceback
+        (("-q", "-z", "follow,tcp,ascii,²"), "the stream is a number, as tcp.stream shows it"),
     ],
 )
 def test_bad_options_are_one_sentence(browse, args, words):

@@ -45,7 +45,7 @@ class Statistics:
                 and parts[1] == "tcp"
                 and parts[2] in ("ascii", "hex")
             ):
-                if not parts[3].isdigit():
+                if not (parts[3].isascii() and parts[3].isdigit()):
                     raise StatisticsError(
                         f"-z {item}: the stream is a number, as tcp.stream shows it"
                     )

@@ -15,7 +15,7 @@ def parse_listen(text: str) -> tuple[str, int]:
     if not sep:
         host = LOOPBACK
     host = host.strip("[]") or LOOPBACK
-    if not port.isdigit() or not 0 < int(port) < 65536:
+    if not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
         raise CommandError(f"{text!r} is not [ADDRESS:]PORT with a port from 1 to 65535")
     if host != "localhost":
         try:

@@ -54,7 +54,7 @@ def endpoint(cmd: str, typed: str) -> tuple[str, int]:
     name, colon, port_text = typed.rpartition(":")
     if not colon or not name:
         raise CommandError(f"{cmd}: {typed!r} should be TARGET:PORT, for example 172.194.72.105:80")
-    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+    if not (port_text.isascii() and port_text.isdigit()) or not 1 <= int(port_text) <= 65535:
         raise CommandError(f"{cmd}: port {port_text!r} is not a number from 1 to 65535")
     return name, int(port_text)
 
