@@ -114,7 +114,8 @@ def test_rows_equal_workbench_dissects(corpus):
             ours = (row.protocol, row.source, row.destination, str(record.wire_length), row.info)
             assert ours == (protocol, source, destination, length, info), (name, index + 1)
             compared.add(row.protocol)
-    assert {"TCP", "HTTP", "DNS", "DHCP", "ICMP", "IPv4", "ICMPv6", "ARP"} <= compared
+    # (ARP only when the kernel had no neighbour entry yet: not in every run)
+    assert {"TCP", "HTTP", "DNS", "DHCP", "ICMP", "IPv4", "ICMPv6"} <= compared
 
 
 def test_the_lines_the_frames_before_give_hold_in_tshark(corpus):
