@@ -137,6 +137,7 @@ class Trace:
         self._subscribers: list[Subscriber] = []
         self._loop = getattr(clock, "loop", None)  # a real-time clock's asyncio loop
         self._evicting = False
+        self._closed = False
 
     @property
     def spill_path(self) -> str | None:
@@ -179,6 +180,10 @@ class Trace:
 
     def _evict_over(self) -> None:
         self._evicting = False
+        if self._closed:
+            # The run ended (and its spill file with it) before this wait was over: a late
+            # write would open the file again and find its frame count wrong.
+            return
         window = self.window or 0
         while len(self._window) > window:
             self._evict()
@@ -231,6 +236,7 @@ class Trace:
 
     def close(self) -> None:
         """Remove a temporary spill file (one given by path is kept, complete)."""
+        self._closed = True
         if self.spill is not None:
             if self.spill.keep:
                 while self._window:

@@ -112,3 +112,27 @@ def test_the_window_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("WORKBENCH_TRACE_WINDOW", "lots")
     with pytest.raises(ValueError, match="number of frames"):
         Trace(VirtualClock())
+
+
+async def test_a_live_run_that_ends_while_frames_wait_to_spill_ends_quietly(tmp_path):
+    """Live, frames past the window go to disk a moment later; a run that ends in that moment
+    (every live run does at its last frames) must not write them to the closed spill file: it
+    printed 'spill expects frame #…' as a traceback at the end of a 10-minute run."""
+    import asyncio
+
+    from stack.clock import RealtimeClock
+
+    loop = asyncio.get_running_loop()
+    problems: list[dict] = []
+    loop.set_exception_handler(lambda _loop, context: problems.append(context))
+    trace = Trace(RealtimeClock(loop), window=2)  # a temporary spill file, removed at the end
+    for i in range(3):
+        trace.record_frame("lan", "pc eth0", bytes(60) + bytes([i]))
+    await asyncio.sleep(0.02)  # the first frame past the window goes to the spill file
+    assert trace.spilled == 1
+    trace.record_frame("lan", "pc eth0", bytes(61))  # a last frame, then the run ends
+    trace.close()
+    await asyncio.sleep(0.02)  # the wait for the quiet moment runs out after the end
+    assert problems == []
+    assert trace.spilled == 1
+    assert not os.path.exists(trace.spill_path)  # removed, and not made again by a late write
