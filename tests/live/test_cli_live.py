@@ -101,24 +101,7 @@ def test_a_serving_run_stopped_by_a_signal_removes_its_device(netns, tmp_path, s
     capture = tmp_path / "c.pcapng"
 
     async def scenario():
-        proc = await _serving(
-            netns,
-            name,
-            "run",
-            "--tap",
-            f"lan={name}",
-            "--events",
-            str(events),
-            "--pcap",
-            str(capture),
-            "-q",
-            "--do",
-            "pc: ping 192.168.1.50 -c 1000 -i 0.1",
-        )
-        netns.ip("addr", "add", KERNEL_CIDR, "dev", name)
-        # The lab answers the kernel once it is up (a cold start can take a second or more);
-        # after that pc's pings (every 0.1 s) have been getting replies.
-        await netns.sh("ping", "-c", "1", "-W", "10", "192.168.1.100")
+        proc = await _pinging_the_kernel(netns, name, events, capture)
         await asyncio.sleep(0.5)
         proc.send_signal(sig)  # our own child, by its PID
         out, err = await asyncio.wait_for(proc.communicate(), 30)
@@ -153,22 +136,7 @@ def test_a_run_killed_mid_way_leaves_a_capture_tshark_reads_whole(netns, tmp_pat
     capture = tmp_path / f"c.{suffix}"
 
     async def scenario():
-        proc = await _serving(
-            netns,
-            name,
-            "run",
-            "--tap",
-            f"lan={name}",
-            "--events",
-            str(events),
-            "--pcap",
-            str(capture),
-            "-q",
-            "--do",
-            "pc: ping 192.168.1.50 -c 1000 -i 0.1",
-        )
-        netns.ip("addr", "add", KERNEL_CIDR, "dev", name)
-        await netns.sh("ping", "-c", "1", "-W", "10", "192.168.1.100")
+        proc = await _pinging_the_kernel(netns, name, events, capture)
         await asyncio.sleep(2)  # pc's pings every 0.1 s, each answered by the kernel
         proc.kill()  # our own child, by its PID
         await asyncio.wait_for(proc.communicate(), 30)
@@ -266,6 +234,28 @@ def test_for_without_a_tap_settles_in_virtual_time():
     )
     assert got.returncode == 0, got.stderr
     assert "1 received" in got.stdout
+
+
+async def _pinging_the_kernel(netns, name: str, events, capture) -> asyncio.subprocess.Process:
+    """A serving run whose pc pings the kernel every 0.1 s, writing events and a capture; back
+    once the lab answers the kernel (a cold start can take a second or more)."""
+    proc = await _serving(
+        netns,
+        name,
+        "run",
+        "--tap",
+        f"lan={name}",
+        "--events",
+        str(events),
+        "--pcap",
+        str(capture),
+        "-q",
+        "--do",
+        "pc: ping 192.168.1.50 -c 1000 -i 0.1",
+    )
+    netns.ip("addr", "add", KERNEL_CIDR, "dev", name)
+    await netns.sh("ping", "-c", "1", "-W", "10", "192.168.1.100")
+    return proc
 
 
 async def _serving(netns, name: str, *args: str) -> asyncio.subprocess.Process:
