@@ -167,6 +167,29 @@ def test_fragments_say_fragmented_ip_protocol(pings):
     assert lines[1].startswith("IPv4\tFragmented IP protocol (proto=ICMP 1, off=1480, ID=")
 
 
+@needs_tshark
+def test_a_message_whose_head_spans_segments_is_labelled_as_tshark_labels_it(tmp_path):
+    """The seed's 4,960-byte request: tshark's HTTP reads each segment until the head ends, so
+    every one of them shows the request line, two spaces and the reassembly note — Info equal
+    to tshark's byte for byte, not only word for word."""
+    path = tmp_path / "seed.pcap"
+    done = workbench(
+        "run",
+        "-q",
+        "--do",
+        "pc: browse http://www.google.com/ --seed",
+        "--capture-on",
+        "lan",
+        "--pcap",
+        str(path),
+    )
+    assert done.returncode == 0, done.stderr
+    ours = workbench("dissect", str(path), "-T", "fields", "-e", "_ws.col.Info").stdout
+    theirs = tshark("-r", str(path), "-T", "fields", "-e", "_ws.col.Info")
+    assert ours.splitlines() == theirs.splitlines()
+    assert ours.count("GET / HTTP/1.1  [TCP segment of a reassembled PDU]") >= 2
+
+
 def test_count_is_frames_read_before_the_filter(browse):
     got = workbench("dissect", browse, "-c", "4", "-Y", "dns")
     assert [line.split()[0] for line in got.stdout.splitlines()] == ["3", "4"]

@@ -4,8 +4,8 @@ Wireshark's HTTP dissector asks TCP for more bytes until a whole message is ther
 then Content-Length bytes of body, or chunks up to the last one); the segment that completes
 it is "HTTP" with the message's first line in Info (and the body's media type: `HTTP/1.0 200
 OK  (text/html)`), and the segments before it are "TCP" with "[TCP segment of a reassembled
-PDU]" (the first one still shows the message's first line, which HTTP set before asking for
-more). `HttpMessages.add(facts, note)` follows each direction of each conversation in order;
+PDU]" (those up to the end of the head still show the message's first line, then two
+spaces: HTTP read each of them and set Info before asking for more). `HttpMessages.add(facts, note)` follows each direction of each conversation in order;
 a retransmitted segment adds nothing.
 """
 
@@ -55,7 +55,7 @@ class _Message:
 @dataclass(frozen=True)
 class MessageNote:
     """How one segment's row changes: ("HTTP", info) when it completes a message, or
-    ("TCP", None, suffix) for a segment of a longer one (`first_line` on the first)."""
+    ("TCP", None, suffix) for a segment of a longer one (`first_line` while the head lasts)."""
 
     protocol: str
     info: str | None  # the whole Info (the first line), or None: keep TCP's own Info
@@ -80,13 +80,11 @@ class HttpMessages:
                 return None
             message = _Message(bytearray())
             self._open[key] = message
-            first = True
-        else:
-            first = False
+        reads_head = not message.head  # tshark's HTTP reads every segment until the head ends
         done = _feed(message, data)
         if done is None:  # waiting for more of this message
-            if first and message.first_line:
-                return MessageNote("TCP", message.first_line + SEGMENT_OF_PDU)
+            if reads_head and message.first_line:
+                return MessageNote("TCP", message.first_line + " " + SEGMENT_OF_PDU)
             return MessageNote("TCP", None)
         del self._open[key]
         return MessageNote("HTTP", _info(message), _chain(message), message.head)
