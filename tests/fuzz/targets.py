@@ -10,6 +10,8 @@ tools) adds its frames to the seeds.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
 import os
 import struct
@@ -207,6 +209,14 @@ def _capture_seeds() -> tuple[bytes, ...]:
 _CAPTURE_FILE = os.path.join(
     "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir(), f"wb-fuzz-{os.getpid()}.cap"
 )
+
+
+def _remove_capture_file() -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(_CAPTURE_FILE)
+
+
+atexit.register(_remove_capture_file)  # /dev/shm is memory: leave nothing there
 
 
 def capture_reader(data: bytes) -> None:
