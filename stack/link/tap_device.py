@@ -191,7 +191,10 @@ class TapDevice:
     def _bring_up(self, found: _Found | None, mtu: int | None) -> None:
         try:
             with _ipr(self.netns) as ipr:
-                index = ipr.link_lookup(ifname=self.name)[0]
+                found_now = ipr.link_lookup(ifname=self.name)
+                if not found_now:
+                    raise TapError(self._deleted_meanwhile)
+                index = found_now[0]
                 self._index = index
                 if found is None and mtu:
                     ipr.link("set", index=index, mtu=mtu)
@@ -204,9 +207,16 @@ class TapDevice:
         except OSError as err:
             if err.errno == errno.EPERM:
                 raise TapError(f"cannot bring TAP device {self.name} up: {_NEEDS_CAP}") from None
+            if err.errno == errno.ENODEV:
+                raise TapError(self._deleted_meanwhile) from None
             raise TapError(
                 f"cannot configure TAP device {self.name}: {err.strerror or err}"
             ) from None
+
+    @property
+    def _deleted_meanwhile(self) -> str:
+        # It exists from TUNSETIFF on; anyone in the namespace can delete it before it is up.
+        return f"TAP device {self.name} was deleted while it was being brought up"
 
     def read(self) -> bytes:
         return os.read(self.fd, READ_SIZE)

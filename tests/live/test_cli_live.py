@@ -260,7 +260,8 @@ async def _pinging_the_kernel(netns, name: str, events, capture) -> asyncio.subp
 
 async def _serving(netns, name: str, *args: str) -> asyncio.subprocess.Process:
     """`workbench ARGS` started inside the test's namespace (stopped by PID when the test
-    ends), once the TAP device it creates there exists."""
+    ends), once the TAP device it creates there is up: the device exists from TUNSETIFF on, a
+    moment before the workbench brings it up and serves it."""
     proc = await asyncio.create_subprocess_exec(
         "ip",
         "netns",
@@ -288,9 +289,9 @@ def _ctrl_c_as_a_terminal_sends_it() -> None:
 async def _wait_for_link(netns, name: str, timeout: float = 20.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while netns.link(name) is None:
+    while "UP" not in ((netns.link(name) or {}).get("flags") or ()):
         if loop.time() > deadline:
-            raise AssertionError(f"{name} did not appear in {netns.name} within {timeout} s")
+            raise AssertionError(f"{name} did not come up in {netns.name} within {timeout} s")
         await asyncio.sleep(0.05)
 
 

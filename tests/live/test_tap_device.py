@@ -9,6 +9,7 @@ import pytest
 
 from stack.labs import build_network, load_lab
 from stack.labs.build import attach_taps, with_taps
+from stack.link import tap_device
 from stack.link.tap import TapDevice, TapError
 from tests.live.conftest import unique
 
@@ -63,6 +64,24 @@ def test_a_device_that_took_the_name_meanwhile_is_left_alone(netns):
     after = netns.link(name)
     assert after is not None and after["ifindex"] != ours
     assert "UP" in after["flags"]
+
+
+def test_a_device_deleted_while_it_is_being_brought_up_is_one_sentence(netns, monkeypatch):
+    """The device exists from TUNSETIFF on, and someone can delete it before we bring it up (a
+    test's cleanup, a script racing us): the open fails with one sentence, not an IndexError."""
+    name = unique("wbv")
+    real = tap_device._tunsetiff
+
+    def deleted_right_after(*args, **kwargs):
+        fd = real(*args, **kwargs)
+        netns.ip("link", "del", name)
+        return fd
+
+    monkeypatch.setattr(tap_device, "_tunsetiff", deleted_right_after)
+    with pytest.raises(TapError) as caught:
+        TapDevice.open(name, netns=netns.name, mtu=1500)
+    assert str(caught.value) == f"TAP device {name} was deleted while it was being brought up"
+    assert netns.link(name) is None
 
 
 def test_existing_up_tap_stays_up(netns):
