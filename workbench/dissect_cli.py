@@ -33,7 +33,8 @@ from workbench.dissect.filter import FilterError, compile_filter
 from workbench.dissect.frame_view import FrameView
 from workbench.dissect.names import column_name
 from workbench.dissect.nodes import Dissection, FieldNode
-from workbench.dissect.prefilter import possible_protocols
+from workbench.dissect.prefilter import needed_ports, possible_protocols
+from workbench.dissect.skim import can_skim, skim
 from workbench.dissect.statistics_cli import Statistics, StatisticsError
 
 
@@ -193,7 +194,7 @@ def _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, o
     # still sees them): see `workbench.dissect.prefilter`.
     requires = keep.requires if keep is not None else None
     try:
-        for read, record in enumerate(read_capture(path), 1):
+        for record in _frames(path, keep, layout, stats, state, count):
             notes = state.step(record)
             if (
                 requires is not None
@@ -219,7 +220,7 @@ def _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, o
                     if len(lines) >= chunk:
                         out.write("".join(lines))
                         lines.clear()
-            if count is not None and read >= count:
+            if count is not None and record.id >= count:
                 break
     except CaptureError:
         out.write("".join(lines))  # the frames before the damage are shown, then the reason
@@ -228,6 +229,24 @@ def _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, o
         write(stats.text(names))
     out.write("".join(lines))
     out.flush()
+
+
+def _frames(path, keep, layout, stats, state, count):
+    """The frames to step, in order: with a filter over a classic pcap, the plain IPv4 TCP
+    and UDP frames whose ports bind no protocol it needs (and ICMP messages of types that
+    cannot match) are passed over unmade
+    (`workbench.dissect.skim`). Passing over TCP loses the numbering of conversations, so
+    TCP is skimmed only where nothing shown asks for `tcp.stream` (a filter naming it,
+    `-T fields`, `-z`)."""
+    requires = keep.requires if keep is not None else None
+    if requires is None or not can_skim(path):
+        return read_capture(path)
+    tcp_ports, udp_ports, icmp_types = needed_ports(requires)
+    if layout is not None or stats is not None or "tcp.stream" in keep.text.lower():
+        tcp_ports = None
+    if tcp_ports is None and udp_ports is None and icmp_types is None:
+        return read_capture(path)
+    return skim(path, state, tcp_ports, udp_ports, icmp_types, count)
 
 
 def _show(write, record, frame, view, notes, verbose, hexdump, layout, names) -> None:

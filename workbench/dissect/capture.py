@@ -99,21 +99,29 @@ def _pcap(handle: BinaryIO, path: str, order: str, tick_ns: int) -> Iterator[Cap
         if not head:
             return
         if len(head) < 16:
-            raise CaptureError(
-                f"{path} was cut short in the middle of the header of frame {number + 1}"
-            )
+            raise header_cut_short(path, number + 1)
         sec, frac, caplen, origlen = record.unpack(head)
         if caplen > _MAX_BLOCK:
-            raise CaptureError(
-                f"{path}: frame {number + 1} claims {caplen} bytes, so the file is corrupt"
-            )
+            raise frame_too_large(path, number + 1, caplen)
         data = handle.read(caplen)
         if len(data) < caplen:
-            raise CaptureError(f"{path} was cut short in the middle of frame {number + 1}")
+            raise frame_cut_short(path, number + 1)
         number += 1
         yield captured_frame(
             number, sec * 1_000_000_000 + frac * tick_ns, "", data, max(origlen, caplen), linktype
         )
+
+
+def header_cut_short(path: str, number: int) -> CaptureError:
+    return CaptureError(f"{path} was cut short in the middle of the header of frame {number}")
+
+
+def frame_too_large(path: str, number: int, caplen: int) -> CaptureError:
+    return CaptureError(f"{path}: frame {number} claims {caplen} bytes, so the file is corrupt")
+
+
+def frame_cut_short(path: str, number: int) -> CaptureError:
+    return CaptureError(f"{path} was cut short in the middle of frame {number}")
 
 
 class _Interface(NamedTuple):

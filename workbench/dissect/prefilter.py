@@ -91,3 +91,36 @@ def data_may_match(requires: frozenset[str], record) -> bool:
     none of `requires`: the packet list's filter asks this before dissecting."""
     possible = possible_protocols(facts_of(record), getattr(record, "link_type", 1))
     return possible is None or not possible.isdisjoint(requires)
+
+
+def needed_ports(requires: frozenset[str]) -> tuple[bytes | None, bytes | None, bytes | None]:
+    """For plain IPv4 over Ethernet (what `workbench.dissect.skim` passes over): per transport,
+    TCP then UDP, 65,536 flags set at each port where the model binds one of `requires` — a
+    frame with neither port flagged is one `possible_protocols` says cannot match — or None
+    when a frame of that transport can always match (the filter needs TCP, IPv4, Ethernet …);
+    then ICMP's 256 message types, flagged where a frame of that type may match (errors, which
+    quote a datagram, always)."""
+    out = []
+    for proto, table in ((IP_TCP, "tcp.port"), (IP_UDP, "udp.port")):
+        below = _below(1, ETH_IPV4, proto)
+        if below is None or not below.isdisjoint(requires):
+            out.append(None)
+            continue
+        flags: bytearray | None = bytearray(65536)
+        for key in registry.TABLES:
+            if key[0] != table:
+                continue
+            if not isinstance(key[1], int) or not 0 <= key[1] < 65536:
+                flags = None  # bound otherwise than by one port: cannot tell from ports
+                break
+            if not _names(key).isdisjoint(requires):
+                flags[key[1]] = 1
+        out.append(None if flags is None else bytes(flags))
+    below = _below(1, ETH_IPV4, IP_ICMP)
+    if below is None or not below.isdisjoint(requires):
+        return out[0], out[1], None
+    types = bytearray(256)
+    for kind in range(256):
+        if kind in icmp.ERRORS or not _names(("icmp.data", kind)).isdisjoint(requires):
+            types[kind] = 1
+    return out[0], out[1], bytes(types)

@@ -1,0 +1,285 @@
+"""`workbench dissect -Y` over a classic pcap passes over, unmade, the plain IPv4 TCP/UDP/ICMP
+frames that cannot hold what the filter needs (`workbench.dissect.skim`). What it prints must
+be byte for byte what the full path prints — every frame read, stepped and tested — and what
+tshark prints, on a capture whose first frame is passed over (the time origin), with DNS over
+TCP split across segments, a fragmented DNS answer, DNS in IPv4 with options, an ICMP error
+quoting a DNS query, pings, ARP, HTTP and mDNS between them."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+
+import pytest
+from scapy.layers.dns import DNS, DNSQR, DNSRR
+from scapy.layers.inet import ICMP, IP, TCP, UDP, Ether, IPOption_RR, fragment
+from scapy.layers.l2 import ARP
+from scapy.utils import wrpcap
+
+from tests.conftest import needs_tool
+from workbench import dissect_cli
+
+A, B = "00:1b:21:3a:4f:64", "50:c7:bf:a1:00:01"
+CLIENT, SERVER, RESOLVER = "192.168.1.100", "172.194.72.105", "8.8.8.8"
+
+
+def _dns_over_tcp(split: bool) -> list:
+    """A query over TCP (`split`: its length prefix and first bytes in one segment, the rest
+    in the next); the answer in one segment."""
+    query = bytes(DNS(id=0x51, rd=1, qd=DNSQR(qname="split.example.com")))
+    answer = bytes(
+        DNS(
+            id=0x51,
+            qr=1,
+            rd=1,
+            ra=1,
+            qd=DNSQR(qname="split.example.com"),
+            an=DNSRR(rrname="split.example.com", rdata="10.1.2.3"),
+        )
+    )
+    asked = len(query).to_bytes(2, "big") + query
+    said = len(answer).to_bytes(2, "big") + answer
+
+    def out(**kw):
+        return Ether(src=A, dst=B) / IP(src=CLIENT, dst=RESOLVER) / TCP(sport=41000, dport=53, **kw)
+
+    def back(**kw):
+        return Ether(src=B, dst=A) / IP(src=RESOLVER, dst=CLIENT) / TCP(sport=53, dport=41000, **kw)
+
+    return [
+        out(flags="S", seq=100),
+        back(flags="SA", seq=900, ack=101),
+        out(flags="A", seq=101, ack=901),
+        *(
+            [
+                out(flags="PA", seq=101, ack=901) / asked[:9],
+                out(flags="PA", seq=110, ack=901) / asked[9:],
+            ]
+            if split
+            else [out(flags="A", seq=101, ack=901), out(flags="PA", seq=101, ack=901) / asked]
+        ),
+        back(flags="PA", seq=901, ack=101 + len(asked)) / said,
+        out(flags="FA", seq=101 + len(asked), ack=901 + len(said)),
+    ]
+
+
+def _http(port: int) -> list:
+    def out(**kw):
+        return Ether(src=A, dst=B) / IP(src=CLIENT, dst=SERVER) / TCP(sport=port, dport=80, **kw)
+
+    def back(**kw):
+        return Ether(src=B, dst=A) / IP(src=SERVER, dst=CLIENT) / TCP(sport=80, dport=port, **kw)
+
+    get = b"GET / HTTP/1.1\r\nHost: www.google.com\r\n\r\n"
+    body = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello"
+    return [
+        out(flags="S", seq=7),
+        back(flags="SA", seq=70, ack=8),
+        out(flags="A", seq=8, ack=71),
+        out(flags="PA", seq=8, ack=71) / get,
+        back(flags="PA", seq=71, ack=8 + len(get)) / body,
+    ]
+
+
+def _udp_dns(sport: int, ident: int, name: str) -> list:
+    return [
+        Ether(src=A, dst=B)
+        / IP(src=CLIENT, dst=RESOLVER)
+        / UDP(sport=sport, dport=53)
+        / DNS(id=ident, rd=1, qd=DNSQR(qname=name)),
+        Ether(src=B, dst=A)
+        / IP(src=RESOLVER, dst=CLIENT)
+        / UDP(sport=53, dport=sport)
+        / DNS(
+            id=ident,
+            qr=1,
+            rd=1,
+            ra=1,
+            qd=DNSQR(qname=name),
+            an=DNSRR(rrname=name, rdata="172.194.72.105"),
+        ),
+    ]
+
+
+def mixed_frames(split: bool = True) -> list:
+    big_answer = (
+        Ether(src=B, dst=A)
+        / IP(src=RESOLVER, dst=CLIENT)
+        / UDP(sport=53, dport=40777)
+        / DNS(
+            id=0x99,
+            qr=1,
+            qd=DNSQR(qname="big.example.com"),
+            an=[DNSRR(rrname="big.example.com", type="TXT", rdata="t" * 200) for _ in range(8)],
+        )
+    )
+    frames = [
+        *_http(40000),  # the first frame, the time origin, is passed over under -Y dns
+        *_udp_dns(40001, 0x2B7C, "www.google.com"),
+        Ether(src=A, dst=B) / IP(src=CLIENT, dst=SERVER) / ICMP(type=8, id=7, seq=1) / (b"p" * 48),
+        Ether(src=B, dst=A) / IP(src=SERVER, dst=CLIENT) / ICMP(type=0, id=7, seq=1) / (b"p" * 48),
+        *_dns_over_tcp(split),
+        *_http(40002),
+        Ether(src=A, dst=B)
+        / IP(src=CLIENT, dst=RESOLVER)
+        / UDP(sport=40777, dport=53)
+        / DNS(id=0x99, rd=1, qd=DNSQR(qname="big.example.com", qtype="TXT")),
+        *fragment(big_answer, fragsize=600),
+        Ether(src=A, dst=B)
+        / IP(src=CLIENT, dst=RESOLVER, options=[IPOption_RR()])
+        / UDP(sport=40888, dport=53)
+        / DNS(id=0x42, rd=1, qd=DNSQR(qname="options.example.com")),
+        Ether(src=B, dst=A)
+        / IP(src=RESOLVER, dst=CLIENT)
+        / ICMP(type=3, code=3)
+        / IP(src=CLIENT, dst=RESOLVER)
+        / UDP(sport=40999, dport=53)
+        / DNS(id=0x43, rd=1, qd=DNSQR(qname="gone.example.com")),
+        Ether(src=A, dst="ff:ff:ff:ff:ff:ff") / ARP(hwsrc=A, psrc=CLIENT, pdst="192.168.1.1"),
+        Ether(src=A, dst="01:00:5e:00:00:fb")
+        / IP(src=CLIENT, dst="224.0.0.251", ttl=255)
+        / UDP(sport=5353, dport=5353)
+        / DNS(id=0, qd=DNSQR(qname="printer.local", qtype="PTR")),
+        Ether(src=A, dst=B) / IP(src=CLIENT, dst=SERVER) / UDP(sport=40100, dport=9999) / b"x",
+        *_udp_dns(40003, 0x2B7D, "mail.google.com"),
+        *_http(40004),  # the last frames passed over
+    ]
+    for i, frame in enumerate(frames):
+        frame.time = 1_700_000_000 + i * 0.000137 + (i * i % 7) * 0.00001  # irregular gaps
+    return frames
+
+
+@pytest.fixture(scope="module")
+def capture(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("skim") / "mixed.pcap"
+    wrpcap(str(path), mixed_frames())
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def whole_capture(tmp_path_factory) -> str:
+    """The same with each DNS message over TCP in one segment, as dig sends it."""
+    path = tmp_path_factory.mktemp("skim") / "whole.pcap"
+    wrpcap(str(path), mixed_frames(split=False))
+    return str(path)
+
+
+FILTERS = (
+    "dns",
+    "dns.qry.name",
+    'dns.qry.name contains "example"',
+    "dns.response_to",
+    "dns and frame.time_delta > 0.0002",
+    "dns and frame.time_relative > 0.003",
+    "tcp.port == 53",
+    "dns and tcp.stream == 2",
+    "mdns",
+    "icmp",
+    "http",
+    "arp",
+    "udp",
+    "tcp",
+    "ip.flags.mf == 1 or dns",
+)
+
+
+def run(path: str, skim: bool, monkeypatch, **options) -> str:
+    with monkeypatch.context() as patch:
+        if not skim:
+            patch.setattr(dissect_cli, "can_skim", lambda path: False)
+        out, err = io.StringIO(), io.StringIO()
+        assert dissect_cli.main(path, out=out, err=err, **options) == 0, err.getvalue()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("display_filter", FILTERS)
+def test_skimming_prints_what_the_full_path_prints(capture, display_filter, monkeypatch):
+    full = run(capture, False, monkeypatch, display_filter=display_filter)
+    assert run(capture, True, monkeypatch, display_filter=display_filter) == full
+
+
+@pytest.mark.parametrize("count", (1, 2, 7, 13, 19, 40))
+def test_skimming_counts_frames_read_as_the_full_path(capture, count, monkeypatch):
+    full = run(capture, False, monkeypatch, display_filter="dns", count=count)
+    assert run(capture, True, monkeypatch, display_filter="dns", count=count) == full
+
+
+def test_skimmed_fields_keep_times_and_tcp_streams(capture, monkeypatch):
+    """-T fields shows tcp.stream: TCP is stepped whole there, UDP and ICMP still skimmed."""
+    options = dict(
+        display_filter="dns",
+        output="fields",
+        fields=[
+            "frame.number",
+            "frame.time_relative",
+            "frame.time_delta",
+            "tcp.stream",
+            "dns.qry.name",
+            "dns.response_to",
+            "_ws.col.Info",
+        ],
+    )
+    full = run(capture, False, monkeypatch, **options)
+    assert run(capture, True, monkeypatch, **options) == full
+    assert "split.example.com" in full and "\t1\t" in full  # DNS over TCP, the second stream
+
+
+def test_the_skim_leaves_the_frames_that_cannot_match(capture, monkeypatch):
+    """Only DNS frames, the TCP conversation on port 53, fragments, IPv4 with options, ICMP
+    errors and ARP reach the full path under `-Y dns`: the HTTP, the pings, mDNS and port 9999
+    do not."""
+    stepped = []
+    real = dissect_cli.CaptureState.step
+
+    def counting(self, record):
+        stepped.append(record.id)
+        return real(self, record)
+
+    monkeypatch.setattr(dissect_cli.CaptureState, "step", counting)
+    run(capture, True, monkeypatch, display_filter="dns")
+    frames = mixed_frames()
+    passed_over = [
+        i
+        for i, f in enumerate(frames, 1)
+        if (TCP in f and 80 in (f[TCP].sport, f[TCP].dport))
+        or (ICMP in f and f[ICMP].type in (0, 8))
+        or (UDP in f and f[UDP].dport in (9999, 5353))  # mDNS is not `dns`, as in tshark
+    ]
+    assert len(passed_over) == 19  # three HTTP conversations, a ping, mDNS, port 9999
+    assert stepped == [i for i in range(1, len(frames) + 1) if i not in passed_over]
+
+
+@needs_tool("tshark")
+@pytest.mark.parametrize(
+    "display_filter", ("dns", "dns.flags.response == 1", "tcp.port == 53", "udp.port == 53")
+)
+def test_skimmed_listing_equals_tsharks(whole_capture, display_filter, monkeypatch):
+    ours = run(whole_capture, True, monkeypatch, display_filter=display_filter)
+    theirs = subprocess.run(
+        [shutil.which("tshark") or "tshark", "-r", whole_capture, "-Y", display_filter],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert ours.splitlines() == theirs.splitlines()
+    assert ours.strip()
+
+
+@pytest.mark.parametrize("cut", (None, 30, 16 + 54 + 8))  # in the file header, a frame, a header
+def test_a_capture_cut_short_ends_as_on_the_full_path(capture, tmp_path, cut, monkeypatch):
+    """The frames before the damage, then the same one sentence, whichever path read it."""
+    data = open(capture, "rb").read()
+    path = tmp_path / "cut.pcap"
+    path.write_bytes(data[:20] if cut is None else data[: len(data) - cut])
+    results = []
+    for skim in (False, True):
+        with monkeypatch.context() as patch:
+            if not skim:
+                patch.setattr(dissect_cli, "can_skim", lambda path: False)
+            out, err = io.StringIO(), io.StringIO()
+            status = dissect_cli.main(str(path), display_filter="dns", out=out, err=err)
+        results.append((status, out.getvalue(), err.getvalue()))
+    assert results[0] == results[1]
+    assert results[0][0] == 2 and results[0][2].count("\n") == 1

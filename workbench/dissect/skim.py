@@ -1,0 +1,137 @@
+"""A classic pcap read for a display filter: the frames it cannot keep are passed over unmade.
+
+`workbench dissect F -Y dns` over a million frames spends most of its time on frames that are
+not DNS: a `CapturedFrame`, its facts and notes, TCP analysis of an HTTP conversation, all to
+drop the frame. `skim` reads the memory-mapped file itself and looks at four header fields in
+place — ethertype, IPv4 header length and fragment bits, IP protocol, the two ports — and a
+plain IPv4 TCP or UDP frame whose ports bind no protocol the filter needs, or an ICMP message
+of a type that quotes nothing and binds none (`prefilter.needed_ports`), is counted and left:
+no object, no state. Every other frame (ARP, ICMP errors, IPv6, fragments, IP options, VLAN
+tags, anything short) is a `CapturedFrame` as
+`capture.read_capture` makes it, for the full path.
+
+What a passed-over frame would have given the state is either its own conversation's (all of
+whose frames are passed over alike, as they share the ports; an echo request and its reply
+alike, as neither can match) or the frame times, which the
+skim keeps: before each frame it yields it sets the state's first and previous frame times as
+if every frame had been stepped. The one thing lost is the numbering of TCP conversations
+(`tcp.stream`) — the caller skims TCP only where nothing shown asks for it.
+"""
+
+from __future__ import annotations
+
+import mmap
+import struct
+from collections.abc import Iterator
+
+from workbench.dissect.capture import (
+    LINKTYPE_ETHERNET,
+    PCAP_MAGIC,
+    CapturedFrame,
+    captured_frame,
+    frame_cut_short,
+    frame_too_large,
+    header_cut_short,
+)
+from workbench.dissect.facts import ETH_IPV4, IP_ICMP, IP_TCP, IP_UDP
+
+# From the ethertype on: ethertype, IPv4 version/IHL, fragment word, protocol, the two ports
+# (where they are when the IPv4 header has no options, IHL 5).
+_PEEK = struct.Struct("!HB5xHxB10xHH")
+_PEEK_FROM = 12
+_SHORTEST = _PEEK_FROM + _PEEK.size  # 38 bytes: anything shorter takes the full path
+_MAX_RECORD = 64 << 20
+
+
+def can_skim(path: str) -> bool:
+    """True if `path` is a classic pcap of Ethernet frames (what `skim` reads)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(24)
+    except OSError:
+        return False
+    if len(head) < 24 or head[:4] not in PCAP_MAGIC:
+        return False
+    order = PCAP_MAGIC[head[:4]][0]
+    return struct.unpack_from(order + "I", head, 20)[0] & 0xFFFF == LINKTYPE_ETHERNET
+
+
+def skim(
+    path: str,
+    state,
+    tcp_ports: bytes | None,
+    udp_ports: bytes | None,
+    icmp_types: bytes | None = None,
+    limit: int | None = None,
+) -> Iterator[CapturedFrame]:
+    """The frames of the classic pcap at `path` that need the full path, in order.
+
+    `tcp_ports`/`udp_ports`: 65,536 flags, non-zero at a port where a needed protocol binds
+    (a frame with either port flagged is yielded), or None: every such frame is yielded;
+    `icmp_types` the same over ICMP's 256 message types.
+    `state` (a `CaptureState`) gets `first_ns`/`previous_ns` set before each yield. Stops after
+    `limit` frames read. Raises `CaptureError` where `read_capture` would, at the same frame."""
+    with open(path, "rb") as handle:
+        head = handle.read(24)
+        order, tick_ns = PCAP_MAGIC[head[:4]]
+        if handle.seek(0, 2) == 24:
+            return
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            yield from _records(
+                mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, limit
+            )
+
+
+def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, limit):
+    record = struct.Struct(order + "IIII").unpack_from
+    peek = _PEEK.unpack_from
+    end = len(mm)
+    off, number = 24, 0
+    if end >= 40:  # the first frame's time is the origin, passed over or not
+        sec, frac, _c, _o = record(mm, off)
+        state.first_ns = state.previous_ns = sec * 1_000_000_000 + frac * tick_ns
+    last = limit if limit is not None else -1
+    skipped_at = -1  # the header offset of the last frame passed over since the last yield
+    while off < end:
+        if off + 16 > end:
+            raise header_cut_short(path, number + 1)
+        sec, frac, caplen, origlen = record(mm, off)
+        if caplen > _MAX_RECORD:
+            raise frame_too_large(path, number + 1, caplen)
+        data_at = off + 16
+        after = data_at + caplen
+        if after > end:
+            raise frame_cut_short(path, number + 1)
+        number += 1
+        if caplen >= _SHORTEST:
+            ethertype, vihl, frag, proto, sport, dport = peek(mm, data_at + _PEEK_FROM)
+            if ethertype == ETH_IPV4 and vihl == 0x45 and not frag & 0x3FFF:
+                if proto == IP_TCP:
+                    skip = tcp_ports is not None and not (tcp_ports[sport] or tcp_ports[dport])
+                elif proto == IP_UDP:
+                    skip = udp_ports is not None and not (udp_ports[sport] or udp_ports[dport])
+                elif proto == IP_ICMP:  # in place of the ports: the message type and code
+                    skip = icmp_types is not None and not icmp_types[sport >> 8]
+                else:
+                    skip = False
+                if skip:
+                    skipped_at = off
+                    off = after
+                    if number == last:
+                        return
+                    continue
+        if skipped_at >= 0:
+            s, f, _c, _o = record(mm, skipped_at)
+            state.previous_ns = s * 1_000_000_000 + f * tick_ns
+            skipped_at = -1
+        yield captured_frame(
+            number,
+            sec * 1_000_000_000 + frac * tick_ns,
+            "",
+            mm[data_at:after],
+            max(origlen, caplen),
+            LINKTYPE_ETHERNET,
+        )
+        off = after
+        if number == last:
+            return
