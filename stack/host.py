@@ -7,6 +7,7 @@ and keep their own state; nothing here knows they exist.
 from __future__ import annotations
 
 import random
+from functools import partial
 from ipaddress import IPv4Address, IPv4Interface
 
 from stack.clock import Clock
@@ -21,8 +22,10 @@ from stack.net.route import RouteTable
 from stack.trace import Trace
 from stack.transport.tcp import TcpLayer
 from stack.transport.udp import UdpLayer
-from stack.wire.ethernet import ETH_ARP, ETH_IPV4, Ethernet
+from stack.wire.ethernet import ETH_ARP, ETH_IPV4, MAX_PAYLOAD, Ethernet
 from stack.wire.mac import MAC
+
+_ETHERTYPES = {ETH_IPV4: b"\x08\x00", ETH_ARP: b"\x08\x06"}
 
 
 class Host:
@@ -48,6 +51,7 @@ class Host:
         self.services: dict[str, object] = {}
         self.dropped_ethertype = 0
         self._addresses: frozenset[IPv4Address] | None = None
+        self._packed_addresses: frozenset[bytes] | None = None
 
     @property
     def is_router(self) -> bool:
@@ -59,6 +63,14 @@ class Host:
         if self._addresses is None:
             self._addresses = frozenset(i.ip for i in self.interfaces.values() if i.configured)
         return self._addresses
+
+    @property
+    def packed_addresses(self) -> frozenset[bytes]:
+        """`addresses` as the 4 bytes a header holds: the receive path asks without making an
+        IPv4Address (whose hash is Python code)."""
+        if self._packed_addresses is None:
+            self._packed_addresses = frozenset(a.packed for a in self.addresses)
+        return self._packed_addresses
 
     @property
     def primary(self) -> Interface:
@@ -74,7 +86,7 @@ class Host:
     ) -> Interface:
         nic = NIC(self.name, name, mac, self.trace)
         iface = Interface(name, nic, None, mtu or segment.mtu)
-        nic.on_frame = lambda frame_id, frame, iface=iface: self.on_frame(iface, frame_id, frame)
+        nic.on_frame = partial(self.on_frame, iface)
         segment.attach(nic)
         self.interfaces[name] = iface
         if address is not None:
@@ -85,14 +97,14 @@ class Host:
         iface = self.interfaces[ifname]
         self.routes.remove_where(interface=ifname, origin="connected")
         iface.address = address
-        self._addresses = None
+        self._addresses = self._packed_addresses = None
         self.routes.add_connected(iface)
 
     def unconfigure(self, ifname: str) -> None:
         from stack.net.interface import UNSET
 
         self.interfaces[ifname].address = UNSET
-        self._addresses = None
+        self._addresses = self._packed_addresses = None
         self.routes.remove_where(interface=ifname)
 
     def set_gateway(self, gateway: IPv4Address, origin: str = "default") -> None:
@@ -103,7 +115,15 @@ class Host:
         raise ValueError(f"{self.name}: gateway {gateway} is not on any of its subnets")
 
     def link_send(self, iface: Interface, dst: MAC, ethertype: int, payload: bytes) -> int:
-        return iface.nic.send(Ethernet(dst, iface.nic.mac, ethertype, payload).build())
+        nic = iface.nic
+        if len(payload) > MAX_PAYLOAD:  # refused as Ethernet.build refuses it
+            return nic.send(Ethernet(dst, nic.mac, ethertype, payload).build())
+        # The same bytes Ethernet(…).build() gives, without the frozen value in between.
+        return nic.send(
+            b"".join(
+                (dst, nic.mac, _ETHERTYPES.get(ethertype) or ethertype.to_bytes(2, "big"), payload)
+            )
+        )
 
     def on_frame(self, iface: Interface, frame_id: int, frame: bytes) -> None:
         ethertype = frame[12] << 8 | frame[13]

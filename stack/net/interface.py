@@ -25,12 +25,12 @@ class Interface:
     @address.setter
     def address(self, value: IPv4Interface) -> None:
         self._address = value
-        # Read for every packet received and sent: worked out when the address changes.
+        # Read for every packet received and sent: worked out when the address changes, with
+        # the packed forms the receive path compares header bytes against.
         self.configured: bool = value != UNSET
-
-    @property
-    def ip(self) -> IPv4Address:
-        return self.address.ip
+        self.ip: IPv4Address = value.ip
+        self.broadcast: IPv4Address = value.network.broadcast_address
+        self.packed_broadcast: bytes = self.broadcast.packed if self.configured else b""
 
     @property
     def network(self) -> IPv4Network:
@@ -39,10 +39,6 @@ class Interface:
     @property
     def netmask(self) -> IPv4Address:
         return self.address.network.netmask
-
-    @property
-    def broadcast(self) -> IPv4Address:
-        return self.address.network.broadcast_address
 
     def __repr__(self) -> str:
         return f"Interface({self.name}, {self.address}, {self.nic.mac})"

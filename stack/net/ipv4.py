@@ -23,13 +23,15 @@ from stack.net import fragment as frag
 from stack.net.interface import Interface
 from stack.net.route import Decision
 from stack.wire import icmp as icmp_codes
+from stack.wire.checksum import internet_checksum
 from stack.wire.errors import WireError
-from stack.wire.ipv4 import PROTO_ICMP, PROTO_NAMES, IPv4
+from stack.wire.ipv4 import PROTO_ICMP, PROTO_NAMES, IPv4, address
 
 if TYPE_CHECKING:
     from stack.host import Host
 
 LIMITED_BROADCAST = IPv4Address("255.255.255.255")
+_ALL_ONES = b"\xff\xff\xff\xff"
 ANY = IPv4Address("0.0.0.0")
 DEFAULT_TTL = 64
 
@@ -44,6 +46,7 @@ class IPv4Layer:
         self.reassembler = frag.Reassembler()
         self._ident = host.rng.randrange(0x10000)
         self._decisions: dict[IPv4Address, Decision] = {}
+        self._by_packed: dict[bytes, Decision] = {}  # the same decisions by the header's bytes
         self._decisions_version = -1
         self.stats = {
             "sent": 0,
@@ -66,6 +69,7 @@ class IPv4Layer:
         host = self.host
         if self._decisions_version != host.routes.version:
             self._decisions.clear()
+            self._by_packed.clear()
             self._decisions_version = host.routes.version
         decision = self._decisions.get(dst)
         if decision is None:
@@ -223,6 +227,25 @@ class IPv4Layer:
     # --- receiving -------------------------------------------------------------------------
 
     def receive(self, iface: Interface, frame_id: int, payload: bytes) -> None:
+        # Most packets a router sees have a 20-byte header that is whole and right, and are for
+        # someone else: read only what forwarding needs from the bytes (RFC 1812 §5.2.2), and
+        # leave every other packet to the full parse below, which explains what is wrong.
+        if payload[:1] == b"\x45" and self.forwarding and len(payload) >= 20:
+            dst = payload[16:20]
+            total = payload[2] << 8 | payload[3]
+            if (
+                20 <= total <= len(payload)
+                and iface.configured
+                and dst not in self.host.packed_addresses
+                and dst != _ALL_ONES
+                and dst != iface.packed_broadcast
+                and internet_checksum(payload[:20]) == 0
+                and self._forward_bytes(payload, total, dst, iface, frame_id)
+            ):
+                return
+        self._receive_parsed(iface, frame_id, payload)
+
+    def _receive_parsed(self, iface: Interface, frame_id: int, payload: bytes) -> None:
         host = self.host
         trace = host.trace
         try:
@@ -372,6 +395,57 @@ class IPv4Layer:
 
     # --- forwarding ------------------------------------------------------------------------
 
+    def _forward_bytes(
+        self, payload: bytes, total: int, dst: bytes, in_iface: Interface, frame_id: int
+    ) -> bool:
+        """`forward` for a packet known good, on its bytes: the same events and the same packet
+        out. False, having done nothing, when the packet needs the full path (its TTL runs out,
+        no route, or it must be fragmented)."""
+        ttl = payload[8]
+        if ttl <= 1:
+            return False
+        host = self.host
+        if self._decisions_version != host.routes.version:
+            self._decisions.clear()
+            self._by_packed.clear()
+            self._decisions_version = host.routes.version
+        frames = (frame_id,)
+        decision = self._by_packed.get(dst)
+        if decision is None:
+            decision = self.decide(address(dst), frames)
+            self._by_packed[dst] = decision
+        route = decision.route
+        if route is None or decision.next_hop is None:
+            return False
+        out = host.interfaces[route.interface]
+        if total > out.mtu:
+            return False
+        self.stats["received"] += 1
+        self.stats["forwarded"] += 1
+        host.trace.emit(
+            Forwarded(
+                host.clock.now(),
+                host.name,
+                frames,
+                address(payload[12:16]),
+                address(dst),
+                ttl,
+                in_iface.name,
+                out.name,
+                decision.next_hop_text,
+            )
+        )
+        # One hop on: TTL less one and the checksum recomputed, the rest as it came (any
+        # Ethernet padding after `total` left behind, as the full parse leaves it).
+        header = bytearray(payload[:20])
+        header[8] = ttl - 1
+        header[10] = header[11] = 0
+        csum = internet_checksum(header)
+        header[10], header[11] = csum >> 8, csum & 0xFF
+        header += memoryview(payload)[20:total]
+        host.arp.transmit(out, decision.next_hop, bytes(header), frames)
+        return True
+
     def forward(self, packet: IPv4, in_iface: Interface, frame_id: int) -> None:
         host = self.host
         frames = (frame_id,)
@@ -428,7 +502,7 @@ class IPv4Layer:
                 packet.ttl,
                 in_iface.name,
                 out.name,
-                str(decision.next_hop),
+                decision.next_hop_text,
             )
         )
         self.output(packet.with_ttl(packet.ttl - 1), out, decision.next_hop, frames)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from ipaddress import IPv4Address, IPv4Network
 
 from stack.net.interface import Interface
@@ -35,6 +36,11 @@ class Decision:
     next_hop: IPv4Address | None
     steps: tuple[str, ...]
     verdict: str
+
+    @cached_property
+    def next_hop_text(self) -> str:
+        """`str(next_hop)`, worked out once: a router names it for every packet it forwards."""
+        return str(self.next_hop)
 
 
 def _and(address: IPv4Address, network: IPv4Network) -> str:

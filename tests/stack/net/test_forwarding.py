@@ -60,3 +60,35 @@ def test_hosts_do_not_forward_what_is_not_theirs(default_net):
     assert not ping.ok
     drops = [e for e in kinds(net, "packet_dropped", "pc2") if "does not forward" in e.reason]
     assert drops and pc2.ip.stats["forwarded"] == 0
+
+
+def test_a_router_forwards_exactly_what_the_full_parse_would_send(default_net):
+    """The router reads a plain header straight from the bytes: what leaves it must be the
+    packet as parsed and one hop on (TTL less one, checksum redone, Ethernet padding left
+    behind), whether the header is plain, carries options, or the frame was padded."""
+    from stack.wire.ethernet import ETH_IPV4, Ethernet
+    from stack.wire.ipv4 import IPv4
+
+    net = default_net
+    run(net, Ping(net.host("pc"), WWW, count=1))  # ARP and routes settled
+    pc, gw = net.host("pc"), net.host("gw-a")
+    src = IPv4Address("192.168.1.100")
+    packets = [
+        IPv4.make(src, WWW, 17, b"\x30\x39\x00\x35\x00\x10\x00\x00" + bytes(8), ttl=9),
+        IPv4.make(src, WWW, 17, bytes(8), ttl=200, ident=77, df=True, tos=0x10),  # padded
+        IPv4.make(src, WWW, 17, bytes(1400), ttl=3, options=b"\x01\x01\x01\x00"),  # options
+        IPv4.make(src, WWW, 6, bytes(1480), ttl=64),  # as big as the MTU allows
+    ]
+    for packet in packets:
+        before = net.trace.count
+        frame = Ethernet(
+            gw.interfaces["eth0"].nic.mac, pc.primary.nic.mac, ETH_IPV4, packet.build()
+        )
+        net.segments["lan"].inject("test port", frame.build())
+        net.clock.run_until(net.clock.now() + 0.001)
+        out = [f for f in net.trace.frames[before:] if f.origin == "gw-a eth1"]
+        assert len(out) == 1
+        one_hop_on = packet.with_ttl(packet.ttl - 1).build()
+        assert out[0].data[14:] == one_hop_on + bytes(max(0, 46 - len(one_hop_on)))  # padded to 60
+        sent = [e for e in kinds(net, "forwarded") if e.frames == (before + 1,)]
+        assert [(e.host, e.src, e.dst, e.ttl) for e in sent] == [("gw-a", src, WWW, packet.ttl)]
