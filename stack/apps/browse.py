@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from stack.apps.http_client import Exchange, HttpClient, request_for, seed_request
 from stack.apps.program import Program
 from stack.apps.resolver import Answer, resolver_for
+from stack.transport.ports import port_number
 from stack.wire import dns as N
 from stack.wire.http import HTTPRequest
 
@@ -65,9 +66,9 @@ def parse_url(text: str) -> Url:
         raise ValueError(f"{text!r} names no host")
     port = 80
     if colon:
-        if not (port_text.isascii() and port_text.isdigit()) or not 1 <= int(port_text) <= 65535:
+        port = port_number(port_text)
+        if port is None:
             raise ValueError(f"{text!r}: port {port_text!r} is not a number from 1 to 65535")
-        port = int(port_text)
     if any(c.isspace() for c in path) or not path.isascii():
         raise ValueError(
             f"{text!r}: the path has spaces or non-ASCII characters; percent-encode them"

@@ -28,6 +28,15 @@ class NoFreePort(PortInUse):
     """Every ephemeral port is taken."""
 
 
+def port_number(text: str) -> int | None:
+    """The port a person typed, 1 to 65535, or None. ASCII digits only: `str.isdigit()` also
+    accepts `²` and `₁`, which `int()` then refuses (the shell's fuzzing found `8₁0`)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    port = int(text)
+    return port if 1 <= port <= 65535 else None
+
+
 def endpoint(address: IPv4Address | None, port: int) -> str:
     return f"{address if address is not None else '*'}:{port}"
 

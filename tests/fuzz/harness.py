@@ -61,6 +61,7 @@ class Report:
     seconds: float = 0.0
     slowest: float = 0.0
     rss_start: int = 0
+    rss_half: int = 0  # half-way: growth after it is a leak, growth before it may be caches
     rss_end: int = 0
     crashes: dict[tuple[str, str, str], Crash] = field(default_factory=dict)
 
@@ -70,10 +71,12 @@ class Report:
 
     def line(self) -> str:
         grow = (self.rss_end - self.rss_start) / 2**20
+        late = (self.rss_end - (self.rss_half or self.rss_start)) / 2**20
         return (
             f"{self.target:<9} {self.inputs:>9,} inputs in {self.seconds:6.1f} s ({self.rate:8,.0f}/s), "
             f"{self.allowed:>8,} refused in one sentence, slowest {self.slowest * 1000:6.1f} ms, "
-            f"RSS {self.rss_start / 2**20:.0f} → {self.rss_end / 2**20:.0f} MB ({grow:+.1f}), "
+            f"RSS {self.rss_start / 2**20:.0f} → {self.rss_end / 2**20:.0f} MB ({grow:+.1f}; "
+            f"second half {late:+.1f}), "
             f"{len(self.crashes)} distinct crash(es)"
         )
 
@@ -243,6 +246,8 @@ def campaign(
                     on_crash(crash)
         if i == min(999, inputs // 10):
             report.rss_start = rss()  # after warm-up: caches and imports are not growth
+        if i == inputs // 2:
+            report.rss_half = rss()
         if budget is not None and time.perf_counter() - started > budget:
             break
     report.seconds = time.perf_counter() - started

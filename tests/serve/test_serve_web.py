@@ -90,3 +90,18 @@ def test_web_beyond_loopback_is_refused():
         timeout=60,
     )
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("typed", ["80²", "127.0.0.1:0", "127.0.0.1:65536", ":x"])
+def test_a_bad_port_to_listen_on_is_one_sentence(typed):
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "serve", "--web", typed],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"workbench: {typed!r} is not [ADDRESS:]PORT with a port from 1 to 65535"
+    ]

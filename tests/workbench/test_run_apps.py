@@ -351,6 +351,10 @@ def test_keep_alive_and_chunked_from_the_command_line():
         ("pc: resolve www.google.com -t BOGUS", "unknown record type 'BOGUS'"),
         ("pc: udp send 1.2.3.4 hi", "should be TARGET:PORT"),
         ("pc: tcp connect www:99999", "is not a number from 1 to 65535"),
+        # non-ASCII digits pass str.isdigit() and then break int(): each was a traceback
+        ("pc: tcp connect 8.8.8.8:8₁0", "port '8₁0' is not a number from 1 to 65535"),
+        ("pc: browse http://www:8²/", "port '8²' is not a number from 1 to 65535"),
+        ("pc: tcp connect www:0", "port '0' is not a number from 1 to 65535"),
         ("pc: dhcp eth7", "has no interface 'eth7'"),
         ("pc: ping -c 2 bad..name", "is not a host name"),
     ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from stack.transport.ports import port_number
 from workbench.shell import CommandError
 
 LOOPBACK = "127.0.0.1"
@@ -15,7 +16,8 @@ def parse_listen(text: str) -> tuple[str, int]:
     if not sep:
         host = LOOPBACK
     host = host.strip("[]") or LOOPBACK
-    if not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
+    number = port_number(port)
+    if number is None:
         raise CommandError(f"{text!r} is not [ADDRESS:]PORT with a port from 1 to 65535")
     if host != "localhost":
         try:
@@ -24,7 +26,7 @@ def parse_listen(text: str) -> tuple[str, int]:
             raise CommandError(
                 f"{host!r} is not an IP address to listen on (e.g. 127.0.0.1 or 0.0.0.0)"
             ) from None
-    return host, int(port)
+    return host, number
 
 
 def is_loopback(host: str) -> bool:

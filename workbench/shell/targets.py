@@ -10,6 +10,7 @@ from ipaddress import IPv4Address
 from stack.apps.after_lookup import AfterLookup
 from stack.apps.program import Program
 from stack.network import Network
+from stack.transport.ports import port_number
 from stack.wire import dns as N
 from stack.wire.errors import WireError
 from workbench.shell.spec import Call, CommandError, Factory
@@ -54,9 +55,10 @@ def endpoint(cmd: str, typed: str) -> tuple[str, int]:
     name, colon, port_text = typed.rpartition(":")
     if not colon or not name:
         raise CommandError(f"{cmd}: {typed!r} should be TARGET:PORT, for example 172.194.72.105:80")
-    if not (port_text.isascii() and port_text.isdigit()) or not 1 <= int(port_text) <= 65535:
+    port = port_number(port_text)
+    if port is None:
         raise CommandError(f"{cmd}: port {port_text!r} is not a number from 1 to 65535")
-    return name, int(port_text)
+    return name, port
 
 
 def _labelled(program: Program, typed: str) -> Program:
