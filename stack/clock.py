@@ -62,7 +62,9 @@ class VirtualClock:
         return timer
 
     def call_soon(self, callback: Callable[..., Any], *args: Any) -> VirtualTimer:
-        return self.call_later(0.0, callback, *args)
+        timer = VirtualTimer(self._now, callback, args)
+        heapq.heappush(self._heap, (self._now, next(self._seq), timer))
+        return timer
 
     def next_time(self) -> float | None:
         """When the next live timer fires, or None when nothing is scheduled."""

@@ -10,7 +10,7 @@ Each layer's events have one home: the wire, ARP, IPv4 and live devices here; TC
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from functools import cached_property
+from functools import cached_property, lru_cache
 from ipaddress import IPv4Address, IPv4Network
 
 
@@ -43,6 +43,11 @@ def _jsonable(value: object) -> object:
     if isinstance(value, (tuple, list)):
         return [_jsonable(v) for v in value]
     return value
+
+
+# An address's dotted text (the same `str`), remembered: a router names the same few addresses
+# in the line of every packet it forwards, and IPv4Address formats itself in Python.
+address_text = lru_cache(maxsize=4096)(str)
 
 
 def _ids(frames: tuple[int, ...]) -> str:
@@ -482,7 +487,7 @@ class Forwarded(Event):
 
     def describe(self) -> str:
         return (
-            f"forwards {self.src} → {self.dst} from {self.in_interface} to {self.out_interface} "
+            f"forwards {address_text(self.src)} → {address_text(self.dst)} from {self.in_interface} to {self.out_interface} "
             f"via {self.next_hop}, TTL {self.ttl} → {self.ttl - 1}"
         )
 

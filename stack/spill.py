@@ -67,10 +67,27 @@ def interface(name: str, nanoseconds: bool = True) -> bytes:
     )
 
 
+_EPB_HEAD = struct.Struct("<IIIIIII").pack
+_LENGTH = struct.Struct("<I").pack
+
+
 def packet(index: int, stamp: int, data: bytes, comments: list[str]) -> bytes:
-    body = struct.pack("<IIIII", index, stamp >> 32, stamp & 0xFFFFFFFF, len(data), len(data))
-    opts = options([(OPT_COMMENT, c.encode("utf-8")[:65000]) for c in comments])
-    return block(EPB, body + data + b"\0" * (-len(data) % 4) + opts)
+    """An Enhanced Packet Block with one comment option each: `block(EPB, …)` with
+    `options(…)`, put together in one join (one is written per frame that leaves the window)."""
+    parts = [b"", data, _PAD[len(data) % 4]]
+    size = 32 + len(data) + len(parts[2])
+    if comments:
+        for comment in comments:
+            value = comment.encode("utf-8")[:65000]
+            pad = _PAD[len(value) % 4]
+            parts += (_HEAD(OPT_COMMENT, len(value)), value, pad)
+            size += 4 + len(value) + len(pad)
+        parts.append(_END)
+        size += 4
+    n = len(data)
+    parts[0] = _EPB_HEAD(EPB, size, index, stamp >> 32, stamp & 0xFFFFFFFF, n, n)
+    parts.append(_LENGTH(size))
+    return b"".join(parts)
 
 
 class SpillFile:

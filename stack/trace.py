@@ -42,6 +42,9 @@ class FrameRecord(NamedTuple):
     data: bytes
 
 
+_record = tuple.__new__  # a FrameRecord made in C: the named tuple's own __new__ is Python
+
+
 class TraceError(ValueError):
     """A trace option given wrong (one sentence)."""
 
@@ -163,7 +166,7 @@ class Trace:
     def record_frame(self, segment: str, origin: str, data: bytes) -> int:
         """Give a frame its id (ids start at 1, as in Wireshark's No. column)."""
         self.count += 1
-        record = FrameRecord(self.count, self.clock.now(), segment, origin, data)
+        record = _record(FrameRecord, (self.count, self.now(), segment, origin, data))
         self._window.append(record)
         window = self.window
         if window is not None:
@@ -227,8 +230,12 @@ class Trace:
         if notes:
             # A frame's notes are the events about it (the newest frame an event names), else
             # what happened while it was the newest frame.
-            at = event.frames[-1] - self.count - 1 if event.frames else -1
-            notes[at if -len(notes) <= at < 0 else -1].append(event)
+            frames = event.frames
+            if not frames or frames[-1] == self.count:  # nearly always: the newest frame
+                notes[-1].append(event)
+            else:
+                at = frames[-1] - self.count - 1
+                notes[at if -len(notes) <= at < 0 else -1].append(event)
         for subscriber in self._subscribers:
             subscriber(event)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from stack.events import Event, FrameSent, FramesFiltered
+from stack.events import Event, FrameReceived, FrameSent, FramesFiltered
 
 
 def format_event(event: Event, describe=None) -> str:
@@ -64,6 +64,11 @@ def note_lines(events) -> list[str]:
         if kind is FrameSent:
             out.append(
                 f"{event.time:12.6f}  {event.host:<8} {event.nic} sends {_ids(event.frames)} on {event.segment} ({event.wire_length} bytes with FCS)"
+            )
+        elif kind is FrameReceived and not event.dst:
+            # FrameReceived.describe() without the call (one per frame a NIC keeps).
+            out.append(
+                f"{event.time:12.6f}  {event.host:<8} {event.nic} {'accepts' if event.accepted else 'drops'} {_ids(event.frames)}: {event.reason}"
             )
         elif kind is FramesFiltered:
             readers = event.readers
