@@ -17,7 +17,11 @@ which unpacks down to the transport, plus `DNS(udp.data)` for the query). Both s
 same bytes and read the same fields, or the script stops before it times anything.
 
 Each figure is the best of several timeit runs (`autorange`, so each run lasts ≥ 0.2 s): the
-best run is the one least disturbed by the rest of the machine.
+best run is the one least disturbed by the rest of the machine. The runs are timed in CPU
+seconds of this process (`time.process_time`), not wall-clock time, and the six figures of a
+frame take turns run by run (ours, scapy, dpkt; build, then parse): on a shared machine a
+wall-clock run also counts the time other processes held the core, and a burst of load
+landing on one library's runs alone made single ratios swing by 2× between runs.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import argparse
 import platform
 import socket
 import sys
+import time
 import timeit
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -320,11 +325,15 @@ CASES = [
 ]
 
 
-def best_us(call: Callable[[], object], repeat: int) -> float:
-    """The best of `repeat` timeit runs, in microseconds per call."""
-    timer = timeit.Timer(call)
-    number, _ = timer.autorange()
-    return min(timer.repeat(repeat=repeat, number=number)) / number * 1e6
+def best_us(calls: list[Callable[[], object]], repeat: int) -> list[float]:
+    """For each call, the best of `repeat` timeit runs in CPU µs per call, the calls taking turns."""
+    timers = [timeit.Timer(call, timer=time.process_time) for call in calls]
+    numbers = [timer.autorange()[0] for timer in timers]
+    best = [float("inf")] * len(calls)
+    for _ in range(repeat):
+        for i, (timer, number) in enumerate(zip(timers, numbers, strict=True)):
+            best[i] = min(best[i], timer.timeit(number) / number * 1e6)
+    return best
 
 
 def main() -> None:
@@ -337,7 +346,7 @@ def main() -> None:
         f"{platform.system()}; scapy {scapy_version}, dpkt {dpkt.__version__}; load average {__import__('os').getloadavg()[0]:.1f}"
     )
     print(
-        f"best of {repeat} timeit runs per figure; µs per frame; × = how many times faster ours is\n"
+        f"best of {repeat} timeit runs per figure, taking turns; CPU µs per frame; × = how many times faster ours is\n"
     )
 
     rows = []
@@ -354,18 +363,18 @@ def main() -> None:
             )
         if not case.same_fields(case.ours_parse(frame), case.scapy_parse(frame)):
             sys.exit(f"{case.name}: our parse and scapy's dissection disagree")
-        rows.append(
-            (
-                case.name,
-                len(frame),
-                best_us(case.ours_build, repeat),
-                best_us(case.scapy_build, repeat),
-                best_us(lambda case=case, frame=frame: case.ours_parse(frame), repeat),
-                best_us(lambda case=case, frame=frame: case.scapy_parse(frame), repeat),
-                best_us(case.dpkt_build, repeat),
-                best_us(lambda case=case, frame=frame: case.dpkt_parse(frame), repeat),
-            )
+        figures = best_us(
+            [
+                case.ours_build,
+                case.scapy_build,
+                lambda case=case, frame=frame: case.ours_parse(frame),
+                lambda case=case, frame=frame: case.scapy_parse(frame),
+                case.dpkt_build,
+                lambda case=case, frame=frame: case.dpkt_parse(frame),
+            ],
+            repeat,
         )
+        rows.append((case.name, len(frame), *figures))
 
     header = (
         f"{'frame':<22}{'bytes':>6}  │{'build: ours':>12}{'scapy':>8}{'×':>5}{'dpkt':>7}{'×':>6}"

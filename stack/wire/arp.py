@@ -3,33 +3,34 @@
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from collections import namedtuple
 from ipaddress import IPv4Address
 
 from stack.wire.errors import WireError
 from stack.wire.ipv4 import address
 from stack.wire.mac import MAC, ZERO
+from stack.wire.value import Value
 
 REQUEST = 1
 REPLY = 2
 LENGTH = 28
 
-_new = object.__new__
+_new = tuple.__new__
 _mac = MAC.of
 _ARP = struct.Struct("!HHBBH6s4s6s4s")
 
 
-@dataclass(frozen=True)
-class ARP:
-    op: int
-    sender_mac: MAC
-    sender_ip: IPv4Address
-    target_mac: MAC
-    target_ip: IPv4Address
-    htype: int = 1
-    ptype: int = 0x0800
-    hlen: int = 6
-    plen: int = 4
+# Fields: op: int, sender_mac: MAC, sender_ip: IPv4Address, target_mac: MAC, target_ip: IPv4Address,
+#  htype: int, ptype: int, hlen: int, plen: int
+_Fields = namedtuple(
+    "_Fields",
+    "op sender_mac sender_ip target_mac target_ip htype ptype hlen plen",
+    defaults=(1, 0x0800, 6, 4),
+)
+
+
+class ARP(Value, _Fields):
+    __slots__ = ()
 
     @classmethod
     def parse(cls, data: bytes) -> ARP:
@@ -53,19 +54,9 @@ class ARP:
             raise WireError(
                 "arp", "addresses", n, f"{n} bytes is shorter than the 28 an ARP packet needs"
             )
-        arp = _new(cls)
-        arp.__dict__.update(
-            op=op,
-            sender_mac=_mac(sha),
-            sender_ip=address(spa),
-            target_mac=_mac(tha),
-            target_ip=address(tpa),
-            htype=htype,
-            ptype=ptype,
-            hlen=hlen,
-            plen=plen,
+        return _new(
+            cls, (op, _mac(sha), address(spa), _mac(tha), address(tpa), htype, ptype, hlen, plen)
         )
-        return arp
 
     def build(self) -> bytes:
         return _ARP.pack(

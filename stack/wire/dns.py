@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import re
 import struct
+from collections import namedtuple
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address
 
 from stack.wire.errors import WireError
 from stack.wire.ipv4 import address
+from stack.wire.value import Value
 
 PORT = 53
 HEADER_LEN = 12
@@ -94,6 +96,7 @@ RCODE_TEXT = {
 }
 
 _new = object.__new__
+_tuple_new = tuple.__new__
 _HEADER = struct.Struct("!HHHHHH")
 _QUESTION = struct.Struct("!HH")
 _RR = struct.Struct("!HHIH")
@@ -101,6 +104,7 @@ _SOA_TAIL = struct.Struct("!IIIII")
 _NAMED_DATA = (NS, CNAME, PTR)
 # Bytes a label may hold and still print as itself: printable ASCII except "." and "\".
 _PLAIN = re.compile(rb"[!-\-/-\[\]-~]*")
+_PLAIN_BYTES = bytes(b for b in range(0x21, 0x7F) if b not in b".\\")
 
 
 def type_name(rtype: int) -> str:
@@ -199,7 +203,7 @@ def _unescape(name: str) -> tuple[bytes, ...]:
 
 def _read_name(data: bytes, offset: int, n: int) -> tuple[str, int]:
     """The name at `offset` and the offset just after it in place; nothing is read at or past `n`."""
-    labels: list[str] = []
+    labels: list[bytes] = []
     pos = offset
     end = -1
     limit = offset  # each pointer must point before this; it only ever decreases
@@ -209,7 +213,7 @@ def _read_name(data: bytes, offset: int, n: int) -> tuple[str, int]:
             raise WireError("dns", "name", pos, "name runs past the end of the message")
         length = data[pos]
         if length == 0:
-            return ".".join(labels), (pos + 1 if end < 0 else end)
+            break
         kind = length & 0xC0
         if kind == 0xC0:
             if pos + 1 >= n:
@@ -235,12 +239,19 @@ def _read_name(data: bytes, offset: int, n: int) -> tuple[str, int]:
         size += 1 + length
         if size > MAX_NAME:
             raise WireError("dns", "name", pos, "name is over the 255-byte maximum")
-        if pos + 1 + length > n:
+        stop = pos + 1 + length
+        if stop > n:
             raise WireError(
                 "dns", "name", pos, f"label of {length} bytes runs past the end of the message"
             )
-        labels.append(_label_text(data[pos + 1 : pos + 1 + length]))
-        pos += 1 + length
+        labels.append(data[pos + 1 : stop])
+        pos = stop
+    # One C-level check for the whole name: nearly every name needs no escapes.
+    if b"".join(labels).translate(None, _PLAIN_BYTES):
+        text = ".".join([_label_text(label) for label in labels])
+    else:
+        text = b".".join(labels).decode("ascii")
+    return text, (pos + 1 if end < 0 else end)
 
 
 class _Writer:
@@ -295,14 +306,19 @@ class SOAData:
         object.__setattr__(self, "rname", _strip_dot(self.rname))
 
 
-@dataclass(frozen=True)
-class Question:
-    name: str
-    qtype: int = A
-    qclass: int = IN
+# Fields: name: str, qtype: int, qclass: int
+_QuestionFields = namedtuple(
+    "_QuestionFields",
+    "name qtype qclass",
+    defaults=(A, IN),
+)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "name", _strip_dot(self.name))
+
+class Question(Value, _QuestionFields):
+    __slots__ = ()
+
+    def __new__(cls, name: str, qtype: int = A, qclass: int = IN) -> Question:
+        return _tuple_new(cls, (_strip_dot(name), qtype, qclass))
 
 
 RData = IPv4Address | IPv6Address | str | MXData | SOAData | tuple | bytes
@@ -398,35 +414,34 @@ class DNS:
                 )
             qtype, qclass = _QUESTION.unpack_from(data, pos)
             pos += 4
-            question = _new(Question)
-            question.__dict__.update(name=name, qtype=qtype, qclass=qclass)
-            questions.append(question)
-        sections = []
-        for count in (ancount, nscount, arcount):
-            records = []
-            for _ in range(count):
-                record, pos = _read_record(data, pos)
-                records.append(record)
-            sections.append(tuple(records))
-        message = _new(cls)
-        message.__dict__.update(
-            id=ident,
-            questions=tuple(questions),
-            answers=sections[0],
-            authority=sections[1],
-            additional=sections[2],
-            qr=bool(flags & 0x8000),
-            opcode=flags >> 11 & 0xF,
-            aa=bool(flags & 0x0400),
-            tc=bool(flags & 0x0200),
-            rd=bool(flags & 0x0100),
-            ra=bool(flags & 0x0080),
-            z=bool(flags & 0x0040),
-            ad=bool(flags & 0x0020),
-            cd=bool(flags & 0x0010),
-            rcode=flags & 0xF,
-            _wire=data,
-        )
+            questions.append(_tuple_new(Question, (name, qtype, qclass)))
+        sections = [(), (), ()]
+        if ancount or nscount or arcount:
+            for i, count in enumerate((ancount, nscount, arcount)):
+                records = []
+                for _ in range(count):
+                    record, pos = _read_record(data, pos)
+                    records.append(record)
+                sections[i] = tuple(records)
+        # Filled in as a plain object, then made a DNS: the frozen dataclass's __setattr__
+        # guard would make each store a call (~0.4 µs of a parse); the two classes have the
+        # same layout, so CPython allows the __class__ change.
+        message = _new(_Blank)
+        message.id = ident
+        message.questions = tuple(questions)
+        message.answers, message.authority, message.additional = sections
+        message.qr = bool(flags & 0x8000)
+        message.opcode = flags >> 11 & 0xF
+        message.aa = bool(flags & 0x0400)
+        message.tc = bool(flags & 0x0200)
+        message.rd = bool(flags & 0x0100)
+        message.ra = bool(flags & 0x0080)
+        message.z = bool(flags & 0x0040)
+        message.ad = bool(flags & 0x0020)
+        message.cd = bool(flags & 0x0010)
+        message.rcode = flags & 0xF
+        message._wire = data
+        message.__class__ = cls
         return message
 
     def build(self) -> bytes:
@@ -517,6 +532,10 @@ class DNS:
     def addresses(self) -> tuple[IPv4Address | IPv6Address, ...]:
         """The A and AAAA addresses in the answer section, in order."""
         return tuple(r.data for r in self.answers if isinstance(r.data, (IPv4Address, IPv6Address)))
+
+
+class _Blank:
+    """A plain object with a DNS's layout, filled in by `DNS.parse` (see there)."""
 
 
 def _read_record(data: bytes, pos: int) -> tuple[Record, int]:

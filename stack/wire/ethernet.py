@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import struct
 import zlib
-from dataclasses import dataclass
+from collections import namedtuple
 
 from stack.wire.errors import WireError
 from stack.wire.mac import MAC
+from stack.wire.value import Value
 
 HEADER_LEN = 14
 FCS_LEN = 4
@@ -30,22 +31,27 @@ ETH_ARP = 0x0806
 ETH_IPV6 = 0x86DD
 ETH_VLAN = 0x8100
 
-_new = object.__new__
+_new = tuple.__new__
 _mac = MAC.of
 _HDR = struct.Struct("!6s6sH")
 
 
-@dataclass(frozen=True)
-class Ethernet:
+# Fields: dst: MAC, src: MAC, ethertype: int, payload: bytes
+_Fields = namedtuple(
+    "_Fields",
+    "dst src ethertype payload",
+)
+
+
+class Ethernet(Value, _Fields):
     """An Ethernet II frame without FCS. `payload` includes any padding the sender added."""
 
-    dst: MAC
-    src: MAC
-    ethertype: int
-    payload: bytes
+    __slots__ = ()
 
     @classmethod
     def parse(cls, data: bytes) -> Ethernet:
+        if type(data) is not bytes:  # a bytearray or memoryview: slices must be bytes
+            data = bytes(data)
         n = len(data)
         if n < HEADER_LEN:
             raise WireError(
@@ -59,11 +65,7 @@ class Ethernet:
                 HEADER_LEN,
                 f"{n - HEADER_LEN} bytes of data is over the {_max_payload(ethertype)}-byte maximum",
             )
-        frame = _new(cls)
-        frame.__dict__.update(
-            dst=_mac(dst), src=_mac(src), ethertype=ethertype, payload=bytes(data[HEADER_LEN:])
-        )
-        return frame
+        return _new(cls, (_mac(dst), _mac(src), ethertype, data[HEADER_LEN:]))
 
     def build(self) -> bytes:
         """The frame's bytes exactly as held: header and data, no padding added, no FCS."""
@@ -79,9 +81,7 @@ class Ethernet:
             raise _too_long(len(payload))
         if len(payload) < MIN_PAYLOAD:
             payload = bytes(payload) + bytes(MIN_PAYLOAD - len(payload))
-        frame = _new(cls)
-        frame.__dict__.update(dst=dst, src=src, ethertype=ethertype, payload=bytes(payload))
-        return frame
+        return _new(cls, (dst, src, ethertype, bytes(payload)))
 
 
 def _max_payload(ethertype: int) -> int:

@@ -8,10 +8,11 @@ and at least its first 8 bytes of data in `payload` (`quote` makes that).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from collections import namedtuple
 
 from stack.wire.checksum import internet_checksum
 from stack.wire.errors import WireError
+from stack.wire.value import Value
 
 ECHO_REPLY = 0
 DEST_UNREACHABLE = 3
@@ -46,28 +47,31 @@ EXCEEDED_NAMES = {
     REASSEMBLY_EXCEEDED: "fragment reassembly time exceeded",
 }
 
-_new = object.__new__
+_new = tuple.__new__
 _ICMP = struct.Struct("!BBHI")
 
 
-@dataclass(frozen=True)
-class ICMP:
-    type: int
-    code: int
-    rest: int = 0
-    payload: bytes = b""
-    checksum: int = 0
+# Fields: type: int, code: int, rest: int, payload: bytes, checksum: int
+_Fields = namedtuple(
+    "_Fields",
+    "type code rest payload checksum",
+    defaults=(0, b"", 0),
+)
+
+
+class ICMP(Value, _Fields):
+    __slots__ = ()
 
     @classmethod
     def parse(cls, data: bytes) -> ICMP:
+        if type(data) is not bytes:  # a bytearray or memoryview: slices must be bytes
+            data = bytes(data)
         if len(data) < 8:
             raise WireError(
                 "icmp", "header", len(data), f"{len(data)} bytes is shorter than the 8-byte header"
             )
         t, c, csum, rest = _ICMP.unpack_from(data)
-        msg = _new(cls)
-        msg.__dict__.update(type=t, code=c, rest=rest, payload=bytes(data[8:]), checksum=csum)
-        return msg
+        return _new(cls, (t, c, rest, data[8:], csum))
 
     def build(self) -> bytes:
         return _ICMP.pack(self.type, self.code, self.checksum, self.rest) + self.payload
@@ -75,15 +79,8 @@ class ICMP:
     @classmethod
     def make(cls, type: int, code: int, rest: int = 0, payload: bytes = b"") -> ICMP:
         payload = bytes(payload)
-        msg = _new(cls)
-        msg.__dict__.update(
-            type=type,
-            code=code,
-            rest=rest,
-            payload=payload,
-            checksum=internet_checksum(_ICMP.pack(type, code, 0, rest) + payload),
-        )
-        return msg
+        checksum = internet_checksum(_ICMP.pack(type, code, 0, rest) + payload)
+        return _new(cls, (type, code, rest, payload, checksum))
 
     @classmethod
     def echo_request(cls, ident: int, seq: int, data: bytes = b"") -> ICMP:

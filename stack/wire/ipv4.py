@@ -8,12 +8,13 @@ are not part of the packet.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from collections import namedtuple
 from functools import lru_cache
 from ipaddress import IPv4Address
 
 from stack.wire.checksum import internet_checksum
 from stack.wire.errors import WireError
+from stack.wire.value import Value
 
 MIN_HEADER = 20
 MAX_HEADER = 60
@@ -28,7 +29,7 @@ FLAG_RESERVED = 0b100
 FLAG_DF = 0b010
 FLAG_MF = 0b001
 
-_new = object.__new__
+_new = tuple.__new__
 _IP = struct.Struct("!BBHHHBBH4s4s")
 
 # The same few addresses come by in frame after frame, and IPv4Address(bytes) costs ~0.3 µs:
@@ -37,25 +38,26 @@ address = lru_cache(maxsize=4096)(IPv4Address)
 address.__doc__ = "The IPv4Address for 4 packed bytes (memoised)."
 
 
-@dataclass(frozen=True)
-class IPv4:
-    src: IPv4Address
-    dst: IPv4Address
-    proto: int
-    payload: bytes = b""
-    ttl: int = 64
-    ident: int = 0
-    flags: int = 0
-    frag: int = 0
-    tos: int = 0
-    options: bytes = b""
-    total_length: int = 0
-    checksum: int = 0
-    ihl: int = 5
-    version: int = 4
+# Fields: src: IPv4Address, dst: IPv4Address, proto: int, payload: bytes, ttl: int, ident: int,
+#  flags: int, frag: int, tos: int, options: bytes, total_length: int, checksum: int, ihl: int,
+#  version: int
+_Fields = namedtuple(
+    "_Fields",
+    "src dst proto payload ttl ident flags frag tos options total_length checksum ihl version",
+    defaults=(b"", 64, 0, 0, 0, 0, b"", 0, 0, 5, 4),
+)
+
+
+class IPv4(Value, _Fields):
+    # No __slots__: parsed and made packets remember their header bytes in `_raw` (not a
+    # field: never compared or shown), so a router checks and rewrites it without packing
+    # addresses again.
+    _raw: bytes | None = None
 
     @classmethod
     def parse(cls, data: bytes) -> IPv4:
+        if type(data) is not bytes:  # a bytearray or memoryview: slices must be bytes
+            data = bytes(data)
         n = len(data)
         if n < MIN_HEADER:
             raise WireError("ipv4", "header", n, f"{n} bytes is shorter than the 20-byte header")
@@ -84,30 +86,30 @@ class IPv4:
             raise WireError(
                 "ipv4", "total_length", 2, f"total length {total} runs past the {n} bytes received"
             )
-        packet = _new(cls)
-        packet.__dict__.update(
-            src=address(src),
-            dst=address(dst),
-            proto=proto,
-            payload=bytes(data[hlen:total]),
-            ttl=ttl,
-            ident=ident,
-            flags=ff >> 13,
-            frag=ff & 0x1FFF,
-            tos=tos,
-            options=bytes(data[MIN_HEADER:hlen]) if hlen > MIN_HEADER else b"",
-            total_length=total,
-            checksum=csum,
-            ihl=ihl,
-            version=version,
-            _raw=bytes(data[:hlen]),
+        packet = _new(
+            cls,
+            (
+                address(src),
+                address(dst),
+                proto,
+                data[hlen:total],
+                ttl,
+                ident,
+                ff >> 13,
+                ff & 0x1FFF,
+                tos,
+                data[MIN_HEADER:hlen] if hlen > MIN_HEADER else b"",
+                total,
+                csum,
+                ihl,
+                version,
+            ),
         )
+        packet._raw = data[:hlen]
         return packet
 
     def header(self) -> bytes:
-        # Parsed and made packets remember their header bytes (not a field: never compared or
-        # shown), so a router checks and rewrites it without packing addresses again.
-        raw = self.__dict__.get("_raw")
+        raw = self._raw
         if raw is not None:
             return raw
         return (
@@ -185,24 +187,26 @@ class IPv4:
             + options
         )
         csum = internet_checksum(header)
-        packet = _new(cls)
-        packet.__dict__.update(
-            src=src,
-            dst=dst,
-            proto=proto,
-            payload=bytes(payload),
-            ttl=ttl,
-            ident=ident,
-            flags=flags,
-            frag=offset_bytes // 8,
-            tos=tos,
-            options=options,
-            total_length=total,
-            checksum=csum,
-            ihl=hlen // 4,
-            version=4,
-            _raw=header[:10] + csum.to_bytes(2, "big") + header[12:],
+        packet = _new(
+            cls,
+            (
+                src,
+                dst,
+                proto,
+                bytes(payload),
+                ttl,
+                ident,
+                flags,
+                offset_bytes // 8,
+                tos,
+                options,
+                total,
+                csum,
+                hlen // 4,
+                4,
+            ),
         )
+        packet._raw = header[:10] + csum.to_bytes(2, "big") + header[12:]
         return packet
 
     @property
@@ -235,6 +239,7 @@ class IPv4:
         header[10] = header[11] = 0
         csum = internet_checksum(header)
         header[10], header[11] = csum >> 8, csum & 0xFF
-        packet = _new(IPv4)
-        packet.__dict__.update(self.__dict__, ttl=ttl, checksum=csum, _raw=bytes(header))
+        # Fields in order: src, dst, proto, payload, ttl, …, checksum, ihl, version.
+        packet = _new(IPv4, (*self[:4], ttl, *self[5:11], csum, *self[12:]))
+        packet._raw = bytes(header)
         return packet

@@ -8,11 +8,12 @@ Typed views (`mss`, `wscale`, `sack_blocks`, `timestamps`) read them.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from collections import namedtuple
 from ipaddress import IPv4Address
 
 from stack.wire.checksum import internet_checksum, pseudo_header_sum
 from stack.wire.errors import WireError
+from stack.wire.value import Value
 
 PROTO = 6
 MIN_HEADER = 20
@@ -44,14 +45,20 @@ FLAG_NAMES = (
 OPT_EOL, OPT_NOP, OPT_MSS, OPT_WSCALE, OPT_SACK_OK, OPT_SACK, OPT_TIMESTAMP = 0, 1, 2, 3, 4, 5, 8
 _OPTION_SIZES = {OPT_MSS: 4, OPT_WSCALE: 3, OPT_SACK_OK: 2, OPT_TIMESTAMP: 10}
 
-_new = object.__new__
+_new = tuple.__new__
 _TCP = struct.Struct("!HHIIHHHH")
 
 
-@dataclass(frozen=True)
-class TcpOption:
-    kind: int
-    data: bytes = b""
+# Fields: kind: int, data: bytes
+_OptionFields = namedtuple(
+    "_OptionFields",
+    "kind data",
+    defaults=(b"",),
+)
+
+
+class TcpOption(Value, _OptionFields):
+    __slots__ = ()
 
     @classmethod
     def mss(cls, value: int) -> TcpOption:
@@ -103,9 +110,7 @@ def _options_wire(options: tuple[TcpOption, ...]) -> bytes:
 
 
 def _new_option(kind: int, data: bytes) -> TcpOption:
-    option = _new(TcpOption)  # skips the frozen __init__ (~0.5 µs): the parser checked the data
-    option.__dict__.update(kind=kind, data=data)
-    return option
+    return _new(TcpOption, (kind, data))
 
 
 _NOP = TcpOption(OPT_NOP)  # options are values: every NOP can be the same one
@@ -154,23 +159,22 @@ def parse_options(raw: bytes, base: int = MIN_HEADER) -> tuple[TcpOption, ...]:
     return tuple(options)
 
 
-@dataclass(frozen=True)
-class TCP:
-    sport: int
-    dport: int
-    seq: int = 0
-    ack: int = 0
-    flags: int = 0
-    window: int = 0
-    payload: bytes = b""
-    options: tuple[TcpOption, ...] = ()
-    urgent: int = 0
-    checksum: int = 0
-    data_offset: int = 5
-    reserved: int = 0
+# Fields: sport, dport, seq, ack, flags, window: int; payload: bytes; options:
+#  tuple[TcpOption, ...]; urgent, checksum, data_offset, reserved: int
+_Fields = namedtuple(
+    "_Fields",
+    "sport dport seq ack flags window payload options urgent checksum data_offset reserved",
+    defaults=(0, 0, 0, 0, b"", (), 0, 0, 5, 0),
+)
+
+
+class TCP(Value, _Fields):
+    __slots__ = ()
 
     @classmethod
     def parse(cls, data: bytes) -> TCP:
+        if type(data) is not bytes:  # a bytearray or memoryview: slices must be bytes
+            data = bytes(data)
         n = len(data)
         if n < MIN_HEADER:
             raise WireError("tcp", "header", n, f"{n} bytes is shorter than the 20-byte header")
@@ -185,23 +189,29 @@ class TCP:
             raise WireError(
                 "tcp", "data_offset", 12, f"data offset {hlen} runs past the {n} bytes received"
             )
-        options = parse_options(data[MIN_HEADER:hlen]) if hlen > MIN_HEADER else ()
-        seg = _new(cls)
-        seg.__dict__.update(
-            sport=sport,
-            dport=dport,
-            seq=seq,
-            ack=ack,
-            flags=off_flags & 0x1FF,
-            window=window,
-            payload=bytes(data[hlen:]),
-            options=options,
-            urgent=urgent,
-            checksum=csum,
-            data_offset=offset,
-            reserved=(off_flags >> 9) & 0x7,
+        if hlen == 32 and data[20:24] == _NOP_NOP_TIMESTAMP:  # parse_options' shortcut, inline
+            options = (_NOP, _NOP, _new(TcpOption, (OPT_TIMESTAMP, data[24:32])))
+        elif hlen > MIN_HEADER:
+            options = parse_options(data[MIN_HEADER:hlen])
+        else:
+            options = ()
+        return _new(
+            cls,
+            (
+                sport,
+                dport,
+                seq,
+                ack,
+                off_flags & 0x1FF,
+                window,
+                data[hlen:],
+                options,
+                urgent,
+                csum,
+                offset,
+                (off_flags >> 9) & 0x7,
+            ),
         )
-        return seg
 
     def build(self) -> bytes:
         raw_options = _options_wire(self.options) if self.options else b""
@@ -264,22 +274,24 @@ class TCP:
         # The pseudo-header's words, summed: each address counts as one integer because
         # hi·2^16 + lo ≡ hi + lo (mod 0xFFFF) — see checksum.py.
         initial = int(src) + int(dst) + PROTO + len(header) + len(payload)
-        seg = _new(cls)
-        seg.__dict__.update(
-            sport=sport,
-            dport=dport,
-            seq=seq,
-            ack=ack,
-            flags=flags,
-            window=window,
-            payload=payload,
-            options=tuple(options),
-            urgent=urgent,
-            checksum=internet_checksum(header + payload, initial),
-            data_offset=offset,
-            reserved=0,
+        checksum = internet_checksum(header + payload, initial)
+        return _new(
+            cls,
+            (
+                sport,
+                dport,
+                seq,
+                ack,
+                flags,
+                window,
+                payload,
+                tuple(options),
+                urgent,
+                checksum,
+                offset,
+                0,
+            ),
         )
-        return seg
 
     def checksum_ok(self, src: IPv4Address, dst: IPv4Address) -> bool:
         raw = self.build()

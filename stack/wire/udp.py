@@ -3,29 +3,35 @@
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from collections import namedtuple
 from ipaddress import IPv4Address
 
 from stack.wire.checksum import internet_checksum, pseudo_header_sum
 from stack.wire.errors import WireError
+from stack.wire.value import Value
 
 HEADER_LEN = 8
 PROTO = 17
 
-_new = object.__new__
+_new = tuple.__new__
 _UDP = struct.Struct("!HHHH")
 
 
-@dataclass(frozen=True)
-class UDP:
-    sport: int
-    dport: int
-    payload: bytes = b""
-    length: int = 0
-    checksum: int = 0
+# Fields: sport: int, dport: int, payload: bytes, length: int, checksum: int
+_Fields = namedtuple(
+    "_Fields",
+    "sport dport payload length checksum",
+    defaults=(b"", 0, 0),
+)
+
+
+class UDP(Value, _Fields):
+    __slots__ = ()
 
     @classmethod
     def parse(cls, data: bytes) -> UDP:
+        if type(data) is not bytes:  # a bytearray or memoryview: slices must be bytes
+            data = bytes(data)
         n = len(data)
         if n < HEADER_LEN:
             raise WireError("udp", "header", n, f"{n} bytes is shorter than the 8-byte header")
@@ -36,15 +42,7 @@ class UDP:
             )
         if length > n:
             raise WireError("udp", "length", 4, f"length {length} runs past the {n} bytes received")
-        dgram = _new(cls)
-        dgram.__dict__.update(
-            sport=sport,
-            dport=dport,
-            payload=bytes(data[HEADER_LEN:length]),
-            length=length,
-            checksum=csum,
-        )
-        return dgram
+        return _new(cls, (sport, dport, data[HEADER_LEN:length], length, csum))
 
     def build(self) -> bytes:
         return _UDP.pack(self.sport, self.dport, self.length, self.checksum) + self.payload
@@ -62,12 +60,8 @@ class UDP:
         # hi·2^16 + lo ≡ hi + lo (mod 0xFFFF) — see checksum.py.
         initial = int(src) + int(dst) + PROTO + length
         csum = internet_checksum(_UDP.pack(sport, dport, length, 0) + payload, initial)
-        dgram = _new(cls)
         # A computed zero is sent as all ones: zero means "no checksum" (RFC 768).
-        dgram.__dict__.update(
-            sport=sport, dport=dport, payload=bytes(payload), length=length, checksum=csum or 0xFFFF
-        )
-        return dgram
+        return _new(cls, (sport, dport, bytes(payload), length, csum or 0xFFFF))
 
     def checksum_ok(self, src: IPv4Address, dst: IPv4Address) -> bool:
         if self.checksum == 0:
