@@ -545,8 +545,14 @@ def segment_bytes(
     """A 20-byte-header segment with its checksum; `pseudo` is int(src) + int(dst) (see
     stack.wire.checksum: each address counts as one integer modulo 0xFFFF)."""
     header = _HEADER.pack(sport, dport, seq, ack, 0x5000 | flags, window, 0, 0)
-    csum = internet_checksum(header + payload, pseudo + PROTO + 20 + len(payload))
-    return _HEADER.pack(sport, dport, seq, ack, 0x5000 | flags, window, csum, 0) + payload
+    # The 20-byte header counts as one integer in the sum (its length is even, so it weighs
+    # what its words weigh): the payload is not copied behind it just to be summed.
+    csum = internet_checksum(
+        payload, pseudo + PROTO + 20 + len(payload) + int.from_bytes(header, "big")
+    )
+    return b"".join(
+        (_HEADER.pack(sport, dport, seq, ack, 0x5000 | flags, window, csum, 0), payload)
+    )
 
 
 __all__ = ["TcpLayer", "TcpListener", "TcpConnection", "MSL", "segment_bytes"]
