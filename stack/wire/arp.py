@@ -7,8 +7,8 @@ from collections import namedtuple
 from ipaddress import IPv4Address
 
 from stack.wire.errors import WireError
-from stack.wire.ipv4 import address
-from stack.wire.mac import MAC, ZERO
+from stack.wire.ipv4 import _ADDRESSES, address
+from stack.wire.mac import _MACS, MAC, ZERO, remember_mac
 from stack.wire.value import Value
 
 REQUEST = 1
@@ -16,8 +16,9 @@ REPLY = 2
 LENGTH = 28
 
 _new = tuple.__new__
-_mac = MAC.of
 _ARP = struct.Struct("!HHBBH6s4s6s4s")
+_ADDRESSES_PART = struct.Struct("!H6s4s6s4s")  # what follows the fixed part
+_ETHERNET_IPV4 = bytes.fromhex("000108000604")  # htype 1, ptype 0x0800, hlen 6, plen 4
 
 
 # Fields: op: int, sender_mac: MAC, sender_ip: IPv4Address, target_mac: MAC, target_ip: IPv4Address,
@@ -36,6 +37,22 @@ class ARP(Value, _Fields):
     def parse(cls, data: bytes) -> ARP:
         """Parse the first 28 bytes; what follows (Ethernet padding) is not part of ARP."""
         n = len(data)
+        if n >= LENGTH and data[:6] == _ETHERNET_IPV4:  # every ARP a host sends: fixed part right
+            op, sha, spa, tha, tpa = _ADDRESSES_PART.unpack_from(data, 6)
+            return _new(
+                cls,
+                (
+                    op,
+                    _MACS.get(sha) or remember_mac(sha),
+                    _ADDRESSES.get(spa) or address(spa),
+                    _MACS.get(tha) or remember_mac(tha),
+                    _ADDRESSES.get(tpa) or address(tpa),
+                    1,
+                    0x0800,
+                    6,
+                    4,
+                ),
+            )
         if n < 8:
             raise WireError("arp", "header", n, f"{n} bytes is shorter than the 8-byte fixed part")
         # A short packet is zero-filled only so the fixed part can be checked (and named) first.
@@ -55,7 +72,18 @@ class ARP(Value, _Fields):
                 "arp", "addresses", n, f"{n} bytes is shorter than the 28 an ARP packet needs"
             )
         return _new(
-            cls, (op, _mac(sha), address(spa), _mac(tha), address(tpa), htype, ptype, hlen, plen)
+            cls,
+            (
+                op,
+                _MACS.get(sha) or remember_mac(sha),
+                _ADDRESSES.get(spa) or address(spa),
+                _MACS.get(tha) or remember_mac(tha),
+                _ADDRESSES.get(tpa) or address(tpa),
+                htype,
+                ptype,
+                hlen,
+                plen,
+            ),
         )
 
     def build(self) -> bytes:

@@ -246,11 +246,13 @@ def _read_name(data: bytes, offset: int, n: int) -> tuple[str, int]:
             )
         labels.append(data[pos + 1 : stop])
         pos = stop
-    # One C-level check for the whole name: nearly every name needs no escapes.
-    if b"".join(labels).translate(None, _PLAIN_BYTES):
-        text = ".".join([_label_text(label) for label in labels])
+    # One C-level check for the whole name: nearly every name needs no escapes, and then only
+    # the dots between labels survive deleting the plain bytes.
+    raw = b".".join(labels)
+    if len(raw.translate(None, _PLAIN_BYTES)) == len(labels) - 1 or not labels:
+        text = raw.decode("ascii")
     else:
-        text = b".".join(labels).decode("ascii")
+        text = ".".join([_label_text(label) for label in labels])
     return text, (pos + 1 if end < 0 else end)
 
 

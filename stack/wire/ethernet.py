@@ -15,7 +15,7 @@ import zlib
 from collections import namedtuple
 
 from stack.wire.errors import WireError
-from stack.wire.mac import MAC
+from stack.wire.mac import _MACS, MAC, remember_mac
 from stack.wire.value import Value
 
 HEADER_LEN = 14
@@ -32,7 +32,6 @@ ETH_IPV6 = 0x86DD
 ETH_VLAN = 0x8100
 
 _new = tuple.__new__
-_mac = MAC.of
 _HDR = struct.Struct("!6s6sH")
 
 
@@ -65,7 +64,15 @@ class Ethernet(Value, _Fields):
                 HEADER_LEN,
                 f"{n - HEADER_LEN} bytes of data is over the {_max_payload(ethertype)}-byte maximum",
             )
-        return _new(cls, (_mac(dst), _mac(src), ethertype, data[HEADER_LEN:]))
+        return _new(
+            cls,
+            (
+                _MACS.get(dst) or remember_mac(dst),
+                _MACS.get(src) or remember_mac(src),
+                ethertype,
+                data[HEADER_LEN:],
+            ),
+        )
 
     def build(self) -> bytes:
         """The frame's bytes exactly as held: header and data, no padding added, no FCS."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import struct
 from collections import namedtuple
-from functools import lru_cache
 from ipaddress import IPv4Address
 
 from stack.wire.checksum import internet_checksum
@@ -33,9 +32,19 @@ _new = tuple.__new__
 _IP = struct.Struct("!BBHHHBBH4s4s")
 
 # The same few addresses come by in frame after frame, and IPv4Address(bytes) costs ~0.3 µs:
-# a bounded memo of an immutable value (no state anyone can observe) makes it ~0.03 µs.
-address = lru_cache(maxsize=4096)(IPv4Address)
-address.__doc__ = "The IPv4Address for 4 packed bytes (memoised)."
+# a bounded memo of an immutable value (no state anyone can observe). A plain dict, emptied
+# when full, read inline by parsers as `_ADDRESSES.get(raw) or address(raw)` (~0.04 µs a hit).
+_ADDRESSES: dict[bytes, IPv4Address] = {}
+
+
+def address(raw: bytes) -> IPv4Address:
+    """The IPv4Address for 4 packed bytes (memoised)."""
+    found = _ADDRESSES.get(raw)
+    if found is None:
+        if len(_ADDRESSES) >= 4096:
+            _ADDRESSES.clear()
+        found = _ADDRESSES[raw] = IPv4Address(bytes(raw))
+    return found
 
 
 # Fields: src: IPv4Address, dst: IPv4Address, proto: int, payload: bytes, ttl: int, ident: int,
@@ -89,8 +98,8 @@ class IPv4(Value, _Fields):
         packet = _new(
             cls,
             (
-                address(src),
-                address(dst),
+                _ADDRESSES.get(src) or address(src),
+                _ADDRESSES.get(dst) or address(dst),
                 proto,
                 data[hlen:total],
                 ttl,
