@@ -92,9 +92,14 @@ class NIC:
         """A frame (with FCS) arrives from the segment."""
         trace = self.trace
         segment = self.segment
-        frame = segment.checked(wire) if segment is not None else _check(wire)
+        if segment is None:
+            frame = _check(wire)
+        elif wire is segment._last_wire:  # the copy the segment just checked (or knows intact)
+            frame = segment._last_checked
+        else:
+            frame = segment.checked(wire)
         counters = self._counters
-        if isinstance(frame, WireError):
+        if type(frame) is not bytes and isinstance(frame, WireError):
             counters.rx_fcs_errors += 1
             trace.emit(
                 FrameReceived(
@@ -115,7 +120,7 @@ class NIC:
             reason = "broadcast"
         elif dst[0] & 1 and MAC(dst) in self.groups:
             reason = "multicast group joined"
-        elif self.promiscuous:
+        elif self._promiscuous:
             reason = "promiscuous"
         else:
             counters.rx_filtered += 1

@@ -227,22 +227,26 @@ class IPv4Layer:
     # --- receiving -------------------------------------------------------------------------
 
     def receive(self, iface: Interface, frame_id: int, payload: bytes) -> None:
-        # Most packets a router sees have a 20-byte header that is whole and right, and are for
-        # someone else: read only what forwarding needs from the bytes (RFC 1812 §5.2.2), and
-        # leave every other packet to the full parse below, which explains what is wrong.
-        if payload[:1] == b"\x45" and self.forwarding and len(payload) >= 20:
-            dst = payload[16:20]
+        # Most packets have a 20-byte header that is whole and right: read what the decision
+        # needs from the bytes — for this host (then parse it, knowing the parse cannot fail),
+        # or, on a router, for someone else (RFC 1812 §5.2.2: forwarded from the bytes). Every
+        # other packet takes the full parse below, which explains what is wrong.
+        if payload[:1] == b"\x45" and len(payload) >= 20:
             total = payload[2] << 8 | payload[3]
-            if (
-                20 <= total <= len(payload)
-                and iface.configured
-                and dst not in self.host.packed_addresses
-                and dst != _ALL_ONES
-                and dst != iface.packed_broadcast
-                and internet_checksum(payload[:20]) == 0
-                and self._forward_bytes(payload, total, dst, iface, frame_id)
-            ):
-                return
+            if 20 <= total <= len(payload) and internet_checksum(payload[:20]) == 0:
+                dst = payload[16:20]
+                if dst in self.host.packed_addresses:
+                    self.stats["received"] += 1
+                    self.deliver_local(IPv4.parse(payload), iface, (frame_id,))
+                    return
+                if (
+                    self.forwarding
+                    and iface.configured
+                    and dst != _ALL_ONES
+                    and dst != iface.packed_broadcast
+                    and self._forward_bytes(payload, total, dst, iface, frame_id)
+                ):
+                    return
         self._receive_parsed(iface, frame_id, payload)
 
     def _receive_parsed(self, iface: Interface, frame_id: int, payload: bytes) -> None:
