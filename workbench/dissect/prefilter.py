@@ -35,10 +35,19 @@ from workbench.dissect.facts import (
 _TRANSPORT_TABLE = {IP_TCP: "tcp.port", IP_UDP: "udp.port"}
 
 
-@lru_cache(maxsize=65536)
+_NONE: frozenset[str] = frozenset()
+
+
 def _names(key: tuple) -> frozenset[str]:
-    """The protocols bound at one table key (a port, an ICMP type's payload)."""
-    return frozenset(p.name for p in registry.TABLES.get(key, ()))
+    """The protocols bound at one table key (a port, an ICMP type's payload). Most keys (a
+    client's port) bind nothing: only bound ones are remembered, so a capture of many
+    conversations does not fill a cache with them."""
+    return _bound_names(key) if key in registry.TABLES else _NONE
+
+
+@lru_cache(maxsize=1024)
+def _bound_names(key: tuple) -> frozenset[str]:
+    return frozenset(p.name for p in registry.TABLES[key])
 
 
 @lru_cache(maxsize=1024)

@@ -41,6 +41,9 @@ _PEEK = struct.Struct("!HB5xHxB10xHH")
 _PEEK_FROM = 12
 _SHORTEST = _PEEK_FROM + _PEEK.size  # 38 bytes: anything shorter takes the full path
 _MAX_RECORD = 64 << 20
+# The file's pages read so far are given back every so often: a mapped page counts in the
+# process's resident memory until then, and a 1 GB capture would otherwise show as 1 GB more.
+_RELEASE = 16 << 20
 
 
 def can_skim(path: str) -> bool:
@@ -92,7 +95,11 @@ def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, 
         state.first_ns = state.previous_ns = sec * 1_000_000_000 + frac * tick_ns
     last = limit if limit is not None else -1
     skipped_at = -1  # the header offset of the last frame passed over since the last yield
+    released = 0  # pages below this offset are given back (see `_RELEASE`)
     while off < end:
+        if off - released >= _RELEASE:
+            mm.madvise(mmap.MADV_DONTNEED, released, off - off % mmap.PAGESIZE - released)
+            released = off - off % mmap.PAGESIZE
         if off + 16 > end:
             raise header_cut_short(path, number + 1)
         sec, frac, caplen, origlen = record(mm, off)
