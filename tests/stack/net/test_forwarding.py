@@ -1,3 +1,4 @@
+import random
 from ipaddress import IPv4Address
 
 from stack.apps.ping import Ping
@@ -78,6 +79,22 @@ def test_a_router_forwards_exactly_what_the_full_parse_would_send(default_net):
         IPv4.make(src, WWW, 17, bytes(8), ttl=200, ident=77, df=True, tos=0x10),  # padded
         IPv4.make(src, WWW, 17, bytes(1400), ttl=3, options=b"\x01\x01\x01\x00"),  # options
         IPv4.make(src, WWW, 6, bytes(1480), ttl=64),  # as big as the MTU allows
+    ]
+    # The checksum is updated for the TTL alone (RFC 1624): it must equal a full recount
+    # whatever the other fields sum to.
+    rng = random.Random(9)
+    packets += [
+        IPv4.make(
+            src,
+            WWW,
+            rng.choice((1, 6, 17, 255)),
+            rng.randbytes(rng.randrange(0, 60)),
+            ttl=rng.randrange(2, 256),
+            ident=rng.randrange(0x10000),
+            tos=rng.randrange(256),
+            df=rng.random() < 0.5,
+        )
+        for _ in range(150)
     ]
     for packet in packets:
         before = net.trace.count
