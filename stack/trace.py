@@ -42,6 +42,7 @@ class FrameRecord(NamedTuple):
     data: bytes
 
 
+_note_lines = None  # stack.writers.text.note_lines, once a frame has left the window
 _record = tuple.__new__  # a FrameRecord made in C: the named tuple's own __new__ is Python
 
 
@@ -193,10 +194,11 @@ class Trace:
             self._evict()
 
     def _evict(self) -> None:
-        from stack.writers.text import note_lines
-
+        global _note_lines
+        if _note_lines is None:  # the text writer, imported when a frame first leaves the window
+            from stack.writers.text import note_lines as _note_lines
         record = self._window.popleft()
-        lines = note_lines(self._notes.popleft())
+        lines = _note_lines(self._notes.popleft())
         self.spill.write(record.id, record.time, record.segment, record.origin, record.data, lines)
 
     def frame(self, frame_id: int) -> FrameRecord:
