@@ -90,7 +90,9 @@ def test_every_line_of_the_tree_applies_as_a_filter_tshark_holds(small_capture):
             .rstrip("]")
         )
         if ours != protocols[record.id - 1]:
-            continue  # tshark reassembles HTTP over segments; the app's tree shows one frame alone
+            # dissect_record reads a frame alone, where tshark reassembles HTTP over segments
+            # (the capture screen's tree with state across frames: test_capture_screen_state.py)
+            continue
         # frame.time_relative is left out: the tree shows the capture's own (absolute) time under it
         filters = list(
             dict.fromkeys(

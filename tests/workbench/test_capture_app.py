@@ -12,6 +12,7 @@ from capture_app import BIG, SMALL, filtered, make_capture_app, read_whole_file
 from snapshot_app import WIDE, make_app, run_command, settle, steps
 
 from tests.conftest import needs_tool
+from workbench.dissect import capture_notes
 from workbench.dissect.capture import read_capture
 from workbench.screens.capture import CaptureScreen
 from workbench.widgets.packet_list import PacketList
@@ -195,6 +196,42 @@ class TestBigCapture:
             assert packets.filtering, "the filter was still running while the cursor moved"
             frame = app.screen.capture.frames[packets.selected_frame_id - 1]
             assert frame.data[23] == 1, "the selected row is an ICMP frame"
+
+
+class TestScrolledFar:
+    async def test_rows_scrolled_far_past_the_pass_are_drawn_again_as_dissect_prints_them(
+        self, small_capture, monkeypatch
+    ):
+        """A list dragged by its scrollbar far past where the pass across frames has got shows
+        those rows at once, each frame alone (absolute Seq, no "request in"); a worker runs the
+        pass there and the rows are drawn again exactly as `workbench dissect` prints them. The
+        small capture stands in for a big one: "far" is made 100 frames here (3,000 in use)."""
+        monkeypatch.setattr(capture_notes, "NEAR", 100)
+        printed = subprocess.run(
+            [sys.executable, "-m", "workbench.cli", "dissect", str(small_capture)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+        app = make_capture_app(small_capture)
+        async with app.run_test(size=WIDE) as pilot:
+            await read_whole_file(pilot)
+            packets = app.screen.query_one(PacketList)
+            assert app.screen.capture.notes.analysed < 1_000
+            packets.scroll_to(y=1_000, animate=False, immediate=True)  # as a scrollbar drag
+            alone = [packets.render_line(y).text.split() for y in range(1, 31)]
+            for _ in range(3):
+                await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            drawn = [packets.render_line(y).text.split() for y in range(1, 31)]
+        assert [row[0] for row in drawn] == [str(n) for n in range(1_001, 1_031)]
+        expected = []
+        for line in printed[1_000:1_030]:
+            words = line.split()
+            expected.append(words[:3] + words[4:])  # the list has columns, not "src → dst"
+        assert drawn == expected
+        assert drawn != alone, "the rows were drawn from their frames alone, then again"
 
 
 class TestSave:

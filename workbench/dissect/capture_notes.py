@@ -131,16 +131,26 @@ _COLOUR = {"HTTP": "http", "TCP": "tcp", "IPv4": "ip", "IPv6": "ip"}
 
 class NotedRows(RowCache):
     """Rows from the capture's pass. A row the pass has not reached yet is the frame alone
-    and is not kept, so it is drawn again once the pass has been there."""
+    and is not kept, so it is drawn again once the pass has been there; `unreached(index)` is
+    told, so that someone can run the pass there (a list scrolled far by the mouse)."""
 
-    def __init__(self, frames: Sequence, notes: CaptureNotes, size: int = 4096) -> None:
+    def __init__(
+        self,
+        frames: Sequence,
+        notes: CaptureNotes,
+        size: int = 4096,
+        unreached: Callable[[int], None] | None = None,
+    ) -> None:
         super().__init__(frames, size)
         self.notes = notes
+        self.unreached = unreached
 
     def decode(self, index: int) -> tuple[Row, bool]:
         notes = self.notes.near(index)
         record = self.frames[index]
         if notes is None:
+            if self.unreached is not None:
+                self.unreached(index)
             return super().decode(index)[0], False
         return noted_row(record, notes), True
 

@@ -111,6 +111,7 @@ class CaptureScreen(Screen):
         self.tab = "packets"
         self.filter_text = ""
         self._analysing_to: int | None = None  # a worker runs the pass up to this frame
+        self._tree_alone: int | None = None  # the frame whose tree is shown without the pass
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -129,7 +130,9 @@ class CaptureScreen(Screen):
                     follow_tail=False,
                     time_origin=self.capture.time_origin,
                     segments=self.capture.index.format == "pcapng",
-                    rows=NotedRows(self.capture.frames, self.capture.notes),
+                    rows=NotedRows(
+                        self.capture.frames, self.capture.notes, unreached=self._row_unreached
+                    ),
                     scan=lambda display_filter: NotedScan(
                         self.capture.frames, display_filter, self.capture.notes
                     ),
@@ -249,16 +252,32 @@ class CaptureScreen(Screen):
         index = frame_id - 1
         notes = self.capture.notes.near(index)
         self.query_one(Dissector).show_frame(self.capture.frames[index], notes)
+        self._tree_alone = frame_id if notes is None else None
         if notes is None:
-            self._analysing_to = frame_id
-            self.run_worker(
-                lambda: self._analyse_worker(index),
-                thread=True,
-                group="capture-notes",
-                exclusive=True,
-                exit_on_error=False,
-            )
-            self._show_status()
+            self._analyse_to(index)
+
+    def _row_unreached(self, index: int) -> None:
+        """A row drawn from its frame alone (the list scrolled far past the pass, by the
+        scrollbar or the wheel): run the pass there, and the row is drawn again with what the
+        frames before it say. Called while the list draws, so the worker starts after."""
+        if self._analysing_to is None or self._analysing_to < index + 1:
+            self._analysing_to = index + 1
+            self.call_later(self._analyse_to, index)
+
+    def _analyse_to(self, index: int) -> None:
+        # Exclusive: a worker heading further replaces one heading less far (the pass is
+        # incremental, so nothing done is lost); one heading further is never replaced.
+        if self._analysing_to is not None and self._analysing_to > index + 1:
+            return
+        self._analysing_to = index + 1
+        self.run_worker(
+            lambda: self._analyse_worker(index),
+            thread=True,
+            group="capture-notes",
+            exclusive=True,
+            exit_on_error=False,
+        )
+        self._show_status()
 
     def _analyse_worker(self, index: int) -> None:
         worker = get_current_worker()
@@ -274,9 +293,11 @@ class CaptureScreen(Screen):
         self._analysing_to = None
         packets = self.query_one(PacketList)
         packets.refresh()  # rows drawn from their frame alone are drawn again
-        if packets.selected_frame_id == index + 1:
+        alone = self._tree_alone
+        if alone is not None and alone <= index + 1 and packets.selected_frame_id == alone:
+            self._tree_alone = None
             self.query_one(Dissector).show_frame(
-                self.capture.frames[index], self.capture.notes.get(index)
+                self.capture.frames[alone - 1], self.capture.notes.get(alone - 1)
             )
         self._show_status()
 
