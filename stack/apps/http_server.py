@@ -18,10 +18,13 @@ from typing import TYPE_CHECKING
 
 from stack.apps.events import HttpRequestReceived, HttpResponseSent
 from stack.wire.errors import WireError
-from stack.wire.http import REASONS, HTTPRequest, HTTPResponse, chunk_encode, message_length
 
 if TYPE_CHECKING:
     from stack.host import Host
+    from stack.wire.http import HTTPRequest, HTTPResponse
+
+# stack.wire.http is imported where a request is served, not here: building a lab with a web
+# server then does not pay for the codec (~10 ms) before anyone asks for a page.
 
 SERVER = "workbench-httpd/0.1"
 IDLE_TIMEOUT = 5.0
@@ -58,6 +61,8 @@ class Site:
 
     def respond(self, request: HTTPRequest, keep_alive: bool = True) -> HTTPResponse:
         """The response to one request; `keep_alive` False adds Connection: close."""
+        from stack.wire.http import REASONS, HTTPResponse, chunk_encode
+
         connection = [("Connection", "keep-alive" if keep_alive else "close")]
         if request.version not in ("HTTP/1.0", "HTTP/1.1"):
             return _error(505, connection)
@@ -102,6 +107,8 @@ def request_path(target: str) -> str | None:
 
 
 def _error(status: int, headers: list, text: str = "", head: bool = False) -> HTTPResponse:
+    from stack.wire.http import REASONS, HTTPResponse
+
     reason = REASONS.get(status, "")
     body = f"<html><head><title>{status} {reason}</title></head><body><h1>{reason}</h1><p>{text}</p></body></html>\n".encode()
     response = HTTPResponse.make(
@@ -162,6 +169,8 @@ class ServerConnection:
         self.idle = clock.call_later(IDLE_TIMEOUT, self._idle_timeout)
 
     def _data(self, data: bytes) -> None:
+        from stack.wire.http import HTTPRequest, message_length
+
         if self.closing:
             return
         self.buffer += data

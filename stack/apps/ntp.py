@@ -11,18 +11,19 @@ The message codec is `stack.proto.ntp` (one module: codec and declaration).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
 from stack.apps.events import NtpServerAnswered
 from stack.apps.program import Program
-from stack.proto.ntp import CLIENT, NTP, PORT, SERVER, from_ntp, to_ntp
 from stack.wire.errors import WireError
 
 if TYPE_CHECKING:
     from stack.host import Host
 
+# The codec (stack.proto.ntp, with the protocol model under it) is imported where a datagram is
+# made or read, not here: a lab with an NTP server is built without loading it (~20 ms).
+PORT = 123  # stack.proto.ntp.PORT
 EPOCH = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC: lab time 0 as wall time
 WAIT = 2.0  # seconds the client waits for an answer
 
@@ -51,6 +52,8 @@ class NtpServer:
     def _datagram(
         self, data: bytes, source, dst: IPv4Address, iface, frames: tuple[int, ...]
     ) -> None:
+        from stack.proto.ntp import CLIENT, NTP, SERVER, to_ntp
+
         received = to_ntp(wall_time(self.host, self.skew))
         try:
             request = NTP.parse(data)
@@ -100,6 +103,8 @@ def _ref_id(stratum: int, refid: str) -> bytes:
 
 
 def stamp_text(seconds: float) -> str:
+    from datetime import UTC, datetime
+
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
 
 
@@ -119,6 +124,8 @@ class NtpQuery(Program):
         self._sent = 0
 
     def start(self) -> NtpQuery:
+        from stack.proto.ntp import CLIENT, NTP, to_ntp
+
         host = self.host
         sock = self.sock = host.udp.open()
         sock.on_datagram = self._datagram
@@ -136,6 +143,8 @@ class NtpQuery(Program):
         return self.label if self.label == str(self.address) else f"{self.label} ({self.address})"
 
     def _datagram(self, data: bytes, source, dst, iface, frames) -> None:
+        from stack.proto.ntp import NTP, SERVER, from_ntp, to_ntp
+
         if source != (self.address, PORT):
             return
         arrived = to_ntp(wall_time(self.host))
