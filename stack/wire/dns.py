@@ -99,6 +99,8 @@ _new = object.__new__
 _tuple_new = tuple.__new__
 _HEADER = struct.Struct("!HHHHHH")
 _QUESTION = struct.Struct("!HH")
+_QUESTION_END = struct.Struct("!BHH")  # a name's final zero, then type and class
+_BYTE = [bytes((value,)) for value in range(256)]
 _RR = struct.Struct("!HHIH")
 _SOA_TAIL = struct.Struct("!IIIII")
 _NAMED_DATA = (NS, CNAME, PTR)
@@ -449,6 +451,15 @@ class DNS:
     def build(self) -> bytes:
         if self._wire is not None:
             return self._wire
+        questions = self.questions
+        if len(questions) == 1 and not (self.answers or self.authority or self.additional):
+            # A query: one name and nothing before it to point back to, so no compression.
+            q = questions[0]
+            return (
+                _HEADER.pack(self.id, self.flags, 1, 0, 0, 0)
+                + b"".join([_BYTE[len(label)] + label for label in name_labels(q.name)])
+                + _QUESTION_END.pack(0, q.qtype, q.qclass)
+            )
         w = _Writer()
         w.out += _HEADER.pack(
             self.id,
@@ -500,7 +511,18 @@ class DNS:
     @classmethod
     def query(cls, id: int, name: str, qtype: int = A, *, rd: bool = True) -> DNS:
         """A standard query for one name, recursion desired as a stub resolver asks."""
-        return cls(id, (Question(name, qtype),), rd=rd)
+        # As the constructor makes it, without its frozen __setattr__ calls (see `parse`).
+        message = _new(_Blank)
+        message.id = id
+        message.questions = (Question(name, qtype),)
+        message.answers = message.authority = message.additional = ()
+        message.qr = message.aa = message.tc = message.ra = message.z = message.ad = False
+        message.cd = False
+        message.opcode = QUERY
+        message.rd = rd
+        message.rcode = NOERROR
+        message.__class__ = cls
+        return message
 
     @classmethod
     def response(
