@@ -400,7 +400,8 @@ class DNS:
 
     @classmethod
     def parse(cls, data: bytes) -> DNS:
-        data = bytes(data)
+        if type(data) is not bytes:
+            data = bytes(data)
         n = len(data)
         if n < HEADER_LEN:
             raise WireError("dns", "header", n, f"{n} bytes is shorter than the 12-byte header")

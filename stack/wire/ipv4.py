@@ -71,6 +71,28 @@ class IPv4(Value, _Fields):
         if n < MIN_HEADER:
             raise WireError("ipv4", "header", n, f"{n} bytes is shorter than the 20-byte header")
         vihl, tos, total, ident, ff, ttl, proto, csum, src, dst = _IP.unpack_from(data)
+        if vihl == 0x45 and 20 <= total <= n:  # version 4, no options: nearly every packet
+            packet = _new(
+                cls,
+                (
+                    _ADDRESSES.get(src) or address(src),
+                    _ADDRESSES.get(dst) or address(dst),
+                    proto,
+                    data[20:total],
+                    ttl,
+                    ident,
+                    ff >> 13,
+                    ff & 0x1FFF,
+                    tos,
+                    b"",
+                    total,
+                    csum,
+                    5,
+                    4,
+                ),
+            )
+            packet._raw = data[:20]
+            return packet
         version, ihl = vihl >> 4, vihl & 0x0F
         if version != 4:
             raise WireError("ipv4", "version", 0, f"version {version} is not 4")
