@@ -1,21 +1,26 @@
 """`workbench dissect` beside `tshark -r` on a 1,000,000-frame capture, in one run.
 
 The capture is the default lab's own traffic (ARP, DNS, the browse story's TCP and HTTP, pings
-with fragments) repeated to FRAMES frames a microsecond apart. Each command runs once (a full
-pass over a million frames is long enough to need no repeats) and is timed by wall clock, its
-peak memory read from the kernel (`wait4`'s maxrss):
+with fragments) repeated to FRAMES frames a microsecond apart, or with `--synthetic` the
+capture of `benchmarks/synthetic_capture.py` (DNS, a TCP/HTTP conversation per round, pings,
+ARP: every conversation its own ports). Each command runs `--repeat` times (default once; the
+full listing always once), taking turns with tshark, and is timed by wall clock and CPU, its peak memory read from the
+kernel (`wait4`'s maxrss); the median of each is printed:
 
   - the first 50 lines (`-c 50`): how soon a user sees something, whatever the file's size;
   - a full `-Y dns` pass: every frame read, decoded as far as the filter needs, state kept;
   - a full listing to /dev/null.
 
-    python benchmarks/dissect_million.py [FRAMES]     (default 1,000,000)
+    python benchmarks/dissect_million.py [FRAMES] [--synthetic] [--repeat N] [--no-listing]
+                                                                       (default 1,000,000)
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,18 +65,32 @@ def measure(command: list[str]) -> tuple[float, float, int]:
 
 
 def main() -> int:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("frames", type=int, nargs="?", default=1_000_000)
+    parser.add_argument("--synthetic", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--no-listing", action="store_true", help="leave out the full listing")
+    args = parser.parse_args()
+    count = args.frames
     tshark = shutil.which("tshark")
     if tshark is None:
         print("tshark is not installed (apt-get install -y tshark)", file=sys.stderr)
         return 2
-    base = lab_frames()
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "million.pcap")
-        write_capture(path, base, count)
+        if args.synthetic:
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            from synthetic_capture import write_capture as write_synthetic
+
+            write_synthetic(path, count)
+            what = "synthetic_capture.py"
+        else:
+            base = lab_frames()
+            write_capture(path, base, count)
+            what = f"{len(base)} distinct, the default lab's lan"
         print(
-            f"capture: {count:,} frames ({len(base)} distinct, the default lab's lan), {os.path.getsize(path) / 1e6:.0f} MB; "
-            f"{os.cpu_count()} CPUs (shared)"
+            f"capture: {count:,} frames ({what}), {os.path.getsize(path) / 1e6:.0f} MB; "
+            f"{os.cpu_count()} CPUs (shared); load {os.getloadavg()[0]:.1f}"
         )
         ours = [sys.executable, "-m", "workbench.cli", "dissect", path]
         theirs = [tshark, "-r", path]
@@ -79,16 +98,21 @@ def main() -> int:
         for label, extra in (
             ("first 50 lines (-c 50)", ["-c", "50"]),
             ("-Y dns, full pass", ["-Y", "dns"]),
-            ("full listing", []),
+            *([] if args.no_listing else [("full listing", [])]),
         ):
-            ours_s, ours_c, ours_m = measure(ours + extra)
-            theirs_s, theirs_c, theirs_m = measure(theirs + extra)
+            repeat = args.repeat if extra else 1  # a full listing is long enough once
+            runs = [(measure(ours + extra), measure(theirs + extra)) for _ in range(repeat)]
+            ours_s, ours_c, ours_m = (statistics.median(r[0][i] for r in runs) for i in range(3))
+            theirs_s, theirs_c, theirs_m = (
+                statistics.median(r[1][i] for r in runs) for i in range(3)
+            )
             rows.append((label, ours_s, theirs_s, ours_m, theirs_m))
             print(
                 f"{label:<24} workbench {ours_s:7.2f} s wall {ours_c:7.2f} s CPU {ours_m / 1e6:5.0f} MB   "
                 f"tshark {theirs_s:7.2f} s wall {theirs_c:7.2f} s CPU {theirs_m / 1e6:5.0f} MB   "
                 f"ratio: wall {ours_s / theirs_s:5.2f}×  CPU {ours_c / theirs_c:5.2f}×  memory {ours_m / theirs_m:5.2f}×"
             )
+        print(f"load at the end {os.getloadavg()[0]:.1f}")
     return 0
 
 

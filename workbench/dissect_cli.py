@@ -191,15 +191,14 @@ def _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, o
     if layout is not None and layout.header:
         write(layout.header_line() + "\n")
     # Frames that cannot hold a protocol the filter needs are left undissected (the state
-    # still sees them): see `workbench.dissect.prefilter`.
+    # still sees them; a fragment completing a datagram is judged by the whole datagram):
+    # see `workbench.dissect.prefilter`.
     requires = keep.requires if keep is not None else None
     try:
         for record in _frames(path, keep, layout, stats, state, count):
             notes = state.step(record)
             if (
                 requires is not None
-                and notes.frame_bytes is None
-                and notes.fragment is None
                 and (possible := possible_protocols(notes.facts, getattr(record, "link_type", 1)))
                 is not None
                 and possible.isdisjoint(requires)

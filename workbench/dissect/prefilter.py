@@ -5,13 +5,13 @@ one of a few protocols (`DisplayFilter.requires`). The protocol model binds ever
 through a table key (`stack.proto.registry.TABLES`: link type, ethertype, IP protocol, port),
 so for a frame whose facts (`workbench.dissect.facts`) read a plain chain — a link header,
 IPv4 or IPv6 whole (not a fragment), then TCP or UDP with both ports, or an ICMP message that
-is not an error (errors quote a datagram) — the protocols the model can find are at most the
+is not an error (errors quote a datagram); or an IPv4 fragment, whose own bytes are data — the protocols the model can find are at most the
 ones bound at those keys, and a frame holding none of the filter's needs is dropped without
 a dissection. That is what makes `-Y dns` over a million frames cheap: the state across
 frames still sees every frame, the dissection only the candidates.
 
 `possible_protocols` answers None whenever it cannot be sure (ICMP errors, tunnels,
-fragments, VLAN tags, an unknown link type, a frame the facts could not read to its ports):
+IPv6 fragments, VLAN tags, an unknown link type, a frame the facts could not read to its ports):
 those frames take the full path. It may only ever answer a superset.
 """
 
@@ -55,8 +55,8 @@ def _below(link_type: int, ethertype: int, proto: int) -> frozenset[str] | None:
     """The link, network and transport protocols (and data), or None if one is not declared."""
     link = _names(("link_type", link_type))
     network = _names(("ethertype", ethertype))
-    if ethertype == ETH_ARP:
-        return link | network | {"data"} if link else None
+    if ethertype == ETH_ARP or proto == -1:  # ARP; an IPv4 fragment (-1): data above IP
+        return link | network | {"data"} if link and network else None
     transport = _names(("ip.proto", proto))
     if not link or not network or not transport:
         return None
@@ -70,6 +70,10 @@ def possible_protocols(f: Facts, link_type: int) -> frozenset[str] | None:
     ethertype = f.ethertype
     if ethertype == ETH_ARP:
         return _below(link_type, ethertype, 0)
+    if f.fragmented and ethertype == ETH_IPV4:
+        # the frame's own bytes: IPv4 hands a fragment's payload to data (the datagram, once
+        # whole, is another frame's: the caller dissects that one fully)
+        return _below(link_type, ethertype, -1)
     if ethertype not in (ETH_IPV4, ETH_IPV6) or f.fragmented:
         return None
     proto = f.proto
