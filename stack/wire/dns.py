@@ -420,31 +420,35 @@ class DNS:
             qtype, qclass = _QUESTION.unpack_from(data, pos)
             pos += 4
             questions.append(_tuple_new(Question, (name, qtype, qclass)))
-        sections = [(), (), ()]
+        # Filled in as a plain object, then made a DNS: the frozen dataclass's __setattr__
+        # guard would make each store a call (~0.4 µs of a parse); the two classes have the
+        # same layout, so CPython allows the __class__ change. A field left unset reads the
+        # dataclass's class-level default, which is exactly its value then.
+        message = _new(_Blank)
+        message.id = ident
+        message.questions = tuple(questions)
         if ancount or nscount or arcount:
-            for i, count in enumerate((ancount, nscount, arcount)):
+            sections = []
+            for count in (ancount, nscount, arcount):
                 records = []
                 for _ in range(count):
                     record, pos = _read_record(data, pos)
                     records.append(record)
-                sections[i] = tuple(records)
-        # Filled in as a plain object, then made a DNS: the frozen dataclass's __setattr__
-        # guard would make each store a call (~0.4 µs of a parse); the two classes have the
-        # same layout, so CPython allows the __class__ change.
-        message = _new(_Blank)
-        message.id = ident
-        message.questions = tuple(questions)
-        message.answers, message.authority, message.additional = sections
-        message.qr = bool(flags & 0x8000)
-        message.opcode = flags >> 11 & 0xF
-        message.aa = bool(flags & 0x0400)
-        message.tc = bool(flags & 0x0200)
-        message.rd = bool(flags & 0x0100)
-        message.ra = bool(flags & 0x0080)
-        message.z = bool(flags & 0x0040)
-        message.ad = bool(flags & 0x0020)
-        message.cd = bool(flags & 0x0010)
-        message.rcode = flags & 0xF
+                sections.append(tuple(records))
+            message.answers, message.authority, message.additional = sections
+        if flags == 0x0100:  # a standard query, recursion desired: every other flag is 0
+            message.rd = True
+        elif flags:
+            message.qr = bool(flags & 0x8000)
+            message.opcode = flags >> 11 & 0xF
+            message.aa = bool(flags & 0x0400)
+            message.tc = bool(flags & 0x0200)
+            message.rd = bool(flags & 0x0100)
+            message.ra = bool(flags & 0x0080)
+            message.z = bool(flags & 0x0040)
+            message.ad = bool(flags & 0x0020)
+            message.cd = bool(flags & 0x0010)
+            message.rcode = flags & 0xF
         message._wire = data
         message.__class__ = cls
         return message
