@@ -41,7 +41,11 @@ def internet_checksum(data: bytes, initial: int = 0) -> int:
 
 def pseudo_header_sum(src: bytes, dst: bytes, protocol: int, length: int) -> int:
     """The IPv4 pseudo-header (RFC 768, RFC 9293 §3.1) as a partial sum for `internet_checksum`."""
-    return int.from_bytes(src + dst, "big") % 0xFFFF + protocol + length
+    addresses = int.from_bytes(src + dst, "big")
+    # Reduced, but never to 0 when a word was not: a sum of ones' complement words that is a
+    # multiple of 0xFFFF is "negative zero" (0xFFFF), and internet_checksum tells it from an
+    # all-zero input only by a non-zero `initial` (255.255.255.255 twice, protocol 0, length 0).
+    return (addresses % 0xFFFF or (0xFFFF if addresses else 0)) + protocol + length
 
 
 def fcs(frame: bytes) -> bytes:
