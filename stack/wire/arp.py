@@ -17,6 +17,7 @@ LENGTH = 28
 
 _new = tuple.__new__
 _ARP = struct.Struct("!HHBBH6s4s6s4s")
+_FIXED = struct.Struct("!HHBB")  # hardware and protocol types and address lengths
 _ADDRESSES_PART = struct.Struct("!H6s4s6s4s")  # what follows the fixed part
 _ETHERNET_IPV4 = bytes.fromhex("000108000604")  # htype 1, ptype 0x0800, hlen 6, plen 4
 
@@ -37,40 +38,9 @@ class ARP(Value, _Fields):
     def parse(cls, data: bytes) -> ARP:
         """Parse the first 28 bytes; what follows (Ethernet padding) is not part of ARP."""
         n = len(data)
-        if n >= LENGTH and data[:6] == _ETHERNET_IPV4:  # every ARP a host sends: fixed part right
-            op, sha, spa, tha, tpa = _ADDRESSES_PART.unpack_from(data, 6)
-            return _new(
-                cls,
-                (
-                    op,
-                    _MACS.get(sha) or remember_mac(sha),
-                    _ADDRESSES.get(spa) or address(spa),
-                    _MACS.get(tha) or remember_mac(tha),
-                    _ADDRESSES.get(tpa) or address(tpa),
-                    1,
-                    0x0800,
-                    6,
-                    4,
-                ),
-            )
-        if n < 8:
-            raise WireError("arp", "header", n, f"{n} bytes is shorter than the 8-byte fixed part")
-        # A short packet is zero-filled only so the fixed part can be checked (and named) first.
-        htype, ptype, hlen, plen, op, sha, spa, tha, tpa = _ARP.unpack_from(
-            data if n >= LENGTH else bytes(data).ljust(LENGTH, b"\0")
-        )
-        if htype != 1:
-            raise WireError("arp", "htype", 0, f"hardware type {htype} is not Ethernet (1)")
-        if ptype != 0x0800:
-            raise WireError("arp", "ptype", 2, f"protocol type 0x{ptype:04x} is not IPv4 (0x0800)")
-        if hlen != 6:
-            raise WireError("arp", "hlen", 4, f"hardware address length {hlen} is not 6")
-        if plen != 4:
-            raise WireError("arp", "plen", 5, f"protocol address length {plen} is not 4")
-        if n < LENGTH:
-            raise WireError(
-                "arp", "addresses", n, f"{n} bytes is shorter than the 28 an ARP packet needs"
-            )
+        if n < LENGTH or data[:6] != _ETHERNET_IPV4:
+            _refuse(data, n)
+        op, sha, spa, tha, tpa = _ADDRESSES_PART.unpack_from(data, 6)
         return _new(
             cls,
             (
@@ -79,10 +49,10 @@ class ARP(Value, _Fields):
                 _ADDRESSES.get(spa) or address(spa),
                 _MACS.get(tha) or remember_mac(tha),
                 _ADDRESSES.get(tpa) or address(tpa),
-                htype,
-                ptype,
-                hlen,
-                plen,
+                1,
+                0x0800,
+                6,
+                4,
             ),
         )
 
@@ -112,3 +82,20 @@ class ARP(Value, _Fields):
     @property
     def is_gratuitous(self) -> bool:
         return self.sender_ip == self.target_ip
+
+
+def _refuse(data: bytes, n: int) -> None:
+    """Raise the WireError naming the first thing wrong with an ARP packet that is short or not
+    Ethernet/IPv4 (every such packet has one)."""
+    if n < 8:
+        raise WireError("arp", "header", n, f"{n} bytes is shorter than the 8-byte fixed part")
+    htype, ptype, hlen, plen = _FIXED.unpack_from(data)
+    if htype != 1:
+        raise WireError("arp", "htype", 0, f"hardware type {htype} is not Ethernet (1)")
+    if ptype != 0x0800:
+        raise WireError("arp", "ptype", 2, f"protocol type 0x{ptype:04x} is not IPv4 (0x0800)")
+    if hlen != 6:
+        raise WireError("arp", "hlen", 4, f"hardware address length {hlen} is not 6")
+    if plen != 4:
+        raise WireError("arp", "plen", 5, f"protocol address length {plen} is not 4")
+    raise WireError("arp", "addresses", n, f"{n} bytes is shorter than the 28 an ARP packet needs")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import struct
 from ipaddress import IPv4Address, IPv6Address
 
@@ -244,8 +245,12 @@ def test_our_bytes_are_scapys_compressed_bytes_and_scapy_reads_our_fields(m):
     ours = m.build()
     assert fields_of_scapy(ScapyDNS(ours)) == fields_of(m)
     theirs = bytes(to_scapy(m).compress())
-    if fields_of_scapy(ScapyDNS(theirs)) == fields_of(m):  # see the test below for when it is not
-        assert ours == theirs
+    # scapy's compress() can point a name at offset 0, the header, which no name is ever at:
+    # when the id's two bytes happen to read as that name (id 353 is "\x01a", the name "a"),
+    # scapy reads its own wrong bytes right and the check below cannot tell.
+    points_into_header = re.search(rb"\xc0[\x00-\x0b]", theirs) is not None
+    if fields_of_scapy(ScapyDNS(theirs)) == fields_of(m) and not points_into_header:
+        assert ours == theirs  # see the test below for when scapy does not read its own right
 
 
 def test_scapy_compressor_bug_does_not_affect_us():
