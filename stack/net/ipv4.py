@@ -66,12 +66,17 @@ class IPv4Layer:
 
     # --- routing ---------------------------------------------------------------------------
 
-    def decide(self, dst: IPv4Address, frames: tuple[int, ...] = ()) -> Decision:
-        host = self.host
-        if self._decisions_version != host.routes.version:
+    def _forget_stale_decisions(self) -> None:
+        """Both caches of route decisions hold only while the routing table is as it was."""
+        version = self.host.routes.version
+        if self._decisions_version != version:
             self._decisions.clear()
             self._by_packed.clear()
-            self._decisions_version = host.routes.version
+            self._decisions_version = version
+
+    def decide(self, dst: IPv4Address, frames: tuple[int, ...] = ()) -> Decision:
+        host = self.host
+        self._forget_stale_decisions()
         decision = self._decisions.get(dst)
         if decision is None:
             decision = host.routes.decide(dst, host.interfaces)
@@ -412,10 +417,7 @@ class IPv4Layer:
         if ttl <= 1:
             return False
         host = self.host
-        if self._decisions_version != host.routes.version:
-            self._decisions.clear()
-            self._by_packed.clear()
-            self._decisions_version = host.routes.version
+        self._forget_stale_decisions()
         frames = (frame_id,)
         decision = self._by_packed.get(dst)
         if decision is None:
