@@ -11,7 +11,7 @@ declare -A PACKAGES=(
   [tshark]=tshark [dnsmasq]=dnsmasq-base [busybox]=busybox [curl]=curl [dig]=dnsutils
   [ip]=iproute2 [tc]=iproute2 [ping]=iputils-ping [rsvg-convert]=librsvg2-bin [tmux]=tmux
   [ssh]=openssh-client [ssh-keygen]=openssh-client [chromium]=chromium
-  [qemu-system-x86_64]=qemu-system-x86
+  [qemu-system-x86_64]=qemu-system-x86 [tcpdump]=tcpdump [ethtool]=ethtool
 )
 missing=()
 for tool in "${!PACKAGES[@]}"; do
