@@ -17,13 +17,16 @@ fields on first use, so a filter for `dns` never reads a field at all.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from stack.proto import registry
 from stack.proto.frame import SPECIAL_PROTOCOLS, Frame, dissect_record
-from stack.trace import FrameRecord
 
-Predicate = Callable[[Frame, FrameRecord], bool]
-Extractor = Callable[[Frame, FrameRecord], tuple]
+if TYPE_CHECKING:  # stack.trace brings the lab's events: a capture's rows never need them
+    from stack.trace import FrameRecord
+
+Predicate = Callable[[Frame, "FrameRecord"], bool]
+Extractor = Callable[[Frame, "FrameRecord"], tuple]
 
 NO_DECODE, FULL = 0, 2  # whether a name needs the frame dissected at all
 

@@ -36,10 +36,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+from typing import TYPE_CHECKING
 
 from stack.proto import registry
 from stack.proto.frame import Frame, dissect_frame
-from stack.trace import FrameRecord
 from stack.wire.mac import MAC
 from workbench.dissect import regex
 from workbench.dissect.capture_state import AS_CAPTURED
@@ -57,6 +57,9 @@ from workbench.dissect.fields import (
     frame_of,
 )
 from workbench.dissect.prefilter import data_may_match
+
+if TYPE_CHECKING:  # stack.trace brings the lab's events: a capture's rows never need them
+    from stack.trace import FrameRecord
 
 MAX_DEPTH = 64  # nested parentheses and `not`s; deeper is surely a mistake
 

@@ -2,8 +2,10 @@
 
 The vendor's short name comes from Wireshark's manuf database — the file scapy reads
 (`share/wireshark/manuf`, installed with tshark) or, without it, scapy's bundled copy: the
-same short names tshark prints. Only its three-byte prefixes are read, once, on first use
-(tens of milliseconds; importing `scapy.data` for it took half a second a run).
+same short names tshark prints. The first vendors are found one by one in the file's bytes
+(a millisecond each, so a first screen does not wait); past a few dozen, its three-byte
+prefixes are read into a table once (tens of milliseconds; importing `scapy.data` for it
+took half a second a run).
 """
 
 from __future__ import annotations
@@ -44,7 +46,12 @@ _COLUMN_NAMES: dict[str, str] = {}  # column text → its named form; every row 
 def _vendor(oui: bytes) -> str | None:
     if oui[0] & 0x02:  # locally administered: no vendor owns it
         return None
-    return _short_names().get(oui.hex(":").upper())
+    prefix = oui.hex(":").upper()
+    global _ALONE
+    if _ALONE > 0:  # a screenful of rows names a few vendors: find each in the file's bytes
+        _ALONE -= 1
+        return _find_short_name(_manuf_bytes(), prefix)
+    return _short_names().get(prefix)
 
 
 # Where scapy looks for Wireshark's file (scapy.data), in its order.
@@ -52,20 +59,40 @@ _MANUF_PLACES = ("/usr", "/usr/local", "/opt", "/opt/wireshark")
 # A line "00:1B:21<tab>IntelCor<tab>Intel Corporate": a three-byte prefix and its short name
 # (longer prefixes, "00:1B:C5:00:00:00/36", are never what a three-byte lookup finds).
 _MANUF_LINE = re.compile(r"^([0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2})[ \t]+(\S+)", re.MULTILINE)
+# Prefixes found one at a time (about 1 ms each) before the whole table is read (about 30 ms,
+# which the first screen of a capture cannot afford, and a few rows never need).
+_ALONE = 64
+
+
+@lru_cache(maxsize=1)
+def _manuf_bytes() -> bytes:
+    """The manuf file, after a newline so that every line, the first too, follows one."""
+    for place in _MANUF_PLACES:
+        try:
+            with open(os.path.join(place, "share/wireshark/manuf"), "rb") as f:
+                return b"\n" + f.read()
+        except OSError:
+            continue
+    from scapy.libs.manuf import DATA  # scapy's copy of the same file
+
+    return b"\n" + DATA.encode("utf-8", "backslashreplace")
+
+
+def _find_short_name(manuf: bytes, prefix: str) -> str | None:
+    """`prefix`'s short name from its last line in `manuf`, as the whole table keeps it."""
+    needle = b"\n" + prefix.encode("ascii")
+    end = len(manuf)
+    while (at := manuf.rfind(needle, 0, end)) >= 0:
+        stop = manuf.find(b"\n", at + 1)
+        line = manuf[at + 1 : stop if stop >= 0 else len(manuf)]
+        found = _MANUF_LINE.match(line.decode("utf-8", "backslashreplace"))
+        if found:
+            return found[2]
+        end = at + len(needle) - 1  # a longer prefix ("…/36") on that line: look further up
+    return None
 
 
 @lru_cache(maxsize=1)
 def _short_names() -> dict[str, str]:
-    text = None
-    for place in _MANUF_PLACES:
-        try:
-            with open(os.path.join(place, "share/wireshark/manuf"), errors="backslashreplace") as f:
-                text = f.read()
-            break
-        except OSError:
-            continue
-    if text is None:
-        from scapy.libs.manuf import DATA  # scapy's copy of the same file
-
-        text = DATA
+    text = _manuf_bytes().decode("utf-8", "backslashreplace")
     return dict(_MANUF_LINE.findall(text))  # a prefix listed twice: the last, as scapy keeps

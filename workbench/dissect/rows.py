@@ -15,10 +15,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from stack.proto.frame import dissect_frame, dissect_record
 from stack.proto.model import Row
-from stack.trace import FrameRecord
+
+if TYPE_CHECKING:  # stack.trace brings the lab's events: a capture's rows never need them
+    from stack.trace import FrameRecord
 
 __all__ = ["Columns", "ColumnWidths", "Row", "RowCache", "row_of", "row_of_record"]
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from stack.trace import FrameRecord
 from workbench.dissect.filter import DisplayFilter
+
+if TYPE_CHECKING:  # stack.trace brings the lab's events: a capture's rows never need them
+    from stack.trace import FrameRecord
 
 
 class FilterScan:

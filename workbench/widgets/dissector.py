@@ -11,16 +11,20 @@ tree the rest.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Tree
 
-from stack.trace import FrameRecord
 from workbench.dissect.nodes import Dissection, FieldNode
 from workbench.widgets.field_tree import FieldTree
 from workbench.widgets.hex_view import HexView, line_width
+
+if TYPE_CHECKING:  # stack.trace brings the lab's events: a capture's screen never needs them
+    from stack.trace import FrameRecord
 
 NARROW = 110  # below this many columns the hex view goes under the tree
 TREE_ROOM = 64  # side by side, the tree keeps at least this many columns; the hex view shows

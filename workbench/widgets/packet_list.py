@@ -19,6 +19,7 @@ Rows are coloured by protocol through component classes (`packet-list--arp`, `--
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from textual import events
@@ -31,10 +32,12 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
-from stack.trace import FrameRecord
 from workbench.dissect.filter import DisplayFilter, FilterError, compile_filter
 from workbench.dissect.rows import Columns, ColumnWidths, RowCache, format_time
 from workbench.dissect.scan import FilterScan
+
+if TYPE_CHECKING:  # stack.trace brings the lab's events: a capture's rows never need them
+    from stack.trace import FrameRecord
 
 ROW_KINDS = (
     "arp",
