@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property, lru_cache
 from ipaddress import IPv4Address, IPv4Network
 
+from stack.record import record
+
 
 @dataclass(frozen=True)
 class Event:
@@ -45,8 +47,6 @@ def _jsonable(value: object) -> object:
     return value
 
 
-_set = object.__setattr__  # past the frozen dataclass's guard, for the per-frame events below
-
 # An address's dotted text (the same `str`), remembered: a router names the same few addresses
 # in the line of every packet it forwards, and IPv4Address formats itself in Python.
 address_text = lru_cache(maxsize=4096)(str)
@@ -61,7 +61,7 @@ def _ids(frames: tuple[int, ...]) -> str:
 # --- the wire -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class FrameSent(Event):
     nic: str
     segment: str
@@ -70,33 +70,6 @@ class FrameSent(Event):
     data: bytes = field(default=b"", repr=False, compare=False, metadata={"json": False})
 
     kind = "frame_sent"
-
-    def __init__(
-        self,
-        time: float,
-        host: str,
-        frames: tuple[int, ...],
-        nic: str,
-        segment: str,
-        wire_length: int,
-        data: bytes = b"",
-    ) -> None:
-        # One is made per frame: filled in one step (its attribute dict made whole and put in
-        # place), not field by field through the frozen dataclass's guarded setattr (a third
-        # of the cost). The fields are as declared above.
-        _set(
-            self,
-            "__dict__",
-            {
-                "time": time,
-                "host": host,
-                "frames": frames,
-                "nic": nic,
-                "segment": segment,
-                "wire_length": wire_length,
-                "data": data,
-            },
-        )
 
     @cached_property
     def summary(self) -> str:
@@ -114,7 +87,7 @@ class FrameSent(Event):
         return f"{self.nic} sends {_ids(self.frames)} on {self.segment} ({self.wire_length} bytes with FCS): {self.summary}"
 
 
-@dataclass(frozen=True)
+@record
 class FrameReceived(Event):
     """A NIC read a frame's header and kept it or dropped it, as every NIC on a bus does."""
 
@@ -126,33 +99,6 @@ class FrameReceived(Event):
     mine: bytes = field(default=b"", repr=False, compare=False, metadata={"json": False})
 
     kind = "frame_received"
-
-    def __init__(
-        self,
-        time: float,
-        host: str,
-        frames: tuple[int, ...],
-        nic: str,
-        accepted: bool,
-        reason: str,
-        dst: bytes = b"",
-        mine: bytes = b"",
-    ) -> None:
-        # One per frame a NIC reads: see FrameSent.__init__.
-        _set(
-            self,
-            "__dict__",
-            {
-                "time": time,
-                "host": host,
-                "frames": frames,
-                "nic": nic,
-                "accepted": accepted,
-                "reason": reason,
-                "dst": dst,
-                "mine": mine,
-            },
-        )
 
     def describe(self) -> str:
         verdict = "accepts" if self.accepted else "drops"
@@ -247,7 +193,7 @@ class FramesFiltered(Event):
         }
 
 
-@dataclass(frozen=True)
+@record
 class LinkFault(Event):
     segment: str
     fault: str
@@ -262,7 +208,7 @@ class LinkFault(Event):
 # --- live: TAP devices bridged to a segment -------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class TapAttached(Event):
     segment: str
     device: str
@@ -277,7 +223,7 @@ class TapAttached(Event):
         return f"{how} TAP device {self.device} ({self.mac}, MTU {self.mtu}), bridged to segment {self.segment}"
 
 
-@dataclass(frozen=True)
+@record
 class TapDetached(Event):
     segment: str
     device: str
@@ -292,7 +238,7 @@ class TapDetached(Event):
         return f"TAP device {self.device} detached from {self.segment} and {fate} ({self.frames_in} frames in, {self.frames_out} out)"
 
 
-@dataclass(frozen=True)
+@record
 class TapProblem(Event):
     device: str
     problem: str
@@ -306,7 +252,7 @@ class TapProblem(Event):
 # --- ARP ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class ArpRequestSent(Event):
     ip: IPv4Address
     interface: str
@@ -319,7 +265,7 @@ class ArpRequestSent(Event):
         return f"who has {self.ip}? asks the whole segment on {self.interface} by broadcast{again}"
 
 
-@dataclass(frozen=True)
+@record
 class ArpCacheChanged(Event):
     interface: str
     ip: IPv4Address
@@ -336,7 +282,7 @@ class ArpCacheChanged(Event):
         return f"ARP cache: {self.ip} is at {self.mac} [{self.state}] ({self.reason})"
 
 
-@dataclass(frozen=True)
+@record
 class ArpEvicted(Event):
     """The cache was full: the entry confirmed longest ago made room for a new one."""
 
@@ -355,7 +301,7 @@ class ArpEvicted(Event):
         )
 
 
-@dataclass(frozen=True)
+@record
 class ArpIgnored(Event):
     """A host read an ARP request on its segment and it was not about its own address."""
 
@@ -375,7 +321,7 @@ class ArpIgnored(Event):
         )
 
 
-@dataclass(frozen=True)
+@record
 class ArpFailed(Event):
     ip: IPv4Address
     interface: str
@@ -394,7 +340,7 @@ class ArpFailed(Event):
 # --- IPv4 -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class RouteDecision(Event):
     """Where a packet for `dst` goes, with the arithmetic that decided it."""
 
@@ -411,7 +357,7 @@ class RouteDecision(Event):
         return f"route to {self.dst}: " + "; ".join(self.steps) + f" → {self.verdict}"
 
 
-@dataclass(frozen=True)
+@record
 class Fragmented(Event):
     src: IPv4Address
     dst: IPv4Address
@@ -430,7 +376,7 @@ class Fragmented(Event):
         )
 
 
-@dataclass(frozen=True)
+@record
 class Reassembled(Event):
     src: IPv4Address
     dst: IPv4Address
@@ -447,7 +393,7 @@ class Reassembled(Event):
         )
 
 
-@dataclass(frozen=True)
+@record
 class ReassemblyFailed(Event):
     src: IPv4Address
     dst: IPv4Address
@@ -460,7 +406,7 @@ class ReassemblyFailed(Event):
         return f"gave up reassembling id 0x{self.ident:04x} from {self.src}: {self.reason}"
 
 
-@dataclass(frozen=True)
+@record
 class Forwarded(Event):
     src: IPv4Address
     dst: IPv4Address
@@ -471,35 +417,6 @@ class Forwarded(Event):
 
     kind = "forwarded"
 
-    def __init__(
-        self,
-        time: float,
-        host: str,
-        frames: tuple[int, ...],
-        src: IPv4Address,
-        dst: IPv4Address,
-        ttl: int,
-        in_interface: str,
-        out_interface: str,
-        next_hop: str,
-    ) -> None:
-        # One per packet a router forwards: see FrameSent.__init__.
-        _set(
-            self,
-            "__dict__",
-            {
-                "time": time,
-                "host": host,
-                "frames": frames,
-                "src": src,
-                "dst": dst,
-                "ttl": ttl,
-                "in_interface": in_interface,
-                "out_interface": out_interface,
-                "next_hop": next_hop,
-            },
-        )
-
     def describe(self) -> str:
         return (
             f"forwards {address_text(self.src)} → {address_text(self.dst)} from {self.in_interface} to {self.out_interface} "
@@ -507,7 +424,7 @@ class Forwarded(Event):
         )
 
 
-@dataclass(frozen=True)
+@record
 class PacketDropped(Event):
     src: str
     dst: str
@@ -519,7 +436,7 @@ class PacketDropped(Event):
         return f"drops packet {self.src} → {self.dst}: {self.reason}"
 
 
-@dataclass(frozen=True)
+@record
 class IcmpSent(Event):
     dst: IPv4Address
     message: str

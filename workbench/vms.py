@@ -21,7 +21,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from stack.events import Event
 from stack.labs.ports import LivePorts
@@ -30,6 +30,7 @@ from stack.labs.vm_checks import BOOTS
 from stack.link.qemu import QemuListener
 from stack.link.qemu_address import STREAM, QemuAddress
 from stack.network import Network
+from stack.record import record
 
 QEMU = "qemu-system-x86_64"
 IPXE_ROMS = "/usr/lib/ipxe/qemu"
@@ -46,7 +47,7 @@ class VmError(Exception):
 # --- events ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class VmStarted(Event):
     pid: int
     command: str = field(metadata={"json": True})
@@ -57,7 +58,7 @@ class VmStarted(Event):
         return f"virtual machine {self.host} started (QEMU pid {self.pid}): {self.command}"
 
 
-@dataclass(frozen=True)
+@record
 class VmConsole(Event):
     line: str
 
@@ -67,7 +68,7 @@ class VmConsole(Event):
         return f"console: {self.line}"
 
 
-@dataclass(frozen=True)
+@record
 class VmStopped(Event):
     how: str
 

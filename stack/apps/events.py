@@ -9,15 +9,15 @@ Addresses are kept as strings so the JSON Lines writer needs nothing special.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from ipaddress import IPv4Address
 
 from stack.events import Event
+from stack.record import record
 
 # --- DHCP -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class DhcpSent(Event):
     """A DHCP message leaves a client or a server."""
 
@@ -34,7 +34,7 @@ class DhcpSent(Event):
         return f"DHCP {self.role} sends {self.message} (xid 0x{self.xid:08x}) {self.src} → {self.dst}: {self.detail}"
 
 
-@dataclass(frozen=True)
+@record
 class DhcpReceived(Event):
     role: str
     message: str
@@ -48,7 +48,7 @@ class DhcpReceived(Event):
         return f"DHCP {self.role} receives {self.message} (xid 0x{self.xid:08x}) from {self.src}: {self.detail}"
 
 
-@dataclass(frozen=True)
+@record
 class DhcpClientState(Event):
     interface: str
     old: str
@@ -61,7 +61,7 @@ class DhcpClientState(Event):
         return f"DHCP client on {self.interface}: {self.old} → {self.new} ({self.why})"
 
 
-@dataclass(frozen=True)
+@record
 class DhcpLeaseInstalled(Event):
     """The four settings of the seed, installed from an ACK."""
 
@@ -86,7 +86,7 @@ class DhcpLeaseInstalled(Event):
         )
 
 
-@dataclass(frozen=True)
+@record
 class DhcpLeaseLost(Event):
     interface: str
     address: str
@@ -98,7 +98,7 @@ class DhcpLeaseLost(Event):
         return f"DHCP client on {self.interface} gives up {self.address}: {self.why}; address, gateway and DNS removed"
 
 
-@dataclass(frozen=True)
+@record
 class DhcpServerDecision(Event):
     """What a server did with a client's message, and why (or what happened to a lease)."""
 
@@ -115,7 +115,7 @@ class DhcpServerDecision(Event):
 # --- DNS ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class DnsQuerySent(Event):
     name: str
     qtype: str
@@ -131,7 +131,7 @@ class DnsQuerySent(Event):
         return f"DNS query id 0x{self.id:04x}: {self.qtype} {self.name}? asks {self.server}:53 from {self.src}{again}"
 
 
-@dataclass(frozen=True)
+@record
 class DnsTimeout(Event):
     name: str
     server: str
@@ -147,7 +147,7 @@ class DnsTimeout(Event):
         return f"DNS: no answer from {self.server} for {self.name} (id 0x{self.id:04x}) in {self.timeout:g} s: {self.next_step}"
 
 
-@dataclass(frozen=True)
+@record
 class DnsAnswerReceived(Event):
     name: str
     server: str
@@ -175,7 +175,7 @@ class DnsAnswerReceived(Event):
         return f"DNS {aa}answer id 0x{self.id:04x} from {self.server} for {self.name}: {what}{keep}"
 
 
-@dataclass(frozen=True)
+@record
 class DnsCacheHit(Event):
     name: str
     answers: tuple[str, ...]
@@ -188,7 +188,7 @@ class DnsCacheHit(Event):
         return f"DNS cache: {self.name} → {what}, {self.remaining} s of its TTL left, no query sent"
 
 
-@dataclass(frozen=True)
+@record
 class DnsCacheExpired(Event):
     name: str
     age: float
@@ -200,7 +200,7 @@ class DnsCacheExpired(Event):
         return f"DNS cache: {self.name} expired (cached {self.age:g} s ago with TTL {self.ttl} s), asking again"
 
 
-@dataclass(frozen=True)
+@record
 class DnsServerAnswered(Event):
     client: str
     name: str
@@ -225,7 +225,7 @@ class DnsServerAnswered(Event):
 # --- HTTP -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class HttpRequestSent(Event):
     local: str
     remote: str
@@ -238,7 +238,7 @@ class HttpRequestSent(Event):
         return f"HTTP {self.local} → {self.remote}: {self.request_line} ({self.length:,} bytes)"
 
 
-@dataclass(frozen=True)
+@record
 class HttpRequestReceived(Event):
     local: str
     remote: str
@@ -251,7 +251,7 @@ class HttpRequestReceived(Event):
         return f"HTTP server {self.local} receives from {self.remote}: {self.request_line} ({self.length:,} bytes)"
 
 
-@dataclass(frozen=True)
+@record
 class HttpResponseSent(Event):
     local: str
     remote: str
@@ -266,7 +266,7 @@ class HttpResponseSent(Event):
         return f"HTTP server {self.local} → {self.remote}: {self.status_line}, body {self.framing}; {after}"
 
 
-@dataclass(frozen=True)
+@record
 class HttpResponseReceived(Event):
     local: str
     remote: str
@@ -280,7 +280,7 @@ class HttpResponseReceived(Event):
         return f"HTTP {self.local} ← {self.remote}: {self.status_line}, {self.content_length:,} bytes of content {self.framing}"
 
 
-@dataclass(frozen=True)
+@record
 class SegmentationExplained(Event):
     """How a message was cut into TCP segments, and why IP did or did not fragment it."""
 
@@ -312,7 +312,7 @@ class SegmentationExplained(Event):
 # --- ping ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class PingReply(Event):
     src: IPv4Address
     seq: int
@@ -326,7 +326,7 @@ class PingReply(Event):
         return f"{self.size} bytes from {self.src}: icmp_seq={self.seq} ttl={self.ttl} time={self.rtt * 1000:.3f} ms"
 
 
-@dataclass(frozen=True)
+@record
 class PingProblem(Event):
     target: IPv4Address
     seq: int
@@ -341,7 +341,7 @@ class PingProblem(Event):
 # --- NTP ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class NtpServerAnswered(Event):
     client: str
     stratum: int

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from stack.events import Event
 from stack.link.qemu_address import DGRAM, QemuAddress
+from stack.record import record
 from stack.wire.errors import WireError
 from stack.wire.ethernet import strip_fcs
 
@@ -51,7 +52,7 @@ class QemuError(Exception):
 # --- events ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class QemuListening(Event):
     segment: str
     address: str
@@ -63,7 +64,7 @@ class QemuListening(Event):
         return f"segment {self.segment} waits for QEMU virtual machines ({self.how})"
 
 
-@dataclass(frozen=True)
+@record
 class QemuPeerJoined(Event):
     segment: str
     peer: str
@@ -74,7 +75,7 @@ class QemuPeerJoined(Event):
         return f"virtual machine {self.host} plugged into segment {self.segment} ({self.peer})"
 
 
-@dataclass(frozen=True)
+@record
 class QemuPeerLeft(Event):
     segment: str
     why: str
@@ -89,7 +90,7 @@ class QemuPeerLeft(Event):
         return f"virtual machine {self.host} left segment {self.segment}: {self.why} ({self.frames_in} frames in, {self.frames_out} out{lost})"
 
 
-@dataclass(frozen=True)
+@record
 class QemuBackpressure(Event):
     """A VM stopped taking frames (queue formed), caught up again, or its backlog overflowed."""
 
@@ -103,7 +104,7 @@ class QemuBackpressure(Event):
         return f"{self.host}: {self.what}"
 
 
-@dataclass(frozen=True)
+@record
 class QemuProblem(Event):
     problem: str
 

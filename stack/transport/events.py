@@ -8,12 +8,11 @@ Endpoints are strings "192.168.1.100:49152" so the JSON Lines writer needs nothi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from stack.events import Event
+from stack.record import record
 
 
-@dataclass(frozen=True)
+@record
 class SocketOpened(Event):
     protocol: str
     local: str
@@ -25,7 +24,7 @@ class SocketOpened(Event):
         return f"{self.protocol} socket {self.local} {self.how}"
 
 
-@dataclass(frozen=True)
+@record
 class SocketClosed(Event):
     protocol: str
     local: str
@@ -36,7 +35,7 @@ class SocketClosed(Event):
         return f"{self.protocol} socket {self.local} closed"
 
 
-@dataclass(frozen=True)
+@record
 class PortUnreachable(Event):
     protocol: str
     src: str
@@ -49,7 +48,7 @@ class PortUnreachable(Event):
         return f"{self.protocol} from {self.src} to {self.dst}: nothing listens on that port → {self.reply}"
 
 
-@dataclass(frozen=True)
+@record
 class SegmentDropped(Event):
     protocol: str
     src: str
@@ -62,7 +61,7 @@ class SegmentDropped(Event):
         return f"drops {self.protocol} {self.src} → {self.dst}: {self.reason}"
 
 
-@dataclass(frozen=True)
+@record
 class TransportError(Event):
     """An ICMP error that came back about one of our datagrams or segments."""
 
@@ -80,7 +79,7 @@ class TransportError(Event):
 # --- TCP ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class TcpStateChanged(Event):
     local: str
     remote: str
@@ -94,7 +93,7 @@ class TcpStateChanged(Event):
         return f"TCP {self.local} ⇄ {self.remote}: {self.old} → {self.new} ({self.why})"
 
 
-@dataclass(frozen=True)
+@record
 class TcpOptionsAgreed(Event):
     local: str
     remote: str
@@ -107,7 +106,7 @@ class TcpOptionsAgreed(Event):
         return f"TCP {self.local} ⇄ {self.remote}: sends segments of at most {self.mss} bytes ({self.detail})"
 
 
-@dataclass(frozen=True)
+@record
 class TcpRetransmit(Event):
     local: str
     remote: str
@@ -124,7 +123,7 @@ class TcpRetransmit(Event):
         return f"TCP {self.local} → {self.remote}: retransmits seq {self.seq} ({size}, try {self.attempt}): {self.why}"
 
 
-@dataclass(frozen=True)
+@record
 class TcpWindowChanged(Event):
     local: str
     remote: str
@@ -145,7 +144,7 @@ class TcpWindowChanged(Event):
         return f"TCP {self.local} ⇄ {self.remote}: {who} a window of {self.window:,} bytes again — window reopened"
 
 
-@dataclass(frozen=True)
+@record
 class TcpReset(Event):
     local: str
     remote: str
@@ -160,7 +159,7 @@ class TcpReset(Event):
         return f"TCP {self.local} receives RST from {self.remote}: {self.why}"
 
 
-@dataclass(frozen=True)
+@record
 class TcpOneSegment(Event):
     local: str
     remote: str
@@ -177,7 +176,7 @@ class TcpOneSegment(Event):
         )
 
 
-@dataclass(frozen=True)
+@record
 class TcpNote(Event):
     """Anything else worth one line: fast recovery entered, a connection refused, …"""
 
@@ -191,7 +190,7 @@ class TcpNote(Event):
         return f"TCP {self.local} ⇄ {self.remote}: {self.note}"
 
 
-@dataclass(frozen=True)
+@record
 class SynCookie(Event):
     """A listener under a SYN flood answered with a cookie, or took a client in by one."""
 
