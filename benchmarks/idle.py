@@ -6,8 +6,15 @@
              under 2% of a core (it was 31–38% when the clock ticked 30 times a second).
   lab build  a fresh interpreter importing the stack and building the default lab (what
              `workbench run` pays before the first event), beside `python -c pass`. Aim ≤ 150 ms.
+             Measured as installed, with the bytecode cache warm (pip writes it; Python writes
+             it on the first run), and again compiling the project's source each time, which
+             is what every run pays under PYTHONDONTWRITEBYTECODE=1 (this machine's sessions
+             set it, and earlier figures included it). The cache goes to a temporary
+             PYTHONPYCACHEPREFIX, so the benchmark writes nothing in the checkout.
+             `--before DIR` takes turns with another checkout (the code before a change).
 
-    python benchmarks/idle.py [--seconds 20] [--runs 7] [--idle-runs 3]
+    python benchmarks/idle.py [--seconds 20] [--runs 7] [--idle-runs 3] [--before DIR]
+    python benchmarks/idle.py --build-only --before DIR
 
 Figures are medians; the machine is shared, so `uptime`'s load is printed with them.
 """
@@ -18,9 +25,11 @@ import argparse
 import os
 import pty
 import select
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -78,22 +87,57 @@ def _drain(master: int, seconds: float) -> None:
                 return
 
 
-def build_time(code: str) -> float:
+def build_env(root: Path, cache: str, compiled: bool) -> dict[str, str]:
+    """The child's environment: `root` on the path, bytecode under `cache`; `compiled` False
+    drops the cached bytecode of `root`'s own modules and forbids writing it again."""
+    env = dict(os.environ, PYTHONPATH=str(root), PYTHONPYCACHEPREFIX=cache)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if not compiled:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        shutil.rmtree(cache + str(root), ignore_errors=True)  # the prefix mirrors the path
+    return env
+
+
+def build_time(code: str, root: Path, env: dict[str, str]) -> float:
     out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root, env=env
     )
     return float(out.stdout.strip() or 0)
 
 
-def wall(code: str) -> float:
+def wall(code: str, root: Path, env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, capture_output=True)
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root, capture_output=True, env=env)
     return time.perf_counter() - start
+
+
+def measure_builds(runs: int, before: Path | None) -> None:
+    trees = {"this checkout": ROOT} | ({f"before ({before})": before} if before else {})
+    with tempfile.TemporaryDirectory() as cache:
+        for compiled, title in ((True, "bytecode cached"), (False, "compiling the source")):
+            builds: dict[str, list[float]] = {name: [] for name in trees}
+            processes: dict[str, list[float]] = {name: [] for name in trees}
+            bare = []
+            envs = {name: build_env(root, cache, compiled) for name, root in trees.items()}
+            for name, root in trees.items():  # warms the disk cache, and the bytecode cache
+                build_time(BUILD, root, envs[name])
+            for _ in range(runs):  # taking turns, so drift in the machine hits each alike
+                bare.append(wall("pass", ROOT, envs["this checkout"]))
+                for name, root in trees.items():
+                    builds[name].append(build_time(BUILD, root, envs[name]))
+                    processes[name].append(wall(BUILD, root, envs[name]))
+            pass_ms = statistics.median(bare) * 1000
+            print(
+                f"  default lab build, {title}, medians of {runs}  (aim ≤ 150 ms; python -c pass: {pass_ms:.0f} ms)"
+            )
+            mine = statistics.median(builds["this checkout"])
+            for name in trees:
+                build, whole = statistics.median(builds[name]), statistics.median(processes[name])
+                spread = f"{min(builds[name]) * 1000:.0f}–{max(builds[name]) * 1000:.0f}"
+                ratio = f", {build / mine:.2f}× this checkout" if name != "this checkout" else ""
+                print(
+                    f"    {name:40s} in-process {build * 1000:5.0f} ms ({spread}), whole process {whole * 1000:5.0f} ms{ratio}"
+                )
 
 
 def main() -> int:
@@ -101,17 +145,16 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--idle-runs", type=int, default=3)
+    parser.add_argument("--before", type=Path, help="another checkout to take turns with")
+    parser.add_argument("--build-only", action="store_true", help="skip the idle CPU runs")
     args = parser.parse_args()
+    if args.before and not (args.before / "stack" / "labs").is_dir():
+        parser.error(f"{args.before} is not a checkout of this project (no stack/labs in it)")
     print(f"Python {sys.version.split()[0]}; load average {os.getloadavg()[0]:.2f} at start")
-    builds = [build_time(BUILD) for _ in range(args.runs)]
-    processes = [wall(BUILD) for _ in range(args.runs)]
-    bare = [wall("pass") for _ in range(args.runs)]
-    print(
-        f"  default lab build (imports + build), in-process: {statistics.median(builds) * 1000:6.0f} ms median of {args.runs}  (aim ≤ 150 ms)"
-    )
-    print(
-        f"  the same as a whole process:                     {statistics.median(processes) * 1000:6.0f} ms  (python -c pass: {statistics.median(bare) * 1000:.0f} ms)"
-    )
+    measure_builds(args.runs, args.before)
+    if args.build_only:
+        print(f"load average {os.getloadavg()[0]:.2f} at the end")
+        return 0
     # Medians of a few runs each, interleaved: one run on a shared machine can catch a burst.
     hellos, apps = [], []
     for _ in range(args.idle_runs):
