@@ -13,7 +13,8 @@ Every column, field and filter comes from the protocol model (`stack.proto`: eac
 declared once, lenient as Wireshark on offloaded frames over 1,514 bytes, Linux cooked
 captures, IPv6). The state tshark keeps across frames (TCP conversations and analysis, IP reassembly,
 request/response links; `workbench.dissect.capture_state`) runs over every frame read, so
-Info, `-T fields` and `-Y` see it as tshark's single pass does. Bad input (an unreadable file,
+Info, `-T fields` and `-Y` see it as tshark's single pass does (a `-Y` pass over a large pcap
+reads its two halves in two processes and prints the same: `workbench.dissect.halves`). Bad input (an unreadable file,
 a bad filter or option) is one sentence on stderr and exit status 2; a closed pipe
 (`| head -1`) ends quietly with status 0.
 """
@@ -26,7 +27,7 @@ import sys
 from typing import TextIO
 
 from stack.proto.frame import Frame
-from workbench.dissect import field_text
+from workbench.dissect import field_text, halves
 from workbench.dissect.capture import CaptureError, read_capture
 from workbench.dissect.capture_state import CaptureState, frame_for
 from workbench.dissect.filter import FilterError, compile_filter
@@ -184,50 +185,84 @@ def _reason(error: Exception, display_filter: str | None) -> str:
 
 
 def _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, out) -> None:
-    lines: list[str] = []  # written in large chunks: one write a line costs more than the line
-    write = lines.append
-    chunk = 1 if _is_terminal(out) else 512  # a person watching sees each line as it comes
-    state = CaptureState()
+    text = keep.text.lower() if keep is not None else ""
+    # dns.response_to/dns.time only where something may show them (see CaptureState)
+    state = CaptureState(dns_links=layout is not None or "dns.res" in text or "dns.time" in text)
+    show = _Pass(keep, layout, stats, quiet, verbose, hexdump, names)
     if layout is not None and layout.header:
-        write(layout.header_line() + "\n")
-    # Frames that cannot hold a protocol the filter needs are left undissected (the state
-    # still sees them; a fragment completing a datagram is judged by the whole datagram):
-    # see `workbench.dissect.prefilter`.
-    requires = keep.requires if keep is not None else None
-    try:
-        for record in _frames(path, keep, layout, stats, state, count):
-            notes = state.step(record)
-            if (
-                requires is not None
-                and (possible := possible_protocols(notes.facts, getattr(record, "link_type", 1)))
-                is not None
-                and possible.isdisjoint(requires)
-            ):
-                passed = False
-            else:
-                frame = frame_for(record, notes)
-                # the filter's and -T fields' view of the frame; a plain listing needs none
-                view = (
-                    FrameView.of(record, notes) if keep is not None or layout is not None else None
-                )
-                passed = keep is None or keep.predicate(frame, view)
-            if passed:
-                if stats is not None:
-                    stats.add(notes, frame, record)
-                if not quiet:
-                    _show(write, record, frame, view, notes, verbose, hexdump, layout, names)
-                    if len(lines) >= chunk:
-                        out.write("".join(lines))
-                        lines.clear()
-            if count is not None and record.id >= count:
-                break
-    except CaptureError:
-        out.write("".join(lines))  # the frames before the damage are shown, then the reason
-        raise
+        out.write(layout.header_line() + "\n")
+    if halves.can_halve(path, keep, layout, stats, count):
+        tcp_ports, udp_ports, icmp_types = _skimmed_ports(keep, layout, stats)
+
+        def records(part, state):
+            return skim(path, state, tcp_ports, udp_ports, icmp_types, part=part)
+
+        halves.run(path, state, records, show.run, out)
+    else:
+        show.run(_frames(path, keep, layout, stats, state, count), state, out, count)
     if stats is not None:
-        write(stats.text(names))
-    out.write("".join(lines))
+        out.write(stats.text(names))
     out.flush()
+
+
+class _Pass:
+    """One pass over frames in order: each stepped (the state), tested, shown."""
+
+    def __init__(self, keep, layout, stats, quiet, verbose, hexdump, names) -> None:
+        self.keep, self.layout, self.stats, self.quiet = keep, layout, stats, quiet
+        self.verbose, self.hexdump, self.names = verbose, hexdump, names
+
+    def run(self, records, state, out, count=None) -> None:
+        keep, layout, stats, quiet = self.keep, self.layout, self.stats, self.quiet
+        verbose, hexdump, names = self.verbose, self.hexdump, self.names
+        lines: list[str] = []  # written in large chunks: one write a line costs more than the line
+        write = lines.append
+        chunk = 1 if _is_terminal(out) else 512  # a person watching sees each line as it comes
+        # Frames that cannot hold a protocol the filter needs are left undissected (the state
+        # still sees them; a fragment completing a datagram is judged by the whole datagram):
+        # see `workbench.dissect.prefilter`.
+        requires = keep.requires if keep is not None else None
+        try:
+            for record in records:
+                notes = state.step(record)
+                if (
+                    requires is not None
+                    and (
+                        possible := possible_protocols(notes.facts, getattr(record, "link_type", 1))
+                    )
+                    is not None
+                    and possible.isdisjoint(requires)
+                ):
+                    passed = False
+                else:
+                    frame = frame_for(record, notes)
+                    # the filter's and -T fields' view of the frame; a plain listing needs none
+                    view = (
+                        FrameView.of(record, notes)
+                        if keep is not None or layout is not None
+                        else None
+                    )
+                    passed = keep is None or keep.predicate(frame, view)
+                if passed:
+                    if stats is not None:
+                        stats.add(notes, frame, record)
+                    if not quiet:
+                        _show(write, record, frame, view, notes, verbose, hexdump, layout, names)
+                        if len(lines) >= chunk:
+                            out.write("".join(lines))
+                            lines.clear()
+                if count is not None and record.id >= count:
+                    break
+        finally:  # the frames before damage in the file are shown, then the reason
+            out.write("".join(lines))
+
+
+def _skimmed_ports(keep, layout, stats):
+    """The ports and ICMP types `skim` looks for (see `_frames`)."""
+    tcp_ports, udp_ports, icmp_types = needed_ports(keep.requires)
+    if layout is not None or stats is not None or "tcp.stream" in keep.text.lower():
+        tcp_ports = None
+    return tcp_ports, udp_ports, icmp_types
 
 
 def _frames(path, keep, layout, stats, state, count):
@@ -240,9 +275,7 @@ def _frames(path, keep, layout, stats, state, count):
     requires = keep.requires if keep is not None else None
     if requires is None or not can_skim(path):
         return read_capture(path)
-    tcp_ports, udp_ports, icmp_types = needed_ports(requires)
-    if layout is not None or stats is not None or "tcp.stream" in keep.text.lower():
-        tcp_ports = None
+    tcp_ports, udp_ports, icmp_types = _skimmed_ports(keep, layout, stats)
     if tcp_ports is None and udp_ports is None and icmp_types is None:
         return read_capture(path)
     return skim(path, state, tcp_ports, udp_ports, icmp_types, count)

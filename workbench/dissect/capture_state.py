@@ -223,7 +223,12 @@ def frame_for(record, notes: FrameNotes) -> Frame:
 
 
 class CaptureState:
-    def __init__(self) -> None:
+    """`dns_links`: False leaves `dns.response_to`/`dns.time` out (a listing never shows them,
+    and remembering every query of a million-frame capture costs tens of MB)."""
+
+    def __init__(self, dns_links: bool = True) -> None:
+        self.dns_links = dns_links
+        self.echo_misses: set[tuple] | None = None  # replies with no request, when asked
         self.tcp = TcpAnalysis()
         self.ip = IpReassembly()
         self.first_ns: int | None = None
@@ -267,7 +272,7 @@ class CaptureState:
             proto == IP_ICMPV6 and f.icmp_type in (128, 129)
         ):
             self._echo(notes, f)
-        if f.sport == 53 or f.dport == 53:
+        if (f.sport == 53 or f.dport == 53) and self.dns_links:
             self._dns(notes, f)
         return notes
 
@@ -275,10 +280,17 @@ class CaptureState:
         if f.icmp_type in (8, 128):
             self._echo_requests[(f.proto, f.src, f.dst, f.icmp_ident, f.icmp_seq)] = f.number
             return
-        request = self._echo_requests.get((f.proto, f.dst, f.src, f.icmp_ident, f.icmp_seq))
+        key = (f.proto, f.dst, f.src, f.icmp_ident, f.icmp_seq)
+        request = self._echo_requests.get(key)
+        if request is None and self.echo_misses is not None:
+            self.echo_misses.add(key)
         if request is not None:
             notes.reply_to = request
             notes.note("icmp.resp_to" if f.proto == IP_ICMP else "icmpv6.resp_to", (request,))
+
+    def knows_echo(self, key: tuple) -> bool:
+        """True if an echo request of this key (as a reply looks it up) was seen."""
+        return key in self._echo_requests
 
     def _dns(self, notes: FrameNotes, f: Facts) -> None:
         payload = f.payload[2:] if f.proto == IP_TCP else f.payload

@@ -4,7 +4,7 @@
 complete its datagram returns a `FragmentNote` (Wireshark shows it as "Fragmented IP
 protocol"); the fragment that completes it returns a note with the whole datagram's payload
 (`datagram`) and the frames it was made of, so the caller dissects the datagram on that frame
-("Reassembled in #N" is known for the earlier ones from then on). Fragments are keyed as RFC
+Fragments are keyed as RFC
 791 says — source, destination, protocol, identification — and overlapping data keeps the
 first copy. A datagram that never completes simply stays fragments, bounded by `MAX_PENDING`.
 """
@@ -35,7 +35,14 @@ class FragmentNote:
 class IpReassembly:
     def __init__(self) -> None:
         self._pending: OrderedDict[tuple, _Pending] = OrderedDict()
-        self.reassembled_in: dict[int, int] = {}  # fragment's frame → completing frame
+        # The keys of every datagram begun, and the most waiting at once, when the caller asks
+        # (the second part of a pass in two processes: `workbench.dissect.halves`).
+        self.opened: set[tuple] | None = None
+        self.peak = 0
+
+    def pending_keys(self) -> set[tuple]:
+        """The keys of the datagrams still waiting for fragments."""
+        return set(self._pending)
 
     def add(self, f: Facts) -> FragmentNote | None:
         if not f.fragmented or f.ip_id is None:
@@ -44,6 +51,9 @@ class IpReassembly:
         pending = self._pending.get(key)
         if pending is None:
             pending = self._pending[key] = _Pending()
+            if self.opened is not None:
+                self.opened.add(key)
+                self.peak = max(self.peak, len(self._pending))
             if len(self._pending) > MAX_PENDING:
                 self._pending.popitem(last=False)
         pending.frames.append(f.number)
@@ -54,8 +64,6 @@ class IpReassembly:
         if datagram is None:
             return FragmentNote(tuple(pending.frames))
         del self._pending[key]
-        for number in pending.frames:
-            self.reassembled_in[number] = f.number
         return FragmentNote(tuple(pending.frames), datagram)
 
 

@@ -43,7 +43,7 @@ _SHORTEST = _PEEK_FROM + _PEEK.size  # 38 bytes: anything shorter takes the full
 _MAX_RECORD = 64 << 20
 # The file's pages read so far are given back every so often: a mapped page counts in the
 # process's resident memory until then, and a 1 GB capture would otherwise show as 1 GB more.
-_RELEASE = 16 << 20
+_RELEASE = 4 << 20
 
 
 def can_skim(path: str) -> bool:
@@ -66,6 +66,7 @@ def skim(
     udp_ports: bytes | None,
     icmp_types: bytes | None = None,
     limit: int | None = None,
+    part: Part | None = None,
 ) -> Iterator[CapturedFrame]:
     """The frames of the classic pcap at `path` that need the full path, in order.
 
@@ -73,7 +74,9 @@ def skim(
     (a frame with either port flagged is yielded), or None: every such frame is yielded;
     `icmp_types` the same over ICMP's 256 message types.
     `state` (a `CaptureState`) gets `first_ns`/`previous_ns` set before each yield. Stops after
-    `limit` frames read. Raises `CaptureError` where `read_capture` would, at the same frame."""
+    `limit` frames read. Raises `CaptureError` where `read_capture` would, at the same frame.
+    `part` reads one part of the file (`workbench.dissect.halves`): from a record it names,
+    and up to the record where the next part starts, which it is told."""
     with open(path, "rb") as handle:
         head = handle.read(24)
         order, tick_ns = PCAP_MAGIC[head[:4]]
@@ -81,11 +84,80 @@ def skim(
             return
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm:
             yield from _records(
-                mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, limit
+                mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, limit, part
             )
 
 
-def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, limit):
+class Part:
+    """Where a skim starts and where it stops, in a file read in two parts at once.
+
+    `start`: the offset of the first record to read, the number of records before it and
+    the previous record's time in ns (None: from the file's first record). `stop`: an offset
+    past which the skim ends at the first record `is_boundary` accepts (None: the file's
+    end); `reached` is then set to that record's (offset, records before it, previous ns)."""
+
+    __slots__ = ("start", "stop", "reached")
+
+    def __init__(self, start=None, stop=None) -> None:
+        self.start: tuple[int, int, int] | None = start
+        self.stop: int | None = stop
+        self.reached: tuple[int, int, int] | None = None
+
+
+# A part boundary is searched for this many records past the middle for one that neither is
+# nor follows an IPv4 fragment (a datagram cut in two by it would make the parts disagree:
+# `workbench.dissect.halves` then redoes the second part); then the next record is taken.
+BOUNDARY_SEARCH = 4096
+
+
+def is_boundary(mm, off: int, before: int, past: int, order: str) -> bool:
+    """True if the record at `off` (the one before it at `before`, `past` records after the
+    middle) is where a second part starts."""
+    return past >= BOUNDARY_SEARCH or not (
+        _fragment(mm, off, order) or _fragment(mm, before, order)
+    )
+
+
+def _fragment(mm, off: int, order: str) -> bool:
+    caplen = struct.unpack_from(order + "I", mm, off + 8)[0]
+    if caplen < 22 or off + 16 + 22 > len(mm):
+        return False
+    at = off + 16 + 12
+    return mm[at : at + 2] == b"\x08\x00" and bool(struct.unpack_from("!H", mm, at + 8)[0] & 0x3FFF)
+
+
+def find_boundary(path: str, middle: int) -> tuple[int, int, int, int] | None:
+    """The record where the second part of the classic pcap at `path` starts (`is_boundary`
+    from `middle` on): (offset, records before it, previous record's ns, the first record's
+    ns), or None if the file ends (or is damaged) before one."""
+    with open(path, "rb") as handle:
+        head = handle.read(24)
+        order, tick_ns = PCAP_MAGIC[head[:4]]
+        if handle.seek(0, 2) < 40:
+            return None
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            record = struct.Struct(order + "IIII").unpack_from
+            end = len(mm)
+            sec, frac, _c, _o = record(mm, 24)
+            first_ns = sec * 1_000_000_000 + frac * tick_ns
+            off, before, number, past, released = 24, -1, 0, 0, 0
+            while off + 16 <= end:
+                if off - released >= _RELEASE:  # as `_records`: read pages are given back
+                    mm.madvise(mmap.MADV_DONTNEED, released, off - off % mmap.PAGESIZE - released)
+                    released = off - off % mmap.PAGESIZE
+                if off >= middle and before >= 0:
+                    if is_boundary(mm, off, before, past, order):
+                        sec, frac, _c, _o = record(mm, before)
+                        return off, number, sec * 1_000_000_000 + frac * tick_ns, first_ns
+                    past += 1
+                caplen = record(mm, off)[2]
+                if caplen > _MAX_RECORD or off + 16 + caplen > end:
+                    return None
+                before, off, number = off, off + 16 + caplen, number + 1
+    return None
+
+
+def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, limit, part):
     record = struct.Struct(order + "IIII").unpack_from
     peek = _PEEK.unpack_from
     end = len(mm)
@@ -93,10 +165,24 @@ def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, 
     if end >= 40:  # the first frame's time is the origin, passed over or not
         sec, frac, _c, _o = record(mm, off)
         state.first_ns = state.previous_ns = sec * 1_000_000_000 + frac * tick_ns
+    stop = end
+    if part is not None:
+        if part.start is not None:
+            off, number, state.previous_ns = part.start
+        if part.stop is not None:
+            stop = part.stop
     last = limit if limit is not None else -1
     skipped_at = -1  # the header offset of the last frame passed over since the last yield
-    released = 0  # pages below this offset are given back (see `_RELEASE`)
+    released = off - off % mmap.PAGESIZE  # pages below this offset are given back (`_RELEASE`)
+    before, past = -1, 0  # the previous record's offset; records looked at past `stop`
     while off < end:
+        if off >= stop and before >= 0 and off + 16 <= end:
+            if is_boundary(mm, off, before, past, order):
+                s, f, _c, _o = record(mm, before)
+                part.reached = (off, number, s * 1_000_000_000 + f * tick_ns)
+                return
+            past += 1
+        before = off
         if off - released >= _RELEASE:
             mm.madvise(mmap.MADV_DONTNEED, released, off - off % mmap.PAGESIZE - released)
             released = off - off % mmap.PAGESIZE

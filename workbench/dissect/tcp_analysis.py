@@ -115,6 +115,10 @@ class TcpAnalysis:
         self.streams: list[_Stream] = []
         self._by_key: dict[tuple, _Stream] = {}
 
+    def keys(self) -> set[tuple]:
+        """Every conversation's key (its two (address, port) ends, in order)."""
+        return set(self._by_key)
+
     def stream_of(self, facts: Facts) -> int | None:
         stream = self._by_key.get(_key(facts))
         return None if stream is None else stream.index
