@@ -13,7 +13,7 @@ import struct
 import pytest
 from scapy.utils import wrpcap
 
-from tests.workbench.test_dissect_skim import mixed_frames
+from tests.workbench.test_dissect_skim import fragment_frames, mixed_frames
 from workbench import dissect_cli
 from workbench.dissect import halves, skim
 
@@ -22,6 +22,13 @@ from workbench.dissect import halves, skim
 def capture(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("halves") / "mixed.pcap"
     wrpcap(str(path), mixed_frames())
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def fragments_capture(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("halves") / "fragments.pcap"
+    wrpcap(str(path), fragment_frames())
     return str(path)
 
 
@@ -46,6 +53,18 @@ def listing(path: str, display_filter: str, processes: int, monkeypatch) -> str:
     "display_filter", ("dns", "icmp", "http", 'dns.qry.name contains "example"', "tcp.port == 53")
 )
 def test_two_halves_print_the_single_pass_at_every_boundary(capture, display_filter, monkeypatch):
+    every_boundary(capture, display_filter, monkeypatch)
+
+
+@pytest.mark.parametrize("display_filter", ("dns", "icmp"))
+def test_two_halves_of_fragments_print_the_single_pass(
+    fragments_capture, display_filter, monkeypatch
+):
+    """Datagrams cut by the boundary, fragments out of order, one identification reused."""
+    every_boundary(fragments_capture, display_filter, monkeypatch)
+
+
+def every_boundary(capture: str, display_filter: str, monkeypatch) -> None:
     single = listing(capture, display_filter, 1, monkeypatch)
     assert single.strip()
     monkeypatch.setattr(halves, "SPLIT_BYTES", 0)

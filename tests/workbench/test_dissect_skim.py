@@ -226,9 +226,10 @@ def test_skimmed_fields_keep_times_and_tcp_streams(capture, monkeypatch):
 
 
 def test_the_skim_leaves_the_frames_that_cannot_match(capture, monkeypatch):
-    """Only DNS frames, the TCP conversation on port 53, fragments, IPv4 with options, ICMP
-    errors and ARP reach the full path under `-Y dns`: the HTTP, the pings, mDNS and port 9999
-    do not."""
+    """Only DNS frames, the TCP conversation on port 53, the fragment completing the DNS
+    answer, IPv4 with options, ICMP errors and ARP reach the full path under `-Y dns`: the
+    HTTP, the pings, mDNS, port 9999 and the answer's other fragments (into the reassembly in
+    the skim) do not."""
     stepped = []
     real = dissect_cli.CaptureState.step
 
@@ -245,8 +246,9 @@ def test_the_skim_leaves_the_frames_that_cannot_match(capture, monkeypatch):
         if (TCP in f and 80 in (f[TCP].sport, f[TCP].dport))
         or (ICMP in f and f[ICMP].type in (0, 8))
         or (UDP in f and f[UDP].dport in (9999, 5353))  # mDNS is not `dns`, as in tshark
+        or (IP in f and f[IP].flags.MF)  # a fragment the datagram's last one completes
     ]
-    assert len(passed_over) == 19  # three HTTP conversations, a ping, mDNS, port 9999
+    assert len(passed_over) == 22  # 3 HTTP conversations, a ping, mDNS, port 9999, 3 fragments
     assert stepped == [i for i in range(1, len(frames) + 1) if i not in passed_over]
 
 
@@ -283,3 +285,110 @@ def test_a_capture_cut_short_ends_as_on_the_full_path(capture, tmp_path, cut, mo
         results.append((status, out.getvalue(), err.getvalue()))
     assert results[0] == results[1]
     assert results[0][0] == 2 and results[0][2].count("\n") == 1
+
+
+def fragment_frames() -> list:
+    """Datagrams in fragments as captures hold them: a DNS answer's in reverse order, one with
+    IP options on its first fragment (read on the full path, the rest in the skim), a
+    fragment sent twice, pings of 3,000 bytes reusing one IP identification, a datagram to a
+    port nothing binds, and a fragmented ICMP error quoting a DNS query."""
+
+    def answer(ident: int, name: str):
+        return (
+            Ether(src=B, dst=A)
+            / IP(src=RESOLVER, dst=CLIENT, id=ident)
+            / UDP(sport=53, dport=40000 + ident % 1000)
+            / DNS(
+                id=ident,
+                qr=1,
+                qd=DNSQR(qname=name),
+                an=[DNSRR(rrname=name, type="TXT", rdata="t" * 200) for _ in range(8)],
+            )
+        )
+
+    def ping(kind: int, ident: int):
+        src, dst = (CLIENT, SERVER) if kind == 8 else (SERVER, CLIENT)
+        return (
+            Ether(src=A, dst=B)
+            / IP(src=src, dst=dst, id=ident)
+            / ICMP(type=kind, id=5, seq=ident % 7)
+            / (b"q" * 3000)
+        )
+
+    with_options = fragment(answer(0x2222, "options.example.com"), fragsize=600)
+    with_options[0] = (
+        Ether(src=B, dst=A)
+        / IP(
+            src=RESOLVER,
+            dst=CLIENT,
+            id=0x2222,
+            flags="MF",
+            proto=17,
+            options=[IPOption_RR()],
+        )
+        / bytes(with_options[0][IP].payload)
+    )
+    twice = fragment(answer(0x3333, "twice.example.com"), fragsize=600)
+    error = (
+        Ether(src=B, dst=A)
+        / IP(src=RESOLVER, dst=CLIENT, id=0x4444)
+        / ICMP(type=3, code=3)
+        / IP(src=CLIENT, dst=RESOLVER)
+        / UDP(sport=40999, dport=53)
+        / DNS(id=0x43, rd=1, qd=DNSQR(qname="gone.example.com"))
+        / (b"z" * 1600)
+    )
+    frames = [
+        *_udp_dns(41001, 0x1111, "first.example.com"),
+        *reversed(fragment(answer(0x1111, "reverse.example.com"), fragsize=600)),
+        *fragment(ping(8, 0x0707), fragsize=1480),
+        *fragment(ping(0, 0x0707), fragsize=1480),
+        *with_options,
+        *fragment(ping(8, 0x0707), fragsize=1480),  # the same identification again
+        *fragment(ping(0, 0x0707), fragsize=1480),
+        *twice[:2],
+        twice[1],
+        *twice[2:],
+        *fragment(
+            Ether(src=A, dst=B)
+            / IP(src=CLIENT, dst=SERVER, id=0x5555)
+            / UDP(sport=40100, dport=9999)
+            / (b"x" * 2500),
+            fragsize=1480,
+        ),
+        *fragment(error, fragsize=1000),
+        *_udp_dns(41002, 0x1112, "last.example.com"),
+    ]
+    for i, frame in enumerate(frames):
+        frame.time = 1_700_000_100 + i * 0.000211
+    return frames
+
+
+@pytest.fixture(scope="module")
+def fragments_capture(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("skim") / "fragments.pcap"
+    wrpcap(str(path), fragment_frames())
+    return str(path)
+
+
+@pytest.mark.parametrize("display_filter", ("dns", "icmp", "udp.port == 9999", "dns.qry.name"))
+def test_fragments_in_the_skim_print_what_the_full_path_prints(
+    fragments_capture, display_filter, monkeypatch
+):
+    full = run(fragments_capture, False, monkeypatch, display_filter=display_filter)
+    assert run(fragments_capture, True, monkeypatch, display_filter=display_filter) == full
+    assert full.strip()
+
+
+@needs_tool("tshark")
+def test_fragments_in_the_skim_list_as_tshark(fragments_capture, monkeypatch):
+    ours = run(fragments_capture, True, monkeypatch, display_filter="dns")
+    theirs = subprocess.run(
+        [shutil.which("tshark") or "tshark", "-r", fragments_capture, "-Y", "dns"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert ours.splitlines() == theirs.splitlines()
+    assert "reverse.example.com" in ours and "twice.example.com" in ours

@@ -20,7 +20,7 @@ from decimal import Decimal
 from stack.proto.frame import Frame
 from workbench.dissect.facts import IP_ICMP, IP_ICMPV6, IP_TCP, TCP_FIN, TCP_SYN, Facts, facts_of
 from workbench.dissect.messages import SEGMENT_OF_PDU, HttpMessages, MessageNote
-from workbench.dissect.reassembly import IpReassembly
+from workbench.dissect.reassembly import FragmentNote, IpReassembly
 from workbench.dissect.tcp_analysis import TcpAnalysis, TcpNote
 
 IP_PROTOCOL_NAMES = {
@@ -231,6 +231,8 @@ class CaptureState:
         self.echo_misses: set[tuple] | None = None  # replies with no request, when asked
         self.tcp = TcpAnalysis()
         self.ip = IpReassembly()
+        # (frame, note): the datagram a fragment completes, when `skim` fed `ip` that fragment
+        self.reassembled: tuple[int, FragmentNote] | None = None
         self.first_ns: int | None = None
         self.previous_ns: int | None = None
         self._echo_requests: dict[tuple, int] = {}
@@ -247,7 +249,11 @@ class CaptureState:
         )
         self.previous_ns = ns
         if f.more_fragments or f.frag_offset:
-            fragment = self.ip.add(f)
+            ready = self.reassembled
+            if ready is not None and ready[0] == f.number:  # the skim added it already
+                fragment, self.reassembled = ready[1], None
+            else:
+                fragment = self.ip.add(f)
             if fragment is not None:
                 if fragment.datagram is None:
                     notes.fragment = _fragment_info(f)

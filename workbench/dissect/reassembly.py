@@ -48,6 +48,14 @@ class IpReassembly:
         if not f.fragmented or f.ip_id is None:
             return None
         key = (f.ip_version, f.src, f.dst, f.proto, f.ip_id)
+        return self.add_piece(key, f.number, f.frag_offset, f.more_fragments, f.ip_payload, True)
+
+    def add_piece(
+        self, key: tuple, number: int, offset: int, more: bool, payload: bytes, waiting=False
+    ) -> FragmentNote | None:
+        """One fragment, keyed as `add` keys it (version, source and destination text,
+        protocol, identification): the note of the datagram it completes, or None (with
+        `waiting`, a note of the frames so far)."""
         pending = self._pending.get(key)
         if pending is None:
             pending = self._pending[key] = _Pending()
@@ -56,13 +64,13 @@ class IpReassembly:
                 self.peak = max(self.peak, len(self._pending))
             if len(self._pending) > MAX_PENDING:
                 self._pending.popitem(last=False)
-        pending.frames.append(f.number)
-        pending.pieces.setdefault(f.frag_offset, f.ip_payload)
-        if not f.more_fragments:
-            pending.total = f.frag_offset + len(f.ip_payload)
+        pending.frames.append(number)
+        pending.pieces.setdefault(offset, payload)
+        if not more:
+            pending.total = offset + len(payload)
         datagram = _whole(pending)
         if datagram is None:
-            return FragmentNote(tuple(pending.frames))
+            return FragmentNote(tuple(pending.frames)) if waiting else None
         del self._pending[key]
         return FragmentNote(tuple(pending.frames), datagram)
 

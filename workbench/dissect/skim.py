@@ -6,9 +6,13 @@ drop the frame. `skim` reads the memory-mapped file itself and looks at four hea
 place — ethertype, IPv4 header length and fragment bits, IP protocol, the two ports — and a
 plain IPv4 TCP or UDP frame whose ports bind no protocol the filter needs, or an ICMP message
 of a type that quotes nothing and binds none (`prefilter.needed_ports`), is counted and left:
-no object, no state. Every other frame (ARP, ICMP errors, IPv6, fragments, IP options, VLAN
-tags, anything short) is a `CapturedFrame` as
-`capture.read_capture` makes it, for the full path.
+no object, no state. An IPv4 fragment (header without options) goes into the state's
+reassembly here (`IpReassembly.add_piece`, keyed as the full path keys it): alone it cannot
+match (its own bytes are data above IP), and the fragment completing a datagram is passed over
+too when the whole datagram's ports or ICMP type say it cannot, else handed on with its note
+(`CaptureState.reassembled`). Every other frame (ARP, ICMP errors, IPv6, IP options, VLAN
+tags, anything short) is a `CapturedFrame` as `capture.read_capture` makes it, for the full
+path.
 
 What a passed-over frame would have given the state is either its own conversation's (all of
 whose frames are passed over alike, as they share the ports; an echo request and its reply
@@ -33,7 +37,7 @@ from workbench.dissect.capture import (
     frame_too_large,
     header_cut_short,
 )
-from workbench.dissect.facts import ETH_IPV4, IP_ICMP, IP_TCP, IP_UDP
+from workbench.dissect.facts import ETH_IPV4, IP_ICMP, IP_TCP, IP_UDP, _v4
 
 # From the ethertype on: ethertype, IPv4 version/IHL, fragment word, protocol, the two ports
 # (where they are when the IPv4 header has no options, IHL 5).
@@ -44,6 +48,22 @@ _MAX_RECORD = 64 << 20
 # The file's pages read so far are given back every so often: a mapped page counts in the
 # process's resident memory until then, and a 1 GB capture would otherwise show as 1 GB more.
 _RELEASE = 4 << 20
+
+
+_LENGTH_ID = struct.Struct("!HH").unpack_from  # IPv4 total length and identification
+
+
+def _cannot_match(proto: int, datagram: bytes, tcp_ports, udp_ports, icmp_types) -> bool:
+    """True if a whole datagram surely holds nothing the filter needs, told as `facts_of`
+    and `possible_protocols` would tell it (a header cut short: it may)."""
+    if proto == IP_TCP or proto == IP_UDP:
+        ports = tcp_ports if proto == IP_TCP else udp_ports
+        if ports is None or len(datagram) < (20 if proto == IP_TCP else 8):
+            return False
+        return not (ports[datagram[0] << 8 | datagram[1]] or ports[datagram[2] << 8 | datagram[3]])
+    if proto == IP_ICMP:
+        return icmp_types is not None and len(datagram) >= 2 and not icmp_types[datagram[0]]
+    return False
 
 
 def can_skim(path: str) -> bool:
@@ -160,6 +180,7 @@ def find_boundary(path: str, middle: int) -> tuple[int, int, int, int] | None:
 def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, limit, part):
     record = struct.Struct(order + "IIII").unpack_from
     peek = _PEEK.unpack_from
+    add_piece = state.ip.add_piece
     end = len(mm)
     off, number = 24, 0
     if end >= 40:  # the first frame's time is the origin, passed over or not
@@ -213,6 +234,25 @@ def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, 
                     if number == last:
                         return
                     continue
+            elif ethertype == ETH_IPV4 and vihl == 0x45:
+                # A fragment: into the state's reassembly here. Alone it cannot match (its own
+                # bytes are data above IP); the datagram it completes is judged as a frame.
+                at = data_at + 14
+                total, ident = _LENGTH_ID(mm, at + 2)
+                stop_at = min(at + total, after) if total else after
+                payload = mm[at + 20 : stop_at] if stop_at > at + 20 else b""
+                key = (4, _v4(mm[at + 12 : at + 16]), _v4(mm[at + 16 : at + 20]), proto, ident)
+                note = add_piece(key, number, (frag & 0x1FFF) * 8, frag & 0x2000, payload)
+                skip = note is None or _cannot_match(
+                    proto, note.datagram, tcp_ports, udp_ports, icmp_types
+                )
+                if skip:
+                    skipped_at = off
+                    off = after
+                    if number == last:
+                        return
+                    continue
+                state.reassembled = (number, note)
         if skipped_at >= 0:
             s, f, _c, _o = record(mm, skipped_at)
             state.previous_ns = s * 1_000_000_000 + f * tick_ns
