@@ -134,6 +134,8 @@ FIELDS = (
     "http.host",
     "http.response.code",
     "http.user_agent",
+    "http.content_type",
+    "http.content_length_header",
 )
 
 FILTERS = (
@@ -209,6 +211,9 @@ FILTERS = (
     "http.response.code == 200",
     "http.response.code == 404",
     'http.host matches "168\\\\.77"',
+    "http and tcp.port == 18080",
+    'http.request.method == "POST"',
+    'http.content_type == "application/json"',
     "icmp.type == 8",
     "icmp.type == 0",
     "icmpv6.type == 135",

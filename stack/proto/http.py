@@ -1,4 +1,6 @@
-"""HTTP/1.x (RFC 9112) on TCP ports 80 and 8080, when the bytes start like a message.
+"""HTTP/1.x (RFC 9112) on TCP ports 80 and 8080, when the bytes start like a message, and on
+any other TCP port whose segment's first line ends or starts with `HTTP/1.` (Wireshark's
+heuristic, which then takes the whole conversation: `workbench.dissect.messages`).
 
 Read leniently line by line: the request or status line, each header line (the common ones
 with their own filter names), the blank line, and the body as `http.file_data`. A message
@@ -6,6 +8,8 @@ whose head or body goes on in later segments is shown from this segment alone, m
 """
 
 from __future__ import annotations
+
+import re
 
 from stack.proto.model import BOOL, NONE, STRING, UINT, Field, Layer, Protocol
 from stack.wire import http as wire
@@ -50,6 +54,58 @@ def _looks(data: bytes) -> bool:
     return wire.looks_like_http(data)
 
 
+def claims(data: bytes, start: int, end: int) -> bool:
+    """Wireshark's HTTP heuristic on a TCP port nothing is bound at: the first line, ended by
+    CR or LF and not 8 bytes long, starts or ends with `HTTP/1.` (any case) and a digit."""
+    lf = data.find(b"\n", start, end)
+    cr = data.find(b"\r", start, end if lf < 0 else lf)
+    line_end = cr if cr >= 0 else lf
+    length = line_end - start
+    if line_end < 0 or length == 8:
+        return False
+    if data[start : start + 7].lower() == b"http/1.":
+        return True
+    return length > 8 and data[line_end - 8 : line_end - 1].lower() == b"http/1."
+
+
+# Bodies tshark 4.0 hands to a dissector of their media type: the protocol that then shows in
+# frame.protocols, the Protocol column (JSON and XML put their name beside HTTP's) and what
+# Info says after the first line (text names its media type: `GET / HTTP/1.0  (text/html)`);
+# any other type goes to plain data, and Info says nothing of it.
+MEDIA_DISSECTORS = {
+    "application/x-www-form-urlencoded": ("urlencoded-form", "HTTP", " ({})"),
+    "application/json": ("json", "HTTP/JSON", ", JavaScript Object Notation ({})"),
+    "application/xml": ("xml", "HTTP/XML", ""),
+    "text/xml": ("xml", "HTTP/XML", ""),
+    "image/png": ("png", "HTTP", " ({})"),
+    "image/jpeg": ("image-jfif", "HTTP", " ({})"),
+    "image/gif": ("image-gif", "HTTP", " ({})"),
+}
+_TEXT = ("data-text-lines", "HTTP", " ({})")
+_CONTENT_TYPE = re.compile(rb"\r?\ncontent-type:[ \t]*([^;\r\n]*)", re.IGNORECASE)
+
+
+def media_dissector(media: str | None) -> tuple[str, str, str] | None:
+    """(protocol, Protocol column, Info after the first line and a space) of the dissector
+    tshark hands a body of type `media`, or None: plain data."""
+    if not media:
+        return None
+    media = media.strip().lower()
+    return MEDIA_DISSECTORS.get(media) or (_TEXT if media.startswith("text/") else None)
+
+
+def media_info(first_line: str, media: str | None) -> str:
+    """Info of a whole message with a body of type `media`, as tshark words it."""
+    found = media_dissector(media)
+    return f"{first_line} " + (found[2].format(media) if found else "")
+
+
+def head_media(head: bytes) -> str | None:
+    """The media type a message's head names (`Content-Type`, without its parameters)."""
+    match = _CONTENT_TYPE.search(head)
+    return match.group(1).strip().decode("latin-1") if match else None
+
+
 def _walk(layer: Layer) -> None:
     layer.header_end = layer.end
     data = layer.data[layer.start : layer.end]
@@ -58,6 +114,10 @@ def _walk(layer: Layer) -> None:
     first = data.split(b"\n", 1)[0].rstrip(b"\r").decode("latin-1")
     layer.state["first"] = first
     layer.state["request"] = not first.startswith("HTTP/")
+    if head is not None and head < len(data):  # a body: JSON and XML name themselves
+        media = media_dissector(head_media(data[:head]))
+        if media is not None:
+            layer.column = media[1]
 
 
 def _headers(layer: Layer):
@@ -179,8 +239,8 @@ def _info(layer: Layer) -> str:
     body = len(data) - head
     if length is not None and length > body:
         text += f" [partial message: {len(data)} of {head + length} bytes]"
-    elif not layer.state["request"] and ctype and body and ctype.startswith("text/"):
-        text += f"  ({ctype.split(';')[0]})"  # a text body, as tshark names it (not octet-stream)
+    elif ctype and body:
+        text = media_info(text, ctype.split(";")[0].strip())
     return text
 
 
@@ -212,5 +272,7 @@ PROTOCOL = Protocol(
     info=_info,
     heuristic=_looks,
     binds=tuple(("tcp.port", port) for port in TCP_PORTS),
+    heuristic_on=("tcp.port",),
+    claims=claims,
     colour="http",
 )

@@ -249,6 +249,10 @@ class Protocol:
     summary: Callable[[Layer], str] | None = None  # the tree's layer line after the title
     binds: tuple[tuple[str, object], ...] = ()
     heuristic: Callable[[bytes], bool] | None = None  # also bound only when the bytes look right
+    # Wireshark's heuristic dissectors: tried at any value of these tables (a TCP port no
+    # protocol claims) when `claims(data, start, end)` says the bytes are this protocol's
+    heuristic_on: tuple[str, ...] = ()
+    claims: Callable[[bytes, int, int], bool] | None = None
     addresses: tuple[str, str] | None = None  # fields for the Source and Destination columns
     checksum: Callable[[Layer], int] | None = None  # the verdict alone: 0 bad, 1 good, 2 unverified
     colour: str = "other"  # the packet list's colouring rule (a theme class)

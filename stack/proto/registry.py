@@ -2,7 +2,9 @@
 
 A protocol binds under another through a dissector table, as in Wireshark: ("link_type", 1)
 is Ethernet, ("ethertype", 0x0800) IPv4, ("ip.proto", 17) UDP (IPv4's protocol and IPv6's
-next header share the table), ("udp.port", 53) DNS. Adding a protocol is one module that
+next header share the table), ("udp.port", 53) DNS. A protocol may also be a heuristic
+dissector of a table (`heuristic_on`): HTTP is tried on any TCP port no protocol is bound at,
+when its first line ends or starts with `HTTP/1.`. Adding a protocol is one module that
 declares it and one line in `PROTOCOLS` below; nothing else needs to know.
 """
 
@@ -50,13 +52,19 @@ for _protocol in PROTOCOLS:
     for _key in _protocol.binds:
         TABLES.setdefault(_key, []).append(_protocol)
 
+HEURISTICS: dict[str, tuple[Protocol, ...]] = {}
+for _protocol in PROTOCOLS:
+    for _table in _protocol.heuristic_on:
+        HEURISTICS[_table] = (*HEURISTICS.get(_table, ()), _protocol)
+
 BY_NAME: dict[str, Protocol] = {}
 for _protocol in PROTOCOLS:
     BY_NAME.setdefault(_protocol.name, _protocol)
 
 
 def lookup(key: tuple[str, object], data: bytes, start: int, end: int) -> Protocol | None:
-    """The protocol bound at `key` whose heuristic (if any) accepts data[start:end]. Ports
+    """The protocol bound at `key` whose heuristic (if any) accepts data[start:end], else one
+    whose heuristic dissector claims the bytes at any value of the table (`HEURISTICS`). Ports
     come as a pair and the lower one is tried first, as Wireshark does."""
     found = _BOUND.get(key)
     if found is None:
@@ -65,6 +73,10 @@ def lookup(key: tuple[str, object], data: bytes, start: int, end: int) -> Protoc
         found = _BOUND[key] = _bound(key)
     for protocol in found:
         if protocol.heuristic is None or protocol.heuristic(data[start : min(end, start + 64)]):
+            return protocol
+    # as Wireshark's TCP: the ports first, then the heuristic dissectors
+    for protocol in HEURISTICS.get(key[0], ()):
+        if protocol.claims(data, start, end):
             return protocol
     return None
 

@@ -5,7 +5,8 @@ benchmarks/tshark_agreement.py).
 `make_corpus(client, server, out)` takes two namespaces (tests.live.conftest.Namespace or
 anything with `name`, `run(*argv)` and `ip(*args)`), joins them, and writes one capture per
 story into `out`: curl against `python3 -m http.server` with TSO on (the sender's tcpdump sees
-frames far over 1,514 bytes), dig against dnsmasq over UDP and TCP, busybox udhcpc against
+frames far over 1,514 bytes), on port 80 and on 18080, where tshark's HTTP heuristic takes the
+conversation (GET, and POST of a form and of JSON), dig against dnsmasq over UDP and TCP, busybox udhcpc against
 dnsmasq, `ping -s 4000` (fragments both ways), a TCP transfer under loss and reordering (the
 kernel's own HTB + random-cBPF impairment from conftest), IPv6 neighbour discovery and ping6,
 `tcpdump -i any` (SLL2, and SLL with -y LINUX_SLL), and editcap's pcapng and nanosecond
@@ -140,12 +141,26 @@ def _http(procs, client, server, out):
     web = procs.start(
         server, "python3", "-m", "http.server", "80", "--bind", SERVER, "--directory", str(site)
     )
+    # a port no HTTP dissector is bound at: tshark's heuristic takes the conversation
+    other = procs.start(
+        server, "python3", "-m", "http.server", "18080", "--bind", SERVER, "--directory", str(site)
+    )
     _wait_port(client, 80)
+    _wait_port(client, 18080)
     cap = Capture(procs, server, out / "http_tso.pcap", "-i", "s0")
+    curl = ("curl", "-s", "-o", "/dev/null", "--max-time", "20")
     for path in ("/", "/index.html", "/big.bin", "/missing"):
-        client.run("curl", "-s", "-o", "/dev/null", "--max-time", "20", f"http://{SERVER}{path}")
+        client.run(*curl, f"http://{SERVER}{path}")
+    for path in ("/index.html", "/big.bin"):
+        client.run(*curl, f"http://{SERVER}:18080{path}")
+    for kind, body in (
+        ("application/x-www-form-urlencoded", "a=1&b=2"),
+        ("application/json", "{}"),
+    ):
+        client.run(*curl, "-H", f"Content-Type: {kind}", "-d", body, f"http://{SERVER}:18080/")
     path = cap.stop()
     procs.stop(web)
+    procs.stop(other)
     return {"http_tso": path}
 
 

@@ -132,6 +132,20 @@ def ethernet_frames() -> list[bytes]:
         / IP(src="192.168.1.100", dst="172.194.72.105")
         / TCP(sport=40000, dport=80, flags="PA", seq=1, ack=1)
         / b"GET /index.html HTTP/1.1\r\nHost: www.google.com\r\nUser-Agent: curl/7.88\r\nAccept: */*\r\n\r\n",
+        # HTTP on a port nothing binds: Wireshark's heuristic (the first line ends with HTTP/1.x
+        # or starts with it); a form and a JSON body, which tshark names in Info and column
+        Ether(src=A, dst=B)
+        / IP(src="192.168.1.100", dst="192.168.1.1")
+        / TCP(sport=40002, dport=18080, flags="PA", seq=1, ack=1)
+        / b"POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=1",
+        Ether(src=B, dst=A)
+        / IP(src="192.168.1.1", dst="192.168.1.100")
+        / TCP(sport=18080, dport=40002, flags="PA", seq=1, ack=97)
+        / b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 8\r\n\r\n{"a": 1}',
+        Ether(src=A, dst=B)  # the first line is 8 bytes long: not HTTP to the heuristic
+        / IP(src="192.168.1.100", dst="192.168.1.1")
+        / TCP(sport=40004, dport=18081, flags="PA", seq=1, ack=1)
+        / b"HTTP/1.1\r\n\r\n",
         Ether(src=B, dst=A)
         / IP(src="8.8.8.8", dst="192.168.1.100")
         / UDP(sport=53, dport=40000)

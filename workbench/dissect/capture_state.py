@@ -116,7 +116,7 @@ class FrameNotes:
         message = self.message
         if message is not None:
             if message.protocol == "HTTP":
-                return "HTTP", message.info
+                return message.column, message.info
             if message.info is not None:
                 return "TCP", note.prefix + message.info if note else message.info
             protocol = "TCP"
@@ -213,11 +213,12 @@ def frame_for(record, notes: FrameNotes) -> Frame:
         frame.replace_above("tcp")
     elif message is not None and message.protocol == "TCP":
         frame.replace_above("tcp")
-    elif message is not None and message.head and not frame.has("http"):
-        f = notes.facts
-        frame.replace_above(
-            "tcp", Frame(message.head, bound=("tcp.port", (f.sport, f.dport))).layers
-        )
+    elif message is not None and message.head:
+        if not frame.has("http"):  # the head came in earlier segments
+            f = notes.facts
+            frame.replace_above(
+                "tcp", Frame(message.head, bound=("tcp.port", (f.sport, f.dport))).layers
+            )
         notes.note("frame.protocols", (":".join([frame.protocols(), *message.chain[1:]]),))
     return frame
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stack.proto.http import TCP_PORTS
+from stack.proto.http import TCP_PORTS, claims, media_dissector, media_info
 from workbench.dissect.facts import Facts
 from workbench.dissect.tcp_analysis import TcpNote
 
@@ -61,19 +61,26 @@ class MessageNote:
     info: str | None  # the whole Info (the first line), or None: keep TCP's own Info
     chain: tuple[str, ...] = ()  # the protocols above TCP, as frame.protocols names them
     head: bytes = b""  # a completed message's head, for the fields tshark shows on this frame
+    column: str = "HTTP"  # a completed message's Protocol column (`HTTP/JSON`)
 
 
 class HttpMessages:
     def __init__(self) -> None:
         self._open: dict[tuple, _Message] = {}
+        # conversations on other ports that Wireshark's HTTP heuristic took (`claims`): from
+        # the segment it took on, every segment of theirs is HTTP's, as on port 80
+        self._taken: set[int] = set()
 
     def add(self, f: Facts, note: TcpNote) -> MessageNote | None:
-        if not f.payload or not (f.sport in HTTP_PORTS or f.dport in HTTP_PORTS):
+        payload = f.payload
+        if not payload or _NOT_PASSED_UP in note.flags or _SEEN_BEFORE in note.flags:
             return None
+        if not (f.sport in HTTP_PORTS or f.dport in HTTP_PORTS or note.stream in self._taken):
+            if not claims(payload, 0, note.length):
+                return None
+            self._taken.add(note.stream)
         key = (note.stream, f.src, f.sport)
         message = self._open.get(key)
-        if _NOT_PASSED_UP in note.flags or _SEEN_BEFORE in note.flags:
-            return None
         data = f.payload[: note.length]
         if message is None:
             if not data.startswith(_STARTS):
@@ -87,14 +94,14 @@ class HttpMessages:
                 return MessageNote("TCP", message.first_line + " " + SEGMENT_OF_PDU)
             return MessageNote("TCP", None)
         del self._open[key]
-        return MessageNote("HTTP", _info(message), _chain(message), message.head)
+        return _completed(message)
 
     def closing(self, f: Facts, note: TcpNote) -> MessageNote | None:
         """A FIN ends a message that runs until the connection closes (HTTP/1.0, no length)."""
         message = self._open.get((note.stream, f.src, f.sport))
         if message is not None and message.until_close:
             del self._open[(note.stream, f.src, f.sport)]
-            return MessageNote("HTTP", _info(message), _chain(message), message.head)
+            return _completed(message)
         return None
 
 
@@ -156,20 +163,13 @@ def _body(m: _Message, data: bytes) -> bool | None:
 
 
 def _info(m: _Message) -> str:
-    if shows_media(m.media) and m.has_body:
-        return f"{m.first_line}  ({m.media})"
-    return m.first_line + " "  # tshark leaves a space after the first line
+    return media_info(m.first_line, m.media if m.has_body else None)
 
 
-def shows_media(media: str | None) -> bool:
-    """tshark names a body's media type in Info when a dissector of its own takes it: text
-    (data-text-lines) does; a body it hands to plain data (application/octet-stream) does not."""
-    return bool(media) and media.startswith("text/")
-
-
-def _chain(m: _Message) -> tuple[str, ...]:
+def _completed(m: _Message) -> MessageNote:
+    media = media_dissector(m.media) if m.has_body else None
     if not m.has_body or not m.media:
-        return ("http",)
-    if m.media.startswith("text/"):
-        return ("http", "data-text-lines")
-    return ("http", "data")  # tshark 4.0 hands a body of other types to its data dissector
+        chain = ("http",)
+    else:  # tshark 4.0 hands a body of other types to its data dissector
+        chain = ("http", media[0] if media else "data")
+    return MessageNote("HTTP", _info(m), chain, m.head, media[1] if media else "HTTP")

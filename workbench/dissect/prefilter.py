@@ -50,6 +50,12 @@ def _bound_names(key: tuple) -> frozenset[str]:
     return frozenset(p.name for p in registry.TABLES[key])
 
 
+@lru_cache(maxsize=16)
+def _heuristic(table: str) -> frozenset[str]:
+    """The protocols that may claim a payload at any value of `table` (HTTP on any port)."""
+    return frozenset(p.name for p in registry.HEURISTICS.get(table, ()))
+
+
 @lru_cache(maxsize=1024)
 def _below(link_type: int, ethertype: int, proto: int) -> frozenset[str] | None:
     """The link, network and transport protocols (and data), or None if one is not declared."""
@@ -81,7 +87,7 @@ def possible_protocols(f: Facts, link_type: int) -> frozenset[str] | None:
     if table is not None:
         if f.sport is None or f.dport is None:
             return None
-        above = _names((table, f.sport)) | _names((table, f.dport))
+        above = _names((table, f.sport)) | _names((table, f.dport)) | _heuristic(table)
     elif proto == IP_ICMP and ethertype == ETH_IPV4:
         # an error quotes a datagram (its layers are the frame's too): only other types tell
         if f.icmp_type is None or f.icmp_type in icmp.ERRORS:
@@ -118,6 +124,9 @@ def needed_ports(requires: frozenset[str]) -> tuple[bytes | None, bytes | None, 
         below = _below(1, ETH_IPV4, proto)
         if below is None or not below.isdisjoint(requires):
             out.append(None)
+            continue
+        if not _heuristic(table).isdisjoint(requires):
+            out.append(None)  # a heuristic protocol may be on any port
             continue
         flags: bytearray | None = bytearray(65536)
         for key in registry.TABLES:
