@@ -21,11 +21,12 @@ forgotten lease), so the address is set aside and the next one is probed; silenc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from ipaddress import IPv4Address, IPv4Network
 from typing import TYPE_CHECKING
 
 from stack.apps.events import DhcpReceived, DhcpSent, DhcpServerDecision
+from stack.record import record
 from stack.wire import dhcp as D
 from stack.wire.dhcp import DHCP
 from stack.wire.errors import WireError
@@ -50,7 +51,7 @@ BOUND = "bound"
 DECLINED = "declined"
 
 
-@dataclass(frozen=True)
+@record
 class DhcpServerConfig:
     interface: str = "eth0"
     pool_start: IPv4Address = IPv4Address("192.168.1.100")
@@ -63,7 +64,7 @@ class DhcpServerConfig:
     boot_file: str | None = None  # network boot: option 67 and `file` (iPXE takes a URL)
 
 
-@dataclass
+@record(frozen=False)
 class Lease:
     address: IPv4Address
     client: bytes  # client identifier (option 61) or the MAC

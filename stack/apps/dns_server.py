@@ -12,11 +12,12 @@ authority section, so resolvers may cache them for its minimum TTL (RFC 2308).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
 from stack.apps.events import DnsServerAnswered
+from stack.record import record
 from stack.wire import dns as N
 from stack.wire.dns import DNS, Record, SOAData, rdata_text
 from stack.wire.errors import WireError
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 MAX_CHAIN = 8  # CNAME links followed before calling it a loop
 
 
-@dataclass(frozen=True)
+@record
 class Zone:
     """Records by owner name (lower case), and a default TTL for negative answers."""
 

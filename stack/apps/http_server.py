@@ -13,10 +13,10 @@ order, and the connection stays open for the next one unless the client said
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from stack.apps.events import HttpRequestReceived, HttpResponseSent
+from stack.record import record
 from stack.wire.errors import WireError
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ CHUNK_SIZE = 128  # bytes per chunk of a chunked page (small, so the chunks show
 MAX_REQUESTS = 100  # per connection, then Connection: close
 
 
-@dataclass(frozen=True)
+@record
 class Page:
     body: bytes
     content_type: str = "text/html; charset=utf-8"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
+from stack.record import record
 from stack.wire.mac import MAC
 
 
-@dataclass(frozen=True)
+@record
 class FaultSpec:
     loss: float = 0.0
     duplicate: float = 0.0
@@ -19,7 +20,7 @@ class FaultSpec:
     seed: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class SegmentSpec:
     name: str
     subnet: IPv4Network | None = None
@@ -32,7 +33,7 @@ class SegmentSpec:
     faults: FaultSpec = FaultSpec()
 
 
-@dataclass(frozen=True)
+@record
 class InterfaceSpec:
     name: str
     segment: str
@@ -41,13 +42,13 @@ class InterfaceSpec:
     mtu: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class RouteSpec:
     to: IPv4Network
     via: IPv4Address
 
 
-@dataclass(frozen=True)
+@record
 class HostSpec:
     name: str
     router: bool
@@ -60,7 +61,7 @@ class HostSpec:
     services: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class VmSpec:
     """A QEMU virtual machine the workbench starts on a segment (`[vms.NAME]`)."""
 
@@ -76,7 +77,7 @@ class VmSpec:
     snapshot: bool = False  # -snapshot: disk images are never written to
 
 
-@dataclass(frozen=True)
+@record
 class LabSpec:
     name: str
     description: str

@@ -7,10 +7,12 @@ same seed gives the same decisions, so a lossy run is as reproducible as a clean
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from stack.record import record
 
 
-@dataclass
+@record(frozen=False)
 class LinkFaults:
     loss: float = 0.0
     duplicate: float = 0.0

@@ -10,10 +10,10 @@ see `stack.link.segment`); `deliver` is what a NIC that reads the frame itself d
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from stack.events import FrameReceived
+from stack.record import record
 from stack.wire.errors import WireError
 from stack.wire.ethernet import strip_fcs
 from stack.wire.mac import MAC
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from stack.trace import Trace
 
 
-@dataclass
+@record(frozen=False)
 class NicCounters:
     tx_frames: int = 0
     tx_bytes: int = 0

@@ -15,8 +15,9 @@ and the Ethernet frame (no FCS); a datagram carries one frame.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from ipaddress import IPv4Address
+
+from stack.record import record
 
 STREAM = "stream"
 DGRAM = "dgram"
@@ -27,7 +28,7 @@ class QemuAddressError(ValueError):
     """An address that cannot be listened on; the message is one sentence."""
 
 
-@dataclass(frozen=True)
+@record
 class QemuAddress:
     mode: str  # STREAM or DGRAM
     path: str | None = None  # unix sockets

@@ -12,7 +12,7 @@ so a flood of spoofed requests cannot grow it without bound.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ from stack.events import (
     ArpRequestSent,
     PacketDropped,
 )
+from stack.record import record
 from stack.wire.arp import ARP, REPLY, REQUEST
 from stack.wire.errors import WireError
 from stack.wire.ethernet import ETH_ARP, ETH_IPV4
@@ -48,7 +49,7 @@ STALE = "stale"
 PERMANENT = "permanent"
 
 
-@dataclass
+@record(frozen=False)
 class ArpEntry:
     ip: IPv4Address
     mac: MAC | None

@@ -12,9 +12,10 @@ complete cannot keep a legitimate datagram out for `TIMEOUT` seconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from ipaddress import IPv4Address
 
+from stack.record import record
 from stack.wire.ipv4 import FLAG_DF, FLAG_MF, MAX_TOTAL, IPv4
 
 TIMEOUT = 30.0
@@ -60,7 +61,7 @@ def fragment(packet: IPv4, mtu: int) -> list[IPv4]:
 Key = tuple[IPv4Address, IPv4Address, int, int]
 
 
-@dataclass
+@record(frozen=False)
 class Datagram:
     first_seen: float
     pieces: dict[int, bytes] = field(default_factory=dict)  # offset → data

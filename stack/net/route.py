@@ -6,16 +6,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from ipaddress import IPv4Address, IPv4Network
 
 from stack.net.interface import Interface
+from stack.record import record
 
 DEFAULT = IPv4Network("0.0.0.0/0")
 
 
-@dataclass(frozen=True)
+@record
 class Route:
     network: IPv4Network
     interface: str
@@ -29,7 +29,7 @@ class Route:
         return f"{name} {via}dev {self.interface} ({self.origin})"
 
 
-@dataclass(frozen=True)
+@record
 class Decision:
     dst: IPv4Address
     route: Route | None

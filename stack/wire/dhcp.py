@@ -17,9 +17,9 @@ A message of exactly 236 bytes is plain BOOTP without options (`magic` is None).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from ipaddress import IPv4Address
 
+from stack.record import record
 from stack.wire.errors import WireError
 from stack.wire.ipv4 import address
 from stack.wire.mac import MAC
@@ -123,7 +123,7 @@ _FIXED = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s")
 _ZERO_IP = IPv4Address(0)
 
 
-@dataclass(frozen=True)
+@record
 class DHCPOption:
     code: int
     data: bytes = b""
@@ -220,7 +220,7 @@ def parse_options(raw: bytes, base: int = FIXED_LEN + 4) -> tuple[DHCPOption, ..
 _PAD = DHCPOption(PAD)
 
 
-@dataclass(frozen=True)
+@record
 class DHCP:
     op: int
     xid: int

@@ -29,9 +29,10 @@ from __future__ import annotations
 import re
 import struct
 from collections import namedtuple
-from dataclasses import dataclass, field
+from dataclasses import field
 from ipaddress import IPv4Address, IPv6Address
 
+from stack.record import record
 from stack.wire.errors import WireError
 from stack.wire.ipv4 import address
 from stack.wire.value import Value
@@ -286,7 +287,7 @@ class _Writer:
 # --- values ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class MXData:
     preference: int
     exchange: str
@@ -295,7 +296,7 @@ class MXData:
         object.__setattr__(self, "exchange", _strip_dot(self.exchange))
 
 
-@dataclass(frozen=True)
+@record
 class SOAData:
     mname: str
     rname: str
@@ -328,7 +329,7 @@ class Question(Value, _QuestionFields):
 RData = IPv4Address | IPv6Address | str | MXData | SOAData | tuple | bytes
 
 
-@dataclass(frozen=True)
+@record
 class Record:
     """A resource record. `data` is typed (see the module doc) or raw `bytes`, written as-is."""
 
@@ -372,7 +373,7 @@ class Record:
         )
 
 
-@dataclass(frozen=True)
+@record
 class DNS:
     id: int
     questions: tuple[Question, ...] = ()
@@ -478,8 +479,8 @@ class DNS:
             w.name(q.name)
             w.out += _QUESTION.pack(q.qtype, q.qclass)
         for section in (self.answers, self.authority, self.additional):
-            for record in section:
-                _write_record(w, record)
+            for rr in section:
+                _write_record(w, rr)
         return bytes(w.out)
 
     @classmethod

@@ -134,11 +134,60 @@ def test_methods_of_the_class_body_are_kept_and_bad_declarations_refused():
             a: int = 1
             b: int
 
-    with pytest.raises(TypeError, match="default="):
+    with pytest.raises(ValueError, match="default_factory"):
 
         @record
-        class Factory:
-            a: list = field(default_factory=list)
+        class Mutable:
+            a: list = []
+
+    with pytest.raises(TypeError, match="frozen and mutable"):
+
+        @record(frozen=False)
+        class Thawed(OursBase):  # noqa: F821 (made by _declare)
+            pass
+
+
+def _declare_more(decorate, frozen, prefix):
+    """Factories, an `init=False` field and `__post_init__`, frozen or not."""
+
+    class Made:
+        name: str
+        items: list = field(default_factory=list)
+        table: dict = field(default_factory=dict, repr=False)
+        seen: int = field(default=0, init=False)
+        cache: list = field(default_factory=list, init=False, compare=False)
+
+        def __post_init__(self) -> None:
+            (object.__setattr__ if frozen else setattr)(self, "name", self.name.upper())
+
+    Made.__qualname__ = Made.__name__ = f"{prefix}Made"
+    Made = decorate(Made)
+    globals()[Made.__name__] = Made
+    return Made
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+def test_factories_init_false_and_post_init_as_a_dataclass(frozen):
+    ours = _declare_more(record(frozen=frozen), frozen, f"Ours{frozen}")
+    theirs = _declare_more(dataclass(frozen=frozen), frozen, f"Theirs{frozen}")
+    assert str(inspect.signature(ours)) == str(inspect.signature(theirs))
+    for args in [("a",), ("b", [1]), ("c", [1], {2: 3})]:
+        a, b = ours(*args), theirs(*args)
+        assert repr(a) == repr(b).replace("Theirs", "Ours")
+        assert (a.name, a.items, a.table, a.seen, a.cache) == (b.name, b.items, b.table, 0, [])
+        assert a == ours(*args) and a != ours("other")
+        assert pickle.loads(pickle.dumps(a)) == a and copy.deepcopy(a) == a
+        assert dataclasses.asdict(a) == dataclasses.asdict(b)
+    assert ours("x").items is not ours("x").items  # one list each
+    if frozen:
+        assert hash(ours("x", (), ())) == hash(ours("x", (), ()))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            ours("x").name = "y"
+    else:
+        assert ours.__hash__ is None is theirs.__hash__
+        made = ours("x")
+        made.name = "y"
+        assert made.name == "y"
 
 
 def _event_classes():
