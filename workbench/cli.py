@@ -188,7 +188,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     dissect = sub.add_parser("dissect", help="read a pcap or pcapng capture like tshark -r")
-    from workbench.dissect_cli import add_arguments as dissect_arguments
+    from workbench.dissect_options import add_arguments as dissect_arguments
 
     dissect_arguments(dissect)
 
@@ -300,6 +300,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from workbench import dissect_cli
 
         return dissect_cli.run(args)
+    if args.command == "open":  # likewise: a capture's first screen waits for no lab or shell
+        from workbench.open_capture import main as open_main
+
+        return open_main(args.file, theme=args.theme, lang=args.lang)
     from stack.labs import LabError
     from stack.link.qemu import QemuError
     from stack.link.tap import TapError
@@ -355,10 +359,6 @@ def _dispatch(args: argparse.Namespace) -> int:
                 settle=args.serve_for or 0.0,
                 capture_on=args.capture_on,
             )
-        if args.command == "open":
-            from workbench.open_capture import main as open_main
-
-            return open_main(args.file, theme=args.theme, lang=args.lang)
         if args.command == "serve":
             from workbench.serve.cli import main as serve_main
 
