@@ -34,7 +34,7 @@ from workbench.dissect.filter import FilterError, compile_filter
 from workbench.dissect.frame_view import FrameView
 from workbench.dissect.names import column_name
 from workbench.dissect.nodes import Dissection, FieldNode
-from workbench.dissect.prefilter import needed_ports, possible_protocols
+from workbench.dissect.prefilter import arp_may_match, needed_ports, possible_protocols
 from workbench.dissect.skim import can_skim, skim
 from workbench.dissect.statistics_cli import Statistics, StatisticsError
 
@@ -120,9 +120,10 @@ def _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, o
         out.write(layout.header_line() + "\n")
     if halves.can_halve(path, keep, layout, stats, count):
         tcp_ports, udp_ports, icmp_types = _skimmed_ports(keep, layout, stats)
+        arp = arp_may_match(keep.requires)
 
         def records(part, state):
-            return skim(path, state, tcp_ports, udp_ports, icmp_types, part=part)
+            return skim(path, state, tcp_ports, udp_ports, icmp_types, part=part, arp=arp)
 
         halves.run(path, state, records, show.run, out)
     else:
@@ -205,7 +206,7 @@ def _frames(path, keep, layout, stats, state, count):
     tcp_ports, udp_ports, icmp_types = _skimmed_ports(keep, layout, stats)
     if tcp_ports is None and udp_ports is None and icmp_types is None:
         return read_capture(path)
-    return skim(path, state, tcp_ports, udp_ports, icmp_types, count)
+    return skim(path, state, tcp_ports, udp_ports, icmp_types, count, arp=arp_may_match(requires))
 
 
 def _show(write, record, frame, view, notes, verbose, hexdump, layout, names) -> None:

@@ -66,11 +66,16 @@ def lookup(key: tuple[str, object], data: bytes, start: int, end: int) -> Protoc
     """The protocol bound at `key` whose heuristic (if any) accepts data[start:end], else one
     whose heuristic dissector claims the bytes at any value of the table (`HEURISTICS`). Ports
     come as a pair and the lower one is tried first, as Wireshark does."""
-    found = _BOUND.get(key)
-    if found is None:
-        if len(_BOUND) > 65536:  # many port pairs: keep the memo bounded
-            _BOUND.clear()
-        found = _BOUND[key] = _bound(key)
+    table, value = key
+    if value.__class__ is tuple:  # a port pair: each port looked up alone (a capture of many
+        low, high = value  # conversations has as many pairs, and remembering them costs more)
+        if low > high:
+            low, high = high, low
+        first = _TUPLES.get((table, low), ())
+        second = _TUPLES.get((table, high), ())
+        found = first + second if first and second else first or second
+    else:
+        found = _TUPLES.get(key, ())
     for protocol in found:
         if protocol.heuristic is None or protocol.heuristic(data[start : min(end, start + 64)]):
             return protocol
@@ -92,7 +97,7 @@ def _bound(key: tuple[str, object]) -> tuple[Protocol, ...]:
     return tuple(p for v in values for p in TABLES.get((table, v), ()))
 
 
-_BOUND: dict[tuple, tuple[Protocol, ...]] = {}  # key → candidates: every frame asks a few times
+_TUPLES = {key: tuple(protocols) for key, protocols in TABLES.items()}
 
 
 def column_for(key: tuple[str, object] | None) -> str | None:

@@ -227,8 +227,8 @@ def test_skimmed_fields_keep_times_and_tcp_streams(capture, monkeypatch):
 
 def test_the_skim_leaves_the_frames_that_cannot_match(capture, monkeypatch):
     """Only DNS frames, the TCP conversation on port 53, the fragment completing the DNS
-    answer, IPv4 with options, ICMP errors and ARP reach the full path under `-Y dns`: the
-    HTTP, the pings, mDNS, port 9999 and the answer's other fragments (into the reassembly in
+    answer, IPv4 with options and ICMP errors reach the full path under `-Y dns`: the HTTP,
+    the pings, mDNS, port 9999, ARP and the answer's other fragments (into the reassembly in
     the skim) do not."""
     stepped = []
     real = dissect_cli.CaptureState.step
@@ -247,8 +247,9 @@ def test_the_skim_leaves_the_frames_that_cannot_match(capture, monkeypatch):
         or (ICMP in f and f[ICMP].type in (0, 8))
         or (UDP in f and f[UDP].dport in (9999, 5353))  # mDNS is not `dns`, as in tshark
         or (IP in f and f[IP].flags.MF)  # a fragment the datagram's last one completes
+        or ARP in f
     ]
-    assert len(passed_over) == 22  # 3 HTTP conversations, a ping, mDNS, port 9999, 3 fragments
+    assert len(passed_over) == 23  # 3 HTTP conversations, a ping, mDNS, port 9999, 3 fragments, ARP
     assert stepped == [i for i in range(1, len(frames) + 1) if i not in passed_over]
 
 

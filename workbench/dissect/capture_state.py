@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from stack.proto.dns import parse_message
 from stack.proto.frame import Frame
+from stack.wire import dns
 from workbench.dissect.facts import IP_ICMP, IP_ICMPV6, IP_TCP, TCP_FIN, TCP_SYN, Facts, facts_of
 from workbench.dissect.messages import SEGMENT_OF_PDU, HttpMessages, MessageNote
 from workbench.dissect.reassembly import FragmentNote, IpReassembly
@@ -141,10 +143,9 @@ class FrameNotes:
 def _dns_sections(info: str, f: Facts) -> str:
     """tshark's DNS Info goes on past the answers: the authority and additional records
     (`… A 192.168.77.80 OPT` for EDNS). Added when the row's own Info stops before them."""
-    from stack.proto.dns import parse_message
-    from stack.wire import dns
-
     payload = f.payload[2:] if f.proto == IP_TCP else f.payload
+    if payload[8:12] == b"\0\0\0\0":  # no authority and no additional records: nothing to add
+        return info
     try:
         message = parse_message(bytes(payload))
     except Exception:  # noqa: BLE001 — a message the codec refuses keeps the row's Info

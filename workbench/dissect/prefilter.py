@@ -146,3 +146,10 @@ def needed_ports(requires: frozenset[str]) -> tuple[bytes | None, bytes | None, 
         if kind in icmp.ERRORS or not _names(("icmp.data", kind)).isdisjoint(requires):
             types[kind] = 1
     return out[0], out[1], bytes(types)
+
+
+def arp_may_match(requires: frozenset[str]) -> bool:
+    """False if an ARP frame over Ethernet surely holds none of `requires` (`skim` passes
+    such frames over: ARP adds nothing to the state across frames)."""
+    below = _below(1, ETH_ARP, 0)
+    return below is None or not below.isdisjoint(requires)

@@ -4,13 +4,14 @@
 not DNS: a `CapturedFrame`, its facts and notes, TCP analysis of an HTTP conversation, all to
 drop the frame. `skim` reads the memory-mapped file itself and looks at four header fields in
 place — ethertype, IPv4 header length and fragment bits, IP protocol, the two ports — and a
-plain IPv4 TCP or UDP frame whose ports bind no protocol the filter needs, or an ICMP message
-of a type that quotes nothing and binds none (`prefilter.needed_ports`), is counted and left:
+plain IPv4 TCP or UDP frame whose ports bind no protocol the filter needs, an ICMP message
+of a type that quotes nothing and binds none (`prefilter.needed_ports`), or ARP where the
+filter cannot keep it, is counted and left:
 no object, no state. An IPv4 fragment (header without options) goes into the state's
 reassembly here (`IpReassembly.add_piece`, keyed as the full path keys it): alone it cannot
 match (its own bytes are data above IP), and the fragment completing a datagram is passed over
 too when the whole datagram's ports or ICMP type say it cannot, else handed on with its note
-(`CaptureState.reassembled`). Every other frame (ARP, ICMP errors, IPv6, IP options, VLAN
+(`CaptureState.reassembled`). Every other frame (ARP a filter may keep, ICMP errors, IPv6, IP options, VLAN
 tags, anything short) is a `CapturedFrame` as `capture.read_capture` makes it, for the full
 path.
 
@@ -37,7 +38,7 @@ from workbench.dissect.capture import (
     frame_too_large,
     header_cut_short,
 )
-from workbench.dissect.facts import ETH_IPV4, IP_ICMP, IP_TCP, IP_UDP, _v4
+from workbench.dissect.facts import ETH_ARP, ETH_IPV4, IP_ICMP, IP_TCP, IP_UDP, _v4
 
 # From the ethertype on: ethertype, IPv4 version/IHL, fragment word, protocol, the two ports
 # (where they are when the IPv4 header has no options, IHL 5).
@@ -87,12 +88,14 @@ def skim(
     icmp_types: bytes | None = None,
     limit: int | None = None,
     part: Part | None = None,
+    arp: bool = True,
 ) -> Iterator[CapturedFrame]:
     """The frames of the classic pcap at `path` that need the full path, in order.
 
     `tcp_ports`/`udp_ports`: 65,536 flags, non-zero at a port where a needed protocol binds
     (a frame with either port flagged is yielded), or None: every such frame is yielded;
-    `icmp_types` the same over ICMP's 256 message types.
+    `icmp_types` the same over ICMP's 256 message types; `arp` False: ARP frames are passed
+    over too (`prefilter.arp_may_match`).
     `state` (a `CaptureState`) gets `first_ns`/`previous_ns` set before each yield. Stops after
     `limit` frames read. Raises `CaptureError` where `read_capture` would, at the same frame.
     `part` reads one part of the file (`workbench.dissect.halves`): from a record it names,
@@ -104,7 +107,7 @@ def skim(
             return
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm:
             yield from _records(
-                mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, limit, part
+                mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, limit, part, arp
             )
 
 
@@ -177,7 +180,7 @@ def find_boundary(path: str, middle: int) -> tuple[int, int, int, int] | None:
     return None
 
 
-def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, limit, part):
+def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, limit, part, arp):
     record = struct.Struct(order + "IIII").unpack_from
     peek = _PEEK.unpack_from
     add_piece = state.ip.add_piece
@@ -253,6 +256,12 @@ def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, 
                         return
                     continue
                 state.reassembled = (number, note)
+            elif ethertype == ETH_ARP and not arp:
+                skipped_at = off
+                off = after
+                if number == last:
+                    return
+                continue
         if skipped_at >= 0:
             s, f, _c, _o = record(mm, skipped_at)
             state.previous_ns = s * 1_000_000_000 + f * tick_ns
