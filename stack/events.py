@@ -9,14 +9,13 @@ Each layer's events have one home: the wire, ARP, IPv4 and live devices here; TC
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
 from functools import cached_property, lru_cache
 from ipaddress import IPv4Address, IPv4Network
 
-from stack.record import record
+from stack.record import field, fields_of, record
 
 
-@dataclass(frozen=True)
+@record
 class Event:
     time: float
     host: str
@@ -29,7 +28,7 @@ class Event:
 
     def as_dict(self) -> dict:
         out: dict = {"kind": self.kind}
-        for f in fields(self):
+        for f in fields_of(self):
             if f.metadata.get("json", True):
                 out[f.name] = _jsonable(getattr(self, f.name))
         out["text"] = self.describe()

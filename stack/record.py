@@ -6,8 +6,8 @@ took to import the stack and build the default lab. `record` (frozen, as
 `@dataclass(frozen=True)`) and `record(frozen=False)` (as `@dataclass`) make the same class for
 the part of dataclasses the stack uses, in about 20 µs:
 
-- fields are the class's annotations after those of its dataclass bases, in order; a default
-  is a plain value or `dataclasses.field(default=…, default_factory=…, init=…, repr=…,
+- fields are the class's annotations after those of its record bases, in order; a default
+  is a plain value or this module's `field(default=…, default_factory=…, init=…, repr=…,
   compare=…, metadata=…)`;
 - `__init__(self, <fields>)` takes them by position or keyword, with the declared defaults,
   and fills the instance in one step (then the factories, `init=False` fields and
@@ -19,7 +19,9 @@ the part of dataclasses the stack uses, in about 20 µs:
   `FrozenInstanceError` on assignment and deletion;
 - `__dataclass_fields__` holds real `dataclasses.Field`s, so `dataclasses.fields`, `replace`,
   `asdict` and `is_dataclass` work, and a `@dataclass` may extend a record; pickling and
-  copying are a dataclass's.
+  copying are a dataclass's. They are made when first read: a run that never asks does not
+  import `dataclasses` (and `inspect` under it, 7 ms), hence this module's own `field` (same
+  arguments) and `replace`, and `fields_of` for the stack's own readers.
 
 A method written in the class body (`__init__`, `__repr__`, `__eq__`, `__hash__`) is kept, as
 dataclasses does. Not supported (a TypeError says so): keyword-only fields, `InitVar`, ordering,
@@ -28,16 +30,19 @@ slots; use `@dataclass` for those.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import MISSING, Field, FrozenInstanceError
 from functools import cache
 from operator import attrgetter
 from types import FunctionType
 
-# What `dataclasses.fields` looks for to tell a field from a ClassVar or an InitVar.
-_FIELD = dataclasses._FIELD
-
 _set = object.__setattr__
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()  # no default (dataclasses' own MISSING where a Field is made)
 
 
 class _Factory:
@@ -50,6 +55,69 @@ class _Factory:
 _FACTORY = _Factory()
 
 
+class Field:
+    """One field as `record` keeps it; `dataclasses.Field`s are made from these when asked."""
+
+    __slots__ = (
+        "name",
+        "type",
+        "default",
+        "default_factory",
+        "init",
+        "repr",
+        "compare",
+        "metadata",
+    )
+
+    def __init__(
+        self, default, default_factory, init: bool, repr: bool, compare: bool, metadata
+    ) -> None:
+        if default is not MISSING and default_factory is not MISSING:
+            raise ValueError("cannot specify both default and default_factory")
+        self.name = ""
+        self.type: object = None
+        self.default = default
+        self.default_factory = default_factory
+        self.init = init
+        self.repr = repr
+        self.compare = compare
+        self.metadata = metadata or {}
+
+    def __repr__(self) -> str:
+        return f"Field(name={self.name!r}, default={self.default!r})"
+
+
+def field(
+    *,
+    default=MISSING,
+    default_factory=MISSING,
+    init: bool = True,
+    repr: bool = True,
+    compare: bool = True,
+    metadata: dict | None = None,
+):
+    """As `dataclasses.field`, for a record."""
+    return Field(default, default_factory, init, repr, compare, metadata)
+
+
+def fields_of(cls_or_value) -> tuple[Field, ...]:
+    """A record's fields in order (record's own `Field`s: name, type, default, metadata, …)."""
+    return cls_or_value.__record_fields__
+
+
+def replace(value, /, **changes):
+    """As `dataclasses.replace`: a copy of `value` with `changes`, made through `__init__`."""
+    for f in value.__record_fields__:
+        if not f.init:
+            if f.name in changes:
+                raise ValueError(
+                    f"field {f.name} is declared with init=False, it cannot be replaced"
+                )
+        elif f.name not in changes:
+            changes[f.name] = getattr(value, f.name)
+    return value.__class__(**changes)
+
+
 def record(cls: type | None = None, /, *, frozen: bool = True):
     if cls is None:
         return lambda cls: _make(cls, frozen)
@@ -59,12 +127,14 @@ def record(cls: type | None = None, /, *, frozen: bool = True):
 def _make(cls: type, frozen: bool) -> type:
     fields: dict[str, Field] = {}
     for base in reversed(cls.__mro__[1:]):
-        fields.update(base.__dict__.get("__dataclass_fields__", {}))
-        params = base.__dict__.get("__dataclass_params__")
-        if params is not None and params.frozen != frozen:
-            raise TypeError(
-                f"{cls.__name__}: frozen and mutable dataclasses cannot extend each other"
-            )
+        if "__record_fields__" in base.__dict__:
+            fields.update((f.name, f) for f in base.__dict__["__record_fields__"])
+            if base.__dict__["__record_frozen__"] != frozen:
+                raise TypeError(
+                    f"{cls.__name__}: frozen and mutable dataclasses cannot extend each other"
+                )
+        elif "__dataclass_fields__" in base.__dict__:
+            raise TypeError(f"{cls.__name__}: a record cannot extend a @dataclass")
     for name, kind in cls.__dict__.get("__annotations__", {}).items():
         if isinstance(kind, str) and kind.startswith(("ClassVar", "typing.ClassVar", "InitVar")):
             raise TypeError(f"{cls.__name__}.{name}: record takes no {kind}; use @dataclass")
@@ -81,8 +151,10 @@ def _make(cls: type, frozen: bool) -> type:
             raise TypeError(f"{cls.__name__}: non-default argument {f.name!r} follows default")
 
     own = cls.__dict__
-    cls.__dataclass_fields__ = fields
-    cls.__dataclass_params__ = _params(frozen)  # what a @dataclass extending it reads
+    cls.__record_fields__ = tuple(fields.values())
+    cls.__record_frozen__ = frozen
+    cls.__dataclass_fields__ = _DataclassFields(cls.__record_fields__)
+    cls.__dataclass_params__ = _DataclassParams(frozen)  # what a @dataclass extending it reads
     cls.__match_args__ = names
     if "__init__" not in own:
         finish = _finish(cls, fields.values())
@@ -113,18 +185,16 @@ def _field(cls: type, name: str, kind: object) -> Field:
     default = cls.__dict__.get(name, MISSING)
     if isinstance(default, Field):
         f = default
-        if f.kw_only is True:
-            raise TypeError(f"{cls.__name__}.{name}: record takes no keyword-only fields")
+    elif type(default).__name__ == "Field" and type(default).__module__ == "dataclasses":
+        raise TypeError(f"{cls.__name__}.{name}: use stack.record.field in a record")
     else:
-        f = dataclasses.field(default=default)
+        f = Field(default, MISSING, True, True, True, None)
     if f.default is not MISSING and f.default.__class__.__hash__ is None:  # as dataclasses checks
         raise ValueError(
             f"{cls.__name__}.{name}: mutable default {type(f.default).__name__} is not allowed: use default_factory"
         )
     f.name = name
     f.type = kind
-    f._field_type = _FIELD
-    f.kw_only = False
     if f.default is MISSING:
         if name in cls.__dict__:
             delattr(cls, name)
@@ -133,9 +203,49 @@ def _field(cls: type, name: str, kind: object) -> Field:
     return f
 
 
+class _DataclassFields:
+    """`__dataclass_fields__`, the `dataclasses.Field`s, made on first read."""
+
+    def __init__(self, fields: tuple[Field, ...]) -> None:
+        self._fields = fields
+        self._made: dict | None = None
+
+    def __get__(self, instance, owner) -> dict:
+        if self._made is None:
+            import dataclasses
+
+            made = {}
+            for f in self._fields:
+                real = dataclasses.field(
+                    default=dataclasses.MISSING if f.default is MISSING else f.default,
+                    default_factory=(
+                        dataclasses.MISSING if f.default_factory is MISSING else f.default_factory
+                    ),
+                    init=f.init,
+                    repr=f.repr,
+                    compare=f.compare,
+                    metadata=f.metadata or None,
+                )
+                real.name, real.type, real.kw_only = f.name, f.type, False
+                real._field_type = dataclasses._FIELD  # what dataclasses.fields looks for
+                made[f.name] = real
+            self._made = made
+        return self._made
+
+
+class _DataclassParams:
+    """`__dataclass_params__` (frozen or not), taken on first read from a class dataclasses made."""
+
+    def __init__(self, frozen: bool) -> None:
+        self._frozen = frozen
+
+    def __get__(self, instance, owner):
+        return _params(self._frozen)
+
+
 @cache
 def _params(frozen: bool):
-    """The parameters dataclasses records for a class, taken from one it made."""
+    import dataclasses
 
     @dataclasses.dataclass(frozen=frozen)
     class Made:
@@ -240,8 +350,12 @@ def _hash(value):
 
 
 def _frozen_setattr(self, name: str, value: object) -> None:
+    from dataclasses import FrozenInstanceError
+
     raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
 
 def _frozen_delattr(self, name: str) -> None:
+    from dataclasses import FrozenInstanceError
+
     raise FrozenInstanceError(f"cannot delete field {name!r}")

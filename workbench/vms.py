@@ -21,7 +21,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from dataclasses import field
 
 from stack.events import Event
 from stack.labs.ports import LivePorts
@@ -30,7 +29,7 @@ from stack.labs.vm_checks import BOOTS
 from stack.link.qemu import QemuListener
 from stack.link.qemu_address import STREAM, QemuAddress
 from stack.network import Network
-from stack.record import record
+from stack.record import field, record
 
 QEMU = "qemu-system-x86_64"
 IPXE_ROMS = "/usr/lib/ipxe/qemu"

@@ -21,12 +21,11 @@ forgotten lease), so the address is set aside and the next one is probed; silenc
 
 from __future__ import annotations
 
-from dataclasses import field
 from ipaddress import IPv4Address, IPv4Network
 from typing import TYPE_CHECKING
 
 from stack.apps.events import DhcpReceived, DhcpSent, DhcpServerDecision
-from stack.record import record
+from stack.record import field, record
 from stack.wire import dhcp as D
 from stack.wire.dhcp import DHCP
 from stack.wire.errors import WireError

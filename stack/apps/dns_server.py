@@ -12,12 +12,11 @@ authority section, so resolvers may cache them for its minimum TTL (RFC 2308).
 
 from __future__ import annotations
 
-from dataclasses import field
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
 from stack.apps.events import DnsServerAnswered
-from stack.record import record
+from stack.record import field, record
 from stack.wire import dns as N
 from stack.wire.dns import DNS, Record, SOAData, rdata_text
 from stack.wire.errors import WireError

@@ -12,7 +12,6 @@ order, and the connection stays open for the next one unless the client said
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 from stack.apps.events import HttpRequestReceived, HttpResponseSent
@@ -61,6 +60,8 @@ class Site:
 
     def respond(self, request: HTTPRequest, keep_alive: bool = True) -> HTTPResponse:
         """The response to one request; `keep_alive` False adds Connection: close."""
+        from dataclasses import replace  # with the HTTP codec, on the first request
+
         from stack.wire.http import REASONS, HTTPResponse, chunk_encode
 
         connection = [("Connection", "keep-alive" if keep_alive else "close")]
@@ -91,7 +92,7 @@ class Site:
         else:
             response = HTTPResponse.make(page.status, page.body, headers=headers)
         if request.method == "HEAD":
-            response = dataclasses.replace(response, body=b"")
+            response = replace(response, body=b"")
         return response
 
 
@@ -107,6 +108,8 @@ def request_path(target: str) -> str | None:
 
 
 def _error(status: int, headers: list, text: str = "", head: bool = False) -> HTTPResponse:
+    from dataclasses import replace
+
     from stack.wire.http import REASONS, HTTPResponse
 
     reason = REASONS.get(status, "")
@@ -116,7 +119,7 @@ def _error(status: int, headers: list, text: str = "", head: bool = False) -> HT
         body,
         headers=[("Server", SERVER), ("Content-Type", "text/html; charset=utf-8"), *headers],
     )
-    return dataclasses.replace(response, body=b"") if head else response
+    return replace(response, body=b"") if head else response
 
 
 def framing_text(response: HTTPResponse) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from stack.clock import Clock, RealtimeClock, VirtualClock
 from stack.host import Host
@@ -12,6 +11,7 @@ from stack.labs.spec import LabSpec
 from stack.link.faults import LinkFaults
 from stack.link.segment import Segment
 from stack.network import Network
+from stack.record import replace
 from stack.trace import Trace
 
 # Service name → installer(host, config, network). Filled by the application modules.

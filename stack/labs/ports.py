@@ -5,8 +5,6 @@ closed together however the run ends.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from stack.clock import RealtimeClock
 from stack.labs.load import LabError
 from stack.labs.spec import LabSpec
@@ -14,6 +12,7 @@ from stack.link.qemu import QemuError, QemuListener
 from stack.link.qemu_address import QemuAddressError, parse_qemu_address
 from stack.link.tap import TapError, TapSet
 from stack.network import Network
+from stack.record import replace
 
 
 def with_qemu(spec: LabSpec, sockets: dict[str, str]) -> LabSpec:

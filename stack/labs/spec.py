@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
-from stack.record import record
+from stack.record import field, record
 from stack.wire.mac import MAC
 
 

@@ -7,9 +7,8 @@ same seed gives the same decisions, so a lossy run is as reproducible as a clean
 from __future__ import annotations
 
 import random
-from dataclasses import field
 
-from stack.record import record
+from stack.record import field, record
 
 
 @record(frozen=False)

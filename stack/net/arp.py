@@ -12,7 +12,6 @@ so a flood of spoofed requests cannot grow it without bound.
 
 from __future__ import annotations
 
-from dataclasses import field
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
@@ -24,7 +23,7 @@ from stack.events import (
     ArpRequestSent,
     PacketDropped,
 )
-from stack.record import record
+from stack.record import field, record
 from stack.wire.arp import ARP, REPLY, REQUEST
 from stack.wire.errors import WireError
 from stack.wire.ethernet import ETH_ARP, ETH_IPV4

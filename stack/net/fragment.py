@@ -12,10 +12,9 @@ complete cannot keep a legitimate datagram out for `TIMEOUT` seconds.
 
 from __future__ import annotations
 
-from dataclasses import field
 from ipaddress import IPv4Address
 
-from stack.record import record
+from stack.record import field, record
 from stack.wire.ipv4 import FLAG_DF, FLAG_MF, MAX_TOTAL, IPv4
 
 TIMEOUT = 30.0

@@ -29,10 +29,9 @@ from __future__ import annotations
 import re
 import struct
 from collections import namedtuple
-from dataclasses import field
 from ipaddress import IPv4Address, IPv6Address
 
-from stack.record import record
+from stack.record import field, record
 from stack.wire.errors import WireError
 from stack.wire.ipv4 import address
 from stack.wire.value import Value

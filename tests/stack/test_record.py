@@ -7,7 +7,9 @@ import copy
 import dataclasses
 import inspect
 import pickle
-from dataclasses import dataclass, field
+import subprocess
+import sys
+from dataclasses import dataclass
 from ipaddress import IPv4Address
 
 import pytest
@@ -16,13 +18,14 @@ import stack.apps.events
 import stack.events
 import stack.link.qemu
 import stack.transport.events
+from stack import record as records
 from stack.events import Event
 from stack.record import record
 
 
-def _declare(decorate, prefix):
-    """The same two-level hierarchy under `decorate` (record, or the frozen dataclass), named
-    `prefix`Base and `prefix`Child at module level so that pickle finds them."""
+def _declare(decorate, field, prefix):
+    """The same two-level hierarchy under `decorate` (record, or the frozen dataclass, each with
+    its `field`), named `prefix`Base and `prefix`Child at module level so pickle finds them."""
 
     class Base:
         time: float
@@ -48,8 +51,8 @@ def _declare(decorate, prefix):
     return Base, Child
 
 
-OURS = _declare(record, "Ours")
-THEIRS = _declare(dataclass(frozen=True), "Theirs")
+OURS = _declare(record, records.field, "Ours")
+THEIRS = _declare(dataclass(frozen=True), dataclasses.field, "Theirs")
 
 
 ARGS = (1.5, "pc", IPv4Address("10.0.0.1"), (1, 2))
@@ -140,6 +143,12 @@ def test_methods_of_the_class_body_are_kept_and_bad_declarations_refused():
         class Mutable:
             a: list = []
 
+    with pytest.raises(TypeError, match="cannot extend a @dataclass"):
+
+        @record
+        class OverDataclass(THEIRS[0]):
+            pass
+
     with pytest.raises(TypeError, match="frozen and mutable"):
 
         @record(frozen=False)
@@ -147,7 +156,7 @@ def test_methods_of_the_class_body_are_kept_and_bad_declarations_refused():
             pass
 
 
-def _declare_more(decorate, frozen, prefix):
+def _declare_more(decorate, field, frozen, prefix):
     """Factories, an `init=False` field and `__post_init__`, frozen or not."""
 
     class Made:
@@ -168,8 +177,8 @@ def _declare_more(decorate, frozen, prefix):
 
 @pytest.mark.parametrize("frozen", [True, False])
 def test_factories_init_false_and_post_init_as_a_dataclass(frozen):
-    ours = _declare_more(record(frozen=frozen), frozen, f"Ours{frozen}")
-    theirs = _declare_more(dataclass(frozen=frozen), frozen, f"Theirs{frozen}")
+    ours = _declare_more(record(frozen=frozen), records.field, frozen, f"Ours{frozen}")
+    theirs = _declare_more(dataclass(frozen=frozen), dataclasses.field, frozen, f"Theirs{frozen}")
     assert str(inspect.signature(ours)) == str(inspect.signature(theirs))
     for args in [("a",), ("b", [1]), ("c", [1], {2: 3})]:
         a, b = ours(*args), theirs(*args)
@@ -223,3 +232,25 @@ def test_a_dataclass_may_extend_a_record():
     assert (made.host, made.count, made.extra) == ("pc", 3, 5)
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.extra = 1
+
+
+def test_record_replace_and_fields_of_agree_with_dataclasses():
+    value = OursChild(*ARGS, b"x")  # noqa: F821 (made by _declare)
+    assert records.replace(value, host="gw") == dataclasses.replace(value, host="gw")
+    assert records.replace(value, note=b"y").note == b"y"
+    assert [f.name for f in records.fields_of(value)] == [f.name for f in dataclasses.fields(value)]
+    made = _declare_more(record, records.field, True, "Replaced")
+    with pytest.raises(ValueError, match="init=False"):
+        records.replace(made("a"), seen=1)
+
+
+def test_the_lab_build_does_not_import_dataclasses():
+    """Records make their dataclasses.Fields when first asked; a plain build never asks."""
+    code = (
+        "import sys\n"
+        "from stack.labs import build_network, load_lab\n"
+        "build_network(load_lab('default'))\n"
+        "print(sorted({'dataclasses', 'inspect'} & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
