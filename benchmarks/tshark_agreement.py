@@ -202,6 +202,7 @@ FILTERS = (
     "dns.flags.rcode != 0",
     "dns.a",
     "dns.count.answers > 0",
+    "dns.count.answers > 20",
     "dhcp.option.dhcp == 1",
     "dhcp.option.dhcp == 5",
     "http.request",

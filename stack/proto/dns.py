@@ -167,7 +167,11 @@ _SECTIONS = (
 
 def _walk(layer: Layer) -> None:
     below = layer.frame.layer_before(layer)
-    if below is not None and below.protocol.name == "tcp":
+    if below is not None:
+        over_tcp = below.protocol.name == "tcp"
+    else:  # a message reassembled from TCP segments, bound alone
+        over_tcp = layer.frame.bound is not None and layer.frame.bound[0] == "tcp.port"
+    if over_tcp:
         layer.need(2, "dns.length")
         size = layer.u16(0)
         layer.state["tcp"] = True

@@ -74,6 +74,7 @@ class Frame:
         "comments",
         "segment",
         "origin",
+        "bound",
         "_meta",
         "_all",
     )
@@ -104,6 +105,7 @@ class Frame:
         self.layers: list[Layer] = []
         # `bound`: the bytes are not a frame but what a protocol carries, bound as it says
         # (("tcp.port", (80, 40000)): a message reassembled from several segments)
+        self.bound = bound
         self._walk(bound or ("link_type", link_type), 0, len(data), self.layers)
 
     # --- the chain ----------------------------------------------------------------------

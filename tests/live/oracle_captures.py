@@ -186,7 +186,11 @@ def _dnsmasq(procs, server, *extra: str):
 
 
 def _dns(procs, client, server, out):
-    daemon = _dnsmasq(procs, server)
+    # 24 TXT records of 200 bytes: over TCP an answer of ~5 KB, in four segments once the
+    # server's NIC no longer hands the kernel's 64 KB segments to the wire whole (TSO off)
+    texts = [f"--txt-record=big.oracle.test,{n:02d}{'t' * 198}" for n in range(24)]
+    daemon = _dnsmasq(procs, server, *texts)
+    server.run("ethtool", "-K", "s0", "tso", "off", "gso", "off")
     time.sleep(0.5)
     cap = Capture(procs, client, out / "dns.pcap", "-i", "c0")
     for args in (
@@ -196,10 +200,12 @@ def _dns(procs, client, server, out):
         ("oracle.test", "MX"),
         (NAME, "A", "+tcp"),
         ("oracle.test", "MX", "+tcp"),
+        ("big.oracle.test", "TXT", "+tcp"),
     ):
         client.run("dig", f"@{SERVER}", "+tries=1", "+time=2", *args)
     path = cap.stop()
     procs.stop(daemon)
+    server.run("ethtool", "-K", "s0", "tso", "on", "gso", "on")
     return {"dns": path}
 
 

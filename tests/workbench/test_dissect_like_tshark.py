@@ -301,3 +301,70 @@ def test_a_simple_packet_block_of_12_bytes_is_one_sentence(tmp_path):
         list(read_capture(str(path)))
     got = workbench("dissect", str(path))
     assert got.returncode == 2 and "Traceback" not in got.stderr and got.stderr.count("\n") == 1
+
+
+@needs_tshark
+def test_a_dns_message_over_several_tcp_segments_is_reassembled_as_tshark_does(tmp_path):
+    """A 4 KB answer over TCP in four segments: the first three are "TCP segment of a
+    reassembled PDU", the fourth is the whole answer dissected and linked to its query —
+    columns, DNS fields and filters equal to tshark's, as they were not when each segment was
+    read alone (the first as a 4 KB message cut short, the others as garbage)."""
+    from scapy.layers.dns import DNS, DNSQR, DNSRR
+    from scapy.layers.inet import IP, TCP, Ether
+    from scapy.utils import wrpcap
+
+    client, server = ("10.0.0.1", 40000), ("10.0.0.53", 53)
+
+    def segment(src, dst, seq, ack, payload=b"", flags="PA"):
+        return (
+            Ether(src="02:00:00:00:00:01" if src == client else "02:00:00:00:00:02")
+            / IP(src=src[0], dst=dst[0])
+            / TCP(sport=src[1], dport=dst[1], seq=seq, ack=ack, flags=flags, window=65535)
+            / payload
+        )
+
+    query = bytes(DNS(id=0x4242, rd=1, qd=DNSQR(qname="big.example", qtype="TXT")))
+    answer = bytes(
+        DNS(
+            id=0x4242,
+            qr=1,
+            rd=1,
+            ra=1,
+            qd=DNSQR(qname="big.example", qtype="TXT"),
+            an=[
+                DNSRR(rrname="big.example", type="TXT", rdata=[b"%02d" % n + b"t" * 150])
+                for n in range(24)
+            ],
+        )
+    )
+    asked = len(query).to_bytes(2, "big") + query
+    said = len(answer).to_bytes(2, "big") + answer
+    frames = [
+        segment(client, server, 1000, 0, flags="S"),
+        segment(server, client, 5000, 1001, flags="SA"),
+        segment(client, server, 1001, 5001, flags="A"),
+        segment(client, server, 1001, 5001, asked),
+    ]
+    seq = 5001
+    for start in range(0, len(said), 1200):
+        piece = said[start : start + 1200]
+        frames.append(segment(server, client, seq, 1001 + len(asked), piece))
+        seq += len(piece)
+    path = tmp_path / "dns_tcp.pcap"
+    wrpcap(str(path), frames)
+    assert len(frames) == 8  # three segments before the last
+
+    columns = ("-e", "_ws.col.Protocol", "-e", "_ws.col.Info", "-e", "dns.count.answers")
+    columns += ("-e", "dns.response_to", "-e", "dns.qry.name", "-e", "frame.protocols")
+    ours = workbench("dissect", str(path), "-T", "fields", *columns)
+    theirs = tshark("-r", str(path), "-T", "fields", *columns)
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout.splitlines() == theirs.splitlines()
+    assert ours.stdout.count("[TCP segment of a reassembled PDU]") == 3
+    assert "\t24\t4\tbig.example\t" in ours.stdout.splitlines()[-1]
+    for display_filter in ("dns", "dns.count.answers > 20", 'dns.qry.name == "big.example"'):
+        ours = workbench("dissect", str(path), "-Y", display_filter).stdout.split("\n")
+        theirs = tshark("-r", str(path), "-Y", display_filter).split("\n")
+        assert [line.split()[0] for line in ours if line] == [
+            line.split()[0] for line in theirs if line
+        ], display_filter

@@ -20,6 +20,7 @@ from decimal import Decimal
 from stack.proto.dns import parse_message
 from stack.proto.frame import Frame
 from stack.wire import dns
+from workbench.dissect.dns_tcp import DnsOverTcp
 from workbench.dissect.facts import IP_ICMP, IP_ICMPV6, IP_TCP, TCP_FIN, TCP_SYN, Facts, facts_of
 from workbench.dissect.messages import SEGMENT_OF_PDU, HttpMessages, MessageNote
 from workbench.dissect.reassembly import FragmentNote, IpReassembly
@@ -116,7 +117,7 @@ class FrameNotes:
             return "IPv4" if self.facts.ip_version == 4 else "IPv6", self.fragment
         note = self.tcp
         message = self.message
-        if message is not None:
+        if message is not None and not message.pdu:  # a reassembled message is its own row
             if message.protocol == "HTTP":
                 return message.column, message.info
             if message.info is not None:
@@ -130,7 +131,7 @@ class FrameNotes:
             info = _relative(info, note, self.facts)
             info = note.prefix + info
         if protocol in ("DNS", "MDNS", "LLMNR"):
-            info = _dns_sections(info, self.facts)
+            info = _dns_sections(info, dns_payload(self))
         if protocol == "ICMP":
             info = _ECHO_SEQ.sub(
                 lambda m: f"seq={m.group(1)}/{_swap16(int(m.group(1)))}", info, count=1
@@ -140,11 +141,21 @@ class FrameNotes:
         return protocol, info
 
 
-def _dns_sections(info: str, f: Facts) -> str:
+def dns_payload(notes: FrameNotes) -> bytes | None:
+    """The DNS message a frame holds: a UDP payload, a TCP one after its length, or the message
+    its segment completes; None for a segment of a longer one."""
+    f, message = notes.facts, notes.message
+    if f.proto != IP_TCP:
+        return f.payload
+    if message is not None:
+        return message.pdu[2:] if message.pdu else None
+    return f.payload[2:]
+
+
+def _dns_sections(info: str, payload: bytes | None) -> str:
     """tshark's DNS Info goes on past the answers: the authority and additional records
     (`… A 192.168.77.80 OPT` for EDNS). Added when the row's own Info stops before them."""
-    payload = f.payload[2:] if f.proto == IP_TCP else f.payload
-    if payload[8:12] == b"\0\0\0\0":  # no authority and no additional records: nothing to add
+    if payload is None or payload[8:12] == b"\0\0\0\0":  # nothing to add
         return info
     try:
         message = parse_message(bytes(payload))
@@ -214,6 +225,11 @@ def frame_for(record, notes: FrameNotes) -> Frame:
         frame.replace_above("tcp")
     elif message is not None and message.protocol == "TCP":
         frame.replace_above("tcp")
+    elif message is not None and message.pdu:
+        f = notes.facts
+        frame.replace_above(
+            "tcp", Frame(message.pdu, bound=("tcp.port", (f.sport, f.dport))).layers
+        )
     elif message is not None and message.head:
         if not frame.has("http"):  # the head came in earlier segments
             f = notes.facts
@@ -240,6 +256,7 @@ class CaptureState:
         self._echo_requests: dict[tuple, int] = {}
         self._dns_queries: dict[tuple, tuple[int, int]] = {}
         self.http = HttpMessages()
+        self.dns_tcp = DnsOverTcp()
 
     def step(self, record) -> FrameNotes:
         f = facts_of(record)
@@ -276,6 +293,8 @@ class CaptureState:
                 notes.message = self.http.add(f, note)
                 if notes.message is None and f.flags & TCP_FIN:
                     notes.message = self.http.closing(f, note)
+                if notes.message is None and (f.sport == 53 or f.dport == 53):
+                    notes.message = self.dns_tcp.add(f, note)
         elif (proto == IP_ICMP and f.icmp_type in (0, 8)) or (
             proto == IP_ICMPV6 and f.icmp_type in (128, 129)
         ):
@@ -301,8 +320,8 @@ class CaptureState:
         return key in self._echo_requests
 
     def _dns(self, notes: FrameNotes, f: Facts) -> None:
-        payload = f.payload[2:] if f.proto == IP_TCP else f.payload
-        if len(payload) < 4:
+        payload = dns_payload(notes)
+        if payload is None or len(payload) < 4:
             return
         ident, response = payload[0] << 8 | payload[1], bool(payload[2] & 0x80)
         client = (f.dst, f.dport) if response else (f.src, f.sport)

@@ -62,6 +62,7 @@ class MessageNote:
     chain: tuple[str, ...] = ()  # the protocols above TCP, as frame.protocols names them
     head: bytes = b""  # a completed message's head, for the fields tshark shows on this frame
     column: str = "HTTP"  # a completed message's Protocol column (`HTTP/JSON`)
+    pdu: bytes = b""  # a message reassembled from several segments, dissected in their place
 
 
 class HttpMessages:
