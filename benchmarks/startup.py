@@ -2,12 +2,14 @@
 side by side, each started cold in a fresh interpreter on a pseudo-terminal, as a person starts
 it — imports, building the lab, the first full paint of the main screen.
 
-    python benchmarks/startup.py [--runs 7]
+    python benchmarks/startup.py [--runs 7] [--compile-each-start]
 
 The clock starts just before the process is spawned and stops when the app's first screen has
 been painted (`call_after_refresh` from the screen's mount), read from CLOCK_MONOTONIC, which
-all processes share. The child also reports whether scapy was imported by then (it must not
-be: it costs 0.2–1.3 s; the dissector and the vendor lookup load it later, in threads).
+all processes share. Both read compiled bytecode, as installed (`benchmarks/bytecode.py`;
+the warm-up runs write it). The child also reports whether scapy was imported by then (it
+must not be: it costs 0.2–1.3 s; the dissector and the vendor lookup load it later, in
+threads).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ import sys
 import tempfile
 import time
 from typing import NamedTuple
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bytecode import add_option, cache_bytecode  # noqa: E402
 
 SIZE = (160, 48)
 
@@ -143,9 +148,12 @@ def _drain_until_exit(master: int, child: subprocess.Popen, timeout: float = 30.
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    add_option(parser)
     args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     os.chdir(root)
+    bytecode = tempfile.TemporaryDirectory(prefix="startup-bytecode-")
+    how = cache_bytecode(bytecode.name, args.compile_each_start)  # the warm-up runs fill it
     results: dict[str, list[float]] = {"hello": [], "workbench": []}
     scapy_seen = False
     run_once(HELLO)  # warm the disk cache for both, so neither pays for it alone
@@ -157,7 +165,10 @@ def main() -> int:
         scapy_seen |= scapy
     hello = statistics.median(results["hello"])
     bench = statistics.median(results["workbench"])
-    print(f"time to first screen, {SIZE[0]}×{SIZE[1]} pty, median of {args.runs} cold starts")
+    bytecode.cleanup()
+    print(
+        f"time to first screen, {SIZE[0]}×{SIZE[1]} pty, median of {args.runs} cold starts ({how})"
+    )
     print(
         f"  textual hello world  {hello * 1000:7.0f} ms  (min {min(results['hello']) * 1000:.0f}, max {max(results['hello']) * 1000:.0f})"
     )
