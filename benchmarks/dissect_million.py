@@ -60,46 +60,51 @@ def write_capture(path: str, base: list[bytes], count: int) -> None:
             writer.write(i * 1e-6, base[i % len(base)])
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of `pid` and its children now (each process's whole resident set: pages a
-    forked child shares with its parent count twice, so the sum is never below the truth)."""
-    total, pids = 0, [pid]
+def _tree_memory(pid: int) -> tuple[int, int]:
+    """Resident bytes of `pid` and its children now: the sum of each process's whole resident
+    set (pages a forked child shares with its parent count twice: never below the truth) and
+    the sum of their proportional sets (Pss: a shared page split between its sharers)."""
+    rss = pss = 0
+    pids = [pid]
     while pids:
         here = pids.pop()
         try:
-            with open(f"/proc/{here}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-                        break
+            with open(f"/proc/{here}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
             with open(f"/proc/{here}/task/{here}/children") as children:
                 pids += [int(child) for child in children.read().split()]
         except (OSError, ValueError):
             continue
-    return total
+    return rss, pss
 
 
-def measure(command: list[str]) -> tuple[float, float, int]:
+def measure(command: list[str]) -> tuple[float, float, int, int]:
     """Wall seconds, CPU seconds (user + system, children included: what a busy shared machine
     does not inflate) and peak resident memory (bytes) of one run, output to /dev/null. The
     peak is the larger of the kernel's (`wait4`'s maxrss: the largest single process) and the
     most the process and its children held together, sampled every 10 ms (`workbench dissect
-    -Y` reads a large file in two processes)."""
+    -Y` reads a large file in two processes); then the most their proportional sets held."""
     with open(os.devnull, "w") as sink:
         start = time.perf_counter()
         proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.DEVNULL)
-        together = 0
+        together = proportional = 0
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
-            together = max(together, _tree_rss(proc.pid))
+            rss, pss = _tree_memory(proc.pid)
+            together, proportional = max(together, rss), max(proportional, pss)
             time.sleep(0.01)
         seconds = time.perf_counter() - start
         proc.returncode = status
     if status != 0:
         raise RuntimeError(f"{' '.join(command)} failed with status {status}")
-    return seconds, usage.ru_utime + usage.ru_stime, max(usage.ru_maxrss * 1024, together)
+    peak = max(usage.ru_maxrss * 1024, together)
+    return seconds, usage.ru_utime + usage.ru_stime, peak, proportional
 
 
 def main() -> int:
@@ -144,15 +149,20 @@ def main() -> int:
         ):
             repeat = args.repeat if extra else 1  # a full listing is long enough once
             runs = [(measure(ours + extra), measure(theirs + extra)) for _ in range(repeat)]
-            ours_s, ours_c, ours_m = (statistics.median(r[0][i] for r in runs) for i in range(3))
-            theirs_s, theirs_c, theirs_m = (
-                statistics.median(r[1][i] for r in runs) for i in range(3)
+            ours_s, ours_c, ours_m, ours_p = (
+                statistics.median(r[0][i] for r in runs) for i in range(4)
+            )
+            theirs_s, theirs_c, theirs_m, _theirs_p = (
+                statistics.median(r[1][i] for r in runs) for i in range(4)
             )
             rows.append((label, ours_s, theirs_s, ours_m, theirs_m))
+            walls = " ".join(f"{r[0][0]:.2f}/{r[1][0]:.2f}" for r in runs)
             print(
-                f"{label:<24} workbench {ours_s:7.2f} s wall {ours_c:7.2f} s CPU {ours_m / 1e6:5.0f} MB   "
+                f"{label:<24} workbench {ours_s:7.2f} s wall {ours_c:7.2f} s CPU {ours_m / 1e6:5.0f} MB "
+                f"(Pss {ours_p / 1e6:.0f})   "
                 f"tshark {theirs_s:7.2f} s wall {theirs_c:7.2f} s CPU {theirs_m / 1e6:5.0f} MB   "
                 f"ratio: wall {ours_s / theirs_s:5.2f}×  CPU {ours_c / theirs_c:5.2f}×  memory {ours_m / theirs_m:5.2f}×"
+                f"   (each run, ours/theirs wall: {walls}; load {os.getloadavg()[0]:.1f})"
             )
         print(f"load at the end {os.getloadavg()[0]:.1f}")
     return 0
