@@ -366,16 +366,24 @@ def _summary(layer: Layer) -> str:
     return " (response)" if layer.u16(2) & 0x8000 else " (query)"
 
 
-_last_parse: list = [None, None]  # bytes, message: the Info and the row's additional
-# records (workbench.dissect.capture_state) read the same message one after the other
+# Messages parsed, by their bytes after the ID: the Info and the row's additional records
+# (workbench.dissect.capture_state) read the same message one after the other, and a capture
+# asks the same questions (and gets the same answers) again and again under new IDs.
+_PARSED: dict[bytes, wire.DNS] = {}
+_PARSED_MAX = 1024
 
 
 def parse_message(message: bytes) -> wire.DNS:
-    """`stack.wire.dns.DNS.parse`, kept for the bytes parsed last (the value is frozen)."""
-    if _last_parse[0] != message:
+    """`stack.wire.dns.DNS.parse`, remembered for messages alike but for the ID: the value's
+    `ident` is the first such message's (callers read everything else; it is frozen)."""
+    key = bytes(message[2:])
+    parsed = _PARSED.get(key)
+    if parsed is None or len(message) < 2:
         parsed = wire.DNS.parse(message)  # a refusal is not kept: it raises every time
-        _last_parse[:] = bytes(message), parsed
-    return _last_parse[1]
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = parsed
+    return parsed
 
 
 def _info(layer: Layer) -> str:
