@@ -12,22 +12,25 @@ first copy. A datagram that never completes simply stays fragments, bounded by `
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from workbench.dissect.facts import Facts
 
 MAX_PENDING = 4096  # datagrams waiting for fragments; the oldest is forgotten beyond this
 
 
-@dataclass
 class _Pending:
-    pieces: dict[int, bytes] = field(default_factory=dict)  # offset → bytes
-    frames: list[int] = field(default_factory=list)
-    total: int | None = None  # known once the last fragment (MF clear) arrives
+    __slots__ = ("pieces", "frames", "total")
+
+    def __init__(self) -> None:
+        self.pieces: dict[int, bytes] = {}  # offset → bytes
+        self.frames: list[int] = []
+        self.total: int | None = None  # known once the last fragment (MF clear) arrives
 
 
-@dataclass(frozen=True)
-class FragmentNote:
+class FragmentNote(NamedTuple):
+    """(A named tuple: one is made for every completed datagram of a capture.)"""
+
     frames: tuple[int, ...]  # the frames of this datagram so far (all of them when complete)
     datagram: bytes | None = None  # the reassembled payload, on the completing frame only
 
