@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
 
+from scapy.layers.l2 import ARP, Ether
+from scapy.utils import wrpcap
+
+from tests.conftest import needs_tool
 from workbench.dissect import names
 
 _PREFIX = re.compile(rb"^([0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2})", re.MULTILINE)
@@ -33,11 +38,71 @@ def test_a_prefix_found_alone_names_the_vendor_the_table_names():
 
 def test_names_stay_the_same_past_the_prefixes_found_alone():
     table = names._short_names()
-    vendors = [p for p in _prefixes_in_file() if p in table and not int(p[:2], 16) & 2]
+    ranged = names._all_longer_prefixes()
+    vendors = [  # prefixes with no longer ones under them (those name a range first)
+        p
+        for p in _prefixes_in_file()
+        if p in table and bytes.fromhex(p.replace(":", "")) not in ranged
+    ]
     picked = random.Random(9).sample(vendors, names._ALONE + 40)
     names._vendor.cache_clear()
     for prefix in picked:
         mac = bytes.fromhex(prefix.replace(":", "") + "123456")
         assert names.mac_name(mac) == f"{table[prefix]}_12:34:56"
     assert names.mac_name(b"\xff" * 6) == "Broadcast"
-    assert names.mac_name(bytes.fromhex("020000123456")) == "02:00:00:12:34:56"
+    assert names.mac_name(bytes.fromhex("0a0000123456")) == "0a:00:00:12:34:56"
+
+
+@needs_tool("tshark")
+def test_every_address_is_named_as_tshark_names_it(tmp_path):
+    """Well-known addresses and ranges (Wireshark's wka file), the manuf file's /28 and /36
+    ranges, multicast addresses of a vendor's prefix, locally administered prefixes manuf
+    lists, and random addresses: the Source column equals tshark's for every one. Random veth
+    addresses are what the oracle captures hold (02:0a:… is MS-NLB-PhysServer-10's range)."""
+    rng = random.Random(11)
+    macs = [
+        "02:0a:6c:1b:df:a8",  # a /16 range of the wka file
+        "02:bf:01:02:03:04",
+        "02:60:8c:11:22:33",  # locally administered, and in manuf (3Com)
+        "01:1b:21:11:22:33",  # multicast: the unicast prefix's vendor
+        "00:55:da:1f:22:33",  # manuf /28
+        "00:55:da:00:22:33",
+        "00:1b:c5:00:00:1f",  # manuf /36
+        "00:1b:c5:ff:01:1f",
+        "01:80:c2:00:00:0e",  # a whole well-known address
+        "03:00:00:00:00:01",  # its name runs up to a comment
+        "01:00:5e:7f:00:01",  # IPv4 multicast, /25
+        "33:33:00:00:00:16",
+        "02:04:97:01:02:03",  # a /24 range found by a 23-bit look, as tshark does
+        "aa:00:03:01:02:03",
+        "00:1b:21:3a:4f:64",
+        "0a:1b:21:3a:4f:64",
+    ]
+    prefixes = _prefixes_in_file()
+    macs += [":".join(f"{rng.randrange(256):02x}" for _ in range(6)) for _ in range(300)]
+    macs += [rng.choice(prefixes).lower() + ":00:00:01" for _ in range(100)]
+    macs += [
+        f"{rng.randrange(256) | 2:02x}:" + ":".join(f"{rng.randrange(256):02x}" for _ in range(5))
+        for _ in range(200)
+    ]
+    path = tmp_path / "macs.pcap"
+    wrpcap(str(path), [Ether(src=mac, dst="ff:ff:ff:ff:ff:ff") / ARP() for mac in macs])
+    theirs = subprocess.run(
+        ["tshark", "-r", str(path), "-T", "fields", "-e", "_ws.col.Source"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    names._named.cache_clear()
+    ours = [names.mac_name(bytes.fromhex(mac.replace(":", ""))) for mac in macs]
+    assert len(theirs) == len(macs)
+    assert [(m, o, t) for m, o, t in zip(macs, ours, theirs, strict=True) if o != t] == []
+
+
+def test_ranges_found_alone_are_the_ranges_the_table_holds(monkeypatch):
+    monkeypatch.setattr(names, "_ALONE", 10**6)  # every look a search of the file's bytes
+    table = names._all_longer_prefixes()
+    assert len(table) > 100
+    for oui in random.Random(12).sample(sorted(table), 40):
+        names._longer_prefixes.cache_clear()
+        assert names._longer_prefixes(oui) == table[oui], oui.hex(":")

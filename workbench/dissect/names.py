@@ -6,6 +6,16 @@ same short names tshark prints. The first vendors are found one by one in the fi
 (a millisecond each, so a first screen does not wait); past a few dozen, its three-byte
 prefixes are read into a table once (tens of milliseconds; importing `scapy.data` for it
 took half a second a run).
+
+Wireshark also names well-known addresses and ranges (its `wka` file: `LLDP_Multicast`,
+`IPv4mcast_7f:00:01`, `MS-NLB-PhysServer-10_6c:1b:df:a8`) and the manuf file's longer
+prefixes (`…/28`, `…/36`). As tshark 4.0 resolves an address: the whole address; then a range
+of 47 down to 24 leading bits; then the three-byte vendor (for a multicast address, also the
+vendor with that bit cleared); then ranges of 23 bits down to 1. A range's name is followed by
+what its prefix leaves, the first byte masked to the bits outside it. Every range sits in one
+table by its masked address whatever its length, so a 24-bit prefix is also found by a 23-bit
+look (Wireshark's quirk, kept: tshark prints `ExtremeNetworks_01:01:02:03` for 02:04:97:…).
+Locally administered addresses are looked up like the others (manuf lists some: 02:60:8C).
 """
 
 from __future__ import annotations
@@ -19,11 +29,42 @@ _MAC_TEXT = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 
 def mac_name(mac: bytes) -> str:
     """`IntelCor_3a:4f:64` for a known vendor's address, `Broadcast`, else the plain address."""
-    plain = mac.hex(":")
     if mac == b"\xff" * 6:
         return "Broadcast"
-    short = _vendor(bytes(mac[:3]))
-    return f"{short}_{plain[9:]}" if short else plain
+    return _named(bytes(mac)) or mac.hex(":")
+
+
+@lru_cache(maxsize=4096)
+def _named(mac: bytes) -> str | None:
+    exact, ranges = _well_known()
+    name = exact.get(mac)
+    if name is not None:
+        return name
+    longer = _longer_prefixes(mac[:3])
+    value = int.from_bytes(mac, "big")
+
+    def in_range(bits: int) -> str | None:
+        key = value >> (48 - bits) << (48 - bits)
+        return ranges.get(key) or longer.get(key)
+
+    for bits in range(47, 23, -1):
+        if name := in_range(bits):
+            return _after(name, mac, bits)
+    short = _vendor(mac[:3])
+    if short is None and mac[0] & 1:  # multicast: the vendor of the unicast prefix
+        short = _vendor(bytes((mac[0] & 0xFE,)) + mac[1:3])
+    if short is not None:
+        return f"{short}_{mac[3:].hex(':')}"
+    for bits in range(23, 0, -1):
+        if name := in_range(bits):
+            return _after(name, mac, bits)
+    return None
+
+
+def _after(name: str, mac: bytes, bits: int) -> str:
+    """A range's name and the bytes its prefix leaves, the first masked: `IPv4mcast_7f:00:01`."""
+    at, spare = divmod(bits, 8)
+    return f"{name}_{(bytes((mac[at] & (0xFF >> spare),)) + mac[at + 1 :]).hex(':')}"
 
 
 def column_name(text: str) -> str:
@@ -44,8 +85,6 @@ _COLUMN_NAMES: dict[str, str] = {}  # column text → its named form; every row 
 
 @lru_cache(maxsize=4096)
 def _vendor(oui: bytes) -> str | None:
-    if oui[0] & 0x02:  # locally administered: no vendor owns it
-        return None
     prefix = oui.hex(":").upper()
     global _ALONE
     if _ALONE > 0:  # a screenful of rows names a few vendors: find each in the file's bytes
@@ -96,3 +135,73 @@ def _find_short_name(manuf: bytes, prefix: str) -> str | None:
 def _short_names() -> dict[str, str]:
     text = _manuf_bytes().decode("utf-8", "backslashreplace")
     return dict(_MANUF_LINE.findall(text))  # a prefix listed twice: the last, as scapy keeps
+
+
+# A manuf line with a longer prefix: "00:55:DA:10:00:00/28<tab>KoolPOS"
+_LONGER_LINE = re.compile(r"^([0-9A-F]{2}(?::[0-9A-F]{2}){5})/(\d+)[ \t]+([^\s#]+)", re.MULTILINE)
+# A wka line: "01-00-5E/25  IPv4mcast", "01-80-C2-00-00-0E  LLDP_Multicast" (a whole address)
+_WKA_LINE = re.compile(
+    r"^([0-9A-Fa-f]{2}(?:[-:.][0-9A-Fa-f]{2}){0,5})(?:/(\d+))?[ \t]+([^\s#]+)", re.M
+)
+
+
+@lru_cache(maxsize=1024)
+def _longer_prefixes(oui: bytes) -> dict[int, str]:
+    """The manuf file's ranges under `oui` (its `/28` and `/36` lines), by masked address:
+    found in the file's bytes while vendors are (about 1 ms), then from the whole table."""
+    if _ALONE <= 0:
+        return _all_longer_prefixes().get(oui, {})
+    manuf = _manuf_bytes()
+    needle = b"\n" + oui.hex(":").upper().encode("ascii") + b":"
+    out: dict[int, str] = {}
+    at = manuf.find(needle)
+    while at >= 0:
+        stop = manuf.find(b"\n", at + 1)
+        _add_longer(
+            out, manuf[at + 1 : stop if stop >= 0 else len(manuf)].decode("utf-8", "replace")
+        )
+        at = manuf.find(needle, at + 1)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _all_longer_prefixes() -> dict[bytes, dict[int, str]]:
+    """Every range of the manuf file by its three-byte prefix (about 40 ms, once)."""
+    out: dict[bytes, dict[int, str]] = {}
+    text = _manuf_bytes().decode("utf-8", "replace")
+    for line in _LONGER_LINE.finditer(text):
+        _add_longer(out.setdefault(bytes.fromhex(line[1][:8].replace(":", "")), {}), line[0])
+    return out
+
+
+def _add_longer(out: dict[int, str], line: str) -> None:
+    found = _LONGER_LINE.match(line)
+    if found:
+        out[_masked(bytes.fromhex(found[1].replace(":", "")), int(found[2]))] = found[3]
+
+
+@lru_cache(maxsize=1)
+def _well_known() -> tuple[dict[bytes, str], dict[int, str]]:
+    """Wireshark's wka file: whole addresses by their bytes, ranges by their masked address
+    (empty without Wireshark's files: scapy carries no copy)."""
+    exact: dict[bytes, str] = {}
+    ranges: dict[int, str] = {}
+    for place in _MANUF_PLACES:
+        try:
+            with open(os.path.join(place, "share/wireshark/wka"), encoding="utf-8") as f:
+                text = f.read()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for found in _WKA_LINE.finditer(text):
+            raw = bytes.fromhex(re.sub(r"[-:.]", "", found[1]))
+            bits = int(found[2]) if found[2] else len(raw) * 8
+            if bits >= 48:
+                exact[raw.ljust(6, b"\0")] = found[3]
+            elif 0 < bits:
+                ranges[_masked(raw.ljust(6, b"\0"), bits)] = found[3]
+        break
+    return exact, ranges
+
+
+def _masked(raw: bytes, bits: int) -> int:
+    return int.from_bytes(raw, "big") >> (48 - bits) << (48 - bits)
