@@ -22,6 +22,10 @@ _SEGMENT = MessageNote("TCP", None)
 class DnsOverTcp:
     def __init__(self) -> None:
         self._open: dict[tuple, bytearray] = {}  # (stream, source, port) → the bytes so far
+        self.peak = 0  # the most directions open at once (`workbench.dissect.halves` asks)
+
+    def open_count(self) -> int:
+        return len(self._open)
 
     def add(self, f: Facts, note: TcpNote) -> MessageNote | None:
         """How a DNS-port segment's row changes: a segment of a longer message, the segment
@@ -37,6 +41,7 @@ class DnsOverTcp:
             if len(self._open) >= MAX_OPEN:
                 del self._open[next(iter(self._open))]
             self._open[key] = bytearray(payload)
+            self.peak = max(self.peak, len(self._open))
             return _SEGMENT
         buffer += payload
         if len(buffer) < 2 or len(buffer) < (need := 2 + (buffer[0] << 8 | buffer[1])):

@@ -8,8 +8,8 @@ first from the middle on that neither is nor follows an IPv4 fragment).
 What the first half leaves in the state can change the second half's lines only through a
 key the child met fresh: a TCP conversation (relative numbers, analysis, HTTP messages), a
 datagram's fragments, an echo request a reply names. The child reports every such key; if
-the parent's state holds any of them (or the two halves' waiting datagrams would together
-overflow `reassembly.MAX_PENDING`), the child's lines are thrown away and the parent reads the
+the parent's state holds any of them (or the two halves' waiting datagrams, or DNS messages
+over TCP under way, would together overflow the bound the state keeps them in), the child's lines are thrown away and the parent reads the
 second half itself, with its state — so the output is always the single pass's. State that
 spans every frame — `tcp.stream`'s numbering, the DNS query a response answers — keeps a
 filter naming it on one process (`can_halve`), as do `-c`, `-T fields` and `-z`.
@@ -25,6 +25,7 @@ import tempfile
 
 from workbench.dissect.capture import CaptureError
 from workbench.dissect.capture_state import CaptureState
+from workbench.dissect.dns_tcp import MAX_OPEN as DNS_TCP_MAX_OPEN
 from workbench.dissect.prefilter import needed_ports
 from workbench.dissect.reassembly import MAX_PENDING
 from workbench.dissect.skim import Part, can_skim, find_boundary
@@ -131,6 +132,7 @@ def _second_half(path, middle, dns_links, records, show, sink) -> dict | None:
         "tcp": state.tcp.keys(),
         "ip": state.ip.opened,
         "peak": state.ip.peak,
+        "dns_tcp_peak": state.dns_tcp.peak,
         "echo": state.echo_misses,
         "error": error,
     }
@@ -142,5 +144,7 @@ def _agree(state: CaptureState, second: dict) -> bool:
         return False
     pending = state.ip.pending_keys()
     if not second["ip"].isdisjoint(pending) or len(pending) + second["peak"] > MAX_PENDING:
+        return False
+    if state.dns_tcp.open_count() + second["dns_tcp_peak"] > DNS_TCP_MAX_OPEN:
         return False
     return not any(state.knows_echo(key) for key in second["echo"])
