@@ -77,6 +77,7 @@ class Timing(NamedTuple):
     seconds: float  # wall clock, spawn to first paint
     cpu: float  # the child's CPU seconds by then (what a busy machine inflates least)
     scapy: bool  # scapy was imported by then
+    report: dict  # all the child reported
 
 
 def run_once(code: str, *args: str) -> tuple[float, bool]:
@@ -118,7 +119,7 @@ def run_timed(code: str, *args: str) -> Timing:
             )
         with open(report) as fh:
             data = json.load(fh)
-    return Timing(data["painted"] - start, data.get("cpu", float("nan")), data["scapy"])
+    return Timing(data["painted"] - start, data.get("cpu", float("nan")), data["scapy"], data)
 
 
 def _set_size(fd: int, cols: int, rows: int) -> None:
