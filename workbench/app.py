@@ -7,6 +7,7 @@ scapy. The dissector loads it when it first dissects, the hosts pane in a thread
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,6 +67,14 @@ class WorkbenchApp(App):
             )
         self.theme = name
         self.session: Session | None = None
+        self.gc_held = False  # the caller disabled the collector until the first paint
+
+    def first_screen_painted(self) -> None:
+        """A screen has drawn itself for the first time: the garbage collector, if it was held
+        off for the start-up (`gc_held`, set by `workbench open`), runs again."""
+        if self.gc_held:
+            self.gc_held = False
+            gc.enable()
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)

@@ -5,6 +5,7 @@ commands that need a lab saying so, and bad files refused in one sentence."""
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 
@@ -45,6 +46,22 @@ class TestOpen:
             assert any(
                 "Domain Name System" in node.label for node, _path in dissector.dissection.walk()
             )
+
+    async def test_the_collector_held_for_the_start_runs_again_once_the_screen_is_up(
+        self, small_capture
+    ):
+        """`workbench open` holds the garbage collector off while it starts; once the first
+        screen is painted it runs again (left off, a long session would never free a cycle)."""
+        app = make_capture_app(small_capture)
+        app.gc_held = True
+        gc.disable()
+        try:
+            async with app.run_test(size=WIDE) as pilot:
+                await read_whole_file(pilot)
+                assert gc.isenabled()
+                assert app.screen.query_one(PacketList).row_count == SMALL
+        finally:
+            gc.enable()
 
     async def test_o_opens_a_capture_from_a_lab_and_asks_before_discarding(self, small_capture):
         """In a lab with frames, `o` and a capture's path asks first (the lab's frames would be

@@ -161,6 +161,7 @@ class CaptureScreen(Screen):
         self.call_after_refresh(self._start_indexing)
 
     def _start_indexing(self) -> None:
+        self.app.first_screen_painted()
         if self.capture.indexing:
             self.run_worker(
                 self._index_worker, thread=True, group="capture-index", exit_on_error=False
