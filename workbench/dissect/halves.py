@@ -43,7 +43,8 @@ def can_halve(path: str, keep, layout, stats, count) -> bool:
         return False
     if count is not None or os.environ.get("WORKBENCH_DISSECT_PROCESSES") == "1":
         return False
-    if not hasattr(os, "fork") or len(os.sched_getaffinity(0)) < 2:
+    cpus = getattr(os, "sched_getaffinity", None)
+    if not hasattr(os, "fork") or (len(cpus(0)) if cpus else os.cpu_count() or 1) < 2:
         return False
     text = keep.text.lower()
     if any(word in text for word in _WHOLE_CAPTURE):
