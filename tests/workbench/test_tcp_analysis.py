@@ -113,6 +113,10 @@ def conversation() -> list:
         seg(62.0, S, "PA", 9001, 7001, 600, d, client_port=40001),
         seg(62.001, C, "A", 7001, 9301, 500, client_port=40001),
         seg(62.002, S, "PA", 9301, 7001, 600, d, client_port=40001),
+        # a third, caught mid-way too: an ACK of unseen data that closes the window — two
+        # flags on one frame, in tshark's order
+        seg(63.0, S, "PA", 9001, 7001, 600, d, client_port=40002),
+        seg(63.001, C, "A", 7001, 9301, 0, client_port=40002),
     ]
     return f
 
@@ -179,3 +183,11 @@ def test_every_case_is_in_the_conversation(tmp_path):
     rows = columns(args, [sys.executable, "-m", "workbench.cli", "dissect", path])
     seen = {flag for row in rows for flag, value in zip(CASES, row, strict=True) if value}
     assert seen == set(CASES)
+
+
+def test_two_flags_on_one_frame_come_in_tsharks_order(tmp_path):
+    path = str(tmp_path / "tcp.pcap")
+    wrpcap(path, conversation())
+    args = ["-T", "fields", "-e", "_ws.col.Info"]
+    rows = columns(args, [sys.executable, "-m", "workbench.cli", "dissect", path])
+    assert any(row[0].startswith("[TCP ZeroWindow] [TCP ACKed unseen segment] ") for row in rows)

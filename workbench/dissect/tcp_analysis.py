@@ -23,22 +23,24 @@ MASK = 0xFFFFFFFF
 OUT_OF_ORDER_NS = 3_000_000  # Wireshark's threshold when the handshake gave no RTT
 FAST_RETRANSMISSION_NS = 20_000_000
 
-# analysis flag (filter name under tcp.analysis.) → Info prefix; tshark prints them in this order
+# analysis flag (filter name under tcp.analysis.) → Info prefix, in the order tshark's Info shows
+# them: tshark 4.0 prints them retransmissions first, then lost segments, window, keep-alive,
+# duplicate ACK and zero window, each prepended before the ones already there
 PREFIXES = {
+    "zero_window_probe_ack": "TCP ZeroWindowProbeAck",
+    "zero_window": "TCP ZeroWindow",
+    "zero_window_probe": "TCP ZeroWindowProbe",
+    "duplicate_ack": "TCP Dup ACK",
+    "keep_alive_ack": "TCP Keep-Alive ACK",
+    "keep_alive": "TCP Keep-Alive",
     "window_full": "TCP Window Full",
+    "window_update": "TCP Window Update",
+    "ack_lost_segment": "TCP ACKed unseen segment",
+    "lost_segment": "TCP Previous segment not captured",
     "retransmission": "TCP Retransmission",
     "fast_retransmission": "TCP Fast Retransmission",
     "spurious_retransmission": "TCP Spurious Retransmission",
     "out_of_order": "TCP Out-Of-Order",
-    "lost_segment": "TCP Previous segment not captured",
-    "ack_lost_segment": "TCP ACKed unseen segment",
-    "window_update": "TCP Window Update",
-    "keep_alive": "TCP Keep-Alive",
-    "keep_alive_ack": "TCP Keep-Alive ACK",
-    "duplicate_ack": "TCP Dup ACK",
-    "zero_window_probe": "TCP ZeroWindowProbe",
-    "zero_window_probe_ack": "TCP ZeroWindowProbeAck",
-    "zero_window": "TCP ZeroWindow",
 }
 
 
