@@ -11,6 +11,7 @@
              is what every run pays under PYTHONDONTWRITEBYTECODE=1 (this machine's sessions
              set it, and earlier figures included it). The cache goes to a temporary
              PYTHONPYCACHEPREFIX, so the benchmark writes nothing in the checkout.
+             Beside it, a whole `workbench run -q --do "pc: ping 8.8.8.8 -c 1"` process.
              `--before DIR` takes turns with another checkout (the code before a change).
 
     python benchmarks/idle.py [--seconds 20] [--runs 7] [--idle-runs 3] [--before DIR]
@@ -39,6 +40,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.startup import HELLO, _set_size  # noqa: E402
 
 APP = "from stack.labs import load_lab\nfrom workbench.app import WorkbenchApp\nWorkbenchApp(load_lab('default')).run()\n"
+# A whole headless run of one ping, command line included: what the imports cost a person.
+RUN = "from workbench.cli import main\nmain(['run', '-q', '--do', 'pc: ping 8.8.8.8 -c 1'])\n"
 BUILD = "import time; t = time.perf_counter()\nfrom stack.labs import build_network, load_lab\nbuild_network(load_lab('default'))\nprint(time.perf_counter() - t)\n"
 
 
@@ -117,6 +120,7 @@ def measure_builds(runs: int, before: Path | None) -> None:
         for compiled, title in ((True, "bytecode cached"), (False, "compiling the source")):
             builds: dict[str, list[float]] = {name: [] for name in trees}
             processes: dict[str, list[float]] = {name: [] for name in trees}
+            pings: dict[str, list[float]] = {name: [] for name in trees}
             bare = []
             envs = {name: build_env(root, cache, compiled) for name, root in trees.items()}
             for name, root in trees.items():  # warms the disk cache, and the bytecode cache
@@ -126,6 +130,7 @@ def measure_builds(runs: int, before: Path | None) -> None:
                 for name, root in trees.items():
                     builds[name].append(build_time(BUILD, root, envs[name]))
                     processes[name].append(wall(BUILD, root, envs[name]))
+                    pings[name].append(wall(RUN, root, envs[name]))
             pass_ms = statistics.median(bare) * 1000
             print(
                 f"  default lab build, {title}, medians of {runs}  (aim ≤ 150 ms; python -c pass: {pass_ms:.0f} ms)"
@@ -135,8 +140,10 @@ def measure_builds(runs: int, before: Path | None) -> None:
                 build, whole = statistics.median(builds[name]), statistics.median(processes[name])
                 spread = f"{min(builds[name]) * 1000:.0f}–{max(builds[name]) * 1000:.0f}"
                 ratio = f", {build / mine:.2f}× this checkout" if name != "this checkout" else ""
+                ping = statistics.median(pings[name])
                 print(
-                    f"    {name:40s} in-process {build * 1000:5.0f} ms ({spread}), whole process {whole * 1000:5.0f} ms{ratio}"
+                    f"    {name:40s} in-process {build * 1000:5.0f} ms ({spread}), whole process {whole * 1000:5.0f} ms{ratio}; "
+                    f"`workbench run` of one ping {ping * 1000:5.0f} ms"
                 )
 
 

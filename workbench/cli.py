@@ -304,23 +304,23 @@ def _dispatch(args: argparse.Namespace) -> int:
         from workbench.open_capture import main as open_main
 
         return open_main(args.file, theme=args.theme, lang=args.lang)
-    from stack.labs import LabError
-    from stack.link.qemu import QemuError
-    from stack.link.tap import TapError
-    from stack.trace import TraceError
     from workbench.shell import CommandError
-    from workbench.snapshot import SnapshotError
-    from workbench.vms import VmError
 
     try:
         if args.command == "run":
             from stack.labs import load_lab
             from stack.labs.build import is_live
             from stack.labs.ports import parse_qemu_options
-            from workbench import live, run
+            from workbench import run
 
             lab = args.run_lab or args.lab
-            taps = live.parse_taps(args.taps + args.run_taps)
+            tap_items = args.taps + args.run_taps
+            if tap_items:
+                from workbench.live import parse_taps
+
+                taps = parse_taps(tap_items)
+            else:
+                taps = {}
             qemu = parse_qemu_options(args.qemu + args.run_qemu)
             origin_path = args.run_origin or args.origin
             if (
@@ -335,6 +335,8 @@ def _dispatch(args: argparse.Namespace) -> int:
                 return run_with_snapshots(args, lab, origin_path, taps, qemu)
             spec = load_lab(lab)  # a mistake in the lab is the first thing to hear about
             if taps or qemu or is_live(spec):  # live with no commands serves the lab until Ctrl-C
+                from workbench import live
+
                 return live.main(
                     lab,
                     args.do,
@@ -388,14 +390,39 @@ def _dispatch(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
             return 0
         return _app(args)
-    except (LabError, CommandError, TapError, TraceError, QemuError, VmError, SnapshotError) as err:
-        print(f"workbench: {err}", file=sys.stderr)
-        return 2
     except BrokenPipeError:
         raise
-    except OSError as err:
-        print(f"workbench: {err.filename or ''}: {err.strerror}", file=sys.stderr)
-        return 2
+    except Exception as err:
+        if isinstance(err, _sentence_errors()):
+            print(f"workbench: {err}", file=sys.stderr)
+            return 2
+        if isinstance(err, OSError):
+            print(f"workbench: {err.filename or ''}: {err.strerror}", file=sys.stderr)
+            return 2
+        raise
+
+
+# Errors whose message is the one sentence to print, by module: a simulated run need not
+# import the live, QEMU, VM and snapshot machinery just to name their errors.
+SENTENCE_ERRORS = (
+    ("stack.labs.load", "LabError"),
+    ("workbench.shell.spec", "CommandError"),
+    ("stack.link.tap_device", "TapError"),
+    ("stack.trace", "TraceError"),
+    ("stack.link.qemu", "QemuError"),
+    ("workbench.vms", "VmError"),
+    ("workbench.snapshot", "SnapshotError"),
+)
+
+
+def _sentence_errors() -> tuple[type[Exception], ...]:
+    """The error types of `SENTENCE_ERRORS` whose modules are loaded (one never imported
+    cannot have raised)."""
+    return tuple(
+        getattr(sys.modules[module], name)
+        for module, name in SENTENCE_ERRORS
+        if module in sys.modules
+    )
 
 
 def _app(args: argparse.Namespace) -> int:

@@ -19,13 +19,13 @@ at the end, as curl does when it exits.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
 from stack.apps.http_client import Exchange, HttpClient, request_for, seed_request
 from stack.apps.program import Program
 from stack.apps.resolver import Answer, resolver_for
+from stack.record import record
 from stack.transport.ports import port_number
 from stack.wire import dns as N
 from stack.wire.http import HTTPRequest
@@ -38,7 +38,7 @@ MAX_BODY_LINES = 200
 MAX_HEADER_SHOWN = 160
 
 
-@dataclass(frozen=True)
+@record
 class Url:
     text: str
     host: str

@@ -21,12 +21,12 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
 from stack.apps.events import HttpRequestSent, HttpResponseReceived, SegmentationExplained
 from stack.apps.http_server import framing_text
+from stack.record import record
 from stack.wire.errors import WireError
 from stack.wire.http import HTTPRequest, HTTPResponse, message_length
 
@@ -93,7 +93,7 @@ def _filler(n: int) -> str:
     return "".join(out[:n])
 
 
-@dataclass
+@record(frozen=False)
 class Exchange:
     request: HTTPRequest
     response: HTTPResponse | None = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from stack.apps.events import HttpRequestReceived, HttpResponseSent
-from stack.record import record
+from stack.record import record, replace
 from stack.wire.errors import WireError
 
 if TYPE_CHECKING:
@@ -60,8 +60,6 @@ class Site:
 
     def respond(self, request: HTTPRequest, keep_alive: bool = True) -> HTTPResponse:
         """The response to one request; `keep_alive` False adds Connection: close."""
-        from dataclasses import replace  # with the HTTP codec, on the first request
-
         from stack.wire.http import REASONS, HTTPResponse, chunk_encode
 
         connection = [("Connection", "keep-alive" if keep_alive else "close")]
@@ -108,8 +106,6 @@ def request_path(target: str) -> str | None:
 
 
 def _error(status: int, headers: list, text: str = "", head: bool = False) -> HTTPResponse:
-    from dataclasses import replace
-
     from stack.wire.http import REASONS, HTTPResponse
 
     reason = REASONS.get(status, "")

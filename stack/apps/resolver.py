@@ -15,7 +15,6 @@ Lookups of a name already on its way wait for that one instead of asking twice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
@@ -27,6 +26,7 @@ from stack.apps.events import (
     DnsTimeout,
 )
 from stack.apps.program import Program
+from stack.record import field, record
 from stack.transport.ports import source_address
 from stack.wire import dns as N
 from stack.wire.dns import DNS, Record, rdata_text
@@ -41,7 +41,7 @@ ATTEMPTS = 2
 MAX_TTL = 86400
 
 
-@dataclass
+@record(frozen=False)
 class CacheEntry:
     records: tuple[Record, ...]
     rcode: int
@@ -50,7 +50,7 @@ class CacheEntry:
     server: str
 
 
-@dataclass
+@record(frozen=False)
 class Answer:
     """What a lookup came to. `rcode` is None when no server answered at all."""
 
@@ -135,7 +135,7 @@ class DnsCache:
         self.entries.clear()
 
 
-@dataclass
+@record(frozen=False)
 class _Pending:
     name: str
     qtype: int

@@ -5,14 +5,18 @@ closed together however the run ends.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from stack.clock import RealtimeClock
 from stack.labs.load import LabError
 from stack.labs.spec import LabSpec
-from stack.link.qemu import QemuError, QemuListener
 from stack.link.qemu_address import QemuAddressError, parse_qemu_address
-from stack.link.tap import TapError, TapSet
 from stack.network import Network
 from stack.record import replace
+
+if TYPE_CHECKING:
+    from stack.link.qemu import QemuListener
+    from stack.link.tap import TapSet
 
 
 def with_qemu(spec: LabSpec, sockets: dict[str, str]) -> LabSpec:
@@ -63,7 +67,11 @@ class LivePorts:
     opened first (and whatever else was added with `on_close`, e.g. the VMs to stop)."""
 
     def __init__(self, taps: TapSet | None = None) -> None:
-        self.taps = taps if taps is not None else TapSet()
+        if taps is None:
+            from stack.link.tap import TapSet
+
+            taps = TapSet()
+        self.taps = taps
         self.listeners: list[QemuListener] = []
         self.vms = None  # the lab's running VMs, set by whoever starts them (workbench.vms)
         self._closers: list = []
@@ -95,6 +103,7 @@ def attach_ports(net: Network, *, netns: str | None = None) -> LivePorts:
     built on a RealtimeClock. On trouble (TapError, QemuError: one sentence) what was opened is
     closed again before the error propagates."""
     from stack.labs.build import attach_taps
+    from stack.link.qemu import QemuError, QemuListener
 
     if not isinstance(net.clock, RealtimeClock):
         raise QemuError(
@@ -115,4 +124,4 @@ def attach_ports(net: Network, *, netns: str | None = None) -> LivePorts:
     return ports
 
 
-__all__ = ["LivePorts", "QemuError", "TapError", "attach_ports", "parse_qemu_options", "with_qemu"]
+__all__ = ["LivePorts", "attach_ports", "parse_qemu_options", "with_qemu"]

@@ -22,8 +22,8 @@ needed. `parse` takes exactly one complete message.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
+from stack.record import field, record
 from stack.wire.errors import WireError
 
 MAX_HEAD = 65536  # a head without its blank line after this many bytes is refused
@@ -139,7 +139,7 @@ class _Message:
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
+@record
 class HTTPRequest(_Message):
     method: str
     target: str
@@ -198,7 +198,7 @@ class HTTPRequest(_Message):
         return f"{self.method} {self.target} {self.version}"
 
 
-@dataclass(frozen=True)
+@record
 class HTTPResponse(_Message):
     version: str
     status: int

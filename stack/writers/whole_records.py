@@ -10,10 +10,12 @@ crash loses at most that fraction.
 
 from __future__ import annotations
 
-import asyncio
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from stack.events import Event
+
+if TYPE_CHECKING:
+    import asyncio  # a live run's loop; a simulated run never loads asyncio
 
 LIMIT = 1 << 16  # bytes of whole records held before they go to the file
 SYNC = 0.2  # seconds: how long a live run may hold a frame before it is on disk

@@ -317,3 +317,25 @@ def test_a_reader_that_leaves_the_pipe_early_ends_the_run_quietly():
     run.stdout.close()
     _out, err = run.communicate(timeout=120)
     assert first.strip() and run.returncode == 0 and err == b"", err
+
+
+def test_a_simulated_run_loads_no_live_machinery():
+    """A run on the simulated bus starts without the modules of live mode (asyncio, TAP, QEMU,
+    VMs, snapshots) or dataclasses: imports were most of its start-up. Bad input still gets its
+    one sentence from a live module's error (here --tap)."""
+    live = ["asyncio", "stack.link.tap", "stack.link.qemu", "workbench.vms", "workbench.live"]
+    live += ["workbench.snapshot", "dataclasses"]
+    code = (
+        "import sys\n"
+        "from workbench.cli import main\n"
+        "code = main(['run', '-q', '--do', 'pc: ping 8.8.8.8 -c 1'])\n"
+        f"print(code, sorted(set({live!r}) & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.splitlines()[-1] == "0 []"
+    bad = workbench("run", "--tap", "lan", "--do", "pc: ping 8.8.8.8 -c 1")
+    assert bad.returncode == 2
+    assert (
+        bad.stderr
+        == "workbench: --tap 'lan' should look like SEGMENT=IFNAME, for example --tap lan=tap0\n"
+    )

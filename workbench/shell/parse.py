@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import math
 import shlex
-from dataclasses import dataclass, field
 
+from stack.record import field, record
 from workbench.shell.spec import Call, CommandError
 
 
-@dataclass(frozen=True)
+@record
 class Opt:
     """An option: a flag (`kind` None) or one that takes a value of `kind` within [lo, hi]."""
 
@@ -37,7 +37,7 @@ def text() -> Opt:
     return Opt(str, what="a value")
 
 
-@dataclass
+@record(frozen=False)
 class Parsed:
     positional: list[str] = field(default_factory=list)
     values: dict[str, object] = field(default_factory=dict)

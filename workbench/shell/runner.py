@@ -9,19 +9,17 @@ the same commands at the same lab times make the same trace.
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
-
 from stack.apps.program import Program
 from stack.clock import VirtualClock
 from stack.network import Network
+from stack.record import field, record
 from workbench.shell.spec import Invocation
 
 VIRTUAL_BUDGET = 600.0  # virtual seconds one command may take before it is called stuck
 LIVE_BUDGET = 600.0  # real seconds, likewise
 
 
-@dataclass
+@record(frozen=False)
 class Outcome:
     invocation: Invocation
     ok: bool
@@ -123,6 +121,8 @@ async def run_live(
 
     Outcomes are appended as they finish, so whoever cancels this still has the ones done.
     """
+    import asyncio  # loaded by whoever runs the loop; a simulated run needs none of it
+
     loop = asyncio.get_running_loop()
     for inv in invocations:
         job = Job(inv).start()

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from stack.apps.program import Program
 from stack.host import Host
 from stack.link.segment import Segment
 from stack.network import Network
+from stack.record import record
 
 
 class CommandError(ValueError):
@@ -19,7 +19,7 @@ class CommandError(ValueError):
 Factory = Callable[[], Program]
 
 
-@dataclass(frozen=True)
+@record
 class CommandSpec:
     name: str
     usage: str
@@ -29,7 +29,7 @@ class CommandSpec:
     on_segment: bool = False  # may also be typed on a segment ("lan: send …"), as from a TAP device
 
 
-@dataclass(frozen=True)
+@record
 class Call:
     """One command as typed on one host: what `prepare` gets."""
 
@@ -57,7 +57,7 @@ class Call:
         return parse_args(self, self.args, options or {}, positional)
 
 
-@dataclass(frozen=True)
+@record
 class Invocation:
     host: str
     text: str
