@@ -136,6 +136,10 @@ FIELDS = (
     "http.user_agent",
     "http.content_type",
     "http.content_length_header",
+    "tcp.segment",
+    "tcp.segment.count",
+    "tcp.reassembled.length",
+    "http.file_data",
 )
 
 FILTERS = (

@@ -211,17 +211,24 @@ def _frames(path, keep, layout, stats, state, count):
 
 def _show(write, record, frame, view, notes, verbose, hexdump, layout, names) -> None:
     row = _row(frame, notes, names)
+    dissection = None
+    if verbose or hexdump:  # as tshark -V: the tree with what the frames before it add
+        from workbench.dissect.noted_tree import noted_dissection  # scapy: only for -V, -x
+
+        dissection = noted_dissection(record, notes)
     if layout is not None:
         write(layout.line(frame, view, row) + "\n")
     elif verbose:
-        from workbench.dissect.tree import dissect_record  # scapy: only for -V
-
-        write(render_tree(dissect_record(record)))
-    else:
+        write(render_tree(dissection))
+    elif not hexdump:  # tshark -x alone: the dump without the summary line
         write(packet_line(record.id, notes.relative, record.wire_length or len(record.data), row))
         write("\n")
     if hexdump:
+        if dissection.sources:  # tshark names each source of bytes when there are several
+            write(f"Frame ({len(record.data)} bytes):\n")
         write(hex_dump(record.data) + "\n")
+        for name, data in dissection.sources.items():
+            write(f"{name} ({len(data)} bytes):\n{hex_dump(data)}\n")
     if verbose or hexdump:
         write("\n")
 
@@ -286,11 +293,12 @@ def render_tree(dissection: Dissection) -> str:
 
 def byte_note(node: FieldNode) -> str:
     first, last = node.byte_range
+    where = f"{node.source} " if node.source else ""  # bytes of a reassembled message
     if last <= first:
         return ""
     if last - first == 1:
-        return f"  [byte {first}]"
-    return f"  [bytes {first}-{last - 1}]"
+        return f"  [{where}byte {first}]"
+    return f"  [{where}bytes {first}-{last - 1}]"
 
 
 def hex_dump(data: bytes) -> str:

@@ -42,7 +42,7 @@ HEADERS = {
 }
 OTHER = Field("http.unknown_header", "Header", STRING)
 CONTENT_LENGTH = Field("http.content_length", "Content length", generated=True)
-FILE_DATA = Field("http.file_data", "File Data", "bytes")
+FILE_DATA = Field("http.file_data", "File Data", STRING)  # tshark 4.0's type: text
 PARTIAL = Field("http.partial", "Partial message", NONE, generated=True, filterable=False)
 
 
@@ -201,7 +201,12 @@ def _items(layer: Layer, out: list) -> None:
     body = total - head
     if body > 0:
         layer.add(
-            out, FILE_DATA, head, body, layer.bytes_at(head, body), text=f"File Data: {body} bytes"
+            out,
+            FILE_DATA,
+            head,
+            body,
+            layer.bytes_at(head, body).decode("utf-8", "replace"),
+            text=f"File Data: {body} bytes",
         )
     if declared is not None and declared > body:
         layer.add(

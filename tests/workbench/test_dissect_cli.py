@@ -108,7 +108,7 @@ def test_verbose_prints_the_field_tree_with_bytes(ping_pcap):
 
 def test_hex_dump(ping_pcap):
     out = workbench("dissect", str(ping_pcap), "-x", "-c", "1").stdout.splitlines()
-    assert out[1].startswith("0000  ff ff ff ff ff ff 00 1b 21 3a 4f 64 08 06 00 01   ")
+    assert out[0].startswith("0000  ff ff ff ff ff ff 00 1b 21 3a 4f 64 08 06 00 01   ")
 
 
 @needs_tshark

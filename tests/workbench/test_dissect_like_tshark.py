@@ -188,6 +188,16 @@ def test_a_message_whose_head_spans_segments_is_labelled_as_tshark_labels_it(tmp
     theirs = tshark("-r", str(path), "-T", "fields", "-e", "_ws.col.Info")
     assert ours.splitlines() == theirs.splitlines()
     assert ours.count("GET / HTTP/1.1  [TCP segment of a reassembled PDU]") >= 2
+    # the segment completing it: the whole request dissected from its reassembled bytes,
+    # which -x dumps after the frame's own as tshark does, and the tree lists its segments
+    fields = ("-e", "tcp.segment", "-e", "tcp.segment.count", "-e", "tcp.reassembled.length")
+    fields += ("-e", "http.request.uri", "-e", "http.user_agent")
+    ours = workbench("dissect", str(path), "-T", "fields", *fields).stdout
+    assert ours.splitlines() == tshark("-r", str(path), "-T", "fields", *fields).splitlines()
+    assert workbench("dissect", str(path), "-x").stdout == tshark("-r", str(path), "-x")
+    tree = workbench("dissect", str(path), "-V", "-Y", "http.request").stdout
+    assert "Reassembled TCP Segments (4960 bytes): #" in tree
+    assert "        Request URI: /  [Reassembled TCP byte 4]" in tree
 
 
 def test_count_is_frames_read_before_the_filter(browse):

@@ -225,3 +225,47 @@ async def test_narrow_dissector_stacks_the_hex_view_under_the_tree():
         assert dissector.has_class("-narrow")
         assert dissector.field_tree.size.width == 100
         assert dissector.hex_view.per_line == 16
+
+
+async def test_a_reassembled_message_shows_its_own_bytes_as_wiresharks_tab(tmp_path):
+    """The segment completing an HTTP response of two: its HTTP lines point into the message's
+    reassembled bytes, which the hex view shows (and the pane names) when one is selected;
+    a line of the frame's own brings the frame's bytes back."""
+    from scapy.utils import wrpcap
+
+    from workbench.dissect.capture import read_capture
+    from workbench.dissect.capture_state import CaptureState
+
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\n"
+
+    def segment(seq: int, payload: bytes):
+        return (
+            Ether(src=GW, dst=PC)
+            / IP(src="172.194.72.105", dst="192.168.1.100")
+            / TCP(sport=80, dport=40000, flags="PA", seq=seq, ack=1)
+            / payload
+        )
+
+    path = tmp_path / "two.pcap"
+    wrpcap(str(path), [segment(1, head), segment(1 + len(head), b"0123456789")])
+    state = CaptureState()
+    frames = [(frame, state.step(frame)) for frame in read_capture(str(path))]
+    last, notes = frames[-1]
+    app = DissectorApp()
+    async with app.run_test(size=(140, 40)) as pilot:
+        dissector = app.query_one(Dissector)
+        dissector.show_frame(last, notes)
+        await pilot.pause()
+        hex_view = app.query_one(HexView)
+        assert hex_view.data == bytes(last.data)
+        body = dissector.dissection.find("http.file_data")
+        dissector.select_field(body)
+        await pilot.pause()
+        assert hex_view.data == head + b"0123456789"
+        assert hex_view.highlighted == (len(head), len(head) + 10)
+        assert f"Reassembled TCP ({len(head) + 10} bytes)" in str(dissector.parent.border_subtitle)
+        assert dissector.select_byte(0).name == "http.response.version"
+        dissector.select_field(dissector.dissection.find("tcp.srcport"))
+        await pilot.pause()
+        assert hex_view.data == bytes(last.data)
+        assert "Frame (64 bytes)" in str(dissector.parent.border_subtitle)

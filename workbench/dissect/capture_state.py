@@ -117,7 +117,8 @@ class FrameNotes:
             return "IPv4" if self.facts.ip_version == 4 else "IPv6", self.fragment
         note = self.tcp
         message = self.message
-        if message is not None and not message.pdu:  # a reassembled message is its own row
+        # a reassembled DNS message is its own row; HTTP says the message's Info as tshark words it
+        if message is not None and (message.protocol == "HTTP" or not message.pdu):
             if message.protocol == "HTTP":
                 return message.column, message.info
             if message.info is not None:
@@ -139,6 +140,13 @@ class FrameNotes:
         if protocol in ("ICMP", "ICMPv6") and self.reply_to is not None:
             info += f" (request in {self.reply_to})"
         return protocol, info
+
+
+def _reassembled(notes: FrameNotes, message: MessageNote) -> None:
+    """tshark's fields on the segment that completes a message of several."""
+    notes.note("tcp.segment", tuple(number for number, _size in message.segments))
+    notes.note("tcp.segment.count", (len(message.segments),))
+    notes.note("tcp.reassembled.length", (len(message.pdu),))
 
 
 def dns_payload(notes: FrameNotes) -> bytes | None:
@@ -225,18 +233,14 @@ def frame_for(record, notes: FrameNotes) -> Frame:
         frame.replace_above("tcp")
     elif message is not None and message.protocol == "TCP":
         frame.replace_above("tcp")
-    elif message is not None and message.pdu:
-        f = notes.facts
-        frame.replace_above(
-            "tcp", Frame(message.pdu, bound=("tcp.port", (f.sport, f.dport))).layers
-        )
-    elif message is not None and message.head:
-        if not frame.has("http"):  # the head came in earlier segments
+    elif message is not None and (message.pdu or message.head):
+        # the whole message above TCP, or (one too long to keep whole) its head
+        whole = message.pdu or (message.head if not frame.has("http") else b"")
+        if whole:
             f = notes.facts
-            frame.replace_above(
-                "tcp", Frame(message.head, bound=("tcp.port", (f.sport, f.dport))).layers
-            )
-        notes.note("frame.protocols", (":".join([frame.protocols(), *message.chain[1:]]),))
+            frame.replace_above("tcp", Frame(whole, bound=("tcp.port", (f.sport, f.dport))).layers)
+        if message.chain[1:]:
+            notes.note("frame.protocols", (":".join([frame.protocols(), *message.chain[1:]]),))
     return frame
 
 
@@ -295,6 +299,8 @@ class CaptureState:
                     notes.message = self.http.closing(f, note)
                 if notes.message is None and (f.sport == 53 or f.dport == 53):
                     notes.message = self.dns_tcp.add(f, note)
+                if notes.message is not None and notes.message.segments:
+                    _reassembled(notes, notes.message)
         elif (proto == IP_ICMP and f.icmp_type in (0, 8)) or (
             proto == IP_ICMPV6 and f.icmp_type in (128, 129)
         ):
@@ -446,6 +452,9 @@ FIELD_TYPES = {
     "ip.fragment": "int",
     "frame.comment": "str",
     "ip.fragment.count": "int",
+    "tcp.segment": "int",
+    "tcp.segment.count": "int",
+    "tcp.reassembled.length": "int",
     "tcp.analysis.flags": "bool",
     "tcp.analysis.duplicate_ack_num": "int",
     "tcp.analysis.duplicate_ack_frame": "int",

@@ -21,7 +21,8 @@ _SEGMENT = MessageNote("TCP", None)
 
 class DnsOverTcp:
     def __init__(self) -> None:
-        self._open: dict[tuple, bytearray] = {}  # (stream, source, port) → the bytes so far
+        # (stream, source, port) → the bytes so far, and (frame, bytes) of each segment
+        self._open: dict[tuple, tuple[bytearray, list[tuple[int, int]]]] = {}
         self.peak = 0  # the most directions open at once (`workbench.dissect.halves` asks)
 
     def open_count(self) -> int:
@@ -34,17 +35,20 @@ class DnsOverTcp:
         if not payload or any(flag in note.flags for flag in _NOT_PASSED_UP):
             return None
         key = (note.stream, f.src, f.sport)
-        buffer = self._open.get(key)
-        if buffer is None:
+        held = self._open.get(key)
+        if held is None:
             if len(payload) >= 2 and len(payload) >= 2 + (payload[0] << 8 | payload[1]):
                 return None
             if len(self._open) >= MAX_OPEN:
                 del self._open[next(iter(self._open))]
-            self._open[key] = bytearray(payload)
+            self._open[key] = (bytearray(payload), [(f.number, len(payload))])
             self.peak = max(self.peak, len(self._open))
             return _SEGMENT
+        buffer, segments = held
         buffer += payload
         if len(buffer) < 2 or len(buffer) < (need := 2 + (buffer[0] << 8 | buffer[1])):
+            segments.append((f.number, len(payload)))
             return _SEGMENT
         del self._open[key]
-        return MessageNote("DNS", None, pdu=bytes(buffer[:need]))
+        segments.append((f.number, len(payload) - (len(buffer) - need)))
+        return MessageNote("DNS", None, pdu=bytes(buffer[:need]), segments=tuple(segments))

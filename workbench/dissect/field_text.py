@@ -121,10 +121,17 @@ def values_of(name: str, frame, view, row) -> tuple:
     return FIELDS[name][1](frame, view)
 
 
+# tshark writes a text value's line breaks and tabs as escapes: one frame, one line
+_ESCAPES = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
 def text(name: str, value) -> str:
     declared = DECLARED.get(name)
     if declared is not None and not isinstance(value, bool | float | Decimal):
-        return declared.filter_text(value)  # in the base the model declares, as tshark prints it
+        out = declared.filter_text(value)  # in the base the model declares, as tshark prints it
+        if isinstance(value, str):  # a NUL inside: tshark 4.0 prints nothing of it
+            return "" if "\0" in out else out.translate(_ESCAPES)
+        return out
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int):

@@ -11,7 +11,7 @@ a retransmitted segment adds nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from stack.proto.http import TCP_PORTS, claims, media_dissector, media_info
 from workbench.dissect.facts import Facts
@@ -38,6 +38,7 @@ _NOT_PASSED_UP = "retransmission"
 _SEEN_BEFORE = "spurious_retransmission"
 SEGMENT_OF_PDU = " [TCP segment of a reassembled PDU]"
 MAX_HEAD = 64 * 1024  # a "head" longer than this is not HTTP: stop waiting for its end
+MAX_KEPT = 4 * 1024 * 1024  # a longer message is dissected from its head alone
 
 
 @dataclass
@@ -50,6 +51,8 @@ class _Message:
     until_close: bool = False
     has_body: bool = False
     head: bytes = b""  # the head as it came (first line, headers, blank line)
+    kept: bytearray = field(default_factory=bytearray)  # every byte so far (up to MAX_KEPT)
+    segments: list[tuple[int, int]] = field(default_factory=list)  # (frame, bytes) of each
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class MessageNote:
     head: bytes = b""  # a completed message's head, for the fields tshark shows on this frame
     column: str = "HTTP"  # a completed message's Protocol column (`HTTP/JSON`)
     pdu: bytes = b""  # a message reassembled from several segments, dissected in their place
+    segments: tuple[tuple[int, int], ...] = ()  # (frame, bytes) of each, for `pdu`
 
 
 class HttpMessages:
@@ -89,6 +93,11 @@ class HttpMessages:
             message = _Message(bytearray())
             self._open[key] = message
         reads_head = not message.head  # tshark's HTTP reads every segment until the head ends
+        message.segments.append((f.number, len(data)))
+        if len(message.kept) + len(data) <= MAX_KEPT:
+            message.kept += data
+        else:
+            message.kept = bytearray()  # too long to show whole: its head alone, as before
         done = _feed(message, data)
         if done is None:  # waiting for more of this message
             if reads_head and message.first_line:
@@ -173,4 +182,13 @@ def _completed(m: _Message) -> MessageNote:
         chain = ("http",)
     else:  # tshark 4.0 hands a body of other types to its data dissector
         chain = ("http", media[0] if media else "data")
-    return MessageNote("HTTP", _info(m), chain, m.head, media[1] if media else "HTTP")
+    whole = len(m.segments) > 1 and m.kept
+    return MessageNote(
+        "HTTP",
+        _info(m),
+        chain,
+        m.head,
+        media[1] if media else "HTTP",
+        bytes(m.kept) if whole else b"",
+        tuple(m.segments) if whole else (),
+    )

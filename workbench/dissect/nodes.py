@@ -33,6 +33,9 @@ class FieldNode:
     filter: str | None = (
         None  # what "Apply as Filter" writes ("ip.ttl == 64", "ip"); None: no filter name
     )
+    # the bytes its positions are in, when not the frame's: a message reassembled from several
+    # TCP segments ("Reassembled TCP", a key of `Dissection.sources`), as Wireshark's byte tabs
+    source: str | None = None
 
     @property
     def byte_range(self) -> tuple[int, int]:
@@ -65,16 +68,26 @@ class Dissection:
     data: bytes
     nodes: list[FieldNode]
     undecoded: tuple[int, int] | None = None  # [first, last) bytes no dissector understood
+    sources: dict[str, bytes] = field(default_factory=dict)  # other bytes nodes point into
+
+    def bytes_of(self, node: FieldNode | None) -> tuple[str | None, bytes]:
+        """The bytes `node`'s positions are in, and their name (None: the frame's own)."""
+        if node is not None and node.source is not None and node.source in self.sources:
+            return node.source, self.sources[node.source]
+        return None, self.data
 
     def walk(self) -> Iterator[tuple[FieldNode, tuple[FieldNode, ...]]]:
         for node in self.nodes:
             yield from node.walk()
 
-    def field_at(self, offset: int) -> FieldNode | None:
-        """The smallest node whose bytes include `offset` (the deepest one when sizes tie)."""
+    def field_at(self, offset: int, source: str | None = None) -> FieldNode | None:
+        """The smallest node whose bytes include `offset` (the deepest one when sizes tie),
+        among the nodes over the frame's bytes, or over the `source` ones."""
         best: FieldNode | None = None
         best_width = 1 << 62
         for node, _path in self.walk():
+            if node.source != source:
+                continue
             first, last = node.byte_range
             if first <= offset < last:
                 width = node.end - node.start

@@ -17,7 +17,7 @@ from decimal import Decimal
 from stack.proto.model import quoted
 from workbench.dissect.capture_state import FrameNotes, frame_for
 from workbench.dissect.nodes import LAYER, NOTE, Dissection, FieldNode
-from workbench.dissect.tree import dissect_record
+from workbench.dissect.tree import REASSEMBLED, dissect_record
 
 
 def _seconds(value) -> str:
@@ -108,7 +108,57 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
     if flags and "tcp" in layers:
         _analysis(layers["tcp"], fields, flags)
     _summary(layers.get("tcp"), fields)
+    message = notes.message
+    if message is not None and message.segments and "tcp" in layers:
+        result.nodes.insert(result.nodes.index(layers["tcp"]) + 1, _segments(message))
     return result
+
+
+def _segments(message) -> FieldNode:
+    """`[2 Reassembled TCP Segments (227 bytes): #6(185), #8(42)]`, each segment below it with
+    the part of the message it carried, as tshark shows a message's last segment."""
+    pdu, segments = message.pdu, message.segments
+    listed = ", ".join(f"#{number}({size})" for number, size in segments)
+    node = FieldNode(
+        f"[{len(segments)} Reassembled TCP Segments ({len(pdu)} bytes): {listed}]",
+        0,
+        len(pdu) * 8,
+        LAYER,
+        "tcp.segments",
+        filter="tcp.segments",
+        source=REASSEMBLED,
+    )
+    at = 0
+    for number, size in segments:
+        label = f"[Frame: {number}, payload: {at}-{at + size - 1} ({size} bytes)]"
+        node.children.append(
+            FieldNode(
+                label,
+                at * 8,
+                (at + size) * 8,
+                NOTE,
+                "tcp.segment",
+                filter=f"tcp.segment == {number}",
+                source=REASSEMBLED,
+            )
+        )
+        at += size
+    for name, value, label in (
+        ("tcp.segment.count", len(segments), "[Segment count: {}]"),
+        ("tcp.reassembled.length", len(pdu), "[Reassembled TCP length: {}]"),
+    ):
+        node.children.append(
+            FieldNode(
+                label.format(value),
+                0,
+                0,
+                NOTE,
+                name,
+                filter=f"{name} == {value}",
+                source=REASSEMBLED,
+            )
+        )
+    return node
 
 
 def _protocol_of(name: str, layers: dict) -> str:

@@ -74,12 +74,21 @@ def dissect_record(record: FrameRecord, frame: Frame | None = None) -> Dissectio
     return result
 
 
+REASSEMBLED = "Reassembled TCP"  # Wireshark's name for the bytes of a reassembled message
+
+
 def tree_of(frame: Frame) -> Dissection:
     """The field nodes of a dissected frame."""
     nodes: list[FieldNode] = []
     undecoded: int | None = None
+    sources: dict[str, bytes] = {}
     for layer in frame.layers:
         node, stop_at = _layer_node(layer)
+        if layer.frame is not frame:  # a message reassembled from segments, dissected alone
+            sources[REASSEMBLED] = layer.frame.data
+            for inner, _path in node.walk():
+                inner.source = REASSEMBLED
+            stop_at = None
         if layer.protocol.name == "data" and layer.state.get("key", ("",))[0] in FALLBACK_TABLES:
             fallback = _scapy_nodes(frame, layer)
             if fallback:
@@ -90,7 +99,7 @@ def tree_of(frame: Frame) -> Dissection:
             undecoded = stop_at if undecoded is None else min(undecoded, stop_at)
     data = frame.data
     span = (undecoded, len(data)) if undecoded is not None and undecoded < len(data) else None
-    return Dissection(data, nodes, span)
+    return Dissection(data, nodes, span, sources)
 
 
 def _layer_node(layer: Layer) -> tuple[FieldNode, int | None]:

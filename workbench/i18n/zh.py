@@ -424,6 +424,8 @@ UI = {
     "Routing": "路由",
     "Events": "事件",
     "Dissector": "协议解析",
+    "Frame": "帧",
+    "Reassembled TCP": "重组的 TCP",
     "Language: English / 中文": "语言：English / 中文",
     "Focus Next": "下一个窗格",
     "Focus Previous": "上一个窗格",

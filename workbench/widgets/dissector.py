@@ -20,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Tree
 
 from workbench.dissect.nodes import Dissection, FieldNode
+from workbench.i18n import say
 from workbench.widgets.field_tree import FieldTree
 from workbench.widgets.hex_view import HexView, line_width
 
@@ -124,15 +125,38 @@ class Dissector(Widget):
             self.dissection = noted_dissection(record, notes)
         else:
             self.dissection = dissect_record(record)
-        tree, hex_view = self.field_tree, self.hex_view
-        hex_view.show(  # a reassembled datagram's frame: the bytes its tree's fields point into
-            self.dissection.data if self.dissection is not None else b"",
-            self.dissection.undecoded if self.dissection else None,
-        )
+        tree = self.field_tree
+        self._source: str | None = None
+        self._show_bytes(None)
         tree.show(self.dissection)
         field = tree.cursor_node.data if tree.cursor_node is not None else None
         if field is not None:
-            hex_view.highlight(*field.byte_range)
+            self._light(field)
+
+    def _show_bytes(self, source: str | None) -> None:
+        """The frame's bytes (a reassembled datagram's frame: the bytes its tree's fields point
+        into), or a reassembled message's, as Wireshark's byte tabs; the pane says which."""
+        dissection = self.dissection
+        self._source = source
+        if dissection is None:
+            self.hex_view.show(b"")
+        elif source is None:
+            self.hex_view.show(dissection.data, dissection.undecoded)
+        else:
+            self.hex_view.show(dissection.sources[source])
+        pane = self.parent
+        if pane is not None and dissection is not None and dissection.sources:
+            size = len(dissection.sources[source]) if source else len(dissection.data)
+            pane.border_subtitle = f"{say('Bytes')}: {say(source or 'Frame')} ({size} bytes)"
+        elif pane is not None:
+            pane.border_subtitle = ""
+
+    def _light(self, field: FieldNode) -> None:
+        """Light `field`'s bytes, in the bytes its positions are in."""
+        source, _data = self.dissection.bytes_of(field) if self.dissection else (None, b"")
+        if source != self._source:
+            self._show_bytes(source)
+        self.hex_view.highlight(*field.byte_range)
 
     def select_field(self, field: FieldNode) -> None:
         """Put the tree's cursor on `field` (its bytes light up)."""
@@ -142,7 +166,7 @@ class Dissector(Widget):
         """Select the smallest field holding byte `offset`; returns it (None if no field does)."""
         if self.dissection is None:
             return None
-        field = self.dissection.field_at(offset)
+        field = self.dissection.field_at(offset, getattr(self, "_source", None))
         if field is not None:
             self.field_tree.select_field(field)
         return field
@@ -166,7 +190,7 @@ class Dissector(Widget):
         field = event.node.data
         if field is None:
             return
-        self.hex_view.highlight(*field.byte_range)
+        self._light(field)
         self.post_message(self.FieldSelected(self, field))
 
     def on_hex_view_byte_selected(self, event: HexView.ByteSelected) -> None:
