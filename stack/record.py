@@ -300,13 +300,15 @@ def _init_code(arity: int, finish: bool):
 def _init(cls: type, names: tuple[str, ...], defaults: tuple, finish: bool):
     code, params = _init_code(len(names), finish)
     rename = dict(zip(params, names, strict=True))
-    rename[params] = names  # the keys of a dict display of several are one constant tuple
 
     def renamed(const: object) -> object:
-        try:
+        # The dict display's keys are constants: one each, or tuples of them (all keys for a
+        # few, the last chunk for many: the compiler builds a long display in parts).
+        if type(const) is str:
             return rename.get(const, const)
-        except TypeError:  # an unhashable constant
-            return const
+        if type(const) is tuple and const and all(type(c) is str and c in rename for c in const):
+            return tuple(rename[c] for c in const)
+        return const
 
     code = code.replace(
         co_varnames=("self", *names),

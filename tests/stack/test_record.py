@@ -254,3 +254,16 @@ def test_the_lab_build_does_not_import_dataclasses():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 16, 17, 40, 100])
+def test_any_number_of_fields_lands_in_its_own_name(count):
+    """Python builds a long dict display in parts, each with its own tuple of keys."""
+    names = [f"f{i}" for i in range(count)]
+    ours = record(type(f"Wide{count}", (), {"__annotations__": dict.fromkeys(names, "int")}))
+    theirs = dataclass(frozen=True)(
+        type(f"Wide{count}", (), {"__annotations__": dict.fromkeys(names, "int")})
+    )
+    made = ours(*range(count))
+    assert vars(made) == vars(theirs(*range(count))) == dict(zip(names, range(count), strict=True))
+    assert made == ours(**dict(zip(names, range(count), strict=True)))
