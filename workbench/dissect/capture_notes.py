@@ -68,8 +68,6 @@ class CaptureNotes:
     def _keep(self, notes: FrameNotes) -> None:
         self._open.append(notes)
         if len(self._open) == CHUNK:
-            for n in self._open:
-                n.facts = None  # read again from the record when unpacked
             packed = zlib.compress(pickle.dumps(self._open, pickle.HIGHEST_PROTOCOL), 1)
             with self._store_lock:
                 self._packed.append(packed)

@@ -78,6 +78,16 @@ class FrameNotes:
         self.extra: dict[str, tuple] | None = None  # fields set as the state ran (rarer ones)
         self._fields: dict[str, tuple] | None = None
 
+    def __getstate__(self) -> dict:
+        # packed away (`capture_notes`) without the facts, read again from the record when
+        # unpacked: copied, not cleared in place, as another thread may be reading this frame
+        return {name: getattr(self, name) for name in self.__slots__ if name != "facts"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.facts = None
+        for name, value in state.items():
+            setattr(self, name, value)
+
     @property
     def relative(self) -> float:
         """`frame.time_relative`: seconds since the capture's first frame."""
