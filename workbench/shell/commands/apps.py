@@ -1,15 +1,11 @@
-"""The application commands: dhcp, resolve, browse, udp send, tcp connect."""
+"""The application commands: dhcp, resolve, browse, udp send, tcp connect.
+
+Each imports its application when it is typed: a run that never browses loads no HTTP client."""
 
 from __future__ import annotations
 
 from ipaddress import IPv4Address
 
-from stack.apps.browse import Browse, parse_url
-from stack.apps.dhcp_client import DhcpRun
-from stack.apps.netcat import TcpConnect, UdpSend
-from stack.apps.ntp import NtpQuery
-from stack.apps.resolver import Resolve
-from stack.wire import dns as N
 from workbench.shell.parse import flag, text
 from workbench.shell.policy import dhcp_refusal
 from workbench.shell.spec import Call, CommandError, CommandSpec, Factory
@@ -17,6 +13,8 @@ from workbench.shell.targets import address_of, check_name, endpoint, on_target
 
 
 def _dhcp(call: Call) -> Factory:
+    from stack.apps.dhcp_client import DhcpRun
+
     args = call.parse({"-r": flag()}, (0, 1))
     host = call.host
     ifname = args.positional[0] if args.positional else host.primary.name
@@ -32,6 +30,9 @@ def _dhcp(call: Call) -> Factory:
 
 
 def _resolve(call: Call) -> Factory:
+    from stack.apps.resolver import Resolve
+    from stack.wire import dns as N
+
     args = call.parse({"-t": text()}, (0, 99))
     server = None
     names = []
@@ -58,6 +59,8 @@ def _resolve(call: Call) -> Factory:
 
 
 def _browse(call: Call) -> Factory:
+    from stack.apps.browse import Browse, parse_url
+
     args = call.parse({"--one-segment": flag(), "--seed": flag()}, (0, 99))
     if not args.positional:
         raise call.usage_error("give a URL, for example http://www.google.com/")
@@ -81,6 +84,8 @@ def _browse(call: Call) -> Factory:
 
 
 def _udp(call: Call) -> Factory:
+    from stack.apps.netcat import UdpSend
+
     if len(call.args) != 3 or call.args[0] != "send":
         raise CommandError(f"udp: usage: {call.spec.usage}")
     name, port = endpoint("udp send", call.args[1])
@@ -94,6 +99,8 @@ def _udp(call: Call) -> Factory:
 
 
 def _tcp(call: Call) -> Factory:
+    from stack.apps.netcat import TcpConnect
+
     if len(call.args) != 2 or call.args[0] != "connect":
         raise CommandError(f"tcp: usage: {call.spec.usage}")
     name, port = endpoint("tcp connect", call.args[1])
@@ -104,6 +111,8 @@ def _tcp(call: Call) -> Factory:
 
 
 def _ntp(call: Call) -> Factory:
+    from stack.apps.ntp import NtpQuery
+
     if len(call.args) != 1 or call.args[0].startswith("-"):
         raise call.usage_error("takes one server")
     host = call.host
