@@ -168,6 +168,18 @@ def test_fragments_say_fragmented_ip_protocol(pings):
 
 
 @needs_tshark
+def test_a_completed_datagram_dumps_its_reassembled_bytes_as_tshark(pings):
+    """-x on the fragment completing a datagram: the frame as captured, then the reassembled
+    payload under "Reassembled IPv4", byte for byte tshark's dump; -V points the ICMP lines
+    into those bytes."""
+    ours = workbench("dissect", pings, "-x").stdout
+    assert ours == tshark("-r", pings, "-x")
+    assert "Reassembled IPv4 (" in ours
+    tree = workbench("dissect", pings, "-V", "-Y", "icmp").stdout
+    assert "    Type: 8 (Echo (ping) request)  [Reassembled IPv4 byte 0]\n" in tree
+
+
+@needs_tshark
 def test_a_message_whose_head_spans_segments_is_labelled_as_tshark_labels_it(tmp_path):
     """The seed's 4,960-byte request: tshark's HTTP reads each segment until the head ends, so
     every one of them shows the request line, two spaces and the reassembly note — Info equal

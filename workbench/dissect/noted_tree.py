@@ -79,6 +79,8 @@ AFTER = {
 def noted_dissection(record, notes: FrameNotes) -> Dissection:
     """The tree of `record` once the frames before it are taken into account (see above)."""
     result = dissect_record(record, frame_for(record, notes))
+    if notes.frame_bytes is not None:
+        _datagram_bytes(result, record, notes.frame_bytes)
     fields = dict(notes.fields)
     size = len(record.data)
     fields["frame.len"] = (getattr(record, "wire_length", 0) or size,)
@@ -112,6 +114,26 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
     if message is not None and message.segments and "tcp" in layers:
         result.nodes.insert(result.nodes.index(layers["tcp"]) + 1, _segments(message))
     return result
+
+
+def _datagram_bytes(result: Dissection, record, rebuilt: bytes) -> None:
+    """A fragment completing a datagram: the layers above IP point into the reassembled
+    payload ("Reassembled IPv4", Wireshark's byte tab), the rest into the frame as captured."""
+    at = next((i for i, n in enumerate(result.nodes) if n.name in ("ip", "ipv6")), None)
+    if at is None or at + 1 >= len(result.nodes):
+        return
+    start = result.nodes[at + 1].start // 8
+    name = "Reassembled IPv4" if result.nodes[at].name == "ip" else "Reassembled IPv6"
+    for top in result.nodes[at + 1 :]:
+        for node, _path in top.walk():
+            if node.source is None:
+                node.start, node.end = node.start - start * 8, node.end - start * 8
+                if node.span is not None:
+                    node.span = (node.span[0] - start, node.span[1] - start)
+                node.source = name
+    result.sources[name] = rebuilt[start:]
+    result.data = bytes(record.data)
+    result.undecoded = None
 
 
 def _segments(message) -> FieldNode:
