@@ -217,6 +217,7 @@ FILTERS = (
     "http.response.code == 404",
     'http.host matches "168\\\\.77"',
     "http and tcp.port == 18080",
+    'http.file_data == "<html><body><h1>oracle</h1></body></html>\\x0a"',
     'http.request.method == "POST"',
     'http.content_type == "application/json"',
     "icmp.type == 8",

@@ -5,7 +5,7 @@ Two namespaces joined by a veth pair; tcpdump records curl against `python3 -m h
 a 2 MB transfer under the kernel's loss and reordering, IPv6 neighbour discovery and ping6,
 `tcpdump -i any` (SLL2 and SLL) and editcap's pcapng and nanosecond rewrites
 (tests/live/oracle_captures.py). benchmarks/tshark_agreement.py compares: frame counts,
-Protocol/Source/Destination/Info of every frame, 100+ `-T fields` fields and 95 `-Y` filters.
+Protocol/Source/Destination/Info of every frame, 100+ `-T fields` fields and 96 `-Y` filters.
 
 Every frame must agree — frames over 1,514 bytes, IPv6/ICMPv6 and Linux cooked captures too,
 since one protocol model (stack/proto) drives the listing, `-T fields` and the filter. The one

@@ -119,6 +119,12 @@ def kept(text: str) -> list[int]:
         ("http.response.code == 404", [8]),
         ('http.request.method == "GET"', [7]),
         ('http.request.uri matches "^/index"', [7]),
+        # a string's escapes, as Wireshark's: \xHH and \NNN bytes, \r \n, \" a quote
+        ('http.request.uri == "\\x2findex.html"', [7]),
+        ('http.request.uri == "\\057index.html"', [7]),
+        ('http.host == "www.google\\x2ecom"', [7]),
+        ('dns.qry.name == "www\\.google.com"', [4, 5]),
+        ('http.request.uri == "\\x2findex.htm"', []),
         ("http.host == www.google.com", [7]),
         ("frame.len < 60", [1, 2, 3, 6, 10]),
         ("frame.number in {1..3}", [1, 2, 3]),

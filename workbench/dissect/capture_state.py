@@ -154,6 +154,7 @@ class FrameNotes:
 
 def _reassembled(notes: FrameNotes, message: MessageNote) -> None:
     """tshark's fields on the segment that completes a message of several."""
+    notes.note("tcp.segments", (True,))
     notes.note("tcp.segment", tuple(number for number, _size in message.segments))
     notes.note("tcp.segment.count", (len(message.segments),))
     notes.note("tcp.reassembled.length", (len(message.pdu),))
@@ -462,6 +463,7 @@ FIELD_TYPES = {
     "ip.fragment": "int",
     "frame.comment": "str",
     "ip.fragment.count": "int",
+    "tcp.segments": "bool",
     "tcp.segment": "int",
     "tcp.segment.count": "int",
     "tcp.reassembled.length": "int",

@@ -799,10 +799,34 @@ def _bytes_literal(token: _Token) -> bytes:
     )
 
 
+# A string literal's escapes, as Wireshark's: \xHH and \NNN name bytes (the string is UTF-8),
+# \n \r \t \a \b \f \v their control characters, a backslash before anything else that thing
+_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)", re.DOTALL)
+_NAMED_ESCAPES = {"n": 10, "r": 13, "t": 9, "a": 7, "b": 8, "f": 12, "v": 11}
+
+
 def _unquote(text: str) -> str:
-    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
-        return re.sub(r"\\(.)", r"\1", text[1:-1])
-    return text
+    if not (len(text) >= 2 and text[0] == '"' and text[-1] == '"'):
+        return text
+    body = text[1:-1]
+    if "\\" not in body:
+        return body
+    out = bytearray()
+    at = 0
+    for m in _ESCAPE.finditer(body):
+        out += body[at : m.start()].encode()
+        escape = m.group(1)
+        if escape[0] == "x" and len(escape) > 1:
+            out.append(int(escape[1:], 16))
+        elif escape.isdigit() and "8" not in escape and "9" not in escape:
+            out.append(int(escape, 8) & 0xFF)
+        elif escape in _NAMED_ESCAPES:
+            out.append(_NAMED_ESCAPES[escape])
+        else:
+            out += escape.encode()
+        at = m.end()
+    out += body[at:].encode()
+    return out.decode("utf-8", "replace")
 
 
 def _int(text: str, token: _Token, shown: str = "the value") -> int:
