@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -230,10 +231,14 @@ class StatisticsScreen(Screen):
         same_columns = self._shown_state[:2] == state[:2]
         self._shown_state = state
         cursor = table.cursor_row
-        table.clear(columns=not same_columns)
-        if not same_columns:
-            for title in columns:
-                table.add_column(say(title), key=title)
+        # each column as wide as its widest cell, said here: the table's own measuring of rows
+        # added as it was refilled sometimes left the header's width (the CI picture of 1,500
+        # frames' conversations showed the addresses cut to "192.168.1")
+        table.clear(columns=True)
+        for i, title in enumerate(columns):
+            label = say(title)
+            width = max([cell_len(label), *(cell_len(str(row[i])) for row in rows)])
+            table.add_column(label, key=title, width=width)
         table.add_rows(rows)
         if same_columns and rows:
             table.move_cursor(row=min(cursor, len(rows) - 1), animate=False)
