@@ -102,6 +102,9 @@ class WorkbenchApp(App):
         except (NotImplementedError, RuntimeError, ValueError):
             pass
 
+    # how long a step back's toast stays up (wall clock; the snapshot tests' pictures hold it)
+    step_note_seconds = 4.0
+
     def replace_session(self, session: Session, note: str = "") -> None:
         """Show `session` instead of the running one (a step back); `note` is toasted on the new
         screen once it is up (a toast raised before the switch would go with the old screen)."""
@@ -111,7 +114,7 @@ class WorkbenchApp(App):
         self.switch_screen(MainScreen(session))
         if note:
             self.clear_notifications()  # one toast for the latest step back, however fast ⌫ repeats
-            self.call_after_refresh(self.notify, note, timeout=4)
+            self.call_after_refresh(self.notify, note, timeout=self.step_note_seconds)
 
     def open_lab(self, spec: LabSpec | CaptureSession) -> None:
         """Replace what is open with the lab `spec`, paused at time zero, or with a capture."""

@@ -19,6 +19,7 @@ NARROW = (80, 24)
 def make_app(theme: str | None = None, lab: str = "default", lang: str = "en") -> WorkbenchApp:
     app = WorkbenchApp(load_lab(lab), theme=theme, cursor_blink=False, lang=lang)
     app.animation_level = "none"
+    app.step_note_seconds = 600.0  # a loaded machine takes seconds to the picture: keep the toast
     return app
 
 
