@@ -390,3 +390,37 @@ def test_a_dns_message_over_several_tcp_segments_is_reassembled_as_tshark_does(t
         assert [line.split()[0] for line in ours if line] == [
             line.split()[0] for line in theirs if line
         ], display_filter
+
+
+def test_a_message_too_long_to_keep_is_shown_from_its_head(tmp_path, monkeypatch):
+    """A message longer than the bytes kept for one (MAX_KEPT; 4 MB, made 100 here) is not
+    dissected whole: its last segment shows the head's fields, no list of segments, and
+    nothing kept from its middle takes the head's place."""
+    from scapy.layers.inet import IP, TCP, Ether
+    from scapy.utils import wrpcap
+
+    from workbench.dissect import messages
+    from workbench.dissect.capture import read_capture
+    from workbench.dissect.capture_state import CaptureState, frame_for
+
+    monkeypatch.setattr(messages, "MAX_KEPT", 100)
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 150\r\n\r\n"
+    pieces = [head, b"a" * 100, b"b" * 50]  # the last would fit again on its own
+    frames, seq = [], 1
+    for piece in pieces:
+        frames.append(
+            Ether()
+            / IP(src="10.0.0.1", dst="10.0.0.2")
+            / TCP(sport=80, dport=40000, flags="PA", seq=seq, ack=1)
+            / piece
+        )
+        seq += len(piece)
+    path = tmp_path / "long.pcap"
+    wrpcap(str(path), frames)
+    state = CaptureState()
+    notes = [(record, state.step(record)) for record in read_capture(str(path))]
+    record, last = notes[-1]
+    assert last.message.protocol == "HTTP" and not last.message.pdu
+    assert "tcp.segment" not in last.fields
+    frame = frame_for(record, last)
+    assert frame.has("http") and frame.row().info.startswith("HTTP/1.1 200 OK")

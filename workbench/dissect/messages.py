@@ -51,7 +51,8 @@ class _Message:
     until_close: bool = False
     has_body: bool = False
     head: bytes = b""  # the head as it came (first line, headers, blank line)
-    kept: bytearray = field(default_factory=bytearray)  # every byte so far (up to MAX_KEPT)
+    # every byte so far, or None once more than MAX_KEPT came (the head alone is shown then)
+    kept: bytearray | None = field(default_factory=bytearray)
     segments: list[tuple[int, int]] = field(default_factory=list)  # (frame, bytes) of each
 
 
@@ -93,11 +94,12 @@ class HttpMessages:
             message = _Message(bytearray())
             self._open[key] = message
         reads_head = not message.head  # tshark's HTTP reads every segment until the head ends
-        message.segments.append((f.number, len(data)))
-        if len(message.kept) + len(data) <= MAX_KEPT:
-            message.kept += data
-        else:
-            message.kept = bytearray()  # too long to show whole: its head alone, as before
+        if message.kept is not None:
+            if len(message.kept) + len(data) <= MAX_KEPT:
+                message.kept += data
+                message.segments.append((f.number, len(data)))
+            else:  # too long to show whole: its head alone, and no list of its segments
+                message.kept, message.segments = None, []
         done = _feed(message, data)
         if done is None:  # waiting for more of this message
             if reads_head and message.first_line:
@@ -182,7 +184,7 @@ def _completed(m: _Message) -> MessageNote:
         chain = ("http",)
     else:  # tshark 4.0 hands a body of other types to its data dissector
         chain = ("http", media[0] if media else "data")
-    whole = len(m.segments) > 1 and m.kept
+    whole = m.kept is not None and len(m.segments) > 1
     return MessageNote(
         "HTTP",
         _info(m),
