@@ -231,12 +231,6 @@ def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, 
                     skip = icmp_types is not None and not icmp_types[sport >> 8]
                 else:
                     skip = False
-                if skip:
-                    skipped_at = off
-                    off = after
-                    if number == last:
-                        return
-                    continue
             elif ethertype == ETH_IPV4 and vihl == 0x45:
                 # A fragment: into the state's reassembly here. Alone it cannot match (its own
                 # bytes are data above IP); the datagram it completes is judged as a frame.
@@ -249,14 +243,11 @@ def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, 
                 skip = note is None or _cannot_match(
                     proto, note.datagram, tcp_ports, udp_ports, icmp_types
                 )
-                if skip:
-                    skipped_at = off
-                    off = after
-                    if number == last:
-                        return
-                    continue
-                state.reassembled = (number, note)
-            elif ethertype == ETH_ARP and not arp:
+                if not skip:
+                    state.reassembled = (number, note)
+            else:
+                skip = ethertype == ETH_ARP and not arp
+            if skip:
                 skipped_at = off
                 off = after
                 if number == last:
