@@ -160,9 +160,15 @@ def _find_short_name(manuf: bytes, prefix: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
+def _manuf_text() -> str:
+    """The whole manuf file as text, for the tables (decoded once for both)."""
+    return _manuf_bytes()[:].decode("utf-8", "backslashreplace")
+
+
+@lru_cache(maxsize=1)
 def _short_names() -> dict[str, str]:
-    text = _manuf_bytes()[:].decode("utf-8", "backslashreplace")
-    return dict(_MANUF_LINE.findall(text))  # a prefix listed twice: the last, as scapy keeps
+    # a prefix listed twice: the last, as scapy keeps
+    return dict(_MANUF_LINE.findall(_manuf_text()))
 
 
 # A manuf line with a longer prefix: "00:55:DA:10:00:00/28<tab>KoolPOS"
@@ -182,7 +188,7 @@ def _longer_prefixes(oui: bytes) -> dict[int, str]:
     out: dict[int, str] = {}
     for line in _prefix_lines(oui):
         if line[8:9] == b":":  # "00:55:DA:10:00:00/28 …", not the vendor's own line
-            _add_longer(out, line.decode("utf-8", "replace"))
+            _add_longer(out, line.decode("utf-8", "backslashreplace"))
     return out
 
 
@@ -190,8 +196,7 @@ def _longer_prefixes(oui: bytes) -> dict[int, str]:
 def _all_longer_prefixes() -> dict[bytes, dict[int, str]]:
     """Every range of the manuf file by its three-byte prefix (about 40 ms, once)."""
     out: dict[bytes, dict[int, str]] = {}
-    text = _manuf_bytes()[:].decode("utf-8", "replace")
-    for line in _LONGER_LINE.finditer(text):
+    for line in _LONGER_LINE.finditer(_manuf_text()):
         _add_longer(out.setdefault(bytes.fromhex(line[1][:8].replace(":", "")), {}), line[0])
     return out
 
