@@ -79,6 +79,7 @@ class Dissector(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self.record: FrameRecord | None = None
         self.dissection: Dissection | None = None
+        self._source: str | None = None  # the bytes the hex view shows (None: the frame's)
         self._preload = preload
 
     def compose(self) -> ComposeResult:
@@ -126,7 +127,6 @@ class Dissector(Widget):
         else:
             self.dissection = dissect_record(record)
         tree = self.field_tree
-        self._source: str | None = None
         self._show_bytes(None)
         tree.show(self.dissection)
         field = tree.cursor_node.data if tree.cursor_node is not None else None
@@ -166,7 +166,7 @@ class Dissector(Widget):
         """Select the smallest field holding byte `offset`; returns it (None if no field does)."""
         if self.dissection is None:
             return None
-        field = self.dissection.field_at(offset, getattr(self, "_source", None))
+        field = self.dissection.field_at(offset, self._source)
         if field is not None:
             self.field_tree.select_field(field)
         return field
