@@ -26,13 +26,14 @@ import os
 import sys
 from typing import TextIO
 
+from stack.proto import mac_names
 from stack.proto.frame import Frame
+from stack.proto.mac_names import column_name
 from workbench.dissect import field_text, halves
 from workbench.dissect.capture import CaptureError, read_capture
 from workbench.dissect.capture_state import CaptureState, frame_for
 from workbench.dissect.filter import FilterError, compile_filter
 from workbench.dissect.frame_view import FrameView
-from workbench.dissect.names import column_name
 from workbench.dissect.nodes import Dissection, FieldNode
 from workbench.dissect.prefilter import arp_may_match, needed_ports, possible_protocols
 from workbench.dissect.skim import can_skim, skim
@@ -91,6 +92,7 @@ def main(
     if count is not None and count < 1:
         err.write("workbench: -c wants a count of 1 or more\n")
         return 2
+    resolving, mac_names.resolving = mac_names.resolving, names  # the tree's names too
     try:
         _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, out)
     except CaptureError as error:
@@ -102,6 +104,8 @@ def main(
     except OSError as error:
         err.write(f"workbench: {error.filename or path}: {error.strerror or error}\n")
         return 2
+    finally:
+        mac_names.resolving = resolving
     return 0
 
 

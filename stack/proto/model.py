@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address
 
+from stack.proto import mac_names
 from stack.wire.mac import MAC
 
 # value types (what a filter compares; how a label prints)
@@ -160,21 +161,13 @@ def quoted(text: str) -> str:
 
 
 def mac_text(mac: bytes) -> str:
-    """`Broadcast (ff:ff:ff:ff:ff:ff)`, `IntelCor_3a:4f:64 (00:1b:21:3a:4f:64)` as Wireshark resolves."""
+    """`Broadcast (ff:ff:ff:ff:ff:ff)`, `IntelCor_3a:4f:64 (00:1b:21:3a:4f:64)`: the name tshark
+    gives the address (the same the packet list's columns show), then the address; the address
+    alone when names are not resolved (`-n`), as tshark's tree."""
     plain = mac.hex(":")
-    if mac == b"\xff" * 6:
-        return f"Broadcast ({plain})"
-    vendor = MAC(bytes(mac)).vendor if len(mac) == 6 else None
-    if vendor:
-        short = vendor_short(vendor)
-        return f"{short}_{plain[9:]} ({plain})"
-    return plain
-
-
-def vendor_short(vendor: str) -> str:
-    """Wireshark's short vendor name: the first word of the owner, up to eight characters."""
-    word = "".join(ch for ch in vendor.split()[0] if ch.isalnum())
-    return word[:8] or vendor[:8]
+    if len(mac) != 6 or not mac_names.resolving:
+        return plain
+    return f"{mac_names.mac_name(bytes(mac))} ({plain})"
 
 
 def bit_pattern(raw: int, mask: int, size: int, bits: int = 0) -> str:

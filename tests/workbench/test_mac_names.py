@@ -7,11 +7,12 @@ import random
 import re
 import subprocess
 
+import pytest
 from scapy.layers.l2 import ARP, Ether
 from scapy.utils import wrpcap
 
+from stack.proto import mac_names as names
 from tests.conftest import needs_tool
-from workbench.dissect import names
 
 _PREFIX = re.compile(rb"^([0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2})", re.MULTILINE)
 
@@ -106,3 +107,34 @@ def test_ranges_found_alone_are_the_ranges_the_table_holds(monkeypatch):
     for oui in random.Random(12).sample(sorted(table), 40):
         names._longer_prefixes.cache_clear()
         assert names._longer_prefixes(oui) == table[oui], oui.hex(":")
+
+
+_ADDRESS_LINE = re.compile(r"^(Ethernet II, |\s+(Destination|Source|Address|\w+ MAC address): )")
+
+
+@needs_tool("tshark")
+@pytest.mark.parametrize("resolve", [[], ["-n"]], ids=["names", "no-names"])
+def test_the_tree_names_addresses_as_tsharks_tree_does(tmp_path, resolve):
+    """The field tree's Ethernet title, its Destination/Source/Address lines and ARP's MAC
+    address lines name each address as tshark's -V does (the columns' names: the tree once said
+    `Intel_3a:4f:64` where the list said `IntelCor_3a:4f:64`), and with -n give it bare."""
+    macs = ["00:1b:21:3a:4f:64", "02:0a:6c:1b:df:a8", "0a:42:ac:11:00:02", "01:00:5e:7f:00:01"]
+    frames = [
+        Ether(src=src, dst=dst) / ARP(hwsrc=src, hwdst="00:00:00:00:00:00")
+        for src in macs
+        for dst in (*macs, "ff:ff:ff:ff:ff:ff")
+    ]
+    path = tmp_path / "tree.pcap"
+    wrpcap(str(path), frames)
+
+    def address_lines(command: list[str]) -> list[str]:
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        lines = [re.sub(r"  \[bytes? [\d-]+\]$", "", line) for line in out.splitlines()]
+        return [line for line in lines if _ADDRESS_LINE.match(line)]
+
+    theirs = address_lines(["tshark", *resolve, "-r", str(path), "-V"])
+    ours = address_lines(["workbench", "dissect", str(path), *resolve, "-V"])
+    assert (
+        len(theirs) == len(frames) * 7
+    )  # title, 2 × (address, its Address), ARP sender and target
+    assert ours == theirs

@@ -27,12 +27,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 from stack.proto.frame import Frame
+from stack.proto.mac_names import column_name
 from stack.proto.model import Row
 from workbench.dissect.capture_state import CaptureState, FrameNotes, _Bytes, frame_for
 from workbench.dissect.facts import facts_of
 from workbench.dissect.filter import DisplayFilter
 from workbench.dissect.frame_view import FrameView
-from workbench.dissect.names import column_name
 from workbench.dissect.rows import RowCache
 from workbench.dissect.scan import FilterScan
 

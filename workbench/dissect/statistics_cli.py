@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from stack.proto.mac_names import mac_name
 from workbench.dissect import follow, stats
-from workbench.dissect.names import mac_name
 
 
 class StatisticsError(ValueError):

@@ -59,7 +59,7 @@ HIERARCHY_COLUMNS = ("Protocol", "Percent Packets", "Packets", "Percent Bytes", 
 
 def _address(value) -> str:
     if isinstance(value, bytes):
-        from workbench.dissect.names import mac_name
+        from stack.proto.mac_names import mac_name
 
         return mac_name(value)
     return str(value)

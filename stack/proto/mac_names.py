@@ -25,6 +25,9 @@ import os
 import re
 from functools import lru_cache
 
+# Whether the field tree names addresses (`dissect -n` turns it off, as tshark's -n).
+resolving = True
+
 _MAC_TEXT = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 
 
