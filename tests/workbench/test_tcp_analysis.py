@@ -117,6 +117,23 @@ def conversation() -> list:
         # flags on one frame, in tshark's order
         seg(63.0, S, "PA", 9001, 7001, 600, d, client_port=40002),
         seg(63.001, C, "A", 7001, 9301, 0, client_port=40002),
+        # a fourth, caught mid-way, as a lossy capture has it: an ACK of unseen data (flagged),
+        # the server's next segment after the gap, an ACK of exactly that (flagged: the data
+        # below it is still unseen), then an ACK beyond anything sent while the server's ACK
+        # has not moved (tshark 4.0 flags it no more: the same gap, told once)
+        seg(64.0, S, "PA", 9001, 7001, 600, d, client_port=40003),
+        seg(64.001, C, "A", 7001, 9301, 500, client_port=40003),
+        seg(64.002, S, "PA", 9301, 7001, 600, d, client_port=40003),
+        seg(64.003, C, "A", 7001, 9401, 500, client_port=40003),
+        seg(64.004, C, "A", 7001, 9601, 500, client_port=40003),
+        seg(64.005, C, "FA", 7001, 9601, 500, client_port=40003),
+        # a fifth: duplicate ACKs around data the same side sends with the same ACK — tshark
+        # 4.0 restarts the count only when the ACK moves (data between them does not)
+        seg(65.0, S, "PA", 9001, 7001, 600, d, client_port=40004),
+        seg(65.001, C, "A", 7001, 9101, 500, client_port=40004),
+        seg(65.002, C, "A", 7001, 9101, 500, client_port=40004),  # dup ACK #1
+        seg(65.003, C, "PA", 7001, 9101, 500, d, client_port=40004),
+        seg(65.004, C, "A", 7101, 9101, 500, client_port=40004),  # dup ACK #2, not #1
     ]
     return f
 

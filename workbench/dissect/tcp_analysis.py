@@ -205,18 +205,17 @@ class TcpAnalysis:
                 shift = 0 if rev.last_was_syn or rev.wscale < 0 else rev.wscale
                 if (seq + length) & MASK == (rev.last_ack + (rev.window << shift)) & MASK:
                     found.append("window_full")
-            is_dup = False
             if same_place and window == fwd.window:
                 if "keep_alive" in rev.last_flags:
                     found.append("keep_alive_ack")
                 elif window == 0 and "zero_window_probe" in rev.last_flags:
                     found.append("zero_window_probe_ack")
                 elif window:
-                    fwd.dup_acks += 1
-                    is_dup = True
+                    # -1: an ACKed unseen segment was flagged on the other side's ACK (below)
+                    fwd.dup_acks = 1 if fwd.dup_acks == -1 else fwd.dup_acks + 1
                     found.append("duplicate_ack")
                     dup_of, dup_count = fwd.last_non_dup_ack, fwd.dup_acks
-            if not is_dup and "window_update" not in found:  # as tshark: an update is no new ACK
+            if ack != fwd.last_ack:  # as tshark 4.0: the count restarts when the ACK moves
                 fwd.last_non_dup_ack, fwd.dup_acks = f.number, 0
             if (
                 flags & TCP_ACK
@@ -224,8 +223,15 @@ class TcpAnalysis:
                 and ack is not None
                 and _gt(ack, rev.max_to_ack)
             ):
-                found.append("ack_lost_segment")
-                rev.max_to_ack = rev.next_seq
+                if rev.max_to_ack < rev.next_seq:  # tshark compares these unsigned, not as seqs
+                    rev.max_to_ack = rev.next_seq
+                    found.append("ack_lost_segment")
+                else:
+                    # The other side's segments were seen up to here: one flag for a run of
+                    # ACKs over the same gap, until that side's ACK moves (its count is -1).
+                    if rev.dup_acks == 0:
+                        found.append("ack_lost_segment")
+                    rev.dup_acks = -1
             if (length > 0 or syn or fin) and not keep_alive:
                 kind = self._retransmission_kind(f, stream, fwd, rev, seq, length, syn or fin)
                 if kind:
