@@ -387,15 +387,38 @@ def parse_message(message: bytes) -> wire.DNS:
 
 
 def _info(layer: Layer) -> str:
-    flags = layer.u16(2)
-    words = [OPCODES.get((flags >> 11) & 0xF, f"Unknown operation ({(flags >> 11) & 0xF})")]
+    start, data = layer.start, layer.data
+    key = data[start + 2 : layer.end]  # `_walk` made sure of the 12-byte header
+    parts = _INFO_PARTS.get(key)
+    if parts is None:
+        parts, alike = _info_parts(layer, data[start : layer.end])
+        if alike and len(key) <= _INFO_KEY_MAX:
+            if len(_INFO_PARTS) >= _PARSED_MAX:
+                _INFO_PARTS.clear()
+            _INFO_PARTS[key] = parts
+    return f"{parts[0]} 0x{data[start] << 8 | data[start + 1]:04x}{parts[1]}"
+
+
+# The Info's words before and after the ID, by the message's bytes after the ID: all it says
+# but the ID (opcode, response, reply code, questions, answers) is read from those, and a
+# capture's messages repeat but for their IDs. Longer messages (zone transfers over TCP) are
+# not kept: the memo stays small.
+_INFO_PARTS: dict[bytes, tuple[str, str]] = {}
+_INFO_KEY_MAX = 1024
+
+
+def _info_parts(layer: Layer, message: bytes) -> tuple[tuple[str, str], bool]:
+    """The Info's text before the ID and after it, and whether it is the same for every
+    message alike but for the ID (False: the codec refused it, the questions came from the
+    layer's own reading)."""
+    flags = message[2] << 8 | message[3]
+    head = OPCODES.get((flags >> 11) & 0xF, f"Unknown operation ({(flags >> 11) & 0xF})")
     if flags & 0x8000:
-        words.append("response")
-    words.append(f"0x{layer.u16(0):04x}")
+        head += " response"
+    words = []
     rcode = flags & 0xF
     if rcode:
         words.append(RCODES.get(rcode, f"Unknown error ({rcode})"))
-    message = layer.data[layer.start : layer.end]
     try:
         parsed = parse_message(message)
     except WireError:  # the strict codec refuses it: the questions as far as they read
@@ -403,13 +426,13 @@ def _info(layer: Layer) -> str:
         types = layer.index().get("dns.qry.type", [])
         for name, qtype in zip(names, types, strict=False):
             words.append(f"{wire.type_name(qtype)} {name or '<Root>'}")
-        return " ".join(words)
+        return (head, "".join(" " + word for word in words)), False
     for q in parsed.questions:
         words.append(f"{wire.type_name(q.qtype)} {q.name or '<Root>'}")
     if flags & 0x8000:
         for record in parsed.answers:
             words.append(wire.rdata_text(record))
-    return " ".join(words)
+    return (head, "".join(" " + word for word in words)), True
 
 
 _FIELDS = (

@@ -69,7 +69,8 @@ OVERSIZED = Field("eth.oversized", "Frame over 1,514 bytes", NONE, generated=Tru
 def _walk(layer: Layer) -> None:
     layer.need(HEADER, "eth")
     layer.header_end = layer.start + HEADER
-    kind = layer.u16(12)
+    data = layer.frame.data
+    kind = data[layer.start + 12] << 8 | data[layer.start + 13]
     if kind < 0x0600:  # IEEE 802.3: a length, then LLC (not declared: scapy shows it)
         layer.state["length"] = kind
         layer.next = ("llc", 0)

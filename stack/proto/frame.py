@@ -108,6 +108,13 @@ class Frame:
         self.bound = bound
         self._walk(bound or ("link_type", link_type), 0, len(data), self.layers)
 
+    def release(self) -> None:
+        """Let go of the layers: each names its frame, and the cycle would otherwise wait
+        for Python's cycle collector, whose passes over a million frames' layers cost more
+        than the layers. The frame is not to be read afterwards."""
+        self.layers = []
+        self._all = self._meta = None
+
     # --- the chain ----------------------------------------------------------------------
 
     def _walk(
@@ -170,6 +177,8 @@ class Frame:
 
     def layer_before(self, layer: Layer) -> Layer | None:
         layers = self.layers
+        if layers and layers[-1] is layer:  # a layer being walked asks: it is the last so far
+            return layers[-2] if len(layers) > 1 else None
         for i, other in enumerate(layers):  # the chain itself first: nearly always there
             if other is layer:
                 return layers[i - 1] if i else None
@@ -214,9 +223,13 @@ class Frame:
             return self.error is not None
         if protocol == "data":
             return "data" in self.protocol_names()
-        for layer in self.all_layers():
+        for layer in self.layers:  # `all_layers` without making its list: asked of every frame
             if layer.protocol.name == protocol:
                 return True
+            if layer.inner:
+                for inner in layer.inner:
+                    if inner.protocol.name == protocol:
+                        return True
         return False
 
     def values(self, name: str) -> tuple:
@@ -340,34 +353,33 @@ class Frame:
             dst = layer.address_text(pair[1]) if pair[1] else None
             source, destination = src, dst if dst is not None else ""
             break
+        cut = None  # the first layer whose payload the capture cut short (snaplen)
         for layer in layers:
             stop = layer.error
-            if stop is not None:
-                column = layer.column or layer.protocol.short
-                if stop.kind == "truncated":
-                    info = _info_below(layers, layer)
-                    return Row(
-                        column,
-                        source,
-                        destination,
-                        f"{info} [Packet size limited during capture]".strip(),
-                        layer.state.get("colour", layer.protocol.colour),
-                    )
+            if stop is None:
+                if cut is None and layer.state.get("payload_cut"):
+                    cut = layer
+                continue
+            column = layer.column or layer.protocol.short
+            if stop.kind == "truncated":
+                info = _info_below(layers, layer)
                 return Row(
                     column,
                     source,
                     destination,
-                    f"[Malformed Packet: {column} {stop.field} at frame byte {stop.at}: {stop.problem}]",
-                    "malformed",
+                    f"{info} [Packet size limited during capture]".strip(),
+                    layer.state.get("colour", layer.protocol.colour),
                 )
+            return Row(
+                column,
+                source,
+                destination,
+                f"[Malformed Packet: {column} {stop.field} at frame byte {stop.at}: {stop.problem}]",
+                "malformed",
+            )
         top = layers[-1] if layers else None
         if top is None:
             return Row("Frame", source, destination, "", "other")
-        cut = None
-        for layer in layers:
-            if "payload_cut" in layer.state and layer.state["payload_cut"]:
-                cut = layer
-                break
         if cut is not None:
             top = cut
             return Row(

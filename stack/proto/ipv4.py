@@ -112,31 +112,27 @@ TSO = Field(
 
 def _walk(layer: Layer) -> None:
     layer.need(20, "ip")
-    first = layer.u8(0)
+    data, start = layer.frame.data, layer.start  # the 20 bytes are there: read them in place
+    first = data[start]
     if first >> 4 != 4:
-        raise Stop("ip.version", layer.start, f"Bogus IP version ({first >> 4})")
+        raise Stop("ip.version", start, f"Bogus IP version ({first >> 4})")
     ihl = (first & 0x0F) * 4
     if ihl < 20:
-        raise Stop(
-            "ip.hdr_len", layer.start, f"Bogus IP header length ({ihl}, must be at least 20)"
-        )
+        raise Stop("ip.hdr_len", start, f"Bogus IP header length ({ihl}, must be at least 20)")
     layer.need(ihl, "ip.options")
-    layer.header_end = layer.start + ihl
-    total = layer.u16(2)
+    layer.header_end = start + ihl
+    total = data[start + 2] << 8 | data[start + 3]
     if total == 0 and layer.frame.wire_length > 1514:
         layer.state["tso"] = True  # Wireshark: "0 (bogus, payload length assumed TSO)"
     elif total < ihl:
-        raise Stop(
-            "ip.len", layer.start + 2, f"Bogus IP length ({total}, less than header length {ihl})"
-        )
-    elif layer.start + total <= layer.end:
-        layer.end = layer.start + total
+        raise Stop("ip.len", start + 2, f"Bogus IP length ({total}, less than header length {ihl})")
+    elif start + total <= layer.end:
+        layer.end = start + total
     else:
-        layer.state["short"] = layer.start + total - layer.end
-    proto = layer.u8(9)
-    word = layer.u16(6)
-    if word & 0x3FFF:  # more fragments, or not the first: reassembly's business
-        layer.state["fragment"] = True
+        layer.state["short"] = start + total - layer.end
+    proto = data[start + 9]
+    if (data[start + 6] << 8 | data[start + 7]) & 0x3FFF:  # more fragments, or not the first:
+        layer.state["fragment"] = True  # reassembly's business
         layer.next = ("ip.fragment", proto)  # shown as Data, as tshark does
         return
     layer.next = ("ip.proto", proto)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address
+from typing import NamedTuple
 
 from stack.proto import mac_names
 from stack.wire.mac import MAC
@@ -539,9 +540,9 @@ def _convert(field: Field, raw: int, chunk: bytes):
     return raw
 
 
-@dataclass(frozen=True)
-class Row:
-    """The packet list's columns for one frame, and its colouring rule (a theme class)."""
+class Row(NamedTuple):
+    """The packet list's columns for one frame, and its colouring rule (a theme class). A
+    named tuple, not a frozen dataclass: made for every row shown, in a quarter of the time."""
 
     protocol: str
     source: str

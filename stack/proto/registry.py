@@ -72,9 +72,14 @@ def lookup(key: tuple[str, object], data: bytes, start: int, end: int) -> Protoc
         if low > high:
             low, high = high, low
         first = _TUPLES.get((table, low), ())
+        if first and first[0].heuristic is None:
+            return first[0]
         second = _TUPLES.get((table, high), ())
         found = first + second if first and second else first or second
     else:
+        sure = _SURE.get(key)
+        if sure is not None:
+            return sure
         found = _TUPLES.get(key, ())
     for protocol in found:
         if protocol.heuristic is None or protocol.heuristic(data[start : min(end, start + 64)]):
@@ -98,6 +103,8 @@ def _bound(key: tuple[str, object]) -> tuple[Protocol, ...]:
 
 
 _TUPLES = {key: tuple(protocols) for key, protocols in TABLES.items()}
+# Keys whose first protocol binds without a heuristic: `lookup`'s answer whatever the bytes.
+_SURE = {key: found[0] for key, found in _TUPLES.items() if found[0].heuristic is None}
 
 
 def column_for(key: tuple[str, object] | None) -> str | None:

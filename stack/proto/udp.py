@@ -16,18 +16,21 @@ PORT = Field("udp.port", "Source or Destination Port", hidden=True)
 
 def _walk(layer: Layer) -> None:
     layer.need(8, "udp")
-    layer.header_end = layer.start + 8
-    length = layer.u16(4)
-    ip = transport.carrier(layer)
-    if length < 8 and not (length == 0 and ip is not None and ip.state.get("tso")):
-        raise Stop(
-            "udp.length", layer.start + 4, f"Bad length value {length} < UDP header length 8"
-        )
-    if 8 <= length and layer.start + length <= layer.end:
-        layer.end = layer.start + length
-    elif length > layer.end - layer.start:
+    data, start = layer.frame.data, layer.start  # the 8 bytes are there: read them in place
+    layer.header_end = start + 8
+    length = data[start + 4] << 8 | data[start + 5]
+    if length < 8 and not (
+        length == 0 and (ip := transport.carrier(layer)) is not None and ip.state.get("tso")
+    ):
+        raise Stop("udp.length", start + 4, f"Bad length value {length} < UDP header length 8")
+    if 8 <= length and start + length <= layer.end:
+        layer.end = start + length
+    elif length > layer.end - start:
         layer.state["short"] = True
-    layer.state["ports"] = ports = (layer.u16(0), layer.u16(2))
+    layer.state["ports"] = ports = (
+        data[start] << 8 | data[start + 1],
+        data[start + 2] << 8 | data[start + 3],
+    )
     if layer.end > layer.header_end:
         layer.next = ("udp.port", ports)
 
