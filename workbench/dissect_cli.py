@@ -29,6 +29,7 @@ from typing import TextIO
 from stack.proto import mac_names
 from stack.proto.frame import Frame
 from stack.proto.mac_names import column_name
+from stack.proto.model import Row
 from workbench.dissect import field_text, halves
 from workbench.dissect.capture import CaptureError, read_capture
 from workbench.dissect.capture_state import CaptureState, frame_for
@@ -154,6 +155,8 @@ class _Pass:
         # still sees them; a fragment completing a datagram is judged by the whole datagram):
         # see `workbench.dissect.prefilter`.
         requires = keep.requires if keep is not None else None
+        plain = not (quiet or verbose or hexdump) and layout is None
+        frame = None
         try:
             for record in records:
                 notes = state.step(record)
@@ -178,11 +181,28 @@ class _Pass:
                 if passed:
                     if stats is not None:
                         stats.add(notes, frame, record)
-                    if not quiet:
+                    if plain:  # the packet list's line, as nearly every pass shows it
+                        row = _row(frame, notes, names)
+                        write(
+                            packet_line(
+                                record.id,
+                                notes.relative,
+                                record.wire_length or len(record.data),
+                                row,
+                            )
+                        )
+                        write("\n")
+                        if len(lines) >= chunk:
+                            out.write("".join(lines))
+                            lines.clear()
+                    elif not quiet:
                         _show(write, record, frame, view, notes, verbose, hexdump, layout, names)
                         if len(lines) >= chunk:
                             out.write("".join(lines))
                             lines.clear()
+                if frame is not None:
+                    frame.release()
+                    frame = None
                 if count is not None and record.id >= count:
                     break
         finally:  # the frames before damage in the file are shown, then the reason
@@ -237,29 +257,17 @@ def _show(write, record, frame, view, notes, verbose, hexdump, layout, names) ->
         write("\n")
 
 
-class Row:
-    __slots__ = ("protocol", "source", "destination", "info")
-
-    def __init__(self, protocol: str, source: str, destination: str, info: str) -> None:
-        self.protocol, self.source, self.destination, self.info = (
-            protocol,
-            source,
-            destination,
-            info,
-        )
-
-
 def _row(frame: Frame, notes, names: bool) -> Row:
-    base = frame.row(check=False)
-    protocol, info = notes.row(base.protocol, base.info)
-    source, destination = base.source, base.destination
+    protocol, source, destination, info, kind = frame.row(check=False)
+    protocol, info = notes.row(protocol, info)
     if names:
         source, destination = column_name(source), column_name(destination)
-    elif source == "Broadcast":
-        source = "ff:ff:ff:ff:ff:ff"
-    if not names and destination == "Broadcast":
-        destination = "ff:ff:ff:ff:ff:ff"
-    return Row(protocol, source, destination, info)
+    else:
+        if source == "Broadcast":
+            source = "ff:ff:ff:ff:ff:ff"
+        if destination == "Broadcast":
+            destination = "ff:ff:ff:ff:ff:ff"
+    return Row(protocol, source, destination, info, kind)
 
 
 def _is_terminal(out: TextIO) -> bool:

@@ -38,16 +38,14 @@ _TRANSPORT_TABLE = {IP_TCP: "tcp.port", IP_UDP: "udp.port"}
 _NONE: frozenset[str] = frozenset()
 
 
+# The protocols bound at each table key (a port, an ICMP type's payload), made once: most
+# keys a frame shows (a client's port) bind nothing and are simply not here.
+_BOUND = {key: frozenset(p.name for p in protocols) for key, protocols in registry.TABLES.items()}
+
+
 def _names(key: tuple) -> frozenset[str]:
-    """The protocols bound at one table key (a port, an ICMP type's payload). Most keys (a
-    client's port) bind nothing: only bound ones are remembered, so a capture of many
-    conversations does not fill a cache with them."""
-    return _bound_names(key) if key in registry.TABLES else _NONE
-
-
-@lru_cache(maxsize=1024)
-def _bound_names(key: tuple) -> frozenset[str]:
-    return frozenset(p.name for p in registry.TABLES[key])
+    """The protocols bound at one table key (none at most)."""
+    return _BOUND.get(key, _NONE)
 
 
 @lru_cache(maxsize=16)
@@ -76,19 +74,23 @@ def possible_protocols(f: Facts, link_type: int) -> frozenset[str] | None:
     ethertype = f.ethertype
     if ethertype == ETH_ARP:
         return _below(link_type, ethertype, 0)
-    if f.fragmented and ethertype == ETH_IPV4:
+    fragmented = f.more_fragments or f.frag_offset > 0
+    if fragmented and ethertype == ETH_IPV4:
         # the frame's own bytes: IPv4 hands a fragment's payload to data (the datagram, once
         # whole, is another frame's: the caller dissects that one fully)
         return _below(link_type, ethertype, -1)
-    if ethertype not in (ETH_IPV4, ETH_IPV6) or f.fragmented:
+    if ethertype not in (ETH_IPV4, ETH_IPV6) or fragmented:
         return None
     proto = f.proto
     table = _TRANSPORT_TABLE.get(proto)
     if table is not None:
         if f.sport is None or f.dport is None:
             return None
-        above = _names((table, f.sport)) | _names((table, f.dport)) | _heuristic(table)
-    elif proto == IP_ICMP and ethertype == ETH_IPV4:
+        # the names at each port are few shared sets: the answer is remembered by them
+        return _over_transport(
+            link_type, ethertype, proto, _names((table, f.sport)), _names((table, f.dport))
+        )
+    if proto == IP_ICMP and ethertype == ETH_IPV4:
         # an error quotes a datagram (its layers are the frame's too): only other types tell
         if f.icmp_type is None or f.icmp_type in icmp.ERRORS:
             return None
@@ -102,6 +104,17 @@ def possible_protocols(f: Facts, link_type: int) -> frozenset[str] | None:
     below = _below(link_type, ethertype, proto)
     if below is None:
         return None
+    return below | above if above else below
+
+
+@lru_cache(maxsize=1024)
+def _over_transport(
+    link_type: int, ethertype: int, proto: int, source: frozenset[str], destination: frozenset[str]
+) -> frozenset[str] | None:
+    below = _below(link_type, ethertype, proto)
+    if below is None:
+        return None
+    above = source | destination | _heuristic(_TRANSPORT_TABLE[proto])
     return below | above if above else below
 
 
