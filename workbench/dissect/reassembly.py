@@ -54,11 +54,20 @@ class IpReassembly:
         return self.add_piece(key, f.number, f.frag_offset, f.more_fragments, f.ip_payload, True)
 
     def add_piece(
-        self, key: tuple, number: int, offset: int, more: bool, payload: bytes, waiting=False
+        self,
+        key: tuple,
+        number: int,
+        offset: int,
+        more: bool,
+        payload: bytes,
+        waiting=False,
+        wanted=None,
     ) -> FragmentNote | None:
         """One fragment, keyed as `add` keys it (version, source and destination text,
         protocol, identification): the note of the datagram it completes, or None (with
-        `waiting`, a note of the frames so far)."""
+        `waiting`, a note of the frames so far). `wanted(key, head, length)`, if given, is
+        asked before a completed datagram is put together, with its first fragment's bytes
+        and its length: False lets it go unbuilt, and None is returned."""
         pending = self._pending.get(key)
         if pending is None:
             pending = self._pending[key] = _Pending()
@@ -71,11 +80,33 @@ class IpReassembly:
         pending.pieces.setdefault(offset, payload)
         if not more:
             pending.total = offset + len(payload)
+        if wanted is not None:
+            length = _covered(pending)
+            if length is None:
+                return FragmentNote(tuple(pending.frames)) if waiting else None
+            if not wanted(key, pending.pieces[0], length):
+                del self._pending[key]
+                return None
         datagram = _whole(pending)
         if datagram is None:
             return FragmentNote(tuple(pending.frames)) if waiting else None
         del self._pending[key]
         return FragmentNote(tuple(pending.frames), datagram)
+
+
+def _covered(pending: _Pending) -> int | None:
+    """The length `_whole` would give the datagram, without putting it together: None while
+    a fragment is missing (the first fragment is then at offset 0)."""
+    total = pending.total
+    if total is None:
+        return None
+    pieces = pending.pieces
+    end = 0
+    for offset in sorted(pieces):
+        if offset > end:
+            return None
+        end = max(end, offset + len(pieces[offset]))
+    return total if end >= total else None
 
 
 def _whole(pending: _Pending) -> bytes | None:

@@ -10,7 +10,8 @@ filter cannot keep it, is counted and left:
 no object, no state. An IPv4 fragment (header without options) goes into the state's
 reassembly here (`IpReassembly.add_piece`, keyed as the full path keys it): alone it cannot
 match (its own bytes are data above IP), and the fragment completing a datagram is passed over
-too when the whole datagram's ports or ICMP type say it cannot, else handed on with its note
+too, its datagram never put together, when the datagram's ports or ICMP type (in its first
+fragment) say it cannot, else handed on with its note
 (`CaptureState.reassembled`). Every other frame (ARP a filter may keep, ICMP errors, IPv6, IP options, VLAN
 tags, anything short) is a `CapturedFrame` as `capture.read_capture` makes it, for the full
 path.
@@ -54,16 +55,17 @@ _RELEASE = 4 << 20
 _LENGTH_ID = struct.Struct("!HH").unpack_from  # IPv4 total length and identification
 
 
-def _cannot_match(proto: int, datagram: bytes, tcp_ports, udp_ports, icmp_types) -> bool:
-    """True if a whole datagram surely holds nothing the filter needs, told as `facts_of`
-    and `possible_protocols` would tell it (a header cut short: it may)."""
+def _cannot_match(proto: int, head: bytes, length: int, tcp_ports, udp_ports, icmp_types) -> bool:
+    """True if a whole datagram of `length` bytes that starts with `head` (4 bytes at least,
+    or all of it) surely holds nothing the filter needs, told as `facts_of` and
+    `possible_protocols` would tell it (a header cut short: it may)."""
     if proto == IP_TCP or proto == IP_UDP:
         ports = tcp_ports if proto == IP_TCP else udp_ports
-        if ports is None or len(datagram) < (20 if proto == IP_TCP else 8):
+        if ports is None or length < (20 if proto == IP_TCP else 8):
             return False
-        return not (ports[datagram[0] << 8 | datagram[1]] or ports[datagram[2] << 8 | datagram[3]])
+        return not (ports[head[0] << 8 | head[1]] or ports[head[2] << 8 | head[3]])
     if proto == IP_ICMP:
-        return icmp_types is not None and len(datagram) >= 2 and not icmp_types[datagram[0]]
+        return icmp_types is not None and length >= 2 and not icmp_types[head[0]]
     return False
 
 
@@ -184,6 +186,12 @@ def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, 
     record = struct.Struct(order + "IIII").unpack_from
     peek = _PEEK.unpack_from
     add_piece = state.ip.add_piece
+
+    def wanted(key, head, length):  # a datagram a fragment completes, told by its first bytes
+        return len(head) < 4 or not _cannot_match(
+            key[3], head, length, tcp_ports, udp_ports, icmp_types
+        )
+
     end = len(mm)
     off, number = 24, 0
     if end >= 40:  # the first frame's time is the origin, passed over or not
@@ -239,9 +247,11 @@ def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, 
                 stop_at = min(at + total, after) if total else after
                 payload = mm[at + 20 : stop_at] if stop_at > at + 20 else b""
                 key = (4, _v4(mm[at + 12 : at + 16]), _v4(mm[at + 16 : at + 20]), proto, ident)
-                note = add_piece(key, number, (frag & 0x1FFF) * 8, frag & 0x2000, payload)
+                note = add_piece(
+                    key, number, (frag & 0x1FFF) * 8, frag & 0x2000, payload, wanted=wanted
+                )
                 skip = note is None or _cannot_match(
-                    proto, note.datagram, tcp_ports, udp_ports, icmp_types
+                    proto, note.datagram, len(note.datagram), tcp_ports, udp_ports, icmp_types
                 )
                 if not skip:
                     state.reassembled = (number, note)
