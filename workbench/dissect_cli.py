@@ -173,25 +173,26 @@ class _Pass:
                     frame = frame_for(record, notes)
                     # the filter's and -T fields' view of the frame; a plain listing needs none
                     view = (
-                        FrameView.of(record, notes)
-                        if keep is not None or layout is not None
-                        else None
+                        FrameView(record, notes) if keep is not None or layout is not None else None
                     )
                     passed = keep is None or keep.predicate(frame, view)
                 if passed:
                     if stats is not None:
                         stats.add(notes, frame, record)
                     if plain:  # the packet list's line, as nearly every pass shows it
-                        row = _row(frame, notes, names)
+                        protocol, source, destination, info, _kind = _row(frame, notes, names)
                         write(
-                            packet_line(
+                            _LINE
+                            % (
                                 record.id,
-                                notes.relative,
+                                notes.relative_ns / 1e9,
+                                source,
+                                destination,
+                                protocol,
                                 record.wire_length or len(record.data),
-                                row,
+                                info,
                             )
                         )
-                        write("\n")
                         if len(lines) >= chunk:
                             out.write("".join(lines))
                             lines.clear()
@@ -287,11 +288,21 @@ def _quiet_stdout(out: TextIO) -> None:
         pass
 
 
+# One packet-list line (`packet_line`), with its newline: No., Time, Source, Destination,
+# Protocol, Length, Info. %-formatting, as an f-string's width specs cost twice as much.
+_LINE = "%5d %10.6f %12s → %-12s %s %d %s\n"
+
+
 def packet_line(number: int, seconds: float, length: int, row) -> str:
     """One line as `tshark -r` prints it: right-aligned No./Time/Source, left-aligned Destination."""
-    return (
-        f"{number:>5} {seconds:>10.6f} {row.source:>12} → {row.destination:<12} "
-        f"{row.protocol} {length} {row.info}"
+    return _LINE[:-1] % (
+        number,
+        seconds,
+        row.source,
+        row.destination,
+        row.protocol,
+        length,
+        row.info,
     )
 
 

@@ -143,7 +143,11 @@ class Frame:
             key = layer.next
             if key is None or layer.header_end >= layer.end:
                 return
-            if key[0] in ("tcp.port", "udp.port") and self.truncated_at(layer.end):
+            if (
+                key[0] in ("tcp.port", "udp.port")
+                and self.wire_length > len(data)  # `truncated_at`, asked of every TCP and UDP layer
+                and layer.end >= len(data)
+            ):
                 # As Wireshark: the payload is dissected as far as its bytes go and marked, but
                 # the columns stay the carrier's, with a note.
                 layer.state["payload_cut"] = True
