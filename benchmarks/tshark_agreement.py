@@ -136,6 +136,14 @@ FIELDS = (
     "http.user_agent",
     "http.content_type",
     "http.content_length_header",
+    "http.request.full_uri",
+    "http.request_number",
+    "http.response_number",
+    "http.request_in",
+    "http.prev_request_in",
+    "http.prev_response_in",
+    "http.time",
+    "http.response_for.uri",
     "tcp.segment",
     "tcp.segment.count",
     "tcp.reassembled.length",
@@ -215,6 +223,9 @@ FILTERS = (
     'http.request.uri contains "big"',
     "http.response.code == 200",
     "http.response.code == 404",
+    "http.request_in",
+    "http.time > 0.005",
+    'http.request.full_uri contains "index"',
     'http.host matches "168\\\\.77"',
     "http and tcp.port == 18080",
     'http.file_data == "<html><body><h1>oracle</h1></body></html>\\x0a"',
@@ -487,6 +498,7 @@ def summary(report: Report) -> dict:
         "fields": len(FIELDS),
         "field_values_percent": round(report.field_cells().percent, 1),
         "fields_fully_equal": sum(t.agree == t.total for t in report.fields.values()),
+        "fields_absent": len(FIELDS) - len(report.fields),  # in no frame of either tool
         "filters": len(FILTERS),
         "filters_equal": report.filters.agree,
         "filters_percent": round(report.filters.percent, 1),
@@ -505,7 +517,7 @@ def print_report(report: Report) -> None:
         + ", ".join(f"{n} {t.percent:.0f}%" for n, t in report.protocol_by_capture.items())
     )
     print(
-        f"  -T fields    {s['field_values_percent']:5.1f}% of values equal ({s['fields_fully_equal']} of {s['fields']} fields on every frame)"
+        f"  -T fields    {s['field_values_percent']:5.1f}% of values equal ({s['fields_fully_equal']} of {s['fields']} fields on every frame; {s['fields_absent']} in no frame)"
     )
     print(
         f"  -Y filters   {s['filters_percent']:5.1f}% of filter runs select the same frames ({s['filters_equal']} of {report.filters.total}: {s['filters']} filters on each link type's captures)"

@@ -145,8 +145,23 @@ def _http(procs, client, server, out):
     other = procs.start(
         server, "python3", "-m", "http.server", "18080", "--bind", SERVER, "--directory", str(site)
     )
+    # HTTP/1.1 with keep-alive: two requests on one connection, paired one after the other
+    kept = procs.start(
+        server,
+        "python3",
+        "-m",
+        "http.server",
+        "8080",
+        "--bind",
+        SERVER,
+        "--directory",
+        str(site),
+        "--protocol",
+        "HTTP/1.1",
+    )
     _wait_port(client, 80)
     _wait_port(client, 18080)
+    _wait_port(client, 8080)
     cap = Capture(procs, server, out / "http_tso.pcap", "-i", "s0")
     curl = ("curl", "-s", "-o", "/dev/null", "--max-time", "20")
     for path in ("/", "/index.html", "/big.bin", "/missing"):
@@ -158,9 +173,13 @@ def _http(procs, client, server, out):
         ("application/json", "{}"),
     ):
         client.run(*curl, "-H", f"Content-Type: {kind}", "-d", body, f"http://{SERVER}:18080/")
+    client.run(
+        *curl, "-o", "/dev/null", f"http://{SERVER}:8080/index.html", f"http://{SERVER}:8080/"
+    )
     path = cap.stop()
     procs.stop(web)
     procs.stop(other)
+    procs.stop(kept)
     return {"http_tso": path}
 
 

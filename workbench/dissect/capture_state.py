@@ -22,6 +22,7 @@ from stack.proto.frame import Frame
 from stack.wire import dns
 from workbench.dissect.dns_tcp import DnsOverTcp
 from workbench.dissect.facts import IP_ICMP, IP_ICMPV6, IP_TCP, TCP_FIN, TCP_SYN, Facts, facts_of
+from workbench.dissect.http_links import HttpLinks
 from workbench.dissect.messages import SEGMENT_OF_PDU, HttpMessages, MessageNote
 from workbench.dissect.reassembly import FragmentNote, IpReassembly
 from workbench.dissect.tcp_analysis import TcpAnalysis, TcpNote
@@ -271,6 +272,7 @@ class CaptureState:
         self._echo_requests: dict[tuple, int] = {}
         self._dns_queries: dict[tuple, tuple[int, int]] = {}
         self.http = HttpMessages()
+        self.http_links = HttpLinks()
         self.dns_tcp = DnsOverTcp()
 
     def step(self, record) -> FrameNotes:
@@ -310,8 +312,11 @@ class CaptureState:
                     notes.message = self.http.closing(f, note)
                 if notes.message is None and (f.sport == 53 or f.dport == 53):
                     notes.message = self.dns_tcp.add(f, note)
-                if notes.message is not None and notes.message.segments:
-                    _reassembled(notes, notes.message)
+                message = notes.message
+                if message is not None and message.segments:
+                    _reassembled(notes, message)
+                if message is not None and message.protocol == "HTTP" and message.head:
+                    self.http_links.add(notes, note.stream, f.number, f.ns, message.head)
         elif (proto == IP_ICMP and f.icmp_type in (0, 8)) or (
             proto == IP_ICMPV6 and f.icmp_type in (128, 129)
         ):
@@ -468,6 +473,14 @@ FIELD_TYPES = {
     "tcp.segment.count": "int",
     "tcp.reassembled.length": "int",
     "tcp.analysis.flags": "bool",
+    "http.request.full_uri": "str",
+    "http.request_number": "int",
+    "http.response_number": "int",
+    "http.time": "float",
+    "http.prev_request_in": "int",
+    "http.prev_response_in": "int",
+    "http.request_in": "int",
+    "http.response_for.uri": "str",
     "tcp.analysis.duplicate_ack_num": "int",
     "tcp.analysis.duplicate_ack_frame": "int",
     **{

@@ -24,6 +24,10 @@ def _seconds(value) -> str:
     return f"{Decimal(repr(value)) if isinstance(value, float) else value:.9f}"
 
 
+def _of_total(value) -> str:
+    return f"{int(value)}/{value.total}"  # http_links.Numbered
+
+
 # filter name → (label with {} for the value, how the value is written); tshark 4.0's words
 LABELS = {
     "frame.time_epoch": ("Epoch Time: {} seconds", _seconds),
@@ -47,6 +51,14 @@ LABELS = {
     "ip.fragment": ("[Frame: {}]", str),
     "ip.fragment.count": ("[Fragment count: {}]", str),
     "frame.comment": ("Comment: {}", str),
+    "http.request.full_uri": ("[Full request URI: {}]", str),
+    "http.request_number": ("[HTTP request {}]", _of_total),
+    "http.response_number": ("[HTTP response {}]", _of_total),
+    "http.time": ("[Time since request: {} seconds]", _seconds),
+    "http.prev_request_in": ("[Prev request in frame: {}]", str),
+    "http.prev_response_in": ("[Prev response in frame: {}]", str),
+    "http.request_in": ("[Request in frame: {}]", str),
+    "http.response_for.uri": ("[Request URI: {}]", str),
     "frame.len": ("Frame Length: {}", lambda v: f"{v} bytes ({v * 8} bits)"),
     "frame.cap_len": ("Capture Length: {}", lambda v: f"{v} bytes ({v * 8} bits)"),
 }
@@ -74,6 +86,8 @@ AFTER = {
     "frame.time_epoch": "frame.number",
     "frame.time_delta": "frame.time_epoch",
 }
+# Where a line goes when not after another: before the line with this name, if it is there
+BEFORE = {name: "http.file_data" for name in LABELS if name.startswith("http.")}
 
 
 def noted_dissection(record, notes: FrameNotes) -> Dissection:
@@ -106,7 +120,7 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
             for node in found:
                 _remove(layer, node)
             for value in values:
-                _insert(layer, _line(name, value), AFTER.get(name))
+                _insert(layer, _line(name, value), AFTER.get(name), BEFORE.get(name))
     if flags and "tcp" in layers:
         _analysis(layers["tcp"], fields, flags)
     _summary(layers.get("tcp"), fields)
@@ -226,11 +240,14 @@ def _remove(layer: FieldNode, target: FieldNode) -> None:
             return
 
 
-def _insert(layer: FieldNode, line: FieldNode, after: str | None) -> None:
+def _insert(layer: FieldNode, line: FieldNode, after: str | None, before: str | None) -> None:
     children = layer.children
     for i, child in enumerate(children):
         if after is not None and child.name == after:
             children.insert(i + 1, line)
+            return
+        if before is not None and child.name == before:
+            children.insert(i, line)
             return
     children.append(line)
 
