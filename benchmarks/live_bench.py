@@ -11,8 +11,9 @@ Measured, in one run:
 
 The workbench runs in this process on the asyncio loop with the RealtimeClock, as
 `workbench run --tap … > trace.txt` does: the trace with its default window (older frames
-spilled to disk), the text trace written to a file, and the SteadyGC pacer (`--no-trace-file`
-leaves the writer out, as `-q` does). `--keep-events` keeps every event as the app does; `--lab minimal` puts one
+spilled to disk), the text trace written to a file (by a child process, stack.writers.forked),
+and the SteadyGC pacer (`--no-trace-file` leaves the writer out, as `-q` does). The CPU row is
+the workbench's own process during each transfer (not the child writing the text). `--keep-events` keeps every event as the app does; `--lab minimal` puts one
 host on the bus instead of the default lab's six hosts and a router (every frame on a bus goes
 to every NIC); `--profile` prints where the time goes during the kernel → workbench transfer.
 
@@ -20,6 +21,7 @@ Needs root (CAP_NET_ADMIN) for namespaces and TAP devices; everything it makes l
 own namespaces, and is removed at the end.
 
     python benchmarks/live_bench.py [--lab default|minimal] [--keep-events] [--mb 50] [--repeat 3] [--profile]
+        [--repo CHECKOUT]   (another checkout's workbench code: turns with the code before)
 
 The machine should be otherwise idle: on a shared two-CPU box the goodputs moved 2–3× between
 runs when other jobs ran, which is why each figure is the median of `--repeat` runs.
@@ -45,6 +47,8 @@ from ipaddress import IPv4Address
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if "--repo" in sys.argv[:-1]:  # another checkout's code, for turns with the code before
+    ROOT = Path(sys.argv[sys.argv.index("--repo") + 1]).resolve()
 sys.path.insert(0, str(ROOT))
 
 from stack.clock import RealtimeClock  # noqa: E402
@@ -320,9 +324,18 @@ async def workbench_figures(
             from stack.writers.deferred import Deferred
             from stack.writers.text import TextWriter
 
+            try:
+                from stack.writers.forked import Forked
+            except ImportError:  # --repo: code from before the child writer
+                Forked = type(None)
+
             text_file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed below
-            deferred = Deferred(TextWriter(text_file), loop)  # as workbench run --tap writes it
-            stop_text = trace.subscribe(deferred)
+            # As workbench run --tap writes it: formatted by a child process.
+            writer = TextWriter(text_file)
+            text = (Forked.start(writer, loop) if Forked is not type(None) else None) or Deferred(
+                writer, loop
+            )
+            stop_text = trace.subscribe(text)
         taps = attach_taps(net, netns=ns)
         pc = net.host("pc")
         try:
@@ -342,8 +355,10 @@ async def workbench_figures(
             profiler = cProfile.Profile() if profile else None
             if profiler:
                 profiler.enable()
+            cpu = time.process_time()
             await _ns_run(ns, *peer_argv("send", PC, 5001, nbytes, 1))
             got, _digest = await asyncio.wait_for(sink.done, 120)
+            out["cpu_in"] = (time.process_time() - cpu) / (nbytes / 1e6)
             if profiler:
                 profiler.disable()
                 text = io.StringIO()
@@ -354,8 +369,10 @@ async def workbench_figures(
 
             # workbench → kernel
             recv = await _ns_server(ns, *peer_argv("recv", KERNEL, 5002))
+            cpu = time.process_time()
             source = Source(pc, (IPv4Address(KERNEL), 5002), payload(nbytes, 2))
             line, _ = await asyncio.wait_for(recv.communicate(), 300)
+            out["cpu_out"] = (time.process_time() - cpu) / (nbytes / 1e6)
             got = json.loads(line)
             assert got["bytes"] == nbytes, got
             out["goodput_out"] = mbps(got["bytes"], got["seconds"])
@@ -373,13 +390,13 @@ async def workbench_figures(
             await asyncio.wait_for(server.wait(), 30)
             out["frames"] = len(net.trace.frames)
             out["gc"] = pauses.summary()
-            out["trace_bytes"] = text_file.tell() if text_file is not None else 0
         finally:
             taps.close()
             trace.close()
             if text_file is not None:
                 stop_text()
-                deferred.flush()
+                text.close() if isinstance(text, Forked) else text.flush()
+                out["trace_bytes"] = os.fstat(text_file.fileno()).st_size
                 text_file.close()
     finally:
         steady.stop()
@@ -459,6 +476,13 @@ def report(ref: dict, wb: dict, args) -> str:
             "0.74 MB/s",
         ),
         (
+            "CPU of the workbench's process per MB, in / out",
+            "",
+            f"{wb['cpu_in'] * 1000:.0f} / {wb['cpu_out'] * 1000:.0f} ms",
+            "",
+            "",
+        ),
+        (
             "1-byte req/resp median, kernel asks",
             ms(statistics.median(ref["rr_in"])),
             ms(statistics.median(wb["rr_in"])),
@@ -517,6 +541,9 @@ def main() -> int:
         help="do not write the text trace (as workbench run -q)",
     )
     p.add_argument("--mb", type=int, default=50)
+    p.add_argument(
+        "--repo", help="run the workbench code of another checkout (turns with the code before)"
+    )
     p.add_argument("--profile", action="store_true")
     p.add_argument(
         "--repeat",

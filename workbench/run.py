@@ -87,7 +87,8 @@ def attach_writers(
 ) -> None:
     """Subscribe the text, pcap and JSON Lines writers; `stack` unsubscribes them and closes
     their files (a live lab's loop may still deliver a frame or two after the run). With a
-    `loop` (live), the text and JSON Lines are written just after the frames, off their path."""
+    `loop` (live), the text and JSON Lines are written just after the frames, off their path,
+    the text by a child process when `out` is a file."""
 
     def later(writer):
         if loop is None:
@@ -102,7 +103,18 @@ def attach_writers(
         from workbench import i18n
 
         describe = None if i18n.language() == "en" else i18n.explain
-        stack.callback(trace.subscribe(later(TextWriter(out, describe=describe))))
+        text = TextWriter(out, describe=describe)
+        if loop is not None:
+            # Live, the lines are formatted by a child process, on another CPU (stack.writers.forked).
+            from stack.writers.forked import Forked
+
+            forked = Forked.start(text, loop)
+            if forked is not None:
+                stack.callback(forked.close)  # after the unsubscribe below: every line written
+                stack.callback(trace.subscribe(forked))
+                text = None
+        if text is not None:
+            stack.callback(trace.subscribe(later(text)))
     if pcap:
         # Whole records only reach the file, so a run killed mid-way leaves a capture tshark reads.
         handle = stack.enter_context(WholeRecords(NamedFile(open(pcap, "wb", buffering=0), pcap)))

@@ -1,0 +1,130 @@
+"""The live text trace written by a child process (`Forked`): the file holds the very lines the
+text writer gives, every one, in order, once `close()` returns — also when Ctrl-C reached the
+child, and with an event the pipe does not carry among the others."""
+
+import asyncio
+import os
+import signal
+
+from stack.clock import VirtualClock
+from stack.events import Event
+from stack.labs import build_network, load_lab
+from stack.record import record
+from stack.trace import Trace
+from stack.writers.forked import Forked
+from stack.writers.text import TextWriter
+from workbench.shell import prepare, run_virtual
+
+STORY = [
+    "pc: ping 192.168.1.101 -c 3",
+    "pc: browse http://www.google.com/",
+    "pc: ping 10.9.9.9 -c 1",
+]
+
+
+def _events() -> list[Event]:
+    """A run's events: frames sent, NICs' verdicts (a bus's in one record), ARP, routing,
+    TCP, DNS, HTTP, ICMP errors."""
+    clock = VirtualClock()
+    trace = Trace(clock, keep_events=False, window=None)
+    net = build_network(load_lab("default"), clock, trace)
+    events: list[Event] = []
+    trace.subscribe(events.append)
+    run_virtual(net, [prepare(net, t) for t in STORY])
+    return events
+
+
+def _expected(events) -> str:
+    import io
+
+    out = io.StringIO()
+    writer = TextWriter(out)
+    for event in events:
+        writer(event)
+    return out.getvalue()
+
+
+async def _write(path, events, *, between=None) -> Forked:
+    with open(path, "w", encoding="utf-8") as out:
+        forked = Forked.start(TextWriter(out), asyncio.get_running_loop())
+        assert forked is not None
+        try:
+            for i, event in enumerate(events):
+                forked(event)
+                if i % 97 == 0:
+                    await asyncio.sleep(0)  # batches go as the loop turns
+                if between is not None and i == len(events) // 2:
+                    between(forked)
+        finally:
+            forked.close()
+    return forked
+
+
+async def test_the_file_holds_every_line_the_text_writer_gives_in_order(tmp_path):
+    events = _events()
+    kinds = {e.kind for e in events}
+    assert {
+        "frame_sent",
+        "frames_filtered",
+        "frame_received",
+        "arp_cache",
+        "route",
+        "tcp_state",
+        "http_request",
+        "icmp_sent",
+    } <= kinds
+    path = tmp_path / "trace.txt"
+    forked = await _write(path, events)
+    assert path.read_text(encoding="utf-8") == _expected(events)
+    assert forked.returncode == 0
+
+
+async def test_ctrl_c_reaching_the_child_loses_no_line(tmp_path):
+    # A terminal's Ctrl-C goes to the child too: it keeps writing until its parent closes.
+    events = _events()
+    path = tmp_path / "trace.txt"
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)  # the child inherits it
+    try:
+        forked = await _write(path, events, between=lambda f: os.kill(f.pid, signal.SIGINT))
+    finally:
+        signal.signal(signal.SIGINT, handler)
+    assert path.read_text(encoding="utf-8") == _expected(events)
+    assert forked.returncode == 0  # the child wrote it all and ended at the pipe's end
+
+
+@record
+class HoldsAnObject(Event):
+    thing: object
+
+    kind = "holds_an_object"
+
+    def describe(self) -> str:
+        return f"holds {type(self.thing).__name__}"
+
+
+async def test_an_event_the_pipe_does_not_carry_is_written_in_its_place(tmp_path):
+    events = _events()[:40]
+    odd = HoldsAnObject(1.5, "pc", (), object())  # not sent across: written by the parent
+    events = events[:20] + [odd] + events[20:]
+    path = tmp_path / "trace.txt"
+    await _write(path, events)
+    text = path.read_text(encoding="utf-8")
+    assert text == _expected(events)
+    assert "pc       holds object" in text
+
+
+async def test_without_the_child_the_rest_is_written_here(tmp_path):
+    events = _events()
+    half = len(events) // 2
+    path = tmp_path / "trace.txt"
+    with open(path, "w", encoding="utf-8") as out:
+        forked = Forked.start(TextWriter(out), asyncio.get_running_loop())
+        for event in events[:half]:
+            forked(event)
+        forked.flush()
+        os.kill(forked.pid, signal.SIGKILL)
+        os.waitpid(forked.pid, 0)
+        for event in events[half:]:
+            forked(event)
+        forked.close()
+    assert path.read_text(encoding="utf-8").endswith(_expected(events[half:]))
