@@ -41,35 +41,48 @@ GC_INTERVAL = 1.0
 class SteadyGC:
     """Keep the garbage collector's pauses short while a lab runs in real time.
 
-    A live run keeps every frame (the trace) and, in tests and the app, every event: hundreds
-    of thousands of objects. CPython's full collections walk them all — measured here at up
-    to 280 ms, longer than TCP's 200 ms minimum RTO, so a pause made the workbench resend a
+    A live run keeps a window of frames and events in memory (and the app, every event):
+    hundreds of thousands of objects. CPython's full collections walk them all — measured here
+    at 0.2–0.8 s, longer than TCP's 200 ms minimum RTO, so a pause made the workbench resend a
     whole window that had not been lost. Every `interval` seconds this collects the young
     generations (cheap) and freezes what survived (`gc.freeze`): full collections then walk
     only what is new since. `stop()` unfreezes everything again.
 
     Frozen objects are never collected, so garbage in reference cycles (a closed connection and
-    its callbacks) would pile up: every `FULL_EVERY` ticks it unfreezes and collects everything
-    once. The trace is bounded (a window in memory), so that pause is bounded too.
+    its callbacks) would pile up: now and then everything is unfrozen and collected once — when
+    the lab is quiet (the young generation hardly collected in the last interval) and at least
+    `FULL_EVERY` ticks after the last time, so the pause falls where no traffic waits on it; a
+    lab never quiet still gets one every `FULL_AT_MOST` ticks.
     """
 
     FULL_EVERY = 30
+    FULL_AT_MOST = 600
+    QUIET = 3  # young collections in one interval below which the lab counts as quiet
 
     def __init__(self, loop: asyncio.AbstractEventLoop, interval: float = GC_INTERVAL) -> None:
         self._loop = loop
         self._interval = interval
         self._handle: asyncio.TimerHandle | None = None
         self.freezes = 0
+        self.full = 0  # full collections made
+        self._last_full = 0
+        self._young = gc.get_stats()[0]["collections"]
         self._tick()
 
     def _tick(self) -> None:
-        if self.freezes and not self.freezes % self.FULL_EVERY:
+        young = gc.get_stats()[0]["collections"]
+        quiet = young - self._young < self.QUIET
+        since = self.freezes - self._last_full
+        if self.freezes and (since >= self.FULL_AT_MOST or (since >= self.FULL_EVERY and quiet)):
             gc.unfreeze()
             gc.collect()
+            self._last_full = self.freezes
+            self.full += 1
         else:
             gc.collect(1)
         gc.freeze()
         self.freezes += 1
+        self._young = gc.get_stats()[0]["collections"]
         self._handle = self._loop.call_later(self._interval, self._tick)
 
     def stop(self) -> None:
