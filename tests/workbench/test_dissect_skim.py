@@ -15,7 +15,7 @@ import pytest
 from scapy.layers.dns import DNS, DNSQR, DNSRR
 from scapy.layers.inet import ICMP, IP, TCP, UDP, Ether, IPOption_RR, fragment
 from scapy.layers.l2 import ARP
-from scapy.utils import wrpcap
+from scapy.utils import PcapWriter, wrpcap
 
 from tests.conftest import needs_tool
 from workbench import dissect_cli
@@ -393,3 +393,54 @@ def test_fragments_in_the_skim_list_as_tshark(fragments_capture, monkeypatch):
     ).stdout
     assert ours.splitlines() == theirs.splitlines()
     assert "reverse.example.com" in ours and "twice.example.com" in ours
+
+
+def _both_orders(folder) -> tuple[str, str]:
+    """The mixed frames and the fragments in a pcap written least significant byte first, and
+    in one written most significant byte first (as a big-endian machine's tcpdump writes it)."""
+    frames = mixed_frames() + fragment_frames()
+    for i, frame in enumerate(frames):
+        frame.time = 1_700_000_000 + i * 0.000137
+    paths = []
+    for name, order in (("little.pcap", "<"), ("big.pcap", ">")):
+        path = str(folder / name)
+        writer = PcapWriter(path, endianness=order)
+        writer.write(frames)
+        writer.close()
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+@pytest.fixture(scope="module")
+def both_orders(tmp_path_factory) -> tuple[str, str]:
+    return _both_orders(tmp_path_factory.mktemp("orders"))
+
+
+@pytest.mark.parametrize("display_filter", (*FILTERS, "udp.port == 9999"))
+def test_a_big_endian_pcap_is_skimmed_as_a_little_endian_one(
+    both_orders, display_filter, monkeypatch
+):
+    """The skim reads a record's fields in the file's byte order: a big-endian pcap passes
+    over the same frames as the little-endian one and prints what the full path prints."""
+    little, big = both_orders
+    with open(big, "rb") as handle:
+        assert handle.read(4) == b"\xa1\xb2\xc3\xd4"
+    real = dissect_cli.CaptureState.step
+    stepped: dict[str, list[int]] = {little: [], big: []}
+
+    def counting(self, record, path):
+        stepped[path].append(record.id)
+        return real(self, record)
+
+    outputs = {}
+    for path in (little, big):
+        monkeypatch.setattr(
+            dissect_cli.CaptureState, "step", lambda self, r, p=path: counting(self, r, p)
+        )
+        outputs[path] = run(path, True, monkeypatch, display_filter=display_filter)
+    monkeypatch.setattr(dissect_cli.CaptureState, "step", real)
+    assert outputs[big] == outputs[little]
+    assert outputs[big] == run(big, False, monkeypatch, display_filter=display_filter)
+    assert stepped[big] == stepped[little]
+    if display_filter == "dns":
+        assert len(stepped[big]) < len(mixed_frames() + fragment_frames()) - 20

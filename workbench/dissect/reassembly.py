@@ -81,6 +81,8 @@ class IpReassembly:
         if not more:
             pending.total = offset + len(payload)
         if wanted is not None:
+            if pending.total is None:  # the last fragment not seen yet: nothing to judge
+                return FragmentNote(tuple(pending.frames)) if waiting else None
             length = _covered(pending)
             if length is None:
                 return FragmentNote(tuple(pending.frames)) if waiting else None

@@ -43,16 +43,53 @@ from workbench.dissect.facts import ETH_ARP, ETH_IPV4, IP_ICMP, IP_TCP, IP_UDP, 
 
 # From the ethertype on: ethertype, IPv4 version/IHL, fragment word, protocol, the two ports
 # (where they are when the IPv4 header has no options, IHL 5).
-_PEEK = struct.Struct("!HB5xHxB10xHH")
+_PEEK = "HB5xHxB10xHH"
 _PEEK_FROM = 12
-_SHORTEST = _PEEK_FROM + _PEEK.size  # 38 bytes: anything shorter takes the full path
+_SHORTEST = _PEEK_FROM + struct.calcsize("!" + _PEEK)  # 38 bytes: shorter takes the full path
+# A record's captured and original lengths and the fields above, in one read: the fields come
+# in the file's byte order, so a little-endian file's are compared byte-swapped (`_Order`).
+_LOOK = "8xII" + f"{_PEEK_FROM}x" + _PEEK
+_LOOK_END = 16 + _SHORTEST  # the read reaches this far past the record's start
 _MAX_RECORD = 64 << 20
 # The file's pages read so far are given back every so often: a mapped page counts in the
 # process's resident memory until then, and a 1 GB capture would otherwise show as 1 GB more.
 _RELEASE = 4 << 20
 
 
-_LENGTH_ID = struct.Struct("!HH").unpack_from  # IPv4 total length and identification
+_LENGTH_ID_FRAG = struct.Struct("!HHH").unpack_from  # IPv4 total length, identification, flags
+
+
+class _Order:
+    """What `_records` compares the fields read in a file's byte order with: the ethertypes,
+    the fragment bits and the 65,536-entry port and ICMP tables, byte-swapped for a
+    little-endian file (a network-order 0x0800 reads as 0x0008 there)."""
+
+    def __init__(self, order: str, tcp_ports, udp_ports, icmp_types) -> None:
+        swap = order == "<"
+        self.ipv4 = 0x0008 if swap else ETH_IPV4
+        self.arp = 0x0608 if swap else ETH_ARP
+        self.fragment = 0xFF3F if swap else 0x3FFF
+        self.tcp_ports = _swapped(tcp_ports) if swap else tcp_ports
+        self.udp_ports = _swapped(udp_ports) if swap else udp_ports
+        # indexed by the ICMP header's first two bytes as read: the type is the first
+        if icmp_types is None:
+            self.icmp_words = None
+        elif swap:
+            self.icmp_words = bytes(icmp_types) * 256
+        else:
+            self.icmp_words = b"".join(bytes((flag,)) * 256 for flag in icmp_types)
+
+
+def _swapped(ports: bytes | None) -> bytes | None:
+    """A port table indexed by the port's two bytes read the other way round."""
+    if ports is None:
+        return None
+    return b"".join(ports[low::256] for low in range(256))
+
+
+# A fragment's 8 address bytes → their text (the reassembly's key): a capture's fragments
+# come from a few pairs of hosts.
+_PAIRS: dict[bytes, tuple[str, str]] = {}
 
 
 def _cannot_match(proto: int, head: bytes, length: int, tcp_ports, udp_ports, icmp_types) -> bool:
@@ -166,6 +203,18 @@ def find_boundary(path: str, middle: int) -> tuple[int, int, int, int] | None:
             sec, frac, _c, _o = record(mm, 24)
             first_ns = sec * 1_000_000_000 + frac * tick_ns
             off, before, number, past, released = 24, -1, 0, 0, 0
+            # Up to the middle the records are only counted (the second part's frame numbers
+            # go on from them): this runs before the second part can start, so it reads no
+            # more than each record's length.
+            length = struct.Struct(order + "8xI").unpack_from
+            while off < middle and off + 16 <= end:
+                if off - released >= _RELEASE:
+                    mm.madvise(mmap.MADV_DONTNEED, released, off - off % mmap.PAGESIZE - released)
+                    released = off - off % mmap.PAGESIZE
+                caplen = length(mm, off)[0]
+                if caplen > _MAX_RECORD or off + 16 + caplen > end:
+                    return None
+                before, off, number = off, off + 16 + caplen, number + 1
             while off + 16 <= end:
                 if off - released >= _RELEASE:  # as `_records`: read pages are given back
                     mm.madvise(mmap.MADV_DONTNEED, released, off - off % mmap.PAGESIZE - released)
@@ -184,8 +233,12 @@ def find_boundary(path: str, middle: int) -> tuple[int, int, int, int] | None:
 
 def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, limit, part, arp):
     record = struct.Struct(order + "IIII").unpack_from
-    peek = _PEEK.unpack_from
+    look = struct.Struct(order + _LOOK).unpack_from
+    lengths = struct.Struct(order + "8xII").unpack_from
     add_piece = state.ip.add_piece
+    swapped = _Order(order, tcp_ports, udp_ports, icmp_types)
+    eth_ipv4, eth_arp, fragment = swapped.ipv4, swapped.arp, swapped.fragment
+    tcp_words, udp_words, icmp_words = swapped.tcp_ports, swapped.udp_ports, swapped.icmp_words
 
     def wanted(key, head, length):  # a datagram a fragment completes, told by its first bytes
         return len(head) < 4 or not _cannot_match(
@@ -218,9 +271,12 @@ def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, 
         if off - released >= _RELEASE:
             mm.madvise(mmap.MADV_DONTNEED, released, off - off % mmap.PAGESIZE - released)
             released = off - off % mmap.PAGESIZE
-        if off + 16 > end:
+        if off + _LOOK_END <= end:
+            caplen, origlen, ethertype, vihl, frag, proto, sport, dport = look(mm, off)
+        elif off + 16 > end:
             raise header_cut_short(path, number + 1)
-        sec, frac, caplen, origlen = record(mm, off)
+        else:  # too near the end for the fields: a record this short takes the full path
+            caplen, origlen = lengths(mm, off)
         if caplen > _MAX_RECORD:
             raise frame_too_large(path, number + 1, caplen)
         data_at = off + 16
@@ -228,25 +284,32 @@ def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, 
         if after > end:
             raise frame_cut_short(path, number + 1)
         number += 1
-        if caplen >= _SHORTEST:
-            ethertype, vihl, frag, proto, sport, dport = peek(mm, data_at + _PEEK_FROM)
-            if ethertype == ETH_IPV4 and vihl == 0x45 and not frag & 0x3FFF:
+        if caplen >= _SHORTEST:  # (then the fields were read: the record reaches past them)
+            if ethertype != eth_ipv4 or vihl != 0x45:
+                skip = ethertype == eth_arp and not arp
+            elif not frag & fragment:
                 if proto == IP_TCP:
-                    skip = tcp_ports is not None and not (tcp_ports[sport] or tcp_ports[dport])
+                    skip = tcp_words is not None and not (tcp_words[sport] or tcp_words[dport])
                 elif proto == IP_UDP:
-                    skip = udp_ports is not None and not (udp_ports[sport] or udp_ports[dport])
+                    skip = udp_words is not None and not (udp_words[sport] or udp_words[dport])
                 elif proto == IP_ICMP:  # in place of the ports: the message type and code
-                    skip = icmp_types is not None and not icmp_types[sport >> 8]
+                    skip = icmp_words is not None and not icmp_words[sport]
                 else:
                     skip = False
-            elif ethertype == ETH_IPV4 and vihl == 0x45:
+            else:
                 # A fragment: into the state's reassembly here. Alone it cannot match (its own
                 # bytes are data above IP); the datagram it completes is judged as a frame.
                 at = data_at + 14
-                total, ident = _LENGTH_ID(mm, at + 2)
+                total, ident, frag = _LENGTH_ID_FRAG(mm, at + 2)
                 stop_at = min(at + total, after) if total else after
                 payload = mm[at + 20 : stop_at] if stop_at > at + 20 else b""
-                key = (4, _v4(mm[at + 12 : at + 16]), _v4(mm[at + 16 : at + 20]), proto, ident)
+                ends = mm[at + 12 : at + 20]  # source and destination, as text in the key
+                pair = _PAIRS.get(ends)
+                if pair is None:
+                    if len(_PAIRS) > 4096:
+                        _PAIRS.clear()
+                    pair = _PAIRS[ends] = (_v4(ends[:4]), _v4(ends[4:]))
+                key = (4, pair[0], pair[1], proto, ident)
                 note = add_piece(
                     key, number, (frag & 0x1FFF) * 8, frag & 0x2000, payload, wanted=wanted
                 )
@@ -255,8 +318,6 @@ def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, 
                 )
                 if not skip:
                     state.reassembled = (number, note)
-            else:
-                skip = ethertype == ETH_ARP and not arp
             if skip:
                 skipped_at = off
                 off = after
@@ -267,6 +328,7 @@ def _records(mm, path, order, tick_ns, state, tcp_ports, udp_ports, icmp_types, 
             s, f, _c, _o = record(mm, skipped_at)
             state.previous_ns = s * 1_000_000_000 + f * tick_ns
             skipped_at = -1
+        sec, frac, _c, _o = record(mm, off)
         yield captured_frame(
             number,
             sec * 1_000_000_000 + frac * tick_ns,
