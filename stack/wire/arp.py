@@ -7,8 +7,8 @@ from collections import namedtuple
 from ipaddress import IPv4Address
 
 from stack.wire.errors import WireError
-from stack.wire.ipv4 import _ADDRESSES, address
-from stack.wire.mac import _MACS, MAC, ZERO, remember_mac
+from stack.wire.ipv4 import address, known_address
+from stack.wire.mac import MAC, ZERO, known_mac, remember_mac
 from stack.wire.value import Value
 
 REQUEST = 1
@@ -18,8 +18,8 @@ LENGTH = 28
 _new = tuple.__new__
 _ARP = struct.Struct("!HHBBH6s4s6s4s")
 _FIXED = struct.Struct("!HHBB")  # hardware and protocol types and address lengths
-_ADDRESSES_PART = struct.Struct("!H6s4s6s4s")  # what follows the fixed part
-_ETHERNET_IPV4 = bytes.fromhex("000108000604")  # htype 1, ptype 0x0800, hlen 6, plen 4
+# The whole packet, the fixed part read as two words (types, lengths) for two comparisons.
+_unpack_words = struct.Struct("!IHH6s4s6s4s").unpack_from
 
 
 # Fields: op: int, sender_mac: MAC, sender_ip: IPv4Address, target_mac: MAC, target_ip: IPv4Address,
@@ -34,21 +34,23 @@ _Fields = namedtuple(
 class ARP(Value, _Fields):
     __slots__ = ()
 
-    @classmethod
-    def parse(cls, data: bytes) -> ARP:
+    @staticmethod  # not a classmethod: see Value
+    def parse(data: bytes) -> ARP:
         """Parse the first 28 bytes; what follows (Ethernet padding) is not part of ARP."""
         n = len(data)
-        if n < LENGTH or data[:6] != _ETHERNET_IPV4:
+        if n < LENGTH:
             _refuse(data, n)
-        op, sha, spa, tha, tpa = _ADDRESSES_PART.unpack_from(data, 6)
+        types, sizes, op, sha, spa, tha, tpa = _unpack_words(data)
+        if types != 0x0001_0800 or sizes != 0x0604:  # htype 1, ptype 0x0800; hlen 6, plen 4
+            _refuse(data, n)
         return _new(
-            cls,
+            ARP,
             (
                 op,
-                _MACS.get(sha) or remember_mac(sha),
-                _ADDRESSES.get(spa) or address(spa),
-                _MACS.get(tha) or remember_mac(tha),
-                _ADDRESSES.get(tpa) or address(tpa),
+                known_mac(sha) or remember_mac(sha),
+                known_address(spa) or address(spa),
+                known_mac(tha) or remember_mac(tha),
+                known_address(tpa) or address(tpa),
                 1,
                 0x0800,
                 6,

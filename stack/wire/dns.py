@@ -98,7 +98,9 @@ RCODE_TEXT = {
 _new = object.__new__
 _tuple_new = tuple.__new__
 _HEADER = struct.Struct("!HHHHHH")
+_unpack_header = _HEADER.unpack_from
 _QUESTION = struct.Struct("!HH")
+_unpack_question = _QUESTION.unpack_from
 _QUESTION_END = struct.Struct("!BHH")  # a name's final zero, then type and class
 _BYTE = [bytes((value,)) for value in range(256)]
 _RR = struct.Struct("!HHIH")
@@ -205,6 +207,39 @@ def _unescape(name: str) -> tuple[bytes, ...]:
 
 def _read_name(data: bytes, offset: int, n: int) -> tuple[str, int]:
     """The name at `offset` and the offset just after it in place; nothing is read at or past `n`."""
+    # Nearly every name is labels ended in place by a zero, without a pointer: read those here
+    # with the fewest steps a label, and leave everything else (pointers, bad lengths, names
+    # running past `n` or over 255 bytes) to the careful walk, which names what is wrong.
+    labels: list[bytes] = []
+    append = labels.append
+    pos = offset
+    try:
+        length = data[pos]
+        while length:
+            if length > MAX_LABEL:  # a pointer, or not a length
+                return _read_name_carefully(data, offset, n)
+            start = pos + 1
+            pos = start + length
+            append(data[start:pos])
+            length = data[pos]
+    except IndexError:  # a label ran past the end of the bytes
+        return _read_name_carefully(data, offset, n)
+    if pos >= n or pos - offset >= MAX_NAME:
+        return _read_name_carefully(data, offset, n)
+    return _name_text(labels), pos + 1
+
+
+def _name_text(labels: list[bytes]) -> str:
+    # One C-level check for the whole name: nearly every name needs no escapes, and then only
+    # the dots between labels survive deleting the plain bytes.
+    raw = b".".join(labels)
+    if len(raw.translate(None, _PLAIN_BYTES)) == len(labels) - 1 or not labels:
+        return raw.decode("ascii")
+    return ".".join([_label_text(label) for label in labels])
+
+
+def _read_name_carefully(data: bytes, offset: int, n: int) -> tuple[str, int]:
+    """`_read_name` for any name: follows pointers, and raises WireError on what is wrong."""
     labels: list[bytes] = []
     pos = offset
     end = -1
@@ -248,14 +283,7 @@ def _read_name(data: bytes, offset: int, n: int) -> tuple[str, int]:
             )
         labels.append(data[pos + 1 : stop])
         pos = stop
-    # One C-level check for the whole name: nearly every name needs no escapes, and then only
-    # the dots between labels survive deleting the plain bytes.
-    raw = b".".join(labels)
-    if len(raw.translate(None, _PLAIN_BYTES)) == len(labels) - 1 or not labels:
-        text = raw.decode("ascii")
-    else:
-        text = ".".join([_label_text(label) for label in labels])
-    return text, (pos + 1 if end < 0 else end)
+    return _name_text(labels), (pos + 1 if end < 0 else end)
 
 
 class _Writer:
@@ -398,35 +426,31 @@ class DNS:
             if not isinstance(value, tuple):
                 object.__setattr__(self, section, tuple(value))
 
-    @classmethod
-    def parse(cls, data: bytes) -> DNS:
+    @staticmethod  # not a classmethod: see stack.wire.value.Value
+    def parse(data: bytes) -> DNS:
         if type(data) is not bytes:
             data = bytes(data)
         n = len(data)
         if n < HEADER_LEN:
             raise WireError("dns", "header", n, f"{n} bytes is shorter than the 12-byte header")
-        ident, flags, qdcount, ancount, nscount, arcount = _HEADER.unpack_from(data)
-        pos = HEADER_LEN
-        questions = []
-        for _ in range(qdcount):
-            name, pos = _read_name(data, pos, n)
-            if pos + 4 > n:
-                raise WireError(
-                    "dns",
-                    "question",
-                    pos,
-                    "question type and class run past the end of the message",
-                )
-            qtype, qclass = _QUESTION.unpack_from(data, pos)
-            pos += 4
-            questions.append(_tuple_new(Question, (name, qtype, qclass)))
+        ident, flags, qdcount, ancount, nscount, arcount = _unpack_header(data)
+        if qdcount == 1:  # nearly every message
+            question, pos = _read_question(data, HEADER_LEN, n)
+            questions = (question,)
+        else:
+            pos = HEADER_LEN
+            listed = []
+            for _ in range(qdcount):
+                question, pos = _read_question(data, pos, n)
+                listed.append(question)
+            questions = tuple(listed)
         # Filled in as a plain object, then made a DNS: the frozen dataclass's __setattr__
         # guard would make each store a call (~0.4 µs of a parse); the two classes have the
         # same layout, so CPython allows the __class__ change. A field left unset reads the
         # dataclass's class-level default, which is exactly its value then.
         message = _new(_Blank)
         message.id = ident
-        message.questions = tuple(questions)
+        message.questions = questions
         if ancount or nscount or arcount:
             sections = []
             for count in (ancount, nscount, arcount):
@@ -450,7 +474,7 @@ class DNS:
             message.cd = bool(flags & 0x0010)
             message.rcode = flags & 0xF
         message._wire = data
-        message.__class__ = cls
+        message.__class__ = DNS
         return message
 
     def build(self) -> bytes:
@@ -565,6 +589,16 @@ class DNS:
 
 class _Blank:
     """A plain object with a DNS's layout, filled in by `DNS.parse` (see there)."""
+
+
+def _read_question(data: bytes, pos: int, n: int) -> tuple[Question, int]:
+    name, pos = _read_name(data, pos, n)
+    if pos + 4 > n:
+        raise WireError(
+            "dns", "question", pos, "question type and class run past the end of the message"
+        )
+    qtype, qclass = _unpack_question(data, pos)
+    return _tuple_new(Question, (name, qtype, qclass)), pos + 4
 
 
 def _read_record(data: bytes, pos: int) -> tuple[Record, int]:

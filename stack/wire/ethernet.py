@@ -15,7 +15,7 @@ import zlib
 from collections import namedtuple
 
 from stack.wire.errors import WireError
-from stack.wire.mac import _MACS, MAC, remember_mac
+from stack.wire.mac import MAC, known_mac, remember_mac
 from stack.wire.value import Value
 
 HEADER_LEN = 14
@@ -34,6 +34,25 @@ ETH_VLAN = 0x8100
 _new = tuple.__new__
 _HDR = struct.Struct("!6s6sH")
 
+# A link carries the same few headers frame after frame — one per pair of hosts, direction and
+# ethertype — so, as with the addresses themselves (`stack.wire.mac._MACS`), a bounded memo of
+# the decoded fields (dst, src, ethertype) keyed by the 14 bytes: one lookup where there were
+# an unpack and two address lookups. Immutable values: nothing anyone can observe.
+_HEADERS: dict[bytes, tuple[MAC, MAC, int]] = {}
+_known_header = _HEADERS.get
+
+
+def _remember_header(header: bytes) -> tuple[MAC, MAC, int]:
+    if len(_HEADERS) >= 4096:
+        _HEADERS.clear()
+    dst, src, ethertype = _HDR.unpack(header)
+    fields = _HEADERS[header] = (
+        known_mac(dst) or remember_mac(dst),
+        known_mac(src) or remember_mac(src),
+        ethertype,
+    )
+    return fields
+
 
 # Fields: dst: MAC, src: MAC, ethertype: int, payload: bytes
 _Fields = namedtuple(
@@ -47,8 +66,8 @@ class Ethernet(Value, _Fields):
 
     __slots__ = ()
 
-    @classmethod
-    def parse(cls, data: bytes) -> Ethernet:
+    @staticmethod  # not a classmethod: see Value
+    def parse(data: bytes) -> Ethernet:
         if type(data) is not bytes:  # a bytearray or memoryview: slices must be bytes
             data = bytes(data)
         n = len(data)
@@ -56,23 +75,17 @@ class Ethernet(Value, _Fields):
             raise WireError(
                 "ethernet", "header", n, f"frame of {n} bytes is shorter than the 14-byte header"
             )
-        dst, src, ethertype = _HDR.unpack_from(data)
-        if n > HEADER_LEN + MAX_PAYLOAD and n - HEADER_LEN > _max_payload(ethertype):
+        header = data[:14]
+        fields = _known_header(header) or _remember_header(header)
+        # Literals, not HEADER_LEN and friends: each global read is a step on every frame.
+        if n > 1514 and n - 14 > _max_payload(fields[2]):  # over HEADER_LEN + MAX_PAYLOAD
             raise WireError(
                 "ethernet",
                 "payload",
                 HEADER_LEN,
-                f"{n - HEADER_LEN} bytes of data is over the {_max_payload(ethertype)}-byte maximum",
+                f"{n - HEADER_LEN} bytes of data is over the {_max_payload(fields[2])}-byte maximum",
             )
-        return _new(
-            cls,
-            (
-                _MACS.get(dst) or remember_mac(dst),
-                _MACS.get(src) or remember_mac(src),
-                ethertype,
-                data[HEADER_LEN:],
-            ),
-        )
+        return _new(Ethernet, fields + (data[14:],))
 
     def build(self) -> bytes:
         """The frame's bytes exactly as held: header and data, no padding added, no FCS."""

@@ -62,8 +62,8 @@ _Fields = namedtuple(
 class ICMP(Value, _Fields):
     __slots__ = ()
 
-    @classmethod
-    def parse(cls, data: bytes) -> ICMP:
+    @staticmethod  # not a classmethod: see Value
+    def parse(data: bytes) -> ICMP:
         if type(data) is not bytes:  # a bytearray or memoryview: slices must be bytes
             data = bytes(data)
         if len(data) < 8:
@@ -71,7 +71,7 @@ class ICMP(Value, _Fields):
                 "icmp", "header", len(data), f"{len(data)} bytes is shorter than the 8-byte header"
             )
         t, c, csum, rest = _ICMP.unpack_from(data)
-        return _new(cls, (t, c, rest, data[8:], csum))
+        return _new(ICMP, (t, c, rest, data[8:], csum))
 
     def build(self) -> bytes:
         return _ICMP.pack(self.type, self.code, self.checksum, self.rest) + self.payload

@@ -47,6 +47,7 @@ _OPTION_SIZES = {OPT_MSS: 4, OPT_WSCALE: 3, OPT_SACK_OK: 2, OPT_TIMESTAMP: 10}
 
 _new = tuple.__new__
 _TCP = struct.Struct("!HHIIHHHH")
+_unpack_32 = struct.Struct("!HHIIHHHHI8s").unpack_from  # with the first option word and 8 more
 
 
 # Fields: kind: int, data: bytes
@@ -171,11 +172,36 @@ _Fields = namedtuple(
 class TCP(Value, _Fields):
     __slots__ = ()
 
-    @classmethod
-    def parse(cls, data: bytes) -> TCP:
+    @staticmethod  # not a classmethod: see Value
+    def parse(data: bytes) -> TCP:
         if type(data) is not bytes:  # a bytearray or memoryview: slices must be bytes
             data = bytes(data)
         n = len(data)
+        if n >= 32 and data[12] >> 4 == 8:
+            # A 32-byte header: on nearly every segment of a connection with timestamps it
+            # holds NOP, NOP, timestamps (RFC 7323 Appendix A; Linux and the BSDs), read here
+            # in one unpack with the option's first word as a number (parse_options' shortcut).
+            sport, dport, seq, ack, off_flags, window, csum, urgent, first, stamps = _unpack_32(
+                data
+            )
+            if first == 0x0101_080A:  # NOP, NOP, timestamp kind, length 10
+                return _new(
+                    TCP,
+                    (
+                        sport,
+                        dport,
+                        seq,
+                        ack,
+                        off_flags & 0x1FF,
+                        window,
+                        data[32:],
+                        (_NOP, _NOP, _new(TcpOption, (OPT_TIMESTAMP, stamps))),
+                        urgent,
+                        csum,
+                        8,
+                        (off_flags >> 9) & 0x7,
+                    ),
+                )
         if n < MIN_HEADER:
             raise WireError("tcp", "header", n, f"{n} bytes is shorter than the 20-byte header")
         sport, dport, seq, ack, off_flags, window, csum, urgent = _TCP.unpack_from(data)
@@ -189,14 +215,12 @@ class TCP(Value, _Fields):
             raise WireError(
                 "tcp", "data_offset", 12, f"data offset {hlen} runs past the {n} bytes received"
             )
-        if hlen == 32 and data[20:24] == _NOP_NOP_TIMESTAMP:  # parse_options' shortcut, inline
-            options = (_NOP, _NOP, _new(TcpOption, (OPT_TIMESTAMP, data[24:32])))
-        elif hlen > MIN_HEADER:
+        if hlen > MIN_HEADER:
             options = parse_options(data[MIN_HEADER:hlen])
         else:
             options = ()
         return _new(
-            cls,
+            TCP,
             (
                 sport,
                 dport,

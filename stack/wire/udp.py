@@ -28,8 +28,8 @@ _Fields = namedtuple(
 class UDP(Value, _Fields):
     __slots__ = ()
 
-    @classmethod
-    def parse(cls, data: bytes) -> UDP:
+    @staticmethod  # not a classmethod: see Value
+    def parse(data: bytes) -> UDP:
         if type(data) is not bytes:  # a bytearray or memoryview: slices must be bytes
             data = bytes(data)
         n = len(data)
@@ -42,7 +42,7 @@ class UDP(Value, _Fields):
             )
         if length > n:
             raise WireError("udp", "length", 4, f"length {length} runs past the {n} bytes received")
-        return _new(cls, (sport, dport, data[HEADER_LEN:length], length, csum))
+        return _new(UDP, (sport, dport, data[HEADER_LEN:length], length, csum))
 
     def build(self) -> bytes:
         return _UDP.pack(self.sport, self.dport, self.length, self.checksum) + self.payload

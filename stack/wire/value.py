@@ -8,6 +8,12 @@ attribute stores). Fields read through C descriptors and cannot be assigned.
 `Value` goes first in the bases, before the `namedtuple` that declares the fields, so that a
 value equals only a value of the same class with equal fields (never a plain tuple), hashes by
 its fields, and has no ordering — what the frozen dataclasses these replace promised.
+
+Each codec's `parse` is a staticmethod that names its own class: called on the class, as every
+caller does (`Ethernet.parse(data)`), a classmethod makes a bound method on every call: about
+270 of the ~6,000 machine instructions an Ethernet parse takes (callgrind; CPython 3.11
+specialises neither lookup, but a staticmethod's allocates nothing). A subclass's `parse`
+would make the base class's value; no codec is subclassed.
 """
 
 from __future__ import annotations

@@ -461,6 +461,38 @@ def test_malformed_messages(message, problem):
     assert info.value.layer == "dns"
 
 
+def test_a_name_in_record_data_may_not_run_past_the_data_into_the_next_bytes():
+    # A CNAME whose 4 bytes of data hold "\x05abcde…": the label is whole in the message (it
+    # runs into the bytes after the record) but not in the record's data.
+    message = (
+        struct.pack("!6H", 1, 0x8180, 0, 1, 0, 0)
+        + b"\x00"
+        + struct.pack("!HHIH", dns.CNAME, 1, 0, 4)
+        + b"\x05abcde\x00"
+    )
+    with pytest.raises(WireError, match="runs past") as info:
+        DNS.parse(message)
+    assert (info.value.layer, info.value.field) == ("dns", "name")
+
+
+def test_names_of_255_bytes_parse_and_of_256_are_refused():
+    labels_253 = (
+        b"\x3f" + b"a" * 63 + b"\x3f" + b"b" * 63 + b"\x3f" + b"c" * 63 + b"\x3d" + b"d" * 61
+    )
+    name = DNS.parse(_query_with_name(labels_253 + b"\x00")).questions[0].name  # 255 bytes
+    assert name == ".".join(("a" * 63, "b" * 63, "c" * 63, "d" * 61))
+    longer = labels_253[:-61].replace(b"\x3d", b"\x3e") + b"d" * 62 + b"\x00"  # 256 bytes
+    with pytest.raises(WireError, match="255-byte maximum"):
+        DNS.parse(_query_with_name(longer))
+
+
+def test_a_name_that_is_labels_then_a_pointer_reads_through_the_pointer():
+    first = b"\x03www\x06google\x03com\x00" + b"\x00\x01\x00\x01"
+    second = b"\x04mail\xc0\x10" + b"\x00\x01\x00\x01"  # "mail" + the name at 16, google.com
+    message = DNS.parse(struct.pack("!6H", 1, 0, 2, 0, 0, 0) + first + second)
+    assert [q.name for q in message.questions] == ["www.google.com", "mail.google.com"]
+
+
 def test_pointer_loop_between_two_names_is_refused():
     # Name at 12: label "a", then a pointer to 14 — which is that same pointer: a loop.
     message = struct.pack("!6H", 1, 0, 1, 0, 0, 0) + b"\x01a\xc0\x0e" + b"\x00\x01\x00\x01"

@@ -101,6 +101,18 @@ def test_parse_reads_the_header_fields():
     assert frame.payload == b"arp"
 
 
+def test_parse_reads_each_header_among_thousands_of_hosts():
+    # Decoded headers are remembered (a bounded memo, emptied when full): with more distinct
+    # headers than it holds, every frame must still read as its own bytes say.
+    for i in range(6000):
+        src = MAC.from_int(0x0200_0000_0000 + i)
+        ethertype = (ETH_ARP, ETH_IPV4)[i % 2]
+        wire = bytes(BROADCAST) + bytes(src) + ethertype.to_bytes(2, "big") + i.to_bytes(46, "big")
+        frame = Ethernet.parse(bytearray(wire) if i % 3 == 0 else wire)
+        assert (frame.dst, frame.src, frame.ethertype) == (BROADCAST, src, ethertype)
+        assert type(frame.src) is MAC and frame.payload == i.to_bytes(46, "big")
+
+
 # The FCS -------------------------------------------------------------------------------------
 
 

@@ -79,6 +79,16 @@ def test_parse_stops_at_total_length_and_leaves_the_ethernet_padding():
     assert parsed == packet and parsed.payload == b"abc"
 
 
+def test_parse_reads_the_addresses_of_thousands_of_conversations():
+    # Source and destination are remembered together (a bounded memo, emptied when full): with
+    # more pairs than it holds, each packet must still read as its own bytes say.
+    for i in range(6000):
+        src, dst = IPv4Address(0x0A00_0000 + i), IPv4Address(0xC0A8_0000 + i % 7)
+        packet = IPv4.parse(IPv4.make(src, dst, PROTO_UDP, b"x", ident=i).build())
+        assert (packet.src, packet.dst, packet.ident) == (src, dst, i)
+        assert type(packet.src) is IPv4Address and packet.checksum_ok()
+
+
 def test_a_changed_byte_fails_the_checksum():
     raw = bytearray(IPv4.make(PC, WWW, PROTO_UDP, b"").build())
     raw[8] ^= 0x01  # the TTL

@@ -127,6 +127,30 @@ def test_common_timestamp_layout_reads_like_any_other():
     )
 
 
+def test_a_32_byte_header_reads_the_same_whatever_its_twelve_bytes_of_options():
+    stamps = TcpOption.timestamp(5, 6)
+    for options in [
+        (TcpOption.nop(), TcpOption.nop(), stamps),  # the usual layout
+        (stamps, TcpOption.nop(), TcpOption.nop()),
+        (
+            TcpOption.mss(1460),
+            TcpOption.nop(),
+            TcpOption.wscale(7),
+            TcpOption(OPT_EOL, b"\x00\x00\x00"),
+        ),
+    ]:
+        for payload in (b"", b"data"):
+            segment = TCP.make(PC, WWW, 1, 2, options=options, payload=payload)
+            assert segment.data_offset == 8
+            parsed = TCP.parse(segment.build())
+            assert parsed == segment and parsed.options == options
+            assert parsed.timestamps == ((5, 6) if stamps in options else None)
+            assert parsed.payload == payload and parsed.checksum_ok(PC, WWW)
+    usual = TCP.make(PC, WWW, 1, 2, options=(TcpOption.nop(), TcpOption.nop(), stamps)).build()
+    with pytest.raises(WireError, match="runs past the 31 bytes"):
+        TCP.parse(usual[:31])
+
+
 def test_end_of_options_keeps_whatever_follows_it():
     assert parse_options(b"\x02\x04\x05\xb4\x00\xaa\xbb\xcc") == (
         TcpOption.mss(1460),
