@@ -18,8 +18,25 @@ LENGTH = 28
 _new = tuple.__new__
 _ARP = struct.Struct("!HHBBH6s4s6s4s")
 _FIXED = struct.Struct("!HHBB")  # hardware and protocol types and address lengths
-# The whole packet, the fixed part read as two words (types, lengths) for two comparisons.
-_unpack_words = struct.Struct("!IHH6s4s6s4s").unpack_from
+# The whole packet: the fixed part as two words (types, lengths) for two comparisons, and each
+# end (its hardware address, then its protocol address) as one 10-byte key.
+_unpack_words = struct.Struct("!IHH10s10s").unpack_from
+
+# A host's binding of MAC to IPv4 address comes by in request after request: a bounded memo of
+# the decoded pair, as for the addresses alone (emptied when full; nothing anyone can observe).
+_BINDINGS: dict[bytes, tuple[MAC, IPv4Address]] = {}
+_known_binding = _BINDINGS.get
+
+
+def _remember_binding(raw: bytes) -> tuple[MAC, IPv4Address]:
+    if len(_BINDINGS) >= 4096:
+        _BINDINGS.clear()
+    mac, ip = raw[:6], raw[6:]
+    binding = _BINDINGS[raw] = (
+        known_mac(mac) or remember_mac(mac),
+        known_address(ip) or address(ip),
+    )
+    return binding
 
 
 # Fields: op: int, sender_mac: MAC, sender_ip: IPv4Address, target_mac: MAC, target_ip: IPv4Address,
@@ -40,23 +57,12 @@ class ARP(Value, _Fields):
         n = len(data)
         if n < LENGTH:
             _refuse(data, n)
-        types, sizes, op, sha, spa, tha, tpa = _unpack_words(data)
+        types, sizes, op, sender, target = _unpack_words(data)
         if types != 0x0001_0800 or sizes != 0x0604:  # htype 1, ptype 0x0800; hlen 6, plen 4
             _refuse(data, n)
-        return _new(
-            ARP,
-            (
-                op,
-                known_mac(sha) or remember_mac(sha),
-                known_address(spa) or address(spa),
-                known_mac(tha) or remember_mac(tha),
-                known_address(tpa) or address(tpa),
-                1,
-                0x0800,
-                6,
-                4,
-            ),
-        )
+        sender_mac, sender_ip = _known_binding(sender) or _remember_binding(sender)
+        target_mac, target_ip = _known_binding(target) or _remember_binding(target)
+        return _new(ARP, (op, sender_mac, sender_ip, target_mac, target_ip, 1, 0x0800, 6, 4))
 
     def build(self) -> bytes:
         return _ARP.pack(

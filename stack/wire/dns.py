@@ -226,13 +226,18 @@ def _read_name(data: bytes, offset: int, n: int) -> tuple[str, int]:
         return _read_name_carefully(data, offset, n)
     if pos >= n or pos - offset >= MAX_NAME:
         return _read_name_carefully(data, offset, n)
+    if b"".join(labels).isalnum():  # _name_text's first check, inline: nearly every name
+        return b".".join(labels).decode("ascii"), pos + 1
     return _name_text(labels), pos + 1
 
 
 def _name_text(labels: list[bytes]) -> str:
-    # One C-level check for the whole name: nearly every name needs no escapes, and then only
-    # the dots between labels survive deleting the plain bytes.
     raw = b".".join(labels)
+    # Nearly every name needs no escapes: letters and digits alone is the cheapest C-level
+    # check that says so; any other plain byte ("-", "_") passes the second, which is dearer:
+    # only the dots between labels survive deleting the plain bytes.
+    if b"".join(labels).isalnum():
+        return raw.decode("ascii")
     if len(raw.translate(None, _PLAIN_BYTES)) == len(labels) - 1 or not labels:
         return raw.decode("ascii")
     return ".".join([_label_text(label) for label in labels])
@@ -434,15 +439,23 @@ class DNS:
         if n < HEADER_LEN:
             raise WireError("dns", "header", n, f"{n} bytes is shorter than the 12-byte header")
         ident, flags, qdcount, ancount, nscount, arcount = _unpack_header(data)
-        if qdcount == 1:  # nearly every message
-            question, pos = _read_question(data, HEADER_LEN, n)
-            questions = (question,)
+        if qdcount == 1:  # nearly every message: one question, read here without a loop
+            name, pos = _read_name(data, HEADER_LEN, n)
+            if pos + 4 > n:
+                _refuse_question(pos)
+            qtype, qclass = _unpack_question(data, pos)
+            pos += 4
+            questions = (_tuple_new(Question, (name, qtype, qclass)),)
         else:
             pos = HEADER_LEN
             listed = []
             for _ in range(qdcount):
-                question, pos = _read_question(data, pos, n)
-                listed.append(question)
+                name, pos = _read_name(data, pos, n)
+                if pos + 4 > n:
+                    _refuse_question(pos)
+                qtype, qclass = _unpack_question(data, pos)
+                pos += 4
+                listed.append(_tuple_new(Question, (name, qtype, qclass)))
             questions = tuple(listed)
         # Filled in as a plain object, then made a DNS: the frozen dataclass's __setattr__
         # guard would make each store a call (~0.4 µs of a parse); the two classes have the
@@ -591,14 +604,10 @@ class _Blank:
     """A plain object with a DNS's layout, filled in by `DNS.parse` (see there)."""
 
 
-def _read_question(data: bytes, pos: int, n: int) -> tuple[Question, int]:
-    name, pos = _read_name(data, pos, n)
-    if pos + 4 > n:
-        raise WireError(
-            "dns", "question", pos, "question type and class run past the end of the message"
-        )
-    qtype, qclass = _unpack_question(data, pos)
-    return _tuple_new(Question, (name, qtype, qclass)), pos + 4
+def _refuse_question(pos: int) -> None:
+    raise WireError(
+        "dns", "question", pos, "question type and class run past the end of the message"
+    )
 
 
 def _read_record(data: bytes, pos: int) -> tuple[Record, int]:

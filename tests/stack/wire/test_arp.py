@@ -51,6 +51,17 @@ def test_gratuitous_announces_its_own_address():
     assert ARP.request(PC_MAC, PC_IP, PC_IP).is_gratuitous
 
 
+def test_parse_reads_each_binding_among_thousands_of_hosts():
+    # Each end's (MAC, address) is remembered (a bounded memo, emptied when full): with more
+    # hosts than it holds, every packet must still read as its own bytes say.
+    for i in range(6000):
+        mac, ip = MAC.from_int(0x0200_0000_0000 + i), IPv4Address(0x0A00_0000 + i)
+        target = IPv4Address(0x0A00_0000 + (i * 7) % 6000)
+        packet = ARP.parse(ARP.request(mac, ip, target).build())
+        assert (packet.sender_mac, packet.sender_ip, packet.target_ip) == (mac, ip, target)
+        assert type(packet.sender_mac) is MAC and type(packet.sender_ip) is IPv4Address
+
+
 def test_parse_ignores_the_ethernet_padding_after_28_bytes():
     packet = ARP.request(PC_MAC, PC_IP, GW_IP)
     assert ARP.parse(packet.build() + bytes(18)) == packet
