@@ -384,6 +384,8 @@ class Frame:
         top = layers[-1] if layers else None
         if top is None:
             return Row("Frame", source, destination, "", "other")
+        if not top.protocol.columns and len(layers) > 1:
+            top = layers[-2]
         if cut is not None:
             top = cut
             return Row(

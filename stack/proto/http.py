@@ -82,6 +82,9 @@ MEDIA_DISSECTORS = {
     "image/gif": ("image-gif", "HTTP", " ({})"),
 }
 _TEXT = ("data-text-lines", "HTTP", " ({})")
+# Media protocols declared in the model (`stack.proto.text_lines`); the others are named in
+# frame.protocols by the capture's pass (workbench.dissect.messages) but shown as File Data only
+MEDIA_LAYERS = frozenset(("data-text-lines",))
 _CONTENT_TYPE = re.compile(rb"\r?\ncontent-type:[ \t]*([^;\r\n]*)", re.IGNORECASE)
 
 
@@ -115,9 +118,14 @@ def _walk(layer: Layer) -> None:
     layer.state["first"] = first
     layer.state["request"] = not first.startswith("HTTP/")
     if head is not None and head < len(data):  # a body: JSON and XML name themselves
-        media = media_dissector(head_media(data[:head]))
+        media_type = head_media(data[:head])
+        media = media_dissector(media_type)
         if media is not None:
             layer.column = media[1]
+            if media[0] in MEDIA_LAYERS:  # the body is dissected as a layer of its own
+                layer.state["media"] = media_type
+                layer.next = ("http.media", media[0])
+                layer.header_end = layer.start + head
 
 
 def _headers(layer: Layer):

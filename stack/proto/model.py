@@ -251,6 +251,7 @@ class Protocol:
     checksum: Callable[[Layer], int] | None = None  # the verdict alone: 0 bad, 1 good, 2 unverified
     colour: str = "other"  # the packet list's colouring rule (a theme class)
     header: int = 0  # bytes the fixed fields need
+    columns: bool = True  # False: the Protocol and Info columns stay the layer below's
 
     def __post_init__(self) -> None:
         fixed = [f for f in self.fields if f.at is not None]

@@ -24,6 +24,7 @@ from stack.proto import (
     ntp,
     sll,
     tcp,
+    text_lines,
     udp,
 )
 from stack.proto.model import Protocol
@@ -44,6 +45,7 @@ PROTOCOLS: tuple[Protocol, ...] = (
     dhcp.PROTOCOL,
     http.PROTOCOL,
     ntp.PROTOCOL,
+    text_lines.PROTOCOL,
     data.PROTOCOL,
 )
 

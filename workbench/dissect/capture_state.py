@@ -251,8 +251,9 @@ def frame_for(record, notes: FrameNotes) -> Frame:
         if whole:
             f = notes.facts
             frame.replace_above("tcp", Frame(whole, bound=("tcp.port", (f.sport, f.dport))).layers)
-        if message.chain[1:]:
-            notes.note("frame.protocols", (":".join([frame.protocols(), *message.chain[1:]]),))
+        protocols, above = frame.protocols(), message.chain[1:]
+        if above and not protocols.endswith(":" + ":".join(above)):  # the model's own layers
+            notes.note("frame.protocols", (":".join([protocols, *above]),))
     return frame
 
 

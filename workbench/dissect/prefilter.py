@@ -40,7 +40,25 @@ _NONE: frozenset[str] = frozenset()
 
 # The protocols bound at each table key (a port, an ICMP type's payload), made once: most
 # keys a frame shows (a client's port) bind nothing and are simply not here.
-_BOUND = {key: frozenset(p.name for p in protocols) for key, protocols in registry.TABLES.items()}
+_BOUND_AT = {key: frozenset(p.name for p in ps) for key, ps in registry.TABLES.items()}
+# Tables a protocol keeps for what it carries itself (HTTP's body by media type: "http.media"),
+# as against the link, network and transport tables a frame's headers say which key of.
+_FRAME_TABLES = {"link_type", "ethertype", "ip.proto", "tcp.port", "udp.port"}
+
+
+def _carried(names: frozenset[str]) -> frozenset[str]:
+    """`names` and every protocol their own tables bind, and theirs (HTTP: data-text-lines)."""
+    out, todo = set(names), list(names)
+    while todo:
+        name = todo.pop()
+        for (table, _value), bound in _BOUND_AT.items():
+            if table not in _FRAME_TABLES and table.split(".")[0] == name:
+                todo.extend(bound - out)
+                out |= bound
+    return frozenset(out)
+
+
+_BOUND = {key: _carried(names) for key, names in _BOUND_AT.items()}
 
 
 def _names(key: tuple) -> frozenset[str]:
@@ -51,7 +69,7 @@ def _names(key: tuple) -> frozenset[str]:
 @lru_cache(maxsize=16)
 def _heuristic(table: str) -> frozenset[str]:
     """The protocols that may claim a payload at any value of `table` (HTTP on any port)."""
-    return frozenset(p.name for p in registry.HEURISTICS.get(table, ()))
+    return _carried(frozenset(p.name for p in registry.HEURISTICS.get(table, ())))
 
 
 @lru_cache(maxsize=1024)

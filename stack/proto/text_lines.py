@@ -1,0 +1,57 @@
+"""Line-based text data: an HTTP body of a text type, one tree line per line, as Wireshark's
+`data-text-lines` shows it (`Line-based text data: text/html (2 lines)`).
+
+It names no fields of its own (a filter says `data-text-lines`) and leaves the Protocol and
+Info columns to HTTP, as Wireshark's does.
+"""
+
+from __future__ import annotations
+
+from stack.proto.model import NONE, Field, Layer, Protocol
+
+LINE = Field("data-text-lines.line", "Line", NONE, filterable=False)
+
+
+def _walk(layer: Layer) -> None:
+    layer.header_end = layer.end
+
+
+def _lines(layer: Layer) -> list[tuple[int, bytes]]:
+    body = layer.data[layer.start : layer.end]
+    out, at = [], 0
+    while at < len(body):
+        stop = body.find(b"\n", at)
+        stop = len(body) if stop < 0 else stop + 1
+        out.append((at, body[at:stop]))
+        at = stop
+    return out
+
+
+def _items(layer: Layer, out: list) -> None:
+    for at, line in _lines(layer):
+        text = line.decode("utf-8", "replace").translate(_ESCAPES)
+        layer.add(out, LINE, at, len(line), None, text=text)
+
+
+# Control characters as Wireshark writes them in a label: C's escapes, else octal (\001)
+_NAMED = {7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r"}
+_ESCAPES = {c: _NAMED.get(c, f"\\{c:03o}") for c in (*range(32), 127)}
+
+
+def _summary(layer: Layer) -> str:
+    below = layer.frame.layer_before(layer)
+    media = below.state.get("media") if below is not None else None
+    return f": {media} ({len(_lines(layer))} lines)"
+
+
+PROTOCOL = Protocol(
+    "data-text-lines",
+    "Line-based text data",
+    "Line-based text data",
+    fields=(LINE,),
+    walk=_walk,
+    items=_items,
+    summary=_summary,
+    binds=(("http.media", "data-text-lines"),),
+    columns=False,
+)
