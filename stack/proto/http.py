@@ -82,9 +82,9 @@ MEDIA_DISSECTORS = {
     "image/gif": ("image-gif", "HTTP", " ({})"),
 }
 _TEXT = ("data-text-lines", "HTTP", " ({})")
-# Media protocols declared in the model (`stack.proto.text_lines`); the others are named in
+# Media protocols declared in the model (`stack.proto.text_lines`, `json_body`); the others are named in
 # frame.protocols by the capture's pass (workbench.dissect.messages) but shown as File Data only
-MEDIA_LAYERS = frozenset(("data-text-lines",))
+MEDIA_LAYERS = frozenset(("data-text-lines", "json"))
 _CONTENT_TYPE = re.compile(rb"\r?\ncontent-type:[ \t]*([^;\r\n]*)", re.IGNORECASE)
 
 

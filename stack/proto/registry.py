@@ -21,6 +21,7 @@ from stack.proto import (
     icmpv6,
     ipv4,
     ipv6,
+    json_body,
     ntp,
     sll,
     tcp,
@@ -45,6 +46,7 @@ PROTOCOLS: tuple[Protocol, ...] = (
     dhcp.PROTOCOL,
     http.PROTOCOL,
     ntp.PROTOCOL,
+    json_body.PROTOCOL,
     text_lines.PROTOCOL,
     data.PROTOCOL,
 )

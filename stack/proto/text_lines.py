@@ -29,11 +29,16 @@ def _lines(layer: Layer) -> list[tuple[int, bytes]]:
 
 def _items(layer: Layer, out: list) -> None:
     for at, line in _lines(layer):
-        text = line.decode("utf-8", "replace").translate(_ESCAPES)
+        text = escaped(line.decode("utf-8", "replace"))
         layer.add(out, LINE, at, len(line), None, text=text)
 
 
-# Control characters as Wireshark writes them in a label: C's escapes, else octal (\001)
+def escaped(text: str) -> str:
+    """`text` as Wireshark writes it in a label: control characters as C's escapes, else in
+    octal (`\\001`)."""
+    return text.translate(_ESCAPES)
+
+
 _NAMED = {7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r"}
 _ESCAPES = {c: _NAMED.get(c, f"\\{c:03o}") for c in (*range(32), 127)}
 

@@ -251,9 +251,9 @@ def frame_for(record, notes: FrameNotes) -> Frame:
         if whole:
             f = notes.facts
             frame.replace_above("tcp", Frame(whole, bound=("tcp.port", (f.sport, f.dport))).layers)
-        protocols, above = frame.protocols(), message.chain[1:]
-        if above and not protocols.endswith(":" + ":".join(above)):  # the model's own layers
-            notes.note("frame.protocols", (":".join([protocols, *above]),))
+        above = message.chain[1:]
+        if above and not frame.has(above[0]):  # else the model dissected the body itself
+            notes.note("frame.protocols", (":".join([frame.protocols(), *above]),))
     return frame
 
 
