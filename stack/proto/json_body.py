@@ -81,7 +81,7 @@ def _value(body: bytes, at: int) -> tuple[tuple, int]:
             key, after = _string(body, at)
             colon = _skip(body, after)
             value, end = _value(body, _skip(body, colon + 1))
-            members.append((key, at, value))
+            members.append((key, at, after, value))
             at = _skip(body, end)
             if body[at] == 0x2C:
                 at = _skip(body, at + 1)
@@ -128,8 +128,8 @@ def _show(layer: Layer, out: list, value: tuple, path: str, name: str) -> None:
     if kind in ("object", "array"):
         children: list = []
         if kind == "object":
-            for key, key_at, member in content:
-                _member(layer, children, key, key_at, member, f"{path}/{key}")
+            for key, key_at, key_end, member in content:
+                _member(layer, children, key, (key_at, key_end), member, f"{path}/{key}")
         else:
             for item in content:
                 _show(layer, children, item, f"{path}/[]", "[]")
@@ -160,12 +160,12 @@ def _show(layer: Layer, out: list, value: tuple, path: str, name: str) -> None:
         layer.add(out, field, start, end - start, None, text=field.label)
 
 
-def _member(layer: Layer, out: list, key: str, key_at: int, value: tuple, path: str) -> None:
+def _member(layer: Layer, out: list, key: str, place: tuple, value: tuple, path: str) -> None:
+    key_at, key_end = place  # the quoted string, as tshark places the key
     end = value[2]
     children: list = []
     _show(layer, children, value, path, key)
-    key_end = key_at + len(key.encode()) + 2
-    children.append(layer.add([], KEY, key_at + 1, key_end - key_at - 2, key, text=f"Key: {key}"))
+    children.append(layer.add([], KEY, key_at, key_end - key_at, key, text=f"Key: {key}"))
     children.append(layer.add([], PATH, key_at, end - key_at, path, text=f"[Path: {path}]"))
     layer.add(out, MEMBER, key_at, end - key_at, key, children=children, text=f"Member: {key}")
 

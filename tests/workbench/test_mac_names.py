@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import re
 import subprocess
+import sys
 
 import pytest
 from scapy.layers.l2 import ARP, Ether
@@ -133,7 +134,9 @@ def test_the_tree_names_addresses_as_tsharks_tree_does(tmp_path, resolve):
         return [line for line in lines if _ADDRESS_LINE.match(line)]
 
     theirs = address_lines(["tshark", *resolve, "-r", str(path), "-V"])
-    ours = address_lines(["workbench", "dissect", str(path), *resolve, "-V"])
+    ours = address_lines(
+        [sys.executable, "-m", "workbench.cli", "dissect", str(path), *resolve, "-V"]
+    )
     assert (
         len(theirs) == len(frames) * 7
     )  # title, 2 × (address, its Address), ARP sender and target

@@ -40,7 +40,10 @@ class HostsTable(DataTable):
 
     def on_mount(self) -> None:
         for title in COLUMNS:
-            self.add_column(title, key=title)
+            # The vendor column is as wide as its names are cut to from the start: the names
+            # come from a thread, and a column grown when they came was a race (seen in CI).
+            width = VENDOR_WIDTH if title == "Vendor" else None
+            self.add_column(title, key=title, width=width)
         self.watch(self.app, "theme", self._restyle, init=False)
 
     def _restyle(self) -> None:
