@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import pickle
 import re
-import shutil
-import subprocess
-import sys
 
 from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import Ether
 from scapy.utils import wrpcap
 
 from tests.conftest import needs_tool
+from tests.workbench.beside_tshark import ours as _ours
+from tests.workbench.beside_tshark import theirs as _theirs
 from workbench.dissect.http_links import Numbered
 
 FIELDS = (
@@ -64,18 +63,6 @@ def _capture(path) -> None:
     for i, frame in enumerate(frames):
         frame.time = 1 + i * 0.25
     wrpcap(str(path), frames)
-
-
-def _run(command: list[str]) -> str:
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
-
-
-def _ours(*args: str) -> str:
-    return _run([sys.executable, "-m", "workbench.cli", "dissect", *args])
-
-
-def _theirs(*args: str) -> str:
-    return _run([shutil.which("tshark"), "-r", *args])
 
 
 @needs_tool("tshark")

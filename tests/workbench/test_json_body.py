@@ -5,16 +5,16 @@ fields, filters on them, frame.protocols and the columns (still HTTP's, `HTTP/JS
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
-import sys
-
 from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import Ether
 from scapy.utils import wrpcap
 
 from tests.conftest import needs_tool
+from tests.workbench.beside_tshark import layers
+from tests.workbench.beside_tshark import ours as _ours
+from tests.workbench.beside_tshark import theirs as _theirs
+
+_TITLES = ("JavaScript Object Notation", "Line-based text data")
 
 BODIES = (
     b'{"a": 1, "b": [true, null, "x\\n"], "c": {"d": -2.5e3}, "e": {}, "f": []}',
@@ -49,37 +49,13 @@ def _capture(path) -> None:
     wrpcap(str(path), frames)
 
 
-def _run(*command: str) -> str:
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
-
-
-def _ours(*args: str) -> str:
-    return _run(sys.executable, "-m", "workbench.cli", "dissect", *args)
-
-
-def _theirs(*args: str) -> str:
-    return _run(shutil.which("tshark"), "-r", *args)
-
-
-def _body_layers(out: str) -> list[str]:
-    lines, inside = [], False
-    for line in out.splitlines():
-        line = re.sub(r"  \[bytes? [\d-]+\]$", "", line)
-        top = not line.startswith(" ")
-        if top:
-            inside = line.startswith(("JavaScript Object Notation", "Line-based text data"))
-        if inside:
-            lines.append(line)
-    return lines
-
-
 @needs_tool("tshark")
 def test_json_bodies_are_laid_out_as_tshark_lays_them_out(tmp_path):
     path = str(tmp_path / "json.pcap")
     _capture(path)
-    theirs = _body_layers(_theirs(path, "-V"))
+    theirs = layers(_theirs(path, "-V"), *_TITLES)
     assert "[Path with value: /nested/deeper/deepest/[]:1e-3]" in (line.strip() for line in theirs)
-    assert _body_layers(_ours(path, "-V")) == theirs
+    assert layers(_ours(path, "-V"), *_TITLES) == theirs
 
 
 @needs_tool("tshark")

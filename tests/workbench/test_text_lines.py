@@ -4,17 +4,15 @@ escaped; the Protocol and Info columns stay HTTP's. Checked against tshark on bo
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
-import sys
-
 from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import Ether
 from scapy.utils import wrpcap
 
 from stack.proto.frame import Frame
 from tests.conftest import needs_tool
+from tests.workbench.beside_tshark import layers
+from tests.workbench.beside_tshark import ours as dissect
+from tests.workbench.beside_tshark import theirs as tshark
 
 BODIES = (
     b"a\r\nb\n\nc\tz",  # CRLF, an empty line, a tab, a last line without its newline
@@ -37,26 +35,12 @@ def _frames() -> list:
     return out
 
 
-def _run(*command: str) -> str:
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
-
-
-def _text_layers(out: str) -> list[str]:
-    lines, inside = [], False
-    for line in out.splitlines():
-        line = re.sub(r"  \[bytes? [\d-]+\]$", "", line)
-        inside = line.startswith("Line-based text data") or (inside and line.startswith(" "))
-        if inside:
-            lines.append(line)
-    return lines
-
-
 @needs_tool("tshark")
 def test_text_bodies_are_shown_line_by_line_as_tshark_shows_them(tmp_path):
     path = str(tmp_path / "text.pcap")
     wrpcap(path, _frames())
-    theirs = _text_layers(_run(shutil.which("tshark"), "-r", path, "-V"))
-    ours = _text_layers(_run(sys.executable, "-m", "workbench.cli", "dissect", path, "-V"))
+    theirs = layers(tshark(path, "-V"), "Line-based text data")
+    ours = layers(dissect(path, "-V"), "Line-based text data")
     assert "Line-based text data: text/plain (4 lines)" in theirs
     assert ours == theirs
     fields = [
@@ -70,9 +54,7 @@ def test_text_bodies_are_shown_line_by_line_as_tshark_shows_them(tmp_path):
         "_ws.col.Info",
     ]
     for args in (fields, ["-Y", "data-text-lines", *fields]):
-        assert _run(sys.executable, "-m", "workbench.cli", "dissect", path, *args) == _run(
-            shutil.which("tshark"), "-r", path, *args
-        )
+        assert dissect(path, *args) == tshark(path, *args)
 
 
 def test_the_columns_stay_https():
