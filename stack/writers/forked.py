@@ -137,15 +137,23 @@ class Forked:
             fcntl.fcntl(wfd, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_SIZE)
         except OSError:
             pass  # a smaller pipe: sends wait for the child sooner
+        # Ctrl-C and SIGTERM are held back across the fork: one reaching the child before it
+        # ignores them would end it with nothing written (seen in CI)
+        stops = {signal.SIGINT, signal.SIGTERM}
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
         pid = os.fork()
         if pid == 0:  # the child: write what comes, then leave without running the parent's code
             status = 1
             try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
                 os.close(wfd)
                 _write_batches(rfd, writer)
                 status = 0
             finally:
                 os._exit(status)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         os.close(rfd)
         os.set_blocking(wfd, False)  # a child behind keeps batches here, not the loop waiting
         return cls(writer, loop, pid, wfd)
