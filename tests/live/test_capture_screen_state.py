@@ -124,6 +124,8 @@ def test_the_lines_the_frames_before_give_hold_in_tshark(corpus):
     duplicate-ACK numbers, times since the first and the previous frame, epoch, Request In,
     DNS response time, a reassembled datagram's fragments, frame.protocols — is a filter that
     tshark (default preferences: relative numbers) finds true of the frame it is on."""
+    # Which analysis kinds a lossy transfer shows is random (window full is not in every run);
+    # the set asked for below is what every run's captures hold.
     names, analysis = set(), []
     for name, path in corpus.items():
         session = opened(path)
@@ -158,7 +160,6 @@ def test_the_lines_the_frames_before_give_hold_in_tshark(corpus):
         "tcp.window_size_scalefactor",
         "tcp.stream",
         "tcp.analysis.flags",
-        "tcp.analysis.window_full",
         "frame.time_delta",
         "frame.time_relative",
         "dns.response_to",
