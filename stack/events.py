@@ -9,7 +9,7 @@ Each layer's events have one home: the wire, ARP, IPv4 and live devices here; TC
 
 from __future__ import annotations
 
-from functools import cached_property, lru_cache
+from functools import cached_property
 from ipaddress import IPv4Address, IPv4Network
 
 from stack.record import field, fields_of, record
@@ -47,8 +47,21 @@ def _jsonable(value: object) -> object:
 
 
 # An address's dotted text (the same `str`), remembered: a router names the same few addresses
-# in the line of every packet it forwards, and IPv4Address formats itself in Python.
-address_text = lru_cache(maxsize=4096)(str)
+# in the line of every packet it forwards, and IPv4Address formats (and hashes) itself in
+# Python. Keyed by the object (the stack reuses one per address, see `stack.wire.ipv4.address`),
+# which the entry holds so that its id stays its own.
+_TEXTS: dict[int, tuple[object, str]] = {}
+
+
+def address_text(addr: object) -> str:
+    found = _TEXTS.get(id(addr))
+    if found is not None and found[0] is addr:
+        return found[1]
+    if len(_TEXTS) >= 4096:
+        _TEXTS.clear()
+    text = str(addr)
+    _TEXTS[id(addr)] = (addr, text)
+    return text
 
 
 def _ids(frames: tuple[int, ...]) -> str:

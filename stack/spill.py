@@ -69,25 +69,27 @@ def interface(name: str, nanoseconds: bool = True) -> bytes:
 
 _EPB_HEAD = struct.Struct("<IIIIIII").pack
 _LENGTH = struct.Struct("<I").pack
+_OFFSET = struct.Struct("<Q").pack
 
 
 def packet(index: int, stamp: int, data: bytes, comments: list[str]) -> bytes:
     """An Enhanced Packet Block with one comment option each: `block(EPB, …)` with
     `options(…)`, put together in one join (one is written per frame that leaves the window)."""
-    parts = [b"", data, _PAD[len(data) % 4]]
-    size = 32 + len(data) + len(parts[2])
+    n = len(data)
+    parts = [data, _PAD[n & 3]]
     if comments:
         for comment in comments:
-            value = comment.encode("utf-8")[:65000]
-            pad = _PAD[len(value) % 4]
-            parts += (_HEAD(OPT_COMMENT, len(value)), value, pad)
-            size += 4 + len(value) + len(pad)
+            value = comment.encode()
+            size = len(value)
+            if size > 65000:
+                value, size = value[:65000], 65000
+            parts += (_HEAD(OPT_COMMENT, size), value, _PAD[size & 3])
         parts.append(_END)
-        size += 4
-    n = len(data)
-    parts[0] = _EPB_HEAD(EPB, size, index, stamp >> 32, stamp & 0xFFFFFFFF, n, n)
-    parts.append(_LENGTH(size))
-    return b"".join(parts)
+    body = b"".join(parts)
+    size = 32 + len(body)
+    return b"".join(
+        (_EPB_HEAD(EPB, size, index, stamp >> 32, stamp & 0xFFFFFFFF, n, n), body, _LENGTH(size))
+    )
 
 
 class SpillFile:
@@ -140,7 +142,7 @@ class SpillFile:
             self._offset += len(idb)
         stamp = int(round((self.epoch + time) * 1_000_000_000))
         epb = packet(index, stamp, data, [SENT_BY + origin, *notes])
-        self._index.write(struct.pack("<Q", self._offset))
+        self._index.write(_OFFSET(self._offset))
         out.write(epb)
         self._offset += len(epb)
         self.count += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from stack.events import Event, FrameReceived, FrameSent, FramesFiltered
+from stack.events import Event, Forwarded, FrameReceived, FrameSent, FramesFiltered, address_text
 
 
 def format_event(event: Event, describe=None) -> str:
@@ -57,30 +57,87 @@ def dropped_lines(event: FramesFiltered) -> str:
 def note_lines(events) -> list[str]:
     """The trace lines kept with a frame in a capture (its packet comments): the frame's own
     summary is left out (the capture shows the frame itself) and a bus's dropped copies are one
-    line naming every NIC, so a comment costs little to write."""
+    line naming every NIC, so a comment costs little to write.
+
+    Written for every frame that leaves the trace's window, so the common kinds are formatted
+    with one `%` each, from parts worked out once per sender (the same text as `describe`)."""
     out = []
+    append = out.append
+    last_time, stamp = None, ""
     for event in events:
         kind = type(event)
+        time = event.time
+        if time != last_time:  # a frame's events mostly share one moment
+            last_time, stamp = time, "%12.6f  " % time  # noqa: UP031
+        frames = event.frames
+        ids = "#%d" % frames[0] if len(frames) == 1 else _ids(frames)  # noqa: UP031
         if kind is FrameSent:
-            out.append(
-                f"{event.time:12.6f}  {event.host:<8} {event.nic} sends {_ids(event.frames)} on {event.segment} ({event.wire_length} bytes with FCS)"
+            append(
+                "%s%-8s %s sends %s on %s (%d bytes with FCS)"  # noqa: UP031
+                % (stamp, event.host, event.nic, ids, event.segment, event.wire_length)
             )
         elif kind is FrameReceived and not event.dst:
             # FrameReceived.describe() without the call (one per frame a NIC keeps).
-            out.append(
-                f"{event.time:12.6f}  {event.host:<8} {event.nic} {'accepts' if event.accepted else 'drops'} {_ids(event.frames)}: {event.reason}"
+            append(
+                "%s%-8s %s %s %s: %s"  # noqa: UP031
+                % (
+                    stamp,
+                    event.host,
+                    event.nic,
+                    "accepts" if event.accepted else "drops",
+                    ids,
+                    event.reason,
+                )
             )
         elif kind is FramesFiltered:
-            readers = event.readers
-            names = ", ".join(
-                readers[i].owner for i in range(event.start, event.stop) if i != event.skip
+            append(
+                "%s%-8s %s%s%s"  # noqa: UP031
+                % (
+                    stamp,
+                    event.host,
+                    *_dropped_parts(event),
+                )
             )
-            out.append(
-                f"{event.time:12.6f}  {event.host:<8} {names} drop {_ids(event.frames)}: not for me (destination {event.dst.hex(':')})"
+        elif kind is Forwarded:
+            append(
+                "%s%-8s forwards %s → %s from %s to %s via %s, TTL %d → %d"  # noqa: UP031
+                % (
+                    stamp,
+                    event.host,
+                    address_text(event.src),
+                    address_text(event.dst),
+                    event.in_interface,
+                    event.out_interface,
+                    event.next_hop,
+                    event.ttl,
+                    event.ttl - 1,
+                )
             )
         else:
-            out.append(f"{event.time:12.6f}  {event.host:<8} {event.describe()}")
+            append(f"{stamp}{event.host:<8} {event.describe()}")
     return out
+
+
+_DROPPED: dict[tuple, tuple[str, str]] = {}
+
+
+def _dropped_parts(event: FramesFiltered) -> tuple[str, str, str]:
+    """The words around a bus record's frame ids, once per run of NICs and destination."""
+    key = (event.readers, event.start, event.stop, event.skip, event.dst)
+    parts = _DROPPED.get(key)
+    if parts is None:
+        if len(_DROPPED) >= 1024:  # rosters change rarely: stay bounded all the same
+            _DROPPED.clear()
+        readers = event.readers
+        names = ", ".join(
+            readers[i].owner for i in range(event.start, event.stop) if i != event.skip
+        )
+        parts = _DROPPED[key] = (
+            f"{names} drop ",
+            f": not for me (destination {event.dst.hex(':')})",
+        )
+    head, tail = parts
+    return head, _ids(event.frames), tail
 
 
 def _ids(frames) -> str:
