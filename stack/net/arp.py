@@ -67,6 +67,9 @@ class ArpEngine:
         self.caches: dict[str, dict[IPv4Address, ArpEntry]] = {}
         self.requests_sent = 0
         self.replies_sent = 0
+        # Bumped whenever an entry comes, goes or is learned again: what a router remembered
+        # about a next hop (`usable`) holds only while it is unchanged.
+        self.generation = 0
 
     # --- the cache as a person sees it -----------------------------------------------------
 
@@ -88,6 +91,7 @@ class ArpEngine:
                     and now - entry.confirmed > FORGET_TIME
                 ):
                     del cache[ip]
+                    self.generation += 1
                     continue
                 out.append((ifname, entry, self.state_of(entry, now)))
         return out
@@ -102,9 +106,27 @@ class ArpEngine:
                 if entry.timer is not None:
                     entry.timer.cancel()
         self.caches.clear()
+        self.generation += 1
 
     def add_static(self, ifname: str, ip: IPv4Address, mac: MAC) -> None:
         self.caches.setdefault(ifname, {})[ip] = ArpEntry(ip, mac, PERMANENT, self.host.clock.now())
+        self.generation += 1
+
+    def usable(self, iface: Interface, next_hop: IPv4Address) -> ArpEntry | None:
+        """The entry `transmit` sends to `next_hop` through with nothing else to do (its MAC
+        known and confirmed recently enough, or static), else None. It stays so while
+        `generation` is unchanged and `fresh` says so."""
+        entry = self.caches.get(iface.name, {}).get(next_hop)
+        if entry is None or entry.mac is None or not self.fresh(entry, self.host.clock.now()):
+            return None
+        return entry
+
+    @staticmethod
+    def fresh(entry: ArpEntry, now: float) -> bool:
+        """Used as it is: neither stale (which re-asks) nor forgotten."""
+        return entry.state == PERMANENT or (
+            entry.state == REACHABLE and now - entry.confirmed <= REACHABLE_TIME
+        )
 
     # --- sending through the cache ---------------------------------------------------------
 
@@ -124,6 +146,7 @@ class ArpEngine:
         if entry is not None and entry.mac is not None:
             if entry.state != PERMANENT and now - entry.confirmed > FORGET_TIME:
                 del cache[next_hop]
+                self.generation += 1
                 entry = None
             else:
                 if (
@@ -170,6 +193,7 @@ class ArpEngine:
         cache = self.caches.get(iface.name, {})
         if cache.get(entry.ip) is entry:
             del cache[entry.ip]
+            self.generation += 1
         host.trace.emit(
             ArpFailed(
                 host.clock.now(), host.name, (), entry.ip, iface.name, entry.attempts, len(waiting)
@@ -290,6 +314,7 @@ class ArpEngine:
                     )
                 )
         cache[entry.ip] = entry
+        self.generation += 1
 
     def _learn(
         self, iface: Interface, entry: ArpEntry, mac: MAC, now: float, frame_id: int, reason: str
@@ -316,6 +341,7 @@ class ArpEngine:
         entry.mac = mac
         entry.state = REACHABLE
         entry.confirmed = now
+        self.generation += 1
         cache = self.caches.get(iface.name)
         if cache is not None and cache.get(entry.ip) is entry and next(reversed(cache)) != entry.ip:
             cache[entry.ip] = cache.pop(entry.ip)  # most recently confirmed last: evicted last

@@ -21,10 +21,14 @@ from stack.events import (
     RouteDecision,
 )
 from stack.net import fragment as frag
+from stack.net.arp import PERMANENT, REACHABLE, REACHABLE_TIME
+from stack.net.flows import LIMIT as FLOW_LIMIT
+from stack.net.flows import Flow
 from stack.net.interface import Interface
 from stack.net.route import Decision
 from stack.wire import icmp as icmp_codes
 from stack.wire.errors import WireError
+from stack.wire.ethernet import MAX_PAYLOAD
 from stack.wire.ipv4 import PROTO_ICMP, PROTO_NAMES, IPv4, address
 
 if TYPE_CHECKING:
@@ -39,6 +43,22 @@ DEFAULT_TTL = 64
 Handler = Callable[[IPv4, Interface, tuple[int, ...]], None]
 
 
+def _one_hop_on(head: bytes, payload: bytes, ttl: int, total: int) -> bytes:
+    """`head` (an Ethernet header, or nothing) and the packet one hop on: TTL less one, the
+    rest as it came (any Ethernet padding after `total` left behind, as the full parse leaves
+    it). The checksum is updated for the one word that changed, HC' = ~(~HC + ~m + m')
+    (RFC 1624 eqn. 3): over a header whose checksum was right, the very value summing the
+    whole header again gives."""
+    proto = payload[9]
+    old_word = ttl << 8 | proto
+    folded = (~(payload[10] << 8 | payload[11]) & 0xFFFF) + (~old_word & 0xFFFF) + old_word - 0x100
+    folded = (folded & 0xFFFF) + (folded >> 16)
+    folded = (folded & 0xFFFF) + (folded >> 16)
+    return b"".join(
+        (head, payload[:8], _TTL_PROTO_SUM(ttl - 1, proto, ~folded & 0xFFFF), payload[12:total])
+    )
+
+
 class IPv4Layer:
     def __init__(self, host: Host) -> None:
         self.host = host
@@ -49,6 +69,7 @@ class IPv4Layer:
         self._decisions: dict[IPv4Address, Decision] = {}
         self._by_packed: dict[bytes, Decision] = {}  # the same decisions by the header's bytes
         self._decisions_version = -1
+        self._flows: dict[bytes, Flow] = {}  # by the header's source and destination bytes
         self.stats = {
             "sent": 0,
             "received": 0,
@@ -417,6 +438,40 @@ class IPv4Layer:
         if ttl <= 1:
             return False
         host = self.host
+        flow = self._flows.get(payload[12:20])
+        if flow is not None:
+            entry = flow.entry
+            now = host.clock.now()
+            if (
+                flow.routes_version == host.routes.version
+                and flow.arp_generation == host.arp.generation
+                and (
+                    entry.state == REACHABLE
+                    and now - entry.confirmed <= REACHABLE_TIME
+                    or entry.state == PERMANENT
+                )
+                and total <= flow.out.mtu
+                and total <= MAX_PAYLOAD
+            ):
+                stats = self.stats
+                stats["received"] += 1
+                stats["forwarded"] += 1
+                frames = (frame_id,)
+                host.trace.emit(
+                    Forwarded(
+                        now,
+                        host.name,
+                        frames,
+                        flow.src,
+                        flow.dst,
+                        ttl,
+                        in_iface.name,
+                        flow.out.name,
+                        flow.next_hop_text,
+                    )
+                )
+                flow.nic.send(_one_hop_on(flow.header, payload, ttl, total))
+                return True
         self._forget_stale_decisions()
         frames = (frame_id,)
         decision = self._by_packed.get(dst)
@@ -444,21 +499,22 @@ class IPv4Layer:
                 decision.next_hop_text,
             )
         )
-        # One hop on: TTL less one, the rest as it came (any Ethernet padding after `total`
-        # left behind, as the full parse leaves it). The checksum is updated for the one word
-        # that changed, HC' = ~(~HC + ~m + m') (RFC 1624 eqn. 3): over a header whose checksum
-        # was right, the very value summing the whole header again gives.
-        proto = payload[9]
-        old_word = ttl << 8 | proto
-        folded = (
-            (~(payload[10] << 8 | payload[11]) & 0xFFFF) + (~old_word & 0xFFFF) + old_word - 0x100
-        )
-        folded = (folded & 0xFFFF) + (folded >> 16)
-        folded = (folded & 0xFFFF) + (folded >> 16)
-        packet = b"".join(
-            (payload[:8], _TTL_PROTO_SUM(ttl - 1, proto, ~folded & 0xFFFF), payload[12:total])
-        )
+        packet = _one_hop_on(b"", payload, ttl, total)
         host.arp.transmit(out, decision.next_hop, packet, frames)
+        # What that settled serves the flow's next packets (see stack.net.flows).
+        entry = host.arp.usable(out, decision.next_hop)
+        if entry is not None:
+            if len(self._flows) >= FLOW_LIMIT:
+                self._flows.clear()
+            self._flows[payload[12:20]] = Flow(
+                address(payload[12:16]),
+                address(dst),
+                out,
+                decision.next_hop_text,
+                entry,
+                host.routes.version,
+                host.arp.generation,
+            )
         return True
 
     def forward(self, packet: IPv4, in_iface: Interface, frame_id: int) -> None:

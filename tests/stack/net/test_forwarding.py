@@ -1,5 +1,5 @@
 import random
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Network
 
 from stack.apps.ping import Ping
 from stack.apps.traceroute import Traceroute
@@ -109,3 +109,67 @@ def test_a_router_forwards_exactly_what_the_full_parse_would_send(default_net):
         assert out[0].data[14:] == one_hop_on + bytes(max(0, 46 - len(one_hop_on)))  # padded to 60
         sent = [e for e in kinds(net, "forwarded") if e.frames == (before + 1,)]
         assert [(e.host, e.src, e.dst, e.ttl) for e in sent] == [("gw-a", src, WWW, packet.ttl)]
+
+
+def _forwarded_by(net, host: str, since: int) -> list:
+    return [e for e in kinds(net, "forwarded", host) if e.frames[0] > since]
+
+
+def test_a_router_follows_a_route_changed_mid_flow(default_net):
+    """gw-a remembers how it forwards pc → www; a new route must take effect at once."""
+    from stack.net.route import Route
+
+    net = default_net
+    assert run(net, Ping(net.host("pc"), WWW, count=2)).ok
+    gw = net.host("gw-a")
+    gw.routes.add(
+        Route(IPv4Network("172.194.72.0/24"), "eth0", IPv4Address("192.168.1.101"), "static", 0)
+    )
+    before = net.trace.count
+    ping = run(net, Ping(net.host("pc"), WWW, count=1))
+    assert not ping.ok  # pc2 is a host: it does not forward
+    hops = _forwarded_by(net, "gw-a", before)
+    assert hops and all(e.out_interface == "eth0" and e.next_hop == "192.168.1.101" for e in hops)
+    assert kinds(net, "packet_dropped", "pc2")
+
+
+def test_a_router_follows_a_next_hop_that_moved_mid_flow(default_net):
+    """An ARP reply moving gw-b's address to another MAC: gw-a's next frames go there."""
+    from stack.wire.arp import ARP
+    from stack.wire.ethernet import ETH_ARP, Ethernet
+    from stack.wire.mac import MAC
+
+    net = default_net
+    assert run(net, Ping(net.host("pc"), WWW, count=2)).ok
+    gw_a = net.host("gw-a")
+    elsewhere = MAC(bytes.fromhex("020000000099"))
+    reply = ARP.reply(
+        elsewhere, IPv4Address("10.0.0.2"), gw_a.interfaces["eth1"].nic.mac, IPv4Address("10.0.0.1")
+    )
+    net.segments["transit"].inject(
+        "test port",
+        Ethernet(gw_a.interfaces["eth1"].nic.mac, elsewhere, ETH_ARP, reply.build()).build(),
+    )
+    net.clock.run_until(net.clock.now() + 0.01)
+    before = net.trace.count
+    assert not run(net, Ping(net.host("pc"), WWW, count=1)).ok
+    out = [f for f in net.trace.frames[before:] if f.origin == "gw-a eth1"]
+    assert out and all(f.data[:6] == elsewhere for f in out)
+
+
+def test_a_router_asks_again_for_a_next_hop_gone_stale(default_net):
+    """Past ARP's reachable time the router re-asks (unicast) while it forwards, as before."""
+    from stack.net.arp import REACHABLE_TIME
+
+    net = default_net
+    assert run(net, Ping(net.host("pc"), WWW, count=2)).ok
+    # pc's own entry for gw-a made static, so that nothing but time touches gw-a's cache.
+    gw_a = net.host("gw-a")
+    net.host("pc").arp.add_static(
+        "eth0", IPv4Address("192.168.1.1"), gw_a.interfaces["eth0"].nic.mac
+    )
+    net.clock.run_until(net.clock.now() + REACHABLE_TIME + 1)
+    asked = len(kinds(net, "arp_request", "gw-a"))
+    assert run(net, Ping(net.host("pc"), WWW, count=1)).ok
+    again = kinds(net, "arp_request", "gw-a")[asked:]
+    assert str(again[0].ip) == "10.0.0.2"  # on the way to www, before the answer comes back
