@@ -11,6 +11,7 @@ them for asyncio.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
@@ -37,7 +38,8 @@ from stack.transport.tcp.seq import (
     unwrap,
 )
 from stack.transport.tcp.timer import LazyTimer
-from stack.wire.tcp import ACK, FIN, RST, SYN, TCP, TcpOption
+from stack.wire.checksum import internet_checksum
+from stack.wire.tcp import ACK, FIN, PROTO, PSH, RST, SYN, TCP, TcpOption
 
 if TYPE_CHECKING:
     from stack.transport.tcp.layer import TcpLayer, TcpListener
@@ -59,6 +61,7 @@ __all__ = [
 
 _RECEIVE_STATES = frozenset((ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2))
 _SEND_STATES = frozenset((ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK))
+_pack_header = struct.Struct("!HHIIHHHH").pack
 
 
 def _shift_for(buffer: int) -> int:
@@ -86,6 +89,17 @@ class TcpConnection(SendSide, ReceiveSide):
         self.remote_ip, self.remote_port = remote
         self.local = f"{self.local_ip}:{self.local_port}"
         self.remote = f"{self.remote_ip}:{self.remote_port}"
+        # What every segment of this connection shares, worked out once: the pseudo-header's
+        # addresses and protocol as a checksum sum (the same both ways), the fixed header
+        # words, and the bytes an arriving segment names this connection by (see TcpLayer).
+        self.pseudo = int(self.local_ip) + int(self.remote_ip) + PROTO
+        self._header_sum = self.pseudo + 20 + self.local_port + self.remote_port + 0x5000
+        self.wire_key = (
+            self.remote_ip.packed
+            + self.local_ip.packed
+            + self.remote_port.to_bytes(2, "big")
+            + self.local_port.to_bytes(2, "big")
+        )
         self.listener = listener
         self.state = CLOSED
         self.close_reason = ""
@@ -168,6 +182,21 @@ class TcpConnection(SendSide, ReceiveSide):
             "window_probes": 0,
             "zero_windows": 0,
         }
+
+    def segment(self, seq: int, ack: int, flags: int, window: int, payload: bytes) -> bytes:
+        """One segment with a 20-byte header, checksum included (wire sequence numbers).
+
+        Each 16-bit-aligned header field counts as its own value in the checksum modulo
+        0xFFFF (a 32-bit one too, as 2^16 ≡ 1; stack.wire.checksum), so the sum is the
+        connection's fixed part plus the fields that change, and the header is packed once."""
+        n = len(payload)
+        csum = internet_checksum(payload, self._header_sum + n + seq + ack + flags + window)
+        return (
+            _pack_header(
+                self.local_port, self.remote_port, seq, ack, 0x5000 | flags, window, csum, 0
+            )
+            + payload
+        )
 
     # --- the application's side -----------------------------------------------------------
 
@@ -312,12 +341,37 @@ class TcpConnection(SendSide, ReceiveSide):
     def segment_arrives(self, seg: TCP, frames: tuple[int, ...]) -> None:
         self.counters["segments_received"] += 1
         state = self.state
+        flags = seg.flags
+        if state == ESTABLISHED and (flags == ACK or flags == ACK | PSH):
+            # Header prediction (RFC 9293 §3.10.7.4 as Van Jacobson's fast path reads it): the
+            # next segment in order, inside the window, no SACK blocks, the window unchanged,
+            # acknowledging new data or nothing outstanding. Steps 1-5 then come down to
+            # these tests; whatever else arrives takes the full path below.
+            rcv_nxt = self.rcv_nxt
+            payload = seg.payload
+            n = len(payload)
+            snd_una = self.snd_una
+            acked = (seg.ack - snd_una) & 0xFFFFFFFF
+            ack = snd_una + acked  # beyond SND.MAX when the wire number lies behind SND.UNA
+            if (
+                seg.seq == rcv_nxt & 0xFFFFFFFF
+                and ack <= self.snd_max
+                and seg.window << self.snd_wscale == self.snd_wnd
+                and (n <= self.rcv_adv - rcv_nxt if n else acked or self.snd_max == snd_una)
+                and (seg.data_offset == 5 or not self.sack_ok)
+            ):
+                if self.snd_wl1 < rcv_nxt or (self.snd_wl1 == rcv_nxt and self.snd_wl2 <= ack):
+                    self.snd_wl1 = rcv_nxt
+                    self.snd_wl2 = ack
+                if acked:
+                    self._new_ack(ack, frames)
+                self._after_ack(rcv_nxt, payload, flags, frames)
+                return
         if state == SYN_SENT:
             self._arrives_in_syn_sent(seg, frames)
             return
         if state == CLOSED:
             return
-        flags = seg.flags
         payload = seg.payload
         rcv_nxt = self.rcv_nxt
         seq = unwrap(seg.seq, rcv_nxt)
@@ -395,6 +449,10 @@ class TcpConnection(SendSide, ReceiveSide):
                 self.listener.accepted(self)
         if not self._process_ack(seg, seq, frames):
             return
+        self._after_ack(seq, payload, flags, frames)
+
+    def _after_ack(self, seq: int, payload: bytes, flags: int, frames: tuple[int, ...]) -> None:
+        """Steps 6-8 once the ACK was taken: our FIN acknowledged, then data and FIN."""
         state = self.state
         if self._fin_seq is not None and self.snd_una > self._fin_seq:
             if state == FIN_WAIT_1:
@@ -412,7 +470,8 @@ class TcpConnection(SendSide, ReceiveSide):
         if payload or flags & FIN:
             if state in _RECEIVE_STATES:
                 self._receive(seq, payload, flags & FIN, frames)
-        self._output()
+        if self._fin_seq is not None or self._sbuf_seq + len(self._sbuf) > self.snd_nxt:
+            self._output()  # (with nothing queued to send it would find nothing to do)
         if self._ack_now:
             self._send_ack()
 

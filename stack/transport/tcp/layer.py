@@ -102,6 +102,10 @@ class TcpLayer:
         self.host = host
         self.ports: PortTable[TcpListener] = PortTable(host, "TCP")
         self._conns: dict[Key, TcpConnection] = {}
+        # The same connections keyed as a segment's bytes name them (source and destination
+        # address as the IP header holds them, then the two ports): an arriving segment finds
+        # its connection without making or hashing address objects.
+        self._by_wire: dict[bytes, TcpConnection] = {}
         self._local_ports: dict[int, int] = {}
         # Defaults for new connections; each connection can change its own.
         self.msl = MSL
@@ -200,12 +204,15 @@ class TcpLayer:
 
     def _register(self, conn: TcpConnection) -> None:
         self._conns[(conn.local_ip, conn.local_port, conn.remote_ip, conn.remote_port)] = conn
+        self._by_wire[conn.wire_key] = conn
         self._local_ports[conn.local_port] = self._local_ports.get(conn.local_port, 0) + 1
 
     def forget(self, conn: TcpConnection) -> None:
         key = (conn.local_ip, conn.local_port, conn.remote_ip, conn.remote_port)
         if self._conns.get(key) is conn:
             del self._conns[key]
+            if self._by_wire.get(conn.wire_key) is conn:
+                del self._by_wire[conn.wire_key]
             left = self._local_ports[conn.local_port] - 1
             if left:
                 self._local_ports[conn.local_port] = left
@@ -245,16 +252,7 @@ class TcpLayer:
                 options=options,
             ).build()
         else:
-            raw = segment_bytes(
-                int(src) + int(dst),
-                conn.local_port,
-                conn.remote_port,
-                seq,
-                ack,
-                flags,
-                window,
-                payload,
-            )
+            raw = conn.segment(seq, ack, flags, window, payload)
         self.host.ip.send(dst, PROTO, raw, src=src)
 
     def send_reset(
@@ -295,6 +293,19 @@ class TcpLayer:
         host = self.host
         self.stats["received"] += 1
         payload = packet.payload
+        raw = packet._raw
+        if raw is not None:
+            # A segment of a known connection: found by its bytes, and its checksum summed with
+            # the connection's own pseudo-header sum (what the careful path below works out).
+            conn = self._by_wire.get(raw[12:20] + payload[:4])
+            if conn is not None and not internet_checksum(payload, conn.pseudo + len(payload)):
+                try:
+                    seg = TCP.parse(payload)
+                except WireError:
+                    pass  # the careful path below says what is wrong
+                else:
+                    conn.segment_arrives(seg, frames)
+                    return
         src, dst = packet.src, packet.dst
         if internet_checksum(payload, int(src) + int(dst) + PROTO + len(payload)) != 0:
             self.stats["bad_checksum"] += 1
@@ -544,15 +555,13 @@ def segment_bytes(
 ) -> bytes:
     """A 20-byte-header segment with its checksum; `pseudo` is int(src) + int(dst) (see
     stack.wire.checksum: each address counts as one integer modulo 0xFFFF)."""
-    header = _HEADER.pack(sport, dport, seq, ack, 0x5000 | flags, window, 0, 0)
-    # The 20-byte header counts as one integer in the sum (its length is even, so it weighs
-    # what its words weigh): the payload is not copied behind it just to be summed.
+    # Each 16-bit-aligned field of the header counts as its own value modulo 0xFFFF (a 32-bit
+    # one too, as 2^16 ≡ 1), so the header is summed from its fields and packed only once.
     csum = internet_checksum(
-        payload, pseudo + PROTO + 20 + len(payload) + int.from_bytes(header, "big")
+        payload,
+        pseudo + PROTO + 20 + len(payload) + sport + dport + seq + ack + 0x5000 + flags + window,
     )
-    return b"".join(
-        (_HEADER.pack(sport, dport, seq, ack, 0x5000 | flags, window, csum, 0), payload)
-    )
+    return _HEADER.pack(sport, dport, seq, ack, 0x5000 | flags, window, csum, 0) + payload
 
 
 __all__ = ["TcpLayer", "TcpListener", "TcpConnection", "MSL", "segment_bytes"]

@@ -27,7 +27,7 @@ from stack.transport.tcp.seq import (
     TIME_WAIT,
     unwrap,
 )
-from stack.wire.tcp import ACK, FIN, PSH, SYN, TCP, TcpOption
+from stack.wire.tcp import ACK, FIN, PROTO, PSH, SYN, TCP, TcpOption
 
 _NOP = TcpOption.nop()
 _SEND_STATES = frozenset((ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK))
@@ -168,7 +168,7 @@ class SendSide:
         self._dupacks = 0
         self._limited_transmit = 0
         self._retries = 0
-        if self._sacked:
+        if self._sacked.starts:
             self._sacked.drop_below(ack)
         # Drop acknowledged bytes (not the FIN's sequence number) from the send buffer.
         drop = min(ack, self._sbuf_seq + len(self._sbuf)) - self._sbuf_seq
@@ -313,7 +313,7 @@ class SendSide:
             wnd = self.snd_wnd if self.snd_wnd < cwnd else cwnd
             n = avail if avail < mss else mss
             sacked = self._sacked
-            if sacked:
+            if sacked.starts:  # the list, not Intervals.__bool__: a Python call per segment
                 if nxt < self.snd_max:
                     k = sacked.containing(nxt)
                     if k >= 0:
@@ -405,14 +405,22 @@ class SendSide:
             self._ack_now = False
             self._delack_timer.stop()
             ranges = self._ooo.ranges
-            if ranges and self.sack_ok and not options:
+            if ranges.starts and self.sack_ok and not options:
                 # RFC 2018: report what sits beyond the hole, as room in the segment allows.
                 room = min(4, (self.our_mss - len(payload) - 4) // 8)
                 if room > 0:
                     blocks = ranges.blocks(self._ooo.latest, room)
                     options = (_NOP, _NOP, TcpOption.sack([(a % MOD, b % MOD) for a, b in blocks]))
         self.counters["segments_sent"] += 1
-        self.layer.transmit(self, seq % MOD, ack, flags, window, payload, options)
+        if options:
+            self.layer.transmit(self, seq % MOD, ack, flags, window, payload, options)
+        else:
+            self.host.ip.send(
+                self.remote_ip,
+                PROTO,
+                self.segment(seq % MOD, ack, flags, window, payload),
+                src=self.local_ip,
+            )
 
     def _send_ack(self) -> None:
         if self.state in (CLOSED, LISTEN, SYN_SENT):

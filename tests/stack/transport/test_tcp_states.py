@@ -213,6 +213,42 @@ def test_rst_with_a_wrong_sequence_number_only_earns_a_challenge_ack(pair):
     assert server.state == "CLOSED" and sink.closed == ["reset by peer"]
 
 
+def test_a_damaged_or_malformed_segment_of_a_connection_is_dropped_and_said_why(pair):
+    """Segments of a known connection are found by their bytes: a bad checksum or a header
+    that runs past the segment is still dropped with its reason, and the data after it flows."""
+    import struct
+
+    from stack.transport.tcp.layer import segment_bytes
+    from stack.wire.checksum import internet_checksum
+
+    net = pair()
+    a, b = net.host("a"), net.host("b")
+    sink = Sink()
+    b.tcp.listen(5000, sink.accept)
+    conn = a.tcp.connect((B, 5000))
+    net.clock.run_until(1.0)
+    server = sink.conns[0]
+    seq, ack = server.rcv_nxt % 2**32, server.snd_max % 2**32
+    good = segment_bytes(int(A) + int(B), conn.local_port, 5000, seq, ack, ACK, 1000, b"hello")
+    damaged = good[:-1] + b"O"
+    # Data offset 60 bytes in a 25-byte segment, with a checksum that is right.
+    header = struct.pack("!HHIIHHHH", conn.local_port, 5000, seq, ack, 0xF000 | ACK, 1000, 0, 0)
+    csum = internet_checksum(header + b"hello", int(A) + int(B) + 6 + 25)
+    malformed = header[:16] + csum.to_bytes(2, "big") + header[18:] + b"hello"
+    received = server.counters["segments_received"]
+    for raw in (damaged, malformed):
+        a.ip.send(B, 6, raw, src=A)
+    net.clock.run_until(2.0)
+    reasons = [e.reason for e in events(net, "transport_dropped", "b")]
+    assert len(reasons) == 2
+    assert reasons[0] == "bad TCP checksum (damaged on the way)"
+    assert reasons[1].startswith("malformed:") and "data offset 60" in reasons[1]
+    assert sink.data == b"" and server.counters["segments_received"] == received
+    a.ip.send(B, 6, good, src=A)
+    net.clock.run_until(3.0)
+    assert sink.data == b"hello" and server.state == "ESTABLISHED"
+
+
 def test_mss_comes_from_the_mtu_and_the_smaller_side_wins(pair):
     net = pair(extra="")
     a, b = net.host("a"), net.host("b")
