@@ -53,3 +53,34 @@ def test_realtime_clock_runs_timers_on_the_asyncio_loop():
 
     elapsed = asyncio.run(main())
     assert 0.015 <= elapsed < 1.0
+
+
+def test_posted_callbacks_keep_their_place_among_timers():
+    """A segment posts its deliveries without a timer object: they fire in the same order,
+    count as fired and pending, and a cancelled timer beside them still never fires."""
+    clock = VirtualClock()
+    fired = []
+    clock.call_later(1.0, fired.append, "timer at 1")
+    clock.post(1.0, fired.append, "posted at 1")
+    cancelled = clock.call_later(0.5, fired.append, "cancelled")
+    clock.post(0.0, fired.append, "posted now")
+    clock.post(-1.0, fired.append, "posted in the past, so now")
+    cancelled.cancel()
+    assert clock.pending() == 4
+    assert clock.next_time() == 0.0
+    assert clock.run_until_idle() == 4
+    assert fired == ["posted now", "posted in the past, so now", "timer at 1", "posted at 1"]
+    assert clock.fired == 4 and clock.now() == 1.0 and clock.pending() == 0
+
+
+def test_a_realtime_clock_posts_on_its_loop():
+    loop = asyncio.new_event_loop()
+    try:
+        clock = RealtimeClock(loop)
+        fired = []
+        clock.post(0.01, fired.append, "later")
+        clock.post(0, fired.append, "soon")
+        loop.run_until_complete(asyncio.sleep(0.05))
+        assert fired == ["soon", "later"]
+    finally:
+        loop.close()
