@@ -59,6 +59,7 @@ class Segment:
     ) -> None:
         self.name = name
         self.clock = clock
+        self._post = clock.post
         self.trace = trace
         self.mtu = mtu
         self.latency = latency
@@ -161,10 +162,7 @@ class Segment:
             # Nothing on this segment damages frames: the receivers' FCS check is known to pass,
             # so the frame itself goes along and the CRC is not worked out a second time.
             intact = frame if type(frame) is bytes else None
-            if delay > 0:
-                self.clock.call_later(delay, self._deliver, sender, target, frame_id, wire, intact)
-            else:
-                self.clock.call_soon(self._deliver, sender, target, frame_id, wire, intact)
+            self._post(delay, self._deliver, sender, target, frame_id, wire, intact)
             return frame_id
         copies = self.faults.plan(wire)
         if not copies:
@@ -182,10 +180,7 @@ class Segment:
     def _schedule(
         self, delay: float, sender: Port, target: Port | None, frame_id: int, wire: bytes
     ) -> None:
-        if delay > 0:
-            self.clock.call_later(delay, self._deliver, sender, target, frame_id, wire)
-        else:
-            self.clock.call_soon(self._deliver, sender, target, frame_id, wire)
+        self._post(delay, self._deliver, sender, target, frame_id, wire)
 
     def _deliver(
         self,
@@ -213,6 +208,21 @@ class Segment:
         skip = self._position.get(id(sender), -1)
         addressee = self._by_mac.get(dst)
         receivers = self._listeners
+        if not receivers:
+            # Nobody listens to everything (the usual bus): the NICs before the addressee drop
+            # it, the addressee keeps it (its own MAC, the frame intact: nothing to read again),
+            # the NICs after it drop it.
+            stop = len(roster)
+            if addressee is None:
+                self._drop_run(frame_id, 0, stop, skip, dst)
+                return
+            if addressee:
+                self._drop_run(frame_id, 0, addressee, skip, dst)
+            if addressee != skip:
+                roster[addressee].accept(frame_id, frame)
+            if addressee + 1 < stop:
+                self._drop_run(frame_id, addressee + 1, stop, skip, dst)
+            return
         if addressee is not None:
             receivers = (addressee,) if not receivers else tuple(sorted((*receivers, addressee)))
         last = 0

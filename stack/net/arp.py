@@ -116,6 +116,8 @@ class ArpEngine:
         """The entry `transmit` sends to `next_hop` through with nothing else to do (its MAC
         known and confirmed recently enough, or static), else None. It stays so while
         `generation` is unchanged and `fresh` says so."""
+        if next_hop == LIMITED_BROADCAST or next_hop == iface.broadcast:
+            return None  # `transmit` broadcasts these, whatever the cache says
         entry = self.caches.get(iface.name, {}).get(next_hop)
         if entry is None or entry.mac is None or not self.fresh(entry, self.host.clock.now()):
             return None

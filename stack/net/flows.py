@@ -57,3 +57,48 @@ class Flow:
         self.entry = entry
         self.routes_version = routes_version
         self.arp_generation = arp_generation
+
+
+class Way:
+    """How a host sends its own packets to one destination (from one source given or not):
+    the interface, the next hop's entry and the header's constant part, kept as a `Flow` is
+    and on the same conditions, so that `IPv4Layer.send` makes the header and the frame from
+    them instead of routing, making a packet value and resolving the next hop each time."""
+
+    __slots__ = (
+        "dst",
+        "src_given",
+        "out",
+        "nic",
+        "addresses",
+        "address_sum",
+        "header",
+        "entry",
+        "routes_version",
+        "arp_generation",
+    )
+
+    def __init__(
+        self,
+        dst: IPv4Address,
+        src_given: IPv4Address | None,
+        src: IPv4Address,
+        out: Interface,
+        entry: ArpEntry,
+        routes_version: int,
+        arp_generation: int,
+    ) -> None:
+        self.dst = dst
+        self.src_given = src_given
+        self.out = out
+        self.nic = out.nic
+        self.addresses = src.packed + dst.packed
+        # The addresses' four header words, summed once for each packet's checksum.
+        words = int.from_bytes(self.addresses, "big")
+        self.address_sum = (
+            (words >> 48) + (words >> 32 & 0xFFFF) + (words >> 16 & 0xFFFF) + (words & 0xFFFF)
+        )
+        self.header = bytes(entry.mac) + bytes(out.nic.mac) + b"\x08\x00"
+        self.entry = entry
+        self.routes_version = routes_version
+        self.arp_generation = arp_generation

@@ -173,3 +173,61 @@ def test_a_router_asks_again_for_a_next_hop_gone_stale(default_net):
     assert run(net, Ping(net.host("pc"), WWW, count=1)).ok
     again = kinds(net, "arp_request", "gw-a")[asked:]
     assert str(again[0].ip) == "10.0.0.2"  # on the way to www, before the answer comes back
+
+
+def test_a_host_sends_what_the_packet_value_would_build(default_net):
+    """After the first packet to a destination a host builds the header itself (see
+    stack.net.flows.Way): the bytes must be IPv4.make(…).build()'s, whatever the fields."""
+    from stack.wire.ipv4 import IPv4
+
+    net = default_net
+    pc = net.host("pc")
+    assert run(net, Ping(pc, WWW, count=1)).ok  # ARP and routes settled
+    src = IPv4Address("192.168.1.100")
+    rng = random.Random(4)
+    for _ in range(200):
+        proto = rng.choice((1, 6, 17, 99))
+        payload = rng.randbytes(rng.randrange(0, 1481))
+        ttl, tos, df = rng.randrange(1, 256), rng.randrange(256), rng.random() < 0.5
+        ident = rng.choice((None, rng.randrange(0x10000)))
+        before = net.trace.count
+        assert pc.ip.send(WWW, proto, payload, ttl=ttl, tos=tos, df=df, ident=ident)
+        sent = net.trace.frame(before + 1)
+        assert sent.origin == "pc eth0"
+        assert sent.data[:6] == net.host("gw-a").interfaces["eth0"].nic.mac
+        used = int.from_bytes(sent.data[18:20], "big")
+        assert ident is None or used == ident
+        packet = IPv4.make(src, WWW, proto, payload, ttl=ttl, ident=used, df=df, tos=tos)
+        want = packet.build()
+        assert sent.data[14:] == want + bytes(max(0, 46 - len(want)))
+    net.clock.run_until_idle()
+
+
+def test_a_host_follows_a_gateway_changed_mid_conversation(default_net):
+    net = default_net
+    pc = net.host("pc")
+    assert run(net, Ping(pc, WWW, count=2)).ok
+    pc.set_gateway(IPv4Address("192.168.1.101"))  # pc2: a host, which drops it
+    assert not run(net, Ping(pc, WWW, count=1)).ok
+    assert [e for e in kinds(net, "packet_dropped", "pc2") if "does not forward" in e.reason]
+
+
+def test_a_host_follows_its_gateway_moving_to_another_mac(default_net):
+    from stack.wire.arp import ARP
+    from stack.wire.ethernet import ETH_ARP, Ethernet
+    from stack.wire.mac import MAC
+
+    net = default_net
+    pc = net.host("pc")
+    assert run(net, Ping(pc, WWW, count=2)).ok
+    mine = pc.interfaces["eth0"].nic.mac
+    elsewhere = MAC(bytes.fromhex("020000000077"))
+    reply = ARP.reply(elsewhere, IPv4Address("192.168.1.1"), mine, IPv4Address("192.168.1.100"))
+    net.segments["lan"].inject(
+        "test port", Ethernet(mine, elsewhere, ETH_ARP, reply.build()).build()
+    )
+    net.clock.run_until(net.clock.now() + 0.01)
+    before = net.trace.count
+    assert not run(net, Ping(pc, WWW, count=1)).ok
+    out = [f for f in net.trace.frames[before:] if f.origin == "pc eth0"]
+    assert out and all(f.data[:6] == elsewhere for f in out)
