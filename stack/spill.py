@@ -72,14 +72,15 @@ _LENGTH = struct.Struct("<I").pack
 _OFFSET = struct.Struct("<Q").pack
 
 
-def packet(index: int, stamp: int, data: bytes, comments: list[str]) -> bytes:
-    """An Enhanced Packet Block with one comment option each: `block(EPB, …)` with
-    `options(…)`, put together in one join (one is written per frame that leaves the window)."""
+def packet(index: int, stamp: int, data: bytes, comments: list[str] | list[bytes]) -> bytes:
+    """An Enhanced Packet Block with one comment option each (text, or its UTF-8 bytes):
+    `block(EPB, …)` with `options(…)`, put together in one join (one is written per frame
+    that leaves the window)."""
     n = len(data)
     parts = [data, _PAD[n & 3]]
     if comments:
         for comment in comments:
-            value = comment.encode()
+            value = comment if type(comment) is bytes else comment.encode()
             size = len(value)
             if size > 65000:
                 value, size = value[:65000], 65000
@@ -106,6 +107,7 @@ class SpillFile:
         self._offset = 0
         self._interfaces: dict[str, int] = {}
         self._names: list[str] = []
+        self._sent_by: dict[str, bytes] = {}  # each origin's first comment, encoded once
         self._dirty = False
         self._read_fd = -1
         self._index_fd = -1
@@ -125,7 +127,13 @@ class SpillFile:
         self._offset = self._out.tell()
 
     def write(
-        self, frame_id: int, time: float, segment: str, origin: str, data: bytes, notes: list[str]
+        self,
+        frame_id: int,
+        time: float,
+        segment: str,
+        origin: str,
+        data: bytes,
+        notes: list[str] | list[bytes],
     ) -> None:
         if self._out is None:
             self._open()
@@ -141,7 +149,10 @@ class SpillFile:
             out.write(idb)
             self._offset += len(idb)
         stamp = int(round((self.epoch + time) * 1_000_000_000))
-        epb = packet(index, stamp, data, [SENT_BY + origin, *notes])
+        sent_by = self._sent_by.get(origin)
+        if sent_by is None:
+            sent_by = self._sent_by[origin] = (SENT_BY + origin).encode()
+        epb = packet(index, stamp, data, [sent_by, *notes])
         self._index.write(_OFFSET(self._offset))
         out.write(epb)
         self._offset += len(epb)

@@ -42,7 +42,7 @@ class FrameRecord(NamedTuple):
     data: bytes
 
 
-_note_lines = None  # stack.writers.text.note_lines, once a frame has left the window
+_note_lines = None  # stack.writers.text.note_bytes, once a frame has left the window
 _record = tuple.__new__  # a FrameRecord made in C: the named tuple's own __new__ is Python
 
 
@@ -196,7 +196,7 @@ class Trace:
     def _evict(self) -> None:
         global _note_lines
         if _note_lines is None:  # the text writer, imported when a frame first leaves the window
-            from stack.writers.text import note_lines as _note_lines
+            from stack.writers.text import note_bytes as _note_lines
         record = self._window.popleft()
         lines = _note_lines(self._notes.popleft())
         self.spill.write(record.id, record.time, record.segment, record.origin, record.data, lines)

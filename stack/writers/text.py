@@ -118,6 +118,92 @@ def note_lines(events) -> list[str]:
     return out
 
 
+_SHAPES: dict[tuple, tuple] = {}
+
+
+def note_bytes(events) -> list[bytes]:
+    """`note_lines` as the spill file stores them (UTF-8), for every frame that leaves the
+    trace's window: the words around a line's time and frame id are encoded once per shape
+    (sender, segment, length, reason …), so a line is then one bytes `%`."""
+    out = []
+    append = out.append
+    shapes = _SHAPES
+    last_time, stamp = None, b""
+    for event in events:
+        kind = type(event)
+        time = event.time
+        if time != last_time:
+            last_time, stamp = time, b"%12.6f  " % time
+        frames = event.frames
+        if len(frames) != 1:
+            append(_encoded(event))
+            continue
+        if kind is FrameSent:
+            key = (kind, event.host, event.nic, event.segment, event.wire_length)
+            shape = shapes.get(key)
+            if shape is None:
+                shape = _shape(
+                    key,
+                    f"{event.host:<8} {event.nic} sends #",
+                    f" on {event.segment} ({event.wire_length} bytes with FCS)",
+                )
+            append(b"%b%b%d%b" % (stamp, shape[0], frames[0], shape[1]))  # noqa: UP031
+        elif kind is FrameReceived and not event.dst:
+            key = (kind, event.host, event.nic, event.accepted, event.reason)
+            shape = shapes.get(key)
+            if shape is None:
+                verdict = "accepts" if event.accepted else "drops"
+                shape = _shape(key, f"{event.host:<8} {event.nic} {verdict} #", f": {event.reason}")
+            append(b"%b%b%d%b" % (stamp, shape[0], frames[0], shape[1]))  # noqa: UP031
+        elif kind is FramesFiltered:
+            key = (kind, event.readers, event.start, event.stop, event.skip, event.dst)
+            shape = shapes.get(key)
+            if shape is None:
+                head, _ids_text, tail = _dropped_parts(event)
+                shape = _shape(key, f"{event.host:<8} {head}#", tail)
+            append(b"%b%b%d%b" % (stamp, shape[0], frames[0], shape[1]))  # noqa: UP031
+        elif kind is Forwarded:
+            # No frame id in its words: the whole line after the time is the shape. Keyed by
+            # the address objects' ids, which the shape holds so that they stay theirs.
+            src, dst = event.src, event.dst
+            key = (
+                kind,
+                event.host,
+                id(src),
+                id(dst),
+                event.in_interface,
+                event.out_interface,
+                event.next_hop,
+                event.ttl,
+            )
+            shape = shapes.get(key)
+            if shape is None or shape[1] is not src or shape[2] is not dst:
+                line = _note_line(event)
+                shape = _shape(key, line[len(stamp) :], src, dst)
+            append(stamp + shape[0])
+        else:
+            append(_encoded(event))
+    return out
+
+
+def _shape(key: tuple, head: str, *rest) -> tuple:
+    if len(_SHAPES) >= 4096:  # a long run's shapes are few; stay bounded all the same
+        _SHAPES.clear()
+    shape = _SHAPES[key] = (
+        head.encode(),
+        *(part.encode() if type(part) is str else part for part in rest),
+    )
+    return shape
+
+
+def _note_line(event) -> str:
+    return note_lines((event,))[0]
+
+
+def _encoded(event) -> bytes:
+    return _note_line(event).encode()
+
+
 _DROPPED: dict[tuple, tuple[str, str]] = {}
 
 

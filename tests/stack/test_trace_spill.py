@@ -136,3 +136,27 @@ async def test_a_live_run_that_ends_while_frames_wait_to_spill_ends_quietly(tmp_
     assert problems == []
     assert trace.spilled == 1
     assert not os.path.exists(trace.spill_path)  # removed, and not made again by a late write
+
+
+def test_the_spill_file_holds_each_frames_trace_lines_as_they_read_in_memory(tmp_path):
+    """The spill file's comments are encoded from parts kept per shape (sender, segment,
+    length, reason …): they must be the very lines `notes` gives while the frame is in
+    memory, for every kind of event in a run that pings across both routers, traces the
+    route (TTL exceeded on the way) and browses."""
+    story = [*STORY, "pc: traceroute 172.194.72.105", "pc: ping 8.8.8.8 -c 2 -s 3000"]
+
+    def run(window, spill_path=None):
+        clock = VirtualClock()
+        trace = Trace(clock, window=window, spill_path=spill_path)
+        net = build_network(load_lab("default"), clock, trace)
+        outcomes = run_virtual(net, [prepare(net, t) for t in story])
+        assert all(o.ok for o in outcomes)
+        return trace
+
+    whole = run(1_000_000)  # every frame's notes in memory
+    bounded = run(40, str(tmp_path / "spill.pcapng"))  # frames leave long after their events
+    assert bounded.spilled == bounded.count - 40 > 60
+    kinds = {type(e).__name__ for notes in whole._notes for e in notes}
+    assert {"FrameSent", "FrameReceived", "FramesFiltered", "Forwarded", "IcmpSent"} <= kinds
+    for frame_id in range(1, bounded.spilled + 1):
+        assert bounded.notes(frame_id) == whole.notes(frame_id)
