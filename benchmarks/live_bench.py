@@ -22,6 +22,7 @@ own namespaces, and is removed at the end.
 
     python benchmarks/live_bench.py [--lab default|minimal] [--keep-events] [--mb 50] [--repeat 3] [--profile]
         [--repo CHECKOUT]   (another checkout's workbench code: turns with the code before)
+        [--ping-only]       (the ping rows alone: kernel, workbench and bare-Python floor)
 
 The machine should be otherwise idle: on a shared two-CPU box the goodputs moved 2–3× between
 runs when other jobs ran, which is why each figure is the median of `--repeat` runs.
@@ -124,7 +125,7 @@ def mbps(nbytes: int, seconds: float) -> float:
 # --- the kernel talking to itself ------------------------------------------------------------
 
 
-def kernel_reference(nbytes: int) -> dict:
+def kernel_reference(nbytes: int, ping_only: bool = False) -> dict:
     a, b = f"wbbench-a{os.getpid()}", f"wbbench-b{os.getpid()}"
     out: dict = {}
     sh("ip", "netns", "add", a)
@@ -141,6 +142,8 @@ def kernel_reference(nbytes: int) -> dict:
             sh(*in_ns(a, "ping", "-c", str(PINGS), "-i", PING_INTERVAL, "10.77.0.2")).stdout
         )
         out["ping"] = rtts
+        if ping_only:
+            return out
         for name, src, dst, dst_ip in (("in", a, b, "10.77.0.2"), ("out", b, a, "10.77.0.1")):
             recv = subprocess.Popen(
                 in_ns(dst, *peer_argv("recv", dst_ip, 5001)), stdout=subprocess.PIPE, text=True
@@ -299,7 +302,12 @@ async def python_floor() -> list[float]:
 
 
 async def workbench_figures(
-    lab: str, keep_events: bool, nbytes: int, profile: bool, trace_file: bool = True
+    lab: str,
+    keep_events: bool,
+    nbytes: int,
+    profile: bool,
+    trace_file: bool = True,
+    ping_only: bool = False,
 ) -> dict:
     ns = f"wbbench-k{os.getpid()}"
     tap = f"wbbt{os.getpid() % 100000}"
@@ -349,6 +357,10 @@ async def workbench_figures(
             ours.when_done(lambda _p: finished.set_result(None))
             await asyncio.wait_for(finished, 120)
             out["ping_ours"] = ours.rtts
+            out["frames"] = len(net.trace.frames)
+            out["gc"] = pauses.summary()
+            if ping_only:
+                return out
 
             # kernel → workbench
             sink = Sink(pc, 5001)
@@ -461,43 +473,54 @@ def report(ref: dict, wb: dict, args) -> str:
             "",
             "",
         ),
-        (
-            "TCP goodput kernel → other side",
-            rate(ref, "goodput_in", 0),
-            rate(wb, "goodput_in", 1),
-            "≥ 40 MB/s",
-            "1.6 MB/s",
-        ),
-        (
-            "TCP goodput other side → kernel",
-            rate(ref, "goodput_out", 0),
-            rate(wb, "goodput_out", 1),
-            "≥ 20 MB/s",
-            "0.74 MB/s",
-        ),
-        (
-            "CPU of the workbench's process per MB, in / out",
-            "",
-            f"{wb['cpu_in'] * 1000:.0f} / {wb['cpu_out'] * 1000:.0f} ms",
-            "",
-            "",
-        ),
-        (
-            "1-byte req/resp median, kernel asks",
-            ms(statistics.median(ref["rr_in"])),
-            ms(statistics.median(wb["rr_in"])),
-            "≤ 0.5 ms",
-            "2.2–2.8 ms",
-        ),
-        (
-            "1-byte req/resp p99, kernel asks",
-            ms(pct(ref["rr_in"], 0.99)),
-            ms(pct(wb["rr_in"], 0.99)),
-            "",
-            "",
-        ),
-        ("1-byte req/resp median, workbench asks", "", ms(statistics.median(wb["rr_out"])), "", ""),
     ]
+    if "goodput_in" not in wb:  # --ping-only
+        rows = rows[:4]
+    else:
+        rows += [
+            (
+                "TCP goodput kernel → other side",
+                rate(ref, "goodput_in", 0),
+                rate(wb, "goodput_in", 1),
+                "≥ 40 MB/s",
+                "1.6 MB/s",
+            ),
+            (
+                "TCP goodput other side → kernel",
+                rate(ref, "goodput_out", 0),
+                rate(wb, "goodput_out", 1),
+                "≥ 20 MB/s",
+                "0.74 MB/s",
+            ),
+            (
+                "CPU of the workbench's process per MB, in / out",
+                "",
+                f"{wb['cpu_in'] * 1000:.0f} / {wb['cpu_out'] * 1000:.0f} ms",
+                "",
+                "",
+            ),
+            (
+                "1-byte req/resp median, kernel asks",
+                ms(statistics.median(ref["rr_in"])),
+                ms(statistics.median(wb["rr_in"])),
+                "≤ 0.5 ms",
+                "2.2–2.8 ms",
+            ),
+            (
+                "1-byte req/resp p99, kernel asks",
+                ms(pct(ref["rr_in"], 0.99)),
+                ms(pct(wb["rr_in"], 0.99)),
+                "",
+                "",
+            ),
+            (
+                "1-byte req/resp median, workbench asks",
+                "",
+                ms(statistics.median(wb["rr_out"])),
+                "",
+                "",
+            ),
+        ]
     head = (
         "",
         "kernel ↔ kernel (veth)",
@@ -518,6 +541,7 @@ def report(ref: dict, wb: dict, args) -> str:
         f"trace: {'every event kept' if args.keep_events else 'frames only'}, {'text trace written to a file' if not args.no_trace_file else 'no text trace'}; frames recorded per run: {wb['frames']}"
     )
     out.append(f"garbage collections during the workbench run: {wb['gc']}")
+    out.append(f"workbench code: {Path(sys.modules['stack'].__file__).parent.parent}")
     return "\n".join(out)
 
 
@@ -542,6 +566,9 @@ def main() -> int:
     )
     p.add_argument("--mb", type=int, default=50)
     p.add_argument(
+        "--ping-only", action="store_true", help="the ping rows only (no transfers, no exchanges)"
+    )
+    p.add_argument(
         "--repo", help="run the workbench code of another checkout (turns with the code before)"
     )
     p.add_argument("--profile", action="store_true")
@@ -558,7 +585,7 @@ def main() -> int:
     nbytes = args.mb * 1_000_000
     refs, wbs = [], []
     for i in range(args.repeat):
-        refs.append(kernel_reference(nbytes))
+        refs.append(kernel_reference(nbytes, args.ping_only))
         wbs.append(
             asyncio.run(
                 workbench_figures(
@@ -567,12 +594,20 @@ def main() -> int:
                     nbytes,
                     args.profile and i == 0,
                     not args.no_trace_file,
+                    args.ping_only,
                 )
             )
         )
         wbs[-1]["floor"] = asyncio.run(python_floor())
+        last = wbs[-1]
+        pings = f"ping p50 {pct(last['ping'], 0.5) * 1000:.3f} ms, floor {pct(last['floor'], 0.5) * 1000:.3f} ms, kernel {pct(refs[-1]['ping'], 0.5) * 1000:.3f} ms"
+        moved = (
+            f", workbench in {last['goodput_in']:.1f} MB/s, out {last['goodput_out']:.1f} MB/s"
+            if "goodput_in" in last
+            else ""
+        )
         print(
-            f"run {i + 1}/{args.repeat}: workbench in {wbs[-1]['goodput_in']:.1f} MB/s, out {wbs[-1]['goodput_out']:.1f} MB/s",
+            f"run {i + 1}/{args.repeat} (load {os.getloadavg()[0]:.1f}): {pings}{moved}",
             file=sys.stderr,
         )
     ref, wb = pooled(refs), pooled(wbs)
