@@ -12,6 +12,7 @@ Attaching, detaching and trouble with the device are trace events like any other
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,13 +20,12 @@ from stack.events import TapAttached, TapDetached, TapProblem
 from stack.link.tap_device import (
     IFF_NO_PI,
     IFF_TAP,
+    READ_SIZE,
     TUNSETIFF,
     TapDevice,
     TapError,
     has_net_admin,
 )
-from stack.wire.errors import WireError
-from stack.wire.ethernet import strip_fcs
 
 if TYPE_CHECKING:
     from stack.link.segment import Segment
@@ -129,12 +129,17 @@ class TapPort:
             self._reading = True
 
     def _readable(self) -> None:
-        device = self.device
+        # Each frame goes into the segment through the clock's `run_now`: its delivery, and the
+        # answer's on to this port, run before the next read, so a ping's reply is written in
+        # the turn of the loop that read its request (no poll of the loop in between).
+        read = os.read
+        fd = self.device.fd
         segment = self.segment
         counters = self.counters
+        run_now = getattr(segment.clock, "run_now", None)
         for _ in range(READ_BATCH):
             try:
-                frame = device.read()
+                frame = read(fd, READ_SIZE)
             except BlockingIOError:
                 return
             except OSError as err:
@@ -144,22 +149,31 @@ class TapPort:
                 return
             counters.frames_in += 1
             counters.bytes_in += len(frame)
-            segment.transmit(self, frame)
+            if run_now is not None:
+                run_now(segment.transmit, self, frame)
+            else:
+                segment.transmit(self, frame)
+            if self.device.fd != fd:  # lost or closed by what the frame set off
+                return
 
     def deliver(self, frame_id: int, wire: bytes) -> None:
         """A frame (with FCS) from the segment goes out of the device (without it)."""
         if self.lost:
             self.counters.dropped_detached += 1
             return
-        if self.device.closed:
+        device = self.device
+        if device.closed:
             return
-        try:
-            frame = strip_fcs(wire)
-        except WireError:
+        segment = self.segment
+        if wire is segment._last_wire:  # the copy the segment just checked (or knows intact)
+            frame = segment._last_checked
+        else:
+            frame = segment.checked(wire)
+        if type(frame) is not bytes:
             self.counters.dropped_fcs += 1
             return
         try:
-            self.device.write(frame)
+            os.write(device.fd, frame)
         except OSError as err:
             self.counters.write_errors += 1
             problem = f"write failed ({err.strerror or err}); frames to it are dropped"

@@ -14,7 +14,9 @@ from stack.labs import build_network, load_lab
 from stack.link.tap import TapDevice, TapPort
 from stack.trace import Trace
 from stack.wire.arp import ARP
-from stack.wire.ethernet import ETH_ARP, Ethernet, with_fcs
+from stack.wire.ethernet import ETH_ARP, ETH_IPV4, Ethernet, with_fcs
+from stack.wire.icmp import ICMP
+from stack.wire.ipv4 import PROTO_ICMP, IPv4
 from stack.wire.mac import BROADCAST, MAC
 
 PEER_MAC = MAC("02:00:00:00:00:50")
@@ -83,3 +85,42 @@ async def test_a_write_failure_is_one_event_not_a_flood():
         assert len([e for e in net.trace.events if e.kind == "tap_problem"]) == 1
     finally:
         port.close()
+
+
+async def test_a_ping_is_answered_before_the_loop_looks_at_anything_else():
+    """The kernel's echo request read from the device, pc's reply is written to it in the same
+    call of the reader: no turn of the loop in between (where other work would delay it)."""
+    net, port, peer = await _lab()
+    try:
+        request = ARP.request(PEER_MAC, IPv4Address("192.168.1.50"), IPv4Address("192.168.1.100"))
+        peer.send(Ethernet(BROADCAST, PEER_MAC, ETH_ARP, request.build()).build())
+        await _recv(peer)  # pc knows the kernel's MAC now
+        pc = MAC("00:1b:21:3a:4f:64")
+        for seq in range(3):  # three frames waiting: each is answered as it is read
+            echo = IPv4.make(
+                IPv4Address("192.168.1.50"),
+                IPv4Address("192.168.1.100"),
+                PROTO_ICMP,
+                ICMP.echo_request(0x4D2, seq, b"abcdefgh" * 7).build(),
+            )
+            peer.send(Ethernet(pc, PEER_MAC, ETH_IPV4, echo.build()).build())
+        port._readable()  # as the loop calls it when the device is readable, and nothing else
+        replies = [Ethernet.parse(peer.recv(70000)) for _ in range(3)]
+        for seq, reply in enumerate(replies):
+            packet = IPv4.parse(reply.payload)
+            answer = ICMP.parse(packet.payload)
+            assert reply.dst == PEER_MAC and packet.src.exploded == "192.168.1.100"
+            assert answer.type == 0 and answer.seq == seq and answer.payload == b"abcdefgh" * 7
+            assert answer.checksum_ok() and packet.checksum_ok()
+        moves = [
+            (e.kind, e.host)
+            for e in net.trace.events
+            if e.kind == "frame_sent" or (e.kind == "frame_received" and e.accepted)
+        ]
+        assert (
+            moves[-9:]
+            == [("frame_sent", "fake0"), ("frame_received", "pc"), ("frame_sent", "pc")] * 3
+        )
+    finally:
+        port.close()
+        peer.close()

@@ -84,3 +84,68 @@ def test_a_realtime_clock_posts_on_its_loop():
         assert fired == ["soon", "later"]
     finally:
         loop.close()
+
+
+def test_realtime_clock_runs_what_a_callback_queues_in_the_same_turn_in_order():
+    async def main():
+        loop = asyncio.get_running_loop()
+        clock = RealtimeClock(loop)
+        seen = []
+
+        def hop(n):
+            seen.append(n)
+            if n < 5:
+                clock.call_soon(hop, n + 1)
+
+        loop.call_soon(seen.append, "loop")  # asyncio's own callback, queued first
+        clock.run_now(hop, 0)  # as a device's reader calls the segment
+        assert seen == [0, 1, 2, 3, 4, 5]  # the whole chain, before the loop ran anything
+        skipped = clock.call_soon(seen.append, "cancelled")
+        clock.call_soon(seen.append, "after")
+        skipped.cancel()
+        await asyncio.sleep(0.01)
+        return seen
+
+    assert asyncio.run(main()) == [0, 1, 2, 3, 4, 5, "loop", "after"]
+
+
+def test_a_lab_busy_inside_itself_still_lets_the_loop_run():
+    async def main():
+        loop = asyncio.get_running_loop()
+        clock = RealtimeClock(loop)
+        hops = 0
+        seen_by_loop = []
+
+        def hop():
+            nonlocal hops
+            hops += 1
+            if hops < 10 * clock.BUDGET:
+                clock.call_soon(hop)
+
+        def look():  # a device read or a screen refresh, queued on the loop meanwhile
+            seen_by_loop.append(hops)
+
+        clock.run_now(hop)
+        loop.call_soon(look)
+        await asyncio.sleep(0.05)
+        return hops, seen_by_loop
+
+    hops, seen_by_loop = asyncio.run(main())
+    assert hops == 10 * RealtimeClock.BUDGET
+    assert seen_by_loop and seen_by_loop[0] < hops  # the loop got its turn in the middle
+
+
+def test_a_failing_callback_is_reported_and_the_rest_still_run():
+    async def main():
+        loop = asyncio.get_running_loop()
+        clock = RealtimeClock(loop)
+        reported = []
+        loop.set_exception_handler(lambda _loop, context: reported.append(context["exception"]))
+        seen = []
+        clock.call_soon(lambda: 1 / 0)
+        clock.call_soon(seen.append, "next")
+        await asyncio.sleep(0.01)
+        return reported, seen
+
+    reported, seen = asyncio.run(main())
+    assert [type(e) for e in reported] == [ZeroDivisionError] and seen == ["next"]
