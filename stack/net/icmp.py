@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from stack.events import IcmpSent, PacketDropped
 from stack.net.interface import Interface
 from stack.wire import icmp as codes
+from stack.wire.checksum import internet_checksum
 from stack.wire.errors import WireError
 from stack.wire.icmp import ICMP
 from stack.wire.ipv4 import PROTO_ICMP, IPv4
@@ -45,6 +46,23 @@ class IcmpLayer:
 
     def receive(self, packet: IPv4, iface: Interface, frames: tuple[int, ...]) -> None:
         host = self.host
+        data = packet.payload
+        if data[:1] == b"\x08" and len(data) >= 8 and not internet_checksum(data):
+            # An echo request, whole and right (nearly every ICMP message a lab gets): the
+            # reply from its bytes. Type 0, code 0, the checksum of the rest (the zero words
+            # in front add nothing to it), the identifier, sequence and data as they came.
+            self.stats["echo_requests"] += 1
+            if self.answer_echo and packet.dst in host.addresses:
+                self.stats["echo_replies"] += 1
+                rest = data[4:]
+                host.ip.send(
+                    packet.src,
+                    PROTO_ICMP,
+                    b"".join((b"\x00\x00", internet_checksum(rest).to_bytes(2, "big"), rest)),
+                    src=packet.dst,
+                    frames=frames,
+                )
+            return
         try:
             msg = ICMP.parse(packet.payload)
         except WireError as err:
