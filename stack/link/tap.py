@@ -129,14 +129,22 @@ class TapPort:
             self._reading = True
 
     def _readable(self) -> None:
-        # Each frame goes into the segment through the clock's `run_now`: its delivery, and the
-        # answer's on to this port, run before the next read, so a ping's reply is written in
-        # the turn of the loop that read its request (no poll of the loop in between).
+        # What is waiting is read and sent into the segment through the clock's `run_now`:
+        # the frames' deliveries, and the answers' on to this port, run before the reader
+        # returns, so a ping's reply is written in the turn of the loop that read its request
+        # (no poll of the loop in between), and a burst's frames are all in before they are
+        # delivered, in order, as before.
+        run_now = getattr(self.segment.clock, "run_now", None)
+        if run_now is None:
+            self._read_waiting()
+        else:
+            run_now(self._read_waiting)
+
+    def _read_waiting(self) -> None:
         read = os.read
         fd = self.device.fd
-        segment = self.segment
+        transmit = self.segment.transmit
         counters = self.counters
-        run_now = getattr(segment.clock, "run_now", None)
         for _ in range(READ_BATCH):
             try:
                 frame = read(fd, READ_SIZE)
@@ -149,12 +157,7 @@ class TapPort:
                 return
             counters.frames_in += 1
             counters.bytes_in += len(frame)
-            if run_now is not None:
-                run_now(segment.transmit, self, frame)
-            else:
-                segment.transmit(self, frame)
-            if self.device.fd != fd:  # lost or closed by what the frame set off
-                return
+            transmit(self, frame)
 
     def deliver(self, frame_id: int, wire: bytes) -> None:
         """A frame (with FCS) from the segment goes out of the device (without it)."""
