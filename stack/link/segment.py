@@ -140,10 +140,15 @@ class Segment:
         if origin is None:
             origin = self._origins[sender] = f"{sender.owner} {sender.name}"
         frame_id = trace.record_frame(self.name, origin, frame)
-        wire = frame + _FCS(zlib.crc32(frame))  # `with_fcs`: the frame is already 60 bytes or more
         trace.emit(
             FrameSent(
-                trace.now(), sender.owner, (frame_id,), sender.name, self.name, len(wire), frame
+                trace.now(),
+                sender.owner,
+                (frame_id,),
+                sender.name,
+                self.name,
+                len(frame) + 4,
+                frame,
             )
         )
         target = None
@@ -156,13 +161,17 @@ class Segment:
         if self.bandwidth:
             now = self.clock.now()
             start = now if now > self._busy_until else self._busy_until
-            self._busy_until = start + len(wire) * 8 / self.bandwidth
+            self._busy_until = start + (len(frame) + 4) * 8 / self.bandwidth
             delay += self._busy_until - now
-        if self.faults is None:
+        if self.faults is None and type(frame) is bytes:
             # Nothing on this segment damages frames: the receivers' FCS check is known to pass,
-            # so the frame itself goes along and the CRC is not worked out a second time.
-            intact = frame if type(frame) is bytes else None
-            self._post(delay, self._deliver, sender, target, frame_id, wire, intact)
+            # so the frame itself goes along, and its FCS is worked out only if a port reads
+            # the bits on the wire (see `_deliver`).
+            self._post(delay, self._deliver, sender, target, frame_id, None, frame)
+            return frame_id
+        wire = frame + _FCS(zlib.crc32(frame))  # `with_fcs`: the frame is already 60 bytes or more
+        if self.faults is None:
+            self._post(delay, self._deliver, sender, target, frame_id, wire)
             return frame_id
         copies = self.faults.plan(wire)
         if not copies:
@@ -187,9 +196,22 @@ class Segment:
         sender: Port,
         target: Port | None,
         frame_id: int,
-        wire: bytes,
+        wire: bytes | None,
         intact: bytes | None = None,
     ) -> None:
+        if wire is None:
+            # Sent intact (see `transmit`): a unicast frame on a bus whose ports all filter by
+            # MAC reaches NICs that take the frame as it is; any other port reads the wire.
+            if (
+                target is None
+                and not intact[0] & 1
+                and not self._listeners
+                and self.coalesce
+                and self._coalescing
+            ):
+                self._unicast(sender, frame_id, intact)
+                return
+            wire = intact + _FCS(zlib.crc32(intact))
         if intact is not None:
             self._last_wire, self._last_checked = wire, intact
         if target is not None:
@@ -203,26 +225,14 @@ class Segment:
                 if port is not sender:
                     port.deliver(frame_id, wire)
             return
+        receivers = self._listeners
+        if not receivers:
+            self._unicast(sender, frame_id, frame)
+            return
         roster = self.roster
         dst = frame[:6]
         skip = self._position.get(id(sender), -1)
         addressee = self._by_mac.get(dst)
-        receivers = self._listeners
-        if not receivers:
-            # Nobody listens to everything (the usual bus): the NICs before the addressee drop
-            # it, the addressee keeps it (its own MAC, the frame intact: nothing to read again),
-            # the NICs after it drop it.
-            stop = len(roster)
-            if addressee is None:
-                self._drop_run(frame_id, 0, stop, skip, dst)
-                return
-            if addressee:
-                self._drop_run(frame_id, 0, addressee, skip, dst)
-            if addressee != skip:
-                roster[addressee].accept(frame_id, frame)
-            if addressee + 1 < stop:
-                self._drop_run(frame_id, addressee + 1, stop, skip, dst)
-            return
         if addressee is not None:
             receivers = (addressee,) if not receivers else tuple(sorted((*receivers, addressee)))
         last = 0
@@ -234,6 +244,25 @@ class Segment:
             last = position + 1
         if last < len(roster):
             self._drop_run(frame_id, last, len(roster), skip, dst)
+
+    def _unicast(self, sender: Port, frame_id: int, frame: bytes) -> None:
+        """An intact unicast frame on a bus where nobody listens to everything: the NICs before
+        the addressee drop it, the addressee keeps it (its own MAC: nothing to read again),
+        the NICs after it drop it."""
+        roster = self.roster
+        dst = frame[:6]
+        skip = self._position.get(id(sender), -1)
+        addressee = self._by_mac.get(dst)
+        stop = len(roster)
+        if addressee is None:
+            self._drop_run(frame_id, 0, stop, skip, dst)
+            return
+        if addressee:
+            self._drop_run(frame_id, 0, addressee, skip, dst)
+        if addressee != skip:
+            roster[addressee].accept(frame_id, frame)
+        if addressee + 1 < stop:
+            self._drop_run(frame_id, addressee + 1, stop, skip, dst)
 
     def _drop_run(self, frame_id: int, start: int, stop: int, skip: int, dst: bytes) -> None:
         """NICs `start`…`stop - 1` (but the sender) read the header and dropped the frame."""
