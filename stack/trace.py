@@ -128,7 +128,10 @@ class Trace:
         )  # one FrameReceived per NIC when read; see stack.trace_log
         self.count = 0  # frames recorded in the whole run
         self.frames = Frames(self)
-        self._window: deque[FrameRecord] = deque()
+        # Each frame as a plain tuple (a FrameRecord's fields): the cycle collector stops
+        # tracking a tuple of plain values, never a named tuple, and every full collection
+        # would walk the whole window. Made a FrameRecord when read.
+        self._window: deque[tuple] = deque()
         # The events about each frame in the window: they become its comments in the spill file.
         self._notes: deque[list[Event]] = deque()
         spill_path = spill_path or os.environ.get("WORKBENCH_SPILL") or None
@@ -166,9 +169,8 @@ class Trace:
 
     def record_frame(self, segment: str, origin: str, data: bytes) -> int:
         """Give a frame its id (ids start at 1, as in Wireshark's No. column)."""
-        self.count += 1
-        record = _record(FrameRecord, (self.count, self.now(), segment, origin, data))
-        self._window.append(record)
+        self.count = frame_id = self.count + 1
+        self._window.append((frame_id, self.now(), segment, origin, data))
         window = self.window
         if window is not None:
             self._notes.append([])
@@ -181,7 +183,7 @@ class Trace:
                     # request and its answer.
                     self._evicting = True
                     self._loop.call_later(0.005, self._evict_over)
-        return record.id
+        return frame_id
 
     def _evict_over(self) -> None:
         self._evicting = False
@@ -197,9 +199,8 @@ class Trace:
         global _note_lines
         if _note_lines is None:  # the text writer, imported when a frame first leaves the window
             from stack.writers.text import note_bytes as _note_lines
-        record = self._window.popleft()
-        lines = _note_lines(self._notes.popleft())
-        self.spill.write(record.id, record.time, record.segment, record.origin, record.data, lines)
+        frame_id, time, segment, origin, data = self._window.popleft()
+        self.spill.write(frame_id, time, segment, origin, data, _note_lines(self._notes.popleft()))
 
     def frame(self, frame_id: int) -> FrameRecord:
         window = self._window
@@ -207,7 +208,7 @@ class Trace:
         if frame_id >= first:
             if frame_id > self.count:
                 raise IndexError(f"no frame #{frame_id} yet (the run has {self.count})")
-            return window[frame_id - first]
+            return _record(FrameRecord, window[frame_id - first])
         if frame_id < 1 or self.spill is None:
             raise IndexError(f"no frame #{frame_id}")
         spilled = self.spill.read(frame_id)
