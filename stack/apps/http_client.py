@@ -28,7 +28,7 @@ from stack.apps.events import HttpRequestSent, HttpResponseReceived, Segmentatio
 from stack.apps.http_server import framing_text
 from stack.record import record
 from stack.wire.errors import WireError
-from stack.wire.http import HTTPRequest, HTTPResponse, message_length
+from stack.wire.http import HTTPRequest, HTTPResponse, expected_length, message_length
 
 if TYPE_CHECKING:
     from stack.host import Host
@@ -123,7 +123,10 @@ class HttpClient:
         self.connections = 0
         self.queue: list[tuple[Exchange, Callback]] = []
         self.current: tuple[Exchange, Callback] | None = None
-        self.buffer = b""
+        # What arrived and is not yet a response; appended to in place (a body of many
+        # segments is not copied again for each one).
+        self.buffer = bytearray()
+        self._need: int | None = None  # bytes the response takes, once its head says so
         self.served_on_conn = 0
         self.on_connected: Callable[[str], None] | None = (
             None  # told "local:port" when a connection opens
@@ -150,7 +153,8 @@ class HttpClient:
     def _connect(self) -> None:
         self.connections += 1
         self.served_on_conn = 0
-        self.buffer = b""
+        self.buffer = bytearray()
+        self._need = None
         self.connected = False
         conn = self.host.tcp.connect(
             (self.address, self.port), on_connected=lambda *_: self._connected(conn)
@@ -225,6 +229,8 @@ class HttpClient:
         if conn is not self.conn:
             return
         self.buffer += data
+        if self._need is not None and len(self.buffer) < self._need:
+            return  # the head declared a length the body has not reached yet
         self._try_complete(at_eof=False)
 
     def _eof(self, conn) -> None:
@@ -242,14 +248,18 @@ class HttpClient:
         exchange, callback = self.current
         method = exchange.request.method
         try:
-            size = message_length(self.buffer, request_method=method, at_eof=at_eof)
+            data = bytes(self.buffer)
+            size = message_length(data, request_method=method, at_eof=at_eof)
             if size is None:
+                if self._need is None:
+                    self._need = expected_length(data, request_method=method)
                 return False
-            response = HTTPResponse.parse(self.buffer[:size], request_method=method)
+            response = HTTPResponse.parse(data[:size], request_method=method)
         except WireError as err:
             self._fail(f"malformed response: {err}")
             return True
-        self.buffer = self.buffer[size:]
+        del self.buffer[:size]
+        self._need = None
         self.current = None
         self.served_on_conn += 1
         exchange.response = response

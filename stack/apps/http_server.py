@@ -153,7 +153,10 @@ class ServerConnection:
     def __init__(self, server: HttpServer, conn) -> None:
         self.server = server
         self.conn = conn
-        self.buffer = b""
+        # What arrived and is not yet a request; appended to in place (a long body is not
+        # copied again for each segment).
+        self.buffer = bytearray()
+        self._need: int | None = None  # bytes the request takes, once its head says so
         self.served = 0
         self.closing = False
         self.idle = None
@@ -168,18 +171,22 @@ class ServerConnection:
         self.idle = clock.call_later(IDLE_TIMEOUT, self._idle_timeout)
 
     def _data(self, data: bytes) -> None:
-        from stack.wire.http import HTTPRequest, message_length
+        from stack.wire.http import HTTPRequest, expected_length, message_length
 
         if self.closing:
             return
         self.buffer += data
         self._arm()
+        if self._need is not None and len(self.buffer) < self._need:
+            return  # the head declared a length the body has not reached yet
         while self.buffer and not self.closing:
             try:
-                size = message_length(self.buffer)
+                raw = bytes(self.buffer)
+                size = message_length(raw)
                 if size is None:
+                    self._need = expected_length(raw)
                     return
-                request = HTTPRequest.parse(self.buffer[:size])
+                request = HTTPRequest.parse(raw[:size])
             except WireError as err:
                 self._send(
                     _error(400, [("Connection", "close")], f"Malformed request: {err.problem}"),
@@ -187,7 +194,8 @@ class ServerConnection:
                     keep=False,
                 )
                 return
-            self.buffer = self.buffer[size:]
+            del self.buffer[:size]
+            self._need = None
             self._serve(request, size)
 
     def _serve(self, request: HTTPRequest, size: int) -> None:

@@ -229,3 +229,42 @@ def test_refused_connection_is_an_error(net):
     client = HttpClient(net.host("pc"), WWW, 81)
     (exchange,) = fetch_all(net, client, [request_for("www.google.com", "/")])
     assert exchange.response is None and exchange.error == "refused"
+
+
+def test_a_page_of_megabytes_comes_whole_and_the_next_one_on_the_same_connection(net):
+    """The client frames a long body as it arrives (a length its head declared), then starts
+    afresh for the next response on the same connection."""
+    from stack.apps.http_server import HttpServer
+
+    large = bytes(range(256)) * 8_000  # 2,048,000 bytes, some 1,400 segments
+    HttpServer(
+        net.host("www"),
+        Site({"/large": Page(large, "application/octet-stream"), "/": Page(b"small")}),
+        8080,
+    )
+    client = HttpClient(net.host("pc"), WWW, 8080)
+    got = fetch_all(net, client, [get("/large"), get("/")])
+    assert [x.response.status for x in got] == [200, 200]
+    assert got[0].response.content == large and got[1].response.content == b"small"
+    assert [x.reused for x in got] == [False, True]
+    assert client.conn is not None and client.conn.state == "ESTABLISHED"  # not framed at a close
+
+
+def test_a_long_request_body_in_many_segments_then_another_request_on_the_connection(net):
+    """The server frames a request whose body spans many segments, answers it, and then
+    frames the next request on the same connection from scratch."""
+    pc = net.host("pc")
+    data = bytearray()
+    conn = pc.tcp.connect((WWW, 80))
+    conn.on_data = data.extend
+    body = b"field=" + b"v" * 300_000
+    post = HTTPRequest.make("POST", "/form", host="www.google.com", content=body)
+    conn.send(post.build())
+    net.clock.run_until(net.clock.now() + 2)
+    first = HTTPResponse.parse(_first(bytes(data)))
+    assert first.status == 405 and conn.state == "ESTABLISHED"
+    conn.send(request_for("www.google.com", "/").build())
+    net.clock.run_until(net.clock.now() + 1)
+    assert b"HTTP/1.1 200 OK" in data[data.index(b"405") :]
+    (posted, _) = kinds(net, "http_request_received", "www")
+    assert posted.length == len(post.build())
