@@ -127,6 +127,7 @@ class HttpClient:
         # segments is not copied again for each one).
         self.buffer = bytearray()
         self._need: int | None = None  # bytes the response takes, once its head says so
+        self._chunks = [0]  # where the chunks of a chunked body found whole end (message_length)
         self.served_on_conn = 0
         self.on_connected: Callable[[str], None] | None = (
             None  # told "local:port" when a connection opens
@@ -155,6 +156,7 @@ class HttpClient:
         self.served_on_conn = 0
         self.buffer = bytearray()
         self._need = None
+        self._chunks = [0]
         self.connected = False
         conn = self.host.tcp.connect(
             (self.address, self.port), on_connected=lambda *_: self._connected(conn)
@@ -249,7 +251,7 @@ class HttpClient:
         method = exchange.request.method
         try:
             data = bytes(self.buffer)
-            size = message_length(data, request_method=method, at_eof=at_eof)
+            size = message_length(data, request_method=method, at_eof=at_eof, progress=self._chunks)
             if size is None:
                 if self._need is None:
                     self._need = expected_length(data, request_method=method)
@@ -260,6 +262,7 @@ class HttpClient:
             return True
         del self.buffer[:size]
         self._need = None
+        self._chunks = [0]
         self.current = None
         self.served_on_conn += 1
         exchange.response = response

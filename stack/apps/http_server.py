@@ -157,6 +157,7 @@ class ServerConnection:
         # copied again for each segment).
         self.buffer = bytearray()
         self._need: int | None = None  # bytes the request takes, once its head says so
+        self._chunks = [0]  # where the chunks of a chunked body found whole end (message_length)
         self.served = 0
         self.closing = False
         self.idle = None
@@ -182,7 +183,7 @@ class ServerConnection:
         while self.buffer and not self.closing:
             try:
                 raw = bytes(self.buffer)
-                size = message_length(raw)
+                size = message_length(raw, progress=self._chunks)
                 if size is None:
                     self._need = expected_length(raw)
                     return
@@ -196,6 +197,7 @@ class ServerConnection:
                 return
             del self.buffer[:size]
             self._need = None
+            self._chunks = [0]
             self._serve(request, size)
 
     def _serve(self, request: HTTPRequest, size: int) -> None:

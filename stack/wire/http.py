@@ -405,13 +405,22 @@ def _framing(message: Message, request_method: str | None) -> tuple[str, int]:
 
 
 def message_length(
-    data: bytes, *, request_method: str | None = None, at_eof: bool = False
+    data: bytes,
+    *,
+    request_method: str | None = None,
+    at_eof: bool = False,
+    progress: list[int] | None = None,
 ) -> int | None:
     """Bytes the first message in `data` takes, or None until they are all there.
 
     A response delimited by the connection closing is complete only `at_eof`. For a response,
     `request_method` says what it answers (a reply to HEAD has no body). A malformed head or
     chunk framing raises WireError: the stream cannot be framed past it.
+
+    `progress`, a one-item list kept by a caller that asks again as more of the same message
+    arrives (and resets it to [0] for the next one), remembers where the chunks already found
+    whole end, so that a long chunked body is not walked from its start each time: the walk
+    is the same from any chunk's start, so the answer and the errors are too.
     """
     end = head_length(data)
     if end is None:
@@ -425,7 +434,8 @@ def message_length(
     if kind == "length":
         return end + size if len(data) >= end + size else None
     if kind == "chunked":
-        return _dechunk(data, end, strict=True)[1]
+        start = progress[0] if progress is not None and progress[0] > end else end
+        return _dechunk(data, start, strict=True, progress=progress)[1]
     return len(data) if at_eof else None
 
 
@@ -507,10 +517,13 @@ def _line(data: bytes, pos: int) -> tuple[bytes, int] | None:
     return (line[:-1] if line.endswith(b"\r") else line), stop + 1
 
 
-def _dechunk(data: bytes, pos: int, *, strict: bool) -> tuple[bytes, int | None]:
+def _dechunk(
+    data: bytes, pos: int, *, strict: bool, progress: list[int] | None = None
+) -> tuple[bytes, int | None]:
     """The chunk data from `pos` and the offset after the body (None if incomplete).
 
-    Not strict: stop quietly at the first incomplete or malformed piece."""
+    Not strict: stop quietly at the first incomplete or malformed piece. `progress[0]` is set
+    to the start of each chunk-size line reached after a whole chunk (see message_length)."""
     out = []
     n = len(data)
     try:
@@ -548,6 +561,8 @@ def _dechunk(data: bytes, pos: int, *, strict: bool) -> tuple[bytes, int | None]
                 pos += 1
             else:
                 raise WireError("http", "body", pos, "chunk data is not followed by a line end")
+            if progress is not None:
+                progress[0] = pos
     except WireError:
         if strict:
             raise

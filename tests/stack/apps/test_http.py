@@ -268,3 +268,27 @@ def test_a_long_request_body_in_many_segments_then_another_request_on_the_connec
     assert b"HTTP/1.1 200 OK" in data[data.index(b"405") :]
     (posted, _) = kinds(net, "http_request_received", "www")
     assert posted.length == len(post.build())
+
+
+def test_a_long_chunked_page_then_the_next_response_on_the_same_connection(net):
+    """A chunked body of thousands of chunks is framed as it arrives; the next response on
+    the connection starts afresh."""
+    from stack.apps.http_server import CHUNK_SIZE, HttpServer
+
+    large = bytes(range(256)) * 1_000  # 256,000 bytes: 2,000 chunks of CHUNK_SIZE
+    HttpServer(
+        net.host("www"),
+        Site(
+            {
+                "/chunks": Page(large, "application/octet-stream", chunked=True),
+                "/": Page(b"ok", chunked=True),
+            }
+        ),
+        8080,
+    )
+    client = HttpClient(net.host("pc"), WWW, 8080)
+    got = fetch_all(net, client, [get("/chunks"), get("/")])
+    assert [x.response.status for x in got] == [200, 200]
+    assert got[0].response.chunked and got[0].response.content == large
+    assert len(large) // CHUNK_SIZE == 2_000 and got[1].response.content == b"ok"
+    assert client.conn is not None and client.conn.state == "ESTABLISHED"

@@ -416,3 +416,32 @@ def _everything(data: bytes) -> None:
             result.content  # noqa: B018
             result.keep_alive  # noqa: B018
             assert result.build() == data or call is not parse
+
+
+def test_message_length_resumed_over_a_growing_chunked_body_answers_as_from_the_start():
+    """With `progress`, each call walks only the chunks that arrived since the last one; at
+    every prefix of the stream the answer (or the error) is the one a walk from the start gives."""
+    from stack.wire.errors import WireError
+    from stack.wire.http import chunk_encode, message_length
+
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    chunks = [chunk_encode(bytes([65 + i % 26]) * (i % 300))[:-5] for i in range(1, 60)]
+    good = head + b"".join(chunks) + b"0\r\n\r\n"
+    # The 21st chunk-size line is not hexadecimal.
+    bad = head + b"".join(chunks[:20]) + b"zz\r\n" + b"".join(chunks[20:]) + b"0\r\n\r\n"
+
+    def outcome(data, progress=None):
+        try:
+            return message_length(data, request_method="GET", progress=progress)
+        except WireError as err:
+            return f"error: {err}"
+
+    for stream in (good + b"HTTP/1.1 204", bad):
+        progress = [0]
+        outcomes = []
+        for cut in range(0, len(stream) + 1, 7):
+            outcomes.append((outcome(stream[:cut], progress), outcome(stream[:cut])))
+        assert all(resumed == whole for resumed, whole in outcomes)
+        assert progress[0] > len(head)  # it did resume
+    assert "chunk size b'zz' is not hexadecimal" in outcome(bad)
+    assert outcome(good + b"HTTP/1.1 204") == len(good)
