@@ -458,3 +458,21 @@ class IcmpSent(Event):
 
     def describe(self) -> str:
         return f"sends ICMP {self.message} to {self.dst}: {self.reason}"
+
+
+# --- events kept as their values ---------------------------------------------------------
+
+# The trace keeps the commonest events of a frame's hop (sent, kept by its addressee, forwarded)
+# as one plain tuple, (kind, time, host, frames, <the class's other fields in order>), when
+# no subscriber waits for objects: a tuple of plain values costs a tenth of an event to make,
+# and the cycle collector stops watching it. `expand` makes the very event it stands for.
+COMPACT: dict[str, type[Event]] = {
+    FrameSent.kind: FrameSent,
+    FrameReceived.kind: FrameReceived,
+    Forwarded.kind: Forwarded,
+}
+
+
+def expand(entry: tuple) -> Event:
+    """The event a compact entry stands for (see `COMPACT`)."""
+    return COMPACT[entry[0]](*entry[1:])

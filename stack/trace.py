@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from stack.clock import Clock
-from stack.events import Event
+from stack.events import Event, expand
 from stack.spill import SpillFile
 from stack.trace_log import ExpandedLog
 
@@ -241,6 +241,23 @@ class Trace:
                 notes[at if -len(notes) <= at < 0 else -1].append(event)
         for subscriber in self._subscribers:
             subscriber(event)
+
+    def emit_values(self, entry: tuple) -> None:
+        """`emit` for an event given as its values (see `stack.events.COMPACT`): kept so until
+        someone reads it, unless a subscriber waits for the object now."""
+        if self._subscribers:
+            self.emit(expand(entry))
+            return
+        if self.keep_events:
+            self.events.append(entry)
+        notes = self._notes
+        if notes:
+            frames = entry[3]
+            if not frames or frames[-1] == self.count:
+                notes[-1].append(entry)
+            else:
+                at = frames[-1] - self.count - 1
+                notes[at if -len(notes) <= at < 0 else -1].append(entry)
 
     def now(self) -> float:  # replaced per instance by the clock's bound `now`
         return self.clock.now()

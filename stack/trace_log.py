@@ -1,6 +1,7 @@
 """A log of trace events in which one record may stand for several rows.
 
-A frame's delivery on a bus is one record however many NICs dropped it (`FramesFiltered`);
+A frame's delivery on a bus is one record however many NICs dropped it (`FramesFiltered`),
+and the commonest events are kept as a tuple of their values (`stack.events.expand`);
 whoever reads the log by row — the event pane, `trace.events`, the tests — sees one
 `FrameReceived` per NIC, made only when that row is read. Appending costs one list slot and
 one integer, whatever the record holds.
@@ -17,7 +18,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from stack.events import FramesFiltered
+from stack.events import FramesFiltered, expand
 
 
 class ExpandedLog:
@@ -84,6 +85,8 @@ class ExpandedLog:
         entry = self._entries[i]
         if type(entry) is FramesFiltered:
             return entry.expand()[row - starts[i]]
+        if type(entry) is tuple:
+            return expand(entry)
         return entry
 
     def __getitem__(self, key: int | slice) -> Any:
@@ -117,7 +120,7 @@ class ExpandedLog:
                 out.extend(take)
                 row += len(take)
             else:
-                out.append(entry)
+                out.append(expand(entry) if type(entry) is tuple else entry)
                 row += 1
             i += 1
         return out
@@ -130,9 +133,12 @@ class ExpandedLog:
         for entry in self._entries[self._dead :]:
             if type(entry) is FramesFiltered:
                 yield from entry.expand()
+            elif type(entry) is tuple:
+                yield expand(entry)
             else:
                 yield entry
 
     def records(self) -> list[Any]:
-        """The entries in memory as they were appended (records not expanded)."""
-        return self._entries[self._dead :]
+        """The entries in memory as they were appended: a bus record not expanded into its
+        rows (an event kept as its values is made, one entry each)."""
+        return [expand(e) if type(e) is tuple else e for e in self._entries[self._dead :]]

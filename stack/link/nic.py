@@ -95,8 +95,17 @@ class NIC:
         counters.rx_frames += 1
         counters.rx_bytes += len(frame)
         trace = self.trace
-        trace.emit(
-            FrameReceived(trace.now(), self.owner, (frame_id,), self.name, True, "addressed to me")
+        # A FrameReceived, as its values (stack.events.COMPACT).
+        trace.emit_values(
+            (
+                "frame_received",
+                trace.now(),
+                self.owner,
+                (frame_id,),
+                self.name,
+                True,
+                "addressed to me",
+            )
         )
         if self.on_frame is not None:
             self.on_frame(frame_id, frame)

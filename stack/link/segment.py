@@ -20,7 +20,7 @@ import zlib
 from typing import Protocol
 
 from stack.clock import Clock
-from stack.events import FrameSent, FramesFiltered, LinkFault
+from stack.events import FramesFiltered, LinkFault
 from stack.link.faults import LinkFaults
 from stack.trace import Trace
 from stack.wire.errors import WireError
@@ -140,8 +140,10 @@ class Segment:
         if origin is None:
             origin = self._origins[sender] = f"{sender.owner} {sender.name}"
         frame_id = trace.record_frame(self.name, origin, frame)
-        trace.emit(
-            FrameSent(
+        # A FrameSent, as its values (stack.events.COMPACT).
+        trace.emit_values(
+            (
+                "frame_sent",
                 trace.now(),
                 sender.owner,
                 (frame_id,),

@@ -516,12 +516,13 @@ class IPv4Layer:
                 stats = self.stats
                 stats["received"] += 1
                 stats["forwarded"] += 1
-                frames = (frame_id,)
-                host.trace.emit(
-                    Forwarded(
+                # A Forwarded, as its values (stack.events.COMPACT).
+                host.trace.emit_values(
+                    (
+                        "forwarded",
                         now,
                         host.name,
-                        frames,
+                        (frame_id,),
                         flow.src,
                         flow.dst,
                         ttl,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from stack.events import Event, Forwarded, FrameReceived, FrameSent, FramesFiltered, address_text
+from stack.events import (
+    Event,
+    Forwarded,
+    FrameReceived,
+    FrameSent,
+    FramesFiltered,
+    address_text,
+    expand,
+)
 
 
 def format_event(event: Event, describe=None) -> str:
@@ -65,6 +73,8 @@ def note_lines(events) -> list[str]:
     append = out.append
     last_time, stamp = None, ""
     for event in events:
+        if type(event) is tuple:  # kept as its values (stack.events.COMPACT)
+            event = expand(event)
         kind = type(event)
         time = event.time
         if time != last_time:  # a frame's events mostly share one moment
@@ -130,6 +140,8 @@ def note_bytes(events) -> list[bytes]:
     shapes = _SHAPES
     last_time, stamp = None, b""
     for event in events:
+        if type(event) is tuple:  # kept as its values (stack.events.COMPACT)
+            event = expand(event)
         kind = type(event)
         time = event.time
         if time != last_time:

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from stack.clock import VirtualClock
+from stack.events import expand
 from stack.labs import build_network, load_lab
 from stack.spill import SpillFile
 from stack.trace import Trace
@@ -156,7 +157,8 @@ def test_the_spill_file_holds_each_frames_trace_lines_as_they_read_in_memory(tmp
     whole = run(1_000_000)  # every frame's notes in memory
     bounded = run(40, str(tmp_path / "spill.pcapng"))  # frames leave long after their events
     assert bounded.spilled == bounded.count - 40 > 60
-    kinds = {type(e).__name__ for notes in whole._notes for e in notes}
+    made = [expand(e) if type(e) is tuple else e for notes in whole._notes for e in notes]
+    kinds = {type(e).__name__ for e in made}
     assert {"FrameSent", "FrameReceived", "FramesFiltered", "Forwarded", "IcmpSent"} <= kinds
     for frame_id in range(1, bounded.spilled + 1):
         assert bounded.notes(frame_id) == whole.notes(frame_id)
