@@ -141,6 +141,25 @@ def note_bytes(events) -> list[bytes]:
     last_time, stamp = None, b""
     for event in events:
         if type(event) is tuple:  # kept as its values (stack.events.COMPACT)
+            time = event[1]
+            if time != last_time:
+                last_time, stamp = time, b"%12.6f  " % time
+            tag, frames = event[0], event[3]
+            if tag == "forwarded":
+                src, dst = event[4], event[5]
+                key = (Forwarded, event[2], id(src), id(dst), *event[7:], event[6])
+                shape = shapes.get(key)
+                if shape is not None and shape[1] is src and shape[2] is dst:
+                    append(stamp + shape[0])
+                    continue
+            elif len(frames) == 1:
+                # FrameSent (host, nic, segment, length) or a kept FrameReceived (host, nic,
+                # accepted, reason): the same shapes as the events' below.
+                kind = FrameSent if tag == "frame_sent" else FrameReceived
+                shape = shapes.get((kind, event[2], event[4], event[5], event[6]))
+                if shape is not None:
+                    append(b"%b%b%d%b" % (stamp, shape[0], frames[0], shape[1]))  # noqa: UP031
+                    continue
             event = expand(event)
         kind = type(event)
         time = event.time
