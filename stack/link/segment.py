@@ -111,6 +111,8 @@ class Segment:
             by_mac[mac] = i
         self._by_mac = by_mac
         self._listeners = tuple(listeners)
+        # Live devices, written to as a frame is sent when nothing delays or damages it.
+        self._at_once = tuple(p for p in self.roster if hasattr(p, "deliver_now"))
         # Two NICs with one MAC (a lab that clones one): let every NIC read for itself.
         self._coalescing = not clash
         # Dropped-frame counts as a difference array: a run of NICs costs two additions.
@@ -169,6 +171,10 @@ class Segment:
             # Nothing on this segment damages frames: the receivers' FCS check is known to pass,
             # so the frame itself goes along, and its FCS is worked out only if a port reads
             # the bits on the wire (see `_deliver`).
+            if self._at_once and not delay:
+                for port in self._at_once:  # a TAP device: out now (see TapPort.deliver_now)
+                    if port is not sender and (target is None or target is port):
+                        port.deliver_now(frame_id, frame)
             self._post(delay, self._deliver, sender, target, frame_id, None, frame)
             return frame_id
         wire = frame + _FCS(zlib.crc32(frame))  # `with_fcs`: the frame is already 60 bytes or more

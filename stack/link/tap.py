@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import select
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -80,6 +81,8 @@ class TapPort:
         self._loop = loop or asyncio.get_running_loop()
         self._reading = False
         self._write_problem = ""
+        # (frame id, problem) of frames written by `deliver_now` whose `deliver` is to come
+        self._sent_early: deque[tuple[int, str]] = deque()
         self.lost = False  # the device went away under us; `_watch` waits for its name
         self._watch_task: asyncio.Task | None = None
         self._closed = False
@@ -168,6 +171,15 @@ class TapPort:
 
     def deliver(self, frame_id: int, wire: bytes) -> None:
         """A frame (with FCS) from the segment goes out of the device (without it)."""
+        sent = self._sent_early
+        while sent and sent[0][0] < frame_id:  # its delivery never came (the port was moved)
+            sent.popleft()
+        if sent and sent[0][0] == frame_id:
+            # Written as it was sent (`deliver_now`): here, in its turn, only what came of it.
+            problem = sent.popleft()[1]
+            if problem:
+                self._problem(problem, (frame_id,))
+            return
         if self.lost:
             self.counters.dropped_detached += 1
             return
@@ -182,18 +194,36 @@ class TapPort:
         if type(frame) is not bytes:
             self.counters.dropped_fcs += 1
             return
+        problem = self._write(frame)
+        if problem:
+            self._problem(problem, (frame_id,))
+
+    def deliver_now(self, frame_id: int, frame: bytes) -> None:
+        """A frame (no FCS) handed over as it is sent, on a segment that neither delays nor
+        damages frames: written out at once, ahead of the lab's bookkeeping for the frame it
+        answers (the other NICs' verdicts, the unwinding of the host that sent it). `deliver`
+        comes for it later, in its place among the segment's deliveries, and says then what
+        came of the write, so the trace reads as before."""
+        if self.lost or self.device.closed:
+            return  # `deliver` counts it as dropped, in its turn
+        self._sent_early.append((frame_id, self._write(frame)))
+
+    def _write(self, frame: bytes) -> str:
+        """Write `frame` to the device: "" when written, else the problem to say (once, not
+        once per frame, for as long as writes keep failing)."""
         try:
-            os.write(device.fd, frame)
+            os.write(self.device.fd, frame)
         except OSError as err:
             self.counters.write_errors += 1
             problem = f"write failed ({err.strerror or err}); frames to it are dropped"
-            if problem != self._write_problem:  # say it once, not once per frame
-                self._write_problem = problem
-                self._problem(problem, (frame_id,))
-            return
+            if problem == self._write_problem:
+                return ""
+            self._write_problem = problem
+            return problem
         self._write_problem = ""
         self.counters.frames_out += 1
         self.counters.bytes_out += len(frame)
+        return ""
 
     def _problem(self, problem: str, frames: tuple[int, ...] = ()) -> None:
         trace = self.segment.trace

@@ -130,3 +130,84 @@ async def test_a_ping_is_answered_before_the_loop_looks_at_anything_else():
     finally:
         port.close()
         peer.close()
+
+
+async def _pings_through(early: bool) -> tuple[list[str], list[bytes], list[bool]]:
+    """Three kernel pings to pc and an ARP question from pc, through a lab whose TAP port is
+    written to as frames are sent (`early`) or only in the segment's turn: the trace's lines,
+    the frames the device got, and for each drop verdict about a ping (the other NICs reading
+    the header and dropping it) whether pc's reply was on the device by then."""
+    net, port, peer = await _lab()
+    if not early:
+        net.segments["lan"]._at_once = ()
+    reply_out = []
+
+    def look(event):
+        if event.kind == "frames_filtered" and event.frames[0] % 2 == 1 and event.frames[0] > 2:
+            try:
+                peer.recv(70000, socket.MSG_PEEK)
+                reply_out.append(True)
+            except BlockingIOError:
+                reply_out.append(False)
+
+    net.trace.subscribe(look)
+    try:
+        request = ARP.request(PEER_MAC, IPv4Address("192.168.1.50"), IPv4Address("192.168.1.100"))
+        peer.send(Ethernet(BROADCAST, PEER_MAC, ETH_ARP, request.build()).build())
+        written = [await _recv(peer)]
+        for seq in range(3):
+            echo = IPv4.make(
+                IPv4Address("192.168.1.50"),
+                IPv4Address("192.168.1.100"),
+                PROTO_ICMP,
+                ICMP.echo_request(0x4D2, seq, b"abcdefgh" * 7).build(),
+                ident=seq,
+            )
+            peer.send(Ethernet(MAC("00:1b:21:3a:4f:64"), PEER_MAC, ETH_IPV4, echo.build()).build())
+            written.append(await _recv(peer))
+        # pc asks who has 192.168.1.51: a broadcast, the device gets it too
+        net.host("pc").ip.send(IPv4Address("192.168.1.51"), PROTO_ICMP, b"\x08" + bytes(7))
+        written.append(await _recv(peer))
+        lines = [f"{e.kind} {e.host} {e.frames} {e.describe()}" for e in net.trace.events]
+        return lines, written, reply_out
+    finally:
+        port.close()
+        peer.close()
+
+
+async def test_frames_written_as_they_are_sent_leave_the_trace_as_it_was():
+    """On a live segment the TAP device gets a frame as it is sent: pc's reply is on the device
+    before the lab has recorded the other NICs' verdicts on the request it answers. The trace
+    (every event, in order) and the frames written are those of the device written in the
+    segment's turn."""
+    early = await _pings_through(early=True)
+    late = await _pings_through(early=False)
+    assert early[1] == late[1] and len(early[1]) == 5
+    assert early[0] == late[0]
+    assert early[2] == [True] * 3 and late[2] == [False] * 3
+
+
+async def _writes_failing(early: bool) -> tuple[list[str], TapPort]:
+    net, port, peer = await _lab()
+    if not early:
+        net.segments["lan"]._at_once = ()
+    peer.close()  # the far side is gone: every write now fails
+    try:
+        pc = net.host("pc")
+        for n in range(3):  # each an ARP broadcast from pc, the device's copy among them
+            pc.ip.send(IPv4Address(f"192.168.1.{60 + n}"), PROTO_ICMP, b"\x08" + bytes(7))
+        await asyncio.sleep(0.05)
+        return [f"{e.kind} {e.host} {e.frames} {e.describe()}" for e in net.trace.events], port
+    finally:
+        port.close()
+
+
+async def test_a_failed_write_of_a_frame_sent_at_once_is_said_once_in_its_place():
+    early, port = await _writes_failing(early=True)
+    late, _ = await _writes_failing(early=False)
+    assert port.counters.write_errors == 3 and port.counters.frames_out == 0
+    assert [line for line in early if line.startswith("tap_problem")] == [
+        line for line in late if line.startswith("tap_problem")
+    ]
+    assert sum(line.startswith("tap_problem") for line in early) == 1
+    assert early == late  # the problem said where the device's delivery comes, as before
