@@ -72,7 +72,8 @@ class UdpSocket:
             raise ValueError(f"UDP socket {self.local} is closed")
         host = self.layer.host
         dst, dport = dest
-        dst = IPv4Address(dst)
+        if type(dst) is not IPv4Address:  # IPv4Address(an address) would print and parse it
+            dst = IPv4Address(dst)
         if src is None:
             src = self.address if self.address is not None else source_address(host, dst, interface)
         payload = UDP.make(src, dst, self.port, dport, bytes(data)).build()
