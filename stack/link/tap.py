@@ -131,15 +131,20 @@ class TapPort:
         if not self._reading:
             self._more = select.poll()
             self._more.register(self.device.fd, select.POLLIN)
-            self._loop.add_reader(self.device.fd, self._readable)
+            # What is waiting is read and sent into the segment through the clock's `run_now`:
+            # the frames' deliveries, and the answers' on to this port, run before the reader
+            # returns, so a ping's reply is written in the turn of the loop that read its
+            # request (no poll of the loop in between), and a burst's frames are all in before
+            # they are delivered, in order, as before. The loop calls it with nothing between.
+            run_now = getattr(self.segment.clock, "run_now", None)
+            if run_now is None:
+                self._loop.add_reader(self.device.fd, self._read_waiting)
+            else:
+                self._loop.add_reader(self.device.fd, run_now, self._read_waiting)
             self._reading = True
 
     def _readable(self) -> None:
-        # What is waiting is read and sent into the segment through the clock's `run_now`:
-        # the frames' deliveries, and the answers' on to this port, run before the reader
-        # returns, so a ping's reply is written in the turn of the loop that read its request
-        # (no poll of the loop in between), and a burst's frames are all in before they are
-        # delivered, in order, as before.
+        """What the loop does when the device is readable."""
         run_now = getattr(self.segment.clock, "run_now", None)
         if run_now is None:
             self._read_waiting()
