@@ -48,8 +48,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 import dpkt  # noqa: E402
 from scapy import __version__ as scapy_version  # noqa: E402
+from scapy.layers.dhcp import BOOTP  # noqa: E402
+from scapy.layers.dhcp import DHCP as ScapyDHCP  # noqa: E402
 from scapy.layers.dns import DNS as ScapyDNS  # noqa: E402
-from scapy.layers.dns import DNSQR  # noqa: E402
+from scapy.layers.dns import DNSQR, DNSRR  # noqa: E402
 from scapy.layers.inet import ICMP as ScapyICMP  # noqa: E402
 from scapy.layers.inet import IP  # noqa: E402
 from scapy.layers.inet import TCP as ScapyTCP  # noqa: E402
@@ -59,7 +61,8 @@ from scapy.layers.l2 import Ether  # noqa: E402
 from scapy.packet import Padding, Raw  # noqa: E402
 
 from stack.wire.arp import ARP  # noqa: E402
-from stack.wire.dns import DNS  # noqa: E402
+from stack.wire.dhcp import DHCP  # noqa: E402
+from stack.wire.dns import DNS, Record  # noqa: E402
 from stack.wire.ethernet import ETH_ARP, ETH_IPV4, Ethernet  # noqa: E402
 from stack.wire.icmp import ICMP  # noqa: E402
 from stack.wire.ipv4 import PROTO_ICMP, PROTO_TCP, PROTO_UDP, IPv4  # noqa: E402
@@ -73,6 +76,11 @@ PC, GW = IPv4Address("192.168.1.100"), IPv4Address("192.168.1.1")
 DNS_SERVER, WWW = IPv4Address("8.8.8.8"), IPv4Address("172.194.72.105")
 PING_DATA = bytes(range(56))
 HTTP_DATA = (b"GET / HTTP/1.1\r\nHost: www.google.com\r\n" + b"x" * 1000)[:1000]
+ANY, ZERO_IP = IPv4Address("255.255.255.255"), IPv4Address("0.0.0.0")
+MASK = IPv4Address("255.255.255.0")
+XID = 0x041DC37F
+# What the lab's DHCP client asks for (stack.wire.dhcp.DEFAULT_PARAMETERS).
+PARAMETERS = (1, 3, 6, 15, 51, 54, 58, 59)
 
 
 @dataclass
@@ -306,6 +314,282 @@ def same_dns(ours: DNS, theirs) -> bool:
     )
 
 
+# DNS response: the answer points back to the question's name -------------------------------
+
+
+def ours_dns_response() -> bytes:
+    query = DNS.query(0xBEEF, "www.google.com")
+    answer = DNS.response(query, [Record.a("www.google.com", WWW)], aa=True, ra=False)
+    udp = UDP.make(DNS_SERVER, PC, 53, 50123, answer.build())
+    ip = IPv4.make(DNS_SERVER, PC, PROTO_UDP, udp.build(), ident=0x4D5)
+    return Ethernet.make(PC_MAC, GW_MAC, ETH_IPV4, ip.build()).build()
+
+
+def scapy_dns_response() -> bytes:
+    # scapy writes names in full unless asked: `compress()` is how its users get the layout a
+    # server sends (the answer's name a pointer to the question's).
+    dns = ScapyDNS(
+        id=0xBEEF,
+        qr=1,
+        aa=1,
+        rd=1,
+        ra=0,
+        qd=DNSQR(qname="www.google.com", qtype="A"),
+        an=DNSRR(rrname="www.google.com", type="A", ttl=300, rdata=str(WWW)),
+    ).compress()
+    return bytes(
+        Ether(dst=str(PC_MAC), src=str(GW_MAC))
+        / IP(src=str(DNS_SERVER), dst=str(PC), id=0x4D5, flags=0)
+        / ScapyUDP(sport=53, dport=50123)
+        / dns
+    )
+
+
+def dpkt_dns_response() -> bytes:
+    # dpkt compresses names when it packs.
+    response = dpkt.dns.DNS(
+        id=0xBEEF,
+        op=dpkt.dns.DNS_RD | dpkt.dns.DNS_AA,
+        qd=[dpkt.dns.DNS.Q(name="www.google.com", type=1, cls=1)],
+        an=[dpkt.dns.DNS.RR(name="www.google.com", type=1, cls=1, ttl=300, ip=_a(WWW))],
+    )
+    response.qr = dpkt.dns.DNS_R
+    data = bytes(response)
+    udp = dpkt.udp.UDP(sport=53, dport=50123, ulen=8 + len(data), data=data)
+    ip = dpkt.ip.IP(src=_a(DNS_SERVER), dst=_a(PC), p=17, id=0x4D5, ttl=64, data=udp)
+    return bytes(
+        dpkt.ethernet.Ethernet(
+            dst=bytes(PC_MAC), src=bytes(GW_MAC), type=dpkt.ethernet.ETH_TYPE_IP, data=ip
+        )
+    )
+
+
+def same_dns_response(ours: DNS, theirs) -> bool:
+    dns = theirs[ScapyDNS]
+    answer = dns.an[0]
+    ours_answer = ours.answers[0]
+    return (
+        ours.id,
+        ours.qr,
+        ours.aa,
+        ours.questions[0].name,
+        ours_answer.name,
+        ours_answer.ttl,
+        str(ours_answer.data),
+    ) == (
+        dns.id,
+        bool(dns.qr),
+        bool(dns.aa),
+        dns.qd[0].qname.decode().rstrip("."),
+        answer.rrname.decode().rstrip("."),
+        answer.ttl,
+        answer.rdata,
+    )
+
+
+# A plain UDP datagram (`udp send 8.8.8.8:9 hello`) -------------------------------------------
+
+
+def ours_udp() -> bytes:
+    udp = UDP.make(PC, DNS_SERVER, 51411, 9, b"hello")
+    ip = IPv4.make(PC, DNS_SERVER, PROTO_UDP, udp.build(), ident=0x4D6)
+    return Ethernet.make(GW_MAC, PC_MAC, ETH_IPV4, ip.build()).build()
+
+
+def scapy_udp() -> bytes:
+    return bytes(
+        Ether(dst=str(GW_MAC), src=str(PC_MAC))
+        / IP(src=str(PC), dst=str(DNS_SERVER), id=0x4D6, flags=0)
+        / ScapyUDP(sport=51411, dport=9)
+        / Raw(b"hello")
+        / Padding(load=bytes(13))
+    )
+
+
+def dpkt_udp() -> bytes:
+    udp = dpkt.udp.UDP(sport=51411, dport=9, ulen=13, data=b"hello")
+    ip = dpkt.ip.IP(src=_a(PC), dst=_a(DNS_SERVER), p=17, id=0x4D6, ttl=64, data=udp)
+    return bytes(
+        dpkt.ethernet.Ethernet(
+            dst=bytes(GW_MAC), src=bytes(PC_MAC), type=dpkt.ethernet.ETH_TYPE_IP, data=ip
+        )
+    ) + bytes(13)
+
+
+def parse_udp(frame: bytes) -> UDP:
+    return UDP.parse(IPv4.parse(Ethernet.parse(frame).payload).payload)
+
+
+def same_udp(ours: UDP, theirs) -> bool:
+    udp = theirs[ScapyUDP]
+    return (ours.sport, ours.dport, ours.checksum, ours.payload) == (
+        udp.sport,
+        udp.dport,
+        udp.chksum,
+        udp.load,
+    )
+
+
+# DHCP DISCOVER and OFFER (as the dhcp lab's pc and gw-a send them) ---------------------------
+
+
+def _ours_dhcp_frame(message: DHCP, src: IPv4Address, sport: int, dst_mac: MAC, src_mac: MAC):
+    udp = UDP.make(src, ANY, sport, 67 if sport == 68 else 68, message.build())
+    ip = IPv4.make(src, ANY, PROTO_UDP, udp.build(), ident=0x4D7)
+    return Ethernet.make(dst_mac, src_mac, ETH_IPV4, ip.build()).build()
+
+
+def ours_discover_message() -> DHCP:
+    return DHCP.discover(PC_MAC, XID, hostname="pc")
+
+
+DISCOVER = ours_discover_message()
+
+
+def ours_dhcp_discover() -> bytes:
+    return _ours_dhcp_frame(ours_discover_message(), ZERO_IP, 68, BROADCAST, PC_MAC)
+
+
+def ours_dhcp_offer() -> bytes:
+    offer = DHCP.offer(
+        DISCOVER,
+        PC,
+        GW,
+        lease_time=3600,
+        subnet_mask=MASK,
+        routers=(GW,),
+        dns_servers=(DNS_SERVER,),
+    )
+    return _ours_dhcp_frame(offer, GW, 67, PC_MAC, GW_MAC)
+
+
+def _scapy_dhcp_frame(bootp, options, src: IPv4Address, sport: int, dst_mac, src_mac) -> bytes:
+    dhcp = ScapyDHCP(options=options)
+    pad = 300 - 240 - len(bytes(dhcp))  # the zeros after End, up to BOOTP's 300 bytes
+    return bytes(
+        Ether(dst=str(dst_mac), src=str(src_mac))
+        / IP(src=str(src), dst=str(ANY), id=0x4D7, flags=0)
+        / ScapyUDP(sport=sport, dport=67 if sport == 68 else 68)
+        / bootp
+        / dhcp
+        / Raw(bytes(pad))
+    )
+
+
+def scapy_dhcp_discover() -> bytes:
+    return _scapy_dhcp_frame(
+        BOOTP(op=1, xid=XID, chaddr=bytes(PC_MAC)),
+        [
+            ("message-type", "discover"),
+            ("client_id", b"\x01" + bytes(PC_MAC)),
+            ("hostname", b"pc"),
+            ("param_req_list", list(PARAMETERS)),
+            "end",
+        ],
+        ZERO_IP,
+        68,
+        BROADCAST,
+        PC_MAC,
+    )
+
+
+def scapy_dhcp_offer() -> bytes:
+    return _scapy_dhcp_frame(
+        BOOTP(op=2, xid=XID, yiaddr=str(PC), chaddr=bytes(PC_MAC)),
+        [
+            ("message-type", "offer"),
+            ("server_id", str(GW)),
+            ("lease_time", 3600),
+            ("renewal_time", 1800),
+            ("rebinding_time", 3150),
+            ("subnet_mask", str(MASK)),
+            ("router", str(GW)),
+            ("name_server", str(DNS_SERVER)),
+            "end",
+        ],
+        GW,
+        67,
+        PC_MAC,
+        GW_MAC,
+    )
+
+
+def _dpkt_dhcp_frame(message, src: IPv4Address, sport: int, dst_mac, src_mac) -> bytes:
+    message.data = bytes(300 - len(message))  # the zeros after End
+    data = bytes(message)
+    udp = dpkt.udp.UDP(sport=sport, dport=67 if sport == 68 else 68, ulen=8 + len(data), data=data)
+    ip = dpkt.ip.IP(src=_a(src), dst=_a(ANY), p=17, id=0x4D7, ttl=64, data=udp)
+    return bytes(
+        dpkt.ethernet.Ethernet(
+            dst=bytes(dst_mac), src=bytes(src_mac), type=dpkt.ethernet.ETH_TYPE_IP, data=ip
+        )
+    )
+
+
+def dpkt_dhcp_discover() -> bytes:
+    message = dpkt.dhcp.DHCP(
+        op=dpkt.dhcp.DHCP_OP_REQUEST,
+        xid=XID,
+        chaddr=bytes(PC_MAC),
+        opts=[
+            (dpkt.dhcp.DHCP_OPT_MSGTYPE, bytes([dpkt.dhcp.DHCPDISCOVER])),
+            (dpkt.dhcp.DHCP_OPT_CLIENT_ID, b"\x01" + bytes(PC_MAC)),
+            (dpkt.dhcp.DHCP_OPT_HOSTNAME, b"pc"),
+            (dpkt.dhcp.DHCP_OPT_PARAM_REQ, bytes(PARAMETERS)),
+        ],
+    )
+    return _dpkt_dhcp_frame(message, ZERO_IP, 68, BROADCAST, PC_MAC)
+
+
+def dpkt_dhcp_offer() -> bytes:
+    message = dpkt.dhcp.DHCP(
+        op=dpkt.dhcp.DHCP_OP_REPLY,
+        xid=XID,
+        yiaddr=int(PC),
+        chaddr=bytes(PC_MAC),
+        opts=[
+            (dpkt.dhcp.DHCP_OPT_MSGTYPE, bytes([dpkt.dhcp.DHCPOFFER])),
+            (dpkt.dhcp.DHCP_OPT_SERVER_ID, _a(GW)),
+            (dpkt.dhcp.DHCP_OPT_LEASE_SEC, (3600).to_bytes(4, "big")),
+            (dpkt.dhcp.DHCP_OPT_RENEWTIME, (1800).to_bytes(4, "big")),
+            (dpkt.dhcp.DHCP_OPT_REBINDTIME, (3150).to_bytes(4, "big")),
+            (dpkt.dhcp.DHCP_OPT_NETMASK, _a(MASK)),
+            (dpkt.dhcp.DHCP_OPT_ROUTER, _a(GW)),
+            (dpkt.dhcp.DHCP_OPT_DNS_SVRS, _a(DNS_SERVER)),
+        ],
+    )
+    return _dpkt_dhcp_frame(message, GW, 67, PC_MAC, GW_MAC)
+
+
+def parse_dhcp(frame: bytes) -> DHCP:
+    return DHCP.parse(UDP.parse(IPv4.parse(Ethernet.parse(frame).payload).payload).payload)
+
+
+def dpkt_parse_dhcp(frame: bytes):
+    eth = dpkt.ethernet.Ethernet(frame)
+    return dpkt.dhcp.DHCP(eth.data.data.data)
+
+
+def same_dhcp(ours: DHCP, theirs) -> bool:
+    bootp, options = theirs[BOOTP], theirs[ScapyDHCP].options
+    codes = [o.code for o in ours.options if o.code != 255]
+    return (
+        ours.op,
+        ours.xid,
+        bytes(ours.chaddr),
+        str(ours.yiaddr),
+        ours.message_type,
+        len(codes),
+    ) == (
+        bootp.op,
+        bootp.xid,
+        bootp.chaddr[:6],
+        bootp.yiaddr,
+        options[0][1],
+        len([o for o in options if isinstance(o, tuple)]),
+    )
+
+
 CASES = [
     Case("ARP request", ours_arp, scapy_arp, parse_arp, Ether, same_arp, dpkt_arp, dpkt_parse),
     Case(
@@ -329,6 +613,37 @@ CASES = [
         dpkt_parse,
     ),
     Case("DNS query", ours_dns, scapy_dns, parse_dns, Ether, same_dns, dpkt_dns, dpkt_parse_dns),
+    Case(
+        "DNS response",
+        ours_dns_response,
+        scapy_dns_response,
+        parse_dns,
+        Ether,
+        same_dns_response,
+        dpkt_dns_response,
+        dpkt_parse_dns,
+    ),
+    Case("UDP datagram", ours_udp, scapy_udp, parse_udp, Ether, same_udp, dpkt_udp, dpkt_parse),
+    Case(
+        "DHCP DISCOVER",
+        ours_dhcp_discover,
+        scapy_dhcp_discover,
+        parse_dhcp,
+        Ether,
+        same_dhcp,
+        dpkt_dhcp_discover,
+        dpkt_parse_dhcp,
+    ),
+    Case(
+        "DHCP OFFER",
+        ours_dhcp_offer,
+        scapy_dhcp_offer,
+        parse_dhcp,
+        Ether,
+        same_dhcp,
+        dpkt_dhcp_offer,
+        dpkt_parse_dhcp,
+    ),
 ]
 
 
