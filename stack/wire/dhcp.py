@@ -17,12 +17,14 @@ A message of exactly 236 bytes is plain BOOTP without options (`magic` is None).
 from __future__ import annotations
 
 import struct
+from collections import namedtuple
 from ipaddress import IPv4Address
 
 from stack.record import record
 from stack.wire.errors import WireError
-from stack.wire.ipv4 import address
+from stack.wire.ipv4 import address, known_address
 from stack.wire.mac import MAC
+from stack.wire.value import Value
 
 SERVER_PORT = 67
 CLIENT_PORT = 68
@@ -117,16 +119,29 @@ _FIXED_SIZES = {
     REBINDING_TIME: 4,
 }
 _ADDRESS_LISTS = (ROUTER, DNS_SERVER)
+# What parse checks of each option code, read with one index an option: 0 nothing, n > 0
+# exactly n bytes, -1 a list of addresses (a multiple of 4, at least one).
+_WANT = [_FIXED_SIZES.get(code, -1 if code in _ADDRESS_LISTS else 0) for code in range(256)]
 
 _new = object.__new__
+_tuple_new = tuple.__new__
 _FIXED = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s")
+_unpack_head = struct.Struct("!BBBBIHH4s4s4s4s6s").unpack_from  # up to chaddr's MAC
+_AFTER_MAC = 34
+_unpack_names = struct.Struct("10s64s128s").unpack_from  # chaddr's other 10, sname, file
+_ZEROS_AFTER_MAC = bytes(FIXED_LEN - _AFTER_MAC)
 _ZERO_IP = IPv4Address(0)
 
 
-@record
-class DHCPOption:
-    code: int
-    data: bytes = b""
+# Fields: code: int, data: bytes
+_OptionFields = namedtuple("_OptionFields", "code data", defaults=(b"",))
+
+
+class DHCPOption(Value, _OptionFields):
+    """One option as it came. A value tuple (stack.wire.value), as `TcpOption` is: a message
+    carries a dozen of them and `parse` makes each with one C call, not a dataclass __init__."""
+
+    __slots__ = ()
 
     def build(self) -> bytes:
         if self.code == PAD:
@@ -139,43 +154,65 @@ class DHCPOption:
             )
         return bytes((self.code, len(self.data))) + self.data
 
+    # The makers below call tuple.__new__ as parse does: the namedtuple's own __new__ is a
+    # Python function, one more call for each of a message's options.
+
     @classmethod
     def message_type(cls, kind: int) -> DHCPOption:
-        return cls(MESSAGE_TYPE, bytes([kind]))
+        return _tuple_new(cls, (MESSAGE_TYPE, bytes([kind])))
 
     @classmethod
     def address(cls, code: int, address: IPv4Address) -> DHCPOption:
-        return cls(code, address.packed)
+        return _tuple_new(cls, (code, address.packed))
 
     @classmethod
     def addresses(
         cls, code: int, addresses: tuple[IPv4Address, ...] | list[IPv4Address]
     ) -> DHCPOption:
-        return cls(code, b"".join(a.packed for a in addresses))
+        return _tuple_new(cls, (code, b"".join(a.packed for a in addresses)))
 
     @classmethod
     def seconds(cls, code: int, value: int) -> DHCPOption:
-        return cls(code, value.to_bytes(4, "big"))
+        return _tuple_new(cls, (code, value.to_bytes(4, "big")))
 
     @classmethod
     def text(cls, code: int, value: str) -> DHCPOption:
-        return cls(code, value.encode())
+        return _tuple_new(cls, (code, value.encode()))
 
     @classmethod
     def parameter_list(cls, codes: tuple[int, ...] | list[int]) -> DHCPOption:
-        return cls(PARAMETER_REQUEST_LIST, bytes(codes))
+        return _tuple_new(cls, (PARAMETER_REQUEST_LIST, bytes(codes)))
 
     @classmethod
     def client_id(cls, mac: MAC) -> DHCPOption:
         """Hardware type 1 (Ethernet) and the MAC, as most clients send it (RFC 2132 §9.14)."""
-        return cls(CLIENT_ID, b"\x01" + bytes(mac))
+        return _tuple_new(cls, (CLIENT_ID, b"\x01" + bytes(mac)))
 
     @classmethod
     def end(cls, padding: int = 0) -> DHCPOption:
-        return cls(END, bytes(padding))
+        return _tuple_new(cls, (END, bytes(padding)))
+
+
+def _options_wire(options) -> bytes:
+    """`b"".join(o.build() for o in options)` without a method call an option: the same
+    expressions, so the same bytes and the same errors."""
+    parts = []
+    append = parts.append
+    for code, data in options:
+        if code == PAD:
+            append(b"\x00")
+        elif code == END:
+            append(b"\xff" + data)
+        elif len(data) > 255:
+            raise WireError("dhcp", "options", 0, f"option {code} has {len(data)} bytes, over 255")
+        else:
+            append(bytes((code, len(data))) + data)
+    return b"".join(parts)
 
 
 def parse_options(raw: bytes, base: int = FIXED_LEN + 4) -> tuple[DHCPOption, ...]:
+    if type(raw) is not bytes:  # a bytearray or memoryview: slices must be bytes
+        raw = bytes(raw)
     options = []
     i, n = 0, len(raw)
     while i < n:
@@ -185,7 +222,7 @@ def parse_options(raw: bytes, base: int = FIXED_LEN + 4) -> tuple[DHCPOption, ..
             i += 1
             continue
         if code == END:
-            options.append(DHCPOption(END, bytes(raw[i + 1 :])))
+            options.append(_tuple_new(DHCPOption, (END, raw[i + 1 :])))
             break
         if i + 1 >= n:
             raise WireError("dhcp", "options", base + i, f"option {code} has no length byte")
@@ -197,22 +234,24 @@ def parse_options(raw: bytes, base: int = FIXED_LEN + 4) -> tuple[DHCPOption, ..
                 base + i + 1,
                 f"option {code} claims {size} bytes, {n - i - 2} remain",
             )
-        want = _FIXED_SIZES.get(code)
-        if want is not None and size != want:
+        want = _WANT[code]
+        if not want or want == size:
+            pass
+        elif want > 0:
             raise WireError(
                 "dhcp",
                 "options",
                 base + i + 1,
                 f"option {code} ({OPTION_NAMES[code]}) must be {want} bytes, not {size}",
             )
-        if code in _ADDRESS_LISTS and (size == 0 or size % 4):
+        elif size == 0 or size % 4:
             raise WireError(
                 "dhcp",
                 "options",
                 base + i + 1,
                 f"option {code} ({OPTION_NAMES[code]}) of {size} bytes is not a list of addresses",
             )
-        options.append(DHCPOption(code, bytes(raw[i + 2 : i + 2 + size])))
+        options.append(_tuple_new(DHCPOption, (code, raw[i + 2 : i + 2 + size])))
         i += 2 + size
     return tuple(options)
 
@@ -248,14 +287,25 @@ class DHCP:
 
     @classmethod
     def parse(cls, data: bytes) -> DHCP:
+        if type(data) is not bytes:  # a bytearray or memoryview: slices must be bytes
+            data = bytes(data)
         n = len(data)
         if n < FIXED_LEN:
             raise WireError(
                 "dhcp", "header", n, f"{n} bytes is shorter than the 236-byte BOOTP fixed part"
             )
-        op, htype, hlen, hops, xid, secs, flags, ci, yi, si, gi, ch, sname, file = (
-            _FIXED.unpack_from(data)
-        )
+        op, htype, hlen, hops, xid, secs, flags, ci, yi, si, gi, ch = _unpack_head(data)
+        # The rest of chaddr, sname and file: nearly always all zeros (202 of a message's
+        # ~300 bytes), which one comparison in place says; stripping them is a scan a byte.
+        if data.startswith(_ZEROS_AFTER_MAC, _AFTER_MAC):
+            padding = sname = file = b""
+        else:
+            padding, sname, file = _unpack_names(data, _AFTER_MAC)
+            padding, sname, file = (
+                padding.rstrip(b"\x00"),
+                sname.rstrip(b"\x00"),
+                file.rstrip(b"\x00"),
+            )
         if n == FIXED_LEN:
             magic, options = None, ()
         else:
@@ -279,20 +329,20 @@ class DHCP:
         message.__dict__.update(
             op=op,
             xid=xid,
-            chaddr=MAC.of(ch[:6]),
+            chaddr=MAC.of(ch),
             options=options,
-            ciaddr=address(ci),
-            yiaddr=address(yi),
-            siaddr=address(si),
-            giaddr=address(gi),
+            ciaddr=known_address(ci) or address(ci),
+            yiaddr=known_address(yi) or address(yi),
+            siaddr=known_address(si) or address(si),
+            giaddr=known_address(gi) or address(gi),
             secs=secs,
             flags=flags,
             hops=hops,
             htype=htype,
             hlen=hlen,
-            chaddr_padding=ch[6:].rstrip(b"\x00"),
-            sname=sname.rstrip(b"\x00"),
-            file=file.rstrip(b"\x00"),
+            chaddr_padding=padding,
+            sname=sname,
+            file=file,
             magic=magic,
         )
         return message
@@ -324,7 +374,7 @@ class DHCP:
         )
         if self.magic is None:
             return fixed
-        return fixed + self.magic.to_bytes(4, "big") + b"".join(o.build() for o in self.options)
+        return fixed + self.magic.to_bytes(4, "big") + _options_wire(self.options)
 
     # --- making messages ---------------------------------------------------------------------
 
@@ -346,7 +396,7 @@ class DHCP:
     ) -> DHCP:
         """A message with End appended and zero padding after it up to `min_size` bytes."""
         options = [o for o in options if o.code != END]
-        size = FIXED_LEN + 4 + sum(len(o.build()) for o in options) + 1
+        size = FIXED_LEN + 4 + len(_options_wire(options)) + 1
         options.append(DHCPOption(END, bytes(max(0, min_size - size))))
         return cls(
             op,

@@ -146,11 +146,17 @@ def name_labels(name: str) -> tuple[bytes, ...]:
         return ()
     if "\\" not in name:
         try:
-            labels = tuple(part.encode("ascii") for part in name.split("."))
+            raw = name.encode("ascii")
         except UnicodeEncodeError:
             raise WireError(
                 "dns", "name", 0, f"{name!r} is not ASCII; write it in IDNA form (xn--…)"
             ) from None
+        labels = tuple(raw.split(b"."))
+        # Nearly every name: no empty label, none over 63 bytes, and its 2 + len(raw) bytes on
+        # the wire (a length byte a label and the final zero) within 255. The loop below
+        # finds the same in order, and names the first that is wrong.
+        if len(raw) <= MAX_NAME - 2 and b"" not in labels and max(map(len, labels)) <= MAX_LABEL:
+            return labels
     else:
         labels = _unescape(name)
     total = 1
@@ -380,11 +386,17 @@ class Record:
 
     @classmethod
     def a(cls, name: str, address: IPv4Address | str, ttl: int = 300) -> Record:
-        return cls(name, A, ttl, IPv4Address(address))
+        # An address given as one is kept: IPv4Address(address) prints it and parses the
+        # text back (a fifth of building a response).
+        if type(address) is not IPv4Address:
+            address = IPv4Address(address)
+        return cls(name, A, ttl, address)
 
     @classmethod
     def aaaa(cls, name: str, address: IPv6Address | str, ttl: int = 300) -> Record:
-        return cls(name, AAAA, ttl, IPv6Address(address))
+        if type(address) is not IPv6Address:
+            address = IPv6Address(address)
+        return cls(name, AAAA, ttl, address)
 
     @classmethod
     def cname(cls, name: str, target: str, ttl: int = 300) -> Record:
@@ -446,11 +458,15 @@ class DNS:
             qtype, qclass = _unpack_question(data, pos)
             pos += 4
             questions = (_tuple_new(Question, (name, qtype, qclass)),)
+            names = None  # made below if records follow: a query has none
         else:
             pos = HEADER_LEN
             listed = []
+            names = {}
             for _ in range(qdcount):
+                start = pos
                 name, pos = _read_name(data, pos, n)
+                names[start] = name
                 if pos + 4 > n:
                     _refuse_question(pos)
                 qtype, qclass = _unpack_question(data, pos)
@@ -465,11 +481,13 @@ class DNS:
         message.id = ident
         message.questions = questions
         if ancount or nscount or arcount:
+            if names is None:
+                names = {HEADER_LEN: questions[0][0]}
             sections = []
             for count in (ancount, nscount, arcount):
                 records = []
                 for _ in range(count):
-                    record, pos = _read_record(data, pos)
+                    record, pos = _read_record(data, pos, n, names)
                     records.append(record)
                 sections.append(tuple(records))
             message.answers, message.authority, message.additional = sections
@@ -610,9 +628,24 @@ def _refuse_question(pos: int) -> None:
     )
 
 
-def _read_record(data: bytes, pos: int) -> tuple[Record, int]:
-    name, pos = _read_name(data, pos, len(data))
-    if pos + 10 > len(data):
+def _read_record(data: bytes, pos: int, n: int, names: dict[int, str]) -> tuple[Record, int]:
+    """The record at `pos` and the offset after it. `names` holds the question and owner names
+    read so far in this message, by the offset each starts at; this record's is added."""
+    if pos + 1 < n and data[pos] >= 0xC0:
+        # An owner name that is one pointer, nearly always to a name read already (an
+        # answer's to the question's): the walk from there, pointer rules and all, would read
+        # the same bytes to the same text, since that name starts before this pointer and
+        # ends before it too. Any other target is left to _read_name, which checks it.
+        name = names.get((data[pos] & 0x3F) << 8 | data[pos + 1])
+        if name is not None:
+            pos += 2
+        else:
+            name, pos = _read_name(data, pos, n)
+    else:
+        start = pos
+        name, pos = _read_name(data, pos, n)
+        names[start] = name
+    if pos + 10 > n:
         raise WireError(
             "dns", "record", pos, "type, class, TTL and length run past the end of the message"
         )

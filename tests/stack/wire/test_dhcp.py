@@ -505,3 +505,20 @@ def _use(m: DHCP) -> None:
         "broadcast",
     ):
         getattr(m, view)
+
+
+def test_options_read_from_a_bytearray_are_bytes_and_equal_those_from_bytes():
+    offer = DHCP.offer(
+        DHCP.discover(PC_MAC, 7),
+        IPv4Address("192.168.1.100"),
+        IPv4Address("192.168.1.1"),
+        lease_time=3600,
+        routers=(IPv4Address("192.168.1.1"),),
+    )
+    raw = offer.build()
+    from_bytes, from_array = DHCP.parse(raw), DHCP.parse(bytearray(raw))
+    assert from_array == from_bytes == offer
+    assert all(type(o.data) is bytes for o in from_array.options)
+    assert from_array.options[0] == DHCPOption(dhcp.MESSAGE_TYPE, b"\x02")
+    assert repr(from_array.options[0]) == "DHCPOption(code=53, data=b'\\x02')"
+    assert from_array.build() == raw

@@ -585,3 +585,69 @@ def _parse_and_use(data: bytes) -> None:
         DNS.parse(dataclasses.replace(m).build())
     except WireError as error:
         pytest.fail(f"re-encoding a parsed message failed: {error}")
+
+
+def _answers_to_www(*owners: bytes) -> bytes:
+    """A response to www.google.com (its name at byte 12) whose A records have these owners."""
+    header = struct.pack("!6H", 7, 0x8180, 1, len(owners), 0, 0)
+    question = b"\x03www\x06google\x03com\x00" + b"\x00\x01\x00\x01"
+    records = b"".join(
+        owner + struct.pack("!HHIH", dns.A, dns.IN, 300, 4) + bytes([10, 0, 0, i])
+        for i, owner in enumerate(owners)
+    )
+    return header + question + records
+
+
+def test_owner_names_that_are_one_pointer_read_what_the_pointer_points_to():
+    # The question's name, a suffix of it, and an earlier answer's own name ("a" + pointer,
+    # which starts at byte 64): each owner reads as the walk from where it points.
+    message = DNS.parse(_answers_to_www(b"\xc0\x0c", b"\xc0\x10", b"\x01a\xc0\x0c", b"\xc0\x40"))
+    assert [r.name for r in message.answers] == [
+        "www.google.com",
+        "google.com",
+        "a.www.google.com",
+        "a.www.google.com",
+    ]
+    assert [r.data for r in message.answers] == [IPv4Address(f"10.0.0.{i}") for i in range(4)]
+    assert DNS.parse(message.build()) == message
+
+
+@pytest.mark.parametrize(
+    ("owner", "problem"),
+    [
+        (b"\xc0\x20", "does not point back before byte 32"),  # at itself
+        (b"\xc0\x30", "does not point back"),  # past itself
+        (b"\xc0\x0d", "label type 0x40"),  # into the question's name, at a letter ("w")
+    ],
+)
+def test_an_owner_pointer_to_nowhere_a_name_was_read_is_refused_as_before(owner, problem):
+    with pytest.raises(WireError, match=problem):
+        DNS.parse(_answers_to_www(owner))
+
+
+def test_an_owner_pointer_cut_off_by_the_end_is_refused():
+    with pytest.raises(WireError, match="cut off"):
+        DNS.parse(_answers_to_www(b"\xc0\x0c")[:-16] + b"\xc0")
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        (".".join(("a" * 63, "b" * 63, "c" * 63, "d" * 61)), None),  # 255 bytes on the wire
+        (".".join(("a" * 63, "b" * 63, "c" * 63, "d" * 62)), "takes 256 bytes"),
+        ("a" * 63 + ".com", None),
+        ("com." + "a" * 64, "a label of 64 bytes"),
+        ("a..b." + "x" * 64, "empty label"),  # the first wrong label is named
+        ("x" * 64 + ".a..b", "a label of 64 bytes"),
+        ("a.", None),  # one trailing dot is dropped
+        ("a..", "empty label"),
+    ],
+)
+def test_names_at_the_limits_build_or_are_refused_naming_the_first_fault(name, problem):
+    if problem is None:
+        raw = DNS.query(1, name).build()
+        assert DNS.parse(raw).questions[0].name == name.rstrip(".")
+        assert dns.name_labels(name.rstrip(".")) == tuple(name.rstrip(".").encode().split(b"."))
+    else:
+        with pytest.raises(WireError, match=problem):
+            DNS.query(1, name).build()

@@ -7,6 +7,7 @@ from ipaddress import IPv4Address
 import pytest
 
 from stack.wire.arp import ARP
+from stack.wire.dhcp import DHCPOption
 from stack.wire.dns import DNS, Question
 from stack.wire.ethernet import ETH_ARP, Ethernet
 from stack.wire.icmp import ICMP
@@ -32,6 +33,7 @@ def _values():
         tcp,
         TcpOption.mss(1460),
         Question("www.google.com"),
+        DHCPOption.message_type(1),
     ]
 
 
