@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import cached_property
 from ipaddress import IPv4Address, IPv4Network
 
+from stack.frame_summary import frame_summary
 from stack.record import field, fields_of, record
 
 
@@ -85,10 +86,7 @@ class FrameSent(Event):
 
     @cached_property
     def summary(self) -> str:
-        from stack.proto.frame import dissect_frame
-
-        s = dissect_frame(self.data).row(check=False)
-        return f"{s.protocol} {s.source} → {s.destination} {s.info}"
+        return frame_summary(self.data)
 
     def as_dict(self) -> dict:
         out = super().as_dict()
