@@ -36,7 +36,7 @@ def frame_summary(data: bytes) -> str:
         if text is None:
             text = _previous.get(key)
             if text is None:
-                text = _decode(data)
+                text = _plain_tcp(data) or _decode(data)
             if len(_current) >= SIZE:
                 _previous, _current = _current, {}
             _current[key] = text
@@ -49,3 +49,46 @@ def _decode(data: bytes) -> str:
 
     s = dissect_frame(data).row(check=False)
     return f"{s.protocol} {s.source} → {s.destination} {s.info}"
+
+
+def _plain_tcp(data: bytes) -> str | None:
+    """The summary of the commonest frame, a TCP segment with no options whose payload no
+    protocol claims, read from its bytes: what the protocol model's row says of it (`TCP`, the
+    IPv4 addresses, tcp's Info) without making its layers. None for any other frame."""
+    # Ethernet II and a 20-byte IPv4 header checked by the caller.
+    if len(data) < 54 or data[23] != 6 or data[46] != 0x50:
+        return None
+    total = data[16] << 8 | data[17]
+    end = 14 + total
+    if total < 40 or end > len(data) or (data[20] << 8 | data[21]) & 0x3FFF:
+        return None  # options, a fragment, a datagram the frame cuts: the model's business
+    sport, dport = data[34] << 8 | data[35], data[36] << 8 | data[37]
+    if end > 54:
+        from stack.proto import registry
+
+        if registry.lookup(("tcp.port", (sport, dport)), data, 54, end) is not None:
+            return None
+    from stack.proto.tcp import flags_text
+
+    flags = (data[46] << 8 | data[47]) & 0x0FFF
+    seq = int.from_bytes(data[38:42], "big")
+    if flags & 0x10:
+        ack = " Ack=%d" % int.from_bytes(data[42:46], "big")  # noqa: UP031
+    else:
+        ack = ""
+    urgent = data[52] << 8 | data[53]
+    line = "TCP %d.%d.%d.%d → %d.%d.%d.%d %d → %d [%s] Seq=%d%s Win=%d Len=%d%s"
+    return (
+        line
+        % (  # noqa: UP031
+            *data[26:34],
+            sport,
+            dport,
+            flags_text(flags) or "<None>",
+            seq,
+            ack,
+            data[48] << 8 | data[49],
+            end - 54,
+            " Urg=%d" % urgent if urgent and flags & 0x20 else "",  # noqa: UP031
+        )
+    )
