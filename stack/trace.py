@@ -143,6 +143,7 @@ class Trace:
         if self.spill is not None:
             self._finalizer = weakref.finalize(self, self.spill.close)
         self._subscribers: list[Subscriber] = []
+        self._object_subscribers = 0  # subscribers that want every event as an object
         self._loop = getattr(clock, "loop", None)  # a real-time clock's asyncio loop
         self._evicting = False
         self._closed = False
@@ -164,8 +165,18 @@ class Trace:
         return self.spill.count if self.spill is not None else 0
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """`subscriber(event)` for every event from now on. One with a true `takes_values`
+        attribute is also content with an event as its values (`stack.events.COMPACT`), so
+        subscribing it does not make every frame's events objects as they happen."""
         self._subscribers.append(subscriber)
-        return lambda: self._subscribers.remove(subscriber)
+        wants_objects = not getattr(subscriber, "takes_values", False)
+        self._object_subscribers += wants_objects
+
+        def unsubscribe() -> None:
+            self._subscribers.remove(subscriber)
+            self._object_subscribers -= wants_objects
+
+        return unsubscribe
 
     def record_frame(self, segment: str, origin: str, data: bytes) -> int:
         """Give a frame its id (ids start at 1, as in Wireshark's No. column)."""
@@ -245,7 +256,7 @@ class Trace:
     def emit_values(self, entry: tuple) -> None:
         """`emit` for an event given as its values (see `stack.events.COMPACT`): kept so until
         someone reads it, unless a subscriber waits for the object now."""
-        if self._subscribers:
+        if self._object_subscribers:
             self.emit(expand(entry))
             return
         if self.keep_events:
@@ -258,6 +269,8 @@ class Trace:
             else:
                 at = frames[-1] - self.count - 1
                 notes[at if -len(notes) <= at < 0 else -1].append(entry)
+        for subscriber in self._subscribers:  # each content with the values
+            subscriber(entry)
 
     def now(self) -> float:  # replaced per instance by the clock's bound `now`
         return self.clock.now()

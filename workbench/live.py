@@ -92,6 +92,20 @@ class SteadyGC:
             gc.unfreeze()
 
 
+class _DeviceTrouble:
+    """Says a device's trouble on stderr. Content with events as their values (a frame's
+    commonest events, never trouble), so it does not make them objects as they happen."""
+
+    takes_values = True
+
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+
+    def __call__(self, event) -> None:
+        if type(event) is not tuple and event.kind in ("tap_problem", "qemu_problem"):
+            self.err.write(f"workbench: {event.describe()}\n")
+
+
 def parse_taps(items: list[str]) -> dict[str, str]:
     """`SEGMENT=IFNAME` pairs from the command line, checked for shape."""
     taps: dict[str, str] = {}
@@ -181,12 +195,7 @@ async def serve(
             loop=loop,
         )
         # Trouble with a device is said on stderr even when the trace is not printed (-q).
-        trace.subscribe(
-            lambda e: (
-                e.kind in ("tap_problem", "qemu_problem")
-                and err.write(f"workbench: {e.describe()}\n")
-            )
-        )
+        trace.subscribe(_DeviceTrouble(err))
         taps = open_ports(net, netns=netns)
         stack.callback(taps.close)
         err.write(f"workbench: {trace.where()}\n")

@@ -31,7 +31,7 @@ import signal
 import sys
 import time
 
-from stack.events import Event, FramesFiltered
+from stack.events import Event, FramesFiltered, expand
 from stack.wire.mac import MAC
 from stack.writers.deferred import Deferred
 from stack.writers.text import TextWriter
@@ -158,11 +158,13 @@ class Forked:
         os.set_blocking(wfd, False)  # a child behind keeps batches here, not the loop waiting
         return cls(writer, loop, pid, wfd)
 
-    def __call__(self, event: Event) -> None:
-        if event.kind in self.writer.hide:
+    takes_values = True  # an event as its values is sent as it is, made an object by the child
+
+    def __call__(self, event: Event | tuple) -> None:
+        if (event[0] if type(event) is tuple else event.kind) in self.writer.hide:
             return
         if self._here is not None:
-            self._here(event)
+            self._here(expand(event) if type(event) is tuple else event)
             return
         self._pending.append(event)
         if len(self._pending) > BACKLOG:
@@ -270,11 +272,11 @@ class Forked:
         return buf.getvalue()
 
 
-def _text_of(writer: TextWriter, event: Event) -> str:
+def _text_of(writer: TextWriter, event: Event | tuple) -> str:
     """The lines `writer` writes for `event`, as text."""
     out, writer.out = writer.out, io.StringIO()
     try:
-        writer(event)
+        _write_item(writer, event)
         return writer.out.getvalue()
     finally:
         writer.out = out
@@ -283,6 +285,8 @@ def _text_of(writer: TextWriter, event: Event) -> str:
 def _write_item(writer: TextWriter, item) -> None:
     if type(item) is str:  # formatted by the parent
         writer.out.write(item)
+    elif type(item) is tuple:  # an event as its values
+        writer(expand(item))
     else:
         writer(item)
 

@@ -128,3 +128,53 @@ async def test_without_the_child_the_rest_is_written_here(tmp_path):
             forked(event)
         forked.close()
     assert path.read_text(encoding="utf-8").endswith(_expected(events[half:]))
+
+
+def _events_as_they_come() -> list:
+    """The same run's events as a subscriber content with values gets them: a frame's
+    commonest events as their values, the rest as objects."""
+    clock = VirtualClock()
+    trace = Trace(clock, keep_events=False, window=None)
+    net = build_network(load_lab("default"), clock, trace)
+    items: list = []
+
+    class Taker:
+        takes_values = True
+
+        def __call__(self, item) -> None:
+            items.append(item)
+
+    trace.subscribe(Taker())
+    run_virtual(net, [prepare(net, t) for t in STORY])
+    return items
+
+
+async def test_events_sent_as_their_values_are_written_as_the_objects_would_be(tmp_path):
+    items = _events_as_they_come()
+    assert sum(type(i) is tuple for i in items) > 100  # most frames' events, not made objects
+    assert any(type(i) is not tuple for i in items)
+    path = tmp_path / "trace.txt"
+    await _write(path, items)
+    assert path.read_text(encoding="utf-8") == _expected(_events())
+
+
+def test_a_subscriber_wanting_objects_still_gets_every_event_as_one():
+    clock = VirtualClock()
+    trace = Trace(clock, keep_events=False, window=None)
+    net = build_network(load_lab("default"), clock, trace)
+    objects: list = []
+    values: list = []
+
+    class Taker:
+        takes_values = True
+
+        def __call__(self, item) -> None:
+            values.append(item)
+
+    trace.subscribe(Taker())
+    unsubscribe = trace.subscribe(objects.append)
+    run_virtual(net, [prepare(net, STORY[0])])
+    assert objects and all(isinstance(e, Event) for e in objects) and values == objects
+    unsubscribe()
+    run_virtual(net, [prepare(net, STORY[0])])
+    assert any(type(v) is tuple for v in values)  # with nobody wanting objects, values again
