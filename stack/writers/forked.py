@@ -285,8 +285,8 @@ def _text_of(writer: TextWriter, event: Event | tuple) -> str:
 def _write_item(writer: TextWriter, item) -> None:
     if type(item) is str:  # formatted by the parent
         writer.out.write(item)
-    elif type(item) is tuple:  # an event as its values
-        writer(expand(item))
+    elif type(item) is tuple:  # an event as its values, which the text writer formats as such
+        writer(item)
     else:
         writer(item)
 

@@ -13,6 +13,7 @@ from stack.events import (
     address_text,
     expand,
 )
+from stack.frame_summary import frame_summary
 
 
 def format_event(event: Event, describe=None) -> str:
@@ -27,8 +28,71 @@ class TextWriter:
         self.hide = hide
         self.describe = describe
         self.lines = 0
+        self._time, self._stamp = None, ""
+        # In English a frame's sent, kept and forwarded events may come as their values
+        # (stack.events.COMPACT, as the trace keeps them), and their lines are % formatted
+        # from them: no event object made for this writer.
+        self.takes_values = describe is None
 
-    def __call__(self, event: Event) -> None:
+    def _values(self, entry: tuple) -> None:
+        """The line `format_event` gives `expand(entry)` (see stack.events.COMPACT)."""
+        tag = entry[0]
+        if tag in self.hide:
+            return
+        time = entry[1]
+        if time != self._time:  # a frame's events mostly share one moment
+            self._time, self._stamp = time, "%12.6f  " % time  # noqa: UP031
+        frames = entry[3]
+        ids = "#%d" % frames[0] if len(frames) == 1 else _ids(frames)  # noqa: UP031
+        if tag == "frame_sent":
+            host, nic, segment, length = entry[2], entry[4], entry[5], entry[6]
+            data = entry[7] if len(entry) > 7 else b""  # entries leave the defaults out
+            line = "%s%-8s %s sends %s on %s (%d bytes with FCS): %s\n" % (  # noqa: UP031
+                self._stamp,
+                host,
+                nic,
+                ids,
+                segment,
+                length,
+                frame_summary(data),
+            )
+        elif tag == "frame_received":
+            host, nic, accepted, reason = entry[2], entry[4], entry[5], entry[6]
+            dst = entry[7] if len(entry) > 7 else b""
+            line = "%s%-8s %s %s %s: %s%s\n" % (  # noqa: UP031
+                self._stamp,
+                host,
+                nic,
+                "accepts" if accepted else "drops",
+                ids,
+                reason,
+                f" (destination {dst.hex(':')} is not {entry[8].hex(':')})" if dst else "",
+            )
+        elif tag == "forwarded":
+            _, _, host, _, src, dst, ttl, came, went, via = entry
+            line = "%s%-8s forwards %s → %s from %s to %s via %s, TTL %d → %d\n" % (  # noqa: UP031
+                self._stamp,
+                host,
+                address_text(src),
+                address_text(dst),
+                came,
+                went,
+                via,
+                ttl,
+                ttl - 1,
+            )
+        else:
+            self(expand(entry))
+            return
+        self.out.write(line)
+        self.lines += 1
+
+    def __call__(self, event: Event | tuple) -> None:
+        if type(event) is tuple:
+            if self.describe is None:
+                self._values(event)
+                return
+            event = expand(event)
         if event.kind in self.hide:
             return
         if type(event) is FramesFiltered:
