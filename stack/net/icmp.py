@@ -29,6 +29,13 @@ _QUERY_TYPES = (codes.ECHO_REQUEST, codes.ECHO_REPLY, 13, 14, 15, 16, 17, 18)
 Listener = Callable[[IPv4, ICMP, tuple[int, ...]], None]
 
 
+def _answers(host: Host, dst: bytes, iface: Interface) -> bool:
+    """Whether `host` answers an echo request to `dst`: one of its addresses, or, come over
+    loopback, any of 127.0.0.0/8, which Linux's lo holds whole (`ping 127.0.0.2` is answered
+    from 127.0.0.2; from a wire such a destination is a martian, not answered)."""
+    return dst in host.packed_addresses or (dst[0] == 127 and iface is host.loopback)
+
+
 class IcmpLayer:
     def __init__(self, host: Host) -> None:
         self.host = host
@@ -52,7 +59,7 @@ class IcmpLayer:
             # reply from its bytes. Type 0, code 0, the checksum of the rest (the zero words
             # in front add nothing to it), the identifier, sequence and data as they came.
             self.stats["echo_requests"] += 1
-            if self.answer_echo and packet.header()[16:20] in host.packed_addresses:
+            if self.answer_echo and _answers(host, packet.header()[16:20], iface):
                 self.stats["echo_replies"] += 1
                 rest = data[4:]
                 host.ip.send(
@@ -92,7 +99,7 @@ class IcmpLayer:
             return
         if msg.type == codes.ECHO_REQUEST:
             self.stats["echo_requests"] += 1
-            if self.answer_echo and packet.header()[16:20] in host.packed_addresses:
+            if self.answer_echo and _answers(host, packet.header()[16:20], iface):
                 self.stats["echo_replies"] += 1
                 host.ip.send(
                     packet.src,

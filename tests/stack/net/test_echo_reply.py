@@ -10,11 +10,13 @@ from ipaddress import IPv4Address
 
 import pytest
 
+from stack.apps.ping import Ping
 from stack.labs import build_network, load_lab
 from stack.wire.ethernet import ETH_IPV4, Ethernet
 from stack.wire.icmp import ICMP
 from stack.wire.ipv4 import PROTO_ICMP, IPv4
 from stack.wire.mac import MAC
+from tests.conftest import run
 
 OUTSIDE = IPv4Address("192.168.1.50")
 OUTSIDE_MAC = MAC("02:00:00:00:00:50")
@@ -103,3 +105,30 @@ def test_a_reply_too_big_for_the_link_goes_in_fragments_as_before():
     ]
     assert len(out) == 3 and all(p.dst == OUTSIDE for p in out)
     assert b"".join(p.payload for p in out)[8:] == request.payload
+
+
+@pytest.mark.parametrize("target", ["127.0.0.1", "127.1.2.3"])
+def test_a_host_answers_its_loopback(target):
+    """`ping 127.0.0.1` on a lab host is answered over lo, as on Linux (any of 127.0.0.0/8,
+    from the address asked); no frame goes on a segment."""
+    net, pc = _lab()
+    frames = net.trace.count
+    ping = run(net, Ping(pc, IPv4Address(target), count=2, interval=0.1))
+    assert ping.answered == {1, 2}
+    assert any(line.startswith(f"64 bytes from {target}: icmp_seq=2") for line in ping.lines)
+    assert net.trace.count == frames
+
+
+def test_a_loopback_destination_from_the_wire_is_not_answered():
+    """127.0.0.1 arriving on eth0 is a martian: pc does not answer it as its own."""
+    net, pc = _lab()
+    packet = IPv4.make(
+        OUTSIDE, IPv4Address("127.0.0.1"), PROTO_ICMP, ICMP.echo_request(1, 1, b"x").build()
+    )
+    before = net.trace.count
+    net.segments["lan"].inject(
+        "kernel tap", Ethernet(PC_MAC, OUTSIDE_MAC, ETH_IPV4, packet.build()).build()
+    )
+    net.clock.run_until_idle()
+    assert [f for f in net.trace.frames[before + 1 :] if f.origin == "pc eth0"] == []
+    assert pc.icmp.stats["echo_replies"] == 0
