@@ -3,8 +3,9 @@
 The same packet is summarised at every hop: a router's copy differs from the frame it received
 only in the Ethernet addresses, the TTL and the IPv4 header checksum, and the summary of an
 Ethernet frame carrying a well-formed IPv4 header reads none of them (its ends are the IPv4
-addresses, the checksum is not checked here) but ICMP's TTL. So the summary is remembered by the frame's
-bytes without those, and a packet crossing two routers is decoded once instead of three times.
+addresses, the checksum is not checked here) but ICMP's TTL, which an echo's line ends with.
+So the summary is remembered by the frame's bytes without those, and a packet crossing two
+routers is decoded once instead of three times.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ def frame_summary(data: bytes) -> str:
     global _current, _previous
     # Ethernet II carrying IPv4 with a 20-byte header whose total length covers it: the row's
     # ends are then the IPv4 addresses whatever follows, and nothing reads bytes 0-11 or 24-25;
-    # above TCP and UDP nothing reads the TTL (byte 22) either.
+    # above TCP and UDP nothing reads the TTL (byte 22) either, and an ICMP echo's Info ends
+    # with it (`ttl=63`), put back in at each hop.
     if (
         type(data) is bytes
         and len(data) >= 34
@@ -28,18 +30,31 @@ def frame_summary(data: bytes) -> str:
         and data[14] == 0x45
         and (data[16] << 8 | data[17]) >= 20
     ):
-        if data[23] == 6 or data[23] == 17:
-            key = data[12:22] + data[23:24] + data[26:]
-        else:  # ICMP's Info says the TTL (`ttl=63`): only the addresses and checksum differ
+        proto = data[23]
+        echo = proto == 1 and len(data) > 34 and (data[34] == 8 or data[34] == 0)
+        if proto == 6 or proto == 17 or echo:
+            # The TTL as 0: the key says by itself (protocol, ICMP type) that it was left out.
+            key = data[12:22] + b"\0" + data[23:24] + data[26:]
+        else:
             key = data[12:24] + data[26:]
         text = _current.get(key)
         if text is None:
             text = _previous.get(key)
             if text is None:
-                text = _plain_tcp(data) or _decode(data)
+                if proto == 6:
+                    text = _plain_tcp(data) or _decode(data)
+                else:
+                    text = (_plain_echo(data) if echo else None) or _decode(data)
+                if echo:
+                    ttl = ", ttl=%d" % data[22]  # noqa: UP031
+                    if not text.endswith(ttl):  # a fragment, a short echo: not remembered
+                        return text
+                    text = text[: -len(ttl)]
             if len(_current) >= SIZE:
                 _previous, _current = _current, {}
             _current[key] = text
+        if echo:
+            return "%s, ttl=%d" % (text, data[22])  # noqa: UP031
         return text
     return _decode(data)
 
@@ -90,5 +105,33 @@ def _plain_tcp(data: bytes) -> str | None:
             data[48] << 8 | data[49],
             end - 54,
             " Urg=%d" % urgent if urgent and flags & 0x20 else "",  # noqa: UP031
+        )
+    )
+
+
+def _plain_echo(data: bytes) -> str | None:
+    """An ICMP echo request or reply's summary from its bytes, as `_plain_tcp` (the caller
+    checked Ethernet II, a 20-byte IPv4 header, protocol 1 and the type); None if it is a
+    fragment, cut short, or its payload is claimed by a protocol."""
+    total = data[16] << 8 | data[17]
+    end = 14 + total
+    if total < 28 or end > len(data) or (data[20] << 8 | data[21]) & 0x3FFF:
+        return None
+    kind = data[34]
+    if end > 42:
+        from stack.proto import registry
+
+        if registry.lookup(("icmp.data", kind), data, 42, end) is not None:
+            return None
+    line = "ICMP %d.%d.%d.%d → %d.%d.%d.%d %-19s  id=0x%04x, seq=%d/%d, ttl=%d"
+    return (
+        line
+        % (  # noqa: UP031
+            *data[26:34],
+            "Echo (ping) request" if kind == 8 else "Echo (ping) reply",
+            data[38] << 8 | data[39],
+            data[40] << 8 | data[41],
+            data[41] << 8 | data[40],
+            data[22],
         )
     )

@@ -32,6 +32,19 @@ def test_each_hop_of_a_ping_says_its_own_ttl(default_net):
         assert event.summary == _model(event.data)
 
 
+def test_pings_that_fragment_or_expire_read_as_decoded_afresh(default_net):
+    """Fragments of a big ping carry no ttl= in their line; a ping whose TTL runs out on the
+    way gets Time-to-live exceeded back: every hop's line is still its own frame's."""
+    net = default_net
+    run(net, Ping(net.host("pc"), DNS, count=2, size=3000, interval=0.01))
+    run(net, Ping(net.host("pc"), DNS, count=2, ttl=2, interval=0.01))
+    run(net, Ping(net.host("pc"), DNS, count=2, interval=0.01))
+    sent = _sent(net)
+    assert any("Fragmented IP protocol" in e.summary for e in sent)
+    assert any("Time-to-live exceeded" in e.summary for e in sent)
+    assert [e.summary for e in sent] == [_model(e.data) for e in sent]
+
+
 def test_a_tcp_transfer_reads_as_each_frame_decoded_afresh(default_net):
     net = default_net
     pc, www = net.host("pc"), net.host("www")
@@ -100,3 +113,34 @@ def test_segments_read_from_their_bytes_say_what_the_protocol_model_says():
             assert text == _model(frame)
         assert FrameSent(0.0, "pc", (1,), "eth0", "lan", 64, frame).summary == _model(frame)
     assert fast > 500  # a good share took the short way
+
+
+def test_echoes_read_from_their_bytes_say_what_the_protocol_model_says():
+    """ICMP echoes are summarised from their bytes too (and remembered without their TTL):
+    any id, sequence, TTL, payload, padding, fragment or cut length reads as the model reads it."""
+    import random
+    import struct
+
+    from stack.frame_summary import _plain_echo
+
+    rng = random.Random(3)
+    fast = 0
+    for _ in range(2000):
+        kind = rng.choice((0, 8, 8, 3, 11))
+        payload = rng.choice((b"", b"abc", rng.randbytes(56), rng.randbytes(1472)))
+        icmp = struct.pack("!BBHHH", kind, 0, 0, rng.randrange(65536), rng.randrange(65536))
+        total = 20 + len(icmp) + payload.__len__() + rng.choice((0, 0, 0, 4, -2))
+        ip = struct.pack(
+            "!BBHHHBBH4s4s", 0x45, 0, total, 1, rng.choice((0, 0, 0x4000, 0x2000, 0x0010)),
+            rng.randrange(256), 1, 0, rng.randbytes(4), rng.randbytes(4),
+        )  # fmt: skip
+        frame = rng.randbytes(12) + b"\x08\x00" + ip + icmp + payload + b"\x00" * rng.choice((0, 9))
+        if kind in (0, 8):
+            text = _plain_echo(frame)
+            if text is not None:
+                fast += 1
+                assert text == _model(frame)
+        for _hop in range(2):  # the second time from the memo, with another TTL
+            assert FrameSent(0.0, "pc", (1,), "eth0", "lan", 64, frame).summary == _model(frame)
+            frame = frame[:22] + bytes([(frame[22] - 1) % 256]) + frame[23:]
+    assert fast > 500
