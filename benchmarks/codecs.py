@@ -2,18 +2,24 @@
 frames. scapy is what people craft with; dpkt is the fast pure-Python parser they pick when
 scapy is too slow (`pip install -e ".[bench]"` installs it). Aims: ≥ 50× scapy, ≥ 3× dpkt.
 
-    python benchmarks/codecs.py            # about half a minute
+    python benchmarks/codecs.py            # about three minutes
     python benchmarks/codecs.py --quick    # fewer repetitions, noisier
 
-Four frames a host on the default lab sends: an ARP request, an ICMP echo request (ping's 56
-bytes of data), a TCP data segment with 1,000 bytes of payload (and the NOP, NOP, timestamp
-options every Linux segment carries), and a DNS query for www.google.com.
+Eight frames the labs send: an ARP request, an ICMP echo
+request (ping's 56 bytes of data), a TCP data segment with 1,000 bytes of payload (and the NOP,
+NOP, timestamp options every Linux segment carries), a DNS query for www.google.com and its
+response (one A record, whose name is a pointer back to the question's: scapy writes names in
+full unless its `compress()` is called, so it is, and dpkt compresses as it packs), a plain UDP
+datagram (`udp send 8.8.8.8:9 hello`), and a DHCP DISCOVER and OFFER as the dhcp lab's pc and
+gw-a send them (342 bytes each: BOOTP's fixed part, the options, zeros after End). Not here
+yet, though stack/wire has their codecs: a TCP SYN (MSS, SACK-permitted, window scale: options
+outside the timestamp shortcut), ICMP errors quoting a datagram, an ARP reply, HTTP messages.
 
 Build means every layer from field values, lengths and checksums computed, to the frame's bytes
 (ours: `make`/`query` and `build` layer by layer; scapy: stack the layers and `bytes()`).
 Parse means a full decode of every layer of those bytes (ours: `parse` layer by layer down to
 the innermost; scapy: `Ether(frame)`, which dissects every layer; dpkt: `Ethernet(frame)`,
-which unpacks down to the transport, plus `DNS(udp.data)` for the query). Both sides must produce the
+which unpacks down to the transport, plus `DNS(udp.data)` or `DHCP(udp.data)`). Both sides must produce the
 same bytes and read the same fields, or the script stops before it times anything.
 
 What each side's parse leaves done: ours makes every field of every layer a value (MAC and
