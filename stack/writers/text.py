@@ -112,18 +112,36 @@ class TextWriter:
         self.out.flush()
 
 
+_DROP_LINES: dict[tuple, tuple] = {}
+
+
 def dropped_lines(event: FramesFiltered) -> str:
     """A bus record's lines, one per NIC that read the header and dropped the frame: the very
     text `format_event` gives each of `event.expand()`'s events, without making them (on a
-    busy bus these are most of the trace's lines)."""
+    busy bus these are most of the trace's lines). The words around the time and frame ids
+    are made once per roster, run of NICs and destination (keyed by the roster's id, which the
+    entry holds so that it stays its own)."""
+    readers = event.readers
+    key = (id(readers), event.start, event.stop, event.skip, event.dst)
+    found = _DROP_LINES.get(key)
+    if found is None or found[0] is not readers:
+        if len(_DROP_LINES) >= 1024:  # rosters change rarely: stay bounded all the same
+            _DROP_LINES.clear()
+        dst, skip = event.dst.hex(":"), event.skip
+        found = _DROP_LINES[key] = (
+            readers,
+            [
+                (
+                    f"{nic.owner:<8} {nic.name} drops ",
+                    f": not for me (destination {dst} is not {nic.mac.hex(':')})\n",
+                )
+                for i, nic in enumerate(readers[event.start : event.stop], event.start)
+                if i != skip
+            ],
+        )
     head = f"{event.time:12.6f}  "
-    tail = f" drops {_ids(event.frames)}: not for me (destination {event.dst.hex(':')} is not "
-    readers, skip = event.readers, event.skip
-    return "".join(
-        f"{head}{nic.owner:<8} {nic.name}{tail}{nic.mac.hex(':')})\n"
-        for i, nic in enumerate(readers[event.start : event.stop], event.start)
-        if i != skip
-    )
+    ids = _ids(event.frames)
+    return "".join([head + before + ids + after for before, after in found[1]])
 
 
 def note_lines(events) -> list[str]:
