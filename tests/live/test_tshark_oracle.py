@@ -79,9 +79,17 @@ def test_the_corpus_holds_what_the_stories_make(corpus, report):
     assert any(length > 1514 for length, _ in report.meta.values()), (
         "TSO made no frame over 1,514 bytes"
     )
-    assert report.selected("ethernet", "tcp.analysis.retransmission") > 0, (
+    # A gap proves the loss; its filling is a retransmission to tshark, or out-of-order when it
+    # comes within the handshake's RTT of the highest segment (a SYN/ACK slowed by a loaded
+    # machine makes that threshold long: one CI run had every fill out-of-order).
+    assert report.selected("ethernet", "tcp.analysis.lost_segment") > 0, (
         "the lossy transfer lost nothing"
     )
+    assert (
+        report.selected("ethernet", "tcp.analysis.retransmission")
+        + report.selected("ethernet", "tcp.analysis.out_of_order")
+        > 0
+    ), "no lost segment came again"
     assert report.selected("ethernet", "http and tcp.port == 18080") >= 6, (
         "tshark's heuristic took no HTTP on port 18080"
     )
