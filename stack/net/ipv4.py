@@ -21,14 +21,12 @@ from stack.events import (
     RouteDecision,
 )
 from stack.net import fragment as frag
-from stack.net.arp import PERMANENT, REACHABLE, REACHABLE_TIME
 from stack.net.flows import LIMIT as FLOW_LIMIT
 from stack.net.flows import Flow, Way
 from stack.net.interface import Interface
 from stack.net.route import Decision
 from stack.wire import icmp as icmp_codes
 from stack.wire.errors import WireError
-from stack.wire.ethernet import MAX_PAYLOAD
 from stack.wire.ipv4 import PROTO_ICMP, PROTO_NAMES, IPv4, address
 
 if TYPE_CHECKING:
@@ -140,19 +138,8 @@ class IPv4Layer:
         host = self.host
         way = self._ways.get(id(dst)) if interface is None else None
         if way is not None and way.dst is dst and way.src_given is src:
-            entry = way.entry
             total = 20 + len(payload)
-            if (
-                way.routes_version == host.routes.version
-                and way.arp_generation == host.arp.generation
-                and (
-                    entry.state == REACHABLE
-                    and host.clock.now() - entry.confirmed <= REACHABLE_TIME
-                    or entry.state == PERMANENT
-                )
-                and total <= way.out.mtu
-                and total <= MAX_PAYLOAD
-            ):
+            if way.holds(host, host.clock.now(), total):
                 # What IPv4.make(…).build() gives: the checksum from the words that vary here
                 # and the addresses' sum (RFC 1071; never all zero, the first word is 0x45xx).
                 if ident is None:
@@ -500,19 +487,8 @@ class IPv4Layer:
         host = self.host
         flow = self._flows.get(payload[12:20])
         if flow is not None:
-            entry = flow.entry
             now = host.clock.now()
-            if (
-                flow.routes_version == host.routes.version
-                and flow.arp_generation == host.arp.generation
-                and (
-                    entry.state == REACHABLE
-                    and now - entry.confirmed <= REACHABLE_TIME
-                    or entry.state == PERMANENT
-                )
-                and total <= flow.out.mtu
-                and total <= MAX_PAYLOAD
-            ):
+            if flow.holds(host, now, total):
                 stats = self.stats
                 stats["received"] += 1
                 stats["forwarded"] += 1
