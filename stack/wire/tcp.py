@@ -48,6 +48,7 @@ _OPTION_SIZES = {OPT_MSS: 4, OPT_WSCALE: 3, OPT_SACK_OK: 2, OPT_TIMESTAMP: 10}
 _new = tuple.__new__
 _TCP = struct.Struct("!HHIIHHHH")
 _unpack_32 = struct.Struct("!HHIIHHHHI8s").unpack_from  # with the first option word and 8 more
+_unpack_syn = struct.Struct("!H2s4s8s3s1s").unpack  # a SYN's options as Linux lays them out
 
 
 # Fields: kind: int, data: bytes
@@ -116,6 +117,9 @@ def _new_option(kind: int, data: bytes) -> TcpOption:
 
 _NOP = TcpOption(OPT_NOP)  # options are values: every NOP can be the same one
 _NOP_NOP_TIMESTAMP = bytes([OPT_NOP, OPT_NOP, OPT_TIMESTAMP, 10])
+_SACK_OK = TcpOption(OPT_SACK_OK)
+_SACK_OK_TIMESTAMP = bytes([OPT_SACK_OK, 2, OPT_TIMESTAMP, 10])
+_NOP_WSCALE = bytes([OPT_NOP, OPT_WSCALE, 3])
 
 
 def parse_options(raw: bytes, base: int = MIN_HEADER) -> tuple[TcpOption, ...]:
@@ -125,6 +129,18 @@ def parse_options(raw: bytes, base: int = MIN_HEADER) -> tuple[TcpOption, ...]:
         # The layout RFC 7323 Appendix A recommends and Linux and the BSDs put on every segment
         # of a connection with timestamps: worth a shortcut, as in header prediction.
         return (_NOP, _NOP, _new_option(OPT_TIMESTAMP, raw[4:]))
+    if len(raw) == 20:
+        # What Linux puts on every SYN and SYN-ACK (MSS, SACK permitted, timestamps, NOP,
+        # window scale), read in one unpack; each option's size is what the loop would check.
+        head, mss, middle, stamps, tail, shift = _unpack_syn(raw)
+        if head == 0x0204 and middle == _SACK_OK_TIMESTAMP and tail == _NOP_WSCALE:
+            return (
+                _new(TcpOption, (OPT_MSS, mss)),
+                _SACK_OK,
+                _new(TcpOption, (OPT_TIMESTAMP, stamps)),
+                _NOP,
+                _new(TcpOption, (OPT_WSCALE, shift)),
+            )
     options = []
     append = options.append
     i, n = 0, len(raw)

@@ -276,3 +276,46 @@ def test_make_matches_scapy_and_parse_reads_what_scapy_dissects(
     assert scapy_tcp_options(parsed.options) == dissected.options
     assert parsed.payload == data
     assert parsed.checksum_ok(src, dst)
+
+
+def _through_the_loop(raw: bytes):
+    """`parse_options(raw)` with neither shortcut taken (4 NOPs more make it 24 bytes long),
+    the NOPs taken off again; the error if that fails."""
+    try:
+        options = parse_options(raw + b"\x01" * 4)
+    except WireError as err:
+        return type(err)
+    if options[-1].kind == OPT_EOL:  # the end of options kept the NOPs as its data
+        return (*options[:-1], TcpOption(OPT_EOL, options[-1].data[:-4]))
+    return options[:-4]
+
+
+@given(
+    mss=st.integers(0, 0xFFFF),
+    stamps=st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1)),
+    shift=st.integers(0, 255),
+    changes=st.lists(st.tuples(st.integers(0, 19), st.integers(0, 255)), max_size=3),
+)
+def test_a_syn_s_options_read_as_the_loop_reads_them(mss, stamps, shift, changes):
+    """Linux's SYN layout (MSS, SACK permitted, timestamps, NOP, window scale) has a shortcut:
+    it, and the same 20 bytes with any few of them changed, read as the option loop reads them,
+    errors included."""
+    linux = (
+        TcpOption.mss(mss),
+        TcpOption.sack_permitted(),
+        TcpOption.timestamp(*stamps),
+        TcpOption.nop(),
+        TcpOption.wscale(shift),
+    )
+    raw = bytearray(b"".join(option.build() for option in linux))
+    assert len(raw) == 20
+    if not changes:
+        assert parse_options(bytes(raw)) == linux
+    for at, value in changes:
+        raw[at] = value
+    expected = _through_the_loop(bytes(raw))
+    if isinstance(expected, tuple):
+        assert parse_options(bytes(raw)) == expected
+    else:
+        with pytest.raises(expected):
+            parse_options(bytes(raw))
