@@ -88,9 +88,9 @@ class NIC:
         counters.tx_bytes += len(frame)
         return self.segment.transmit(self, frame)
 
-    def accept(self, frame_id: int, frame: bytes) -> None:
-        """A frame (no FCS) the segment knows is for this NIC: its own MAC, arrived intact.
-        What `deliver` does for it, without reading the header again."""
+    def accept(self, frame_id: int, frame: bytes, reason: str = "addressed to me") -> None:
+        """A frame (no FCS) this NIC takes: from `deliver`, or from a segment that knows it is
+        for this NIC (its own MAC, arrived intact) without the header read again."""
         counters = self._counters
         counters.rx_frames += 1
         counters.rx_bytes += len(frame)
@@ -104,7 +104,7 @@ class NIC:
                 (frame_id,),
                 self.name,
                 True,
-                "addressed to me",
+                reason,
             )
         )
         if self.on_frame is not None:
@@ -152,8 +152,4 @@ class NIC:
                 )
             )
             return
-        counters.rx_frames += 1
-        counters.rx_bytes += len(frame)
-        trace.emit(FrameReceived(trace.now(), self.owner, (frame_id,), self.name, True, reason))
-        if self.on_frame is not None:
-            self.on_frame(frame_id, frame)
+        self.accept(frame_id, frame, reason)
