@@ -196,20 +196,25 @@ class RealtimeClock:
 
     def call_soon(self, callback: Callable[..., Any], *args: Any) -> _Soon:
         soon = _Soon()
-        self._soon.append((callback, args, copy_context(), soon))
-        if not self._running and not self._asked:
-            self._asked = True
-            self._loop.call_soon(self._turn)
+        self._queue((callback, args, copy_context(), soon))
         return soon
 
     def post(self, delay: float, callback: Callable[..., Any], *args: Any) -> None:
         if delay > 0:
             self._loop.call_later(delay, callback, *args)
             return
-        self._soon.append((callback, args, copy_context(), None))  # no handle: none is asked for
+        self._queue((callback, args, copy_context(), None))  # no handle: none is asked for
+
+    def _queue(self, item: tuple) -> None:
+        """Put a callback in the queue, and ask the loop for a turn unless one is running or
+        asked for already."""
+        self._soon.append(item)
         if not self._running and not self._asked:
-            self._asked = True
-            self._loop.call_soon(self._turn)
+            self._ask()
+
+    def _ask(self) -> None:
+        self._asked = True
+        self._loop.call_soon(self._turn)
 
     def run_now(self, fn: Callable[..., Any], *args: Any) -> Any:
         """`fn(*args)`, then the callbacks it queued (and theirs), up to the budget."""
@@ -247,5 +252,4 @@ class RealtimeClock:
         finally:
             self._running = False
             if queue and not self._asked:
-                self._asked = True
-                self._loop.call_soon(self._turn)
+                self._ask()

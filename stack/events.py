@@ -73,6 +73,14 @@ def _ids(frames: tuple[int, ...]) -> str:
 
 # --- the wire -------------------------------------------------------------------------------
 
+# The words of a frame's commonest events, as % templates of their values: `describe()` fills
+# them in, and so do the text writer and the spill file's notes, which format a line from the
+# values the trace keeps without making the event (stack.writers.text).
+SENT_WORDS = "%s sends %s on %s (%d bytes with FCS)"  # nic, frame ids, segment, wire length
+RECEIVED_WORDS = "%s %s %s: %s"  # nic, accepts or drops, frame ids, reason
+NOT_MINE = " (destination %s is not %s)"  # after "not for me": the two MACs as text
+FORWARDED_WORDS = "forwards %s → %s from %s to %s via %s, TTL %d → %d"
+
 
 @record
 class FrameSent(Event):
@@ -94,7 +102,8 @@ class FrameSent(Event):
         return out
 
     def describe(self) -> str:
-        return f"{self.nic} sends {_ids(self.frames)} on {self.segment} ({self.wire_length} bytes with FCS): {self.summary}"
+        words = SENT_WORDS % (self.nic, _ids(self.frames), self.segment, self.wire_length)
+        return f"{words}: {self.summary}"
 
 
 @record
@@ -112,10 +121,10 @@ class FrameReceived(Event):
 
     def describe(self) -> str:
         verdict = "accepts" if self.accepted else "drops"
-        detail = (
-            f" (destination {self.dst.hex(':')} is not {self.mine.hex(':')})" if self.dst else ""
-        )
-        return f"{self.nic} {verdict} {_ids(self.frames)}: {self.reason}{detail}"
+        words = RECEIVED_WORDS % (self.nic, verdict, _ids(self.frames), self.reason)
+        if self.dst:
+            return words + NOT_MINE % (self.dst.hex(":"), self.mine.hex(":"))
+        return words
 
 
 class FramesFiltered(Event):
@@ -428,9 +437,14 @@ class Forwarded(Event):
     kind = "forwarded"
 
     def describe(self) -> str:
-        return (
-            f"forwards {address_text(self.src)} → {address_text(self.dst)} from {self.in_interface} to {self.out_interface} "
-            f"via {self.next_hop}, TTL {self.ttl} → {self.ttl - 1}"
+        return FORWARDED_WORDS % (
+            address_text(self.src),
+            address_text(self.dst),
+            self.in_interface,
+            self.out_interface,
+            self.next_hop,
+            self.ttl,
+            self.ttl - 1,
         )
 
 

@@ -152,18 +152,54 @@ def _ttl(layer: Layer) -> str:
     )
 
 
+def echo_info(kind: int, ident: int, seq: int, seq_le: int, ttl: str) -> str:
+    """An echo's Info (`Echo (ping) request  id=0x0001, seq=1/256, ttl=64`), padded as tshark
+    pads it: the one place it is worded, for the model's layers and for `plain_row`."""
+    return "%-19s  id=0x%04x, seq=%d/%d%s" % (TYPES[kind], ident, seq, seq_le, ttl)  # noqa: UP031
+
+
 def _info(layer: Layer) -> str:
     kind, code = layer.u8(0), layer.u8(1)
     if kind in (0, 8) and layer.end - layer.start >= 8:
-        ident, seq = layer.u16(4), layer.u16(6)
         seq_le = int.from_bytes(layer.bytes_at(6, 2), "little")
-        return f"{TYPES[kind]:<19}  id=0x{ident:04x}, seq={seq}/{seq_le}{_ttl(layer)}"  # padded as tshark pads it
+        return echo_info(kind, layer.u16(4), layer.u16(6), seq_le, _ttl(layer))
     if kind in CODES:
         text = f"{TYPES[kind]} ({CODES[kind].get(code, f'code {code}')})"
         if kind == 3 and code == 4 and layer.end - layer.start >= 8:
             text += f" MTU={layer.u16(6)}"
         return text
     return TYPES.get(kind, f"Type {kind}, code {code}")
+
+
+def plain_row(data: bytes) -> str | None:
+    """The model's row as one line, `ICMP SRC → DST INFO`, of an echo request or reply read from
+    its bytes (as `stack.proto.tcp.plain_row`); None if it is a fragment, cut short, or its
+    payload is claimed by a protocol. The caller has checked Ethernet II, a 20-byte IPv4
+    header, protocol 1 and the type."""
+    total = data[16] << 8 | data[17]
+    end = 14 + total
+    if total < 28 or end > len(data) or (data[20] << 8 | data[21]) & 0x3FFF:
+        return None
+    kind = data[34]
+    if end > 42:
+        from stack.proto import registry
+
+        if registry.lookup(("icmp.data", kind), data, 42, end) is not None:
+            return None
+    line = "ICMP %d.%d.%d.%d → %d.%d.%d.%d %s"
+    return (
+        line
+        % (  # noqa: UP031
+            *data[26:34],
+            echo_info(
+                kind,
+                data[38] << 8 | data[39],
+                data[40] << 8 | data[41],
+                data[41] << 8 | data[40],
+                ", ttl=%d" % data[22],  # noqa: UP031
+            ),
+        )
+    )
 
 
 PROTOCOL = Protocol(

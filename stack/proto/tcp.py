@@ -341,18 +341,81 @@ def _summary(layer: Layer) -> str:
     return text + f", Len: {segment_length(layer)}"
 
 
+def info_text(
+    sport: int,
+    dport: int,
+    flags: int,
+    seq: int,
+    ack: int,
+    window: int,
+    length: int,
+    urgent: int,
+    options: list[str] | tuple = (),
+) -> str:
+    """tcp's Info column (`80 → 40000 [ACK] Seq=1 Ack=1 Win=502 Len=0 …`): the one place it is
+    worded, for the model's layers (`_info`) and for a segment read from its bytes (`plain_row`)."""
+    text = "%d → %d [%s] Seq=%d%s Win=%d Len=%d%s" % (  # noqa: UP031
+        sport,
+        dport,
+        flags_text(flags) or "<None>",
+        seq,
+        " Ack=%d" % ack if flags & 0x10 else "",  # noqa: UP031
+        window,
+        length,
+        " Urg=%d" % urgent if urgent and flags & 0x20 else "",  # noqa: UP031
+    )
+    return " ".join((text, *options)) if options else text
+
+
 def _info(layer: Layer) -> str:
     sport, dport = layer.state["ports"]
-    flags = layer.u16(12) & 0x0FFF
-    parts = [f"{sport} → {dport} [{flags_text(flags) or '<None>'}] Seq={layer.u32(4)}"]
-    if flags & 0x10:
-        parts.append(f"Ack={layer.u32(8)}")
-    parts.append(f"Win={layer.u16(14)} Len={segment_length(layer)}")
-    urgent = layer.u16(18)
-    if urgent and flags & 0x20:
-        parts.append(f"Urg={urgent}")
-    parts.extend(option_words(layer))
-    return " ".join(parts)
+    return info_text(
+        sport,
+        dport,
+        layer.u16(12) & 0x0FFF,
+        layer.u32(4),
+        layer.u32(8),
+        layer.u16(14),
+        segment_length(layer),
+        layer.u16(18),
+        option_words(layer),
+    )
+
+
+def plain_row(data: bytes) -> str | None:
+    """The model's row (`Frame.row(check=False)`) as one line, `TCP SRC → DST INFO`, of the
+    commonest frame, a TCP segment with no options whose payload no protocol claims, read from
+    its bytes without making layers (the trace summarises every frame it sends). None for any
+    other frame. The caller has checked Ethernet II and a 20-byte IPv4 header."""
+    if len(data) < 54 or data[23] != 6 or data[46] != 0x50:
+        return None
+    total = data[16] << 8 | data[17]
+    end = 14 + total
+    if total < 40 or end > len(data) or (data[20] << 8 | data[21]) & 0x3FFF:
+        return None  # options, a fragment, a datagram the frame cuts: the layers' business
+    sport, dport = data[34] << 8 | data[35], data[36] << 8 | data[37]
+    if end > 54:
+        from stack.proto import registry
+
+        if registry.lookup(("tcp.port", (sport, dport)), data, 54, end) is not None:
+            return None
+    line = "TCP %d.%d.%d.%d → %d.%d.%d.%d %s"
+    return (
+        line
+        % (  # noqa: UP031
+            *data[26:34],
+            info_text(
+                sport,
+                dport,
+                (data[46] << 8 | data[47]) & 0x0FFF,
+                int.from_bytes(data[38:42], "big"),
+                int.from_bytes(data[42:46], "big"),
+                data[48] << 8 | data[49],
+                end - 54,
+                data[52] << 8 | data[53],
+            ),
+        )
+    )
 
 
 PROTOCOL = Protocol(

@@ -97,10 +97,10 @@ class PcapngWriter:
                         break
 
     def _write_held(self) -> None:
-        from stack.writers.text import note_lines
+        from stack.writers.text import note_bytes
 
         _id, time, segment, data, events = self._held.popleft()
-        self.write(time, segment, data, note_lines(events))
+        self.write(time, segment, data, note_bytes(events))
 
     def release(self, before: float) -> bool:
         """Write the held frames recorded before `before` (their events have come); True when
@@ -116,7 +116,11 @@ class PcapngWriter:
             self._write_held()
 
     def write(
-        self, time: float, segment: str, data: bytes, comments: list[str] | None = None
+        self,
+        time: float,
+        segment: str,
+        data: bytes,
+        comments: list[str] | list[bytes] | None = None,
     ) -> None:
         index = self.interfaces.get(segment)
         if index is None:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import TextIO
 
 from stack.events import (
+    FORWARDED_WORDS,
+    NOT_MINE,
+    RECEIVED_WORDS,
+    SENT_WORDS,
     Event,
     Forwarded,
     FrameReceived,
@@ -14,6 +18,12 @@ from stack.events import (
     expand,
 )
 from stack.frame_summary import frame_summary
+
+# `format_event`'s line for the commonest events, one % each from their values (the words are
+# the events' own, stack.events): time, host, then the event's words.
+_SENT_LINE = "%s%-8s " + SENT_WORDS + ": %s\n"
+_RECEIVED_LINE = "%s%-8s " + RECEIVED_WORDS + "%s\n"
+_FORWARDED_LINE = "%s%-8s " + FORWARDED_WORDS + "\n"
 
 
 def format_event(event: Event, describe=None) -> str:
@@ -45,32 +55,30 @@ class TextWriter:
         frames = entry[3]
         ids = "#%d" % frames[0] if len(frames) == 1 else _ids(frames)  # noqa: UP031
         if tag == "frame_sent":
-            host, nic, segment, length = entry[2], entry[4], entry[5], entry[6]
             data = entry[7] if len(entry) > 7 else b""  # entries leave the defaults out
-            line = "%s%-8s %s sends %s on %s (%d bytes with FCS): %s\n" % (  # noqa: UP031
+            line = _SENT_LINE % (
                 self._stamp,
-                host,
-                nic,
+                entry[2],
+                entry[4],
                 ids,
-                segment,
-                length,
+                entry[5],
+                entry[6],
                 frame_summary(data),
             )
         elif tag == "frame_received":
-            host, nic, accepted, reason = entry[2], entry[4], entry[5], entry[6]
             dst = entry[7] if len(entry) > 7 else b""
-            line = "%s%-8s %s %s %s: %s%s\n" % (  # noqa: UP031
+            line = _RECEIVED_LINE % (
                 self._stamp,
-                host,
-                nic,
-                "accepts" if accepted else "drops",
+                entry[2],
+                entry[4],
+                "accepts" if entry[5] else "drops",
                 ids,
-                reason,
-                f" (destination {dst.hex(':')} is not {entry[8].hex(':')})" if dst else "",
+                entry[6],
+                NOT_MINE % (dst.hex(":"), entry[8].hex(":")) if dst else "",
             )
         elif tag == "forwarded":
             _, _, host, _, src, dst, ttl, came, went, via = entry
-            line = "%s%-8s forwards %s → %s from %s to %s via %s, TTL %d → %d\n" % (  # noqa: UP031
+            line = _FORWARDED_LINE % (
                 self._stamp,
                 host,
                 address_text(src),
@@ -112,111 +120,58 @@ class TextWriter:
         self.out.flush()
 
 
-_DROP_LINES: dict[tuple, tuple] = {}
+_ROSTERS: dict[tuple, tuple] = {}
+
+
+def _drop_words(event: FramesFiltered) -> tuple:
+    """The words of a bus record, once per roster, run of NICs and destination: the roster
+    (held so that its id, in the key, stays its own), each dropping NIC's line as the words
+    before and after its frame ids (`FrameReceived.describe`'s), and their names for the
+    one-line note."""
+    readers = event.readers
+    key = (id(readers), event.start, event.stop, event.skip, event.dst)
+    found = _ROSTERS.get(key)
+    if found is None or found[0] is not readers:
+        if len(_ROSTERS) >= 1024:  # rosters change rarely: stay bounded all the same
+            _ROSTERS.clear()
+        dst, skip = event.dst.hex(":"), event.skip
+        nics = [
+            nic for i, nic in enumerate(readers[event.start : event.stop], event.start) if i != skip
+        ]
+        lines = []
+        for nic in nics:
+            words = RECEIVED_WORDS % (nic.name, "drops", "\0", "not for me")
+            before, after = words.split("\0")
+            mine = NOT_MINE % (dst, nic.mac.hex(":"))
+            lines.append((f"{nic.owner:<8} {before}", f"{after}{mine}\n"))
+        found = _ROSTERS[key] = (readers, lines, ", ".join(nic.owner for nic in nics))
+    return found
 
 
 def dropped_lines(event: FramesFiltered) -> str:
     """A bus record's lines, one per NIC that read the header and dropped the frame: the very
     text `format_event` gives each of `event.expand()`'s events, without making them (on a
-    busy bus these are most of the trace's lines). The words around the time and frame ids
-    are made once per roster, run of NICs and destination (keyed by the roster's id, which the
-    entry holds so that it stays its own)."""
-    readers = event.readers
-    key = (id(readers), event.start, event.stop, event.skip, event.dst)
-    found = _DROP_LINES.get(key)
-    if found is None or found[0] is not readers:
-        if len(_DROP_LINES) >= 1024:  # rosters change rarely: stay bounded all the same
-            _DROP_LINES.clear()
-        dst, skip = event.dst.hex(":"), event.skip
-        found = _DROP_LINES[key] = (
-            readers,
-            [
-                (
-                    f"{nic.owner:<8} {nic.name} drops ",
-                    f": not for me (destination {dst} is not {nic.mac.hex(':')})\n",
-                )
-                for i, nic in enumerate(readers[event.start : event.stop], event.start)
-                if i != skip
-            ],
-        )
+    busy bus these are most of the trace's lines)."""
     head = f"{event.time:12.6f}  "
     ids = _ids(event.frames)
-    return "".join([head + before + ids + after for before, after in found[1]])
+    return "".join([head + before + ids + after for before, after in _drop_words(event)[1]])
 
 
 def note_lines(events) -> list[str]:
     """The trace lines kept with a frame in a capture (its packet comments): the frame's own
     summary is left out (the capture shows the frame itself) and a bus's dropped copies are one
-    line naming every NIC, so a comment costs little to write.
-
-    Written for every frame that leaves the trace's window, so the common kinds are formatted
-    with one `%` each, from parts worked out once per sender (the same text as `describe`)."""
-    out = []
-    append = out.append
-    last_time, stamp = None, ""
-    for event in events:
-        if type(event) is tuple:  # kept as its values (stack.events.COMPACT)
-            event = expand(event)
-        kind = type(event)
-        time = event.time
-        if time != last_time:  # a frame's events mostly share one moment
-            last_time, stamp = time, "%12.6f  " % time  # noqa: UP031
-        frames = event.frames
-        ids = "#%d" % frames[0] if len(frames) == 1 else _ids(frames)  # noqa: UP031
-        if kind is FrameSent:
-            append(
-                "%s%-8s %s sends %s on %s (%d bytes with FCS)"  # noqa: UP031
-                % (stamp, event.host, event.nic, ids, event.segment, event.wire_length)
-            )
-        elif kind is FrameReceived and not event.dst:
-            # FrameReceived.describe() without the call (one per frame a NIC keeps).
-            append(
-                "%s%-8s %s %s %s: %s"  # noqa: UP031
-                % (
-                    stamp,
-                    event.host,
-                    event.nic,
-                    "accepts" if event.accepted else "drops",
-                    ids,
-                    event.reason,
-                )
-            )
-        elif kind is FramesFiltered:
-            append(
-                "%s%-8s %s%s%s"  # noqa: UP031
-                % (
-                    stamp,
-                    event.host,
-                    *_dropped_parts(event),
-                )
-            )
-        elif kind is Forwarded:
-            append(
-                "%s%-8s forwards %s → %s from %s to %s via %s, TTL %d → %d"  # noqa: UP031
-                % (
-                    stamp,
-                    event.host,
-                    address_text(event.src),
-                    address_text(event.dst),
-                    event.in_interface,
-                    event.out_interface,
-                    event.next_hop,
-                    event.ttl,
-                    event.ttl - 1,
-                )
-            )
-        else:
-            append(f"{stamp}{event.host:<8} {event.describe()}")
-    return out
+    line naming every NIC, so a comment costs little to write. `note_bytes`, as text."""
+    return [line.decode() for line in note_bytes(events)]
 
 
 _SHAPES: dict[tuple, tuple] = {}
 
 
 def note_bytes(events) -> list[bytes]:
-    """`note_lines` as the spill file stores them (UTF-8), for every frame that leaves the
-    trace's window: the words around a line's time and frame id are encoded once per shape
-    (sender, segment, length, reason …), so a line is then one bytes `%`."""
+    """`note_lines` as the spill file and a pcapng capture store them (UTF-8), written for every
+    frame that leaves the trace's window: the words around a line's time and frame ids are
+    worked out and encoded once per shape (sender, segment, length, reason …, see `_shape`),
+    so a line is then one bytes `%`."""
     out = []
     append = out.append
     shapes = _SHAPES
@@ -231,112 +186,90 @@ def note_bytes(events) -> list[bytes]:
                 src, dst = event[4], event[5]
                 key = (Forwarded, event[2], id(src), id(dst), *event[7:], event[6])
                 shape = shapes.get(key)
-                if shape is not None and shape[1] is src and shape[2] is dst:
+                if shape is not None and shape[2] is src and shape[3] is dst:
                     append(stamp + shape[0])
                     continue
             elif len(frames) == 1:
                 # FrameSent (host, nic, segment, length) or a kept FrameReceived (host, nic,
-                # accepted, reason): the same shapes as the events' below.
+                # accepted, reason): the keys `_shape` gives the events.
                 kind = FrameSent if tag == "frame_sent" else FrameReceived
                 shape = shapes.get((kind, event[2], event[4], event[5], event[6]))
                 if shape is not None:
-                    append(b"%b%b%d%b" % (stamp, shape[0], frames[0], shape[1]))  # noqa: UP031
+                    append(b"%b%b#%d%b" % (stamp, shape[0], frames[0], shape[1]))  # noqa: UP031
                     continue
             event = expand(event)
-        kind = type(event)
         time = event.time
         if time != last_time:
             last_time, stamp = time, b"%12.6f  " % time
-        frames = event.frames
-        if len(frames) != 1:
-            append(_encoded(event))
+        head, tail = _shape(event)[:2]
+        if tail is None:  # no frame ids in its words
+            append(stamp + head)
             continue
-        if kind is FrameSent:
-            key = (kind, event.host, event.nic, event.segment, event.wire_length)
-            shape = shapes.get(key)
-            if shape is None:
-                shape = _shape(
-                    key,
-                    f"{event.host:<8} {event.nic} sends #",
-                    f" on {event.segment} ({event.wire_length} bytes with FCS)",
-                )
-            append(b"%b%b%d%b" % (stamp, shape[0], frames[0], shape[1]))  # noqa: UP031
-        elif kind is FrameReceived and not event.dst:
-            key = (kind, event.host, event.nic, event.accepted, event.reason)
-            shape = shapes.get(key)
-            if shape is None:
-                verdict = "accepts" if event.accepted else "drops"
-                shape = _shape(key, f"{event.host:<8} {event.nic} {verdict} #", f": {event.reason}")
-            append(b"%b%b%d%b" % (stamp, shape[0], frames[0], shape[1]))  # noqa: UP031
-        elif kind is FramesFiltered:
-            key = (kind, event.readers, event.start, event.stop, event.skip, event.dst)
-            shape = shapes.get(key)
-            if shape is None:
-                head, _ids_text, tail = _dropped_parts(event)
-                shape = _shape(key, f"{event.host:<8} {head}#", tail)
-            append(b"%b%b%d%b" % (stamp, shape[0], frames[0], shape[1]))  # noqa: UP031
-        elif kind is Forwarded:
-            # No frame id in its words: the whole line after the time is the shape. Keyed by
-            # the address objects' ids, which the shape holds so that they stay theirs.
-            src, dst = event.src, event.dst
-            key = (
-                kind,
-                event.host,
-                id(src),
-                id(dst),
-                event.in_interface,
-                event.out_interface,
-                event.next_hop,
-                event.ttl,
-            )
-            shape = shapes.get(key)
-            if shape is None or shape[1] is not src or shape[2] is not dst:
-                line = _note_line(event)
-                shape = _shape(key, line[len(stamp) :], src, dst)
-            append(stamp + shape[0])
+        frames = event.frames
+        if len(frames) == 1:
+            append(b"%b%b#%d%b" % (stamp, head, frames[0], tail))  # noqa: UP031
         else:
-            append(_encoded(event))
+            append(b"%b%b%b%b" % (stamp, head, _ids(frames).encode(), tail))  # noqa: UP031
     return out
 
 
-def _shape(key: tuple, head: str, *rest) -> tuple:
+def _shape(event) -> tuple:
+    """A note line's words after its time, encoded: (before the frame ids, after them, the
+    objects whose ids the key holds) for the commonest events, remembered by their values;
+    (the whole line, None) for an event whose line names no frame id, or any other."""
+    kind = type(event)
+    held: tuple = ()
+    if kind is FrameSent:
+        key = (kind, event.host, event.nic, event.segment, event.wire_length)
+    elif kind is FrameReceived and not event.dst:
+        key = (kind, event.host, event.nic, event.accepted, event.reason)
+    elif kind is FramesFiltered:
+        held = (event.readers,)
+        key = (kind, id(event.readers), event.start, event.stop, event.skip, event.dst)
+    elif kind is Forwarded:
+        # No frame id in its words: the whole line after the time is the shape. Keyed by the
+        # address objects' ids, which the shape holds so that they stay theirs.
+        held = (event.src, event.dst)
+        key = (
+            kind,
+            event.host,
+            id(event.src),
+            id(event.dst),
+            event.in_interface,
+            event.out_interface,
+            event.next_hop,
+            event.ttl,
+        )
+    else:
+        return (f"{event.host:<8} {event.describe()}".encode(), None)
+    shape = _SHAPES.get(key)
+    if shape is not None and (
+        not held or shape[2] is held[0] and (len(held) == 1 or shape[3] is held[1])
+    ):
+        return shape
+    host = "%-8s " % event.host  # noqa: UP031
+    if kind is FrameSent:
+        words = SENT_WORDS % (event.nic, "\0", event.segment, event.wire_length)
+    elif kind is FrameReceived:
+        verdict = "accepts" if event.accepted else "drops"
+        words = RECEIVED_WORDS % (event.nic, verdict, "\0", event.reason)
+    elif kind is FramesFiltered:
+        words = f"{_drop_words(event)[2]} drop \0: not for me (destination {event.dst.hex(':')})"
+    else:
+        words = FORWARDED_WORDS % (
+            address_text(event.src),
+            address_text(event.dst),
+            event.in_interface,
+            event.out_interface,
+            event.next_hop,
+            event.ttl,
+            event.ttl - 1,
+        )
+    before, _, after = (host + words).partition("\0")
     if len(_SHAPES) >= 4096:  # a long run's shapes are few; stay bounded all the same
         _SHAPES.clear()
-    shape = _SHAPES[key] = (
-        head.encode(),
-        *(part.encode() if type(part) is str else part for part in rest),
-    )
+    shape = _SHAPES[key] = (before.encode(), after.encode() if _ else None, *held)
     return shape
-
-
-def _note_line(event) -> str:
-    return note_lines((event,))[0]
-
-
-def _encoded(event) -> bytes:
-    return _note_line(event).encode()
-
-
-_DROPPED: dict[tuple, tuple[str, str]] = {}
-
-
-def _dropped_parts(event: FramesFiltered) -> tuple[str, str, str]:
-    """The words around a bus record's frame ids, once per run of NICs and destination."""
-    key = (event.readers, event.start, event.stop, event.skip, event.dst)
-    parts = _DROPPED.get(key)
-    if parts is None:
-        if len(_DROPPED) >= 1024:  # rosters change rarely: stay bounded all the same
-            _DROPPED.clear()
-        readers = event.readers
-        names = ", ".join(
-            readers[i].owner for i in range(event.start, event.stop) if i != event.skip
-        )
-        parts = _DROPPED[key] = (
-            f"{names} drop ",
-            f": not for me (destination {event.dst.hex(':')})",
-        )
-    head, tail = parts
-    return head, _ids(event.frames), tail
 
 
 def _ids(frames) -> str:

@@ -88,7 +88,7 @@ def test_segments_read_from_their_bytes_say_what_the_protocol_model_says():
     bound at or that HTTP's heuristic claims) reads as the model reads it."""
     import random
 
-    from stack.frame_summary import _plain_tcp
+    from stack.proto.tcp import plain_row as _plain_tcp
 
     rng = random.Random(9)
     payloads = [b"", b"x", rng.randbytes(1460), b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"]
@@ -121,7 +121,7 @@ def test_echoes_read_from_their_bytes_say_what_the_protocol_model_says():
     import random
     import struct
 
-    from stack.frame_summary import _plain_echo
+    from stack.proto.icmp import plain_row as _plain_echo
 
     rng = random.Random(3)
     fast = 0
