@@ -49,6 +49,7 @@ _new = tuple.__new__
 _TCP = struct.Struct("!HHIIHHHH")
 _unpack_32 = struct.Struct("!HHIIHHHHI8s").unpack_from  # with the first option word and 8 more
 _unpack_syn = struct.Struct("!H2s4s8s3s1s").unpack  # a SYN's options as Linux lays them out
+_unpack_40 = struct.Struct("!HHIIHHHHH2s4s8s3s1s").unpack_from  # a 40-byte header, the same
 
 
 # Fields: kind: int, data: bytes
@@ -193,48 +194,49 @@ class TCP(Value, _Fields):
         if type(data) is not bytes:  # a bytearray or memoryview: slices must be bytes
             data = bytes(data)
         n = len(data)
-        if n >= 32 and data[12] >> 4 == 8:
-            # A 32-byte header: on nearly every segment of a connection with timestamps it
-            # holds NOP, NOP, timestamps (RFC 7323 Appendix A; Linux and the BSDs), read here
-            # in one unpack with the option's first word as a number (parse_options' shortcut).
-            sport, dport, seq, ack, off_flags, window, csum, urgent, first, stamps = _unpack_32(
-                data
-            )
-            if first == 0x0101_080A:  # NOP, NOP, timestamp kind, length 10
-                return _new(
-                    TCP,
-                    (
-                        sport,
-                        dport,
-                        seq,
-                        ack,
-                        off_flags & 0x1FF,
-                        window,
-                        data[32:],
-                        (_NOP, _NOP, _new(TcpOption, (OPT_TIMESTAMP, stamps))),
-                        urgent,
-                        csum,
-                        8,
-                        (off_flags >> 9) & 0x7,
-                    ),
+        options = None
+        if n >= 32:
+            offset = data[12] >> 4
+            if offset == 8:
+                # A 32-byte header: on nearly every segment of a connection with timestamps it
+                # holds NOP, NOP, timestamps (RFC 7323 Appendix A; Linux and the BSDs), read
+                # here in one unpack with the option's first word as a number (parse_options'
+                # shortcut).
+                (sport, dport, seq, ack, off_flags, window, csum, urgent, first,
+                 stamps) = _unpack_32(data)  # fmt: skip
+                if first == 0x0101_080A:  # NOP, NOP, timestamp kind, length 10
+                    options = (_NOP, _NOP, _new(TcpOption, (OPT_TIMESTAMP, stamps)))
+            elif offset == 10 and n >= 40:
+                # A 40-byte header: on every SYN and SYN-ACK Linux sends, MSS, SACK permitted,
+                # timestamps, NOP, window scale (parse_options' second shortcut), in one unpack.
+                (sport, dport, seq, ack, off_flags, window, csum, urgent, head, mss, middle,
+                 stamps, tail, shift) = _unpack_40(data)  # fmt: skip
+                if head == 0x0204 and middle == _SACK_OK_TIMESTAMP and tail == _NOP_WSCALE:
+                    options = (
+                        _new(TcpOption, (OPT_MSS, mss)),
+                        _SACK_OK,
+                        _new(TcpOption, (OPT_TIMESTAMP, stamps)),
+                        _NOP,
+                        _new(TcpOption, (OPT_WSCALE, shift)),
+                    )
+        if options is None:
+            if n < MIN_HEADER:
+                raise WireError("tcp", "header", n, f"{n} bytes is shorter than the 20-byte header")
+            sport, dport, seq, ack, off_flags, window, csum, urgent = _TCP.unpack_from(data)
+            offset = off_flags >> 12
+            hlen = offset * 4
+            if offset < 5:
+                raise WireError(
+                    "tcp", "data_offset", 12, f"data offset {hlen} is below the 20-byte minimum"
                 )
-        if n < MIN_HEADER:
-            raise WireError("tcp", "header", n, f"{n} bytes is shorter than the 20-byte header")
-        sport, dport, seq, ack, off_flags, window, csum, urgent = _TCP.unpack_from(data)
-        offset = off_flags >> 12
-        hlen = offset * 4
-        if offset < 5:
-            raise WireError(
-                "tcp", "data_offset", 12, f"data offset {hlen} is below the 20-byte minimum"
-            )
-        if hlen > n:
-            raise WireError(
-                "tcp", "data_offset", 12, f"data offset {hlen} runs past the {n} bytes received"
-            )
-        if hlen > MIN_HEADER:
-            options = parse_options(data[MIN_HEADER:hlen])
-        else:
-            options = ()
+            if hlen > n:
+                raise WireError(
+                    "tcp",
+                    "data_offset",
+                    12,
+                    f"data offset {hlen} runs past the {n} bytes received",
+                )
+            options = parse_options(data[MIN_HEADER:hlen]) if hlen > MIN_HEADER else ()
         return _new(
             TCP,
             (
@@ -244,7 +246,7 @@ class TCP(Value, _Fields):
                 ack,
                 off_flags & 0x1FF,
                 window,
-                data[hlen:],
+                data[offset * 4 :],
                 options,
                 urgent,
                 csum,
