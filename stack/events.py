@@ -234,12 +234,22 @@ class TapAttached(Event):
     created: bool
     mac: str
     mtu: int
+    offload: bool = False
 
     kind = "tap_attached"
 
     def describe(self) -> str:
         how = "created" if self.created else "attached to the existing"
-        return f"{how} TAP device {self.device} ({self.mac}, MTU {self.mtu}), bridged to segment {self.segment}"
+        said = f"{how} TAP device {self.device} ({self.mac}, MTU {self.mtu}), bridged to segment {self.segment}"
+        if self.offload:
+            said += f"; {OFFLOAD_SAID}"
+        return said
+
+
+OFFLOAD_SAID = (
+    "TCP segmentation offload on: a bulk transfer to a host on this segment comes merged, up to"
+    " 64 KB a frame, as to a virtual machine; to anywhere else it is cut to the MTU"
+)
 
 
 @record

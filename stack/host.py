@@ -85,6 +85,7 @@ class Host:
         mtu: int | None = None,
     ) -> Interface:
         nic = NIC(self.name, name, mac, self.trace)
+        nic.holder = self
         iface = Interface(name, nic, None, mtu or segment.mtu)
         nic.on_frame = partial(self.on_frame, iface)
         segment.attach(nic)

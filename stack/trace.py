@@ -29,6 +29,9 @@ Subscriber = Callable[[Event], None]
 WINDOW = 10_000  # frames kept in memory by default (WORKBENCH_TRACE_WINDOW overrides)
 EVENTS_PER_FRAME = 20  # the event window, in entries, per frame of the frame window
 SLACK = 4096  # live, frames past the window before spilling stops waiting for a quiet moment
+# The window's bytes, per frame of it: wire-sized frames never reach it, but merged TCP frames
+# from a TAP device's offload (up to 64 KB each) leave the window sooner to keep memory bounded.
+BYTES_PER_FRAME = 3_200
 _spills = itertools.count(1)
 
 
@@ -134,6 +137,8 @@ class Trace:
         self._window: deque[tuple] = deque()
         # The events about each frame in the window: they become its comments in the spill file.
         self._notes: deque[list[Event]] = deque()
+        self._held = 0  # bytes of the frames in the window
+        self._held_cap = (self.window or 0) * BYTES_PER_FRAME
         spill_path = spill_path or os.environ.get("WORKBENCH_SPILL") or None
         self.spill = (
             SpillFile(spill_path or default_spill_path(), epoch=epoch, keep=spill_path is not None)
@@ -157,7 +162,7 @@ class Trace:
         if self.spill is None:
             return "the trace keeps every frame in memory"
         fate = "kept after the run" if self.spill.keep else "removed at the end"
-        return f"the trace keeps the newest {self.window:,} frames in memory; older ones ({self.spilled:,} so far) are in {self.spill.path} ({fate})"
+        return f"the trace keeps the newest {self.window:,} frames in memory (at most {self._held_cap / 1e6:,.0f} MB of them); older ones ({self.spilled:,} so far) are in {self.spill.path} ({fate})"
 
     @property
     def spilled(self) -> int:
@@ -185,10 +190,11 @@ class Trace:
         window = self.window
         if window is not None:
             self._notes.append([])
+            self._held += len(data)
             over = len(self._window) - window
-            if over > 0:
+            if over > 0 or self._held > self._held_cap:
                 if self._loop is None or over > SLACK:
-                    self._evict()
+                    self._trim()
                 elif not self._evicting:
                     # Live: write to the spill file just after the frames, not between a
                     # request and its answer.
@@ -202,8 +208,12 @@ class Trace:
             # The run ended (and its spill file with it) before this wait was over: a late
             # write would open the file again and find its frame count wrong.
             return
+        self._trim()
+
+    def _trim(self) -> None:
         window = self.window or 0
-        while len(self._window) > window:
+        frames = self._window
+        while len(frames) > window or (self._held > self._held_cap and frames):
             self._evict()
 
     def _evict(self) -> None:
@@ -211,6 +221,7 @@ class Trace:
         if _note_lines is None:  # the text writer, imported when a frame first leaves the window
             from stack.writers.text import note_bytes as _note_lines
         frame_id, time, segment, origin, data = self._window.popleft()
+        self._held -= len(data)
         self.spill.write(frame_id, time, segment, origin, data, _note_lines(self._notes.popleft()))
 
     def frame(self, frame_id: int) -> FrameRecord:

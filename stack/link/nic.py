@@ -52,6 +52,9 @@ class NIC:
         self.groups: frozenset[MAC] = frozenset()
         self._counters = NicCounters()
         self.on_frame: Callable[[int, bytes], None] | None = None
+        # The host (or router) this NIC is in, when there is one: a TAP port asks whether a
+        # merged TCP frame ends at it (`Segment.ends_here`).
+        self.holder: object | None = None
 
     @property
     def counters(self) -> NicCounters:

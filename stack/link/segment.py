@@ -288,6 +288,15 @@ class Segment:
             FramesFiltered(trace.now(), (frame_id,), self.name, self.roster, start, stop, skip, dst)
         )
 
+    def ends_here(self, frame: bytes) -> bool:
+        """Whether `frame` (Ethernet, IPv4) is addressed to a NIC on this segment whose host
+        holds its destination address: it goes no further than that host."""
+        index = self._by_mac.get(frame[:6])
+        if index is None:
+            return False
+        holder = getattr(self.roster[index], "holder", None)
+        return holder is not None and frame[30:34] in holder.packed_addresses
+
     def checked(self, wire: bytes) -> bytes | WireError:
         """The frame without its FCS, or why the FCS is wrong. Every port on a bus sees the same
         bits, so the CRC is worked out once per copy on the wire, not once per NIC."""

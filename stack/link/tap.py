@@ -28,6 +28,7 @@ from stack.link.tap_device import (
     TapError,
     has_net_admin,
 )
+from stack.link.tap_offload import PLAIN, VNET_LEN, finish, unwrap
 
 if TYPE_CHECKING:
     from stack.link.segment import Segment
@@ -65,6 +66,8 @@ class TapCounters:
     dropped_fcs: int = 0
     write_errors: int = 0
     dropped_detached: int = 0  # segment → device while the device was gone
+    merged_in: int = 0  # frames the kernel handed over merged (TCP segmentation offload)
+    cut_in: int = 0  # of those, cut into their segments (not for a host on this segment)
 
 
 class TapPort:
@@ -119,6 +122,7 @@ class TapPort:
                     device.created,
                     device.mac,
                     device.mtu,
+                    device.offload,
                 )
             )
             port.start()
@@ -156,6 +160,7 @@ class TapPort:
         fd = self.device.fd
         transmit = self.segment.transmit
         counters = self.counters
+        offload = self.device.offload
         for n in range(READ_BATCH):
             try:
                 frame = read(fd, READ_SIZE)
@@ -166,6 +171,11 @@ class TapPort:
                 return
             if not frame:
                 return
+            if offload:
+                if frame[1]:  # a merged frame
+                    self._unwrap(frame)
+                    continue
+                frame = finish(frame) if frame[0] else frame[VNET_LEN:]
             counters.frames_in += 1
             counters.bytes_in += len(frame)
             transmit(self, frame)
@@ -173,6 +183,17 @@ class TapPort:
                 # One frame came (a ping): asking whether another waits costs less than the
                 # failed read that would say so (an exception made and caught).
                 return
+
+    def _unwrap(self, data: bytes) -> None:
+        """A frame whose virtio-net header leaves work to us (stack.link.tap_offload)."""
+        frames = unwrap(data, self.segment.ends_here)
+        counters = self.counters
+        counters.merged_in += 1
+        counters.cut_in += len(frames) > 1
+        for frame in frames:
+            counters.frames_in += 1
+            counters.bytes_in += len(frame)
+            self.segment.transmit(self, frame)
 
     def deliver(self, frame_id: int, wire: bytes) -> None:
         """A frame (with FCS) from the segment goes out of the device (without it)."""
@@ -216,8 +237,12 @@ class TapPort:
     def _write(self, frame: bytes) -> str:
         """Write `frame` to the device: "" when written, else the problem to say (once, not
         once per frame, for as long as writes keep failing)."""
+        device = self.device
         try:
-            os.write(self.device.fd, frame)
+            if device.offload:
+                os.writev(device.fd, (PLAIN, frame))
+            else:
+                os.write(device.fd, frame)
         except OSError as err:
             self.counters.write_errors += 1
             problem = f"write failed ({err.strerror or err}); frames to it are dropped"
@@ -299,6 +324,7 @@ class TapPort:
                 device.created,
                 device.mac,
                 device.mtu,
+                device.offload,
             )
         )
         self.start()

@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from stack.link.tap_offload import IFF_VNET_HDR, OFFLOADS, PLAIN, TUNSETOFFLOAD
+
 TUN_PATH = "/dev/net/tun"
 TUNSETIFF = 0x400454CA
 IFF_TUN = 0x0001
@@ -135,6 +137,7 @@ class TapDevice:
         restore_down: bool = False,
         mac: str = "?",
         mtu: int = 1500,
+        offload: bool = False,
     ) -> None:
         self.fd = fd
         self.name = name
@@ -142,12 +145,18 @@ class TapDevice:
         self.netns = netns
         self.mac = mac
         self.mtu = mtu
+        # Frames carry a virtio-net header and the kernel leaves TCP segmentation and
+        # checksums to us (stack.link.tap_offload): only on a device we made, which goes away
+        # with us, so a device we attach to is left exactly as it was found.
+        self.offload = offload
         self._restore_down = restore_down
         self._index: int | None = None  # the device we brought up, to take down only that one
         self.closed = False
 
     @classmethod
-    def open(cls, name: str, *, netns: str | None = None, mtu: int | None = None) -> TapDevice:
+    def open(
+        cls, name: str, *, netns: str | None = None, mtu: int | None = None, offload: bool = True
+    ) -> TapDevice:
         """Attach to TAP device `name`, or create it when there is no device of that name.
 
         With `netns`, the device is looked up and created inside that network namespace (the
@@ -157,14 +166,15 @@ class TapDevice:
         this may be called from a running asyncio loop.
         """
         _check_name(name)
-        return _off_loop(cls._open, name, netns, mtu)
+        return _off_loop(cls._open, name, netns, mtu, offload)
 
     @classmethod
-    def _open(cls, name: str, netns: str | None, mtu: int | None) -> TapDevice:
+    def _open(cls, name: str, netns: str | None, mtu: int | None, offload: bool) -> TapDevice:
         found = _usable(name, netns)
+        offload = offload and found is None
         with _in_netns(netns):
-            fd = _tunsetiff(name, created=found is None)
-        device = cls(fd, name, created=found is None, netns=netns)
+            fd = _tunsetiff(name, created=found is None, vnet=offload)
+        device = cls(fd, name, created=found is None, netns=netns, offload=offload)
         try:
             device._bring_up(found, mtu)
         except BaseException:
@@ -219,9 +229,12 @@ class TapDevice:
         return f"TAP device {self.name} was deleted while it was being brought up"
 
     def read(self) -> bytes:
+        """What one read gives: a frame, behind its virtio-net header when `offload`."""
         return os.read(self.fd, READ_SIZE)
 
     def write(self, frame: bytes) -> int:
+        if self.offload:
+            return os.writev(self.fd, (PLAIN, frame)) - len(PLAIN)
         return os.write(self.fd, frame)
 
     def close(self) -> bool:
@@ -289,7 +302,7 @@ def _find_checked(name: str, netns: str | None) -> _Found | None:
         raise TapError(f"cannot look up network device {name}: {err.strerror or err}") from None
 
 
-def _tunsetiff(name: str, *, created: bool) -> int:
+def _tunsetiff(name: str, *, created: bool, vnet: bool = False) -> int:
     try:
         fd = os.open(TUN_PATH, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -299,7 +312,11 @@ def _tunsetiff(name: str, *, created: bool) -> int:
     except PermissionError:
         raise TapError(f"cannot open {TUN_PATH}: {_NEEDS_CAP}") from None
     try:
-        fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TAP | IFF_NO_PI))
+        fcntl.ioctl(
+            fd,
+            TUNSETIFF,
+            struct.pack("16sH", name.encode(), IFF_TAP | IFF_NO_PI | (IFF_VNET_HDR if vnet else 0)),
+        )
     except OSError as err:
         os.close(fd)
         if err.errno == errno.EPERM:
@@ -314,4 +331,11 @@ def _tunsetiff(name: str, *, created: bool) -> int:
                 f"{name} exists and is not a TAP device, so the workbench cannot attach to it"
             ) from None
         raise TapError(f"cannot open TAP device {name}: {err.strerror or err}") from None
+    if vnet:
+        # The frames carry the virtio-net header either way; a kernel that refuses the
+        # offloads just leaves nothing to us.
+        try:
+            fcntl.ioctl(fd, TUNSETOFFLOAD, OFFLOADS)
+        except OSError:
+            pass
     return fd

@@ -162,3 +162,21 @@ def test_the_spill_file_holds_each_frames_trace_lines_as_they_read_in_memory(tmp
     assert {"FrameSent", "FrameReceived", "FramesFiltered", "Forwarded", "IcmpSent"} <= kinds
     for frame_id in range(1, bounded.spilled + 1):
         assert bounded.notes(frame_id) == whole.notes(frame_id)
+
+
+def test_merged_frames_leave_the_window_sooner_so_its_memory_stays_bounded():
+    # A TAP device's offload hands over TCP frames of up to 64 KB: a window of 100 such frames
+    # would hold 6.4 MB where wire-sized ones hold 150 KB. The window keeps 3,200 bytes a frame.
+    trace = Trace(VirtualClock(), window=100)
+    big = bytes(14) + bytes(range(256)) * 250  # 64,014 bytes
+    small = bytes(60)
+    for n in range(50):
+        trace.record_frame("lan", "tap tap", big if n % 2 else small)
+    held = sum(len(f[4]) for f in trace._window)
+    assert held <= 100 * 3200 and len(trace._window) < 10
+    assert trace.spilled == 50 - len(trace._window)
+    assert trace.frame(2).data == big and trace.frame(1).data == small  # read back from disk
+    for _ in range(200):  # wire-sized frames fill the window by count as before
+        trace.record_frame("lan", "pc eth0", small)
+    assert len(trace._window) == 100
+    trace.close()

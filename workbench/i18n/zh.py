@@ -46,6 +46,10 @@ _phrases = phrases(
             rf"created TAP device {A} \({A}, MTU (\d+)\), bridged to segment (\w+)",
             r"已创建 TAP 设备 \1（\2，MTU \3），桥接到网段 \4",
         ),
+        (
+            r"; TCP segmentation offload on: a bulk transfer to a host on this segment comes merged, up to 64 KB a frame, as to a virtual machine; to anywhere else it is cut to the MTU",
+            "；TCP 分段卸载已开启：发往本网段主机的批量传输合并到达（每帧最多 64 KB，与发往虚拟机一样）；发往别处的按 MTU 切分",
+        ),
         (rf"^TAP device {A}: ", r"TAP 设备 \1："),
         (
             rf"^Reattaching {A} \(creating it if it is missing\)…",
