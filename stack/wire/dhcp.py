@@ -23,7 +23,7 @@ from ipaddress import IPv4Address
 from stack.record import record
 from stack.wire.errors import WireError
 from stack.wire.ipv4 import address, known_address
-from stack.wire.mac import MAC
+from stack.wire.mac import MAC, known_mac, remember_mac
 from stack.wire.value import Value
 
 SERVER_PORT = 67
@@ -124,9 +124,11 @@ _ADDRESS_LISTS = (ROUTER, DNS_SERVER)
 _WANT = [_FIXED_SIZES.get(code, -1 if code in _ADDRESS_LISTS else 0) for code in range(256)]
 
 _new = object.__new__
+_set = object.__setattr__
 _tuple_new = tuple.__new__
 _FIXED = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s")
 _unpack_head = struct.Struct("!BBBBIHH4s4s4s4s6s").unpack_from  # up to chaddr's MAC
+_unpack_cookie = struct.Struct("!BBBBIHH4s4s4s4s6s202xI").unpack_from  # and the magic cookie
 _AFTER_MAC = 34
 _unpack_names = struct.Struct("10s64s128s").unpack_from  # chaddr's other 10, sname, file
 _ZEROS_AFTER_MAC = bytes(FIXED_LEN - _AFTER_MAC)
@@ -210,50 +212,70 @@ def _options_wire(options) -> bytes:
     return b"".join(parts)
 
 
+# A server sends the same options to every client, and a client the same ones in each message
+# (its message type, parameter list, client id, …): a bounded memo of each option's value by its
+# bytes (code, length and data), as the addresses' in ipv4.py, emptied when full. An option is
+# checked before it is remembered, and a slice cut short by the end of the message is shorter
+# than the length byte it holds says, so it never finds a remembered option.
+_OPTIONS: dict[bytes, DHCPOption] = {}
+_known_option = _OPTIONS.get
+
+
 def parse_options(raw: bytes, base: int = FIXED_LEN + 4) -> tuple[DHCPOption, ...]:
     if type(raw) is not bytes:  # a bytearray or memoryview: slices must be bytes
         raw = bytes(raw)
     options = []
+    append = options.append
     i, n = 0, len(raw)
     while i < n:
         code = raw[i]
-        if code == PAD:
-            options.append(_PAD)
+        if PAD < code < END:  # an option with a length: nearly every one, tested first
+            if i + 1 >= n:
+                raise WireError("dhcp", "options", base + i, f"option {code} has no length byte")
+            end = i + 2 + raw[i + 1]
+            option = _known_option(raw[i:end]) or _option(raw, i, end, base)
+            append(option)
+            i = end
+        elif code == PAD:
+            append(_PAD)
             i += 1
-            continue
-        if code == END:
-            options.append(_tuple_new(DHCPOption, (END, raw[i + 1 :])))
+        else:
+            append(_tuple_new(DHCPOption, (END, raw[i + 1 :])))
             break
-        if i + 1 >= n:
-            raise WireError("dhcp", "options", base + i, f"option {code} has no length byte")
-        size = raw[i + 1]
-        if i + 2 + size > n:
-            raise WireError(
-                "dhcp",
-                "options",
-                base + i + 1,
-                f"option {code} claims {size} bytes, {n - i - 2} remain",
-            )
-        want = _WANT[code]
-        if not want or want == size:
-            pass
-        elif want > 0:
-            raise WireError(
-                "dhcp",
-                "options",
-                base + i + 1,
-                f"option {code} ({OPTION_NAMES[code]}) must be {want} bytes, not {size}",
-            )
-        elif size == 0 or size % 4:
-            raise WireError(
-                "dhcp",
-                "options",
-                base + i + 1,
-                f"option {code} ({OPTION_NAMES[code]}) of {size} bytes is not a list of addresses",
-            )
-        options.append(_tuple_new(DHCPOption, (code, raw[i + 2 : i + 2 + size])))
-        i += 2 + size
     return tuple(options)
+
+
+def _option(raw: bytes, i: int, end: int, base: int) -> DHCPOption:
+    """The option at `raw[i:end]`, checked as the typed views need it, and remembered."""
+    code, size, n = raw[i], raw[i + 1], len(raw)
+    if end > n:
+        raise WireError(
+            "dhcp",
+            "options",
+            base + i + 1,
+            f"option {code} claims {size} bytes, {n - i - 2} remain",
+        )
+    want = _WANT[code]
+    if not want or want == size:
+        pass
+    elif want > 0:
+        raise WireError(
+            "dhcp",
+            "options",
+            base + i + 1,
+            f"option {code} ({OPTION_NAMES[code]}) must be {want} bytes, not {size}",
+        )
+    elif size == 0 or size % 4:
+        raise WireError(
+            "dhcp",
+            "options",
+            base + i + 1,
+            f"option {code} ({OPTION_NAMES[code]}) of {size} bytes is not a list of addresses",
+        )
+    if len(_OPTIONS) >= 1024:
+        _OPTIONS.clear()
+    option = _OPTIONS[raw[i:end]] = _tuple_new(DHCPOption, (code, raw[i + 2 : end]))
+    return option
 
 
 _PAD = DHCPOption(PAD)
@@ -294,7 +316,12 @@ class DHCP:
             raise WireError(
                 "dhcp", "header", n, f"{n} bytes is shorter than the 236-byte BOOTP fixed part"
             )
-        op, htype, hlen, hops, xid, secs, flags, ci, yi, si, gi, ch = _unpack_head(data)
+        if n >= FIXED_LEN + 4:
+            op, htype, hlen, hops, xid, secs, flags, ci, yi, si, gi, ch, magic = _unpack_cookie(
+                data
+            )
+        else:
+            op, htype, hlen, hops, xid, secs, flags, ci, yi, si, gi, ch = _unpack_head(data)
         # The rest of chaddr, sname and file: nearly always all zeros (202 of a message's
         # ~300 bytes), which one comparison in place says; stripping them is a scan a byte.
         if data.startswith(_ZEROS_AFTER_MAC, _AFTER_MAC):
@@ -316,7 +343,6 @@ class DHCP:
                     FIXED_LEN,
                     f"{n - FIXED_LEN} bytes after the fixed part is no magic cookie",
                 )
-            magic = int.from_bytes(data[FIXED_LEN : FIXED_LEN + 4], "big")
             if magic != MAGIC_COOKIE:
                 raise WireError(
                     "dhcp",
@@ -326,24 +352,29 @@ class DHCP:
                 )
             options = parse_options(data[FIXED_LEN + 4 :])
         message = _new(cls)
-        message.__dict__.update(
-            op=op,
-            xid=xid,
-            chaddr=MAC.of(ch),
-            options=options,
-            ciaddr=known_address(ci) or address(ci),
-            yiaddr=known_address(yi) or address(yi),
-            siaddr=known_address(si) or address(si),
-            giaddr=known_address(gi) or address(gi),
-            secs=secs,
-            flags=flags,
-            hops=hops,
-            htype=htype,
-            hlen=hlen,
-            chaddr_padding=padding,
-            sname=sname,
-            file=file,
-            magic=magic,
+        # The fields as one dict: a literal is built at once, where keywords make a dict first.
+        _set(
+            message,
+            "__dict__",
+            {
+                "op": op,
+                "xid": xid,
+                "chaddr": known_mac(ch) or remember_mac(ch),
+                "options": options,
+                "ciaddr": known_address(ci) or address(ci),
+                "yiaddr": known_address(yi) or address(yi),
+                "siaddr": known_address(si) or address(si),
+                "giaddr": known_address(gi) or address(gi),
+                "secs": secs,
+                "flags": flags,
+                "hops": hops,
+                "htype": htype,
+                "hlen": hlen,
+                "chaddr_padding": padding,
+                "sname": sname,
+                "file": file,
+                "magic": magic,
+            },
         )
         return message
 
