@@ -171,7 +171,7 @@ class DHCPOption(Value, _OptionFields):
     def addresses(
         cls, code: int, addresses: tuple[IPv4Address, ...] | list[IPv4Address]
     ) -> DHCPOption:
-        return _tuple_new(cls, (code, b"".join(a.packed for a in addresses)))
+        return _tuple_new(cls, (code, b"".join([a.packed for a in addresses])))
 
     @classmethod
     def seconds(cls, code: int, value: int) -> DHCPOption:
@@ -379,14 +379,15 @@ class DHCP:
         return message
 
     def build(self) -> bytes:
-        for name, size in (("chaddr_padding", 10), ("sname", 64), ("file", 128)):
-            if len(getattr(self, name)) > size:
-                raise WireError(
-                    "dhcp",
-                    name,
-                    0,
-                    f"{len(getattr(self, name))} bytes is over the {size} the field holds",
-                )
+        if len(self.chaddr_padding) > 10 or len(self.sname) > 64 or len(self.file) > 128:
+            for name, size in (("chaddr_padding", 10), ("sname", 64), ("file", 128)):
+                if len(getattr(self, name)) > size:
+                    raise WireError(
+                        "dhcp",
+                        name,
+                        0,
+                        f"{len(getattr(self, name))} bytes is over the {size} the field holds",
+                    )
         fixed = _FIXED.pack(
             self.op,
             self.htype,
@@ -426,20 +427,17 @@ class DHCP:
         min_size: int = MIN_LEN,
     ) -> DHCP:
         """A message with End appended and zero padding after it up to `min_size` bytes."""
-        options = [o for o in options if o.code != END]
-        size = FIXED_LEN + 4 + len(_options_wire(options)) + 1
-        options.append(DHCPOption(END, bytes(max(0, min_size - size))))
-        return cls(
+        return _made(
             op,
             xid,
             chaddr,
-            tuple(options),
-            ciaddr=ciaddr,
-            yiaddr=yiaddr,
-            siaddr=siaddr,
-            giaddr=giaddr,
-            secs=secs,
-            flags=BROADCAST_FLAG if broadcast else 0,
+            _with_end(options, min_size),
+            ciaddr,
+            yiaddr,
+            siaddr,
+            giaddr,
+            secs,
+            BROADCAST_FLAG if broadcast else 0,
         )
 
     @classmethod
@@ -541,24 +539,22 @@ class DHCP:
         if boot_file:
             options.append(DHCPOption.text(BOOTFILE_NAME, boot_file))
         ack = message_type == ACK and request.message_type in (REQUEST, INFORM)
-        reply = cls.make(
+        file = boot_file.encode() if boot_file and len(boot_file.encode()) < 128 else b""
+        return _made(
             BOOTREPLY,
             request.xid,
             request.chaddr,
-            options,
-            ciaddr=request.ciaddr if ack else _ZERO_IP,
-            yiaddr=yiaddr,
-            siaddr=siaddr,
-            giaddr=request.giaddr,
-        )
-        file = boot_file.encode() if boot_file and len(boot_file.encode()) < 128 else b""
-        return _replace(
-            reply,
-            flags=request.flags,
-            htype=request.htype,
-            hlen=request.hlen,
-            chaddr_padding=request.chaddr_padding,
-            file=file,
+            _with_end(options, MIN_LEN),
+            request.ciaddr if ack else _ZERO_IP,
+            yiaddr,
+            siaddr,
+            request.giaddr,
+            0,
+            request.flags,
+            request.htype,
+            request.hlen,
+            request.chaddr_padding,
+            file,
         )
 
     @classmethod
@@ -664,7 +660,67 @@ class DHCP:
         return self.file.split(b"\x00", 1)[0].decode("latin-1")
 
 
-def _replace(message: DHCP, **changes) -> DHCP:
-    copy = _new(DHCP)
-    copy.__dict__.update(message.__dict__, **changes)
-    return copy
+def _with_end(options, min_size: int) -> tuple[DHCPOption, ...]:
+    """The options without End, then End with the zeros that make the message `min_size`
+    bytes: their wire size counted as `_options_wire` writes them, with its error."""
+    kept = []
+    size = FIXED_LEN + 4 + 1
+    for option in options:
+        code, data = option
+        if code == END:
+            continue
+        kept.append(option)
+        if code == PAD:
+            size += 1
+        elif len(data) > 255:
+            raise WireError("dhcp", "options", 0, f"option {code} has {len(data)} bytes, over 255")
+        else:
+            size += 2 + len(data)
+    kept.append(_tuple_new(DHCPOption, (END, bytes(max(0, min_size - size)))))
+    return tuple(kept)
+
+
+def _made(
+    op: int,
+    xid: int,
+    chaddr: MAC,
+    options: tuple[DHCPOption, ...],
+    ciaddr: IPv4Address,
+    yiaddr: IPv4Address,
+    siaddr: IPv4Address,
+    giaddr: IPv4Address,
+    secs: int,
+    flags: int,
+    htype: int = 1,
+    hlen: int = 6,
+    chaddr_padding: bytes = b"",
+    file: bytes = b"",
+) -> DHCP:
+    """The message `DHCP(...)` makes of these, without its `__init__` and `__post_init__`: what
+    `make` and `reply` give it is already as those would leave it (options a tuple, the padding
+    as the request had it; `reply`'s `file` kept as given, as it always was)."""
+    message = _new(DHCP)
+    _set(
+        message,
+        "__dict__",
+        {
+            "op": op,
+            "xid": xid,
+            "chaddr": chaddr,
+            "options": options,
+            "ciaddr": ciaddr,
+            "yiaddr": yiaddr,
+            "siaddr": siaddr,
+            "giaddr": giaddr,
+            "secs": secs,
+            "flags": flags,
+            "hops": 0,
+            "htype": htype,
+            "hlen": hlen,
+            "chaddr_padding": chaddr_padding,
+            "sname": b"",
+            "file": file,
+            "magic": MAGIC_COOKIE,
+        },
+    )
+    return message

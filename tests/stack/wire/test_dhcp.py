@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from ipaddress import IPv4Address
 
 import pytest
@@ -550,3 +551,88 @@ def test_remembered_options_read_as_options_read_afresh(raw, flips, size):
     with pytest.MonkeyPatch.context() as patched:
         patched.setattr(dhcp, "_known_option", lambda key: None)
         assert remembered == _outcome(data)
+
+
+# --- make and reply fill a message in as the constructor would --------------------------------
+
+
+def _made_the_long_way(op, xid, chaddr, options, *, min_size=dhcp.MIN_LEN, flags=0, **fixed):
+    """`DHCP.make` as it was written before it filled the message in itself: the options'
+    wire written out to size End's padding, then the constructor."""
+    kept = [o for o in options if o.code != dhcp.END]
+    size = dhcp.FIXED_LEN + 4 + len(dhcp._options_wire(kept)) + 1
+    kept.append(DHCPOption(dhcp.END, bytes(max(0, min_size - size))))
+    return DHCP(op, xid, chaddr, tuple(kept), flags=flags, **fixed)
+
+
+def _same_or_same_error(made, long_way):
+    try:
+        expected = long_way()
+    except WireError as err:
+        with pytest.raises(WireError, match=re.escape(str(err))):
+            made()
+        return
+    got = made()
+    assert got == expected and got.__dict__ == expected.__dict__
+    assert got.build() == expected.build()
+
+
+@FAST
+@given(
+    options(),
+    st.lists(st.binary(min_size=250, max_size=260).map(lambda b: DHCPOption(43, b)), max_size=1),
+    st.integers(0, 400),
+    st.booleans(),
+    st.sampled_from([ZERO, PC]),
+)
+def test_make_fills_a_message_in_as_the_constructor_does(opts, big, min_size, broadcast, ciaddr):
+    """The same message (fields, their dict, bytes) or the same error as sizing End's padding
+    from the written options and calling the constructor; fails if `make` leaves out a field or
+    sizes the padding otherwise."""
+    opts = (*big, *opts, DHCPOption(dhcp.PAD))
+    _same_or_same_error(
+        lambda: DHCP.make(
+            dhcp.BOOTREQUEST, 7, PC_MAC, opts, ciaddr=ciaddr, broadcast=broadcast, min_size=min_size
+        ),
+        lambda: _made_the_long_way(
+            dhcp.BOOTREQUEST,
+            7,
+            PC_MAC,
+            opts,
+            min_size=min_size,
+            flags=dhcp.BROADCAST_FLAG if broadcast else 0,
+            ciaddr=ciaddr,
+        ),
+    )
+
+
+@FAST
+@given(messages(), st.sampled_from([dhcp.OFFER, dhcp.ACK, dhcp.NAK]), st.booleans())
+def test_a_reply_is_the_made_message_with_the_request_s_fields(request, kind, boot):
+    """A reply is `make`'s message with the request's flags, htype, hlen and chaddr padding and
+    the boot file, copied in, as it was built before `reply` filled the message in itself."""
+    boot_file = "pxelinux.0" if boot else None
+
+    def long_way():
+        made = _made_the_long_way(
+            dhcp.BOOTREPLY,
+            request.xid,
+            request.chaddr,
+            [DHCPOption.message_type(kind), DHCPOption.address(dhcp.SERVER_ID, GW)]
+            + ([DHCPOption.text(dhcp.BOOTFILE_NAME, boot_file)] if boot else []),
+            ciaddr=request.ciaddr
+            if kind == dhcp.ACK and request.message_type in (dhcp.REQUEST, dhcp.INFORM)
+            else ZERO,
+            yiaddr=PC,
+            giaddr=request.giaddr,
+        )
+        made.__dict__.update(
+            flags=request.flags,
+            htype=request.htype,
+            hlen=request.hlen,
+            chaddr_padding=request.chaddr_padding,
+            file=boot_file.encode() if boot else b"",
+        )
+        return made
+
+    _same_or_same_error(lambda: DHCP.reply(request, kind, PC, GW, boot_file=boot_file), long_way)
