@@ -96,6 +96,7 @@ RCODE_TEXT = {
 }
 
 _new = object.__new__
+_set = object.__setattr__
 _tuple_new = tuple.__new__
 _HEADER = struct.Struct("!HHHHHH")
 _unpack_header = _HEADER.unpack_from
@@ -298,17 +299,28 @@ def _read_name_carefully(data: bytes, offset: int, n: int) -> tuple[str, int]:
 
 
 class _Writer:
-    """A growing message and the suffixes already written, for compression."""
+    """A growing message and the suffixes already written, for compression; and the names
+    written whole, by their text, with where the pointer to them goes: an answer's owner name is
+    nearly always its question's, whose labels need not be made and looked up again."""
 
-    __slots__ = ("out", "seen")
+    __slots__ = ("out", "seen", "whole")
 
     def __init__(self) -> None:
         self.out = bytearray()
         self.seen: dict[tuple[bytes, ...], int] = {}
+        self.whole: dict[str, bytes] = {}
 
     def name(self, name: str) -> None:
+        pointer = self.whole.get(name)
+        if pointer is not None:
+            # The same text gives the same labels, already checked, and the loop below would
+            # find the whole of them in `seen` at once: the same pointer.
+            self.out += pointer
+            return
         labels = name_labels(name)
         out, seen = self.out, self.seen
+        if labels and len(out) < 0x4000 and labels not in seen:
+            self.whole[name] = (0xC000 | len(out)).to_bytes(2, "big")
         for i in range(len(labels)):
             suffix = labels[i:]
             pointer = seen.get(suffix)
@@ -390,7 +402,15 @@ class Record:
         # text back (a fifth of building a response).
         if type(address) is not IPv4Address:
             address = IPv4Address(address)
-        return cls(name, A, ttl, address)
+        if name.endswith("."):
+            return cls(name, A, ttl, address)
+        # As the constructor makes it: a name without a final dot and an address are what
+        # __post_init__ leaves as they are.
+        made = _new(cls)
+        _set(
+            made, "__dict__", {"name": name, "rtype": A, "ttl": ttl, "data": address, "rclass": IN}
+        )
+        return made
 
     @classmethod
     def aaaa(cls, name: str, address: IPv6Address | str, ttl: int = 300) -> Record:
@@ -597,20 +617,23 @@ class DNS:
         additional: tuple[Record, ...] | list[Record] = (),
     ) -> DNS:
         """The answer to `query`: same id, question, opcode and RD; QR set (RFC 1035 §4.1.1)."""
-        return cls(
-            query.id,
-            query.questions,
-            tuple(answers),
-            tuple(authority),
-            tuple(additional),
-            qr=True,
-            opcode=query.opcode,
-            aa=aa,
-            rd=query.rd,
-            ra=ra,
-            cd=query.cd,
-            rcode=rcode,
-        )
+        # As the constructor makes it, without its frozen __setattr__ calls (see `parse`).
+        message = _new(_Blank)
+        message.id = query.id
+        message.questions = query.questions
+        message.answers = tuple(answers)
+        message.authority = tuple(authority)
+        message.additional = tuple(additional)
+        message.qr = True
+        message.opcode = query.opcode
+        message.aa = aa
+        message.tc = message.z = message.ad = False
+        message.rd = query.rd
+        message.ra = ra
+        message.cd = query.cd
+        message.rcode = rcode
+        message.__class__ = cls
+        return message
 
     @property
     def addresses(self) -> tuple[IPv4Address | IPv6Address, ...]:

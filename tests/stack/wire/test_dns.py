@@ -651,3 +651,64 @@ def test_names_at_the_limits_build_or_are_refused_naming_the_first_fault(name, p
     else:
         with pytest.raises(WireError, match=problem):
             DNS.query(1, name).build()
+
+
+# --- building: the shortcuts write and make what the general path does --------------------------
+
+
+class _Forgetful(dict):
+    """A `whole` that never keeps a name: every name goes through the labels and `seen`."""
+
+    def __setitem__(self, key, value) -> None:
+        pass
+
+
+def _built_the_long_way(m: DNS) -> bytes:
+    writer_init = dns._Writer.__init__
+
+    def init(self) -> None:
+        writer_init(self)
+        self.whole = _Forgetful()
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(dns._Writer, "__init__", init)
+        return m.build()
+
+
+dotted = st.sampled_from(["", "."])
+
+
+@given(messages(), st.lists(st.tuples(names, dotted), max_size=4), st.integers(0, 3))
+def test_names_written_whole_point_where_their_labels_would(m, extra, filler):
+    """A name written again by its text takes the pointer the labels' walk would find, with
+    names that differ only by a final dot or case, and past the 16 KB pointers can reach."""
+    more = tuple(Record(name + dot, dns.CNAME, 1, name) for name, dot in extra)
+    big = tuple(Record("pad", 99, 1, bytes(65_000)) for _ in range(filler // 3))
+    m = dataclasses.replace(m, additional=m.additional + big + more + more)
+    assert m.build() == _built_the_long_way(m)
+
+
+@given(messages(), st.lists(records(), max_size=3), st.booleans(), st.booleans(), u32)
+def test_a_response_is_what_the_constructor_makes(query, answers, aa, ra, ttl):
+    """`DNS.response` and `Record.a` fill values in themselves: the same fields (and dict) as
+    the constructor gives."""
+    response = DNS.response(query, answers, aa=aa, ra=ra, rcode=3)
+    made = DNS(
+        query.id,
+        query.questions,
+        tuple(answers),
+        qr=True,
+        opcode=query.opcode,
+        aa=aa,
+        rd=query.rd,
+        ra=ra,
+        cd=query.cd,
+        rcode=3,
+    )
+    assert response == made and fields_of(response) == fields_of(made)
+    assert response.__dict__ == {k: v for k, v in made.__dict__.items() if k != "_wire"}
+    assert response.build() == made.build()
+    for name in ("www.google.com", "www.google.com.", "", "."):
+        record = Record.a(name, IPv4Address(ttl), ttl)
+        constructed = Record(name, dns.A, ttl, IPv4Address(ttl))
+        assert record == constructed and record.__dict__ == constructed.__dict__
