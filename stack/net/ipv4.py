@@ -68,6 +68,7 @@ class IPv4Layer:
         self._decisions: dict[IPv4Address, Decision] = {}
         self._by_packed: dict[bytes, Decision] = {}  # the same decisions by the header's bytes
         self._decisions_version = -1
+        self._local_said: set[IPv4Address] = set()  # local destinations whose route was told
         self._flows: dict[bytes, Flow] = {}  # by the header's source and destination bytes
         self._ways: dict[int, Way] = {}  # by the destination object (which the way holds)
         self.stats = {
@@ -93,6 +94,7 @@ class IPv4Layer:
         if self._decisions_version != version:
             self._decisions.clear()
             self._by_packed.clear()
+            self._local_said.clear()
             self._decisions_version = version
 
     def decide(self, dst: IPv4Address, frames: tuple[int, ...] = ()) -> Decision:
@@ -117,6 +119,33 @@ class IPv4Layer:
                 )
             )
         return decision
+
+    def _say_local(self, dst: IPv4Address, frames: tuple[int, ...]) -> None:
+        """The route to one of our own addresses, told once as any decision is: the packet goes
+        over lo and never onto a segment (Linux's `ip route get` says `local … dev lo`)."""
+        self._forget_stale_decisions()
+        if dst in self._local_said:
+            return
+        self._local_said.add(dst)
+        host = self.host
+        why = (
+            f"{dst} is in 127.0.0.0/8, the loopback network"
+            if dst.is_loopback
+            else f"{dst} is an address of this host"
+        )
+        host.trace.emit(
+            RouteDecision(
+                host.clock.now(),
+                host.name,
+                frames,
+                dst,
+                (why,),
+                "deliver locally over lo (no frame on any segment)",
+                "",
+                "lo",
+                "local",
+            )
+        )
 
     # --- sending ---------------------------------------------------------------------------
 
@@ -188,6 +217,7 @@ class IPv4Layer:
             self.output(packet, iface, dst, frames)
             return True
         if dst in host.addresses or dst.is_loopback:
+            self._say_local(dst, frames)
             packet = IPv4.make(
                 src or dst,
                 dst,

@@ -87,6 +87,12 @@ _phrases = phrases(
         (r"CHANGED", "已改变"),
         # --- network layer: routing with the subnet mask ------------------------------------------
         (rf"route to {A}: ", r"到 \1 的路由："),
+        (rf"{A} is in 127\.0\.0\.0/8, the loopback network", r"\1 属于 127.0.0.0/8，即环回网络"),
+        (rf"{A} is an address of this host", r"\1 是本机自己的地址"),
+        (
+            r"deliver locally over lo \(no frame on any segment\)",
+            "经 lo 在本机交付（不发出任何帧到网段上）",
+        ),
         (r"different subnets", "不在同一个子网络"),
         (r"same subnet", "在同一个子网络"),
         (r"no longer prefix matches: default route", "没有更长的前缀匹配：默认路由"),

@@ -117,6 +117,23 @@ def test_a_host_answers_its_loopback(target):
     assert ping.answered == {1, 2}
     assert any(line.startswith(f"64 bytes from {target}: icmp_seq=2") for line in ping.lines)
     assert net.trace.count == frames
+    # Why no frame: the route says so, once for the destination, as any route decision is.
+    local = [e for e in net.trace.events if e.kind == "route" and str(e.dst) == target]
+    assert [(e.host, e.interface, e.route) for e in local] == [("pc", "lo", "local")]
+    assert local[0].describe() == (
+        f"route to {target}: {target} is in 127.0.0.0/8, the loopback network"
+        " → deliver locally over lo (no frame on any segment)"
+    )
+
+
+def test_a_ping_to_the_hosts_own_address_says_it_stays_on_the_host():
+    net, pc = _lab()
+    ping = run(net, Ping(pc, IPv4Address("192.168.1.100"), count=1))
+    assert ping.answered == {1}
+    (local,) = [e for e in net.trace.events if e.kind == "route"]
+    assert local.describe().endswith(
+        "192.168.1.100 is an address of this host → deliver locally over lo (no frame on any segment)"
+    )
 
 
 def test_a_loopback_destination_from_the_wire_is_not_answered():
