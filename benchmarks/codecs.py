@@ -2,35 +2,42 @@
 frames. scapy is what people craft with; dpkt is the fast pure-Python parser they pick when
 scapy is too slow (`pip install -e ".[bench]"` installs it). Aims: ≥ 50× scapy, ≥ 3× dpkt.
 
-    python benchmarks/codecs.py            # about three minutes
+    python benchmarks/codecs.py            # about five minutes
     python benchmarks/codecs.py --quick    # fewer repetitions, noisier
 
-Nine frames the labs send: an ARP request, an ICMP echo
+Fourteen frames the labs send: an ARP request, an ICMP echo
 request (ping's 56 bytes of data), a TCP data segment with 1,000 bytes of payload (and the NOP,
 NOP, timestamp options every Linux segment carries), a TCP SYN with the options Linux puts on
 every SYN and SYN-ACK (MSS, SACK permitted, timestamps, NOP, window scale), a DNS query for www.google.com and its
 response (one A record, whose name is a pointer back to the question's: scapy writes names in
 full unless its `compress()` is called, so it is, and dpkt compresses as it packs), a plain UDP
 datagram (`udp send 8.8.8.8:9 hello`), and a DHCP DISCOVER and OFFER as the dhcp lab's pc and
-gw-a send them (342 bytes each: BOOTP's fixed part, the options, zeros after End). Not here
-yet, though stack/wire has their codecs: ICMP errors quoting a datagram, an ARP reply (the
-request's codec), HTTP messages. `--only TEXT` times the frames whose name holds TEXT.
+gw-a send them (342 bytes each: BOOTP's fixed part, the options, zeros after End). Added
+2026-12-03: an ARP reply, an ICMP time exceeded for traceroute's first probe and a port
+unreachable for that UDP datagram (each quoting the datagram's header and 8 bytes), and an
+HTTP GET and a 200 response with a 400-byte page, each in one TCP segment (header fields in scapy's order, with the Content-Length
+it adds to a request and a Date, since it adds one to a response). `--only TEXT` times the
+frames whose name holds TEXT.
 
 Build means every layer from field values, lengths and checksums computed, to the frame's bytes
 (ours: `make`/`query` and `build` layer by layer; scapy: stack the layers and `bytes()`).
 Parse means a full decode of every layer of those bytes (ours: `parse` layer by layer down to
 the innermost; scapy: `Ether(frame)`, which dissects every layer; dpkt: `Ethernet(frame)`,
-which unpacks down to the transport, plus `DNS(udp.data)` or `DHCP(udp.data)`). Both sides must produce the
+which unpacks down to the transport, plus `DNS(udp.data)`, `DHCP(udp.data)` or
+`http.Request`/`Response(tcp.data)`; scapy's HTTP is asked for by name, `HTTP(tcp.load)`, as
+binding it to port 80 would change how scapy dissects the TCP segment). Both sides must produce the
 same bytes and read the same fields, or the script stops before it times anything.
 
 What each side's parse leaves done: ours makes every field of every layer a value (MAC and
 IPv4Address objects, TCP options as `TcpOption`s, DNS names as text) and keeps checksums as
 read (verdicts are computed on request, by `checksum_ok`, on both sides); dpkt leaves
-addresses and IP/TCP options as raw bytes. Ours remembers decoded addresses, Ethernet headers
-and IPv4 source–destination pairs in bounded memos (a link repeats them frame after frame),
-and DHCP options by their bytes (a server sends the same ones to every client, a client the
-same ones in each message; since 2026-12-03): parsing one frame over and over, as here,
-always finds them there.
+addresses and IP/TCP options as raw bytes. Of the datagram an ICMP error quotes, ours reads
+what the stack reads (`quoted_header`: addresses and protocol; the echo's header, or the UDP
+header's four numbers), scapy and dpkt decode the quoted IP header whole. Ours remembers
+decoded addresses, Ethernet headers and IPv4 source–destination pairs in bounded memos (a link
+repeats them frame after frame), and DHCP options by their bytes (a server sends the same ones
+to every client, a client the same ones in each message; since 2026-12-03): parsing one frame
+over and over, as here, always finds them there.
 
 Each figure is the best of several timeit runs (`autorange`, so each run lasts ≥ 0.2 s): the
 best run is the one least disturbed by the rest of the machine. The runs are timed in CPU
@@ -45,6 +52,7 @@ from __future__ import annotations
 import argparse
 import platform
 import socket
+import struct
 import sys
 import time
 import timeit
@@ -61,23 +69,33 @@ from scapy.layers.dhcp import BOOTP  # noqa: E402
 from scapy.layers.dhcp import DHCP as ScapyDHCP  # noqa: E402
 from scapy.layers.dns import DNS as ScapyDNS  # noqa: E402
 from scapy.layers.dns import DNSQR, DNSRR  # noqa: E402
+from scapy.layers.http import HTTP as ScapyHTTP  # noqa: E402
+from scapy.layers.http import HTTPRequest as ScapyHTTPRequest  # noqa: E402
+from scapy.layers.http import HTTPResponse as ScapyHTTPResponse  # noqa: E402
 from scapy.layers.inet import ICMP as ScapyICMP  # noqa: E402
 from scapy.layers.inet import IP  # noqa: E402
 from scapy.layers.inet import TCP as ScapyTCP  # noqa: E402
 from scapy.layers.inet import UDP as ScapyUDP  # noqa: E402
 from scapy.layers.l2 import ARP as ScapyARP  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
-from scapy.packet import Padding, Raw  # noqa: E402
+from scapy.packet import Padding, Raw, split_layers  # noqa: E402
 
+from stack.transport.udp import quoted_header  # noqa: E402
+from stack.wire import http  # noqa: E402
 from stack.wire.arp import ARP  # noqa: E402
 from stack.wire.dhcp import DHCP  # noqa: E402
 from stack.wire.dns import DNS, Record  # noqa: E402
 from stack.wire.ethernet import ETH_ARP, ETH_IPV4, Ethernet  # noqa: E402
-from stack.wire.icmp import ICMP  # noqa: E402
+from stack.wire.icmp import ICMP, PORT_UNREACHABLE, TTL_EXCEEDED  # noqa: E402
 from stack.wire.ipv4 import PROTO_ICMP, PROTO_TCP, PROTO_UDP, IPv4  # noqa: E402
 from stack.wire.mac import BROADCAST, MAC  # noqa: E402
 from stack.wire.tcp import ACK, PSH, SYN, TCP, TcpOption  # noqa: E402
 from stack.wire.udp import UDP  # noqa: E402
+
+# Importing scapy's HTTP binds it to TCP port 80, which would make scapy dissect the TCP
+# segment's payload (a GET) as HTTP too: its HTTP cases ask for the layer by name instead.
+split_layers(ScapyTCP, ScapyHTTP, sport=80)
+split_layers(ScapyTCP, ScapyHTTP, dport=80)
 
 # The default lab's pc, its gateway, the DNS server and the web server.
 PC_MAC, GW_MAC = MAC("02:00:00:00:00:64"), MAC("02:00:00:00:00:01")
@@ -130,22 +148,28 @@ def dpkt_ping() -> bytes:
 
 
 def dpkt_tcp() -> bytes:
+    return _dpkt_segment(PC, WWW, 49152, 80, 1_000_001, 2_000_001, HTTP_DATA, 0x4D3)
+
+
+def _dpkt_segment(src, dst, sport, dport, seq, ack, payload, ident) -> bytes:
+    """A PSH/ACK segment with NOP, NOP, timestamps, pc's side or the server's."""
     opts = b"\x01\x01\x08\x0a" + (3_141_592).to_bytes(4, "big") + (2_718_281).to_bytes(4, "big")
     tcp = dpkt.tcp.TCP(
-        sport=49152,
-        dport=80,
-        seq=1_000_001,
-        ack=2_000_001,
+        sport=sport,
+        dport=dport,
+        seq=seq,
+        ack=ack,
         flags=dpkt.tcp.TH_ACK | dpkt.tcp.TH_PUSH,
         win=502,
         opts=opts,
         off=5 + len(opts) // 4,
-        data=HTTP_DATA,
+        data=payload,
     )
-    ip = dpkt.ip.IP(src=_a(PC), dst=_a(WWW), p=6, id=0x4D3, df=1, ttl=64, data=tcp)
+    ip = dpkt.ip.IP(src=_a(src), dst=_a(dst), p=6, id=ident, df=1, ttl=64, data=tcp)
+    dst_mac, src_mac = (GW_MAC, PC_MAC) if src == PC else (PC_MAC, GW_MAC)
     return bytes(
         dpkt.ethernet.Ethernet(
-            dst=bytes(GW_MAC), src=bytes(PC_MAC), type=dpkt.ethernet.ETH_TYPE_IP, data=ip
+            dst=bytes(dst_mac), src=bytes(src_mac), type=dpkt.ethernet.ETH_TYPE_IP, data=ip
         )
     )
 
@@ -683,6 +707,299 @@ def same_dhcp(ours: DHCP, theirs) -> bool:
     )
 
 
+# ARP reply (the gateway answering pc's request) --------------------------------------------
+
+
+def ours_arp_reply() -> bytes:
+    arp = ARP.reply(GW_MAC, GW, PC_MAC, PC)
+    return Ethernet.make(PC_MAC, GW_MAC, ETH_ARP, arp.build()).build()
+
+
+def scapy_arp_reply() -> bytes:
+    return bytes(
+        Ether(dst=str(PC_MAC), src=str(GW_MAC))
+        / ScapyARP(op=2, hwsrc=str(GW_MAC), psrc=str(GW), hwdst=str(PC_MAC), pdst=str(PC))
+        / Padding(load=bytes(18))
+    )
+
+
+def dpkt_arp_reply() -> bytes:
+    arp = dpkt.arp.ARP(op=2, sha=bytes(GW_MAC), spa=_a(GW), tha=bytes(PC_MAC), tpa=_a(PC))
+    return bytes(
+        dpkt.ethernet.Ethernet(
+            dst=bytes(PC_MAC), src=bytes(GW_MAC), type=dpkt.ethernet.ETH_TYPE_ARP, data=arp
+        )
+    ) + bytes(18)
+
+
+def same_arp_reply(ours: ARP, theirs) -> bool:
+    arp = theirs[ScapyARP]
+    return same_arp(ours, theirs) and str(ours.target_mac) == arp.hwdst
+
+
+# ICMP errors: the gateway's time exceeded for traceroute's first probe (an echo request with
+# TTL 1, as `traceroute` in the labs sends it), and 8.8.8.8's port unreachable for the UDP
+# datagram above. Each side is given the offending datagram's bytes, as a router holds them,
+# and quotes its header and first 8 bytes of data.
+
+PROBE = IPv4.make(
+    PC, WWW, PROTO_ICMP, ICMP.echo_request(0x1234, 1, bytes(range(16, 48))).build(), ttl=1
+).build()
+DATAGRAM = IPv4.make(
+    PC, DNS_SERVER, PROTO_UDP, UDP.make(PC, DNS_SERVER, 51411, 9, b"hello").build(), ident=0x4D6
+).build()
+
+
+def ours_time_exceeded() -> bytes:
+    icmp = ICMP.time_exceeded(TTL_EXCEEDED, PROBE)
+    ip = IPv4.make(GW, PC, PROTO_ICMP, icmp.build(), ident=0x4D8)
+    return Ethernet.make(PC_MAC, GW_MAC, ETH_IPV4, ip.build()).build()
+
+
+def ours_port_unreachable() -> bytes:
+    icmp = ICMP.unreachable(PORT_UNREACHABLE, DATAGRAM)
+    ip = IPv4.make(DNS_SERVER, PC, PROTO_ICMP, icmp.build(), ident=0x4D9)
+    return Ethernet.make(PC_MAC, GW_MAC, ETH_IPV4, ip.build()).build()
+
+
+_unpack_udp = struct.Struct("!HHHH").unpack_from
+
+
+def _quote(datagram: bytes) -> bytes:
+    return datagram[: (datagram[0] & 0x0F) * 4 + 8]
+
+
+def _scapy_icmp_error(src, ident, icmp_type, code, datagram) -> bytes:
+    return bytes(
+        Ether(dst=str(PC_MAC), src=str(GW_MAC))
+        / IP(src=str(src), dst=str(PC), id=ident, flags=0)
+        / ScapyICMP(type=icmp_type, code=code)
+        / Raw(_quote(datagram))
+    )
+
+
+def scapy_time_exceeded() -> bytes:
+    return _scapy_icmp_error(GW, 0x4D8, 11, 0, PROBE)
+
+
+def scapy_port_unreachable() -> bytes:
+    return _scapy_icmp_error(DNS_SERVER, 0x4D9, 3, 3, DATAGRAM)
+
+
+def _dpkt_icmp_error(src, ident, icmp_type, code, quote) -> bytes:
+    icmp = dpkt.icmp.ICMP(type=icmp_type, code=code, data=quote)
+    ip = dpkt.ip.IP(src=_a(src), dst=_a(PC), p=1, id=ident, ttl=64, data=icmp)
+    return bytes(
+        dpkt.ethernet.Ethernet(
+            dst=bytes(PC_MAC), src=bytes(GW_MAC), type=dpkt.ethernet.ETH_TYPE_IP, data=ip
+        )
+    )
+
+
+def dpkt_time_exceeded() -> bytes:
+    quote = dpkt.icmp.ICMP.TimeExceed(data=_quote(PROBE))
+    return _dpkt_icmp_error(GW, 0x4D8, 11, 0, quote)
+
+
+def dpkt_port_unreachable() -> bytes:
+    quote = dpkt.icmp.ICMP.Unreach(data=_quote(DATAGRAM))
+    return _dpkt_icmp_error(DNS_SERVER, 0x4D9, 3, 3, quote)
+
+
+def parse_icmp_error(frame: bytes):
+    """The error, then what the stack reads of the datagram it quotes: its addresses and
+    protocol (`quoted_header`, as UDP, TCP and traceroute read it) and its transport header."""
+    icmp = ICMP.parse(IPv4.parse(Ethernet.parse(frame).payload).payload)
+    quoted = quoted_header(icmp)
+    if quoted.proto == PROTO_ICMP:
+        return icmp, quoted, ICMP.parse(quoted.payload)
+    # A UDP header whose length counts the data not quoted: UDP.parse refuses it, so its four
+    # fields as the stack reads the ports (stack.transport.udp).
+    return icmp, quoted, _unpack_udp(quoted.payload)
+
+
+def same_icmp_error(ours, theirs) -> bool:
+    icmp, quoted, inner = ours
+    error, quoted_ip = theirs[ScapyICMP], theirs["IP in ICMP"]
+    scapy_inner = quoted_ip.payload
+    ports = (inner.ident, inner.seq) if quoted.proto == PROTO_ICMP else inner[:2]
+    theirs_ports = (
+        (scapy_inner.id, scapy_inner.seq)
+        if quoted.proto == PROTO_ICMP
+        else (scapy_inner.sport, scapy_inner.dport)
+    )
+    return (icmp.type, icmp.code, icmp.checksum, str(quoted.src), str(quoted.dst), ports) == (
+        error.type,
+        error.code,
+        error.chksum,
+        quoted_ip.src,
+        quoted_ip.dst,
+        theirs_ports,
+    )
+
+
+def dpkt_parse_icmp_error(frame: bytes):
+    # dpkt unpacks the quote down to its transport header (ICMP.Quote → IP → ICMP/UDP).
+    return dpkt.ethernet.Ethernet(frame)
+
+
+# HTTP: the labs' browser's GET and the web server's answer, each in one TCP segment ------------
+# scapy writes its header fields in its own order (alphabetical) and adds Content-Length to a
+# request and a Date to a response: ours and dpkt's are given the same fields in that order.
+
+HTTP_REQUEST_HEADERS = (
+    ("Accept", "*/*"),
+    ("Connection", "keep-alive"),
+    ("Content-Length", "0"),
+    ("Host", "www.google.com"),
+    ("User-Agent", "workbench-browse/0.1"),
+)
+PAGE = (
+    b"<html><head><title>Google</title></head><body><h1>Google</h1><p>"
+    + b"Search the world's information. " * 12
+    + b"</p></body></html>\n"
+)
+HTTP_RESPONSE_HEADERS = (
+    ("Connection", "keep-alive"),
+    ("Content-Length", str(len(PAGE))),
+    ("Content-Type", "text/html; charset=utf-8"),
+    ("Date", "Thu, 03 Dec 2026 06:00:00 GMT"),
+    ("Server", "workbench-httpd/0.1"),
+)
+
+
+def _ours_http_frame(payload: bytes, response: bool) -> bytes:
+    src, dst, sport, dport = (WWW, PC, 80, 49152) if response else (PC, WWW, 49152, 80)
+    tcp = TCP.make(
+        src,
+        dst,
+        sport,
+        dport,
+        seq=2_000_001 if response else 1_000_001,
+        ack=1_000_001 if response else 2_000_001,
+        flags=ACK | PSH,
+        window=502,
+        options=(TcpOption.nop(), TcpOption.nop(), TcpOption.timestamp(3_141_592, 2_718_281)),
+        payload=payload,
+    )
+    ip = IPv4.make(src, dst, PROTO_TCP, tcp.build(), ident=0x4DA, df=True)
+    macs = (PC_MAC, GW_MAC) if response else (GW_MAC, PC_MAC)
+    return Ethernet.make(*macs, ETH_IPV4, ip.build()).build()
+
+
+def ours_http_request() -> bytes:
+    request = http.HTTPRequest("GET", "/", "HTTP/1.1", HTTP_REQUEST_HEADERS)
+    return _ours_http_frame(request.build(), response=False)
+
+
+def ours_http_response() -> bytes:
+    response = http.HTTPResponse("HTTP/1.1", 200, "OK", HTTP_RESPONSE_HEADERS, PAGE)
+    return _ours_http_frame(response.build(), response=True)
+
+
+def _scapy_http_frame(message, response: bool) -> bytes:
+    src, dst, sport, dport = (WWW, PC, 80, 49152) if response else (PC, WWW, 49152, 80)
+    macs = (PC_MAC, GW_MAC) if response else (GW_MAC, PC_MAC)
+    return bytes(
+        Ether(dst=str(macs[0]), src=str(macs[1]))
+        / IP(src=str(src), dst=str(dst), id=0x4DA, flags="DF")
+        / ScapyTCP(
+            sport=sport,
+            dport=dport,
+            seq=2_000_001 if response else 1_000_001,
+            ack=1_000_001 if response else 2_000_001,
+            flags="PA",
+            window=502,
+            options=[("NOP", None), ("NOP", None), ("Timestamp", (3_141_592, 2_718_281))],
+        )
+        / ScapyHTTP()
+        / message
+    )
+
+
+def _scapy_fields(headers) -> dict[str, bytes]:
+    """scapy's keyword for each header field: "User-Agent" is User_Agent."""
+    return {name.replace("-", "_"): value.encode() for name, value in headers}
+
+
+SCAPY_REQUEST_FIELDS = _scapy_fields(HTTP_REQUEST_HEADERS)
+SCAPY_RESPONSE_FIELDS = _scapy_fields(HTTP_RESPONSE_HEADERS)
+
+
+def scapy_http_request() -> bytes:
+    request = ScapyHTTPRequest(
+        Method=b"GET", Path=b"/", Http_Version=b"HTTP/1.1", **SCAPY_REQUEST_FIELDS
+    )
+    return _scapy_http_frame(request, response=False)
+
+
+def scapy_http_response() -> bytes:
+    response = ScapyHTTPResponse(
+        Http_Version=b"HTTP/1.1", Status_Code=b"200", Reason_Phrase=b"OK", **SCAPY_RESPONSE_FIELDS
+    )
+    return _scapy_http_frame(response / Raw(PAGE), response=True)
+
+
+def _dpkt_http_frame(payload: bytes, response: bool) -> bytes:
+    if response:
+        return _dpkt_segment(WWW, PC, 80, 49152, 2_000_001, 1_000_001, payload, 0x4DA)
+    return _dpkt_segment(PC, WWW, 49152, 80, 1_000_001, 2_000_001, payload, 0x4DA)
+
+
+def dpkt_http_request() -> bytes:
+    request = dpkt.http.Request(
+        method="GET", uri="/", version="1.1", headers=dict(HTTP_REQUEST_HEADERS)
+    )
+    return _dpkt_http_frame(bytes(request), response=False)
+
+
+def dpkt_http_response() -> bytes:
+    response = dpkt.http.Response(
+        version="1.1", status="200", reason="OK", headers=dict(HTTP_RESPONSE_HEADERS), body=PAGE
+    )
+    return _dpkt_http_frame(bytes(response), response=True)
+
+
+def parse_http(frame: bytes) -> http.Message:
+    return http.parse(TCP.parse(IPv4.parse(Ethernet.parse(frame).payload).payload).payload)
+
+
+def scapy_parse_http(frame: bytes):
+    packet = Ether(frame)
+    return ScapyHTTP(packet[Raw].load)
+
+
+def dpkt_parse_http_request(frame: bytes):
+    eth = dpkt.ethernet.Ethernet(frame)
+    return dpkt.http.Request(eth.data.data.data)
+
+
+def dpkt_parse_http_response(frame: bytes):
+    eth = dpkt.ethernet.Ethernet(frame)
+    return dpkt.http.Response(eth.data.data.data)
+
+
+def same_http(ours: http.Message, theirs) -> bool:
+    message = theirs.payload
+    if isinstance(ours, http.HTTPRequest):
+        start = (ours.method, ours.target, ours.header("Host")) == (
+            message.Method.decode(),
+            message.Path.decode(),
+            message.Host.decode(),
+        )
+    else:
+        start = (ours.status, ours.reason, ours.header("Content-Type")) == (
+            int(message.Status_Code),
+            message.Reason_Phrase.decode(),
+            message.Content_Type.decode(),
+        )
+    return (
+        start
+        and ours.header("Content-Length") == message.Content_Length.decode()
+        and ours.body == bytes(message.payload)
+    )
+
+
 CASES = [
     Case("ARP request", ours_arp, scapy_arp, parse_arp, Ether, same_arp, dpkt_arp, dpkt_parse),
     Case(
@@ -737,6 +1054,56 @@ CASES = [
         same_dhcp,
         dpkt_dhcp_offer,
         dpkt_parse_dhcp,
+    ),
+    Case(
+        "ARP reply",
+        ours_arp_reply,
+        scapy_arp_reply,
+        parse_arp,
+        Ether,
+        same_arp_reply,
+        dpkt_arp_reply,
+        dpkt_parse,
+    ),
+    Case(
+        "ICMP time exceeded",
+        ours_time_exceeded,
+        scapy_time_exceeded,
+        parse_icmp_error,
+        Ether,
+        same_icmp_error,
+        dpkt_time_exceeded,
+        dpkt_parse_icmp_error,
+    ),
+    Case(
+        "ICMP port unreachable",
+        ours_port_unreachable,
+        scapy_port_unreachable,
+        parse_icmp_error,
+        Ether,
+        same_icmp_error,
+        dpkt_port_unreachable,
+        dpkt_parse_icmp_error,
+    ),
+    Case(
+        "HTTP GET",
+        ours_http_request,
+        scapy_http_request,
+        parse_http,
+        scapy_parse_http,
+        same_http,
+        dpkt_http_request,
+        dpkt_parse_http_request,
+    ),
+    Case(
+        "HTTP 200 response",
+        ours_http_response,
+        scapy_http_response,
+        parse_http,
+        scapy_parse_http,
+        same_http,
+        dpkt_http_response,
+        dpkt_parse_http_response,
     ),
 ]
 

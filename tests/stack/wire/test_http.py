@@ -445,3 +445,94 @@ def test_message_length_resumed_over_a_growing_chunked_body_answers_as_from_the_
         assert progress[0] > len(head)  # it did resume
     assert "chunk size b'zz' is not hexadecimal" in outcome(bad)
     assert outcome(good + b"HTTP/1.1 204") == len(good)
+
+
+# --- the CRLF head's shortcut reads as the line-by-line path does ------------------------------
+
+_START_LINES = [
+    "GET / HTTP/1.1",
+    "GET  / HTTP/1.1",
+    "GET / HTTP/1.1 ",
+    "G@T / HTTP/1.1",
+    "GET /\x7f HTTP/1.1",
+    "GET / HTTP/11",
+    "HTTP/1.1 200 OK",
+    "HTTP/1.1 200",
+    "HTTP/1.1 200 ",
+    "HTTP/1.1 200 Not\tFound \xe9",
+    "HTTP/1.1 200\tOK",
+    "HTTP/1.1 099 Low",
+    "HTTP/1.1 2000 OK",
+    "HTTP/1.1 200 O\x01K",
+    "HTTP/x.1 200 OK",
+    "",
+]
+_FIELD_LINES = [
+    "Host: www.google.com",
+    "Host:www.google.com",
+    "Content-Length: 0",
+    "Content-Length:  0 \t ",
+    "X-Empty:",
+    "X-Empty: \t ",
+    "X-Inner:  a  \t b ",
+    "X-Latin: caf\xe9",
+    "Host : x",
+    " Host: folded",
+    "\tfolded",
+    "NoColon",
+    ":novalue",
+    "X-Ctl: a\x01b",
+    "X-Del: a\x7fb",
+    "X-Cr: a\rb",
+    "",
+]
+
+
+def _general_parse(monkeypatch, raw: bytes):
+    """`parse` with the CRLF shortcut never taken: the line-by-line path alone."""
+    with monkeypatch.context() as patched:
+        patched.setattr(wire_http, "_CRLF_START", __import__("re").compile("(?!)"))
+        return _outcome(raw)
+
+
+def _outcome(raw: bytes):
+    try:
+        message = parse(raw)
+    except WireError as err:
+        return ("error", str(err))
+    return (type(message), message, message.headers, message.build(), message.__dict__)
+
+
+@FAST
+@given(
+    st.sampled_from(_START_LINES),
+    st.lists(
+        st.tuples(st.sampled_from(["\r\n", "\r\n", "\r\n", "\n"]), st.sampled_from(_FIELD_LINES)),
+        max_size=6,
+    ),
+    st.sampled_from(["\r\n\r\n", "\n\r\n", "\r\n\n", "\n\n"]),
+)
+def test_crlf_head_shortcut_reads_as_the_line_by_line_path(start, fields, end):
+    """Any head, CRLF or not, well formed or not: the same message (fields, values stripped,
+    bytes kept) or the same error as the general path. Fails if the shortcut takes a head the
+    general path reads otherwise."""
+    text = start + "".join(sep + line for sep, line in fields) + end
+    raw = text.encode("latin-1")
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        assert _outcome(raw) == _general_parse(monkeypatch, raw)
+    finally:
+        monkeypatch.undo()
+
+
+def test_crlf_head_shortcut_is_taken_for_an_ordinary_head(monkeypatch):
+    raw = b"HTTP/1.1 200 OK\r\nContent-Type:  text/html \t\r\nContent-Length: 2\r\n\r\nhi"
+    calls = []
+    real = wire_http._CRLF_FIELD
+    monkeypatch.setattr(
+        wire_http,
+        "_CRLF_FIELD",
+        type("Spy", (), {"findall": lambda self, *a: calls.append(a) or real.findall(*a)})(),
+    )
+    message = parse(raw)
+    assert calls and message.headers == (("Content-Type", "text/html"), ("Content-Length", "2"))
