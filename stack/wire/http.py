@@ -141,17 +141,9 @@ class _Message:
         if self._head is not None:
             return self._head
         lines = [self._start_line()]
-        for name, value in self.headers:
-            if not _TOKEN.fullmatch(name):
-                raise WireError("http", "header", 0, f"header name {name!r} is not a token")
-            if not _VALUE.fullmatch(value):
-                raise WireError(
-                    "http",
-                    "header",
-                    0,
-                    f"value of {name} has a control character or is not Latin-1",
-                )
-            lines.append(f"{name}: {value}")
+        known = _known_line
+        for pair in self.headers:
+            lines.append(known(pair) or _header_line(pair))
         lines.append("\r\n")
         return "\r\n".join(lines).encode("latin-1")
 
@@ -280,11 +272,35 @@ class HTTPResponse(_Message):
 
 Message = HTTPRequest | HTTPResponse
 
+# A client sends the same fields on every request (User-Agent, Accept, Host, …) and a server
+# on every response (Server, Content-Type, …): a bounded memo of each checked field's line, by
+# its (name, value) pair, emptied when full. Only a field that passed its checks is here, so a
+# head's first bad field still raises, as the check of every field in turn found it.
+_LINES: dict[tuple[str, str], str] = {}
+_known_line = _LINES.get
+
+
+def _header_line(pair: tuple[str, str]) -> str:
+    name, value = pair
+    if not _TOKEN.fullmatch(name):
+        raise WireError("http", "header", 0, f"header name {name!r} is not a token")
+    if not _VALUE.fullmatch(value):
+        raise WireError(
+            "http",
+            "header",
+            0,
+            f"value of {name} has a control character or is not Latin-1",
+        )
+    if len(_LINES) >= 1024:
+        _LINES.clear()
+    line = _LINES[pair] = f"{name}: {value}"
+    return line
+
 
 def _normalise_headers(message: Message) -> None:
     """As parsing would see them: a tuple of pairs, values without surrounding whitespace."""
     object.__setattr__(
-        message, "headers", tuple((name, value.strip(" \t")) for name, value in message.headers)
+        message, "headers", tuple([(name, value.strip(" \t")) for name, value in message.headers])
     )
 
 
