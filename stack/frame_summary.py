@@ -14,8 +14,9 @@ from __future__ import annotations
 
 SIZE = 512  # summaries kept per generation: the hops of one packet are a few frames apart
 
-_current: dict[bytes, str] = {}
-_previous: dict[bytes, str] = {}
+# By the frame's first 54 bytes but those left out: (its length, the bytes after them, summary)
+_current: dict[bytes, tuple[int, bytes, str]] = {}
+_previous: dict[bytes, tuple[int, bytes, str]] = {}
 
 
 def frame_summary(data: bytes) -> str:
@@ -34,15 +35,17 @@ def frame_summary(data: bytes) -> str:
     ):
         proto = data[23]
         echo = proto == 1 and len(data) > 34 and (data[34] == 8 or data[34] == 0)
+        # The key is the headers' bytes; the rest of the frame is compared in place (one
+        # memcmp), not copied into the key and hashed at every hop.
         if proto == 6 or proto == 17 or echo:
             # The TTL as 0: the key says by itself (protocol, ICMP type) that it was left out.
-            key = data[12:22] + b"\0" + data[23:24] + data[26:]
+            key = data[12:22] + b"\0" + data[23:24] + data[26:54]
         else:
-            key = data[12:24] + data[26:]
-        text = _current.get(key)
-        if text is None:
-            text = _previous.get(key)
-            if text is None:
+            key = data[12:24] + data[26:54]
+        found = _current.get(key)
+        if found is None or len(data) != found[0] or not data.endswith(found[1]):
+            found = _previous.get(key)
+            if found is None or len(data) != found[0] or not data.endswith(found[1]):
                 if proto == 6:
                     text = _tcp_row(data) or _decode(data)
                 else:
@@ -52,9 +55,11 @@ def frame_summary(data: bytes) -> str:
                     if not text.endswith(ttl):  # a fragment, a short echo: not remembered
                         return text
                     text = text[: -len(ttl)]
+                found = (len(data), data[54:], text)
             if len(_current) >= SIZE:
                 _previous, _current = _current, {}
-            _current[key] = text
+            _current[key] = found
+        text = found[2]
         if echo:
             return "%s, ttl=%d" % (text, data[22])  # noqa: UP031
         return text

@@ -187,20 +187,51 @@ class Trace:
         """Give a frame its id (ids start at 1, as in Wireshark's No. column)."""
         self.count = frame_id = self.count + 1
         self._window.append((frame_id, self.now(), segment, origin, data))
-        window = self.window
-        if window is not None:
+        if self.window is not None:
             self._notes.append([])
-            self._held += len(data)
-            over = len(self._window) - window
-            if over > 0 or self._held > self._held_cap:
-                if self._loop is None or over > SLACK:
-                    self._trim()
-                elif not self._evicting:
-                    # Live: write to the spill file just after the frames, not between a
-                    # request and its answer.
-                    self._evicting = True
-                    self._loop.call_later(0.005, self._evict_over)
+            self._keep_window(len(data))
         return frame_id
+
+    def record_sent(self, segment: str, origin: str, owner: str, nic: str, data: bytes) -> int:
+        """`record_frame`, then the FrameSent about it (`owner`'s `nic` sent it) as its values,
+        as `emit_values` gives it: one call for what every frame put on a segment costs."""
+        self.count = frame_id = self.count + 1
+        now = self.now()
+        self._window.append((frame_id, now, segment, origin, data))
+        entry = ("frame_sent", now, owner, (frame_id,), nic, segment, len(data) + 4, data)
+        if self.window is not None:
+            self._notes.append([entry])
+            self._keep_window(len(data))
+        if self._object_subscribers:
+            event = expand(entry)
+            if self.keep_events:
+                self.events.append(event)
+            if self.window is not None:
+                self._notes[-1][0] = event
+            for subscriber in self._subscribers:
+                subscriber(event)
+            return frame_id
+        if self.keep_events:
+            self.events.add(entry)
+        for subscriber in self._subscribers:  # each content with the values
+            subscriber(entry)
+        return frame_id
+
+    def _keep_window(self, size: int) -> None:
+        """A frame of `size` bytes came: the frames (and events) past the windows leave memory
+        for the spill file."""
+        self._held += size
+        over = len(self._window) - self.window
+        if over > 0 or self._held > self._held_cap:
+            if self._loop is None or over > SLACK:
+                self._trim()
+            elif not self._evicting:
+                # Live: write to the spill file just after the frames, not between a request
+                # and its answer.
+                self._evicting = True
+                self._loop.call_later(0.005, self._evict_over)
+        if self.keep_events:
+            self.events.trim()
 
     def _evict_over(self) -> None:
         self._evicting = False
@@ -271,7 +302,7 @@ class Trace:
             self.emit(expand(entry))
             return
         if self.keep_events:
-            self.events.append(entry)
+            self.events.add(entry)  # the event window is kept as frames are recorded
         notes = self._notes
         if notes:
             frames = entry[3]

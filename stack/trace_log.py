@@ -22,24 +22,45 @@ from stack.events import FramesFiltered, expand
 
 
 class ExpandedLog:
-    """Append-only rows; `window` (entries, not rows) bounds memory, None keeps everything."""
+    """Append-only rows; `window` (entries, not rows) bounds memory, None keeps everything.
+
+    Appending only puts the entry in a list: the row each entry starts at is worked out when
+    someone first reads the log by row (`_index`), not per event."""
 
     def __init__(
         self, window: int | None = None, recall: Callable[[int], Any] | None = None
     ) -> None:
         self._entries: list[Any] = []
-        self._starts = array("q")  # row number of each entry's first row
-        self._rows = 0
+        self._starts = array("q")  # row number of each indexed entry's first row
+        self._indexed = 0  # entries (from the front of `_entries`) whose starts are known
+        self._rows = 0  # rows of the indexed entries, forgotten ones included
         self._dropped_entries = 0  # entries forgotten from the front (compacted in chunks)
         self._dead = 0  # forgotten entries still physically at the front of the lists
         self.window = window
         self.recall = recall
+        # A bound `list.append`: a single entry appended in C, the window kept by `trim`.
+        self.add = self._entries.append
+
+    def _index(self) -> None:
+        """Work out the first row of every entry appended since the last read."""
+        entries = self._entries
+        indexed = self._indexed
+        if indexed == len(entries):
+            return
+        starts = self._starts
+        rows = self._rows
+        for entry in entries[indexed:]:
+            starts.append(rows)
+            rows += entry.rows if type(entry) is FramesFiltered else 1
+        self._rows = rows
+        self._indexed = len(entries)
 
     def __len__(self) -> int:
+        self._index()
         return self._rows
 
     def __bool__(self) -> bool:
-        return self._rows > 0
+        return len(self._entries) > self._dead or self._rows > 0
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (list, ExpandedLog)):
@@ -51,27 +72,36 @@ class ExpandedLog:
     @property
     def first_row(self) -> int:
         """The first row still in memory."""
+        self._index()
         return self._starts[self._dead] if self._dead < len(self._starts) else self._rows
 
     def append(self, entry: Any) -> None:
         self._entries.append(entry)
-        self._starts.append(self._rows)
-        self._rows += entry.rows if type(entry) is FramesFiltered else 1
         window = self.window
         if window is not None and len(self._entries) - self._dead > window:
-            self._forget()
+            self.trim()
+
+    def trim(self) -> None:
+        """Forget the oldest entries beyond the window (after `add`)."""
+        window = self.window
+        if window is not None:
+            while len(self._entries) - self._dead > window:
+                self._forget()
 
     def _forget(self) -> None:
         # Forget the oldest entry; compact the lists in chunks so each append stays O(1).
+        self._index()
         self._entries[self._dead] = None
         self._dead += 1
         if self._dead >= max(1024, (self.window or 0) // 4):
             del self._entries[: self._dead]
             del self._starts[: self._dead]
+            self._indexed -= self._dead
             self._dropped_entries += self._dead
             self._dead = 0
 
     def _locate(self, row: int) -> Any:
+        self._index()
         if row < 0:
             row += self._rows
         if not 0 <= row < self._rows:
@@ -90,6 +120,7 @@ class ExpandedLog:
         return entry
 
     def __getitem__(self, key: int | slice) -> Any:
+        self._index()
         if isinstance(key, slice):
             return (
                 [self._locate(r) for r in range(*key.indices(self._rows))]

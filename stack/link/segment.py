@@ -141,20 +141,8 @@ class Segment:
         origin = self._origins.get(sender)
         if origin is None:
             origin = self._origins[sender] = f"{sender.owner} {sender.name}"
-        frame_id = trace.record_frame(self.name, origin, frame)
-        # A FrameSent, as its values (stack.events.COMPACT).
-        trace.emit_values(
-            (
-                "frame_sent",
-                trace.now(),
-                sender.owner,
-                (frame_id,),
-                sender.name,
-                self.name,
-                len(frame) + 4,
-                frame,
-            )
-        )
+        # Recorded, and a FrameSent emitted as its values (stack.events.COMPACT).
+        frame_id = trace.record_sent(self.name, origin, sender.owner, sender.name, frame)
         target = None
         if self.switch:
             # A switch learns and decides as the frame comes in, not when it leaves.

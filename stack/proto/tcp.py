@@ -147,8 +147,16 @@ def _walk(layer: Layer) -> None:
         layer.next = ("tcp.port", ports)
 
 
+_FLAG_TEXTS: dict[int, str] = {}
+
+
 def flags_text(flags: int) -> str:
-    return ", ".join(name for bit, name in FLAG_NAMES if flags & bit)
+    text = _FLAG_TEXTS.get(flags)
+    if text is None:
+        text = ", ".join(name for bit, name in FLAG_NAMES if flags & bit)
+        if len(_FLAG_TEXTS) < 4096:  # the 12 bits' every value at most
+            _FLAG_TEXTS[flags] = text
+    return text
 
 
 def _items(layer: Layer, out: list) -> None:
@@ -382,6 +390,14 @@ def _info(layer: Layer) -> str:
     )
 
 
+def _claimed(key, data: bytes, start: int, end: int):
+    """`stack.proto.registry.lookup`, imported at the first call (the registry imports this)."""
+    global _claimed
+    from stack.proto.registry import lookup as _claimed
+
+    return _claimed(key, data, start, end)
+
+
 def plain_row(data: bytes) -> str | None:
     """The model's row (`Frame.row(check=False)`) as one line, `TCP SRC → DST INFO`, of the
     commonest frame, a TCP segment with no options whose payload no protocol claims, read from
@@ -394,11 +410,8 @@ def plain_row(data: bytes) -> str | None:
     if total < 40 or end > len(data) or (data[20] << 8 | data[21]) & 0x3FFF:
         return None  # options, a fragment, a datagram the frame cuts: the layers' business
     sport, dport = data[34] << 8 | data[35], data[36] << 8 | data[37]
-    if end > 54:
-        from stack.proto import registry
-
-        if registry.lookup(("tcp.port", (sport, dport)), data, 54, end) is not None:
-            return None
+    if end > 54 and _claimed(("tcp.port", (sport, dport)), data, 54, end) is not None:
+        return None
     line = "TCP %d.%d.%d.%d → %d.%d.%d.%d %s"
     return (
         line

@@ -167,34 +167,37 @@ def note_lines(events) -> list[str]:
 _SHAPES: dict[tuple, tuple] = {}
 
 
+_last_stamp: tuple = (None, b"")  # the time of the last line `note_bytes` wrote, and its text
+
+
 def note_bytes(events) -> list[bytes]:
     """`note_lines` as the spill file and a pcapng capture store them (UTF-8), written for every
     frame that leaves the trace's window: the words around a line's time and frame ids are
     worked out and encoded once per shape (sender, segment, length, reason …, see `_shape`),
     so a line is then one bytes `%`."""
+    global _last_stamp
     out = []
     append = out.append
     shapes = _SHAPES
-    last_time, stamp = None, b""
+    last_time, stamp = _last_stamp  # a frame is often sent at the moment the last one came
     for event in events:
         if type(event) is tuple:  # kept as its values (stack.events.COMPACT)
             time = event[1]
             if time != last_time:
                 last_time, stamp = time, b"%12.6f  " % time
-            tag, frames = event[0], event[3]
+            tag = event[0]
             if tag == "forwarded":
                 src, dst = event[4], event[5]
-                key = (Forwarded, event[2], id(src), id(dst), *event[7:], event[6])
-                shape = shapes.get(key)
+                shape = shapes.get((tag, event[2], id(src), id(dst), event[6:]))
                 if shape is not None and shape[2] is src and shape[3] is dst:
                     append(stamp + shape[0])
                     continue
-            elif len(frames) == 1:
+            else:
+                frames = event[3]
                 # FrameSent (host, nic, segment, length) or a kept FrameReceived (host, nic,
                 # accepted, reason): the keys `_shape` gives the events.
-                kind = FrameSent if tag == "frame_sent" else FrameReceived
-                shape = shapes.get((kind, event[2], event[4], event[5], event[6]))
-                if shape is not None:
+                shape = shapes.get((tag, event[2], event[4], event[5], event[6]))
+                if shape is not None and len(frames) == 1:
                     append(b"%b%b#%d%b" % (stamp, shape[0], frames[0], shape[1]))  # noqa: UP031
                     continue
             event = expand(event)
@@ -210,6 +213,7 @@ def note_bytes(events) -> list[bytes]:
             append(b"%b%b#%d%b" % (stamp, head, frames[0], tail))  # noqa: UP031
         else:
             append(b"%b%b%b%b" % (stamp, head, _ids(frames).encode(), tail))  # noqa: UP031
+    _last_stamp = last_time, stamp
     return out
 
 
@@ -220,25 +224,22 @@ def _shape(event) -> tuple:
     kind = type(event)
     held: tuple = ()
     if kind is FrameSent:
-        key = (kind, event.host, event.nic, event.segment, event.wire_length)
+        key = (kind.kind, event.host, event.nic, event.segment, event.wire_length)
     elif kind is FrameReceived and not event.dst:
-        key = (kind, event.host, event.nic, event.accepted, event.reason)
+        key = (kind.kind, event.host, event.nic, event.accepted, event.reason)
     elif kind is FramesFiltered:
         held = (event.readers,)
-        key = (kind, id(event.readers), event.start, event.stop, event.skip, event.dst)
+        key = (kind.kind, id(event.readers), event.start, event.stop, event.skip, event.dst)
     elif kind is Forwarded:
         # No frame id in its words: the whole line after the time is the shape. Keyed by the
         # address objects' ids, which the shape holds so that they stay theirs.
         held = (event.src, event.dst)
         key = (
-            kind,
+            kind.kind,
             event.host,
             id(event.src),
             id(event.dst),
-            event.in_interface,
-            event.out_interface,
-            event.next_hop,
-            event.ttl,
+            (event.ttl, event.in_interface, event.out_interface, event.next_hop),
         )
     else:
         return (f"{event.host:<8} {event.describe()}".encode(), None)

@@ -144,3 +144,20 @@ def test_echoes_read_from_their_bytes_say_what_the_protocol_model_says():
             assert FrameSent(0.0, "pc", (1,), "eth0", "lan", 64, frame).summary == _model(frame)
             frame = frame[:22] + bytes([(frame[22] - 1) % 256]) + frame[23:]
     assert fast > 500
+
+
+def test_frames_alike_but_for_their_payload_are_summarised_each_as_itself():
+    """A summary is remembered by the frame's headers and checked against the rest of its
+    bytes: two segments with the same headers and length whose payloads read differently
+    (an HTTP request on port 80, or the same bytes changed) each get their own line."""
+    import random
+
+    rng = random.Random(5)
+    request = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+    plain = _segment(rng, flags=0x18, sport=40000, dport=80, payload=request)
+    other = plain[: -len(request)] + b"x" * len(request)
+    padded = plain + b"\0" * 4  # Ethernet padding after the datagram: the same line
+    for frame in (plain, other, plain, padded, other):
+        summary = FrameSent(0.0, "pc", (1,), "eth0", "lan", 64, frame).summary
+        assert summary == _model(frame)
+    assert _model(plain) != _model(other)

@@ -66,6 +66,17 @@ def test_memory_holds_the_window_however_long_the_run(tmp_path):
     trace.close()
 
 
+def test_the_event_log_reads_the_rows_an_unbounded_one_does():
+    """The events of a bounded trace (their window a few frames' worth) are numbered and read
+    as an unbounded trace's are, by row, by slice and in order, however they were appended."""
+    whole, bounded = _run(None).trace.events, _run(3).trace.events
+    first = bounded.first_row
+    assert 0 < first < len(bounded) == len(whole) > 200
+    assert bounded[first:] == whole[first:]
+    assert [bounded[row] for row in range(first, len(bounded))] == whole[first:]
+    assert list(bounded)[-5:] == whole[-5:]
+
+
 @needs_tool("tshark")
 def test_tshark_reads_the_spill_file_with_each_frames_events_as_comments(tmp_path):
     path = str(tmp_path / "spill.pcapng")
