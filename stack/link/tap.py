@@ -28,12 +28,14 @@ from stack.link.tap_device import (
     TapError,
     has_net_admin,
 )
-from stack.link.tap_offload import PLAIN, VNET_LEN, finish, unwrap
+from stack.link.tap_offload import VNET_LEN, finish, unwrap, wrap
 
 if TYPE_CHECKING:
     from stack.link.segment import Segment
 
 READ_BATCH = 64  # frames read per wake-up before the loop gets a turn
+MACS_KEPT = 1024  # source MACs a port remembers seeing behind its device
+_CHECKSUMMED = (6, 17)  # TCP, UDP: the protocols whose checksum the kernel may leave to us
 REATTACH_EVERY = 1.0  # seconds between looks for a lost device's name
 
 __all__ = [
@@ -89,6 +91,10 @@ class TapPort:
         self.lost = False  # the device went away under us; `_watch` waits for its name
         self._watch_task: asyncio.Task | None = None
         self._closed = False
+        # Who is behind the device (the source MACs of what it handed over): the lab's TCP may
+        # send those merged segments when the device takes them (`takes_merged`).
+        self.macs: set[bytes] = set()
+        self.offloading = False  # the kernel leaves checksums to us now (its offloads are on)
 
     @classmethod
     def open(
@@ -161,6 +167,7 @@ class TapPort:
         transmit = self.segment.transmit
         counters = self.counters
         offload = self.device.offload
+        macs = self.macs
         for n in range(READ_BATCH):
             try:
                 frame = read(fd, READ_SIZE)
@@ -175,7 +182,21 @@ class TapPort:
                 if frame[1]:  # a merged frame
                     self._unwrap(frame)
                     continue
-                frame = finish(frame) if frame[0] else frame[VNET_LEN:]
+                if frame[0]:
+                    frame = finish(frame)
+                    self.offloading = True
+                else:
+                    frame = frame[VNET_LEN:]
+                    if (
+                        frame[12:14] == b"\x08\x00"
+                        and len(frame) > 23
+                        and frame[23] in _CHECKSUMMED
+                    ):
+                        # A TCP or UDP checksum the kernel worked out itself: its offloads
+                        # were turned off (ethtool -K DEV tx off), so we send it no merged ones.
+                        self.offloading = False
+                if frame[6:12] not in macs and len(macs) < MACS_KEPT:
+                    macs.add(frame[6:12])
             counters.frames_in += 1
             counters.bytes_in += len(frame)
             transmit(self, frame)
@@ -186,6 +207,7 @@ class TapPort:
 
     def _unwrap(self, data: bytes) -> None:
         """A frame whose virtio-net header leaves work to us (stack.link.tap_offload)."""
+        self.offloading = True
         frames = unwrap(data, self.segment.ends_here)
         counters = self.counters
         counters.merged_in += 1
@@ -194,6 +216,11 @@ class TapPort:
             counters.frames_in += 1
             counters.bytes_in += len(frame)
             self.segment.transmit(self, frame)
+
+    def takes_merged(self, mac: bytes) -> bool:
+        """Whether a TCP frame for `mac` may be larger than the MTU: `mac` is behind the device
+        and the kernel cuts what we write (TSO), as it merges what it hands us."""
+        return self.offloading and self.device.offload and not self.lost and mac in self.macs
 
     def deliver(self, frame_id: int, wire: bytes) -> None:
         """A frame (with FCS) from the segment goes out of the device (without it)."""
@@ -240,7 +267,7 @@ class TapPort:
         device = self.device
         try:
             if device.offload:
-                os.writev(device.fd, (PLAIN, frame))
+                os.write(device.fd, wrap(frame, self.segment.mtu))
             else:
                 os.write(device.fd, frame)
         except OSError as err:

@@ -76,6 +76,23 @@ def finish(data: bytes) -> bytes:
     return b"".join((frame[:at], _H.pack(value), frame[at + 2 :]))
 
 
+def wrap(frame: bytes, mtu: int) -> bytes:
+    """`frame` behind the header a write needs: nothing left to the kernel, or, for a TCP/IPv4
+    frame larger than the MTU (the lab's own merged segment, TSO), the kernel asked to cut it
+    into segments that fit the MTU, its checksum left to it as the kernel leaves ours to us."""
+    if len(frame) <= 14 + mtu or frame[12:14] != b"\x08\x00" or frame[23] != 6:
+        return PLAIN + frame
+    ihl = (frame[14] & 15) * 4
+    tcp = 14 + ihl
+    doff = (frame[tcp + 12] >> 4) * 4
+    src, dst = frame[26:30], frame[30:34]
+    total = pseudo_header_sum(src, dst, 6, len(frame) - tcp)
+    while total > 0xFFFF:
+        total = (total & 0xFFFF) + (total >> 16)
+    header = VNET_HDR.pack(NEEDS_CSUM, GSO_TCPV4, tcp + doff, mtu - ihl - doff, tcp, 16)
+    return b"".join((header, frame[: tcp + 16], _H.pack(total), frame[tcp + 18 :]))
+
+
 def _cut_tcp4(frame: bytes, mss: int) -> list[bytes] | None:
     """The MSS-sized TCP/IPv4 segments a merged frame stands for, each with its own checksums;
     None when the headers are not a TCP/IPv4 packet that could be cut."""

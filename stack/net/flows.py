@@ -89,7 +89,7 @@ class Way(NextHop):
     and the frame from them instead of routing, making a packet value and resolving the next
     hop each time."""
 
-    __slots__ = ("dst", "src_given", "addresses", "address_sum")
+    __slots__ = ("dst", "src_given", "addresses", "address_sum", "merges")
 
     def __init__(
         self,
@@ -110,3 +110,7 @@ class Way(NextHop):
         self.address_sum = (
             (words >> 48) + (words >> 32 & 0xFFFF) + (words >> 16 & 0xFFFF) + (words & 0xFFFF)
         )
+        # The next hop is behind a TAP device that takes merged TCP frames and has the kernel
+        # cut them (TSO): a TCP segment this way may fill an IPv4 packet, not just the MTU.
+        segment = out.nic.segment
+        self.merges = segment is not None and segment.takes_merged(self.header[:6])

@@ -27,7 +27,7 @@ from stack.net.interface import Interface
 from stack.net.route import Decision
 from stack.wire import icmp as icmp_codes
 from stack.wire.errors import WireError
-from stack.wire.ipv4 import PROTO_ICMP, PROTO_NAMES, IPv4, address
+from stack.wire.ipv4 import PROTO_ICMP, PROTO_NAMES, PROTO_TCP, IPv4, address
 
 if TYPE_CHECKING:
     from stack.host import Host
@@ -120,6 +120,16 @@ class IPv4Layer:
             )
         return decision
 
+    def merge_size(self, dst: IPv4Address) -> int:
+        """The largest TCP segment (header included) that may go to `dst` as one frame: an
+        IPv4 packet's worth when the way there ends at a TAP device that has the kernel cut
+        merged frames (stack.link.tap_offload), else 0 (the MTU holds)."""
+        way = self._ways.get(id(dst))
+        if way is None or way.dst is not dst or not way.merges:
+            return 0
+        # Asked again each time: the kernel's offloads can be turned off meanwhile.
+        return 0xFFFF - 20 if way.nic.segment.takes_merged(way.header[:6]) else 0
+
     def _say_local(self, dst: IPv4Address, frames: tuple[int, ...]) -> None:
         """The route to one of our own addresses, told once as any decision is: the packet goes
         over lo and never onto a segment (Linux's `ip route get` says `local … dev lo`)."""
@@ -168,7 +178,10 @@ class IPv4Layer:
         way = self._ways.get(id(dst)) if interface is None else None
         if way is not None and way.dst is dst and way.src_given is src:
             total = 20 + len(payload)
-            if way.holds(host, host.clock.now(), total):
+            fits = total
+            if way.merges and proto == PROTO_TCP and total <= 0xFFFF:
+                fits = 20  # to a TAP device that has the kernel cut it (TSO): any size fits
+            if way.holds(host, host.clock.now(), fits):
                 # What IPv4.make(…).build() gives: the checksum from the words that vary here
                 # and the addresses' sum (RFC 1071; never all zero, the first word is 0x45xx).
                 if ident is None:

@@ -8,6 +8,7 @@ judge, and the data's SHA-256 must match what the kernel sent."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import subprocess
 
@@ -18,8 +19,19 @@ from stack.labs import build_network, load_lab
 from stack.link.tap import TapDevice, TapPort
 from stack.trace import Trace
 from stack.writers.pcap import PcapngWriter
-from tests.live.conftest import KERNEL_CIDR, LiveLab, Tap, need_tools, reap, unique
-from tests.live.streams import Sink, peer_argv
+from tests.live.conftest import (
+    KERNEL_CIDR,
+    KERNEL_IP,
+    LiveLab,
+    Tap,
+    impair_kernel_egress,
+    impairment_counts,
+    need_tools,
+    reap,
+    unique,
+)
+from tests.live.peer import payload
+from tests.live.streams import Sink, Source, peer_argv
 
 pytestmark = pytest.mark.live
 
@@ -156,4 +168,37 @@ async def test_ethtool_turns_the_offload_off_and_the_frames_are_wire_sized_again
     await send(lab, PC, Sink(lab.host("pc"), 5001))
     counters = lab.port.counters
     assert counters.merged_in == 0 and counters.frames_in > SIZE // 1500, counters
+    # … and pc no longer sends the kernel merged segments either.
+    receiver = await lab.ns.spawn(*peer_argv("recv", str(KERNEL_IP), 5002))
+    assert json.loads(await asyncio.wait_for(receiver.stdout.readline(), 30)) == {"listening": 5002}
+    source = Source(lab.host("pc"), (KERNEL_IP, 5002), payload(SIZE // 4, 5))
+    out, err = await asyncio.wait_for(receiver.communicate(), 240)
+    assert json.loads(out)["bytes"] == SIZE // 4, err.decode()
+    await asyncio.wait_for(source.done, 60)
     assert max(len(f.data) for f in lab.net.trace.frames) <= 1514
+
+
+@pytest.mark.parametrize("netem", [False, True], ids=["clean", "kernel-acks-lost"])
+async def test_pc_sends_the_kernel_merged_segments_that_the_kernel_cuts(offload_lab, netem):
+    """The other way (TSO from the lab's side): pc's TCP sends merged segments to a peer behind
+    the device, the kernel takes them as from a virtio guest; with the kernel's ACKs lost and
+    reordered, every byte still gets there."""
+    need_tools("tshark")
+    lab = offload_lab
+    if netem:
+        impair_kernel_egress(lab.ns, lab.tap.name)
+    receiver = await lab.ns.spawn(*peer_argv("recv", str(KERNEL_IP), 5002))
+    assert json.loads(await asyncio.wait_for(receiver.stdout.readline(), 30)) == {"listening": 5002}
+    data = payload(SIZE, 5)
+    source = Source(lab.host("pc"), (KERNEL_IP, 5002), data)
+    out, err = await asyncio.wait_for(receiver.communicate(), 240)
+    assert receiver.returncode == 0, err.decode()
+    got = json.loads(out)
+    assert (got["bytes"], got["sha256"]) == (SIZE, hashlib.sha256(data).hexdigest())
+    await asyncio.wait_for(source.done, 60)
+    sent = [f for f in lab.net.trace.frames if f.origin == "pc eth0" and len(f.data) > 1514]
+    assert len(sent) >= SIZE // 65536 // 2 and lab.port.counters.write_errors == 0
+    if netem:
+        assert impairment_counts(lab.ns, lab.tap.name)["dropped"] > 0  # ACKs really were lost
+    capture = lab.finished()
+    assert bad_checksums(capture) == []

@@ -55,10 +55,13 @@ class RtoEstimator:
 class Congestion:
     """cwnd and ssthresh in bytes; `recover` marks NewReno's recovery point."""
 
-    __slots__ = ("mss", "cwnd", "ssthresh", "in_recovery", "recover", "_acked_in_ca")
+    __slots__ = ("mss", "step", "cwnd", "ssthresh", "in_recovery", "recover", "_acked_in_ca")
 
     def __init__(self, mss: int) -> None:
         self.mss = mss
+        # Slow start's most per ACK (RFC 3465's L): one MSS, or a merged segment's worth when
+        # the peer's one ACK covers many (TSO: Linux counts the segments it acknowledges).
+        self.step = mss
         self.cwnd = min(10 * mss, max(2 * mss, 14600))  # RFC 6928 initial window
         self.ssthresh = 1 << 30
         self.in_recovery = False
@@ -66,14 +69,14 @@ class Congestion:
         self._acked_in_ca = 0
 
     def set_mss(self, mss: int) -> None:
-        self.mss = mss
+        self.mss = self.step = mss
         self.cwnd = min(10 * mss, max(2 * mss, 14600))
 
     def on_new_ack(self, acked: int) -> None:
         """Cumulative ACK outside recovery: slow start below ssthresh, else +1 MSS per window
         (appropriate byte counting, RFC 3465)."""
         if self.cwnd < self.ssthresh:
-            self.cwnd += min(acked, self.mss)
+            self.cwnd += min(acked, self.step)
         else:
             self._acked_in_ca += acked
             if self._acked_in_ca >= self.cwnd:

@@ -293,6 +293,13 @@ class SendSide:
         if self.state not in _SEND_STATES:
             return
         mss = self.mss
+        size = mss
+        if mss == self.our_mss:  # our segments fill the MTU, as the device cuts them
+            merged = self.host.ip.merge_size(self.remote_ip)
+            if merged:
+                # The way ends at a TAP device that has the kernel cut merged segments (TSO).
+                size = (merged - 20) // mss * mss
+                self.cc.step = size
         while True:
             nxt = self.snd_nxt
             data_end = self._sbuf_seq + len(self._sbuf)
@@ -311,7 +318,7 @@ class SendSide:
                 break
             cwnd = self.cc.cwnd + self._limited_transmit
             wnd = self.snd_wnd if self.snd_wnd < cwnd else cwnd
-            n = avail if avail < mss else mss
+            n = avail if avail < size else size
             sacked = self._sacked
             if sacked.starts:  # the list, not Intervals.__bool__: a Python call per segment
                 if nxt < self.snd_max:
@@ -354,9 +361,12 @@ class SendSide:
             if n > usable:
                 # Window-limited. Sender SWS avoidance: a fraction of a segment only when it is
                 # at least half the largest window the peer ever offered, or nothing is in flight.
-                if usable <= 0 or (usable < self.max_snd_wnd // 2 and in_flight > 0):
+                if size > mss and usable >= mss:
+                    n = usable - usable % mss  # a merged send of the whole segments that fit
+                elif usable <= 0 or (usable < self.max_snd_wnd // 2 and in_flight > 0):
                     break
-                n = usable
+                else:
+                    n = usable
             elif (
                 n < mss
                 and in_flight > 0

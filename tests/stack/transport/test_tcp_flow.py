@@ -264,3 +264,31 @@ def test_a_peer_that_keeps_its_window_shut_for_an_hour_costs_a_bounded_trickle_o
     assert len(server._rx) == 16 * 1024 and len(sink.data) == 0
     # The hour costs each probe and its ACK on both wires, and ARP refreshes: nothing that grows.
     assert len(net.trace.frames) < 4 * len(probes) + 400
+
+
+def test_merged_sends_carry_whole_segments_and_survive_a_loss(pair, monkeypatch):
+    """With a way that takes merged segments (a TAP device whose kernel cuts them, TSO), the
+    sender sends up to an IPv4 packet's worth at once, whole MSS-sized segments but the last of
+    what it has, grows its window by what each ACK covers, and repairs a lost merged segment."""
+    net, conn, sink = established(pair)
+    monkeypatch.setattr(net.host("a").ip, "merge_size", lambda _dst: 0xFFFF - 20)
+    lost: list[int] = []
+    count = [0]
+
+    def keep(seg):
+        count[0] += bool(seg.payload)
+        if count[0] == 3 and not lost:
+            lost.append(seg.seq)
+            return False
+        return True
+
+    arrived = tap_tcp(net.host("b"), keep)
+    data = bytes(range(256)) * 4096  # 1 MiB
+    conn.send(data)
+    net.clock.run_until_idle()
+    assert bytes(sink.data) == data and len(lost) == 1
+    sizes = [len(s.payload) for s in arrived if s.payload]
+    mss = conn.mss
+    assert max(sizes) == (0xFFFF - 40) // mss * mss  # 44 segments of 1,460 in one
+    assert all(n % mss == 0 for n in sizes[:-1])
+    assert conn.cc.step == max(sizes) and conn.counters["retransmits"] >= 1
