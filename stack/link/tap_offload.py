@@ -13,6 +13,10 @@ ends at a host on the TAP device's own segment, as Linux's GRO would hand it to 
 or cut into the segments it stands for (RFC 9293 sequence numbers, IPv4 IDs counting up,
 FIN and PSH on the last, CWR on the first: what Linux's software GSO does), so a router
 forwarding it onto a link with a 1,500-byte MTU never sees a packet it would have to refuse.
+
+`wrap` is the other way (TSO): a TCP frame a lab host made larger than the MTU, for a peer
+behind the device (`TapPort.takes_merged`), goes out with a header that asks the kernel to cut
+it into segments that fit the MTU and to finish its checksum, as a virtio guest's do.
 """
 
 from __future__ import annotations
