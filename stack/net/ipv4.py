@@ -69,6 +69,7 @@ class IPv4Layer:
         self._by_packed: dict[bytes, Decision] = {}  # the same decisions by the header's bytes
         self._decisions_version = -1
         self._local_said: set[IPv4Address] = set()  # local destinations whose route was told
+        self.merging = False  # a way to a TAP device that takes merged TCP frames was found
         self._flows: dict[bytes, Flow] = {}  # by the header's source and destination bytes
         self._ways: dict[int, Way] = {}  # by the destination object (which the way holds)
         self.stats = {
@@ -275,7 +276,7 @@ class IPv4Layer:
         if entry is not None:
             if len(self._ways) >= FLOW_LIMIT:
                 self._ways.clear()
-            self._ways[id(dst)] = Way(
+            way = self._ways[id(dst)] = Way(
                 dst,
                 src,
                 packet.src,
@@ -284,6 +285,7 @@ class IPv4Layer:
                 host.routes.version,
                 host.arp.generation,
             )
+            self.merging = self.merging or way.merges
         return True
 
     def output(

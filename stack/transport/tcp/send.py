@@ -294,7 +294,7 @@ class SendSide:
             return
         mss = self.mss
         size = mss
-        if mss == self.our_mss:  # our segments fill the MTU, as the device cuts them
+        if mss == self.our_mss and self.host.ip.merging:  # segments fill the MTU, as cut
             merged = self.host.ip.merge_size(self.remote_ip)
             if merged:
                 # The way ends at a TAP device that has the kernel cut merged segments (TSO).

@@ -271,6 +271,7 @@ def test_merged_sends_carry_whole_segments_and_survive_a_loss(pair, monkeypatch)
     sender sends up to an IPv4 packet's worth at once, whole MSS-sized segments but the last of
     what it has, grows its window by what each ACK covers, and repairs a lost merged segment."""
     net, conn, sink = established(pair)
+    monkeypatch.setattr(net.host("a").ip, "merging", True)
     monkeypatch.setattr(net.host("a").ip, "merge_size", lambda _dst: 0xFFFF - 20)
     lost: list[int] = []
     count = [0]
