@@ -106,20 +106,21 @@ class IPv4Layer:
             decision = host.routes.decide(dst, host.interfaces)
             self._decisions[dst] = decision
             route = decision.route
-            host.trace.emit(
-                RouteDecision(
-                    host.clock.now(),
-                    host.name,
-                    frames,
-                    dst,
-                    decision.steps,
-                    decision.verdict,
-                    str(decision.next_hop or ""),
-                    route.interface if route else "",
-                    str(route) if route else "",
-                )
+            self._tell_route(
+                frames,
+                dst,
+                decision.steps,
+                decision.verdict,
+                str(decision.next_hop or ""),
+                route.interface if route else "",
+                str(route) if route else "",
             )
         return decision
+
+    def _tell_route(self, frames: tuple[int, ...], dst: IPv4Address, *how: object) -> None:
+        """A route decision as an event: its steps, verdict, next hop, interface and route."""
+        host = self.host
+        host.trace.emit(RouteDecision(host.clock.now(), host.name, frames, dst, *how))
 
     def merge_size(self, dst: IPv4Address) -> int:
         """The largest TCP segment (header included) that may go to `dst` as one frame: an
@@ -138,24 +139,19 @@ class IPv4Layer:
         if dst in self._local_said:
             return
         self._local_said.add(dst)
-        host = self.host
         why = (
             f"{dst} is in 127.0.0.0/8, the loopback network"
             if dst.is_loopback
             else f"{dst} is an address of this host"
         )
-        host.trace.emit(
-            RouteDecision(
-                host.clock.now(),
-                host.name,
-                frames,
-                dst,
-                (why,),
-                "deliver locally over lo (no frame on any segment)",
-                "",
-                "lo",
-                "local",
-            )
+        self._tell_route(
+            frames,
+            dst,
+            (why,),
+            "deliver locally over lo (no frame on any segment)",
+            "",
+            "lo",
+            "local",
         )
 
     # --- sending ---------------------------------------------------------------------------
