@@ -276,10 +276,13 @@ class Segment:
             FramesFiltered(trace.now(), (frame_id,), self.name, self.roster, start, stop, skip, dst)
         )
 
-    def takes_merged(self, mac: bytes) -> bool:
-        """Whether frames to `mac` leave through a TAP device that takes merged TCP frames
-        (stack.link.tap_offload): the kernel behind it cuts them itself."""
-        return any(p.takes_merged(mac) for p in self._at_once if hasattr(p, "takes_merged"))
+    def merging_port(self, mac: bytes):
+        """The TAP port with offloads behind which `mac` sits (stack.link.tap_offload: the
+        kernel there cuts merged TCP frames itself), or None."""
+        for port in self._at_once:
+            if getattr(port, "behind", None) is not None and port.behind(mac):
+                return port
+        return None
 
     def ends_here(self, frame: bytes) -> bool:
         """Whether `frame` (Ethernet, IPv4) is addressed to a NIC on this segment whose host

@@ -92,7 +92,7 @@ class TapPort:
         self._watch_task: asyncio.Task | None = None
         self._closed = False
         # Who is behind the device (the source MACs of what it handed over): the lab's TCP may
-        # send those merged segments when the device takes them (`takes_merged`).
+        # send those merged segments while the device takes them (`takes_merged`).
         self.macs: set[bytes] = set()
         self.offloading = False  # the kernel leaves checksums to us now (its offloads are on)
 
@@ -217,10 +217,14 @@ class TapPort:
             counters.bytes_in += len(frame)
             self.segment.transmit(self, frame)
 
+    def behind(self, mac: bytes) -> bool:
+        """Whether `mac` came out of this device, one opened with offloads."""
+        return self.device.offload and not self.lost and mac in self.macs
+
     def takes_merged(self, mac: bytes) -> bool:
         """Whether a TCP frame for `mac` may be larger than the MTU: `mac` is behind the device
         and the kernel cuts what we write (TSO), as it merges what it hands us."""
-        return self.offloading and self.device.offload and not self.lost and mac in self.macs
+        return self.offloading and self.behind(mac)
 
     def deliver(self, frame_id: int, wire: bytes) -> None:
         """A frame (with FCS) from the segment goes out of the device (without it)."""

@@ -110,7 +110,7 @@ class Way(NextHop):
         self.address_sum = (
             (words >> 48) + (words >> 32 & 0xFFFF) + (words >> 16 & 0xFFFF) + (words & 0xFFFF)
         )
-        # The next hop is behind a TAP device that takes merged TCP frames and has the kernel
-        # cut them (TSO): a TCP segment this way may fill an IPv4 packet, not just the MTU.
+        # The TAP port (with offloads) the next hop is behind, or None: while the kernel there
+        # cuts merged TCP frames (TSO), a TCP segment this way may fill an IPv4 packet.
         segment = out.nic.segment
-        self.merges = segment is not None and segment.takes_merged(self.header[:6])
+        self.merges = segment.merging_port(self.header[:6]) if segment is not None else None

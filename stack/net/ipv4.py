@@ -127,10 +127,10 @@ class IPv4Layer:
         IPv4 packet's worth when the way there ends at a TAP device that has the kernel cut
         merged frames (stack.link.tap_offload), else 0 (the MTU holds)."""
         way = self._ways.get(id(dst))
-        if way is None or way.dst is not dst or not way.merges:
+        if way is None or way.dst is not dst or way.merges is None:
             return 0
-        # Asked again each time: the kernel's offloads can be turned off meanwhile.
-        return 0xFFFF - 20 if way.nic.segment.takes_merged(way.header[:6]) else 0
+        # Asked each time: the kernel's offloads can be turned off (or on) meanwhile.
+        return 0xFFFF - 20 if way.merges.takes_merged(way.header[:6]) else 0
 
     def _say_local(self, dst: IPv4Address, frames: tuple[int, ...]) -> None:
         """The route to one of our own addresses, told once as any decision is: the packet goes
@@ -176,7 +176,7 @@ class IPv4Layer:
         if way is not None and way.dst is dst and way.src_given is src:
             total = 20 + len(payload)
             fits = total
-            if way.merges and proto == PROTO_TCP and total <= 0xFFFF:
+            if way.merges is not None and proto == PROTO_TCP and total <= 0xFFFF:
                 fits = 20  # to a TAP device that has the kernel cut it (TSO): any size fits
             if way.holds(host, host.clock.now(), fits):
                 # What IPv4.make(…).build() gives: the checksum from the words that vary here
@@ -281,7 +281,7 @@ class IPv4Layer:
                 host.routes.version,
                 host.arp.generation,
             )
-            self.merging = self.merging or way.merges
+            self.merging = self.merging or way.merges is not None
         return True
 
     def output(
