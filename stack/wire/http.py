@@ -93,6 +93,16 @@ _CRLF_FIELD = re.compile(
     "((?:[\\x21-\\x7e\\x80-\\xff]++(?:[ \\t]++[\\x21-\\x7e\\x80-\\xff]++)*+)?+)[ \\t]*+\\r(?=\\n)"
 )
 
+# A whole message whose head is such a CRLF head with no space or tab before a field line's CR,
+# and whose body is framed by one plain Content-Length or, for a response, by the close: read
+# by `_parse_crlf` in one pass, the head's end found as the first CRLF CRLF, the fields by one
+# scan (each value's checked bytes up to its CR, none of them a space or tab at the end), the
+# framing from the head's text in lower case.
+_CRLF_PAIR = re.compile(
+    f"\\n({_NAME}):[ \\t]*+([\\t\\x20-\\x7e\\x80-\\xff]*+)(?<![ \\t])\\r(?=\\n)"
+)
+_CONTENT_LENGTH = re.compile(r"\ncontent-length:[ \t]*+([0-9]++)\r")
+
 Headers = tuple[tuple[str, str], ...]
 
 
@@ -332,26 +342,8 @@ def _parse_head(raw: bytes) -> Message:
         if len(fields) == lines - 2 and text.count("\n") == lines:
             method, target, version, response_version, status, reason = start.groups()
             if method is None:
-                message = _new(HTTPResponse)
-                message.__dict__.update(
-                    version=response_version,
-                    status=int(status),
-                    reason=reason or "",
-                    headers=tuple(fields),
-                    body=b"",
-                    _head=bytes(raw),
-                )
-            else:
-                message = _new(HTTPRequest)
-                message.__dict__.update(
-                    method=method,
-                    target=target,
-                    version=version,
-                    headers=tuple(fields),
-                    body=b"",
-                    _head=bytes(raw),
-                )
-            return message
+                return _response(response_version, int(status), reason, fields, b"", bytes(raw))
+            return _request(method, target, version, fields, b"", bytes(raw))
     lines: list[tuple[int, str]] = []  # (offset, text) of each line before the blank one
     pos = 0
     for match in _LINE_END.finditer(raw):
@@ -520,7 +512,11 @@ def expected_length(data: bytes, *, request_method: str | None = None) -> int | 
 
 def parse(data: bytes, *, request_method: str | None = None) -> Message:
     """Exactly one complete message (a response without length runs to the end of `data`)."""
-    data = bytes(data)
+    if type(data) is not bytes:
+        data = bytes(data)
+    message = _parse_crlf(data, request_method)
+    if message is not None:
+        return message
     end = head_length(data)
     if end is None:
         raise WireError("http", "head", len(data), "no blank line ends the head")
@@ -539,6 +535,70 @@ def parse(data: bytes, *, request_method: str | None = None) -> Message:
                 "http", "body", stop, f"{len(data) - stop} bytes follow the end of the chunked body"
             )
     message.__dict__["body"] = data[end:]
+    return message
+
+
+def _parse_crlf(data: bytes, request_method: str | None) -> Message | None:
+    """The message `parse` reads from `data`, if its head is an ordinary CRLF one (above) and
+    its body is exactly as long as the head says; None for anything else, which `parse` then
+    reads the general way (and says what is wrong)."""
+    end = data.find(b"\r\n\r\n") + 4
+    if end < 4:
+        return None
+    raw = data[:end]
+    text = raw.decode("latin-1")
+    start = _CRLF_START.match(text)
+    if start is None:
+        return None
+    lines = text.count("\r\n")
+    # No bare LF: so no LF, optional CR, LF ends the head before this CRLF CRLF, and each
+    # field matched is a whole line.
+    if text.count("\n") != lines:
+        return None
+    fields = _CRLF_PAIR.findall(text, start.end())
+    if len(fields) != lines - 2:
+        return None
+    low = text.lower()
+    if "\ntransfer-encoding:" in low:
+        return None
+    method, target, version, response_version, status, reason = start.groups()
+    if method is None:
+        status = int(status)
+        if status < 200 or status == 204 or status == 304 or request_method in ("HEAD", "CONNECT"):
+            return None
+    lengths = low.count("\ncontent-length:")
+    if lengths == 1:
+        length = _CONTENT_LENGTH.search(low)
+        if length is None or len(data) - end != int(length[1]):
+            return None
+    elif lengths or (method is not None and len(data) != end):
+        return None
+    if method is None:
+        return _response(response_version, status, reason, fields, data[end:], raw)
+    return _request(method, target, version, fields, data[end:], raw)
+
+
+def _response(version, status, reason, fields, body, head) -> HTTPResponse:
+    """A response read by a shortcut: its fields as the regex found them (a reason not there
+    is None), filled in as the line-by-line path fills it."""
+    message = _new(HTTPResponse)
+    message.__dict__.update(
+        version=version,
+        status=status,
+        reason=reason or "",
+        headers=tuple(fields),
+        body=body,
+        _head=head,
+    )
+    return message
+
+
+def _request(method, target, version, fields, body, head) -> HTTPRequest:
+    """A request read by a shortcut, filled in as the line-by-line path fills it."""
+    message = _new(HTTPRequest)
+    message.__dict__.update(
+        method=method, target=target, version=version, headers=tuple(fields), body=body, _head=head
+    )
     return message
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import io
+import itertools
 
 import pytest
 from hypothesis import given, settings
@@ -536,6 +537,101 @@ def test_crlf_head_shortcut_is_taken_for_an_ordinary_head(monkeypatch):
     )
     message = parse(raw)
     assert calls and message.headers == (("Content-Type", "text/html"), ("Content-Length", "2"))
+
+
+_FRAMING_LINES = [
+    "Content-Length: 2",
+    "content-length:2",
+    "Content-Length: 3",
+    "Content-Length: 02",
+    "Content-Length: 2, 2",
+    "Content-Length: \xb2",
+    "Content-Length: 2 ",
+    "Content-Length: x",
+    "Transfer-Encoding: chunked",
+    "X-Length: 2",
+]
+
+
+def _whole_outcome(raw: bytes, request_method):
+    try:
+        message = parse(raw, request_method=request_method)
+    except WireError as err:
+        return ("error", str(err))
+    return (type(message), message, message.body, message.build(), message.__dict__)
+
+
+@FAST
+@given(
+    st.sampled_from(_START_LINES[:3] + _START_LINES[6:10] + ["HTTP/1.1 204 No Content"]),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["\r\n", "\r\n", "\r\n", "\n"]),
+            st.sampled_from(_FIELD_LINES + _FRAMING_LINES * 2),
+        ),
+        max_size=5,
+    ),
+    st.sampled_from(["\r\n\r\n", "\r\n\r\n", "\n\r\n", "\r\n\n"]),
+    st.sampled_from([b"", b"hi", b"hi!", b"2\r\nhi\r\n0\r\n\r\n", b"\r\n\r\nhi"]),
+    st.sampled_from([None, None, "GET", "HEAD", "CONNECT"]),
+)
+def test_whole_message_shortcut_reads_as_the_general_path(start, fields, end, body, method):
+    """Whole messages, heads and bodies of every framing, read by `parse` as with no shortcut
+    at all: the same message, body and bytes, or the same error. Fails if the shortcut takes a
+    trailing space, a bare LF, a second or odd Content-Length, a chunked body or a body of
+    the wrong length otherwise than the general path."""
+    text = start + "".join(sep + line for sep, line in fields) + end
+    raw = text.encode("latin-1") + body
+    with pytest.MonkeyPatch().context() as patched:
+        patched.setattr(wire_http, "_CRLF_START", __import__("re").compile("(?!)"))
+        general = _whole_outcome(raw, method)
+    assert _whole_outcome(raw, method) == general
+
+
+def test_whole_message_shortcut_reads_as_the_general_path_for_each_line_and_pair():
+    """Every start line with each field line, or each pair of them (the second after a CRLF or
+    a bare LF), and every body: as above, exhaustively (a random draw rarely meets one odd line
+    among so many)."""
+    starts = _START_LINES[:3] + _START_LINES[6:10] + ["HTTP/1.1 204 No Content"]
+    lines = _FIELD_LINES + _FRAMING_LINES
+    bodies = [b"", b"hi", b"hi!", b"2\r\nhi\r\n0\r\n\r\n"]
+    cases = [
+        (start, (line,), end, body, method)
+        for start in starts
+        for line in lines
+        for end in ("\r\n\r\n", "\n\r\n", "\r\n\n")
+        for body in bodies
+        for method in (None, "HEAD", "CONNECT")
+    ] + [
+        (start, (first, sep + second), "\r\n\r\n", body, None)
+        for start in starts[::3]
+        for first, second in itertools.product(lines, repeat=2)
+        for sep in ("", "\n")
+        for body in bodies[1:3]
+    ]
+    wrong = []
+    for start, fields, end, body, method in cases:
+        raw = ("\r\n".join((start, *fields)) + end).encode("latin-1") + body
+        shortcut = _whole_outcome(raw, method)
+        with pytest.MonkeyPatch().context() as patched:
+            patched.setattr(wire_http, "_CRLF_START", __import__("re").compile("(?!)"))
+            if _whole_outcome(raw, method) != shortcut:
+                wrong.append(raw)
+    assert not wrong, wrong[:5]
+
+
+def test_whole_message_shortcut_is_taken_for_an_ordinary_message(monkeypatch):
+    raw = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\ncontent-length: 2\r\n\r\nhi"
+    calls = []
+    real = wire_http._CRLF_PAIR
+    monkeypatch.setattr(
+        wire_http,
+        "_CRLF_PAIR",
+        type("Spy", (), {"findall": lambda self, *a: calls.append(a) or real.findall(*a)})(),
+    )
+    message = parse(raw)
+    assert calls and message.body == b"hi" and message.build() == raw
+    assert message.headers == (("Content-Type", "text/html"), ("content-length", "2"))
 
 
 _PAIRS = [
