@@ -126,9 +126,10 @@ class Trace:
         self.window: int | None = default_window() if window == "default" else window  # type: ignore[assignment]
         self.keep_events = keep_events
         event_window = self.window * EVENTS_PER_FRAME if self.window else None
-        self.events = ExpandedLog(
-            event_window
-        )  # one FrameReceived per NIC when read; see stack.trace_log
+        self._held_cap = (self.window or 0) * BYTES_PER_FRAME
+        # One FrameReceived per NIC when read (see stack.trace_log); the frames its FrameSent
+        # entries hold are bounded as the frame window's are.
+        self.events = ExpandedLog(event_window, frame_bytes=self._held_cap or None)
         self.count = 0  # frames recorded in the whole run
         self.frames = Frames(self)
         # Each frame as a plain tuple (a FrameRecord's fields): the cycle collector stops
@@ -138,7 +139,6 @@ class Trace:
         # The events about each frame in the window: they become its comments in the spill file.
         self._notes: deque[list[Event]] = deque()
         self._held = 0  # bytes of the frames in the window
-        self._held_cap = (self.window or 0) * BYTES_PER_FRAME
         spill_path = spill_path or os.environ.get("WORKBENCH_SPILL") or None
         self.spill = (
             SpillFile(spill_path or default_spill_path(), epoch=epoch, keep=spill_path is not None)
@@ -212,7 +212,9 @@ class Trace:
                 subscriber(event)
             return frame_id
         if self.keep_events:
-            self.events.add(entry)
+            events = self.events
+            events.add(entry)
+            events.held += len(data)
         for subscriber in self._subscribers:  # each content with the values
             subscriber(entry)
         return frame_id

@@ -7,6 +7,8 @@ whoever reads the log by row — the event pane, `trace.events`, the tests — s
 one integer, whatever the record holds.
 
 `window` bounds what stays in memory: older entries are forgotten (rows keep their numbers;
+`frame_bytes` bounds the bytes of the frames the kept `FrameSent` entries hold, which a TAP
+device's merged 64 KB frames would otherwise make a gigabyte;
 reading a forgotten row raises `IndexError`, or asks `recall` for it when one is given — the
 spill file on disk answers there, see `stack.spill`).
 """
@@ -18,7 +20,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from stack.events import FramesFiltered, expand
+from stack.events import FrameSent, FramesFiltered, expand
 
 
 class ExpandedLog:
@@ -28,7 +30,10 @@ class ExpandedLog:
     someone first reads the log by row (`_index`), not per event."""
 
     def __init__(
-        self, window: int | None = None, recall: Callable[[int], Any] | None = None
+        self,
+        window: int | None = None,
+        recall: Callable[[int], Any] | None = None,
+        frame_bytes: int | None = None,
     ) -> None:
         self._entries: list[Any] = []
         self._starts = array("q")  # row number of each indexed entry's first row
@@ -38,6 +43,8 @@ class ExpandedLog:
         self._dead = 0  # forgotten entries still physically at the front of the lists
         self.window = window
         self.recall = recall
+        self.frame_bytes = frame_bytes
+        self.held = 0  # bytes of frames in the kept FrameSent entries (`add`'s caller counts)
         # A bound `list.append`: a single entry appended in C, the window kept by `trim`.
         self.add = self._entries.append
 
@@ -77,20 +84,37 @@ class ExpandedLog:
 
     def append(self, entry: Any) -> None:
         self._entries.append(entry)
+        if type(entry) is FrameSent:
+            self.held += len(entry.data)
         window = self.window
-        if window is not None and len(self._entries) - self._dead > window:
+        if window is not None and (
+            len(self._entries) - self._dead > window
+            or (self.frame_bytes is not None and self.held > self.frame_bytes)
+        ):
             self.trim()
 
     def trim(self) -> None:
-        """Forget the oldest entries beyond the window (after `add`)."""
+        """Forget the oldest entries beyond the window and the frame bytes (after `add`)."""
         window = self.window
-        if window is not None:
-            while len(self._entries) - self._dead > window:
-                self._forget()
+        if window is None:
+            return
+        entries = self._entries
+        cap = self.frame_bytes
+        while len(entries) - self._dead > window or (
+            cap is not None and self.held > cap and len(entries) > self._dead
+        ):
+            self._forget()
 
     def _forget(self) -> None:
         # Forget the oldest entry; compact the lists in chunks so each append stays O(1).
         self._index()
+        if self.held:
+            entry = self._entries[self._dead]
+            if type(entry) is tuple:
+                if entry[0] == "frame_sent":
+                    self.held -= len(entry[7])
+            elif type(entry) is FrameSent:
+                self.held -= len(entry.data)
         self._entries[self._dead] = None
         self._dead += 1
         if self._dead >= max(1024, (self.window or 0) // 4):

@@ -191,3 +191,21 @@ def test_merged_frames_leave_the_window_sooner_so_its_memory_stays_bounded():
         trace.record_frame("lan", "pc eth0", small)
     assert len(trace._window) == 100
     trace.close()
+
+
+@pytest.mark.parametrize("as_objects", [False, True], ids=["values", "objects"])
+def test_the_event_window_holds_no_more_frame_bytes_than_the_frame_window(as_objects):
+    # Each FrameSent holds its frame: 20 events a frame of window would let merged 64 KB
+    # frames keep a gigabyte in the event log after the frames themselves left for the disk.
+    trace = Trace(VirtualClock(), window=100)
+    if as_objects:  # as the app subscribes: every event an object as it happens
+        trace.subscribe(lambda _event: None)
+    big = bytes(14) + bytes(range(256)) * 250
+    for _ in range(200):
+        trace.record_sent("lan", "tap tap", "tap", "tap", big)
+    assert trace.events.held <= 100 * 3200 + len(big)
+    kept = list(trace.events)
+    assert kept[-1].data == big and kept[-1].frames == (200,) and 0 < len(kept) < 10
+    # What left the event window is still told, in the spill file's notes of its frame.
+    assert trace.notes(1) and "sends #1 on lan (64018 bytes with FCS)" in trace.notes(1)[0]
+    trace.close()
