@@ -35,9 +35,12 @@ addresses and IP/TCP options as raw bytes. Of the datagram an ICMP error quotes,
 what the stack reads (`quoted_header`: addresses and protocol; the echo's header, or the UDP
 header's four numbers), scapy and dpkt decode the quoted IP header whole. Ours remembers
 decoded addresses, Ethernet headers and IPv4 source–destination pairs in bounded memos (a link
-repeats them frame after frame), and DHCP options by their bytes (a server sends the same ones
-to every client, a client the same ones in each message; since 2026-12-03): parsing one frame
-over and over, as here, always finds them there. Building, ours remembers each HTTP header
+repeats them frame after frame), and DHCP options by their bytes, each and all of a message's
+together (a server sends the same ones to every client, the address it offers being in the
+fixed part, and a client the same ones in each message it repeats; since 2026-12-03): parsing
+one frame over and over, as here, always finds them there: a server's OFFERs and ACKs to
+different clients would find all of them too, DISCOVERs from different clients (each with its
+own client id) only option by option. Building, ours remembers each HTTP header
 field's checked line (a browser sends the same fields on every request, a server on every
 response; since 2026-12-03).
 

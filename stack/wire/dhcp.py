@@ -221,9 +221,28 @@ _OPTIONS: dict[bytes, DHCPOption] = {}
 _known_option = _OPTIONS.get
 
 
+# And all of a message's options by their bytes, End's padding included: a server sends the
+# same ones to every client it offers or acks an address (the address is in the fixed part), a
+# client the same ones in each DISCOVER or REQUEST it repeats. Bounded in entries and in the
+# bytes of one key; only options read without error are remembered, so bad bytes still raise.
+_WHOLE: dict[bytes, tuple[DHCPOption, ...]] = {}
+_known_options = _WHOLE.get
+
+
 def parse_options(raw: bytes, base: int = FIXED_LEN + 4) -> tuple[DHCPOption, ...]:
     if type(raw) is not bytes:  # a bytearray or memoryview: slices must be bytes
         raw = bytes(raw)
+    options = _known_options(raw)
+    if options is None:
+        options = _read_options(raw, base)
+        if len(raw) <= 1500:
+            if len(_WHOLE) >= 256:
+                _WHOLE.clear()
+            _WHOLE[raw] = options
+    return options
+
+
+def _read_options(raw: bytes, base: int) -> tuple[DHCPOption, ...]:
     options = []
     append = options.append
     i, n = 0, len(raw)

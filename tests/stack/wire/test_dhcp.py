@@ -539,9 +539,10 @@ def _outcome(raw: bytes):
     st.integers(230, 345),
 )
 def test_remembered_options_read_as_options_read_afresh(raw, flips, size):
-    """Options are remembered by their bytes: a message whose options were read before, or one
-    with a few of its bytes changed or cut short, reads as with nothing remembered (values and
-    errors). Fails if a remembered option is found for bytes that are not its own."""
+    """Options are remembered by their bytes, each and all of a message's together: a message
+    whose options were read before, or one with a few of its bytes changed or cut short, reads
+    as with nothing remembered (values and errors). Fails if remembered options are found for
+    bytes that are not their own."""
     _outcome(raw)  # its options remembered
     buf = bytearray(raw)
     for where, value in flips:
@@ -550,7 +551,30 @@ def test_remembered_options_read_as_options_read_afresh(raw, flips, size):
     remembered = _outcome(data)
     with pytest.MonkeyPatch.context() as patched:
         patched.setattr(dhcp, "_known_option", lambda key: None)
+        patched.setattr(dhcp, "_known_options", lambda key: None)
         assert remembered == _outcome(data)
+
+
+def test_options_remembered_whole_are_found_only_for_the_same_bytes():
+    """Each message read once, then again with each of its options' bytes changed in turn,
+    and cut short at each length: every one reads as with nothing remembered. Fails if all of
+    a message's options are found for bytes that differ from theirs anywhere, the last byte of
+    End's padding included."""
+    wrong = []
+    for raw in SAMPLES:
+        variants = [raw[:size] for size in range(dhcp.FIXED_LEN, len(raw))]
+        for where in range(dhcp.FIXED_LEN + 4, len(raw)):
+            for value in (raw[where] ^ 1, 0, 255):
+                variants.append(raw[:where] + bytes([value]) + raw[where + 1 :])
+        for data in variants:
+            _outcome(raw)  # its options remembered
+            remembered = _outcome(data)
+            with pytest.MonkeyPatch.context() as patched:
+                patched.setattr(dhcp, "_known_option", lambda key: None)
+                patched.setattr(dhcp, "_known_options", lambda key: None)
+                if remembered != _outcome(data):
+                    wrong.append(data)
+    assert not wrong, wrong[:3]
 
 
 # --- make and reply fill a message in as the constructor would --------------------------------
