@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import json
 import subprocess
+import sys
 
 import pytest
 
@@ -205,3 +206,33 @@ async def test_pc_sends_the_kernel_merged_segments_that_the_kernel_cuts(offload_
         assert impairment_counts(lab.ns, lab.tap.name)["dropped"] > 0  # ACKs really were lost
     capture = lab.finished()
     assert bad_checksums(capture) == []
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def test_memory_stays_flat_through_600_mb_of_merged_frames(offload_lab):
+    """Merged frames are 40 times a wire frame: the trace's windows bound their bytes, not just
+    their count, so a long transfer leaves memory where its first quarter left it."""
+    lab = offload_lab
+    sink = Sink(lab.host("pc"), 5001)
+    stream = (
+        "import socket\ns = socket.create_connection(('192.168.1.100', 5001))\n"
+        "b = bytes(1 << 20)\nfor _ in range(600): s.sendall(b)\ns.close()\n"
+    )
+    sender = await lab.ns.spawn(sys.executable, "-c", stream)
+    settled = peak = 0.0
+    while not sink.done.done():
+        await asyncio.sleep(0.2)
+        if not settled and sink.bytes >= 150 << 20:
+            settled = _rss_mb()
+        elif settled:
+            peak = max(peak, _rss_mb())
+    assert (await sink.done)[0] == 600 << 20 and await sender.wait() == 0
+    assert lab.port.counters.merged_in > 0 and settled
+    assert peak - settled < 10, f"RSS {settled:.1f} MB at 150 MB in, {peak:.1f} MB at most after"
