@@ -101,7 +101,7 @@ _CRLF_FIELD = re.compile(
 _CRLF_PAIR = re.compile(
     f"\\n({_NAME}):[ \\t]*+([\\t\\x20-\\x7e\\x80-\\xff]*+)(?<![ \\t])\\r(?=\\n)"
 )
-_CONTENT_LENGTH = re.compile(r"\ncontent-length:[ \t]*+([0-9]++)\r")
+_FRAMING_FIELD = re.compile(r"\n(content-length|transfer-encoding):[ \t]*+([^\r]*+)")
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -550,28 +550,27 @@ def _parse_crlf(data: bytes, request_method: str | None) -> Message | None:
     start = _CRLF_START.match(text)
     if start is None:
         return None
-    lines = text.count("\r\n")
-    # No bare LF: so no LF, optional CR, LF ends the head before this CRLF CRLF, and each
-    # field matched is a whole line.
-    if text.count("\n") != lines:
-        return None
+    # A field is matched from an LF to the CR in front of the next LF, with neither in it: a
+    # match at every LF but the blank line's two means every line is a field and none ends in
+    # a bare LF (so no LF, optional CR, LF ends the head before this CRLF CRLF).
     fields = _CRLF_PAIR.findall(text, start.end())
-    if len(fields) != lines - 2:
-        return None
-    low = text.lower()
-    if "\ntransfer-encoding:" in low:
+    if len(fields) != text.count("\n") - 2:
         return None
     method, target, version, response_version, status, reason = start.groups()
     if method is None:
         status = int(status)
         if status < 200 or status == 204 or status == 304 or request_method in ("HEAD", "CONNECT"):
             return None
-    lengths = low.count("\ncontent-length:")
-    if lengths == 1:
-        length = _CONTENT_LENGTH.search(low)
-        if length is None or len(data) - end != int(length[1]):
+    framing = _FRAMING_FIELD.findall(text.lower())  # (name, value) of each, in lower case
+    if framing:
+        if len(framing) > 1:
             return None
-    elif lengths or (method is not None and len(data) != end):
+        name, value = framing[0]
+        if name[0] == "t" or not (value.isdigit() and value.isascii()):
+            return None
+        if len(data) - end != int(value):
+            return None
+    elif method is not None and len(data) != end:
         return None
     if method is None:
         return _response(response_version, status, reason, fields, data[end:], raw)
@@ -582,23 +581,26 @@ def _response(version, status, reason, fields, body, head) -> HTTPResponse:
     """A response read by a shortcut: its fields as the regex found them (a reason not there
     is None), filled in as the line-by-line path fills it."""
     message = _new(HTTPResponse)
-    message.__dict__.update(
-        version=version,
-        status=status,
-        reason=reason or "",
-        headers=tuple(fields),
-        body=body,
-        _head=head,
-    )
+    filled = message.__dict__  # one store a field: cheaper than a dict of keywords made first
+    filled["version"] = version
+    filled["status"] = status
+    filled["reason"] = reason or ""
+    filled["headers"] = tuple(fields)
+    filled["body"] = body
+    filled["_head"] = head
     return message
 
 
 def _request(method, target, version, fields, body, head) -> HTTPRequest:
     """A request read by a shortcut, filled in as the line-by-line path fills it."""
     message = _new(HTTPRequest)
-    message.__dict__.update(
-        method=method, target=target, version=version, headers=tuple(fields), body=body, _head=head
-    )
+    filled = message.__dict__
+    filled["method"] = method
+    filled["target"] = target
+    filled["version"] = version
+    filled["headers"] = tuple(fields)
+    filled["body"] = body
+    filled["_head"] = head
     return message
 
 

@@ -549,6 +549,7 @@ _FRAMING_LINES = [
     "Content-Length: 2 ",
     "Content-Length: x",
     "Transfer-Encoding: chunked",
+    "Transfer-Encoding: 2",
     "X-Length: 2",
 ]
 
