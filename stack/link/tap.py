@@ -28,7 +28,7 @@ from stack.link.tap_device import (
     TapError,
     has_net_admin,
 )
-from stack.link.tap_offload import VNET_LEN, finish, unwrap, wrap
+from stack.link.tap_offload import VNET_LEN, finish, unwrap
 
 if TYPE_CHECKING:
     from stack.link.segment import Segment
@@ -195,8 +195,9 @@ class TapPort:
                         # A TCP or UDP checksum the kernel worked out itself: its offloads
                         # were turned off (ethtool -K DEV tx off), so we send it no merged ones.
                         self.offloading = False
-                if frame[6:12] not in macs and len(macs) < MACS_KEPT:
-                    macs.add(frame[6:12])
+                source = frame[6:12]
+                if source not in macs and len(macs) < MACS_KEPT:
+                    macs.add(source)
             counters.frames_in += 1
             counters.bytes_in += len(frame)
             transmit(self, frame)
@@ -268,12 +269,8 @@ class TapPort:
     def _write(self, frame: bytes) -> str:
         """Write `frame` to the device: "" when written, else the problem to say (once, not
         once per frame, for as long as writes keep failing)."""
-        device = self.device
         try:
-            if device.offload:
-                os.write(device.fd, wrap(frame, self.segment.mtu))
-            else:
-                os.write(device.fd, frame)
+            self.device.write(frame, self.segment.mtu)
         except OSError as err:
             self.counters.write_errors += 1
             problem = f"write failed ({err.strerror or err}); frames to it are dropped"

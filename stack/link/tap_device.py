@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from stack.link.tap_offload import IFF_VNET_HDR, OFFLOADS, PLAIN, TUNSETOFFLOAD
+from stack.link.tap_offload import IFF_VNET_HDR, OFFLOADS, TUNSETOFFLOAD, wrap
 
 TUN_PATH = "/dev/net/tun"
 TUNSETIFF = 0x400454CA
@@ -232,10 +232,10 @@ class TapDevice:
         """What one read gives: a frame, behind its virtio-net header when `offload`."""
         return os.read(self.fd, READ_SIZE)
 
-    def write(self, frame: bytes) -> int:
-        if self.offload:
-            return os.writev(self.fd, (PLAIN, frame)) - len(PLAIN)
-        return os.write(self.fd, frame)
+    def write(self, frame: bytes, mtu: int) -> int:
+        """Write one frame; with `offload`, behind the header that says what the kernel is to
+        do with it (stack.link.tap_offload.wrap: a TCP frame over `mtu` is cut by the kernel)."""
+        return os.write(self.fd, wrap(frame, mtu) if self.offload else frame)
 
     def close(self) -> bool:
         """Give the device back: closing removes one we created. True when it was removed."""
