@@ -264,10 +264,20 @@ def tshark_fields(
         args += ["-Y", display_filter]
     for name in names:
         args += ["-e", name]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(args, capture_output=True, timeout=600)
     if done.returncode != 0:
-        raise RuntimeError(f"tshark failed on {path}: {done.stderr.strip()}")
-    return [line.split("\x1f") for line in done.stdout.splitlines()]
+        raise RuntimeError(
+            f"tshark failed on {path}: {done.stderr.decode(errors='replace').strip()}"
+        )
+    return [line.split("\x1f") for line in lines(done.stdout.decode("utf-8", "replace"))]
+
+
+def lines(text: str) -> list[str]:
+    """A fields output's rows: split at LF alone. A text value keeps other control characters
+    as they are (tshark writes an HTTP body's \\x1e raw), and str.splitlines would cut there;
+    decoding in universal-newline mode would turn a bare CR into a row too."""
+    rows = text.split("\n")
+    return rows[:-1] if rows and rows[-1] == "" else rows
 
 
 class Ours:
@@ -307,7 +317,7 @@ class Ours:
         if code != 0:
             return None
         rows = []
-        for line in text.splitlines():
+        for line in lines(text):
             values = dict(zip(usable, line.split("\x1f"), strict=False))
             rows.append([values.get(n) for n in names])
         return rows
@@ -317,7 +327,7 @@ class Ours:
             return [tuple(v or "" for v in row) for row in self.fields(path, COLUMNS) or []]
         code, text = self.run(path)  # an older checkout: the packet list's columns
         rows = []
-        for line in text.splitlines():
+        for line in lines(text):
             _number, _time, rest = line.split(None, 2)
             source, _, rest = rest.partition("→")
             destination, protocol, _length, *info = (
@@ -331,7 +341,7 @@ class Ours:
             got = self.fields(path, ("frame.number",), display_filter)
             return None if got is None else [row[0] for row in got]
         code, text = self.run(path, display_filter=display_filter)
-        return None if code else [line.split()[0] for line in text.splitlines()]
+        return None if code else [line.split()[0] for line in lines(text)]
 
 
 # --- comparing ------------------------------------------------------------------------------

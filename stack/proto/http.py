@@ -9,9 +9,12 @@ whose head or body goes on in later segments is shown from this segment alone, m
 
 from __future__ import annotations
 
+import base64
+import binascii
+import dataclasses
 import re
 
-from stack.proto.model import BOOL, NONE, STRING, UINT, Field, Layer, Protocol
+from stack.proto.model import BOOL, NONE, STRING, UINT, Field, Layer, Protocol, escaped
 from stack.wire import http as wire
 
 REQUEST = Field("http.request", "Request", BOOL, hidden=True)
@@ -26,21 +29,51 @@ CODE_DESC = Field("http.response.code.desc", "Status Code Description", STRING)
 PHRASE = Field("http.response.phrase", "Response Phrase", STRING)
 REQUEST_LINE = Field("http.request.line", "Request line", STRING, hidden=True)
 RESPONSE_LINE = Field("http.response.line", "Response line", STRING, hidden=True)
-HEADERS = {
-    "host": Field("http.host", "Host", STRING),
-    "user-agent": Field("http.user_agent", "User-Agent", STRING),
-    "accept": Field("http.accept", "Accept", STRING),
-    "content-type": Field("http.content_type", "Content-Type", STRING),
-    "content-length": Field("http.content_length_header", "Content-Length", STRING),
-    "server": Field("http.server", "Server", STRING),
-    "connection": Field("http.connection", "Connection", STRING),
-    "location": Field("http.location", "Location", STRING),
-    "date": Field("http.date", "Date", STRING),
-    "transfer-encoding": Field("http.transfer_encoding", "Transfer-Encoding", STRING),
-    "cache-control": Field("http.cache_control", "Cache-Control", STRING),
-    "last-modified": Field("http.last_modified", "Last-Modified", STRING),
+# the same two shown: the line of a header tshark has no field for is one of these, in sight
+SHOWN_LINE = {
+    line.name: dataclasses.replace(line, hidden=False) for line in (REQUEST_LINE, RESPONSE_LINE)
 }
-OTHER = Field("http.unknown_header", "Header", STRING)
+# the header fields tshark 4.0 names (`tshark -G fields`); a line of any other header is an
+# `http.request.line` / `http.response.line` shown as it is, as tshark shows it
+HEADERS = {
+    name.lower(): Field(f"http.{key}", label, STRING)
+    for name, key, label in (
+        ("Host", "host", "Host"),
+        ("User-Agent", "user_agent", "User-Agent"),
+        ("Accept", "accept", "Accept"),
+        ("Accept-Language", "accept_language", "Accept-Language"),
+        ("Accept-Encoding", "accept_encoding", "Accept Encoding"),
+        ("Referer", "referer", "Referer"),
+        ("Cookie", "cookie", "Cookie"),
+        ("Set-Cookie", "set_cookie", "Set-Cookie"),
+        ("Authorization", "authorization", "Authorization"),
+        ("Proxy-Authorization", "proxy_authorization", "Proxy-Authorization"),
+        ("Proxy-Authenticate", "proxy_authenticate", "Proxy-Authenticate"),
+        ("WWW-Authenticate", "www_authenticate", "WWW-Authenticate"),
+        ("Content-Type", "content_type", "Content-Type"),
+        ("Content-Length", "content_length_header", "Content-Length"),
+        ("Content-Encoding", "content_encoding", "Content-Encoding"),
+        ("Transfer-Encoding", "transfer_encoding", "Transfer-Encoding"),
+        ("Upgrade", "upgrade", "Upgrade"),
+        ("Server", "server", "Server"),
+        ("Connection", "connection", "Connection"),
+        ("Location", "location", "Location"),
+        ("Date", "date", "Date"),
+        ("Cache-Control", "cache_control", "Cache-Control"),
+        ("Last-Modified", "last_modified", "Last-Modified"),
+        ("X-Forwarded-For", "x_forwarded_for", "X-Forwarded-For"),
+        ("HTTP2-Settings", "http2_settings", "HTTP2-Settings"),
+        ("Sec-WebSocket-Accept", "sec_websocket_accept", "Sec-WebSocket-Accept"),
+        ("Sec-WebSocket-Extensions", "sec_websocket_extensions", "Sec-WebSocket-Extensions"),
+        ("Sec-WebSocket-Key", "sec_websocket_key", "Sec-WebSocket-Key"),
+        ("Sec-WebSocket-Protocol", "sec_websocket_protocol", "Sec-WebSocket-Protocol"),
+        ("Sec-WebSocket-Version", "sec_websocket_version", "Sec-WebSocket-Version"),
+    )
+}
+COOKIE_PAIR = Field("http.cookie_pair", "Cookie pair", STRING)
+CREDENTIALS = Field("http.authbasic", "Credentials", STRING)  # Basic credentials, decoded
+# tshark 4.0 registers it and fills it for no line it reads: a filter on it is valid, and empty
+UNKNOWN = Field("http.unknown_header", "Unknown header", STRING)
 CONTENT_LENGTH = Field("http.content_length", "Content length", generated=True)
 FILE_DATA = Field("http.file_data", "File Data", STRING)  # tshark 4.0's type: text
 PARTIAL = Field("http.partial", "Partial message", NONE, generated=True, filterable=False)
@@ -114,7 +147,7 @@ def _walk(layer: Layer) -> None:
     data = layer.data[layer.start : layer.end]
     head = wire.head_length(data)
     layer.state["head"] = head  # None: the head goes on in later segments
-    first = data.split(b"\n", 1)[0].rstrip(b"\r").decode("latin-1")
+    first = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", "replace")
     layer.state["first"] = first
     layer.state["request"] = not first.startswith("HTTP/")
     if head is not None and head < len(data):  # a body: JSON and XML name themselves
@@ -148,8 +181,9 @@ def _items(layer: Layer, out: list) -> None:
     lines = list(_headers(layer))
     declared = None
     for n, (pos, raw) in enumerate(lines):
-        line = raw.rstrip(b"\r").decode("latin-1")
         size = min(len(raw) + 1, layer.end - layer.start - pos)
+        raw = raw.rstrip(b"\r")
+        line = _value(raw)
         if n == 0:
             parts = line.split(" ", 2)
             children = []
@@ -179,21 +213,30 @@ def _items(layer: Layer, out: list) -> None:
                     ),
                     layer.add([], PHRASE, phrase_at, len(phrase), phrase),
                 ]
-            layer.add(out, LINE, pos, size, None, children=children, text=f"{line}\\r\\n")
+            layer.add(out, LINE, pos, size, None, children=children, text=f"{_shown(raw)}\\r\\n")
             continue
         if not line:
             layer.add(out, LINE, pos, size, None, text="\\r\\n")
             continue
         name, _, value = line.partition(":")
         value = value.strip()
-        field = HEADERS.get(name.lower(), OTHER)
+        field = HEADERS.get(name.lower())
         line_field = REQUEST_LINE if request else RESPONSE_LINE
+        shown = f"{_shown(raw)}\\r\\n"
+        if field is None:  # a header tshark has no field for: its line, shown
+            layer.add(out, SHOWN_LINE[line_field.name], pos, size, line + "\r\n", text=shown)
+            continue
         children = [
             layer.add(
                 [], line_field, pos, size, line + "\r\n", text=f"[{line_field.label}: {line}]"
             )
         ]
-        item = layer.add(out, field, pos, size, value, children=children, text=f"{line}\\r\\n")
+        item = layer.add(out, field, pos, size, value, children=children, text=shown)
+        value_at = pos + line.find(value, len(name) + 1) if value else pos
+        if field is HEADERS["cookie"]:
+            item.children += _cookie_pairs(layer, value, value_at)
+        elif field in _AUTHORIZATION and value[:6].lower() == "basic ":
+            item.children += _credentials(layer, value, value_at)
         if field is HEADERS["content-length"] and value.isascii() and value.isdigit():
             declared = int(value)
             item.children.append(
@@ -213,7 +256,7 @@ def _items(layer: Layer, out: list) -> None:
             FILE_DATA,
             head,
             body,
-            layer.bytes_at(head, body).decode("utf-8", "replace"),
+            _value(layer.bytes_at(head, body)),
             text=f"File Data: {body} bytes",
         )
     if declared is not None and declared > body:
@@ -225,6 +268,42 @@ def _items(layer: Layer, out: list) -> None:
             None,
             text=f"[Partial message: {body} of {declared} body bytes in this segment]",
         )
+
+
+_AUTHORIZATION = (HEADERS["authorization"], HEADERS["proxy-authorization"])
+
+
+def _cookie_pairs(layer: Layer, value: str, at: int) -> list:
+    """Each `name=value` of a Cookie line, as tshark lists them."""
+    out, offset = [], 0
+    for part in value.split(";"):
+        pair = part.strip(" ")
+        if pair:
+            start = at + offset + part.index(pair)
+            out.append(layer.add([], COOKIE_PAIR, start, len(pair), pair))
+        offset += len(part) + 1
+    return out
+
+
+def _credentials(layer: Layer, value: str, at: int) -> list:
+    """Basic credentials (RFC 7617), decoded as tshark shows them: `user:password`."""
+    token = value[6:].strip(" ")
+    try:
+        decoded = base64.b64decode(token + "=" * (-len(token) % 4))
+    except (ValueError, binascii.Error):
+        return []
+    return [layer.add([], CREDENTIALS, at + value.index(token), len(token), _value(decoded))]
+
+
+def _value(raw: bytes) -> str:
+    """HTTP text as tshark 4.0's fields hold it (ASCII): each byte past 0x7f is U+FFFD, so a
+    value has a character for each of its bytes (and a NUL ends it when printed)."""
+    return raw.decode("ascii", "replace")
+
+
+def _shown(raw: bytes) -> str:
+    """A line as the tree shows it: UTF-8, control characters escaped (`\\001`)."""
+    return escaped(raw.decode("utf-8", "replace"))
 
 
 def _hidden(layer: Layer, field: Field):
@@ -275,7 +354,9 @@ PROTOCOL = Protocol(
         REQUEST_LINE,
         RESPONSE_LINE,
         *HEADERS.values(),
-        OTHER,
+        UNKNOWN,
+        COOKIE_PAIR,
+        CREDENTIALS,
         CONTENT_LENGTH,
         FILE_DATA,
         PARTIAL,

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import json
 
-from stack.proto.model import NONE, STRING, Field, Layer, Protocol
-from stack.proto.text_lines import escaped
+from stack.proto.model import NONE, STRING, Field, Layer, Protocol, escaped
 
 OBJECT = Field("json.object", "Object", NONE)
 ARRAY = Field("json.array", "Array", NONE)

@@ -143,7 +143,33 @@ class Field:
             return value.hex() if value else "<MISSING>"
         if kind == FLOAT:
             return f"{value:.9f}{self.unit}"
+        if kind == STRING and isinstance(value, str):  # as C reads it: up to a NUL
+            return escaped(value.partition("\0")[0])
         return str(value)
+
+
+def escaped(text: str) -> str:
+    """`text` as Wireshark writes it in a label: control characters as C's escapes, else in
+    octal (`\\001`)."""
+    return text.translate(_ESCAPES)
+
+
+_NAMED = {7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r"}
+_ESCAPES = {c: _NAMED.get(c, f"\\{c:03o}") for c in (*range(32), 127)}
+
+LABEL_BYTES = 239  # Wireshark's ITEM_LABEL_LENGTH (240) less its NUL
+
+
+def fit_label(text: str, name_end: int) -> str:
+    """A label as Wireshark keeps it: one longer than 239 bytes is marked " [truncated]" after
+    its name (at the start of a label that is all text) and cut to 238 bytes, at the start of
+    a UTF-8 character."""
+    raw = text.encode()
+    if len(raw) <= LABEL_BYTES:
+        return text
+    at = len(text[:name_end].encode())
+    marked = raw[:at] + b" [truncated]" + raw[at:]
+    return marked[: LABEL_BYTES - 1].decode("utf-8", "ignore")
 
 
 def quoted(text: str) -> str:
@@ -202,11 +228,15 @@ class Item:
 
     def label(self) -> str:
         if self.text is not None:
-            return self.text
+            return self.text if len(self.text) < 60 else fit_label(self.text, 0)
         f = self.field
         text = f"{f.label}: {f.value_text(self.value)}" if f.type != NONE else f.label
+        name_end = len(f.label)
         if f.mask and f.size:
-            text = f"{bit_pattern(self.raw, f.mask, f.size)} = {text}"
+            pattern = f"{bit_pattern(self.raw, f.mask, f.size)} = "
+            text, name_end = pattern + text, name_end + len(pattern)
+        if len(text) >= 60:
+            text = fit_label(text, name_end)
         if f.generated:
             text = f"[{text}]"
         return text

@@ -7,7 +7,7 @@ Info columns to HTTP, as Wireshark's does.
 
 from __future__ import annotations
 
-from stack.proto.model import NONE, Field, Layer, Protocol
+from stack.proto.model import NONE, Field, Layer, Protocol, escaped
 
 LINE = Field("data-text-lines.line", "Line", NONE, filterable=False)
 
@@ -31,16 +31,6 @@ def _items(layer: Layer, out: list) -> None:
     for at, line in _lines(layer):
         text = escaped(line.decode("utf-8", "replace"))
         layer.add(out, LINE, at, len(line), None, text=text)
-
-
-def escaped(text: str) -> str:
-    """`text` as Wireshark writes it in a label: control characters as C's escapes, else in
-    octal (`\\001`)."""
-    return text.translate(_ESCAPES)
-
-
-_NAMED = {7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r"}
-_ESCAPES = {c: _NAMED.get(c, f"\\{c:03o}") for c in (*range(32), 127)}
 
 
 def _summary(layer: Layer) -> str:

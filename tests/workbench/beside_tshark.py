@@ -22,10 +22,10 @@ def _run(*command: str) -> str:
 
 def layers(out: str, *titles: str) -> list[str]:
     """The `-V` lines of the layers whose title starts with one of `titles`, our byte ranges
-    (`  [bytes 54-70]`) taken off."""
+    (`  [bytes 54-70]`, `  [Reassembled TCP bytes 106-12105]`) taken off."""
     lines, inside = [], False
     for line in out.splitlines():
-        line = re.sub(r"  \[bytes? [\d-]+\]$", "", line)
+        line = re.sub(r"  \[(?:Reassembled TCP )?bytes? [\d-]+\]$", "", line)
         if not line.startswith(" "):
             inside = line.startswith(titles)
         if inside:

@@ -25,7 +25,7 @@ from workbench.dissect.facts import IP_ICMP, IP_ICMPV6, IP_TCP, TCP_FIN, TCP_SYN
 from workbench.dissect.http_links import HttpLinks
 from workbench.dissect.messages import SEGMENT_OF_PDU, HttpMessages, MessageNote
 from workbench.dissect.reassembly import FragmentNote, IpReassembly
-from workbench.dissect.tcp_analysis import TcpAnalysis, TcpNote
+from workbench.dissect.tcp_analysis import PREFIXES, TcpAnalysis, TcpNote
 
 IP_PROTOCOL_NAMES = {
     1: "ICMP",
@@ -486,21 +486,6 @@ FIELD_TYPES = {
     "tcp.analysis.duplicate_ack_frame": "int",
     **{
         f"tcp.analysis.{name}": "bool"
-        for name in (
-            "retransmission",
-            "fast_retransmission",
-            "spurious_retransmission",
-            "out_of_order",
-            "lost_segment",
-            "ack_lost_segment",
-            "window_update",
-            "window_full",
-            "keep_alive",
-            "keep_alive_ack",
-            "duplicate_ack",
-            "zero_window",
-            "zero_window_probe",
-            "zero_window_probe_ack",
-        )
+        for name in PREFIXES  # every analysis flag
     },
 }

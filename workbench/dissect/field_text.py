@@ -121,16 +121,17 @@ def values_of(name: str, frame, view, row) -> tuple:
     return FIELDS[name][1](frame, view)
 
 
-# tshark writes a text value's line breaks and tabs as escapes: one frame, one line
-_ESCAPES = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
+# tshark writes five of a text value's control characters as escapes (line breaks among
+# them: one frame, one line); the others, and a backslash, go out as they are
+_ESCAPES = str.maketrans({"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"})
 
 
 def text(name: str, value) -> str:
     declared = DECLARED.get(name)
     if declared is not None and not isinstance(value, bool | float | Decimal):
         out = declared.filter_text(value)  # in the base the model declares, as tshark prints it
-        if isinstance(value, str):  # a NUL inside: tshark 4.0 prints nothing of it
-            return "" if "\0" in out else out.translate(_ESCAPES)
+        if isinstance(value, str):  # tshark 4.0 prints text up to a NUL, as C reads a string
+            return out.partition("\0")[0].translate(_ESCAPES)
         return out
     if isinstance(value, bool):
         return "1" if value else "0"

@@ -96,17 +96,18 @@ class HttpLinks:
 
 def full_uri(head: bytes) -> str | None:
     """`http://` + the Host header + the request's URI (the URI alone when it is absolute, or
-    the request a CONNECT); None without a Host header."""
+    the request a CONNECT); None without a Host header. As tshark 4.0 writes it: the URI as
+    its field holds it (a byte past 0x7f is U+FFFD), the host as UTF-8."""
     lines = head.split(b"\r\n")
     words = lines[0].split(b" ")
     if len(words) < 3:
         return None
-    method, target = words[0], words[1].decode("latin-1")
+    method, target = words[0], words[1].decode("ascii", "replace")
     host = None
     for line in lines[1:]:
         name, colon, value = line.partition(b":")
         if colon and name.strip().lower() == b"host":
-            host = value.strip().decode("latin-1")
+            host = value.strip().decode("utf-8", "replace")
     if host is None:
         return None
     if target.lower().startswith(("http://", "https://")) or method == b"CONNECT":

@@ -51,9 +51,10 @@ class _Message:
     until_close: bool = False
     has_body: bool = False
     head: bytes = b""  # the head as it came (first line, headers, blank line)
-    # every byte so far, or None once more than MAX_KEPT came (the head alone is shown then)
-    kept: bytearray | None = field(default_factory=bytearray)
-    segments: list[tuple[int, int]] = field(default_factory=list)  # (frame, bytes) of each
+    # (relative seq, frame, bytes) of every segment so far, or None once more than MAX_KEPT
+    # came (the head alone is shown then)
+    parts: list[tuple[int, int, bytes]] | None = field(default_factory=list)
+    kept: int = 0  # bytes in `parts`
 
 
 @dataclass(frozen=True)
@@ -94,12 +95,12 @@ class HttpMessages:
             message = _Message(bytearray())
             self._open[key] = message
         reads_head = not message.head  # tshark's HTTP reads every segment until the head ends
-        if message.kept is not None:
-            if len(message.kept) + len(data) <= MAX_KEPT:
-                message.kept += data
-                message.segments.append((f.number, len(data)))
+        if message.parts is not None:
+            if message.kept + len(data) <= MAX_KEPT:
+                message.kept += len(data)
+                message.parts.append((note.seq, f.number, data))
             else:  # too long to show whole: its head alone, and no list of its segments
-                message.kept, message.segments = None, []
+                message.parts = None
         done = _feed(message, data)
         if done is None:  # waiting for more of this message
             if reads_head and message.first_line:
@@ -125,7 +126,7 @@ def _feed(m: _Message, data: bytes) -> bool | None:
         if not m.first_line:
             line_end = m.buffer.find(b"\r\n")
             if line_end >= 0:
-                m.first_line = m.buffer[:line_end].decode("latin-1")
+                m.first_line = m.buffer[:line_end].decode("utf-8", "replace")
         if head_end < 0:
             if len(m.buffer) > MAX_HEAD:
                 return True
@@ -180,17 +181,21 @@ def _info(m: _Message) -> str:
 
 def _completed(m: _Message) -> MessageNote:
     media = media_dissector(m.media) if m.has_body else None
-    if not m.has_body or not m.media:
+    if not m.has_body:
         chain = ("http",)
-    else:  # tshark 4.0 hands a body of other types to its data dissector
+    else:  # tshark 4.0 hands a body of other types, or of none named, to its data dissector
         chain = ("http", media[0] if media else "data")
-    whole = m.kept is not None and len(m.segments) > 1
+    whole = m.parts is not None and len(m.parts) > 1
+    if whole:  # in sequence order, as tshark lists and joins them: one that came out of
+        # order takes its place (relative seq wraps after 4 GB, counted from the first)
+        first = m.parts[0][0]
+        parts = sorted(m.parts, key=lambda part: (part[0] - first) & 0xFFFFFFFF)
     return MessageNote(
         "HTTP",
         _info(m),
         chain,
         m.head,
         media[1] if media else "HTTP",
-        bytes(m.kept) if whole else b"",
-        tuple(m.segments) if whole else (),
+        b"".join(data for _seq, _number, data in parts) if whole else b"",
+        tuple((number, len(data)) for _seq, number, data in parts) if whole else (),
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from stack.proto.model import quoted
+from stack.proto.model import escaped, quoted
 from workbench.dissect.capture_state import FrameNotes, frame_for
 from workbench.dissect.nodes import LAYER, NOTE, Dissection, FieldNode
 from workbench.dissect.tree import REASSEMBLED, dissect_record
@@ -22,6 +22,10 @@ from workbench.dissect.tree import REASSEMBLED, dissect_record
 
 def _seconds(value) -> str:
     return f"{Decimal(repr(value)) if isinstance(value, float) else value:.9f}"
+
+
+def _scale_text(value) -> str:
+    return {-1: "-1 (unknown)", -2: "-2 (no window scaling used)"}.get(value, str(value))
 
 
 def _of_total(value) -> str:
@@ -41,7 +45,7 @@ LABELS = {
     "tcp.ack": ("Acknowledgment Number: {}    (relative ack number)", str),
     "tcp.ack_raw": ("Acknowledgment number (raw): {}", str),
     "tcp.window_size": ("[Calculated window size: {}]", str),
-    "tcp.window_size_scalefactor": ("[Window size scaling factor: {}]", str),
+    "tcp.window_size_scalefactor": ("[Window size scaling factor: {}]", _scale_text),
     "tcp.analysis.duplicate_ack_num": ("[Duplicate ACK #: {}]", str),
     "tcp.analysis.duplicate_ack_frame": ("[Duplicate to the ACK in frame: {}]", str),
     "icmp.resp_to": ("[Request frame: {}]", str),
@@ -51,7 +55,7 @@ LABELS = {
     "ip.fragment": ("[Frame: {}]", str),
     "ip.fragment.count": ("[Fragment count: {}]", str),
     "frame.comment": ("Comment: {}", str),
-    "http.request.full_uri": ("[Full request URI: {}]", str),
+    "http.request.full_uri": ("[Full request URI: {}]", escaped),
     "http.request_number": ("[HTTP request {}]", _of_total),
     "http.response_number": ("[HTTP response {}]", _of_total),
     "http.time": ("[Time since request: {} seconds]", _seconds),
@@ -78,6 +82,7 @@ EXPERT = {
     "zero_window_probe": "TCP Zero Window Probe",
     "zero_window_probe_ack": "ACK to a TCP Zero Window Probe",
     "zero_window": "TCP Zero Window segment",
+    "reused_ports": "A new tcp session is started with the same ports as an earlier session in this trace",
 }
 # Where a line the model does not have goes: after the line with this name (else at the end)
 AFTER = {

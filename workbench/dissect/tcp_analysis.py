@@ -41,6 +41,7 @@ PREFIXES = {
     "fast_retransmission": "TCP Fast Retransmission",
     "spurious_retransmission": "TCP Spurious Retransmission",
     "out_of_order": "TCP Out-Of-Order",
+    "reused_ports": "TCP Port numbers reused",
 }
 
 
@@ -69,7 +70,6 @@ class _Side:
     last_flags: list | tuple = ()
     dup_acks: int = 0
     last_non_dup_ack: int = 0
-    fin_seen: bool = False
 
 
 @dataclass
@@ -79,7 +79,6 @@ class _Stream:
     sides: dict = field(default_factory=dict)  # (address, port) → _Side
     syn_ns: int | None = None
     rtt_ns: int = 0  # iRTT: SYN to the handshake's ACK
-    closed: bool = False
 
 
 class TcpNote(NamedTuple):
@@ -92,7 +91,7 @@ class TcpNote(NamedTuple):
     next_seq: int  # relative seq + length (+1 for SYN or FIN)
     length: int
     window: int  # scaled as the handshake said (tcp.window_size)
-    scale: int  # the multiplier applied: 1 if none, -1 unknown
+    scale: int  # the multiplier applied: 1 on a SYN, -1 unknown, -2 none announced
     flags: tuple[str, ...] = ()  # tcp.analysis.* names set on this frame
     dup_ack_of: int = 0  # tcp.analysis.duplicate_ack_frame
     dup_ack_count: int = 0  # tcp.analysis.duplicate_ack_num
@@ -132,11 +131,13 @@ class TcpAnalysis:
         key = (here, there) if here <= there else (there, here)  # as _key
         stream = self._by_key.get(key)
         flags = f.flags
-        # A new SYN on a closed (or RST) conversation starts a new stream, as port reuse does.
-        if stream is not None and flags & TCP_SYN and not flags & TCP_ACK and stream.closed:
+        # A SYN whose sequence number is not the one its side began with starts a new stream,
+        # closed or not: tshark's "TCP Port numbers reused"
+        reused = False
+        if stream is not None and flags & TCP_SYN and not flags & TCP_ACK:
             fwd = stream.sides.get(here)
-            if fwd is None or fwd.base != f.seq:
-                stream = None
+            if fwd is not None and fwd.base is not None and fwd.base != f.seq:
+                stream, reused = None, True
         if stream is None:
             stream = _Stream(len(self.streams), here)
             self.streams.append(stream)
@@ -163,7 +164,7 @@ class TcpAnalysis:
             rev.base = (ack - 1) & MASK
         if not syn and flags & TCP_ACK and stream.syn_ns is not None and not stream.rtt_ns:
             stream.rtt_ns = f.ns - stream.syn_ns
-        found: list[str] = []
+        found: list[str] = ["reused_ports"] if reused else []
         dup_of = dup_count = 0
         window = f.window
         zero_window_probe = False
@@ -250,13 +251,9 @@ class TcpAnalysis:
         fwd.last_ack, fwd.last_ack_ns = ack, f.ns
         fwd.last_was_syn = syn
         fwd.last_flags = found  # only asked `in`: a list of one or two names
-        if fin or rst:
-            fwd.fin_seen = True
-            if rst or rev.fin_seen:
-                stream.closed = True
-        scale = 1 if fwd.wscale < 0 or syn else 1 << fwd.wscale
-        if fwd.wscale == -1 and not syn:
-            scale = -1
+        # tshark's factor: the shift's power of two, -1 while no SYN was seen, -2 when the
+        # SYN said no scaling; 1 on a SYN itself (never scaled)
+        scale = 1 if syn else (1 << fwd.wscale if fwd.wscale >= 0 else fwd.wscale)
         rel_ack = (ack - rev.base) & MASK if flags & TCP_ACK and rev.base is not None else None
         rel_seq = (seq - fwd.base) & MASK
         return TcpNote(
