@@ -42,7 +42,8 @@ one frame over and over, as here, always finds them there: a server's OFFERs and
 different clients would find all of them too, DISCOVERs from different clients (each with its
 own client id) only option by option. Building, ours remembers each HTTP header
 field's checked line (a browser sends the same fields on every request, a server on every
-response; since 2026-12-03).
+response; since 2026-12-03), and each DNS name's uncompressed labels by its text (a client asks
+the same names again, a server answers them; since 2026-12-03).
 
 Each figure is the best of several timeit runs (`autorange`, so each run lasts ≥ 0.2 s): the
 best run is the one least disturbed by the rest of the machine. The runs are timed in CPU

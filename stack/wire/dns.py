@@ -102,7 +102,6 @@ _HEADER = struct.Struct("!HHHHHH")
 _unpack_header = _HEADER.unpack_from
 _QUESTION = struct.Struct("!HH")
 _unpack_question = _QUESTION.unpack_from
-_QUESTION_END = struct.Struct("!BHH")  # a name's final zero, then type and class
 _BYTE = [bytes((value,)) for value in range(256)]
 _RR = struct.Struct("!HHIH")
 _SOA_TAIL = struct.Struct("!IIIII")
@@ -296,6 +295,42 @@ def _read_name_carefully(data: bytes, offset: int, n: int) -> tuple[str, int]:
         labels.append(data[pos + 1 : stop])
         pos = stop
     return _name_text(labels), (pos + 1 if end < 0 else end)
+
+
+# A server answers the same names over and over, and a client asks them: a bounded memo of a
+# checked name's labels on the wire, uncompressed, by its text, emptied when full. Only a name
+# `name_labels` accepted is here, so a name that cannot go on the wire still raises.
+_WIRE_NAMES: dict[str, bytes] = {}
+_known_wire = _WIRE_NAMES.get
+
+
+def _name_wire(name: str) -> bytes:
+    """`name` as length-prefixed labels and its final zero, uncompressed (memoised)."""
+    wire = b"".join([_BYTE[len(label)] + label for label in name_labels(name)]) + b"\0"
+    if len(_WIRE_NAMES) >= 1024:
+        _WIRE_NAMES.clear()
+    _WIRE_NAMES[name] = wire
+    return wire
+
+
+_POINTED_RR = struct.Struct("!HHHIH")  # an owner name that is one pointer, then _RR
+
+
+def _addresses_for(name: str, sections: tuple[tuple[Record, ...], ...]) -> bytes | None:
+    """The records of `sections` written after a question for `name` at byte 12, if each is an
+    A or AAAA address (IPv4Address or IPv6Address data) owned by `name`; None otherwise."""
+    parts = []
+    for section in sections:
+        for rr in section:
+            data = rr.data
+            kind = type(data)
+            if rr.name != name or (kind is not IPv4Address and kind is not IPv6Address):
+                return None
+            packed = data.packed
+            parts.append(
+                _POINTED_RR.pack(0xC00C, rr.rtype, rr.rclass, rr.ttl, len(packed)) + packed
+            )
+    return b"".join(parts)
 
 
 class _Writer:
@@ -532,14 +567,30 @@ class DNS:
         if self._wire is not None:
             return self._wire
         questions = self.questions
-        if len(questions) == 1 and not (self.answers or self.authority or self.additional):
-            # A query: one name and nothing before it to point back to, so no compression.
-            q = questions[0]
-            return (
-                _HEADER.pack(self.id, self.flags, 1, 0, 0, 0)
-                + b"".join([_BYTE[len(label)] + label for label in name_labels(q.name)])
-                + _QUESTION_END.pack(0, q.qtype, q.qclass)
+        if len(questions) == 1:
+            # One question: its name, first in the message, has nothing before it to point
+            # back to, so it is written whole (a query is that alone). A response whose every
+            # record is an address for that same name, the usual answer, takes no walk either:
+            # each owner name is the pointer to the question's (byte 12), as `_Writer` finds.
+            # What is checked, and so what raises first, goes in the general path's order.
+            answers, authority, additional = self.answers, self.authority, self.additional
+            head = _HEADER.pack(
+                self.id, self.flags, 1, len(answers), len(authority), len(additional)
             )
+            q = questions[0]
+            name = q.name
+            wire = _known_wire(name) or _name_wire(name)
+            question = _QUESTION.pack(q.qtype, q.qclass)
+            if not (answers or authority or additional):
+                return head + wire + question
+            if wire != b"\0":  # not the root, which is written as its zero, not pointed to
+                records = _addresses_for(name, (answers, authority, additional))
+                if records is not None:
+                    return head + wire + question + records
+        return self._build_compressed()
+
+    def _build_compressed(self) -> bytes:
+        """Any message, every name through `_Writer` (`build` takes shortcuts that agree)."""
         w = _Writer()
         w.out += _HEADER.pack(
             self.id,
