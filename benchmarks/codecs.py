@@ -40,7 +40,9 @@ together (a server sends the same ones to every client, the address it offers be
 fixed part, and a client the same ones in each message it repeats; since 2026-12-03): parsing
 one frame over and over, as here, always finds them there: a server's OFFERs and ACKs to
 different clients would find all of them too, DISCOVERs from different clients (each with its
-own client id) only option by option. Building, ours remembers each HTTP header
+own client id) only option by option. A SYN's MSS option is remembered by its value, its
+window scale made once for each of the 256 (a host puts the same ones on every SYN it sends;
+since 2026-12-03). Building, ours remembers each HTTP header
 field's checked line (a browser sends the same fields on every request, a server on every
 response; since 2026-12-03), and each DNS name's uncompressed labels by its text (a client asks
 the same names again, a server answers them; since 2026-12-03).

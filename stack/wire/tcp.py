@@ -49,7 +49,10 @@ _new = tuple.__new__
 _TCP = struct.Struct("!HHIIHHHH")
 _unpack_32 = struct.Struct("!HHIIHHHHI8s").unpack_from  # with the first option word and 8 more
 _unpack_syn = struct.Struct("!H2s4s8s3s1s").unpack  # a SYN's options as Linux lays them out
-_unpack_40 = struct.Struct("!HHIIHHHHH2s4s8s3s1s").unpack_from  # a 40-byte header, the same
+# A 40-byte header, the same, its option words as numbers: MSS's kind and length, the MSS,
+# SACK permitted's kind and length with the timestamps' (0x0402080A), the timestamps, NOP,
+# window scale's kind and length and the shift (0x010303XX).
+_unpack_40 = struct.Struct("!HHIIHHHHHHI8sI").unpack_from
 
 
 # Fields: kind: int, data: bytes
@@ -122,6 +125,21 @@ _SACK_OK = TcpOption(OPT_SACK_OK)
 _SACK_OK_TIMESTAMP = bytes([OPT_SACK_OK, 2, OPT_TIMESTAMP, 10])
 _NOP_WSCALE = bytes([OPT_NOP, OPT_WSCALE, 3])
 
+# A host puts the same MSS and window scale on every SYN and SYN-ACK it sends (only the
+# timestamps change): the options are values, so a parse hands out the same one for the same
+# number. Every window scale, made once (a byte: 256 of them), and a bounded memo of MSS options
+# by their value, emptied when full.
+_WSCALES = [TcpOption(OPT_WSCALE, bytes((shift,))) for shift in range(256)]
+_MSSES: dict[int, TcpOption] = {}
+_known_mss = _MSSES.get
+
+
+def _mss_option(mss: int) -> TcpOption:
+    if len(_MSSES) >= 1024:
+        _MSSES.clear()
+    option = _MSSES[mss] = _new_option(OPT_MSS, mss.to_bytes(2, "big"))
+    return option
+
 
 def parse_options(raw: bytes, base: int = MIN_HEADER) -> tuple[TcpOption, ...]:
     """Options in order; `base` is where `raw` starts in the segment, for error offsets."""
@@ -136,11 +154,11 @@ def parse_options(raw: bytes, base: int = MIN_HEADER) -> tuple[TcpOption, ...]:
         head, mss, middle, stamps, tail, shift = _unpack_syn(raw)
         if head == 0x0204 and middle == _SACK_OK_TIMESTAMP and tail == _NOP_WSCALE:
             return (
-                _new(TcpOption, (OPT_MSS, mss)),
+                _new_option(OPT_MSS, mss),
                 _SACK_OK,
-                _new(TcpOption, (OPT_TIMESTAMP, stamps)),
+                _new_option(OPT_TIMESTAMP, stamps),
                 _NOP,
-                _new(TcpOption, (OPT_WSCALE, shift)),
+                _WSCALES[shift[0]],
             )
     options = []
     append = options.append
@@ -208,16 +226,17 @@ class TCP(Value, _Fields):
                     options = (_NOP, _NOP, _new(TcpOption, (OPT_TIMESTAMP, stamps)))
             elif offset == 10 and n >= 40:
                 # A 40-byte header: on every SYN and SYN-ACK Linux sends, MSS, SACK permitted,
-                # timestamps, NOP, window scale (parse_options' second shortcut), in one unpack.
+                # timestamps, NOP, window scale (parse_options' second shortcut), in one unpack,
+                # the option words as numbers.
                 (sport, dport, seq, ack, off_flags, window, csum, urgent, head, mss, middle,
-                 stamps, tail, shift) = _unpack_40(data)  # fmt: skip
-                if head == 0x0204 and middle == _SACK_OK_TIMESTAMP and tail == _NOP_WSCALE:
+                 stamps, tail) = _unpack_40(data)  # fmt: skip
+                if head == 0x0204 and middle == 0x0402_080A and tail >> 8 == 0x01_0303:
                     options = (
-                        _new(TcpOption, (OPT_MSS, mss)),
+                        _known_mss(mss) or _mss_option(mss),
                         _SACK_OK,
                         _new(TcpOption, (OPT_TIMESTAMP, stamps)),
                         _NOP,
-                        _new(TcpOption, (OPT_WSCALE, shift)),
+                        _WSCALES[tail & 0xFF],
                     )
         if options is None:
             if n < MIN_HEADER:

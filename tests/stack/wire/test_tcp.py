@@ -358,7 +358,44 @@ def test_a_40_byte_syn_header_reads_as_the_general_path_reads_it(
 
     fast = outcome()
     with pytest.MonkeyPatch.context() as patched:  # the shortcut's check never passes
-        patched.setattr(
-            tcp_module, "_unpack_40", lambda data: (0,) * 8 + (0, b"", b"", b"", b"", b"")
-        )
+        patched.setattr(tcp_module, "_unpack_40", lambda data: (0,) * 8 + (0, 0, 0, b"", 0))
         assert fast == outcome()
+
+
+def test_every_byte_of_a_40_byte_syn_header_changed_reads_as_the_general_path_reads_it():
+    """Each of the header's 40 bytes changed, one at a time, to a few values: the shortcut's
+    checks (every option kind and length) let through only what the general path reads alike."""
+    good = TCP.make(PC, WWW, 49152, 80, seq=1, flags=SYN, options=SYN_OPTIONS).build()
+
+    def outcome(raw: bytes) -> TCP | str:
+        try:
+            return TCP.parse(raw)
+        except WireError as err:
+            return str(err)
+
+    for at in range(40):
+        for value in {0, 1, 2, 3, 4, 8, 10, 255, good[at] ^ 1, (good[at] + 1) % 256}:
+            raw = good[:at] + bytes((value,)) + good[at + 1 :]
+            fast = outcome(raw)
+            with pytest.MonkeyPatch.context() as patched:  # the shortcut's check never passes
+                patched.setattr(tcp_module, "_unpack_40", lambda data: (0,) * 8 + (0, 0, 0, b"", 0))
+                assert fast == outcome(raw), (at, value)
+
+
+def test_syn_options_remembered_by_value_read_as_made():
+    """A SYN's MSS and window scale options come from a bounded memo and a table: each parse
+    gives the options the SYN was made with, for more MSS values than the memo holds, twice."""
+    for _ in range(2):
+        for mss in range(0, 0xFFFF, 37):
+            shift = mss % 256
+            options = (
+                TcpOption.mss(mss),
+                TcpOption.sack_permitted(),
+                TcpOption.timestamp(mss, 1),
+                TcpOption.nop(),
+                TcpOption.wscale(shift),
+            )
+            segment = TCP.make(PC, WWW, 49152, 80, seq=1, flags=SYN, options=options)
+            parsed = TCP.parse(segment.build())
+            assert parsed == segment and parsed.mss == mss and parsed.wscale == shift
+    assert len(tcp_module._MSSES) <= 1024
