@@ -118,6 +118,10 @@ FLAG_FIELDS["opcode"] = Field(
 FLAG_FIELDS["rcode"] = Field(
     "dns.flags.rcode", "Reply code", at=2, size=2, mask=0x000F, sub=True, enum=RCODES, direct=False
 )
+# in a query the same bit asks for authenticated data (RFC 6840 §5.7), and tshark says so
+AD_ASKED = Field(
+    "dns.flags.authenticated", "AD bit", BOOL, at=2, size=2, mask=0x0020, sub=True, direct=False
+)
 QUERIES = Field("dns.count.queries", "Questions", at=4, size=2)
 ANSWERS = Field("dns.count.answers", "Answer RRs", at=6, size=2)
 AUTH = Field("dns.count.auth_rr", "Authority RRs", at=8, size=2)
@@ -217,6 +221,8 @@ def _items(layer: Layer, out: list) -> None:
             else ("response", "opcode", "truncated", "recdesired", "z", "checkdisable")
         )
         flags_item.children = [layer.fixed(FLAG_FIELDS[s]) for s in shown]
+        if not response and flags & 0x0020:  # a query's AD bit: shown when set, as tshark
+            flags_item.children.insert(-1, layer.fixed(AD_ASKED))
     message = layer.data[layer.start : layer.end]
     counts = [layer.u16(4), layer.u16(6), layer.u16(8), layer.u16(10)]
     pos = 12

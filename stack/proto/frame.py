@@ -75,6 +75,7 @@ class Frame:
         "segment",
         "origin",
         "bound",
+        "source",
         "_meta",
         "_all",
     )
@@ -91,6 +92,7 @@ class Frame:
         segment: str = "",
         origin: str = "",
         bound: tuple | None = None,
+        source: str = "",
     ) -> None:
         self.data = data = bytes(data)
         self.link_type = link_type
@@ -106,6 +108,9 @@ class Frame:
         # `bound`: the bytes are not a frame but what a protocol carries, bound as it says
         # (("tcp.port", (80, 40000)): a message reassembled from several segments)
         self.bound = bound
+        # what Wireshark calls these bytes when its layers are shown in another frame's tree
+        # (a byte tab: "Reassembled TCP", "Reassembled IPv4"); "" for a frame's own
+        self.source = source
         self._walk(bound or ("link_type", link_type), 0, len(data), self.layers)
 
     def release(self) -> None:

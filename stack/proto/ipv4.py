@@ -92,7 +92,9 @@ FLAGS = Field("ip.flags", "Flags", base=HEX, at=6, size=1, mask=0xE0)
 RB = Field("ip.flags.rb", "Reserved bit", BOOL, at=6, size=1, mask=0x80, sub=True)
 DF = Field("ip.flags.df", "Don't fragment", BOOL, at=6, size=1, mask=0x40, sub=True)
 MF = Field("ip.flags.mf", "More fragments", BOOL, at=6, size=1, mask=0x20, sub=True)
-FRAG = Field("ip.frag_offset", "Fragment Offset", at=6, size=2, mask=0x1FFF)
+FRAG = Field(
+    "ip.frag_offset", "Fragment Offset", at=6, size=2, mask=0x1FFF, text=lambda v: str(v * 8)
+)  # tshark: in bytes
 TTL = Field("ip.ttl", "Time to Live", at=8, size=1)
 PROTO = Field("ip.proto", "Protocol", at=9, size=1, enum=PROTOCOL_NAMES)
 CHECKSUM = Field("ip.checksum", "Header Checksum", base=HEX, at=10, size=2)

@@ -40,7 +40,7 @@ _SEQ = re.compile(r"\b(Seq|Ack|SLE|SRE)=(\d+)")
 _WIN = re.compile(r"\bWin=\d+")
 _SEQ_ONLY = re.compile(r"\bSeq=\d+")
 _ACK_ONLY = re.compile(r"\bAck=\d+")
-_ECHO_SEQ = re.compile(r"\bseq=(\d+)(?!/)")
+_ECHO_SEQ = re.compile(r"\bseq=(\d+)(?![\d/])")  # not one tshark's Info already gives
 
 
 class FrameNotes:
@@ -230,15 +230,23 @@ def frame_for(record, notes: FrameNotes) -> Frame:
     a longer HTTP message, with nothing above TCP (tshark hands those bytes to no one yet);
     the segment that completes such a message with the message's head dissected above TCP."""
     rebuilt = notes.frame_bytes
+    link_type = getattr(record, "link_type", 1)
     frame = Frame(
-        rebuilt or record.data,
-        getattr(record, "link_type", 1),
+        record.data,
+        link_type,
         number=record.id,
         time=record.time,
-        wire_length=None if rebuilt else getattr(record, "wire_length", None),
+        wire_length=getattr(record, "wire_length", None),
         comments=notes.comments,
         segment=getattr(record, "segment", "") or "",
     )
+    if rebuilt:  # the frame and its IP header as captured, the layers above from the datagram
+        whole = Frame(rebuilt, link_type, number=record.id, time=record.time)
+        at = next((i for i, x in enumerate(whole.layers) if x.protocol.name in _IP), None)
+        if at is not None:
+            name = whole.layers[at].protocol.name
+            whole.source = _REASSEMBLED_IP[name]
+            frame.replace_above(name, whole.layers[at + 1 :])
     message = notes.message
     tcp = notes.tcp
     if tcp is not None and tcp.flags and _NOT_PASSED_UP.intersection(tcp.flags):
@@ -255,6 +263,10 @@ def frame_for(record, notes: FrameNotes) -> Frame:
         if above and not frame.has(above[0]):  # else the model dissected the body itself
             notes.note("frame.protocols", (":".join([frame.protocols(), *above]),))
     return frame
+
+
+_IP = ("ip", "ipv6")
+_REASSEMBLED_IP = {"ip": "Reassembled IPv4", "ipv6": "Reassembled IPv6"}
 
 
 class CaptureState:

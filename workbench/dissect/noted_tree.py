@@ -15,7 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from stack.proto.model import escaped, quoted
-from workbench.dissect.capture_state import FrameNotes, frame_for
+from workbench.dissect.capture_state import AS_CAPTURED, FrameNotes, frame_for
 from workbench.dissect.nodes import LAYER, NOTE, Dissection, FieldNode
 from workbench.dissect.tree import REASSEMBLED, dissect_record
 
@@ -99,7 +99,7 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
     """The tree of `record` once the frames before it are taken into account (see above)."""
     result = dissect_record(record, frame_for(record, notes))
     if notes.frame_bytes is not None:
-        _datagram_bytes(result, record, notes.frame_bytes)
+        _datagram_bytes(result, notes.frame_bytes)
     fields = dict(notes.fields)
     size = len(record.data)
     fields["frame.len"] = (getattr(record, "wire_length", 0) or size,)
@@ -112,8 +112,8 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
     order = sorted(fields, key=lambda name: name in AFTER and AFTER[name] in fields)
     for name in order:
         values = fields[name]
-        if name.startswith("tcp.analysis.") or not values:
-            continue
+        if name.startswith("tcp.analysis.") or not values or name in AS_CAPTURED:
+            continue  # AS_CAPTURED: the tree's IP header is the captured one already
         layer = layers.get(_protocol_of(name, layers))
         if layer is None:
             continue
@@ -135,24 +135,22 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
     return result
 
 
-def _datagram_bytes(result: Dissection, record, rebuilt: bytes) -> None:
+def _datagram_bytes(result: Dissection, rebuilt: bytes) -> None:
     """A fragment completing a datagram: the layers above IP point into the reassembled
-    payload ("Reassembled IPv4", Wireshark's byte tab), the rest into the frame as captured."""
+    payload ("Reassembled IPv4", Wireshark's byte tab), not the frame `frame_for` dissected
+    them in (the datagram behind the captured frame's link and IP headers)."""
     at = next((i for i, n in enumerate(result.nodes) if n.name in ("ip", "ipv6")), None)
     if at is None or at + 1 >= len(result.nodes):
         return
-    start = result.nodes[at + 1].start // 8
     name = "Reassembled IPv4" if result.nodes[at].name == "ip" else "Reassembled IPv6"
+    start = result.nodes[at + 1].start // 8
     for top in result.nodes[at + 1 :]:
         for node, _path in top.walk():
-            if node.source is None:
+            if node.source == name:
                 node.start, node.end = node.start - start * 8, node.end - start * 8
                 if node.span is not None:
                     node.span = (node.span[0] - start, node.span[1] - start)
-                node.source = name
     result.sources[name] = rebuilt[start:]
-    result.data = bytes(record.data)
-    result.undecoded = None
 
 
 def _segments(message) -> FieldNode:

@@ -85,9 +85,10 @@ def tree_of(frame: Frame) -> Dissection:
     for layer in frame.layers:
         node, stop_at = _layer_node(layer)
         if layer.frame is not frame:  # a message reassembled from segments, dissected alone
-            sources[REASSEMBLED] = layer.frame.data
+            source = layer.frame.source or REASSEMBLED
+            sources[source] = layer.frame.data
             for inner, _path in node.walk():
-                inner.source = REASSEMBLED
+                inner.source = inner.source or source
             stop_at = None
         if layer.protocol.name == "data" and layer.state.get("key", ("",))[0] in FALLBACK_TABLES:
             fallback = _scapy_nodes(frame, layer)

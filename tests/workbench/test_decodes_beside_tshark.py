@@ -1,0 +1,88 @@
+"""What a new user's trial found wrong beside tshark, on captures scapy makes: an echo's Info
+from sequence number 10 on, the frame completing a fragmented datagram (its own IP header, not
+the rebuilt one), and a query's AD bit."""
+
+from __future__ import annotations
+
+from scapy.layers.dns import DNS, DNSQR
+from scapy.layers.inet import ICMP, IP, UDP, fragment
+from scapy.layers.l2 import Ether
+from scapy.packet import Raw
+from scapy.utils import wrpcap
+
+from tests.conftest import needs_tool
+from tests.workbench.beside_tshark import layers, ours, theirs
+
+A, B = "10.9.0.1", "10.9.0.2"
+MAC_A, MAC_B = "02:00:00:00:09:01", "02:00:00:00:09:02"
+
+
+def _eth(packet, back: bool = False):
+    return Ether(src=MAC_B if back else MAC_A, dst=MAC_A if back else MAC_B) / packet
+
+
+@needs_tool("tshark")
+def test_echo_info_for_every_sequence_number(tmp_path):
+    frames = []
+    for seq in (1, 9, 10, 11, 99, 256, 9999, 65535):
+        frames.append(_eth(IP(src=A, dst=B) / ICMP(id=0x2446, seq=seq) / Raw(b"x" * 8)))
+        frames.append(
+            _eth(IP(src=B, dst=A) / ICMP(type=0, id=0x2446, seq=seq) / Raw(b"x" * 8), True)
+        )
+    path = str(tmp_path / "pings.pcap")
+    wrpcap(path, frames)
+    mine = ours(path, "-T", "fields", "-e", "_ws.col.Info").splitlines()
+    assert mine == theirs(path, "-T", "fields", "-e", "_ws.col.Info").splitlines()
+    assert "seq=10/2560," in mine[4] and "seq=9999/3879," in mine[12]
+
+
+@needs_tool("tshark")
+def test_the_frame_completing_a_datagram_shows_its_own_ip_header(tmp_path):
+    big = IP(src=A, dst=B, id=0x1234) / ICMP(id=7, seq=1) / Raw(bytes(range(256)) * 16)
+    path = str(tmp_path / "frags.pcap")
+    wrpcap(path, [_eth(piece) for piece in fragment(big, fragsize=1480)])
+    last = "frame.number == 3"
+    checked = ("-o", "ip.check_checksum:TRUE")
+    tree = layers(ours(path, "-V", "-Y", last), "Internet Protocol")
+    wire = layers(theirs(path, *checked, "-V", "-Y", last), "Internet Protocol")
+    offset = [x for x in wire if "Fragment Offset" in x]
+    assert offset == [x for x in tree if "Fragment Offset" in x] and offset[0].endswith(": 2960")
+    assert (
+        "    Header Checksum: "
+        + wire[wire.index(next(x for x in wire if "Header Checksum:" in x))].split(": ", 1)[1]
+        in tree
+    )
+    assert any("[correct]" in x for x in tree)
+    assert not any("over Ethernet" in x for x in ours(path, "-V", "-Y", last).splitlines())
+    names = [
+        "ip.len",
+        "ip.frag_offset",
+        "ip.flags.mf",
+        "ip.checksum.status",
+        "icmp.seq",
+        "frame.len",
+    ]
+    args = ["-T", "fields", *[a for n in names for a in ("-e", n)]]
+    assert ours(path, *args) == theirs(path, *checked, *args)
+    assert ours(path, "-x") == theirs(path, "-x")  # the frame, then "Reassembled IPv4"
+
+
+@needs_tool("tshark")
+def test_a_querys_ad_bit_as_tshark(tmp_path):
+    frames = [
+        _eth(
+            IP(src=A, dst=B)
+            / UDP(sport=5353 + ad, dport=53)
+            / DNS(id=ad, rd=1, ad=ad, qd=DNSQR(qname="example.com"))
+        )
+        for ad in (0, 1)
+    ]
+    path = str(tmp_path / "dns.pcap")
+    wrpcap(path, frames)
+    args = ["-T", "fields", "-e", "dns.flags.authenticated", "-e", "dns.flags"]
+    assert ours(path, *args) == theirs(path, *args) == "\t0x0100\n1\t0x0120\n"
+    assert (
+        ours(path, "-Y", "dns.flags.authenticated == 1", "-T", "fields", "-e", "dns.id")
+        == "0x0001\n"
+    )
+    assert layers(ours(path, "-V"), "Domain") == layers(theirs(path, "-V"), "Domain")
