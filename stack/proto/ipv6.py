@@ -7,14 +7,40 @@ is "Fragmented IP protocol", as for IPv4.
 
 from __future__ import annotations
 
-from stack.proto.ipv4 import PROTOCOL_NAMES, proto_text
+from stack.proto.ipv4 import DSCP_NAMES, ECN_NAMES, PROTOCOL_NAMES, proto_text
 from stack.proto.model import HEX, IPV6, Field, Layer, Protocol, Stop
 
 VERSION = Field("ipv6.version", "Version", at=0, size=1, mask=0xF0, also=("ip.version",))
 TCLASS = Field("ipv6.tclass", "Traffic Class", base=HEX, at=0, size=4, mask=0x0FF00000)
+TCLASS_DSCP = Field(
+    "ipv6.tclass.dscp",
+    "Differentiated Services Codepoint",
+    at=0,
+    size=4,
+    mask=0x0FC00000,
+    sub=True,
+    enum=DSCP_NAMES,
+)
+TCLASS_ECN = Field(
+    "ipv6.tclass.ecn",
+    "Explicit Congestion Notification",
+    at=0,
+    size=4,
+    mask=0x00300000,
+    sub=True,
+    enum=ECN_NAMES,
+)
 FLOW = Field("ipv6.flow", "Flow Label", base=HEX, at=1, size=3, mask=0x0FFFFF)
 PLEN = Field("ipv6.plen", "Payload Length", at=4, size=2)
-NXT = Field("ipv6.nxt", "Next Header", at=6, size=1, enum=PROTOCOL_NAMES)
+# tshark's names of the extension headers (its ipproto table, also ip.proto's)
+NEXT_HEADER_NAMES = {
+    **PROTOCOL_NAMES,
+    43: "Routing Header for IPv6",
+    44: "Fragment Header for IPv6",
+    59: "No Next Header for IPv6",
+    60: "Destination Options for IPv6",
+}
+NXT = Field("ipv6.nxt", "Next Header", at=6, size=1, enum=NEXT_HEADER_NAMES)
 HLIM = Field("ipv6.hlim", "Hop Limit", at=7, size=1)
 SRC = Field(
     "ipv6.src",
@@ -36,22 +62,36 @@ ADDR = Field("ipv6.addr", "Source or Destination Address", IPV6, hidden=True)
 EXT_NAMES = {
     0: ("hopopts", "IPv6 Hop-by-Hop Option"),
     43: ("routing", "Routing Header for IPv6"),
-    44: ("fragment", "Fragment Header for IPv6"),
+    44: ("fraghdr", "Fragment Header for IPv6"),
     60: ("dstopts", "Destination Options for IPv6"),
 }
 EXT_FIELDS = {
     kind: (
         Field(f"ipv6.{short}", title, "none"),
-        Field(f"ipv6.{short}.nxt", "Next Header", enum=PROTOCOL_NAMES),
+        Field(f"ipv6.{short}.nxt", "Next Header", enum=NEXT_HEADER_NAMES),
         Field(f"ipv6.{short}.len", "Length"),
     )
     for kind, (short, title) in EXT_NAMES.items()
+    if kind != 44
 }
-FRAG_OFFSET = Field("ipv6.fragment.offset", "Offset", text=lambda v: f"{v} ({v * 8} bytes)")
-FRAG_MORE = Field(
-    "ipv6.fragment.more", "More Fragments", "bool", text=lambda v: "Yes" if v else "No"
+# The Fragment header has no length: its second byte is reserved, and the offset, two reserved
+# bits and the M flag share one 16-bit word (tshark shows each with its bits)
+FRAG_HEAD = Field("ipv6.fraghdr", "Fragment Header for IPv6", "none")
+FRAG_NXT = Field("ipv6.fraghdr.nxt", "Next header", enum=NEXT_HEADER_NAMES)
+FRAG_RESERVED = Field("ipv6.fraghdr.reserved_octet", "Reserved octet", base=HEX, size=1)
+FRAG_OFFSET = Field(
+    "ipv6.fraghdr.offset", "Offset", size=2, mask=0xFFF8, text=lambda v: f"{v} ({v * 8} bytes)"
 )
-FRAG_ID = Field("ipv6.fragment.id", "Identification", base=HEX, size=4)
+FRAG_RESERVED_BITS = Field("ipv6.fraghdr.reserved_bits", "Reserved bits", size=2, mask=0x0006)
+FRAG_MORE = Field(
+    "ipv6.fraghdr.more",
+    "More Fragments",
+    "bool",
+    size=2,
+    mask=0x0001,
+    text=lambda v: "Yes" if v else "No",
+)
+FRAG_ID = Field("ipv6.fraghdr.ident", "Identification", base=HEX, size=4)
 ROUTER_ALERT = Field("ipv6.opt.router_alert", "Router Alert", enum={0: "MLD"})
 OPTION = Field("ipv6.opt", "IPv6 Option", "none")
 OPT_TYPE = Field(
@@ -100,29 +140,28 @@ def _items(layer: Layer, out: list) -> None:
         if item.field is TCLASS:
             v = item.value
             item.text = f".... {_bits8(v)} .... .... .... .... .... = Traffic Class: 0x{v:02x} (DSCP: {_dscp(v >> 2)}, ECN: {_ECN[v & 3]})"
+            item.children = [layer.fixed(TCLASS_DSCP), layer.fixed(TCLASS_ECN)]
         elif item.field is FLOW:
             item.text = f".... {_flow_bits(item.value)[15:]} = Flow Label: 0x{item.value:05x}"
     for nh, at, size in layer.state.get("exts", ()):
+        if nh == 44:
+            word = layer.u16(at + 2)
+            children = [
+                layer.add([], FRAG_NXT, at, 1, layer.u8(at)),
+                layer.add([], FRAG_RESERVED, at + 1, 1, layer.u8(at + 1)),
+                layer.add([], FRAG_OFFSET, at + 2, 2, word >> 3, raw=word),
+                layer.add([], FRAG_RESERVED_BITS, at + 2, 2, (word >> 1) & 3, raw=word),
+                layer.add([], FRAG_MORE, at + 2, 2, bool(word & 1), raw=word),
+                layer.add([], FRAG_ID, at + 4, 4, layer.u32(at + 4)),
+            ]
+            layer.add(out, FRAG_HEAD, at, size, None, children=children, text=FRAG_HEAD.label)
+            continue
         head, nxt, length = EXT_FIELDS[nh]
         children = [
             layer.add([], nxt, at, 1, layer.u8(at)),
             layer.add([], length, at + 1, 1, layer.u8(at + 1)),
         ]
-        if nh == 44:
-            word = layer.u16(at + 2)
-            children.append(layer.add([], FRAG_OFFSET, at + 2, 2, word >> 3))
-            children.append(layer.add([], FRAG_MORE, at + 2, 2, bool(word & 1)))
-            children.append(
-                layer.add(
-                    [],
-                    FRAG_ID,
-                    at + 4,
-                    4,
-                    layer.u32(at + 4),
-                    text=f"Identification: 0x{layer.u32(at + 4):08x}",
-                )
-            )
-        elif nh in (0, 60):
+        if nh in (0, 60):
             pos = at + 2
             while pos < at + size:
                 kind = layer.u8(pos)
@@ -198,13 +237,19 @@ PROTOCOL = Protocol(
     fields=(
         VERSION,
         TCLASS,
+        TCLASS_DSCP,
+        TCLASS_ECN,
         FLOW,
         PLEN,
         NXT,
         HLIM,
         SRC,
         DST,
+        FRAG_HEAD,
+        FRAG_NXT,
+        FRAG_RESERVED,
         FRAG_OFFSET,
+        FRAG_RESERVED_BITS,
         FRAG_MORE,
         FRAG_ID,
         ROUTER_ALERT,

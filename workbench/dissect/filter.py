@@ -4,6 +4,7 @@
                                  dhcp bootp http ntp data frame malformed)
     ip.addr == 192.168.1.1       a field compared with a value (== != < > <= >=, or eq ne lt
                                  gt le ge); `!=` means "no value equals" as in Wireshark 4
+    tcp.port === 80              every value equals (all_eq); `!==` (any_ne, ~=): one differs
     ip.addr == 192.168.1.0/24    an address field against a network (ipv6.addr == fd77::/64 too)
     tcp.port in {80 443 8000..8080}
     dns.qry.name contains "google"     strings: contains, matches (a regular expression)
@@ -117,7 +118,7 @@ def filter_error(text: str) -> str | None:
 _TOKEN = re.compile(
     r"""(?P<space>\s+)
       | (?P<string>"(?:[^"\\]|\\.)*"?)
-      | (?P<op>===|==|!=|<=|>=|&&|\|\||[()<>!{},~=&\[\]])
+      | (?P<op>===|!==|==|!=|~=|<=|>=|&&|\|\||[()<>!{},~=&\[\]])
       | (?P<word>[A-Za-z0-9_.:/\-]+)""",
     re.VERBOSE,
 )
@@ -132,8 +133,15 @@ _WORD_OPS = {
     "contains": "contains",
     "matches": "matches",
     "~": "matches",
+    # Wireshark 4's quantified equalities: any_eq is ==, all_ne is !=; ~= is !== spelt old
+    "any_eq": "==",
+    "all_ne": "!=",
+    "all_eq": "===",
+    "any_ne": "!==",
+    "~=": "!==",
 }
-_COMPARE = {"==", "!=", "<", ">", "<=", ">=", "contains", "matches"}
+_EQUALITY = {"==", "!=", "===", "!=="}
+_COMPARE = {*_EQUALITY, "<", ">", "<=", ">=", "contains", "matches"}
 _ORDERED = {"<", ">", "<=", ">="}
 _PRIMITIVES = {"host", "port", "net", "src", "dst"}  # tcpdump's; `ether` may come first
 _QUALIFIED = {*_PRIMITIVES, "ether", "link"}
@@ -408,8 +416,6 @@ class _Parser:
         )
         if op == "=":
             raise FilterError(f"use '==' to compare, not '=' (column {op_token.column})")
-        if op == "===":
-            op = "=="
         if op == "in" or op_token.text.lower() == "in":
             self.take()
             return self.membership(shown, kind, extract)
@@ -432,10 +438,8 @@ class _Parser:
                 f"'{op_token.text}' cannot order {_TYPE_TEXT[kind]} ({shown}); use == or !="
             )
         literal = _literal(kind, value, shown)
-        test = _test(op, kind, literal, value)
-        if op == "!=":  # Wireshark 4: "!=" is "all not equal", and false when the field is absent
-            return lambda d, r: bool(values := extract(d, r)) and not any(test(v) for v in values)
-        return lambda d, r: any(test(v) for v in extract(d, r))
+        test = _test("==" if op in _EQUALITY else op, kind, literal, value)
+        return _quantified(op, test, extract)
 
     def sliced(self, shown: str, kind: str, extract: Extractor) -> Predicate:
         """`eth.src[0:3] == 00:1b:21`: Wireshark's slices — [i:n] (n bytes from i), [i-j]
@@ -451,9 +455,9 @@ class _Parser:
         cut = _slice("".join(inside), open_.column)
         op_token = self.take()
         op = _WORD_OPS.get(op_token.text.lower(), op_token.text)
-        if op not in ("==", "!=", "contains", "matches"):
+        if op not in (*_EQUALITY, "contains", "matches"):
             raise FilterError(
-                f"a slice is compared with ==, !=, contains or matches, not {op_token.shown()}"
+                f"a slice is compared with ==, !=, ===, !==, contains or matches, not {op_token.shown()}"
             )
         value = self.take()
         if value.kind not in ("word", "string"):
@@ -468,9 +472,7 @@ class _Parser:
         wanted = _bytes_literal(value)
         if op == "contains":
             return lambda d, r: any(wanted in p for p in pieces(d, r))
-        if op == "!=":
-            return lambda d, r: bool(got := pieces(d, r)) and all(p != wanted for p in got)
-        return lambda d, r: any(p == wanted for p in pieces(d, r))
+        return _quantified(op, lambda p: p == wanted, pieces)
 
     def masked(self, shown: str, kind: str, extract: Extractor) -> Predicate:
         """`tcp.flags & 0x02`: true when a bit of the mask is set; `& 0x12 == 0x12` compares."""
@@ -491,15 +493,11 @@ class _Parser:
             if op_token.kind in ("op", "word")
             else ""
         )
-        if op in ("==", "!=", "<", ">", "<=", ">="):
+        if op in _COMPARE and op not in ("contains", "matches"):
             self.take()
             literal = _int(self.take().text, op_token, shown)
-            test = _test(op, "int", literal, op_token)
-            if op == "!=":
-                return lambda d, r: (
-                    bool(vs := extract(d, r)) and not any(int(v) & mask == literal for v in vs)
-                )
-            return lambda d, r: any(test(int(v) & mask) for v in extract(d, r))
+            test = _test("==" if op in _EQUALITY else op, "int", literal, op_token)
+            return _quantified(op, test, lambda d, r: [int(v) & mask for v in extract(d, r)])
         return lambda d, r: any(int(v) & mask for v in extract(d, r))
 
     def membership(self, shown: str, kind: str, extract: Extractor) -> Predicate:
@@ -701,6 +699,20 @@ def _literal(kind: str, token: _Token, shown: str):
     if kind == "bytes":
         return _bytes_literal(token)
     raise FilterError(f"cannot compare {shown}")  # pragma: no cover
+
+
+def _quantified(op: str, test: Callable[[object], bool], values: Extractor) -> Predicate:
+    """Wireshark 4's comparisons over all of a field's values in a frame: `==` (and the
+    ordered ones) any value passes, `!=` none equals, `===` every value equals, `!==` one
+    differs; all but `==` false when the frame has no value (tshark: `tcp.port === 80` holds
+    on no TCP frame, as each has a port that is not 80; `tcp.port !== 80` on every one)."""
+    if op == "!=":
+        return lambda d, r: bool(vs := values(d, r)) and not any(test(v) for v in vs)
+    if op == "===":
+        return lambda d, r: bool(vs := values(d, r)) and all(test(v) for v in vs)
+    if op == "!==":
+        return lambda d, r: not all(test(v) for v in values(d, r))
+    return lambda d, r: any(test(v) for v in values(d, r))
 
 
 def _test(op: str, kind: str, literal, token: _Token) -> Callable[[object], bool]:
