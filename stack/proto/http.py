@@ -159,6 +159,9 @@ def _walk(layer: Layer) -> None:
                 layer.state["media"] = media_type
                 layer.next = ("http.media", media[0])
                 layer.header_end = layer.start + head
+        else:  # a body of no type tshark reads (or none named): Data, as tshark
+            layer.next = ("http.media", "")
+            layer.header_end = layer.start + head
 
 
 def _headers(layer: Layer):
