@@ -16,7 +16,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from scapy.layers.inet import IP, TCP, UDP
+from scapy.layers.inet import ICMP, IP, TCP, UDP, fragment
 from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6, IPv6ExtHdrFragment, fragment6
 from scapy.layers.l2 import ARP, Ether
 from scapy.packet import Raw
@@ -174,3 +174,80 @@ def test_a_quantifier_needs_a_value_as_the_others_do(tmp_path):
         )
         assert run.returncode != 0 and tshark.returncode != 0, text
         assert "expected a value after" in run.stderr, run.stderr
+
+
+REASSEMBLY = [
+    "ipv6.fragment",
+    "ipv6.fragments",
+    "ipv6.fragment.count",
+    "ipv6.reassembled.length",
+    "ipv6.reassembled.in",
+    "ip.fragment",
+    "ip.fragments",
+    "ip.fragment.count",
+    "ip.reassembled.length",
+    "ip.reassembled_in",
+    "ipv6.fraghdr",
+    "ipv6.fraghdr.offset > 0",
+    "ipv6.fraghdr.more == 0",
+]
+
+
+@needs_tool("tshark")
+def test_each_reassembly_field_is_where_tshark_puts_it(tmp_path):
+    """On the frame that completes a datagram, IPv4's as ip.*, IPv6's as ipv6.*; the frame a
+    fragment is reassembled in only on tshark's second pass (-2), so never in one."""
+    v4 = IP(src="192.168.77.2", dst="192.168.77.1") / ICMP(id=7, seq=1) / Raw(bytes(4000))
+    frames = _fragments() + [Ether(src=AMAC, dst=BMAC) / part for part in fragment(v4, 1480)]
+    for n, frame in enumerate(frames):
+        frame.time = 1000 + n * 0.001
+    path = str(tmp_path / "both.pcap")
+    wrpcap(path, frames)
+    numbers = ["-T", "fields", "-e", "frame.number"]
+    got = {y: _column(ours(path, "-Y", y, *numbers)) for y in REASSEMBLY}
+    want = {y: _column(theirs(path, "-Y", y, *numbers)) for y in REASSEMBLY}
+    assert got == want
+    assert want["ipv6.fragment"] == ["3"] and want["ip.fragment"] == ["7"]
+    names = [
+        "ipv6.fragment",
+        "ipv6.fragment.count",
+        "ipv6.reassembled.length",
+        "ipv6.fraghdr.offset",
+        "ipv6.fraghdr.more",
+        "ip.fragment",
+        "ip.fragment.count",
+        "ip.reassembled.length",
+        "ip.frag_offset",
+    ]
+    args = ["-T", "fields", "-E", "occurrence=a"] + [a for n in names for a in ("-e", n)]
+    assert _column(ours(path, *args)) == _column(theirs(path, *args))
+    # the completing fragment's header as captured, with its bits
+    shown = ["-V", "-Y", "frame.number == 3"]
+    mine = layers(ours(*shown, path), "Internet Protocol Version 6")
+    tshark = layers(theirs(path, *shown), "Internet Protocol Version 6")
+    header = [line for line in tshark if "Offset" in line or "More Fragments" in line]
+    assert [line for line in mine if line in header] == header
+
+
+@needs_tool("tshark")
+def test_the_completing_fragments_header_shows_the_bits_it_was_captured_with(tmp_path):
+    """The frame that completes an IPv4 datagram is dissected whole (offset 0), but its tree
+    shows the fragment offset it came with, bit pattern and all, as tshark does."""
+    v4 = IP(src="192.168.77.2", dst="192.168.77.1") / ICMP(id=7, seq=1) / Raw(bytes(4000))
+    frames = [Ether(src=AMAC, dst=BMAC) / part for part in fragment(v4, 1480)]
+    for n, frame in enumerate(frames):
+        frame.time = 1000 + n * 0.001
+    path = str(tmp_path / "frag4.pcap")
+    wrpcap(path, frames)
+    shown = ["-V", "-Y", "frame.number == 3"]
+    mine = layers(ours(*shown, path), "Internet Protocol Version 4")
+    tshark = layers(theirs(path, *shown), "Internet Protocol Version 4")
+
+    def bits(lines: list[str]) -> list[str]:
+        return [line.split(" = ")[0] for line in lines if "Fragment Offset" in line]
+
+    assert bits(tshark) == ["    ...0 0001 0111 0010"]  # 370 eight-byte blocks
+    assert bits(mine) == bits(tshark)
+    assert [line for line in mine if "Total Length" in line] == [
+        line for line in tshark if "Total Length" in line
+    ]

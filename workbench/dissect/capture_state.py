@@ -310,8 +310,19 @@ class CaptureState:
                 notes.frame_bytes = _rebuilt(record, f, fragment.datagram)
                 for name, value in _as_captured(record.data, f).items():
                     notes.note(name, value)
-                notes.note("ip.fragment", fragment.frames)
-                notes.note("ip.fragment.count", (len(fragment.frames),))
+                # tshark's reassembly fields, on the frame that completes the datagram:
+                # ip.* for IPv4, ipv6.* for IPv6 (ip.fragments holds the datagram's bytes,
+                # ipv6.fragments is a label)
+                if f.ip_version == 6:
+                    notes.note("ipv6.fragments", (True,))
+                    notes.note("ipv6.fragment", fragment.frames)
+                    notes.note("ipv6.fragment.count", (len(fragment.frames),))
+                    notes.note("ipv6.reassembled.length", (len(fragment.datagram),))
+                else:
+                    notes.note("ip.fragments", (fragment.datagram,))
+                    notes.note("ip.fragment", fragment.frames)
+                    notes.note("ip.fragment.count", (len(fragment.frames),))
+                    notes.note("ip.reassembled.length", (len(fragment.datagram),))
                 whole = facts_of(_Bytes(record, notes.frame_bytes))
                 whole.length = f.length  # statistics count the frame, not the datagram
                 f = notes.facts = whole
@@ -384,7 +395,13 @@ def _fragment_info(f: Facts) -> str:
 
 # IP header fields that tshark shows as the completing fragment carried them, though the layers
 # above are dissected from the whole datagram (`_rebuilt` makes the header say "whole").
-AS_CAPTURED = {"ip.len": "int", "ip.frag_offset": "int", "ipv6.plen": "int"}
+AS_CAPTURED = {
+    "ip.len": "int",
+    "ip.frag_offset": "int",
+    "ipv6.plen": "int",
+    "ipv6.fraghdr.offset": "int",
+    "ipv6.fraghdr.more": "bool",
+}
 
 
 def _as_captured(data: bytes, f: Facts) -> dict[str, tuple]:
@@ -394,7 +411,15 @@ def _as_captured(data: bytes, f: Facts) -> dict[str, tuple]:
             "ip.len": (int.from_bytes(data[at + 2 : at + 4], "big"),),
             "ip.frag_offset": (f.frag_offset // 8,),
         }
-    return {"ipv6.plen": (int.from_bytes(data[at + 4 : at + 6], "big"),)}
+    out = {"ipv6.plen": (int.from_bytes(data[at + 4 : at + 6], "big"),)}
+    nxt, pos = data[at + 6], at + 40
+    while nxt in (0, 43, 60) and pos + 8 <= len(data):
+        nxt, pos = data[pos], pos + (data[pos + 1] + 1) * 8
+    if nxt == 44 and pos + 4 <= len(data):
+        word = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        out["ipv6.fraghdr.offset"] = (word >> 3,)
+        out["ipv6.fraghdr.more"] = (bool(word & 1),)
+    return out
 
 
 class _Bytes:
@@ -481,6 +506,14 @@ FIELD_TYPES = {
     "ip.fragment": "int",
     "frame.comment": "str",
     "ip.fragment.count": "int",
+    "ip.fragments": "bytes",
+    "ip.reassembled.length": "int",
+    "ip.reassembled_in": "int",  # tshark sets it on a second pass (-2) only: never here
+    "ipv6.fragment": "int",
+    "ipv6.fragments": "bool",
+    "ipv6.fragment.count": "int",
+    "ipv6.reassembled.length": "int",
+    "ipv6.reassembled.in": "int",  # as ip.reassembled_in
     "tcp.segments": "bool",
     "tcp.segment": "int",
     "tcp.segment.count": "int",
