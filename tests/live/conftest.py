@@ -348,10 +348,16 @@ async def reap(ns: Namespace) -> None:
 # --- kernel-side loss and reordering -------------------------------------------------------
 
 NETEM = ("delay", "1ms", "reorder", "10%", "loss", "5%")  # netem reorders only delayed frames
-K95, K85 = int(0.95 * 2**32), int(0.85 * 2**32)
-# Classic BPF for cls_bpf: draw a random number (`ld rand`); top 5% → class 1:30 (a zero-byte
-# FIFO: dropped), next 10% → class 1:20 (a slow lane: overtaken by later frames), else 1:10.
-IMPAIR_BPF = f"6,32 0 0 {0xFFFFF000 + 56},53 0 1 {K95},6 0 0 {0x10030},53 0 1 {K85},6 0 0 {0x10020},6 0 0 {0x10010}"
+_RAND = 0xFFFFF000 + 56  # classic BPF `ld rand` (SKF_AD_OFF + SKF_AD_RANDOM)
+K95, K90 = int(0.95 * 2**32), int(0.90 * 2**32)
+# Two classic-BPF filters for cls_bpf. The first, in direct-action mode, drops 5% of frames
+# outright (verdict TC_ACT_SHOT: the qdisc tells the sender the frame went, so it is lost on the
+# wire) and passes the rest on (TC_ACT_UNSPEC). A FIFO of zero bytes would not do: its refusal
+# reaches TCP as a failed send, which it simply repeats — nothing is lost on the wire, the
+# capture shows no gap. The second sends 10% into class 1:20 (a slow lane: overtaken by later
+# frames), the rest into 1:10.
+LOSS_BPF = f"4,32 0 0 {_RAND},53 0 1 {K95},6 0 0 2,6 0 0 {0xFFFFFFFF}"
+LANE_BPF = f"4,32 0 0 {_RAND},53 0 1 {K90},6 0 0 {0x10020},6 0 0 {0x10010}"
 
 
 def impair_kernel_egress(ns: Namespace, dev: str) -> str:
@@ -359,11 +365,18 @@ def impair_kernel_egress(ns: Namespace, dev: str) -> str:
 
     `tc qdisc … netem loss 5% reorder 10%` where the kernel has netem. Kernels built without
     sch_netem (this project's CI VMs among them) get the same effect from what they do have:
-    HTB with three classes and a random classic-BPF classifier — 5% into a FIFO of zero bytes
-    (lost), 10% into an 8 Mbit/s lane where a full frame waits ~1.5 ms and is overtaken by
-    the frames behind it (reordered), the rest straight through. Returns which one was used.
+    HTB with two classes and two random classic-BPF filters — 5% dropped after the sender was
+    told they went (lost), 10% into an 8 Mbit/s lane where a full frame waits ~1.5 ms and is
+    overtaken by the frames behind it (reordered), the rest straight through. Returns which
+    one was used.
+
+    The unit of loss is a frame on the wire: TCP hands the qdisc GSO bundles of up to 64 KB
+    (cut into frames only after it, even with `ethtool -K … gso off`), so a drop would take a
+    whole flight at once — often the last one before the window fills, which leaves no gap for
+    a capture to show. `gso_max_segs 1` makes each bundle one frame.
     """
     need_tools("tc")
+    ns.ip("link", "set", "dev", dev, "gso_max_segs", "1")
     tried = ns.run("tc", "qdisc", "add", "dev", dev, "root", "netem", *NETEM)
     if tried.returncode == 0:
         return "netem " + " ".join(NETEM)
@@ -391,8 +404,6 @@ def impair_kernel_egress(ns: Namespace, dev: str) -> str:
             "cburst",
             "1600b",
         ),
-        ("class", "add", "dev", dev, "parent", "1:", "classid", "1:30", "htb", "rate", "10gbit"),
-        ("qdisc", "add", "dev", dev, "parent", "1:30", "handle", "30:", "bfifo", "limit", "0"),
         (
             "filter",
             "add",
@@ -400,36 +411,50 @@ def impair_kernel_egress(ns: Namespace, dev: str) -> str:
             dev,
             "parent",
             "1:",
+            "prio",
+            "1",
+            "bpf",
+            "da",
+            "bytecode",
+            LOSS_BPF,
+        ),
+        (
+            "filter",
+            "add",
+            "dev",
+            dev,
+            "parent",
+            "1:",
+            "prio",
+            "2",
             "bpf",
             "bytecode",
-            IMPAIR_BPF,
+            LANE_BPF,
             "classid",
             "1:10",
         ),
     ):
         ns.run("tc", *argv, check=True)
-    return "htb + random cBPF classifier (no sch_netem in this kernel): 5% dropped, 10% slow lane"
+    return "htb + random cBPF filters (no sch_netem in this kernel): 5% lost, 10% slow lane"
 
 
 def impairment_counts(ns: Namespace, dev: str) -> dict[str, int]:
-    """Frames the kernel's impairment passed, sent down the slow lane, and dropped."""
+    """Frames the kernel's impairment passed, sent down the slow lane, and lost."""
     counts = {"passed": 0, "slow": 0, "dropped": 0}
     lane = {"1:10": "passed", "1:20": "slow"}
     text = ns.run("tc", "-s", "class", "show", "dev", dev).stdout
-    for block in re.finditer(
-        r"class htb (\S+) .*?\n\s*Sent \d+ bytes (\d+) pkt \(dropped (\d+)", text
-    ):
-        handle, packets, drops = block.group(1), int(block.group(2)), int(block.group(3))
-        if handle in lane:
-            counts[lane[handle]] = packets
-        counts["dropped"] += drops
-    if not text.strip():  # netem: one qdisc
-        m = re.search(
-            r"Sent \d+ bytes (\d+) pkt \(dropped (\d+)",
-            ns.run("tc", "-s", "qdisc", "show", "dev", dev).stdout,
-        )
-        if m:
-            counts["passed"], counts["dropped"] = int(m.group(1)), int(m.group(2))
+    for block in re.finditer(r"class htb (\S+) .*?\n\s*Sent \d+ bytes (\d+) pkt", text):
+        if block.group(1) in lane:
+            counts[lane[block.group(1)]] = int(block.group(2))
+    # Lost frames are counted at the root qdisc (netem's own loss, or the HTB filter's drop).
+    root = re.search(
+        r"qdisc \S+ \S+ root.*?\n\s*Sent \d+ bytes (\d+) pkt \(dropped (\d+)",
+        ns.run("tc", "-s", "qdisc", "show", "dev", dev).stdout,
+    )
+    if root:
+        counts["dropped"] = int(root.group(2))
+        if not text.strip():  # netem: one qdisc, no classes
+            counts["passed"] = int(root.group(1))
     return counts
 
 

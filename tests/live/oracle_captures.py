@@ -313,6 +313,7 @@ def _loss(procs, client, server, out):
     path = cap.stop()
     procs.stop(web)
     server.run("tc", "qdisc", "del", "dev", "s0", "root")
+    server.ip("link", "set", "dev", "s0", "gso_max_segs", "65535")
     return {"tcp_loss": path}
 
 
