@@ -546,6 +546,41 @@ def _parse_crlf(data: bytes, request_method: str | None) -> Message | None:
     if end < 4:
         return None
     raw = data[:end]
+    known = _known_head(raw)
+    if known is None:
+        known = _read_crlf_head(raw)
+        if known is None:
+            return None
+    cls, values, length = known
+    if length < 0:  # no framing field: a request has no body, a response runs to the close
+        if cls is HTTPRequest and len(data) != end:
+            return None
+    elif len(data) - end != length:
+        return None
+    if cls is HTTPResponse and request_method in ("HEAD", "CONNECT"):
+        return None
+    message = _new(cls)
+    filled = message.__dict__  # the head's values, then the body: one store a field
+    filled.update(values)
+    filled["body"] = data[end:]
+    filled["_head"] = raw
+    return message
+
+
+# A client sends the same head each time it asks for the same resource, and a server the same
+# head each time it answers it within the same second (its Date): a bounded memo of what
+# `_read_crlf_head` read from each head of up to 1,024 bytes, by its bytes, emptied when full.
+# Only a head the shortcut took is here; any other (an error, a chunked body, a second
+# Content-Length, a status without a body) is read again each time and says what it says.
+_HEADS: dict[bytes, tuple[type, dict, int]] = {}
+_known_head = _HEADS.get
+
+
+def _read_crlf_head(raw: bytes) -> tuple[type, dict, int] | None:
+    """(class, its start line's and fields' values, the Content-Length or -1 if none) of a
+    CRLF head (`raw`, blank line included) with no space or tab before a field line's CR, at
+    most one framing field and that a plain Content-Length, and not the status of a response
+    without a body; None for any other."""
     text = raw.decode("latin-1")
     start = _CRLF_START.match(text)
     if start is None:
@@ -559,8 +594,19 @@ def _parse_crlf(data: bytes, request_method: str | None) -> Message | None:
     method, target, version, response_version, status, reason = start.groups()
     if method is None:
         status = int(status)
-        if status < 200 or status == 204 or status == 304 or request_method in ("HEAD", "CONNECT"):
+        if status < 200 or status == 204 or status == 304:
             return None
+        values = {
+            "version": response_version,
+            "status": status,
+            "reason": reason or "",
+            "headers": tuple(fields),
+        }
+        cls = HTTPResponse
+    else:
+        values = {"method": method, "target": target, "version": version, "headers": tuple(fields)}
+        cls = HTTPRequest
+    length = -1
     framing = _FRAMING_FIELD.findall(text.lower())  # (name, value) of each, in lower case
     if framing:
         if len(framing) > 1:
@@ -568,13 +614,13 @@ def _parse_crlf(data: bytes, request_method: str | None) -> Message | None:
         name, value = framing[0]
         if name[0] == "t" or not (value.isdigit() and value.isascii()):
             return None
-        if len(data) - end != int(value):
-            return None
-    elif method is not None and len(data) != end:
-        return None
-    if method is None:
-        return _response(response_version, status, reason, fields, data[end:], raw)
-    return _request(method, target, version, fields, data[end:], raw)
+        length = int(value)
+    known = (cls, values, length)
+    if len(raw) <= 1024:
+        if len(_HEADS) >= 1024:
+            _HEADS.clear()
+        _HEADS[raw] = known
+    return known
 
 
 def _response(version, status, reason, fields, body, head) -> HTTPResponse:

@@ -489,10 +489,16 @@ _FIELD_LINES = [
 ]
 
 
+def _no_shortcut(patched) -> None:
+    """No head read by the CRLF shortcut, nor found among the heads it remembers."""
+    patched.setattr(wire_http, "_CRLF_START", __import__("re").compile("(?!)"))
+    patched.setattr(wire_http, "_known_head", lambda raw: None)
+
+
 def _general_parse(monkeypatch, raw: bytes):
     """`parse` with the CRLF shortcut never taken: the line-by-line path alone."""
     with monkeypatch.context() as patched:
-        patched.setattr(wire_http, "_CRLF_START", __import__("re").compile("(?!)"))
+        _no_shortcut(patched)
         return _outcome(raw)
 
 
@@ -527,6 +533,7 @@ def test_crlf_head_shortcut_reads_as_the_line_by_line_path(start, fields, end):
 
 
 def test_crlf_head_shortcut_is_taken_for_an_ordinary_head(monkeypatch):
+    monkeypatch.setattr(wire_http, "_known_head", lambda raw: None)
     raw = b"HTTP/1.1 200 OK\r\nContent-Type:  text/html \t\r\nContent-Length: 2\r\n\r\nhi"
     calls = []
     real = wire_http._CRLF_FIELD
@@ -584,9 +591,10 @@ def test_whole_message_shortcut_reads_as_the_general_path(start, fields, end, bo
     text = start + "".join(sep + line for sep, line in fields) + end
     raw = text.encode("latin-1") + body
     with pytest.MonkeyPatch().context() as patched:
-        patched.setattr(wire_http, "_CRLF_START", __import__("re").compile("(?!)"))
+        _no_shortcut(patched)
         general = _whole_outcome(raw, method)
     assert _whole_outcome(raw, method) == general
+    assert _whole_outcome(raw, method) == general  # the head remembered, if the shortcut took it
 
 
 def test_whole_message_shortcut_reads_as_the_general_path_for_each_line_and_pair():
@@ -615,13 +623,14 @@ def test_whole_message_shortcut_reads_as_the_general_path_for_each_line_and_pair
         raw = ("\r\n".join((start, *fields)) + end).encode("latin-1") + body
         shortcut = _whole_outcome(raw, method)
         with pytest.MonkeyPatch().context() as patched:
-            patched.setattr(wire_http, "_CRLF_START", __import__("re").compile("(?!)"))
+            _no_shortcut(patched)
             if _whole_outcome(raw, method) != shortcut:
                 wrong.append(raw)
     assert not wrong, wrong[:5]
 
 
 def test_whole_message_shortcut_is_taken_for_an_ordinary_message(monkeypatch):
+    monkeypatch.setattr(wire_http, "_known_head", lambda raw: None)
     raw = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\ncontent-length: 2\r\n\r\nhi"
     calls = []
     real = wire_http._CRLF_PAIR
@@ -633,6 +642,38 @@ def test_whole_message_shortcut_is_taken_for_an_ordinary_message(monkeypatch):
     message = parse(raw)
     assert calls and message.body == b"hi" and message.build() == raw
     assert message.headers == (("Content-Type", "text/html"), ("content-length", "2"))
+
+
+def test_remembered_heads_read_as_heads_read_afresh(monkeypatch):
+    """A head the shortcut read is remembered by its bytes: the same head again, with another
+    body, another length of body or in answer to HEAD, reads as with nothing remembered (fails
+    if the memo keeps a body, skips the length check or the request's method); the memo stays
+    bounded and keeps no long head."""
+    monkeypatch.setattr(wire_http, "_HEADS", {})
+    monkeypatch.setattr(wire_http, "_known_head", wire_http._HEADS.get)
+    heads = [
+        b"HTTP/1.1 200 OK\r\nServer: x\r\nContent-Length: 2\r\n\r\n",
+        b"HTTP/1.1 404 Not Found\r\nServer: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"POST /form HTTP/1.1\r\nHost: x\r\ncontent-length: 3\r\n\r\n",
+    ]
+    cases = [
+        (head, body, method)
+        for head in heads
+        for body in (b"", b"hi", b"abc", b"hi!!")
+        for method in (None, "GET", "HEAD", "CONNECT")
+    ]
+    remembered = [_whole_outcome(head + body, method) for head, body, method in cases]
+    assert len(wire_http._HEADS) == len(heads)
+    with pytest.MonkeyPatch().context() as patched:
+        _no_shortcut(patched)
+        assert remembered == [_whole_outcome(head + body, method) for head, body, method in cases]
+    for n in range(1100):
+        parse(b"GET /%d HTTP/1.1\r\nHost: x\r\n\r\n" % n)
+    assert 0 < len(wire_http._HEADS) <= 1024
+    long_head = b"GET / HTTP/1.1\r\nX-Long: " + b"a" * 1024 + b"\r\n\r\n"
+    assert parse(long_head).header("X-Long") == "a" * 1024
+    assert long_head not in wire_http._HEADS
 
 
 _PAIRS = [
