@@ -68,24 +68,23 @@ ECN_NAMES = {
     2: "ECN-Capable Transport codepoint '10'",
     3: "Congestion Experienced",
 }
-DSCP = Field(
-    "ip.dsfield.dscp",
-    "Differentiated Services Codepoint",
-    at=1,
-    size=1,
-    mask=0xFC,
-    sub=True,
-    enum=DSCP_NAMES,
-)
-ECN = Field(
-    "ip.dsfield.ecn",
-    "Explicit Congestion Notification",
-    at=1,
-    size=1,
-    mask=0x03,
-    sub=True,
-    enum=ECN_NAMES,
-)
+
+
+def ds_fields(dscp: str, ecn: str, at: int, size: int, shift: int) -> tuple[Field, Field]:
+    """The DSCP and ECN subfields of a differentiated-services octet (RFC 2474, RFC 3168):
+    IPv4's DS field, IPv6's Traffic Class, `shift` bits up from the end of `size` bytes at `at`."""
+    parts = (
+        (dscp, "Differentiated Services Codepoint", 0xFC, DSCP_NAMES),
+        (ecn, "Explicit Congestion Notification", 0x03, ECN_NAMES),
+    )
+    made = [
+        Field(name, label, at=at, size=size, mask=bits << shift, sub=True, enum=names)
+        for name, label, bits, names in parts
+    ]
+    return made[0], made[1]
+
+
+DSCP, ECN = ds_fields("ip.dsfield.dscp", "ip.dsfield.ecn", at=1, size=1, shift=0)
 LEN = Field("ip.len", "Total Length", at=2, size=2)
 ID = Field("ip.id", "Identification", base=HEX_DEC, at=4, size=2)
 FLAGS = Field("ip.flags", "Flags", base=HEX, at=6, size=1, mask=0xE0)
@@ -145,7 +144,7 @@ def _items(layer: Layer, out: list) -> None:
     if DSFIELD in by:
         ds = by[DSFIELD]
         ds.children = [layer.fixed(DSCP), layer.fixed(ECN)]
-        ds.text = f"Differentiated Services Field: 0x{ds.value:02x} (DSCP: {_dscp(ds.value >> 2)}, ECN: {_ECN[ds.value & 3]})"
+        ds.text = f"Differentiated Services Field: 0x{ds.value:02x} ({ds_summary(ds.value)})"
     if FLAGS in by:
         flags = by[FLAGS]
         flags.children = [layer.fixed(RB), layer.fixed(DF), layer.fixed(MF)]
@@ -229,8 +228,10 @@ _DSCP = {
 }
 
 
-def _dscp(value: int) -> str:
-    return _DSCP.get(value, f"Unknown ({value})")
+def ds_summary(octet: int) -> str:
+    """ "DSCP: EF, ECN: Not-ECT", as the DS field's and the Traffic Class's lines end."""
+    dscp = octet >> 2
+    return f"DSCP: {_DSCP.get(dscp, f'Unknown ({dscp})')}, ECN: {_ECN[octet & 3]}"
 
 
 def _summary(layer: Layer) -> str:

@@ -7,29 +7,12 @@ is "Fragmented IP protocol", as for IPv4.
 
 from __future__ import annotations
 
-from stack.proto.ipv4 import DSCP_NAMES, ECN_NAMES, PROTOCOL_NAMES, proto_text
+from stack.proto.ipv4 import PROTOCOL_NAMES, ds_fields, ds_summary, proto_text
 from stack.proto.model import HEX, IPV6, Field, Layer, Protocol, Stop
 
 VERSION = Field("ipv6.version", "Version", at=0, size=1, mask=0xF0, also=("ip.version",))
 TCLASS = Field("ipv6.tclass", "Traffic Class", base=HEX, at=0, size=4, mask=0x0FF00000)
-TCLASS_DSCP = Field(
-    "ipv6.tclass.dscp",
-    "Differentiated Services Codepoint",
-    at=0,
-    size=4,
-    mask=0x0FC00000,
-    sub=True,
-    enum=DSCP_NAMES,
-)
-TCLASS_ECN = Field(
-    "ipv6.tclass.ecn",
-    "Explicit Congestion Notification",
-    at=0,
-    size=4,
-    mask=0x00300000,
-    sub=True,
-    enum=ECN_NAMES,
-)
+TCLASS_DSCP, TCLASS_ECN = ds_fields("ipv6.tclass.dscp", "ipv6.tclass.ecn", at=0, size=4, shift=20)
 FLOW = Field("ipv6.flow", "Flow Label", base=HEX, at=1, size=3, mask=0x0FFFFF)
 PLEN = Field("ipv6.plen", "Payload Length", at=4, size=2)
 # tshark's names of the extension headers (its ipproto table, also ip.proto's)
@@ -139,7 +122,7 @@ def _items(layer: Layer, out: list) -> None:
     for item in out:
         if item.field is TCLASS:
             v = item.value
-            item.text = f".... {_bits8(v)} .... .... .... .... .... = Traffic Class: 0x{v:02x} (DSCP: {_dscp(v >> 2)}, ECN: {_ECN[v & 3]})"
+            item.text = f".... {_bits8(v)} .... .... .... .... .... = Traffic Class: 0x{v:02x} ({ds_summary(v)})"
             item.children = [layer.fixed(TCLASS_DSCP), layer.fixed(TCLASS_ECN)]
         elif item.field is FLOW:
             item.text = f".... {_flow_bits(item.value)[15:]} = Flow Label: 0x{item.value:05x}"
@@ -206,15 +189,6 @@ def _bits8(v: int) -> str:
 def _flow_bits(v: int) -> str:
     b = f"{v:020b}"
     return ".... .... .... " + " ".join(b[i : i + 4] for i in range(0, 20, 4))
-
-
-_ECN = {0: "Not-ECT", 1: "ECT(1)", 2: "ECT(0)", 3: "CE"}
-
-
-def _dscp(value: int) -> str:
-    from stack.proto.ipv4 import _dscp as dscp
-
-    return dscp(value)
 
 
 def _summary(layer: Layer) -> str:

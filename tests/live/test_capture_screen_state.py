@@ -26,14 +26,13 @@ from tests.live.test_capture_app_live import TOOLS
 from workbench import dissect_cli
 from workbench.capture_session import CaptureSession
 from workbench.dissect.capture_notes import NotedRows, NotedScan
-from workbench.dissect.capture_state import AS_CAPTURED
 from workbench.dissect.capture_state import FIELD_TYPES as STATE_FIELDS
 from workbench.dissect.filter import compile_filter
 from workbench.dissect.noted_tree import noted_dissection
 
 pytestmark = pytest.mark.live
 
-STATE = set(STATE_FIELDS) | set(AS_CAPTURED) | {"frame.protocols", "frame.len", "frame.cap_len"}
+STATE = set(STATE_FIELDS) | {"frame.protocols", "frame.len", "frame.cap_len"}
 LOSSY = "tcp_loss"  # made anew each run: its loss and reordering are random
 COLUMNS = ("_ws.col.Protocol", "_ws.col.Source", "_ws.col.Destination", "_ws.col.Length")
 

@@ -308,8 +308,6 @@ class CaptureState:
                     notes.fragment = _fragment_info(f)
                     return notes
                 notes.frame_bytes = _rebuilt(record, f, fragment.datagram)
-                for name, value in _as_captured(record.data, f).items():
-                    notes.note(name, value)
                 # tshark's reassembly fields, on the frame that completes the datagram:
                 # ip.* for IPv4, ipv6.* for IPv6 (ip.fragments holds the datagram's bytes,
                 # ipv6.fragments is a label)
@@ -391,35 +389,6 @@ def _fragment_info(f: Facts) -> str:
     name = IP_PROTOCOL_NAMES.get(f.proto, "")
     proto = f"{name} {f.proto}" if name else str(f.proto)
     return f"Fragmented IP protocol (proto={proto}, off={f.frag_offset}, ID={f.ip_id:04x})"
-
-
-# IP header fields that tshark shows as the completing fragment carried them, though the layers
-# above are dissected from the whole datagram (`_rebuilt` makes the header say "whole").
-AS_CAPTURED = {
-    "ip.len": "int",
-    "ip.frag_offset": "int",
-    "ipv6.plen": "int",
-    "ipv6.fraghdr.offset": "int",
-    "ipv6.fraghdr.more": "bool",
-}
-
-
-def _as_captured(data: bytes, f: Facts) -> dict[str, tuple]:
-    at = f.ip_header
-    if f.ip_version == 4:
-        return {
-            "ip.len": (int.from_bytes(data[at + 2 : at + 4], "big"),),
-            "ip.frag_offset": (f.frag_offset // 8,),
-        }
-    out = {"ipv6.plen": (int.from_bytes(data[at + 4 : at + 6], "big"),)}
-    nxt, pos = data[at + 6], at + 40
-    while nxt in (0, 43, 60) and pos + 8 <= len(data):
-        nxt, pos = data[pos], pos + (data[pos + 1] + 1) * 8
-    if nxt == 44 and pos + 4 <= len(data):
-        word = int.from_bytes(data[pos + 2 : pos + 4], "big")
-        out["ipv6.fraghdr.offset"] = (word >> 3,)
-        out["ipv6.fraghdr.more"] = (bool(word & 1),)
-    return out
 
 
 class _Bytes:

@@ -43,7 +43,6 @@ from stack.proto import registry
 from stack.proto.frame import Frame, dissect_frame
 from stack.wire.mac import MAC
 from workbench.dissect import regex
-from workbench.dissect.capture_state import AS_CAPTURED
 from workbench.dissect.capture_state import FIELD_TYPES as STATE_FIELDS
 from workbench.dissect.fields import (
     ADDRESS_FIELDS,
@@ -562,9 +561,9 @@ def _field(name: str) -> tuple[str, Extractor]:
     relative `tcp.seq`, `frame.time_relative` …) are read from the record's `extra` when the
     reader ran the capture's state (`workbench dissect`); otherwise from the frame alone."""
     own = FIELDS.get(name)
-    # a rebuilt datagram's frame: the header field as captured; a message over segments: the
-    # protocols tshark lists on its last segment (the pass knows them, the frame alone not)
-    if name in AS_CAPTURED or name == "frame.protocols":
+    # a message over segments: the protocols tshark lists on its last segment (the pass knows
+    # them, the frame alone not)
+    if name == "frame.protocols":
         return own[0], _extra_first(name, own[1])
     if name not in STATE_FIELDS:
         return own

@@ -15,7 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from stack.proto.model import escaped, quoted
-from workbench.dissect.capture_state import AS_CAPTURED, FrameNotes, frame_for
+from workbench.dissect.capture_state import FrameNotes, frame_for
 from workbench.dissect.nodes import LAYER, NOTE, Dissection, FieldNode
 from workbench.dissect.tree import REASSEMBLED, dissect_record
 
@@ -102,8 +102,6 @@ BEFORE = {name: "http.file_data" for name in LABELS if name.startswith("http.")}
 def noted_dissection(record, notes: FrameNotes) -> Dissection:
     """The tree of `record` once the frames before it are taken into account (see above)."""
     result = dissect_record(record, frame_for(record, notes))
-    if notes.frame_bytes is not None:
-        _datagram_bytes(result, notes.frame_bytes)
     fields = dict(notes.fields)
     size = len(record.data)
     fields["frame.len"] = (getattr(record, "wire_length", 0) or size,)
@@ -116,8 +114,8 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
     order = sorted(fields, key=lambda name: name in AFTER and AFTER[name] in fields)
     for name in order:
         values = fields[name]
-        if name.startswith("tcp.analysis.") or not values or name in AS_CAPTURED:
-            continue  # AS_CAPTURED: the tree's IP header is the captured one already
+        if name.startswith("tcp.analysis.") or not values:
+            continue
         layer = layers.get(_protocol_of(name, layers))
         if layer is None:
             continue
@@ -137,24 +135,6 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
     if message is not None and message.segments and "tcp" in layers:
         result.nodes.insert(result.nodes.index(layers["tcp"]) + 1, _segments(message))
     return result
-
-
-def _datagram_bytes(result: Dissection, rebuilt: bytes) -> None:
-    """A fragment completing a datagram: the layers above IP point into the reassembled
-    payload ("Reassembled IPv4", Wireshark's byte tab), not the frame `frame_for` dissected
-    them in (the datagram behind the captured frame's link and IP headers)."""
-    at = next((i for i, n in enumerate(result.nodes) if n.name in ("ip", "ipv6")), None)
-    if at is None or at + 1 >= len(result.nodes):
-        return
-    name = "Reassembled IPv4" if result.nodes[at].name == "ip" else "Reassembled IPv6"
-    start = result.nodes[at + 1].start // 8
-    for top in result.nodes[at + 1 :]:
-        for node, _path in top.walk():
-            if node.source == name:
-                node.start, node.end = node.start - start * 8, node.end - start * 8
-                if node.span is not None:
-                    node.span = (node.span[0] - start, node.span[1] - start)
-    result.sources[name] = rebuilt[start:]
 
 
 def _segments(message) -> FieldNode:

@@ -82,13 +82,18 @@ def tree_of(frame: Frame) -> Dissection:
     nodes: list[FieldNode] = []
     undecoded: int | None = None
     sources: dict[str, bytes] = {}
+    bases: dict[str, int] = {}
     for layer in frame.layers:
         node, stop_at = _layer_node(layer)
-        if layer.frame is not frame:  # a message reassembled from segments, dissected alone
+        if layer.frame is not frame:  # bytes reassembled elsewhere, dissected alone
+            # Their byte tab starts at the first layer shown from them: a message from TCP
+            # segments at 0, a datagram from IP fragments at its payload (the frame around it
+            # is the completing fragment's own, shown above).
             source = layer.frame.source or REASSEMBLED
-            sources[source] = layer.frame.data
-            for inner, _path in node.walk():
-                inner.source = inner.source or source
+            if source not in bases:
+                bases[source] = layer.start
+                sources[source] = layer.frame.data[layer.start :]
+            _rebase(node, source, bases[source])
             stop_at = None
         if layer.protocol.name == "data" and layer.state.get("key", ("",))[0] in FALLBACK_TABLES:
             fallback = _scapy_nodes(frame, layer)
@@ -101,6 +106,17 @@ def tree_of(frame: Frame) -> Dissection:
     data = frame.data
     span = (undecoded, len(data)) if undecoded is not None and undecoded < len(data) else None
     return Dissection(data, nodes, span, sources)
+
+
+def _rebase(node: FieldNode, source: str, base: int) -> None:
+    """Point `node` and the nodes under it into `source`'s bytes, which start `base` bytes
+    into the frame they were dissected in."""
+    for inner, _path in node.walk():
+        if inner.source is None:
+            inner.source = source
+            inner.start, inner.end = inner.start - base * 8, inner.end - base * 8
+            if inner.span is not None:
+                inner.span = (inner.span[0] - base, inner.span[1] - base)
 
 
 def _layer_node(layer: Layer) -> tuple[FieldNode, int | None]:
