@@ -42,12 +42,12 @@ one frame over and over, as here, always finds them there: a server's OFFERs and
 different clients would find all of them too, DISCOVERs from different clients (each with its
 own client id) only option by option. A SYN's MSS option is remembered by its value, its
 window scale made once for each of the 256 (a host puts the same ones on every SYN it sends;
-since 2026-12-03). An HTTP head of up to 1,024 bytes that ours reads by its CRLF shortcut is
-remembered by its bytes (a client sends the same head each time it asks for the same resource,
-a server the same head each time it answers it within the same second, its Date's; since
-2026-12-03): parsing one frame over and over always finds it, as a page reloaded, an API
-polled or a load test would; a head not seen before (another target, another Date) is read
-afresh, about 0.5 µs dearer than before the memo. Building, ours remembers each HTTP header
+since 2026-12-03). An HTTP head of up to 1,024 bytes that ours reads by its CRLF shortcut a
+second time is remembered by its bytes (a client sends the same head each time it asks for the
+same resource, a server the same head each time it answers it within the same second, its
+Date's; since 2026-12-03): parsing one frame over and over always finds it, as a page
+reloaded, an API polled or a load test would; a head read for the first time (another target,
+another Date) is read afresh and its bytes kept, about 10% dearer than before the memo. Building, ours remembers each HTTP header
 field's checked line (a browser sends the same fields on every request, a server on every
 response; since 2026-12-03), and each DNS name's uncompressed labels by its text (a client asks
 the same names again, a server answers them; since 2026-12-03).

@@ -551,7 +551,19 @@ def _parse_crlf(data: bytes, request_method: str | None) -> Message | None:
         known = _read_crlf_head(raw)
         if known is None:
             return None
-    cls, values, length = known
+        if len(raw) <= 1024:
+            # Remembered the second time it is read: a head read once keeps only its bytes
+            # here, so a stream of heads each new (a new target, a new Date) adds no objects
+            # for the collector to walk.
+            if raw in _SEEN:
+                if len(_HEADS) >= 1024:
+                    _HEADS.clear()
+                _HEADS[raw] = known
+            else:
+                if len(_SEEN) >= 1024:
+                    _SEEN.clear()
+                _SEEN.add(raw)
+    cls, first, second, third, headers, length = known
     if length < 0:  # no framing field: a request has no body, a response runs to the close
         if cls is HTTPRequest and len(data) != end:
             return None
@@ -560,8 +572,16 @@ def _parse_crlf(data: bytes, request_method: str | None) -> Message | None:
     if cls is HTTPResponse and request_method in ("HEAD", "CONNECT"):
         return None
     message = _new(cls)
-    filled = message.__dict__  # the head's values, then the body: one store a field
-    filled.update(values)
+    filled = message.__dict__  # one store a field, in the order the line-by-line path fills them
+    if cls is HTTPRequest:
+        filled["method"] = first
+        filled["target"] = second
+        filled["version"] = third
+    else:
+        filled["version"] = first
+        filled["status"] = second
+        filled["reason"] = third
+    filled["headers"] = headers
     filled["body"] = data[end:]
     filled["_head"] = raw
     return message
@@ -569,15 +589,17 @@ def _parse_crlf(data: bytes, request_method: str | None) -> Message | None:
 
 # A client sends the same head each time it asks for the same resource, and a server the same
 # head each time it answers it within the same second (its Date): a bounded memo of what
-# `_read_crlf_head` read from each head of up to 1,024 bytes, by its bytes, emptied when full.
-# Only a head the shortcut took is here; any other (an error, a chunked body, a second
-# Content-Length, a status without a body) is read again each time and says what it says.
-_HEADS: dict[bytes, tuple[type, dict, int]] = {}
+# `_read_crlf_head` read from each head of up to 1,024 bytes read twice, by its bytes, emptied
+# when full (`_SEEN`, the heads read once, the same). Only a head the shortcut took is here; any
+# other (an error, a chunked body, a second Content-Length, a status without a body) is read
+# again each time and says what it says.
+_HEADS: dict[bytes, tuple] = {}
 _known_head = _HEADS.get
+_SEEN: set[bytes] = set()
 
 
-def _read_crlf_head(raw: bytes) -> tuple[type, dict, int] | None:
-    """(class, its start line's and fields' values, the Content-Length or -1 if none) of a
+def _read_crlf_head(raw: bytes) -> tuple | None:
+    """(class, its start line's three values, its fields, the Content-Length or -1 if none) of a
     CRLF head (`raw`, blank line included) with no space or tab before a field line's CR, at
     most one framing field and that a plain Content-Length, and not the status of a response
     without a body; None for any other."""
@@ -596,16 +618,6 @@ def _read_crlf_head(raw: bytes) -> tuple[type, dict, int] | None:
         status = int(status)
         if status < 200 or status == 204 or status == 304:
             return None
-        values = {
-            "version": response_version,
-            "status": status,
-            "reason": reason or "",
-            "headers": tuple(fields),
-        }
-        cls = HTTPResponse
-    else:
-        values = {"method": method, "target": target, "version": version, "headers": tuple(fields)}
-        cls = HTTPRequest
     length = -1
     framing = _FRAMING_FIELD.findall(text.lower())  # (name, value) of each, in lower case
     if framing:
@@ -615,12 +627,9 @@ def _read_crlf_head(raw: bytes) -> tuple[type, dict, int] | None:
         if name[0] == "t" or not (value.isdigit() and value.isascii()):
             return None
         length = int(value)
-    known = (cls, values, length)
-    if len(raw) <= 1024:
-        if len(_HEADS) >= 1024:
-            _HEADS.clear()
-        _HEADS[raw] = known
-    return known
+    if method is None:
+        return HTTPResponse, response_version, status, reason or "", tuple(fields), length
+    return HTTPRequest, method, target, version, tuple(fields), length
 
 
 def _response(version, status, reason, fields, body, head) -> HTTPResponse:

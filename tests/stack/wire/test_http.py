@@ -645,12 +645,19 @@ def test_whole_message_shortcut_is_taken_for_an_ordinary_message(monkeypatch):
 
 
 def test_remembered_heads_read_as_heads_read_afresh(monkeypatch):
-    """A head the shortcut read is remembered by its bytes: the same head again, with another
-    body, another length of body or in answer to HEAD, reads as with nothing remembered (fails
-    if the memo keeps a body, skips the length check or the request's method); the memo stays
-    bounded and keeps no long head."""
+    """A head the shortcut read twice is remembered by its bytes: the same head again, with
+    another body, another length of body or in answer to HEAD, reads as with nothing
+    remembered (fails if the memo keeps a body, skips the length check or the request's
+    method); a head read once is not remembered; the memos stay bounded and keep no long head."""
     monkeypatch.setattr(wire_http, "_HEADS", {})
     monkeypatch.setattr(wire_http, "_known_head", wire_http._HEADS.get)
+    monkeypatch.setattr(wire_http, "_SEEN", set())
+    once = b"GET /once HTTP/1.1\r\nHost: x\r\n\r\n"
+    parse(once)
+    assert once in wire_http._SEEN and once not in wire_http._HEADS
+    parse(once)
+    assert once in wire_http._HEADS
+    wire_http._HEADS.clear()
     heads = [
         b"HTTP/1.1 200 OK\r\nServer: x\r\nContent-Length: 2\r\n\r\n",
         b"HTTP/1.1 404 Not Found\r\nServer: x\r\n\r\n",
@@ -670,10 +677,12 @@ def test_remembered_heads_read_as_heads_read_afresh(monkeypatch):
         assert remembered == [_whole_outcome(head + body, method) for head, body, method in cases]
     for n in range(1100):
         parse(b"GET /%d HTTP/1.1\r\nHost: x\r\n\r\n" % n)
-    assert 0 < len(wire_http._HEADS) <= 1024
+        parse(b"GET /%d HTTP/1.1\r\nHost: x\r\n\r\n" % n)
+    assert 0 < len(wire_http._HEADS) <= 1024 and 0 < len(wire_http._SEEN) <= 1024
     long_head = b"GET / HTTP/1.1\r\nX-Long: " + b"a" * 1024 + b"\r\n\r\n"
     assert parse(long_head).header("X-Long") == "a" * 1024
-    assert long_head not in wire_http._HEADS
+    assert parse(long_head).header("X-Long") == "a" * 1024
+    assert long_head not in wire_http._HEADS and long_head not in wire_http._SEEN
 
 
 _PAIRS = [
