@@ -159,6 +159,10 @@ class Frame:
             start, end = layer.header_end, layer.end
             protocol = registry.lookup(key, data, start, end)
             if protocol is None:
+                if key[0] == "tcp.port" and registry.bound(key):
+                    # Wireshark's dissector on the port (HTTP's 80) takes any bytes, and
+                    # shows nothing for what it cannot read as a message: tcp.payload alone
+                    return
                 rest = Layer(DATA, self, start, end)
                 rest.state["key"] = key
                 into.append(rest)
@@ -268,14 +272,10 @@ class Frame:
 
     def protocol_names(self) -> list[str]:
         """The protocols Wireshark lists for the frame (eth, ip, tcp, http …), ethertype aside:
-        IPv6's extension headers by their own names, TCP's undissected payload not as data
-        (Wireshark 4 keeps it as the field tcp.payload)."""
+        IPv6's extension headers by their own names."""
         names = []
-        previous = None
         for layer in self.layers:
             name = layer.protocol.name
-            if layer.protocol is DATA and previous == "tcp":
-                continue
             names.append(name)
             if name == "ipv6":
                 names.extend(
@@ -283,7 +283,6 @@ class Frame:
                     for nh, _at, _size in layer.state.get("exts", ())
                     if nh in _IPV6_EXTENSIONS
                 )
-            previous = name
         return names
 
     def protocols(self) -> str:

@@ -51,7 +51,13 @@ ERRORS = (3, 4, 5, 11, 12)
 TYPE = Field("icmp.type", "Type", at=0, size=1, text=lambda v: f"{v} ({TYPES.get(v, 'Unknown')})")
 CODE = Field("icmp.code", "Code", at=1, size=1)
 CHECKSUM = Field("icmp.checksum", "Checksum", base=HEX, at=2, size=2)
-STATUS = Field("icmp.checksum.status", "Checksum Status", enum=transport.STATUS, generated=True)
+STATUS = Field(
+    "icmp.checksum.status",
+    "Checksum Status",
+    enum=transport.STATUS,
+    generated=True,
+    text=transport.status_text,
+)
 IDENT = Field(
     "icmp.ident",
     "Identifier (BE)",
@@ -111,7 +117,8 @@ def _items(layer: Layer, out: list) -> None:
                 item.text = f"Checksum: 0x{value:04x} [correct]"
             else:
                 item.text = f"Checksum: 0x{value:04x} [incorrect, should be 0x{expected:04x}]"
-            item.children = [layer.add([], STATUS, 2, 0, transport.status(expected, value))]
+            status = layer.add([], STATUS, 2, 0, transport.status(expected, value))
+            out.insert(out.index(item) + 1, status)  # beside the checksum, as Wireshark shows it
     if layer.end - layer.start < 8:
         return
     if kind in (0, 8, 13, 14):

@@ -44,7 +44,13 @@ OPTIONS = {
 TYPE = Field("icmpv6.type", "Type", at=0, size=1, enum=TYPES)
 CODE = Field("icmpv6.code", "Code", at=1, size=1)
 CHECKSUM = Field("icmpv6.checksum", "Checksum", base=HEX, at=2, size=2)
-STATUS = Field("icmpv6.checksum.status", "Checksum Status", enum=transport.STATUS, generated=True)
+STATUS = Field(
+    "icmpv6.checksum.status",
+    "Checksum Status",
+    enum=transport.STATUS,
+    generated=True,
+    text=transport.status_text,
+)
 ECHO_ID = Field("icmpv6.echo.identifier", "Identifier", base=HEX, size=2)
 ECHO_SEQ = Field("icmpv6.echo.sequence_number", "Sequence")
 RESERVED = Field("icmpv6.reserved", "Reserved", "bytes")
@@ -107,7 +113,8 @@ def _items(layer: Layer, out: list) -> None:
         if item.field is CHECKSUM:
             value, expected, text = transport.verdict(layer, 58, 2)
             item.text = f"Checksum: 0x{value:04x} {text}"
-            item.children = [layer.add([], STATUS, 2, 0, transport.status(expected, value))]
+            status = layer.add([], STATUS, 2, 0, transport.status(expected, value))
+            out.insert(out.index(item) + 1, status)  # beside the checksum, as Wireshark shows it
         elif item.field is CODE and kind == 1 and code in UNREACHABLE:
             item.text = f"Code: {code} ({UNREACHABLE[code]})"
     size = layer.end - layer.start

@@ -97,7 +97,13 @@ FRAG = Field(
 TTL = Field("ip.ttl", "Time to Live", at=8, size=1)
 PROTO = Field("ip.proto", "Protocol", at=9, size=1, enum=PROTOCOL_NAMES)
 CHECKSUM = Field("ip.checksum", "Header Checksum", base=HEX, at=10, size=2)
-STATUS = Field("ip.checksum.status", "Header checksum status", enum=CHECKSUM_STATUS, generated=True)
+STATUS = Field(
+    "ip.checksum.status",
+    "Header checksum status",
+    enum=CHECKSUM_STATUS,
+    generated=True,
+    text=CHECKSUM_STATUS.__getitem__,
+)
 SRC = Field(
     "ip.src", "Source Address", IPV4, at=12, size=4, also=("ip.addr", "ip.src_host", "ip.host")
 )
@@ -169,7 +175,7 @@ def _items(layer: Layer, out: list) -> None:
         item.text = f"Header Checksum: 0x{item.value:04x} " + (
             "[correct]" if good else f"[incorrect, should be 0x{expected:04x}]"
         )
-        item.children = [layer.add([], STATUS, 10, 0, 1 if good else 0)]
+        out.insert(out.index(item) + 1, layer.add([], STATUS, 10, 0, 1 if good else 0))
         layer.state["checksum_ok"] = good
     ihl = layer.header_end - layer.start
     if ihl > 20:

@@ -95,7 +95,7 @@ def lookup(key: tuple[str, object], data: bytes, start: int, end: int) -> Protoc
     return None
 
 
-def _bound(key: tuple[str, object]) -> tuple[Protocol, ...]:
+def bound(key: tuple[str, object]) -> tuple[Protocol, ...]:
     """Every protocol bound at `key`, in the order `lookup` tries them."""
     table, value = key
     if value.__class__ is tuple:

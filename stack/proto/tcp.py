@@ -8,7 +8,18 @@ and `tcp.analysis.*` need the conversation, which cross-frame state adds on top.
 from __future__ import annotations
 
 from stack.proto import transport
-from stack.proto.model import BOOL, HEX, NONE, STRING, Field, Layer, Protocol, Stop, bit_pattern
+from stack.proto.model import (
+    BOOL,
+    HEX,
+    NONE,
+    STRING,
+    Field,
+    Layer,
+    Protocol,
+    Stop,
+    bit_pattern,
+    escaped,
+)
 
 FLAG_BITS = (
     (0x800, "res", "Reserved"),
@@ -93,7 +104,13 @@ FLAGS_STR = Field("tcp.flags.str", "TCP Flags", STRING, generated=True)
 WINDOW = Field("tcp.window_size_value", "Window", at=14, size=2)
 WINDOW_SIZE = Field("tcp.window_size", "Calculated window size", generated=True)
 CHECKSUM = Field("tcp.checksum", "Checksum", base=HEX, at=16, size=2)
-STATUS = Field("tcp.checksum.status", "Checksum Status", enum=transport.STATUS, generated=True)
+STATUS = Field(
+    "tcp.checksum.status",
+    "Checksum Status",
+    enum=transport.STATUS,
+    generated=True,
+    text=transport.status_text,
+)
 URGENT = Field("tcp.urgent_pointer", "Urgent Pointer", at=18, size=2)
 OPTIONS = Field("tcp.options", "Options", "bytes")
 OPTION = Field("tcp.option_kind", "Kind")
@@ -109,6 +126,7 @@ SACK_RE = Field("tcp.options.sack_re", "right edge")
 NOP = Field("tcp.options.nop", "TCP Option - No-Operation (NOP)", NONE)
 EOL = Field("tcp.options.eol", "TCP Option - End of Option List (EOL)", NONE)
 PAYLOAD = Field("tcp.payload", "TCP payload", "bytes")
+RESET_CAUSE = Field("tcp.reset_cause", "Reset cause", STRING)
 PORT = Field("tcp.port", "Source or Destination Port", hidden=True)
 
 OPTION_NAMES = {
@@ -143,8 +161,11 @@ def _walk(layer: Layer) -> None:
     layer.need(hdr, "tcp.options")
     layer.header_end = layer.start + hdr
     layer.state["ports"] = ports = (layer.u16(0), layer.u16(2))
-    if layer.end > layer.header_end:
-        layer.next = ("tcp.port", ports)
+    if layer.end > layer.header_end and not layer.u8(13) & 0x04:
+        layer.next = (
+            "tcp.port",
+            ports,
+        )  # a reset's bytes are its cause (RFC 9293 3.5.3), TCP's own
 
 
 _FLAG_TEXTS: dict[int, str] = {}
@@ -192,7 +213,9 @@ def _items(layer: Layer, out: list) -> None:
         elif f is CHECKSUM:
             value, expected, text = transport.verdict(layer, 6, 16)
             item.text = f"Checksum: 0x{value:04x} {text}"
-            item.children = [layer.add([], STATUS, 16, 0, transport.status(expected, value))]
+            result.append(item)  # the status beside the checksum, as Wireshark shows it
+            result.append(layer.add([], STATUS, 16, 0, transport.status(expected, value)))
+            continue
         result.append(item)
         if f is WINDOW:
             result.append(layer.add([], WINDOW_SIZE, 14, 2, item.value))
@@ -210,7 +233,18 @@ def _items(layer: Layer, out: list) -> None:
             text=f"Options: ({hdr - 20} bytes), {', '.join(names)}",
         )
     held = layer.end - layer.header_end
-    if held > 0:
+    if held > 0 and flags_value & 0x04:
+        cause = layer.bytes_at(hdr, held)
+        text = escaped(cause.split(b"\0", 1)[0].decode("utf-8", "replace"))
+        layer.add(
+            out,
+            RESET_CAUSE,
+            hdr,
+            held,
+            cause.decode("ascii", "replace"),
+            text=f"Reset cause: {text}",
+        )
+    elif held > 0:
         layer.add(
             out,
             PAYLOAD,
@@ -362,15 +396,15 @@ def info_text(
 ) -> str:
     """tcp's Info column (`80 → 40000 [ACK] Seq=1 Ack=1 Win=502 Len=0 …`): the one place it is
     worded, for the model's layers (`_info`) and for a segment read from its bytes (`plain_row`)."""
-    text = "%d → %d [%s] Seq=%d%s Win=%d Len=%d%s" % (  # noqa: UP031
+    text = "%d → %d [%s] Seq=%d%s Win=%d%s Len=%d" % (  # noqa: UP031
         sport,
         dport,
         flags_text(flags) or "<None>",
         seq,
         " Ack=%d" % ack if flags & 0x10 else "",  # noqa: UP031
         window,
+        " Urg=%d" % urgent if flags & 0x20 else "",  # noqa: UP031 — with URG set, 0 too
         length,
-        " Urg=%d" % urgent if urgent and flags & 0x20 else "",  # noqa: UP031
     )
     return " ".join((text, *options)) if options else text
 
@@ -468,6 +502,7 @@ PROTOCOL = Protocol(
         NOP,
         EOL,
         PAYLOAD,
+        RESET_CAUSE,
     ),
     walk=_walk,
     items=_items,

@@ -13,6 +13,11 @@ from stack.wire.checksum import internet_checksum, pseudo_header_sum
 STATUS = {0: "Bad", 1: "Good", 2: "Unverified"}
 
 
+def status_text(value: int) -> str:
+    """A checksum status as Wireshark labels it: its name alone ("Good", not "Good (1)")."""
+    return STATUS.get(value, str(value))
+
+
 def carrier(layer: Layer) -> Layer | None:
     """The IPv4 or IPv6 layer this one rides in."""
     below = layer.frame.layer_before(layer)

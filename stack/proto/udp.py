@@ -9,7 +9,13 @@ SRCPORT = Field("udp.srcport", "Source Port", at=0, size=2, also=("udp.port",))
 DSTPORT = Field("udp.dstport", "Destination Port", at=2, size=2, also=("udp.port",))
 LENGTH = Field("udp.length", "Length", at=4, size=2)
 CHECKSUM = Field("udp.checksum", "Checksum", base=HEX, at=6, size=2)
-STATUS = Field("udp.checksum.status", "Checksum Status", enum=transport.STATUS, generated=True)
+STATUS = Field(
+    "udp.checksum.status",
+    "Checksum Status",
+    enum=transport.STATUS,
+    generated=True,
+    text=transport.status_text,
+)
 PAYLOAD = Field("udp.payload", "UDP payload", "bytes")
 PORT = Field("udp.port", "Source or Destination Port", hidden=True)
 
@@ -40,7 +46,8 @@ def _items(layer: Layer, out: list) -> None:
         if item.field is CHECKSUM:
             value, expected, text = transport.verdict(layer, 17, 6, zero_ok=True)
             item.text = f"Checksum: 0x{value:04x} {text}"
-            item.children = [layer.add([], STATUS, 6, 0, transport.status(expected, value))]
+            status = layer.add([], STATUS, 6, 0, transport.status(expected, value))
+            out.insert(out.index(item) + 1, status)  # beside the checksum, as Wireshark shows it
     size = layer.end - layer.header_end
     if size > 0:
         layer.add(

@@ -155,7 +155,7 @@ def test_checksums_get_our_verdict():
     bad = dissect(bytes(frame))
     label = field(bad, "ip.checksum").label
     assert "[incorrect, should be 0x" in label
-    assert field(bad, "ip.checksum.status").label == "[Header checksum status: Bad (0)]"
+    assert field(bad, "ip.checksum.status").label == "[Header checksum status: Bad]"  # as tshark
     correct = int(label.rsplit("0x", 1)[1].rstrip("]"), 16)
     frame[24:26] = correct.to_bytes(2, "big")
     assert field(dissect(bytes(frame)), "ip.checksum").label.endswith("[correct]")
