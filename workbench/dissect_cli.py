@@ -31,7 +31,7 @@ from stack.proto.frame import Frame
 from stack.proto.mac_names import column_name
 from stack.proto.model import Row
 from workbench.dissect import field_text, halves
-from workbench.dissect.capture import CaptureError, read_capture
+from workbench.dissect.capture import CaptureError, read_capture, time_digits
 from workbench.dissect.capture_state import CaptureState, frame_for
 from workbench.dissect.filter import FilterError, compile_filter
 from workbench.dissect.frame_view import FrameView
@@ -39,6 +39,7 @@ from workbench.dissect.nodes import Dissection, FieldNode
 from workbench.dissect.prefilter import arp_may_match, needed_ports, possible_protocols
 from workbench.dissect.skim import can_skim, skim
 from workbench.dissect.statistics_cli import Statistics, StatisticsError
+from workbench.dissect.time_column import time_text
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         statistics=args.statistics,
         quiet=args.quiet,
         names=not args.no_names,
+        time_format=args.time_format,
     )
 
 
@@ -76,6 +78,7 @@ def main(
     statistics: list[str] | None = None,
     quiet: bool = False,
     names: bool = True,
+    time_format: str = "r",
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
 ) -> int:
@@ -86,16 +89,22 @@ def main(
             if output == "fields"
             else None
         )
-        stats = Statistics.parse(statistics or [], display_filter or "")
+        stats = Statistics.parse(statistics or [])
     except (FilterError, field_text.FieldsError, StatisticsError) as error:
         err.write(f"workbench: {_reason(error, display_filter)}\n")
         return 2
     if count is not None and count < 1:
         err.write("workbench: -c wants a count of 1 or more\n")
         return 2
+    if output != "fields" and (fields or field_options):  # as tshark: not quietly dropped
+        given = "-e" if fields else "-E"
+        err.write(f"workbench: {given} was given without -T fields, which prints fields\n")
+        return 2
     resolving, mac_names.resolving = mac_names.resolving, names  # the tree's names too
     try:
-        _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, out)
+        how = _Pass(keep, layout, stats, quiet, verbose, hexdump, names, time_digits(path))
+        how.time_format = time_format
+        _dissect(path, how, count, out)
     except CaptureError as error:
         err.write(f"workbench: {error}\n")
         return 2
@@ -116,14 +125,15 @@ def _reason(error: Exception, display_filter: str | None) -> str:
     return str(error)
 
 
-def _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, out) -> None:
+def _dissect(path, show: _Pass, count, out) -> None:
+    keep, layout, stats = show.keep, show.layout, show.stats
     text = keep.text.lower() if keep is not None else ""
     # dns.response_to/dns.time only where something may show them (see CaptureState)
     state = CaptureState(dns_links=layout is not None or "dns.res" in text or "dns.time" in text)
-    show = _Pass(keep, layout, stats, quiet, verbose, hexdump, names)
     if layout is not None and layout.header:
         out.write(layout.header_line() + "\n")
-    if halves.can_halve(path, keep, layout, stats, count):
+    # (dd counts from the frame shown before: one pass in order)
+    if show.time_format != "dd" and halves.can_halve(path, keep, layout, stats, count):
         tcp_ports, udp_ports, icmp_types = _skimmed_ports(keep, layout, stats)
         arp = arp_may_match(keep.requires)
 
@@ -134,20 +144,35 @@ def _dissect(path, keep, count, verbose, hexdump, layout, stats, quiet, names, o
     else:
         show.run(_frames(path, keep, layout, stats, state, count), state, out, count)
     if stats is not None:
-        out.write(stats.text(names))
+        out.write(stats.text(show.names))
     out.flush()
 
 
 class _Pass:
     """One pass over frames in order: each stepped (the state), tested, shown."""
 
-    def __init__(self, keep, layout, stats, quiet, verbose, hexdump, names) -> None:
+    def __init__(self, keep, layout, stats, quiet, verbose, hexdump, names, digits=6) -> None:
         self.keep, self.layout, self.stats, self.quiet = keep, layout, stats, quiet
         self.verbose, self.hexdump, self.names = verbose, hexdump, names
+        self.digits = digits  # the Time column's decimals (9 for nanosecond stamps)
+        self.time_format = "r"  # tshark's -t
+        self.shown_ns: int | None = None  # the last frame shown's stamp (-t dd)
+
+    def time_text(self, notes) -> str:
+        """The Time column in a format other than r (see `time_column`)."""
+        mode, ns = self.time_format, notes.ns
+        since = {"r": ns - notes.relative_ns, "d": ns - notes.delta_ns}.get(mode, ns)
+        if mode == "dd":
+            since = ns if self.shown_ns is None else self.shown_ns
+            self.shown_ns = ns
+        return time_text(mode, ns, since, self.digits)
 
     def run(self, records, state, out, count=None) -> None:
         keep, layout, stats, quiet = self.keep, self.layout, self.stats, self.quiet
         verbose, hexdump, names = self.verbose, self.hexdump, self.names
+        digits = self.digits
+        relative = self.time_format == "r"  # the usual: a number, formatted with the line
+        line = _LINES[digits] if relative else _TEXT_LINE
         lines: list[str] = []  # written in large chunks: one write a line costs more than the line
         write = lines.append
         chunk = 1 if _is_terminal(out) else 512  # a person watching sees each line as it comes
@@ -162,6 +187,7 @@ class _Pass:
                 notes = state.step(record)
                 if (
                     requires is not None
+                    and stats is None  # statistics count every frame, whatever -Y shows
                     and (
                         possible := possible_protocols(notes.facts, getattr(record, "link_type", 1))
                     )
@@ -171,21 +197,23 @@ class _Pass:
                     passed = False
                 else:
                     frame = frame_for(record, notes)
-                    # the filter's and -T fields' view of the frame; a plain listing needs none
+                    # the filter's, -T fields' and -z's view of the frame; a listing needs none
                     view = (
-                        FrameView(record, notes) if keep is not None or layout is not None else None
+                        FrameView(record, notes)
+                        if keep is not None or layout is not None or stats is not None
+                        else None
                     )
+                    if stats is not None:
+                        stats.add(notes, frame, record, view)
                     passed = keep is None or keep.predicate(frame, view)
                 if passed:
-                    if stats is not None:
-                        stats.add(notes, frame, record)
                     if plain:  # the packet list's line, as nearly every pass shows it
                         protocol, source, destination, info, _kind = _row(frame, notes, names)
                         write(
-                            _LINE
+                            line
                             % (
                                 record.id,
-                                notes.relative_ns / 1e9,
+                                notes.relative_ns / 1e9 if relative else self.time_text(notes),
                                 source,
                                 destination,
                                 protocol,
@@ -197,7 +225,7 @@ class _Pass:
                             out.write("".join(lines))
                             lines.clear()
                     elif not quiet:
-                        _show(write, record, frame, view, notes, verbose, hexdump, layout, names)
+                        _show(write, record, frame, view, notes, self, layout)
                         if len(lines) >= chunk:
                             out.write("".join(lines))
                             lines.clear()
@@ -226,15 +254,16 @@ def _frames(path, keep, layout, stats, state, count):
     TCP is skimmed only where nothing shown asks for `tcp.stream` (a filter naming it,
     `-T fields`, `-z`)."""
     requires = keep.requires if keep is not None else None
-    if requires is None or not can_skim(path):
-        return read_capture(path)
+    if requires is None or stats is not None or not can_skim(path):
+        return read_capture(path)  # (-z counts every frame: none passed over)
     tcp_ports, udp_ports, icmp_types = _skimmed_ports(keep, layout, stats)
     if tcp_ports is None and udp_ports is None and icmp_types is None:
         return read_capture(path)
     return skim(path, state, tcp_ports, udp_ports, icmp_types, count, arp=arp_may_match(requires))
 
 
-def _show(write, record, frame, view, notes, verbose, hexdump, layout, names) -> None:
+def _show(write, record, frame, view, notes, how: _Pass, layout) -> None:
+    verbose, hexdump, names, digits = how.verbose, how.hexdump, how.names, how.digits
     row = _row(frame, notes, names)
     dissection = None
     if verbose or hexdump:  # as tshark -V: the tree with what the frames before it add
@@ -246,7 +275,9 @@ def _show(write, record, frame, view, notes, verbose, hexdump, layout, names) ->
     elif verbose:
         write(render_tree(dissection))
     elif not hexdump:  # tshark -x alone: the dump without the summary line
-        write(packet_line(record.id, notes.relative, record.wire_length or len(record.data), row))
+        size = record.wire_length or len(record.data)
+        seconds = notes.relative if how.time_format == "r" else how.time_text(notes)
+        write(packet_line(record.id, seconds, size, row, digits))
         write("\n")
     if hexdump:
         if dissection.sources:  # tshark names each source of bytes when there are several
@@ -291,11 +322,14 @@ def _quiet_stdout(out: TextIO) -> None:
 # One packet-list line (`packet_line`), with its newline: No., Time, Source, Destination,
 # Protocol, Length, Info. %-formatting, as an f-string's width specs cost twice as much.
 _LINE = "%5d %10.6f %12s → %-12s %s %d %s\n"
+_LINES = {6: _LINE, 9: "%5d %10.9f %12s → %-12s %s %d %s\n"}  # by the Time column's decimals
+_TEXT_LINE = "%5d %10s %12s → %-12s %s %d %s\n"  # -t other than r: the time as text
 
 
-def packet_line(number: int, seconds: float, length: int, row) -> str:
+def packet_line(number: int, seconds: float | str, length: int, row, digits: int = 6) -> str:
     """One line as `tshark -r` prints it: right-aligned No./Time/Source, left-aligned Destination."""
-    return _LINE[:-1] % (
+    template = _TEXT_LINE if isinstance(seconds, str) else _LINES[digits]
+    return template[:-1] % (
         number,
         seconds,
         row.source,
@@ -327,11 +361,13 @@ def byte_note(node: FieldNode) -> str:
 def hex_dump(data: bytes) -> str:
     """`tshark -x`'s dump: offset, 16 bytes in hex, the same bytes as ASCII."""
     lines = []
+    # four digits of offset, or as many as the last byte's offset needs (as Wireshark's print.c)
+    digits = max(4, len(f"{len(data) - 1:x}"))
     for at in range(0, len(data), 16):
         chunk = data[at : at + 16]
         hexes = " ".join(f"{b:02x}" for b in chunk)
         text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
-        lines.append(f"{at:04x}  {hexes:<47}   {text}")
+        lines.append(f"{at:0{digits}x}  {hexes:<47}   {text}")
     return "\n".join(lines)
 
 

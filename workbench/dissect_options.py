@@ -75,6 +75,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="do not print the packet list (with -z: only the statistics)",
     )
     parser.add_argument(
+        "-t",
+        dest="time_format",
+        choices=("a", "ad", "adoy", "d", "dd", "e", "r", "u", "ud", "udoy"),
+        default="r",
+        metavar="FORMAT",
+        help="the Time column, as tshark: r (since the first frame), d / dd (since the previous"
+        " frame read / shown), e (epoch), a / ad / adoy (local time; with the date; with the"
+        " day of the year), u / ud / udoy (the same in UTC)",
+    )
+    parser.add_argument(
         "-n",
         dest="no_names",
         action="store_true",

@@ -161,3 +161,14 @@ def test_a_bad_filter_is_one_sentence(ping_pcap):
     done = workbench("dissect", str(ping_pcap), "-Y", "ip.addr = 1.2.3.4", check=False)
     assert done.returncode == 2
     assert done.stderr == "workbench: bad display filter: use '==' to compare, not '=' (column 9)\n"
+
+
+def test_fields_without_t_fields_are_refused_as_tshark_refuses_them(ping_pcap):
+    """tshark exits with a message when -e comes without -T fields; printing the packet list
+    instead would look as if the fields had been asked for and were empty."""
+    for option in (("-e", "ip.src"), ("-E", "header=y")):
+        done = workbench("dissect", str(ping_pcap), *option, check=False)
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr == (
+            f"workbench: {option[0]} was given without -T fields, which prints fields\n"
+        )

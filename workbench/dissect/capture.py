@@ -136,6 +136,7 @@ class _Interface(NamedTuple):
     to_ns: object  # ticks -> nanoseconds, exact where the resolution allows
     offset_ns: int
     snaplen: int
+    digits: int = 6  # the Time column's decimals for its stamps
 
 
 def _tick_converter(code: int):
@@ -154,9 +155,24 @@ _MICROSECONDS = _tick_converter(6)
 
 
 def _pcapng(handle: BinaryIO, path: str) -> Iterator[CapturedFrame]:
-    order = "<"
     interfaces: list[_Interface] = []
     number = 0
+    for kind, body, order in _blocks(handle, path):
+        if kind == _SECTION:
+            interfaces = []
+        elif kind == 1:  # Interface Description Block
+            interfaces.append(interface_block(body, order, path))
+        elif kind in (6, 2, 3):  # Enhanced, obsolete and Simple Packet Blocks
+            number += 1
+            yield packet_block(number, kind, body, order, interfaces, path)
+
+
+_SECTION = -1  # `_blocks`' kind for a Section Header Block (its body is not kept)
+
+
+def _blocks(handle: BinaryIO, path: str) -> Iterator[tuple[int, bytes, str]]:
+    """pcapng's blocks in file order: (type, body after type and length, byte order)."""
+    order = "<"
     while True:
         head = handle.read(8)
         if not head:
@@ -173,15 +189,32 @@ def _pcapng(handle: BinaryIO, path: str) -> Iterator[CapturedFrame]:
                 raise CaptureError(f"{path} has a pcapng section with an unknown byte-order mark")
             (length,) = struct.unpack(order + "I", head[4:])
             _read_body(handle, path, length, 12)
-            interfaces = []
+            yield _SECTION, b"", order
             continue
         kind, length = struct.unpack(order + "II", head)
-        body = _read_body(handle, path, length, 8)
-        if kind == 1:  # Interface Description Block
-            interfaces.append(interface_block(body, order, path))
-        elif kind in (6, 2, 3):  # Enhanced, obsolete and Simple Packet Blocks
-            number += 1
-            yield packet_block(number, kind, body, order, interfaces, path)
+        yield kind, _read_body(handle, path, length, 8), order
+
+
+def time_digits(path: str) -> int:
+    """The decimals of the Time column, as tshark's automatic precision shows them: 9 for a
+    nanosecond pcap or a pcapng whose interface stamps in 10^-7…10^-9 s, else 6. Read from the
+    file's head (a pcapng's interfaces come before its first packet)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+            if head in PCAP_MAGIC:
+                return 9 if PCAP_MAGIC[head][1] == 1 else 6
+            if head != _PCAPNG_SHB:
+                return 6
+            handle.seek(0)
+            for kind, body, order in _blocks(handle, path):
+                if kind == 1 and interface_block(body, order, path).digits == 9:
+                    return 9
+                if kind in (6, 2, 3):
+                    return 6
+    except (OSError, CaptureError):  # reading the frames says what is wrong, in one sentence
+        pass
+    return 6
 
 
 def interface_block(body: bytes, order: str, path: str) -> _Interface:
@@ -189,15 +222,16 @@ def interface_block(body: bytes, order: str, path: str) -> _Interface:
     if len(body) < 8:
         raise CaptureError(f"{path} has an interface block too short to read")
     linktype, _reserved, snaplen = struct.unpack_from(order + "HHI", body)
-    name, to_ns, offset = "", _MICROSECONDS, 0
+    name, to_ns, offset, digits = "", _MICROSECONDS, 0, 6
     for code, value in _options(body[8:], order):
         if code == 2:
             name = value.decode("utf-8", "replace")
         elif code == 9 and value:
             to_ns = _tick_converter(value[0])
+            digits = 9 if 7 <= value[0] <= 9 else 6
         elif code == 14 and len(value) == 8:  # if_tsoffset: seconds added to every stamp
             offset = struct.unpack(order + "q", value)[0] * 1_000_000_000
-    return _Interface(linktype, name, to_ns, offset, snaplen)
+    return _Interface(linktype, name, to_ns, offset, snaplen, digits)
 
 
 def packet_block(

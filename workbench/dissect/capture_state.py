@@ -282,7 +282,7 @@ class CaptureState:
         self.reassembled: tuple[int, FragmentNote] | None = None
         self.first_ns: int | None = None
         self.previous_ns: int | None = None
-        self._echo_requests: dict[tuple, int] = {}
+        self._echo_requests: dict[tuple, tuple[int, int]] = {}
         self._dns_queries: dict[tuple, tuple[int, int]] = {}
         self.http = HttpMessages()
         self.http_links = HttpLinks()
@@ -348,16 +348,23 @@ class CaptureState:
         return notes
 
     def _echo(self, notes: FrameNotes, f: Facts) -> None:
-        if f.icmp_type in (8, 128):
-            self._echo_requests[(f.proto, f.src, f.dst, f.icmp_ident, f.icmp_seq)] = f.number
+        if f.icmp_type in (8, 128):  # a request sent again replaces the one before it
+            self._echo_requests[(f.proto, f.src, f.dst, f.icmp_ident, f.icmp_seq)] = (
+                f.number,
+                f.ns,
+            )
             return
         key = (f.proto, f.dst, f.src, f.icmp_ident, f.icmp_seq)
-        request = self._echo_requests.get(key)
+        # as tshark's single pass: a request answers one reply; a copy of it links to none
+        request = self._echo_requests.pop(key, None)
         if request is None and self.echo_misses is not None:
             self.echo_misses.add(key)
         if request is not None:
-            notes.reply_to = request
-            notes.note("icmp.resp_to" if f.proto == IP_ICMP else "icmpv6.resp_to", (request,))
+            v4 = f.proto == IP_ICMP
+            notes.reply_to = request[0]
+            notes.note("icmp.resp_to" if v4 else "icmpv6.resp_to", (request[0],))
+            milliseconds = (f.ns - request[1]) / 1e6
+            notes.note("icmp.resptime" if v4 else "icmpv6.resptime", (milliseconds,))
 
     def knows_echo(self, key: tuple) -> bool:
         """True if an echo request of this key (as a reply looks it up) was seen."""
@@ -470,6 +477,12 @@ FIELD_TYPES = {
     "tcp.window_size_scalefactor": "int",
     "icmp.resp_to": "int",
     "icmpv6.resp_to": "int",
+    "icmp.resptime": "float",  # milliseconds
+    "icmpv6.resptime": "float",
+    "icmp.resp_in": "int",  # tshark sets it (and no_resp) on a second pass (-2) only: never here
+    "icmpv6.resp_in": "int",
+    "icmp.no_resp": "bool",
+    "icmpv6.no_resp": "bool",
     "dns.response_to": "int",
     "dns.time": "float",
     "ip.fragment": "int",

@@ -126,6 +126,9 @@ def values_of(name: str, frame, view, row) -> tuple:
 _ESCAPES = str.maketrans({"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"})
 
 
+_DOUBLES = frozenset(("icmp.resptime", "icmpv6.resptime"))
+
+
 def text(name: str, value) -> str:
     declared = DECLARED.get(name)
     if declared is not None and not isinstance(value, bool | float | Decimal):
@@ -137,6 +140,8 @@ def text(name: str, value) -> str:
         return "1" if value else "0"
     if isinstance(value, int):
         return str(value)
+    if name in _DOUBLES:
+        return f"{value:.15g}"  # FT_DOUBLE, as Wireshark prints a double (DBL_DIG digits)
     if isinstance(value, float | Decimal):
         return f"{value:.9f}"
     if isinstance(value, (bytes, bytearray)):

@@ -103,7 +103,7 @@ def ascii_text(followed: FollowedStream) -> str:
     lines = _header("ascii", followed)
     text = "\n".join(lines) + "\n"
     for node, chunk in followed.chunks:
-        shown = "".join(chr(b) if 32 <= b < 127 or b in (9, 10, 13) else "." for b in chunk)
+        shown = "".join(chr(b) if 32 <= b < 127 or b in (10, 13) else "." for b in chunk)
         text += f"{chr(9) if node else ''}{len(chunk)}\n{shown}\n"
     return text + RULE + "\n"
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from stack.proto.mac_names import mac_name
 from workbench.dissect import follow, stats
+from workbench.dissect.filter import FilterError, compile_filter
 
 
 class StatisticsError(ValueError):
@@ -14,57 +15,74 @@ class StatisticsError(ValueError):
 
 
 _USAGE = (
-    "conv,TYPE, endpoints,TYPE (TYPE: eth ip ipv6 tcp udp), io,phs or follow,tcp,ascii|hex,STREAM"
+    "conv,TYPE[,FILTER], endpoints,TYPE[,FILTER] (TYPE: eth ip ipv6 tcp udp), io,phs[,FILTER]"
+    " or follow,tcp,ascii|hex,STREAM"
 )
 
 
 @dataclass
-class Statistics:
-    wanted: list[tuple] = field(default_factory=list)
-    display_filter: str = ""
+class _Picked:
+    """What one statistic counts: the frames its own filter (`-z conv,tcp,FILTER`) keeps, or
+    all of them. `-Y` does not narrow it: tshark's statistics see every frame read."""
+
+    text: str = ""
+    keep: object = None  # the compiled filter, or None for every frame
     facts: list = field(default_factory=list)
     chains: list = field(default_factory=list)
+
+
+@dataclass
+class Statistics:
+    wanted: list[tuple] = field(default_factory=list)  # (name, …, _Picked) in the order given
     segments: dict[int, list] = field(default_factory=dict)  # stream → (facts, note)
     origin_ns: int | None = None
 
     @classmethod
-    def parse(cls, items: list[str], display_filter: str = "") -> Statistics | None:
+    def parse(cls, items: list[str]) -> Statistics | None:
         if not items:
             return None
         wanted = []
         for item in items:
-            parts = item.split(",")
+            parts = item.split(",", 2)
             name = parts[0]
-            if name in ("conv", "endpoints") and len(parts) == 2 and parts[1] in stats.KINDS:
-                wanted.append((name, parts[1]))
-            elif parts[:2] == ["io", "phs"] and len(parts) == 2:
-                wanted.append(("phs",))
+            if name in ("conv", "endpoints") and len(parts) >= 2 and parts[1] in stats.KINDS:
+                wanted.append((name, parts[1], _picked(item, parts[2:])))
+            elif parts[:2] == ["io", "phs"]:
+                wanted.append(("phs", _picked(item, parts[2:])))
             elif (
                 name == "follow"
-                and len(parts) == 4
+                and len(parts) == 3
                 and parts[1] == "tcp"
-                and parts[2] in ("ascii", "hex")
+                and parts[2].count(",") == 1
+                and parts[2].split(",")[0] in ("ascii", "hex")
             ):
-                if not (parts[3].isascii() and parts[3].isdigit()):
+                mode, stream = parts[2].split(",")
+                if not (stream.isascii() and stream.isdigit()):
                     raise StatisticsError(
                         f"-z {item}: the stream is a number, as tcp.stream shows it"
                     )
-                wanted.append(("follow", parts[2], int(parts[3])))
+                wanted.append(("follow", mode, int(stream)))
             else:
                 raise StatisticsError(f"-z {item} is not a statistic we know; try {_USAGE}")
-        return cls(wanted, display_filter)
+        return cls(wanted)
 
-    def add(self, notes, frame, record) -> None:
+    def add(self, notes, frame, record, view) -> None:
+        """Count one frame read (every frame: `-Y` chooses what is printed, not counted)."""
         f = notes.facts
         if self.origin_ns is None:
             self.origin_ns = f.ns
-        self.facts.append(f)
-        if any(w[0] == "phs" for w in self.wanted):
-            self.chains.append((protocol_chain(notes, frame), f.length))
-        if notes.tcp is not None and any(
-            w[0] == "follow" and w[2] == notes.tcp.stream for w in self.wanted
-        ):
-            self.segments.setdefault(notes.tcp.stream, []).append((f, notes.tcp))
+        for want in self.wanted:
+            picked = want[-1]
+            if want[0] == "follow":
+                if notes.tcp is not None and want[2] == notes.tcp.stream:
+                    self.segments.setdefault(notes.tcp.stream, []).append((f, notes.tcp))
+                continue
+            if picked.keep is not None and not picked.keep.predicate(frame, view):
+                continue
+            if want[0] == "phs":
+                picked.chains.append((protocol_chain(notes, frame), f.length))
+            else:
+                picked.facts.append(f)
 
     def text(self, names: bool = True) -> str:
         resolve = mac_name if names else (lambda mac: mac.hex(":"))
@@ -72,19 +90,17 @@ class Statistics:
         parts = []
         for want in reversed(self.wanted):
             if want[0] == "conv":
-                parts.append(
-                    stats.conversations_text(
-                        want[1], stats.conversations(self.facts, want[1]), origin, resolve
-                    )
-                )
+                picked = want[2]
+                convs = stats.conversations(picked.facts, want[1])
+                parts.append(stats.conversations_text(want[1], convs, origin, resolve, picked.text))
             elif want[0] == "endpoints":
-                parts.append(
-                    stats.endpoints_text(want[1], stats.endpoints(self.facts, want[1]), resolve)
-                )
+                picked = want[2]
+                points = stats.endpoints(picked.facts, want[1])
+                parts.append(stats.endpoints_text(want[1], points, resolve, picked.text))
             elif want[0] == "phs":
-                parts.append(
-                    stats.hierarchy_text(stats.protocol_hierarchy(self.chains), self.display_filter)
-                )
+                picked = want[1]
+                hierarchy = stats.protocol_hierarchy(picked.chains)
+                parts.append(stats.hierarchy_text(hierarchy, picked.text))
             else:
                 followed = follow.follow_tcp(want[2], self.segments.get(want[2], []))
                 parts.append(
@@ -93,10 +109,32 @@ class Statistics:
         return "".join(parts)
 
 
+def _picked(item: str, rest: list[str]) -> _Picked:
+    text = rest[0] if rest else ""
+    if not text.strip():
+        return _Picked()
+    try:
+        return _Picked(text, compile_filter(text))
+    except FilterError as error:
+        raise StatisticsError(f"-z {item}: its filter is not valid: {error}") from None
+
+
 def protocol_chain(notes, frame) -> tuple[str, ...]:
     """The frame's protocols as tshark's `frame.protocols` names them, without `ethertype`
     (`frame` is the protocol model's dissection, `stack.proto.frame.Frame`)."""
-    chain = frame.protocol_names()
+    noted = (notes.extra or {}).get("frame.protocols")  # a message's body over segments
+    if noted:
+        chain = [name for name in noted[0].split(":") if name != "ethertype"]
+    else:
+        chain = frame.protocol_names()
+    # IPv6's extension headers are in frame.protocols but inside IPv6's tree, where the
+    # hierarchy (top-level layers) does not count them
+    chain = [name for name in chain if not name.startswith("ipv6.")]
+    if notes.message is not None and notes.message.segments:
+        chain.append("tcp.segments")  # tshark counts the reassembly under what it carried
     if len(chain) > 1 and chain[-1] == "data" and chain[-2] in ("icmp", "icmpv6"):
         chain.pop()  # an echo's payload: tshark's io,phs does not count it as data
-    return tuple(chain) if chain else notes.facts.protocols
+    if not chain:
+        return notes.facts.protocols
+    # a pcapng comment is a layer of its own in tshark's tree, above the link
+    return ("pkt_comment", *chain) if notes.comments else tuple(chain)

@@ -168,7 +168,11 @@ def _address_text(address: tuple, resolve: Callable[[bytes], str]) -> str:
 
 
 def conversations_text(
-    kind: str, convs: list[Conversation], origin_ns: int, resolve: Callable[[bytes], str]
+    kind: str,
+    convs: list[Conversation],
+    origin_ns: int,
+    resolve: Callable[[bytes], str],
+    display_filter: str = "",
 ) -> str:
     ports = kind in ("tcp", "udp")
     width = 26 if ports else 20
@@ -176,7 +180,7 @@ def conversations_text(
     lines = [
         RULE,
         f"{TITLES[kind]} Conversations",
-        "Filter:<No Filter>",
+        f"Filter:{display_filter or '<No Filter>'}",
         pad
         + "|       <-      | |       ->      | |     Total     |    Relative    |   Duration   |",
         pad
@@ -196,9 +200,11 @@ def conversations_text(
     return "\n".join(lines) + "\n"
 
 
-def endpoints_text(kind: str, points: list[Endpoint], resolve: Callable[[bytes], str]) -> str:
+def endpoints_text(
+    kind: str, points: list[Endpoint], resolve: Callable[[bytes], str], display_filter: str = ""
+) -> str:
     ports = kind in ("tcp", "udp")
-    lines = [RULE, f"{TITLES[kind]} Endpoints", "Filter:<No Filter>"]
+    lines = [RULE, f"{TITLES[kind]} Endpoints", f"Filter:{display_filter or '<No Filter>'}"]
     if ports:
         lines.append(
             "                       |  Port  ||  Packets  | |  Bytes  | | Tx Packets | | Tx Bytes | | Rx Packets | | Rx Bytes |"

@@ -1,0 +1,72 @@
+"""The Time column as tshark shows it: its decimals by the capture's precision (six for microsecond
+stamps, nine for a nanosecond pcap and for a pcapng whose interface stamps in nanoseconds."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from scapy.layers.inet import ICMP, IP
+from scapy.layers.l2 import Ether
+from scapy.utils import wrpcap
+
+from tests.conftest import needs_tool
+from tests.workbench.beside_tshark import ours, theirs
+
+
+def _pings(path: str, nano: bool) -> None:
+    frames = []
+    for n in range(3):
+        frame = Ether() / IP(src="10.9.0.1", dst="10.9.0.2") / ICMP(id=1, seq=n)
+        frame.time = 1_700_000_000 + n * 1.25 + 0.000000123 * n
+        frames.append(frame)
+    wrpcap(path, frames, nano=nano)
+
+
+@needs_tool("tshark")
+@needs_tool("editcap")
+def test_time_decimals_follow_the_capture(tmp_path):
+    micro, nano = str(tmp_path / "micro.pcap"), str(tmp_path / "nano.pcap")
+    _pings(micro, nano=False)
+    _pings(nano, nano=True)
+    nano_ng = str(tmp_path / "nano.pcapng")
+    subprocess.run(["editcap", "-F", "pcapng", nano, nano_ng], check=True, timeout=60)
+    for path in (micro, nano, nano_ng):
+        assert ours(path) == theirs(path), path
+    decimals = {p: len(ours(p).splitlines()[2].split()[1].split(".")[1]) for p in (micro, nano)}
+    assert decimals == {micro: 6, nano: 9}
+    assert ours(nano_ng).splitlines()[1].split()[1].startswith("1.25000")
+    assert len(ours(nano_ng).splitlines()[1].split()[1]) == 11
+
+
+@needs_tool("tshark")
+@needs_tool("editcap")
+def test_every_time_format_as_tshark(tmp_path, monkeypatch):
+    """-t: the ten formats, on microsecond and nanosecond captures, with and without -Y (dd
+    counts from the frame shown before), in a zone that is not UTC (a, ad, adoy are local)."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    micro, nano = str(tmp_path / "micro.pcap"), str(tmp_path / "nano.pcap")
+    _pings(micro, nano=False)
+    _pings(nano, nano=True)
+    for path in (micro, nano):
+        for mode in ("a", "ad", "adoy", "d", "dd", "e", "r", "u", "ud", "udoy"):
+            for shown in ((), ("-Y", "icmp.seq != 1")):
+                argv = (path, "-t", mode, *shown)
+                assert ours(*argv) == theirs(*argv), argv
+    assert ours(micro, "-t", "ud").split()[1:3] == ["2023-11-14", "22:13:20.000000"]
+    assert ours(micro, "-t", "ad").split()[1:3] == ["2023-11-14", "17:13:20.000000"]
+    assert ours(micro, "-t", "dd", "-Y", "icmp.seq != 1").splitlines()[1].split()[1] == "2.500000"
+
+
+def test_an_unknown_time_format_is_one_sentence(tmp_path):
+    micro = str(tmp_path / "micro.pcap")
+    _pings(micro, nano=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "dissect", micro, "-t", "zz"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("workbench: argument -t: invalid choice: 'zz'")
+    assert done.stderr.count("\n") == 1

@@ -1,0 +1,33 @@
+"""The packet list's Time column in tshark's formats (`-t`): relative to the first frame (r,
+the default), since the previous frame captured (d) or shown (dd), since the epoch (e), the
+time of day in local time (a) or UTC (u), with the date (ad, ud) or the day of the year (adoy,
+udoy). Decimals as the capture stamps them (`capture.time_digits`: 6 or 9)."""
+
+from __future__ import annotations
+
+import time
+
+FORMATS = ("a", "ad", "adoy", "d", "dd", "e", "r", "u", "ud", "udoy")
+
+
+def time_text(mode: str, ns: int, since_ns: int, digits: int) -> str:
+    """The column's text for a frame stamped `ns` (nanoseconds since the epoch); `since_ns`
+    is what r, d and dd count from (the first frame, the previous one captured or shown)."""
+    if mode in ("r", "d", "dd"):
+        return _seconds(ns - since_ns, digits)
+    if mode == "e":
+        return _seconds(ns, digits)
+    seconds, fraction = divmod(ns, 1_000_000_000)
+    when = time.gmtime(seconds) if mode.startswith("u") else time.localtime(seconds)
+    day = {"d": "%Y-%m-%d ", "doy": "%Y/%j "}.get(mode[1:], "")
+    return time.strftime(day + "%H:%M:%S", when) + _fraction(fraction, digits)
+
+
+def _seconds(ns: int, digits: int) -> str:
+    sign = "-" if ns < 0 else ""
+    whole, fraction = divmod(abs(ns), 1_000_000_000)
+    return f"{sign}{whole}{_fraction(fraction, digits)}"
+
+
+def _fraction(ns: int, digits: int) -> str:
+    return f".{ns // 10 ** (9 - digits):0{digits}d}"
