@@ -51,13 +51,7 @@ ERRORS = (3, 4, 5, 11, 12)
 TYPE = Field("icmp.type", "Type", at=0, size=1, text=lambda v: f"{v} ({TYPES.get(v, 'Unknown')})")
 CODE = Field("icmp.code", "Code", at=1, size=1)
 CHECKSUM = Field("icmp.checksum", "Checksum", base=HEX, at=2, size=2)
-STATUS = Field(
-    "icmp.checksum.status",
-    "Checksum Status",
-    enum=transport.STATUS,
-    generated=True,
-    text=transport.status_text,
-)
+STATUS = transport.status_field("icmp")
 IDENT = Field(
     "icmp.ident",
     "Identifier (BE)",

@@ -44,13 +44,7 @@ OPTIONS = {
 TYPE = Field("icmpv6.type", "Type", at=0, size=1, enum=TYPES)
 CODE = Field("icmpv6.code", "Code", at=1, size=1)
 CHECKSUM = Field("icmpv6.checksum", "Checksum", base=HEX, at=2, size=2)
-STATUS = Field(
-    "icmpv6.checksum.status",
-    "Checksum Status",
-    enum=transport.STATUS,
-    generated=True,
-    text=transport.status_text,
-)
+STATUS = transport.status_field("icmpv6")
 ECHO_ID = Field("icmpv6.echo.identifier", "Identifier", base=HEX, size=2)
 ECHO_SEQ = Field("icmpv6.echo.sequence_number", "Sequence")
 RESERVED = Field("icmpv6.reserved", "Reserved", "bytes")

@@ -7,19 +7,8 @@ and `tcp.analysis.*` need the conversation, which cross-frame state adds on top.
 
 from __future__ import annotations
 
-from stack.proto import transport
-from stack.proto.model import (
-    BOOL,
-    HEX,
-    NONE,
-    STRING,
-    Field,
-    Layer,
-    Protocol,
-    Stop,
-    bit_pattern,
-    escaped,
-)
+from stack.proto import model, transport
+from stack.proto.model import BOOL, HEX, NONE, STRING, Field, Layer, Protocol, Stop, bit_pattern
 
 FLAG_BITS = (
     (0x800, "res", "Reserved"),
@@ -104,13 +93,7 @@ FLAGS_STR = Field("tcp.flags.str", "TCP Flags", STRING, generated=True)
 WINDOW = Field("tcp.window_size_value", "Window", at=14, size=2)
 WINDOW_SIZE = Field("tcp.window_size", "Calculated window size", generated=True)
 CHECKSUM = Field("tcp.checksum", "Checksum", base=HEX, at=16, size=2)
-STATUS = Field(
-    "tcp.checksum.status",
-    "Checksum Status",
-    enum=transport.STATUS,
-    generated=True,
-    text=transport.status_text,
-)
+STATUS = transport.status_field("tcp")
 URGENT = Field("tcp.urgent_pointer", "Urgent Pointer", at=18, size=2)
 OPTIONS = Field("tcp.options", "Options", "bytes")
 OPTION = Field("tcp.option_kind", "Kind")
@@ -235,7 +218,7 @@ def _items(layer: Layer, out: list) -> None:
     held = layer.end - layer.header_end
     if held > 0 and flags_value & 0x04:
         cause = layer.bytes_at(hdr, held)
-        text = escaped(cause.split(b"\0", 1)[0].decode("utf-8", "replace"))
+        text = model.escaped(cause.split(b"\0", 1)[0].decode("utf-8", "replace"))
         layer.add(
             out,
             RESET_CAUSE,

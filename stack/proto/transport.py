@@ -7,10 +7,21 @@ frames. That is "[unverified]", not "[incorrect]", so real captures are not pain
 
 from __future__ import annotations
 
-from stack.proto.model import Layer
+from stack.proto.model import Field, Layer
 from stack.wire.checksum import internet_checksum, pseudo_header_sum
 
 STATUS = {0: "Bad", 1: "Good", 2: "Unverified"}
+
+
+def status_field(protocol: str) -> Field:
+    """`PROTOCOL.checksum.status`, the line after a checksum: Good, Bad or Unverified."""
+    return Field(
+        f"{protocol}.checksum.status",
+        "Checksum Status",
+        enum=STATUS,
+        generated=True,
+        text=status_text,
+    )
 
 
 def status_text(value: int) -> str:

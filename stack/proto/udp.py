@@ -9,13 +9,7 @@ SRCPORT = Field("udp.srcport", "Source Port", at=0, size=2, also=("udp.port",))
 DSTPORT = Field("udp.dstport", "Destination Port", at=2, size=2, also=("udp.port",))
 LENGTH = Field("udp.length", "Length", at=4, size=2)
 CHECKSUM = Field("udp.checksum", "Checksum", base=HEX, at=6, size=2)
-STATUS = Field(
-    "udp.checksum.status",
-    "Checksum Status",
-    enum=transport.STATUS,
-    generated=True,
-    text=transport.status_text,
-)
+STATUS = transport.status_field("udp")
 PAYLOAD = Field("udp.payload", "UDP payload", "bytes")
 PORT = Field("udp.port", "Source or Destination Port", hidden=True)
 

@@ -12,6 +12,18 @@ def ours(*args: str) -> str:
     return _run(sys.executable, "-m", "workbench.cli", "dissect", *args)
 
 
+def refused(*args: str) -> str:
+    """What `workbench dissect` says when it refuses its arguments: one line, status 2, no output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "dissect", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and done.stdout == "" and done.stderr.count("\n") == 1
+    return done.stderr
+
+
 def theirs(*args: str) -> str:
     return _run(shutil.which("tshark"), "-r", *args)
 
