@@ -251,3 +251,20 @@ def test_the_completing_fragments_header_shows_the_bits_it_was_captured_with(tmp
     assert [line for line in mine if "Total Length" in line] == [
         line for line in tshark if "Total Length" in line
     ]
+
+
+@needs_tool("tshark")
+def test_conversations_count_a_fragmented_datagram_as_tshark_does(tmp_path):
+    """IPv6's statistics see a fragmented datagram once, on the frame that completes it (tshark's
+    IPv6 tap); IPv4's count every fragment. Both as tshark's -z conv and endpoints."""
+    v4 = IP(src="192.168.77.2", dst="192.168.77.1") / ICMP(id=7, seq=1) / Raw(bytes(4000))
+    frames = _fragments() + [Ether(src=AMAC, dst=BMAC) / part for part in fragment(v4, 1480)]
+    for n, frame in enumerate(frames):
+        frame.time = 1000 + n * 0.001
+    path = str(tmp_path / "both.pcap")
+    wrpcap(path, frames)
+    for statistic in ("conv,ipv6", "endpoints,ipv6", "conv,ip", "endpoints,ip"):
+        argv = ("-q", "-z", statistic)
+        assert ours(path, *argv) == theirs(path, *argv), statistic
+    row = ours(path, "-q", "-z", "conv,ipv6").splitlines()[5].split()
+    assert row[:3] == ["fd77::2", "<->", "fd77::1"] and row[9] == "2"  # frames: 2 of 4

@@ -68,7 +68,9 @@ def _ends(f: Facts, kind: str) -> tuple[tuple, tuple] | None:
         return None
     version = 4 if kind in ("ip", "tcp", "udp") else 6
     if kind in ("ip", "ipv6"):
-        return ((f.src,), (f.dst,)) if f.ip_version == version else None
+        if f.ip_version != version or (version == 6 and (f.more_fragments or f.frag_offset)):
+            return None  # tshark's IPv6 tap sees a fragmented datagram once, when it is whole
+        return (f.src,), (f.dst,)
     proto = IP_TCP if kind == "tcp" else IP_UDP
     if f.proto != proto or f.sport is None or f.frag_offset:
         return None
