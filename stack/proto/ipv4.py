@@ -7,6 +7,7 @@ not dissected from this frame alone (reassembly, across frames, dissects the dat
 
 from __future__ import annotations
 
+from stack.proto import ipproto
 from stack.proto.model import BOOL, HEX, HEX_DEC, IPV4, NONE, Field, Layer, Protocol, Stop
 from stack.wire.checksum import internet_checksum
 
@@ -95,7 +96,7 @@ FRAG = Field(
     "ip.frag_offset", "Fragment Offset", at=6, size=2, mask=0x1FFF, text=lambda v: str(v * 8)
 )  # tshark: in bytes
 TTL = Field("ip.ttl", "Time to Live", at=8, size=1)
-PROTO = Field("ip.proto", "Protocol", at=9, size=1, enum=PROTOCOL_NAMES)
+PROTO = Field("ip.proto", "Protocol", at=9, size=1, enum=ipproto.LABELS)
 CHECKSUM = Field("ip.checksum", "Header Checksum", base=HEX, at=10, size=2)
 STATUS = Field(
     "ip.checksum.status",

@@ -7,7 +7,8 @@ is "Fragmented IP protocol", as for IPv4.
 
 from __future__ import annotations
 
-from stack.proto.ipv4 import PROTOCOL_NAMES, ds_fields, ds_summary, proto_text
+from stack.proto import ipproto
+from stack.proto.ipv4 import ds_fields, ds_summary, proto_text
 from stack.proto.model import HEX, IPV6, Field, Layer, Protocol, Stop
 
 VERSION = Field("ipv6.version", "Version", at=0, size=1, mask=0xF0, also=("ip.version",))
@@ -15,15 +16,7 @@ TCLASS = Field("ipv6.tclass", "Traffic Class", base=HEX, at=0, size=4, mask=0x0F
 TCLASS_DSCP, TCLASS_ECN = ds_fields("ipv6.tclass.dscp", "ipv6.tclass.ecn", at=0, size=4, shift=20)
 FLOW = Field("ipv6.flow", "Flow Label", base=HEX, at=1, size=3, mask=0x0FFFFF)
 PLEN = Field("ipv6.plen", "Payload Length", at=4, size=2)
-# tshark's names of the extension headers (its ipproto table, also ip.proto's)
-NEXT_HEADER_NAMES = {
-    **PROTOCOL_NAMES,
-    43: "Routing Header for IPv6",
-    44: "Fragment Header for IPv6",
-    59: "No Next Header for IPv6",
-    60: "Destination Options for IPv6",
-}
-NXT = Field("ipv6.nxt", "Next Header", at=6, size=1, enum=NEXT_HEADER_NAMES)
+NXT = Field("ipv6.nxt", "Next Header", at=6, size=1, enum=ipproto.LABELS)
 HLIM = Field("ipv6.hlim", "Hop Limit", at=7, size=1)
 SRC = Field(
     "ipv6.src",
@@ -51,7 +44,7 @@ EXT_NAMES = {
 EXT_FIELDS = {
     kind: (
         Field(f"ipv6.{short}", title, "none"),
-        Field(f"ipv6.{short}.nxt", "Next Header", enum=NEXT_HEADER_NAMES),
+        Field(f"ipv6.{short}.nxt", "Next Header", enum=ipproto.LABELS),
         Field(f"ipv6.{short}.len", "Length"),
     )
     for kind, (short, title) in EXT_NAMES.items()
@@ -60,7 +53,7 @@ EXT_FIELDS = {
 # The Fragment header has no length: its second byte is reserved, and the offset, two reserved
 # bits and the M flag share one 16-bit word (tshark shows each with its bits)
 FRAG_HEAD = Field("ipv6.fraghdr", "Fragment Header for IPv6", "none")
-FRAG_NXT = Field("ipv6.fraghdr.nxt", "Next header", enum=NEXT_HEADER_NAMES)
+FRAG_NXT = Field("ipv6.fraghdr.nxt", "Next header", enum=ipproto.LABELS)
 FRAG_RESERVED = Field("ipv6.fraghdr.reserved_octet", "Reserved octet", base=HEX, size=1)
 FRAG_OFFSET = Field(
     "ipv6.fraghdr.offset", "Offset", size=2, mask=0xFFF8, text=lambda v: f"{v} ({v * 8} bytes)"

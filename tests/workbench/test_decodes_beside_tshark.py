@@ -113,3 +113,26 @@ def test_an_http_body_of_no_type_tshark_reads_is_data(tmp_path):
     ]
     # not compared: tshark -V prints the second one's Data inside HTTP's tree, and its io,phs
     # counts that one under no protocol (frames:1 where frame.protocols says data twice)
+
+
+def _first_protocol_lines(tree: str) -> list[str]:
+    """Each frame's IPv4 `Protocol:` line (the first of the frame), byte ranges taken off."""
+    out, seen = [], False
+    for line in tree.splitlines():
+        if line.startswith("Frame "):
+            seen = False
+        elif line.startswith("    Protocol: ") and not seen:
+            out.append(line.split("  [byte")[0])
+            seen = True
+    return out
+
+
+@needs_tool("tshark")
+def test_every_ip_protocol_number_is_labelled_as_tshark_labels_it(tmp_path):
+    """ip.proto's line for each of the 256 numbers in Wireshark's words ("Generic Routing
+    Encapsulation (47)", "Unassigned (200)", "Unknown (255)"), as ipv6.nxt's."""
+    path = str(tmp_path / "protocols.pcap")
+    wrpcap(path, [_eth(IP(src=A, dst=B, proto=n) / Raw(bytes(40))) for n in range(256)])
+    mine = _first_protocol_lines(ours(path, "-V"))
+    assert mine == _first_protocol_lines(theirs(path, "-V"))
+    assert mine[44] == "    Protocol: Fragment Header for IPv6 (44)" and len(mine) == 256
