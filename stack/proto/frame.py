@@ -76,6 +76,7 @@ class Frame:
         "origin",
         "bound",
         "source",
+        "ns",
         "_meta",
         "_all",
     )
@@ -93,8 +94,10 @@ class Frame:
         origin: str = "",
         bound: tuple | None = None,
         source: str = "",
+        ns: int | None = None,
     ) -> None:
         self.data = data = bytes(data)
+        self.ns = ns  # the stamp in nanoseconds, exact, when the reader has it (`time` is a float)
         self.link_type = link_type
         self.number = number
         self.time = time

@@ -8,8 +8,10 @@ Destination columns stay the outer packet's.
 
 from __future__ import annotations
 
+import time
+
 from stack.proto import transport
-from stack.proto.model import HEX, Field, Layer, Protocol
+from stack.proto.model import FLOAT, HEX, STRING, Field, Layer, Protocol
 from stack.wire.checksum import internet_checksum
 
 TYPES = {
@@ -72,6 +74,11 @@ SEQ = Field(
     direct=False,
 )
 SEQ_LE = Field("icmp.seq_le", "Sequence Number (LE)", text=lambda v: f"{v} (0x{v:04x})")
+# Linux ping's send time at the start of an echo's data, when it looks like one (`_data_time`)
+DATA_TIME = Field("icmp.data_time", "Timestamp from icmp data", STRING)
+DATA_TIME_RELATIVE = Field(
+    "icmp.data_time_relative", "Timestamp from icmp data (relative)", FLOAT, generated=True
+)
 UNUSED = Field("icmp.unused", "Unused", "bytes")
 MTU = Field("icmp.mtu", "MTU of next hop")
 GATEWAY = Field("icmp.redir_gw", "Gateway address", "ipv4")
@@ -88,8 +95,34 @@ def _walk(layer: Layer) -> None:
         if layer.end > layer.header_end:
             layer.frame.quote(layer, layer.header_end, layer.end, ("ethertype", 0x0800))
         return
+    if kind in (0, 8) and layer.end - layer.start >= 16:
+        stamp = _data_time(layer)
+        if stamp is not None:
+            layer.state["data_time"] = stamp
+            layer.header_end = layer.start + 16
     if layer.end > layer.header_end:
         layer.next = ("icmp.data", kind)  # Data, as Wireshark shows an echo's payload
+
+
+_DAY = 86_400
+
+
+def _data_time(layer: Layer) -> tuple[int, int] | None:
+    """(seconds, microseconds) of the timeval an echo's data may start with (Linux ping puts
+    its send time there), as tshark 4.0 judges it: big-endian, else little-endian, taken when
+    the seconds are less than a day from the frame's own, before or after, and the
+    microseconds under a million."""
+    frame = layer.frame
+    if frame.ns is None and not frame.time:
+        return None
+    second = frame.ns // 1_000_000_000 if frame.ns is not None else int(frame.time)
+    raw = layer.bytes_at(8, 8)
+    for order in ("big", "little"):
+        seconds = int.from_bytes(raw[:4], order)
+        micro = int.from_bytes(raw[4:], order)
+        if abs(seconds - second) < _DAY and micro < 1_000_000:
+            return seconds, micro
+    return None
 
 
 def _items(layer: Layer, out: list) -> None:
@@ -120,6 +153,9 @@ def _items(layer: Layer, out: list) -> None:
         out.append(layer.add([], IDENT_LE, 4, 2, int.from_bytes(layer.bytes_at(4, 2), "little")))
         out.append(layer.fixed(SEQ))
         out.append(layer.add([], SEQ_LE, 6, 2, int.from_bytes(layer.bytes_at(6, 2), "little")))
+        stamp = layer.state.get("data_time")
+        if stamp is not None:
+            out.extend(_data_time_items(layer, *stamp))
     elif kind == 3 and code == 4:
         layer.add(out, UNUSED, 4, 2, layer.bytes_at(4, 2))
         layer.add(out, MTU, 6, 2, layer.u16(6))
@@ -129,6 +165,26 @@ def _items(layer: Layer, out: list) -> None:
         layer.add(out, POINTER, 4, 1, layer.u8(4))
     else:
         layer.add(out, UNUSED, 4, 4, layer.bytes_at(4, 4))
+
+
+def _data_time_items(layer: Layer, seconds: int, micro: int) -> list:
+    frame = layer.frame
+    ns = frame.ns if frame.ns is not None else round(frame.time * 1e9)
+    since = ns - (seconds * 1_000_000_000 + micro * 1000)
+    shown = time.strftime("%b %e, %Y %H:%M:%S", time.localtime(seconds))
+    when = f"{shown}.{micro * 1000:09d} {time.strftime('%Z', time.localtime(seconds))}"
+    relative = f"{'-' if since < 0 else ''}{abs(since) // 10**9}.{abs(since) % 10**9:09d}"
+    return [
+        layer.add([], DATA_TIME, 8, 8, when, text=f"Timestamp from icmp data: {when}"),
+        layer.add(
+            [],
+            DATA_TIME_RELATIVE,
+            8,
+            8,
+            since / 1e9,
+            text=f"[Timestamp from icmp data (relative): {relative} seconds]",
+        ),
+    ]
 
 
 def _checksum_status(layer: Layer) -> int:
@@ -215,6 +271,8 @@ PROTOCOL = Protocol(
         SEQ,
         STATUS,
         IDENT_LE,
+        DATA_TIME,
+        DATA_TIME_RELATIVE,
         SEQ_LE,
         UNUSED,
         MTU,

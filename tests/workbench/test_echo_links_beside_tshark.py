@@ -45,3 +45,45 @@ def test_replies_link_once_with_their_time(tmp_path):
         assert ours(path, *picked) == theirs(path, *picked), text
     tree = ours(path, "-V", "-Y", "frame.number == 2")
     assert "    [Request frame: 1]\n    [Response time: 12.500 ms]\n" in tree
+
+
+def _ping_data(seconds: int, micro: int, order: str = "little") -> bytes:
+    """Linux ping's data: its send time as a 64-bit timeval (or, big-endian, two 32-bit
+    words as a 32-bit big-endian host writes them), then 0x10, 0x11 …"""
+    size = 8 if order == "little" else 4
+    stamp = seconds.to_bytes(size, order) + micro.to_bytes(size, order)
+    return stamp.ljust(16, b"\0") + bytes(range(0x10, 0x10 + 40))
+
+
+@needs_tool("tshark")
+def test_a_pings_send_time_is_read_from_its_data(tmp_path, monkeypatch):
+    """The first 8 bytes of an echo's data are a timestamp when they look like one to tshark
+    (little- or big-endian seconds less than a day from the frame's, microseconds under a
+    million): icmp.data_time, its relative line, and Data 8 bytes shorter; otherwise all Data."""
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    sent = 1_796_281_515
+    cases = [
+        (sent, 832_664, "little", 0.000034),  # as Linux ping writes it
+        (sent, 5, "big", 0.25),
+        (sent + 10, 0, "little", 0.5),  # "sent" after the frame: tshark still takes it
+        (sent - 86_399, 0, "little", 0.002),  # within a day
+        (sent - 86_401, 0, "little", 0.1),  # over a day away: not a timestamp
+    ]
+    frames = []
+    for n, (seconds, micro, order, delay) in enumerate(cases):
+        echo = ICMP(id=9, seq=n) / Raw(_ping_data(seconds, micro, order))
+        frame = Ether() / IP(src="10.9.0.1", dst="10.9.0.2") / echo
+        frame.time = sent + micro / 1e6 + delay
+        frames.append(frame)
+    path = str(tmp_path / "pings.pcap")
+    wrpcap(path, frames)
+    names = ["icmp.data_time", "icmp.data_time_relative", "data.len", "data.data"]
+    argv = ["-T", "fields", *(x for name in names for x in ("-e", name))]
+    mine = ours(path, *argv)
+    assert mine == theirs(path, *argv)
+    lengths = [row.split("\t")[2] for row in mine.splitlines()]
+    assert lengths == ["48", "48", "48", "48", "56"]
+    tree = ours(path, "-V", "-Y", "icmp.seq == 0")
+    assert "    Timestamp from icmp data: Dec  3, 2026 " in tree
+    # seconds alone: the 32-bit word read as microseconds is the 64-bit seconds' high half
+    assert "    [Timestamp from icmp data (relative): 0.832698000 seconds]" in tree

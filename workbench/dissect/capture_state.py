@@ -231,17 +231,19 @@ def frame_for(record, notes: FrameNotes) -> Frame:
     the segment that completes such a message with the message's head dissected above TCP."""
     rebuilt = notes.frame_bytes
     link_type = getattr(record, "link_type", 1)
+    ns = getattr(record, "ns", None)
     frame = Frame(
         record.data,
         link_type,
         number=record.id,
         time=record.time,
+        ns=ns,
         wire_length=getattr(record, "wire_length", None),
         comments=notes.comments,
         segment=getattr(record, "segment", "") or "",
     )
     if rebuilt:  # the frame and its IP header as captured, the layers above from the datagram
-        whole = Frame(rebuilt, link_type, number=record.id, time=record.time)
+        whole = Frame(rebuilt, link_type, number=record.id, time=record.time, ns=ns)
         at = next((i for i, x in enumerate(whole.layers) if x.protocol.name in _IP), None)
         if at is not None:
             name = whole.layers[at].protocol.name
