@@ -96,9 +96,8 @@ def main(
     if count is not None and count < 1:
         err.write("workbench: -c wants a count of 1 or more\n")
         return 2
-    if output != "fields" and (fields or field_options):  # as tshark: not quietly dropped
-        given = "-e" if fields else "-E"
-        err.write(f"workbench: {given} was given without -T fields, which prints fields\n")
+    if output != "fields" and fields:  # as tshark: not quietly dropped (-E it does ignore)
+        err.write("workbench: -e was given without -T fields, which prints fields\n")
         return 2
     resolving, mac_names.resolving = mac_names.resolving, names  # the tree's names too
     try:

@@ -165,10 +165,12 @@ def test_a_bad_filter_is_one_sentence(ping_pcap):
 
 def test_fields_without_t_fields_are_refused_as_tshark_refuses_them(ping_pcap):
     """tshark exits with a message when -e comes without -T fields; printing the packet list
-    instead would look as if the fields had been asked for and were empty."""
-    for option in (("-e", "ip.src"), ("-E", "header=y")):
-        done = workbench("dissect", str(ping_pcap), *option, check=False)
-        assert done.returncode == 2 and done.stdout == ""
-        assert done.stderr == (
-            f"workbench: {option[0]} was given without -T fields, which prints fields\n"
-        )
+    instead would look as if the fields had been asked for and were empty. -E alone it
+    ignores, and so do we."""
+    done = workbench("dissect", str(ping_pcap), "-e", "ip.src", check=False)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == "workbench: -e was given without -T fields, which prints fields\n"
+    assert (
+        workbench("dissect", str(ping_pcap), "-E", "header=y").stdout
+        == workbench("dissect", str(ping_pcap)).stdout
+    )
