@@ -103,6 +103,8 @@ def main(
     try:
         how = _Pass(keep, layout, stats, quiet, verbose, hexdump, names, time_digits(path))
         how.time_format = time_format
+        if layout is not None:  # _ws.col.Time as the list's Time column shows it
+            layout.clock = how.time_text
         _dissect(path, how, count, out)
     except CaptureError as error:
         err.write(f"workbench: {error}\n")
@@ -158,7 +160,7 @@ class _Pass:
         self.shown_ns: int | None = None  # the last frame shown's stamp (-t dd)
 
     def time_text(self, notes) -> str:
-        """The Time column in a format other than r (see `time_column`)."""
+        """The Time column's text (see `time_column`); the list formats r itself, faster."""
         mode, ns = self.time_format, notes.ns
         since = {"r": ns - notes.relative_ns, "d": ns - notes.delta_ns}.get(mode, ns)
         if mode == "dd":

@@ -52,6 +52,8 @@ def test_every_time_format_as_tshark(tmp_path, monkeypatch):
             for shown in ((), ("-Y", "icmp.seq != 1")):
                 argv = (path, "-t", mode, *shown)
                 assert ours(*argv) == theirs(*argv), argv
+                fields = (*argv, "-T", "fields", "-e", "frame.number", "-e", "_ws.col.Time")
+                assert ours(*fields) == theirs(*fields), fields
     assert ours(micro, "-t", "ud").split()[1:3] == ["2023-11-14", "22:13:20.000000"]
     assert ours(micro, "-t", "ad").split()[1:3] == ["2023-11-14", "17:13:20.000000"]
     assert ours(micro, "-t", "dd", "-Y", "icmp.seq != 1").splitlines()[1].split()[1] == "2.500000"

@@ -47,6 +47,7 @@ class Layout:
     occurrence: str = "a"
     aggregator: str = ","
     quote: str = ""
+    clock: object = None  # the Time column's text from a frame's notes (-t, the decimals)
 
     @classmethod
     def parse(cls, names: list[str], options: list[str]) -> Layout:
@@ -84,6 +85,9 @@ class Layout:
     def line(self, frame, view, row) -> str:
         cells = []
         for name in self.names:
+            if name == "_ws.col.Time" and self.clock is not None:
+                cells.append(self.clock(view.notes))
+                continue
             values = [text(name, value) for value in values_of(name, frame, view, row)]
             if self.occurrence == "f":
                 values = values[:1]
