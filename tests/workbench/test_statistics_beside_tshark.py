@@ -26,12 +26,14 @@ def capture(tmp_path_factory) -> str:
     frames = _exchange(REQUEST, _response(b"line of text\n" * 400, b"text/plain"))
     for n in range(3):
         query = DNS(id=0x100 + n, rd=1, qd=DNSQR(qname=f"host{n}.example.com"))
-        frames.append(
+        frame = (
             Ether(src="02:00:00:00:00:02", dst="02:00:00:00:00:01")
             / IP(src="192.168.77.2", dst="192.168.77.1")
             / UDP(sport=50000 + n, dport=53)
             / query
         )
+        frame.time = 1000.5 + n * 0.01  # stamped, not scapy's "now": the same capture each run
+        frames.append(frame)
     for n, frame in enumerate(SEGMENTS):
         frame.time = 1001 + n * 0.001
         frames.append(frame)
