@@ -95,6 +95,7 @@ class Frame:
         bound: tuple | None = None,
         source: str = "",
         ns: int | None = None,
+        first: Protocol | None = None,
     ) -> None:
         self.data = data = bytes(data)
         self.ns = ns  # the stamp in nanoseconds, exact, when the reader has it (`time` is a float)
@@ -114,7 +115,8 @@ class Frame:
         # what Wireshark calls these bytes when its layers are shown in another frame's tree
         # (a byte tab: "Reassembled TCP", "Reassembled IPv4"); "" for a frame's own
         self.source = source
-        self._walk(bound or ("link_type", link_type), 0, len(data), self.layers)
+        # `first`: the protocol the bytes are, whatever the tables say (a continuation)
+        self._walk(bound or ("link_type", link_type), 0, len(data), self.layers, first)
 
     def release(self) -> None:
         """Let go of the layers: each names its frame, and the cycle would otherwise wait
@@ -178,6 +180,17 @@ class Frame:
         for i, layer in enumerate(self.layers):
             if layer.protocol.name == name:
                 self.layers[i + 1 :] = layers
+                self._all = None
+                return
+
+    def walk_above(self, name: str, protocol: Protocol) -> None:
+        """Dissect the payload of the first `name` layer as `protocol`, in place of what the
+        tables found there (bytes a port's dissector reads once the frames before say how)."""
+        for i, layer in enumerate(self.layers):
+            if layer.protocol.name == name:
+                del self.layers[i + 1 :]
+                if layer.header_end < layer.end:
+                    self._walk(layer.next, layer.header_end, layer.end, self.layers, protocol)
                 self._all = None
                 return
 
@@ -372,6 +385,18 @@ class Frame:
                     cut = layer
                 continue
             column = layer.column or layer.protocol.short
+            at = layers.index(layer)
+            if not layer.protocol.columns and at and stop.kind == "malformed":
+                # the columns are the layer's below, and Wireshark's note ends its Info
+                below = layers[at - 1]
+                column = below.column or below.protocol.short
+                return Row(
+                    column,
+                    source,
+                    destination,
+                    _safe_info(below) + "[Malformed Packet]",
+                    "malformed",
+                )
             if stop.kind == "truncated":
                 info = _info_below(layers, layer)
                 return Row(
@@ -385,7 +410,7 @@ class Frame:
                 column,
                 source,
                 destination,
-                f"[Malformed Packet: {column} {stop.field} at frame byte {stop.at}: {stop.problem}]",
+                f"[Malformed Packet: {' '.join(filter(None, (column, stop.field)))} at frame byte {stop.at}: {stop.problem}]",
                 "malformed",
             )
         top = layers[-1] if layers else None
@@ -407,6 +432,8 @@ class Frame:
             below = layers[-2] if len(layers) > 1 else None
             if column is None and below is not None:
                 top = below
+                if not top.protocol.columns and len(layers) > 2:
+                    top = layers[-3]
             else:
                 info = _safe_info(below) if below is not None else ""
                 if (

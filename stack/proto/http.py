@@ -186,7 +186,7 @@ def _items(layer: Layer, out: list) -> None:
     for n, (pos, raw) in enumerate(lines):
         size = min(len(raw) + 1, layer.end - layer.start - pos)
         raw = raw.rstrip(b"\r")
-        line = _value(raw)
+        line = text_value(raw)
         if n == 0:
             parts = line.split(" ", 2)
             children = []
@@ -216,7 +216,9 @@ def _items(layer: Layer, out: list) -> None:
                     ),
                     layer.add([], PHRASE, phrase_at, len(phrase), phrase),
                 ]
-            layer.add(out, LINE, pos, size, None, children=children, text=f"{_shown(raw)}\\r\\n")
+            layer.add(
+                out, LINE, pos, size, None, children=children, text=f"{shown_line(raw)}\\r\\n"
+            )
             continue
         if not line:
             layer.add(out, LINE, pos, size, None, text="\\r\\n")
@@ -225,7 +227,7 @@ def _items(layer: Layer, out: list) -> None:
         value = value.strip()
         field = HEADERS.get(name.lower())
         line_field = REQUEST_LINE if request else RESPONSE_LINE
-        shown = f"{_shown(raw)}\\r\\n"
+        shown = f"{shown_line(raw)}\\r\\n"
         if field is None:  # a header tshark has no field for: its line, shown
             layer.add(out, SHOWN_LINE[line_field.name], pos, size, line + "\r\n", text=shown)
             continue
@@ -259,7 +261,7 @@ def _items(layer: Layer, out: list) -> None:
             FILE_DATA,
             head,
             body,
-            _value(layer.bytes_at(head, body)),
+            text_value(layer.bytes_at(head, body)),
             text=f"File Data: {body} bytes",
         )
     if declared is not None and declared > body:
@@ -295,16 +297,16 @@ def _credentials(layer: Layer, value: str, at: int) -> list:
         decoded = base64.b64decode(token + "=" * (-len(token) % 4))
     except (ValueError, binascii.Error):
         return []
-    return [layer.add([], CREDENTIALS, at + value.index(token), len(token), _value(decoded))]
+    return [layer.add([], CREDENTIALS, at + value.index(token), len(token), text_value(decoded))]
 
 
-def _value(raw: bytes) -> str:
+def text_value(raw: bytes) -> str:
     """HTTP text as tshark 4.0's fields hold it (ASCII): each byte past 0x7f is U+FFFD, so a
     value has a character for each of its bytes (and a NUL ends it when printed)."""
     return raw.decode("ascii", "replace")
 
 
-def _shown(raw: bytes) -> str:
+def shown_line(raw: bytes) -> str:
     """A line as the tree shows it: UTF-8, control characters escaped (`\\001`)."""
     return escaped(raw.decode("utf-8", "replace"))
 

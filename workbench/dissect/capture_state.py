@@ -19,11 +19,12 @@ from decimal import Decimal
 
 from stack.proto.dns import parse_message
 from stack.proto.frame import Frame
+from stack.proto.http_continuation import CONTINUATION
 from stack.wire import dns
 from workbench.dissect.dns_tcp import DnsOverTcp
 from workbench.dissect.facts import IP_ICMP, IP_ICMPV6, IP_TCP, TCP_FIN, TCP_SYN, Facts, facts_of
 from workbench.dissect.http_links import HttpLinks
-from workbench.dissect.messages import SEGMENT_OF_PDU, HttpMessages, MessageNote
+from workbench.dissect.messages import HttpMessages, MessageNote
 from workbench.dissect.reassembly import FragmentNote, IpReassembly
 from workbench.dissect.tcp_analysis import PREFIXES, TcpAnalysis, TcpNote
 
@@ -129,16 +130,18 @@ class FrameNotes:
         note = self.tcp
         message = self.message
         # a reassembled DNS message is its own row; HTTP says the message's Info as tshark words it
-        if message is not None and (message.protocol == "HTTP" or not message.pdu):
+        if message is not None and (
+            message.protocol == "HTTP" or not message.pdu or message.continuation
+        ):
             if message.protocol == "HTTP":
+                if message.continuation and note is not None:  # HTTP set Info after TCP's fence
+                    return message.column, note.prefix + message.info
                 return message.column, message.info
             if message.info is not None:
                 return "TCP", note.prefix + message.info if note else message.info
-            protocol = "TCP"
-            info = _tcp_only(info)
             if note is not None:
                 info = note.prefix + _relative(info, note, self.facts)
-            return protocol, info + SEGMENT_OF_PDU
+            return "TCP", info + message.suffix
         if note is not None and protocol == "TCP":
             info = _relative(info, note, self.facts)
             info = note.prefix + info
@@ -187,10 +190,6 @@ def _dns_sections(info: str, payload: bytes | None) -> str:
     if not suffix or info.endswith(suffix):
         return info
     return f"{info} {suffix}"
-
-
-def _tcp_only(info: str) -> str:
-    return info
 
 
 def _swap16(value: int) -> int:
@@ -253,6 +252,18 @@ def frame_for(record, notes: FrameNotes) -> Frame:
     tcp = notes.tcp
     if tcp is not None and tcp.flags and _NOT_PASSED_UP.intersection(tcp.flags):
         frame.replace_above("tcp")
+    elif message is not None and message.continuation:
+        # bytes that start no HTTP message: HTTP's reading of them, or (held for a line end,
+        # then not HTTP's) nothing above TCP
+        if message.continuation == "plain":
+            frame.replace_above("tcp")
+        elif message.pdu:
+            f = notes.facts
+            key = ("tcp.port", (f.sport, f.dport))
+            layers = Frame(message.pdu, bound=key, first=CONTINUATION).layers
+            frame.replace_above("tcp", layers)
+        else:
+            frame.walk_above("tcp", CONTINUATION)
     elif message is not None and message.protocol == "TCP":
         frame.replace_above("tcp")
     elif message is not None and (message.pdu or message.head):

@@ -7,12 +7,18 @@ OK  (text/html)`), and the segments before it are "TCP" with "[TCP segment of a 
 PDU]" (those up to the end of the head still show the message's first line, then two
 spaces: HTTP read each of them and set Info before asking for more). `HttpMessages.add(facts, note)` follows each direction of each conversation in order;
 a retransmitted segment adds nothing.
+
+A segment on the port that starts no message (its head was lost, or it follows one) is read
+as `stack.proto.http_continuation` lays it out: held until a line ends in it, then — once a
+request was read on the connection — "HTTP" "Continuation" with its header-like lines and its
+body as Data; before any request, TCP's row, with HTTP's layer when a line looked like a header.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from stack.proto import http_continuation as continuation
 from stack.proto.http import TCP_PORTS, claims, media_dissector, media_info
 from workbench.dissect.facts import Facts
 from workbench.dissect.tcp_analysis import TcpNote
@@ -69,6 +75,18 @@ class MessageNote:
     column: str = "HTTP"  # a completed message's Protocol column (`HTTP/JSON`)
     pdu: bytes = b""  # a message reassembled from several segments, dissected in their place
     segments: tuple[tuple[int, int], ...] = ()  # (frame, bytes) of each, for `pdu`
+    suffix: str = SEGMENT_OF_PDU  # after TCP's Info, when the row stays TCP's
+    # bytes that start no message: "http" (HTTP's continuation layer above TCP) or "plain"
+    # (bytes held for a line end that HTTP then shows nothing of); "" for a message
+    continuation: str = ""
+
+
+@dataclass
+class _Held:
+    """A segment's bytes with no line end yet: HTTP asked TCP for the next segment's too."""
+
+    data: bytes
+    parts: list[tuple[int, int, bytes]]
 
 
 class HttpMessages:
@@ -77,6 +95,10 @@ class HttpMessages:
         # conversations on other ports that Wireshark's HTTP heuristic took (`claims`): from
         # the segment it took on, every segment of theirs is HTTP's, as on port 80
         self._taken: set[int] = set()
+        # connections on which a request was read: tshark's HTTP then calls any segment that
+        # starts no message "Continuation"
+        self._requested: set[int] = set()
+        self._held: dict[tuple, _Held] = {}
 
     def add(self, f: Facts, note: TcpNote) -> MessageNote | None:
         payload = f.payload
@@ -89,16 +111,23 @@ class HttpMessages:
         key = (note.stream, f.src, f.sport)
         message = self._open.get(key)
         data = f.payload[: note.length]
+        part = (note.seq, f.number, data)
         if message is None:
-            if not data.startswith(_STARTS):
-                return None
+            held = self._held.pop(key, None)
+            parts = [*held.parts, part] if held is not None else [part]
+            whole = held.data + data if held is not None else data
+            if not whole.startswith(_STARTS):
+                return self._continuation(key, note.stream, whole, parts)
             message = _Message(bytearray())
             self._open[key] = message
+            if held is not None:  # the bytes held are this message's start
+                message.parts, message.kept = held.parts, len(held.data)
+                data = whole
         reads_head = not message.head  # tshark's HTTP reads every segment until the head ends
         if message.parts is not None:
-            if message.kept + len(data) <= MAX_KEPT:
-                message.kept += len(data)
-                message.parts.append((note.seq, f.number, data))
+            if message.kept + len(part[2]) <= MAX_KEPT:
+                message.kept += len(part[2])
+                message.parts.append(part)
             else:  # too long to show whole: its head alone, and no list of its segments
                 message.parts = None
         done = _feed(message, data)
@@ -107,7 +136,44 @@ class HttpMessages:
                 return MessageNote("TCP", message.first_line + " " + SEGMENT_OF_PDU)
             return MessageNote("TCP", None)
         del self._open[key]
+        if not message.first_line.startswith("HTTP/"):
+            self._requested.add(note.stream)
         return _completed(message)
+
+    def _continuation(
+        self, key: tuple, stream: int, whole: bytes, parts: list
+    ) -> MessageNote | None:
+        """A segment (with any held before it) that starts no message, as tshark's HTTP reads it."""
+        lay = continuation.layout(whole)
+        if lay.kind == continuation.HOLD:
+            if len(whole) <= MAX_HEAD:  # else it is not a line HTTP waits for
+                self._held[key] = _Held(whole, parts)
+                return MessageNote("TCP", None)
+            lay = continuation.Layout(continuation.PLAIN)
+        requested = stream in self._requested
+        several = len(parts) > 1
+        pdu = whole if several else b""
+        segments = tuple((number, len(data)) for _seq, number, data in parts) if several else ()
+        shown = (
+            lay.kind == continuation.BINARY
+            and requested
+            or lay.kind == continuation.LINES
+            and (requested or lay.has_lines)
+        )
+        if not shown:
+            return (
+                MessageNote(
+                    "TCP", None, pdu=pdu, segments=segments, suffix="", continuation="plain"
+                )
+                if several
+                else None
+            )
+        malformed = "[Malformed Packet]" if lay.malformed_at is not None else ""
+        if requested:
+            return MessageNote(
+                "HTTP", "Continuation" + malformed, pdu=pdu, segments=segments, continuation="http"
+            )
+        return MessageNote("TCP", None, pdu=pdu, segments=segments, suffix="", continuation="http")
 
     def closing(self, f: Facts, note: TcpNote) -> MessageNote | None:
         """A FIN ends a message that runs until the connection closes (HTTP/1.0, no length)."""

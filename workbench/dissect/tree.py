@@ -157,7 +157,8 @@ def _layer_node(layer: Layer) -> tuple[FieldNode, int | None]:
         text = f"[Packet size limited during capture: {column} truncated ({stop.problem})]"
         node.children.append(FieldNode(text, at * 8, at * 8, NOTE, "_ws.short", filter="_ws.short"))
         return node, None
-    text = f"[Malformed Packet: {column} {stop.field} at byte {at}: {stop.problem}]"
+    where = " ".join(filter(None, (column, stop.field)))
+    text = f"[Malformed Packet: {where} at byte {at}: {stop.problem}]"
     node.children.append(
         FieldNode(
             text, at * 8, len(layer.data) * 8, MALFORMED, "_ws.malformed", filter="_ws.malformed"
