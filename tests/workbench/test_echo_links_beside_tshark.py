@@ -11,7 +11,7 @@ from scapy.packet import Raw
 from scapy.utils import wrpcap
 
 from tests.conftest import needs_tool
-from tests.workbench.beside_tshark import ours, theirs
+from tests.workbench.beside_tshark import layers, ours, theirs
 
 
 def _capture(path: str) -> None:
@@ -87,3 +87,23 @@ def test_a_pings_send_time_is_read_from_its_data(tmp_path, monkeypatch):
     assert "    Timestamp from icmp data: Dec  3, 2026 " in tree
     # seconds alone: the 32-bit word read as microseconds is the 64-bit seconds' high half
     assert "    [Timestamp from icmp data (relative): 0.832698000 seconds]" in tree
+
+
+@needs_tool("tshark")
+def test_a_replys_lines_in_tsharks_order(tmp_path, monkeypatch):
+    """A reply to a Linux ping: its link to the request and the response time come before the
+    send time read from its data, as tshark -V lists them."""
+    monkeypatch.setenv("TZ", "UTC")
+    sent = 1_796_281_515
+    data = _ping_data(sent, 250_000)
+    request = Ether() / IP(src="10.9.0.1", dst="10.9.0.2") / ICMP(id=7, seq=1) / Raw(data)
+    reply = Ether() / IP(src="10.9.0.2", dst="10.9.0.1") / ICMP(type=0, id=7, seq=1) / Raw(data)
+    request.time, reply.time = sent + 0.25, sent + 0.2625
+    path = str(tmp_path / "ping.pcap")
+    wrpcap(path, [request, reply])
+    argv = ("-V", "-Y", "frame.number == 2")
+    mine = layers(ours(path, *argv), "Internet Control")
+    wire = layers(theirs(path, *argv), "Internet Control")
+    assert mine == wire[: len(mine)] and wire[len(mine)].startswith("    Data (")
+    lines = [line.strip().split(":")[0] for line in mine]
+    assert lines.index("[Request frame") < lines.index("Timestamp from icmp data")

@@ -96,6 +96,9 @@ AFTER = {
     "tcp.window_size_scalefactor": "tcp.window_size",
     "frame.time_epoch": "frame.number",
     "frame.time_delta": "frame.time_epoch",
+    # an echo reply's link comes before the send time read from its data, as tshark's
+    "icmp.resp_to": "icmp.seq_le",
+    "icmp.resptime": "icmp.resp_to",
 }
 # Where a line goes when not after another: before the line with this name, if it is there
 BEFORE = {name: "http.file_data" for name in LABELS if name.startswith("http.")}
