@@ -383,56 +383,18 @@ def impair_kernel_egress(ns: Namespace, dev: str) -> str:
     if "unknown" not in tried.stderr.lower():
         raise AssertionError(f"tc netem failed: {tried.stderr.strip()}")
     for argv in (
-        ("qdisc", "add", "dev", dev, "root", "handle", "1:", "htb", "default", "10", "r2q", "1000"),
-        ("class", "add", "dev", dev, "parent", "1:", "classid", "1:10", "htb", "rate", "10gbit"),
-        (
-            "class",
-            "add",
-            "dev",
-            dev,
-            "parent",
-            "1:",
-            "classid",
-            "1:20",
-            "htb",
-            "rate",
-            "8mbit",
-            "ceil",
-            "8mbit",
-            "burst",
-            "1600b",
-            "cburst",
-            "1600b",
-        ),
-        (
-            "filter",
-            "add",
-            "dev",
-            dev,
-            "parent",
-            "1:",
-            "prio",
-            "1",
-            "bpf",
-            "da",
-            "bytecode",
-            LOSS_BPF,
-        ),
-        (
-            "filter",
-            "add",
-            "dev",
-            dev,
-            "parent",
-            "1:",
-            "prio",
-            "2",
-            "bpf",
-            "bytecode",
+        f"qdisc add dev {dev} root handle 1: htb default 10 r2q 1000".split(),
+        f"class add dev {dev} parent 1: classid 1:10 htb rate 10gbit".split(),
+        f"class add dev {dev} parent 1: classid 1:20 htb rate 8mbit ceil 8mbit"
+        " burst 1600b cburst 1600b".split(),
+        # "da": the filter's verdict is the action (TC_ACT_SHOT drops, as lost on the wire)
+        [*f"filter add dev {dev} parent 1: prio 1 bpf da bytecode".split(), LOSS_BPF],
+        [
+            *f"filter add dev {dev} parent 1: prio 2 bpf bytecode".split(),
             LANE_BPF,
             "classid",
             "1:10",
-        ),
+        ],
     ):
         ns.run("tc", *argv, check=True)
     return "htb + random cBPF filters (no sch_netem in this kernel): 5% lost, 10% slow lane"

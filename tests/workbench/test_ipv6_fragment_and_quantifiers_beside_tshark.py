@@ -193,16 +193,22 @@ REASSEMBLY = [
 ]
 
 
-@needs_tool("tshark")
-def test_each_reassembly_field_is_where_tshark_puts_it(tmp_path):
-    """On the frame that completes a datagram, IPv4's as ip.*, IPv6's as ipv6.*; the frame a
-    fragment is reassembled in only on tshark's second pass (-2), so never in one."""
+def _both(tmp_path) -> str:
+    """A capture of an IPv6 datagram in fragments, then an IPv4 one (4,000 bytes of echo)."""
     v4 = IP(src="192.168.77.2", dst="192.168.77.1") / ICMP(id=7, seq=1) / Raw(bytes(4000))
     frames = _fragments() + [Ether(src=AMAC, dst=BMAC) / part for part in fragment(v4, 1480)]
     for n, frame in enumerate(frames):
         frame.time = 1000 + n * 0.001
     path = str(tmp_path / "both.pcap")
     wrpcap(path, frames)
+    return path
+
+
+@needs_tool("tshark")
+def test_each_reassembly_field_is_where_tshark_puts_it(tmp_path):
+    """On the frame that completes a datagram, IPv4's as ip.*, IPv6's as ipv6.*; the frame a
+    fragment is reassembled in only on tshark's second pass (-2), so never in one."""
+    path = _both(tmp_path)
     numbers = ["-T", "fields", "-e", "frame.number"]
     got = {y: _column(ours(path, "-Y", y, *numbers)) for y in REASSEMBLY}
     want = {y: _column(theirs(path, "-Y", y, *numbers)) for y in REASSEMBLY}
@@ -257,12 +263,7 @@ def test_the_completing_fragments_header_shows_the_bits_it_was_captured_with(tmp
 def test_conversations_count_a_fragmented_datagram_as_tshark_does(tmp_path):
     """IPv6's statistics see a fragmented datagram once, on the frame that completes it (tshark's
     IPv6 tap); IPv4's count every fragment. Both as tshark's -z conv and endpoints."""
-    v4 = IP(src="192.168.77.2", dst="192.168.77.1") / ICMP(id=7, seq=1) / Raw(bytes(4000))
-    frames = _fragments() + [Ether(src=AMAC, dst=BMAC) / part for part in fragment(v4, 1480)]
-    for n, frame in enumerate(frames):
-        frame.time = 1000 + n * 0.001
-    path = str(tmp_path / "both.pcap")
-    wrpcap(path, frames)
+    path = _both(tmp_path)
     for statistic in ("conv,ipv6", "endpoints,ipv6", "conv,ip", "endpoints,ip"):
         argv = ("-q", "-z", statistic)
         assert ours(path, *argv) == theirs(path, *argv), statistic
