@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         names=not args.no_names,
         time_format=args.time_format,
+        seconds_format=args.seconds_format,
     )
 
 
@@ -79,6 +80,7 @@ def main(
     quiet: bool = False,
     names: bool = True,
     time_format: str = "r",
+    seconds_format: str = "s",
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
 ) -> int:
@@ -103,6 +105,7 @@ def main(
     try:
         how = _Pass(keep, layout, stats, quiet, verbose, hexdump, names, time_digits(path))
         how.time_format = time_format
+        how.hms = seconds_format == "hms"
         if layout is not None:  # _ws.col.Time as the list's Time column shows it
             layout.clock = how.time_text
         _dissect(path, how, count, out)
@@ -157,6 +160,7 @@ class _Pass:
         self.verbose, self.hexdump, self.names = verbose, hexdump, names
         self.digits = digits  # the Time column's decimals (9 for nanosecond stamps)
         self.time_format = "r"  # tshark's -t
+        self.hms = False  # tshark's -u hms: relative seconds as 1h  2m  5.250000s
         self.shown_ns: int | None = None  # the last frame shown's stamp (-t dd)
 
     def time_text(self, notes) -> str:
@@ -166,13 +170,13 @@ class _Pass:
         if mode == "dd":
             since = ns if self.shown_ns is None else self.shown_ns
             self.shown_ns = ns
-        return time_text(mode, ns, since, self.digits)
+        return time_text(mode, ns, since, self.digits, self.hms)
 
     def run(self, records, state, out, count=None) -> None:
         keep, layout, stats, quiet = self.keep, self.layout, self.stats, self.quiet
         verbose, hexdump, names = self.verbose, self.hexdump, self.names
         digits = self.digits
-        relative = self.time_format == "r"  # the usual: a number, formatted with the line
+        relative = self.time_format == "r" and not self.hms  # the usual: a number, in the line
         line = _LINES[digits] if relative else _TEXT_LINE
         lines: list[str] = []  # written in large chunks: one write a line costs more than the line
         write = lines.append
@@ -277,7 +281,7 @@ def _show(write, record, frame, view, notes, how: _Pass, layout) -> None:
         write(render_tree(dissection))
     elif not hexdump:  # tshark -x alone: the dump without the summary line
         size = record.wire_length or len(record.data)
-        seconds = notes.relative if how.time_format == "r" else how.time_text(notes)
+        seconds = notes.relative if how.time_format == "r" and not how.hms else how.time_text(notes)
         write(packet_line(record.id, seconds, size, row, digits))
         write("\n")
     if hexdump:

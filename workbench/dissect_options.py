@@ -85,6 +85,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         " day of the year), u / ud / udoy (the same in UTC)",
     )
     parser.add_argument(
+        "-u",
+        dest="seconds_format",
+        choices=("s", "hms"),
+        default="s",
+        metavar="s|hms",
+        help="seconds in the Time column (-t r, d, dd) as a number (s) or in hours, minutes"
+        " and seconds (hms: 1h  2m  5.250000s), as tshark",
+    )
+    parser.add_argument(
         "-n",
         dest="no_names",
         action="store_true",

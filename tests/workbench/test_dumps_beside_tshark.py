@@ -32,3 +32,16 @@ def test_follow_shows_a_tab_as_a_dot(tmp_path):
         argv = ("-q", "-z", f"follow,tcp,{mode},0")
         assert ours(path, *argv) == theirs(path, *argv), mode
     assert "col1.col2" in ours(path, "-q", "-z", "follow,tcp,ascii,0")
+
+
+@needs_tool("tshark")
+def test_follow_hex_keeps_a_short_lines_trailing_space(tmp_path):
+    """tshark drops one space off the end of a full 16-byte line, none off a short last line:
+    a chunk ending in spaces shows them as tshark does."""
+    path = str(tmp_path / "spaces.pcap")
+    request = b"GET /a HTTP/1.1\r\nHost: x\r\nX-Pad:  \r\n\r\n"
+    wrpcap(path, _exchange(request, _response(b"sixteen bytes  \n" + b"ends in  ", b"text/plain")))
+    argv = ("-q", "-z", "follow,tcp,hex,0")
+    mine = ours(path, *argv)
+    assert mine == theirs(path, *argv)
+    assert any(line.endswith("in ") for line in mine.splitlines())

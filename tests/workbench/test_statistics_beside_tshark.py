@@ -58,6 +58,15 @@ STATISTICS = [
     ("conv,tcp,tcp.port == 80",),
     ("endpoints,ip,udp",),
     ('conv,udp,dns.qry.name contains "host1"',),
+    # a filter naming the frame protocol (or a frame.* field) puts "frame" in the hierarchy,
+    # below a packet comment; one that only quotes the word does not
+    ("io,phs,frame",),
+    ("io,phs,ip && frame.len > 60",),
+    ('io,phs,dns.qry.name != "frame"',),
+    # a comma with no filter after it: "Filter:" with what was given, not "<No Filter>"
+    ("conv,ip,",),
+    ("endpoints,udp, ",),
+    ("io,phs,",),
 ]
 
 

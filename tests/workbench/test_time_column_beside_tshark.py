@@ -63,3 +63,30 @@ def test_an_unknown_time_format_is_one_sentence(tmp_path):
     micro = str(tmp_path / "micro.pcap")
     _pings(micro, nano=False)
     assert refused(micro, "-t", "zz").startswith("workbench: argument -t: invalid choice: 'zz'")
+
+
+@needs_tool("tshark")
+def test_seconds_in_hours_minutes_and_seconds_as_tshark(tmp_path):
+    """-u hms: r, d and dd as `1h  2m  5.250000s` (hours past a day stay hours), in the list
+    and in _ws.col.Time; e and the clock formats unchanged; microsecond and nanosecond stamps."""
+    for nano in (False, True):
+        frames = []
+        for at in (0, 0.5, 59.999999, 61.5, 600, 3725.25, 90061.000001, 864000):
+            frame = Ether() / IP(src="10.9.0.1", dst="10.9.0.2") / ICMP(id=1, seq=len(frames))
+            frame.time = 1_700_000_000 + at
+            frames.append(frame)
+        path = str(tmp_path / f"spans{nano}.pcap")
+        wrpcap(path, frames, nano=nano)
+        asked = [("-t", mode, "-u", "hms") for mode in ("r", "d", "dd", "e")]
+        asked.append(("-t", "dd", "-u", "hms", "-Y", "icmp.seq > 2"))
+        asked.append(("-u", "hms", "-T", "fields", "-e", "_ws.col.Time"))
+        for argv in asked:
+            assert ours(path, *argv) == theirs(path, *argv), argv
+        listed = ours(path, "-u", "hms").splitlines()
+        assert "1h  2m  5.250000" in listed[5] and "240h  0m  0.000000" in listed[7]
+
+
+def test_an_unknown_seconds_format_is_one_sentence(tmp_path):
+    path = str(tmp_path / "one.pcap")
+    _pings(path, nano=False)
+    assert "-u" in refused(path, "-u", "minutes")

@@ -122,7 +122,9 @@ def hex_text(followed: FollowedStream) -> str:
             text = "".join(chr(b) if 32 <= b < 127 else "." for b in piece)
             if len(text) > 8:
                 text = text[:8] + " " + text[8:]
-            lines.append(f"{indent}{position[node] + at:08X}  {hexes} {text}".rstrip(" "))
+            line = f"{indent}{position[node] + at:08X}  {hexes} {text}"
+            # tshark drops one trailing space of a full line (and none of a short last line)
+            lines.append(line.removesuffix(" ") if len(piece) == 16 else line)
         position[node] += len(chunk)
     lines.append(RULE)
     return "\n".join(lines) + "\n"

@@ -3,6 +3,7 @@ as tshark prints them (in the reverse of the order given, as tshark 4.0 does).""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from stack.proto.mac_names import mac_name
@@ -25,7 +26,7 @@ class _Picked:
     """What one statistic counts: the frames its own filter (`-z conv,tcp,FILTER`) keeps, or
     all of them. `-Y` does not narrow it: tshark's statistics see every frame read."""
 
-    text: str = ""
+    text: str | None = None  # as given after the comma (None: no comma, "<No Filter>")
     keep: object = None  # the compiled filter, or None for every frame
     facts: list = field(default_factory=list)
     chains: list = field(default_factory=list)
@@ -80,7 +81,12 @@ class Statistics:
             if picked.keep is not None and not picked.keep.predicate(frame, view):
                 continue
             if want[0] == "phs":
-                picked.chains.append((protocol_chain(notes, frame), f.length))
+                chain = protocol_chain(notes, frame)
+                if picked.text and _FRAME_NAMED.search(_STRINGS.sub("", picked.text)):
+                    # a filter on the frame protocol puts it in tshark's tree, below a comment
+                    at = 1 if chain[:1] == ("pkt_comment",) else 0
+                    chain = (*chain[:at], "frame", *chain[at:])
+                picked.chains.append((chain, f.length))
             else:
                 picked.facts.append(f)
 
@@ -109,10 +115,16 @@ class Statistics:
         return "".join(parts)
 
 
+_FRAME_NAMED = re.compile(r"(?<![\w.])frame(?![\w])")  # `frame` or a frame.* field
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')  # quoted values, which name no field
+
+
 def _picked(item: str, rest: list[str]) -> _Picked:
-    text = rest[0] if rest else ""
-    if not text.strip():
+    if not rest:
         return _Picked()
+    text = rest[0]
+    if not text.strip():
+        return _Picked(text)
     try:
         return _Picked(text, compile_filter(text))
     except FilterError as error:

@@ -174,7 +174,7 @@ def conversations_text(
     convs: list[Conversation],
     origin_ns: int,
     resolve: Callable[[bytes], str],
-    display_filter: str = "",
+    display_filter: str | None = None,
 ) -> str:
     ports = kind in ("tcp", "udp")
     width = 26 if ports else 20
@@ -182,7 +182,7 @@ def conversations_text(
     lines = [
         RULE,
         f"{TITLES[kind]} Conversations",
-        f"Filter:{display_filter or '<No Filter>'}",
+        f"Filter:{'<No Filter>' if display_filter is None else display_filter}",
         pad
         + "|       <-      | |       ->      | |     Total     |    Relative    |   Duration   |",
         pad
@@ -203,10 +203,17 @@ def conversations_text(
 
 
 def endpoints_text(
-    kind: str, points: list[Endpoint], resolve: Callable[[bytes], str], display_filter: str = ""
+    kind: str,
+    points: list[Endpoint],
+    resolve: Callable[[bytes], str],
+    display_filter: str | None = None,
 ) -> str:
     ports = kind in ("tcp", "udp")
-    lines = [RULE, f"{TITLES[kind]} Endpoints", f"Filter:{display_filter or '<No Filter>'}"]
+    lines = [
+        RULE,
+        f"{TITLES[kind]} Endpoints",
+        f"Filter:{'<No Filter>' if display_filter is None else display_filter}",
+    ]
     if ports:
         lines.append(
             "                       |  Port  ||  Packets  | |  Bytes  | | Tx Packets | | Tx Bytes | | Rx Packets | | Rx Bytes |"
@@ -229,9 +236,9 @@ def endpoints_text(
     return "\n".join(lines) + "\n"
 
 
-def hierarchy_text(nodes: list[ProtocolNode], display_filter: str = "") -> str:
+def hierarchy_text(nodes: list[ProtocolNode], display_filter: str | None = None) -> str:
     rule = "=" * 67
-    lines = ["", rule, "Protocol Hierarchy Statistics", f"Filter: {display_filter}", ""]
+    lines = ["", rule, "Protocol Hierarchy Statistics", f"Filter: {display_filter or ''}", ""]
 
     def walk(node: ProtocolNode, depth: int) -> None:
         lines.append(f"{'  ' * depth + node.name:<40} frames:{node.frames} bytes:{node.bytes}")
