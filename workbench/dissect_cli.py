@@ -38,7 +38,7 @@ from workbench.dissect.frame_view import FrameView
 from workbench.dissect.nodes import Dissection, FieldNode
 from workbench.dissect.prefilter import arp_may_match, needed_ports, possible_protocols
 from workbench.dissect.skim import can_skim, skim
-from workbench.dissect.statistics_cli import Statistics, StatisticsError
+from workbench.dissect.statistics_cli import Statistics, StatisticsError, names_frame
 from workbench.dissect.time_column import time_text
 
 
@@ -106,6 +106,9 @@ def main(
         how = _Pass(keep, layout, stats, quiet, verbose, hexdump, names, time_digits(path))
         how.time_format = time_format
         how.hms = seconds_format == "hms"
+        if stats is not None:
+            stats.tree_shown = verbose or layout is not None
+            stats.frame_root |= stats.tree_shown or names_frame(display_filter)
         if layout is not None:  # _ws.col.Time as the list's Time column shows it
             layout.clock = how.time_text
         _dissect(path, how, count, out)
@@ -229,7 +232,8 @@ class _Pass:
                         if len(lines) >= chunk:
                             out.write("".join(lines))
                             lines.clear()
-                    elif not quiet:
+                    elif not quiet or verbose or hexdump or layout is not None:
+                        # (-q hides the packet list's lines, not -V, -x or -T fields: tshark)
                         _show(write, record, frame, view, notes, self, layout)
                         if len(lines) >= chunk:
                             out.write("".join(lines))

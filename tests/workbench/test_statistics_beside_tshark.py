@@ -63,6 +63,9 @@ STATISTICS = [
     ("io,phs,frame",),
     ("io,phs,ip && frame.len > 60",),
     ('io,phs,dns.qry.name != "frame"',),
+    ("io,phs", "-Y", "frame.len > 60"),  # -Y's too, and any other statistic's
+    ("io,phs,ip", "-z", "conv,ip,frame.len > 0"),
+    ("io,phs", "-T", "fields", "-e", "ip.src"),  # and -T fields (-q prints its lines)
     # a comma with no filter after it: "Filter:" with what was given, not "<No Filter>"
     ("conv,ip,",),
     ("endpoints,udp, ",),
@@ -94,3 +97,13 @@ def test_the_hierarchy_counts_reassembly_comments_and_data(capture):
 def test_a_statistics_bad_filter_is_one_sentence(capture):
     said = refused(capture, "-q", "-z", "conv,tcp,bogus(")
     assert said.startswith("workbench: -z conv,tcp,bogus(: its filter is not valid: ")
+
+
+@needs_tool("tshark")
+@needs_tool("editcap")
+def test_quiet_hides_the_list_not_the_tree_dump_or_fields(capture):
+    for asked in (("-x",), ("-T", "fields", "-e", "frame.number", "-e", "ip.dst")):
+        argv = ("-q", *asked, "-c", "12")
+        mine = ours(capture, *argv)
+        assert mine == theirs(capture, *argv) and mine.strip(), asked
+    assert ours(capture, "-q", "-c", "12") == ""

@@ -37,6 +37,10 @@ class Statistics:
     wanted: list[tuple] = field(default_factory=list)  # (name, …, _Picked) in the order given
     segments: dict[int, list] = field(default_factory=dict)  # stream → (facts, note)
     origin_ns: int | None = None
+    # tshark's hierarchy has the frame protocol at its root when the run's tree shows it: -V,
+    # -T fields, or a filter (-Y, any -z's) naming it or a frame.* field
+    frame_root: bool = False
+    tree_shown: bool = False  # -V or -T fields: the whole tree is made, as printed
 
     @classmethod
     def parse(cls, items: list[str]) -> Statistics | None:
@@ -65,7 +69,8 @@ class Statistics:
                 wanted.append(("follow", mode, int(stream)))
             else:
                 raise StatisticsError(f"-z {item} is not a statistic we know; try {_USAGE}")
-        return cls(wanted)
+        pickeds = [want[-1] for want in wanted if isinstance(want[-1], _Picked)]
+        return cls(wanted, frame_root=any(names_frame(p.text) for p in pickeds))
 
     def add(self, notes, frame, record, view) -> None:
         """Count one frame read (every frame: `-Y` chooses what is printed, not counted)."""
@@ -82,8 +87,13 @@ class Statistics:
                 continue
             if want[0] == "phs":
                 chain = protocol_chain(notes, frame)
-                if picked.text and _FRAME_NAMED.search(_STRINGS.sub("", picked.text)):
-                    # a filter on the frame protocol puts it in tshark's tree, below a comment
+                if self.tree_shown and "tcp.segments" in chain and "tcp" in chain:
+                    # in the tree tshark shows, the reassembly is TCP's child, above what it
+                    # carried; its bare counting tree meets it last
+                    rest = [name for name in chain if name != "tcp.segments"]
+                    at = rest.index("tcp") + 1
+                    chain = (*rest[:at], "tcp.segments", *rest[at:])
+                if self.frame_root:  # below a pcapng comment, above the link
                     at = 1 if chain[:1] == ("pkt_comment",) else 0
                     chain = (*chain[:at], "frame", *chain[at:])
                 picked.chains.append((chain, f.length))
@@ -117,6 +127,11 @@ class Statistics:
 
 _FRAME_NAMED = re.compile(r"(?<![\w.])frame(?![\w])")  # `frame` or a frame.* field
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')  # quoted values, which name no field
+
+
+def names_frame(text: str | None) -> bool:
+    """Whether a filter names the frame protocol or a frame.* field (quoted values aside)."""
+    return bool(text) and _FRAME_NAMED.search(_STRINGS.sub("", text)) is not None
 
 
 def _picked(item: str, rest: list[str]) -> _Picked:
