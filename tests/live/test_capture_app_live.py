@@ -61,15 +61,9 @@ def test_every_frame_as_the_reader_and_tshark_see_it(corpus):
         assert session.index.problem is None, name
 
 
-LOSSY = pytest.mark.xfail(
-    reason="workbench.dissect.follow (shared with dissect -z follow) gives 1,480,509 of the server's bytes where tshark gives more on the lossy transfer (seen 2026-12-02); the app's result equals dissect's",
-    strict=False,
-)
-
-
 @pytest.mark.parametrize(
     ("capture", "stream"),
-    [("http_tso", 2), pytest.param("tcp_loss", 0, marks=LOSSY), ("any_sll2", 0)],
+    [("http_tso", 2), ("tcp_loss", 0), ("any_sll2", 0)],
 )
 def test_follow_equals_tsharks(corpus, capture, stream):
     path = str(corpus[capture])
