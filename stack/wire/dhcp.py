@@ -22,7 +22,6 @@ from ipaddress import IPv4Address
 
 from stack.record import record
 from stack.wire.errors import WireError
-from stack.wire.ipv4 import address, known_address
 from stack.wire.mac import MAC, known_mac, remember_mac
 from stack.wire.value import Value
 
@@ -127,12 +126,27 @@ _new = object.__new__
 _set = object.__setattr__
 _tuple_new = tuple.__new__
 _FIXED = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s")
-_unpack_head = struct.Struct("!BBBBIHH4s4s4s4s6s").unpack_from  # up to chaddr's MAC
-_unpack_cookie = struct.Struct("!BBBBIHH4s4s4s4s6s202xI").unpack_from  # and the magic cookie
+# The four addresses as numbers: a number is its own hash, where 4 bytes are hashed (SipHash) for
+# every lookup in a memo keyed by them.
+_unpack_head = struct.Struct("!BBBBIHHIIII6s").unpack_from  # up to chaddr's MAC
+_unpack_cookie = struct.Struct("!BBBBIHHIIII6s202xI").unpack_from  # and the magic cookie
 _AFTER_MAC = 34
 _unpack_names = struct.Struct("10s64s128s").unpack_from  # chaddr's other 10, sname, file
 _ZEROS_AFTER_MAC = bytes(FIXED_LEN - _AFTER_MAC)
 _ZERO_IP = IPv4Address(0)
+
+# The fixed part's addresses by their number, as ipv4.py's memo holds them by their bytes: most
+# are 0.0.0.0 (a client's, and a relay's where there is none), the rest the server's and the
+# few it offers. Bounded, emptied when full.
+_ADDRESSES: dict[int, IPv4Address] = {0: _ZERO_IP}
+_known_address = _ADDRESSES.get
+
+
+def _address_of(number: int) -> IPv4Address:
+    if len(_ADDRESSES) >= 1024:
+        _ADDRESSES.clear()
+    found = _ADDRESSES[number] = IPv4Address(number)
+    return found
 
 
 # Fields: code: int, data: bytes
@@ -232,13 +246,15 @@ _known_options = _WHOLE.get
 def parse_options(raw: bytes, base: int = FIXED_LEN + 4) -> tuple[DHCPOption, ...]:
     if type(raw) is not bytes:  # a bytearray or memoryview: slices must be bytes
         raw = bytes(raw)
-    options = _known_options(raw)
-    if options is None:
-        options = _read_options(raw, base)
-        if len(raw) <= 1500:
-            if len(_WHOLE) >= 256:
-                _WHOLE.clear()
-            _WHOLE[raw] = options
+    return _known_options(raw) or _remember_options(raw, base)
+
+
+def _remember_options(raw: bytes, base: int = FIXED_LEN + 4) -> tuple[DHCPOption, ...]:
+    options = _read_options(raw, base)
+    if len(raw) <= 1500:
+        if len(_WHOLE) >= 256:
+            _WHOLE.clear()
+        _WHOLE[raw] = options
     return options
 
 
@@ -326,8 +342,8 @@ class DHCP:
         if not isinstance(self.options, tuple):
             object.__setattr__(self, "options", tuple(self.options))
 
-    @classmethod
-    def parse(cls, data: bytes) -> DHCP:
+    @staticmethod  # not a classmethod: see stack.wire.value.Value
+    def parse(data: bytes) -> DHCP:
         if type(data) is not bytes:  # a bytearray or memoryview: slices must be bytes
             data = bytes(data)
         n = len(data)
@@ -341,6 +357,13 @@ class DHCP:
             )
         else:
             op, htype, hlen, hops, xid, secs, flags, ci, yi, si, gi, ch = _unpack_head(data)
+        # Filled in as a plain object, then made a DHCP, as `DNS.parse` does: each store is one
+        # step into the object's own slots, where a dict of the 17 fields is built key by key.
+        # The two classes have the same layout, so CPython allows the __class__ change.
+        message = _Blank()  # a call to the class: cheaper than object.__new__(_Blank)
+        message.op = op
+        message.xid = xid
+        message.chaddr = known_mac(ch) or remember_mac(ch)
         # The rest of chaddr, sname and file: nearly always all zeros (202 of a message's
         # ~300 bytes), which one comparison in place says; stripping them is a scan a byte.
         if data.startswith(_ZEROS_AFTER_MAC, _AFTER_MAC):
@@ -369,32 +392,23 @@ class DHCP:
                     FIXED_LEN,
                     f"0x{magic:08x} is not the DHCP magic cookie 0x63825363",
                 )
-            options = parse_options(data[FIXED_LEN + 4 :])
-        message = _new(cls)
-        # The fields as one dict: a literal is built at once, where keywords make a dict first.
-        _set(
-            message,
-            "__dict__",
-            {
-                "op": op,
-                "xid": xid,
-                "chaddr": known_mac(ch) or remember_mac(ch),
-                "options": options,
-                "ciaddr": known_address(ci) or address(ci),
-                "yiaddr": known_address(yi) or address(yi),
-                "siaddr": known_address(si) or address(si),
-                "giaddr": known_address(gi) or address(gi),
-                "secs": secs,
-                "flags": flags,
-                "hops": hops,
-                "htype": htype,
-                "hlen": hlen,
-                "chaddr_padding": padding,
-                "sname": sname,
-                "file": file,
-                "magic": magic,
-            },
-        )
+            raw = data[240:]  # FIXED_LEN + 4: parse_options, inline
+            options = _known_options(raw) or _remember_options(raw)
+        message.options = options
+        message.ciaddr = _known_address(ci) or _address_of(ci)
+        message.yiaddr = _known_address(yi) or _address_of(yi)
+        message.siaddr = _known_address(si) or _address_of(si)
+        message.giaddr = _known_address(gi) or _address_of(gi)
+        message.secs = secs
+        message.flags = flags
+        message.hops = hops
+        message.htype = htype
+        message.hlen = hlen
+        message.chaddr_padding = padding
+        message.sname = sname
+        message.file = file
+        message.magic = magic
+        message.__class__ = DHCP
         return message
 
     def build(self) -> bytes:
@@ -677,6 +691,10 @@ class DHCP:
     @property
     def boot_file(self) -> str:
         return self.file.split(b"\x00", 1)[0].decode("latin-1")
+
+
+class _Blank:
+    """A plain object with a DHCP's layout, filled in by `DHCP.parse` (see there)."""
 
 
 def _with_end(options, min_size: int) -> tuple[DHCPOption, ...]:
