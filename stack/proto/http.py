@@ -110,11 +110,16 @@ MEDIA_DISSECTORS = {
     "application/json": ("json", "HTTP/JSON", ", JavaScript Object Notation ({})"),
     "application/xml": ("xml", "HTTP/XML", ""),
     "text/xml": ("xml", "HTTP/XML", ""),
+    "image/svg+xml": ("xml", "HTTP/XML", ""),
+    "message/http": ("message-http", "HTTP", " ({})"),
     "image/png": ("png", "HTTP", " ({})"),
     "image/jpeg": ("image-jfif", "HTTP", " ({})"),
     "image/gif": ("image-gif", "HTTP", " ({})"),
 }
 _TEXT = ("data-text-lines", "HTTP", " ({})")
+_MEDIA = ("media", "HTTP", " ({})")
+# types tshark hands to dissectors of their own that the model does not declare: plain data here
+_OWN_DISSECTORS = ("multipart/", "message/")
 # Media protocols declared in the model (`stack.proto.text_lines`, `json_body`); the others are named in
 # frame.protocols by the capture's pass (workbench.dissect.messages) but shown as File Data only
 MEDIA_LAYERS = frozenset(("data-text-lines", "json"))
@@ -127,7 +132,14 @@ def media_dissector(media: str | None) -> tuple[str, str, str] | None:
     if not media:
         return None
     media = media.strip().lower()
-    return MEDIA_DISSECTORS.get(media) or (_TEXT if media.startswith("text/") else None)
+    found = MEDIA_DISSECTORS.get(media)
+    if found is not None:
+        return found
+    if media.startswith("text/"):
+        return _TEXT
+    if media == "application/octet-stream" or media.startswith(_OWN_DISSECTORS):
+        return None
+    return _MEDIA  # any other type (a script, a PDF, a font): tshark's catch-all "media"
 
 
 def media_info(first_line: str, media: str | None) -> str:

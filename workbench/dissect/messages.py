@@ -61,6 +61,7 @@ class _Message:
     # came (the head alone is shown then)
     parts: list[tuple[int, int, bytes]] | None = field(default_factory=list)
     kept: int = 0  # bytes in `parts`
+    asked: str = ""  # the method of the request before a response (HEAD's answer has no body)
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,20 @@ class MessageNote:
 
 @dataclass
 class _Held:
-    """A segment's bytes with no line end yet: HTTP asked TCP for the next segment's too."""
+    """A segment's bytes with no line end yet: HTTP asked TCP for the next segment's too (as
+    tshark, until one comes — up to MAX_KEPT here, then they are read as they are)."""
 
-    data: bytes
+    data: bytearray
     parts: list[tuple[int, int, bytes]]
+
+    def waits(self, added: bytes) -> bool:
+        """Still no line end with `added` (a CR last may be half a CRLF)? Looked for in the
+        bytes added alone, so that a long wait costs no more than its bytes."""
+        if len(self.data) > MAX_KEPT:
+            return False
+        if b"\n" in added or b"\r" in added[:-1]:
+            return False
+        return self.data[-len(added) - 1 : -len(added)] != b"\r"  # else that CR ended a line
 
 
 class HttpMessages:
@@ -98,6 +109,7 @@ class HttpMessages:
         # connections on which a request was read: tshark's HTTP then calls any segment that
         # starts no message "Continuation"
         self._requested: set[int] = set()
+        self._method: dict[int, str] = {}  # each connection's last request's method
         self._held: dict[tuple, _Held] = {}
 
     def add(self, f: Facts, note: TcpNote) -> MessageNote | None:
@@ -113,12 +125,18 @@ class HttpMessages:
         data = f.payload[: note.length]
         part = (note.seq, f.number, data)
         if message is None:
-            held = self._held.pop(key, None)
-            parts = [*held.parts, part] if held is not None else [part]
-            whole = held.data + data if held is not None else data
+            held = self._held.get(key)
+            if held is not None:
+                held.parts.append(part)
+                held.data += data
+                if held.waits(data):
+                    return MessageNote("TCP", None)
+                del self._held[key]
+            parts = held.parts if held is not None else [part]
+            whole = bytes(held.data) if held is not None else data
             if not whole.startswith(_STARTS):
                 return self._continuation(key, note.stream, whole, parts)
-            message = _Message(bytearray())
+            message = _Message(bytearray(), asked=self._method.get(note.stream, ""))
             self._open[key] = message
             if held is not None:  # the bytes held are this message's start
                 message.parts, message.kept = held.parts, len(held.data)
@@ -132,12 +150,15 @@ class HttpMessages:
                 message.parts = None
         done = _feed(message, data)
         if done is None:  # waiting for more of this message
-            if reads_head and message.first_line:
+            # a chunked body's end is asked for one segment at a time, HTTP reading the
+            # message again from its first line each time
+            if (reads_head or message.chunked) and message.first_line:
                 return MessageNote("TCP", message.first_line + " " + SEGMENT_OF_PDU)
             return MessageNote("TCP", None)
         del self._open[key]
         if not message.first_line.startswith("HTTP/"):
             self._requested.add(note.stream)
+            self._method[note.stream] = message.first_line.split(" ", 1)[0]
         return _completed(message)
 
     def _continuation(
@@ -146,10 +167,8 @@ class HttpMessages:
         """A segment (with any held before it) that starts no message, as tshark's HTTP reads it."""
         lay = continuation.layout(whole)
         if lay.kind == continuation.HOLD:
-            if len(whole) <= MAX_HEAD:  # else it is not a line HTTP waits for
-                self._held[key] = _Held(whole, parts)
-                return MessageNote("TCP", None)
-            lay = continuation.Layout(continuation.PLAIN)
+            self._held[key] = _Held(bytearray(whole), parts)
+            return MessageNote("TCP", None)
         requested = stream in self._requested
         several = len(parts) > 1
         pdu = whole if several else b""
@@ -208,6 +227,9 @@ def _feed(m: _Message, data: bytes) -> bool | None:
 def _read_head(m: _Message, head: bytes) -> None:
     lines = head.split(b"\r\n")
     response = lines[0].startswith(b"HTTP/")
+    if response and _bodiless(lines[0], m.asked):
+        m.body_left = 0  # whatever its Content-Length says (RFC 9110 6.4.1), as tshark
+        return
     length = None
     for line in lines[1:]:
         name, _, value = line.partition(b":")
@@ -223,11 +245,23 @@ def _read_head(m: _Message, head: bytes) -> None:
     if length is not None:
         m.body_left = length
         m.has_body = length > 0
-    elif response and lines[0].split(b" ")[1:2] not in ([b"204"], [b"304"]):
+    elif response:
         m.until_close = True
         m.has_body = True
     else:
         m.body_left = 0
+
+
+def _bodiless(status_line: bytes, asked: str) -> bool:
+    """A response that has no body: to HEAD, a 2xx to CONNECT, a 1xx, 204 or 304."""
+    code = status_line.split(b" ")[1:2]
+    status = int(code[0]) if code and code[0].isdigit() else 0
+    return (
+        asked == "HEAD"
+        or (asked == "CONNECT" and status // 100 == 2)
+        or status // 100 == 1
+        or status in (204, 304)
+    )
 
 
 def _body(m: _Message, data: bytes) -> bool | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from stack.proto import http
 from stack.proto.mac_names import mac_name
 from workbench.dissect import follow, stats
 from workbench.dissect.filter import FilterError, compile_filter
@@ -129,6 +130,15 @@ _FRAME_NAMED = re.compile(r"(?<![\w.])frame(?![\w])")  # `frame` or a frame.* fi
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')  # quoted values, which name no field
 
 
+def _typed(frame) -> bool:
+    """Whether the frame's HTTP message names its body's media type (Content-Type)."""
+    for layer in frame.layers:
+        if layer.protocol.name == "http":
+            head = layer.state.get("head")
+            return head is not None and http.head_media(layer.bytes_at(0, head)) is not None
+    return False
+
+
 def names_frame(text: str | None) -> bool:
     """Whether a filter names the frame protocol or a frame.* field (quoted values aside)."""
     return bool(text) and _FRAME_NAMED.search(_STRINGS.sub("", text)) is not None
@@ -161,6 +171,10 @@ def protocol_chain(notes, frame) -> tuple[str, ...]:
         chain.append("tcp.segments")  # tshark counts the reassembly under what it carried
     if len(chain) > 1 and chain[-1] == "data" and chain[-2] in ("icmp", "icmpv6"):
         chain.pop()  # an echo's payload: tshark's io,phs does not count it as data
+    elif "data" in chain and chain[chain.index("data") - 1] == "http" and not _typed(frame):
+        # a body no Content-Type names (a continuation's too) is Data inside HTTP's tree,
+        # which the hierarchy does not count; a typed body no dissector takes is its own
+        chain.remove("data")
     if not chain:
         return notes.facts.protocols
     # a pcapng comment is a layer of its own in tshark's tree, above the link
