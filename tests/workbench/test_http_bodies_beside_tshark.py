@@ -151,3 +151,27 @@ def test_a_body_of_any_named_type_as_tshark_names_it(tmp_path):
     assert mine == theirs(path, *argv)
     assert "eth:ethertype:ip:tcp:http:media\tHTTP\tHTTP/1.1 200 OK  (application/pdf)" in mine
     assert ours(path, "-q", "-z", "io,phs") == theirs(path, "-q", "-z", "io,phs")
+
+
+@needs_tool("tshark")
+def test_a_response_read_to_the_close_lists_its_fin(tmp_path):
+    """A response with no length ends at the server's FIN, which tshark lists among the
+    message's segments ('[Frame: N (no data)]'), one data segment or several."""
+    head = b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n"
+    frames = []
+    for n, parts in enumerate(([head + b"<p>one</p>"], [head + b"<p>one</p>", b"<p>two</p>"])):
+        turns = [("c", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")] + [("s", p) for p in parts]
+        frames += _connection(44000 + n, [*turns, ("s", b"")])
+        frames[-1][TCP].flags = "FA"
+        del frames[-1][Raw]
+    for n, frame in enumerate(frames):
+        frame.time = 1000 + n * 0.001
+    path = str(tmp_path / "close.pcap")
+    wrpcap(path, frames)
+    argv = ["-T", "fields", *(x for name in [*FIELDS, "tcp.segment"] for x in ("-e", name))]
+    mine = ours(path, *argv)
+    assert mine == theirs(path, *argv)
+    assert mine.splitlines()[2].endswith("\t2,3")
+    shown = ours(path, "-V", "-Y", "frame.number == 3")
+    assert "    [Frame: 3 (no data)]" in shown
+    assert "    [Frame: 3 (no data)]" in theirs(path, "-V", "-Y", "frame.number == 3")

@@ -199,6 +199,8 @@ class HttpMessages:
         message = self._open.get((note.stream, f.src, f.sport))
         if message is not None and message.until_close:
             del self._open[(note.stream, f.src, f.sport)]
+            if message.parts is not None:  # the FIN is one of its segments, as tshark lists them
+                message.parts.append((note.seq, f.number, b""))
             return _completed(message)
         return None
 

@@ -159,6 +159,8 @@ def _segments(message) -> FieldNode:
     at = 0
     for number, size in segments:
         label = f"[Frame: {number}, payload: {at}-{at + size - 1} ({size} bytes)]"
+        if not size:  # a FIN that ended a message read to the close
+            label = f"[Frame: {number} (no data)]"
         node.children.append(
             FieldNode(
                 label,
