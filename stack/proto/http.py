@@ -87,12 +87,18 @@ def _looks(data: bytes) -> bool:
     return wire.looks_like_http(data)
 
 
+def find_line_end(data: bytes, start: int, end: int) -> int:
+    """Where the line starting at `start` ends (its CR or LF, whichever comes first) before
+    `end`, -1 if none does: Wireshark's `tvb_find_line_end`."""
+    lf = data.find(b"\n", start, end)
+    cr = data.find(b"\r", start, end if lf < 0 else lf)
+    return cr if cr >= 0 else lf
+
+
 def claims(data: bytes, start: int, end: int) -> bool:
     """Wireshark's HTTP heuristic on a TCP port nothing is bound at: the first line, ended by
     CR or LF and not 8 bytes long, starts or ends with `HTTP/1.` (any case) and a digit."""
-    lf = data.find(b"\n", start, end)
-    cr = data.find(b"\r", start, end if lf < 0 else lf)
-    line_end = cr if cr >= 0 else lf
+    line_end = find_line_end(data, start, end)
     length = line_end - start
     if line_end < 0 or length == 8:
         return False

@@ -45,19 +45,12 @@ class Layout(NamedTuple):
         return bool(self.headers) or self.blank is not None
 
 
-def _line_end(data: bytes, at: int) -> int:
-    """Where the line starting at `at` ends (its CR or LF), -1 if none does."""
-    lf = data.find(b"\n", at)
-    cr = data.find(b"\r", at, lf if lf >= 0 else len(data))
-    return cr if cr >= 0 else lf
-
-
 def layout(data: bytes) -> Layout:
     """How HTTP's dissector reads `data` (non-empty) when it starts no request or response."""
     at = 2 if len(data) > 3 and data.startswith(b"\r\n") else 0
     if not 0x20 <= data[at] <= 0x7E:
         return Layout(BINARY)
-    end = _line_end(data, at)
+    end = http.find_line_end(data, at, len(data))
     if end < 0 or (end == len(data) - 1 and data[end] == 0x0D):
         return Layout(PLAIN if at else HOLD)
     headers: list[Line] = []
@@ -65,7 +58,7 @@ def layout(data: bytes) -> Layout:
     malformed_at = None
     size = len(data)
     while at < size:
-        end = _line_end(data, at)
+        end = http.find_line_end(data, at, len(data))
         stop, after = (
             (size, size) if end < 0 else (end, end + (2 if data[end : end + 2] == b"\r\n" else 1))
         )

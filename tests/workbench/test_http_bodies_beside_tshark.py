@@ -26,6 +26,10 @@ FIELDS = [
 ]
 
 
+def _fields_argv(*names: str) -> list[str]:
+    return ["-T", "fields", *(x for name in names for x in ("-e", name))]
+
+
 def _connection(port: int, turns: list) -> list:
     """One connection: each turn ("c", bytes) from the client or ("s", bytes) from the server."""
     seq = {"c": 1000, "s": 5000}
@@ -80,7 +84,7 @@ def _capture(path: str) -> None:
 def test_bodiless_chunked_and_held_as_tshark(tmp_path):
     path = str(tmp_path / "bodies.pcap")
     _capture(path)
-    argv = ["-T", "fields", *(x for name in FIELDS for x in ("-e", name))]
+    argv = _fields_argv(*FIELDS)
     mine, wire = ours(path, *argv).splitlines(), theirs(path, *argv).splitlines()
     for number, (a, b) in enumerate(zip(mine, wire, strict=True), 1):
         assert a == b, (number, a, b)
@@ -138,14 +142,7 @@ def test_a_body_of_any_named_type_as_tshark_names_it(tmp_path):
     argv = (
         "-Y",
         "http.response",
-        "-T",
-        "fields",
-        "-e",
-        "frame.protocols",
-        "-e",
-        "_ws.col.Protocol",
-        "-e",
-        "_ws.col.Info",
+        *_fields_argv("frame.protocols", "_ws.col.Protocol", "_ws.col.Info"),
     )
     mine = ours(path, *argv)
     assert mine == theirs(path, *argv)
@@ -168,7 +165,7 @@ def test_a_response_read_to_the_close_lists_its_fin(tmp_path):
         frame.time = 1000 + n * 0.001
     path = str(tmp_path / "close.pcap")
     wrpcap(path, frames)
-    argv = ["-T", "fields", *(x for name in [*FIELDS, "tcp.segment"] for x in ("-e", name))]
+    argv = _fields_argv(*FIELDS, "tcp.segment")
     mine = ours(path, *argv)
     assert mine == theirs(path, *argv)
     assert mine.splitlines()[2].endswith("\t2,3")
