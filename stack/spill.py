@@ -135,28 +135,69 @@ class SpillFile:
         data: bytes,
         notes: list[str] | list[bytes],
     ) -> None:
+        lines = [n if type(n) is bytes else n.encode() for n in notes]
+        self.write_many(((frame_id, time, segment, origin, data),), (lines,))
+
+    def write_many(self, frames, notes) -> None:
+        """`write` for each of `frames` (tuples of id, time, segment, origin, data, in order)
+        with its `notes` (each frame's comment lines as UTF-8): the blocks go to the file in
+        one write, their offsets to the index in another (the trace spills in batches)."""
+        if not frames:
+            return
         if self._out is None:
             self._open()
-            self.first_id = frame_id
-        if frame_id != self.first_id + self.count:
-            raise ValueError(f"spill expects frame #{self.first_id + self.count}, got #{frame_id}")
-        out = self._out
-        index = self._interfaces.get(segment)
-        if index is None:
-            index = self._interfaces[segment] = len(self._names)
-            self._names.append(segment)
-            idb = interface(segment)
-            out.write(idb)
-            self._offset += len(idb)
-        stamp = int(round((self.epoch + time) * 1_000_000_000))
-        sent_by = self._sent_by.get(origin)
-        if sent_by is None:
-            sent_by = self._sent_by[origin] = (SENT_BY + origin).encode()
-        epb = packet(index, stamp, data, [sent_by, *notes])
-        self._index.write(_OFFSET(self._offset))
-        out.write(epb)
-        self._offset += len(epb)
-        self.count += 1
+            self.first_id = frames[0][0]
+        expected = self.first_id + self.count
+        if frames[0][0] != expected or frames[-1][0] != expected + len(frames) - 1:
+            raise ValueError(f"spill expects frames from #{expected}, got #{frames[0][0]}…")
+        interfaces, sent_by_of, epoch = self._interfaces, self._sent_by, self.epoch
+        parts: list[bytes] = []
+        extend = parts.extend
+        offsets = []
+        offset = self._offset
+        pad, head = _PAD, _HEAD
+        for (_id, time, segment, origin, data), lines in zip(frames, notes, strict=True):
+            index = interfaces.get(segment)
+            if index is None:
+                index = interfaces[segment] = len(self._names)
+                self._names.append(segment)
+                idb = interface(segment)
+                parts.append(idb)
+                offset += len(idb)
+            sent_by = sent_by_of.get(origin)
+            if sent_by is None:
+                sent_by = sent_by_of[origin] = (SENT_BY + origin).encode()
+            stamp = int(round((epoch + time) * 1_000_000_000))
+            n = len(data)
+            # The block's length before its parts are made: 32 bytes of framing, the data
+            # padded, each comment's 4-byte head and padded value, opt_endofopt.
+            size = 32 + n + (-n & 3) + 4 + len(sent_by) + (-len(sent_by) & 3) + 4
+            for line in lines:
+                m = len(line)
+                if m > 65000:
+                    break
+                size += 4 + m + (-m & 3)
+            else:
+                offsets.append(offset)
+                offset += size
+                extend((_EPB_HEAD(EPB, size, index, stamp >> 32, stamp & 0xFFFFFFFF, n, n), data))
+                extend(
+                    (pad[n & 3], head(OPT_COMMENT, len(sent_by)), sent_by, pad[len(sent_by) & 3])
+                )
+                for line in lines:
+                    m = len(line)
+                    extend((head(OPT_COMMENT, m), line, pad[m & 3]))
+                extend((_END, _LENGTH(size)))
+                continue
+            # A comment over an option's limit: cut as `packet` cuts it.
+            block = packet(index, stamp, data, [sent_by, *lines])
+            offsets.append(offset)
+            offset += len(block)
+            parts.append(block)
+        self._out.write(b"".join(parts))
+        self._index.write(struct.pack(f"<{len(offsets)}Q", *offsets))
+        self._offset = offset
+        self.count += len(frames)
         self._dirty = True
 
     def holds(self, frame_id: int) -> bool:

@@ -45,7 +45,7 @@ class FrameRecord(NamedTuple):
     data: bytes
 
 
-_note_lines = None  # stack.writers.text.note_bytes, once a frame has left the window
+_notes_bytes = None  # stack.writers.text.notes_bytes, once a frame has left the window
 _record = tuple.__new__  # a FrameRecord made in C: the named tuple's own __new__ is Python
 
 
@@ -162,7 +162,7 @@ class Trace:
         if self.spill is None:
             return "the trace keeps every frame in memory"
         fate = "kept after the run" if self.spill.keep else "removed at the end"
-        return f"the trace keeps the newest {self.window:,} frames in memory (at most {self._held_cap / 1e6:,.0f} MB of them); older ones ({self.spilled:,} so far) are in {self.spill.path} ({fate})"
+        return f"the trace keeps up to the newest {self.window:,} frames in memory (at most {self._held_cap / 1e6:,.0f} MB of them); older ones ({self.spilled:,} so far) are in {self.spill.path} ({fate})"
 
     @property
     def spilled(self) -> int:
@@ -244,18 +244,25 @@ class Trace:
         self._trim()
 
     def _trim(self) -> None:
+        """Spill the frames past the window, and a batch more (a 64th of the window): frames
+        leave memory a batch at a time, each batch one write (per frame, the calls cost as
+        much as the writing)."""
         window = self.window or 0
         frames = self._window
-        while len(frames) > window or (self._held > self._held_cap and frames):
-            self._evict()
+        keep = window - (window >> 6)
+        if len(frames) > window:
+            self._evict(len(frames) - keep)
+        while self._held > self._held_cap and frames:
+            self._evict(max(1, min(len(frames), window >> 6)))
 
-    def _evict(self) -> None:
-        global _note_lines
-        if _note_lines is None:  # the text writer, imported when a frame first leaves the window
-            from stack.writers.text import note_bytes as _note_lines
-        frame_id, time, segment, origin, data = self._window.popleft()
-        self._held -= len(data)
-        self.spill.write(frame_id, time, segment, origin, data, _note_lines(self._notes.popleft()))
+    def _evict(self, count: int = 1) -> None:
+        global _notes_bytes
+        if _notes_bytes is None:  # the text writer, imported when a frame first leaves the window
+            from stack.writers.text import notes_bytes as _notes_bytes
+        frames, notes = self._window, self._notes
+        batch = [frames.popleft() for _ in range(count)]
+        self._held -= sum([len(frame[4]) for frame in batch])
+        self.spill.write_many(batch, _notes_bytes([notes.popleft() for _ in range(count)]))
 
     def frame(self, frame_id: int) -> FrameRecord:
         window = self._window
@@ -325,5 +332,5 @@ class Trace:
         if self.spill is not None:
             if self.spill.keep:
                 while self._window:
-                    self._evict()
+                    self._evict(min(len(self._window), 1024))
             self.spill.close()

@@ -23,6 +23,13 @@ from typing import Any
 from stack.events import FrameSent, FramesFiltered, expand
 
 
+def _frame_bytes(entry: Any) -> int:
+    """The bytes of the frame an entry holds (a FrameSent's), else 0."""
+    if type(entry) is tuple:
+        return len(entry[7]) if entry[0] == "frame_sent" else 0
+    return len(entry.data) if type(entry) is FrameSent else 0
+
+
 class ExpandedLog:
     """Append-only rows; `window` (entries, not rows) bounds memory, None keeps everything.
 
@@ -94,34 +101,41 @@ class ExpandedLog:
             self.trim()
 
     def trim(self) -> None:
-        """Forget the oldest entries beyond the window and the frame bytes (after `add`)."""
+        """Forget the oldest entries beyond the window and the frame bytes (after `add`): past
+        the window, down to a 64th of it below, so that entries are forgotten a batch at a
+        time."""
         window = self.window
         if window is None:
             return
-        entries = self._entries
+        live = len(self._entries) - self._dead
+        if live > window:
+            self._forget(live - (window - (window >> 6)))
         cap = self.frame_bytes
-        while len(entries) - self._dead > window or (
-            cap is not None and self.held > cap and len(entries) > self._dead
-        ):
-            self._forget()
+        if cap is not None and self.held > cap:
+            # Past the bytes: down to a 64th of them below, as for the entries.
+            target = cap - (cap >> 6)
+            entries, held = self._entries, self.held
+            at, end = self._dead, len(entries)
+            while held > target and at < end:
+                held -= _frame_bytes(entries[at])
+                at += 1
+            self._forget(at - self._dead)
 
-    def _forget(self) -> None:
-        # Forget the oldest entry; compact the lists in chunks so each append stays O(1).
+    def _forget(self, count: int) -> None:
+        # Forget the oldest `count` entries; compact the lists in chunks so each append stays
+        # O(1) on average.
         self._index()
+        entries = self._entries
+        dead = self._dead
         if self.held:
-            entry = self._entries[self._dead]
-            if type(entry) is tuple:
-                if entry[0] == "frame_sent":
-                    self.held -= len(entry[7])
-            elif type(entry) is FrameSent:
-                self.held -= len(entry.data)
-        self._entries[self._dead] = None
-        self._dead += 1
-        if self._dead >= max(1024, (self.window or 0) // 4):
-            del self._entries[: self._dead]
-            del self._starts[: self._dead]
-            self._indexed -= self._dead
-            self._dropped_entries += self._dead
+            self.held -= sum([_frame_bytes(entry) for entry in entries[dead : dead + count]])
+        entries[dead : dead + count] = [None] * count
+        self._dead = dead = dead + count
+        if dead >= max(1024, (self.window or 0) // 4):
+            del entries[:dead]
+            del self._starts[:dead]
+            self._indexed -= dead
+            self._dropped_entries += dead
             self._dead = 0
 
     def _locate(self, row: int) -> Any:

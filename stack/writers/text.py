@@ -171,50 +171,59 @@ _last_stamp: tuple = (None, b"")  # the time of the last line `note_bytes` wrote
 
 
 def note_bytes(events) -> list[bytes]:
-    """`note_lines` as the spill file and a pcapng capture store them (UTF-8), written for every
-    frame that leaves the trace's window: the words around a line's time and frame ids are
-    worked out and encoded once per shape (sender, segment, length, reason …, see `_shape`),
-    so a line is then one bytes `%`."""
+    """`note_lines` as the spill file and a pcapng capture store them (UTF-8): one frame's
+    lines, `notes_bytes` for a single frame."""
+    return notes_bytes((events,))[0]
+
+
+def notes_bytes(frames) -> list[list[bytes]]:
+    """`note_bytes` of each frame's events in `frames` (the spill file writes the frames that
+    leave the trace's window in batches: one call for all of them). The words around a line's
+    time and frame ids are worked out and encoded once per shape (sender, segment, length,
+    reason …, see `_shape`), so a line is then one bytes `%`."""
     global _last_stamp
-    out = []
-    append = out.append
     shapes = _SHAPES
     last_time, stamp = _last_stamp  # a frame is often sent at the moment the last one came
-    for event in events:
-        if type(event) is tuple:  # kept as its values (stack.events.COMPACT)
-            time = event[1]
+    result = []
+    for events in frames:
+        out = []
+        append = out.append
+        result.append(out)
+        for event in events:
+            if type(event) is tuple:  # kept as its values (stack.events.COMPACT)
+                time = event[1]
+                if time != last_time:
+                    last_time, stamp = time, b"%12.6f  " % time
+                tag = event[0]
+                if tag == "forwarded":
+                    src, dst = event[4], event[5]
+                    shape = shapes.get((tag, event[2], id(src), id(dst), event[6:]))
+                    if shape is not None and shape[2] is src and shape[3] is dst:
+                        append(stamp + shape[0])
+                        continue
+                else:
+                    ids = event[3]
+                    # FrameSent (host, nic, segment, length) or a kept FrameReceived (host,
+                    # nic, accepted, reason): the keys `_shape` gives the events.
+                    shape = shapes.get((tag, event[2], event[4], event[5], event[6]))
+                    if shape is not None and len(ids) == 1:
+                        append(b"%b%b#%d%b" % (stamp, shape[0], ids[0], shape[1]))  # noqa: UP031
+                        continue
+                event = expand(event)
+            time = event.time
             if time != last_time:
                 last_time, stamp = time, b"%12.6f  " % time
-            tag = event[0]
-            if tag == "forwarded":
-                src, dst = event[4], event[5]
-                shape = shapes.get((tag, event[2], id(src), id(dst), event[6:]))
-                if shape is not None and shape[2] is src and shape[3] is dst:
-                    append(stamp + shape[0])
-                    continue
+            head, tail = _shape(event)[:2]
+            if tail is None:  # no frame ids in its words
+                append(stamp + head)
+                continue
+            ids = event.frames
+            if len(ids) == 1:
+                append(b"%b%b#%d%b" % (stamp, head, ids[0], tail))  # noqa: UP031
             else:
-                frames = event[3]
-                # FrameSent (host, nic, segment, length) or a kept FrameReceived (host, nic,
-                # accepted, reason): the keys `_shape` gives the events.
-                shape = shapes.get((tag, event[2], event[4], event[5], event[6]))
-                if shape is not None and len(frames) == 1:
-                    append(b"%b%b#%d%b" % (stamp, shape[0], frames[0], shape[1]))  # noqa: UP031
-                    continue
-            event = expand(event)
-        time = event.time
-        if time != last_time:
-            last_time, stamp = time, b"%12.6f  " % time
-        head, tail = _shape(event)[:2]
-        if tail is None:  # no frame ids in its words
-            append(stamp + head)
-            continue
-        frames = event.frames
-        if len(frames) == 1:
-            append(b"%b%b#%d%b" % (stamp, head, frames[0], tail))  # noqa: UP031
-        else:
-            append(b"%b%b%b%b" % (stamp, head, _ids(frames).encode(), tail))  # noqa: UP031
+                append(b"%b%b%b%b" % (stamp, head, _ids(ids).encode(), tail))  # noqa: UP031
     _last_stamp = last_time, stamp
-    return out
+    return result
 
 
 def _shape(event) -> tuple:

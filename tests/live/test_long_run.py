@@ -109,9 +109,8 @@ async def test_memory_stays_flat_under_a_ping_flood_and_a_curl_loop(tap, tmp_pat
     assert len(captured) == frames
     for frame_id in range(1, frames + 1):
         assert trace.frame(frame_id).data == captured[frame_id - 1], frame_id
-    assert (
-        frames - WINDOW - SLACK <= trace.spilled <= frames - WINDOW
-    )  # live, it spills just after a burst
+    # Live, it spills just after a burst, a 64th of the window more than it must (a batch).
+    assert frames - WINDOW - SLACK <= trace.spilled <= frames - WINDOW + WINDOW // 64
     requests = sum(1 for f in captured if f[12:14] == b"\x08\x00" and f[23] == 1 and f[34] == 8)
     assert requests > 10_000, "the flood reached pc"
     assert any(b"GET / HTTP/1.1" in f for f in captured[: frames // 4]) and any(

@@ -66,6 +66,44 @@ def test_memory_holds_the_window_however_long_the_run(tmp_path):
     trace.close()
 
 
+@needs_tool("tshark")
+def test_frames_leave_the_window_a_batch_at_a_time_and_each_reads_back_whole(tmp_path):
+    """Past the window, frames go to disk a 64th of the window at a time (one write a batch):
+    memory never holds more than the window, and every frame of every batch reads back with
+    its notes, from the trace and from tshark reading the kept spill file."""
+
+    def run(window, spill_path=None):
+        clock = VirtualClock()
+        trace = Trace(clock, window=window, spill_path=spill_path)
+        most = [0]
+        trace.subscribe(lambda _e: most.__setitem__(0, max(most[0], len(trace._window))))
+        net = build_network(load_lab("default"), clock, trace)
+        run_virtual(net, [prepare(net, "pc: ping 192.168.1.1 -c 400 -i 0.01")])
+        return trace, most[0]
+
+    whole, _ = run(1_000_000)  # every frame and its notes in memory
+    path = str(tmp_path / "spill.pcapng")
+    trace, most = run(320, path)  # batches of 5
+    assert most == 320 and 315 <= len(trace._window) <= 320
+    assert trace.count == whole.count > 800
+    assert trace.spilled == trace.count - len(trace._window)
+    for frame_id in range(1, trace.count + 1):
+        assert trace.frame(frame_id).data == whole.frame(frame_id).data
+        assert trace.notes(frame_id) == whole.notes(frame_id)
+    trace.close()
+    out = subprocess.run(
+        ["tshark", "-r", path, "-T", "fields", "-e", "frame.number", "-e", "frame.comment"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert len(out) == whole.count
+    number, comments = out[400].split("\t")
+    assert number == "401"
+    # tshark joins a frame's comments with commas: who sent it, then its trace lines.
+    assert comments == ",".join([f"sent by {whole.frame(401).origin}", *whole.notes(401)])
+
+
 def test_the_event_log_reads_the_rows_an_unbounded_one_does():
     """The events of a bounded trace (their window a few frames' worth) are numbered and read
     as an unbounded trace's are, by row, by slice and in order, however they were appended."""
