@@ -59,7 +59,7 @@ class IcmpLayer:
             # reply from its bytes. Type 0, code 0, the checksum of the rest (the zero words
             # in front add nothing to it), the identifier, sequence and data as they came.
             self.stats["echo_requests"] += 1
-            if self.answer_echo and _answers(host, packet.header()[16:20], iface):
+            if self.answer_echo and _answers(host, packet.ends()[4:], iface):
                 self.stats["echo_replies"] += 1
                 rest = data[4:]
                 host.ip.send(
@@ -99,7 +99,7 @@ class IcmpLayer:
             return
         if msg.type == codes.ECHO_REQUEST:
             self.stats["echo_requests"] += 1
-            if self.answer_echo and _answers(host, packet.header()[16:20], iface):
+            if self.answer_echo and _answers(host, packet.ends()[4:], iface):
                 self.stats["echo_replies"] += 1
                 host.ip.send(
                     packet.src,

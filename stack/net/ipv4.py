@@ -26,6 +26,7 @@ from stack.net.flows import Flow, Way
 from stack.net.interface import Interface
 from stack.net.route import Decision
 from stack.wire import icmp as icmp_codes
+from stack.wire.checksum import internet_checksum
 from stack.wire.errors import WireError
 from stack.wire.ipv4 import PROTO_ICMP, PROTO_NAMES, PROTO_TCP, IPv4, address
 
@@ -380,7 +381,8 @@ class IPv4Layer:
                 )
             )
             return
-        if not packet.checksum_ok():
+        # `packet.checksum_ok()`, over the bytes at hand rather than a header packed again.
+        if internet_checksum(payload[: packet.ihl * 4]):
             self.stats["bad_checksum"] += 1
             trace.emit(
                 PacketDropped(

@@ -29,7 +29,6 @@ FLAG_DF = 0b010
 FLAG_MF = 0b001
 
 _new = tuple.__new__
-_IP = struct.Struct("!BBHHHBBH4s4s")
 
 # The same few addresses come by in frame after frame, and IPv4Address(bytes) costs ~0.3 µs:
 # a bounded memo of an immutable value (no state anyone can observe). A plain dict, emptied
@@ -54,6 +53,10 @@ def address(raw: bytes) -> IPv4Address:
 _ENDS: dict[bytes, tuple[IPv4Address, IPv4Address]] = {}
 _known_ends = _ENDS.get
 _unpack_ip = struct.Struct("!BBHHHBBH8s").unpack_from  # the header, both addresses as one
+# The fixed header again, the addresses as numbers (IPv4Address keeps its number as `_ip`;
+# `.packed` is two Python calls each).
+_pack_header = struct.Struct("!BBHHHBBHII").pack
+_pack_ends = struct.Struct("!II").pack
 
 
 def _remember_ends(raw: bytes) -> tuple[IPv4Address, IPv4Address]:
@@ -63,6 +66,13 @@ def _remember_ends(raw: bytes) -> tuple[IPv4Address, IPv4Address]:
     ends = _ENDS[raw] = (known_address(src) or address(src), known_address(dst) or address(dst))
     return ends
 
+
+# A packet made is nearly always built next (`IPv4.make(…).build()`), and `make` has packed its
+# header for the checksum: it keeps the last packet it made with its bytes, one pair replaced
+# as a whole (so never torn), which `build` hands back for that very value; the pair keeps
+# the packet alive, so no other can be taken for it by identity. (Made packets kept their
+# header in an instance attribute before, which cost every parsed packet a dict.)
+_last_made: tuple[object, bytes] = (None, b"")
 
 # Fields: src: IPv4Address, dst: IPv4Address, proto: int, payload: bytes, ttl: int, ident: int,
 #  flags: int, frag: int, tos: int, options: bytes, total_length: int, checksum: int, ihl: int,
@@ -75,10 +85,11 @@ _Fields = namedtuple(
 
 
 class IPv4(Value, _Fields):
-    # No __slots__: parsed and made packets remember their header bytes in `_raw` (not a
-    # field: never compared or shown), so a router checks and rewrites it without packing
-    # addresses again.
-    _raw: bytes | None = None
+    # No instance dict: a tuple subclass with one makes a dict for each packet that stores
+    # an attribute in it (~1,000 of the ~8,000 machine instructions a parse took, callgrind,
+    # when the header's bytes were kept as `_raw`). The header is packed again when asked
+    # for, its ten fixed fields in one `struct` call with the addresses as numbers.
+    __slots__ = ()
 
     @staticmethod  # not a classmethod: see Value
     def parse(data: bytes) -> IPv4:
@@ -90,7 +101,7 @@ class IPv4(Value, _Fields):
         vihl, tos, total, ident, ff, ttl, proto, csum, ends = _unpack_ip(data)
         src, dst = _known_ends(ends) or _remember_ends(ends)
         if vihl == 0x45 and 20 <= total <= n:  # version 4, no options: nearly every packet
-            packet = _new(
+            return _new(
                 IPv4,
                 (
                     src,
@@ -109,8 +120,6 @@ class IPv4(Value, _Fields):
                     4,
                 ),
             )
-            packet._raw = data[:20]
-            return packet
         version, ihl = vihl >> 4, vihl & 0x0F
         if version != 4:
             raise WireError("ipv4", "version", 0, f"version {version} is not 4")
@@ -135,7 +144,7 @@ class IPv4(Value, _Fields):
             raise WireError(
                 "ipv4", "total_length", 2, f"total length {total} runs past the {n} bytes received"
             )
-        packet = _new(
+        return _new(
             IPv4,
             (
                 src,
@@ -154,30 +163,26 @@ class IPv4(Value, _Fields):
                 version,
             ),
         )
-        packet._raw = data[:hlen]
-        return packet
 
     def header(self) -> bytes:
-        raw = self._raw
-        if raw is not None:
-            return raw
-        return (
-            _IP.pack(
-                self.version << 4 | self.ihl,
-                self.tos,
-                self.total_length,
-                self.ident,
-                self.flags << 13 | self.frag,
-                self.ttl,
-                self.proto,
-                self.checksum,
-                self.src.packed,
-                self.dst.packed,
-            )
-            + self.options
-        )
+        """The header's bytes: exactly as parsed (every bit of them is a field), or as made."""
+        # A slice is a plain tuple, unpacked at once (a tuple subclass goes through its iterator).
+        (src, dst, proto, _, ttl, ident, flags, frag, tos, options, total, csum, ihl,
+         version) = self[:]  # fmt: skip
+        header = _pack_header(
+            version << 4 | ihl, tos, total, ident, flags << 13 | frag, ttl, proto, csum,
+            src._ip, dst._ip,
+        )  # fmt: skip
+        return header + options if options else header
+
+    def ends(self) -> bytes:
+        """The source and destination addresses as on the wire (the header's bytes 12–20)."""
+        return _pack_ends(self.src._ip, self.dst._ip)
 
     def build(self) -> bytes:
+        made = _last_made
+        if made[0] is self:  # the packet `make` has just made: its bytes are made too
+            return made[1]
         return self.header() + self.payload
 
     @classmethod
@@ -197,65 +202,72 @@ class IPv4(Value, _Fields):
         options: bytes = b"",
     ) -> IPv4:
         """A packet with lengths and checksum computed; options are padded to 32-bit words."""
-        if len(options) % 4:
-            options += bytes(4 - len(options) % 4)
-        hlen = MIN_HEADER + len(options)
-        if hlen > MAX_HEADER:
-            raise WireError(
-                "ipv4",
-                "options",
-                MIN_HEADER,
-                f"{len(options)} bytes of options exceed the 40 allowed",
-            )
-        total = hlen + len(payload)
-        if total > MAX_TOTAL:
+        if options:
+            if len(options) % 4:
+                options += bytes(4 - len(options) % 4)
+            if len(options) > 40:
+                raise WireError(
+                    "ipv4",
+                    "options",
+                    MIN_HEADER,
+                    f"{len(options)} bytes of options exceed the 40 allowed",
+                )
+        ihl = 5 + len(options) // 4
+        total = ihl * 4 + len(payload)
+        if total > 65535:  # MAX_TOTAL
             raise WireError(
                 "ipv4", "total_length", 2, f"{total} bytes is over the 65,535-byte maximum"
             )
-        if offset_bytes % 8 or not 0 <= offset_bytes <= 0x1FFF * 8:
+        if offset_bytes and (offset_bytes % 8 or not 0 <= offset_bytes <= 0x1FFF * 8):
             raise WireError(
                 "ipv4",
                 "frag",
                 6,
                 f"fragment offset {offset_bytes} is not a multiple of 8 from 0 to 65,528",
             )
-        flags = (FLAG_DF if df else 0) | (FLAG_MF if mf else 0)
-        header = (
-            _IP.pack(
-                0x40 | hlen // 4,
-                tos,
-                total,
-                ident,
-                flags << 13 | offset_bytes // 8,
-                ttl,
-                proto,
-                0,
-                src.packed,
-                dst.packed,
-            )
-            + options
+        flags = 2 if df else 0  # FLAG_DF
+        if mf:
+            flags |= 1  # FLAG_MF
+        frag = offset_bytes // 8
+        src_ip, dst_ip = src._ip, dst._ip
+        # internet_checksum(header), from the header's words as numbers (RFC 1071: each
+        # address counts as one, 2^16 ≡ 1 mod 0xFFFF), so the header is packed once, checksum
+        # and all; the first byte, 0x4X, is never zero, so a sum that folds to zero gives 0.
+        try:
+            left = (
+                ((0x40 | ihl) << 8 | tos) + total + ident + (flags << 13 | frag)
+                + (ttl << 8 | proto) + src_ip + dst_ip
+                + (int.from_bytes(options, "big") if options else 0)
+            ) % 0xFFFF  # fmt: skip
+        except TypeError:  # a field that is no number: the pack below says so, as it did
+            left = 0
+        checksum = 0xFFFF - left if left else 0
+        header = _pack_header(
+            0x40 | ihl, tos, total, ident, flags << 13 | frag, ttl, proto, checksum, src_ip, dst_ip
         )
-        csum = internet_checksum(header)
+        if type(payload) is not bytes:
+            payload = bytes(payload)
         packet = _new(
             cls,
             (
                 src,
                 dst,
                 proto,
-                bytes(payload),
+                payload,
                 ttl,
                 ident,
                 flags,
-                offset_bytes // 8,
+                frag,
                 tos,
                 options,
                 total,
-                csum,
-                hlen // 4,
+                checksum,
+                ihl,
                 4,
             ),
         )
-        packet._raw = header[:10] + csum.to_bytes(2, "big") + header[12:]
+        global _last_made
+        _last_made = (packet, b"".join((header, options, payload)))
         return packet
 
     @property
@@ -289,6 +301,4 @@ class IPv4(Value, _Fields):
         csum = internet_checksum(header)
         header[10], header[11] = csum >> 8, csum & 0xFF
         # Fields in order: src, dst, proto, payload, ttl, …, checksum, ihl, version.
-        packet = _new(IPv4, (*self[:4], ttl, *self[5:11], csum, *self[12:]))
-        packet._raw = bytes(header)
-        return packet
+        return _new(IPv4, (*self[:4], ttl, *self[5:11], csum, *self[12:]))

@@ -293,19 +293,17 @@ class TcpLayer:
         host = self.host
         self.stats["received"] += 1
         payload = packet.payload
-        raw = packet._raw
-        if raw is not None:
-            # A segment of a known connection: found by its bytes, and its checksum summed with
-            # the connection's own pseudo-header sum (what the careful path below works out).
-            conn = self._by_wire.get(raw[12:20] + payload[:4])
-            if conn is not None and not internet_checksum(payload, conn.pseudo + len(payload)):
-                try:
-                    seg = TCP.parse(payload)
-                except WireError:
-                    pass  # the careful path below says what is wrong
-                else:
-                    conn.segment_arrives(seg, frames)
-                    return
+        # A segment of a known connection: found by its bytes, and its checksum summed with
+        # the connection's own pseudo-header sum (what the careful path below works out).
+        conn = self._by_wire.get(packet.ends() + payload[:4])
+        if conn is not None and not internet_checksum(payload, conn.pseudo + len(payload)):
+            try:
+                seg = TCP.parse(payload)
+            except WireError:
+                pass  # the careful path below says what is wrong
+            else:
+                conn.segment_arrives(seg, frames)
+                return
         src, dst = packet.src, packet.dst
         if internet_checksum(payload, int(src) + int(dst) + PROTO + len(payload)) != 0:
             self.stats["bad_checksum"] += 1
