@@ -7,7 +7,9 @@ is that sum modulo 0xFFFF (RFC 1071 §2(B), "casting out" 0xFFFF). One `int.from
 `%` in C cost about 2 µs for a full frame; summing words in Python costs ~8 µs. The `%` is the
 dear part (a division per 30-bit digit), so a long buffer is read as four slices whose values
 are added first: each slice but the last is followed by an even number of bytes (once an odd
-length is padded), so its weight is a power of 2^16 and it counts as itself.
+length is padded), so its weight is a power of 2^16 and it counts as itself. Below 768 bytes
+the three more slices and reads cost more than the division they save (timeit: a 308-byte DHCP
+datagram 0.71 µs read whole, 1.0 µs in four; about even at 700–800 bytes), so it is read whole.
 """
 
 import struct
@@ -22,7 +24,7 @@ def internet_checksum(data: bytes, initial: int = 0) -> int:
     holds a correct checksum it is 0.
     """
     n = len(data)
-    if n < 256:
+    if n < 768:
         head, tail = 0, int.from_bytes(data, "big")
     else:
         q = n // 8 * 2

@@ -47,6 +47,8 @@ _OPTION_SIZES = {OPT_MSS: 4, OPT_WSCALE: 3, OPT_SACK_OK: 2, OPT_TIMESTAMP: 10}
 
 _new = tuple.__new__
 _TCP = struct.Struct("!HHIIHHHH")
+_pack_tcp = _TCP.pack
+_pack_stamps = struct.Struct("!II").pack
 _unpack_32 = struct.Struct("!HHIIHHHHI8s").unpack_from  # with the first option word and 8 more
 _unpack_syn = struct.Struct("!H2s4s8s3s1s").unpack  # a SYN's options as Linux lays them out
 # A 40-byte header, the same, its option words as numbers: MSS's kind and length, the MSS,
@@ -66,17 +68,21 @@ _OptionFields = namedtuple(
 class TcpOption(Value, _OptionFields):
     __slots__ = ()
 
+    # The same MSS, window scale and SACK permitted go on every SYN a host sends: the values
+    # parse hands out (`_MSSES`, `_WSCALES`, `_SACK_OK`) serve here too.
     @classmethod
     def mss(cls, value: int) -> TcpOption:
-        return _new_option(OPT_MSS, value.to_bytes(2, "big"))
+        return _known_mss(value) or _mss_option(value)
 
     @classmethod
     def wscale(cls, shift: int) -> TcpOption:
-        return _new_option(OPT_WSCALE, bytes([shift]))
+        if 0 <= shift < 256:
+            return _WSCALES[shift]
+        return _new_option(OPT_WSCALE, bytes([shift]))  # raises, as bytes([shift]) does
 
     @classmethod
     def sack_permitted(cls) -> TcpOption:
-        return cls(OPT_SACK_OK)
+        return _SACK_OK
 
     @classmethod
     def sack(cls, blocks: list[tuple[int, int]]) -> TcpOption:
@@ -86,7 +92,7 @@ class TcpOption(Value, _OptionFields):
 
     @classmethod
     def timestamp(cls, value: int, echo: int) -> TcpOption:
-        return _new_option(OPT_TIMESTAMP, struct.pack("!II", value, echo))
+        return _new(TcpOption, (OPT_TIMESTAMP, _pack_stamps(value, echo)))
 
     @classmethod
     def nop(cls) -> TcpOption:
@@ -102,16 +108,37 @@ _BYTE = [bytes((value,)) for value in range(256)]
 
 
 def _options_wire(options: tuple[TcpOption, ...]) -> bytes:
-    """`b"".join(o.build() for o in options)`, twice as fast: the hot path of every segment."""
+    """`b"".join(o.build() for o in options)`, several times as fast: every segment's."""
+    # Reading an option's fields costs about as much as writing it, so the two layouts every
+    # Linux segment carries (see `parse_options`) are told by the shared NOP and SACK
+    # permitted values and written with the fewest reads.
+    count = len(options)
+    if count == 3 and options[0] is _NOP and options[1] is _NOP:
+        stamps = options[2][:]  # a plain tuple: unpacked at once
+        if stamps[0] == OPT_TIMESTAMP and len(stamps[1]) == 8:
+            return _NOP_NOP_TIMESTAMP + stamps[1]
+    elif count == 5 and options[1] is _SACK_OK and options[3] is _NOP:
+        (mss_kind, mss), (stamps_kind, stamps), (wscale_kind, shift) = (
+            options[0][:], options[2][:], options[4][:],
+        )  # fmt: skip
+        if (
+            mss_kind == OPT_MSS
+            and stamps_kind == OPT_TIMESTAMP
+            and wscale_kind == OPT_WSCALE
+            and len(mss) == 2
+            and len(stamps) == 8
+            and len(shift) == 1
+        ):
+            return b"".join((b"\x02\x04", mss, _SACK_OK_TIMESTAMP, stamps, _NOP_WSCALE, shift))
     parts = []
+    append = parts.append
     for option in options:
-        kind, data = option.kind, option.data
-        if kind <= OPT_NOP:
-            parts.append(_BYTE[kind])
-            if data:
-                parts.append(data)
+        kind, data = option[:]  # a plain tuple: unpacked at once
+        if kind <= OPT_NOP:  # EOL and NOP are one byte, without a length
+            append(_BYTE[kind] + data if data else _BYTE[kind])
         else:
-            parts += (_BYTE[kind], _BYTE[2 + len(data)], data)
+            append(bytes((kind, 2 + len(data))))
+            append(data)
     return b"".join(parts)
 
 
@@ -195,6 +222,12 @@ def parse_options(raw: bytes, base: int = MIN_HEADER) -> tuple[TcpOption, ...]:
     return tuple(options)
 
 
+# A segment made is nearly always built next (every sender's `TCP.make(…).build()`), and
+# `make` has all its bytes at hand for the checksum: it keeps the last segment it made with
+# them, one pair replaced as a whole (so never torn), which `build` hands back for that very
+# value. The pair keeps that segment alive, so no other can be taken for it by identity.
+_last_made: tuple[object, bytes] = (None, b"")
+
 # Fields: sport, dport, seq, ack, flags, window: int; payload: bytes; options:
 #  tuple[TcpOption, ...]; urgent, checksum, data_offset, reserved: int
 _Fields = namedtuple(
@@ -275,21 +308,18 @@ class TCP(Value, _Fields):
         )
 
     def build(self) -> bytes:
-        raw_options = _options_wire(self.options) if self.options else b""
-        return (
-            _TCP.pack(
-                self.sport,
-                self.dport,
-                self.seq,
-                self.ack,
-                self.data_offset << 12 | self.reserved << 9 | self.flags,
-                self.window,
-                self.checksum,
-                self.urgent,
-            )
-            + raw_options
-            + self.payload
+        made = _last_made
+        if made[0] is self:  # the segment `make` has just made: its bytes are made too
+            return made[1]
+        # A slice is a plain tuple, unpacked at once (nine field reads were a fifth of a build).
+        (sport, dport, seq, ack, flags, window, payload, options, urgent, checksum, offset,
+         reserved) = self[:]  # fmt: skip
+        header = _pack_tcp(
+            sport, dport, seq, ack, offset << 12 | reserved << 9 | flags, window, checksum, urgent
         )
+        if options:
+            return b"".join((header, _options_wire(options), payload))
+        return header + payload
 
     @classmethod
     def make(
@@ -328,15 +358,19 @@ class TCP(Value, _Fields):
         else:
             raw_options = b""
         offset = 5 + len(raw_options) // 4
-        header = (
-            _TCP.pack(sport, dport, seq, ack, offset << 12 | flags, window, 0, urgent) + raw_options
-        )
-        payload = bytes(payload)
+        header = _pack_tcp(sport, dport, seq, ack, offset << 12 | flags, window, 0, urgent)
+        if type(payload) is not bytes:
+            payload = bytes(payload)
         # The pseudo-header's words, summed: each address counts as one integer because
-        # hi·2^16 + lo ≡ hi + lo (mod 0xFFFF) — see checksum.py.
-        initial = int(src) + int(dst) + PROTO + len(header) + len(payload)
-        checksum = internet_checksum(header + payload, initial)
-        return _new(
+        # hi·2^16 + lo ≡ hi + lo (mod 0xFFFF) — see checksum.py. (`_ip` is the number
+        # IPv4Address keeps; `int(src)` is a Python call.)
+        size = 20 + len(raw_options) + len(payload)
+        try:
+            addresses = src._ip + dst._ip
+        except AttributeError:  # not an IPv4Address: whatever int() makes of it, as before
+            addresses = int(src) + int(dst)
+        checksum = internet_checksum(b"".join((header, raw_options, payload)), addresses + 6 + size)
+        segment = _new(
             cls,
             (
                 sport,
@@ -346,13 +380,17 @@ class TCP(Value, _Fields):
                 flags,
                 window,
                 payload,
-                tuple(options),
+                options if type(options) is tuple else tuple(options),
                 urgent,
                 checksum,
                 offset,
                 0,
             ),
         )
+        global _last_made
+        header = _pack_tcp(sport, dport, seq, ack, offset << 12 | flags, window, checksum, urgent)
+        _last_made = (segment, b"".join((header, raw_options, payload)))
+        return segment
 
     def checksum_ok(self, src: IPv4Address, dst: IPv4Address) -> bool:
         raw = self.build()
