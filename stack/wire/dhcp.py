@@ -125,7 +125,7 @@ _WANT = [_FIXED_SIZES.get(code, -1 if code in _ADDRESS_LISTS else 0) for code in
 _new = object.__new__
 _set = object.__setattr__
 _tuple_new = tuple.__new__
-_FIXED = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s")
+_FIXED = struct.Struct("!BBBBIHHIIII16s64s128s")
 # The four addresses as numbers: a number is its own hash, where 4 bytes are hashed (SipHash) for
 # every lookup in a memo keyed by them.
 _unpack_head = struct.Struct("!BBBBIHHIIII6s").unpack_from  # up to chaddr's MAC
@@ -175,17 +175,18 @@ class DHCPOption(Value, _OptionFields):
 
     @classmethod
     def message_type(cls, kind: int) -> DHCPOption:
-        return _tuple_new(cls, (MESSAGE_TYPE, bytes([kind])))
+        return _tuple_new(cls, (MESSAGE_TYPE, _BYTES[kind] if 0 <= kind < 256 else bytes([kind])))
 
+    # An address's bytes from the number IPv4Address keeps (`.packed` is two Python calls).
     @classmethod
     def address(cls, code: int, address: IPv4Address) -> DHCPOption:
-        return _tuple_new(cls, (code, address.packed))
+        return _tuple_new(cls, (code, address._ip.to_bytes(4, "big")))
 
     @classmethod
     def addresses(
         cls, code: int, addresses: tuple[IPv4Address, ...] | list[IPv4Address]
     ) -> DHCPOption:
-        return _tuple_new(cls, (code, b"".join([a.packed for a in addresses])))
+        return _tuple_new(cls, (code, b"".join([a._ip.to_bytes(4, "big") for a in addresses])))
 
     @classmethod
     def seconds(cls, code: int, value: int) -> DHCPOption:
@@ -429,17 +430,23 @@ class DHCP:
             self.xid,
             self.secs,
             self.flags,
-            self.ciaddr.packed,
-            self.yiaddr.packed,
-            self.siaddr.packed,
-            self.giaddr.packed,
+            # The addresses as the numbers IPv4Address keeps (`.packed` is two Python calls).
+            self.ciaddr._ip,
+            self.yiaddr._ip,
+            self.siaddr._ip,
+            self.giaddr._ip,
             bytes(self.chaddr) + self.chaddr_padding,
             self.sname,
             self.file,
         )
         if self.magic is None:
             return fixed
-        return fixed + self.magic.to_bytes(4, "big") + _options_wire(self.options)
+        made = _last_made
+        wire = made[1] if made[0] is self else _options_wire(self.options)
+        magic = self.magic
+        return b"".join(
+            (fixed, _COOKIE if magic == MAGIC_COOKIE else magic.to_bytes(4, "big"), wire)
+        )
 
     # --- making messages ---------------------------------------------------------------------
 
@@ -460,17 +467,19 @@ class DHCP:
         min_size: int = MIN_LEN,
     ) -> DHCP:
         """A message with End appended and zero padding after it up to `min_size` bytes."""
+        options, wire = _with_end(options, min_size)
         return _made(
             op,
             xid,
             chaddr,
-            _with_end(options, min_size),
+            options,
             ciaddr,
             yiaddr,
             siaddr,
             giaddr,
             secs,
             BROADCAST_FLAG if broadcast else 0,
+            wire=wire,
         )
 
     @classmethod
@@ -573,11 +582,12 @@ class DHCP:
             options.append(DHCPOption.text(BOOTFILE_NAME, boot_file))
         ack = message_type == ACK and request.message_type in (REQUEST, INFORM)
         file = boot_file.encode() if boot_file and len(boot_file.encode()) < 128 else b""
+        options, wire = _with_end(options, MIN_LEN)
         return _made(
             BOOTREPLY,
             request.xid,
             request.chaddr,
-            _with_end(options, MIN_LEN),
+            options,
             request.ciaddr if ack else _ZERO_IP,
             yiaddr,
             siaddr,
@@ -588,6 +598,7 @@ class DHCP:
             request.hlen,
             request.chaddr_padding,
             file,
+            wire=wire,
         )
 
     @classmethod
@@ -697,24 +708,61 @@ class _Blank:
     """A plain object with a DHCP's layout, filled in by `DHCP.parse` (see there)."""
 
 
-def _with_end(options, min_size: int) -> tuple[DHCPOption, ...]:
+def _with_end(options, min_size: int) -> tuple[tuple[DHCPOption, ...], bytes | None]:
     """The options without End, then End with the zeros that make the message `min_size`
-    bytes: their wire size counted as `_options_wire` writes them, with its error."""
-    kept = []
-    size = FIXED_LEN + 4 + 1
+    bytes, and their bytes as `_options_wire` writes them, with its error (None where an
+    option's code is no byte: `build` raises for it, as it always did)."""
+    if type(options) is not tuple:
+        options = tuple(options)  # a list, or anything else it can be read from once
+    parts = []
+    append = parts.append
+    plain = True  # no End to leave out, no code that is no byte
     for option in options:
         code, data = option
-        if code == END:
-            continue
-        kept.append(option)
-        if code == PAD:
-            size += 1
-        elif len(data) > 255:
-            raise WireError("dhcp", "options", 0, f"option {code} has {len(data)} bytes, over 255")
+        if 0 < code < 255:  # neither PAD nor END: nearly every option
+            if len(data) > 255:
+                raise WireError(
+                    "dhcp", "options", 0, f"option {code} has {len(data)} bytes, over 255"
+                )
+            append(_BYTES[code])
+            append(_BYTES[len(data)])
+            append(data)
+        elif code == PAD:
+            append(b"\x00")
+        elif code == END:
+            plain = False
         else:
-            size += 2 + len(data)
-    kept.append(_tuple_new(DHCPOption, (END, bytes(max(0, min_size - size)))))
-    return tuple(kept)
+            if len(data) > 255:
+                raise WireError(
+                    "dhcp", "options", 0, f"option {code} has {len(data)} bytes, over 255"
+                )
+            plain = False
+    if plain:
+        wire = b"".join(parts)
+        zeros = bytes(max(0, min_size - FIXED_LEN - 5 - len(wire)))
+        end = _tuple_new(DHCPOption, (END, zeros))
+        return (*options, end), b"".join((wire, b"\xff", zeros))
+    kept = [option for option in options if option[0] != END]
+    zeros = bytes(max(0, min_size - FIXED_LEN - 5 - _wire_size(kept)))
+    kept.append(_tuple_new(DHCPOption, (END, zeros)))
+    codes_are_bytes = all(0 <= option[0] <= 255 for option in kept)
+    return tuple(kept), _options_wire(kept) if codes_are_bytes else None
+
+
+def _wire_size(options: list[DHCPOption]) -> int:
+    """The bytes these options (no End among them) take on the wire."""
+    return sum(1 if code == PAD else 2 + len(data) for code, data in options)
+
+
+_BYTES = [bytes((value,)) for value in range(256)]
+_COOKIE = MAGIC_COOKIE.to_bytes(4, "big")
+
+# A message made is nearly always built next (`DHCP.offer(…).build()`, a client's
+# `DHCP.discover(…).build()`), and `_with_end` has written its options' bytes while it sized
+# the End's padding: `_made` keeps the last message made with them, one pair replaced as a
+# whole (so never torn), which `build` uses for that very value; the pair keeps the message
+# alive, so no other can be taken for it by identity.
+_last_made: tuple[object, bytes] = (None, b"")
 
 
 def _made(
@@ -732,10 +780,13 @@ def _made(
     hlen: int = 6,
     chaddr_padding: bytes = b"",
     file: bytes = b"",
+    *,
+    wire: bytes | None = None,
 ) -> DHCP:
     """The message `DHCP(...)` makes of these, without its `__init__` and `__post_init__`: what
     `make` and `reply` give it is already as those would leave it (options a tuple, the padding
-    as the request had it; `reply`'s `file` kept as given, as it always was)."""
+    as the request had it; `reply`'s `file` kept as given, as it always was). `wire` is the
+    options' bytes, kept for the `build` that follows."""
     message = _new(DHCP)
     _set(
         message,
@@ -760,4 +811,7 @@ def _made(
             "magic": MAGIC_COOKIE,
         },
     )
+    if wire is not None:
+        global _last_made
+        _last_made = (message, wire)
     return message
