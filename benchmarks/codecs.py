@@ -47,10 +47,19 @@ second time is remembered by its bytes (a client sends the same head each time i
 same resource, a server the same head each time it answers it within the same second, its
 Date's; since 2026-12-03): parsing one frame over and over always finds it, as a page
 reloaded, an API polled or a load test would; a head read for the first time (another target,
-another Date) is read afresh and its bytes kept, about 10% dearer than before the memo. Building, ours remembers each HTTP header
+another Date) is read afresh and its bytes kept, about 10% dearer than before the memo. A DNS
+query's question (one question, no records) is remembered by the bytes after the header (a
+stub resolver asks the same names again, a server hears the same questions from its clients;
+since 2026-12-04): parsing one query over and over always finds it, a query for a name not
+asked lately is read afresh. Building, ours remembers each HTTP header
 field's checked line (a browser sends the same fields on every request, a server on every
 response; since 2026-12-03), and each DNS name's uncompressed labels by its text (a client asks
-the same names again, a server answers them; since 2026-12-03).
+the same names again, a server answers them; since 2026-12-03). A TCP segment, UDP datagram or
+IPv4 packet `make` has just made, and a DHCP message `make` or `reply` has just made, keeps its
+bytes (those of its options for DHCP) for the `build` that follows, as every sender calls
+them: the last one made, held by identity, not a memo of repeats; the bytes are still worked
+out from the fields for every frame, once, in `make`, which needs them for the checksum (or
+for End's padding) anyway (since 2026-12-04).
 
 Each figure is the best of several timeit runs (`autorange`, so each run lasts ≥ 0.2 s): the
 best run is the one least disturbed by the rest of the machine. The runs are timed in CPU

@@ -506,7 +506,14 @@ class DNS:
         if n < HEADER_LEN:
             raise WireError("dns", "header", n, f"{n} bytes is shorter than the 12-byte header")
         ident, flags, qdcount, ancount, nscount, arcount = _unpack_header(data)
-        if qdcount == 1:  # nearly every message: one question, read here without a loop
+        key = questions = None
+        if qdcount == 1 and not (ancount or nscount or arcount) and n <= 271:
+            # A query: its question, all that follows the header, may have been read before.
+            key = data[12:]
+            questions = _known_question(key)
+        if questions is not None:
+            names = None
+        elif qdcount == 1:  # nearly every message: one question, read here without a loop
             # Its name, read as `_read_name` reads a plain one, inline (the call was a tenth of
             # a query's parse); anything else goes to the careful walk, as there.
             labels: list[bytes] = []
@@ -536,6 +543,8 @@ class DNS:
             pos += 4
             questions = (_tuple_new(Question, (name, qtype, qclass)),)
             names = None  # made below if records follow: a query has none
+            if key is not None:
+                _remember_question(key, questions)
         else:
             pos = HEADER_LEN
             listed = []
@@ -562,24 +571,31 @@ class DNS:
                 names = {HEADER_LEN: questions[0][0]}
             sections = []
             for count in (ancount, nscount, arcount):
-                records = []
-                for _ in range(count):
+                if count == 1:  # an answer alone, the usual response: no list
                     record, pos = _read_record(data, pos, n, names)
-                    records.append(record)
-                sections.append(tuple(records))
+                    sections.append((record,))
+                elif count:
+                    records = []
+                    for _ in range(count):
+                        record, pos = _read_record(data, pos, n, names)
+                        records.append(record)
+                    sections.append(tuple(records))
+                else:
+                    sections.append(())
             message.answers, message.authority, message.additional = sections
         if flags == 0x0100:  # a standard query, recursion desired: every other flag is 0
             message.rd = True
         elif flags:
-            message.qr = bool(flags & 0x8000)
+            # Comparisons, not bool(…): the same True or False without a call each.
+            message.qr = (flags & 0x8000) != 0
             message.opcode = flags >> 11 & 0xF
-            message.aa = bool(flags & 0x0400)
-            message.tc = bool(flags & 0x0200)
-            message.rd = bool(flags & 0x0100)
-            message.ra = bool(flags & 0x0080)
-            message.z = bool(flags & 0x0040)
-            message.ad = bool(flags & 0x0020)
-            message.cd = bool(flags & 0x0010)
+            message.aa = (flags & 0x0400) != 0
+            message.tc = (flags & 0x0200) != 0
+            message.rd = (flags & 0x0100) != 0
+            message.ra = (flags & 0x0080) != 0
+            message.z = (flags & 0x0040) != 0
+            message.ad = (flags & 0x0020) != 0
+            message.cd = (flags & 0x0010) != 0
             message.rcode = flags & 0xF
         message._wire = data
         message.__class__ = DNS
@@ -718,6 +734,21 @@ class _Blank:
     """A plain object with a DNS's layout, filled in by `DNS.parse` (see there)."""
 
 
+# A client asks the same names again (a stub resolver, as the labs' hosts are, asks each time
+# a program looks a name up), and a server hears the same questions from its clients: a bounded
+# memo of a query's question, by the bytes after the header of a message that holds one
+# question and no records (at most 259 bytes of it: a name and its type and class, and a few
+# trailing bytes), emptied when full. Only a question read without error is remembered.
+_QUESTIONS: dict[bytes, tuple[Question]] = {}
+_known_question = _QUESTIONS.get
+
+
+def _remember_question(key: bytes, questions: tuple[Question]) -> None:
+    if len(_QUESTIONS) >= 1024:
+        _QUESTIONS.clear()
+    _QUESTIONS[key] = questions
+
+
 def _refuse_question(pos: int) -> None:
     raise WireError(
         "dns", "question", pos, "question type and class run past the end of the message"
@@ -752,15 +783,20 @@ def _read_record(data: bytes, pos: int, n: int, names: dict[int, str]) -> tuple[
         raise WireError(
             "dns", "rdlength", pos + 8, f"{rdlength} bytes of data run past the end of the message"
         )
-    record = _new(Record)
-    record.__dict__.update(
-        name=name,
-        rtype=rtype,
-        ttl=ttl,
-        data=_read_rdata(data, start, end, rtype, rclass),
-        rclass=rclass,
-    )
+    # Filled in as a plain object, then made a Record, as `DNS.parse` makes its message (the
+    # fields in the order the dict had them).
+    record = _BlankRecord()
+    record.name = name
+    record.rtype = rtype
+    record.ttl = ttl
+    record.data = _read_rdata(data, start, end, rtype, rclass)
+    record.rclass = rclass
+    record.__class__ = Record
     return record, end
+
+
+class _BlankRecord:
+    """A plain object with a Record's layout, filled in by `_read_record`."""
 
 
 def _read_rdata(data: bytes, start: int, end: int, rtype: int, rclass: int) -> RData:
