@@ -113,6 +113,13 @@ def attach_writers(
                 stack.callback(forked.close)  # after the unsubscribe below: every line written
                 stack.callback(trace.subscribe(forked))
                 text = None
+        else:
+            # Simulated, a long run's lines are formatted by a child process too, once it has
+            # made enough of them (stack.writers.fork_when_long).
+            from stack.writers.fork_when_long import ForkWhenLong
+
+            text = ForkWhenLong(text)
+            stack.callback(text.close)  # after the unsubscribe below: every line written
         if text is not None:
             stack.callback(trace.subscribe(later(text)))
     if pcap:

@@ -14,11 +14,14 @@ writer cannot keep up with) is written in one go, so memory stays bounded.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from stack.events import Event
+
+if TYPE_CHECKING:  # the loop is the caller's: a simulated run never imports asyncio
+    import asyncio
 
 DELAY = 0.005  # seconds: long enough for a ping's answer to go out first
 SLICE = 0.001  # seconds of writing before the loop gets to read its devices again

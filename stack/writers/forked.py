@@ -22,7 +22,6 @@ the rest is written here as `Deferred` writes it.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import io
 import ipaddress
@@ -31,14 +30,19 @@ import pickle
 import signal
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from stack.events import Event, FramesFiltered, expand
 from stack.wire.mac import MAC
 from stack.writers.deferred import Deferred
 from stack.writers.text import TextWriter
 
+if TYPE_CHECKING:  # the loop is the caller's: a simulated run never imports asyncio
+    import asyncio
+
 DELAY = 0.005  # seconds from the first event of a batch to its sending: after the frames
 BACKLOG = 20_000  # events pending beyond which a batch goes at once (memory stays bounded)
+RUN_BATCH = 1_000  # events a batch holds in a simulated run (no loop): the child starts early
 PIPE_SIZE = 1 << 20  # bytes the pipe holds
 STEP = 1 << 20  # bytes a send waits for the child to take when it is too far behind
 UNSENT = 16 << 20  # bytes kept here while the child is behind (about what 20,000 events held
@@ -106,7 +110,9 @@ class _Pickler(pickle.Pickler):
 class Forked:
     """Send events to `writer` (a TextWriter) in a forked child; see the module's note."""
 
-    def __init__(self, writer: TextWriter, loop: asyncio.AbstractEventLoop, pid: int, fd: int):
+    def __init__(
+        self, writer: TextWriter, loop: asyncio.AbstractEventLoop | None, pid: int, fd: int
+    ):
         self.writer = writer
         self.loop = loop
         self.pid = pid
@@ -120,9 +126,11 @@ class Forked:
         self.returncode: int | None = None  # the child's, once `close()` has waited for it
 
     @classmethod
-    def start(cls, writer: TextWriter, loop: asyncio.AbstractEventLoop) -> Forked | None:
+    def start(cls, writer: TextWriter, loop: asyncio.AbstractEventLoop | None) -> Forked | None:
         """Fork the child that writes `writer.out`; None where that cannot be (a file object
-        with no descriptor, as in tests, or no fork on this platform)."""
+        with no descriptor, as in tests, or no fork on this platform). Without a `loop` (a
+        simulated run) a batch goes every `RUN_BATCH` events, and what the pipe cannot take
+        yet goes with the next."""
         out = writer.out
         try:
             out.fileno()
@@ -150,14 +158,18 @@ class Forked:
                 signal.signal(signal.SIGTERM, signal.SIG_IGN)
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)
                 os.close(wfd)
-                # Lines can wait, frames cannot: on a busy machine the child sharing the loop's
-                # CPU held it for a scheduler slice (ping's p99 at 500/s: 0.7–4 ms, 0.23–0.27 ms
-                # with the child niced); a child far behind still makes sends wait (UNSENT).
-                try:
-                    os.nice(10)
-                except OSError:
-                    pass
-                _write_batches(rfd, writer)
+                # Live, lines can wait, frames cannot: on a busy machine the child sharing the
+                # loop's CPU held it for a scheduler slice (ping's p99 at 500/s: 0.7–4 ms,
+                # 0.23–0.27 ms with the child niced); a child far behind still makes sends wait
+                # (UNSENT). A simulated run waits for its child as much as for itself: not niced.
+                if loop is not None:
+                    try:
+                        os.nice(10)
+                    except OSError:
+                        pass
+                # Live, the child pauses after each write (see `_write_batches`); in a simulated
+                # run nothing waits on the CPU it would leave.
+                _write_batches(rfd, writer, PAUSE if loop is not None else 0.0)
                 status = 0
             finally:
                 os._exit(status)
@@ -177,6 +189,9 @@ class Forked:
         self._pending.append(event)
         if len(self._pending) > BACKLOG:
             self.flush()
+        elif self.loop is None:
+            if len(self._pending) >= RUN_BATCH:
+                self.flush()
         elif self._handle is None:
             self._handle = self.loop.call_later(DELAY, self.flush)
 
@@ -224,6 +239,8 @@ class Forked:
         finally:
             if wait and self._fd >= 0:
                 os.set_blocking(fd, False)
+        if self.loop is None:
+            return  # what is left goes with the next batch (or at `close`)
         if unsent and not self._draining:
             self._draining = True
             self.loop.add_writer(fd, self._drain)
@@ -235,7 +252,7 @@ class Forked:
         if self._draining:
             self._draining = False
             self.loop.remove_writer(self._fd)
-        self._here = Deferred(self.writer, self.loop)
+        self._here = Deferred(self.writer, self.loop) if self.loop is not None else self.writer
         unsent, self._unsent = self._unsent, bytearray()
         for data in _batches(unsent):  # whole batches only: a torn one was half-read
             for item in pickle.loads(data):
@@ -311,7 +328,7 @@ def _batches(buf: bytearray):
     del buf[:at]
 
 
-def _write_batches(fd: int, writer: TextWriter) -> None:
+def _write_batches(fd: int, writer: TextWriter, pause: float = PAUSE) -> None:
     """The child's whole life: batches from `fd`, each event through `writer`, until the end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent; this one finishes
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -336,7 +353,8 @@ def _write_batches(fd: int, writer: TextWriter) -> None:
         # Woken by every batch, the child would take the CPU (and the caches) from the lab
         # 200 times a second (on a busy machine the two share one); after a pause it takes
         # all that came meanwhile in one go.
-        time.sleep(PAUSE)
+        if pause:
+            time.sleep(pause)
     writer.flush()
 
 

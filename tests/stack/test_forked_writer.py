@@ -197,3 +197,35 @@ async def test_the_child_yields_the_cpu_to_the_loop(tmp_path):
             assert os.getpriority(os.PRIO_PROCESS, forked.pid) == min(ours + 10, 19)
         finally:
             forked.close()
+
+
+def test_a_long_simulated_run_hands_its_lines_to_a_child_every_one_in_order(tmp_path):
+    """Simulated, there is no loop: the lines are written here until the run is long, then by
+    a forked child batch by batch, the file the same as if all were written here."""
+    from stack.writers.fork_when_long import ForkWhenLong
+
+    items = _events_as_they_come()
+    path = tmp_path / "trace.txt"
+    with open(path, "w", encoding="utf-8") as out:
+        writer = ForkWhenLong(TextWriter(out), after=40)
+        for item in items:
+            writer(item)
+        assert writer.forked is not None and writer.forked.loop is None
+        writer.close()
+    assert writer.forked.returncode == 0
+    assert path.read_text(encoding="utf-8") == _expected(_events())
+
+
+def test_a_short_simulated_run_forks_nothing(tmp_path):
+    from stack.writers.fork_when_long import AFTER, ForkWhenLong
+
+    items = _events_as_they_come()
+    assert len(items) < AFTER
+    path = tmp_path / "trace.txt"
+    with open(path, "w", encoding="utf-8") as out:
+        writer = ForkWhenLong(TextWriter(out))
+        for item in items:
+            writer(item)
+        writer.close()
+    assert writer.forked is None
+    assert path.read_text(encoding="utf-8") == _expected(_events())

@@ -339,3 +339,33 @@ def test_a_simulated_run_loads_no_live_machinery():
         bad.stderr
         == "workbench: --tap 'lan' should look like SEGMENT=IFNAME, for example --tap lan=tap0\n"
     )
+
+
+def test_a_long_run_prints_every_trace_line_in_order_once_a_child_writes_them():
+    """A simulated run's lines go to a forked child once the run is long (stack.writers.
+    fork_when_long): stdout holds the very text a writer in this process gives, then the
+    results."""
+    import io
+
+    from stack.clock import VirtualClock
+    from stack.labs import build_network, load_lab
+    from stack.trace import Trace
+    from stack.writers.fork_when_long import AFTER
+    from stack.writers.text import TextWriter
+    from workbench.shell import prepare, run_virtual
+
+    story = ["pc: ping 8.8.8.8 -c 600 -i 0.01", "pc: browse http://www.google.com/"]
+    clock = VirtualClock()
+    trace = Trace(clock, keep_events=False)
+    net = build_network(load_lab("default"), clock, trace)
+    here = io.StringIO()
+    trace.subscribe(TextWriter(here))
+    run_virtual(net, [prepare(net, text) for text in story])
+    trace.close()
+    expected = here.getvalue()
+    assert expected.count("\n") > 2 * AFTER
+    done = workbench("run", *[arg for text in story for arg in ("--do", text)])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(expected)
+    rest = done.stdout[len(expected) :]
+    assert "── pc: ping 8.8.8.8 -c 600" in rest and "600 packets transmitted" in rest
