@@ -74,23 +74,31 @@ _OFFSET = struct.Struct("<Q").pack
 
 def packet(index: int, stamp: int, data: bytes, comments: list[str] | list[bytes]) -> bytes:
     """An Enhanced Packet Block with one comment option each (text, or its UTF-8 bytes):
-    `block(EPB, …)` with `options(…)`, put together in one join (one is written per frame
-    that leaves the window)."""
+    `block(EPB, …)` with `options(…)`, put together in one join."""
+    return b"".join(packet_parts(index, stamp, data, comments)[1])
+
+
+def packet_parts(
+    index: int, stamp: int, data: bytes, comments: list[str] | list[bytes]
+) -> tuple[int, list[bytes]]:
+    """`packet`'s length and the pieces that make it, unjoined: the spill file joins a whole
+    batch of blocks at once (the frame's bytes copied once, not per block)."""
     n = len(data)
-    parts = [data, _PAD[n & 3]]
+    parts = [b"", data, _PAD[n & 3]]  # the head, made once the length is known
+    size = 32 + n + (-n & 3)  # the head's 28 bytes and the trailing length's 4
     if comments:
         for comment in comments:
             value = comment if type(comment) is bytes else comment.encode()
-            size = len(value)
-            if size > 65000:
-                value, size = value[:65000], 65000
-            parts += (_HEAD(OPT_COMMENT, size), value, _PAD[size & 3])
+            m = len(value)
+            if m > 65000:
+                value, m = value[:65000], 65000
+            parts += (_HEAD(OPT_COMMENT, m), value, _PAD[m & 3])
+            size += 4 + m + (-m & 3)
         parts.append(_END)
-    body = b"".join(parts)
-    size = 32 + len(body)
-    return b"".join(
-        (_EPB_HEAD(EPB, size, index, stamp >> 32, stamp & 0xFFFFFFFF, n, n), body, _LENGTH(size))
-    )
+        size += 4
+    parts[0] = _EPB_HEAD(EPB, size, index, stamp >> 32, stamp & 0xFFFFFFFF, n, n)
+    parts.append(_LENGTH(size))
+    return size, parts
 
 
 class SpillFile:
@@ -135,12 +143,11 @@ class SpillFile:
         data: bytes,
         notes: list[str] | list[bytes],
     ) -> None:
-        lines = [n if type(n) is bytes else n.encode() for n in notes]
-        self.write_many(((frame_id, time, segment, origin, data),), (lines,))
+        self.write_many(((frame_id, time, segment, origin, data),), (notes,))
 
     def write_many(self, frames, notes) -> None:
         """`write` for each of `frames` (tuples of id, time, segment, origin, data, in order)
-        with its `notes` (each frame's comment lines as UTF-8): the blocks go to the file in
+        with its `notes` (each frame's comment lines, UTF-8 or text): the blocks go to the file in
         one write, their offsets to the index in another (the trace spills in batches)."""
         if not frames:
             return
@@ -152,10 +159,8 @@ class SpillFile:
             raise ValueError(f"spill expects frames from #{expected}, got #{frames[0][0]}…")
         interfaces, sent_by_of, epoch = self._interfaces, self._sent_by, self.epoch
         parts: list[bytes] = []
-        extend = parts.extend
         offsets = []
         offset = self._offset
-        pad, head = _PAD, _HEAD
         for (_id, time, segment, origin, data), lines in zip(frames, notes, strict=True):
             index = interfaces.get(segment)
             if index is None:
@@ -168,32 +173,10 @@ class SpillFile:
             if sent_by is None:
                 sent_by = sent_by_of[origin] = (SENT_BY + origin).encode()
             stamp = int(round((epoch + time) * 1_000_000_000))
-            n = len(data)
-            # The block's length before its parts are made: 32 bytes of framing, the data
-            # padded, each comment's 4-byte head and padded value, opt_endofopt.
-            size = 32 + n + (-n & 3) + 4 + len(sent_by) + (-len(sent_by) & 3) + 4
-            for line in lines:
-                m = len(line)
-                if m > 65000:
-                    break
-                size += 4 + m + (-m & 3)
-            else:
-                offsets.append(offset)
-                offset += size
-                extend((_EPB_HEAD(EPB, size, index, stamp >> 32, stamp & 0xFFFFFFFF, n, n), data))
-                extend(
-                    (pad[n & 3], head(OPT_COMMENT, len(sent_by)), sent_by, pad[len(sent_by) & 3])
-                )
-                for line in lines:
-                    m = len(line)
-                    extend((head(OPT_COMMENT, m), line, pad[m & 3]))
-                extend((_END, _LENGTH(size)))
-                continue
-            # A comment over an option's limit: cut as `packet` cuts it.
-            block = packet(index, stamp, data, [sent_by, *lines])
+            size, block = packet_parts(index, stamp, data, [sent_by, *lines])
             offsets.append(offset)
-            offset += len(block)
-            parts.append(block)
+            offset += size
+            parts += block
         self._out.write(b"".join(parts))
         self._index.write(struct.pack(f"<{len(offsets)}Q", *offsets))
         self._offset = offset

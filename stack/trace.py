@@ -255,7 +255,7 @@ class Trace:
         while self._held > self._held_cap and frames:
             self._evict(max(1, min(len(frames), window >> 6)))
 
-    def _evict(self, count: int = 1) -> None:
+    def _evict(self, count: int) -> None:
         global _notes_bytes
         if _notes_bytes is None:  # the text writer, imported when a frame first leaves the window
             from stack.writers.text import notes_bytes as _notes_bytes

@@ -119,15 +119,18 @@ class ExpandedLog:
             while held > target and at < end:
                 held -= _frame_bytes(entries[at])
                 at += 1
-            self._forget(at - self._dead)
+            self._forget(at - self._dead, held)
 
-    def _forget(self, count: int) -> None:
-        # Forget the oldest `count` entries; compact the lists in chunks so each append stays
-        # O(1) on average.
+    def _forget(self, count: int, held: int | None = None) -> None:
+        # Forget the oldest `count` entries (`held`: the frame bytes left after them, when the
+        # caller has counted them); compact the lists in chunks so each append stays O(1) on
+        # average.
         self._index()
         entries = self._entries
         dead = self._dead
-        if self.held:
+        if held is not None:
+            self.held = held
+        elif self.held:
             self.held -= sum([_frame_bytes(entry) for entry in entries[dead : dead + count]])
         entries[dead : dead + count] = [None] * count
         self._dead = dead = dead + count
