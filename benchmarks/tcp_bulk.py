@@ -9,11 +9,14 @@ The transfer crosses the seed's whole path: pc on the shared `lan` bus (whose fo
 hosts each hear every frame and drop it, as NICs on a bus do), gw-a, the `transit` link, gw-b
 and `webnet` to www — three segments and two routers, each hop recording the frame and
 emitting its events (frame sent with a decoded summary, frame received or dropped, forwarded).
-"Trace on" means what a session does: every frame kept and every event object made and kept;
-`--text` adds the text writer (to /dev/null) as `workbench run` uses it: in this process for a
-run's first 5,000 events, then in a forked child (stack.writers.fork_when_long); the wall time
-then includes waiting for the child's last line, and the child's CPU is printed beside ours
-(`--text-here` keeps every line in this process, as before 2026-12-04).
+"Trace on" means what a session does: every frame kept and every event object made and kept
+(the newest 10,000 frames in memory, older ones in the spill file, which a forked child writes
+since 2026-12-04: stack.spill_child); `--text` adds the text writer (to /dev/null) as
+`workbench run` uses it: in this process for a run's first 5,000 events, then in a forked
+child (stack.writers.fork_when_long). The wall time includes waiting for the children to
+finish what they were sent (the trace closed), and their CPU is printed beside ours, with the
+MB/s per CPU second of all the processes (`--text-here` keeps every line in this process, as
+before 2026-12-04).
 
 The clock is virtual, so the figure is how fast the simulator runs, not the modelled link
 speed (100 Mb/s); both are printed. The data is checked byte for byte at the end.
@@ -98,6 +101,8 @@ def run(mb: float, text: bool, keep_events: bool, here: bool = False) -> dict:
             break
     if writer is not None and hasattr(writer, "close"):
         writer.close()  # the child's last line written: what a person waits for
+    spilled = net.trace.spilled
+    net.trace.close()  # the spill file's child (if any) done with what it was sent, and reaped
     wall = time.perf_counter() - started
     cpu = time.process_time() - cpu
     after = os.times()
@@ -112,6 +117,7 @@ def run(mb: float, text: bool, keep_events: bool, here: bool = False) -> dict:
         "wall": wall,
         "cpu": cpu,
         "child_cpu": child_cpu,
+        "spilled": spilled,
         "frames": len(net.trace.frames),
         "events": sum(kinds.values()),
         "virtual": clock.now(),
@@ -167,7 +173,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.text = args.text or args.text_here
-    print(f"Python {platform.python_version()} on {platform.machine()}, one core")
+    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
@@ -189,9 +195,15 @@ def main() -> None:
         f"  throughput       {mb / wall:8.1f} MB/s (wall clock), {mb / result['cpu']:.1f} MB/s per CPU second (load average {os.getloadavg()[0]:.1f})"
     )
     if result["child_cpu"]:
+        whose = "the spill file's" + (" and the text trace's" if args.text else "")
+        if not result["spilled"]:
+            whose = "the text trace's"
+        every = result["cpu"] + result["child_cpu"]
         print(
-            f"  child writing    {result['child_cpu']:8.2f} s of CPU (the text trace's; ours {result['cpu']:.2f} s)"
+            f"  children writing {result['child_cpu']:8.2f} s of CPU ({whose}; ours {result['cpu']:.2f} s):"
+            f" {mb / every:.1f} MB/s per CPU second of all processes"
         )
+    print(f"  spilled          {result['spilled']:8,} frames (past the window)")
     print(f"  frames           {result['frames']:8,}  ({result['frames'] / wall:,.0f} frames/s)")
     print(f"  events           {result['events']:8,}  ({result['events'] / wall:,.0f} events/s)")
     print(

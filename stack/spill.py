@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import struct
+import sys
 from typing import NamedTuple
 
 LINKTYPE_ETHERNET = 1
@@ -119,6 +120,12 @@ class SpillFile:
         self._dirty = False
         self._read_fd = -1
         self._index_fd = -1
+        # `write_events` hands the writing to a forked child (stack.spill_child) on its first
+        # call; False: it stays in this process (set once that was tried).
+        self.fork = True
+        self._child = None  # the SpillChild, while it writes the file
+        self._handed = False  # the child has the file: this process only reads it
+        self._kept: dict[int, tuple] | None = None  # frames the child did not write (it ended)
 
     @property
     def index_path(self) -> str:
@@ -126,7 +133,7 @@ class SpillFile:
 
     @property
     def started(self) -> bool:
-        return self._out is not None
+        return self._out is not None or self._handed
 
     def _open(self) -> None:
         self._out = open(self.path, "wb", buffering=1 << 16)  # noqa: SIM115 - closed in close()
@@ -145,6 +152,89 @@ class SpillFile:
     ) -> None:
         self.write_many(((frame_id, time, segment, origin, data),), (notes,))
 
+    def write_events(self, frames, notes) -> None:
+        """`write_many` with each frame's events (its notes as the trace keeps them, values or
+        objects) rather than their lines: the lines are made, and the blocks written, by a
+        forked child when there can be one, else here."""
+        if not frames:
+            return
+        if self.fork and not self._handed:
+            self.fork = False
+            self._hand_over(frames[0][0])
+        child = self._child
+        if child is not None:
+            if child.send(frames, notes):
+                self._sent(frames)
+                if child.behind():
+                    self._take_back()
+                return
+            self._child_lost()
+        if self._kept is not None:
+            kept = self._kept
+            for frame, events in zip(frames, notes, strict=True):
+                kept[frame[0]] = (frame, events)
+            self._sent(frames)
+            return
+        from stack.writers.text import notes_bytes
+
+        self.write_many(frames, notes_bytes(notes))
+
+    def _hand_over(self, first_id: int) -> None:
+        from stack.spill_child import SpillChild
+
+        if self._out is None:
+            self._open()
+            self.first_id = first_id
+        child = SpillChild.start(self)
+        if child is None:
+            return
+        self._child, self._handed = child, True
+        # This process's copies of the files are closed (their buffers were written before
+        # the fork): from now on the child appends and this process reads.
+        self._out.close()
+        self._index.close()
+        self._out = self._index = None
+
+    def _take_back(self) -> None:
+        """The child has no CPU of its own (it takes ours, or we wait for it): it writes what
+        it has, then this process appends the rest itself, as when it could not fork."""
+        child, self._child = self._child, None
+        child.close()
+        if child.returncode:
+            self._child = child
+            self._child_lost()
+            return
+        child.release()
+        self._handed = False
+        self._out = open(self.path, "ab", buffering=1 << 16)  # noqa: SIM115 - closed in close()
+        self._index = open(self.index_path, "ab", buffering=1 << 14)  # noqa: SIM115
+        self._offset = self._out.tell()
+
+    def _sent(self, frames) -> None:
+        """Count frames the child took, numbering their segments' interfaces as it does."""
+        interfaces = self._interfaces
+        for frame in frames:
+            if frame[2] not in interfaces:
+                interfaces[frame[2]] = len(self._names)
+                self._names.append(frame[2])
+        self.count += len(frames)
+
+    def _child_lost(self) -> None:
+        """The child ended: what it did not write, and every later frame, stays in memory."""
+        child, self._child = self._child, None
+        child.close()
+        self._kept = {}
+        for frames, notes in child.unwritten():
+            for frame, events in zip(frames, notes, strict=True):
+                if frame[0] >= self.first_id + child.written():
+                    self._kept[frame[0]] = (frame, events)
+        child.release()
+        sys.stderr.write(
+            f"workbench: the process writing {self.path} ended (status {child.returncode}); "
+            f"frames from #{self.first_id + child.written():,} on stay in memory"
+            + (", and will not be in that file\n" if self.keep else "\n")
+        )
+
     def write_many(self, frames, notes) -> None:
         """`write` for each of `frames` (tuples of id, time, segment, origin, data, in order)
         with its `notes` (each frame's comment lines, UTF-8 or text): the blocks go to the file in
@@ -152,6 +242,8 @@ class SpillFile:
         if not frames:
             return
         if self._out is None:
+            if self._handed:
+                raise RuntimeError("the spill file is written by its child process")
             self._open()
             self.first_id = frames[0][0]
         expected = self.first_id + self.count
@@ -198,6 +290,13 @@ class SpillFile:
     def read(self, frame_id: int) -> SpilledFrame:
         if not self.holds(frame_id):
             raise IndexError(f"frame #{frame_id} is not in the spill file")
+        if self._child is not None and not self._child.wait_for(frame_id - self.first_id + 1):
+            self._child_lost()
+        if self._kept is not None and frame_id in self._kept:
+            from stack.writers.text import note_lines
+
+            frame, events = self._kept[frame_id]
+            return SpilledFrame(*frame, tuple(note_lines(events)))
         self._sync()
         (offset,) = struct.unpack("<Q", os.pread(self._index_fd, 8, 8 * (frame_id - self.first_id)))
         head = os.pread(self._read_fd, 8, offset)
@@ -225,21 +324,42 @@ class SpillFile:
         time = ((high << 32) | low) / 1_000_000_000 - self.epoch
         return SpilledFrame(frame_id, time, self._names[index], origin, bytes(data), tuple(notes))
 
+    def file_descriptors(self) -> list[int]:
+        """The descriptors this object writes through (a forked child keeps them)."""
+        return [f.fileno() for f in (self._out, self._index) if f is not None]
+
     def flush(self) -> None:
+        """Everything handed over so far on disk (waiting for the child, if it writes)."""
+        if self._child is not None and not self._child.wait_for(self.count):
+            self._child_lost()
         if self._out is not None:
             self._out.flush()
             self._index.flush()
             self._dirty = False
 
-    def close(self) -> None:
-        for fd in (self._read_fd, self._index_fd):
-            if fd >= 0:
-                os.close(fd)
-        self._read_fd = self._index_fd = -1
+    def close_files(self) -> None:
+        """Write what is buffered and close the files (the child's end of its work)."""
         if self._out is not None:
             self._out.close()
             self._index.close()
             self._out = self._index = None
+
+    def close(self) -> None:
+        child, self._child = self._child, None
+        if child is not None:
+            child.close()  # the child writes what it was sent, then ends
+            if child.returncode:
+                self._child = child
+                self._child_lost()
+            else:
+                child.release()
+        for fd in (self._read_fd, self._index_fd):
+            if fd >= 0:
+                os.close(fd)
+        self._read_fd = self._index_fd = -1
+        started = self.started
+        self.close_files()
+        if started:
             if not self.keep:
                 for path in (self.path, self.index_path):
                     try:

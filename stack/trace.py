@@ -45,7 +45,6 @@ class FrameRecord(NamedTuple):
     data: bytes
 
 
-_notes_bytes = None  # stack.writers.text.notes_bytes, once a frame has left the window
 _record = tuple.__new__  # a FrameRecord made in C: the named tuple's own __new__ is Python
 
 
@@ -147,6 +146,9 @@ class Trace:
         )
         if self.spill is not None:
             self._finalizer = weakref.finalize(self, self.spill.close)
+            # Live, frames leave just after a burst, when the loop is idle anyway, and the
+            # loop's CPU share says nothing of a child's cost (see stack.spill_child).
+            self.spill.fork = getattr(clock, "loop", None) is None
         self._subscribers: list[Subscriber] = []
         self._object_subscribers = 0  # subscribers that want every event as an object
         self._loop = getattr(clock, "loop", None)  # a real-time clock's asyncio loop
@@ -256,13 +258,10 @@ class Trace:
             self._evict(max(1, min(len(frames), window >> 6)))
 
     def _evict(self, count: int) -> None:
-        global _notes_bytes
-        if _notes_bytes is None:  # the text writer, imported when a frame first leaves the window
-            from stack.writers.text import notes_bytes as _notes_bytes
         frames, notes = self._window, self._notes
         batch = [frames.popleft() for _ in range(count)]
         self._held -= sum([len(frame[4]) for frame in batch])
-        self.spill.write_many(batch, _notes_bytes([notes.popleft() for _ in range(count)]))
+        self.spill.write_events(batch, [notes.popleft() for _ in range(count)])
 
     def frame(self, frame_id: int) -> FrameRecord:
         window = self._window

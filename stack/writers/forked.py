@@ -68,7 +68,7 @@ class Reader(tuple):
     mac = property(lambda self: self[2])
 
 
-class _Pickler(pickle.Pickler):
+class EventPickler(pickle.Pickler):
     """Events by value; a bus's roster as Readers (one conversion per roster, not per frame);
     anything else is refused, so no event drags a host or a connection into the pipe."""
 
@@ -158,6 +158,7 @@ class Forked:
                 signal.signal(signal.SIGTERM, signal.SIG_IGN)
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)
                 os.close(wfd)
+                close_inherited_fds({rfd, 2, out.fileno()})
                 # Live, lines can wait, frames cannot: on a busy machine the child sharing the
                 # loop's CPU held it for a scheduler slice (ping's p99 at 500/s: 0.7–4 ms,
                 # 0.23–0.27 ms with the child niced); a child far behind still makes sends wait
@@ -254,7 +255,7 @@ class Forked:
             self.loop.remove_writer(self._fd)
         self._here = Deferred(self.writer, self.loop) if self.loop is not None else self.writer
         unsent, self._unsent = self._unsent, bytearray()
-        for data in _batches(unsent):  # whole batches only: a torn one was half-read
+        for data in batches(unsent):  # whole batches only: a torn one was half-read
             for item in pickle.loads(data):
                 _write_item(self.writer, item)
 
@@ -282,19 +283,32 @@ class Forked:
     def _pickle(self, batch: list) -> bytes:
         buf = io.BytesIO()
         try:
-            _Pickler(buf, self._rosters).dump(batch)
+            EventPickler(buf, self._rosters).dump(batch)
         except (pickle.PicklingError, TypeError, AttributeError):
             # Some event holds what is not sent: those are formatted here, in their place.
             items: list = []
             for event in batch:
                 try:
-                    _Pickler(io.BytesIO(), self._rosters).dump(event)
+                    EventPickler(io.BytesIO(), self._rosters).dump(event)
                     items.append(event)
                 except (pickle.PicklingError, TypeError, AttributeError):
                     items.append(_text_of(self.writer, event))
             buf = io.BytesIO()
-            _Pickler(buf, self._rosters).dump(items)
+            EventPickler(buf, self._rosters).dump(items)
         return buf.getvalue()
+
+
+def close_inherited_fds(keep: set[int]) -> None:
+    """In a forked child: close every descriptor but `keep`. Another child's pipe, a TAP
+    device or a socket held here would stay open until this child ends: a pipe's reader would
+    then wait for an end of file its writer has already given (two children at once: the
+    text trace's and the spill file's, each waiting for the other's end)."""
+    start = 0
+    for fd in sorted(keep):
+        if fd >= start:
+            os.closerange(start, fd)
+            start = fd + 1
+    os.closerange(start, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536)
 
 
 def _text_of(writer: TextWriter, event: Event | tuple) -> str:
@@ -316,7 +330,7 @@ def _write_item(writer: TextWriter, item) -> None:
         writer(item)
 
 
-def _batches(buf: bytearray):
+def batches(buf: bytearray):
     """The whole batches at the head of `buf` (taken out of it), in order."""
     at = 0
     while at + _HEADER <= len(buf):
@@ -341,7 +355,7 @@ def _write_batches(fd: int, writer: TextWriter, pause: float = PAUSE) -> None:
         if not chunk:
             break  # the parent closed the pipe (a batch torn by its death is left out)
         buf += chunk
-        for data in _batches(buf):
+        for data in batches(buf):
             for item in pickle.loads(data):
                 try:
                     _write_item(writer, item)
@@ -358,4 +372,4 @@ def _write_batches(fd: int, writer: TextWriter, pause: float = PAUSE) -> None:
     writer.flush()
 
 
-__all__ = ["Forked", "Reader"]
+__all__ = ["EventPickler", "Forked", "Reader", "batches", "close_inherited_fds"]
