@@ -20,18 +20,15 @@ stderr, and are read back from there: no frame is lost.
 
 from __future__ import annotations
 
-import gc
 import io
 import os
 import pickle
-import signal
-import sys
 import threading
 import time
 from collections import deque
 from typing import TYPE_CHECKING
 
-from stack.writers.forked import PIPE_SIZE, EventPickler, batches, close_inherited_fds
+from stack.writers.forked import PIPE_SIZE, EventPickler, batches, fork_reader
 
 if TYPE_CHECKING:
     from stack.spill import SpillFile
@@ -63,36 +60,9 @@ class SpillChild:
         if not hasattr(os, "fork") or threading.active_count() > 1 or _cpus() < 2:
             return None
         spill.flush()  # what is buffered now would otherwise be written by both processes
-        rfd, wfd = os.pipe()
-        try:
-            import fcntl
-
-            fcntl.fcntl(wfd, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_SIZE)
-        except OSError:
-            pass  # a smaller pipe: sends wait for the child sooner
-        stops = {signal.SIGINT, signal.SIGTERM}
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
-        pid = os.fork()
-        if pid == 0:
-            status = 1
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-                signal.signal(signal.SIGTERM, signal.SIG_IGN)
-                signal.pthread_sigmask(signal.SIG_SETMASK, held)
-                signal.set_wakeup_fd(-1)
-                close_inherited_fds({rfd, 2, *spill.file_descriptors()})
-                gc.freeze()  # the parent's objects are not walked (and so not copied)
-                _write_batches(rfd, spill)
-                status = 0
-            except Exception as err:  # a full disk, say: the parent keeps the frames
-                try:
-                    sys.stderr.write(f"workbench: the spill file could not be written ({err})\n")
-                except Exception:
-                    pass
-            finally:
-                os._exit(status)
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        os.close(rfd)
+        pid, wfd = fork_reader(
+            lambda rfd: _write_batches(rfd, spill), set(spill.file_descriptors())
+        )
         return cls(pid, wfd, spill.index_path, spill.first_id)
 
     def send(self, frames, notes) -> bool:

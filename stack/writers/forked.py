@@ -30,6 +30,7 @@ import pickle
 import signal
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from stack.events import Event, FramesFiltered, expand
@@ -139,43 +140,22 @@ class Forked:
         if not hasattr(os, "fork"):
             return None
         out.flush()  # what is buffered now would otherwise be written by both processes
-        rfd, wfd = os.pipe()
-        try:
-            import fcntl
 
-            fcntl.fcntl(wfd, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_SIZE)
-        except OSError:
-            pass  # a smaller pipe: sends wait for the child sooner
-        # Ctrl-C and SIGTERM are held back across the fork: one reaching the child before it
-        # ignores them would end it with nothing written (seen in CI)
-        stops = {signal.SIGINT, signal.SIGTERM}
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
-        pid = os.fork()
-        if pid == 0:  # the child: write what comes, then leave without running the parent's code
-            status = 1
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-                signal.signal(signal.SIGTERM, signal.SIG_IGN)
-                signal.pthread_sigmask(signal.SIG_SETMASK, held)
-                os.close(wfd)
-                close_inherited_fds({rfd, 2, out.fileno()})
-                # Live, lines can wait, frames cannot: on a busy machine the child sharing the
-                # loop's CPU held it for a scheduler slice (ping's p99 at 500/s: 0.7–4 ms,
-                # 0.23–0.27 ms with the child niced); a child far behind still makes sends wait
-                # (UNSENT). A simulated run waits for its child as much as for itself: not niced.
-                if loop is not None:
-                    try:
-                        os.nice(10)
-                    except OSError:
-                        pass
-                # Live, the child pauses after each write (see `_write_batches`); in a simulated
-                # run nothing waits on the CPU it would leave.
-                _write_batches(rfd, writer, PAUSE if loop is not None else 0.0)
-                status = 0
-            finally:
-                os._exit(status)
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        os.close(rfd)
+        def child(rfd: int) -> None:
+            # Live, lines can wait, frames cannot: on a busy machine the child sharing the
+            # loop's CPU held it for a scheduler slice (ping's p99 at 500/s: 0.7–4 ms,
+            # 0.23–0.27 ms with the child niced); a child far behind still makes sends wait
+            # (UNSENT). A simulated run waits for its child as much as for itself: not niced.
+            if loop is not None:
+                try:
+                    os.nice(10)
+                except OSError:
+                    pass
+            # Live, the child pauses after each write (see `_write_batches`); in a simulated
+            # run nothing waits on the CPU it would leave.
+            _write_batches(rfd, writer, PAUSE if loop is not None else 0.0)
+
+        pid, wfd = fork_reader(child, {out.fileno()})
         os.set_blocking(wfd, False)  # a child behind keeps batches here, not the loop waiting
         return cls(writer, loop, pid, wfd)
 
@@ -298,6 +278,46 @@ class Forked:
         return buf.getvalue()
 
 
+def fork_reader(body: Callable[[int], None], keep: set[int]) -> tuple[int, int]:
+    """Fork a child that runs `body(fd)` on the read end of a new pipe, then ends (status 1
+    if `body` raised); it holds only that end, stderr and the descriptors in `keep`, and
+    ignores Ctrl-C and SIGTERM (its parent stops, then closes the pipe). Returns the child's
+    pid and the write end (blocking)."""
+    rfd, wfd = os.pipe()
+    try:
+        import fcntl
+
+        fcntl.fcntl(wfd, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_SIZE)
+    except OSError:
+        pass  # a smaller pipe: sends wait for the child sooner
+    # Ctrl-C and SIGTERM are held back across the fork: one reaching the child before it
+    # ignores them would end it with nothing written (seen in CI)
+    stops = {signal.SIGINT, signal.SIGTERM}
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the parent's code
+        status = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            signal.set_wakeup_fd(-1)  # the loop's wake-up pipe is the parent's
+            close_inherited_fds({rfd, 2, *keep})
+            gc.freeze()  # the parent's objects are not walked (and so not copied) by our GC
+            body(rfd)
+            status = 0
+        except Exception as err:
+            try:
+                sys.stderr.write(f"workbench: a writer process failed ({err})\n")
+            except Exception:
+                pass
+        finally:
+            os._exit(status)
+    signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    os.close(rfd)
+    return pid, wfd
+
+
 def close_inherited_fds(keep: set[int]) -> None:
     """In a forked child: close every descriptor but `keep`. Another child's pipe, a TAP
     device or a socket held here would stay open until this child ends: a pipe's reader would
@@ -344,10 +364,6 @@ def batches(buf: bytearray):
 
 def _write_batches(fd: int, writer: TextWriter, pause: float = PAUSE) -> None:
     """The child's whole life: batches from `fd`, each event through `writer`, until the end."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent; this one finishes
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.set_wakeup_fd(-1)  # the loop's wake-up pipe is the parent's: no signal bytes into it
-    gc.freeze()  # the parent's objects are not walked (and so not copied) by this process's GC
     failed = False
     buf = bytearray()
     while True:
@@ -372,4 +388,4 @@ def _write_batches(fd: int, writer: TextWriter, pause: float = PAUSE) -> None:
     writer.flush()
 
 
-__all__ = ["EventPickler", "Forked", "Reader", "batches", "close_inherited_fds"]
+__all__ = ["EventPickler", "Forked", "Reader", "batches", "close_inherited_fds", "fork_reader"]

@@ -17,6 +17,7 @@ from stack.clock import VirtualClock
 from stack.labs import build_network, load_lab
 from stack.trace import Trace
 from tests.conftest import needs_tool
+from tests.stack.test_trace_spill import assert_same_frames
 from workbench.shell import prepare, run_virtual
 
 PING = "pc: ping 192.168.1.101 -c 10"
@@ -32,19 +33,6 @@ def _net(window):
 def _run(net, *story):
     outcomes = run_virtual(net, [prepare(net, line) for line in story])
     assert all(o.ok for o in outcomes)
-
-
-def _assert_same_frames(trace, whole):
-    assert trace.count == whole.count > 40
-    for frame_id in range(1, trace.count + 1):
-        got, want = trace.frame(frame_id), whole.frame(frame_id)
-        assert (got.id, got.segment, got.origin, got.data) == (
-            want.id,
-            want.segment,
-            want.origin,
-            want.data,
-        )
-        assert got.time == pytest.approx(want.time, abs=1e-9)
 
 
 def _notes(trace):
@@ -66,7 +54,7 @@ def test_a_child_process_writes_the_spill_file_and_every_frame_reads_back():
     child = trace.spill._child
     assert child is not None and child.pid != os.getpid()
     os.kill(child.pid, 0)  # alive, waiting for more
-    _assert_same_frames(trace, whole.trace)
+    assert_same_frames(trace, whole.trace)
     # The notes the child wrote are those this process writes when it cannot fork (threads).
     here = _spilled_here()
     assert here.spilled == trace.spilled
@@ -93,7 +81,7 @@ def test_a_killed_spill_writer_loses_no_frame(capfd):
     _run(net, BROWSE)  # frames keep leaving the window: the next batch finds the child gone
     assert trace.spill._child is None
     assert trace.spilled == trace.count - 8
-    _assert_same_frames(trace, whole.trace)
+    assert_same_frames(trace, whole.trace)
     assert _notes(trace) == _notes(_spilled_here())
     err = capfd.readouterr().err
     assert "ended (status -9)" in err and "stay in memory" in err
@@ -174,7 +162,7 @@ def test_with_one_cpu_the_spill_file_is_written_here(monkeypatch):
     net = _net(8)
     _run(net, PING, BROWSE)
     assert net.trace.spill._child is None and net.trace.spilled == net.trace.count - 8
-    _assert_same_frames(net.trace, whole.trace)
+    assert_same_frames(net.trace, whole.trace)
     net.trace.close()
 
 
@@ -192,7 +180,7 @@ def test_a_child_that_falls_behind_hands_the_writing_back(monkeypatch, tmp_path)
     _run(net, PING, BROWSE)
     spill = trace.spill
     assert spill._child is None and not spill._handed and spill._out is not None
-    _assert_same_frames(trace, whole.trace)
+    assert_same_frames(trace, whole.trace)
     assert _notes(trace) == _notes(_spilled_here())
     count = trace.count
     trace.close()  # kept: the window's frames too

@@ -27,15 +27,11 @@ def _run(window, spill_path=None):
     return net
 
 
-def test_every_frame_reads_back_the_same_from_the_spill_file_as_from_memory(tmp_path):
-    whole = _run(None)
-    bounded = _run(8)
-    trace = bounded.trace
-    assert trace.count == whole.trace.count > 40
-    assert len(trace._window) == 8 and trace.spilled == trace.count - 8
-    assert os.path.exists(trace.spill_path)
+def assert_same_frames(trace, whole):
+    """`trace` (bounded) gives every frame of the run as `whole` (unbounded) does."""
+    assert trace.count == whole.count > 40
     for frame_id in range(1, trace.count + 1):
-        got, want = trace.frame(frame_id), whole.trace.frame(frame_id)
+        got, want = trace.frame(frame_id), whole.frame(frame_id)
         assert (got.id, got.segment, got.origin, got.data) == (
             want.id,
             want.segment,
@@ -43,6 +39,15 @@ def test_every_frame_reads_back_the_same_from_the_spill_file_as_from_memory(tmp_
             want.data,
         )
         assert got.time == pytest.approx(want.time, abs=1e-9)
+
+
+def test_every_frame_reads_back_the_same_from_the_spill_file_as_from_memory(tmp_path):
+    whole = _run(None)
+    bounded = _run(8)
+    trace = bounded.trace
+    assert len(trace._window) == 8 and trace.spilled == trace.count - 8
+    assert os.path.exists(trace.spill_path)
+    assert_same_frames(trace, whole.trace)
     # The sequence view is the same whole run, first frame to last.
     assert [f.data for f in trace.frames] == [f.data for f in whole.trace.frames]
     assert trace.frames[0].id == 1 and trace.frames[-1].id == trace.count
