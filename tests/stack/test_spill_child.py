@@ -113,6 +113,28 @@ def _spilled_here():
     return here.trace
 
 
+# `workbench run` with both children forked, the text trace's first: each start is noted,
+# and the spill child is kept to the end whatever the load (no take-back).
+BOTH_CHILDREN = """
+import atexit, sys
+import stack.spill_child as spill_child
+from stack.writers import forked
+from workbench.cli import main
+
+started = []
+spill_child._cpus = lambda: 2
+spill_child.SpillChild.behind = lambda self: False
+for owner, name in ((spill_child.SpillChild, "spill"), (forked.Forked, "text")):
+    def start(cls, *args, _start=owner.start.__func__, _name=name):
+        child = _start(cls, *args)
+        started.append((_name, child is not None))
+        return child
+    owner.start = classmethod(start)
+atexit.register(lambda: sys.stderr.write(f"children: {started}\\n"))
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def test_the_text_trace_child_and_the_spill_child_never_wait_on_each_other(tmp_path):
     """The text trace forks its writer after 5,000 events, the spill file its own once frames
     leave a 2,000-frame window: each child holds only its own pipe, so closing one never waits
@@ -121,8 +143,8 @@ def test_the_text_trace_child_and_the_spill_child_never_wait_on_each_other(tmp_p
     spill = tmp_path / "spill.pcapng"
     command = [
         sys.executable,
-        "-m",
-        "workbench.cli",
+        "-c",
+        BOTH_CHILDREN,
         "run",
         "--trace-window",
         "2000",
@@ -147,6 +169,7 @@ def test_the_text_trace_child_and_the_spill_child_never_wait_on_each_other(tmp_p
     text = out.read_text()
     assert "1000 packets transmitted, 1000 received" in text
     assert "older ones (" in done.stderr
+    assert "children: [('text', True), ('spill', True)]" in done.stderr
     # A kept spill file ends with every frame of the run (the window's too), in order.
     frames = max(int(n) for n in re.findall(r"#(\d+)", text))
     index = (tmp_path / "spill.pcapng.idx").read_bytes()
