@@ -11,7 +11,6 @@ them for asyncio.
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
@@ -38,7 +37,6 @@ from stack.transport.tcp.seq import (
     unwrap,
 )
 from stack.transport.tcp.timer import LazyTimer
-from stack.wire.checksum import internet_checksum
 from stack.wire.tcp import ACK, FIN, PROTO, PSH, RST, SYN, TCP, TcpOption
 
 if TYPE_CHECKING:
@@ -61,7 +59,6 @@ __all__ = [
 
 _RECEIVE_STATES = frozenset((ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2))
 _SEND_STATES = frozenset((ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK))
-_pack_header = struct.Struct("!HHIIHHHH").pack
 
 
 def _shift_for(buffer: int) -> int:
@@ -182,21 +179,6 @@ class TcpConnection(SendSide, ReceiveSide):
             "window_probes": 0,
             "zero_windows": 0,
         }
-
-    def segment(self, seq: int, ack: int, flags: int, window: int, payload: bytes) -> bytes:
-        """One segment with a 20-byte header, checksum included (wire sequence numbers).
-
-        Each 16-bit-aligned header field counts as its own value in the checksum modulo
-        0xFFFF (a 32-bit one too, as 2^16 ≡ 1; stack.wire.checksum), so the sum is the
-        connection's fixed part plus the fields that change, and the header is packed once."""
-        n = len(payload)
-        csum = internet_checksum(payload, self._header_sum + n + seq + ack + flags + window)
-        return (
-            _pack_header(
-                self.local_port, self.remote_port, seq, ack, 0x5000 | flags, window, csum, 0
-            )
-            + payload
-        )
 
     # --- the application's side -----------------------------------------------------------
 
@@ -339,34 +321,51 @@ class TcpConnection(SendSide, ReceiveSide):
     # --- arriving segments (RFC 9293 §3.10.7) ----------------------------------------------
 
     def segment_arrives(self, seg: TCP, frames: tuple[int, ...]) -> None:
+        flags = seg.flags
+        if (
+            (flags == ACK or flags == ACK | PSH)
+            and (seg.data_offset == 5 or not self.sack_ok)
+            and self.predicted(seg.seq, seg.ack, flags, seg.window, seg.payload, frames)
+        ):
+            return
+        self.unpredicted(seg, frames)
+
+    def predicted(
+        self, seq: int, ack: int, flags: int, window: int, payload: bytes, frames: tuple[int, ...]
+    ) -> bool:
+        """Header prediction (RFC 9293 §3.10.7.4 as Van Jacobson's fast path reads it) for an
+        ACK (PSH or not) that carries no SACK blocks: the next segment in order, inside the
+        window, the window unchanged, acknowledging new data or nothing outstanding. Steps 1-5
+        then come down to these tests. False, having changed nothing, when the segment must
+        take the full path (`unpredicted`); `seq`, `ack` and `window` as on the wire."""
+        if self.state != ESTABLISHED:
+            return False
+        rcv_nxt = self.rcv_nxt
+        n = len(payload)
+        snd_una = self.snd_una
+        acked = (ack - snd_una) & 0xFFFFFFFF
+        ack = snd_una + acked  # beyond SND.MAX when the wire number lies behind SND.UNA
+        if not (
+            seq == rcv_nxt & 0xFFFFFFFF
+            and ack <= self.snd_max
+            and window << self.snd_wscale == self.snd_wnd
+            and (n <= self.rcv_adv - rcv_nxt if n else acked or self.snd_max == snd_una)
+        ):
+            return False
+        self.counters["segments_received"] += 1
+        if self.snd_wl1 < rcv_nxt or (self.snd_wl1 == rcv_nxt and self.snd_wl2 <= ack):
+            self.snd_wl1 = rcv_nxt
+            self.snd_wl2 = ack
+        if acked:
+            self._new_ack(ack, frames)
+        self._after_ack(rcv_nxt, payload, flags, frames)
+        return True
+
+    def unpredicted(self, seg: TCP, frames: tuple[int, ...]) -> None:
+        """A segment that header prediction did not take: RFC 9293 §3.10.7 in full."""
         self.counters["segments_received"] += 1
         state = self.state
         flags = seg.flags
-        if state == ESTABLISHED and (flags == ACK or flags == ACK | PSH):
-            # Header prediction (RFC 9293 §3.10.7.4 as Van Jacobson's fast path reads it): the
-            # next segment in order, inside the window, no SACK blocks, the window unchanged,
-            # acknowledging new data or nothing outstanding. Steps 1-5 then come down to
-            # these tests; whatever else arrives takes the full path below.
-            rcv_nxt = self.rcv_nxt
-            payload = seg.payload
-            n = len(payload)
-            snd_una = self.snd_una
-            acked = (seg.ack - snd_una) & 0xFFFFFFFF
-            ack = snd_una + acked  # beyond SND.MAX when the wire number lies behind SND.UNA
-            if (
-                seg.seq == rcv_nxt & 0xFFFFFFFF
-                and ack <= self.snd_max
-                and seg.window << self.snd_wscale == self.snd_wnd
-                and (n <= self.rcv_adv - rcv_nxt if n else acked or self.snd_max == snd_una)
-                and (seg.data_offset == 5 or not self.sack_ok)
-            ):
-                if self.snd_wl1 < rcv_nxt or (self.snd_wl1 == rcv_nxt and self.snd_wl2 <= ack):
-                    self.snd_wl1 = rcv_nxt
-                    self.snd_wl2 = ack
-                if acked:
-                    self._new_ack(ack, frames)
-                self._after_ack(rcv_nxt, payload, flags, frames)
-                return
         if state == SYN_SENT:
             self._arrives_in_syn_sent(seg, frames)
             return

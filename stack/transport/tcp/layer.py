@@ -32,7 +32,7 @@ from stack.wire.checksum import internet_checksum
 from stack.wire.errors import WireError
 from stack.wire.icmp import ICMP
 from stack.wire.ipv4 import IPv4
-from stack.wire.tcp import ACK, PROTO, RST, SYN, TCP, TcpOption
+from stack.wire.tcp import ACK, PROTO, PSH, RST, SYN, TCP, TcpOption
 
 if TYPE_CHECKING:
     from stack.host import Host
@@ -121,7 +121,9 @@ class TcpLayer:
             "resets_sent": 0,
             "no_port": 0,
         }
-        host.ip.handlers[PROTO] = self.receive
+        handler = self.receive  # one bound method: `whole_handlers` knows it by identity
+        host.ip.handlers[PROTO] = handler
+        host.ip.whole_handlers[PROTO] = (handler, self.receive_whole)
         host.icmp.error_listeners.append(self._icmp_error)
 
     # --- the API --------------------------------------------------------------------------
@@ -236,23 +238,20 @@ class TcpLayer:
         payload: bytes,
         options: tuple[TcpOption, ...] = (),
     ) -> None:
-        """Build one segment (checksum included) and hand it to IP."""
+        """Build one segment with options (checksum included) and hand it to IP."""
         src, dst = conn.local_ip, conn.remote_ip
-        if options:
-            raw = TCP.make(
-                src,
-                dst,
-                conn.local_port,
-                conn.remote_port,
-                seq=seq,
-                ack=ack,
-                flags=flags,
-                window=window,
-                payload=payload,
-                options=options,
-            ).build()
-        else:
-            raw = conn.segment(seq, ack, flags, window, payload)
+        raw = TCP.make(
+            src,
+            dst,
+            conn.local_port,
+            conn.remote_port,
+            seq=seq,
+            ack=ack,
+            flags=flags,
+            window=window,
+            payload=payload,
+            options=options,
+        ).build()
         self.host.ip.send(dst, PROTO, raw, src=src)
 
     def send_reset(
@@ -288,6 +287,29 @@ class TcpLayer:
         host.ip.send(dst, PROTO, raw, src=src, frames=frames)
 
     # --- arriving segments ----------------------------------------------------------------
+
+    def receive_whole(self, packet: bytes, total: int, iface: Interface, frame_id: int) -> None:
+        """`receive` for a packet of ours with a 20-byte IPv4 header known good, on its bytes
+        (see IPv4Layer.whole_handlers): a segment of a known connection with a right checksum
+        and a 20-byte header is read here, and an ACK header prediction takes goes to the
+        connection as its fields, with no packet or segment value made. Any other packet
+        goes the way `receive` takes it, from the start."""
+        # The four-tuple as `receive` reads it: source and destination address, then ports.
+        conn = self._by_wire.get(packet[12:24])
+        if conn is not None:
+            size = total - 20
+            raw = packet[20:total]
+            if size >= 20 and raw[12] >> 4 == 5 and not internet_checksum(raw, conn.pseudo + size):
+                self.stats["received"] += 1
+                _, _, seq, ack, off_flags, window, _, _ = _HEADER.unpack_from(raw)
+                flags = off_flags & 0x1FF
+                if (flags == ACK or flags == ACK | PSH) and conn.predicted(
+                    seq, ack, flags, window, raw[20:], (frame_id,)
+                ):
+                    return
+                conn.unpredicted(TCP.parse(raw), (frame_id,))  # cannot fail: 20 bytes or more
+                return
+        self.receive(IPv4.parse(packet), iface, (frame_id,))
 
     def receive(self, packet: IPv4, iface: Interface, frames: tuple[int, ...]) -> None:
         host = self.host

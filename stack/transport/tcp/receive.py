@@ -144,7 +144,7 @@ class ReceiveSide:
             return
         if seq == rcv_nxt:
             ooo = self._ooo
-            filled_hole = len(ooo) > 0
+            filled_hole = ooo.bytes > 0  # it holds data (`len(ooo)`, without the call)
             if n:
                 self._rx += payload
                 rcv_nxt += n
@@ -250,28 +250,6 @@ class ReceiveSide:
                 self._output()
             if self._ack_now:
                 self._send_ack()
-
-    def _advertise(self) -> int:
-        """The window field for the next segment; never moves the right edge left."""
-        free = self.rcv_buffer - len(self._rx)
-        rcv_nxt = self.rcv_nxt
-        offered = self.rcv_adv - rcv_nxt
-        if free < offered:
-            free = offered  # RFC 9293 §3.8.6.2.2: do not shrink the window
-        elif free - offered < min(self.rcv_buffer // 2, self.mss) and offered > 0:
-            free = offered  # receiver SWS avoidance: do not offer a small increase
-        field = free >> self.rcv_wscale
-        if field > 0xFFFF:
-            field = 0xFFFF
-        self.rcv_adv = rcv_nxt + (field << self.rcv_wscale)
-        if field == 0 and not self._our_zero:
-            self._our_zero = True
-            self.trace.emit(
-                TcpWindowChanged(
-                    self.clock.now(), self.host.name, (), self.local, self.remote, "ours", "zero", 0
-                )
-            )
-        return field
 
     def _on_delayed_ack(self) -> None:
         if self._ack_pending and self.state not in (CLOSED, TIME_WAIT):

@@ -8,6 +8,8 @@ ACK processing with fast retransmit and NewReno or SACK-based recovery (RFC 5681
 
 from __future__ import annotations
 
+import struct
+
 from stack.transport.events import TcpNote, TcpOneSegment, TcpRetransmit, TcpWindowChanged
 from stack.transport.tcp.seq import (
     CLOSE_WAIT,
@@ -27,9 +29,11 @@ from stack.transport.tcp.seq import (
     TIME_WAIT,
     unwrap,
 )
+from stack.wire.checksum import internet_checksum
 from stack.wire.tcp import ACK, FIN, PROTO, PSH, SYN, TCP, TcpOption
 
 _NOP = TcpOption.nop()
+_pack_header = struct.Struct("!HHIIHHHH").pack
 _SEND_STATES = frozenset((ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK))
 _CAN_QUEUE = frozenset((SYN_SENT, SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT))
 
@@ -171,7 +175,8 @@ class SendSide:
         if self._sacked.starts:
             self._sacked.drop_below(ack)
         # Drop acknowledged bytes (not the FIN's sequence number) from the send buffer.
-        drop = min(ack, self._sbuf_seq + len(self._sbuf)) - self._sbuf_seq
+        data_end = self._sbuf_seq + len(self._sbuf)
+        drop = (ack if ack < data_end else data_end) - self._sbuf_seq
         if drop > 0:
             del self._sbuf[:drop]
             self._sbuf_seq += drop
@@ -400,20 +405,45 @@ class SendSide:
         else:
             self.counters["retransmits"] += 1
             self._timed_seq = None  # Karn's rule
-        if not self._rtx_timer.armed:
+        if self._rtx_timer.deadline is None:  # not armed (the property, without the call)
             self._rtx_timer.start(self.rto.rto)
 
     def _transmit(
         self, seq: int, flags: int, payload: bytes, window: int | None = None, options: tuple = ()
     ) -> None:
-        ack = self.rcv_nxt % MOD if flags & ACK else 0
         if window is None:
-            window = self._advertise()
+            # The window field for this segment; it never moves the right edge left.
+            free = self.rcv_buffer - len(self._rx)
+            rcv_nxt = self.rcv_nxt
+            offered = self.rcv_adv - rcv_nxt
+            if free < offered:
+                free = offered  # RFC 9293 §3.8.6.2.2: do not shrink the window
+            elif free - offered < min(self.rcv_buffer // 2, self.mss) and offered > 0:
+                free = offered  # receiver SWS avoidance: do not offer a small increase
+            window = free >> self.rcv_wscale
+            if window > 0xFFFF:
+                window = 0xFFFF
+            self.rcv_adv = rcv_nxt + (window << self.rcv_wscale)
+            if window == 0 and not self._our_zero:
+                self._our_zero = True
+                self.trace.emit(
+                    TcpWindowChanged(
+                        self.clock.now(),
+                        self.host.name,
+                        (),
+                        self.local,
+                        self.remote,
+                        "ours",
+                        "zero",
+                        0,
+                    )
+                )
         if flags & ACK:
+            ack = self.rcv_nxt % MOD
             self._ack_pending = 0
             self._ack_segments = 0
             self._ack_now = False
-            self._delack_timer.stop()
+            self._delack_timer.deadline = None  # LazyTimer.stop, without the call
             ranges = self._ooo.ranges
             if ranges.starts and self.sack_ok and not options:
                 # RFC 2018: report what sits beyond the hole, as room in the segment allows.
@@ -421,16 +451,29 @@ class SendSide:
                 if room > 0:
                     blocks = ranges.blocks(self._ooo.latest, room)
                     options = (_NOP, _NOP, TcpOption.sack([(a % MOD, b % MOD) for a, b in blocks]))
-        self.counters["segments_sent"] += 1
-        if options:
-            self.layer.transmit(self, seq % MOD, ack, flags, window, payload, options)
         else:
-            self.host.ip.send(
-                self.remote_ip,
-                PROTO,
-                self.segment(seq % MOD, ack, flags, window, payload),
-                src=self.local_ip,
+            ack = 0
+        self.counters["segments_sent"] += 1
+        seq %= MOD
+        if options:
+            self.layer.transmit(self, seq, ack, flags, window, payload, options)
+            return
+        # A 20-byte header, checksum included. Each 16-bit-aligned header field counts as its
+        # own value in the checksum modulo 0xFFFF (a 32-bit one too, as 2^16 ≡ 1;
+        # stack.wire.checksum), so the sum is the connection's fixed part plus the fields that
+        # change, and the header is packed once.
+        csum = internet_checksum(
+            payload, self._header_sum + len(payload) + seq + ack + flags + window
+        )
+        self.host.ip.send(
+            self.remote_ip,
+            PROTO,
+            _pack_header(
+                self.local_port, self.remote_port, seq, ack, 0x5000 | flags, window, csum, 0
             )
+            + payload,
+            src=self.local_ip,
+        )
 
     def _send_ack(self) -> None:
         if self.state in (CLOSED, LISTEN, SYN_SENT):
