@@ -22,6 +22,7 @@ SNAPLEN = 65535
 SHB, IDB, EPB = 0x0A0D0D0A, 0x00000001, 0x00000006
 OPT_COMMENT = 1
 SENT_BY = "sent by "
+RETRY = 16  # batches written here before looking again for a CPU free for a child
 
 
 class SpilledFrame(NamedTuple):
@@ -120,9 +121,10 @@ class SpillFile:
         self._dirty = False
         self._read_fd = -1
         self._index_fd = -1
-        # `write_events` hands the writing to a forked child (stack.spill_child) on its first
-        # call; False: it stays in this process (set once that was tried).
+        # `write_events` hands the writing to a forked child (stack.spill_child) once a CPU is
+        # free for it; False: it stays in this process (forked once, or it cannot be).
         self.fork = True
+        self._fork_in = 0  # batches before looking for a free CPU again
         self._child = None  # the SpillChild, while it writes the file
         self._handed = False  # the child has the file: this process only reads it
         self._kept: dict[int, tuple] | None = None  # frames the child did not write (it ended)
@@ -158,8 +160,7 @@ class SpillFile:
         forked child when there can be one, else here."""
         if not frames:
             return
-        if self.fork and not self._handed:
-            self.fork = False
+        if self.fork:
             self._hand_over(frames[0][0])
         child = self._child
         if child is not None:
@@ -180,14 +181,24 @@ class SpillFile:
         self.write_many(frames, notes_bytes(notes))
 
     def _hand_over(self, first_id: int) -> None:
-        from stack.spill_child import SpillChild
+        """Fork the child that writes from now on, when it can be and a CPU is free for it;
+        with none free, look again `RETRY` batches on."""
+        from stack.spill_child import SpillChild, can_fork, cpu_free
 
+        if self._fork_in > 0:
+            self._fork_in -= 1
+            return
+        if not can_fork():
+            self.fork = False
+            return
+        if not cpu_free():
+            self._fork_in = RETRY
+            return
+        self.fork = False
         if self._out is None:
             self._open()
             self.first_id = first_id
         child = SpillChild.start(self)
-        if child is None:
-            return
         self._child, self._handed = child, True
         # This process's copies of the files are closed (their buffers were written before
         # the fork): from now on the child appends and this process reads.

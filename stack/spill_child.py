@@ -10,9 +10,10 @@ The parent keeps answering for the file: it counts what it sent, knows each segm
 interface number (the child numbers them in the same order, from the same frames), and reads
 a frame back once the child has written it — the child writes a batch's blocks, then their
 index entries, so the index's length says what is on disk. `close()` closes the pipe and waits
-for the child to write the rest. The child pays only with a CPU of its own: when this process
-gets less than `SHARE` of one (the child takes it, or a full pipe makes us wait), the child
-writes what it has and the parent appends the rest itself (`SpillFile._take_back`). The
+for the child to write the rest. The child pays only with a CPU of its own: it is forked when
+one is idle (`cpu_free`), and when this process then gets less than `SHARE` of one (the child
+takes it, or a full pipe makes us wait), the child writes what it has and the parent appends
+the rest itself (`SpillFile._take_back`). The
 batches the index does not cover yet are kept here; if the child is gone (killed, or its disk
 full), they and every later spilled frame stay in this process's memory, said once on
 stderr, and are read back from there: no frame is lost.
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from stack.spill import SpillFile
 
 _HEADER = 4  # bytes: each batch goes as its length, then the pickle
-SPAN = 0.25  # seconds over which `behind` weighs this process's share of a CPU
+SPAN = 0.1  # seconds over which `behind` weighs this process's share of a CPU
 SHARE = 0.85  # below it, the child costs more than it saves
 
 
@@ -54,11 +55,7 @@ class SpillChild:
 
     @classmethod
     def start(cls, spill: SpillFile) -> SpillChild | None:
-        """Fork the child that writes `spill` from now on; None where that cannot be or would
-        not pay: no fork on this platform, other threads (a fork could then leave a lock held
-        forever), one CPU only."""
-        if not hasattr(os, "fork") or threading.active_count() > 1 or _cpus() < 2:
-            return None
+        """Fork the child that writes `spill` from now on (`can_fork()` said it can be)."""
         spill.flush()  # what is buffered now would otherwise be written by both processes
         pid, wfd = fork_reader(
             lambda rfd: _write_batches(rfd, spill), set(spill.file_descriptors())
@@ -167,6 +164,24 @@ class SpillChild:
         if self._index_fd >= 0:
             os.close(self._index_fd)
             self._index_fd = -1
+
+
+def can_fork() -> bool:
+    """Whether a child could write the spill file at all: fork exists, no other thread (a
+    fork could leave a lock it holds held forever), and more than one CPU (with one, the
+    child would only add the pickling to it)."""
+    return hasattr(os, "fork") and threading.active_count() == 1 and _cpus() >= 2
+
+
+def cpu_free() -> bool:
+    """Whether a CPU other than ours is idle now: fewer tasks running or waiting to run than
+    CPUs (/proc/loadavg counts ours). With none, a child would take its CPU from us."""
+    try:
+        with open("/proc/loadavg", "rb") as f:
+            running = int(f.read().split()[3].split(b"/")[0])
+    except (OSError, ValueError, IndexError):
+        return True  # no way to tell: `behind` still takes the writing back
+    return running < _cpus()
 
 
 def _cpus() -> int:

@@ -41,8 +41,10 @@ def _notes(trace):
 
 @pytest.fixture(autouse=True)
 def two_cpus(monkeypatch):
-    """As on the machines this runs on: with one CPU no child is forked (see the last test)."""
+    """A CPU free for the child whatever the load (with none, or one CPU, no child is forked:
+    see the tests below)."""
     monkeypatch.setattr("stack.spill_child._cpus", lambda: 2)
+    monkeypatch.setattr("stack.spill_child.cpu_free", lambda: True)
 
 
 def test_a_child_process_writes_the_spill_file_and_every_frame_reads_back():
@@ -123,6 +125,7 @@ from workbench.cli import main
 
 started = []
 spill_child._cpus = lambda: 2
+spill_child.cpu_free = lambda: True
 spill_child.SpillChild.behind = lambda self: False
 for owner, name in ((spill_child.SpillChild, "spill"), (forked.Forked, "text")):
     def start(cls, *args, _start=owner.start.__func__, _name=name):
@@ -217,3 +220,22 @@ def test_a_child_that_falls_behind_hands_the_writing_back(monkeypatch, tmp_path)
     rows = listed.stdout.splitlines()
     assert len(rows) == count
     assert "pc3,pc4,pc5,gw-a drop #2: not for me" in rows[1].replace(", ", ",")
+
+
+def test_with_no_cpu_free_the_run_writes_until_one_is(monkeypatch):
+    """While every CPU is busy the spill file is written here; once one is free (looked at
+    every few batches) the child takes over from the frame after the last one written."""
+    free = [False]
+    monkeypatch.setattr("stack.spill_child.cpu_free", lambda: free[0])
+    whole = _net(None)
+    _run(whole, PING, BROWSE)
+    net = _net(8)
+    _run(net, PING)
+    spill = net.trace.spill
+    assert spill._child is None and spill.count > 0 and spill.fork
+    free[0] = True
+    _run(net, BROWSE)
+    assert spill._child is not None and spill._handed
+    assert_same_frames(net.trace, whole.trace)
+    assert _notes(net.trace) == _notes(_spilled_here())
+    net.trace.close()
