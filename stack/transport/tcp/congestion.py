@@ -76,7 +76,8 @@ class Congestion:
         """Cumulative ACK outside recovery: slow start below ssthresh, else +1 MSS per window
         (appropriate byte counting, RFC 3465)."""
         if self.cwnd < self.ssthresh:
-            self.cwnd += min(acked, self.step)
+            step = self.step
+            self.cwnd += acked if acked < step else step  # min(), without the call: every ACK
         else:
             self._acked_in_ca += acked
             if self._acked_in_ca >= self.cwnd:

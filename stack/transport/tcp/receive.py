@@ -227,7 +227,8 @@ class ReceiveSide:
         # could stall the sender and would at least double (Linux decides much like this in
         # tcp_cleanup_rbuf); otherwise the next regular ACK carries the news.
         if (self._our_zero and free >= self.mss) or (
-            offered < max(self.rcv_buffer // 8, 2 * self.mss)
+            # offered < max(rcv_buffer // 8, 2·MSS), without the call
+            (offered < self.rcv_buffer // 8 or offered < 2 * self.mss)
             and free >= 2 * offered
             and free - offered >= self.mss
         ):

@@ -418,7 +418,11 @@ class SendSide:
             offered = self.rcv_adv - rcv_nxt
             if free < offered:
                 free = offered  # RFC 9293 §3.8.6.2.2: do not shrink the window
-            elif free - offered < min(self.rcv_buffer // 2, self.mss) and offered > 0:
+            elif (
+                offered > 0
+                and free - offered < self.mss
+                and free - offered < self.rcv_buffer // 2  # below both, without min()
+            ):
                 free = offered  # receiver SWS avoidance: do not offer a small increase
             window = free >> self.rcv_wscale
             if window > 0xFFFF:
