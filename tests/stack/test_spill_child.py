@@ -45,6 +45,7 @@ def two_cpus(monkeypatch):
     see the tests below)."""
     monkeypatch.setattr("stack.spill_child._cpus", lambda: 2)
     monkeypatch.setattr("stack.spill_child.cpu_free", lambda: True)
+    monkeypatch.setattr("stack.spill.FORK_AFTER", 0)  # these runs spill a few hundred frames
 
 
 def test_a_child_process_writes_the_spill_file_and_every_frame_reads_back():
@@ -238,4 +239,15 @@ def test_with_no_cpu_free_the_run_writes_until_one_is(monkeypatch):
     assert spill._child is not None and spill._handed
     assert_same_frames(net.trace, whole.trace)
     assert _notes(net.trace) == _notes(_spilled_here())
+    net.trace.close()
+
+
+def test_a_run_that_spills_little_keeps_the_writing(monkeypatch):
+    """A child is thought of only after `FORK_AFTER` batches: forking costs what it would save
+    on a short spill."""
+    monkeypatch.setattr("stack.spill.FORK_AFTER", 10_000)
+    net = _net(8)
+    _run(net, PING, BROWSE)
+    spill = net.trace.spill
+    assert spill._child is None and spill.fork and spill.count > 40
     net.trace.close()
