@@ -234,23 +234,20 @@ class ReceiveSide:
         ):
             if self._our_zero:
                 self._our_zero = False
-                self.trace.emit(
-                    TcpWindowChanged(
-                        self.clock.now(),
-                        self.host.name,
-                        (),
-                        self.local,
-                        self.remote,
-                        "ours",
-                        "reopened",
-                        free,
-                    )
-                )
+                self._our_window_changed("reopened", free)
             self._ack_now = True
             if self.state in _SEND_STATES:
                 self._output()
             if self._ack_now:
                 self._send_ack()
+
+    def _our_window_changed(self, change: str, size: int) -> None:
+        """The window we offer closed ("zero") or opened again ("reopened", `size` bytes)."""
+        self.trace.emit(
+            TcpWindowChanged(
+                self.clock.now(), self.host.name, (), self.local, self.remote, "ours", change, size
+            )
+        )
 
     def _on_delayed_ack(self) -> None:
         if self._ack_pending and self.state not in (CLOSED, TIME_WAIT):

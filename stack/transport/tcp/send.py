@@ -430,18 +430,7 @@ class SendSide:
             self.rcv_adv = rcv_nxt + (window << self.rcv_wscale)
             if window == 0 and not self._our_zero:
                 self._our_zero = True
-                self.trace.emit(
-                    TcpWindowChanged(
-                        self.clock.now(),
-                        self.host.name,
-                        (),
-                        self.local,
-                        self.remote,
-                        "ours",
-                        "zero",
-                        0,
-                    )
-                )
+                self._our_window_changed("zero", 0)
         if flags & ACK:
             ack = self.rcv_nxt % MOD
             self._ack_pending = 0
