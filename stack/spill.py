@@ -166,7 +166,10 @@ class SpillFile:
         if not frames:
             return
         if self.fork:
-            self._hand_over(frames[0][0])
+            if self._fork_in > 0:  # counted here: this runs for every batch until a fork
+                self._fork_in -= 1
+            else:
+                self._hand_over(frames[0][0])
         child = self._child
         if child is not None:
             if child.send(frames, notes):
@@ -190,9 +193,6 @@ class SpillFile:
         with none free, look again `RETRY` batches on."""
         from stack.spill_child import SpillChild, can_fork, cpu_free
 
-        if self._fork_in > 0:
-            self._fork_in -= 1
-            return
         if not can_fork():
             self.fork = False
             return
@@ -214,13 +214,8 @@ class SpillFile:
     def _take_back(self) -> None:
         """The child has no CPU of its own (it takes ours, or we wait for it): it writes what
         it has, then this process appends the rest itself, as when it could not fork."""
-        child, self._child = self._child, None
-        child.close()
-        if child.returncode:
-            self._child = child
-            self._child_lost()
+        if not self._end_child():
             return
-        child.release()
         self._handed = False
         self._out = open(self.path, "ab", buffering=1 << 16)  # noqa: SIM115 - closed in close()
         self._index = open(self.index_path, "ab", buffering=1 << 14)  # noqa: SIM115
@@ -235,19 +230,32 @@ class SpillFile:
                 self._names.append(frame[2])
         self.count += len(frames)
 
+    def _end_child(self) -> bool:
+        """Close the child's pipe and wait until it has written what it was sent; False if it
+        ended without (`_child_lost`)."""
+        child = self._child
+        child.close()
+        if child.returncode:
+            self._child_lost()
+            return False
+        self._child = None
+        child.release()
+        return True
+
     def _child_lost(self) -> None:
         """The child ended: what it did not write, and every later frame, stays in memory."""
         child, self._child = self._child, None
         child.close()
+        end = self.first_id + child.written()  # the first frame not on disk
         self._kept = {}
         for frames, notes in child.unwritten():
             for frame, events in zip(frames, notes, strict=True):
-                if frame[0] >= self.first_id + child.written():
+                if frame[0] >= end:
                     self._kept[frame[0]] = (frame, events)
         child.release()
         sys.stderr.write(
             f"workbench: the process writing {self.path} ended (status {child.returncode}); "
-            f"frames from #{self.first_id + child.written():,} on stay in memory"
+            f"frames from #{end:,} on stay in memory"
             + (", and will not be in that file\n" if self.keep else "\n")
         )
 
@@ -361,14 +369,8 @@ class SpillFile:
             self._out = self._index = None
 
     def close(self) -> None:
-        child, self._child = self._child, None
-        if child is not None:
-            child.close()  # the child writes what it was sent, then ends
-            if child.returncode:
-                self._child = child
-                self._child_lost()
-            else:
-                child.release()
+        if self._child is not None:
+            self._end_child()  # the child writes what it was sent, then ends
         for fd in (self._read_fd, self._index_fd):
             if fd >= 0:
                 os.close(fd)

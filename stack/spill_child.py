@@ -29,12 +29,11 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
-from stack.writers.forked import PIPE_SIZE, EventPickler, batches, fork_reader
+from stack.writers.forked import HEADER, PIPE_SIZE, EventPickler, batches, fork_reader
 
 if TYPE_CHECKING:
     from stack.spill import SpillFile
 
-_HEADER = 4  # bytes: each batch goes as its length, then the pickle
 SPAN = 0.1  # seconds over which `behind` weighs this process's share of a CPU
 SHARE = 0.85  # below it, the child costs more than it saves
 
@@ -68,7 +67,7 @@ class SpillChild:
         if self._fd < 0:
             return False
         buf = io.BytesIO()
-        buf.write(b"\0" * _HEADER)
+        buf.write(b"\0" * HEADER)
         try:
             EventPickler(buf, self._rosters).dump((frames, notes, False))
         except (pickle.PicklingError, TypeError, AttributeError):
@@ -76,10 +75,10 @@ class SpillChild:
             from stack.writers.text import notes_bytes
 
             buf = io.BytesIO()
-            buf.write(b"\0" * _HEADER)
+            buf.write(b"\0" * HEADER)
             EventPickler(buf, self._rosters).dump((frames, notes_bytes(notes), True))
         data = buf.getbuffer()
-        data[:_HEADER] = (len(data) - _HEADER).to_bytes(_HEADER, "big")
+        data[:HEADER] = (len(data) - HEADER).to_bytes(HEADER, "big")
         try:
             view = memoryview(data)
             while view:  # a full pipe waits for the child (`behind` sees it)
@@ -150,9 +149,6 @@ class SpillChild:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
-        self.wait()
-
-    def wait(self) -> None:
         if self.returncode is None:
             try:
                 self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])

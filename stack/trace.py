@@ -144,14 +144,14 @@ class Trace:
             if self.window
             else None
         )
+        self._loop = getattr(clock, "loop", None)  # a real-time clock's asyncio loop
         if self.spill is not None:
             self._finalizer = weakref.finalize(self, self.spill.close)
             # Live, frames leave just after a burst, when the loop is idle anyway, and the
             # loop's CPU share says nothing of a child's cost (see stack.spill_child).
-            self.spill.fork = getattr(clock, "loop", None) is None
+            self.spill.fork = self._loop is None
         self._subscribers: list[Subscriber] = []
         self._object_subscribers = 0  # subscribers that want every event as an object
-        self._loop = getattr(clock, "loop", None)  # a real-time clock's asyncio loop
         self._evicting = False
         self._closed = False
 

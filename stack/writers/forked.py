@@ -49,7 +49,7 @@ STEP = 1 << 20  # bytes a send waits for the child to take when it is too far be
 UNSENT = 16 << 20  # bytes kept here while the child is behind (about what 20,000 events held
 # in memory): past it a send waits for the child
 PAUSE = 0.05  # seconds the child waits after writing what it had, so that the next gather
-_HEADER = 4  # bytes: each batch goes as its length, then the pickle
+HEADER = 4  # bytes: each batch goes as its length, then the pickle
 _VALUES = (MAC, ipaddress.IPv4Address, ipaddress.IPv4Network, ipaddress.IPv4Interface)
 
 
@@ -189,7 +189,7 @@ class Forked:
                 self._here(event)
             return
         data = self._pickle(batch)
-        self._unsent += len(data).to_bytes(_HEADER, "big")
+        self._unsent += len(data).to_bytes(HEADER, "big")
         self._unsent += data
         if len(self._unsent) > UNSENT:
             # The child is far behind: wait until it has taken a step's worth (memory stays
@@ -353,12 +353,12 @@ def _write_item(writer: TextWriter, item) -> None:
 def batches(buf: bytearray):
     """The whole batches at the head of `buf` (taken out of it), in order."""
     at = 0
-    while at + _HEADER <= len(buf):
-        size = int.from_bytes(buf[at : at + _HEADER], "big")
-        if at + _HEADER + size > len(buf):
+    while at + HEADER <= len(buf):
+        size = int.from_bytes(buf[at : at + HEADER], "big")
+        if at + HEADER + size > len(buf):
             break
-        yield buf[at + _HEADER : at + _HEADER + size]
-        at += _HEADER + size
+        yield buf[at + HEADER : at + HEADER + size]
+        at += HEADER + size
     del buf[:at]
 
 
@@ -388,4 +388,12 @@ def _write_batches(fd: int, writer: TextWriter, pause: float = PAUSE) -> None:
     writer.flush()
 
 
-__all__ = ["EventPickler", "Forked", "Reader", "batches", "close_inherited_fds", "fork_reader"]
+__all__ = [
+    "HEADER",
+    "EventPickler",
+    "Forked",
+    "Reader",
+    "batches",
+    "close_inherited_fds",
+    "fork_reader",
+]
