@@ -136,7 +136,13 @@ def _dissect(path, show: _Pass, count, out) -> None:
     keep, layout, stats = show.keep, show.layout, show.stats
     text = keep.text.lower() if keep is not None else ""
     # dns.response_to/dns.time only where something may show them (see CaptureState)
-    state = CaptureState(dns_links=layout is not None or "dns.res" in text or "dns.time" in text)
+    state = CaptureState(
+        dns_links=show.verbose
+        or layout is not None
+        or "dns.res" in text
+        or "dns.time" in text
+        or "dns.uns" in text
+    )
     if layout is not None and layout.header:
         out.write(layout.header_line() + "\n")
     # (dd counts from the frame shown before: one pass in order)

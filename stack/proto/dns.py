@@ -146,11 +146,96 @@ RESP_NAME = Field("dns.resp.name", "Name", STRING)
 RESP_TYPE = Field("dns.resp.type", "Type", text=QRY_TYPE.text)
 RESP_CLASS = Field("dns.resp.class", "Class", base=HEX, size=2, text=QRY_CLASS.text)
 RESP_TTL = Field("dns.resp.ttl", "Time to live")
+# mDNS takes the class word's top bit for itself (RFC 6762 §5.4, §10.2): a question's "unicast
+# response" bit, a record's "cache flush"; tshark shows the class as the other fifteen bits.
+_CLASS_TEXT = QRY_CLASS.text
+_TRUE_FALSE = {0: "False", 1: "True"}
+MDNS_QRY_CLASS = Field("dns.qry.class", "Class", base=HEX, size=2, mask=0x7FFF, text=_CLASS_TEXT)
+QU = Field("dns.qry.qu", '"QU" question', BOOL, size=2, mask=0x8000, enum=_TRUE_FALSE)
+MDNS_RESP_CLASS = Field("dns.resp.class", "Class", base=HEX, size=2, mask=0x7FFF, text=_CLASS_TEXT)
+CACHE_FLUSH = Field(
+    "dns.resp.cache_flush", "Cache flush", BOOL, size=2, mask=0x8000, enum=_TRUE_FALSE
+)
 # An OPT record (RFC 6891 §6.1.2) puts other things where class and TTL are, as tshark shows.
 UDP_SIZE = Field("dns.rr.udp_payload_size", "UDP payload size")
 EXT_RCODE = Field("dns.resp.ext_rcode", "Higher bits in extended RCODE", base=HEX, size=1)
 EDNS_VERSION = Field("dns.resp.edns0_version", "EDNS0 version")
+MDNS_UDP_SIZE = Field("dns.rr.udp_payload_size", "UDP payload size", base=HEX, size=2, mask=0x7FFF)
 EDNS_Z = Field("dns.resp.z", "Z", base=HEX, size=2)
+Z_DO = Field(
+    "dns.resp.z.do",
+    "DO bit",
+    BOOL,
+    size=2,
+    mask=0x8000,
+    enum={0: "Cannot handle DNSSEC security RRs", 1: "Accepts DNSSEC security RRs"},
+)
+Z_RESERVED = Field("dns.resp.z.reserved", "Reserved", base=HEX, size=2, mask=0x7FFF)
+# EDNS options (RFC 6891 §6.1.2), named as tshark 4.0 names them
+OPTION_NAMES = {
+    0: "Reserved",
+    1: "LLQ - Long-lived query",
+    2: "UL - Update lease",
+    3: "NSID - Name Server Identifier",
+    4: "Owner (reserved)",
+    5: "DAU - DNSSEC Algorithm Understood (RFC6975)",
+    6: "DHU - DS Hash Understood (RFC6975)",
+    7: "N3U - NSEC3 Hash Understood (RFC6975)",
+    8: "CSUBNET - Client subnet",
+    9: "EDNS EXPIRE (RFC7314)",
+    10: "COOKIE",
+    11: "EDNS TCP Keepalive",
+    12: "PADDING",
+    13: "CHAIN",
+    15: "Extended DNS Error",
+}
+OPTION = Field("dns.opt", "Option", NONE)
+OPTION_CODE = Field("dns.opt.code", "Option Code", enum=OPTION_NAMES)
+OPTION_LEN = Field("dns.opt.len", "Option Length")
+OPTION_DATA = Field("dns.opt.data", "Option Data", BYTES)
+COOKIE_CLIENT = Field("dns.opt.cookie.client", "Client Cookie", BYTES)
+COOKIE_SERVER = Field("dns.opt.cookie.server", "Server Cookie", BYTES)
+PADDING = Field("dns.opt.padding", "Padding", BYTES)
+KEEPALIVE = Field("dns.opt.edns_tcp_keepalive.timeout", "Timeout")
+EXTENDED_ERRORS = dict(
+    enumerate(
+        (
+            "Other Error",
+            "Unsupported DNSKEY Algorithm",
+            "Unsupported DS Digest Type",
+            "Stale Answer",
+            "Forged Answer",
+            "DNSSEC Indeterminate",
+            "DNSSEC Bogus",
+            "Signature Expired",
+            "Signature Not Yet Valid",
+            "DNSKEY Missing",
+            "RRSIGs Missing",
+            "No Zone Key Bit Set",
+            "NSEC Missing",
+            "Cached Error",
+            "Not Ready",
+            "Blocked",
+            "Censored",
+            "Filtered",
+            "Prohibited",
+            "Stale NXDomain Answer",
+            "Not Authoritative",
+            "Not Supported",
+            "No Reachable Authority",
+            "Network Error",
+            "Invalid Data",
+        )
+    )
+)  # RFC 8914 §5.2, as tshark 4.0 words them
+SUBNET_FAMILY = Field("dns.opt.client.family", "Family", enum={1: "IPv4", 2: "IPv6"})
+SUBNET_SOURCE = Field("dns.opt.client.netmask", "Source Netmask")
+SUBNET_SCOPE = Field("dns.opt.client.scope", "Scope Netmask")
+SUBNET_V4 = Field("dns.opt.client.addr4", "Client Subnet", IPV4)
+SUBNET_V6 = Field("dns.opt.client.addr6", "Client Subnet", IPV6)
+SUBNET_BYTES = Field("dns.opt.client.addr", "Client Subnet", BYTES)
+ERROR_CODE = Field("dns.opt.ext_error.info_code", "Info Code", enum=EXTENDED_ERRORS)
+ERROR_TEXT = Field("dns.opt.ext_error.extra_text", "Extra Text", STRING)
 RESP_LEN = Field("dns.resp.len", "Data length")
 A = Field("dns.a", "Address", IPV4)
 AAAA = Field("dns.aaaa", "AAAA Address", IPV6)
@@ -159,6 +244,7 @@ NS = Field("dns.ns", "Name Server", STRING)
 PTR = Field("dns.ptr.domain_name", "Domain Name", STRING)
 MX_PREF = Field("dns.mx.preference", "Preference")
 MX = Field("dns.mx.mail_exchange", "Mail Exchange", STRING)
+TXT_LENGTH = Field("dns.txt.length", "TXT Length")
 TXT = Field("dns.txt", "TXT", STRING)
 SOA_MNAME = Field("dns.soa.mname", "Primary name server", STRING)
 RDATA = Field("dns.data", "Data", BYTES)
@@ -224,6 +310,7 @@ def _items(layer: Layer, out: list) -> None:
         if not response and flags & 0x0020:  # a query's AD bit: shown when set, as tshark
             flags_item.children.insert(-1, layer.fixed(AD_ASKED))
     message = layer.data[layer.start : layer.end]
+    mdns = layer.protocol is MDNS
     counts = [layer.u16(4), layer.u16(6), layer.u16(8), layer.u16(10)]
     pos = 12
     try:
@@ -246,8 +333,15 @@ def _items(layer: Layer, out: list) -> None:
                     layer.add([], QRY_NAME_LEN, start, pos - start, len(name)),
                     layer.add([], LABELS, start, pos - start, len(name.split(".")) if name else 0),
                     layer.add([], QRY_TYPE, pos, 2, qtype),
-                    layer.add([], QRY_CLASS, pos + 2, 2, qclass),
                 ]
+                label = f"{shown}: type {wire.type_name(qtype)}, class "
+                if mdns:
+                    children.append(layer.fixed(MDNS_QRY_CLASS, pos + 2))
+                    children.append(layer.fixed(QU, pos + 2))
+                    label += f"{CLASSES.get(qclass & 0x7FFF, 'Unknown')}{_question_kind(qclass)}"
+                else:
+                    children.append(layer.add([], QRY_CLASS, pos + 2, 2, qclass))
+                    label += str(CLASSES.get(qclass & 0x7FFF, qclass))
                 pos += 4
                 queries.append(
                     layer.add(
@@ -257,7 +351,7 @@ def _items(layer: Layer, out: list) -> None:
                         pos - start,
                         None,
                         children=children,
-                        text=f"{shown}: type {wire.type_name(qtype)}, class {CLASSES.get(qclass & 0x7FFF, qclass)}",
+                        text=label,
                     )
                 )
             layer.add(out, SECTION, 12, pos - 12, None, children=queries, text="Queries")
@@ -266,7 +360,7 @@ def _items(layer: Layer, out: list) -> None:
                 continue
             first, records = pos, []
             for _ in range(count):
-                record, pos = _record(layer, message, pos)
+                record, pos = _record(layer, message, pos, mdns)
                 records.append(record)
             layer.add(out, SECTION, first, pos - first, None, children=records, text=title)
     except WireError as error:
@@ -280,7 +374,12 @@ def Item_len(layer: Layer):
     return Item(LENGTH, at, 2, layer.end - layer.start)
 
 
-def _record(layer: Layer, message: bytes, pos: int):
+def _question_kind(qclass: int) -> str:
+    """What an mDNS question's class word asks for (RFC 6762 §5.4), as tshark appends it."""
+    return ', "QU" question' if qclass & 0x8000 else ', "QM" question'
+
+
+def _record(layer: Layer, message: bytes, pos: int, mdns: bool):
     start = pos
     name, pos = wire._read_name(message, pos, len(message))
     if pos + 10 > len(message):
@@ -305,22 +404,41 @@ def _record(layer: Layer, message: bytes, pos: int):
         layer.add([], RESP_NAME, start, pos - start, shown, text=f"Name: {shown}"),
         layer.add([], RESP_TYPE, pos, 2, rtype),
     ]
+    flush = mdns and rclass & 0x8000
+    if mdns:
+        if rtype == 41:
+            children.append(layer.fixed(MDNS_UDP_SIZE, pos + 2))
+        else:
+            children.append(layer.fixed(MDNS_RESP_CLASS, pos + 2))
+        children.append(layer.fixed(CACHE_FLUSH, pos + 2))
+    elif rtype == 41:
+        children.append(layer.add([], UDP_SIZE, pos + 2, 2, rclass))
+    else:
+        children.append(layer.add([], RESP_CLASS, pos + 2, 2, rclass))
     if rtype == 41:
+        z = layer.add([], EDNS_Z, pos + 6, 2, ttl & 0xFFFF)
+        z.children = [layer.fixed(Z_DO, pos + 6), layer.fixed(Z_RESERVED, pos + 6)]
         children += [
-            layer.add([], UDP_SIZE, pos + 2, 2, rclass),
             layer.add([], EXT_RCODE, pos + 4, 1, ttl >> 24),
             layer.add([], EDNS_VERSION, pos + 5, 1, ttl >> 16 & 0xFF),
-            layer.add([], EDNS_Z, pos + 6, 2, ttl & 0xFFFF),
+            z,
         ]
+        summary = f"{shown}: type OPT"  # its class word is the UDP payload size
     else:
-        children += [
-            layer.add([], RESP_CLASS, pos + 2, 2, rclass),
-            layer.add([], RESP_TTL, pos + 4, 4, ttl, text=f"Time to live: {ttl}{_ttl_text(ttl)}"),
-        ]
+        children.append(
+            layer.add([], RESP_TTL, pos + 4, 4, ttl, text=f"Time to live: {ttl}{_ttl_text(ttl)}")
+        )
+        summary = (
+            f"{shown}: type {wire.type_name(rtype)}, class "
+            f"{CLASSES.get(rclass & 0x7FFF, 'Unknown' if mdns else rclass)}"
+        )
+        if flush:
+            summary += ", cache flush"  # tshark 4.0: right after the class
     children.append(layer.add([], RESP_LEN, pos + 8, 2, size))
-    summary = f"{shown}: type {wire.type_name(rtype)}, class {CLASSES.get(rclass & 0x7FFF, rclass)}"
     end = data_at + size
-    if rtype == 1 and size == 4:
+    if rtype == 41:
+        children += _options(layer, message, data_at, end)
+    elif rtype == 1 and size == 4:
         value = IPv4Address(message[data_at:end])
         children.append(layer.add([], A, data_at, 4, value))
         summary += f", addr {value}"
@@ -346,7 +464,8 @@ def _record(layer: Layer, message: bytes, pos: int):
         while at < end:
             n = message[at]
             text = message[at + 1 : at + 1 + n].decode("utf-8", "replace")
-            children.append(layer.add([], TXT, at, 1 + n, text))
+            children.append(layer.add([], TXT_LENGTH, at, 1, n))
+            children.append(layer.add([], TXT, at + 1, n, text))
             at += 1 + n
     elif rtype == 6 and size:
         mname, _after = wire._read_name(message, data_at, end)
@@ -355,6 +474,71 @@ def _record(layer: Layer, message: bytes, pos: int):
     elif size:
         children.append(layer.add([], RDATA, data_at, size, message[data_at:end]))
     return layer.add([], RR, start, end - start, None, children=children, text=summary), end
+
+
+def _options(layer: Layer, message: bytes, at: int, end: int) -> list:
+    """An OPT record's options, each a subtree as tshark shows it; one that runs past the
+    record ends the layer as malformed."""
+    out = []
+    while at < end:
+        if at + 4 > end:
+            raise WireError(
+                "dns", "opt", at, "an EDNS option's code and length run past the record"
+            )
+        code = message[at] << 8 | message[at + 1]
+        size = message[at + 2] << 8 | message[at + 3]
+        data_at = at + 4
+        if data_at + size > end:
+            raise WireError(
+                "dns", "opt.len", at + 2, f"an EDNS option of {size} bytes runs past the record"
+            )
+        data = message[data_at : data_at + size]
+        children = [
+            layer.add([], OPTION_CODE, at, 2, code),
+            layer.add([], OPTION_LEN, at + 2, 2, size),
+            layer.add([], OPTION_DATA, data_at, size, data),
+        ]
+        if code == 10 and size >= 8:
+            children.append(layer.add([], COOKIE_CLIENT, data_at, 8, data[:8]))
+            children.append(layer.add([], COOKIE_SERVER, data_at + 8, size - 8, data[8:]))
+        elif code == 12:
+            children.append(layer.add([], PADDING, data_at, size, data))
+        elif code == 11 and size == 2:
+            children.append(layer.add([], KEEPALIVE, data_at, 2, data[0] << 8 | data[1]))
+        elif code == 8 and size >= 4:
+            children += _client_subnet(layer, data_at, data)
+        elif code == 15 and size >= 2:
+            children.append(layer.add([], ERROR_CODE, data_at, 2, data[0] << 8 | data[1]))
+            if size > 2:
+                text = data[2:].decode("utf-8", "replace")
+                children.append(layer.add([], ERROR_TEXT, data_at + 2, size - 2, text))
+        name = OPTION_NAMES.get(code, f"Unknown ({code})")
+        out.append(
+            layer.add([], OPTION, at, 4 + size, None, children=children, text=f"Option: {name}")
+        )
+        at = data_at + size
+    return out
+
+
+def _client_subnet(layer: Layer, at: int, data: bytes) -> list:
+    """An EDNS client subnet (RFC 7871 §6): family, the two prefix lengths, and the address's
+    leading bytes, shown as a whole address."""
+    family = data[0] << 8 | data[1]
+    address = data[4:]
+    if family == 1 and len(address) <= 4:
+        shown = layer.add([], SUBNET_V4, at + 4, len(address), IPv4Address(address.ljust(4, b"\0")))
+    elif family == 2 and len(address) <= 16:
+        shown = layer.add(
+            [], SUBNET_V6, at + 4, len(address), IPv6Address(address.ljust(16, b"\0"))
+        )
+    else:
+        shown = layer.add([], SUBNET_BYTES, at + 4, len(address), address)
+    return [
+        layer.add([], SUBNET_FAMILY, at, 2, family),
+        layer.add([], SUBNET_SOURCE, at + 2, 1, data[2]),
+        layer.add([], SUBNET_SCOPE, at + 3, 1, data[3]),
+        shown,
+    ]
 
 
 def _ttl_text(ttl: int) -> str:
@@ -395,13 +579,14 @@ def parse_message(message: bytes) -> wire.DNS:
 def _info(layer: Layer) -> str:
     start, data = layer.start, layer.data
     key = data[start + 2 : layer.end]  # `_walk` made sure of the 12-byte header
-    parts = _INFO_PARTS.get(key)
+    memo = _MDNS_INFO_PARTS if layer.protocol is MDNS else _INFO_PARTS
+    parts = memo.get(key)
     if parts is None:
         parts, alike = _info_parts(layer, data[start : layer.end])
         if alike and len(key) <= _INFO_KEY_MAX:
-            if len(_INFO_PARTS) >= _PARSED_MAX:
-                _INFO_PARTS.clear()
-            _INFO_PARTS[key] = parts
+            if len(memo) >= _PARSED_MAX:
+                memo.clear()
+            memo[key] = parts
     # %-formatting: the f-string's hex spec costs more, on every DNS row
     return "%s 0x%04x%s" % (parts[0], data[start] << 8 | data[start + 1], parts[1])  # noqa: UP031
 
@@ -411,6 +596,7 @@ def _info(layer: Layer) -> str:
 # capture's messages repeat but for their IDs. Longer messages (zone transfers over TCP) are
 # not kept: the memo stays small.
 _INFO_PARTS: dict[bytes, tuple[str, str]] = {}
+_MDNS_INFO_PARTS: dict[bytes, tuple[str, str]] = {}  # the same bytes read as mDNS say more
 _INFO_KEY_MAX = 1024
 
 
@@ -434,11 +620,17 @@ def _info_parts(layer: Layer, message: bytes) -> tuple[tuple[str, str], bool]:
         for name, qtype in zip(names, types, strict=False):
             words.append(f"{wire.type_name(qtype)} {name or '<Root>'}")
         return (head, "".join(" " + word for word in words)), False
+    mdns = layer.protocol is MDNS
     for q in parsed.questions:
-        words.append(f"{wire.type_name(q.qtype)} {q.name or '<Root>'}")
+        word = f"{wire.type_name(q.qtype)} {q.name or '<Root>'}"
+        words.append(word + _question_kind(q.qclass) if mdns else word)
     if flags & 0x8000:
         for record in parsed.answers:
-            words.append(wire.rdata_text(record))
+            word = wire.rdata_text(record)
+            if mdns and record.rclass & 0x8000:  # tshark: after the type, before the data
+                kind, _, rest = word.partition(" ")
+                word = f"{kind}, cache flush {rest}" if rest else f"{kind}, cache flush"
+            words.append(word)
     return (head, "".join(" " + word for word in words)), True
 
 
@@ -468,6 +660,29 @@ _FIELDS = (
     EDNS_VERSION,
     EDNS_Z,
     RESP_LEN,
+    MDNS_QRY_CLASS,
+    QU,
+    MDNS_RESP_CLASS,
+    CACHE_FLUSH,
+    MDNS_UDP_SIZE,
+    Z_DO,
+    Z_RESERVED,
+    OPTION,
+    OPTION_CODE,
+    OPTION_LEN,
+    OPTION_DATA,
+    COOKIE_CLIENT,
+    COOKIE_SERVER,
+    PADDING,
+    KEEPALIVE,
+    SUBNET_FAMILY,
+    SUBNET_SOURCE,
+    SUBNET_SCOPE,
+    SUBNET_V4,
+    SUBNET_V6,
+    SUBNET_BYTES,
+    ERROR_CODE,
+    ERROR_TEXT,
     A,
     AAAA,
     CNAME,
@@ -475,6 +690,7 @@ _FIELDS = (
     PTR,
     MX_PREF,
     MX,
+    TXT_LENGTH,
     TXT,
     SOA_MNAME,
     RDATA,
@@ -488,7 +704,7 @@ PROTOCOL = Protocol(
     items=_items,
     info=_info,
     summary=_summary,
-    binds=(("udp.port", 53), ("tcp.port", 53), ("udp.port", 5355)),
+    binds=(("udp.port", 53), ("tcp.port", 53), ("tcp.port", 5353), ("udp.port", 5355)),
     colour="dns",
 )
 MDNS = Protocol(

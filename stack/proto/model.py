@@ -140,7 +140,10 @@ class Field:
         if kind == ETHER:
             return mac_text(value)
         if kind == BYTES:
-            return value.hex() if value else "<MISSING>"
+            if not value:
+                return "<MISSING>"
+            # Wireshark's tree shows 36 bytes of a longer value, then an ellipsis
+            return value.hex() if len(value) <= 36 else value[:36].hex() + "…"
         if kind == FLOAT:
             return f"{value:.9f}{self.unit}"
         if kind == STRING and isinstance(value, str):  # as C reads it: up to a NUL

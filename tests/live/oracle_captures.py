@@ -209,6 +209,9 @@ def _dns(procs, client, server, out):
     # server's NIC no longer hands the kernel's 64 KB segments to the wire whole (TSO off)
     texts = [f"--txt-record=big.oracle.test,{n:02d}{'t' * 198}" for n in range(24)]
     daemon = _dnsmasq(procs, server, *texts)
+    # the same server on port 5353 too: tshark reads UDP there as mDNS (its "QM" questions,
+    # its class bits), TCP as DNS
+    mdns_port = _dnsmasq(procs, server, "--port=5353")
     server.run("ethtool", "-K", "s0", "tso", "off", "gso", "off")
     time.sleep(0.5)
     cap = Capture(procs, client, out / "dns.pcap", "-i", "c0")
@@ -220,9 +223,12 @@ def _dns(procs, client, server, out):
         (NAME, "A", "+tcp"),
         ("oracle.test", "MX", "+tcp"),
         ("big.oracle.test", "TXT", "+tcp"),
+        (NAME, "A", "-p", "5353", "+subnet=192.168.1.0/24", "+nsid"),
+        (NAME, "A", "-p", "5353", "+tcp", "+keepalive", "+padding=128"),
     ):
         client.run("dig", f"@{SERVER}", "+tries=1", "+time=2", *args)
     path = cap.stop()
+    procs.stop(mdns_port)
     procs.stop(daemon)
     server.run("ethtool", "-K", "s0", "tso", "on", "gso", "on")
     return {"dns": path}

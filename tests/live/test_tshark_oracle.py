@@ -16,6 +16,7 @@ that names the frames, not a failure.
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import re
 import sys
@@ -97,6 +98,8 @@ def test_the_corpus_holds_what_the_stories_make(corpus, report):
     assert report.selected("ethernet", "dns.count.answers > 20") >= 1, (
         "no DNS answer long enough to span TCP segments"
     )
+    assert report.selected("ethernet", "mdns") >= 2, "no exchange on UDP port 5353"
+    assert report.selected("ethernet", "tcp.port == 5353 and dns") >= 2, "no DNS over TCP port 5353"
 
 
 def test_frame_counts_equal(report):
@@ -168,3 +171,19 @@ def test_filters_select_the_same_frames_for_sixty_filters(report):
             f"{report.filters.agree} of {report.filters.total} filter runs agree; tcp.analysis filters "
             f"differ on the random lossy transfer: {analysis}"
         )
+
+
+def test_dns_trees_equal_tshark_verbose(corpus):
+    """`-V` of every DNS and mDNS frame dig and dnsmasq made — EDNS options (cookies, client
+    subnet, padding, keepalive), mDNS's class bits and "QM" questions, the request a response
+    answers — line for line as tshark shows them."""
+    from tests.workbench import beside_tshark
+
+    path = corpus["dns"]
+    titles = ("Domain Name System", "Multicast Domain Name System")
+    mine = beside_tshark.layers(beside_tshark.ours(path, "-V", "-Y", "dns or mdns"), *titles)
+    theirs = beside_tshark.layers(beside_tshark.theirs(path, "-V", "-Y", "dns or mdns"), *titles)
+    assert sum(line.startswith("Multicast") for line in theirs) >= 2
+    assert any("Option: COOKIE" in line for line in theirs)
+    diff = list(difflib.unified_diff(theirs, mine, "tshark -V", "workbench dissect -V", n=1))
+    assert not diff, "\n".join(diff[:80])

@@ -1,10 +1,10 @@
 """What a new user's trial found wrong beside tshark, on captures scapy makes: an echo's Info
 from sequence number 10 on, the frame completing a fragmented datagram (its own IP header, not
-the rebuilt one), and a query's AD bit."""
+the rebuilt one), a query's AD bit, and mDNS's class bits and unsolicited responses."""
 
 from __future__ import annotations
 
-from scapy.layers.dns import DNS, DNSQR
+from scapy.layers.dns import DNS, DNSQR, DNSRR
 from scapy.layers.inet import ICMP, IP, UDP, fragment
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
@@ -136,3 +136,50 @@ def test_every_ip_protocol_number_is_labelled_as_tshark_labels_it(tmp_path):
     mine = _first_protocol_lines(ours(path, "-V"))
     assert mine == _first_protocol_lines(theirs(path, "-V"))
     assert mine[44] == "    Protocol: Fragment Header for IPv6 (44)" and len(mine) == 256
+
+
+@needs_tool("tshark")
+def test_mdns_class_bits_and_unsolicited_responses_as_tshark(tmp_path):
+    """An mDNS response asking for a unicast answer ("QU") with a cache-flush record, the
+    same with the bits clear, and a DNS response to no query: Info, tree and fields."""
+    frames = []
+    for bit in (1, 0):
+        answer = DNSRR(rrname="printer.local", type="A", cacheflush=bit, ttl=120, rdata="10.9.0.50")
+        question = DNSQR(qname="printer.local", qtype="A", unicastresponse=bit)
+        frames.append(
+            Ether(src=MAC_A, dst="01:00:5e:00:00:fb")
+            / IP(src=A, dst="224.0.0.251", ttl=255)
+            / UDP(sport=5353, dport=5353)
+            / DNS(id=0, qr=1, aa=1, qd=question, an=answer)
+        )
+    frames.append(
+        _eth(IP(src=B, dst=A) / UDP(sport=53, dport=40000), True)
+        / DNS(
+            id=7,
+            qr=1,
+            qd=DNSQR(qname="printer.lan"),
+            an=DNSRR(rrname="printer.lan", rdata="10.9.0.50"),
+        )
+    )
+    path = str(tmp_path / "mdns.pcap")
+    wrpcap(path, frames)
+    info = ours(path, "-T", "fields", "-e", "_ws.col.Info").splitlines()
+    assert info == theirs(path, "-T", "fields", "-e", "_ws.col.Info").splitlines()
+    assert info[0].endswith('printer.local, "QU" question A, cache flush 10.9.0.50')
+    assert info[1].endswith('printer.local, "QM" question A 10.9.0.50')
+    titles = ("Domain Name System", "Multicast Domain Name System")
+    tree = layers(ours(path, "-V"), *titles)
+    assert tree == layers(theirs(path, "-V"), *titles)
+    assert "        printer.local: type A, class IN, cache flush, addr 10.9.0.50" in tree
+    assert tree.count("    [Unsolicited: True]") == 3
+    names = [
+        "dns.qry.qu",
+        "dns.qry.class",
+        "dns.resp.cache_flush",
+        "dns.resp.class",
+        "dns.unsolicited",
+    ]
+    fields = [arg for name in names for arg in ("-e", name)]
+    assert ours(path, "-T", "fields", *fields) == theirs(path, "-T", "fields", *fields)
+    for wanted in ("dns.qry.qu == 1", "dns.resp.cache_flush == 0", "dns.unsolicited", "mdns"):
+        assert ours(path, "-Y", wanted) == theirs(path, "-Y", wanted), wanted

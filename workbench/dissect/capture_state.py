@@ -164,6 +164,11 @@ def _reassembled(notes: FrameNotes, message: MessageNote) -> None:
     notes.note("tcp.reassembled.length", (len(message.pdu),))
 
 
+# Where tshark reads DNS: port 53, and 5353 (over UDP as mDNS, over TCP as DNS); it pairs
+# queries and responses on both, and reassembles messages over TCP on both.
+DNS_PORTS = frozenset((53, 5353))
+
+
 def dns_payload(notes: FrameNotes) -> bytes | None:
     """The DNS message a frame holds: a UDP payload, a TCP one after its length, or the message
     its segment completes; None for a segment of a longer one."""
@@ -345,7 +350,7 @@ class CaptureState:
                 notes.message = self.http.add(f, note)
                 if notes.message is None and f.flags & TCP_FIN:
                     notes.message = self.http.closing(f, note)
-                if notes.message is None and (f.sport == 53 or f.dport == 53):
+                if notes.message is None and (f.sport in DNS_PORTS or f.dport in DNS_PORTS):
                     notes.message = self.dns_tcp.add(f, note)
                 message = notes.message
                 if message is not None and message.segments:
@@ -356,7 +361,7 @@ class CaptureState:
             proto == IP_ICMPV6 and f.icmp_type in (128, 129)
         ):
             self._echo(notes, f)
-        if (f.sport == 53 or f.dport == 53) and self.dns_links:
+        if (f.sport in DNS_PORTS or f.dport in DNS_PORTS) and self.dns_links:
             self._dns(notes, f)
         return notes
 
@@ -397,6 +402,8 @@ class CaptureState:
         if query is not None:
             notes.note("dns.response_to", (query[0],))
             notes.note("dns.time", ((f.ns - query[1]) / 1e9,))
+        else:  # tshark's word for a response to no query it saw
+            notes.note("dns.unsolicited", (True,))
 
 
 def _fragment_info(f: Facts) -> str:
@@ -498,6 +505,7 @@ FIELD_TYPES = {
     "icmpv6.no_resp": "bool",
     "dns.response_to": "int",
     "dns.time": "float",
+    "dns.unsolicited": "bool",
     "ip.fragment": "int",
     "frame.comment": "str",
     "ip.fragment.count": "int",

@@ -137,6 +137,8 @@ def text(name: str, value) -> str:
     declared = DECLARED.get(name)
     if declared is not None and not isinstance(value, bool | float | Decimal):
         out = declared.filter_text(value)  # in the base the model declares, as tshark prints it
+        if not out and declared.type == "bytes":
+            return "<MISSING>"  # tshark 4.0's word for a bytes field of no bytes (a DNS cookie's server half)
         if isinstance(value, str):  # tshark 4.0 prints text up to a NUL, as C reads a string
             return out.partition("\0")[0].translate(_ESCAPES)
         return out

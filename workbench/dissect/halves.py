@@ -34,7 +34,7 @@ from workbench.dissect.skim import Part, can_skim, find_boundary
 # half of a short file. `WORKBENCH_DISSECT_PROCESSES=1` keeps every file on one.
 SPLIT_BYTES = 32 << 20
 # Filter words that ask for state spanning the whole capture (see the module's doc).
-_WHOLE_CAPTURE = ("tcp.stream", "dns.res", "dns.time")
+_WHOLE_CAPTURE = ("tcp.stream", "dns.res", "dns.time", "dns.uns")
 
 
 def can_halve(path: str, keep, layout, stats, count) -> bool:

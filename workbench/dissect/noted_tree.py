@@ -54,6 +54,7 @@ LABELS = {
     "icmpv6.resptime": ("[Response Time: {:.3f} ms]", float),
     "dns.response_to": ("[Request In: {}]", str),
     "dns.time": ("[Time: {} seconds]", _seconds),
+    "dns.unsolicited": ("[Unsolicited: {}]", lambda value: "True" if value else "False"),
     "ip.fragment": ("[Frame: {}]", str),
     "ip.fragment.count": ("[Fragment count: {}]", str),
     "ip.reassembled.length": ("[Reassembled IPv4 length: {}]", str),
@@ -193,7 +194,11 @@ def _segments(message) -> FieldNode:
 
 def _protocol_of(name: str, layers: dict) -> str:
     head = name.split(".", 1)[0]
-    return head if head in layers else name.rsplit(".", 1)[0]
+    if head in layers:
+        return head
+    if head == "dns" and "mdns" in layers:  # mDNS is DNS's dissector with DNS's field names
+        return "mdns"
+    return name.rsplit(".", 1)[0]
 
 
 def _value_text(name: str, value) -> str:

@@ -278,7 +278,7 @@ def test_multicast_dns_uses_the_dns_fields():
         "MDNS",
         "192.168.1.100",
         "224.0.0.251",
-        "Standard query 0x0000 A printer.local",
+        'Standard query 0x0000 A printer.local, "QM" question',  # as tshark says it
     )
     assert f.has("mdns") and f.values("dns.qry.name") == ("printer.local",)
 
