@@ -104,7 +104,7 @@ class Status:
 class _Running:
     """A job the app started, and how much of its host's log has been read for echoes."""
 
-    job: Job
+    job: Job | None  # set once made: the job's printing calls back with this
     started_at: int  # log length when it started: its host's events after this are its echo
     scanned: int = 0
     echoed: set[str] = field(default_factory=set)
@@ -475,32 +475,36 @@ class Session:
         self.history.record("command", text)
         self._release()
         self._log_output(invocation.host, f"$ {invocation.text}")
-        job = Job(invocation)
+        running = _Running(None, len(self.log))
+        running.job = job = Job(invocation, lambda line: self._printed(running, line))
         try:
             job.start()
         except (CommandError, ValueError) as err:
             self._log_output(invocation.host, f"{invocation.text}: {err}")
             self._notify()
             raise CommandError(str(err)) from None
-        self.programs.append(_Running(job, len(self.log)))
+        self.programs.append(running)
         self._collect_output()
         self._notify()
         return invocation
+
+    def _printed(self, running: _Running, line: str) -> None:
+        """A line a program printed, logged at once: at the lab time it was printed, among the
+        events around it (the app looks at programs only between its clock's ticks)."""
+        host = running.job.invocation.host
+        # A line that repeats one of its host's events (ping's replies) is not logged twice.
+        for entry in self.log[max(running.scanned, running.started_at) :]:
+            if entry.host == host and type(entry) not in (FrameSent, FrameReceived, OutputLine):
+                running.echoed.add(entry.describe())
+        running.scanned = len(self.log)
+        if line not in running.echoed:
+            self._log_output(host, line)
 
     def _collect_output(self) -> None:
         if not self.programs:
             return
         for running in list(self.programs):
             job = running.job
-            host = job.invocation.host
-            # A line that repeats one of its host's events (ping's replies) is not logged twice.
-            for entry in self.log[max(running.scanned, running.started_at) :]:
-                if entry.host == host and type(entry) not in (FrameSent, FrameReceived, OutputLine):
-                    running.echoed.add(entry.describe())
-            for line in job.fresh_lines():
-                if line not in running.echoed:
-                    self._log_output(host, line)
-            running.scanned = len(self.log)
             if job.done:
                 self.programs.remove(running)
                 if self._finished is not None:

@@ -456,6 +456,22 @@ class TestLayout:
             assert app.screen.has_class("-tab-routing")
             assert app.screen.query_one("#routing-pane").display
 
+    async def test_narrow_status_bar_counts_in_words(self):
+        """80×24: after the first instant of a ping, "1 frame", never "1 frames"."""
+        from workbench.widgets.status_bar import StatusBar
+
+        app = make_app()
+        async with app.run_test(size=NARROW) as pilot:
+            await settle(pilot)
+            await run_command(pilot, "pc: ping 192.168.1.1 -c 1")
+            await settle(pilot)
+            text = str(app.screen.query_one(StatusBar).render())
+            assert app.session.frame_count() == 1 and " · 1 frame · " in text, text
+            await steps(pilot, 1)
+            await settle(pilot)
+            text = str(app.screen.query_one(StatusBar).render())
+            assert " · 2 frames · " in text, text
+
     async def test_wide_shows_every_pane(self):
         app = make_app()
         async with app.run_test(size=WIDE) as pilot:
@@ -546,7 +562,7 @@ class TestStartedWhilePaused:
                 toast.region
             )  # top right, not over the status bar
             status = str(app.screen.query_one("#status-bar").render())
-            assert status.index("space runs") < status.index("frames"), status
+            assert status.index("space runs") < status.index("frame"), status
             await steps(pilot, 1)
             await settle(pilot)
             assert not list(app._notifications)

@@ -103,6 +103,27 @@ def test_playing_tick_runs_the_clock_within_budget(session, monkeypatch):
     assert not session.programs, "the ping finished inside that tick"
 
 
+def test_output_is_stamped_when_printed_not_when_the_tick_ends(session):
+    """Playing, the app runs the clock a tick at a time; a program's lines are logged at the
+    lab time the program printed them, among the events of that instant, whatever the ticks."""
+    session.run("pc: ping 172.194.72.105 -c 2")
+    session.toggle_play()
+    for _ in range(200):
+        session._last_wall -= 0.7  # long ticks (the session caps each): the ping ends inside one
+        session.tick()
+        if not session.programs:
+            break
+    assert not session.programs and session.clock.now() > 1.001
+    log = list(session.log)
+    replies = [e for e in log if type(e).__name__ == "PingReply"]
+    stats = next(i for i, e in enumerate(log) if getattr(e, "text", "").startswith("--- 172"))
+    assert log[stats].time == replies[-1].time < 1.001  # not the tick's end
+    assert log.index(replies[-1]) < stats
+    header = next(e for e in log if getattr(e, "text", "").startswith("PING "))
+    # ping says PING before it sends: the line comes before the first frame's events
+    assert log.index(header) < next(i for i, e in enumerate(log) if type(e).__name__ == "FrameSent")
+
+
 def test_command_output_is_logged_once(session):
     """ping's reply lines are also events (PingReply): the log has each once."""
     session.run("pc: ping 192.168.1.1 -c 1")

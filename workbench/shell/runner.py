@@ -9,6 +9,8 @@ the same commands at the same lab times make the same trace.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from stack.apps.program import Program
 from stack.clock import VirtualClock
 from stack.network import Network
@@ -26,14 +28,43 @@ class Outcome:
     lines: list[str] = field(default_factory=list)
 
 
+class PrintedLines(list):
+    """A program's lines that tell `printed` of each one as the program prints it, so the app
+    logs it at the lab time it was printed, not at the time it next looks."""
+
+    def __init__(self, lines: list[str], printed: Callable[[str], None]) -> None:
+        super().__init__(lines)
+        self.printed = printed
+
+    def append(self, line: str) -> None:
+        super().append(line)
+        self.printed(line)
+
+    def extend(self, lines) -> None:
+        for line in lines:
+            self.append(line)
+
+    def __iadd__(self, lines):
+        self.extend(lines)
+        return self
+
+
 class Job:
-    def __init__(self, invocation: Invocation) -> None:
+    def __init__(
+        self, invocation: Invocation, printed: Callable[[str], None] | None = None
+    ) -> None:
         self.invocation = invocation
         self.program: Program | None = None
         self._taken = 0
+        self._printed = printed
 
     def start(self) -> Job:
-        self.program = self.invocation.start().start()
+        program = self.invocation.start()
+        if self._printed is not None:
+            for line in program.lines:  # printed before it started (a report's whole answer)
+                self._printed(line)
+            program.lines = PrintedLines(program.lines, self._printed)
+        self.program = program.start()
         return self
 
     @property

@@ -18,6 +18,10 @@ def speed_text(speed: float) -> str:
     return f"1/{round(1 / speed):g}×"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 class StatusBar(Static):
     COMPONENT_CLASSES = {"status-bar--state", "status-bar--key", "status-bar--slow"}
 
@@ -75,7 +79,7 @@ class StatusBar(Static):
                     "  slowed" if status.behind else "",
                     self.get_component_rich_style("status-bar--slow", partial=True),
                 ),
-                f" · {status.frames:,} frames · {status.events:,} events",
+                f" · {_count(status.frames, 'frame')} · {_count(status.events, 'event')}",
                 f" · {host}",
             ),
             layout=False,
