@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from decimal import Decimal
 from typing import TextIO
 
 from stack.proto import mac_names
@@ -171,6 +172,7 @@ class _Pass:
         self.time_format = "r"  # tshark's -t
         self.hms = False  # tshark's -u hms: relative seconds as 1h  2m  5.250000s
         self.shown_ns: int | None = None  # the last frame shown's stamp (-t dd)
+        self.displayed_ns: int | None = None  # the same for -V's "previous displayed frame"
 
     def time_text(self, notes) -> str:
         """The Time column's text (see `time_column`); the list formats r itself, faster."""
@@ -284,6 +286,9 @@ def _show(write, record, frame, view, notes, how: _Pass, layout) -> None:
     if verbose or hexdump:  # as tshark -V: the tree with what the frames before it add
         from workbench.dissect.noted_tree import noted_dissection  # scapy: only for -V, -x
 
+        before, how.displayed_ns = how.displayed_ns, notes.ns
+        since = 0 if before is None else notes.ns - before
+        notes.note("frame.time_delta_displayed", (Decimal(since).scaleb(-9),))
         dissection = noted_dissection(record, notes)
     if layout is not None:
         write(layout.line(frame, view, row) + "\n")

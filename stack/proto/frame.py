@@ -32,10 +32,12 @@ INTERFACE = Field("frame.interface_name", "Interface name", STRING)
 ORIGIN = Field("frame.origin", "Sent by", STRING)
 COMMENT = Field("frame.comment", "Comment", STRING)
 PROTOCOLS = Field("frame.protocols", "Protocols in frame", STRING)
+# Wireshark numbers its encapsulations itself (WTAP_ENCAP_*), not as the file's link type
+ENCAPSULATIONS = {1: 1, 113: 25, 276: 210}  # link type → frame.encap_type
 LINK_TYPE = Field(
     "frame.encap_type",
     "Encapsulation type",
-    enum={1: "Ethernet", 113: "Linux cooked-mode capture v1", 276: "Linux cooked-mode capture v2"},
+    enum={1: "Ethernet", 25: "Linux cooked-mode capture v1", 210: "Linux cooked-mode capture v2"},
 )
 TRUNCATED = Field("frame.truncated", "Packet size limited during capture", NONE)
 FRAME = Protocol(
@@ -324,7 +326,7 @@ class Frame:
                     items, INTERFACE, 0, 0, self.segment, text=f"Interface name: {self.segment}"
                 )
             if self.link_type != 1:
-                layer.add(items, LINK_TYPE, 0, 0, self.link_type)
+                layer.add(items, LINK_TYPE, 0, 0, ENCAPSULATIONS.get(self.link_type, -1))
             layer.add(items, NUMBER, 0, 0, self.number)
             layer.add(items, TIME, 0, 0, self.time, text=f"Time: {self.time:.6f} s")
             layer.add(

@@ -183,3 +183,32 @@ def test_mdns_class_bits_and_unsolicited_responses_as_tshark(tmp_path):
     assert ours(path, "-T", "fields", *fields) == theirs(path, "-T", "fields", *fields)
     for wanted in ("dns.qry.qu == 1", "dns.resp.cache_flush == 0", "dns.unsolicited", "mdns"):
         assert ours(path, "-Y", wanted) == theirs(path, "-Y", wanted), wanted
+
+
+@needs_tool("tshark")
+@needs_tool("editcap")
+def test_the_frame_section_and_packet_comments_as_tshark(tmp_path):
+    """`-V`'s Frame section line for line as tshark 4.0's, over the lab's own pcapng (three
+    named interfaces, every frame's events as packet comments, some over 240 bytes) and the
+    same frames as a classic pcap, with filters (the delta from the previous displayed frame)."""
+    import subprocess
+    import sys
+
+    pcapng, pcap = tmp_path / "lab.pcapng", tmp_path / "lab.pcap"
+    subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "run", "--do", "pc: ping www -c 2", "-q"]
+        + ["--pcap", str(pcapng)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    subprocess.run(["editcap", "-F", "pcap", str(pcapng), str(pcap)], check=True, timeout=60)
+    titles = ("Frame ", "Packet comments")
+    for path in (str(pcapng), str(pcap)):
+        for wanted in ("icmp", "arp or frame.number == 9"):
+            mine = layers(ours(path, "-V", "-Y", wanted), *titles)
+            assert mine == layers(theirs(path, "-V", "-Y", wanted), *titles), (path, wanted)
+            assert any("[Time delta from previous displayed frame: " in x for x in mine)
+    mine = layers(ours(str(pcapng), "-V", "-c", "1"), *titles)
+    assert "    Interface id: 0 (lan)" in mine and mine[0] == "Packet comments"
+    assert any(x.startswith("     [truncated]") for x in layers(ours(str(pcapng), "-V"), *titles))

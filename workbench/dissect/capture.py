@@ -54,6 +54,7 @@ class CapturedFrame(NamedTuple):
     wire_length: int = 0  # bytes on the wire (frame.len); `data` may hold fewer (snaplen)
     link_type: int = LINKTYPE_ETHERNET
     comments: tuple[str, ...] = ()
+    interface: _Interface | None = None  # the pcapng interface it came in on; None in a pcap
 
 
 def read_capture(path: str) -> Iterator[CapturedFrame]:
@@ -81,10 +82,13 @@ def check_link(path: str, linktype: int, where: str) -> None:
         )
 
 
-def captured_frame(number, ns, segment, data, length, linktype, comments=()) -> CapturedFrame:
+def captured_frame(
+    number, ns, segment, data, length, linktype, comments=(), interface=None
+) -> CapturedFrame:
     # made as a tuple is: the named tuple's own __new__ (a Python function) takes longer
     return _tuple_new(
-        CapturedFrame, (number, ns / 1e9, segment, "", data, ns, length, linktype, comments)
+        CapturedFrame,
+        (number, ns / 1e9, segment, "", data, ns, length, linktype, comments, interface),
     )
 
 
@@ -137,6 +141,9 @@ class _Interface(NamedTuple):
     offset_ns: int
     snaplen: int
     digits: int = 6  # the Time column's decimals for its stamps
+    number: int = 0  # its id: the packet blocks' interface id, counted in its section
+    section: int = 1  # which section of the file, from 1 (tshark's frame.section_number)
+    description: str = ""  # if_description (dumpcap writes "Loopback" …)
 
 
 def _tick_converter(code: int):
@@ -156,12 +163,13 @@ _MICROSECONDS = _tick_converter(6)
 
 def _pcapng(handle: BinaryIO, path: str) -> Iterator[CapturedFrame]:
     interfaces: list[_Interface] = []
-    number = 0
+    number = section = 0
     for kind, body, order in _blocks(handle, path):
         if kind == _SECTION:
             interfaces = []
+            section += 1
         elif kind == 1:  # Interface Description Block
-            interfaces.append(interface_block(body, order, path))
+            interfaces.append(interface_block(body, order, path, len(interfaces), section))
         elif kind in (6, 2, 3):  # Enhanced, obsolete and Simple Packet Blocks
             number += 1
             yield packet_block(number, kind, body, order, interfaces, path)
@@ -217,21 +225,26 @@ def time_digits(path: str) -> int:
     return 6
 
 
-def interface_block(body: bytes, order: str, path: str) -> _Interface:
-    """An Interface Description Block's body (after type and length): link type, name, clock."""
+def interface_block(
+    body: bytes, order: str, path: str, number: int = 0, section: int = 1
+) -> _Interface:
+    """An Interface Description Block's body (after type and length): link type, name, clock;
+    `number` is its id in section `section`."""
     if len(body) < 8:
         raise CaptureError(f"{path} has an interface block too short to read")
     linktype, _reserved, snaplen = struct.unpack_from(order + "HHI", body)
-    name, to_ns, offset, digits = "", _MICROSECONDS, 0, 6
+    name, description, to_ns, offset, digits = "", "", _MICROSECONDS, 0, 6
     for code, value in _options(body[8:], order):
         if code == 2:
             name = value.decode("utf-8", "replace")
+        elif code == 3:
+            description = value.decode("utf-8", "replace")
         elif code == 9 and value:
             to_ns = _tick_converter(value[0])
             digits = 9 if 7 <= value[0] <= 9 else 6
         elif code == 14 and len(value) == 8:  # if_tsoffset: seconds added to every stamp
             offset = struct.unpack(order + "q", value)[0] * 1_000_000_000
-    return _Interface(linktype, name, to_ns, offset, snaplen, digits)
+    return _Interface(linktype, name, to_ns, offset, snaplen, digits, number, section, description)
 
 
 def packet_block(
@@ -250,7 +263,9 @@ def packet_block(
         check_link(path, link.linktype, f": frame {number}")
         (origlen,) = struct.unpack_from(order + "I", body)
         caplen = min(origlen, len(body) - 4, link.snaplen or origlen)
-        return captured_frame(number, 0, link.name, body[4 : 4 + caplen], origlen, link.linktype)
+        return captured_frame(
+            number, 0, link.name, body[4 : 4 + caplen], origlen, link.linktype, (), link
+        )
     if len(body) < 20:
         raise CaptureError(f"{path} has a packet block too short to read")
     if kind == 6:
@@ -273,7 +288,7 @@ def packet_block(
     )
     ns = link.to_ns((high << 32) | low) + link.offset_ns
     return captured_frame(
-        number, ns, link.name, data, max(origlen, caplen), link.linktype, comments
+        number, ns, link.name, data, max(origlen, caplen), link.linktype, comments, link
     )
 
 

@@ -238,8 +238,11 @@ class CaptureIndex:
                 found += 1
             elif kind == _IDB:
                 try:
+                    body = bytes(data[at + 8 : at + length - 4])
                     section.interfaces.append(
-                        interface_block(bytes(data[at + 8 : at + length - 4]), order, self.path)
+                        interface_block(
+                            body, order, self.path, len(section.interfaces), len(self._sections)
+                        )
                     )
                 except CaptureError as err:
                     self.position = at

@@ -12,9 +12,12 @@ the frame it came from.
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
-from stack.proto.model import escaped, quoted
+from stack.proto.frame import ENCAPSULATIONS, LINK_TYPE
+from stack.proto.model import LABEL_BYTES, escaped, fit_label, quoted
+from workbench.dissect.capture import CapturedFrame
 from workbench.dissect.capture_state import FrameNotes, frame_for
 from workbench.dissect.nodes import LAYER, NOTE, Dissection, FieldNode
 from workbench.dissect.tree import REASSEMBLED, dissect_record
@@ -52,6 +55,10 @@ LABELS = {
     "icmp.resptime": ("[Response time: {:.3f} ms]", float),
     "icmpv6.resp_to": ("[Response To: {}]", str),
     "icmpv6.resptime": ("[Response Time: {:.3f} ms]", float),
+    "frame.time_delta_displayed": (
+        "[Time delta from previous displayed frame: {} seconds]",
+        _seconds,
+    ),
     "dns.response_to": ("[Request In: {}]", str),
     "dns.time": ("[Time: {} seconds]", _seconds),
     "dns.unsolicited": ("[Unsolicited: {}]", lambda value: "True" if value else "False"),
@@ -137,6 +144,8 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
     if flags and "tcp" in layers:
         _analysis(layers["tcp"], fields, flags)
     _summary(layers.get("tcp"), fields)
+    if isinstance(record, CapturedFrame):
+        _capture_frame(result, layers["frame"], record, fields)
     message = notes.message
     if message is not None and message.segments and "tcp" in layers:
         result.nodes.insert(result.nodes.index(layers["tcp"]) + 1, _segments(message))
@@ -190,6 +199,119 @@ def _segments(message) -> FieldNode:
             )
         )
     return node
+
+
+# tshark's order of a captured frame's lines; those not named here keep their place after these
+_FRAME_ORDER = (
+    "frame.section_number",
+    "frame.interface_id",
+    "frame.encap_type",
+    "frame.time",
+    "frame.offset_shift",
+    "frame.time_epoch",
+    "frame.time_delta",
+    "frame.time_delta_displayed",
+    "frame.time_relative",
+    "frame.number",
+    "frame.len",
+    "frame.cap_len",
+    "frame.truncated",
+    "frame.marked",
+    "frame.ignored",
+    "frame.protocols",
+)
+
+
+def _capture_frame(result: Dissection, frame: FieldNode, record, fields: dict) -> None:
+    """The Frame section of a frame read from a file as tshark 4.0 shows it: the pcapng
+    section and interface, the encapsulation, the arrival time in local time, the time
+    lines, marked/ignored; a packet's comments in their own tree above it."""
+    picks = f"frame.number == {record.id}"  # these lines' own fields are not in our filter
+
+    def line(label: str, name: str, children=()) -> FieldNode:
+        return FieldNode(label, 0, 0, NOTE, name, filter=picks, children=list(children))
+
+    size, wire = len(record.data), record.wire_length or len(record.data)
+    label = f"Frame {record.id}: {wire} bytes on wire ({wire * 8} bits), {size} bytes captured ({size * 8} bits)"
+    interface = record.interface
+    added = []
+    if interface is not None:
+        name = interface.name or "unknown"
+        label += f" on interface {name}, id {interface.number}"
+        about = [line(f"Interface name: {name}", "frame.interface_name")]
+        if interface.description:
+            about.append(
+                line(
+                    f"Interface description: {interface.description}", "frame.interface_description"
+                )
+            )
+        added += [
+            line(f"Section number: {interface.section}", "frame.section_number"),
+            line(f"Interface id: {interface.number} ({name})", "frame.interface_id", about),
+        ]
+    frame.label = label
+    encap = ENCAPSULATIONS.get(record.link_type, -1)
+    added += [
+        line(f"Encapsulation type: {LINK_TYPE.value_text(encap)}", "frame.encap_type"),
+        line(f"Arrival Time: {arrival_time(record.ns)}", "frame.time"),
+        line("[Time shift for this packet: 0.000000000 seconds]", "frame.offset_shift"),
+        line("[Frame is marked: False]", "frame.marked"),
+        line("[Frame is ignored: False]", "frame.ignored"),
+    ]
+    if "frame.time_delta_displayed" not in fields and "frame.time_delta" in fields:
+        added.append(_line("frame.time_delta_displayed", fields["frame.time_delta"][0]))
+    kept = [
+        child
+        for child in frame.children
+        if child.name not in ("frame.comment", "frame.interface_name", "frame.encap_type")
+    ]
+    rank = {name: i for i, name in enumerate(_FRAME_ORDER)}
+    frame.children = sorted(added + kept, key=lambda node: rank.get(node.name, len(rank)))
+    comments = getattr(record, "comments", ())
+    if comments:
+        result.nodes.insert(result.nodes.index(frame), _comments(comments))
+
+
+def _comments(comments) -> FieldNode:
+    """tshark's "Packet comments" tree: each comment, and the expert note it makes (labels cut
+    as Wireshark cuts them: a marked one at 238 bytes, the note's message at 239)."""
+    top = FieldNode("Packet comments", 0, 0, LAYER, "pkt_comment", filter="frame.comment")
+    for text in comments:
+        message = text.encode()[:LABEL_BYTES].decode("utf-8", "ignore")
+        expert = FieldNode(
+            f"[{fit_label(f'Expert Info (Comment/Comment): {text}', 0)}]",
+            0,
+            0,
+            NOTE,
+            "frame.comment.expert",
+            filter="frame.comment.expert",
+            children=[
+                FieldNode(f"[{message}]", 0, 0, NOTE, "", filter=None),
+                FieldNode("[Severity level: Comment]", 0, 0, NOTE, "", filter=None),
+                FieldNode("[Group: Comment]", 0, 0, NOTE, "", filter=None),
+            ],
+        )
+        top.children.append(
+            FieldNode(
+                fit_label(text, 0),
+                0,
+                0,
+                NOTE,
+                "frame.comment",
+                filter=_filter("frame.comment", text),
+                children=[expert],
+            )
+        )
+    return top
+
+
+def arrival_time(ns: int) -> str:
+    """`frame.time` as tshark writes it: local time, nanoseconds, the zone's name."""
+    seconds, fraction = divmod(ns, 1_000_000_000)
+    local = time.localtime(seconds)
+    return (
+        f"{time.strftime('%b %e, %Y %H:%M:%S', local)}.{fraction:09d} {time.strftime('%Z', local)}"
+    )
 
 
 def _protocol_of(name: str, layers: dict) -> str:
