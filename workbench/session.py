@@ -347,9 +347,11 @@ class Session:
         else the first of what the network says next. False if nothing is left to happen."""
         if not self.virtual:
             return False
-        self.playing = False
+        paused, self.playing = self.playing, False
         self.behind = False
         if not self.held and not self._fire():
+            if paused:  # nothing left to show, but the lab stopped playing: the screen says so
+                self._notify()
             return False
         self.held -= 1
         self._limit_frames()
@@ -362,9 +364,11 @@ class Session:
         event one timer of the network caused). False if nothing is left to happen."""
         if not self.virtual:
             return False
-        self.playing = False
+        paused, self.playing = self.playing, False
         self.behind = False
         if not self.held and not self._fire():
+            if paused:  # nothing left to show, but the lab stopped playing: the screen says so
+                self._notify()
             return False
         self.held = 0
         self.steps += 1

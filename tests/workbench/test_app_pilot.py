@@ -538,6 +538,32 @@ class TestFooter:
                     assert keys[key].region.right <= keys["^p"].region.x, f"{key} cut on tab {tab}"
                     assert keys[key].region.width >= len(keys[key].description) + 2
 
+    async def test_space_says_pause_while_playing(self):
+        """The footer says what space does now: Play while paused, Pause while playing, Play
+        again after `n` pauses the lab; the help lists space once."""
+        from textual.widgets._footer import FooterKey
+
+        def space() -> list[str]:
+            return [k.description for k in app.screen.query(FooterKey) if k.key == "space"]
+
+        app = make_app()
+        async with app.run_test(size=NARROW) as pilot:
+            await settle(pilot)
+            assert space() == ["Play"]
+            await pilot.press("space")
+            await settle(pilot)
+            assert app.session.playing and space() == ["Pause"]
+            await pilot.press("n")  # a step pauses
+            await settle(pilot)
+            assert not app.session.playing and space() == ["Play"]
+            await pilot.press("space", "space")
+            await settle(pilot)
+            assert not app.session.playing and space() == ["Play"]
+            from workbench.screens.help import key_rows
+
+            rows = key_rows(app, app.screen, app, full=True)
+            assert [keys for keys, _what in rows].count("space") == 1
+
 
 class TestStartedWhilePaused:
     async def test_a_command_started_paused_says_how_to_run_it(self):

@@ -33,7 +33,9 @@ def key_rows(app, *owners, full: bool = False) -> list[tuple[str, str]]:
                 grouped[b.action].append(app.get_key_display(b))
         for action in order:
             description, *keys = grouped[action]
-            rows.append((" ".join(dict.fromkeys(keys)), say(description) if full else description))
+            row = (" ".join(dict.fromkeys(keys)), say(description) if full else description)
+            if row not in rows:  # one key that says two words (space: Play, Pause) is one row
+                rows.append(row)
             seen.add(action)
     return rows
 

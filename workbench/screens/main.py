@@ -67,7 +67,9 @@ class MainScreen(Screen):
     # Footer descriptions are one short word and only the essentials are shown, so that `?` and
     # `/` are never cut at 80 columns; the help screen (`?`) shows each key's tooltip in full.
     BINDINGS = [
-        Binding("space", "toggle_play", "Play", tooltip="Play/pause"),
+        # one key, two words: the footer says what space does now (check_action shows one)
+        Binding("space", "play", "Play", tooltip="Play/pause"),
+        Binding("space", "pause", "Pause", tooltip="Play/pause"),
         Binding("n", "step", "Step", tooltip="Step: the next event"),
         Binding(
             "N",
@@ -136,6 +138,7 @@ class MainScreen(Screen):
         self._slow_timer = None
         self._paused_notice = False  # a toast waiting for time to pass (space or n) is up
         self._steps = session.steps
+        self._footer_playing = False  # what the footer last said space does
         self._lost_devices: set[str] = set()  # TAP devices said to be gone, until they return
 
     # --- layout ------------------------------------------------------------------------------
@@ -261,6 +264,9 @@ class MainScreen(Screen):
 
     def _show_status(self) -> None:
         status = self.session.status()
+        if status.playing != self._footer_playing:  # the footer's space: Play or Pause
+            self._footer_playing = status.playing
+            self.refresh_bindings()
         hint = ""
         if not status.playing and not status.live and (status.running or self.session.pending()):
             hint = "space runs · n steps"
@@ -354,6 +360,19 @@ class MainScreen(Screen):
             pane.show_frame(frame_id)
 
     # --- time --------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "play":  # a live lab always runs: space says so (action_toggle_play)
+            return self.session.live or not self.session.playing
+        if action == "pause":
+            return not self.session.live and self.session.playing
+        return True
+
+    def action_play(self) -> None:
+        self.action_toggle_play()
+
+    def action_pause(self) -> None:
+        self.action_toggle_play()
 
     def action_toggle_play(self) -> None:
         if self.session.live:
