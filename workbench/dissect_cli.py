@@ -133,21 +133,33 @@ def _reason(error: Exception, display_filter: str | None) -> str:
     return str(error)
 
 
+# filter words that need [SEQ/ACK analysis]'s values (CaptureState's `tcp_values`)
+TCP_VALUE_WORDS = (
+    "tcp.analysis.acks",
+    "tcp.analysis.ack_rtt",
+    "tcp.analysis.initial",
+    "tcp.analysis.bytes",
+    "tcp.analysis.push",
+    "tcp.analysis.rto",
+)
+
+
 def _dissect(path, show: _Pass, count, out) -> None:
     keep, layout, stats = show.keep, show.layout, show.stats
     text = keep.text.lower() if keep is not None else ""
     # dns.response_to/dns.time only where something may show them (see CaptureState)
+    shown = show.verbose or layout is not None
     state = CaptureState(
-        dns_links=show.verbose
-        or layout is not None
-        or "dns.res" in text
-        or "dns.time" in text
-        or "dns.uns" in text
+        dns_links=shown or "dns.res" in text or "dns.time" in text or "dns.uns" in text,
+        udp_streams=shown or "udp.stream" in text or "udp.time" in text,
+        tcp_values=shown or any(name in text for name in TCP_VALUE_WORDS),
     )
     if layout is not None and layout.header:
         out.write(layout.header_line() + "\n")
-    # (dd counts from the frame shown before: one pass in order)
-    if show.time_format != "dd" and halves.can_halve(path, keep, layout, stats, count):
+    # (dd counts from the frame shown before, and -V's tree shows state spanning the whole
+    # capture — stream numbers, the query a response answers: one pass in order)
+    one_pass = show.time_format == "dd" or show.verbose or show.hexdump
+    if not one_pass and halves.can_halve(path, keep, layout, stats, count):
         tcp_ports, udp_ports, icmp_types = _skimmed_ports(keep, layout, stats)
         arp = arp_may_match(keep.requires)
 

@@ -101,6 +101,7 @@ OPT_LEN = Field("tcp.option_len", "Length")
 MSS = Field("tcp.options.mss_val", "MSS Value")
 WSCALE = Field("tcp.options.wscale.shift", "Shift count")
 WSCALE_MUL = Field("tcp.options.wscale.multiplier", "Multiplier")
+# the option's own line (it has no value of its own), as tshark's
 SACK_PERM = Field("tcp.options.sack_perm", "TCP Option - SACK permitted", NONE)
 TSVAL = Field("tcp.options.timestamp.tsval", "Timestamp value")
 TSECR = Field("tcp.options.timestamp.tsecr", "Timestamp echo reply")
@@ -302,8 +303,6 @@ def _options(layer: Layer, at: int, end: int):
                 )
             )
             label += f": {shift} (multiply by {1 << min(shift, 14)})"
-        elif kind == 4:
-            children.append(layer.add([], SACK_PERM, at, size, None))
         elif kind == 8 and size == 10:
             tsval, tsecr = layer.u32(at + 2), layer.u32(at + 6)
             children.append(layer.add([], TSVAL, at + 2, 4, tsval))
@@ -317,7 +316,8 @@ def _options(layer: Layer, at: int, end: int):
                 children.append(layer.add([], SACK_RE, i + 4, 4, right))
                 edges.append(f"{left}-{right}")
             label += " " + " ".join(edges)
-        items.append(layer.add([], OPTION, at, size, kind, children=children, text=label))
+        field, value = (SACK_PERM, None) if kind == 4 else (OPTION, kind)
+        items.append(layer.add([], field, at, size, value, children=children, text=label))
         at += size
     return items, names
 

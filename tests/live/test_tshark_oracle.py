@@ -187,3 +187,34 @@ def test_dns_trees_equal_tshark_verbose(corpus):
     assert any("Option: COOKIE" in line for line in theirs)
     diff = list(difflib.unified_diff(theirs, mine, "tshark -V", "workbench dissect -V", n=1))
     assert not diff, "\n".join(diff[:80])
+
+
+_NOT_OURS = re.compile(
+    r"^\s+(\[Conversation completeness: |\[PDU Size: |TCP segment data \(|\[?Checksum)"
+)
+
+
+def _transport(lines: list[str]) -> list[str]:
+    # checksum verdicts differ by design (ours verifies where tshark's default does not);
+    # conversation completeness, PDU size and "TCP segment data" are lines tshark has and
+    # we do not show yet
+    return [line for line in lines if not _NOT_OURS.match(line)]
+
+
+@pytest.mark.parametrize("capture", ["dns", "http_tso", "dhcp"])
+def test_tcp_and_udp_trees_equal_tshark_verbose(corpus, capture):
+    """`-V`'s TCP and UDP sections of every frame as tshark's: stream index and
+    [Timestamps], [SEQ/ACK analysis] (the segment an ACK acknowledges and its RTT, iRTT, bytes
+    in flight and since the last PSH), the SYN, FIN and closing expert notes."""
+    from tests.workbench import beside_tshark
+
+    path = corpus[capture]
+    titles = ("Transmission Control Protocol", "User Datagram Protocol")
+    mine = _transport(beside_tshark.layers(beside_tshark.ours(path, "-V"), *titles))
+    theirs = _transport(beside_tshark.layers(beside_tshark.theirs(path, "-V"), *titles))
+    assert any("[Timestamps]" in line for line in theirs)
+    if capture != "dhcp":
+        assert any("[Bytes in flight: " in line for line in theirs)
+        assert any("[The RTT to ACK the segment was: " in line for line in theirs)
+    diff = list(difflib.unified_diff(theirs, mine, "tshark -V", "workbench dissect -V", n=1))
+    assert not diff, "\n".join(diff[:80])

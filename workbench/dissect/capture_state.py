@@ -22,7 +22,16 @@ from stack.proto.frame import Frame
 from stack.proto.http_continuation import CONTINUATION
 from stack.wire import dns
 from workbench.dissect.dns_tcp import DnsOverTcp
-from workbench.dissect.facts import IP_ICMP, IP_ICMPV6, IP_TCP, TCP_FIN, TCP_SYN, Facts, facts_of
+from workbench.dissect.facts import (
+    IP_ICMP,
+    IP_ICMPV6,
+    IP_TCP,
+    IP_UDP,
+    TCP_FIN,
+    TCP_SYN,
+    Facts,
+    facts_of,
+)
 from workbench.dissect.http_links import HttpLinks
 from workbench.dissect.messages import HttpMessages, MessageNote
 from workbench.dissect.reassembly import FragmentNote, IpReassembly
@@ -291,10 +300,15 @@ class CaptureState:
     """`dns_links`: False leaves `dns.response_to`/`dns.time` out (a listing never shows them,
     and remembering every query of a million-frame capture costs tens of MB)."""
 
-    def __init__(self, dns_links: bool = True) -> None:
+    def __init__(
+        self, dns_links: bool = True, udp_streams: bool = True, tcp_values: bool = True
+    ) -> None:
         self.dns_links = dns_links
+        # `udp.stream` and its times: one entry per conversation, kept for the whole pass, so
+        # only where something may show them (as `dns_links`)
+        self.udp_streams: dict[tuple, list] | None = {} if udp_streams else None
         self.echo_misses: set[tuple] | None = None  # replies with no request, when asked
-        self.tcp = TcpAnalysis()
+        self.tcp = TcpAnalysis(values=tcp_values)
         self.ip = IpReassembly()
         # (frame, note): the datagram a fragment completes, when `skim` fed `ip` that fragment
         self.reassembled: tuple[int, FragmentNote] | None = None
@@ -357,6 +371,9 @@ class CaptureState:
                     _reassembled(notes, message)
                 if message is not None and message.protocol == "HTTP" and message.head:
                     self.http_links.add(notes, note.stream, f.number, f.ns, message.head)
+        elif proto == IP_UDP:
+            if self.udp_streams is not None and f.sport is not None:
+                self._udp(notes, f)
         elif (proto == IP_ICMP and f.icmp_type in (0, 8)) or (
             proto == IP_ICMPV6 and f.icmp_type in (128, 129)
         ):
@@ -364,6 +381,20 @@ class CaptureState:
         if (f.sport in DNS_PORTS or f.dport in DNS_PORTS) and self.dns_links:
             self._dns(notes, f)
         return notes
+
+    def _udp(self, notes: FrameNotes, f: Facts) -> None:
+        """`udp.stream` (conversations counted from 0 as they appear) and the times since the
+        conversation's first frame and its frame before, as tshark's UDP tree shows them."""
+        here, there = (f.src, f.sport), (f.dst, f.dport)
+        key = (here, there) if here <= there else (there, here)
+        streams = self.udp_streams
+        stream = streams.get(key)
+        if stream is None:
+            stream = streams[key] = [len(streams), f.ns, f.ns]
+        notes.note("udp.stream", (stream[0],))
+        notes.note("udp.time_relative", (Decimal(f.ns - stream[1]).scaleb(-9),))
+        notes.note("udp.time_delta", (Decimal(f.ns - stream[2]).scaleb(-9),))
+        stream[2] = f.ns
 
     def _echo(self, notes: FrameNotes, f: Facts) -> None:
         if f.icmp_type in (8, 128):  # a request sent again replaces the one before it
@@ -478,7 +509,31 @@ def _tcp_fields(out: dict, note: TcpNote, f: Facts) -> None:
         if "duplicate_ack" in note.flags:
             out["tcp.analysis.duplicate_ack_num"] = (note.dup_ack_count,)
             out["tcp.analysis.duplicate_ack_frame"] = (note.dup_ack_of,)
+        if note.rto_ns:
+            out["tcp.analysis.rto"] = (Decimal(note.rto_ns).scaleb(-9),)
+            out["tcp.analysis.rto_frame"] = (note.rto_frame,)
+    out["tcp.time_relative"] = (Decimal(note.since_first_ns).scaleb(-9),)
+    out["tcp.time_delta"] = (Decimal(note.since_prev_ns).scaleb(-9),)
+    if note.analysed:  # tshark's [SEQ/ACK analysis], in its order
+        if note.acks_frame:
+            out["tcp.analysis.acks_frame"] = (note.acks_frame,)
+            if note.ack_rtt_ns:
+                out["tcp.analysis.ack_rtt"] = (Decimal(note.ack_rtt_ns).scaleb(-9),)
+        if note.irtt_ns:
+            out["tcp.analysis.initial_rtt"] = (Decimal(note.irtt_ns).scaleb(-9),)
+        if note.in_flight:
+            out["tcp.analysis.bytes_in_flight"] = (note.in_flight,)
+        if note.push_bytes >= 0:
+            out["tcp.analysis.push_bytes_sent"] = (note.push_bytes,)
 
+
+# [SEQ/ACK analysis]'s values (not flags: a number each), in tshark's order
+ANALYSIS_VALUES = (
+    "tcp.analysis.acks_frame",
+    "tcp.analysis.bytes_in_flight",
+    "tcp.analysis.push_bytes_sent",
+)
+ANALYSIS_TIMES = ("tcp.analysis.ack_rtt", "tcp.analysis.initial_rtt")
 
 # The fields above by filter name and value type (as workbench.dissect.fields declares types),
 # so the display filter and -T fields know them. tcp.analysis.* flags are present or absent.
@@ -532,6 +587,15 @@ FIELD_TYPES = {
     "http.response_for.uri": "str",
     "tcp.analysis.duplicate_ack_num": "int",
     "tcp.analysis.duplicate_ack_frame": "int",
+    "tcp.analysis.rto": "float",
+    "tcp.analysis.rto_frame": "int",
+    "tcp.time_relative": "float",
+    "tcp.time_delta": "float",
+    "udp.stream": "int",
+    "udp.time_relative": "float",
+    "udp.time_delta": "float",
+    **dict.fromkeys(ANALYSIS_VALUES, "int"),
+    **dict.fromkeys(ANALYSIS_TIMES, "float"),
     **{
         f"tcp.analysis.{name}": "bool"
         for name in PREFIXES  # every analysis flag

@@ -55,6 +55,7 @@ class Facts:
         "window",
         "wscale",
         "mss",
+        "sack",
         "payload",
         "payload_at",
         "icmp_type",
@@ -81,6 +82,7 @@ class Facts:
         self.seq = self.ack = self.flags = self.window = None
         self.wscale = None  # the window scale option's shift (SYN only)
         self.mss = None
+        self.sack = ()  # SACK blocks (left, right edge) of a segment that carries them
         self.payload = b""  # TCP or UDP payload as captured
         self.payload_at = 0  # where the payload starts in the frame
         self.icmp_type = self.icmp_code = self.icmp_ident = self.icmp_seq = None
@@ -225,8 +227,32 @@ def _tcp(f: Facts, data: bytes, at: int, end: int) -> None:
     header = (offset >> 4) * 4
     if flags & TCP_SYN:
         _syn_options(f, data[at + 20 : at + header])
+    elif header > 20:
+        options = data[at + 20 : at + header]
+        if 5 in options:  # a byte that may be SACK's kind (a timestamp's bytes may hold it too)
+            f.sack = _sack_blocks(options)
     f.payload_at = at + header
     f.payload = data[at + header : end]
+
+
+def _sack_blocks(options: bytes) -> tuple:
+    """The SACK option's blocks (RFC 2018 §3) as (left, right) edges, () if there is none."""
+    i = 0
+    while i < len(options):
+        kind = options[i]
+        if kind == 0:
+            break
+        if kind == 1:
+            i += 1
+            continue
+        if i + 1 >= len(options) or options[i + 1] < 2:
+            break
+        size = options[i + 1]
+        if kind == 5 and size >= 10 and i + size <= len(options):
+            edges = struct.unpack_from(f"!{(size - 2) // 4}I", options, i + 2)
+            return tuple(zip(edges[::2], edges[1::2], strict=False))
+        i += size
+    return ()
 
 
 def _syn_options(f: Facts, options: bytes) -> None:

@@ -34,7 +34,14 @@ from workbench.dissect.skim import Part, can_skim, find_boundary
 # half of a short file. `WORKBENCH_DISSECT_PROCESSES=1` keeps every file on one.
 SPLIT_BYTES = 32 << 20
 # Filter words that ask for state spanning the whole capture (see the module's doc).
-_WHOLE_CAPTURE = ("tcp.stream", "dns.res", "dns.time", "dns.uns")
+_WHOLE_CAPTURE = (
+    "tcp.stream",
+    "dns.res",
+    "dns.time",
+    "dns.uns",
+    "udp.stream",
+    "udp.time",
+)
 
 
 def can_halve(path: str, keep, layout, stats, count) -> bool:
@@ -73,7 +80,7 @@ def run(path: str, state: CaptureState, records, show, out) -> None:
         os.close(read_end)
         status = 0
         try:
-            result = _second_half(path, middle, state.dns_links, records, show, sink)
+            result = _second_half(path, middle, state, records, show, sink)
             with os.fdopen(write_end, "wb") as pipe:
                 pickle.dump(result, pipe)
         except BaseException:  # noqa: BLE001 — the parent reads the half itself then
@@ -112,12 +119,14 @@ def run(path: str, state: CaptureState, records, show, out) -> None:
         sink.close()
 
 
-def _second_half(path, middle, dns_links, records, show, sink) -> dict | None:
+def _second_half(path, middle, first, records, show, sink) -> dict | None:
     boundary = find_boundary(path, middle)
     if boundary is None:
         return None
     offset, before, previous_ns, _first_ns = boundary
-    state = CaptureState(dns_links=dns_links)
+    # as the first half's: what its filter needs (a TCP analysis value is the conversation's,
+    # which the child reports like the rest of TCP's state)
+    state = CaptureState(dns_links=first.dns_links, udp_streams=False, tcp_values=first.tcp.values)
     state.ip.opened = set()
     state.echo_misses = set()
     error = None

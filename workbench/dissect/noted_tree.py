@@ -18,7 +18,13 @@ from decimal import Decimal
 from stack.proto.frame import ENCAPSULATIONS, LINK_TYPE
 from stack.proto.model import LABEL_BYTES, escaped, fit_label, quoted
 from workbench.dissect.capture import CapturedFrame
-from workbench.dissect.capture_state import FrameNotes, frame_for
+from workbench.dissect.capture_state import (
+    ANALYSIS_TIMES,
+    ANALYSIS_VALUES,
+    FrameNotes,
+    frame_for,
+)
+from workbench.dissect.facts import TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN
 from workbench.dissect.nodes import LAYER, NOTE, Dissection, FieldNode
 from workbench.dissect.tree import REASSEMBLED, dissect_record
 
@@ -50,6 +56,18 @@ LABELS = {
     "tcp.window_size": ("[Calculated window size: {}]", str),
     "tcp.window_size_scalefactor": ("[Window size scaling factor: {}]", _scale_text),
     "tcp.analysis.duplicate_ack_num": ("[Duplicate ACK #: {}]", str),
+    "udp.stream": ("[Stream index: {}]", str),
+    "udp.time_relative": ("[Time since first frame: {} seconds]", _seconds),
+    "udp.time_delta": ("[Time since previous frame: {} seconds]", _seconds),
+    "tcp.time_relative": ("[Time since first frame in this TCP stream: {} seconds]", _seconds),
+    "tcp.time_delta": ("[Time since previous frame in this TCP stream: {} seconds]", _seconds),
+    "tcp.analysis.rto": ("[The RTO for this segment was: {} seconds]", _seconds),
+    "tcp.analysis.rto_frame": ("[RTO based on delta from frame: {}]", str),
+    "tcp.analysis.acks_frame": ("[This is an ACK to the segment in frame: {}]", str),
+    "tcp.analysis.ack_rtt": ("[The RTT to ACK the segment was: {} seconds]", _seconds),
+    "tcp.analysis.initial_rtt": ("[iRTT: {} seconds]", _seconds),
+    "tcp.analysis.bytes_in_flight": ("[Bytes in flight: {}]", str),
+    "tcp.analysis.push_bytes_sent": ("[Bytes sent since last PSH flag: {}]", str),
     "tcp.analysis.duplicate_ack_frame": ("[Duplicate to the ACK in frame: {}]", str),
     "icmp.resp_to": ("[Request frame: {}]", str),
     "icmp.resptime": ("[Response time: {:.3f} ms]", float),
@@ -98,6 +116,15 @@ EXPERT = {
     "zero_window": "TCP Zero Window segment",
     "reused_ports": "A new tcp session is started with the same ports as an earlier session in this trace",
 }
+# each flag's expert severity in tshark 4.0 (the rest are Notes)
+SEVERITY = {
+    "out_of_order": "Warning",
+    "lost_segment": "Warning",
+    "ack_lost_segment": "Warning",
+    "window_full": "Warning",
+    "zero_window": "Warning",
+    "window_update": "Chat",
+}
 # Where a line the model does not have goes: after the line with this name (else at the end)
 AFTER = {
     "tcp.stream": "tcp.dstport",
@@ -110,6 +137,7 @@ AFTER = {
 }
 # Where a line goes when not after another: before the line with this name, if it is there
 BEFORE = {name: "http.file_data" for name in LABELS if name.startswith("http.")}
+BEFORE["udp.stream"] = "udp.payload"
 
 
 def noted_dissection(record, notes: FrameNotes) -> Dissection:
@@ -122,12 +150,16 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
     layers = {node.name: node for node in result.nodes if node.kind == LAYER}
     if not layers or "frame" not in layers:
         return result  # a dissector error: its one line says so
-    flags = [name for name in fields if name.startswith("tcp.analysis.")]
+    flags = [
+        name
+        for name in fields
+        if name.startswith("tcp.analysis.") and name not in ANALYSIS_VALUES + ANALYSIS_TIMES
+    ]
     # lines placed after another new line come after it
     order = sorted(fields, key=lambda name: name in AFTER and AFTER[name] in fields)
     for name in order:
         values = fields[name]
-        if name.startswith("tcp.analysis.") or not values:
+        if name.startswith(("tcp.analysis.", "tcp.time_", "udp.time_")) or not values:
             continue
         layer = layers.get(_protocol_of(name, layers))
         if layer is None:
@@ -141,9 +173,19 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
                 _remove(layer, node)
             for value in values:
                 _insert(layer, _line(name, value), AFTER.get(name), BEFORE.get(name))
-    if flags and "tcp" in layers:
+    if "tcp" in layers and "tcp.time_relative" in fields:
+        _timestamps(layers["tcp"], fields, "tcp")
+    if "udp" in layers and "udp.time_relative" in fields:
+        _timestamps(layers["udp"], fields, "udp")
+    if "tcp" in layers and (flags or any(name in fields for name in ANALYSIS_VALUES)):
         _analysis(layers["tcp"], fields, flags)
     _summary(layers.get("tcp"), fields)
+    if notes.tcp is not None and "tcp" in layers:
+        _experts(layers["tcp"], notes.tcp, notes.facts)
+    if notes.tcp is not None and notes.tcp.ack is None and "tcp" in layers:
+        for node, _path in layers["tcp"].walk():  # no ACK flag: the wire's number, not relative
+            if node.name == "tcp.ack":
+                node.label = f"Acknowledgment Number: {fields['tcp.ack'][0]}"
     if isinstance(record, CapturedFrame):
         _capture_frame(result, layers["frame"], record, fields)
     message = notes.message
@@ -373,23 +415,111 @@ def _insert(layer: FieldNode, line: FieldNode, after: str | None, before: str | 
     children.append(line)
 
 
+def _expert(text: str, severity: str, name: str) -> FieldNode:
+    """An expert note as tshark shows one in the tree: `[Expert Info (Chat/Sequence): …]`."""
+    return FieldNode(
+        f"[Expert Info ({severity}/Sequence): {text}]",
+        0,
+        0,
+        NOTE,
+        name,
+        filter=name,
+        children=[
+            FieldNode(f"[{text}]", 0, 0, NOTE, "", filter=None),
+            FieldNode(f"[Severity level: {severity}]", 0, 0, NOTE, "", filter=None),
+            FieldNode("[Group: Sequence]", 0, 0, NOTE, "", filter=None),
+        ],
+    )
+
+
+def _experts(tcp: FieldNode, note, f) -> None:
+    """What tshark says under a SYN, FIN or RST flag and under the flags' summary."""
+    flags = f.flags
+    add: dict[str, list] = {}
+    if flags & TCP_SYN:
+        if flags & TCP_ACK:
+            text = f"Connection establish acknowledge (SYN+ACK): server port {f.sport}"
+            add["tcp.flags.syn"] = [_expert(text, "Chat", "tcp.connection.synack")]
+        else:
+            text = f"Connection establish request (SYN): server port {f.dport}"
+            add["tcp.flags.syn"] = [_expert(text, "Chat", "tcp.connection.syn")]
+    if flags & TCP_FIN:
+        add["tcp.flags.fin"] = [_expert("Connection finish (FIN)", "Chat", "tcp.connection.fin")]
+        if note.closing:
+            text = f"This frame {note.closing} the connection closing"
+            name = (
+                "tcp.connection.fin_active"
+                if note.closing == "initiates"
+                else "tcp.connection.fin_passive"
+            )
+            add["tcp.flags.str"] = [_expert(text, "Note", name)]
+    if flags & TCP_RST:
+        add["tcp.flags.reset"] = [
+            _expert("Connection reset (RST)", "Warning", "tcp.connection.rst")
+        ]
+    if not add:
+        return
+    for node, _path in tcp.walk():
+        if node.name in add:
+            node.children.extend(add.pop(node.name))
+
+
+def _timestamps(layer: FieldNode, fields: dict, protocol: str) -> None:
+    """`[Timestamps]`: the times since the stream's first frame and its frame before, before
+    the payload (and TCP's analysis), as tshark puts them."""
+    names = (f"{protocol}.time_relative", f"{protocol}.time_delta")
+    node = FieldNode(
+        "[Timestamps]", 0, 0, NOTE, "", children=[_line(name, fields[name][0]) for name in names]
+    )
+    payload = f"{protocol}.payload"
+    at = next((i for i, c in enumerate(layer.children) if c.name == payload), None)
+    layer.children.insert(len(layer.children) if at is None else at, node)
+
+
 def _analysis(tcp: FieldNode, fields: dict, flags: list[str]) -> None:
-    """`[SEQ/ACK analysis]` › `[TCP Analysis Flags]` › one line per flag, as tshark groups them."""
+    """`[SEQ/ACK analysis]`: the segment an ACK acknowledges and its RTT, the handshake's RTT,
+    bytes in flight and since the last PSH, then `[TCP Analysis Flags]` › one line per flag,
+    as tshark groups them."""
+    values = [
+        _line(name, fields[name][0])
+        for name in ("tcp.analysis.acks_frame", "tcp.analysis.ack_rtt", "tcp.analysis.initial_rtt")
+        + ANALYSIS_VALUES[1:]
+        if name in fields
+    ]
+    analysis = FieldNode("[SEQ/ACK analysis]", 0, 0, NOTE, "tcp.analysis", filter="tcp.analysis")
+    analysis.children = values
+    at = next((i for i, c in enumerate(tcp.children) if c.name == "tcp.payload"), None)
+    tcp.children.insert(len(tcp.children) if at is None else at, analysis)
+    if not flags:
+        return
     group = FieldNode(
         "[TCP Analysis Flags]", 0, 0, NOTE, "tcp.analysis.flags", filter="tcp.analysis.flags"
     )
+    after = []  # a duplicate ACK's number and frame come after the group, as tshark's
     for name in flags:
         short = name.removeprefix("tcp.analysis.")
-        if short in EXPERT:
-            text = EXPERT[short]
-            if short == "duplicate_ack":
-                text += f" (#{fields.get('tcp.analysis.duplicate_ack_num', ('?',))[0]})"
-            group.children.append(FieldNode(f"[{text}]", 0, 0, NOTE, name, filter=name))
-        elif name in LABELS:
-            group.children.append(_line(name, fields[name][0]))
-    analysis = FieldNode("[SEQ/ACK analysis]", 0, 0, NOTE, "", children=[group])
-    at = next((i for i, c in enumerate(tcp.children) if c.name == "tcp.payload"), None)
-    tcp.children.insert(len(tcp.children) if at is None else at, analysis)
+        if short == "duplicate_ack":
+            group.children.append(
+                FieldNode("[This is a TCP duplicate ack]", 0, 0, NOTE, name, filter=name)
+            )
+            count = fields.get("tcp.analysis.duplicate_ack_num", ("?",))[0]
+            after.append(_line("tcp.analysis.duplicate_ack_num", count))
+            if "tcp.analysis.duplicate_ack_frame" in fields:
+                line = _line(
+                    "tcp.analysis.duplicate_ack_frame",
+                    fields["tcp.analysis.duplicate_ack_frame"][0],
+                )
+                line.children.append(_expert(f"{EXPERT[short]} (#{count})", "Note", name))
+                after.append(line)
+        elif short in EXPERT:
+            group.children.append(_expert(EXPERT[short], SEVERITY.get(short, "Note"), name))
+            if short == "retransmission" and "tcp.analysis.rto" in fields:
+                group.children.append(_line("tcp.analysis.rto", fields["tcp.analysis.rto"][0]))
+                group.children.append(
+                    _line("tcp.analysis.rto_frame", fields["tcp.analysis.rto_frame"][0])
+                )
+    analysis.children.append(group)
+    analysis.children.extend(after)
 
 
 def _summary(tcp: FieldNode | None, fields: dict) -> None:

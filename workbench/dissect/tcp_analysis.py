@@ -15,13 +15,15 @@ Each flag has its Info prefix (`[TCP Dup ACK 7#1] `) as tshark prints it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import NamedTuple
 
-from workbench.dissect.facts import TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, Facts
+from workbench.dissect.facts import TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, Facts
 
 MASK = 0xFFFFFFFF
 OUT_OF_ORDER_NS = 3_000_000  # Wireshark's threshold when the handshake gave no RTT
 FAST_RETRANSMISSION_NS = 20_000_000
+MAX_UNACKED = 10_000  # tshark stops listing a side's unacknowledged segments there
 
 # analysis flag (filter name under tcp.analysis.) → Info prefix, in the order tshark's Info shows
 # them: tshark 4.0 prints them retransmissions first, then lost segments, window, keep-alive,
@@ -62,6 +64,7 @@ class _Side:
     wscale: int = -1  # -1 unknown (no SYN seen), -2 SYN seen without the option
     next_seq: int | None = None  # highest sequence number sent + 1
     next_seq_ns: int = 0
+    next_seq_frame: int = 0
     max_to_ack: int | None = None
     last_ack: int | None = None
     last_ack_ns: int = 0
@@ -70,6 +73,14 @@ class _Side:
     last_flags: list | tuple = ()
     dup_acks: int = 0
     last_non_dup_ack: int = 0
+    # segments (or SYN/FIN) sent and not yet acknowledged, oldest first: [frame, seq, next
+    # seq (both relative to this side's base), time] — tshark's list, for the frame an ACK
+    # acknowledges, its RTT and the bytes in flight
+    unacked: list = field(default_factory=list)
+    push_bytes: int = 0  # bytes sent since the last PSH, as tshark counts them
+    push_set_last: bool = False
+    valid_bif: bool = True  # off from a gap in what it sent until the other side ACKs
+    sack: tuple = ()  # the SACK blocks of its latest segment
 
 
 @dataclass
@@ -79,6 +90,9 @@ class _Stream:
     sides: dict = field(default_factory=dict)  # (address, port) → _Side
     syn_ns: int | None = None
     rtt_ns: int = 0  # iRTT: SYN to the handshake's ACK
+    fin_frame: int = 0  # the stream's first FIN: it "initiates the connection closing"
+    first_ns: int = 0  # the stream's first frame (tcp.time_relative counts from it)
+    prev_ns: int = 0  # its frame before this one, either way (tcp.time_delta)
 
 
 class TcpNote(NamedTuple):
@@ -95,6 +109,21 @@ class TcpNote(NamedTuple):
     flags: tuple[str, ...] = ()  # tcp.analysis.* names set on this frame
     dup_ack_of: int = 0  # tcp.analysis.duplicate_ack_frame
     dup_ack_count: int = 0  # tcp.analysis.duplicate_ack_num
+    since_first_ns: int = 0  # tcp.time_relative
+    since_prev_ns: int = 0  # tcp.time_delta
+    acks_frame: int = 0  # tcp.analysis.acks_frame: the segment this ACK acknowledges
+    ack_rtt_ns: int = 0  # tcp.analysis.ack_rtt
+    irtt_ns: int = 0  # tcp.analysis.initial_rtt, once the handshake gave it
+    in_flight: int = 0  # tcp.analysis.bytes_in_flight (0: none shown)
+    push_bytes: int = -1  # tcp.analysis.push_bytes_sent (-1: none shown)
+    closing: str = ""  # a FIN "initiates" the connection's closing, or "undergoes" it
+    rto_ns: int = 0  # tcp.analysis.rto: a retransmission's time since what it resends
+    rto_frame: int = 0  # tcp.analysis.rto_frame
+
+    @property
+    def analysed(self) -> bool:
+        """tshark shows `[SEQ/ACK analysis]` for this segment (it has something to say)."""
+        return bool(self.flags or self.acks_frame or self.in_flight or self.push_bytes >= 0)
 
     @property
     def prefix(self) -> str:
@@ -112,7 +141,12 @@ class TcpNote(NamedTuple):
 
 
 class TcpAnalysis:
-    def __init__(self) -> None:
+    """`values`: also what [SEQ/ACK analysis] says beyond the flags (the segment an ACK
+    acknowledges, RTTs, bytes in flight …): kept only where something may show it, as it
+    costs a list of every side's unacknowledged segments."""
+
+    def __init__(self, values: bool = True) -> None:
+        self.values = values
         self.streams: list[_Stream] = []
         self._by_key: dict[tuple, _Stream] = {}
 
@@ -139,9 +173,11 @@ class TcpAnalysis:
             if fwd is not None and fwd.base is not None and fwd.base != f.seq:
                 stream, reused = None, True
         if stream is None:
-            stream = _Stream(len(self.streams), here)
+            stream = _Stream(len(self.streams), here, first_ns=f.ns, prev_ns=f.ns)
             self.streams.append(stream)
             self._by_key[key] = stream
+        since_first, since_prev = f.ns - stream.first_ns, f.ns - stream.prev_ns
+        stream.prev_ns = f.ns
         sides = stream.sides
         fwd = sides.get(here)
         if fwd is None:
@@ -162,9 +198,12 @@ class TcpAnalysis:
                 rev.wscale = -2 if rev.wscale >= 0 else rev.wscale  # RFC 7323: both or neither
         if (flags & TCP_ACK) and rev.base is None and ack is not None:
             rev.base = (ack - 1) & MASK
+        if flags & TCP_ACK:
+            rev.valid_bif = True
         if not syn and flags & TCP_ACK and stream.syn_ns is not None and not stream.rtt_ns:
             stream.rtt_ns = f.ns - stream.syn_ns
         found: list[str] = ["reused_ports"] if reused else []
+        rto_frame = rto_ns = 0
         dup_of = dup_count = 0
         window = f.window
         zero_window_probe = False
@@ -179,6 +218,7 @@ class TcpAnalysis:
                 found.append("zero_window")
             if fwd.next_seq is not None and _gt(seq, fwd.next_seq) and not rst:
                 found.append("lost_segment")
+                fwd.valid_bif = False  # as tshark, until an ACK comes the other way
             keep_alive = (
                 fwd.next_seq is not None
                 and length <= 1
@@ -237,25 +277,55 @@ class TcpAnalysis:
                 kind = self._retransmission_kind(f, stream, fwd, rev, seq, length, syn or fin)
                 if kind:
                     found.append(kind)
+                if kind == "retransmission" and self.values:
+                    # as tshark: the time since the oldest segment still unacknowledged (else
+                    # since the highest one sent), and its frame
+                    if fwd.unacked:
+                        rto_frame, rto_ns = fwd.unacked[0][0], f.ns - fwd.unacked[0][3]
+                    else:
+                        rto_frame, rto_ns = fwd.next_seq_frame, f.ns - fwd.next_seq_ns
             next_seq = (seq + length + (1 if syn or fin else 0)) & MASK
             if (fwd.next_seq is None or _gt(next_seq, fwd.next_seq)) and not rst:
-                fwd.next_seq, fwd.next_seq_ns = next_seq, f.ns
+                fwd.next_seq, fwd.next_seq_ns, fwd.next_seq_frame = next_seq, f.ns, f.number
             # as tshark: the highest sequence number the other side may acknowledge moves up
             # only with a segment that continues it (one after a gap leaves it behind the gap,
             # so an ACK over the gap is an "ACKed unseen segment")
             if fwd.max_to_ack is None or seq == fwd.max_to_ack:
                 fwd.max_to_ack = fwd.next_seq
+        rel_seq = (seq - fwd.base) & MASK
         fwd.window = window
         # as tshark, whatever the flags: a RST without ACK leaves 0 here, and after it no
         # data counts as acknowledged (no Spurious Retransmission)
         fwd.last_ack, fwd.last_ack_ns = ack, f.ns
         fwd.last_was_syn = syn
         fwd.last_flags = found  # only asked `in`: a list of one or two names
+        acks_frame = ack_rtt = in_flight = 0
+        push = -1
+        if self.values:
+            unacked = fwd.unacked
+            if (length or syn or fin) and len(unacked) < MAX_UNACKED:
+                unacked.append([f.number, rel_seq, (rel_seq + length + (syn or fin)) & MASK, f.ns])
+            fwd.sack = f.sack
+            if rev.unacked and rev.base is not None and ack is not None:
+                acks_frame, ack_rtt = _acknowledge(rev.unacked, (ack - rev.base) & MASK, f.ns)
+            if length and unacked and fwd.valid_bif:
+                in_flight = _in_flight(unacked, rev.sack, syn or fin)
+                psh = flags & TCP_PSH
+                if psh or fwd.push_set_last:
+                    fwd.push_bytes = length if fwd.push_set_last else fwd.push_bytes + length
+                else:
+                    fwd.push_bytes += length
+                fwd.push_set_last = bool(psh)
+                push = fwd.push_bytes
         # tshark's factor: the shift's power of two, -1 while no SYN was seen, -2 when the
         # SYN said no scaling; 1 on a SYN itself (never scaled)
         scale = 1 if syn else (1 << fwd.wscale if fwd.wscale >= 0 else fwd.wscale)
         rel_ack = (ack - rev.base) & MASK if flags & TCP_ACK and rev.base is not None else None
-        rel_seq = (seq - fwd.base) & MASK
+        closing = ""
+        if fin:
+            if not stream.fin_frame:
+                stream.fin_frame = f.number
+            closing = "initiates" if stream.fin_frame == f.number else "undergoes"
         return TcpNote(
             stream.index,
             rel_seq,
@@ -267,6 +337,16 @@ class TcpAnalysis:
             tuple(found),
             dup_of,
             dup_count,
+            since_first,
+            since_prev,
+            acks_frame,
+            ack_rtt,
+            stream.rtt_ns,
+            in_flight,
+            push,
+            closing,
+            rto_ns,
+            rto_frame,
         )
 
     @staticmethod
@@ -298,6 +378,38 @@ class TcpAnalysis:
         if 0 <= f.ns - fwd.next_seq_ns < threshold and fwd.next_seq != ends:
             return "out_of_order"
         return "retransmission"
+
+
+def _acknowledge(unacked: list, ack: int, ns: int) -> tuple[int, int]:
+    """Take what `ack` acknowledges off the other side's unacknowledged segments, as tshark:
+    the frame and RTT of the segment it ends exactly (0, 0 if none), a segment it ends inside
+    trimmed, older ones dropped."""
+    frame = rtt = 0
+    i = len(unacked) - 1  # newest first, as tshark walks its list: the oldest match wins
+    while i >= 0:
+        segment = unacked[i]
+        end = segment[2]
+        if ack == end:
+            frame, rtt = segment[0], ns - segment[3]
+            del unacked[i]
+        elif _gt(ack, segment[1]) and not _gt(ack, end):
+            segment[1] = ack  # part of it acknowledged
+        elif not _gt(end, ack):
+            del unacked[i]  # acknowledged before
+        i -= 1
+    return frame, rtt
+
+
+def _in_flight(unacked: list, sack: tuple, virtual: bool) -> int:
+    """tshark's default bytes in flight (from the payloads): the span of what is
+    unacknowledged, less what the other side's latest SACK blocks say arrived; 0 for none."""
+    in_flight = (max(unacked, key=_NEXT)[2] - min(unacked, key=_SEQ)[1]) & MASK
+    for left, right in sack:
+        in_flight = (in_flight - (right - left)) & MASK
+    return in_flight - virtual if 0 < in_flight < 2_000_000_000 else 0  # a SYN or FIN: -1
+
+
+_SEQ, _NEXT = itemgetter(1), itemgetter(2)
 
 
 def _key(f: Facts) -> tuple:
