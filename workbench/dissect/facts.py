@@ -235,40 +235,38 @@ def _tcp(f: Facts, data: bytes, at: int, end: int) -> None:
     f.payload = data[at + header : end]
 
 
-def _sack_blocks(options: bytes) -> tuple:
-    """The SACK option's blocks (RFC 2018 §3) as (left, right) edges, () if there is none."""
-    i = 0
-    while i < len(options):
+def _options(options: bytes):
+    """Each whole option of a TCP header's option bytes: (kind, where it starts, its size);
+    the walk stops at the end-of-list option or at a length that cannot be."""
+    i, n = 0, len(options)
+    while i < n:
         kind = options[i]
         if kind == 0:
-            break
+            return
         if kind == 1:
             i += 1
             continue
-        if i + 1 >= len(options) or options[i + 1] < 2:
-            break
+        if i + 1 >= n or options[i + 1] < 2:
+            return
         size = options[i + 1]
-        if kind == 5 and size >= 10 and i + size <= len(options):
+        if i + size > n:  # cut short: nothing of it is read
+            return
+        yield kind, i, size
+        i += size
+
+
+def _sack_blocks(options: bytes) -> tuple:
+    """The SACK option's blocks (RFC 2018 §3) as (left, right) edges, () if there is none."""
+    for kind, i, size in _options(options):
+        if kind == 5 and size >= 10:
             edges = struct.unpack_from(f"!{(size - 2) // 4}I", options, i + 2)
             return tuple(zip(edges[::2], edges[1::2], strict=False))
-        i += size
     return ()
 
 
 def _syn_options(f: Facts, options: bytes) -> None:
-    i = 0
-    while i < len(options):
-        kind = options[i]
-        if kind == 0:
-            return
-        if kind == 1:
-            i += 1
-            continue
-        if i + 1 >= len(options) or options[i + 1] < 2:
-            return
-        size = options[i + 1]
+    for kind, i, size in _options(options):
         if kind == 2 and size == 4:
             f.mss = _U16.unpack_from(options, i + 2)[0]
         elif kind == 3 and size == 3:
             f.wscale = min(options[i + 2], 14)
-        i += size
