@@ -301,12 +301,21 @@ def _capture_frame(result: Dissection, frame: FieldNode, record, fields: dict) -
         line("[Frame is ignored: False]", "frame.ignored"),
     ]
     if "frame.time_delta_displayed" not in fields and "frame.time_delta" in fields:
-        added.append(_line("frame.time_delta_displayed", fields["frame.time_delta"][0]))
+        # no filter in front of this tree (the app): the frame shown before is the one before
+        label = LABELS["frame.time_delta_displayed"][0]
+        added.append(
+            line(
+                label.format(_seconds(fields["frame.time_delta"][0])), "frame.time_delta_displayed"
+            )
+        )
     kept = [
         child
         for child in frame.children
         if child.name not in ("frame.comment", "frame.interface_name", "frame.encap_type")
     ]
+    for child in kept:
+        if child.name == "frame.time_delta_displayed":
+            child.filter = picks  # a value of this pass only (the frame shown before)
     rank = {name: i for i, name in enumerate(_FRAME_ORDER)}
     frame.children = sorted(added + kept, key=lambda node: rank.get(node.name, len(rank)))
     comments = getattr(record, "comments", ())
@@ -326,7 +335,7 @@ def _comments(comments) -> FieldNode:
             0,
             NOTE,
             "frame.comment.expert",
-            filter="frame.comment.expert",
+            filter=None,
             children=[
                 FieldNode(f"[{message}]", 0, 0, NOTE, "", filter=None),
                 FieldNode("[Severity level: Comment]", 0, 0, NOTE, "", filter=None),
@@ -415,15 +424,16 @@ def _insert(layer: FieldNode, line: FieldNode, after: str | None, before: str | 
     children.append(line)
 
 
-def _expert(text: str, severity: str, name: str) -> FieldNode:
-    """An expert note as tshark shows one in the tree: `[Expert Info (Chat/Sequence): …]`."""
+def _expert(text: str, severity: str, name: str, filter: str | None = None) -> FieldNode:
+    """An expert note as tshark shows one in the tree: `[Expert Info (Chat/Sequence): …]`;
+    `filter` where our filter knows a field that picks it (an analysis flag)."""
     return FieldNode(
         f"[Expert Info ({severity}/Sequence): {text}]",
         0,
         0,
         NOTE,
         name,
-        filter=name,
+        filter=filter,
         children=[
             FieldNode(f"[{text}]", 0, 0, NOTE, "", filter=None),
             FieldNode(f"[Severity level: {severity}]", 0, 0, NOTE, "", filter=None),
@@ -486,7 +496,7 @@ def _analysis(tcp: FieldNode, fields: dict, flags: list[str]) -> None:
         + ANALYSIS_VALUES[1:]
         if name in fields
     ]
-    analysis = FieldNode("[SEQ/ACK analysis]", 0, 0, NOTE, "tcp.analysis", filter="tcp.analysis")
+    analysis = FieldNode("[SEQ/ACK analysis]", 0, 0, NOTE, "")
     analysis.children = values
     at = next((i for i, c in enumerate(tcp.children) if c.name == "tcp.payload"), None)
     tcp.children.insert(len(tcp.children) if at is None else at, analysis)
@@ -509,10 +519,10 @@ def _analysis(tcp: FieldNode, fields: dict, flags: list[str]) -> None:
                     "tcp.analysis.duplicate_ack_frame",
                     fields["tcp.analysis.duplicate_ack_frame"][0],
                 )
-                line.children.append(_expert(f"{EXPERT[short]} (#{count})", "Note", name))
+                line.children.append(_expert(f"{EXPERT[short]} (#{count})", "Note", name, name))
                 after.append(line)
         elif short in EXPERT:
-            group.children.append(_expert(EXPERT[short], SEVERITY.get(short, "Note"), name))
+            group.children.append(_expert(EXPERT[short], SEVERITY.get(short, "Note"), name, name))
             if short == "retransmission" and "tcp.analysis.rto" in fields:
                 group.children.append(_line("tcp.analysis.rto", fields["tcp.analysis.rto"][0]))
                 group.children.append(
