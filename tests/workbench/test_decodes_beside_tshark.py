@@ -212,3 +212,77 @@ def test_the_frame_section_and_packet_comments_as_tshark(tmp_path):
     mine = layers(ours(str(pcapng), "-V", "-c", "1"), *titles)
     assert "    Interface id: 0 (lan)" in mine and mine[0] == "Packet comments"
     assert any(x.startswith("     [truncated]") for x in layers(ours(str(pcapng), "-V"), *titles))
+
+
+@needs_tool("tshark")
+def test_tcp_analysis_values_after_a_dsack_as_tshark(tmp_path):
+    """A transfer where the receiver's ACK carries a D-SACK block (a spurious retransmission
+    came) and the sender's next segment is smaller than that block: tshark shows no bytes in
+    flight there, and then no bytes-since-PSH either (they are shown together), though its
+    [SEQ/ACK analysis] still says the iRTT. Every analysis value of every frame as tshark's."""
+    from scapy.layers.inet import TCP
+
+    c, s = (A, 40000), (B, 80)
+
+    def seg(src, dst, flags, seq, ack, payload=b"", options=()):
+        back = src == s
+        packet = IP(src=src[0], dst=dst[0]) / TCP(
+            sport=src[1],
+            dport=dst[1],
+            flags=flags,
+            seq=seq,
+            ack=ack,
+            window=500,
+            options=list(options),
+        )
+        return _eth(packet / Raw(payload) if payload else packet, back)
+
+    frames = [
+        seg(c, s, "S", 1000, 0, options=[("MSS", 1460), ("SAckOK", b"")]),
+        seg(s, c, "SA", 5000, 1001, options=[("MSS", 1460), ("SAckOK", b"")]),
+        seg(c, s, "A", 1001, 5001),
+    ]
+    seq = 5001
+    for _ in range(3):
+        frames.append(seg(s, c, "A", seq, 1001, b"d" * 1000))
+        seq += 1000
+    frames.append(seg(s, c, "A", 5001, 1001, b"d" * 1000))  # spurious: sent again
+    frames.append(seg(c, s, "A", 1001, seq, options=[("SAck", (5001, 6001))]))  # D-SACK
+    frames.append(seg(s, c, "PA", seq, 1001, b"p" * 100))  # smaller than the D-SACK block
+    frames.append(seg(c, s, "A", 1001, seq + 100))
+    frames.append(seg(s, c, "PA", seq + 100, 1001, b"q" * 300))
+    for i, frame in enumerate(frames):
+        frame.time = 1.0 + i * 0.001
+    path = str(tmp_path / "dsack.pcap")
+    wrpcap(path, frames)
+    names = [
+        "tcp.analysis.acks_frame",
+        "tcp.analysis.ack_rtt",
+        "tcp.analysis.initial_rtt",
+        "tcp.analysis.bytes_in_flight",
+        "tcp.analysis.push_bytes_sent",
+        "tcp.analysis.spurious_retransmission",
+        "tcp.time_delta",
+    ]
+    fields = [arg for name in names for arg in ("-e", name)]
+    mine = ours(path, "-T", "fields", *fields)
+    assert mine == theirs(path, "-T", "fields", *fields)
+    rows = mine.splitlines()
+    assert rows[8].split("\t")[3:5] == ["", ""]  # after the D-SACK: none shown
+    assert rows[10].split("\t")[3:5] == ["300", "300"]  # PSH after PSH: this segment's bytes
+    titles = ("Transmission Control Protocol",)
+    tree = _analysis_lines(layers(ours(path, "-V"), *titles))
+    assert tree == _analysis_lines(layers(theirs(path, "-V"), *titles))
+    assert "    [SEQ/ACK analysis]" in tree
+
+
+def _analysis_lines(lines: list[str]) -> list[str]:
+    """The [Timestamps] and [SEQ/ACK analysis] subtrees of `-V`'s TCP sections."""
+    out, inside = [], False
+    for line in lines:
+        depth = len(line) - len(line.lstrip())
+        if depth == 4:
+            inside = line.strip() in ("[Timestamps]", "[SEQ/ACK analysis]")
+        if inside:
+            out.append(line)
+    return out

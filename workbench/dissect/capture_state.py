@@ -521,9 +521,8 @@ def _tcp_fields(out: dict, note: TcpNote, f: Facts) -> None:
                 out["tcp.analysis.ack_rtt"] = (Decimal(note.ack_rtt_ns).scaleb(-9),)
         if note.irtt_ns:
             out["tcp.analysis.initial_rtt"] = (Decimal(note.irtt_ns).scaleb(-9),)
-        if note.in_flight:
+        if note.in_flight:  # tshark shows the bytes since PSH only beside the bytes in flight
             out["tcp.analysis.bytes_in_flight"] = (note.in_flight,)
-        if note.push_bytes >= 0:
             out["tcp.analysis.push_bytes_sent"] = (note.push_bytes,)
 
 

@@ -177,7 +177,9 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
         _timestamps(layers["tcp"], fields, "tcp")
     if "udp" in layers and "udp.time_relative" in fields:
         _timestamps(layers["udp"], fields, "udp")
-    if "tcp" in layers and (flags or any(name in fields for name in ANALYSIS_VALUES)):
+    if "tcp" in layers and (
+        flags or any(name in fields for name in ANALYSIS_VALUES + ANALYSIS_TIMES)
+    ):
         _analysis(layers["tcp"], fields, flags)
     _summary(layers.get("tcp"), fields)
     if notes.tcp is not None and "tcp" in layers:
