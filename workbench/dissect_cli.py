@@ -133,27 +133,11 @@ def _reason(error: Exception, display_filter: str | None) -> str:
     return str(error)
 
 
-# filter words that need [SEQ/ACK analysis]'s values (CaptureState's `tcp_values`)
-TCP_VALUE_WORDS = (
-    "tcp.analysis.acks",
-    "tcp.analysis.ack_rtt",
-    "tcp.analysis.initial",
-    "tcp.analysis.bytes",
-    "tcp.analysis.push",
-    "tcp.analysis.rto",
-)
-
-
 def _dissect(path, show: _Pass, count, out) -> None:
     keep, layout, stats = show.keep, show.layout, show.stats
     text = keep.text.lower() if keep is not None else ""
-    # dns.response_to/dns.time only where something may show them (see CaptureState)
-    shown = show.verbose or layout is not None
-    state = CaptureState(
-        dns_links=shown or "dns.res" in text or "dns.time" in text or "dns.uns" in text,
-        udp_streams=shown or "udp.stream" in text or "udp.time" in text,
-        tcp_values=shown or any(name in text for name in TCP_VALUE_WORDS),
-    )
+    # state spanning the pass only where something may show it (see CaptureState.for_pass)
+    state = CaptureState.for_pass(text, shown=show.verbose or layout is not None)
     if layout is not None and layout.header:
         out.write(layout.header_line() + "\n")
     # (dd counts from the frame shown before, and -V's tree shows state spanning the whole

@@ -173,6 +173,21 @@ def _reassembled(notes: FrameNotes, message: MessageNote) -> None:
     notes.note("tcp.reassembled.length", (len(message.pdu),))
 
 
+# Filter words that name state a pass keeps only when asked (CaptureState.for_pass): the query
+# a DNS response answers and UDP's conversations span the whole capture (so a filter naming
+# them keeps a large capture in one process, `halves`); [SEQ/ACK analysis]'s values cost a
+# list of each TCP side's unacknowledged segments.
+DNS_LINK_WORDS = ("dns.res", "dns.time", "dns.uns")
+UDP_STREAM_WORDS = ("udp.stream", "udp.time")
+TCP_VALUE_WORDS = (
+    "tcp.analysis.acks",
+    "tcp.analysis.ack_rtt",
+    "tcp.analysis.initial",
+    "tcp.analysis.bytes",
+    "tcp.analysis.push",
+    "tcp.analysis.rto",
+)
+
 # Where tshark reads DNS: port 53, and 5353 (over UDP as mDNS, over TCP as DNS); it pairs
 # queries and responses on both, and reassembles messages over TCP on both.
 DNS_PORTS = frozenset((53, 5353))
@@ -319,6 +334,20 @@ class CaptureState:
         self.http = HttpMessages()
         self.http_links = HttpLinks()
         self.dns_tcp = DnsOverTcp()
+
+    @classmethod
+    def for_pass(cls, text: str, shown: bool) -> CaptureState:
+        """The state one pass needs: all of it when its tree or fields are shown (`shown`),
+        else what its filter's `text` names (kept only where something may show it)."""
+
+        def named(words: tuple[str, ...]) -> bool:
+            return shown or any(word in text for word in words)
+
+        return cls(
+            dns_links=named(DNS_LINK_WORDS),
+            udp_streams=named(UDP_STREAM_WORDS),
+            tcp_values=named(TCP_VALUE_WORDS),
+        )
 
     def step(self, record) -> FrameNotes:
         f = facts_of(record)

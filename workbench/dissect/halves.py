@@ -24,7 +24,7 @@ import signal
 import tempfile
 
 from workbench.dissect.capture import CaptureError
-from workbench.dissect.capture_state import CaptureState
+from workbench.dissect.capture_state import DNS_LINK_WORDS, UDP_STREAM_WORDS, CaptureState
 from workbench.dissect.dns_tcp import MAX_OPEN as DNS_TCP_MAX_OPEN
 from workbench.dissect.prefilter import needed_ports
 from workbench.dissect.reassembly import MAX_PENDING
@@ -34,14 +34,7 @@ from workbench.dissect.skim import Part, can_skim, find_boundary
 # half of a short file. `WORKBENCH_DISSECT_PROCESSES=1` keeps every file on one.
 SPLIT_BYTES = 32 << 20
 # Filter words that ask for state spanning the whole capture (see the module's doc).
-_WHOLE_CAPTURE = (
-    "tcp.stream",
-    "dns.res",
-    "dns.time",
-    "dns.uns",
-    "udp.stream",
-    "udp.time",
-)
+_WHOLE_CAPTURE = ("tcp.stream", *DNS_LINK_WORDS, *UDP_STREAM_WORDS)
 
 
 def can_halve(path: str, keep, layout, stats, count) -> bool:

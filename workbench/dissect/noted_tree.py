@@ -326,24 +326,11 @@ def _capture_frame(result: Dissection, frame: FieldNode, record, fields: dict) -
 
 
 def _comments(comments) -> FieldNode:
-    """tshark's "Packet comments" tree: each comment, and the expert note it makes (labels cut
-    as Wireshark cuts them: a marked one at 238 bytes, the note's message at 239)."""
+    """tshark's "Packet comments" tree: each comment (its label cut as Wireshark cuts one over
+    239 bytes), and the expert note it makes."""
     top = FieldNode("Packet comments", 0, 0, LAYER, "pkt_comment", filter="frame.comment")
     for text in comments:
-        message = text.encode()[:LABEL_BYTES].decode("utf-8", "ignore")
-        expert = FieldNode(
-            f"[{fit_label(f'Expert Info (Comment/Comment): {text}', 0)}]",
-            0,
-            0,
-            NOTE,
-            "frame.comment.expert",
-            filter=None,
-            children=[
-                FieldNode(f"[{message}]", 0, 0, NOTE, "", filter=None),
-                FieldNode("[Severity level: Comment]", 0, 0, NOTE, "", filter=None),
-                FieldNode("[Group: Comment]", 0, 0, NOTE, "", filter=None),
-            ],
-        )
+        expert = _expert(text, "Comment", "frame.comment.expert", group="Comment")
         top.children.append(
             FieldNode(
                 fit_label(text, 0),
@@ -426,20 +413,24 @@ def _insert(layer: FieldNode, line: FieldNode, after: str | None, before: str | 
     children.append(line)
 
 
-def _expert(text: str, severity: str, name: str, filter: str | None = None) -> FieldNode:
-    """An expert note as tshark shows one in the tree: `[Expert Info (Chat/Sequence): …]`;
-    `filter` where our filter knows a field that picks it (an analysis flag)."""
+def _expert(
+    text: str, severity: str, name: str, filter: str | None = None, group: str = "Sequence"
+) -> FieldNode:
+    """An expert note as tshark shows one in the tree: `[Expert Info (Chat/Sequence): …]`,
+    its label cut as Wireshark cuts one over 239 bytes and its message at 239; `filter` where
+    our filter knows a field that picks it (an analysis flag)."""
+    message = text.encode()[:LABEL_BYTES].decode("utf-8", "ignore")
     return FieldNode(
-        f"[Expert Info ({severity}/Sequence): {text}]",
+        f"[{fit_label(f'Expert Info ({severity}/{group}): {text}', 0)}]",
         0,
         0,
         NOTE,
         name,
         filter=filter,
         children=[
-            FieldNode(f"[{text}]", 0, 0, NOTE, "", filter=None),
+            FieldNode(f"[{message}]", 0, 0, NOTE, "", filter=None),
             FieldNode(f"[Severity level: {severity}]", 0, 0, NOTE, "", filter=None),
-            FieldNode("[Group: Sequence]", 0, 0, NOTE, "", filter=None),
+            FieldNode(f"[Group: {group}]", 0, 0, NOTE, "", filter=None),
         ],
     )
 
@@ -483,9 +474,7 @@ def _timestamps(layer: FieldNode, fields: dict, protocol: str) -> None:
     node = FieldNode(
         "[Timestamps]", 0, 0, NOTE, "", children=[_line(name, fields[name][0]) for name in names]
     )
-    payload = f"{protocol}.payload"
-    at = next((i for i, c in enumerate(layer.children) if c.name == payload), None)
-    layer.children.insert(len(layer.children) if at is None else at, node)
+    _insert(layer, node, None, f"{protocol}.payload")
 
 
 def _analysis(tcp: FieldNode, fields: dict, flags: list[str]) -> None:
@@ -498,10 +487,8 @@ def _analysis(tcp: FieldNode, fields: dict, flags: list[str]) -> None:
         + ANALYSIS_VALUES[1:]
         if name in fields
     ]
-    analysis = FieldNode("[SEQ/ACK analysis]", 0, 0, NOTE, "")
-    analysis.children = values
-    at = next((i for i, c in enumerate(tcp.children) if c.name == "tcp.payload"), None)
-    tcp.children.insert(len(tcp.children) if at is None else at, analysis)
+    analysis = FieldNode("[SEQ/ACK analysis]", 0, 0, NOTE, "", children=values)
+    _insert(tcp, analysis, None, "tcp.payload")
     if not flags:
         return
     group = FieldNode(
