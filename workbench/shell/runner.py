@@ -1,7 +1,7 @@
 """The one runner: a `Job` is one invocation's program, started at the lab's present time and
 driven by the lab's clock. Headless simulation steps the virtual clock until each job is done
 (`run_virtual`), live mode awaits each on the real-time loop (`run_live`), and the app ticks
-its clock and is told of each line as the program prints it (`Job`'s `printed`).
+its clock and takes each job's new lines as they come (`Job.fresh_lines`).
 
 A job starts when it is started, never before or after: commands are inputs at a lab time, so
 the same commands at the same lab times make the same trace.
@@ -55,6 +55,7 @@ class Job:
     ) -> None:
         self.invocation = invocation
         self.program: Program | None = None
+        self._taken = 0
         self._printed = printed
 
     def start(self) -> Job:
@@ -77,6 +78,13 @@ class Job:
     @property
     def lines(self) -> list[str]:
         return self.program.lines if self.program is not None else []
+
+    def fresh_lines(self) -> list[str]:
+        """The lines printed since the last call."""
+        lines = self.lines
+        new = lines[self._taken :]
+        self._taken = len(lines)
+        return new
 
     def outcome(self, note: str | None = None) -> Outcome:
         lines = list(self.lines)
