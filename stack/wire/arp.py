@@ -51,7 +51,7 @@ _Fields = namedtuple(
 class ARP(Value, _Fields):
     __slots__ = ()
 
-    @staticmethod  # not a classmethod: see Value
+    # Called on the class, never on a value (no `self`): see Value
     def parse(data: bytes) -> ARP:
         """Parse the first 28 bytes; what follows (Ethernet padding) is not part of ARP."""
         n = len(data)

@@ -343,7 +343,7 @@ class DHCP:
         if not isinstance(self.options, tuple):
             object.__setattr__(self, "options", tuple(self.options))
 
-    @staticmethod  # not a classmethod: see stack.wire.value.Value
+    # Called on the class, never on a value (no `self`): see stack.wire.value.Value
     def parse(data: bytes) -> DHCP:
         if type(data) is not bytes:  # a bytearray or memoryview: slices must be bytes
             data = bytes(data)

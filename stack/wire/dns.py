@@ -498,7 +498,7 @@ class DNS:
             if not isinstance(value, tuple):
                 object.__setattr__(self, section, tuple(value))
 
-    @staticmethod  # not a classmethod: see stack.wire.value.Value
+    # Called on the class, never on a value (no `self`): see stack.wire.value.Value
     def parse(data: bytes) -> DNS:
         if type(data) is not bytes:
             data = bytes(data)

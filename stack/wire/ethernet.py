@@ -66,7 +66,7 @@ class Ethernet(Value, _Fields):
 
     __slots__ = ()
 
-    @staticmethod  # not a classmethod: see Value
+    # Called on the class, never on a value (no `self`): see Value
     def parse(data: bytes) -> Ethernet:
         if type(data) is not bytes:  # a bytearray or memoryview: slices must be bytes
             data = bytes(data)
@@ -76,16 +76,16 @@ class Ethernet(Value, _Fields):
                 "ethernet", "header", n, f"frame of {n} bytes is shorter than the 14-byte header"
             )
         header = data[:14]
-        fields = _known_header(header) or _remember_header(header)
+        dst, src, ethertype = _known_header(header) or _remember_header(header)
         # Literals, not HEADER_LEN and friends: each global read is a step on every frame.
-        if n > 1514 and n - 14 > _max_payload(fields[2]):  # over HEADER_LEN + MAX_PAYLOAD
+        if n > 1514 and n - 14 > _max_payload(ethertype):  # over HEADER_LEN + MAX_PAYLOAD
             raise WireError(
                 "ethernet",
                 "payload",
                 HEADER_LEN,
-                f"{n - HEADER_LEN} bytes of data is over the {_max_payload(fields[2])}-byte maximum",
+                f"{n - HEADER_LEN} bytes of data is over the {_max_payload(ethertype)}-byte maximum",
             )
-        return _new(Ethernet, fields + (data[14:],))
+        return _new(Ethernet, (dst, src, ethertype, data[14:]))  # not `fields + (…,)`: one tuple
 
     def build(self) -> bytes:
         """The frame's bytes exactly as held: header and data, no padding added, no FCS."""

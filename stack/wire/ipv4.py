@@ -48,23 +48,25 @@ def address(raw: bytes) -> IPv4Address:
     return found
 
 
-# Likewise the source and destination together, keyed by their 8 bytes: a conversation's
-# packets repeat them, and one lookup replaces two (and one unpacked field two).
-_ENDS: dict[bytes, tuple[IPv4Address, IPv4Address]] = {}
+# Likewise the source and destination together, keyed by their 8 bytes read as one number (an
+# int hashes for less than 8 bytes do): a conversation's packets repeat them, and one lookup
+# replaces two (and one unpacked field two).
+_ENDS: dict[int, tuple[IPv4Address, IPv4Address]] = {}
 _known_ends = _ENDS.get
-_unpack_ip = struct.Struct("!BBHHHBBH8s").unpack_from  # the header, both addresses as one
+_unpack_ip = struct.Struct("!BBHHHBBHQ").unpack_from  # the header, both addresses as one
 # The fixed header again, the addresses as numbers (IPv4Address keeps its number as `_ip`;
 # `.packed` is two Python calls each).
 _pack_header = struct.Struct("!BBHHHBBHII").pack
 _pack_ends = struct.Struct("!II").pack
 
 
-def _remember_ends(raw: bytes) -> tuple[IPv4Address, IPv4Address]:
+def _remember_ends(ends: int) -> tuple[IPv4Address, IPv4Address]:
     if len(_ENDS) >= 4096:
         _ENDS.clear()
+    raw = ends.to_bytes(8, "big")
     src, dst = raw[:4], raw[4:]
-    ends = _ENDS[raw] = (known_address(src) or address(src), known_address(dst) or address(dst))
-    return ends
+    pair = _ENDS[ends] = (known_address(src) or address(src), known_address(dst) or address(dst))
+    return pair
 
 
 # A packet made is nearly always built next (`IPv4.make(…).build()`), and `make` has packed its
@@ -91,7 +93,7 @@ class IPv4(Value, _Fields):
     # for, its ten fixed fields in one `struct` call with the addresses as numbers.
     __slots__ = ()
 
-    @staticmethod  # not a classmethod: see Value
+    # Called on the class, never on a value (no `self`): see Value
     def parse(data: bytes) -> IPv4:
         if type(data) is not bytes:  # a bytearray or memoryview: slices must be bytes
             data = bytes(data)

@@ -240,7 +240,7 @@ _Fields = namedtuple(
 class TCP(Value, _Fields):
     __slots__ = ()
 
-    @staticmethod  # not a classmethod: see Value
+    # Called on the class, never on a value (no `self`): see Value
     def parse(data: bytes) -> TCP:
         if type(data) is not bytes:  # a bytearray or memoryview: slices must be bytes
             data = bytes(data)
