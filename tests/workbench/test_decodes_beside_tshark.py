@@ -286,3 +286,72 @@ def _analysis_lines(lines: list[str]) -> list[str]:
         if inside:
             out.append(line)
     return out
+
+
+@needs_tool("tshark")
+def test_conversation_completeness_as_tshark(tmp_path):
+    """`[Conversation completeness: …]` on every TCP frame, as tshark's one pass shows it (what
+    the frames before it saw): a transfer closed by FIN, a handshake closed with no data, a
+    refused connection, a capture that starts mid-stream, a SYN reusing a closed conversation's
+    ports, and data on a SYN (TCP Fast Open)."""
+    from scapy.layers.inet import TCP
+
+    def seg(src, dst, flags, seq, ack, payload=b""):
+        packet = IP(src=src[0], dst=dst[0]) / TCP(
+            sport=src[1], dport=dst[1], flags=flags, seq=seq, ack=ack, window=500
+        )
+        return _eth(packet / Raw(payload) if payload else packet, src[0] == B)
+
+    frames = []
+    c, s = (A, 40001), (B, 80)  # data, then FIN both ways: Complete, WITH_DATA (31)
+    frames += [
+        seg(c, s, "S", 100, 0),
+        seg(s, c, "SA", 900, 101),
+        seg(c, s, "A", 101, 901),
+        seg(c, s, "PA", 101, 901, b"GET"),
+        seg(s, c, "FA", 901, 104),
+        seg(c, s, "FA", 104, 902),
+        seg(s, c, "A", 902, 105),
+    ]
+    c = (A, 40002)  # no data, then FIN: Complete, NO_DATA (23)
+    frames += [
+        seg(c, s, "S", 200, 0),
+        seg(s, c, "SA", 700, 201),
+        seg(c, s, "A", 201, 701),
+        seg(c, s, "FA", 201, 701),
+        seg(s, c, "FA", 701, 202),
+    ]
+    c = (A, 40003)  # refused
+    frames += [seg(c, s, "S", 300, 0), seg(s, c, "RA", 0, 301), seg(c, s, "S", 300, 0)]
+    c = (A, 40004)  # seen from the middle: no handshake ever
+    frames += [seg(c, s, "PA", 5000, 6000, b"abc"), seg(s, c, "A", 6000, 5003)]
+    frames += [seg(c, s, "A", 5003, 6000), seg(s, c, "RA", 6000, 5003)]
+    c = (A, 40001)  # the first conversation's ports again, with another ISN: a new stream
+    frames += [seg(c, s, "S", 77777, 0), seg(s, c, "SA", 1234, 77778)]
+    c = (A, 40005)  # data on the SYN
+    frames += [seg(c, s, "S", 400, 0, b"fast"), seg(s, c, "SA", 800, 405)]
+    for i, frame in enumerate(frames):
+        frame.time = 1.0 + i * 0.001
+    path = str(tmp_path / "completeness.pcap")
+    wrpcap(path, frames)
+    fields = ("-T", "fields", "-e", "tcp.stream", "-e", "tcp.completeness")
+    mine = ours(path, *fields)
+    assert mine == theirs(path, *fields)
+    # refused: SYN, then an ACK and a RST (37); mid-stream: nothing until a pure ACK (4);
+    # Fast Open: SYN and data (9); the reused ports' SYN starts at 1
+    assert {row.split("\t")[1] for row in mine.splitlines()} >= {
+        "0",
+        "1",
+        "4",
+        "9",
+        "23",
+        "31",
+        "37",
+    }
+    title = ("Transmission Control Protocol",)
+    lines = [x for x in layers(ours(path, "-V"), *title) if "completeness" in x]
+    assert lines == [x for x in layers(theirs(path, "-V"), *title) if "completeness" in x]
+    assert "    [Conversation completeness: Complete, NO_DATA (23)]" in lines
+    for wanted in ("tcp.completeness == 31", "tcp.completeness >= 12 && tcp.completeness < 32"):
+        picked = ("-Y", wanted, "-T", "fields", "-e", "frame.number")
+        assert ours(path, *picked) == theirs(path, *picked) != ""

@@ -519,6 +519,7 @@ def _rebuilt(record, f: Facts, payload: bytes) -> bytes:
 
 def _tcp_fields(out: dict, note: TcpNote, f: Facts) -> None:
     out["tcp.stream"] = (note.stream,)
+    out["tcp.completeness"] = (note.completeness,)
     out["tcp.seq"] = (note.seq,)
     out["tcp.seq_raw"] = (f.seq,)
     out["tcp.nxtseq"] = (note.next_seq,)
@@ -570,6 +571,7 @@ FIELD_TYPES = {
     "frame.time_delta": "float",
     "frame.time_epoch": "float",
     "tcp.stream": "int",
+    "tcp.completeness": "int",
     "tcp.seq": "int",
     "tcp.seq_raw": "int",
     "tcp.ack": "int",

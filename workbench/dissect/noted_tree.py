@@ -26,6 +26,7 @@ from workbench.dissect.capture_state import (
 )
 from workbench.dissect.facts import TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN
 from workbench.dissect.nodes import LAYER, NOTE, Dissection, FieldNode
+from workbench.dissect.tcp_analysis import completeness_text
 from workbench.dissect.tree import REASSEMBLED, dissect_record
 
 
@@ -47,6 +48,7 @@ LABELS = {
     "frame.time_delta": ("[Time delta from previous captured frame: {} seconds]", _seconds),
     "frame.time_relative": ("[Time since reference or first frame: {} seconds]", _seconds),
     "tcp.stream": ("[Stream index: {}]", str),
+    "tcp.completeness": ("[Conversation completeness: {}]", completeness_text),
     "tcp.len": ("[TCP Segment Len: {}]", str),
     "tcp.seq": ("Sequence Number: {}    (relative sequence number)", str),
     "tcp.seq_raw": ("Sequence Number (raw): {}", str),
@@ -128,6 +130,7 @@ SEVERITY = {
 # Where a line the model does not have goes: after the line with this name (else at the end)
 AFTER = {
     "tcp.stream": "tcp.dstport",
+    "tcp.completeness": "tcp.stream",
     "tcp.window_size_scalefactor": "tcp.window_size",
     "frame.time_epoch": "frame.number",
     "frame.time_delta": "frame.time_epoch",

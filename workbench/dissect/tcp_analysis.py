@@ -9,7 +9,9 @@ Wireshark's "-1 (unknown)"), and the analysis flags of tshark 4.0's
 `tcp_analyze_sequence_number` in the order it checks them: zero window probe, zero window, previous segment not
 captured, keep-alive, window update, window full, keep-alive ACK, duplicate ACK, ACKed unseen
 segment, then spurious retransmission / fast retransmission / out-of-order / retransmission.
-Each flag has its Info prefix (`[TCP Dup ACK 7#1] `) as tshark prints it.
+Each flag has its Info prefix (`[TCP Dup ACK 7#1] `) as tshark prints it. The conversation's
+completeness (`tcp.completeness`: SYN, SYN-ACK, ACK, data, FIN, RST seen) is what tshark's one
+pass shows on each frame: what the frames before it saw.
 """
 
 from __future__ import annotations
@@ -45,6 +47,25 @@ PREFIXES = {
     "out_of_order": "TCP Out-Of-Order",
     "reused_ports": "TCP Port numbers reused",
 }
+
+# tcp.completeness: what a conversation has been seen to carry (Wireshark's bits)
+SYN_SENT, SYN_ACK, ACKED, DATA, FIN_SEEN, RST_SEEN = 1, 2, 4, 8, 16, 32
+
+
+def completeness_text(value: int) -> str:
+    """tshark's label for a completeness value: the handshake's steps while it is incomplete,
+    "Complete" once data or none went through a whole handshake to a FIN or RST."""
+    handshake = SYN_SENT | SYN_ACK | ACKED
+    if value & handshake == handshake and value & (FIN_SEEN | RST_SEEN):
+        words = "Complete, WITH_DATA" if value & DATA else "Complete, NO_DATA"
+    else:
+        words = {
+            SYN_SENT: "Incomplete, SYN_SENT",
+            SYN_SENT | SYN_ACK: "Incomplete, CLIENT_ESTABLISHED",
+            handshake: "Incomplete, ESTABLISHED",
+            handshake | DATA: "Incomplete, DATA",
+        }.get(value, "Incomplete")
+    return f"{words} ({value})"
 
 
 def _lt(a: int, b: int) -> bool:
@@ -93,6 +114,7 @@ class _Stream:
     fin_frame: int = 0  # the stream's first FIN: it "initiates the connection closing"
     first_ns: int = 0  # the stream's first frame (tcp.time_relative counts from it)
     prev_ns: int = 0  # its frame before this one, either way (tcp.time_delta)
+    completeness: int = 0  # tcp.completeness after the frames so far
 
 
 class TcpNote(NamedTuple):
@@ -119,6 +141,7 @@ class TcpNote(NamedTuple):
     closing: str = ""  # a FIN "initiates" the connection's closing, or "undergoes" it
     rto_ns: int = 0  # tcp.analysis.rto: a retransmission's time since what it resends
     rto_frame: int = 0  # tcp.analysis.rto_frame
+    completeness: int = 0  # tcp.completeness before this frame (tshark's one pass shows that)
 
     @property
     def analysed(self) -> bool:
@@ -172,10 +195,20 @@ class TcpAnalysis:
             fwd = stream.sides.get(here)
             if fwd is not None and fwd.base is not None and fwd.base != f.seq:
                 stream, reused = None, True
+        seq, ack, length = f.seq, f.ack, len(f.payload)
+        length = self._segment_length(f, length)
         if stream is None:
             stream = _Stream(len(self.streams), here, first_ns=f.ns, prev_ns=f.ns)
             self.streams.append(stream)
             self._by_key[key] = stream
+            if reused:  # as tshark: a conversation a SYN starts has seen that SYN already
+                stream.completeness = SYN_SENT
+            elif flags & (TCP_SYN | TCP_ACK) == TCP_SYN:  # a new one counts only a plain SYN
+                stream.completeness = SYN_SENT | (DATA if length else 0)
+            shown = stream.completeness if reused else 0
+        else:
+            shown = stream.completeness
+            stream.completeness |= _completeness_bits(flags, length)
         since_first, since_prev = f.ns - stream.first_ns, f.ns - stream.prev_ns
         stream.prev_ns = f.ns
         sides = stream.sides
@@ -185,8 +218,6 @@ class TcpAnalysis:
         rev = sides.get(there)
         if rev is None:
             rev = sides[there] = _Side()
-        seq, ack, length = f.seq, f.ack, len(f.payload)
-        length = self._segment_length(f, length)
         syn, fin, rst = bool(flags & TCP_SYN), bool(flags & TCP_FIN), bool(flags & TCP_RST)
         if fwd.base is None:
             fwd.base = seq if syn else (seq - 1) & MASK
@@ -347,6 +378,7 @@ class TcpAnalysis:
             closing,
             rto_ns,
             rto_frame,
+            shown,
         )
 
     @staticmethod
@@ -378,6 +410,22 @@ class TcpAnalysis:
         if 0 <= f.ns - fwd.next_seq_ns < threshold and fwd.next_seq != ends:
             return "out_of_order"
         return "retransmission"
+
+
+def _completeness_bits(flags: int, length: int) -> int:
+    """What a frame of a conversation already seen adds to its completeness (Wireshark's
+    rules: the SYN-ACK, a pure ACK or one with data, a FIN with ACK, any RST)."""
+    bits = 0
+    handshake = flags & (TCP_SYN | TCP_ACK)
+    if handshake == TCP_SYN | TCP_ACK:
+        bits |= SYN_ACK
+    elif handshake == TCP_ACK:
+        bits |= DATA if length else ACKED
+    if flags & (TCP_FIN | TCP_ACK) == TCP_FIN | TCP_ACK:
+        bits |= FIN_SEEN
+    if flags & TCP_RST:
+        bits |= RST_SEEN
+    return bits
 
 
 def _acknowledge(unacked: list, ack: int, ns: int) -> tuple[int, int]:
