@@ -246,17 +246,20 @@ def _options(layer: Layer, at: int, end: int):
         name = OPTION_NAMES.get(kind, f"Unknown ({kind})")
         names.append(name)
         if kind == 0:
+            # One byte, and the walk goes on: Wireshark 4.0 shows each byte of zero padding
+            # as an EOL of its own (and reads whatever follows one as options).
             items.append(
                 layer.add(
                     [],
                     EOL,
                     at,
-                    end - at,
+                    1,
                     None,
                     children=[layer.add([], OPTION, at, 1, 0, text="Kind: End of Option List (0)")],
                 )
             )
-            break
+            at += 1
+            continue
         if kind == 1:
             items.append(
                 layer.add(

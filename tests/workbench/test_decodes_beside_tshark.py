@@ -4,6 +4,8 @@ the rebuilt one), a query's AD bit, and mDNS's class bits and unsolicited respon
 
 from __future__ import annotations
 
+import re
+
 from scapy.layers.dns import DNS, DNSQR, DNSRR
 from scapy.layers.inet import ICMP, IP, UDP, fragment
 from scapy.layers.l2 import Ether
@@ -353,5 +355,75 @@ def test_conversation_completeness_as_tshark(tmp_path):
     assert lines == [x for x in layers(theirs(path, "-V"), *title) if "completeness" in x]
     assert "    [Conversation completeness: Complete, NO_DATA (23)]" in lines
     for wanted in ("tcp.completeness == 31", "tcp.completeness >= 12 && tcp.completeness < 32"):
+        picked = ("-Y", wanted, "-T", "fields", "-e", "frame.number")
+        assert ours(path, *picked) == theirs(path, *picked) != ""
+
+
+@needs_tool("tshark")
+def test_sack_blocks_in_relative_numbers_with_dsack_as_tshark(tmp_path):
+    """A receiver's SACK blocks, in the sender's relative numbers, with their count; a D-SACK
+    below the ACK and one inside the second block each with their edges and warning; zero
+    padding as one EOL a byte, a SYN without MSS noted: every TCP line of `-V` (but checksum
+    verdicts and "TCP segment data"), the fields and filters as tshark's."""
+    from scapy.layers.inet import TCP
+
+    c, s = (A, 40010), (B, 80)
+
+    def seg(src, dst, flags, seq, ack, payload=b"", options=()):
+        packet = IP(src=src[0], dst=dst[0]) / TCP(
+            sport=src[1], dport=dst[1], flags=flags, seq=seq, ack=ack, window=500
+        )
+        packet[TCP].options = list(options)
+        return _eth(packet / Raw(payload) if payload else packet, src == s)
+
+    isn = 3_000_000_000  # the other side's numbers wrap past 2^32 on the way
+    frames = [
+        seg(c, s, "S", 1000, 0, options=[("SAckOK", b"")]),
+        seg(s, c, "SA", isn, 1001, options=[("SAckOK", b"")]),
+        seg(c, s, "A", 1001, isn + 1),
+    ]
+    for i in range(6):
+        if i != 1:  # the second segment is lost
+            frames.append(seg(s, c, "A", isn + 1 + 1000 * i, 1001, b"d" * 1000))
+    frames.append(seg(c, s, "A", 1001, isn + 1001, options=[("SAck", (isn + 2001, isn + 6001))]))
+    blocks = (isn + 3001, isn + 4001, isn + 2001, isn + 6001)  # inside the second: a D-SACK
+    frames.append(seg(c, s, "A", 1001, isn + 1001, options=[("SAck", blocks)]))
+    frames.append(seg(s, c, "A", isn + 1001, 1001, b"d" * 1000))
+    frames.append(seg(c, s, "A", 1001, isn + 6001, options=[("SAck", (isn + 1, isn + 1001))]))
+    for i, frame in enumerate(frames):
+        frame.time = 1.0 + i * 0.001
+    path = str(tmp_path / "sack.pcap")
+    wrpcap(path, frames)
+    names = ["sack_le", "sack_re", "sack.count", "sack.dsack_le", "sack.dsack_re", "sack.dsack"]
+    fields = [arg for name in names for arg in ("-e", f"tcp.options.{name}")]
+    mine = ours(path, "-T", "fields", *fields)
+    assert mine == theirs(path, "-T", "fields", *fields)
+    rows = [row for row in mine.splitlines() if row.strip()]
+    assert rows[0].split("\t")[:3] == ["2001", "6001", "1"]
+    assert rows[1].split("\t")[3:] == ["3001", "4001", "1"] and rows[2].split("\t")[3] == "1"
+
+    def tcp_lines(text: str) -> list[str]:
+        # checksum verdicts differ by design; "TCP segment data" is a line we do not show yet
+        skip = re.compile(r"^\s+(\[?Checksum|(Retransmitted )?TCP segment data \()")
+        lines = layers(text, "Transmission Control Protocol")
+        return [x for x in lines if not skip.match(x)]
+
+    tree = tcp_lines(ours(path, "-V"))
+    assert tree == tcp_lines(theirs(path, "-V"))
+    # scapy pads a SYN's SACK permitted with two zero bytes: two EOLs, and no MSS is noted
+    assert (
+        "    Options: (4 bytes), SACK permitted, End of Option List (EOL), End of Option List (EOL)"
+        in tree
+    )
+    assert (
+        "        [Expert Info (Note/Protocol): The SYN packet does not contain a MSS option]"
+        in tree
+    )
+    assert "        TCP Option - SACK 3001-4001 2001-6001" in tree
+    for wanted in (
+        "tcp.options.sack.dsack",
+        "tcp.options.sack_le == 2001",
+        "tcp.options.sack.count == 2",
+    ):
         picked = ("-Y", wanted, "-T", "fields", "-e", "frame.number")
         assert ours(path, *picked) == theirs(path, *picked) != ""

@@ -35,7 +35,13 @@ from workbench.dissect.facts import (
 from workbench.dissect.http_links import HttpLinks
 from workbench.dissect.messages import HttpMessages, MessageNote
 from workbench.dissect.reassembly import FragmentNote, IpReassembly
-from workbench.dissect.tcp_analysis import PREFIXES, TcpAnalysis, TcpNote
+from workbench.dissect.tcp_analysis import (
+    PREFIXES,
+    TcpAnalysis,
+    TcpNote,
+    is_dsack,
+    relative_sack,
+)
 
 IP_PROTOCOL_NAMES = {
     1: "ICMP",
@@ -528,6 +534,15 @@ def _tcp_fields(out: dict, note: TcpNote, f: Facts) -> None:
     out["tcp.ack"] = (note.ack if note.ack is not None else f.ack,)
     out["tcp.ack_raw"] = (f.ack,)
     out["tcp.window_size"] = (note.window,)
+    if f.sack:
+        blocks = relative_sack(f, note)
+        out["tcp.options.sack_le"] = tuple(left for left, _right in blocks)
+        out["tcp.options.sack_re"] = tuple(right for _left, right in blocks)
+        out["tcp.options.sack.count"] = (len(blocks),)
+        if is_dsack(blocks, note.ack):
+            out["tcp.options.sack.dsack_le"] = (blocks[0][0],)
+            out["tcp.options.sack.dsack_re"] = (blocks[0][1],)
+            out["tcp.options.sack.dsack"] = (True,)
     if not f.flags & TCP_SYN:  # a SYN's window is never scaled: tshark shows no factor there
         out["tcp.window_size_scalefactor"] = (note.scale,)
     if note.flags:
@@ -580,6 +595,12 @@ FIELD_TYPES = {
     "tcp.len": "int",
     "tcp.window_size": "int",
     "tcp.window_size_scalefactor": "int",
+    "tcp.options.sack_le": "int",
+    "tcp.options.sack_re": "int",
+    "tcp.options.sack.count": "int",
+    "tcp.options.sack.dsack_le": "int",
+    "tcp.options.sack.dsack_re": "int",
+    "tcp.options.sack.dsack": "bool",
     "icmp.resp_to": "int",
     "icmpv6.resp_to": "int",
     "icmp.resptime": "float",  # milliseconds

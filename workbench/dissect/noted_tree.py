@@ -58,6 +58,11 @@ LABELS = {
     "tcp.window_size": ("[Calculated window size: {}]", str),
     "tcp.window_size_scalefactor": ("[Window size scaling factor: {}]", _scale_text),
     "tcp.analysis.duplicate_ack_num": ("[Duplicate ACK #: {}]", str),
+    "tcp.options.sack_le": ("left edge = {} (relative)", str),
+    "tcp.options.sack_re": ("right edge = {} (relative)", str),
+    "tcp.options.sack.count": ("[TCP SACK Count: {}]", str),
+    "tcp.options.sack.dsack_le": ("[D-SACK Left Edge = {} (relative)]", str),
+    "tcp.options.sack.dsack_re": ("[D-SACK Right Edge = {} (relative)]", str),
     "udp.stream": ("[Stream index: {}]", str),
     "udp.time_relative": ("[Time since first frame: {} seconds]", _seconds),
     "udp.time_delta": ("[Time since previous frame: {} seconds]", _seconds),
@@ -162,7 +167,9 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
     order = sorted(fields, key=lambda name: name in AFTER and AFTER[name] in fields)
     for name in order:
         values = fields[name]
-        if name.startswith(("tcp.analysis.", "tcp.time_", "udp.time_")) or not values:
+        if name.startswith(("tcp.analysis.", "tcp.time_", "udp.time_", "tcp.options.sack.")):
+            continue
+        if not values:
             continue
         layer = layers.get(_protocol_of(name, layers))
         if layer is None:
@@ -176,6 +183,8 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
                 _remove(layer, node)
             for value in values:
                 _insert(layer, _line(name, value), AFTER.get(name), BEFORE.get(name))
+    if "tcp" in layers and "tcp.options.sack.count" in fields:
+        _sack(layers["tcp"], fields)
     if "tcp" in layers and "tcp.time_relative" in fields:
         _timestamps(layers["tcp"], fields, "tcp")
     if "udp" in layers and "udp.time_relative" in fields:
@@ -463,11 +472,48 @@ def _experts(tcp: FieldNode, note, f) -> None:
         add["tcp.flags.reset"] = [
             _expert("Connection reset (RST)", "Warning", "tcp.connection.rst")
         ]
+    if flags & TCP_SYN and not any(node.name == "tcp.options.mss_val" for node, _ in tcp.walk()):
+        text = "The SYN packet does not contain a MSS option"
+        add["tcp.options"] = [_expert(text, "Note", "tcp.options.mss.absent", group="Protocol")]
     if not add:
         return
     for node, _path in tcp.walk():
         if node.name in add:
             node.children.extend(add.pop(node.name))
+
+
+def _sack(tcp: FieldNode, fields: dict) -> None:
+    """The SACK option with the other side's relative numbers in its label, its block count,
+    and a D-SACK's edges and warning, as tshark shows them."""
+    for node, _path in tcp.walk():
+        if any(child.name == "tcp.options.sack_le" for child in node.children):
+            break
+    else:
+        return
+    edges = zip(fields["tcp.options.sack_le"], fields["tcp.options.sack_re"], strict=False)
+    node.label = "TCP Option - SACK " + " ".join(f"{left}-{right}" for left, right in edges)
+    node.children.append(_line("tcp.options.sack.count", fields["tcp.options.sack.count"][0]))
+    if "tcp.options.sack.dsack" in fields:
+        node.children += [
+            _line("tcp.options.sack.dsack_le", fields["tcp.options.sack.dsack_le"][0]),
+            _line("tcp.options.sack.dsack_re", fields["tcp.options.sack.dsack_re"][0]),
+            FieldNode(
+                "D-SACK Sequence",
+                0,
+                0,
+                NOTE,
+                "tcp.options.sack.dsack",
+                filter="tcp.options.sack.dsack",
+                children=[
+                    _expert(
+                        "D-SACK Sequence",
+                        "Warning",
+                        "tcp.options.sack.dsack",
+                        "tcp.options.sack.dsack",
+                    )
+                ],
+            ),
+        ]
 
 
 def _timestamps(layer: FieldNode, fields: dict, protocol: str) -> None:

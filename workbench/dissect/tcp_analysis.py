@@ -412,6 +412,24 @@ class TcpAnalysis:
         return "retransmission"
 
 
+def relative_sack(f: Facts, note: TcpNote) -> tuple[tuple[int, int], ...]:
+    """A segment's SACK blocks in the other side's relative numbers, as tshark shows them (the
+    wire's numbers while that side's start is unknown: no ACK flag)."""
+    if note.ack is None:
+        return f.sack
+    base = (f.ack - note.ack) & MASK
+    return tuple(((left - base) & MASK, (right - base) & MASK) for left, right in f.sack)
+
+
+def is_dsack(blocks: tuple[tuple[int, int], ...], ack: int | None) -> bool:
+    """The first block reports data received twice (RFC 2883 §4): it lies below the
+    cumulative ACK, or inside the second block."""
+    left, right = blocks[0]
+    if ack is not None and _lt(left, ack):
+        return True
+    return len(blocks) > 1 and not _lt(left, blocks[1][0]) and not _gt(right, blocks[1][1])
+
+
 def _completeness_bits(flags: int, length: int) -> int:
     """What a frame of a conversation already seen adds to its completeness (Wireshark's
     rules: the SYN-ACK, a pure ACK or one with data, a FIN with ACK, any RST)."""
