@@ -189,20 +189,20 @@ def test_dns_trees_equal_tshark_verbose(corpus):
     assert not diff, "\n".join(diff[:80])
 
 
-_NOT_OURS = re.compile(r"^\s+(\[PDU Size: |TCP segment data \(|\[?Checksum)")
+_CHECKSUM = re.compile(r"^\s+\[?Checksum")
 
 
 def _transport(lines: list[str]) -> list[str]:
-    # checksum verdicts differ by design (ours verifies where tshark's default does not);
-    # PDU size and "TCP segment data" are lines tshark has and we do not show yet
-    return [line for line in lines if not _NOT_OURS.match(line)]
+    # checksum verdicts differ by design (ours verifies where tshark's default does not)
+    return [line for line in lines if not _CHECKSUM.match(line)]
 
 
 @pytest.mark.parametrize("capture", ["dns", "http_tso", "dhcp"])
 def test_tcp_and_udp_trees_equal_tshark_verbose(corpus, capture):
     """`-V`'s TCP and UDP sections of every frame as tshark's: stream index, conversation
     completeness, [Timestamps], [SEQ/ACK analysis] (the segment an ACK acknowledges and its
-    RTT, iRTT, bytes in flight and since the last PSH), the SYN, FIN and closing notes."""
+    RTT, iRTT, bytes in flight and since the last PSH), the SYN, FIN and closing notes, SACK
+    blocks, "TCP segment data" and "[PDU Size]" under the payload."""
     from tests.workbench import beside_tshark
 
     path = corpus[capture]

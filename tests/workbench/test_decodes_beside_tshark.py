@@ -427,3 +427,74 @@ def test_sack_blocks_in_relative_numbers_with_dsack_as_tshark(tmp_path):
     ):
         picked = ("-Y", wanted, "-T", "fields", "-e", "frame.number")
         assert ours(path, *picked) == theirs(path, *picked) != ""
+
+
+@needs_tool("tshark")
+def test_segment_data_pdu_size_and_retransmitted_data_as_tshark(tmp_path):
+    """What tshark's reassembly says below a segment's payload: "TCP segment data" on each
+    segment of a message over several (HTTP, DNS over TCP), "[PDU Size: N]" for each DNS
+    message a segment ends (two in one segment, one over two), "Retransmitted TCP segment
+    data" on a plain retransmission on any port (not on a fast or spurious one)."""
+    from scapy.layers.inet import TCP
+
+    def seg(client, port, back, flags, seq, ack, payload=b""):
+        src, dst, sport, dport = (B, A, port, client) if back else (A, B, client, port)
+        packet = IP(src=src, dst=dst) / TCP(
+            sport=sport, dport=dport, flags=flags, seq=seq, ack=ack, window=500
+        )
+        return _eth(packet / Raw(payload) if payload else packet, back)
+
+    def message(body: bytes) -> bytes:
+        return len(body).to_bytes(2, "big") + body
+
+    query = bytes(DNS(id=7, rd=1, qd=DNSQR(qname="www.example.test")))
+    answer = bytes(
+        DNS(
+            id=7,
+            qr=1,
+            qd=DNSQR(qname="www.example.test"),
+            an=DNSRR(rrname="www.example.test", rdata="10.9.0.80"),
+        )
+    )
+    frames, late = [], set()
+    for port, data in (
+        (5001, [b"x" * 50]),
+        (80, [b"HTTP/1.1 200 OK\r\n", b"Content-Length: 3\r\n\r\nabc"]),
+    ):
+        client = 40000 + port
+        frames += [seg(client, port, False, "S", 100, 0), seg(client, port, True, "SA", 900, 101)]
+        frames.append(seg(client, port, False, "A", 101, 901))
+        frames.append(seg(client, port, False, "PA", 101, 901, b"GET / HTTP/1.1\r\n\r\n"))
+        seq = 901
+        for part in data:
+            frames.append(seg(client, port, True, "PA", seq, 119, part))
+            seq += len(part)
+        late.add(len(frames))  # a retransmission, by timer
+        frames.append(seg(client, port, True, "PA", 901, 119, data[0]))
+        frames.append(seg(client, port, False, "A", 119, seq))
+    client, port = 40053, 53
+    frames += [seg(client, port, False, "S", 100, 0), seg(client, port, True, "SA", 900, 101)]
+    frames.append(seg(client, port, False, "A", 101, 901))
+    two = message(query) + message(query)
+    frames.append(seg(client, port, False, "PA", 101, 901, two))  # two queries in one segment
+    whole = message(answer)
+    frames.append(seg(client, port, True, "PA", 901, 101 + len(two), whole[:20]))  # one in two
+    frames.append(seg(client, port, True, "PA", 921, 101 + len(two), whole[20:]))
+    frames.append(seg(client, port, False, "A", 101 + len(two), 901 + len(whole)))
+    clock = 1.0
+    for i, frame in enumerate(frames):  # 50 ms apart; a retransmission a second after
+        clock += 1.0 if i in late else 0.05
+        frame.time = clock
+    path = str(tmp_path / "segments.pcap")
+    wrpcap(path, frames)
+
+    def tcp_lines(text: str) -> list[str]:
+        skip = re.compile(r"^\s+\[?Checksum")  # verdicts differ by design
+        lines = layers(text, "Transmission Control Protocol")
+        return [x for x in lines if not skip.match(x)]
+
+    tree = tcp_lines(ours(path, "-V"))
+    assert tree == tcp_lines(theirs(path, "-V"))
+    assert tree.count("    Retransmitted TCP segment data (50 bytes)") == 1
+    assert "    TCP segment data (17 bytes)" in tree and "    [PDU Size: 36]" in tree
+    assert tree.count(f"    [PDU Size: {len(message(query))}]") == 2

@@ -196,6 +196,7 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
     _summary(layers.get("tcp"), fields)
     if notes.tcp is not None and "tcp" in layers:
         _experts(layers["tcp"], notes.tcp, notes.facts)
+        _segment_data(layers["tcp"], notes, "dns" in layers or "mdns" in layers)
     if notes.tcp is not None and notes.tcp.ack is None and "tcp" in layers:
         for node, _path in layers["tcp"].walk():  # no ACK flag: the wire's number, not relative
             if node.name == "tcp.ack":
@@ -568,6 +569,44 @@ def _analysis(tcp: FieldNode, fields: dict, flags: list[str]) -> None:
                 )
     analysis.children.append(group)
     analysis.children.extend(after)
+
+
+def _segment_data(tcp: FieldNode, notes: FrameNotes, dns: bool) -> None:
+    """What tshark's reassembly says below the payload: `TCP segment data (N bytes)` on each
+    segment of a message over several, `[PDU Size: N]` for each DNS message over TCP that
+    ends here, `Retransmitted TCP segment data` on a retransmission (a fast or spurious one
+    aside), whose bytes go to no one above TCP."""
+    note, message = notes.tcp, notes.message
+    size = note.length
+    if not size:
+        return
+    plural = "s" if size != 1 else ""
+    lines: list[FieldNode] = []
+    flags = note.flags
+    if "retransmission" in flags and not (
+        "fast_retransmission" in flags or "spurious_retransmission" in flags
+    ):
+        label = f"Retransmitted TCP segment data ({size} byte{plural})"
+        lines.append(FieldNode(label, 0, 0, NOTE, "tcp.segment_data", filter=None))
+    elif message is not None and (
+        message.segments or (message.protocol == "TCP" and not message.pdu and message.suffix)
+    ):
+        if message.protocol == "DNS" and message.pdu:
+            lines.append(_pdu_size(len(message.pdu)))
+        label = f"TCP segment data ({size} byte{plural})"
+        lines.append(FieldNode(label, 0, 0, NOTE, "tcp.segment_data", filter=None))
+    elif message is None and dns:
+        payload, at, sizes = notes.facts.payload, 0, []
+        while at + 2 <= len(payload):  # each message its two-byte length first (RFC 1035 4.2.2)
+            sizes.append(2 + int.from_bytes(payload[at : at + 2], "big"))
+            at += sizes[-1]
+        if at == len(payload):
+            lines += [_pdu_size(pdu) for pdu in sizes]
+    tcp.children += lines
+
+
+def _pdu_size(size: int) -> FieldNode:
+    return FieldNode(f"[PDU Size: {size}]", 0, 0, NOTE, "tcp.pdu.size", filter=None)
 
 
 def _summary(tcp: FieldNode | None, fields: dict) -> None:
