@@ -36,7 +36,7 @@ from workbench.dissect.capture import CaptureError, read_capture, time_digits
 from workbench.dissect.capture_state import CaptureState, frame_for
 from workbench.dissect.filter import FilterError, compile_filter
 from workbench.dissect.frame_view import FrameView
-from workbench.dissect.nodes import Dissection, FieldNode
+from workbench.dissect.nodes import LAYER, Dissection, FieldNode
 from workbench.dissect.prefilter import arp_may_match, needed_ports, possible_protocols
 from workbench.dissect.skim import can_skim, skim
 from workbench.dissect.statistics_cli import Statistics, StatisticsError, names_frame
@@ -289,13 +289,15 @@ def _show(write, record, frame, view, notes, how: _Pass, layout) -> None:
     if layout is not None:
         write(layout.line(frame, view, row) + "\n")
     elif verbose:
-        write(render_tree(dissection))
+        write(render_tree(dissection, data_hex=not hexdump))
     elif not hexdump:  # tshark -x alone: the dump without the summary line
         size = record.wire_length or len(record.data)
         seconds = notes.relative if how.time_format == "r" and not how.hms else how.time_text(notes)
         write(packet_line(record.id, seconds, size, row, digits))
         write("\n")
     if hexdump:
+        if verbose:  # tshark -V -x: a blank line between the tree and the dump
+            write("\n")
         if dissection.sources:  # tshark names each source of bytes when there are several
             write(f"Frame ({len(record.data)} bytes):\n")
         write(hex_dump(record.data) + "\n")
@@ -356,11 +358,17 @@ def packet_line(number: int, seconds: float | str, length: int, row, digits: int
     )
 
 
-def render_tree(dissection: Dissection) -> str:
-    """The field tree as text, four spaces a level as in `tshark -V`, each line with its bytes."""
+def render_tree(dissection: Dissection, data_hex: bool = False) -> str:
+    """The field tree as text, four spaces a level as in `tshark -V`, each line with its bytes;
+    `data_hex`: each Data layer's bytes dumped below its line, as `tshark -V` does when it
+    prints no whole-frame dump (no `-x`)."""
     lines: list[str] = []
     for node, path in dissection.walk():
         lines.append(f"{'    ' * len(path)}{node.label}{byte_note(node)}")
+        if data_hex and node.name == "data" and node.kind == LAYER:
+            first, last = node.byte_range
+            if last > first:
+                lines += ["", hex_dump(dissection.bytes_of(node)[1][first:last])]
     return "\n".join(lines) + "\n"
 
 

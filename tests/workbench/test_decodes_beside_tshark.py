@@ -498,3 +498,34 @@ def test_segment_data_pdu_size_and_retransmitted_data_as_tshark(tmp_path):
     assert tree.count("    Retransmitted TCP segment data (50 bytes)") == 1
     assert "    TCP segment data (17 bytes)" in tree and "    [PDU Size: 36]" in tree
     assert tree.count(f"    [PDU Size: {len(message(query))}]") == 2
+
+
+@needs_tool("tshark")
+def test_data_dumped_below_its_line_and_icmp_data_nested_as_tshark(tmp_path, monkeypatch):
+    """`-V` dumps a Data layer's bytes in hex below its line (as tshark does when no `-x`
+    asks for the whole frame's), and an echo's data sits under ICMP: every line as tshark's
+    but for checksum verdicts; with `-x`, the frame's dump alone, as tshark."""
+    monkeypatch.setenv("TZ", "UTC")
+    frames = [
+        _eth(IP(src=A, dst=B) / UDP(sport=40000, dport=9999) / Raw(bytes(range(40)))),
+        _eth(IP(src=A, dst=B) / ICMP(id=7, seq=1) / Raw(b"\x00" * 8 + bytes(range(48, 148)))),
+    ]
+    for i, frame in enumerate(frames):
+        frame.time = 1_796_281_515 + i
+    path = str(tmp_path / "data.pcap")
+    wrpcap(path, frames)
+    skip = re.compile(r"^\s+\[?(Header )?[Cc]hecksum")
+    for argv in (("-V",), ("-V", "-x")):
+        mine = [x for x in _no_ranges(ours(path, *argv)) if not skip.match(x)]
+        assert mine == [x for x in theirs(path, *argv).splitlines() if not skip.match(x)], argv
+    dumped = _no_ranges(ours(path, "-V"))
+    at = dumped.index("Data (40 bytes)")
+    assert dumped[at + 1 : at + 3] == [
+        "",
+        "0000  00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f   ................",
+    ]
+    assert any(x.startswith("    Data (1") for x in dumped)  # under ICMP
+
+
+def _no_ranges(text: str) -> list[str]:
+    return [re.sub(r"  \[(?:Reassembled \w+ )?bytes? [\d-]+\]$", "", x) for x in text.splitlines()]

@@ -201,12 +201,41 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
         for node, _path in layers["tcp"].walk():  # no ACK flag: the wire's number, not relative
             if node.name == "tcp.ack":
                 node.label = f"Acknowledgment Number: {fields['tcp.ack'][0]}"
+    _nest_icmp_data(result, layers)
+    _http_first_lines(result)
     if isinstance(record, CapturedFrame):
         _capture_frame(result, layers["frame"], record, fields)
     message = notes.message
     if message is not None and message.segments and "tcp" in layers:
         result.nodes.insert(result.nodes.index(layers["tcp"]) + 1, _segments(message))
     return result
+
+
+_FIRST_LINE_PARTS = frozenset(("http.request.method", "http.response.version"))
+
+
+def _http_first_lines(result: Dissection) -> None:
+    """tshark's note under each HTTP message's request or status line (Chat: the line)."""
+    for layer in result.nodes:
+        if layer.name != "http" or layer.kind != LAYER:
+            continue
+        for line in layer.children:
+            if any(child.name in _FIRST_LINE_PARTS for child in line.children):
+                line.children.insert(0, _expert(line.label, "Chat", "http.chat"))
+                break
+
+
+def _nest_icmp_data(result: Dissection, layers: dict) -> None:
+    """An echo's (or any ICMP message's) data under ICMP, where Wireshark's ICMP dissector
+    puts it, not a layer of its own."""
+    nodes = result.nodes
+    for name in ("icmp", "icmpv6"):
+        icmp = layers.get(name)
+        if icmp is None or icmp not in nodes:
+            continue
+        at = nodes.index(icmp) + 1
+        if at < len(nodes) and nodes[at].name == "data":
+            icmp.children.append(nodes.pop(at))
 
 
 def _segments(message) -> FieldNode:
@@ -255,6 +284,18 @@ def _segments(message) -> FieldNode:
                 source=REASSEMBLED,
             )
         )
+    shown = pdu[:36].hex() + ("…" if len(pdu) > 36 else "")  # as Wireshark cuts bytes
+    node.children.append(
+        FieldNode(
+            f"[Reassembled TCP Data: {shown}]",
+            0,
+            len(pdu) * 8,
+            NOTE,
+            "tcp.reassembled.data",
+            filter=None,
+            source=REASSEMBLED,
+        )
+    )
     return node
 
 
