@@ -529,3 +529,21 @@ def test_data_dumped_below_its_line_and_icmp_data_nested_as_tshark(tmp_path, mon
 
 def _no_ranges(text: str) -> list[str]:
     return [re.sub(r"  \[(?:Reassembled \w+ )?bytes? [\d-]+\]$", "", x) for x in text.splitlines()]
+
+
+@needs_tool("tshark")
+def test_fragments_gathered_in_their_tree_as_tshark(tmp_path):
+    """The frame that completes a datagram lists its fragments as tshark does, last in the IP
+    section: `[3 IPv4 Fragments (4008 bytes): #…]`, each fragment's part of the datagram (in
+    offset order, whatever order they came in), the count, length and data."""
+    big = IP(src=A, dst=B, id=0x4321) / ICMP(id=7, seq=1) / Raw(bytes(range(256)) * 15 + b"x" * 152)
+    pieces = fragment(big, fragsize=1480)
+    path = str(tmp_path / "frags.pcap")
+    wrpcap(path, [_eth(piece) for piece in (pieces[1], pieces[0], pieces[2])])  # reordered
+    titles = ("Internet Protocol",)
+    mine = layers(ours(path, "-V", "-Y", "frame.number == 3"), *titles)
+    wire = layers(theirs(path, "-V", "-Y", "frame.number == 3"), *titles)
+    skip = re.compile(r"^\s+\[?Header [Cc]hecksum")  # verdicts differ by design
+    assert [x for x in mine if not skip.match(x)] == [x for x in wire if not skip.match(x)]
+    assert "    [3 IPv4 Fragments (4000 bytes): #2(1480), #1(1480), #3(1040)]" in mine
+    assert "        [Frame: 1, payload: 1480-2959 (1480 bytes)]" in mine

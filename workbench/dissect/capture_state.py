@@ -76,6 +76,7 @@ class FrameNotes:
         "delta_ns",
         "comments",
         "extra",
+        "fragments",
         "_fields",
     )
 
@@ -93,6 +94,7 @@ class FrameNotes:
         self.relative_ns, self.delta_ns = relative_ns, delta_ns  # from the first, the previous
         self.comments = comments
         self.extra: dict[str, tuple] | None = None  # fields set as the state ran (rarer ones)
+        self.fragments: tuple = ()  # (frame, offset, bytes) of each fragment it completes
         self._fields: dict[str, tuple] | None = None
 
     def __getstate__(self) -> dict:
@@ -375,6 +377,7 @@ class CaptureState:
                     notes.fragment = _fragment_info(f)
                     return notes
                 notes.frame_bytes = _rebuilt(record, f, fragment.datagram)
+                notes.fragments = fragment.parts
                 # tshark's reassembly fields, on the frame that completes the datagram:
                 # ip.* for IPv4, ipv6.* for IPv6 (ip.fragments holds the datagram's bytes,
                 # ipv6.fragments is a label)

@@ -169,6 +169,8 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
         values = fields[name]
         if name.startswith(("tcp.analysis.", "tcp.time_", "udp.time_", "tcp.options.sack.")):
             continue
+        if notes.fragments and name in _FRAGMENT_LINES:  # in their own tree (`_fragments`)
+            continue
         if not values:
             continue
         layer = layers.get(_protocol_of(name, layers))
@@ -201,6 +203,8 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
         for node, _path in layers["tcp"].walk():  # no ACK flag: the wire's number, not relative
             if node.name == "tcp.ack":
                 node.label = f"Acknowledgment Number: {fields['tcp.ack'][0]}"
+    if notes.fragments and notes.frame_bytes is not None:
+        _fragments(layers, notes)
     _nest_icmp_data(result, layers)
     _http_first_lines(result)
     if isinstance(record, CapturedFrame):
@@ -209,6 +213,56 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
     if message is not None and message.segments and "tcp" in layers:
         result.nodes.insert(result.nodes.index(layers["tcp"]) + 1, _segments(message))
     return result
+
+
+_FRAGMENT_LINES = frozenset(
+    f"{ip}.{name}"
+    for ip in ("ip", "ipv6")
+    for name in ("fragment", "fragment.count", "reassembled.length")
+)
+
+
+def _fragments(layers: dict, notes: FrameNotes) -> None:
+    """`[3 IPv4 Fragments (4008 bytes): #1(1480), …]` with each fragment's part of the
+    datagram, last in the IP layer, as tshark shows the frame that completes one."""
+    six = notes.facts.ip_version == 6
+    ip = layers.get("ipv6" if six else "ip")
+    if ip is None:
+        return
+    prefix, version = ("ipv6", "IPv6") if six else ("ip", "IPv4")
+    parts = notes.fragments
+    whole = notes.fields.get(f"{prefix}.reassembled.length", (0,))[0]
+    listed = ", ".join(f"#{number}({size})" for number, _at, size in parts)
+    node = FieldNode(
+        f"[{len(parts)} {version} Fragments ({whole} bytes): {listed}]",
+        0,
+        0,
+        NOTE,
+        f"{prefix}.fragments",
+        filter=f"{prefix}.fragments",
+    )
+    for number, at, size in parts:
+        label = f"[Frame: {number}, payload: {at}-{at + size - 1} ({size} bytes)]"
+        node.children.append(
+            FieldNode(
+                label, 0, 0, NOTE, f"{prefix}.fragment", filter=f"{prefix}.fragment == {number}"
+            )
+        )
+    for name, value, label in (
+        (f"{prefix}.fragment.count", len(parts), "[Fragment count: {}]"),
+        (f"{prefix}.reassembled.length", whole, f"[Reassembled {version} length: {{}}]"),
+    ):
+        node.children.append(
+            FieldNode(label.format(value), 0, 0, NOTE, name, filter=f"{name} == {value}")
+        )
+    data = notes.frame_bytes[-whole:] if whole else b""  # the rebuilt frame ends with it
+    shown = data[:36].hex() + ("…" if len(data) > 36 else "")
+    node.children.append(
+        FieldNode(
+            f"[Reassembled {version} data: {shown}]", 0, 0, NOTE, f"{prefix}.reassembled.data"
+        )
+    )
+    ip.children.append(node)
 
 
 _FIRST_LINE_PARTS = frozenset(("http.request.method", "http.response.version"))

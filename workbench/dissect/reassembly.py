@@ -20,11 +20,12 @@ MAX_PENDING = 4096  # datagrams waiting for fragments; the oldest is forgotten b
 
 
 class _Pending:
-    __slots__ = ("pieces", "frames", "total")
+    __slots__ = ("pieces", "frames", "total", "parts")
 
     def __init__(self) -> None:
         self.pieces: dict[int, bytes] = {}  # offset → bytes
         self.frames: list[int] = []
+        self.parts: list[tuple[int, int, int]] = []  # (offset, frame, bytes) of each fragment
         self.total: int | None = None  # known once the last fragment (MF clear) arrives
 
 
@@ -33,6 +34,7 @@ class FragmentNote(NamedTuple):
 
     frames: tuple[int, ...]  # the frames of this datagram so far (all of them when complete)
     datagram: bytes | None = None  # the reassembled payload, on the completing frame only
+    parts: tuple[tuple[int, int, int], ...] = ()  # (frame, offset, bytes) by offset, then too
 
 
 class IpReassembly:
@@ -77,6 +79,7 @@ class IpReassembly:
             if len(self._pending) > MAX_PENDING:
                 self._pending.popitem(last=False)
         pending.frames.append(number)
+        pending.parts.append((offset, number, len(payload)))
         pending.pieces.setdefault(offset, payload)
         if not more:
             pending.total = offset + len(payload)
@@ -93,7 +96,8 @@ class IpReassembly:
         if datagram is None:
             return FragmentNote(tuple(pending.frames)) if waiting else None
         del self._pending[key]
-        return FragmentNote(tuple(pending.frames), datagram)
+        parts = tuple((number, at, size) for at, number, size in sorted(pending.parts))
+        return FragmentNote(tuple(pending.frames), datagram, parts)
 
 
 def _covered(pending: _Pending) -> int | None:
