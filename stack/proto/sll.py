@@ -25,15 +25,15 @@ V1_PKTTYPE = Field("sll.pkttype", "Packet type", at=0, size=2, enum=PACKET_TYPES
 V1_HATYPE = Field("sll.hatype", "Link-layer address type", at=2, size=2, enum=HW_TYPES)
 V1_HALEN = Field("sll.halen", "Link-layer address length", at=4, size=2)
 V1_ETYPE = Field("sll.etype", "Protocol", base=HEX, at=14, size=2, enum=ETHERTYPES)
-# SLL2: protocol, reserved, interface index, ARPHRD type, packet type, address length, address.
+# SLL2: protocol, reserved (which Wireshark 4.0 neither shows nor names: no field here either),
+# interface index, ARPHRD type, packet type, address length, address.
 V2_ETYPE = Field("sll.etype", "Protocol", base=HEX, at=0, size=2, enum=ETHERTYPES)
-V2_RESERVED = Field("sll.reserved", "Reserved", base=HEX, at=2, size=2)
 V2_IFINDEX = Field("sll.ifindex", "Interface index", at=4, size=4)
 V2_HATYPE = Field("sll.hatype", "Link-layer address type", at=8, size=2, enum=HW_TYPES)
 V2_PKTTYPE = Field("sll.pkttype", "Packet type", at=10, size=1, enum=PACKET_TYPES)
 V2_HALEN = Field("sll.halen", "Link-layer address length", at=11, size=1)
 SRC_ETH = Field("sll.src.eth", "Source", ETHER)
-SRC_OTHER = Field("sll.src.unknown", "Source", "bytes")
+SRC_OTHER = Field("sll.src.other", "Source", "bytes")  # Wireshark's name
 UNUSED = Field("sll.unused", "Unused", "bytes")
 
 
@@ -82,7 +82,6 @@ SLL2 = Protocol(
     "SLL",
     fields=(
         V2_ETYPE,
-        V2_RESERVED,
         V2_IFINDEX,
         V2_HATYPE,
         V2_PKTTYPE,

@@ -547,3 +547,23 @@ def test_fragments_gathered_in_their_tree_as_tshark(tmp_path):
     assert [x for x in mine if not skip.match(x)] == [x for x in wire if not skip.match(x)]
     assert "    [3 IPv4 Fragments (4000 bytes): #2(1480), #1(1480), #3(1040)]" in mine
     assert "        [Frame: 1, payload: 1480-2959 (1480 bytes)]" in mine
+
+
+@needs_tool("tshark")
+def test_cooked_captures_sll_lines_as_tshark(tmp_path):
+    """`tcpdump -i any`'s cooked headers, v1 and v2, line for line as tshark's (v2's reserved
+    bytes have no line there)."""
+    from scapy.layers.l2 import CookedLinux, CookedLinuxV2
+
+    ping = IP(src=A, dst=B) / ICMP(id=7, seq=1)
+    mac = b"\x02\x00\x00\x00\x09\x01\x00\x00"
+    v2 = [
+        CookedLinuxV2(proto=0x0800, ifindex=3, lladdrtype=1, pkttype=0, lladdrlen=6, src=mac) / ping
+    ]
+    v1 = [CookedLinux(pkttype=4, lladdrtype=1, lladdrlen=6, src=mac) / ping]
+    for name, frames, link in (("v2.pcap", v2, 276), ("v1.pcap", v1, 113)):
+        path = str(tmp_path / name)
+        wrpcap(path, frames, linktype=link)
+        mine = layers(ours(path, "-V"), "Linux cooked")
+        assert mine == layers(theirs(path, "-V"), "Linux cooked"), name
+        assert len(mine) > 5 and not any("Reserved" in x for x in mine)
