@@ -7,7 +7,7 @@ Errors quote the offending IPv6 packet (inner layers, as ICMP); ND messages carr
 from __future__ import annotations
 
 from stack.proto import transport
-from stack.proto.model import BOOL, ETHER, HEX, IPV6, Field, Layer, Protocol
+from stack.proto.model import BOOL, ETHER, HEX, IPV6, Field, Layer, Protocol, mac_text
 
 TYPES = {
     1: "Destination Unreachable",
@@ -55,6 +55,7 @@ NA_FLAGS = Field("icmpv6.nd.na.flag", "Flags", base=HEX, size=4)
 NA_R = Field("icmpv6.nd.na.flag.r", "Router", BOOL, size=4, mask=0x80000000)
 NA_S = Field("icmpv6.nd.na.flag.s", "Solicited", BOOL, size=4, mask=0x40000000)
 NA_O = Field("icmpv6.nd.na.flag.o", "Override", BOOL, size=4, mask=0x20000000)
+NA_RESERVED = Field("icmpv6.nd.na.flag.rsv", "Reserved", size=4, mask=0x1FFFFFFF)
 RA_HOPS = Field("icmpv6.nd.ra.cur_hop_limit", "Cur hop limit")
 RA_FLAGS = Field("icmpv6.nd.ra.flag", "Flags", base=HEX, size=1)
 RA_LIFETIME = Field("icmpv6.nd.ra.router_lifetime", "Router lifetime (s)")
@@ -148,6 +149,7 @@ def _items(layer: Layer, out: list) -> None:
         children = [
             layer.add([], f, 4, 4, bool(word & f.mask), raw=word) for f in (NA_R, NA_S, NA_O)
         ]
+        children.append(layer.add([], NA_RESERVED, 4, 4, word & NA_RESERVED.mask, raw=word))
         layer.add(
             out,
             NA_FLAGS,
@@ -216,7 +218,10 @@ def _options(layer: Layer, out: list, at: int, size: int) -> None:
             value = MAC(bytes(mac))
             hidden = OPT_SRC_LINK if kind == 1 else OPT_TGT_LINK
             children.append(
-                layer.add([], OPT_LINK, at + 2, 6, value, text=f"Link-layer address: {value}")
+                # named as tshark names it (its vendor's prefix, or the address again)
+                layer.add(
+                    [], OPT_LINK, at + 2, 6, value, text=f"Link-layer address: {mac_text(mac)}"
+                )
             )
             children.append(
                 layer.add([], hidden, at + 2, 6, value, text=f"[{hidden.label}: {value}]")
@@ -284,6 +289,7 @@ PROTOCOL = Protocol(
         NA_R,
         NA_S,
         NA_O,
+        NA_RESERVED,
         RA_HOPS,
         RA_FLAGS,
         RA_LIFETIME,

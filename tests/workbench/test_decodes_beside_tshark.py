@@ -567,3 +567,34 @@ def test_cooked_captures_sll_lines_as_tshark(tmp_path):
         mine = layers(ours(path, "-V"), "Linux cooked")
         assert mine == layers(theirs(path, "-V"), "Linux cooked"), name
         assert len(mine) > 5 and not any("Reserved" in x for x in mine)
+
+
+@needs_tool("tshark")
+def test_neighbour_discovery_link_layer_addresses_as_tshark(tmp_path):
+    """An NS and an NA's link-layer address options named as tshark names the address (its
+    vendor's prefix where the manuf table has it, else the address again)."""
+    from scapy.layers.inet6 import (
+        ICMPv6ND_NA,
+        ICMPv6ND_NS,
+        ICMPv6NDOptDstLLAddr,
+        ICMPv6NDOptSrcLLAddr,
+        IPv6,
+    )
+
+    a, b = "fe80::1", "fe80::2"
+    frames = [
+        Ether(src=MAC_A, dst="33:33:ff:00:00:02")
+        / IPv6(src=a, dst="ff02::1:ff00:2", hlim=255)
+        / ICMPv6ND_NS(tgt=b)
+        / ICMPv6NDOptSrcLLAddr(lladdr=MAC_A),
+        Ether(src="00:1b:21:3a:4f:64", dst=MAC_A)  # an Intel prefix
+        / IPv6(src=b, dst=a, hlim=255)
+        / ICMPv6ND_NA(tgt=b, S=1, O=1)
+        / ICMPv6NDOptDstLLAddr(lladdr="00:1b:21:3a:4f:64"),
+    ]
+    path = str(tmp_path / "nd.pcap")
+    wrpcap(path, frames)
+    skip = re.compile(r"^\s+\[?Checksum")
+    mine = [x for x in layers(ours(path, "-V"), "Internet Control") if not skip.match(x)]
+    assert mine == [x for x in layers(theirs(path, "-V"), "Internet Control") if not skip.match(x)]
+    assert "        Link-layer address: 02:00:00:00:09:01 (02:00:00:00:09:01)" in mine
