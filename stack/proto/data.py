@@ -6,7 +6,7 @@ filter see them as `data` (`data.data`, `data.len`).
 
 from __future__ import annotations
 
-from stack.proto.model import BYTES, Field, Layer, Protocol
+from stack.proto.model import BYTES, Field, Layer, Protocol, shown_bytes
 
 DATA = Field("data.data", "Data", BYTES)
 LEN = Field("data.len", "Length", generated=True)
@@ -19,7 +19,7 @@ def _walk(layer: Layer) -> None:
 def _items(layer: Layer, out: list) -> None:
     size = layer.end - layer.start
     chunk = layer.data[layer.start : layer.end]
-    shown = chunk.hex() if size <= 36 else chunk[:36].hex() + "…"  # as long as Wireshark's line
+    shown = shown_bytes(chunk)
     layer.add(out, DATA, 0, size, bytes(chunk), text=f"Data: {shown}")
     layer.add(out, LEN, 0, 0, size)
 

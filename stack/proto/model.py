@@ -142,13 +142,17 @@ class Field:
         if kind == BYTES:
             if not value:
                 return "<MISSING>"
-            # Wireshark's tree shows 36 bytes of a longer value, then an ellipsis
-            return value.hex() if len(value) <= 36 else value[:36].hex() + "…"
+            return shown_bytes(value)
         if kind == FLOAT:
             return f"{value:.9f}{self.unit}"
         if kind == STRING and isinstance(value, str):  # as C reads it: up to a NUL
             return escaped(value.partition("\0")[0])
         return str(value)
+
+
+def shown_bytes(value: bytes) -> str:
+    """Bytes in hex as Wireshark's tree shows them: 36 bytes of a longer value, then "…"."""
+    return value.hex() if len(value) <= 36 else value[:36].hex() + "…"
 
 
 def escaped(text: str) -> str:
@@ -620,5 +624,6 @@ __all__ = [
     "field",
     "flag_fields",
     "mac_text",
+    "shown_bytes",
     "quoted",
 ]

@@ -16,7 +16,7 @@ import time
 from decimal import Decimal
 
 from stack.proto.frame import ENCAPSULATIONS, LINK_TYPE
-from stack.proto.model import LABEL_BYTES, escaped, fit_label, quoted
+from stack.proto.model import LABEL_BYTES, escaped, fit_label, quoted, shown_bytes
 from workbench.dissect.capture import CapturedFrame
 from workbench.dissect.capture_state import (
     ANALYSIS_TIMES,
@@ -256,10 +256,13 @@ def _fragments(layers: dict, notes: FrameNotes) -> None:
             FieldNode(label.format(value), 0, 0, NOTE, name, filter=f"{name} == {value}")
         )
     data = notes.frame_bytes[-whole:] if whole else b""  # the rebuilt frame ends with it
-    shown = data[:36].hex() + ("…" if len(data) > 36 else "")
     node.children.append(
         FieldNode(
-            f"[Reassembled {version} data: {shown}]", 0, 0, NOTE, f"{prefix}.reassembled.data"
+            f"[Reassembled {version} data: {shown_bytes(data)}]",
+            0,
+            0,
+            NOTE,
+            f"{prefix}.reassembled.data",
         )
     )
     ip.children.append(node)
@@ -338,10 +341,9 @@ def _segments(message) -> FieldNode:
                 source=REASSEMBLED,
             )
         )
-    shown = pdu[:36].hex() + ("…" if len(pdu) > 36 else "")  # as Wireshark cuts bytes
     node.children.append(
         FieldNode(
-            f"[Reassembled TCP Data: {shown}]",
+            f"[Reassembled TCP Data: {shown_bytes(pdu)}]",
             0,
             len(pdu) * 8,
             NOTE,
