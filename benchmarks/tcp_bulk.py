@@ -4,6 +4,7 @@
     python benchmarks/tcp_bulk.py --mb 5 --text   # also format every event as a trace line
     python benchmarks/tcp_bulk.py --profile       # where the time goes (cProfile, top 25)
     python benchmarks/tcp_bulk.py --floor         # the same frames without TCP, for comparison
+    python benchmarks/tcp_bulk.py --ladder 5      # what each part of the trace costs (medians of 5)
 
 The transfer crosses the seed's whole path: pc on the shared `lan` bus (whose four other
 hosts each hear every frame and drop it, as NICs on a bus do), gw-a, the `transit` link, gw-b
@@ -21,6 +22,12 @@ before 2026-12-04).
 The clock is virtual, so the figure is how fast the simulator runs, not the modelled link
 speed (100 Mb/s); both are printed. The data is checked byte for byte at the end.
 
+`--ladder` runs the transfer with the trace doing less and less, taking turns: the stack alone
+(each frame numbered and each event made, nothing kept: the benchmark replaces the trace's
+record and emit calls on that one trace), then the trace's own calls with every frame kept in
+memory, then every event kept too, then the window and spill file a session has; each rung's
+CPU a frame-hop, and what it adds to the one before.
+
 `--floor` sends the same number of packets of the same sizes as UDP datagrams (a 1,460-byte
 one out, an empty one back for every second) with no TCP at all: the difference between the
 two wall times is what the TCP engine costs beyond a UDP socket's own per-datagram work (a
@@ -34,9 +41,11 @@ import argparse
 import cProfile
 import hashlib
 import io
+import itertools
 import os
 import platform
 import pstats
+import statistics
 import sys
 import time
 from collections import Counter
@@ -57,9 +66,44 @@ WWW = IPv4Address("172.194.72.105")
 PORT = 5001
 
 
-def run(mb: float, text: bool, keep_events: bool, here: bool = False) -> dict:
-    net = build_network(load_lab("default"))
-    net.trace.keep_events = keep_events
+# `--ladder`: the same transfer with the trace doing less and less, to say what each part of
+# "trace on" costs: nothing kept (the stack's own work: each frame still given its id and each
+# event still made as its values, then dropped), the frames kept (in memory, every one), the
+# events kept too (in memory), and the trace as a session keeps it (the window, the spill file).
+RUNGS = {
+    "stack": "the stack alone: no frame or event kept",
+    "frames": "+ the trace's calls, every frame kept in memory",
+    "events": "+ every event kept in memory",
+    "trace": "+ a 10,000-frame window, the rest spilled (trace on)",
+}
+
+
+def _keep_nothing(trace) -> None:
+    """Frames numbered, events dropped: what the stack costs with no trace to keep."""
+    ids = itertools.count(1)
+
+    def record_sent(segment, origin, owner, nic, data) -> int:
+        trace.count = next(ids)
+        return trace.count
+
+    trace.record_sent = record_sent
+    trace.emit = trace.emit_values = lambda event: None
+
+
+def run(mb: float, text: bool, keep_events: bool, here: bool = False, rung: str = "trace") -> dict:
+    window = os.environ.get("WORKBENCH_TRACE_WINDOW")
+    if rung != "trace":
+        os.environ["WORKBENCH_TRACE_WINDOW"] = "0"  # every frame in memory, no spill file
+    try:
+        net = build_network(load_lab("default"))
+    finally:
+        if window is None:
+            os.environ.pop("WORKBENCH_TRACE_WINDOW", None)
+        else:
+            os.environ["WORKBENCH_TRACE_WINDOW"] = window
+    net.trace.keep_events = keep_events and rung in ("events", "trace")
+    if rung == "stack":
+        _keep_nothing(net.trace)
     writer = None
     if text:
         writer = TextWriter(open(os.devnull, "w"))  # noqa: SIM115
@@ -157,6 +201,31 @@ def floor(segments: int, acks: int, text: bool) -> dict:
     return {"wall": time.perf_counter() - started, "frames": len(net.trace.frames)}
 
 
+def ladder(mb: float, repeat: int) -> None:
+    for rung in RUNGS:
+        run(min(mb, 1.0), False, True, rung=rung)  # warm up
+    times: dict[str, list[tuple[float, float]]] = {rung: [] for rung in RUNGS}
+    hops = 0
+    for _ in range(repeat):
+        for rung in RUNGS:  # taking turns: the load moves all rungs alike
+            result = run(mb, False, True, rung=rung)
+            times[rung].append((result["wall"], result["cpu"]))
+            hops = result["frames"]
+    print(
+        f"{mb:.0f} MB pc → www, {hops:,} frame-hops; medians of {repeat} taking turns"
+        f" (load average {os.getloadavg()[0]:.1f})"
+    )
+    before = 0.0
+    for rung, label in RUNGS.items():
+        wall = statistics.median(w for w, _ in times[rung])
+        cpu = statistics.median(c for _, c in times[rung])
+        step = f"  (+{(cpu - before) / hops * 1e6:.1f} µs)" if before else ""
+        print(
+            f"  {label:<56} {mb / wall:6.1f} MB/s wall  {cpu / hops * 1e6:5.1f} µs of CPU a hop{step}"
+        )
+        before = cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mb", type=float, default=20.0, help="megabytes to send (default 20)")
@@ -169,11 +238,20 @@ def main() -> None:
     )
     parser.add_argument("--profile", action="store_true", help="print the top of a cProfile run")
     parser.add_argument(
+        "--ladder",
+        type=int,
+        metavar="N",
+        help="what each part of the trace costs: N runs of each rung, taking turns (medians)",
+    )
+    parser.add_argument(
         "--floor", action="store_true", help="also time the same frames carried by UDP"
     )
     args = parser.parse_args()
     args.text = args.text or args.text_here
     print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
+    if args.ladder:
+        ladder(args.mb, args.ladder)
+        return
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
