@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from ipaddress import IPv4Address
 
-from stack.proto.model import BOOL, ETHER, HEX, IPV4, NONE, STRING, Field, Layer, Protocol
+from stack.proto.dhcp_options import OPTIONS
+from stack.proto.model import BOOL, ETHER, HEX, IPV4, NONE, STRING, UINT, Field, Layer, Protocol
 from stack.wire import dhcp as wire
 from stack.wire.mac import MAC as MAC_VALUE
 
@@ -29,6 +31,9 @@ BROADCAST = Field(
     sub=True,
     enum={0: "Unicast", 1: "Broadcast"},
 )
+RESERVED = Field(
+    "dhcp.flags.reserved", "Reserved flags", base=HEX, at=10, size=2, mask=0x7FFF, sub=True
+)
 CLIENT = Field("dhcp.ip.client", "Client IP address", IPV4, at=12, size=4)
 YOUR = Field("dhcp.ip.your", "Your (client) IP address", IPV4, at=16, size=4)
 SERVER = Field("dhcp.ip.server", "Next server IP address", IPV4, at=20, size=4)
@@ -41,25 +46,32 @@ COOKIE = Field("dhcp.cookie", "Magic cookie", base=HEX, at=236, size=4)
 OPTION = Field("dhcp.option.type", "Option", NONE)
 OPT_LEN = Field("dhcp.option.length", "Length")
 MSG_TYPE = Field("dhcp.option.dhcp", "DHCP", enum=wire.MESSAGE_NAMES, also=("bootp.option.dhcp",))
-OPTION_FIELDS = {
-    1: Field("dhcp.option.subnet_mask", "Subnet Mask", IPV4),
-    3: Field("dhcp.option.router", "Router", IPV4),
-    6: Field("dhcp.option.domain_name_server", "Domain Name Server", IPV4),
-    12: Field("dhcp.option.hostname", "Host Name", STRING),
-    15: Field("dhcp.option.domain_name", "Domain Name", STRING),
-    28: Field("dhcp.option.broadcast_address", "Broadcast Address", IPV4),
-    50: Field("dhcp.option.requested_ip_address", "Requested IP Address", IPV4),
-    51: Field("dhcp.option.ip_address_lease_time", "IP Address Lease Time", unit=" seconds"),
-    54: Field("dhcp.option.dhcp_server_id", "DHCP Server Identifier", IPV4),
-    55: Field(
-        "dhcp.option.request_list_item", "Parameter Request List Item", enum=wire.OPTION_NAMES
-    ),
-    57: Field("dhcp.option.dhcp_max_message_size", "Maximum DHCP Message Size"),
-    58: Field("dhcp.option.renewal_time_value", "Renewal Time Value", unit=" seconds"),
-    59: Field("dhcp.option.rebinding_time_value", "Rebinding Time Value", unit=" seconds"),
-    60: Field("dhcp.option.vendor_class_id", "Vendor class identifier", STRING),
-    61: Field("dhcp.option.client_id", "Client identifier", "bytes"),
+# Each option's field as tshark names it, for the options whose value is one simple kind
+# (stack.proto.dhcp_options, read off tshark); the Parameter Request List's items and the
+# Client identifier are declared here (their lines are not one value).
+_TYPES = {
+    "ipv4": IPV4,
+    "ipv4s": IPV4,
+    "string": STRING,
+    "enabled": BOOL,
+    "yes": BOOL,
 }
+_SIZES = {"ipv4": 4, "time": 4, "stime": 4, "u32": 4, "u16": 2, "u8": 1, "enabled": 1, "yes": 1}
+_NAMES = {**wire.OPTION_NAMES, 0: "Padding"}  # the codes the table leaves out
+_WORDS = {"enabled": ("Disabled", "Enabled"), "yes": ("No", "Yes")}
+OPTION_FIELDS = {
+    code: Field(name, label, _TYPES.get(kind, UINT), unit=" seconds" if "time" in kind else "")
+    for code, (_title, kind, name, label, _named) in OPTIONS.items()
+    if kind is not None
+}
+OPTION_FIELDS[55] = Field(
+    "dhcp.option.request_list_item", "Parameter Request List Item", enum=wire.OPTION_NAMES
+)
+OPTION_FIELDS[61] = Field("dhcp.option.client_id", "Client identifier", "bytes")
+# Every option's bytes: shown when no line above says what they hold, else hidden (tshark has
+# the field on every option, for filters).
+VALUE = Field("dhcp.option.value", "Value", "bytes")
+HIDDEN_VALUE = dataclasses.replace(VALUE, hidden=True)
 END = Field("dhcp.option.end", "Option End", enum={255: "End"})
 OPT_PADDING = Field("dhcp.option.padding", "Padding", "bytes")
 
@@ -92,8 +104,9 @@ def _items(layer: Layer, out: list) -> None:
     for item in out:
         f = item.field
         if f is FLAGS:
-            item.text = f"Bootp flags: 0x{item.value:04x} ({'Broadcast' if item.value & 0x8000 else 'Unicast'})"
-            item.children = [layer.fixed(BROADCAST)]
+            shown = ", Broadcast flag (Broadcast)" if item.value & 0x8000 else " (Unicast)"
+            item.text = f"Bootp flags: 0x{item.value:04x}{shown}"
+            item.children = [layer.fixed(BROADCAST), layer.fixed(RESERVED)]
         elif f in (SNAME, FILE):
             text = item.value.split("\0", 1)[0]
             item.value = text
@@ -139,51 +152,61 @@ def _items(layer: Layer, out: list) -> None:
             break
         size = layer.u8(at + 1)
         body = layer.bytes_at(at + 2, size)
-        name = wire.OPTION_NAMES.get(code, "Unknown")
+        title, kind, _name, _label, named = OPTIONS.get(code, ("Unknown", None, None, None, 0))
         children = [layer.add([], OPT_LEN, at + 1, 1, size)]
-        label = f"Option: ({code}) {name}"
+        label = f"Option: ({code}) {title}"
+        shown = True  # a line below says what the bytes hold
         if code == 53 and size == 1:
             children.append(layer.add([], MSG_TYPE, at + 2, 1, body[0]))
-            label += f" ({wire.MESSAGE_NAMES.get(body[0], 'Unknown')})"
-        elif (
-            code == 61 and size == 7 and body[0] == 1
-        ):  # RFC 2132 §9.14: type 1 and a MAC, as tshark shows it
+            label = f"Option: (53) DHCP Message Type ({wire.MESSAGE_NAMES.get(body[0], 'Unknown')})"
+        elif code == 55:
+            f = OPTION_FIELDS[55]
+            for i, value in enumerate(body):
+                name = OPTIONS[value][0] if value in OPTIONS else _NAMES.get(value, "Unknown")
+                text = f"Parameter Request List Item: ({value}) {name}"
+                children.append(layer.add([], f, at + 2 + i, 1, value, text=text))
+        elif code == 61 and size == 7 and body[0] == 1:
+            # RFC 2132 §9.14: type 1 and a MAC, as tshark shows it
             children.append(layer.add([], HW_TYPE, at + 2, 1, 1))
             children.append(layer.add([], MAC, at + 3, 6, MAC_VALUE.of(bytes(body[1:7]))))
-        elif code in OPTION_FIELDS:
+        elif kind is not None and _fits(kind, size):
             f = OPTION_FIELDS[code]
             if f.type == IPV4:
                 for i in range(0, size - 3, 4):
                     children.append(layer.add([], f, at + 2 + i, 4, IPv4Address(body[i : i + 4])))
-                if size == 4 and code not in (3, 6):  # routers and DNS servers are lists
+                if named:
                     label += f" ({IPv4Address(body)})"
             elif f.type == STRING:
                 children.append(layer.add([], f, at + 2, size, body.decode("latin-1")))
-            elif code == 55:
-                for i, value in enumerate(body):
-                    children.append(
-                        layer.add(
-                            [],
-                            f,
-                            at + 2 + i,
-                            1,
-                            value,
-                            text=f"Parameter Request List Item: ({value}) {wire.OPTION_NAMES.get(value, 'Unknown')}",
-                        )
-                    )
-            elif f.type == "bytes":
-                children.append(layer.add([], f, at + 2, size, bytes(body)))
+            elif f.type == BOOL:
+                text = f"{f.label}: {_WORDS[kind][body[0] != 0]}"
+                children.append(layer.add([], f, at + 2, 1, body[0] != 0, text=text))
             else:
-                value = int.from_bytes(body, "big")
-                text = f"{f.label}: ({value}s) {_duration(value)}" if code in (51, 58, 59) else None
+                value = int.from_bytes(body, "big", signed=kind == "stime")
+                text = f"{f.label}: ({value}s) {_duration(value)}" if "time" in kind else None
                 children.append(layer.add([], f, at + 2, size, value, text=text))
+        else:
+            shown = False
+        # tshark has every option's bytes as dhcp.option.value, in sight when nothing else is
+        value = layer.add([], VALUE if not shown else HIDDEN_VALUE, at + 2, size, bytes(body))
+        children.insert(1, value)
         layer.add(out, OPTION, at, 2 + size, code, children=children, text=label)
         at += 2 + size
+
+
+def _fits(kind: str, size: int) -> bool:
+    """Whether an option of `kind` may have `size` bytes (else tshark shows its bytes)."""
+    if kind == "ipv4s":
+        return size >= 4  # tshark shows the addresses that fit (and says the rest is wrong)
+    want = _SIZES.get(kind)
+    return size == want if want is not None else size > 0
 
 
 def _duration(seconds: int) -> str:
     if seconds == 0xFFFFFFFF:
         return "Infinity"
+    if seconds < 0:  # a time offset west of UTC
+        return "-" + _duration(-seconds)
     parts = []
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
         if seconds >= size:
@@ -234,10 +257,12 @@ PROTOCOL = Protocol(
         FILE,
         COOKIE,
         BROADCAST,
+        RESERVED,
         OPTION,
         OPT_LEN,
         MSG_TYPE,
         *OPTION_FIELDS.values(),
+        HIDDEN_VALUE,
         END,
         OPT_PADDING,
     ),

@@ -598,3 +598,77 @@ def test_neighbour_discovery_link_layer_addresses_as_tshark(tmp_path):
     mine = [x for x in layers(ours(path, "-V"), "Internet Control") if not skip.match(x)]
     assert mine == [x for x in layers(theirs(path, "-V"), "Internet Control") if not skip.match(x)]
     assert "        Link-layer address: 02:00:00:00:09:01 (02:00:00:00:09:01)" in mine
+
+
+@needs_tool("tshark")
+def test_dhcp_options_named_and_shown_as_tshark(tmp_path):
+    """Every option code titled as tshark titles it, and the value of each simple kind on its
+    line (addresses, a list of them, numbers, times signed and not, flags, strings); an option
+    no kind fits shows its bytes as `Value:`; the flags word's reserved bits; every option's
+    bytes a `dhcp.option.value` for -T fields and filters, as tshark's."""
+    from scapy.layers.dhcp import BOOTP, DHCP
+
+    def discover(xid, options):
+        return (
+            Ether(src=MAC_A, dst="ff:ff:ff:ff:ff:ff")
+            / IP(src="0.0.0.0", dst="255.255.255.255")
+            / UDP(sport=68, dport=67)
+            / BOOTP(chaddr=bytes.fromhex("020000000901"), xid=xid, flags=0x8000)
+            / DHCP(options=[("message-type", "discover"), *options, "end"])
+        )
+
+    frames = [
+        discover(1, [("param_req_list", list(range(255)))]),  # 0…254, a byte each
+        discover(
+            2,
+            [
+                (42, bytes([10, 9, 0, 1, 10, 9, 0, 2])),  # NTP servers, a list
+                (16, bytes([10, 9, 0, 3])),  # swap server: the address on the option's line
+                (2, (-3661).to_bytes(4, "big", signed=True)),  # time offset, west of UTC
+                (24, (90061).to_bytes(4, "big")),  # path MTU aging timeout
+                (26, (1500).to_bytes(2, "big")),
+                (23, b"\x40"),
+                (19, b"\x01"),  # IP forwarding: Enabled
+                (27, b"\x00"),  # all subnets are local: No
+                (12, b"lab-pc"),
+                (200, b"ab"),  # unassigned: its bytes
+                (121, bytes([24, 10, 9, 1, 10, 9, 0, 1])),  # a kind of its own: its bytes
+            ],
+        ),
+    ]
+    path = str(tmp_path / "dhcp.pcap")
+    wrpcap(path, frames)
+    title = "Dynamic Host Configuration Protocol"
+    mine = layers(ours(path, "-V"), title)
+    shown = layers(theirs(path, "-V"), title)
+    ours_121 = mine.index("    Option: (121) Classless Static Route")
+    theirs_121 = shown.index("    Option: (121) Classless Static Route")
+    # tshark reads option 121's routes; ours shows the bytes: compared up to it, and after
+    assert mine[:ours_121] == shown[:theirs_121]
+    assert mine[ours_121 + 3 :] == shown[theirs_121 + 3 :]
+    assert "        Value: 180a09010a090001" == mine[ours_121 + 2]
+    for line in (
+        "        .000 0000 0000 0000 = Reserved flags: 0x0000",
+        "        Parameter Request List Item: (42) Network Time Protocol Servers",
+        "        Network Time Protocol Server: 10.9.0.2",
+        "    Option: (16) Swap Server (10.9.0.3)",
+        "        Time Offset: (-3661s) -1 hour, 1 minute, 1 second",
+        "        IP Forwarding: Enabled",
+        "        All Subnets are Local: No",
+        "        Value: 6162",
+    ):
+        assert line in mine
+    fields = ["-T", "fields", "-E", "occurrence=a"]
+    for name in ("value", "ntp_server", "time_offset", "ip_forwarding", "hostname"):
+        fields += ["-e", f"dhcp.option.{name}"]
+    fields += ["-e", "dhcp.flags.reserved", "-e", "dhcp.option.request_list_item"]
+    assert ours(path, *fields) == theirs(path, *fields)
+    for expression in (
+        "dhcp.option.value == 61:62",
+        "dhcp.option.ntp_server == 10.9.0.2",
+        "dhcp.option.time_offset < 0",
+        "dhcp.option.all_subnets_are_local == 0",
+        "dhcp.option.request_list_item == 42",
+    ):
+        picked = ["-Y", expression, "-T", "fields", "-e", "frame.number"]
+        assert ours(path, *picked) == theirs(path, *picked) != ""
