@@ -68,9 +68,13 @@ MLD_ADDR = Field("icmpv6.mld.multicast_address", "Multicast Address", IPV6)
 MLDR_COUNT = Field("icmpv6.mldr.nb_mcast_records", "Number of Multicast Address Records")
 MLDR_ADDR = Field("icmpv6.mldr.mar.multicast_address", "Multicast Address", IPV6)
 MLDR_RECORD = Field("icmpv6.mldr.mar", "Multicast Address Record", "none")
-_RECORD_TYPES = {
-    1: "Mode is include",
-    2: "Mode is exclude",
+MLDR_TYPE = Field("icmpv6.mldr.mar.record_type", "Record Type")
+MLDR_AUX = Field("icmpv6.mldr.mar.aux_data_len", "Aux Data Len")
+MLDR_SOURCES = Field("icmpv6.mldr.mar.nb_sources", "Number of Sources")
+MLDR_SOURCE = Field("icmpv6.mldr.mar.source_address", "Source Address", IPV6)
+_RECORD_TYPES = {  # RFC 3810 §5.2.12, named as tshark names them
+    1: "Include",
+    2: "Exclude",
     3: "Changed to include",
     4: "Changed to exclude",
     5: "Allow new sources",
@@ -179,17 +183,31 @@ def _items(layer: Layer, out: list) -> None:
         for _ in range(count):
             if pos + 20 > size:
                 break
-            aux, sources = layer.u8(pos + 1), layer.u16(pos + 2)
+            rtype, aux, sources = layer.u8(pos), layer.u8(pos + 1), layer.u16(pos + 2)
             length = 20 + sources * 16 + aux * 4
+            name = _RECORD_TYPES.get(rtype)
             address = layer.add([], MLDR_ADDR, pos + 4, 16, _addr(layer, pos + 4))
+            children = [
+                layer.add(
+                    [], MLDR_TYPE, pos, 1, rtype, text=f"Record Type: {name or 'Unknown'} ({rtype})"
+                ),
+                layer.add([], MLDR_AUX, pos + 1, 1, aux),
+                layer.add([], MLDR_SOURCES, pos + 2, 2, sources),
+                address,
+            ]
+            for i in range(sources):
+                at_source = pos + 20 + 16 * i
+                if at_source + 16 > size:
+                    break
+                children.append(layer.add([], MLDR_SOURCE, at_source, 16, _addr(layer, at_source)))
             layer.add(
                 out,
                 MLDR_RECORD,
                 pos,
                 length,
                 None,
-                children=[address],
-                text=f"Multicast Address Record {_RECORD_TYPES.get(layer.u8(pos), 'type ' + str(layer.u8(pos)))}: {address.value}",
+                children=children,
+                text=f"Multicast Address Record {name or f'Unknown Record Type ({rtype})'}: {address.value}",
             )
             pos += length
         return
@@ -302,6 +320,10 @@ PROTOCOL = Protocol(
         MLDR_COUNT,
         MLDR_ADDR,
         MLDR_RECORD,
+        MLDR_TYPE,
+        MLDR_AUX,
+        MLDR_SOURCES,
+        MLDR_SOURCE,
         OPT,
         OPT_TYPE,
         OPT_LEN,

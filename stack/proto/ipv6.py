@@ -7,6 +7,8 @@ is "Fragmented IP protocol", as for IPv4.
 
 from __future__ import annotations
 
+from ipaddress import IPv6Address
+
 from stack.proto import ipproto
 from stack.proto.ipv4 import ds_fields, ds_summary, proto_text
 from stack.proto.model import HEX, IPV6, Field, Layer, Protocol, Stop
@@ -46,10 +48,26 @@ EXT_FIELDS = {
         Field(f"ipv6.{short}", title, "none"),
         Field(f"ipv6.{short}.nxt", "Next Header", enum=ipproto.LABELS),
         Field(f"ipv6.{short}.len", "Length"),
+        # the header's size in bytes, as tshark works it out: (Length + 1) · 8
+        Field(f"ipv6.{short}.len_oct", "Length", generated=True, text=lambda v: f"{v} bytes"),
     )
     for kind, (short, title) in EXT_NAMES.items()
     if kind != 44
 }
+ROUTING_TYPES = {
+    0: "Source Route",
+    2: "Type 2 Routing",
+    3: "RPL Source Route",
+    4: "Segment Routing",
+}
+ROUTING_TYPE = Field("ipv6.routing.type", "Type", enum=ROUTING_TYPES)
+ROUTING_LEFT = Field("ipv6.routing.segleft", "Segments Left")
+SOURCE_RESERVED = Field("ipv6.routing.src.reserved", "Reserved", "bytes")
+SOURCE_ADDRESS = Field("ipv6.routing.src.addr", "Address", IPV6)
+SRH_LAST = Field("ipv6.routing.srh.last_entry", "Last Entry")
+SRH_FLAGS = Field("ipv6.routing.srh.flags", "Flags", base=HEX, size=1)
+SRH_TAG = Field("ipv6.routing.srh.tag", "Tag", base=HEX, size=2, text=lambda v: f"{v:04x}")
+SRH_ADDRESS = Field("ipv6.routing.srh.addr", "Address", IPV6)
 # The Fragment header has no length: its second byte is reserved, and the offset, two reserved
 # bits and the M flag share one 16-bit word (tshark shows each with its bits)
 FRAG_HEAD = Field("ipv6.fraghdr", "Fragment Header for IPv6", "none")
@@ -78,6 +96,59 @@ OPT_TYPE = Field(
 )
 OPT_LEN = Field("ipv6.opt.length", "Length")
 OPT_PADN = Field("ipv6.opt.padn", "PadN", "bytes")
+OPT_PAD1 = Field("ipv6.opt.pad1", "Pad1", "none")
+# An option type's top bits say what a node that does not know it does (RFC 8200 §4.2)
+OPT_ACTION = Field(
+    "ipv6.opt.type.action",
+    "Action",
+    size=1,
+    mask=0xC0,
+    sub=True,
+    enum={
+        0: "Skip and continue",
+        1: "Discard",
+        2: "Discard and send ICMP Parameter Problem",
+        3: "Discard and send ICMP if not multicast",
+    },
+)
+OPT_CHANGE = Field(
+    "ipv6.opt.type.change",
+    "May Change",
+    "bool",
+    size=1,
+    mask=0x20,
+    sub=True,
+    text=lambda v: "Yes" if v else "No",
+)
+OPT_REST = Field("ipv6.opt.type.rest", "Low-Order Bits", base=HEX, size=1, mask=0x1F, sub=True)
+OPT_TEL = Field("ipv6.opt.tel", "Tunnel Encapsulation Limit")
+OPT_JUMBO = Field("ipv6.opt.jumbo", "Payload Length")
+OPT_EXPERIMENTAL = Field("ipv6.opt.experimental", "Experimental Option", "bytes")
+OPT_UNKNOWN = Field("ipv6.opt.unknown", "Unknown Option Payload", "bytes")
+# The option types tshark 4.0 names (IANA's registry); 0x1E, 0x3E, … 0xFE are RFC 4727's
+# experimental ones.
+OPTION_NAMES = {
+    0x00: "Pad1",
+    0x01: "PadN",
+    0x04: "Tunnel Encapsulation Limit",
+    0x05: "Router Alert",
+    0x07: "CALIPSO",
+    0x08: "SMF_DPD",
+    0x0F: "Performance and Diagnostic Metrics",
+    0x26: "Quick-Start",
+    0x30: "Path MTU Option",
+    0x31: "IOAM Option",
+    0x41: "Tunnel Payload Forwarding (TPF) Information",
+    0x63: "RPL Option",
+    0x6D: "MPL Option",
+    0x8A: "Endpoint Identification",
+    0x8B: "ILNP Nonce",
+    0x8C: "Line-Identification Option",
+    0xC2: "Jumbo Payload",
+    0xC9: "Home Address",
+    0xEE: "IP_DFF",
+    **{kind: f"Experimental (0x{kind:02X})" for kind in range(0x1E, 0x100, 0x20)},
+}
 
 
 def _walk(layer: Layer) -> None:
@@ -132,46 +203,95 @@ def _items(layer: Layer, out: list) -> None:
             ]
             layer.add(out, FRAG_HEAD, at, size, None, children=children, text=FRAG_HEAD.label)
             continue
-        head, nxt, length = EXT_FIELDS[nh]
+        head, nxt, length, octets = EXT_FIELDS[nh]
         children = [
             layer.add([], nxt, at, 1, layer.u8(at)),
             layer.add([], length, at + 1, 1, layer.u8(at + 1)),
+            layer.add([], octets, at + 1, 1, size),
         ]
-        if nh in (0, 60):
-            pos = at + 2
-            while pos < at + size:
-                kind = layer.u8(pos)
-                parts = [layer.add([], OPT_TYPE, pos, 1, kind)]
-                name = OPT_TYPE.enum.get(kind, f"Unknown (0x{kind:02x})")
-                if kind == 0:
-                    children.append(
-                        layer.add([], OPTION, pos, 1, None, children=parts, text="Pad1")
-                    )
-                    pos += 1
-                    continue
-                olen = layer.u8(pos + 1)
-                parts.append(layer.add([], OPT_LEN, pos + 1, 1, olen))
-                if kind == 5 and olen == 2:
-                    value = layer.u16(pos + 2)
-                    parts.append(
-                        layer.add(
-                            [],
-                            ROUTER_ALERT,
-                            pos + 2,
-                            2,
-                            value,
-                            text=f"Router Alert: {'MLD' if value == 0 else value} ({value})",
-                        )
-                    )
-                elif kind == 1 and olen:
-                    parts.append(
-                        layer.add([], OPT_PADN, pos + 2, olen, layer.bytes_at(pos + 2, olen))
-                    )
+        title = EXT_NAMES[nh][1]
+        if nh == 43:
+            kind = layer.u8(at + 2)
+            children.append(layer.add([], ROUTING_TYPE, at + 2, 1, kind))
+            children.append(layer.add([], ROUTING_LEFT, at + 3, 1, layer.u8(at + 3)))
+            title += f" ({ROUTING_TYPES.get(kind, 'Unknown')})"
+            if kind == 4 and size >= 8:  # RFC 8754's Segment Routing header
+                children.append(layer.add([], SRH_LAST, at + 4, 1, layer.u8(at + 4)))
+                children.append(layer.add([], SRH_FLAGS, at + 5, 1, layer.u8(at + 5)))
+                children.append(layer.add([], SRH_TAG, at + 6, 2, layer.u16(at + 6)))
+                for i, pos in enumerate(range(at + 8, at + size - 15, 16)):
+                    address = IPv6Address(layer.bytes_at(pos, 16))
+                    text = f"Address[{i}]: {address}"
+                    children.append(layer.add([], SRH_ADDRESS, pos, 16, address, text=text))
+            if kind == 0:  # RFC 2460's source route: a reserved word, then the addresses
                 children.append(
-                    layer.add([], OPTION, pos, 2 + olen, None, children=parts, text=name)
+                    layer.add([], SOURCE_RESERVED, at + 4, 4, layer.bytes_at(at + 4, 4))
                 )
-                pos += 2 + olen
-        layer.add(out, head, at, size, None, children=children, text=EXT_NAMES[nh][1])
+                for i, pos in enumerate(range(at + 8, at + size - 15, 16), 1):
+                    address = IPv6Address(layer.bytes_at(pos, 16))
+                    text = f"Address[{i}]: {address}"
+                    children.append(layer.add([], SOURCE_ADDRESS, pos, 16, address, text=text))
+        elif nh in (0, 60):
+            _hop_options(layer, children, at + 2, at + size)
+        layer.add(out, head, at, size, None, children=children, text=title)
+
+
+def final_destination(layer: Layer) -> bytes:
+    """The destination an upper layer's checksum covers (RFC 8200 §8.1): with a Routing header
+    that has segments left, the route's last address (type 0 and 2; a Segment Routing header's
+    first segment, RFC 8754), not the next hop in the Destination field."""
+    dst = layer.bytes_at(24, 16)
+    for nh, at, size in layer.state.get("exts", ()):
+        if nh != 43 or not layer.u8(at + 3) or size < 24:
+            continue
+        kind = layer.u8(at + 2)
+        if kind in (0, 2):
+            dst = layer.bytes_at(at + 8 + 16 * ((size - 8) // 16 - 1), 16)
+        elif kind == 4:
+            dst = layer.bytes_at(at + 8, 16)
+    return dst
+
+
+def _hop_options(layer: Layer, children: list, pos: int, end: int) -> None:
+    """A Hop-by-Hop or Destination Options header's options (RFC 8200 §4.2), as tshark shows
+    them: each type's action bits, then its value where tshark reads one."""
+    while pos < end:
+        kind = layer.u8(pos)
+        name = OPTION_NAMES.get(kind)
+        shown = name or "Unknown"
+        parts = [layer.add([], OPT_TYPE, pos, 1, kind, text=f"Type: {shown} (0x{kind:02x})")]
+        if kind == 0:
+            parts.append(layer.add([], OPT_PAD1, pos, 1, None, text="Pad1"))
+            children.append(layer.add([], OPTION, pos, 1, None, children=parts, text="Pad1"))
+            pos += 1
+            continue
+        parts[0].children = [
+            layer.fixed(OPT_ACTION, pos),
+            layer.fixed(OPT_CHANGE, pos),
+            layer.fixed(OPT_REST, pos),
+        ]
+        if pos + 1 >= end:
+            break
+        olen = min(layer.u8(pos + 1), end - pos - 2)
+        parts.append(layer.add([], OPT_LEN, pos + 1, 1, layer.u8(pos + 1)))
+        data = layer.bytes_at(pos + 2, olen)
+        if kind == 5 and olen == 2:
+            value = layer.u16(pos + 2)
+            text = f"Router Alert: {'MLD' if value == 0 else value} ({value})"
+            parts.append(layer.add([], ROUTER_ALERT, pos + 2, 2, value, text=text))
+        elif kind == 1:
+            text = None if olen else "PadN: <none>"
+            parts.append(layer.add([], OPT_PADN, pos + 2, olen, data, text=text))
+        elif kind == 4 and olen == 1:
+            parts.append(layer.add([], OPT_TEL, pos + 2, 1, data[0]))
+        elif kind == 0xC2 and olen == 4:
+            parts.append(layer.add([], OPT_JUMBO, pos + 2, 4, int.from_bytes(data, "big")))
+        elif name is None or name.startswith("Experimental"):
+            field = OPT_UNKNOWN if name is None else OPT_EXPERIMENTAL
+            parts.append(layer.add([], field, pos + 2, olen, data))
+        title = name or f"Unknown IPv6 Option ({kind})"
+        children.append(layer.add([], OPTION, pos, 2 + olen, None, children=parts, text=title))
+        pos += 2 + olen
 
 
 def _bits8(v: int) -> str:
@@ -224,7 +344,23 @@ PROTOCOL = Protocol(
         OPT_TYPE,
         OPT_LEN,
         OPT_PADN,
-        *(f for trio in EXT_FIELDS.values() for f in trio),
+        OPT_PAD1,
+        OPT_ACTION,
+        OPT_CHANGE,
+        OPT_REST,
+        OPT_TEL,
+        OPT_JUMBO,
+        OPT_EXPERIMENTAL,
+        OPT_UNKNOWN,
+        ROUTING_TYPE,
+        ROUTING_LEFT,
+        SOURCE_RESERVED,
+        SOURCE_ADDRESS,
+        SRH_LAST,
+        SRH_FLAGS,
+        SRH_TAG,
+        SRH_ADDRESS,
+        *(f for fields in EXT_FIELDS.values() for f in fields),
     ),
     walk=_walk,
     items=_items,

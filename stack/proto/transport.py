@@ -66,10 +66,9 @@ def verdict(
         )
         initial = pseudo_header_sum(src, dst, proto, len(segment))
     else:
-        src, dst = (
-            layer.data[ip.start + 8 : ip.start + 24],
-            layer.data[ip.start + 24 : ip.start + 40],
-        )
+        from stack.proto.ipv6 import final_destination
+
+        src, dst = layer.data[ip.start + 8 : ip.start + 24], final_destination(ip)
         initial = int.from_bytes(src + dst, "big") % 0xFFFF + len(segment) + proto
     expected = internet_checksum(bytes(segment), initial)
     if zero_ok and expected == 0:
