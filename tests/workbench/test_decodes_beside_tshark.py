@@ -764,3 +764,53 @@ def test_ipv6_extension_headers_and_mldv2_records_as_tshark(tmp_path):
     ):
         assert line in mine, line
     assert "[incorrect" not in text and text.count("[correct]") == 5
+
+
+@needs_tool("tshark")
+def test_dns_transactions_with_a_reused_id_as_tshark(tmp_path):
+    """A response answers the latest query of its ID (not the first one ever seen); a query
+    repeated while the first is unanswered (under 5 s) is a retransmission, one repeated later
+    opens a transaction of its own; a second response is a retransmitted response; one to no
+    query is unsolicited — the [Request In], [Time], [Retransmitted …] lines, tshark's warning
+    under the Transaction ID, the fields and filters, as tshark's single pass gives them."""
+    from scapy.layers.dns import DNS, DNSQR, DNSRR
+
+    def message(ident, at, response=False, port=1000):
+        ends = (B, 53, A, port) if response else (A, port, B, 53)
+        dns = DNS(id=ident, qr=int(response), qd=DNSQR(qname="a.example"))
+        if response:
+            dns.an = DNSRR(rrname="a.example", rdata="10.9.0.7")
+        packet = _eth(
+            IP(src=ends[0], dst=ends[2]) / UDP(sport=ends[1], dport=ends[3]) / dns, response
+        )
+        packet.time = at
+        return packet
+
+    timeline = [
+        (1, 1.0, False), (1, 1.1, True), (1, 2.0, False), (1, 2.1, True),  # ID reused: 4 → 3
+        (2, 3.0, False), (2, 3.5, False), (2, 3.6, True),  # a retransmitted query
+        (3, 4.0, False), (3, 4.1, True), (3, 4.2, True),  # a retransmitted response
+        (4, 5.0, True),  # unsolicited
+        (7, 10.0, False), (7, 20.0, False), (7, 20.1, True),  # 10 s on: a new query
+    ]  # fmt: skip
+    path = str(tmp_path / "dns.pcap")
+    wrpcap(path, [message(ident, at, response) for ident, at, response in timeline])
+    title = "Domain Name System"
+    mine = layers(ours(path, "-V"), title)
+    assert mine == layers(theirs(path, "-V"), title)
+    for line in (
+        "    [Request In: 3]",
+        "    [Retransmitted request. Original request in: 5]",
+        "    [Retransmitted response. Original response in: 9]",
+        "        [Expert Info (Warning/Protocol): DNS query retransmission. Original request in frame 5]",
+        "    [Request In: 13]",
+    ):
+        assert line in mine, line
+    fields = ["-T", "fields", "-e", "frame.number"]
+    for name in ("response_to", "time", "retransmission", "retransmit_request_in",
+                 "retransmit_response_in", "unsolicited"):  # fmt: skip
+        fields += ["-e", f"dns.{name}"]
+    assert ours(path, *fields) == theirs(path, *fields)
+    for expression in ("dns.retransmission", "dns.response_to == 3", "dns.retransmit_response_in"):
+        picked = ["-Y", expression, "-T", "fields", "-e", "frame.number"]
+        assert ours(path, *picked) == theirs(path, *picked) != ""

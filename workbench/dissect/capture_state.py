@@ -185,7 +185,9 @@ def _reassembled(notes: FrameNotes, message: MessageNote) -> None:
 # a DNS response answers and UDP's conversations span the whole capture (so a filter naming
 # them keeps a large capture in one process, `halves`); [SEQ/ACK analysis]'s values cost a
 # list of each TCP side's unacknowledged segments.
-DNS_LINK_WORDS = ("dns.res", "dns.time", "dns.uns")
+DNS_LINK_WORDS = ("dns.res", "dns.time", "dns.uns", "dns.retrans")
+# tshark's dns.retransmission_timer: a query whose ID went unanswered for longer is a new one
+RETRANSMISSION = 5_000_000_000  # ns
 UDP_STREAM_WORDS = ("udp.stream", "udp.time")
 TCP_VALUE_WORDS = (
     "tcp.analysis.acks",
@@ -338,7 +340,8 @@ class CaptureState:
         self.first_ns: int | None = None
         self.previous_ns: int | None = None
         self._echo_requests: dict[tuple, tuple[int, int]] = {}
-        self._dns_queries: dict[tuple, tuple[int, int]] = {}
+        # (client, ID) → [query frame, its time, the response's frame or None]
+        self._dns_queries: dict[tuple, list] = {}
         self.http = HttpMessages()
         self.http_links = HttpLinks()
         self.dns_tcp = DnsOverTcp()
@@ -464,15 +467,27 @@ class CaptureState:
         ident, response = payload[0] << 8 | payload[1], bool(payload[2] & 0x80)
         client = (f.dst, f.dport) if response else (f.src, f.sport)
         key = (client, ident)
+        # tshark 4.0's single pass: a query whose ID is still unanswered from under
+        # RETRANSMISSION ago is a retransmission of that one; any other opens a transaction.
+        # A response answers the latest transaction of its ID, or is a retransmission of the
+        # response that already did.
+        known = self._dns_queries.get(key)
         if not response:
-            self._dns_queries.setdefault(key, (f.number, f.ns))
+            if known is not None and known[2] is None and f.ns - known[1] < RETRANSMISSION:
+                notes.note("dns.retransmit_request_in", (known[0],))
+                notes.note("dns.retransmission", (True,))
+            else:
+                self._dns_queries[key] = [f.number, f.ns, None]
             return
-        query = self._dns_queries.get(key)
-        if query is not None:
-            notes.note("dns.response_to", (query[0],))
-            notes.note("dns.time", ((f.ns - query[1]) / 1e9,))
-        else:  # tshark's word for a response to no query it saw
+        if known is None:  # tshark's word for a response to no query it saw
             notes.note("dns.unsolicited", (True,))
+        elif known[2] is None or known[2] == f.number:
+            known[2] = f.number
+            notes.note("dns.response_to", (known[0],))
+            notes.note("dns.time", ((f.ns - known[1]) / 1e9,))
+        else:
+            notes.note("dns.retransmit_response_in", (known[2],))
+            notes.note("dns.retransmission", (True,))
 
 
 def _fragment_info(f: Facts) -> str:
@@ -615,6 +630,9 @@ FIELD_TYPES = {
     "dns.response_to": "int",
     "dns.time": "float",
     "dns.unsolicited": "bool",
+    "dns.retransmit_request_in": "int",
+    "dns.retransmit_response_in": "int",
+    "dns.retransmission": "bool",
     "ip.fragment": "int",
     "frame.comment": "str",
     "ip.fragment.count": "int",

@@ -87,6 +87,9 @@ LABELS = {
     "dns.response_to": ("[Request In: {}]", str),
     "dns.time": ("[Time: {} seconds]", _seconds),
     "dns.unsolicited": ("[Unsolicited: {}]", lambda value: "True" if value else "False"),
+    "dns.retransmit_request_in": ("[Retransmitted request. Original request in: {}]", str),
+    "dns.retransmit_response_in": ("[Retransmitted response. Original response in: {}]", str),
+    "dns.retransmission": ("[Retransmission: {}]", lambda value: "True" if value else "False"),
     "ip.fragment": ("[Frame: {}]", str),
     "ip.fragment.count": ("[Fragment count: {}]", str),
     "ip.reassembled.length": ("[Reassembled IPv4 length: {}]", str),
@@ -134,6 +137,7 @@ SEVERITY = {
 }
 # Where a line the model does not have goes: after the line with this name (else at the end)
 AFTER = {
+    "dns.retransmission": "dns.retransmit_request_in",
     "tcp.stream": "tcp.dstport",
     "tcp.completeness": "tcp.stream",
     "tcp.window_size_scalefactor": "tcp.window_size",
@@ -207,6 +211,7 @@ def noted_dissection(record, notes: FrameNotes) -> Dissection:
         _fragments(layers, notes)
     _nest_icmp_data(result, layers)
     _http_first_lines(result)
+    _dns_retransmission(layers, fields)
     if isinstance(record, CapturedFrame):
         _capture_frame(result, layers["frame"], record, fields)
     message = notes.message
@@ -279,6 +284,23 @@ def _http_first_lines(result: Dissection) -> None:
         for line in layer.children:
             if any(child.name in _FIRST_LINE_PARTS for child in line.children):
                 line.children.insert(0, _expert(line.label, "Chat", "http.chat"))
+                break
+
+
+def _dns_retransmission(layers: dict, fields: dict) -> None:
+    """tshark's warning under a retransmitted query's or response's Transaction ID."""
+    for name, words, expert in (
+        ("dns.retransmit_request_in", "query retransmission. Original request", "request"),
+        ("dns.retransmit_response_in", "response retransmission. Original response", "response"),
+    ):
+        if name not in fields:
+            continue
+        layer = layers.get("mdns") or layers.get("dns")
+        for node, _path in layer.walk() if layer is not None else ():
+            if node.name == "dns.id":
+                text = f"DNS {words} in frame {fields[name][0]}"
+                warning = _expert(text, "Warning", f"dns.retransmit_{expert}", group="Protocol")
+                node.children.insert(0, warning)
                 break
 
 
