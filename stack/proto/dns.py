@@ -48,6 +48,7 @@ OPCODES = {
     2: "Server status request",
     4: "Zone change notification",
     5: "Dynamic update",
+    6: "DNS Stateful operations (DSO)",  # RFC 8490
 }
 RCODES = {
     0: "No error",
@@ -56,6 +57,12 @@ RCODES = {
     3: "No such name",
     4: "Not implemented",
     5: "Refused",
+    6: "Name exists",  # RFC 2136's, and RFC 8490's 11
+    7: "RRset exists",
+    8: "RRset does not exist",
+    9: "Not authoritative",
+    10: "Name out of zone",
+    11: "DSO-Type not implemented",
 }
 
 LENGTH = Field("dns.length", "Length")
@@ -83,7 +90,7 @@ _FLAG_BITS = (
         "Recursion available",
         {0: "Server can't do recursive queries", 1: "Server can do recursive queries"},
     ),
-    (0x0040, "z", "Z", {0: "reserved (0)", 1: "reserved (1)"}),
+    (0x0040, "z", "Z", {0: "reserved (0)", 1: "reserved - incorrect!"}),
     (
         0x0020,
         "authenticated",
@@ -113,10 +120,25 @@ FLAG_FIELDS = {
     for UINT_OR_BOOL in (("uint" if suffix in ("opcode", "rcode") else BOOL),)
 }
 FLAG_FIELDS["opcode"] = Field(
-    "dns.flags.opcode", "Opcode", at=2, size=2, mask=0x7800, sub=True, enum=OPCODES
+    "dns.flags.opcode",
+    "Opcode",
+    at=2,
+    size=2,
+    mask=0x7800,
+    sub=True,
+    enum=OPCODES,
+    text=lambda v: f"{OPCODES.get(v, 'Unknown')} ({v})",
 )
 FLAG_FIELDS["rcode"] = Field(
-    "dns.flags.rcode", "Reply code", at=2, size=2, mask=0x000F, sub=True, enum=RCODES, direct=False
+    "dns.flags.rcode",
+    "Reply code",
+    at=2,
+    size=2,
+    mask=0x000F,
+    sub=True,
+    enum=RCODES,
+    direct=False,
+    text=lambda v: f"{RCODES.get(v, 'Unknown')} ({v})",
 )
 # in a query the same bit asks for authenticated data (RFC 6840 §5.7), and tshark says so
 AD_ASKED = Field(
@@ -126,7 +148,17 @@ QUERIES = Field("dns.count.queries", "Questions", at=4, size=2)
 ANSWERS = Field("dns.count.answers", "Answer RRs", at=6, size=2)
 AUTH = Field("dns.count.auth_rr", "Authority RRs", at=8, size=2)
 ADD = Field("dns.count.add_rr", "Additional RRs", at=10, size=2)
+# An UPDATE (opcode 5, RFC 2136 §2.2) names its sections Zone, Prerequisite and Update
+UPDATE_COUNTS = {
+    QUERIES: Field("dns.count.zones", "Zones"),
+    ANSWERS: Field("dns.count.prerequisites", "Prerequisites"),
+    AUTH: Field("dns.count.updates", "Updates"),
+}
 SECTION = Field("dns.section", "Section", NONE, filterable=False)
+# Bytes after the last record the counts announce (tshark notes them as extraneous data)
+EXTRA = Field("dns.extraneous", "Extraneous Data", NONE)
+EXTRA_DATA = Field("dns.extraneous.data", "Extraneous Data Bytes", BYTES)
+EXTRA_LEN = Field("dns.extraneous.length", "Extraneous Data Length", generated=True)
 QRY = Field("dns.qry", "Query", NONE, filterable=False)
 QRY_NAME = Field("dns.qry.name", "Name", STRING)
 QRY_NAME_LEN = Field("dns.qry.name.len", "Name Length", generated=True)
@@ -253,6 +285,7 @@ _SECTIONS = (
     ("Authoritative nameservers", "dns.authority"),
     ("Additional records", "dns.additional"),
 )
+_UPDATE_SECTIONS = ("Prerequisites", "Updates", "Additional records")
 
 
 def _walk(layer: Layer) -> None:
@@ -286,9 +319,9 @@ def _items(layer: Layer, out: list) -> None:
     flags = layer.u16(2)
     response = bool(flags & 0x8000)
     if flags_item is not None:
-        words = OPCODES.get((flags >> 11) & 0xF, f"Opcode {(flags >> 11) & 0xF}")
+        words = OPCODES.get((flags >> 11) & 0xF, "Unknown operation")
         if response:
-            words += f" response, {RCODES.get(flags & 0xF, f'Unknown ({flags & 0xF})')}"
+            words += f" response, {RCODES.get(flags & 0xF, 'Unknown error')}"
         flags_item.text = f"Flags: 0x{flags:04x} {words}"
         shown = (
             (
@@ -309,6 +342,12 @@ def _items(layer: Layer, out: list) -> None:
         flags_item.children = [layer.fixed(FLAG_FIELDS[s]) for s in shown]
         if not response and flags & 0x0020:  # a query's AD bit: shown when set, as tshark
             flags_item.children.insert(-1, layer.fixed(AD_ASKED))
+    update = (flags >> 11) & 0xF == 5
+    if update:
+        for i, item in enumerate(out):
+            if item.field in UPDATE_COUNTS:
+                at = item.field.at
+                out[i] = layer.add([], UPDATE_COUNTS[item.field], at, 2, layer.u16(at))
     message = layer.data[layer.start : layer.end]
     mdns = layer.protocol is MDNS
     counts = [layer.u16(4), layer.u16(6), layer.u16(8), layer.u16(10)]
@@ -354,8 +393,10 @@ def _items(layer: Layer, out: list) -> None:
                         text=label,
                     )
                 )
-            layer.add(out, SECTION, 12, pos - 12, None, children=queries, text="Queries")
-        for (title, _name), count in zip(_SECTIONS, counts[1:], strict=True):
+            title = "Zone" if update else "Queries"
+            layer.add(out, SECTION, 12, pos - 12, None, children=queries, text=title)
+        titles = _UPDATE_SECTIONS if update else [title for title, _name in _SECTIONS]
+        for title, count in zip(titles, counts[1:], strict=True):
             if not count:
                 continue
             first, records = pos, []
@@ -363,6 +404,14 @@ def _items(layer: Layer, out: list) -> None:
                 record, pos = _record(layer, message, pos, mdns)
                 records.append(record)
             layer.add(out, SECTION, first, pos - first, None, children=records, text=title)
+        extra = len(message) - pos
+        if extra > 0:
+            children = [
+                layer.add([], EXTRA_DATA, pos, extra, bytes(message[pos:])),
+                layer.add([], EXTRA_LEN, pos, extra, extra),
+            ]
+            text = f"Extraneous Data ({extra} bytes)"
+            layer.add(out, EXTRA, pos, extra, None, children=children, text=text)
     except WireError as error:
         raise Stop(f"dns.{error.field}", layer.start + error.offset, error.problem) from None
 
@@ -452,7 +501,9 @@ def _record(layer: Layer, message: bytes, pos: int, mdns: bool):
         children.append(
             layer.add([], field, data_at, size, target, text=f"{field.label}: {target or '<Root>'}")
         )
-        summary += f", {({2: 'ns', 5: 'cname', 12: 'domain name'})[rtype]} {target or '<Root>'}"
+        # tshark 4.0 words NS and CNAME data, and gives a PTR's name alone
+        word = {2: "ns ", 5: "cname ", 12: ""}[rtype]
+        summary += f", {word}{target or '<Root>'}"
     elif rtype == 15 and size >= 3:
         exchange, _after = wire._read_name(message, data_at + 2, end)
         pref = int.from_bytes(message[data_at : data_at + 2], "big")
@@ -624,13 +675,13 @@ def _info_parts(layer: Layer, message: bytes) -> tuple[tuple[str, str], bool]:
     for q in parsed.questions:
         word = f"{wire.type_name(q.qtype)} {q.name or '<Root>'}"
         words.append(word + _question_kind(q.qclass) if mdns else word)
-    if flags & 0x8000:
-        for record in parsed.answers:
-            word = wire.rdata_text(record)
-            if mdns and record.rclass & 0x8000:  # tshark: after the type, before the data
-                kind, _, rest = word.partition(" ")
-                word = f"{kind}, cache flush {rest}" if rest else f"{kind}, cache flush"
-            words.append(word)
+    # tshark lists the answers whatever the message (an mDNS query's known answers too)
+    for record in parsed.answers:
+        word = wire.rdata_text(record)
+        if mdns and flags & 0x8000 and record.rclass & 0x8000:  # after the type, before the data
+            kind, _, rest = word.partition(" ")
+            word = f"{kind}, cache flush {rest}" if rest else f"{kind}, cache flush"
+        words.append(word)
     return (head, "".join(" " + word for word in words)), True
 
 
@@ -641,7 +692,11 @@ _FIELDS = (
     QUERIES,
     ANSWERS,
     AUTH,
+    *UPDATE_COUNTS.values(),
     ADD,
+    EXTRA,
+    EXTRA_DATA,
+    EXTRA_LEN,
     *FLAG_FIELDS.values(),
     SECTION,
     QRY,

@@ -917,4 +917,10 @@ def rdata_text(record: Record) -> str:
         return f"{name} {data or '<Root>'}"
     if isinstance(data, (IPv4Address, IPv6Address)):
         return f"{name} {data}"
+    # an address of another class than IN (an UPDATE's class NONE prerequisite): the codec
+    # keeps its bytes, Wireshark reads the address all the same
+    if record.rtype == A and type(data) is bytes and len(data) == 4:
+        return f"{name} {IPv4Address(data)}"
+    if record.rtype == AAAA and type(data) is bytes and len(data) == 16:
+        return f"{name} {IPv6Address(data)}"
     return name

@@ -814,3 +814,63 @@ def test_dns_transactions_with_a_reused_id_as_tshark(tmp_path):
     for expression in ("dns.retransmission", "dns.response_to == 3", "dns.retransmit_response_in"):
         picked = ["-Y", expression, "-T", "fields", "-e", "frame.number"]
         assert ours(path, *picked) == theirs(path, *picked) != ""
+
+
+@needs_tool("tshark")
+def test_dns_codes_updates_and_record_lines_as_tshark(tmp_path):
+    """Every opcode and reply code named (or "Unknown") as tshark names them, the Z bit set;
+    an UPDATE's Zone, Prerequisites and Updates (a prerequisite of class NONE); answers listed
+    in a query's Info (an mDNS query's known answer); a PTR record's line; bytes past the last
+    record as extraneous data — the DNS section of -V and the Info column, as tshark's."""
+    from scapy.layers.dns import DNS, DNSQR, DNSRR
+
+    def udp(payload, back=False, port=1000):
+        ends = (B, 53, A, port) if back else (A, port, B, 53)
+        return _eth(
+            IP(src=ends[0], dst=ends[2]) / UDP(sport=ends[1], dport=ends[3]) / payload, back
+        )
+
+    question = DNSQR(qname="a.example")
+    frames = []
+    for code in range(16):
+        frames.append(udp(DNS(id=code, opcode=code, z=code & 1, qd=question), port=2000 + code))
+        frames.append(udp(DNS(id=code, qr=1, rcode=code, qd=question), True, 2000 + code))
+    ptr = DNSRR(rrname="4.3.2.1.in-addr.arpa", type="PTR", rdata="host.example")
+    frames += [
+        udp(
+            DNS(
+                id=40,
+                opcode=5,
+                qd=DNSQR(qname="example", qtype="SOA"),
+                an=DNSRR(rrname="x.example", rclass=254, ttl=0, rdata="0.0.0.0"),
+                ns=DNSRR(rrname="y.example", ttl=300, rdata="10.9.0.9"),
+            )
+        ),  # fmt: skip
+        udp(DNS(id=41, qd=question, an=DNSRR(rrname="a.example", rdata="10.9.0.1"))),
+        udp(DNS(id=42, qr=1, qd=DNSQR(qname="4.3.2.1.in-addr.arpa", qtype="PTR"), an=ptr), True),
+        udp(DNS(id=43, qr=1, qd=question) / Raw(b"\0\1\2"), True),  # three bytes too many
+        Ether(src=MAC_A, dst="01:00:5e:00:00:fb")
+        / IP(src=A, dst="224.0.0.251", ttl=255)
+        / UDP(sport=5353, dport=5353)
+        / DNS(
+            qd=DNSQR(qname="_http._tcp.local", qtype="PTR"),
+            an=DNSRR(rrname="_http._tcp.local", type="PTR", rdata="x._http._tcp.local"),
+        ),  # fmt: skip
+    ]
+    path = str(tmp_path / "dns.pcap")
+    wrpcap(path, frames)
+    titles = ("Domain Name System", "Multicast Domain Name System")
+    mine = layers(ours(path, "-V"), *titles)
+    assert mine == layers(theirs(path, "-V"), *titles)
+    info = ["-T", "fields", "-e", "_ws.col.Info"]
+    assert ours(path, *info) == theirs(path, *info)
+    for line in (
+        "        .011 0... .... .... = Opcode: DNS Stateful operations (DSO) (6)",
+        "        .111 1... .... .... = Opcode: Unknown (15)",
+        "        .... .... .... 1011 = Reply code: DSO-Type not implemented (11)",
+        "        .... .... .1.. .... = Z: reserved - incorrect!",
+        "    Prerequisites: 1",
+        "        4.3.2.1.in-addr.arpa: type PTR, class IN, host.example",
+        "    Extraneous Data (3 bytes)",
+    ):
+        assert line in mine, line

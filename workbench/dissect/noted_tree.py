@@ -150,6 +150,7 @@ AFTER = {
 # Where a line goes when not after another: before the line with this name, if it is there
 BEFORE = {name: "http.file_data" for name in LABELS if name.startswith("http.")}
 BEFORE["udp.stream"] = "udp.payload"
+BEFORE.update(dict.fromkeys((n for n in LABELS if n.startswith("dns.")), "dns.extraneous"))
 
 
 def noted_dissection(record, notes: FrameNotes) -> Dissection:
