@@ -310,6 +310,8 @@ class Frame:
             names.append(name)
             if name in ("eth", "sll"):
                 names.append("ethertype")
+            elif name == "igmp":  # Wireshark's IGMP hands each version to a dissector of that name
+                names.append("igmp")
         return ":".join(names)
 
     def meta(self) -> Layer:

@@ -112,6 +112,46 @@ DST = Field(
     "ip.dst", "Destination Address", IPV4, at=16, size=4, also=("ip.addr", "ip.dst_host", "ip.host")
 )
 OPTIONS = Field("ip.options", "Options", "bytes")
+# Options (RFC 791 §3.1), each under its own line as tshark shows it: the type's copy, class
+# and number bits, then its length and value
+OPT_LINES = {
+    0: Field("ip.options.eol", "IP Option - End of Options List (EOL)", NONE),
+    1: Field("ip.options.nop", "IP Option - No-Operation (NOP)", NONE),
+    148: Field("ip.options.routeralert", "IP Option - Router Alert", NONE),
+}
+OPT_TYPE = Field("ip.opt.type", "Type")
+OPT_COPY = Field(
+    "ip.opt.type.copy",
+    "Copy on fragmentation",
+    BOOL,
+    size=1,
+    mask=0x80,
+    sub=True,
+    text=lambda v: "Yes" if v else "No",
+)
+OPT_CLASS = Field(
+    "ip.opt.type.class",
+    "Class",
+    size=1,
+    mask=0x60,
+    sub=True,
+    enum={
+        0: "Control",
+        1: "Reserved for future use",
+        2: "Debugging and measurement",
+        3: "Reserved for future use",
+    },
+)
+OPT_NUMBER = Field(
+    "ip.opt.type.number",
+    "Number",
+    size=1,
+    mask=0x1F,
+    sub=True,
+    enum={0: "End of Option List (EOL)", 1: "No-Operation (NOP)", 20: "Router Alert"},
+)
+OPT_LEN = Field("ip.opt.len", "Length")
+OPT_RA = Field("ip.opt.ra", "Router Alert")
 ADDR = Field("ip.addr", "Source or Destination Address", IPV4, hidden=True)
 TSO = Field(
     "ip.len.tso", "Total length 0: a TSO frame, length from the frame", NONE, generated=True
@@ -180,13 +220,16 @@ def _items(layer: Layer, out: list) -> None:
         layer.state["checksum_ok"] = good
     ihl = layer.header_end - layer.start
     if ihl > 20:
+        options = _options(layer, ihl)
+        names = ", Router Alert" if any(o.field is OPT_LINES[148] for o in options or ()) else ""
         layer.add(
             out,
             OPTIONS,
             20,
             ihl - 20,
             layer.bytes_at(20, ihl - 20),
-            text=f"Options: ({ihl - 20} bytes)",
+            children=options,
+            text=f"Options: ({ihl - 20} bytes){names}",
         )
     if layer.state.get("short") and not layer.frame.truncated_at(layer.end):
         layer.add(
@@ -258,6 +301,38 @@ def _info(layer: Layer) -> str:
     return f"IPv4 protocol {proto_text(proto)}"
 
 
+def _options(layer: Layer, ihl: int) -> list | None:
+    """Each option under the Options line, when they are all ones shown so (End of Options
+    List, No-Operation, Router Alert); else None, the options shown as their bytes."""
+    items, pos = [], 20
+    while pos < ihl:
+        kind = layer.u8(pos)
+        line = OPT_LINES.get(kind)
+        if line is None:
+            return None
+        bits = [
+            layer.fixed(OPT_COPY, pos),
+            layer.fixed(OPT_CLASS, pos),
+            layer.fixed(OPT_NUMBER, pos),
+        ]
+        parts = [layer.add([], OPT_TYPE, pos, 1, kind, children=bits)]
+        if kind == 148:
+            if pos + 4 > ihl or layer.u8(pos + 1) != 4:
+                return None
+            value = layer.u16(pos + 2)
+            said = f"{'Router shall examine packet' if value == 0 else 'Reserved'} ({value})"
+            parts.append(layer.add([], OPT_LEN, pos + 1, 1, 4))
+            parts.append(layer.add([], OPT_RA, pos + 2, 2, value, text=f"Router Alert: {said}"))
+            text = f"{line.label} (4 bytes): {said}"
+            items.append(layer.add([], line, pos, 4, None, children=parts, text=text))
+            pos += 4
+            continue
+        size = ihl - pos if kind == 0 else 1  # the list ends: the rest is its padding
+        items.append(layer.add([], line, pos, size, None, children=parts, text=line.label))
+        pos += size
+    return items
+
+
 def checksum_status(layer: Layer) -> int:
     header = bytearray(layer.data[layer.start : layer.header_end])
     value = header[10] << 8 | header[11]
@@ -283,6 +358,13 @@ PROTOCOL = Protocol(
         SRC,
         DST,
         OPTIONS,
+        *OPT_LINES.values(),
+        OPT_TYPE,
+        OPT_COPY,
+        OPT_CLASS,
+        OPT_NUMBER,
+        OPT_LEN,
+        OPT_RA,
         STATUS,
         RB,
         DF,

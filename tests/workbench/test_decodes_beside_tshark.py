@@ -874,3 +874,69 @@ def test_dns_codes_updates_and_record_lines_as_tshark(tmp_path):
         "    Extraneous Data (3 bytes)",
     ):
         assert line in mine, line
+
+
+@needs_tool("tshark")
+def test_igmp_every_version_and_ip_router_alert_as_tshark(tmp_path):
+    """IGMP v1, v2 and v3 queries, reports and leaves (a v3 report's every record type, with
+    and without sources; a v3 Max Resp Code past 128, as a float), under an IPv4 header whose
+    Router Alert, No-Operation and End of List options are each shown: the Protocol and Info
+    columns, the IGMP and IPv4 sections of -V, the fields — as tshark's. (The kernel sends such
+    reports whenever a socket joins a group: mDNS, SSDP.)"""
+    import struct
+
+    from scapy.layers.inet import IPOption_EOL, IPOption_NOP, IPOption_Router_Alert
+
+    from stack.wire.checksum import internet_checksum
+
+    def igmp(*words, fmt, tail=b""):
+        body = bytearray(struct.pack(fmt, *words) + tail)
+        body[2:4] = internet_checksum(bytes(body)).to_bytes(2, "big")
+        return bytes(body)
+
+    def packet(dst, payload, options=None):
+        options = [IPOption_Router_Alert()] if options is None else list(options)
+        ip = IP(src=A, dst=dst, ttl=1, proto=2, options=options)
+        return Ether(src=MAC_A, dst="01:00:5e:00:00:16") / ip / Raw(payload)
+
+    group, sources = bytes([239, 1, 1, 1]), bytes([10, 9, 0, 5, 10, 9, 0, 6])
+    v2, v3query = "!BBH4s", "!BBH4sBBH"
+    frames = [
+        packet("224.0.0.1", igmp(0x11, 100, 0, bytes(4), fmt=v2)),  # v2 general query
+        packet("239.1.1.1", igmp(0x11, 10, 0, group, fmt=v2)),  # v2, specific
+        packet("224.0.0.1", igmp(0x11, 0, 0, bytes(4), fmt=v2), ()),  # v1 query
+        packet("239.1.1.1", igmp(0x16, 0, 0, group, fmt=v2)),  # v2 report
+        packet("224.0.0.2", igmp(0x17, 0, 0, group, fmt=v2)),  # leave
+        packet("239.1.1.1", igmp(0x12, 0, 0, group, fmt=v2), ()),  # v1 report
+        packet("224.0.0.1", igmp(0x11, 0x8C, 0, bytes(4), 0x02, 125, 0, fmt=v3query)),
+        packet("239.1.1.1", igmp(0x11, 10, 0, group, 0x0A, 125, 2, fmt=v3query, tail=sources)),
+        packet(
+            "224.0.0.22",
+            igmp(0x22, 0, 0, 0, 1, fmt="!BBHHH", tail=b"\0" * 8),
+            (IPOption_NOP(), IPOption_NOP(), IPOption_Router_Alert(), IPOption_EOL()),
+        ),
+    ]
+    for kind in range(1, 8):  # every record type, with no, one and two sources
+        for count in range(3):
+            record = struct.pack("!BBH4s", kind, 0, count, bytes([239, 1, 1, kind]))
+            report = igmp(0x22, 0, 0, 0, 1, fmt="!BBHHH", tail=record + sources[: 4 * count])
+            frames.append(packet("224.0.0.22", report))
+    path = str(tmp_path / "igmp.pcap")
+    wrpcap(path, frames)
+    columns = ["-T", "fields", "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"]
+    assert ours(path, *columns) == theirs(path, *columns)
+    skip = re.compile(r"^\s+\[?Header [Cc]hecksum")  # ours verifies it; tshark's default does not
+    titles = ("Internet Protocol Version 4", "Internet Group Management Protocol")
+    mine = [x for x in layers(ours(path, "-V"), *titles) if not skip.match(x)]
+    assert mine == [x for x in layers(theirs(path, "-V"), *titles) if not skip.match(x)]
+    for line in (
+        "    Options: (4 bytes), Router Alert",
+        "        IP Option - No-Operation (NOP)",
+        "    Max Resp Time: 22.4 sec (0x8c)",
+        "    Group Record : 239.1.1.6  Block Old Sources",
+    ):
+        assert line in mine, line
+    fields = ["-T", "fields", "-E", "occurrence=a"]
+    for name in ("version", "max_resp", "maddr", "saddr", "record_type", "num_src", "s", "qrv"):
+        fields += ["-e", f"igmp.{name}"]
+    assert ours(path, *fields, "-e", "ip.opt.ra") == theirs(path, *fields, "-e", "ip.opt.ra")
