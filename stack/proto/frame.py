@@ -306,9 +306,11 @@ class Frame:
     def protocols(self) -> str:
         """`frame.protocols`: eth:ethertype:ip:udp:dns, as Wireshark lists them."""
         names = []
+        # a GRE tunnel's cooked header hands its payload on by GRE's table, not an ethertype
+        gre = any(layer.state.get("gre") for layer in self.layers)
         for name in self.protocol_names():
             names.append(name)
-            if name in ("eth", "sll"):
+            if name == "eth" or (name == "sll" and not gre):
                 names.append("ethertype")
             elif name == "igmp":  # Wireshark's IGMP hands each version to a dissector of that name
                 names.append("igmp")

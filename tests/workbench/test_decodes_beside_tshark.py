@@ -940,3 +940,45 @@ def test_igmp_every_version_and_ip_router_alert_as_tshark(tmp_path):
     for name in ("version", "max_resp", "maddr", "saddr", "record_type", "num_src", "s", "qrv"):
         fields += ["-e", f"igmp.{name}"]
     assert ours(path, *fields, "-e", "ip.opt.ra") == theirs(path, *fields, "-e", "ip.opt.ra")
+
+
+@needs_tool("tshark")
+def test_cooked_headers_of_tunnels_and_other_devices_as_tshark(tmp_path):
+    """`tcpdump -i any` on a host with tunnels: a 4-byte link-layer address read as the IPv4
+    address it is (with the unused rest), every device type named as tshark names it (unknown
+    ones too), and a GRE tunnel's protocol read from GRE's table (sll.gretype, no ethertype in
+    the frame's protocols) — the cooked section, frame.protocols, fields and filters."""
+    import struct
+
+    from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6
+
+    ip = bytes(IP(src=A, dst=B) / ICMP())
+    ip6 = bytes(IPv6(src="fe80::1", dst="fe80::2") / ICMPv6EchoRequest())
+    frames = []
+    for hatype in (1, 512, 768, 769, 772, 776, 778, 823, 65534, 65535, 999):
+        frames.append(
+            struct.pack("!HHH8sH", 0, hatype, 4, bytes([10, 9, 0, 1, 0, 0, 0, 0]), 0x0800) + ip
+        )
+    frames.append(struct.pack("!HHH8sH", 4, 778, 4, bytes([10, 9, 0, 2, 0, 0, 0, 0]), 0x86DD) + ip6)
+    path = tmp_path / "any.pcap"
+    with open(path, "wb") as out:  # link type 113: Linux cooked capture v1
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 113))
+        for second, frame in enumerate(frames):
+            out.write(struct.pack("<IIII", second, 0, len(frame), len(frame)) + frame)
+    path = str(path)
+    mine = layers(ours(path, "-V"), "Linux cooked")
+    assert mine == layers(theirs(path, "-V"), "Linux cooked")
+    for line in (
+        "    Source: 10.9.0.1",
+        "    Unused: 00000000",
+        "    Link-layer address type: GRE over IP (778)",
+        "    Link-layer address type: Unknown (999)",
+        "    Protocol: IPv6 (0x86dd)",
+    ):
+        assert line in mine, line
+    fields = ["-T", "fields", "-e", "frame.protocols", "-e", "sll.src.ipv4", "-e", "sll.etype"]
+    fields += ["-e", "sll.gretype", "-e", "sll.hatype"]
+    assert ours(path, *fields) == theirs(path, *fields)
+    for expression in ("sll.gretype == 0x86dd", "sll.etype == 0x0800", "sll.src.ipv4 == 10.9.0.2"):
+        picked = ["-Y", expression, "-T", "fields", "-e", "frame.number"]
+        assert ours(path, *picked) == theirs(path, *picked) != ""
