@@ -38,6 +38,7 @@ OPTIONS = {
     3: "Prefix information",
     4: "Redirected header",
     5: "MTU",
+    14: "Nonce",  # RFC 3971; the kernel puts one on its duplicate address detection (RFC 7527)
     25: "Recursive DNS Server",
 }
 
@@ -81,6 +82,7 @@ _RECORD_TYPES = {  # RFC 3810 §5.2.12, named as tshark names them
     6: "Block old sources",
 }
 OPT = Field("icmpv6.opt", "ICMPv6 Option", "none")
+OPT_NONCE = Field("icmpv6.opt.nonce", "Nonce", "bytes")
 OPT_TYPE = Field("icmpv6.opt.type", "Type", enum=OPTIONS)
 OPT_LEN = Field("icmpv6.opt.length", "Length", text=lambda v: f"{v} ({v * 8} bytes)")
 OPT_LINK = Field("icmpv6.opt.linkaddr", "Link-layer address", ETHER)
@@ -249,6 +251,9 @@ def _options(layer: Layer, out: list, at: int, size: int) -> None:
             children.append(layer.add([], OPT_PREFIX_LEN, at + 2, 1, layer.u8(at + 2)))
             children.append(layer.add([], OPT_PREFIX, at + 16, 16, _addr(layer, at + 16)))
             label = f"ICMPv6 Option ({name} : {_addr(layer, at + 16)}/{layer.u8(at + 2)})"
+        elif kind == 14:
+            nonce = layer.bytes_at(at + 2, min(end, size) - at - 2)
+            children.append(layer.add([], OPT_NONCE, at + 2, len(nonce), nonce))
         elif kind == 5 and length == 1:
             children.append(layer.add([], OPT_MTU, at + 4, 4, layer.u32(at + 4)))
             label = f"ICMPv6 Option ({name} : {layer.u32(at + 4)})"
@@ -325,6 +330,7 @@ PROTOCOL = Protocol(
         MLDR_SOURCES,
         MLDR_SOURCE,
         OPT,
+        OPT_NONCE,
         OPT_TYPE,
         OPT_LEN,
         OPT_LINK,

@@ -982,3 +982,25 @@ def test_cooked_headers_of_tunnels_and_other_devices_as_tshark(tmp_path):
     for expression in ("sll.gretype == 0x86dd", "sll.etype == 0x0800", "sll.src.ipv4 == 10.9.0.2"):
         picked = ["-Y", expression, "-T", "fields", "-e", "frame.number"]
         assert ours(path, *picked) == theirs(path, *picked) != ""
+
+
+@needs_tool("tshark")
+def test_a_duplicate_address_detections_nonce_as_tshark(tmp_path):
+    """Linux puts a Nonce option (RFC 3971, used by RFC 7527) on the neighbour solicitation of
+    its duplicate address detection: named and shown as tshark shows it."""
+    from scapy.layers.inet6 import ICMPv6ND_NS, ICMPv6NDOptUnknown, IPv6
+
+    frame = (
+        Ether(src=MAC_A, dst="33:33:ff:00:00:02")
+        / IPv6(src="::", dst="ff02::1:ff00:2", hlim=255)
+        / ICMPv6ND_NS(tgt="fe80::2")
+        / ICMPv6NDOptUnknown(type=14, len=1, data=bytes.fromhex("f87703009c01"))
+    )
+    path = str(tmp_path / "dad.pcap")
+    wrpcap(path, [frame])
+    skip = re.compile(r"^\s+\[?Checksum")
+    mine = [x for x in layers(ours(path, "-V"), "Internet Control") if not skip.match(x)]
+    assert mine == [x for x in layers(theirs(path, "-V"), "Internet Control") if not skip.match(x)]
+    assert "        Nonce: f87703009c01" in mine
+    fields = ["-T", "fields", "-e", "icmpv6.opt.nonce"]
+    assert ours(path, *fields) == theirs(path, *fields) == "f87703009c01\n"
