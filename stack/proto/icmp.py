@@ -12,7 +12,6 @@ import time
 
 from stack.proto import transport
 from stack.proto.model import FLOAT, HEX, STRING, Field, Layer, Protocol
-from stack.wire.checksum import internet_checksum
 
 TYPES = {
     0: "Echo (ping) reply",
@@ -132,11 +131,7 @@ def _items(layer: Layer, out: list) -> None:
         if item.field is CODE and names and code in names:
             item.text = f"Code: {code} ({names[code]})"
         if item.field is CHECKSUM:
-            segment = bytearray(layer.data[layer.start : layer.end])
-            segment[2:4] = b"\0\0"
-            expected = (
-                None if layer.frame.truncated_at(layer.end) else internet_checksum(bytes(segment))
-            )
+            expected = transport.message_expected(layer)
             value = item.value
             if expected is None:
                 item.text = f"Checksum: 0x{value:04x} [unverified: the frame does not hold the whole message]"
@@ -185,15 +180,6 @@ def _data_time_items(layer: Layer, seconds: int, micro: int) -> list:
             text=f"[Timestamp from icmp data (relative): {relative} seconds]",
         ),
     ]
-
-
-def _checksum_status(layer: Layer) -> int:
-    if layer.frame.truncated_at(layer.end):
-        return 2
-    segment = bytearray(layer.data[layer.start : layer.end])
-    value = segment[2] << 8 | segment[3]
-    segment[2:4] = b"\0\0"
-    return transport.status(internet_checksum(bytes(segment)), value)
 
 
 def _ipv4(layer: Layer, at: int):
@@ -284,5 +270,5 @@ PROTOCOL = Protocol(
     info=_info,
     binds=(("ip.proto", 1),),
     colour="icmp",
-    checksum=_checksum_status,
+    checksum=transport.message_status,
 )

@@ -11,7 +11,6 @@ from ipaddress import IPv4Address
 
 from stack.proto import transport
 from stack.proto.model import BOOL, BYTES, HEX, IPV4, NONE, Field, Layer, Protocol
-from stack.wire.checksum import internet_checksum
 
 QUERY, REPORT_V1, REPORT_V2, LEAVE, REPORT_V3 = 0x11, 0x12, 0x16, 0x17, 0x22
 TYPES = {
@@ -87,13 +86,15 @@ def _ipv4(layer: Layer, at: int) -> IPv4Address:
     return IPv4Address(layer.bytes_at(at, 4))
 
 
+def _addresses(layer: Layer, at: int, count: int) -> list[IPv4Address]:
+    """Up to `count` source addresses from `at`, as far as the message holds them."""
+    fits = min(count, max(0, (layer.end - layer.start - at) // 4))
+    return [_ipv4(layer, at + 4 * i) for i in range(fits)]
+
+
 def _sources(layer: Layer, at: int, count: int) -> list:
-    end = layer.end - layer.start
-    return [
-        layer.add([], SADDR, at + 4 * i, 4, _ipv4(layer, at + 4 * i))
-        for i in range(count)
-        if at + 4 * i + 4 <= end
-    ]
+    addresses = _addresses(layer, at, count)
+    return [layer.add([], SADDR, at + 4 * i, 4, a) for i, a in enumerate(addresses)]
 
 
 def _items(layer: Layer, out: list) -> None:
@@ -119,8 +120,9 @@ def _items(layer: Layer, out: list) -> None:
             item.children = [layer.fixed(EXPONENT, 1), layer.fixed(MANTISSA, 1)]
         out.insert(at, item)
     checksum = next(i for i in out if i.field is CHECKSUM)
-    status = _checksum_status(layer)
-    verdict = {1: "[correct]", 0: f"[incorrect, should be 0x{_expected(layer):04x}]"}
+    expected = transport.message_expected(layer)
+    status = transport.status(expected, checksum.value)
+    verdict = {1: "[correct]", 0: f"[incorrect, should be 0x{expected or 0:04x}]"}
     checksum.text = f"Checksum: 0x{checksum.value:04x} {verdict.get(status, '[unverified]')}"
     out.insert(out.index(checksum) + 1, layer.add([], STATUS, 2, 0, status))
     if kind == REPORT_V3:
@@ -154,18 +156,6 @@ def _items(layer: Layer, out: list) -> None:
         layer.add(out, QQIC, 9, 1, layer.u8(9))
         layer.add(out, NUM_SRC, 10, 2, count)
         out.extend(_sources(layer, 12, count))
-
-
-def _expected(layer: Layer) -> int:
-    message = bytearray(layer.data[layer.start : layer.end])
-    message[2:4] = b"\0\0"
-    return internet_checksum(bytes(message))
-
-
-def _checksum_status(layer: Layer) -> int:
-    if layer.frame.truncated_at(layer.end):
-        return 2
-    return transport.status(_expected(layer), layer.u16(2))
 
 
 def _listed(sources: list[str]) -> str:
@@ -206,7 +196,7 @@ def _info(layer: Layer) -> str:
         )
         if number == 3 and layer.u16(10):
             count = layer.u16(10)
-            text += ", sources " + _listed([str(s.value) for s in _sources(layer, 12, count)])
+            text += ", sources " + _listed([str(a) for a in _addresses(layer, 12, count)])
         return text
     if kind == LEAVE:
         return f"Leave Group {_ipv4(layer, 4)}"
@@ -217,7 +207,7 @@ def _info(layer: Layer) -> str:
         if pos + 8 > end:
             break
         rtype, aux, count = layer.u8(pos), layer.u8(pos + 1), layer.u16(pos + 2)
-        sources = [str(s.value) for s in _sources(layer, pos + 8, count)]
+        sources = [str(a) for a in _addresses(layer, pos + 8, count)]
         words.append(_record_words(rtype, str(_ipv4(layer, pos + 4)), sources))
         pos += 8 + 4 * count + 4 * aux
     return " / ".join(words)
@@ -252,5 +242,5 @@ PROTOCOL = Protocol(
     info=_info,
     binds=(("ip.proto", 2),),
     colour="icmp",
-    checksum=_checksum_status,
+    checksum=transport.message_status,
 )

@@ -219,21 +219,23 @@ def _items(layer: Layer, out: list) -> None:
                 children.append(layer.add([], SRH_LAST, at + 4, 1, layer.u8(at + 4)))
                 children.append(layer.add([], SRH_FLAGS, at + 5, 1, layer.u8(at + 5)))
                 children.append(layer.add([], SRH_TAG, at + 6, 2, layer.u16(at + 6)))
-                for i, pos in enumerate(range(at + 8, at + size - 15, 16)):
-                    address = IPv6Address(layer.bytes_at(pos, 16))
-                    text = f"Address[{i}]: {address}"
-                    children.append(layer.add([], SRH_ADDRESS, pos, 16, address, text=text))
+                _route(layer, children, SRH_ADDRESS, at + 8, at + size, 0)
             if kind == 0:  # RFC 2460's source route: a reserved word, then the addresses
                 children.append(
                     layer.add([], SOURCE_RESERVED, at + 4, 4, layer.bytes_at(at + 4, 4))
                 )
-                for i, pos in enumerate(range(at + 8, at + size - 15, 16), 1):
-                    address = IPv6Address(layer.bytes_at(pos, 16))
-                    text = f"Address[{i}]: {address}"
-                    children.append(layer.add([], SOURCE_ADDRESS, pos, 16, address, text=text))
+                _route(layer, children, SOURCE_ADDRESS, at + 8, at + size, 1)
         elif nh in (0, 60):
             _hop_options(layer, children, at + 2, at + size)
         layer.add(out, head, at, size, None, children=children, text=title)
+
+
+def _route(layer: Layer, children: list, field: Field, at: int, end: int, first: int) -> None:
+    """A routing header's addresses, `Address[first]` on (a Segment Routing header counts from
+    0, a source route from 1, as tshark numbers them)."""
+    for i, pos in enumerate(range(at, end - 15, 16), first):
+        address = IPv6Address(layer.bytes_at(pos, 16))
+        children.append(layer.add([], field, pos, 16, address, text=f"Address[{i}]: {address}"))
 
 
 def final_destination(layer: Layer) -> bytes:

@@ -81,7 +81,6 @@ def _walker(
         halen = layer.u8(halen_at) if halen_size == 1 else layer.u16(halen_at)
         layer.state["halen"] = min(halen, 8)
         layer.state["address_at"] = address_at
-        layer.state["type_at"] = type_at
         if layer.u16(hatype_at) == IPGRE:
             layer.state["gre"] = True
         layer.next = ("ethertype", layer.u16(type_at))

@@ -81,6 +81,21 @@ def verdict(
     return value, expected, f"[incorrect, should be 0x{expected:04x}]"
 
 
+def message_expected(layer: Layer) -> int | None:
+    """The checksum a message summed without a pseudo-header (ICMP, IGMP) should carry in its
+    bytes 2–3: over its bytes with those as zeros; None when the frame does not hold it all."""
+    if layer.frame.truncated_at(layer.end):
+        return None
+    message = bytearray(layer.data[layer.start : layer.end])
+    message[2:4] = b"\0\0"
+    return internet_checksum(bytes(message))
+
+
+def message_status(layer: Layer) -> int:
+    """`status` of such a message's checksum (the protocol's `checksum` verdict)."""
+    return status(message_expected(layer), layer.u16(2))
+
+
 def status(expected: int | None, value: int) -> int:
     if expected is None:
         return 2
